@@ -1,0 +1,4 @@
+import { defineEvent } from '../define.ts';
+import { hostSnapshot } from './host-facts.ts';
+
+export const event = defineEvent({ source: 'gpuhive.registry', detailType: 'host.updated', version: 1, payload: hostSnapshot });

@@ -1,0 +1,14 @@
+import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
+import { RegisterAgentInput } from '#registry/http-schemas.ts';
+import { registerHost } from '#registry/use-cases/register-host.ts';
+import { httpRoute, json } from '#platform/http.ts';
+
+const deps = await makeRegistryDeps();
+
+/** Public route: the one-use registration token in the body is the credential. */
+export const handler = httpRoute(logger, { body: RegisterAgentInput }, async ({ body }) => {
+  const { registrationToken, ...facts } = body;
+  const registered = await registerHost(registrationToken, facts, deps);
+  logger.info('host registered', { hostId: registered.hostId, gpus: facts.gpus.length });
+  return json(201, registered);
+});

@@ -1,0 +1,135 @@
+/**
+ * The one declaration of gpuhive's deployable shape: tables, routes, queues, event rules
+ * and schedules. The CDK stack (infra/stacks) and the local runtime (infra/local) are both
+ * built from this object, so a route or rule cannot exist in one target and not the other.
+ */
+export type Context = 'platform' | 'accounts' | 'registry';
+export type AccountRole = 'renter' | 'provider' | 'finance' | 'admin';
+export type Role = AccountRole | 'agent';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface TableDef {
+  /** Env var through which functions learn the physical table name. */
+  readonly envVar: string;
+  readonly context: Context;
+  readonly indexes: readonly { readonly name: string; readonly partitionKey: string; readonly sortKey: string }[];
+  /** Attribute holding epoch seconds after which DynamoDB may delete the item. */
+  readonly ttlAttribute?: string;
+}
+
+/** Extra capabilities a function needs beyond its own context's table and the bus. */
+export type Capability = 'hostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes';
+
+export interface FunctionDef {
+  /** Module under the repo root exporting `handler`. */
+  readonly entry: string;
+  readonly context: Context;
+  /** Tables of other contexts read through a declared read-only port (ARCHITECTURE.md). */
+  readonly reads?: readonly TableName[];
+  readonly capabilities?: readonly Capability[];
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+export interface RouteDef extends FunctionDef {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/v1/hosts/{hostId}`. */
+  readonly path: string;
+  /** Roles admitted; `public` routes identify the caller from the body instead. */
+  readonly roles: readonly Role[] | 'public';
+}
+
+export interface QueueDef extends FunctionDef {
+  readonly name: string;
+  readonly batchSize: number;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export interface RuleDef {
+  readonly name: string;
+  /** EventBridge pattern, built from the events module (never retyped detail-types). */
+  readonly pattern: { readonly source: readonly string[]; readonly 'detail-type': readonly string[] };
+  readonly queue: string;
+}
+
+export interface ScheduleDef extends FunctionDef {
+  readonly name: string;
+  readonly everySeconds: number;
+}
+
+export interface Topology {
+  readonly tables: Readonly<Record<string, TableDef>>;
+  readonly routes: readonly RouteDef[];
+  /** Answers every unmatched method and path with the API's 404. */
+  readonly defaultRoute: FunctionDef;
+  readonly authorizer: FunctionDef & { readonly cacheSeconds: number };
+  readonly queues: readonly QueueDef[];
+  readonly rules: readonly RuleDef[];
+  readonly schedules: readonly ScheduleDef[];
+}
+
+const byType = [{ name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }] as const;
+const outboxIndex = { name: 'outbox', partitionKey: 'outboxBucket', sortKey: 'createdAt' } as const;
+
+export const tables = {
+  accounts: { envVar: 'ACCOUNTS_TABLE_NAME', context: 'accounts', indexes: [outboxIndex], ttlAttribute: 'ttl' },
+  registry: {
+    envVar: 'REGISTRY_TABLE_NAME',
+    context: 'registry',
+    indexes: [...byType, { name: 'liveness', partitionKey: 'livenessBucket', sortKey: 'lastHeartbeatAt' }, outboxIndex],
+    ttlAttribute: 'ttl',
+  },
+} as const satisfies Record<string, TableDef>;
+export type TableName = keyof typeof tables;
+
+/** Contexts whose table carries a transactional outbox. */
+export const outboxTables: readonly TableName[] = ['accounts', 'registry'];
+
+const account: readonly Role[] = ['renter', 'provider', 'finance'];
+const provider: readonly Role[] = ['provider'];
+const agent: readonly Role[] = ['agent'];
+
+const accountsRoute = (method: HttpMethod, path: string, entry: string, roles: readonly Role[]): RouteDef => ({
+  method, path, roles, context: 'accounts', entry: `functions/accounts/${entry}.ts`,
+});
+const registryRoute = (
+  method: HttpMethod, path: string, entry: string, roles: readonly Role[] | 'public', capabilities?: readonly Capability[],
+): RouteDef => ({ method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}) });
+
+export const topology: Topology = {
+  tables,
+  routes: [
+    accountsRoute('POST', '/v1/accounts', 'create-account', ['admin']),
+    accountsRoute('GET', '/v1/accounts/me', 'get-my-account', account),
+    accountsRoute('GET', '/v1/accounts/me/keys', 'list-my-keys', account),
+    accountsRoute('POST', '/v1/accounts/me/keys', 'issue-key', account),
+    accountsRoute('DELETE', '/v1/accounts/me/keys/{keyId}', 'revoke-key', account),
+
+    registryRoute('POST', '/v1/hosts/registration-tokens', 'create-registration-token', provider),
+    registryRoute('GET', '/v1/hosts', 'list-hosts', provider),
+    registryRoute('GET', '/v1/hosts/{hostId}', 'get-host', provider),
+    registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),
+    registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['hostQueues']),
+    registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['hostQueues']),
+    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent),
+    registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent),
+    registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['hostQueues', 'vendAgentQueueCredentials']),
+    registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['hostQueues']),
+    registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['hostQueues']),
+  ],
+  defaultRoute: { entry: 'functions/platform/not-found.ts', context: 'platform' },
+  authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },
+  queues: [],
+  rules: [],
+  schedules: [
+    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['hostQueues'] },
+    { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
+  ],
+};
+
+/** `POST /v1/hosts/{hostId}` -> the API Gateway route key. */
+export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+export const findRoute = (key: string, topo: Topology = topology): RouteDef | undefined =>
+  topo.routes.find((route) => routeKey(route) === key);

@@ -1,0 +1,155 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { DomainEvent } from '#events/define.ts';
+import type { Outbox } from '#platform/outbox.ts';
+import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
+import type { Account, ApiKey } from '../domain/account.ts';
+import type { AccountStore } from '../ports.ts';
+
+/**
+ * Items of the accounts table:
+ * - `ACCOUNT#<id>` / `ACCOUNT`: the account, with `activeKeys` (a counter that keeps the
+ *   last key from being revoked);
+ * - `ACCOUNT#<id>` / `KEY#<keyId>`: a key as its owner lists it;
+ * - `KEYHASH#<sha256>` / `KEYHASH`: the authorizer's index from secret hash to account.
+ */
+const accountKey = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'ACCOUNT' });
+const keyItemKey = (accountId: string, keyId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: `KEY#${keyId}` });
+export const keyHashKey = (secretHash: string) => ({ pk: `KEYHASH#${secretHash}`, sk: 'KEYHASH' });
+
+const toAccount = (item: Record<string, unknown>): Account => ({
+  accountId: item.accountId as string,
+  kind: item.kind as Account['kind'],
+  name: item.name as string,
+  createdAt: item.createdAt as string,
+});
+
+const toKey = (item: Record<string, unknown>): ApiKey => ({
+  keyId: item.keyId as string,
+  accountId: item.accountId as string,
+  role: item.role as ApiKey['role'],
+  prefix: item.prefix as string,
+  secretHash: item.secretHash as string,
+  createdAt: item.createdAt as string,
+  ...(item.lastUsedAt ? { lastUsedAt: item.lastUsedAt as string } : {}),
+  ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}),
+});
+
+export class DynamoAccountStore implements AccountStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly outbox: Outbox,
+  ) {}
+
+  private keyPuts(key: ApiKey) {
+    return [
+      { Put: { TableName: this.tableName, Item: { ...keyItemKey(key.accountId, key.keyId), ...key }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keyHashKey(key.secretHash), accountId: key.accountId, keyId: key.keyId, role: key.role },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+  }
+
+  async create(account: Account, key: ApiKey, events: readonly DomainEvent[]): Promise<void> {
+    await this.outbox.commit(
+      [
+        { Put: { TableName: this.tableName, Item: { ...accountKey(account.accountId), ...account, activeKeys: 1 }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...this.keyPuts(key),
+      ],
+      events,
+    );
+  }
+
+  async get(accountId: string): Promise<Account | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: accountKey(accountId) }));
+    return Item ? toAccount(Item) : undefined;
+  }
+
+  async addKey(key: ApiKey): Promise<void> {
+    await this.documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: accountKey(key.accountId),
+              UpdateExpression: 'ADD activeKeys :one',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+          ...this.keyPuts(key),
+        ],
+      }),
+    );
+  }
+
+  async getKey(accountId: string, keyId: string): Promise<ApiKey | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: keyItemKey(accountId, keyId) }));
+    return Item ? toKey(Item) : undefined;
+  }
+
+  async listKeys(accountId: string, limit: number, cursor?: string): Promise<Page<ApiKey>> {
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
+        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':key': 'KEY#' },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (page.Items ?? []).map(toKey), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+
+  async revokeKey(key: ApiKey, at: Date): Promise<'revoked' | 'last_active_key'> {
+    const revokedAt = at.toISOString();
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: accountKey(key.accountId),
+                UpdateExpression: 'ADD activeKeys :minusOne',
+                ConditionExpression: 'activeKeys > :one',
+                ExpressionAttributeValues: { ':minusOne': -1, ':one': 1 },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keyItemKey(key.accountId, key.keyId),
+                UpdateExpression: 'SET revokedAt = :at',
+                ConditionExpression: 'attribute_not_exists(revokedAt)',
+                ExpressionAttributeValues: { ':at': revokedAt },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keyHashKey(key.secretHash),
+                UpdateExpression: 'SET revokedAt = :at',
+                ExpressionAttributeValues: { ':at': revokedAt },
+              },
+            },
+          ],
+        }),
+      );
+      return 'revoked';
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons ?? [] : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'last_active_key';
+      // A concurrent revoke of the same key already did the work.
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'revoked';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { AccountRole } from '#infra/topology.ts';
+import { SecretPrefix } from '#platform/principal.ts';
+
+export type AccountKind = Exclude<AccountRole, 'admin'>;
+export const ACCOUNT_KINDS = ['renter', 'provider', 'finance'] as const satisfies readonly AccountKind[];
+
+export interface Account {
+  readonly accountId: string;
+  readonly kind: AccountKind;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+/** An API key as stored: the secret itself is never kept, only its hash. */
+export interface ApiKey {
+  readonly keyId: string;
+  readonly accountId: string;
+  readonly role: AccountKind;
+  readonly prefix: string;
+  readonly secretHash: string;
+  readonly createdAt: string;
+  readonly lastUsedAt?: string;
+  readonly revokedAt?: string;
+}
+
+export const keyPrefixFor = (kind: AccountKind): string => SecretPrefix[kind];
+
+export const isActive = (key: ApiKey): boolean => key.revokedAt === undefined;

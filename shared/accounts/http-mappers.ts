@@ -1,0 +1,16 @@
+import type { Account, ApiKey } from './domain/account.ts';
+
+export const accountView = (account: Account) => ({
+  accountId: account.accountId,
+  kind: account.kind,
+  name: account.name,
+  createdAt: account.createdAt,
+});
+
+export const keyView = (key: ApiKey) => ({
+  keyId: key.keyId,
+  prefix: key.prefix,
+  createdAt: key.createdAt,
+  lastUsedAt: key.lastUsedAt ?? null,
+  revokedAt: key.revokedAt ?? null,
+});

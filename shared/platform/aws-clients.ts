@@ -1,0 +1,31 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+
+/**
+ * The ordinary AWS SDK v3 clients, built once per process. Local mode points them at the
+ * stand-ins through the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, so there is no
+ * second code path: only S3 needs path-style addressing when an endpoint is overridden.
+ */
+let documents: DynamoDBDocumentClient | undefined;
+let sqs: SQSClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
+let s3: S3Client | undefined;
+let sts: STSClient | undefined;
+
+export const documentClient = (): DynamoDBDocumentClient =>
+  (documents ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  }));
+
+export const sqsClient = (): SQSClient => (sqs ??= new SQSClient({}));
+
+export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= new EventBridgeClient({}));
+
+export const s3Client = (): S3Client =>
+  (s3 ??= new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+
+export const stsClient = (): STSClient => (sts ??= new STSClient({}));

@@ -1,0 +1,180 @@
+import middy from '@middy/core';
+import type { MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { findRoute } from '#infra/topology.ts';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  MalformedJsonError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+  type FieldIssue,
+} from './errors.ts';
+import { principalFromAuthorizerContext, type Principal } from './principal.ts';
+
+/** Bodies above this are refused before parsing (API Gateway itself stops at 10 MB). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface HttpRequest<B, Q, P> {
+  readonly body: B;
+  readonly query: Q;
+  readonly path: P;
+  readonly principal: Principal;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly requestId: string;
+}
+
+export interface HttpResult {
+  readonly statusCode: number;
+  readonly body?: unknown;
+}
+
+export const json = (statusCode: number, body?: unknown): HttpResult => ({ statusCode, body });
+
+interface Schemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  readonly body?: B;
+  readonly query?: Q;
+  readonly path?: P;
+}
+
+type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: unknown } } };
+
+/** One table from domain errors to the API's status codes; anything else is a 500. */
+const statusOf = (error: DomainError): number => {
+  if (error instanceof ValidationError || error instanceof MalformedJsonError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof PayloadTooLargeError) return 413;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? status : 400;
+};
+
+export const errorBody = (code: string, message: string, details?: readonly FieldIssue[]) => ({
+  error: { code, message, ...(details && details.length > 0 ? { details } : {}) },
+});
+
+const respond = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+/** Middy's body parser signals malformed JSON with its own 415; the API says 400. */
+const isMiddyJsonError = (error: unknown): boolean =>
+  (error as { cause?: { package?: string } })?.cause?.package === '@middy/http-json-body-parser';
+
+const toDomainError = (error: unknown): DomainError | undefined => {
+  if (error instanceof DomainError) return error;
+  if (isMiddyJsonError(error)) return new MalformedJsonError('The body is not valid JSON.');
+  return undefined;
+};
+
+const apiErrors = (logger: Logger): MiddlewareObj<Event, APIGatewayProxyStructuredResultV2> => ({
+  onError: async (request) => {
+    const domainError = toDomainError(request.error);
+    if (domainError) {
+      const status = statusOf(domainError);
+      logger.info('request refused', { status, code: domainError.code, reason: domainError.message });
+      const details = domainError instanceof ValidationError ? domainError.details : undefined;
+      request.response = respond(status, errorBody(domainError.code, domainError.message, details));
+      return;
+    }
+    logger.error('request failed', request.error as Error);
+    request.response = respond(500, errorBody('internal_error', 'internal error'));
+  },
+});
+
+/** Every response carries the request id that every log line of the request carries. */
+const requestIdHeader = (): MiddlewareObj<Event, APIGatewayProxyStructuredResultV2> => {
+  const stamp = (request: { event: Event; response: APIGatewayProxyStructuredResultV2 | null | undefined }) => {
+    if (!request.response) return;
+    request.response.headers = { ...request.response.headers, 'x-request-id': request.event.requestContext.requestId };
+  };
+  return { after: stamp, onError: stamp };
+};
+
+/** 401 for anonymous callers, 403 for a role the topology does not admit on this route. */
+const authorizeFromTopology = (): MiddlewareObj<Event> => ({
+  before: async (request) => {
+    const route = findRoute(request.event.routeKey);
+    if (!route) throw new NotFoundError(`No route ${request.event.routeKey}.`);
+    if (route.roles === 'public') return;
+    const principal = principalFromAuthorizerContext(request.event.requestContext.authorizer?.lambda);
+    if (principal.kind === 'anonymous') throw new UnauthorizedError();
+    if (!route.roles.includes(principal.role)) {
+      throw new ForbiddenError(`This route is not open to ${principal.role} keys.`);
+    }
+  },
+});
+
+const bodySizeLimit = (): MiddlewareObj<Event> => ({
+  before: async (request) => {
+    const body = request.event.body ?? '';
+    const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+    if (bytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    // An empty body is an empty object, so the schema can name the fields that are missing.
+    if (body.trim() === '') request.event.body = '{}';
+  },
+});
+
+export const issuesOf = (error: z.ZodError, prefix?: string): FieldIssue[] =>
+  error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || (prefix ?? 'body'),
+    message: issue.message,
+  }));
+
+const parsePart = <T extends z.ZodType>(schema: T | undefined, value: unknown, prefix?: string): z.infer<T> => {
+  if (!schema) return undefined as z.infer<T>;
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new ValidationError(issuesOf(result.error, prefix));
+  return result.data;
+};
+
+/**
+ * The one way to build an HTTP handler: logging with the request id, headers, CORS and
+ * security headers, authorization from the topology, size limit, JSON parsing, zod
+ * validation of body, query and path (400 naming each bad field), and the error table.
+ * Returns the middy handler; `core` stays a plain function for tests.
+ */
+export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
+  logger: Logger,
+  schemas: Schemas<B, Q, P>,
+  core: (request: HttpRequest<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<HttpResult>,
+) => {
+  const base = middy<Event, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use({ before: async (request) => logger.appendKeys({ requestId: request.event.requestContext.requestId, route: request.event.routeKey }) })
+    .use(httpHeaderNormalizer())
+    .use(httpCors({ origin: '*', headers: 'authorization,content-type,idempotency-key' }))
+    .use(httpSecurityHeaders())
+    .use(requestIdHeader())
+    .use(apiErrors(logger))
+    .use(authorizeFromTopology());
+  const withBody = schemas.body
+    ? // JSON whatever the content type (curl -d sends form-urlencoded); 6.4.5 supports the option but does not type it.
+      base.use(bodySizeLimit()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
+    : base;
+  return withBody.handler(async (event) => {
+    const result = await core({
+      body: parsePart(schemas.body, event.body),
+      query: parsePart(schemas.query, event.queryStringParameters, 'query'),
+      path: parsePart(schemas.path, event.pathParameters, 'path'),
+      principal: principalFromAuthorizerContext(event.requestContext.authorizer?.lambda),
+      headers: event.headers,
+      requestId: event.requestContext.requestId,
+    });
+    return respond(result.statusCode, result.body);
+  });
+};

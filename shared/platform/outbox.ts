@@ -1,0 +1,171 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { definitionOf } from '#events/index.ts';
+import type { DomainEvent } from '#events/define.ts';
+import { addSeconds, epochSeconds } from './clock.ts';
+
+/**
+ * The transactional outbox (ARCHITECTURE.md, Failure model). A producer writes its events
+ * into its own table in the same transaction as the state change; the publisher sends them
+ * right after and marks them sent; the sweep republishes what stayed pending, and, after a
+ * restart of the in-memory local queues, what was sent recently. Consumers are idempotent,
+ * so a republished event is harmless.
+ *
+ * Outbox items live in the sparse `outbox` index: `outboxBucket` is `pending` until sent,
+ * then `sent#<hour>` so recent sends can be found by the hour, and they expire by TTL.
+ */
+export const PENDING = 'pending';
+const RETENTION_SECONDS = 2 * 24 * 3600;
+const PUT_EVENTS_MAX = 10;
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+export const sentBucket = (at: Date): string => `sent#${at.toISOString().slice(0, 13)}`;
+
+export const outboxPut = (tableName: string, event: DomainEvent): TransactItem => ({
+  Put: {
+    TableName: tableName,
+    Item: {
+      pk: `OUTBOX#${event.detail.eventId}`,
+      sk: 'OUTBOX',
+      source: event.source,
+      detailType: event.detailType,
+      detail: JSON.stringify(event.detail),
+      createdAt: event.detail.occurredAt,
+      outboxBucket: PENDING,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
+
+interface OutboxRow {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: string;
+}
+
+const toEvent = (row: OutboxRow): DomainEvent => ({
+  source: row.source,
+  detailType: row.detailType,
+  detail: JSON.parse(row.detail) as DomainEvent['detail'],
+});
+
+/** Producers validate before PutEvents: an event that does not match its schema never leaves. */
+export const validateEvent = (event: DomainEvent): void => {
+  const definition = definitionOf(event.source, event.detailType);
+  if (!definition) throw new Error(`Unknown event ${event.source} ${event.detailType}`);
+  definition.schema.parse(event.detail);
+};
+
+export interface OutboxDeps {
+  readonly tableName: string;
+  readonly busName: string;
+  readonly documents: DynamoDBDocumentClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+export class Outbox {
+  constructor(private readonly deps: OutboxDeps) {}
+
+  /**
+   * Writes the state change and its events atomically, then publishes the events. A failed
+   * publish is left to the sweep: the change is committed and the events are durable.
+   */
+  async commit(items: readonly TransactItem[], events: readonly DomainEvent[]): Promise<void> {
+    events.forEach(validateEvent);
+    await this.deps.documents.send(
+      new TransactWriteCommand({ TransactItems: [...items, ...events.map((event) => outboxPut(this.deps.tableName, event))] }),
+    );
+    try {
+      await this.publish(events);
+    } catch (error) {
+      this.deps.logger.warn('events committed but not yet published; the outbox sweep will send them', {
+        error: error as Error,
+        eventIds: events.map((event) => event.detail.eventId),
+      });
+    }
+  }
+
+  /** Sends events (in PutEvents batches) and marks those EventBridge accepted as sent. */
+  async publish(events: readonly DomainEvent[]): Promise<number> {
+    let sent = 0;
+    for (let start = 0; start < events.length; start += PUT_EVENTS_MAX) {
+      const batch = events.slice(start, start + PUT_EVENTS_MAX);
+      batch.forEach(validateEvent);
+      const result = await this.deps.eventBridge.send(
+        new PutEventsCommand({
+          Entries: batch.map((event) => ({
+            EventBusName: this.deps.busName,
+            Source: event.source,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+            Time: new Date(event.detail.occurredAt),
+          })),
+        }),
+      );
+      const accepted = batch.filter((_, index) => !result.Entries?.[index]?.ErrorCode);
+      await Promise.all(accepted.map((event) => this.markSent(event.detail.eventId)));
+      sent += accepted.length;
+    }
+    return sent;
+  }
+
+  /** Republishes events still pending after `olderThanSeconds` (a crash between commit and publish). */
+  async sweepPending(olderThanSeconds: number): Promise<number> {
+    const cutoff = addSeconds(this.deps.now(), -olderThanSeconds).toISOString();
+    return this.republish(PENDING, cutoff);
+  }
+
+  /** Republishes what was sent since `since`: local queues are in memory and lose it on restart. */
+  async republishSentSince(since: Date): Promise<number> {
+    let total = 0;
+    const firstHour = new Date(Math.floor(since.getTime() / 3_600_000) * 3_600_000);
+    for (let hour = firstHour; hour <= this.deps.now(); hour = addSeconds(hour, 3600)) {
+      total += await this.republish(sentBucket(hour), this.deps.now().toISOString());
+    }
+    return total;
+  }
+
+  private async republish(bucket: string, createdBefore: string): Promise<number> {
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.documents.send(
+        new QueryCommand({
+          TableName: this.deps.tableName,
+          IndexName: 'outbox',
+          KeyConditionExpression: 'outboxBucket = :bucket AND createdAt <= :before',
+          ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore },
+          ExclusiveStartKey: startKey,
+          Limit: 100,
+        }),
+      );
+      total += await this.publish((page.Items ?? []).map((item) => toEvent(item as OutboxRow)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return total;
+  }
+
+  private async markSent(eventId: string): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.documents.send(
+      new UpdateCommand({
+        TableName: this.deps.tableName,
+        Key: { pk: `OUTBOX#${eventId}`, sk: 'OUTBOX' },
+        UpdateExpression: 'SET outboxBucket = :bucket, sentAt = :now, #ttl = :expires',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':bucket': sentBucket(now),
+          ':now': now.toISOString(),
+          ':expires': epochSeconds(addSeconds(now, RETENTION_SECONDS)),
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import { documentClient, eventBridgeClient, sqsClient, stsClient } from '#platform/aws-clients.ts';
+import { systemClock } from '#platform/clock.ts';
+import { createLogger } from '#platform/logger.ts';
+import { Outbox } from '#platform/outbox.ts';
+import { tables } from '#infra/topology.ts';
+import { RegistryEnv, registryConfig } from '../config.ts';
+import type { RegistryDeps } from '../use-cases/deps.ts';
+import { DynamoHostStore } from './dynamo-host-store.ts';
+import { NoMatchingYet } from './live-assignments.ts';
+import { LocalQueueCredentialsVendor, StsQueueCredentialsVendor } from './queue-credentials.ts';
+import { SqsHostQueues } from './sqs-host-queues.ts';
+
+export const logger = createLogger('registry');
+
+const regionOf = async (): Promise<string> => {
+  const region = sqsClient().config.region;
+  return typeof region === 'function' ? region() : region;
+};
+
+/** The registry context's wiring: built once per Lambda container, at module scope. */
+export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
+  const config = registryConfig();
+  const tableName = config[tables.registry.envVar];
+  const documents = documentClient();
+  const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
+  const region = await regionOf();
+  const roleArn = config[RegistryEnv.agentQueueRoleArn];
+  const localSqsEndpoint = process.env.AWS_ENDPOINT_URL_SQS;
+  if (!roleArn && !localSqsEndpoint) throw new Error(`Invalid configuration: ${RegistryEnv.agentQueueRoleArn} is required on AWS`);
+  return {
+    store: new DynamoHostStore(tableName, documents, outbox),
+    queues: new SqsHostQueues(sqsClient(), config[RegistryEnv.hostQueuePrefix]),
+    credentials: roleArn
+      ? new StsQueueCredentialsVendor(stsClient(), roleArn, region)
+      : new LocalQueueCredentialsVendor(localSqsEndpoint ?? '', region, systemClock),
+    liveAssignments: new NoMatchingYet(),
+    clock: systemClock,
+    settings: {
+      heartbeatIntervalSeconds: config[RegistryEnv.heartbeatIntervalSeconds],
+      unreachableAfterSeconds: config[RegistryEnv.unreachableAfterSeconds],
+      offlineAfterSeconds: config[RegistryEnv.offlineAfterSeconds],
+      registrationTokenTtlSeconds: config[RegistryEnv.registrationTokenTtlSeconds],
+    },
+  };
+};

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { parseEnv, platformConfigSchema, seconds } from '#platform/config.ts';
+import { tables } from '#infra/topology.ts';
+
+/** Env names of the registry context; the CDK stack and the local runtime import them. */
+export const RegistryEnv = {
+  hostQueuePrefix: 'HOST_QUEUE_PREFIX',
+  agentQueueRoleArn: 'AGENT_QUEUE_ROLE_ARN',
+  heartbeatIntervalSeconds: 'HEARTBEAT_INTERVAL_SECONDS',
+  unreachableAfterSeconds: 'UNREACHABLE_AFTER_SECONDS',
+  offlineAfterSeconds: 'OFFLINE_AFTER_SECONDS',
+  registrationTokenTtlSeconds: 'REGISTRATION_TOKEN_TTL_SECONDS',
+} as const;
+
+export const DEFAULT_HOST_QUEUE_PREFIX = 'gpuhive-host-';
+
+export const registryConfig = () =>
+  parseEnv(
+    platformConfigSchema.extend({
+      [tables.registry.envVar]: z.string().min(1),
+      [RegistryEnv.hostQueuePrefix]: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default(DEFAULT_HOST_QUEUE_PREFIX),
+      /** Set on AWS: the role agents' queue credentials are vended from. Unset locally. */
+      [RegistryEnv.agentQueueRoleArn]: z.string().startsWith('arn:').optional(),
+      [RegistryEnv.heartbeatIntervalSeconds]: seconds(60),
+      [RegistryEnv.unreachableAfterSeconds]: seconds(90),
+      [RegistryEnv.offlineAfterSeconds]: seconds(600),
+      [RegistryEnv.registrationTokenTtlSeconds]: seconds(3600),
+    }),
+  );

@@ -1,0 +1,81 @@
+import type { MicroUsd } from '#platform/money.ts';
+
+export type HostStatus = 'online' | 'unreachable' | 'offline';
+export type Runtime = 'docker' | 'process';
+export const RUNTIMES = ['docker', 'process'] as const satisfies readonly Runtime[];
+
+export interface Gpu {
+  readonly index: number;
+  /** Canonical model, e.g. "RTX 4090". */
+  readonly model: string;
+  /** The name the host reported, kept for support. */
+  readonly name: string;
+  readonly vramMb: number;
+  readonly uuid: string;
+}
+
+export interface Host {
+  readonly hostId: string;
+  readonly providerId: string;
+  readonly hostname: string;
+  readonly region: string;
+  readonly pricePerGpuHour: MicroUsd;
+  readonly gpus: readonly Gpu[];
+  readonly cpuCores: number;
+  readonly memoryMb: number;
+  readonly diskGb: number;
+  readonly runtimes: readonly Runtime[];
+  readonly driverVersion?: string;
+  readonly cudaVersion?: string;
+  readonly bandwidthMbps?: number;
+  readonly publicAddress?: string;
+  readonly simulated: boolean;
+  readonly status: HostStatus;
+  readonly statusSince: string;
+  readonly listed: boolean;
+  readonly draining: boolean;
+  /** The provider asked to deregister; it completes once no work is live. */
+  readonly deregistering: boolean;
+  readonly deregisteredAt?: string;
+  readonly signedOffAt?: string;
+  readonly registeredAt: string;
+  readonly lastHeartbeatAt: string;
+  readonly lastAssignedAt?: string;
+  readonly gpuUtilization?: readonly number[];
+  /** Online seconds per UTC day (`YYYY-MM-DD`), for the reliability figure. */
+  readonly uptime: Readonly<Record<string, number>>;
+  readonly agentTokenHash: string;
+  /** Optimistic-concurrency counter: every write checks and bumps it. */
+  readonly revision: number;
+}
+
+/** Timings the platform owns, so they can be tuned without touching agents. */
+export interface LivenessSettings {
+  readonly heartbeatIntervalSeconds: number;
+  readonly unreachableAfterSeconds: number;
+  readonly offlineAfterSeconds: number;
+}
+
+export const DEFAULT_LIVENESS: LivenessSettings = {
+  heartbeatIntervalSeconds: 60,
+  unreachableAfterSeconds: 90,
+  offlineAfterSeconds: 600,
+};
+
+/** Whether new work may be placed here (matching keeps its own copy of these facts). */
+export const acceptsWork = (host: Host): boolean =>
+  host.status === 'online' && host.listed && !host.draining && !host.deregistering;
+
+/** The one line a provider reads to learn why a host gets no work, or null when it can. */
+export const statusReason = (host: Host): string | null => {
+  if (host.deregisteredAt) return `deregistered at ${host.deregisteredAt}`;
+  if (host.deregistering) return 'deregistering: waiting for running work to finish';
+  if (host.status === 'offline') {
+    return host.signedOffAt ? `signed off at ${host.signedOffAt}` : `offline since ${host.statusSince}: no heartbeat since ${host.lastHeartbeatAt}`;
+  }
+  if (host.status === 'unreachable') return `unreachable since ${host.statusSince}: no heartbeat since ${host.lastHeartbeatAt}`;
+  if (host.draining) return 'draining: running work finishes, no new work is assigned';
+  if (!host.listed) return 'unlisted: not offered to renters';
+  if (!host.lastAssignedAt) return 'never assigned';
+  return null;
+};

@@ -1,0 +1,142 @@
+import type { MicroUsd } from '#platform/money.ts';
+import { canonicalGpuModel } from './gpu-model.ts';
+import type { Gpu, Host, LivenessSettings, Runtime } from './host.ts';
+import { creditUptime, reliability } from './reliability.ts';
+
+/** What changed, in the words of the `host.*` events that announce it. */
+export type HostChange = 'registered' | 'updated' | 'unreachable' | 'came_online' | 'went_offline' | 'deregistered';
+
+export interface Transition {
+  readonly host: Host;
+  readonly changes: readonly HostChange[];
+}
+
+export interface HostFacts {
+  readonly hostname: string;
+  readonly region: string;
+  readonly pricePerGpuHour: MicroUsd;
+  readonly gpus: readonly { name: string; vramMb: number; uuid: string; index: number }[];
+  readonly cpuCores: number;
+  readonly memoryMb: number;
+  readonly diskGb: number;
+  readonly runtimes: readonly Runtime[];
+  readonly driverVersion?: string;
+  readonly cudaVersion?: string;
+  readonly bandwidthMbps?: number;
+  readonly publicAddress?: string;
+  readonly simulated?: boolean;
+}
+
+export const newHost = (
+  facts: HostFacts,
+  ids: { hostId: string; providerId: string; agentTokenHash: string },
+  at: Date,
+): Host => {
+  const now = at.toISOString();
+  const gpus: Gpu[] = [...facts.gpus]
+    .sort((a, b) => a.index - b.index)
+    .map((gpu) => ({ index: gpu.index, name: gpu.name, model: canonicalGpuModel(gpu.name), vramMb: gpu.vramMb, uuid: gpu.uuid }));
+  return {
+    ...facts,
+    ...ids,
+    gpus,
+    runtimes: [...new Set(facts.runtimes)],
+    simulated: facts.simulated ?? false,
+    status: 'online',
+    statusSince: now,
+    listed: true,
+    draining: false,
+    deregistering: false,
+    registeredAt: now,
+    lastHeartbeatAt: now,
+    uptime: {},
+    revision: 0,
+  };
+};
+
+const RELIABILITY_STEP = 0.01;
+
+/**
+ * A heartbeat refreshes liveness, credits uptime and brings an unreachable or offline host
+ * back online (not one that signed off or was deregistered: those must register or run again).
+ */
+export const applyHeartbeat = (
+  host: Host,
+  report: { draining?: boolean; gpuUtilization?: readonly number[] },
+  now: Date,
+  settings: LivenessSettings,
+): Transition => {
+  const changes: HostChange[] = [];
+  const before = reliability(host, now);
+  let next: Host = {
+    ...host,
+    uptime: creditUptime(host.uptime, new Date(host.lastHeartbeatAt), now, settings.unreachableAfterSeconds),
+    lastHeartbeatAt: now.toISOString(),
+    ...(report.gpuUtilization ? { gpuUtilization: report.gpuUtilization } : {}),
+  };
+  if (host.status !== 'online') {
+    const { signedOffAt: _signedOff, ...rest } = next;
+    next = { ...rest, status: 'online', statusSince: now.toISOString() };
+    changes.push('came_online');
+  }
+  if (report.draining !== undefined && report.draining !== host.draining) {
+    next = { ...next, draining: report.draining };
+    changes.push('updated');
+  } else if (Math.abs(reliability(next, now) - before) >= RELIABILITY_STEP) {
+    changes.push('updated');
+  }
+  return { host: next, changes };
+};
+
+/**
+ * The sweeper's view of a silent host: unreachable after a short silence (no new work, but
+ * nothing running is touched: a network blip must not cost a renter their job), offline
+ * after the longer grace.
+ */
+export const applySilence = (host: Host, now: Date, settings: LivenessSettings): Transition => {
+  const silentSeconds = (now.getTime() - new Date(host.lastHeartbeatAt).getTime()) / 1000;
+  if (host.status !== 'offline' && silentSeconds >= settings.offlineAfterSeconds) {
+    return { host: { ...host, status: 'offline', statusSince: now.toISOString() }, changes: ['went_offline'] };
+  }
+  if (host.status === 'online' && silentSeconds >= settings.unreachableAfterSeconds) {
+    return { host: { ...host, status: 'unreachable', statusSince: host.lastHeartbeatAt }, changes: ['unreachable'] };
+  }
+  return { host, changes: [] };
+};
+
+/** A drained agent that signs off takes its host offline at once. */
+export const applySignOff = (host: Host, now: Date): Transition =>
+  host.status === 'offline'
+    ? { host, changes: [] }
+    : { host: { ...host, status: 'offline', statusSince: now.toISOString(), signedOffAt: now.toISOString() }, changes: ['went_offline'] };
+
+export interface HostPatch {
+  readonly pricePerGpuHour?: MicroUsd;
+  readonly listed?: boolean;
+  readonly draining?: boolean;
+}
+
+export const applyPatch = (host: Host, patch: HostPatch): Transition => {
+  const next: Host = { ...host, ...patch };
+  const changed =
+    next.pricePerGpuHour !== host.pricePerGpuHour || next.listed !== host.listed || next.draining !== host.draining;
+  return { host: next, changes: changed ? ['updated'] : [] };
+};
+
+/** Deregistration first drains: running work finishes, nothing new is placed. */
+export const requestDeregistration = (host: Host): Transition =>
+  host.deregistering || host.deregisteredAt
+    ? { host, changes: [] }
+    : { host: { ...host, deregistering: true, draining: true }, changes: ['updated'] };
+
+export const completeDeregistration = (host: Host, now: Date): Transition => ({
+  host: {
+    ...host,
+    deregistering: false,
+    deregisteredAt: now.toISOString(),
+    status: 'offline',
+    statusSince: now.toISOString(),
+    listed: false,
+  },
+  changes: host.status === 'offline' ? ['deregistered'] : ['went_offline', 'deregistered'],
+});

@@ -1,0 +1,41 @@
+import type { Host } from './host.ts';
+
+const DAY_SECONDS = 86_400;
+const WINDOW_DAYS = 7;
+
+export const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
+
+/**
+ * Credits the time since the last heartbeat as online when the gap was short enough that
+ * the host never looked unreachable; a longer gap was downtime and earns nothing.
+ * Keeps only the days the reliability window can still see.
+ */
+export const creditUptime = (
+  uptime: Readonly<Record<string, number>>,
+  lastHeartbeatAt: Date,
+  now: Date,
+  unreachableAfterSeconds: number,
+): Record<string, number> => {
+  const gapSeconds = Math.max(0, (now.getTime() - lastHeartbeatAt.getTime()) / 1000);
+  const credited = gapSeconds <= unreachableAfterSeconds ? gapSeconds : 0;
+  const today = dayOf(now);
+  const oldestKept = dayOf(new Date(now.getTime() - WINDOW_DAYS * DAY_SECONDS * 1000));
+  const kept = Object.fromEntries(Object.entries(uptime).filter(([day]) => day >= oldestKept));
+  return { ...kept, [today]: Math.min(DAY_SECONDS, (kept[today] ?? 0) + credited) };
+};
+
+/**
+ * Share of the last 7 days the host was online, measured over the time it has existed
+ * (a host registered an hour ago is judged on that hour). A host with no history yet has
+ * shown no downtime: 1.
+ */
+export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt'>, now: Date): number => {
+  const windowStart = Math.max(new Date(host.registeredAt).getTime(), now.getTime() - WINDOW_DAYS * DAY_SECONDS * 1000);
+  const observedSeconds = (now.getTime() - windowStart) / 1000;
+  if (observedSeconds < 1) return 1;
+  const oldestDay = dayOf(new Date(windowStart));
+  const online = Object.entries(host.uptime)
+    .filter(([day]) => day >= oldestDay)
+    .reduce((sum, [, seconds]) => sum + seconds, 0);
+  return Math.round(Math.min(1, online / observedSeconds) * 1000) / 1000;
+};

@@ -1,0 +1,25 @@
+import { formatUsd } from '#platform/money.ts';
+import { statusReason, type Host } from './domain/host.ts';
+import { reliability } from './domain/reliability.ts';
+
+export const hostView = (host: Host, now: Date) => ({
+  hostId: host.hostId,
+  hostname: host.hostname,
+  status: host.status,
+  listed: host.listed,
+  draining: host.draining,
+  statusReason: statusReason(host),
+  gpus: host.gpus.map(({ index, model, name, vramMb, uuid }) => ({ index, model, name, vramMb, uuid })),
+  pricePerGpuHour: formatUsd(host.pricePerGpuHour),
+  region: host.region,
+  runtimes: host.runtimes,
+  cpuCores: host.cpuCores,
+  memoryMb: host.memoryMb,
+  diskGb: host.diskGb,
+  publicAddress: host.publicAddress ?? null,
+  simulated: host.simulated,
+  registeredAt: host.registeredAt,
+  lastHeartbeatAt: host.lastHeartbeatAt,
+  lastAssignedAt: host.lastAssignedAt ?? null,
+  reliability: reliability(host, now),
+});

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { usdField } from '#platform/money.ts';
+import { RUNTIMES } from './domain/host.ts';
+
+/** Regions are free text in one documented shape ("eu-west", "us-east-2", "ap-tokyo"). */
+export const regionField = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, 'must be a region name of lower-case letters, digits and dashes, such as "eu-west"');
+
+const MAX_PRICE_MICRO_USD = 1_000_000_000; // $1,000 per GPU-hour: anything above is a typo
+
+export const priceField = usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, {
+  message: 'must be more than 0 and at most 1000.000000 USD per GPU-hour',
+});
+
+const gpuField = z.object({
+  name: z.string().trim().min(1).max(100),
+  vramMb: z.number().int().min(1024, 'must be at least 1024 MB').max(1_048_576, 'must be at most 1048576 MB'),
+  uuid: z.string().trim().min(1).max(100),
+  index: z.number().int().min(0).max(63),
+});
+
+const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
+
+/** Agents may be newer than the server: unknown fields are ignored, known ones checked. */
+export const RegisterAgentInput = z.object({
+  registrationToken: z.string().min(1).max(200),
+  hostname: z.string().trim().min(1).max(253),
+  region: regionField,
+  pricePerGpuHour: priceField,
+  gpus: z
+    .array(gpuField)
+    .min(1, 'must list at least one GPU')
+    .max(16)
+    .refine((gpus) => unique(gpus.map((gpu) => gpu.index)), 'GPU indices must be unique')
+    .refine((gpus) => unique(gpus.map((gpu) => gpu.uuid)), 'GPU UUIDs must be unique'),
+  cpuCores: z.number().int().min(1).max(4096),
+  memoryMb: z.number().int().min(1024).max(64 * 1024 * 1024),
+  diskGb: z.number().int().min(1).max(10_000_000),
+  runtimes: z.array(z.enum(RUNTIMES)).min(1, 'must offer at least one runtime'),
+  driverVersion: z.string().trim().max(50).optional(),
+  cudaVersion: z.string().trim().max(50).optional(),
+  bandwidthMbps: z.number().positive().max(1_000_000).optional(),
+  publicAddress: z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').optional(),
+  simulated: z.boolean().optional(),
+});
+
+export const HeartbeatInput = z.object({
+  runningAssignments: z.array(z.string().min(1).max(100)).max(256).default([]),
+  draining: z.boolean().optional(),
+  gpuUtilization: z.array(z.number().min(0).max(100)).max(64).optional(),
+});
+
+export const UpdateHostInput = z
+  .strictObject({ pricePerGpuHour: priceField.optional(), listed: z.boolean().optional(), draining: z.boolean().optional() })
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining');
+
+export const HostPath = z.object({ hostId: z.string().min(1).max(64) });

@@ -1,0 +1,64 @@
+import type { DomainEvent } from '#events/define.ts';
+import type { Page } from '#platform/pagination.ts';
+import type { Host } from './domain/host.ts';
+
+export interface RegistrationToken {
+  readonly tokenHash: string;
+  readonly providerId: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt?: string;
+}
+
+export interface HostStore {
+  putRegistrationToken(token: RegistrationToken): Promise<void>;
+  getRegistrationToken(tokenHash: string): Promise<RegistrationToken | undefined>;
+  /**
+   * Consumes the token and creates the host and its agent token with the events, in one
+   * transaction; 'token_unusable' when the token was used or expired meanwhile.
+   */
+  registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable'>;
+  get(hostId: string): Promise<Host | undefined>;
+  listByProvider(providerId: string, limit: number, cursor?: string): Promise<Page<Host>>;
+  /** Hosts not offline whose last heartbeat is older than `before`. */
+  listSilentSince(before: Date): Promise<readonly Host[]>;
+  /** Hosts waiting for their deregistration to complete. */
+  listDeregistering(): Promise<readonly Host[]>;
+  /** Writes `host` if nobody wrote it since `host.revision - 1`; false on a lost race. */
+  save(host: Host, events: readonly DomainEvent[]): Promise<boolean>;
+  /** Stops the host's agent token from opening anything, for good. */
+  revokeAgentToken(host: Host, at: Date): Promise<void>;
+  /** Hosts not deregistered: those that have a queue. */
+  listHostsWithQueues(): Promise<readonly Host[]>;
+}
+
+export interface ReceivedMessage {
+  readonly receipt: string;
+  readonly message: unknown;
+}
+
+/** Each host's own assignment queue. */
+export interface HostQueues {
+  create(host: Pick<Host, 'hostId' | 'providerId'>): Promise<void>;
+  remove(hostId: string): Promise<void>;
+  urlOf(hostId: string): Promise<string>;
+  receive(hostId: string, waitSeconds: number): Promise<readonly ReceivedMessage[]>;
+  ack(hostId: string, receipts: readonly string[]): Promise<void>;
+}
+
+export interface QueueCredentials {
+  readonly queueUrl: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  readonly expiresAt: string;
+}
+
+export interface QueueCredentialsVendor {
+  vend(hostId: string, queueUrl: string): Promise<QueueCredentials>;
+}
+
+/** Matching's read-only port: which assignments it holds live on a host. */
+export interface LiveAssignments {
+  liveOn(hostId: string): Promise<readonly string[]>;
+}

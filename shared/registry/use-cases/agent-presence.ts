@@ -1,0 +1,39 @@
+import { ConflictError } from '#platform/errors.ts';
+import { acceptsWork, statusReason } from '../domain/host.ts';
+import { applyHeartbeat, applySignOff } from '../domain/lifecycle.ts';
+import { mutateHost } from './mutate-host.ts';
+import type { RegistryDeps } from './deps.ts';
+
+export interface HeartbeatReport {
+  readonly runningAssignments: readonly string[];
+  readonly draining?: boolean;
+  readonly gpuUtilization?: readonly number[];
+}
+
+/**
+ * Records a heartbeat and tells the agent what the platform believes: the host's status,
+ * the interval to use (server-set), and the assignments matching holds live on it, so the
+ * agent can reconcile without waiting for any projection.
+ */
+export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps) => {
+  const { host } = await mutateHost(hostId, (current, now) => applyHeartbeat(current, report, now, deps.settings), deps);
+  const assignments = await deps.liveAssignments.liveOn(hostId);
+  return {
+    status: host.status,
+    statusReason: statusReason(host),
+    listed: host.listed,
+    acceptsWork: acceptsWork(host),
+    heartbeatIntervalSeconds: deps.settings.heartbeatIntervalSeconds,
+    assignments,
+  };
+};
+
+/** A drained agent signs off: allowed only when nothing is live on the host. */
+export const signOff = async (hostId: string, deps: RegistryDeps) => {
+  const live = await deps.liveAssignments.liveOn(hostId);
+  if (live.length > 0) {
+    throw new ConflictError('assignments_live', `The host still has ${live.length} live assignment(s): let them finish or stop them first.`);
+  }
+  const { host } = await mutateHost(hostId, (current, now) => applySignOff(current, now), deps);
+  return { status: host.status, statusReason: statusReason(host) };
+};

@@ -1,0 +1,16 @@
+import type { Clock } from '#platform/clock.ts';
+import type { LivenessSettings } from '../domain/host.ts';
+import type { HostQueues, HostStore, LiveAssignments, QueueCredentialsVendor } from '../ports.ts';
+
+export interface RegistrySettings extends LivenessSettings {
+  readonly registrationTokenTtlSeconds: number;
+}
+
+export interface RegistryDeps {
+  readonly store: HostStore;
+  readonly queues: HostQueues;
+  readonly credentials: QueueCredentialsVendor;
+  readonly liveAssignments: LiveAssignments;
+  readonly clock: Clock;
+  readonly settings: RegistrySettings;
+}

@@ -1,0 +1,45 @@
+import { newEvent, type DomainEvent } from '#events/define.ts';
+import { event as hostCameOnline } from '#events/registry/host-came-online.ts';
+import { event as hostDeregistered } from '#events/registry/host-deregistered.ts';
+import { event as hostRegistered } from '#events/registry/host-registered.ts';
+import { event as hostUnreachable } from '#events/registry/host-unreachable.ts';
+import { event as hostUpdated } from '#events/registry/host-updated.ts';
+import { event as hostWentOffline } from '#events/registry/host-went-offline.ts';
+import type { Host } from '../domain/host.ts';
+import type { HostChange } from '../domain/lifecycle.ts';
+import { reliability } from '../domain/reliability.ts';
+
+export const hostSnapshot = (host: Host, now: Date) => ({
+  hostId: host.hostId,
+  providerId: host.providerId,
+  status: host.status,
+  listed: host.listed,
+  draining: host.draining || host.deregistering,
+  gpus: host.gpus.map(({ index, model, vramMb, uuid }) => ({ index, model, vramMb, uuid })),
+  pricePerGpuHour: host.pricePerGpuHour,
+  region: host.region,
+  runtimes: [...host.runtimes],
+  ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
+  reliability: reliability(host, now),
+  simulated: host.simulated,
+});
+
+/** Turns what a transition changed into the `host.*` events that announce it. */
+export const hostEvents = (host: Host, changes: readonly HostChange[], now: Date): DomainEvent[] =>
+  changes.map((change) => {
+    const transition = { hostId: host.hostId, providerId: host.providerId, since: host.statusSince };
+    switch (change) {
+      case 'registered':
+        return newEvent(hostRegistered, hostSnapshot(host, now), now);
+      case 'updated':
+        return newEvent(hostUpdated, hostSnapshot(host, now), now);
+      case 'unreachable':
+        return newEvent(hostUnreachable, transition, now);
+      case 'came_online':
+        return newEvent(hostCameOnline, transition, now);
+      case 'went_offline':
+        return newEvent(hostWentOffline, transition, now);
+      case 'deregistered':
+        return newEvent(hostDeregistered, { ...transition, since: host.deregisteredAt ?? now.toISOString() }, now);
+    }
+  });
