@@ -133,3 +133,8 @@ export const routeKey = (route: Pick<RouteDef, 'method' | 'path'>): string => `$
 
 export const findRoute = (key: string, topo: Topology = topology): RouteDef | undefined =>
   topo.routes.find((route) => routeKey(route) === key);
+
+/** Physical names, the same scheme on AWS and locally: `gpuhive-<stage>-<name>`. */
+export const resourceName = (stage: string, name: string): string => `gpuhive-${stage}-${name}`;
+export const busName = (stage: string): string => `gpuhive-${stage}`;
+export const hostQueuePrefix = (stage: string): string => resourceName(stage, 'host-');

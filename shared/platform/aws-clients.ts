@@ -21,7 +21,8 @@ export const documentClient = (): DynamoDBDocumentClient =>
     marshallOptions: { removeUndefinedValues: true },
   }));
 
-export const sqsClient = (): SQSClient => (sqs ??= new SQSClient({}));
+/** Requests go to the configured endpoint, not the queue URL's host (which a local stand-in may not resolve). */
+export const sqsClient = (): SQSClient => (sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false }));
 
 export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= new EventBridgeClient({}));
 

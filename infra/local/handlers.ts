@@ -1,0 +1,22 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FunctionDef } from '../topology.ts';
+
+export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+const loaded = new Map<string, Promise<LambdaHandler>>();
+
+/** Imports a function's module as Lambda would load it, once, and returns its `handler`. */
+export const loadHandler = (root: string, fn: FunctionDef): Promise<LambdaHandler> => {
+  let handler = loaded.get(fn.entry);
+  if (!handler) {
+    handler = import(pathToFileURL(resolve(root, fn.entry)).href).then((module: { handler?: LambdaHandler }) => {
+      if (typeof module.handler !== 'function') throw new Error(`${fn.entry} exports no handler`);
+      return module.handler;
+    });
+    loaded.set(fn.entry, handler);
+  }
+  return handler;
+};
+
+export const functionName = (fn: FunctionDef): string => fn.entry.replace(/^functions\//, '').replace(/\.ts$/, '').replaceAll('/', '-');

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { startLocalRuntime } from './runtime.ts';
+
+const HELP = `Usage: npm start -- [options]
+
+Runs the whole gpuhive backend on this machine: DynamoDB Local (Java), SQS and S3
+(fauxqs), an EventBridge shim, the HTTP API, the queue consumers and the schedules.
+
+Options:
+  --port N          API port (default 8080; 0 picks a free one)
+  --data-dir DIR    where DynamoDB Local keeps its data (default .gpuhive/)
+  --in-memory       keep nothing on disk
+  --log-level L     DEBUG, INFO (default), WARN or ERROR for the functions' JSON logs
+  -h, --help        show this help
+
+Environment:
+  GPUHIVE_ADMIN_KEY  the admin key to accept (otherwise one is generated, kept in the
+                     data dir, and printed)
+`;
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8080' },
+    'data-dir': { type: 'string' },
+    'in-memory': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'INFO' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port must be a port number, not "${values.port}"\n`);
+  process.exit(2);
+}
+const adminKey = process.env.GPUHIVE_ADMIN_KEY;
+if (adminKey !== undefined && adminKey.length < 16) {
+  process.stderr.write('GPUHIVE_ADMIN_KEY must be at least 16 characters long\n');
+  process.exit(2);
+}
+process.env.POWERTOOLS_LOG_LEVEL = values['log-level'].toUpperCase();
+
+const started = Date.now();
+const log = (line: string) => process.stderr.write(`[gpuhive] ${line}\n`);
+try {
+  const runtime = await startLocalRuntime({
+    port,
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    inMemory: values['in-memory'],
+    ...(adminKey ? { adminKey } : {}),
+    log,
+  });
+  process.stdout.write(
+    [
+      `gpuhive local runtime is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  API:        ${runtime.apiUrl}`,
+      `  Admin key:  ${runtime.adminKey}`,
+      `  Data:       ${values['in-memory'] ? 'in memory (nothing is kept)' : `${values['data-dir'] ?? '.gpuhive'}/ (DynamoDB); queues and files are in memory`}`,
+      `  Stand-ins:  DynamoDB ${runtime.endpoints.dynamodb}  SQS+S3 ${runtime.endpoints.sqs}  EventBridge ${runtime.endpoints.eventBridge}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal}: stopping...`);
+    runtime.stop().then(
+      () => {
+        log('stopped.');
+        process.exit(0);
+      },
+      (error: Error) => {
+        log(`stop failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  const message = (error as Error).message;
+  log(`could not start: ${message}`);
+  if (/EADDRINUSE/.test(message)) log(`port ${port} is taken: pick another with --port N`);
+  process.exit(1);
+}

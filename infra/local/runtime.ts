@@ -1,0 +1,163 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { PlatformEnv } from '#platform/config.ts';
+import { SecretPrefix } from '#platform/principal.ts';
+import { hashSecret, newSecret } from '#platform/secrets.ts';
+import { RegistryEnv } from '#registry/config.ts';
+import { busName, hostQueuePrefix, topology as defaultTopology, type Topology } from '../topology.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { startEventBridge } from './eventbridge/server.ts';
+import { startSqsAndS3 } from './fauxqs.ts';
+import { startGateway } from './gateway.ts';
+import { loadHandler } from './handlers.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { startPoller } from './pollers.ts';
+import { provision } from './provision.ts';
+import { startSchedules } from './schedules.ts';
+
+export interface LocalRuntimeOptions {
+  /** Repository root, where `functions/` lives. */
+  readonly root?: string;
+  /** API port; 0 picks a free one. */
+  readonly port?: number;
+  /** Where DynamoDB Local keeps its files; ignored with `inMemory`. */
+  readonly dataDir?: string;
+  readonly inMemory?: boolean;
+  readonly adminKey?: string;
+  /** Extra environment for the functions, e.g. shorter liveness timings for tests. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Runs every schedule this often instead of its own period. */
+  readonly scheduleEverySeconds?: number;
+  readonly topology?: Topology;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly apiUrl: string;
+  readonly adminKey: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly eventBridge: string };
+  readonly tableNames: Record<string, string>;
+  readonly queueUrls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_STAGE = 'local';
+const REGION = 'us-east-1';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** The admin key: given, or kept in the data dir so it survives restarts, or new. */
+const resolveAdminKey = (options: LocalRuntimeOptions, dataDir: string | undefined): string => {
+  if (options.adminKey) return options.adminKey;
+  if (!dataDir) return newSecret(SecretPrefix.admin);
+  const file = join(dataDir, 'admin-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = newSecret(SecretPrefix.admin);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+};
+
+/**
+ * Brings up the whole backend on one machine: DynamoDB Local, SQS and S3 (fauxqs), the
+ * EventBridge shim, everything the topology declares, the API gateway, the queue pollers
+ * and the schedules. Handlers run in this process and reach the stand-ins through the
+ * ordinary AWS SDK clients, pointed at them by the SDK's own endpoint variables.
+ */
+export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const root = resolve(options.root ?? process.cwd());
+  const topology = options.topology ?? defaultTopology;
+  const dataDir = options.inMemory ? undefined : resolve(root, options.dataDir ?? '.gpuhive');
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stops.reverse()) await stopOne().catch((error: Error) => log(`while stopping: ${error.message}`));
+  };
+
+  try {
+    log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
+    const dynamo = await startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
+    stops.push(() => dynamo.stop());
+
+    log('Starting SQS and S3 (fauxqs, in memory)...');
+    const sqsS3 = await startSqsAndS3();
+    stops.push(() => sqsS3.stop());
+    const sqs = new SQSClient({ endpoint: sqsS3.endpoint, region: REGION, credentials, useQueueUrlAsEndpoint: false });
+
+    log('Starting the EventBridge shim...');
+    const eventBridge = await startEventBridge({ port: 0, sqs, region: REGION });
+    stops.push(() => eventBridge.stop());
+
+    const adminKey = resolveAdminKey(options, dataDir);
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsS3.endpoint,
+      AWS_ENDPOINT_URL_S3: sqsS3.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+      [PlatformEnv.stage]: LOCAL_STAGE,
+      [PlatformEnv.eventBusName]: busName(LOCAL_STAGE),
+      [PlatformEnv.adminKeySha256]: hashSecret(adminKey),
+      [RegistryEnv.hostQueuePrefix]: hostQueuePrefix(LOCAL_STAGE),
+    });
+
+    log('Creating tables, queues, the bus and its rules from the topology...');
+    const clients = {
+      dynamodb: new DynamoDBClient({ endpoint: dynamo.endpoint, region: REGION, credentials }),
+      sqs,
+      eventBridge: new EventBridgeClient({ endpoint: eventBridge.endpoint, region: REGION, credentials }),
+      s3: new S3Client({ endpoint: sqsS3.endpoint, region: REGION, credentials, forcePathStyle: true }),
+    };
+    const provisioned = await provision(topology, LOCAL_STAGE, clients);
+    for (const [name, table] of Object.entries(topology.tables)) process.env[table.envVar] = provisioned.tableNames[name];
+    Object.assign(process.env, options.env ?? {});
+
+    const hosts = await recreateHostQueues();
+    log(`Recreated ${hosts} host queue(s) from the host records.`);
+    await republishRecentEvents(root, topology);
+
+    const pollers = topology.queues.map((queue) =>
+      startPoller({ root, queue, queueUrl: provisioned.queueUrls[queue.name] ?? '', sqs, log }),
+    );
+    stops.push(async () => { await Promise.all(pollers.map((poller) => poller.stop())); });
+    const schedules = startSchedules({ root, schedules: topology.schedules, ...(options.scheduleEverySeconds ? { everySeconds: options.scheduleEverySeconds } : {}), log });
+    stops.push(() => schedules.stop());
+
+    const gateway = await startGateway({ root, topology, port: options.port ?? 0, log });
+    stops.push(() => gateway.stop());
+    return {
+      apiUrl: gateway.url,
+      adminKey,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: sqsS3.endpoint, s3: sqsS3.endpoint, eventBridge: eventBridge.endpoint },
+      tableNames: provisioned.tableNames,
+      queueUrls: provisioned.queueUrls,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+/** In-memory SQS lost every host queue: rebuild them from the host records. */
+const recreateHostQueues = async (): Promise<number> => {
+  const { makeRegistryDeps } = await import('#registry/adapters/deps.ts');
+  const deps = await makeRegistryDeps();
+  const hosts = await deps.store.listHostsWithQueues();
+  for (const host of hosts) await deps.queues.create(host);
+  return hosts.length;
+};
+
+/** In-memory queues also lost events in flight: the outbox sweep sends recent ones again. */
+const republishRecentEvents = async (root: string, topology: Topology): Promise<void> => {
+  const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
+  if (!sweep) return;
+  const handler = await loadHandler(root, sweep);
+  await handler({ republishSentSince: new Date(Date.now() - 48 * 3600 * 1000).toISOString() }, lambdaContext('sweep-outbox', 60));
+};
