@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Functions' JSON logs are for people running the system; tests show only warnings.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+    execArgv: ['--disable-warning=NodeVersionSupportWarning'],
   },
 });

@@ -69,6 +69,8 @@ export interface GatewayOptions {
   readonly root: string;
   readonly topology: Topology;
   readonly log: (line: string) => void;
+  /** Overrides the authorizer's identity cache (tests of revocation use 0). */
+  readonly authorizerCacheSeconds?: number;
 }
 
 export interface Gateway {
@@ -96,7 +98,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
     )) as { isAuthorized: boolean; context?: Record<string, unknown> };
     if (!result.isAuthorized) return undefined;
     const context = result.context ?? {};
-    cache.set(authorization, { context, until: Date.now() + options.topology.authorizer.cacheSeconds * 1000 });
+    cache.set(authorization, { context, until: Date.now() + (options.authorizerCacheSeconds ?? options.topology.authorizer.cacheSeconds) * 1000 });
     return context;
   };
 

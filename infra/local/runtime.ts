@@ -33,6 +33,8 @@ export interface LocalRuntimeOptions {
   /** Runs every schedule this often instead of its own period. */
   readonly scheduleEverySeconds?: number;
   readonly topology?: Topology;
+  /** Overrides the authorizer's 60 s identity cache, e.g. 0 to see a revocation at once. */
+  readonly authorizerCacheSeconds?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -129,7 +131,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     const schedules = startSchedules({ root, schedules: topology.schedules, ...(options.scheduleEverySeconds ? { everySeconds: options.scheduleEverySeconds } : {}), log });
     stops.push(() => schedules.stop());
 
-    const gateway = await startGateway({ root, topology, port: options.port ?? 0, log });
+    const gateway = await startGateway({
+      root, topology, port: options.port ?? 0, log,
+      ...(options.authorizerCacheSeconds !== undefined ? { authorizerCacheSeconds: options.authorizerCacheSeconds } : {}),
+    });
     stops.push(() => gateway.stop());
     return {
       apiUrl: gateway.url,

@@ -1,0 +1,116 @@
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#infra/local/runtime.ts';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { randomUUID } from 'node:crypto';
+import { busName } from '#infra/topology.ts';
+import { LOCAL_STAGE } from '#infra/local/runtime.ts';
+export interface ApiResponse<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+export interface ApiClient {
+  call<T = any>(method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+}
+
+export const apiClient = (baseUrl: string): ApiClient => ({
+  async call(method, path, options = {}) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...(options.body !== undefined || options.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      ...(options.rawBody !== undefined ? { body: options.rawBody } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: body as any, headers: response.headers };
+  },
+});
+
+/** A whole local backend in this test process, quiet, in memory unless a data dir is given. */
+export const startTestRuntime = (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> =>
+  startLocalRuntime({ inMemory: options.dataDir === undefined, log: () => undefined, port: 0, ...options });
+
+export const sampleHostFacts = (overrides: Record<string, unknown> = {}) => ({
+  hostname: 'rig-1',
+  region: 'eu-west',
+  pricePerGpuHour: '0.450000',
+  gpus: [
+    { name: 'NVIDIA GeForce RTX 4090', vramMb: 24564, uuid: `GPU-${Math.random().toString(16).slice(2)}`, index: 0 },
+  ],
+  cpuCores: 16,
+  memoryMb: 65536,
+  diskGb: 500,
+  runtimes: ['docker'],
+  ...overrides,
+});
+
+/** Walks the provider onboarding through the API: account, token, registered host. */
+export const onboardHost = async (api: ApiClient, adminKey: string, facts: Record<string, unknown> = {}) => {
+  const provider = await api.call('POST', '/v1/accounts', { key: adminKey, body: { kind: 'provider', name: 'Acme GPUs' } });
+  const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
+  const host = await api.call('POST', '/v1/agent/register', { body: { registrationToken: token.body.token, ...sampleHostFacts(facts) } });
+  if (host.status !== 201) throw new Error(`registration failed: ${JSON.stringify(host.body)}`);
+  return {
+    providerKey: provider.body.apiKey as string,
+    providerId: provider.body.accountId as string,
+    hostId: host.body.hostId as string,
+    agentToken: host.body.agentToken as string,
+  };
+};
+
+/** Polls until `check` passes or the deadline passes; for effects of schedules and queues. */
+export const eventually = async <T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await check();
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw lastError;
+};
+
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const localSqs = (runtime: LocalRuntime) =>
+  new SQSClient({ endpoint: runtime.endpoints.sqs, region: 'us-east-1', credentials: localCredentials, useQueueUrlAsEndpoint: false });
+
+export interface CapturedEvent {
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly detail: Record<string, any>;
+}
+
+/**
+ * Listens on the bus as a consumer would: a rule for `detailTypes` delivering to a fresh
+ * queue; `next()` drains what arrived since the last call.
+ */
+export const captureEvents = async (runtime: LocalRuntime, detailTypes: readonly string[]) => {
+  const sqs = localSqs(runtime);
+  const events = new EventBridgeClient({ endpoint: runtime.endpoints.eventBridge, region: 'us-east-1', credentials: localCredentials });
+  const name = `capture-${randomUUID().slice(0, 8)}`;
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await events.send(new PutRuleCommand({ Name: name, EventBusName: busName(LOCAL_STAGE), EventPattern: JSON.stringify({ 'detail-type': [...detailTypes] }) }));
+  await events.send(new PutTargetsCommand({ Rule: name, EventBusName: busName(LOCAL_STAGE), Targets: [{ Id: 'capture', Arn: Attributes?.QueueArn ?? '' }] }));
+  return {
+    async next(): Promise<CapturedEvent[]> {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      return Messages.map((message) => JSON.parse(message.Body ?? '{}') as CapturedEvent);
+    },
+  };
+};
