@@ -27,9 +27,10 @@ export const creditUptime = (
 /**
  * Share of the last 7 days the host was online, measured over the time it has existed
  * (a host registered an hour ago is judged on that hour). A host with no history yet has
- * shown no downtime: 1.
+ * shown no downtime: 1. Credit is per UTC day, so near the window's far edge a day counts
+ * whole or not at all: an approximation of at most one day's share.
  */
-export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt'>, now: Date): number => {
+export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt' | 'status' | 'lastHeartbeatAt'>, now: Date): number => {
   const windowStart = Math.max(new Date(host.registeredAt).getTime(), now.getTime() - WINDOW_DAYS * DAY_SECONDS * 1000);
   const observedSeconds = (now.getTime() - windowStart) / 1000;
   if (observedSeconds < 1) return 1;
@@ -37,5 +38,7 @@ export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt'>, now: Da
   const online = Object.entries(host.uptime)
     .filter(([day]) => day >= oldestDay)
     .reduce((sum, [, seconds]) => sum + seconds, 0);
-  return Math.round(Math.min(1, online / observedSeconds) * 1000) / 1000;
+  // An online host is online right now too: the sweep would have said otherwise.
+  const sinceLastHeartbeat = host.status === 'online' ? Math.max(0, (now.getTime() - new Date(host.lastHeartbeatAt).getTime()) / 1000) : 0;
+  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * 1000) / 1000;
 };
