@@ -1,0 +1,78 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { routeKey, topology } from '#infra/topology.ts';
+import { synthesize } from './synth.ts';
+
+const { stack, template, logicalIdOf } = synthesize();
+const routes = template.findResources('AWS::ApiGatewayV2::Route');
+const routeByKey = (key: string) => Object.values(routes).find((route) => route.Properties.RouteKey === key);
+const [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+
+/** The function a route's integration invokes, as its logical id. */
+const integratedFunctionOf = (key: string): unknown => {
+  const target = routeByKey(key)?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+  const integration = template.toJSON().Resources[target['Fn::Join'][1][1].Ref];
+  return integration.Properties.IntegrationUri['Fn::GetAtt'][0];
+};
+
+const protectedRoutes = topology.routes.filter((route) => route.roles !== 'public').map((route) => [routeKey(route), route] as const);
+const publicRoutes = topology.routes.filter((route) => route.roles === 'public').map((route) => [routeKey(route), route] as const);
+
+describe('GpuhiveStack HTTP API', () => {
+  it.each(topology.routes.map((route) => [routeKey(route), route] as const))('declares the route %s', (key) => {
+    expect(routeByKey(key)).toBeDefined();
+  });
+
+  it.each(topology.routes.map((route) => [routeKey(route), route] as const))('sends %s to its own handler', (key, route) => {
+    expect(integratedFunctionOf(key)).toBe(logicalIdOf(stack.functionOf(route)));
+  });
+
+  it.each(protectedRoutes)('puts the identifying authorizer in front of %s', (key) => {
+    expect(routeByKey(key)?.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+  });
+
+  it.each(publicRoutes)('leaves the public route %s without an authorizer', (key) => {
+    expect(routeByKey(key)?.Properties.AuthorizationType).toBe('NONE');
+  });
+
+  it('has no route beyond the topology and $default', () => {
+    const keys = Object.values(routes).map((route) => route.Properties.RouteKey as string);
+    expect(keys.sort()).toEqual([...topology.routes.map(routeKey), '$default'].sort());
+  });
+
+  it('answers unmatched requests through a $default route to the not-found handler', () => {
+    expect(integratedFunctionOf('$default')).toBe(logicalIdOf(stack.functionOf(topology.defaultRoute)));
+  });
+
+  it('identifies callers with a simple-response Lambda authorizer keyed on the Authorization header', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+    });
+  });
+
+  it('caches identities for the topology\'s cacheSeconds', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: topology.authorizer.cacheSeconds });
+  });
+
+  it('serves the $default stage with auto-deploy', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
+  });
+
+  it('throttles the stage with the stage config\'s rate and burst', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: stack.config.throttle.rateLimit, ThrottlingBurstLimit: stack.config.throttle.burstLimit },
+    });
+  });
+
+  it('writes access logs with the request id to a log group', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+  });
+
+  it('outputs the API URL', () => {
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+});

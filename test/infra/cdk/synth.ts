@@ -1,0 +1,67 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import { GpuhiveStack } from '#infra/stacks/gpuhive-stack.ts';
+import type { Stage } from '#infra/stacks/stage-config.ts';
+import type { Topology } from '#infra/topology.ts';
+
+/** The feature flags `cdk synth` runs with, so the tests see the template the CLI would. */
+const cdkJsonContext = (): Record<string, unknown> =>
+  (JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: GpuhiveStack;
+  readonly template: Template;
+  /** The logical id of an L2 construct's CloudFormation resource. */
+  readonly logicalIdOf: (construct: IConstruct) => string;
+}
+
+/** Builds the stack without bundling (`aws:cdk:bundling-stacks: []`), so no esbuild runs. */
+export const synthesize = (options: { stage?: Stage; topology?: Topology } = {}): Synthesized => {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const stack = new GpuhiveStack(app, 'GpuhiveTest', {
+    stage: options.stage ?? 'dev',
+    ...(options.topology ? { topology: options.topology } : {}),
+  });
+  const template = Template.fromStack(stack);
+  const logicalIdOf = (construct: IConstruct): string => {
+    const element = construct.node.defaultChild ?? construct;
+    return stack.getLogicalId(element as CfnElement);
+  };
+  return { app, stack, template, logicalIdOf };
+};
+
+export interface PolicyStatementJson {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource?: unknown;
+  readonly Principal?: unknown;
+}
+
+export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Every identity-policy statement in the template, with the roles it is attached to. */
+export const identityStatements = (template: Template): { roles: string[]; statement: PolicyStatementJson }[] => {
+  const found: { roles: string[]; statement: PolicyStatementJson }[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    const roles = asArray(policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref);
+    for (const statement of asArray(policy.Properties.PolicyDocument.Statement as PolicyStatementJson[])) found.push({ roles, statement });
+  }
+  for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    for (const inline of asArray(role.Properties.Policies as { PolicyDocument: { Statement: PolicyStatementJson[] } }[])) {
+      for (const statement of asArray(inline.PolicyDocument.Statement)) found.push({ roles: [id], statement });
+    }
+  }
+  return found;
+};
+
+/** The actions a role is allowed by its identity policies. */
+export const allowedActions = (template: Template, roleLogicalId: string): Set<string> =>
+  new Set(
+    identityStatements(template)
+      .filter(({ roles, statement }) => roles.includes(roleLogicalId) && statement.Effect === 'Allow')
+      .flatMap(({ statement }) => asArray(statement.Action)),
+  );

@@ -1,0 +1,141 @@
+/**
+ * Factories for unit and contract tests: hosts, events, API Gateway events and Lambda
+ * contexts, each with sensible defaults and overrides. Times are fixed Dates, never "now".
+ */
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { EventDefinition } from '#events/define.ts';
+import { events } from '#events/index.ts';
+import { microUsd } from '#platform/money.ts';
+import type { Principal } from '#platform/principal.ts';
+import type { Host } from '#registry/domain/host.ts';
+import { newHost, type HostFacts } from '#registry/domain/lifecycle.ts';
+
+/** A fixed instant every test can reason about: a Monday, mid-morning UTC. */
+export const T0 = new Date('2025-03-10T10:00:00.000Z');
+
+export const at = (base: Date, seconds: number): Date => new Date(base.getTime() + seconds * 1000);
+
+/** A logger that writes nothing, for code that needs one. */
+export const silentLogger = (): Logger => new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+
+export const hostFacts = (overrides: Partial<HostFacts> = {}): HostFacts => ({
+  hostname: 'rig-01',
+  region: 'eu-west',
+  pricePerGpuHour: microUsd(450_000),
+  gpus: [
+    { name: 'NVIDIA GeForce RTX 4090', vramMb: 24_564, uuid: 'GPU-bbbb', index: 1 },
+    { name: 'NVIDIA GeForce RTX 4090', vramMb: 24_564, uuid: 'GPU-aaaa', index: 0 },
+  ],
+  cpuCores: 32,
+  memoryMb: 131_072,
+  diskGb: 2_000,
+  runtimes: ['docker'],
+  ...overrides,
+});
+
+export const hostIds = { hostId: 'host_test0000000001', providerId: 'acct_provider000001', agentTokenHash: 'a'.repeat(64) };
+
+/** A host as `newHost` makes it at `registeredAt`, with field overrides on top. */
+export const aHost = (overrides: Partial<Host> = {}, registeredAt: Date = T0, facts: Partial<HostFacts> = {}): Host => ({
+  ...newHost(hostFacts(facts), hostIds, registeredAt),
+  ...overrides,
+});
+
+const envelope = (definition: EventDefinition, occurredAt: Date = T0) => ({
+  version: definition.VERSION,
+  eventId: '2f1c4a52-6a0f-4f55-9c1a-6d1f0b0f7a11',
+  occurredAt: occurredAt.toISOString(),
+});
+
+const hostSnapshotSample = {
+  hostId: hostIds.hostId,
+  providerId: hostIds.providerId,
+  status: 'online',
+  listed: true,
+  draining: false,
+  gpus: [{ index: 0, model: 'RTX 4090', vramMb: 24_564, uuid: 'GPU-aaaa' }],
+  pricePerGpuHour: 450_000,
+  region: 'eu-west',
+  runtimes: ['docker'],
+  reliability: 1,
+  simulated: false,
+};
+
+const hostTransitionSample = { hostId: hostIds.hostId, providerId: hostIds.providerId, since: T0.toISOString() };
+
+/** A sample payload (without envelope) for every event in `events/index.ts`. */
+const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unknown> } = {
+  accountCreated: { accountId: 'acct_renter000000001', kind: 'renter', name: 'Ada' },
+  hostRegistered: hostSnapshotSample,
+  hostUpdated: hostSnapshotSample,
+  hostUnreachable: hostTransitionSample,
+  hostCameOnline: hostTransitionSample,
+  hostWentOffline: hostTransitionSample,
+  hostDeregistered: hostTransitionSample,
+};
+
+/** A full, valid `detail` for the named event: payload plus envelope. */
+export const sampleDetail = (name: keyof typeof events, occurredAt: Date = T0): Record<string, unknown> => ({
+  ...samplePayloads[name],
+  ...envelope(events[name], occurredAt),
+});
+
+/** An API Gateway HTTP API (payload v2) event as the gateway hands it to a route's Lambda. */
+export const httpEvent = (
+  options: {
+    routeKey: string;
+    body?: string;
+    principal?: Principal | Record<string, unknown>;
+    headers?: Record<string, string>;
+    requestId?: string;
+    pathParameters?: Record<string, string>;
+    queryStringParameters?: Record<string, string>;
+    isBase64Encoded?: boolean;
+  },
+): APIGatewayProxyEventV2 => {
+  const [method = 'GET', path = '/'] = options.routeKey.split(' ');
+  return {
+    version: '2.0',
+    routeKey: options.routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
+    ...(options.queryStringParameters ? { queryStringParameters: options.queryStringParameters } : {}),
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'vitest' },
+      requestId: options.requestId ?? 'req-0001',
+      routeKey: options.routeKey,
+      stage: '$default',
+      time: '10/Mar/2025:10:00:00 +0000',
+      timeEpoch: T0.getTime(),
+      ...(options.principal ? { authorizer: { lambda: options.principal } } : {}),
+    },
+  } as APIGatewayProxyEventV2;
+};
+
+export const adminPrincipal: Principal = { kind: 'account', role: 'admin', accountId: 'admin', keyId: 'admin' };
+export const renterPrincipal: Principal = { kind: 'account', role: 'renter', accountId: 'acct_renter000000001', keyId: 'key_renter000000001' };
+
+/** The minimal Context Lambda passes; the deadline is fixed, no clock involved. */
+export const lambdaContext = (functionName = 'test-function'): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+  memoryLimitInMB: '256',
+  awsRequestId: 'aws-req-0001',
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});

@@ -1,0 +1,188 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { newEvent, type DomainEvent } from '#events/define.ts';
+import { events } from '#events/index.ts';
+import { Outbox, PENDING } from '#platform/outbox.ts';
+import { at, T0, silentLogger } from '#test/support/factories.ts';
+
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
+const dynamo = mockClient(documents);
+const bus = mockClient(eventBridge);
+
+const NOW = at(T0, 90);
+const outbox = new Outbox({ tableName: 'accounts-table', busName: 'gpuhive-test', documents, eventBridge, logger: silentLogger(), now: () => NOW });
+
+const accountCreated = (name: string): DomainEvent =>
+  newEvent(events.accountCreated, { accountId: `acct_${name}`, kind: 'renter', name }, T0);
+
+const stateItem = { Put: { TableName: 'accounts-table', Item: { pk: 'ACCOUNT#acct_ada', sk: 'ACCOUNT', name: 'Ada' } } };
+
+beforeEach(() => {
+  dynamo.reset();
+  bus.reset();
+  dynamo.on(TransactWriteCommand).resolves({});
+  dynamo.on(UpdateCommand).resolves({});
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  bus.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `eb-${i}` })) }));
+});
+
+describe('Outbox.commit', () => {
+  it('writes the state items and one pending outbox item per event in one transaction', async () => {
+    const [first, second] = [accountCreated('ada'), accountCreated('bob')];
+
+    await outbox.commit([stateItem], [first!, second!]);
+
+    const writes = dynamo.commandCalls(TransactWriteCommand);
+    expect(writes).toHaveLength(1);
+    const items = writes[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(3);
+    expect(items[0]).toEqual(stateItem);
+    expect(items.slice(1).map((item) => item.Put?.Item)).toEqual(
+      [first!, second!].map((event) => ({
+        pk: `OUTBOX#${event.detail.eventId}`,
+        sk: 'OUTBOX',
+        source: 'gpuhive.accounts',
+        detailType: 'account.created',
+        detail: JSON.stringify(event.detail),
+        createdAt: T0.toISOString(),
+        outboxBucket: PENDING,
+      })),
+    );
+    expect(items[1]!.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('publishes the events to the bus after the transaction', async () => {
+    const event = accountCreated('ada');
+
+    await outbox.commit([stateItem], [event]);
+
+    const [put] = bus.commandCalls(PutEventsCommand);
+    expect(put!.args[0].input.Entries).toEqual([
+      {
+        EventBusName: 'gpuhive-test',
+        Source: 'gpuhive.accounts',
+        DetailType: 'account.created',
+        Detail: JSON.stringify(event.detail),
+        Time: T0,
+      },
+    ]);
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]!.calledBefore(put!)).toBe(true);
+    expect(put!.calledBefore(dynamo.commandCalls(TransactWriteCommand)[0]!)).toBe(false);
+  });
+
+  it('marks each published event sent in the bucket of the current hour', async () => {
+    const event = accountCreated('ada');
+
+    await outbox.commit([stateItem], [event]);
+
+    const marks = dynamo.commandCalls(UpdateCommand);
+    expect(marks).toHaveLength(1);
+    const input = marks[0]!.args[0].input;
+    expect(input.Key).toEqual({ pk: `OUTBOX#${event.detail.eventId}`, sk: 'OUTBOX' });
+    expect(input.ExpressionAttributeValues?.[':bucket']).toBe('sent#2025-03-10T10');
+    expect(input.ExpressionAttributeValues?.[':now']).toBe(NOW.toISOString());
+    expect(bus.commandCalls(PutEventsCommand)[0]!.calledBefore(marks[0]!)).toBe(true);
+  });
+
+  it('does not throw and marks nothing when PutEvents fails after the commit: the sweep sends them', async () => {
+    bus.on(PutEventsCommand).rejects(new Error('EventBridge unavailable'));
+
+    await expect(outbox.commit([stateItem], [accountCreated('ada')])).resolves.toBeUndefined();
+
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('leaves an entry EventBridge refused pending and marks the others', async () => {
+    const [refused, accepted] = [accountCreated('ada'), accountCreated('bob')];
+    bus.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, { EventId: 'eb-1' }],
+    });
+
+    await outbox.commit([stateItem], [refused!, accepted!]);
+
+    const marked = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.pk);
+    expect(marked).toEqual([`OUTBOX#${accepted!.detail.eventId}`]);
+  });
+
+  it('refuses an event that fails its schema before writing anything', async () => {
+    const invalid: DomainEvent = { ...accountCreated('ada'), detail: { ...accountCreated('ada').detail, kind: 'landlord' } };
+
+    await expect(outbox.commit([stateItem], [invalid])).rejects.toThrow();
+
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(bus.calls()).toHaveLength(0);
+  });
+
+  it('refuses an event no definition knows before writing anything', async () => {
+    const unknown: DomainEvent = { ...accountCreated('ada'), detailType: 'account.exploded' };
+
+    await expect(outbox.commit([stateItem], [unknown])).rejects.toThrow('Unknown event');
+
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('lets a failed transaction fail the commit and publishes nothing', async () => {
+    dynamo.on(TransactWriteCommand).rejects(new Error('TransactionCanceledException'));
+
+    await expect(outbox.commit([stateItem], [accountCreated('ada')])).rejects.toThrow('TransactionCanceledException');
+
+    expect(bus.calls()).toHaveLength(0);
+  });
+});
+
+describe('Outbox.publish', () => {
+  it('sends at most ten events per PutEvents call', async () => {
+    const many = Array.from({ length: 23 }, (_, i) => accountCreated(`user${i}`));
+
+    const sent = await outbox.publish(many);
+
+    expect(sent).toBe(23);
+    expect(bus.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([10, 10, 3]);
+  });
+});
+
+describe('Outbox.sweepPending', () => {
+  it('queries the outbox index for pending events older than the cutoff', async () => {
+    await outbox.sweepPending(60);
+
+    const [query] = dynamo.commandCalls(QueryCommand);
+    expect(query!.args[0].input).toMatchObject({
+      TableName: 'accounts-table',
+      IndexName: 'outbox',
+      ExpressionAttributeValues: { ':bucket': 'pending', ':before': at(NOW, -60).toISOString() },
+    });
+  });
+
+  it('republishes what it finds and marks it sent', async () => {
+    const stuck = accountCreated('ada');
+    dynamo.on(QueryCommand).resolves({
+      Items: [{ source: stuck.source, detailType: stuck.detailType, detail: JSON.stringify(stuck.detail), outboxBucket: PENDING }],
+    });
+
+    const sent = await outbox.sweepPending(60);
+
+    expect(sent).toBe(1);
+    expect(JSON.parse(bus.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!)).toEqual(stuck.detail);
+    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.Key).toEqual({ pk: `OUTBOX#${stuck.detail.eventId}`, sk: 'OUTBOX' });
+  });
+
+  it('follows the query pages to the end', async () => {
+    const [a, b] = [accountCreated('ada'), accountCreated('bob')];
+    const row = (event: DomainEvent) => ({ source: event.source, detailType: event.detailType, detail: JSON.stringify(event.detail) });
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [row(a!)], LastEvaluatedKey: { pk: 'page-1' } })
+      .resolvesOnce({ Items: [row(b!)] });
+
+    const sent = await outbox.sweepPending(60);
+
+    expect(sent).toBe(2);
+    expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ pk: 'page-1' });
+  });
+});
