@@ -11,6 +11,9 @@ Options:
   --data-dir DIR    where DynamoDB Local keeps its data (default .gpuhive/)
   --in-memory       keep nothing on disk
   --log-level L     DEBUG, INFO (default), WARN or ERROR for the functions' JSON logs
+  --schedules-every S
+                    run every schedule (liveness sweep, outbox sweep) every S seconds
+                    instead of each one's own period (60 s), to watch them work
   -h, --help        show this help
 
 Environment:
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     'in-memory': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'INFO' },
+    'schedules-every': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -37,6 +41,11 @@ if (values.help) {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`--port must be a port number, not "${values.port}"\n`);
+  process.exit(2);
+}
+const schedulesEvery = values['schedules-every'] === undefined ? undefined : Number(values['schedules-every']);
+if (schedulesEvery !== undefined && !(schedulesEvery > 0)) {
+  process.stderr.write(`--schedules-every must be a number of seconds, not "${values['schedules-every']}"\n`);
   process.exit(2);
 }
 const adminKey = process.env.GPUHIVE_ADMIN_KEY;
@@ -54,6 +63,7 @@ try {
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     inMemory: values['in-memory'],
     ...(adminKey ? { adminKey } : {}),
+    ...(schedulesEvery ? { scheduleEverySeconds: schedulesEvery } : {}),
     log,
   });
   process.stdout.write(

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnRuntime, type SpawnedRuntime } from '#test/support/spawned-runtime.ts';
+
+/** The README's walkthrough blocks, in order: each `sh` block right after `<!-- walkthrough -->`. */
+const walkthroughBlocks = (): string[] =>
+  [...readFileSync('README.md', 'utf8').matchAll(/<!-- walkthrough -->\s*```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+
+const listening = async (url: string): Promise<boolean> =>
+  fetch(url).then(
+    () => true,
+    () => false,
+  );
+
+let runtime: SpawnedRuntime;
+
+// Started as the README says, with a free port and nothing on disk.
+beforeAll(async () => {
+  runtime = await spawnRuntime(['--port', '0', '--in-memory', '--schedules-every', '1'], { UNREACHABLE_AFTER_SECONDS: '5' });
+}, 60_000);
+afterAll(async () => {
+  await runtime?.stop('SIGKILL');
+});
+
+describe('the README walkthrough', () => {
+  it('runs as written against npm start and shows what it promises', () => {
+    const blocks = walkthroughBlocks();
+    const script = blocks.map((block, index) => `echo "<<block ${index}>>"\n${block}\necho`).join('\n');
+
+    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+      env: { ...process.env, API: runtime.apiUrl, ADMIN_KEY: runtime.adminKey },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const outputs = run.stdout.split(/<<block \d+>>\n/).slice(1);
+    expect(outputs).toHaveLength(7);
+    const [account, token, host, heartbeat, listing, silent, badInput] = outputs.map((output) => JSON.parse(output.trim().split('\n').pop() ?? ''));
+    expect(account).toMatchObject({ kind: 'provider', name: 'Acme GPUs', apiKey: expect.stringMatching(/^gpuhive_provider_/) });
+    expect(token).toMatchObject({ token: expect.stringMatching(/^gpuhive_reg_/), expiresAt: expect.any(String) });
+    expect(host).toMatchObject({ hostId: expect.stringMatching(/^host_/), agentToken: expect.stringMatching(/^gpuhive_agent_/) });
+    expect(heartbeat).toMatchObject({ status: 'online', heartbeatIntervalSeconds: 60, assignments: [] });
+    expect(listing.items[0]).toMatchObject({ status: 'online', statusReason: 'never assigned', pricePerGpuHour: '0.450000', gpus: [{ model: 'RTX 4090' }] });
+    expect(silent.items[0]).toMatchObject({ status: 'unreachable', statusReason: expect.stringMatching(/^unreachable since/) });
+    expect(badInput.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'pricePerGpuHour' }] });
+  });
+
+  it('prints --help', () => {
+    const help = spawnSync('npm', ['start', '--silent', '--', '--help'], { encoding: 'utf8', timeout: 30_000 });
+
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--data-dir DIR');
+    expect(help.stdout).toContain('GPUHIVE_ADMIN_KEY');
+  });
+
+  it('stops every process it started on Ctrl-C, leaving nothing listening', async () => {
+    const dynamodb = /DynamoDB (\S+)/.exec(runtime.stdout())?.[1] ?? '';
+    expect(await listening(dynamodb)).toBe(true);
+
+    const exit = await runtime.stop('SIGINT');
+
+    // npm itself dies of the signal; the runtime under it stops cleanly and says so.
+    expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
+    await expect.poll(() => runtime.stderr(), { timeout: 10_000 }).toContain('stopped.');
+    expect(await listening(`${runtime.apiUrl}/v1/hosts`)).toBe(false);
+    await expect.poll(() => listening(dynamodb), { timeout: 10_000 }).toBe(false);
+  });
+});

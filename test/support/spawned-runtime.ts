@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface SpawnedRuntime {
+  readonly apiUrl: string;
+  readonly adminKey: string;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly process: ChildProcess;
+  /** Signals the whole process group, as Ctrl-C does, and resolves once npm exited. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the backend exactly as a user does, `npm start -- ...`, and waits for its banner. */
+export const spawnRuntime = (args: readonly string[], env: Record<string, string> = {}): Promise<SpawnedRuntime> =>
+  new Promise((resolve, reject) => {
+    const child = spawn('npm', ['start', '--silent', '--', ...args], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stop() can signal npm, tsx and node together, as Ctrl-C does.
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.once('exit', (code, signal) => done({ code, signal })),
+    );
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // the group is already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      signalGroup('SIGKILL');
+      reject(new Error(`npm start was not ready in 30 s.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 30_000);
+    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const apiUrl = /API:\s+(\S+)/.exec(stdout)?.[1];
+      const adminKey = /Admin key:\s+(\S+)/.exec(stdout)?.[1];
+      if (apiUrl && adminKey && stdout.includes('Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve({
+          apiUrl,
+          adminKey,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          process: child,
+          stop: async (signal = 'SIGINT') => {
+            if (child.exitCode === null && child.signalCode === null) signalGroup(signal);
+            return exited;
+          },
+        });
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code ?? signal}) before it was ready.\nstderr: ${stderr}`));
+    });
+  });
