@@ -79,14 +79,16 @@ describe('EventConsumer (fixture topology with one queue and one rule)', () => {
   });
 
   it('lets only that rule send to the queue', () => {
+    const [ruleId] = Object.keys(template.findResources('AWS::Events::Rule', { Properties: { EventBusName: Match.anyValue() } }));
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: logicalIdOf(consumer.queue) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: 'sqs:SendMessage',
+            Effect: 'Allow',
+            Action: Match.arrayWith(['sqs:SendMessage']),
             Principal: { Service: 'events.amazonaws.com' },
-            Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
           }),
         ]),
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformEnv } from '#platform/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
-import { topology, type FunctionDef } from '#infra/topology.ts';
+import { outboxTables, topology, type FunctionDef } from '#infra/topology.ts';
 import { adminKeyParameterName } from '#infra/stacks/gpuhive-stack.ts';
 import { synthesize } from './synth.ts';
 
@@ -40,7 +40,7 @@ describe('GpuhiveFunction', () => {
   it('logs every function to its own log group with a retention', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     const used = lambdas.map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref as string);
-    expect(used.every((id) => groups[id]?.Properties.RetentionInDays === 7) && new Set(used).size === used.length).toBe(true);
+    expect(used.every((id) => groups[id]?.Properties.RetentionInDays === stack.config.logRetention) && new Set(used).size === used.length).toBe(true);
   });
 
   it('sizes functions at 256 MB and 10 s unless the topology says otherwise', () => {
@@ -58,8 +58,8 @@ describe('GpuhiveFunction', () => {
   it.each(byEntry)('tells %s the names of exactly the tables it may use', (_entry, def) => {
     const tableVars = Object.values(topology.tables).map((table) => table.envVar).filter((name) => name in envOf(def));
     const own = Object.values(topology.tables).filter((table) => table.context === def.context);
-    const read = (def.reads ?? []).map((name) => topology.tables[name]);
-    const swept = def.capabilities?.includes('sweepOutboxes') ? Object.values(topology.tables) : [];
+    const read = (def.reads ?? []).map((name) => topology.tables[name]!);
+    const swept = def.capabilities?.includes('sweepOutboxes') ? outboxTables.map((name) => topology.tables[name]!) : [];
     expect(tableVars.sort()).toEqual([...new Set([...own, ...read, ...swept].map((table) => table.envVar))].sort());
   });
 

@@ -1,0 +1,93 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { QueueDef, RuleDef } from '#infra/topology.ts';
+import { DEFAULT_TIMEOUT_SECONDS, type GpuhiveFunction } from './gpuhive-function.ts';
+
+/** AWS's guidance for Lambda on SQS: a visibility timeout of at least six function timeouts. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Lambda allows a batch above 10 messages only with a batching window. */
+const MAX_BATCH_WITHOUT_WINDOW = 10;
+
+export interface EventConsumerProps {
+  readonly def: QueueDef;
+  readonly fn: GpuhiveFunction;
+  readonly bus: IEventBus;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  /** An oldest message older than this means the consumer is stuck or failing. */
+  readonly oldestMessageAlarmAge: Duration;
+}
+
+/**
+ * One consumer of bus events (STYLE.md, Infra): its own SSE-SQS queue with a DLQ, the
+ * Lambda reading it in batches with partial batch failures, an alarm on the DLQ and on the
+ * age of the oldest message, and the rules that route events to the queue. No rule ever
+ * invokes the function directly.
+ */
+export class EventConsumer extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  private readonly bus: IEventBus;
+
+  constructor(scope: Construct, id: string, props: EventConsumerProps) {
+    super(scope, id);
+    const { def, fn } = props;
+    this.bus = props.bus;
+    const timeoutSeconds = fn.timeout?.toSeconds() ?? DEFAULT_TIMEOUT_SECONDS;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: props.deadLetterQueueName,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      queueName: props.queueName,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(Math.max(def.visibilityTimeoutSeconds, VISIBILITY_TIMEOUT_FACTOR * timeoutSeconds)),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: def.maxReceiveCount },
+    });
+
+    fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: def.batchSize,
+        reportBatchItemFailures: true,
+        ...(def.batchSize > MAX_BATCH_WITHOUT_WINDOW ? { maxBatchingWindow: Duration.seconds(1) } : {}),
+      }),
+    );
+
+    new Alarm(this, 'DeadLetterQueueNotEmpty', {
+      alarmDescription: `${def.name}: messages failed ${def.maxReceiveCount} times and wait in the DLQ`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'OldestMessageTooOld', {
+      alarmDescription: `${def.name}: the consumer is not keeping up (oldest message older than ${props.oldestMessageAlarmAge.toHumanString()})`,
+      metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: props.oldestMessageAlarmAge.toSeconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Routes the events a rule selects from the bus into this consumer's queue. */
+  subscribe(id: string, rule: RuleDef): Rule {
+    return new Rule(this, id, {
+      eventBus: this.bus,
+      description: `${rule.name} -> ${rule.queue}`,
+      eventPattern: { source: [...rule.pattern.source], detailType: [...rule.pattern['detail-type']] },
+      targets: [new SqsQueue(this.queue)],
+    });
+  }
+}

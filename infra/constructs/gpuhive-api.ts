@@ -1,0 +1,129 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  LogGroupLogDestination,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { routeKey, type RouteDef } from '#infra/topology.ts';
+import type { StageConfig } from '#infra/stacks/stage-config.ts';
+
+/** The header the authorizer identifies callers by; it is also the authorizer cache key. */
+export const IDENTITY_SOURCE = '$request.header.Authorization';
+
+export interface ApiRoute {
+  readonly def: RouteDef;
+  readonly fn: IFunction;
+}
+
+export interface GpuhiveApiProps {
+  readonly apiName: string;
+  readonly stage: StageConfig;
+  readonly routes: readonly ApiRoute[];
+  /** Answers every method and path no route matches with the API's 404. */
+  readonly defaultRoute: IFunction;
+  readonly authorizer: { readonly fn: IFunction; readonly cacheSeconds: number };
+}
+
+/** `GET /v1/hosts/{hostId}` -> `GetV1HostsHostId`. */
+export const routeIdOf = (route: Pick<RouteDef, 'method' | 'path'>): string =>
+  routeKey(route)
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1).toLowerCase())
+    .join('');
+
+/** One JSON line per request: enough to follow a request id from the API into the function's logs. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    userAgent: '$context.identity.userAgent',
+  }),
+);
+
+/**
+ * The public HTTP API, built from the topology's routes (ARCHITECTURE.md, One topology, two
+ * targets). The Lambda authorizer only identifies the caller: it admits unknown secrets as
+ * anonymous, and each handler checks the route's roles, so a cached identity never opens
+ * another route.
+ */
+export class GpuhiveApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly authorizer: HttpLambdaAuthorizer;
+
+  constructor(scope: Construct, id: string, props: GpuhiveApiProps) {
+    super(scope, id);
+    this.api = new HttpApi(this, 'HttpApi', { apiName: props.apiName, createDefaultStage: false });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.stage.logRetention,
+      removalPolicy: props.stage.removalPolicy,
+    });
+    // The $default stage serves the API at its root, with no stage name in the path.
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.stage.throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+
+    this.authorizer = new HttpLambdaAuthorizer('Identify', props.authorizer.fn, {
+      authorizerName: 'identify-caller',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [IDENTITY_SOURCE],
+      resultsCacheTtl: Duration.seconds(props.authorizer.cacheSeconds),
+    });
+
+    for (const { def, fn } of props.routes) {
+      const id = routeIdOf(def);
+      const route = new HttpRoute(this, id, {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.with(def.path, HttpMethod[def.method]),
+        integration: new HttpLambdaIntegration(`${id}Integration`, fn),
+        authorizer: def.roles === 'public' ? new HttpNoneAuthorizer() : this.authorizer,
+      });
+      if (def.roles === 'public') {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${routeKey(def)} is public by design: the caller proves itself with a credential in the body (a one-time registration token), which the handler checks.`,
+        });
+      }
+    }
+
+    const fallback = new HttpRoute(this, 'Default', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('DefaultIntegration', props.defaultRoute),
+      authorizer: new HttpNoneAuthorizer() as IHttpRouteAuthorizer,
+    });
+    Validations.of(fallback).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: '$default only answers unmatched methods and paths with the API\'s 404 and reads no data; identifying the caller would add an authorizer call to every probe.',
+    });
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}

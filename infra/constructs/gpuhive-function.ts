@@ -1,0 +1,107 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PlatformEnv } from '#platform/config.ts';
+import type { FunctionDef } from '#infra/topology.ts';
+import type { StageConfig } from '#infra/stacks/stage-config.ts';
+
+/** The repository root: the topology's entry paths are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const DEFAULT_MEMORY_MB = 256;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/**
+ * ESM bundles have no `require`; a few CommonJS dependencies call it for Node built-ins.
+ * The alias keeps the banner from clashing with a `createRequire` import in bundled code.
+ */
+const REQUIRE_SHIM =
+  "import { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url);";
+
+export interface GpuhiveFunctionProps {
+  readonly def: FunctionDef;
+  readonly stage: StageConfig;
+  /** Added to the variables every function gets (bus, stage, service name, log level). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** `functions/registry/sweep-liveness.ts` -> `RegistrySweepLiveness`: one Lambda per handler file. */
+export const functionIdOf = (entry: string): string =>
+  entry
+    .replace(/^functions\//, '')
+    .replace(/\.[cm]?[jt]sx?$/, '')
+    .split(/[/_.-]+/)
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join('');
+
+/**
+ * One Lambda per handler, built the same way everywhere: arm64, Node.js 22, ESM bundle with
+ * source maps, active tracing, its own log group with a retention, and its own role that can
+ * write only to that log group until the stack grants it more.
+ */
+export class GpuhiveFunction extends NodejsFunction {
+  readonly def: FunctionDef;
+  readonly executionRole: Role;
+
+  constructor(scope: Construct, id: string, props: GpuhiveFunctionProps) {
+    const { def, stage } = props;
+    // A subclass cannot own children before super(); the role and log group sit beside it.
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: stage.logRetention, removalPolicy: stage.removalPolicy });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${def.entry}`,
+    });
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, def.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: def.context,
+        [PlatformEnv.logLevel]: stage.logLevel,
+        [PlatformEnv.stage]: stage.stage,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: REQUIRE_SHIM,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The SDK versions are pinned in package.json; bundle them rather than take the runtime's.
+        bundleAwsSDK: true,
+        tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+      },
+    });
+    this.def = def;
+    this.executionRole = role;
+    // The function's own log group: it was created above, so no logs:CreateLogGroup and no managed policy.
+    logGroup.grantWrite(role);
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is pinned on purpose: the code also runs locally on Node 20+ (EMULATORS.md, gotcha 8) and is tested on 22; moving to 24 is a deliberate upgrade, not a drift.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+    });
+  }
+}

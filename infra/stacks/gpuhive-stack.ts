@@ -1,0 +1,232 @@
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { PlatformEnv } from '#platform/config.ts';
+import { RegistryEnv } from '#registry/config.ts';
+import {
+  busName,
+  hostQueuePrefix,
+  outboxTables,
+  resourceName,
+  topology as realTopology,
+  type FunctionDef,
+  type Topology,
+} from '#infra/topology.ts';
+import { ContextTable } from '#infra/constructs/context-table.ts';
+import { EventConsumer } from '#infra/constructs/event-consumer.ts';
+import { GpuhiveApi } from '#infra/constructs/gpuhive-api.ts';
+import { GpuhiveFunction, functionIdOf } from '#infra/constructs/gpuhive-function.ts';
+import { HostQueueAccess } from '#infra/constructs/host-queue-access.ts';
+import { stageConfig, type Stage, type StageConfig } from './stage-config.ts';
+
+export interface GpuhiveStackProps extends StackProps {
+  readonly stage: Stage;
+  /** The deployable shape; the real one by default, a fixture in tests. */
+  readonly topology?: Topology;
+}
+
+/** SSM parameter holding the hex SHA-256 of the bootstrap admin key; created out of band, never in the template. */
+export const adminKeyParameterName = (stage: Stage): string => `/gpuhive/${stage}/admin-key-sha256`;
+
+/** Schedules run no more often than EventBridge's finest rate, in whole minutes. */
+export const scheduleMinutes = (everySeconds: number): number => Math.max(1, Math.ceil(everySeconds / 60));
+
+const pascal = (name: string): string =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join('');
+
+/**
+ * gpuhive on AWS, built entirely from the topology (infra/topology.ts): the local runtime is
+ * built from the same object, so a route, queue, rule or schedule cannot exist in one target
+ * and not the other.
+ */
+export class GpuhiveStack extends Stack {
+  readonly config: StageConfig;
+  readonly topology: Topology;
+  readonly tables: ReadonlyMap<string, ContextTable>;
+  readonly bus: EventBus;
+  readonly api: GpuhiveApi;
+  readonly hostQueues: HostQueueAccess;
+  readonly agentQueueRole: Role | undefined;
+  readonly consumers: ReadonlyMap<string, EventConsumer>;
+  readonly exportsBucket: Bucket;
+  private readonly functions = new Map<FunctionDef, GpuhiveFunction>();
+
+  constructor(scope: Construct, id: string, props: GpuhiveStackProps) {
+    super(scope, id, props);
+    this.config = stageConfig(props.stage);
+    this.topology = props.topology ?? realTopology;
+    const { stage } = props;
+    const topology = this.topology;
+
+    this.tables = new Map(
+      Object.entries(topology.tables).map(([name, def]) => [
+        name,
+        new ContextTable(this, `${pascal(name)}Table`, { tableName: resourceName(stage, name), def, stage: this.config }),
+      ]),
+    );
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName: busName(stage) });
+    this.bus.archive('Archive', {
+      description: `Every gpuhive event on ${busName(stage)}, for replay after a consumer bug`,
+      eventPattern: { account: [this.account] },
+      retention: this.config.eventArchiveRetention,
+    });
+
+    this.hostQueues = new HostQueueAccess(this, 'HostQueues', { queueNamePrefix: hostQueuePrefix(stage) });
+
+    const defs: FunctionDef[] = [
+      ...topology.routes,
+      topology.defaultRoute,
+      topology.authorizer,
+      ...topology.queues,
+      ...topology.schedules,
+    ];
+    for (const def of defs) this.functions.set(def, this.buildFunction(def));
+
+    this.agentQueueRole = this.wireHostQueues();
+    this.wireAdminKey(topology.authorizer);
+
+    this.api = new GpuhiveApi(this, 'Api', {
+      apiName: busName(stage),
+      stage: this.config,
+      routes: topology.routes.map((def) => ({ def, fn: this.functionOf(def) })),
+      defaultRoute: this.functionOf(topology.defaultRoute),
+      authorizer: { fn: this.functionOf(topology.authorizer), cacheSeconds: topology.authorizer.cacheSeconds },
+    });
+
+    this.consumers = this.buildConsumers();
+    this.buildSchedules();
+    this.exportsBucket = this.buildExportsBucket();
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the public HTTP API' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'ExportsBucketName', { value: this.exportsBucket.bucketName });
+  }
+
+  /** The Lambda built for a definition of the topology. */
+  functionOf(def: FunctionDef): GpuhiveFunction {
+    const fn = this.functions.get(def);
+    if (!fn) throw new Error(`No function was built for ${def.entry}`);
+    return fn;
+  }
+
+  get allFunctions(): readonly GpuhiveFunction[] {
+    return [...this.functions.values()];
+  }
+
+  private tableOf(name: string, usedBy: string): ContextTable {
+    const table = this.tables.get(name);
+    if (!table) throw new Error(`${usedBy} uses table '${name}', which the topology does not declare`);
+    return table;
+  }
+
+  /** A function, its tables' names in its environment, and IAM for exactly what its definition declares. */
+  private buildFunction(def: FunctionDef): GpuhiveFunction {
+    const capabilities = new Set(def.capabilities ?? []);
+    const own = [...this.tables.values()].filter((table) => table.def.context === def.context);
+    const reads = (def.reads ?? []).map((name) => this.tableOf(name, def.entry));
+    const outboxes = capabilities.has('sweepOutboxes') ? outboxTables.map((name) => this.tableOf(name, def.entry)) : [];
+    const readWrite = [...new Set([...own, ...outboxes])];
+    const readOnly = reads.filter((table) => !readWrite.includes(table));
+
+    const environment: Record<string, string> = { [PlatformEnv.eventBusName]: this.bus.eventBusName };
+    for (const table of [...readWrite, ...readOnly]) environment[table.def.envVar] = table.tableName;
+
+    const fn = new GpuhiveFunction(this, functionIdOf(def.entry), { def, stage: this.config, environment });
+    for (const table of readWrite) table.grantItemsReadWrite(fn);
+    for (const table of readOnly) table.grantItemsRead(fn);
+    // A context with a table publishes through its transactional outbox; the sweep republishes for all.
+    if (own.length > 0 || outboxes.length > 0) this.bus.grantPutEventsTo(fn);
+    return fn;
+  }
+
+  /**
+   * Registry functions all learn the host-queue prefix and the agent role's ARN (the registry's
+   * config reads both at cold start); only the `hostQueues` capability may touch the queues,
+   * and only `vendAgentQueueCredentials` may assume the role.
+   */
+  private wireHostQueues(): Role | undefined {
+    const fns = this.allFunctions;
+    const has = (fn: GpuhiveFunction, capability: string) => (fn.def.capabilities ?? []).some((c) => c === capability);
+    for (const fn of fns.filter((f) => has(f, 'hostQueues'))) this.hostQueues.grantManage(fn);
+
+    const vendors = fns.filter((f) => has(f, 'vendAgentQueueCredentials'));
+    const role = vendors.length > 0 ? this.hostQueues.createAgentQueueRole(vendors) : undefined;
+    for (const fn of fns.filter((f) => f.def.context === 'registry' || has(f, 'hostQueues') || has(f, 'vendAgentQueueCredentials'))) {
+      fn.addEnvironment(RegistryEnv.hostQueuePrefix, this.hostQueues.queueNamePrefix);
+      if (role) fn.addEnvironment(RegistryEnv.agentQueueRoleArn, role.roleArn);
+    }
+    return role;
+  }
+
+  /** The bootstrap admin key's hash, resolved by CloudFormation from SSM at deploy time. */
+  private wireAdminKey(authorizer: FunctionDef): void {
+    const hash = StringParameter.valueForStringParameter(this, adminKeyParameterName(this.config.stage));
+    this.functionOf(authorizer).addEnvironment(PlatformEnv.adminKeySha256, hash);
+  }
+
+  private buildConsumers(): ReadonlyMap<string, EventConsumer> {
+    const { stage } = this.config;
+    const consumers = new Map<string, EventConsumer>();
+    for (const def of this.topology.queues) {
+      if (def.name.startsWith('host-')) throw new Error(`Queue '${def.name}' would fall under the host queues' IAM prefix`);
+      consumers.set(
+        def.name,
+        new EventConsumer(this, `${pascal(def.name)}Consumer`, {
+          def,
+          fn: this.functionOf(def),
+          bus: this.bus,
+          queueName: resourceName(stage, def.name),
+          deadLetterQueueName: resourceName(stage, `${def.name}-dlq`),
+          oldestMessageAlarmAge: this.config.oldestMessageAlarmAge,
+        }),
+      );
+    }
+    for (const rule of this.topology.rules) {
+      const consumer = consumers.get(rule.queue);
+      if (!consumer) throw new Error(`Rule '${rule.name}' routes to queue '${rule.queue}', which the topology does not declare`);
+      consumer.subscribe(`${pascal(rule.name)}Rule`, rule);
+    }
+    return consumers;
+  }
+
+  /** Sweeps on the default bus's clock. A missed tick is harmless: the next one does the same work. */
+  private buildSchedules(): void {
+    for (const def of this.topology.schedules) {
+      const minutes = scheduleMinutes(def.everySeconds);
+      new Rule(this, `${pascal(def.name)}Schedule`, {
+        description: `${def.name}: every ${minutes} min`,
+        schedule: Schedule.rate(Duration.minutes(minutes)),
+        targets: [new LambdaFunction(this.functionOf(def), { retryAttempts: 2, maxEventAge: Duration.minutes(minutes) })],
+      });
+    }
+  }
+
+  /** Finance exports (CSV / JSON Lines); read through presigned URLs that the API issues. */
+  private buildExportsBucket(): Bucket {
+    const bucket = new Bucket(this, 'ExportsBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: this.config.removalPolicy,
+      lifecycleRules: [
+        { noncurrentVersionExpiration: this.config.exportsNoncurrentVersionExpiration, abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Objects are written by the export functions and read only through short-lived presigned URLs the API issues (and logs); a second bucket for server access logs would add cost and no new audit trail.',
+    });
+    return bucket;
+  }
+}

@@ -1,0 +1,26 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { synthesize, type Synthesized } from './synth.ts';
+import { topologyWithConsumer } from './fixtures/topology.ts';
+
+/** `cdk synth` fails on any of these; listing them makes a failure readable. */
+const unacknowledgedFindings = ({ app }: Synthesized): string[] =>
+  new AwsSolutionsChecks(app)
+    .validateScope(app)
+    .violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
+    );
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in the dev stack', () => {
+    expect(unacknowledgedFindings(synthesize())).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged in the prod stack', () => {
+    expect(unacknowledgedFindings(synthesize({ stage: 'prod' }))).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged once the topology has queues and rules', () => {
+    expect(unacknowledgedFindings(synthesize({ topology: topologyWithConsumer }))).toEqual([]);
+  });
+});
