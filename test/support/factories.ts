@@ -9,7 +9,8 @@ import { events } from '#events/index.ts';
 import { microUsd } from '#platform/money.ts';
 import type { Principal } from '#platform/principal.ts';
 import type { Host } from '#registry/domain/host.ts';
-import { newHost, type HostFacts } from '#registry/domain/lifecycle.ts';
+import type { HostFacts } from '#registry/domain/host.ts';
+import { newHost } from '#registry/domain/lifecycle.ts';
 
 /** A fixed instant every test can reason about: a Monday, mid-morning UTC. */
 export const T0 = new Date('2025-03-10T10:00:00.000Z');

@@ -56,7 +56,8 @@ export class SqsHostQueues implements HostQueues {
     try {
       await this.sqs.send(new DeleteQueueCommand({ QueueUrl: await this.urlOf(hostId) }));
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
+      // Already gone (a concurrent deregistration, or the sweep): the goal is reached.
+      if (!(error instanceof NotFoundError) && !(error instanceof QueueDoesNotExist)) throw error;
     }
     this.urls.delete(hostId);
   }

@@ -12,10 +12,13 @@ export const canonicalGpuModel = (reportedName: string): string => {
 
 /**
  * API.md's model filter: the canonical model equals the filter or starts with it as whole
- * words, ignoring case ("h100" matches "H100 80GB HBM3"; "RTX 40" matches nothing).
+ * words, ignoring case ("h100" matches "H100 80GB HBM3", "a100" matches "A100-SXM4-80GB";
+ * "RTX 40" matches nothing).
  */
 export const gpuModelMatches = (filter: string, model: string): boolean => {
-  const wanted = filter.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  const have = model.trim().toLowerCase().split(/\s+/);
+  // Dashes separate words too: nvidia-smi names SXM boards "A100-SXM4-80GB".
+  const words = (text: string) => text.trim().toLowerCase().split(/[\s-]+/).filter(Boolean);
+  const wanted = words(filter);
+  const have = words(model);
   return wanted.length > 0 && wanted.length <= have.length && wanted.every((word, index) => have[index] === word);
 };

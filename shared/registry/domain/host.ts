@@ -14,13 +14,12 @@ export interface Gpu {
   readonly uuid: string;
 }
 
-export interface Host {
-  readonly hostId: string;
-  readonly providerId: string;
+/** What an agent reports of its machine when it registers. */
+export interface HostFacts {
   readonly hostname: string;
   readonly region: string;
   readonly pricePerGpuHour: MicroUsd;
-  readonly gpus: readonly Gpu[];
+  readonly gpus: readonly Omit<Gpu, 'model'>[];
   readonly cpuCores: number;
   readonly memoryMb: number;
   readonly diskGb: number;
@@ -29,6 +28,13 @@ export interface Host {
   readonly cudaVersion?: string;
   readonly bandwidthMbps?: number;
   readonly publicAddress?: string;
+  readonly simulated?: boolean;
+}
+
+export interface Host extends Omit<HostFacts, 'gpus' | 'simulated'> {
+  readonly hostId: string;
+  readonly providerId: string;
+  readonly gpus: readonly Gpu[];
   readonly simulated: boolean;
   readonly status: HostStatus;
   readonly statusSince: string;

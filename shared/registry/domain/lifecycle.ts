@@ -1,6 +1,6 @@
 import type { MicroUsd } from '#platform/money.ts';
 import { canonicalGpuModel } from './gpu-model.ts';
-import type { Gpu, Host, LivenessSettings, Runtime } from './host.ts';
+import type { Gpu, Host, HostFacts, LivenessSettings } from './host.ts';
 import { creditUptime, reliability } from './reliability.ts';
 
 /** What changed, in the words of the `host.*` events that announce it. */
@@ -9,22 +9,6 @@ export type HostChange = 'registered' | 'updated' | 'unreachable' | 'came_online
 export interface Transition {
   readonly host: Host;
   readonly changes: readonly HostChange[];
-}
-
-export interface HostFacts {
-  readonly hostname: string;
-  readonly region: string;
-  readonly pricePerGpuHour: MicroUsd;
-  readonly gpus: readonly { name: string; vramMb: number; uuid: string; index: number }[];
-  readonly cpuCores: number;
-  readonly memoryMb: number;
-  readonly diskGb: number;
-  readonly runtimes: readonly Runtime[];
-  readonly driverVersion?: string;
-  readonly cudaVersion?: string;
-  readonly bandwidthMbps?: number;
-  readonly publicAddress?: string;
-  readonly simulated?: boolean;
 }
 
 export const newHost = (
@@ -66,6 +50,8 @@ export const applyHeartbeat = (
   now: Date,
   settings: LivenessSettings,
 ): Transition => {
+  // A late heartbeat, on a token still in the authorizer's cache, must not revive it.
+  if (host.deregisteredAt) return { host, changes: [] };
   const changes: HostChange[] = [];
   const before = reliability(host, now);
   let next: Host = {

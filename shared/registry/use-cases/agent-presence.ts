@@ -1,4 +1,4 @@
-import { ConflictError } from '#platform/errors.ts';
+import { ConflictError, UnauthorizedError } from '#platform/errors.ts';
 import { acceptsWork, statusReason } from '../domain/host.ts';
 import { applyHeartbeat, applySignOff } from '../domain/lifecycle.ts';
 import { mutateHost } from './mutate-host.ts';
@@ -17,6 +17,7 @@ export interface HeartbeatReport {
  */
 export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps) => {
   const { host } = await mutateHost(hostId, (current, now) => applyHeartbeat(current, report, now, deps.settings), deps);
+  if (host.deregisteredAt) throw new UnauthorizedError('This host was deregistered: register it again with a new token.');
   const assignments = await deps.liveAssignments.liveOn(hostId);
   return {
     status: host.status,

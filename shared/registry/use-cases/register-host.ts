@@ -3,7 +3,8 @@ import { UnauthorizedError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import { SecretPrefix } from '#platform/principal.ts';
 import { hashSecret, newSecret } from '#platform/secrets.ts';
-import { newHost, type HostFacts } from '../domain/lifecycle.ts';
+import type { HostFacts } from '../domain/host.ts';
+import { newHost } from '../domain/lifecycle.ts';
 import { hostEvents } from './host-events.ts';
 import type { RegistryDeps } from './deps.ts';
 
