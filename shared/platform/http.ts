@@ -57,8 +57,7 @@ const statusOf = (error: DomainError): number => {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? status : 400;
+  return 400;
 };
 
 export const errorBody = (code: string, message: string, details?: readonly FieldIssue[]) => ({

@@ -28,11 +28,11 @@ export const resolvePrincipal = async (authorization: string | undefined, deps: 
   const secret = bearerSecret(authorization);
   if (!secret) return ANONYMOUS;
   const hash = hashSecret(secret);
-  if (secret.startsWith(SecretPrefix.admin)) {
-    return deps.adminKeySha256 && sameHash(hash, deps.adminKeySha256)
-      ? { kind: 'account', role: 'admin', accountId: ADMIN_ACCOUNT_ID, keyId: ADMIN_ACCOUNT_ID }
-      : ANONYMOUS;
+  // The admin key may be any string the operator chose (GPUHIVE_ADMIN_KEY), so it is matched by hash.
+  if (deps.adminKeySha256 && sameHash(hash, deps.adminKeySha256)) {
+    return { kind: 'account', role: 'admin', accountId: ADMIN_ACCOUNT_ID, keyId: ADMIN_ACCOUNT_ID };
   }
+  if (secret.startsWith(SecretPrefix.admin)) return ANONYMOUS;
   if (secret.startsWith(SecretPrefix.agent)) {
     const { Item } = await deps.documents.send(
       new GetCommand({ TableName: deps.registryTable, Key: { pk: `AGENTTOKEN#${hash}`, sk: 'AGENTTOKEN' } }),

@@ -117,6 +117,15 @@ describe('resolvePrincipal', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
+  it('accepts an operator-chosen admin key that lacks the gpuhive prefix', async () => {
+    const chosen = 'my-own-long-admin-secret';
+
+    const principal = await resolvePrincipal(`Bearer ${chosen}`, { ...deps, adminKeySha256: hashSecret(chosen) });
+
+    expect(principal).toMatchObject({ kind: 'account', role: 'admin' });
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
   it('treats a wrong admin key as anonymous', async () => {
     const principal = await resolvePrincipal('Bearer gpuhive_admin_not-the-right-one', deps);
 
