@@ -82,9 +82,10 @@ export class EventConsumer extends Construct {
   }
 
   /** Routes the events a rule selects from the bus into this consumer's queue. */
-  subscribe(id: string, rule: RuleDef): Rule {
+  subscribe(id: string, rule: RuleDef, ruleName: string): Rule {
     return new Rule(this, id, {
       eventBus: this.bus,
+      ruleName,
       description: `${rule.name} -> ${rule.queue}`,
       eventPattern: { source: [...rule.pattern.source], detailType: [...rule.pattern['detail-type']] },
       targets: [new SqsQueue(this.queue)],

@@ -8,7 +8,6 @@ import {
   HttpRouteKey,
   LogGroupLogDestination,
   type HttpStage,
-  type IHttpRouteAuthorizer,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -115,7 +114,7 @@ export class GpuhiveApi extends Construct {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
       integration: new HttpLambdaIntegration('DefaultIntegration', props.defaultRoute),
-      authorizer: new HttpNoneAuthorizer() as IHttpRouteAuthorizer,
+      authorizer: new HttpNoneAuthorizer(),
     });
     Validations.of(fallback).acknowledge({
       id: 'AwsSolutions-APIG4',

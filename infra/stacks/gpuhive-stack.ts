@@ -89,6 +89,9 @@ export class GpuhiveStack extends Stack {
       ...topology.queues,
       ...topology.schedules,
     ];
+    const entries = defs.map((def) => def.entry);
+    const shared = entries.filter((entry, index) => entries.indexOf(entry) !== index);
+    if (shared.length > 0) throw new Error(`One Lambda per handler: ${[...new Set(shared)].join(', ')} is declared more than once`);
     for (const def of defs) this.functions.set(def, this.buildFunction(def));
 
     this.agentQueueRole = this.wireHostQueues();
@@ -193,7 +196,7 @@ export class GpuhiveStack extends Stack {
     for (const rule of this.topology.rules) {
       const consumer = consumers.get(rule.queue);
       if (!consumer) throw new Error(`Rule '${rule.name}' routes to queue '${rule.queue}', which the topology does not declare`);
-      consumer.subscribe(`${pascal(rule.name)}Rule`, rule);
+      consumer.subscribe(`${pascal(rule.name)}Rule`, rule, resourceName(stage, rule.name));
     }
     return consumers;
   }

@@ -64,6 +64,10 @@ describe('EventConsumer (fixture topology with one queue and one rule)', () => {
     });
   });
 
+  it('names the rule as the local runtime does', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { Name: resourceName('dev', fixtureRule.name) });
+  });
+
   it('routes the rule\'s pattern from the gpuhive bus', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalIdOf(stack.bus) },

@@ -21,6 +21,12 @@ describe('GpuhiveFunction', () => {
     expect(lambdas).toHaveLength(new Set(allDefs.map((def) => def.entry)).size);
   });
 
+  it('refuses two definitions that share a handler file', () => {
+    const [first, second] = topology.routes;
+    const shared = { ...topology, routes: [first!, { ...second!, entry: first!.entry }] };
+    expect(() => synthesize({ topology: shared })).toThrow(/One Lambda per handler/);
+  });
+
   it('runs every function on nodejs22.x', () => {
     expect(new Set(lambdas.map((fn) => fn.Properties.Runtime))).toEqual(new Set(['nodejs22.x']));
   });
