@@ -17,8 +17,12 @@ export interface TableDef {
   readonly ttlAttribute?: string;
 }
 
-/** Extra capabilities a function needs beyond its own context's table and the bus. */
-export type Capability = 'hostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes';
+/**
+ * Extra capabilities a function needs beyond its own context's table and the bus:
+ * create and delete host queues; read and acknowledge on them; vend agents' queue
+ * credentials; republish every context's outbox.
+ */
+export type Capability = 'manageHostQueues' | 'pollHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes';
 
 export interface FunctionDef {
   /** Module under the repo root exporting `handler`. */
@@ -60,6 +64,8 @@ export interface ScheduleDef extends FunctionDef {
 
 export interface Topology {
   readonly tables: Readonly<Record<string, TableDef>>;
+  /** Tables that carry a transactional outbox, swept by `sweepOutboxes`. */
+  readonly outboxTables: readonly TableName[];
   readonly routes: readonly RouteDef[];
   /** Answers every unmatched method and path with the API's 404. */
   readonly defaultRoute: FunctionDef;
@@ -83,8 +89,6 @@ export const tables = {
 } as const satisfies Record<string, TableDef>;
 export type TableName = keyof typeof tables;
 
-/** Contexts whose table carries a transactional outbox. */
-export const outboxTables: readonly TableName[] = ['accounts', 'registry'];
 
 const account: readonly Role[] = ['renter', 'provider', 'finance'];
 const provider: readonly Role[] = ['provider'];
@@ -99,6 +103,7 @@ const registryRoute = (
 
 export const topology: Topology = {
   tables,
+  outboxTables: ['accounts', 'registry'],
   routes: [
     accountsRoute('POST', '/v1/accounts', 'create-account', ['admin']),
     accountsRoute('GET', '/v1/accounts/me', 'get-my-account', account),
@@ -110,20 +115,20 @@ export const topology: Topology = {
     registryRoute('GET', '/v1/hosts', 'list-hosts', provider),
     registryRoute('GET', '/v1/hosts/{hostId}', 'get-host', provider),
     registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),
-    registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['hostQueues']),
-    registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['hostQueues']),
+    registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['manageHostQueues']),
+    registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['manageHostQueues']),
     registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent),
     registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent),
-    registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['hostQueues', 'vendAgentQueueCredentials']),
-    registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['hostQueues']),
-    registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['hostQueues']),
+    registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['pollHostQueues', 'vendAgentQueueCredentials']),
+    registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']),
+    registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['pollHostQueues']),
   ],
   defaultRoute: { entry: 'functions/platform/not-found.ts', context: 'platform' },
   authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },
   queues: [],
   rules: [],
   schedules: [
-    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['hostQueues'] },
+    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
   ],
 };

@@ -5,7 +5,9 @@ import { documentClient, eventBridgeClient } from '#platform/aws-clients.ts';
 import { parseEnv, platformConfigSchema } from '#platform/config.ts';
 import { createLogger } from '#platform/logger.ts';
 import { Outbox } from '#platform/outbox.ts';
-import { outboxTables, tables } from '#infra/topology.ts';
+import { tables, topology } from '#infra/topology.ts';
+
+const { outboxTables } = topology;
 
 const logger = createLogger('outbox');
 const platform = parseEnv(platformConfigSchema);

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { GpuhiveFunction } from './gpuhive-function.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 
-/** What the registry does with a host's queue: create it at registration, feed it, read it, delete it. */
+/** Creating a host's queue at registration and deleting it at deregistration. */
 export const HOST_QUEUE_MANAGE_ACTIONS = [
   'sqs:CreateQueue',
   'sqs:DeleteQueue',
@@ -12,10 +12,10 @@ export const HOST_QUEUE_MANAGE_ACTIONS = [
   'sqs:GetQueueAttributes',
   'sqs:SetQueueAttributes',
   'sqs:TagQueue',
-  'sqs:SendMessage',
-  'sqs:ReceiveMessage',
-  'sqs:DeleteMessage',
 ] as const;
+
+/** Reading a host's queue on its agent's behalf (the API's long poll and ack). */
+export const HOST_QUEUE_POLL_ACTIONS = ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'] as const;
 
 /** All an agent may do on its own queue: long-poll, acknowledge, extend a lease. */
 export const AGENT_QUEUE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'] as const;
@@ -44,9 +44,18 @@ export class HostQueueAccess extends Construct {
     });
   }
 
-  /** For the registry functions that create, feed, read and delete host queues. */
+  /** For the registry functions that create and delete host queues. */
   grantManage(fn: GpuhiveFunction): void {
-    fn.addToRolePolicy(new PolicyStatement({ actions: [...HOST_QUEUE_MANAGE_ACTIONS], resources: [this.queueArnPattern] }));
+    this.grant(fn, HOST_QUEUE_MANAGE_ACTIONS);
+  }
+
+  /** For the functions that read host queues for an agent. */
+  grantPoll(fn: GpuhiveFunction): void {
+    this.grant(fn, HOST_QUEUE_POLL_ACTIONS);
+  }
+
+  private grant(fn: GpuhiveFunction, actions: readonly string[]): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [this.queueArnPattern] }));
     acknowledgeWildcardResource(
       fn.executionRole,
       this.queueArnPattern,

@@ -10,7 +10,6 @@ import { RegistryEnv } from '#registry/config.ts';
 import {
   busName,
   hostQueuePrefix,
-  outboxTables,
   resourceName,
   topology as realTopology,
   type FunctionDef,
@@ -136,7 +135,7 @@ export class GpuhiveStack extends Stack {
     const capabilities = new Set(def.capabilities ?? []);
     const own = [...this.tables.values()].filter((table) => table.def.context === def.context);
     const reads = (def.reads ?? []).map((name) => this.tableOf(name, def.entry));
-    const outboxes = capabilities.has('sweepOutboxes') ? outboxTables.map((name) => this.tableOf(name, def.entry)) : [];
+    const outboxes = capabilities.has('sweepOutboxes') ? this.topology.outboxTables.map((name) => this.tableOf(name, def.entry)) : [];
     const readWrite = [...new Set([...own, ...outboxes])];
     const readOnly = reads.filter((table) => !readWrite.includes(table));
 
@@ -153,17 +152,18 @@ export class GpuhiveStack extends Stack {
 
   /**
    * Registry functions all learn the host-queue prefix and the agent role's ARN (the registry's
-   * config reads both at cold start); only the `hostQueues` capability may touch the queues,
+   * config reads both at cold start); only `manageHostQueues` and `pollHostQueues` may touch the queues,
    * and only `vendAgentQueueCredentials` may assume the role.
    */
   private wireHostQueues(): Role | undefined {
     const fns = this.allFunctions;
     const has = (fn: GpuhiveFunction, capability: string) => (fn.def.capabilities ?? []).some((c) => c === capability);
-    for (const fn of fns.filter((f) => has(f, 'hostQueues'))) this.hostQueues.grantManage(fn);
+    for (const fn of fns.filter((f) => has(f, 'manageHostQueues'))) this.hostQueues.grantManage(fn);
+    for (const fn of fns.filter((f) => has(f, 'pollHostQueues'))) this.hostQueues.grantPoll(fn);
 
     const vendors = fns.filter((f) => has(f, 'vendAgentQueueCredentials'));
     const role = vendors.length > 0 ? this.hostQueues.createAgentQueueRole(vendors) : undefined;
-    for (const fn of fns.filter((f) => f.def.context === 'registry' || has(f, 'hostQueues') || has(f, 'vendAgentQueueCredentials'))) {
+    for (const fn of fns.filter((f) => f.def.context === 'registry' || has(f, 'manageHostQueues') || has(f, 'pollHostQueues') || has(f, 'vendAgentQueueCredentials'))) {
       fn.addEnvironment(RegistryEnv.hostQueuePrefix, this.hostQueues.queueNamePrefix);
       if (role) fn.addEnvironment(RegistryEnv.agentQueueRoleArn, role.roleArn);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformEnv } from '#platform/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
-import { outboxTables, topology, type FunctionDef } from '#infra/topology.ts';
+import { topology, type FunctionDef } from '#infra/topology.ts';
 import { adminKeyParameterName } from '#infra/stacks/gpuhive-stack.ts';
 import { synthesize } from './synth.ts';
 
@@ -65,7 +65,7 @@ describe('GpuhiveFunction', () => {
     const tableVars = Object.values(topology.tables).map((table) => table.envVar).filter((name) => name in envOf(def));
     const own = Object.values(topology.tables).filter((table) => table.context === def.context);
     const read = (def.reads ?? []).map((name) => topology.tables[name]!);
-    const swept = def.capabilities?.includes('sweepOutboxes') ? outboxTables.map((name) => topology.tables[name]!) : [];
+    const swept = def.capabilities?.includes('sweepOutboxes') ? topology.outboxTables.map((name) => topology.tables[name]!) : [];
     expect(tableVars.sort()).toEqual([...new Set([...own, ...read, ...swept].map((table) => table.envVar))].sort());
   });
 

@@ -76,12 +76,22 @@ describe('GpuhiveStack IAM', () => {
     expect(writes.every((resource) => resource.includes(logicalIdOf(stack.tables.get('accounts')!)))).toBe(true);
   });
 
-  it('gives host queue actions only to functions with the hostQueues capability', () => {
+  it('gives host queue actions only to functions with a host-queue capability', () => {
     const withSqs = [...topology.routes, topology.defaultRoute, topology.authorizer, ...topology.schedules]
       .filter((def) => [...actionsOf(def)].some((action) => action.startsWith('sqs:')))
       .map((def) => def.entry);
-    const declared = [...topology.routes, ...topology.schedules].filter((def) => def.capabilities?.includes('hostQueues')).map((def) => def.entry);
+    const declared = [...topology.routes, ...topology.schedules]
+      .filter((def) => def.capabilities?.some((capability) => capability === 'manageHostQueues' || capability === 'pollHostQueues'))
+      .map((def) => def.entry);
     expect(withSqs.sort()).toEqual(declared.sort());
+  });
+
+  it('lets only functions that manage host queues create or delete them', () => {
+    const managers = [...topology.routes, ...topology.schedules]
+      .filter((def) => [...actionsOf(def)].some((action) => action === 'sqs:CreateQueue' || action === 'sqs:DeleteQueue'))
+      .map((def) => def.entry);
+    const declared = [...topology.routes, ...topology.schedules].filter((def) => def.capabilities?.includes('manageHostQueues')).map((def) => def.entry);
+    expect(managers.sort()).toEqual(declared.sort());
   });
 
   it('lets publishing contexts and the outbox sweep, and no one else, put events on the bus', () => {
