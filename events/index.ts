@@ -1,5 +1,12 @@
 import type { EventDefinition } from './define.ts';
 import { event as accountCreated } from './accounts/account-created.ts';
+import { event as fundsHeld } from './billing/funds-held.ts';
+import { event as fundsRefused } from './billing/funds-refused.ts';
+import { event as assignmentEnded } from './matching/assignment-ended.ts';
+import { event as assignmentStarted } from './matching/assignment-started.ts';
+import { event as jobEnded } from './matching/job-ended.ts';
+import { event as jobScheduled } from './matching/job-scheduled.ts';
+import { event as jobSubmitted } from './matching/job-submitted.ts';
 import { event as hostCameOnline } from './registry/host-came-online.ts';
 import { event as hostDeregistered } from './registry/host-deregistered.ts';
 import { event as hostRegistered } from './registry/host-registered.ts';
@@ -16,6 +23,13 @@ export const events = {
   hostCameOnline,
   hostWentOffline,
   hostDeregistered,
+  jobSubmitted,
+  jobScheduled,
+  assignmentStarted,
+  assignmentEnded,
+  jobEnded,
+  fundsHeld,
+  fundsRefused,
 } as const satisfies Record<string, EventDefinition>;
 
 const byDetailType = new Map<string, EventDefinition>(Object.values(events).map((d) => [`${d.SOURCE}|${d.DETAIL_TYPE}`, d]));

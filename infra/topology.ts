@@ -1,9 +1,12 @@
+import { patternFor } from '#events/define.ts';
+import { events } from '#events/index.ts';
+
 /**
  * The one declaration of gpuhive's deployable shape: tables, routes, queues, event rules
  * and schedules. The CDK stack (infra/stacks) and the local runtime (infra/local) are both
  * built from this object, so a route or rule cannot exist in one target and not the other.
  */
-export type Context = 'platform' | 'accounts' | 'registry';
+export type Context = 'platform' | 'accounts' | 'registry' | 'billing' | 'matching';
 export type AccountRole = 'renter' | 'provider' | 'finance' | 'admin';
 export type Role = AccountRole | 'agent';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -19,10 +22,10 @@ export interface TableDef {
 
 /**
  * Extra capabilities a function needs beyond its own context's table and the bus:
- * create and delete host queues; read and acknowledge on them; vend agents' queue
- * credentials; republish every context's outbox.
+ * create and delete host queues; read and acknowledge on them; send assignments and
+ * cancels to them; vend agents' queue credentials; republish every context's outbox.
  */
-export type Capability = 'manageHostQueues' | 'pollHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes';
+export type Capability = 'manageHostQueues' | 'pollHostQueues' | 'sendToHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes';
 
 export interface FunctionDef {
   /** Module under the repo root exporting `handler`. */
@@ -86,6 +89,13 @@ export const tables = {
     indexes: [...byType, { name: 'liveness', partitionKey: 'livenessBucket', sortKey: 'lastHeartbeatAt' }, outboxIndex],
     ttlAttribute: 'ttl',
   },
+  billing: { envVar: 'BILLING_TABLE_NAME', context: 'billing', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
+  matching: {
+    envVar: 'MATCHING_TABLE_NAME',
+    context: 'matching',
+    indexes: [...byType, { name: 'work', partitionKey: 'workBucket', sortKey: 'workDueAt' }, outboxIndex],
+    ttlAttribute: 'ttl',
+  },
 } as const satisfies Record<string, TableDef>;
 export type TableName = keyof typeof tables;
 
@@ -97,13 +107,24 @@ const agent: readonly Role[] = ['agent'];
 const accountsRoute = (method: HttpMethod, path: string, entry: string, roles: readonly Role[]): RouteDef => ({
   method, path, roles, context: 'accounts', entry: `functions/accounts/${entry}.ts`,
 });
+const contextRoute =
+  (context: Context) =>
+  (method: HttpMethod, path: string, entry: string, roles: readonly Role[], extra: Partial<FunctionDef> = {}): RouteDef => ({
+    method, path, roles, context, entry: `functions/${context}/${entry}.ts`, ...extra,
+  });
+const billingRoute = contextRoute('billing');
+const matchingRoute = contextRoute('matching');
+const renter: readonly Role[] = ['renter'];
+
 const registryRoute = (
-  method: HttpMethod, path: string, entry: string, roles: readonly Role[] | 'public', capabilities?: readonly Capability[],
-): RouteDef => ({ method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}) });
+  method: HttpMethod, path: string, entry: string, roles: readonly Role[] | 'public', capabilities?: readonly Capability[], reads?: readonly TableName[],
+): RouteDef => ({
+  method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}), ...(reads ? { reads } : {}),
+});
 
 export const topology: Topology = {
   tables,
-  outboxTables: ['accounts', 'registry'],
+  outboxTables: ['accounts', 'registry', 'billing', 'matching'],
   routes: [
     accountsRoute('POST', '/v1/accounts', 'create-account', ['admin']),
     accountsRoute('GET', '/v1/accounts/me', 'get-my-account', account),
@@ -117,18 +138,48 @@ export const topology: Topology = {
     registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),
     registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['manageHostQueues']),
     registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['manageHostQueues']),
-    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent),
+    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent, undefined, ['matching']),
     registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent),
     registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['pollHostQueues', 'vendAgentQueueCredentials']),
     registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']),
     registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['pollHostQueues']),
+
+    billingRoute('POST', '/v1/accounts/{accountId}/credits', 'add-credits', ['admin']),
+    billingRoute('GET', '/v1/billing/balance', 'get-balance', ['renter', 'provider']),
+    billingRoute('GET', '/v1/billing/ledger', 'list-ledger', ['renter', 'provider']),
+
+    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing'] }),
+    matchingRoute('GET', '/v1/jobs', 'list-jobs', renter),
+    matchingRoute('GET', '/v1/jobs/{jobId}', 'get-job', renter),
+    matchingRoute('POST', '/v1/jobs/{jobId}/cancel', 'cancel-job', renter, { capabilities: ['sendToHostQueues'] }),
+    matchingRoute('GET', '/v1/jobs/{jobId}/events', 'get-job-events', renter),
+    matchingRoute('GET', '/v1/offers', 'list-offers', ['renter', 'provider']),
+    matchingRoute('GET', '/v1/agent/assignments/{assignmentId}', 'get-assignment', agent),
+    matchingRoute('POST', '/v1/agent/assignments/{assignmentId}/events', 'record-assignment-event', agent, {
+      capabilities: ['sendToHostQueues'],
+    }),
   ],
   defaultRoute: { entry: 'functions/platform/not-found.ts', context: 'platform' },
   authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },
-  queues: [],
-  rules: [],
+  queues: [
+    { name: 'billing-jobs', entry: 'functions/billing/handle-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'matching-funds', entry: 'functions/matching/handle-funds.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    { name: 'matching-hosts', entry: 'functions/matching/project-hosts.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+  ],
+  rules: [
+    { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
+    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused), queue: 'matching-funds' },
+    {
+      name: 'matching-hosts',
+      pattern: patternFor(events.hostRegistered, events.hostUpdated, events.hostUnreachable, events.hostCameOnline, events.hostWentOffline, events.hostDeregistered),
+      queue: 'matching-hosts',
+    },
+    { name: 'registry-assignments', pattern: patternFor(events.jobScheduled), queue: 'registry-assignments' },
+  ],
   schedules: [
     { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'] },
+    { name: 'matching-sweep', entry: 'functions/matching/sweep-jobs.ts', context: 'matching', everySeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
   ],
 };

@@ -14,6 +14,9 @@ export const HOST_QUEUE_MANAGE_ACTIONS = [
   'sqs:TagQueue',
 ] as const;
 
+/** Matching's sends: assignments and cancels to a host's queue. */
+export const HOST_QUEUE_SEND_ACTIONS = ['sqs:GetQueueUrl', 'sqs:SendMessage'] as const;
+
 /** Reading a host's queue on its agent's behalf (the API's long poll and ack). */
 export const HOST_QUEUE_POLL_ACTIONS = ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'] as const;
 
@@ -47,6 +50,11 @@ export class HostQueueAccess extends Construct {
   /** For the registry functions that create and delete host queues. */
   grantManage(fn: GpuhiveFunction): void {
     this.grant(fn, HOST_QUEUE_MANAGE_ACTIONS);
+  }
+
+  /** For the functions that send assignments and cancels to hosts. */
+  grantSend(fn: GpuhiveFunction): void {
+    this.grant(fn, HOST_QUEUE_SEND_ACTIONS);
   }
 
   /** For the functions that read host queues for an agent. */

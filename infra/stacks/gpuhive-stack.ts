@@ -160,10 +160,11 @@ export class GpuhiveStack extends Stack {
     const has = (fn: GpuhiveFunction, capability: string) => (fn.def.capabilities ?? []).some((c) => c === capability);
     for (const fn of fns.filter((f) => has(f, 'manageHostQueues'))) this.hostQueues.grantManage(fn);
     for (const fn of fns.filter((f) => has(f, 'pollHostQueues'))) this.hostQueues.grantPoll(fn);
+    for (const fn of fns.filter((f) => has(f, 'sendToHostQueues'))) this.hostQueues.grantSend(fn);
 
     const vendors = fns.filter((f) => has(f, 'vendAgentQueueCredentials'));
     const role = vendors.length > 0 ? this.hostQueues.createAgentQueueRole(vendors) : undefined;
-    for (const fn of fns.filter((f) => f.def.context === 'registry' || has(f, 'manageHostQueues') || has(f, 'pollHostQueues') || has(f, 'vendAgentQueueCredentials'))) {
+    for (const fn of fns.filter((f) => f.def.context === 'registry' || has(f, 'manageHostQueues') || has(f, 'pollHostQueues') || has(f, 'sendToHostQueues') || has(f, 'vendAgentQueueCredentials'))) {
       fn.addEnvironment(RegistryEnv.hostQueuePrefix, this.hostQueues.queueNamePrefix);
       if (role) fn.addEnvironment(RegistryEnv.agentQueueRoleArn, role.roleArn);
     }

@@ -65,6 +65,18 @@ const hostSnapshotSample = {
 
 const hostTransitionSample = { hostId: hostIds.hostId, providerId: hostIds.providerId, since: T0.toISOString() };
 
+const assignmentLeaseSample = {
+  assignmentId: 'asg_1',
+  jobId: 'job_1',
+  renterId: 'acct_renter000000001',
+  hostId: hostIds.hostId,
+  providerId: hostIds.providerId,
+  gpuCount: 1,
+  gpuModel: 'RTX 4090',
+  pricePerGpuHour: 450_000,
+  leaseStart: T0.toISOString(),
+};
+
 /** A sample payload (without envelope) for every event in `events/index.ts`. */
 const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unknown> } = {
   accountCreated: { accountId: 'acct_renter000000001', kind: 'renter', name: 'Ada' },
@@ -74,6 +86,17 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
   hostCameOnline: hostTransitionSample,
   hostWentOffline: hostTransitionSample,
   hostDeregistered: hostTransitionSample,
+  jobSubmitted: { jobId: 'job_1', renterId: 'acct_renter000000001', holdAmount: 900_000 },
+  jobScheduled: {
+    jobId: 'job_1',
+    renterId: 'acct_renter000000001',
+    assignments: [{ assignmentId: 'asg_1', hostId: hostIds.hostId, providerId: hostIds.providerId, gpuIndices: [0], gpuModel: 'RTX 4090', pricePerGpuHour: 450_000, rank: 0 }],
+  },
+  assignmentStarted: assignmentLeaseSample,
+  assignmentEnded: { ...assignmentLeaseSample, leaseEnd: T0.toISOString(), reason: 'exited' },
+  jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
+  fundsHeld: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000 },
+  fundsRefused: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000, available: 10, reason: 'insufficient_funds' },
 };
 
 /** A full, valid `detail` for the named event: payload plus envelope. */

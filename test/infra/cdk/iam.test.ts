@@ -77,11 +77,11 @@ describe('GpuhiveStack IAM', () => {
   });
 
   it('gives host queue actions only to functions with a host-queue capability', () => {
-    const withSqs = [...topology.routes, topology.defaultRoute, topology.authorizer, ...topology.schedules]
+    const withSqs = [...topology.routes, topology.defaultRoute, topology.authorizer, ...topology.schedules, ...topology.queues]
       .filter((def) => [...actionsOf(def)].some((action) => action.startsWith('sqs:')))
       .map((def) => def.entry);
-    const declared = [...topology.routes, ...topology.schedules]
-      .filter((def) => def.capabilities?.some((capability) => capability === 'manageHostQueues' || capability === 'pollHostQueues'))
+    const declared = [...topology.routes, ...topology.schedules, ...topology.queues]
+      .filter((def) => def.capabilities?.some((capability) => capability === 'manageHostQueues' || capability === 'pollHostQueues' || capability === 'sendToHostQueues'))
       .map((def) => def.entry);
     expect(withSqs.sort()).toEqual(declared.sort());
   });

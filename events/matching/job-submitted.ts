@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { defineEvent } from '../define.ts';
+
+export const event = defineEvent({
+  source: 'gpuhive.matching',
+  detailType: 'job.submitted',
+  version: 1,
+  payload: {
+    jobId: z.string(),
+    renterId: z.string(),
+    /** micro-USD to hold: one hour (or maxDurationSeconds, if shorter) at the max price for all GPUs. */
+    holdAmount: z.number().int().positive(),
+  },
+});
