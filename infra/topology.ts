@@ -119,7 +119,7 @@ const renter: readonly Role[] = ['renter'];
 const registryRoute = (
   method: HttpMethod, path: string, entry: string, roles: readonly Role[] | 'public', capabilities?: readonly Capability[], reads?: readonly TableName[],
 ): RouteDef => ({
-  method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}), ...(reads ? { reads } : {}),
+  method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}), reads: reads ?? ['matching'],
 });
 
 export const topology: Topology = {
@@ -138,7 +138,7 @@ export const topology: Topology = {
     registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),
     registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['manageHostQueues']),
     registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['manageHostQueues']),
-    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent, undefined, ['matching']),
+    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent),
     registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent),
     registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['pollHostQueues', 'vendAgentQueueCredentials']),
     registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']),
@@ -165,7 +165,7 @@ export const topology: Topology = {
     { name: 'billing-jobs', entry: 'functions/billing/handle-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'matching-funds', entry: 'functions/matching/handle-funds.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'matching-hosts', entry: 'functions/matching/project-hosts.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
-    { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, reads: ['matching'] },
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
@@ -178,7 +178,7 @@ export const topology: Topology = {
     { name: 'registry-assignments', pattern: patternFor(events.jobScheduled), queue: 'registry-assignments' },
   ],
   schedules: [
-    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'] },
+    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'], reads: ['matching'] },
     { name: 'matching-sweep', entry: 'functions/matching/sweep-jobs.ts', context: 'matching', everySeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
   ],

@@ -16,4 +16,10 @@ export const hostSnapshot = {
   simulated: z.boolean(),
 };
 
-export const hostTransition = { hostId: z.string(), providerId: z.string(), since: z.iso.datetime() };
+export const hostTransition = {
+  hostId: z.string(),
+  providerId: z.string(),
+  since: z.iso.datetime(),
+  /** The last heartbeat before the change: where work on a lost host stops being billable. */
+  lastHeartbeatAt: z.iso.datetime().optional(),
+};

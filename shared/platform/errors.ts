@@ -48,3 +48,7 @@ export class ConflictError extends DomainError {
 export class PayloadTooLargeError extends DomainError {
   readonly code = 'payload_too_large';
 }
+
+export class InsufficientFundsError extends DomainError {
+  readonly code = 'insufficient_funds';
+}

@@ -12,6 +12,7 @@ import { findRoute } from '#infra/topology.ts';
 import {
   ConflictError,
   DomainError,
+  InsufficientFundsError,
   ForbiddenError,
   MalformedJsonError,
   NotFoundError,
@@ -53,6 +54,7 @@ type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?
 const statusOf = (error: DomainError): number => {
   if (error instanceof ValidationError || error instanceof MalformedJsonError) return 400;
   if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof InsufficientFundsError) return 402;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;

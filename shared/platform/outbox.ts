@@ -81,6 +81,14 @@ export class Outbox {
     await this.deps.documents.send(
       new TransactWriteCommand({ TransactItems: [...items, ...events.map((event) => outboxPut(this.deps.tableName, event))] }),
     );
+    await this.publishCommitted(events);
+  }
+
+  /**
+   * Publishes events whose outbox items the caller wrote in its own transaction. A failure
+   * is left to the sweep: the change is committed and the events are durable.
+   */
+  async publishCommitted(events: readonly DomainEvent[]): Promise<void> {
     try {
       await this.publish(events);
     } catch (error) {

@@ -6,7 +6,7 @@ import { tables } from '#infra/topology.ts';
 import { RegistryEnv, registryConfig } from '../config.ts';
 import type { RegistryDeps } from '../use-cases/deps.ts';
 import { DynamoHostStore } from './dynamo-host-store.ts';
-import { NoMatchingYet } from './live-assignments.ts';
+import { MatchingLiveAssignments } from './live-assignments.ts';
 import { LocalQueueCredentialsVendor, StsQueueCredentialsVendor } from './queue-credentials.ts';
 import { SqsHostQueues } from './sqs-host-queues.ts';
 
@@ -33,7 +33,7 @@ export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
     credentials: roleArn
       ? new StsQueueCredentialsVendor(stsClient(), roleArn, region)
       : new LocalQueueCredentialsVendor(localSqsEndpoint ?? '', region, systemClock),
-    liveAssignments: new NoMatchingYet(),
+    liveAssignments: new MatchingLiveAssignments(config[tables.matching.envVar], documents),
     clock: systemClock,
     settings: {
       heartbeatIntervalSeconds: config[RegistryEnv.heartbeatIntervalSeconds],

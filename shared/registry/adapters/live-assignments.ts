@@ -1,11 +1,20 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LiveAssignments } from '../ports.ts';
 
 /**
- * Until the matching context exists nothing can be assigned, so no host has live work.
- * The jobs/matching issue replaces this with a read-only port on matching's table.
+ * Matching's read-only port (ARCHITECTURE.md): the assignments matching holds live on a
+ * host, read from its reservation item, so heartbeats need no projection to catch up.
  */
-export class NoMatchingYet implements LiveAssignments {
-  async liveOn(): Promise<readonly string[]> {
-    return [];
+export class MatchingLiveAssignments implements LiveAssignments {
+  constructor(
+    private readonly matchingTable: string,
+    private readonly documents: DynamoDBDocumentClient,
+  ) {}
+
+  async liveOn(hostId: string): Promise<readonly string[]> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.matchingTable, Key: { pk: `HOST#${hostId}`, sk: 'CAPACITY' }, ProjectionExpression: 'live' }),
+    );
+    return Object.keys((Item?.live as Record<string, unknown> | undefined) ?? {});
   }
 }

@@ -27,7 +27,7 @@ export const hostSnapshot = (host: Host, now: Date) => ({
 /** Turns what a transition changed into the `host.*` events that announce it. */
 export const hostEvents = (host: Host, changes: readonly HostChange[], now: Date): DomainEvent[] =>
   changes.map((change) => {
-    const transition = { hostId: host.hostId, providerId: host.providerId, since: host.statusSince };
+    const transition = { hostId: host.hostId, providerId: host.providerId, since: host.statusSince, lastHeartbeatAt: host.lastHeartbeatAt };
     switch (change) {
       case 'registered':
         return newEvent(hostRegistered, hostSnapshot(host, now), now);

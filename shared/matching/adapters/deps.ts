@@ -1,0 +1,48 @@
+import { documentClient, eventBridgeClient, sqsClient } from '#platform/aws-clients.ts';
+import { systemClock } from '#platform/clock.ts';
+import { createLogger } from '#platform/logger.ts';
+import { Outbox } from '#platform/outbox.ts';
+import { tables } from '#infra/topology.ts';
+import { RegistryEnv } from '#registry/config.ts';
+import { MatchingEnv, matchingConfig } from '../config.ts';
+import { CandidateCache } from '../use-cases/candidate-cache.ts';
+import type { MatchingDeps } from '../use-cases/deps.ts';
+import type { BalanceReader } from '../ports.ts';
+import { DynamoBalanceReader } from './dynamo-balance-reader.ts';
+import { DynamoCapacityStore, DynamoJobStore } from './dynamo-matching-store.ts';
+import { SqsHostMessenger } from './sqs-host-messenger.ts';
+
+export const logger = createLogger('matching');
+
+/** Functions that never check balances are not granted billing's table. */
+const noBalanceAccess: BalanceReader = {
+  available: async () => {
+    throw new Error('This function has no read access to balances');
+  },
+};
+
+/** The matching context's wiring: built once per Lambda container, at module scope. */
+export const makeMatchingDeps = (): MatchingDeps => {
+  const config = matchingConfig();
+  const tableName = config[tables.matching.envVar];
+  const billingTable = config[tables.billing.envVar];
+  const documents = documentClient();
+  const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
+  const capacity = new DynamoCapacityStore(tableName, documents);
+  return {
+    jobs: new DynamoJobStore(tableName, documents, outbox),
+    capacity,
+    candidates: new CandidateCache(capacity, systemClock, config[MatchingEnv.capacityCacheSeconds]),
+    messenger: new SqsHostMessenger(sqsClient(), config[RegistryEnv.hostQueuePrefix], logger),
+    balances: billingTable ? new DynamoBalanceReader(billingTable, documents) : noBalanceAccess,
+    clock: systemClock,
+    settings: {
+      queueTimeoutSeconds: config[MatchingEnv.queueTimeoutSeconds],
+      acceptTimeoutSeconds: config[MatchingEnv.acceptTimeoutSeconds],
+      stopGraceSeconds: config[MatchingEnv.stopGraceSeconds],
+      resendAfterSeconds: config[MatchingEnv.resendAfterSeconds],
+      maxNotAccepted: config[MatchingEnv.maxNotAccepted],
+    },
+  };
+};
+

@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DomainEvent } from '#events/define.ts';
+import { addSeconds, epochSeconds } from '#platform/clock.ts';
+import { outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
+import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
+import type { HostCapacity } from '../domain/capacity.ts';
+import { isFinal, liveAssignments, type Job } from '../domain/job.ts';
+import type { TimelineEntry } from '../domain/transitions.ts';
+import type { CapacityStore, CreateResult, IdempotencyClaim, JobStore } from '../ports.ts';
+
+/**
+ * Items of the matching table:
+ * - `JOB#<id>` / `JOB`: the job with its assignments; `gsi1pk = RENTER#<id>` lists a renter's
+ *   jobs; `workBucket` (`place` while funded and queued, `active` while anything is left to
+ *   watch) lets the matcher and the sweep find work without scanning;
+ * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
+ * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
+ *   its GPUs; `gsi1pk = CAPACITY#<shard>` lists them all without one hot partition;
+ * - `IDEMPOTENCY#<renter>#<key>` / `IDEMPOTENCY`: a submit's Idempotency-Key, for a day.
+ */
+const CAPACITY_SHARDS = 8;
+const IDEMPOTENCY_SECONDS = 24 * 3600;
+const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+const capacityKey = (hostId: string) => ({ pk: `HOST#${hostId}`, sk: 'CAPACITY' });
+const shardOf = (hostId: string) => createHash('sha1').update(hostId).digest()[0]! % CAPACITY_SHARDS;
+
+const workBucketOf = (job: Job): string | undefined => {
+  if (job.status === 'queued' && job.fundsHeld) return 'place';
+  if (!isFinal(job.status) || liveAssignments(job).length > 0) return 'active';
+  return undefined;
+};
+
+const jobItem = (job: Job) => {
+  const bucket = workBucketOf(job);
+  return {
+    ...jobKey(job.jobId),
+    ...job,
+    gsi1pk: `RENTER#${job.renterId}`,
+    gsi1sk: `${job.createdAt}#${job.jobId}`,
+    ...(bucket ? { workBucket: bucket, workDueAt: job.createdAt } : {}),
+  };
+};
+
+const toJob = (item: Record<string, unknown>): Job => {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...job } = item;
+  return job as unknown as Job;
+};
+
+const capacityItem = (capacity: HostCapacity) => ({
+  ...capacityKey(capacity.hostId),
+  ...capacity,
+  gsi1pk: `CAPACITY#${shardOf(capacity.hostId)}`,
+  gsi1sk: capacity.hostId,
+});
+
+const toCapacity = (item: Record<string, unknown>): HostCapacity => {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, ...capacity } = item;
+  return capacity as unknown as HostCapacity;
+};
+
+const timelinePuts = (tableName: string, jobId: string, entries: readonly TimelineEntry[], base: number) =>
+  entries.map((entry, index) => ({
+    Put: {
+      TableName: tableName,
+      Item: { pk: `JOB#${jobId}`, sk: `EVENT#${entry.at}#${String(base + index).padStart(4, '0')}`, ...entry },
+    },
+  }));
+
+const revisionCondition = (previous: number) =>
+  previous === 0
+    ? { ConditionExpression: 'attribute_not_exists(pk) OR revision = :previous', ExpressionAttributeValues: { ':previous': previous } }
+    : { ConditionExpression: 'revision = :previous', ExpressionAttributeValues: { ':previous': previous } };
+
+const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
+  (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'));
+
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async create(job: Job, timeline: readonly TimelineEntry[], events: readonly DomainEvent[], claim?: IdempotencyClaim): Promise<CreateResult> {
+    const claimKey = claim ? { pk: `IDEMPOTENCY#${job.renterId}#${claim.key}`, sk: 'IDEMPOTENCY' } : undefined;
+    try {
+      await this.outbox.commit(
+        [
+          { Put: { TableName: this.tableName, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...timelinePuts(this.tableName, job.jobId, timeline, 0),
+          ...(claim && claimKey
+            ? [{
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...claimKey, jobId: job.jobId, bodyHash: claim.bodyHash, ttl: epochSeconds(addSeconds(new Date(job.createdAt), IDEMPOTENCY_SECONDS)) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              }]
+            : []),
+        ],
+        events,
+      );
+      return { kind: 'created' };
+    } catch (error) {
+      if (!claim || !claimKey || !isConditionFailure(error)) throw error;
+      const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: claimKey, ConsistentRead: true }));
+      if (!Item) throw error;
+      return { kind: 'replayed', jobId: Item.jobId as string, sameBody: Item.bodyHash === claim.bodyHash };
+    }
+  }
+
+  async get(jobId: string): Promise<Job | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }));
+    return Item ? toJob(Item) : undefined;
+  }
+
+  async listByRenter(renterId: string, query: { status?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byType',
+        KeyConditionExpression: 'gsi1pk = :renter',
+        ...(query.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':renter': `RENTER#${renterId}`, ...(query.status ? { ':status': query.status } : {}) },
+        ScanIndexForward: false,
+        Limit: query.limit,
+        ExclusiveStartKey: decodeCursor(query.cursor),
+      }),
+    );
+    return { items: (page.Items ?? []).map(toJob), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+
+  async timeline(jobId: string, limit: number, cursor?: string): Promise<Page<TimelineEntry>> {
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :job AND begins_with(sk, :event)',
+        ExpressionAttributeValues: { ':job': `JOB#${jobId}`, ':event': 'EVENT#' },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    const items = (page.Items ?? []).map(({ at, type, message, data }) => ({ at, type, message, ...(data ? { data } : {}) }) as TimelineEntry);
+    return { items, nextCursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+
+  async commit(before: Job, after: Job, hosts: readonly HostCapacity[], timeline: readonly TimelineEntry[], events: readonly DomainEvent[]): Promise<boolean> {
+    events.forEach(validateEvent);
+    const items = [
+      { Put: { TableName: this.tableName, Item: jobItem({ ...after, revision: before.revision + 1 }), ...revisionCondition(before.revision) } },
+      ...hosts.map((host) => ({ Put: { TableName: this.tableName, Item: capacityItem(host), ...revisionCondition(host.revision - 1) } })),
+      ...timelinePuts(this.tableName, after.jobId, timeline, before.revision * 100),
+      ...events.map((event) => outboxPut(this.tableName, event)),
+    ];
+    try {
+      await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+    await this.outbox.publishCommitted(events);
+    return true;
+  }
+
+  async listPlaceable(limit: number): Promise<readonly Job[]> {
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'work',
+        KeyConditionExpression: 'workBucket = :place',
+        ExpressionAttributeValues: { ':place': 'place' },
+        Limit: limit,
+      }),
+    );
+    return (page.Items ?? []).map(toJob);
+  }
+
+  async listActive(): Promise<readonly Job[]> {
+    const jobs: Job[] = [];
+    for (const bucket of ['place', 'active']) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'work',
+            KeyConditionExpression: 'workBucket = :bucket',
+            ExpressionAttributeValues: { ':bucket': bucket },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        jobs.push(...(page.Items ?? []).map(toJob));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return jobs;
+  }
+}
+
+export class DynamoCapacityStore implements CapacityStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+  ) {}
+
+  async all(): Promise<readonly HostCapacity[]> {
+    const shards = await Promise.all(
+      Array.from({ length: CAPACITY_SHARDS }, async (_, shard) => {
+        const hosts: HostCapacity[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: 'byType',
+              KeyConditionExpression: 'gsi1pk = :shard',
+              ExpressionAttributeValues: { ':shard': `CAPACITY#${shard}` },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          hosts.push(...(page.Items ?? []).map(toCapacity));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return hosts;
+      }),
+    );
+    return shards.flat();
+  }
+
+  async get(hostId: string): Promise<HostCapacity | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: capacityKey(hostId), ConsistentRead: true }));
+    return Item ? toCapacity(Item) : undefined;
+  }
+
+  async save(capacity: HostCapacity): Promise<boolean> {
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: capacityItem(capacity), ...revisionCondition(capacity.revision - 1) }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

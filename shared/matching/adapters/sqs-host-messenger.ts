@@ -1,0 +1,53 @@
+import { GetQueueUrlCommand, QueueDoesNotExist, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { HostMessage } from '../domain/messages.ts';
+import type { HostMessenger } from '../ports.ts';
+
+const SQS_BATCH_MAX = 10;
+
+/**
+ * Sends assignments and cancels to each host's own queue. A message that cannot be sent is
+ * logged and left to the resend sweep (the job records when it last sent each one).
+ */
+export class SqsHostMessenger implements HostMessenger {
+  private readonly urls = new Map<string, string>();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queuePrefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(messages: readonly HostMessage[]): Promise<void> {
+    const byHost = new Map<string, HostMessage[]>();
+    for (const message of messages) byHost.set(message.hostId, [...(byHost.get(message.hostId) ?? []), message]);
+    await Promise.all([...byHost].map(([hostId, batch]) => this.sendToHost(hostId, batch)));
+  }
+
+  private async sendToHost(hostId: string, messages: readonly HostMessage[]): Promise<void> {
+    try {
+      const queueUrl = await this.urlOf(hostId);
+      for (let start = 0; start < messages.length; start += SQS_BATCH_MAX) {
+        const { Failed = [] } = await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.slice(start, start + SQS_BATCH_MAX).map((entry, index) => ({ Id: String(index), MessageBody: JSON.stringify(entry.message) })),
+          }),
+        );
+        if (Failed.length > 0) this.logger.warn('some host messages were not sent; the sweep resends them', { hostId, failed: Failed.length });
+      }
+    } catch (error) {
+      if (error instanceof QueueDoesNotExist) this.urls.delete(hostId);
+      this.logger.warn('host messages not sent; the sweep resends them', { hostId, error: error as Error });
+    }
+  }
+
+  private async urlOf(hostId: string): Promise<string> {
+    const cached = this.urls.get(hostId);
+    if (cached) return cached;
+    const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: `${this.queuePrefix}${hostId}` }));
+    if (!QueueUrl) throw new Error(`No queue for host ${hostId}`);
+    this.urls.set(hostId, QueueUrl);
+    return QueueUrl;
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { parseEnv, platformConfigSchema, seconds } from '#platform/config.ts';
+import { tables } from '#infra/topology.ts';
+import { DEFAULT_HOST_QUEUE_PREFIX, RegistryEnv } from '#registry/config.ts';
+import { DEFAULT_MATCHING_SETTINGS as defaults } from './domain/transitions.ts';
+
+export const MatchingEnv = {
+  queueTimeoutSeconds: 'QUEUE_TIMEOUT_SECONDS',
+  acceptTimeoutSeconds: 'ACCEPT_TIMEOUT_SECONDS',
+  stopGraceSeconds: 'STOP_GRACE_SECONDS',
+  resendAfterSeconds: 'RESEND_AFTER_SECONDS',
+  maxNotAccepted: 'MAX_NOT_ACCEPTED',
+  capacityCacheSeconds: 'CAPACITY_CACHE_SECONDS',
+} as const;
+
+export const matchingConfig = () =>
+  parseEnv(
+    platformConfigSchema.extend({
+      [tables.matching.envVar]: z.string().min(1),
+      /** Billing's table, read only for the balance check at submit (absent where unused). */
+      [tables.billing.envVar]: z.string().min(1).optional(),
+      [RegistryEnv.hostQueuePrefix]: z.string().default(DEFAULT_HOST_QUEUE_PREFIX),
+      [MatchingEnv.queueTimeoutSeconds]: seconds(defaults.queueTimeoutSeconds),
+      [MatchingEnv.acceptTimeoutSeconds]: seconds(defaults.acceptTimeoutSeconds),
+      [MatchingEnv.stopGraceSeconds]: seconds(defaults.stopGraceSeconds),
+      [MatchingEnv.resendAfterSeconds]: seconds(defaults.resendAfterSeconds),
+      [MatchingEnv.maxNotAccepted]: z.coerce.number().int().positive().default(defaults.maxNotAccepted),
+      [MatchingEnv.capacityCacheSeconds]: seconds(5),
+    }),
+  );

@@ -1,0 +1,62 @@
+import type { MicroUsd } from '#platform/money.ts';
+
+export type Runtime = 'docker' | 'process';
+
+export interface CapacityGpu {
+  readonly index: number;
+  readonly model: string;
+  readonly vramMb: number;
+}
+
+/** A GPU set held by one live assignment on the host. */
+export interface HeldGpus {
+  readonly jobId: string;
+  readonly gpuIndices: readonly number[];
+}
+
+/**
+ * Matching's own view of a host (a projection of the `host.*` events) and its reservation
+ * state: which assignment holds which GPUs. Every reservation is a conditional write on
+ * this item's revision, so no GPU is ever held twice.
+ */
+export interface HostCapacity {
+  readonly hostId: string;
+  readonly providerId: string;
+  readonly status: 'online' | 'unreachable' | 'offline';
+  readonly listed: boolean;
+  readonly draining: boolean;
+  readonly deregistered: boolean;
+  readonly gpus: readonly CapacityGpu[];
+  readonly pricePerGpuHour: MicroUsd;
+  readonly region: string;
+  readonly runtimes: readonly Runtime[];
+  readonly publicAddress?: string;
+  readonly reliability: number;
+  /** When the host was last seen alive: the lease of work on it ends here if it is lost. */
+  readonly lastSeenAt?: string;
+  /** Occurrence times of the last snapshot and status applied: older events are ignored. */
+  readonly snapshotAt: string;
+  readonly statusAt: string;
+  readonly live: Readonly<Record<string, HeldGpus>>;
+  readonly revision: number;
+}
+
+export const acceptsWork = (host: HostCapacity): boolean =>
+  host.status === 'online' && host.listed && !host.draining && !host.deregistered;
+
+export const freeGpuIndices = (host: HostCapacity): number[] => {
+  const held = new Set(Object.values(host.live).flatMap((assignment) => assignment.gpuIndices));
+  return host.gpus.map((gpu) => gpu.index).filter((index) => !held.has(index));
+};
+
+export const reserve = (host: HostCapacity, assignmentId: string, held: HeldGpus): HostCapacity => {
+  const free = new Set(freeGpuIndices(host));
+  if (!held.gpuIndices.every((index) => free.has(index))) throw new Error(`GPUs ${held.gpuIndices.join(',')} of ${host.hostId} are not free`);
+  return { ...host, live: { ...host.live, [assignmentId]: held } };
+};
+
+export const release = (host: HostCapacity, assignmentId: string): HostCapacity => {
+  if (!(assignmentId in host.live)) return host;
+  const { [assignmentId]: _released, ...live } = host.live;
+  return { ...host, live };
+};

@@ -1,0 +1,109 @@
+import type { MicroUsd } from '#platform/money.ts';
+import type { Runtime } from './capacity.ts';
+import type { Requirements } from './placement.ts';
+
+export type JobStatus = 'queued' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export type RestartPolicy = 'never' | 'on-host-loss';
+export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'expired'];
+
+export interface JobSpec {
+  readonly name?: string;
+  readonly image?: string;
+  readonly command?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly gpu: { readonly count: number; readonly models?: readonly string[]; readonly minVramMb?: number };
+  readonly hosts: number;
+  readonly regions?: readonly string[];
+  readonly maxPricePerGpuHour: MicroUsd;
+  readonly maxDurationSeconds: number;
+  readonly restartPolicy: RestartPolicy;
+}
+
+/**
+ * An assignment's life: `offered` (sent to the host) -> `accepted` -> `running` -> one end:
+ * `exited` (with a code), `failed` (could not start, or died with the agent), `stopped`
+ * (after a cancel), `withdrawn` (not accepted in time), `lost` (its host went offline).
+ * `stopping` means a cancel was sent and the agent's `stopped` is awaited (or the grace).
+ */
+export type AssignmentState = 'offered' | 'accepted' | 'running' | 'stopping' | 'exited' | 'failed' | 'stopped' | 'withdrawn' | 'lost';
+export const LIVE_STATES: readonly AssignmentState[] = ['offered', 'accepted', 'running', 'stopping'];
+
+export interface Assignment {
+  readonly assignmentId: string;
+  /** Which placement of the job this belongs to (a re-queued job is placed again). */
+  readonly attempt: number;
+  readonly hostId: string;
+  readonly providerId: string;
+  readonly rank: number;
+  readonly gpuIndices: readonly number[];
+  readonly gpuModel: string;
+  readonly pricePerGpuHour: MicroUsd;
+  readonly region: string;
+  readonly publicAddress?: string;
+  readonly state: AssignmentState;
+  readonly offeredAt: string;
+  /** When a message for it (assignment or cancel) was last sent: the resend sweep's clock. */
+  readonly lastSentAt: string;
+  readonly acceptedAt?: string;
+  /** Platform receipt of `started`: the lease starts here, never at the agent's clock. */
+  readonly startedAt?: string;
+  readonly stopRequestedAt?: string;
+  readonly stopReason?: string;
+  readonly endedAt?: string;
+  readonly endReason?: string;
+  readonly exitCode?: number;
+}
+
+export interface Job {
+  readonly jobId: string;
+  readonly renterId: string;
+  readonly spec: JobSpec;
+  readonly status: JobStatus;
+  readonly statusReason: string | null;
+  readonly holdAmount: MicroUsd;
+  readonly fundsHeld: boolean;
+  readonly createdAt: string;
+  readonly scheduledAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly attempt: number;
+  readonly restarts: number;
+  readonly notAccepted: number;
+  readonly assignments: readonly Assignment[];
+  readonly cost: MicroUsd;
+  readonly revision: number;
+}
+
+export const isFinal = (status: JobStatus): boolean => FINAL_STATUSES.includes(status);
+export const isLive = (assignment: Assignment): boolean => LIVE_STATES.includes(assignment.state);
+export const liveAssignments = (job: Job): Assignment[] => job.assignments.filter(isLive);
+export const currentAssignments = (job: Job): Assignment[] => job.assignments.filter((a) => a.attempt === job.attempt);
+
+export const runtimeOf = (spec: JobSpec): Runtime => (spec.image ? 'docker' : 'process');
+
+export const requirementsOf = (spec: JobSpec): Requirements => ({
+  gpuCount: spec.gpu.count,
+  ...(spec.gpu.models ? { models: spec.gpu.models } : {}),
+  ...(spec.gpu.minVramMb !== undefined ? { minVramMb: spec.gpu.minVramMb } : {}),
+  hosts: spec.hosts,
+  ...(spec.regions ? { regions: spec.regions } : {}),
+  maxPricePerGpuHour: spec.maxPricePerGpuHour,
+  runtime: runtimeOf(spec),
+});
+
+const HOUR_SECONDS = 3600;
+
+/**
+ * The hold a job needs before it is placed: one hour (or its max duration, if shorter) at
+ * its max price for all its GPUs, rounded up to the micro-dollar so it never falls short.
+ */
+export const holdAmountFor = (spec: JobSpec): MicroUsd => {
+  const seconds = Math.min(HOUR_SECONDS, spec.maxDurationSeconds);
+  const gpus = spec.gpu.count * spec.hosts;
+  return Math.ceil((spec.maxPricePerGpuHour * gpus * seconds) / HOUR_SECONDS) as MicroUsd;
+};
+
+/** Assignment ids carry their job id, so an agent's event finds its job in one read. */
+export const assignmentIdFor = (jobId: string, attempt: number, rank: number): string => `${jobId}.a${attempt}.r${rank}`;
+export const jobIdOfAssignment = (assignmentId: string): string | undefined => /^(job_[0-9a-z]+)\.a\d+\.r\d+$/.exec(assignmentId)?.[1];

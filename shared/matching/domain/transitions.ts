@@ -1,0 +1,394 @@
+import { addSeconds } from '#platform/clock.ts';
+import { formatUsd } from '#platform/money.ts';
+import {
+  currentAssignments,
+  isFinal,
+  isLive,
+  assignmentIdFor,
+  type Assignment,
+  type FinalStatus,
+  type Job,
+} from './job.ts';
+import type { AssignmentMessage, HostMessage } from './messages.ts';
+import type { PlacedHost } from './placement.ts';
+
+export interface MatchingSettings {
+  /** A queued job expires after this long (`expired`). */
+  readonly queueTimeoutSeconds: number;
+  /** An assignment not accepted within this is withdrawn and the job placed again. */
+  readonly acceptTimeoutSeconds: number;
+  /** After a cancel or a platform stop, the lease ends at most this much later. */
+  readonly stopGraceSeconds: number;
+  /** Assignments and cancels are sent again until the agent's events show they arrived. */
+  readonly resendAfterSeconds: number;
+  /** Placements not accepted before the job fails with `not_accepted`. */
+  readonly maxNotAccepted: number;
+}
+
+export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
+  queueTimeoutSeconds: 24 * 3600,
+  acceptTimeoutSeconds: 120,
+  stopGraceSeconds: 30,
+  resendAfterSeconds: 30,
+  maxNotAccepted: 3,
+};
+
+/** With `on-host-loss`, a lost host or a failed start re-queues the job once. */
+const MAX_RESTARTS = 1;
+
+export interface TimelineEntry {
+  readonly at: string;
+  readonly type: string;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** A transition's result: the new job and every effect the adapters must carry out. */
+export interface Outcome {
+  readonly job: Job;
+  readonly timeline: readonly TimelineEntry[];
+  readonly send: readonly HostMessage[];
+  readonly reserve: readonly Assignment[];
+  readonly release: readonly Assignment[];
+  readonly scheduled: readonly Assignment[];
+  readonly started: readonly Assignment[];
+  readonly ended: readonly Assignment[];
+  readonly jobEnded?: { readonly status: FinalStatus; readonly reason?: string };
+}
+
+export const unchanged = (job: Job): Outcome => ({ job, timeline: [], send: [], reserve: [], release: [], scheduled: [], started: [], ended: [] });
+
+/** True when a transition found nothing to do: no write, no message, no event. */
+export const isNoop = (outcome: Outcome, before: Job): boolean =>
+  outcome.job === before && outcome.timeline.length === 0 && outcome.send.length === 0 && outcome.ended.length === 0;
+
+/** Accumulates a transition's effects; every transition below is written with it. */
+class Transition {
+  job: Job;
+  private readonly at: string;
+  private readonly effects = {
+    timeline: [] as TimelineEntry[],
+    send: [] as HostMessage[],
+    reserve: [] as Assignment[],
+    release: [] as Assignment[],
+    scheduled: [] as Assignment[],
+    started: [] as Assignment[],
+    ended: [] as Assignment[],
+  };
+  private jobEnded: Outcome['jobEnded'];
+
+  constructor(job: Job, readonly now: Date) {
+    this.job = job;
+    this.at = now.toISOString();
+  }
+
+  note(type: string, message: string, data?: Record<string, unknown>): void {
+    this.effects.timeline.push({ at: this.at, type, message, ...(data ? { data } : {}) });
+  }
+
+  update(patch: Partial<Job>): void {
+    this.job = { ...this.job, ...patch };
+  }
+
+  updateAssignment(assignmentId: string, patch: Partial<Assignment>): Assignment {
+    let updated: Assignment | undefined;
+    this.job = {
+      ...this.job,
+      assignments: this.job.assignments.map((assignment) => {
+        if (assignment.assignmentId !== assignmentId) return assignment;
+        updated = { ...assignment, ...patch };
+        return updated;
+      }),
+    };
+    if (!updated) throw new Error(`No assignment ${assignmentId} on ${this.job.jobId}`);
+    return updated;
+  }
+
+  send(message: HostMessage): void {
+    this.effects.send.push(message);
+  }
+
+  reserved(assignment: Assignment): void {
+    this.effects.reserve.push(assignment);
+    this.effects.scheduled.push(assignment);
+  }
+
+  started(assignment: Assignment): void {
+    this.effects.started.push(assignment);
+  }
+
+  /** Ends a live assignment: its GPUs are freed and `assignment.ended` is announced. */
+  end(assignment: Assignment, state: Assignment['state'], endedAt: string, reason: string, exitCode?: number): void {
+    const ended = this.updateAssignment(assignment.assignmentId, {
+      state,
+      endedAt,
+      endReason: reason,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+    });
+    this.effects.release.push(ended);
+    this.effects.ended.push(ended);
+  }
+
+  /**
+   * Stops a live assignment: one never accepted is withdrawn at once (it never ran); one
+   * accepted or running gets a cancel and ends on the agent's `stopped` or after the grace.
+   */
+  stop(assignment: Assignment, reason: string): void {
+    if (!isLive(assignment) || assignment.state === 'stopping') return;
+    this.send({ hostId: assignment.hostId, message: { type: 'cancel', assignmentId: assignment.assignmentId, jobId: this.job.jobId, reason } });
+    if (assignment.state === 'offered') {
+      this.end(assignment, 'withdrawn', this.at, reason);
+      return;
+    }
+    this.updateAssignment(assignment.assignmentId, { state: 'stopping', stopRequestedAt: this.at, stopReason: reason, lastSentAt: this.at });
+  }
+
+  finish(status: FinalStatus, reason: string | null, message: string): void {
+    for (const assignment of this.job.assignments) this.stop(assignment, status === 'cancelled' ? 'cancelled' : reason ?? status);
+    this.update({ status, statusReason: reason, endedAt: this.at });
+    this.jobEnded = { status, ...(reason ? { reason } : {}) };
+    this.note(status, message, reason ? { reason } : undefined);
+  }
+
+  /** Places the job again on other hosts: the current ranks stop, the job waits in the queue. */
+  requeue(reason: string, counter: 'restarts' | 'notAccepted'): void {
+    for (const assignment of currentAssignments(this.job)) this.stop(assignment, reason);
+    this.update({
+      status: 'queued',
+      statusReason: `waiting for capacity (re-queued: ${reason})`,
+      attempt: this.job.attempt + 1,
+      [counter]: this.job[counter] + 1,
+    });
+    this.note('requeued', `re-queued: ${reason}`, { reason });
+  }
+
+  outcome(): Outcome {
+    return { job: this.job, ...this.effects, ...(this.jobEnded ? { jobEnded: this.jobEnded } : {}) };
+  }
+}
+
+/** Billing held the job's funds: it may now be placed. */
+export const onFundsHeld = (job: Job, now: Date): Outcome => {
+  if (job.fundsHeld || job.status !== 'queued') return unchanged(job);
+  const t = new Transition(job, now);
+  t.update({ fundsHeld: true, statusReason: 'waiting for capacity' });
+  t.note('funds_held', `funds held: ${formatUsd(job.holdAmount)} USD`);
+  return t.outcome();
+};
+
+export const onFundsRefused = (job: Job, now: Date, available: number): Outcome => {
+  if (job.status !== 'queued') return unchanged(job);
+  const t = new Transition(job, now);
+  t.finish('failed', 'insufficient_funds', `the balance could not cover the hold of ${formatUsd(job.holdAmount)} USD (available ${formatUsd(available as Job['cost'])})`);
+  return t.outcome();
+};
+
+export const assignmentMessage = (job: Job, assignment: Assignment, peers: readonly Assignment[]): AssignmentMessage => ({
+  type: 'assignment',
+  assignmentId: assignment.assignmentId,
+  jobId: job.jobId,
+  ...(job.spec.image ? { image: job.spec.image } : {}),
+  ...(job.spec.command ? { command: job.spec.command } : {}),
+  env: job.spec.env,
+  gpuIndices: assignment.gpuIndices,
+  maxDurationSeconds: job.spec.maxDurationSeconds,
+  rank: assignment.rank,
+  worldSize: peers.length,
+  peers: peers.map((peer) => ({ rank: peer.rank, hostId: peer.hostId, ...(peer.publicAddress ? { address: peer.publicAddress } : {}) })),
+});
+
+/** The matcher found hosts: the job is scheduled and each host gets its assignment. */
+export const onPlaced = (job: Job, hosts: readonly PlacedHost[], now: Date): Outcome => {
+  if (job.status !== 'queued' || !job.fundsHeld) return unchanged(job);
+  const t = new Transition(job, now);
+  const at = now.toISOString();
+  const assignments: Assignment[] = hosts.map((host, rank) => ({
+    assignmentId: assignmentIdFor(job.jobId, job.attempt, rank),
+    attempt: job.attempt,
+    hostId: host.hostId,
+    providerId: host.providerId,
+    rank,
+    gpuIndices: host.gpuIndices,
+    gpuModel: host.gpuModel,
+    pricePerGpuHour: host.pricePerGpuHour,
+    region: host.region,
+    ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
+    state: 'offered',
+    offeredAt: at,
+    lastSentAt: at,
+  }));
+  t.update({ status: 'scheduled', statusReason: 'waiting for the host to accept', scheduledAt: at, assignments: [...job.assignments, ...assignments] });
+  for (const assignment of assignments) {
+    t.reserved(assignment);
+    t.send({ hostId: assignment.hostId, message: assignmentMessage(t.job, assignment, assignments) });
+    t.note('placed', `placed on ${assignment.hostId}: ${assignment.gpuIndices.length}x ${assignment.gpuModel} at ${formatUsd(assignment.pricePerGpuHour)}/GPU-hour`, {
+      assignmentId: assignment.assignmentId,
+      hostId: assignment.hostId,
+      rank: assignment.rank,
+    });
+  }
+  return t.outcome();
+};
+
+/** The job stays queued; the renter reads why, and the timeline notes each new reason. */
+export const onUnplaceable = (job: Job, reason: string, now: Date): Outcome => {
+  if (job.status !== 'queued' || !job.fundsHeld || job.statusReason === reason) return unchanged(job);
+  const t = new Transition(job, now);
+  t.update({ statusReason: reason });
+  t.note('queued', reason);
+  return t.outcome();
+};
+
+export type AgentEventType = 'accepted' | 'started' | 'exited' | 'failed' | 'stopped';
+
+export type AgentEventResult = { readonly kind: 'applied'; readonly outcome: Outcome } | { readonly kind: 'withdrawn' };
+
+/**
+ * An agent reports on its assignment. Times that count are the platform's receipt times.
+ * `accepted` is refused (`withdrawn`) unless the assignment is still live and offered or
+ * already accepted, so a withdrawn assignment never runs. Every event is idempotent.
+ */
+export const onAgentEvent = (
+  job: Job,
+  assignmentId: string,
+  event: { type: AgentEventType; exitCode?: number; message?: string },
+  now: Date,
+): AgentEventResult => {
+  const assignment = job.assignments.find((candidate) => candidate.assignmentId === assignmentId);
+  if (!assignment) return { kind: 'withdrawn' };
+  const t = new Transition(job, now);
+  const at = now.toISOString();
+  const applied = (): AgentEventResult => ({ kind: 'applied', outcome: t.outcome() });
+
+  switch (event.type) {
+    case 'accepted': {
+      if (assignment.state === 'accepted' || assignment.state === 'running') return applied();
+      if (assignment.state !== 'offered' || isFinal(job.status)) return { kind: 'withdrawn' };
+      t.updateAssignment(assignmentId, { state: 'accepted', acceptedAt: at });
+      t.note('accepted', `${assignment.hostId} accepted rank ${assignment.rank}`, { assignmentId });
+      if (currentAssignments(t.job).every((a) => a.state !== 'offered')) t.update({ statusReason: 'starting' });
+      return applied();
+    }
+    case 'started': {
+      if (!isLive(assignment) || assignment.startedAt) return applied();
+      const running = t.updateAssignment(assignmentId, { state: assignment.state === 'stopping' ? 'stopping' : 'running', startedAt: at, acceptedAt: assignment.acceptedAt ?? at });
+      t.started(running);
+      t.note('started', `rank ${assignment.rank} started on ${assignment.hostId}`, { assignmentId });
+      if (job.status === 'scheduled') t.update({ status: 'running', statusReason: null, startedAt: at });
+      return applied();
+    }
+    case 'exited': {
+      if (!isLive(assignment)) return applied();
+      const code = event.exitCode ?? 0;
+      t.end(assignment, 'exited', at, code === 0 ? 'exited' : 'exit_code', code);
+      t.note('exited', `rank ${assignment.rank} exited with code ${code}`, { assignmentId, exitCode: code });
+      if (isFinal(t.job.status) || assignment.attempt !== job.attempt) return applied();
+      if (code !== 0) {
+        t.finish('failed', 'exit_code', `failed: rank ${assignment.rank} exited with code ${code}`);
+      } else if (currentAssignments(t.job).every((a) => a.state === 'exited' && a.exitCode === 0)) {
+        t.finish('succeeded', null, 'succeeded: every rank exited 0');
+      }
+      return applied();
+    }
+    case 'failed': {
+      if (!isLive(assignment)) return applied();
+      const beforeStart = !assignment.startedAt;
+      const reason = beforeStart ? 'start_failed' : 'exit_code';
+      t.end(assignment, 'failed', at, reason, event.exitCode);
+      t.note('failed', `rank ${assignment.rank} failed on ${assignment.hostId}${event.message ? `: ${event.message}` : ''}`, { assignmentId, reason });
+      if (isFinal(t.job.status) || assignment.attempt !== job.attempt) return applied();
+      if (beforeStart && job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue('the host could not start it', 'restarts');
+      else t.finish('failed', reason, beforeStart ? 'failed: the job could not start' : `failed: rank ${assignment.rank} died with its agent`);
+      return applied();
+    }
+    case 'stopped': {
+      if (!isLive(assignment)) return applied();
+      t.end(assignment, 'stopped', at, assignment.stopReason ?? 'stopped');
+      t.note('stopped', `rank ${assignment.rank} stopped on ${assignment.hostId}`, { assignmentId });
+      return applied();
+    }
+  }
+};
+
+/** The renter cancels: a queued job ends at once; a placed one's hosts are told to stop. */
+export const onCancel = (job: Job, now: Date): Outcome => {
+  if (isFinal(job.status)) return unchanged(job);
+  const t = new Transition(job, now);
+  t.finish('cancelled', null, 'cancelled by the renter');
+  return t.outcome();
+};
+
+/**
+ * The host went offline: its live assignments end where the platform last saw it alive.
+ * The job is re-queued once under `on-host-loss`, otherwise it fails with `host_lost`.
+ */
+export const onHostLost = (job: Job, hostId: string, lastSeenAt: string, now: Date, settings: MatchingSettings): Outcome => {
+  const lost = job.assignments.filter((assignment) => assignment.hostId === hostId && isLive(assignment));
+  if (lost.length === 0) return unchanged(job);
+  const t = new Transition(job, now);
+  for (const assignment of lost) {
+    const leaseEnd = assignment.startedAt && lastSeenAt < assignment.startedAt ? assignment.startedAt : lastSeenAt;
+    const end = assignment.state === 'stopping' ? minIso(leaseEnd, stopDeadline(assignment, settings.stopGraceSeconds)) : leaseEnd;
+    t.end(assignment, 'lost', end, 'host_lost');
+  }
+  t.note('host_lost', `host ${hostId} went offline`, { hostId });
+  const current = lost.some((assignment) => assignment.attempt === job.attempt);
+  if (!current || isFinal(job.status)) return t.outcome();
+  if (job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue(`host ${hostId} was lost`, 'restarts');
+  else t.finish('failed', 'host_lost', `failed: host ${hostId} was lost`);
+  return t.outcome();
+};
+
+/** The host is unreachable: nothing is touched (a blip must not cost a job), but the renter sees it. */
+export const onHostUnreachable = (job: Job, hostId: string, now: Date): Outcome => {
+  if (!currentAssignments(job).some((assignment) => assignment.hostId === hostId && isLive(assignment))) return unchanged(job);
+  const t = new Transition(job, now);
+  t.note('host_unreachable', `host ${hostId} is not answering; its work is kept while it may come back`, { hostId });
+  return t.outcome();
+};
+
+const stopDeadline = (assignment: Assignment, graceSeconds: number): string =>
+  addSeconds(new Date(assignment.stopRequestedAt ?? assignment.offeredAt), graceSeconds).toISOString();
+
+const minIso = (a: string, b: string): string => (a < b ? a : b);
+
+const olderThan = (iso: string | undefined, seconds: number, now: Date): boolean =>
+  iso !== undefined && new Date(iso).getTime() + seconds * 1000 <= now.getTime();
+
+/**
+ * The scheduled sweep's pass over one job: expiry in the queue, assignments not accepted
+ * in time, the platform-enforced max duration, the stop grace, and re-sending what the
+ * agent has not yet confirmed.
+ */
+export const onSweep = (job: Job, now: Date, settings: MatchingSettings): Outcome => {
+  const t = new Transition(job, now);
+  if (job.status === 'queued' && olderThan(job.createdAt, settings.queueTimeoutSeconds, now)) {
+    t.finish('expired', 'expired', `expired: not placed within ${settings.queueTimeoutSeconds} s`);
+  }
+  if (t.job.status === 'scheduled') {
+    const late = currentAssignments(t.job).filter((a) => a.state === 'offered' && olderThan(a.offeredAt, settings.acceptTimeoutSeconds, now));
+    if (late.length > 0) {
+      if (t.job.notAccepted + 1 >= settings.maxNotAccepted) t.finish('failed', 'not_accepted', `failed: no host accepted it after ${settings.maxNotAccepted} placements`);
+      else t.requeue(`${late.map((a) => a.hostId).join(', ')} did not accept in time`, 'notAccepted');
+    }
+  }
+  if ((t.job.status === 'running' || t.job.status === 'scheduled') && olderThan(t.job.startedAt, t.job.spec.maxDurationSeconds, now)) {
+    t.finish('failed', 'max_duration_exceeded', `failed: ran past its max duration of ${t.job.spec.maxDurationSeconds} s`);
+  }
+  for (const assignment of t.job.assignments) {
+    if (assignment.state === 'stopping' && olderThan(assignment.stopRequestedAt, settings.stopGraceSeconds, now)) {
+      t.end(assignment, 'stopped', stopDeadline(assignment, settings.stopGraceSeconds), `${assignment.stopReason ?? 'stopped'} (no stop confirmed within the grace)`);
+    } else if (isLive(assignment) && (assignment.state === 'offered' || assignment.state === 'stopping') && olderThan(assignment.lastSentAt, settings.resendAfterSeconds, now)) {
+      const peers = t.job.assignments.filter((peer) => peer.attempt === assignment.attempt);
+      t.send({
+        hostId: assignment.hostId,
+        message:
+          assignment.state === 'offered'
+            ? assignmentMessage(t.job, assignment, peers)
+            : { type: 'cancel', assignmentId: assignment.assignmentId, jobId: t.job.jobId, reason: assignment.stopReason ?? 'stopped' },
+      });
+      t.updateAssignment(assignment.assignmentId, { lastSentAt: now.toISOString() });
+    }
+  }
+  return t.outcome();
+};

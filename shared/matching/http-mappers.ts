@@ -1,0 +1,36 @@
+import { formatUsd } from '#platform/money.ts';
+import type { Job } from './domain/job.ts';
+import type { Offer } from './use-cases/offers.ts';
+
+export const jobView = (job: Job) => ({
+  jobId: job.jobId,
+  name: job.spec.name ?? null,
+  status: job.status,
+  statusReason: job.statusReason,
+  image: job.spec.image ?? null,
+  command: job.spec.command ?? null,
+  gpu: job.spec.gpu,
+  hosts: job.spec.hosts,
+  regions: job.spec.regions ?? null,
+  maxPricePerGpuHour: formatUsd(job.spec.maxPricePerGpuHour),
+  maxDurationSeconds: job.spec.maxDurationSeconds,
+  restartPolicy: job.spec.restartPolicy,
+  hold: formatUsd(job.holdAmount),
+  assignments: job.assignments.map((assignment) => ({
+    assignmentId: assignment.assignmentId,
+    hostId: assignment.hostId,
+    rank: assignment.rank,
+    gpus: { count: assignment.gpuIndices.length, model: assignment.gpuModel, indices: assignment.gpuIndices },
+    pricePerGpuHour: formatUsd(assignment.pricePerGpuHour),
+    state: assignment.state,
+    exitCode: assignment.exitCode ?? null,
+    startedAt: assignment.startedAt ?? null,
+    endedAt: assignment.endedAt ?? null,
+  })),
+  cost: formatUsd(job.cost),
+  createdAt: job.createdAt,
+  startedAt: job.startedAt ?? null,
+  endedAt: job.endedAt ?? null,
+});
+
+export const offerView = (offer: Offer) => ({ ...offer, pricePerGpuHour: formatUsd(offer.pricePerGpuHour) });

@@ -1,0 +1,49 @@
+import type { DomainEvent } from '#events/define.ts';
+import type { MicroUsd } from '#platform/money.ts';
+import type { Page } from '#platform/pagination.ts';
+import type { HostCapacity } from './domain/capacity.ts';
+import type { Job } from './domain/job.ts';
+import type { HostMessage } from './domain/messages.ts';
+import type { TimelineEntry } from './domain/transitions.ts';
+
+export interface IdempotencyClaim {
+  readonly key: string;
+  readonly bodyHash: string;
+}
+
+export type CreateResult = { readonly kind: 'created' } | { readonly kind: 'replayed'; readonly jobId: string; readonly sameBody: boolean };
+
+export interface JobStore {
+  /** Creates the job with its first timeline entry and `job.submitted`; with a claim, once per key. */
+  create(job: Job, timeline: readonly TimelineEntry[], events: readonly DomainEvent[], claim?: IdempotencyClaim): Promise<CreateResult>;
+  get(jobId: string): Promise<Job | undefined>;
+  listByRenter(renterId: string, query: { status?: string; limit: number; cursor?: string }): Promise<Page<Job>>;
+  timeline(jobId: string, limit: number, cursor?: string): Promise<Page<TimelineEntry>>;
+  /**
+   * Writes a transition in one transaction: the job (if nobody wrote it since `before`),
+   * the host reservations it changed (each checked by revision), its timeline and its
+   * events. False when a concurrent writer won: reload and try again.
+   */
+  commit(before: Job, after: Job, hosts: readonly HostCapacity[], timeline: readonly TimelineEntry[], events: readonly DomainEvent[]): Promise<boolean>;
+  /** Jobs funded and waiting for capacity, oldest first. */
+  listPlaceable(limit: number): Promise<readonly Job[]>;
+  /** Every job a sweep must look at: queued, placed, running, or still stopping work. */
+  listActive(): Promise<readonly Job[]>;
+}
+
+export interface CapacityStore {
+  all(): Promise<readonly HostCapacity[]>;
+  get(hostId: string): Promise<HostCapacity | undefined>;
+  /** Writes a projection change if the revision is still `capacity.revision - 1`. */
+  save(capacity: HostCapacity): Promise<boolean>;
+}
+
+export interface HostMessenger {
+  /** Sends to each host's queue; what fails is left to the resend sweep. */
+  send(messages: readonly HostMessage[]): Promise<void>;
+}
+
+/** Billing's read-only port: what the renter could hold now (advisory; the hold decides). */
+export interface BalanceReader {
+  available(accountId: string): Promise<MicroUsd>;
+}

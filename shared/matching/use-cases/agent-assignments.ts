@@ -1,0 +1,59 @@
+import { ConflictError, NotFoundError } from '#platform/errors.ts';
+import { isLive, jobIdOfAssignment, type Assignment, type Job } from '../domain/job.ts';
+import { assignmentMessage, onAgentEvent, type AgentEventType, type Outcome } from '../domain/transitions.ts';
+import { applyToJob } from './apply-transition.ts';
+import type { MatchingDeps } from './deps.ts';
+import { placeQueuedJobs } from './place-jobs.ts';
+
+const notYours = () => new NotFoundError('No such assignment on this host.');
+
+/** An agent speaks only for its own host's assignments. */
+const ownAssignment = (job: Job | undefined, hostId: string, assignmentId: string): Assignment => {
+  const assignment = job?.assignments.find((candidate) => candidate.assignmentId === assignmentId);
+  if (!assignment || assignment.hostId !== hostId) throw notYours();
+  return assignment;
+};
+
+/** The assignment as its host's queue carried it, while it is live; for agents reconciling. */
+export const getAssignment = async (hostId: string, assignmentId: string, deps: MatchingDeps) => {
+  const jobId = jobIdOfAssignment(assignmentId);
+  const job = jobId ? await deps.jobs.get(jobId) : undefined;
+  const assignment = ownAssignment(job, hostId, assignmentId);
+  const live = isLive(assignment) && assignment.state !== 'stopping';
+  const peers = job?.assignments.filter((peer) => peer.attempt === assignment.attempt) ?? [];
+  return {
+    assignmentId,
+    jobId: job?.jobId,
+    state: assignment.state,
+    live,
+    ...(live && job ? { message: assignmentMessage(job, assignment, peers) } : {}),
+  };
+};
+
+/**
+ * Records an agent's event on its assignment (accepted, started, exited, failed, stopped),
+ * at the platform's receipt time. `accepted` on an assignment that is no longer live is a
+ * 409 `assignment_withdrawn`: the agent then drops it. Freed GPUs wake the matcher.
+ */
+export const recordAgentEvent = async (
+  hostId: string,
+  assignmentId: string,
+  event: { type: AgentEventType; exitCode?: number; message?: string },
+  deps: MatchingDeps,
+): Promise<{ assignmentId: string; state: Assignment['state'] }> => {
+  const jobId = jobIdOfAssignment(assignmentId);
+  if (!jobId) throw notYours();
+  const outcome: Outcome | undefined = await applyToJob(
+    jobId,
+    (job, now) => {
+      ownAssignment(job, hostId, assignmentId);
+      const result = onAgentEvent(job, assignmentId, event, now);
+      if (result.kind === 'withdrawn') throw new ConflictError('assignment_withdrawn', 'This assignment was withdrawn or cancelled: drop it.');
+      return result.outcome;
+    },
+    deps,
+  );
+  if (outcome && outcome.release.length > 0) await placeQueuedJobs(deps, 20);
+  const job = outcome?.job ?? (await deps.jobs.get(jobId));
+  return { assignmentId, state: ownAssignment(job, hostId, assignmentId).state };
+};

@@ -1,0 +1,59 @@
+import { ConflictError, NotFoundError } from '#platform/errors.ts';
+import { release, reserve, type HostCapacity } from '../domain/capacity.ts';
+import type { Job } from '../domain/job.ts';
+import { isNoop, type Outcome } from '../domain/transitions.ts';
+import { eventsOf } from './job-events.ts';
+import type { MatchingDeps } from './deps.ts';
+
+const MAX_ATTEMPTS = 5;
+
+/** The host reservations an outcome changes, from `source`, with their revisions bumped. */
+export const capacityChanges = async (
+  outcome: Outcome,
+  source: (hostId: string) => Promise<HostCapacity | undefined> | HostCapacity | undefined,
+): Promise<HostCapacity[]> => {
+  const touched = new Map<string, HostCapacity>();
+  const load = async (hostId: string) => touched.get(hostId) ?? (await source(hostId));
+  for (const assignment of outcome.release) {
+    const host = await load(assignment.hostId);
+    if (host) touched.set(host.hostId, release(host, assignment.assignmentId));
+  }
+  for (const assignment of outcome.reserve) {
+    const host = await load(assignment.hostId);
+    if (!host) throw new Error(`No capacity for host ${assignment.hostId}`);
+    touched.set(host.hostId, reserve(host, assignment.assignmentId, { jobId: outcome.job.jobId, gpuIndices: assignment.gpuIndices }));
+  }
+  return [...touched.values()].map((host) => ({ ...host, revision: host.revision + 1 }));
+};
+
+/**
+ * Commits an outcome: job, reservations, timeline and events in one transaction; then the
+ * host messages. False when a concurrent writer won.
+ */
+export const commitOutcome = async (before: Job, outcome: Outcome, hosts: readonly HostCapacity[], deps: MatchingDeps): Promise<boolean> => {
+  const committed = await deps.jobs.commit(before, outcome.job, hosts, outcome.timeline, eventsOf(outcome, deps.clock.now()));
+  if (!committed) return false;
+  deps.candidates.remember(hosts);
+  await deps.messenger.send(outcome.send);
+  return true;
+};
+
+/**
+ * Read the job, apply a pure transition, commit it if nobody wrote in between; retried on
+ * a lost race. Returns the outcome, or undefined when there was nothing to do.
+ */
+export const applyToJob = async (
+  jobId: string,
+  transition: (job: Job, now: Date) => Outcome,
+  deps: MatchingDeps,
+): Promise<Outcome | undefined> => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const job = await deps.jobs.get(jobId);
+    if (!job) throw new NotFoundError('No such job.');
+    const outcome = transition(job, deps.clock.now());
+    if (isNoop(outcome, job)) return undefined;
+    const hosts = await capacityChanges(outcome, (hostId) => deps.capacity.get(hostId));
+    if (await commitOutcome(job, outcome, hosts, deps)) return outcome;
+  }
+  throw new ConflictError('busy', 'The job is being changed by another request; try again.');
+};

@@ -1,0 +1,52 @@
+import { newEvent, type DomainEvent } from '#events/define.ts';
+import { event as assignmentEnded } from '#events/matching/assignment-ended.ts';
+import { event as assignmentStarted } from '#events/matching/assignment-started.ts';
+import { event as jobEnded } from '#events/matching/job-ended.ts';
+import { event as jobScheduled } from '#events/matching/job-scheduled.ts';
+import type { Assignment, Job } from '../domain/job.ts';
+import type { Outcome } from '../domain/transitions.ts';
+
+const lease = (job: Job, assignment: Assignment) => ({
+  assignmentId: assignment.assignmentId,
+  jobId: job.jobId,
+  renterId: job.renterId,
+  hostId: assignment.hostId,
+  providerId: assignment.providerId,
+  gpuCount: assignment.gpuIndices.length,
+  gpuModel: assignment.gpuModel,
+  pricePerGpuHour: assignment.pricePerGpuHour,
+  ...(assignment.startedAt ? { leaseStart: assignment.startedAt } : {}),
+  ...(assignment.startedAt && assignment.endedAt ? { leaseEnd: assignment.endedAt } : {}),
+  ...(assignment.endReason ? { reason: assignment.endReason } : {}),
+});
+
+/** The events a transition announces, in the catalogue's words. */
+export const eventsOf = (outcome: Outcome, now: Date): DomainEvent[] => {
+  const { job } = outcome;
+  const events: DomainEvent[] = [];
+  if (outcome.scheduled.length > 0) {
+    events.push(
+      newEvent(
+        jobScheduled,
+        {
+          jobId: job.jobId,
+          renterId: job.renterId,
+          assignments: outcome.scheduled.map((a) => ({
+            assignmentId: a.assignmentId,
+            hostId: a.hostId,
+            providerId: a.providerId,
+            gpuIndices: [...a.gpuIndices],
+            gpuModel: a.gpuModel,
+            pricePerGpuHour: a.pricePerGpuHour,
+            rank: a.rank,
+          })),
+        },
+        now,
+      ),
+    );
+  }
+  for (const assignment of outcome.started) events.push(newEvent(assignmentStarted, lease(job, assignment), now));
+  for (const assignment of outcome.ended) events.push(newEvent(assignmentEnded, lease(job, assignment), now));
+  if (outcome.jobEnded) events.push(newEvent(jobEnded, { jobId: job.jobId, renterId: job.renterId, ...outcome.jobEnded }, now));
+  return events;
+};

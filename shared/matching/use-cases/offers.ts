@@ -1,0 +1,67 @@
+import type { MicroUsd } from '#platform/money.ts';
+import { acceptsWork, freeGpuIndices, type Runtime } from '../domain/capacity.ts';
+import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
+import type { MatchingDeps } from './deps.ts';
+
+export interface OfferFilter {
+  readonly gpuModel?: string;
+  readonly minVramMb?: number;
+  readonly region?: string;
+  readonly maxPricePerGpuHour?: MicroUsd;
+  /** GPUs wanted on one host. */
+  readonly count?: number;
+  readonly runtime?: Runtime;
+  readonly limit: number;
+}
+
+export interface Offer {
+  readonly hostId: string;
+  readonly gpuModel: string;
+  readonly vramMb: number;
+  readonly availableGpus: number;
+  readonly pricePerGpuHour: MicroUsd;
+  readonly region: string;
+  readonly runtimes: readonly Runtime[];
+  readonly reliability: number;
+  readonly multiHost: boolean;
+}
+
+/**
+ * The marketplace view: capacity a job could get now, from listed, online hosts that are
+ * not draining, counting only GPUs no assignment holds (no phantom GPUs), cheapest first.
+ */
+export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promise<Offer[]> => {
+  const offers: Offer[] = [];
+  for (const host of (await deps.candidates.all()).values()) {
+    if (!acceptsWork(host)) continue;
+    if (filter.region && host.region !== filter.region) continue;
+    if (filter.maxPricePerGpuHour !== undefined && host.pricePerGpuHour > filter.maxPricePerGpuHour) continue;
+    if (filter.runtime && !host.runtimes.includes(filter.runtime)) continue;
+    const free = new Set(freeGpuIndices(host));
+    const byModel = new Map<string, { vramMb: number; count: number }>();
+    for (const gpu of host.gpus) {
+      if (!free.has(gpu.index)) continue;
+      if (filter.gpuModel && !gpuModelMatches(filter.gpuModel, gpu.model)) continue;
+      if (filter.minVramMb !== undefined && gpu.vramMb < filter.minVramMb) continue;
+      const known = byModel.get(gpu.model);
+      byModel.set(gpu.model, { vramMb: Math.min(known?.vramMb ?? gpu.vramMb, gpu.vramMb), count: (known?.count ?? 0) + 1 });
+    }
+    for (const [gpuModel, { vramMb, count }] of byModel) {
+      if (filter.count !== undefined && count < filter.count) continue;
+      offers.push({
+        hostId: host.hostId,
+        gpuModel,
+        vramMb,
+        availableGpus: count,
+        pricePerGpuHour: host.pricePerGpuHour,
+        region: host.region,
+        runtimes: host.runtimes,
+        reliability: host.reliability,
+        multiHost: Boolean(host.publicAddress),
+      });
+    }
+  }
+  return offers
+    .sort((a, b) => a.pricePerGpuHour - b.pricePerGpuHour || b.reliability - a.reliability || a.hostId.localeCompare(b.hostId))
+    .slice(0, filter.limit);
+};

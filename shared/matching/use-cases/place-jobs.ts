@@ -1,0 +1,46 @@
+import { place } from '../domain/placement.ts';
+import { requirementsOf, type Job } from '../domain/job.ts';
+import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
+import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
+import type { MatchingDeps } from './deps.ts';
+
+const MAX_RACES = 3;
+
+export type PlaceResult = 'placed' | 'waiting' | 'gone';
+
+/**
+ * Places one funded, queued job: choose hosts from the in-memory candidates, then reserve
+ * them with one transaction (job + every host of the gang, each checked by revision), so
+ * a gang is whole or absent and no GPU is held twice. A lost race refreshes those hosts and
+ * tries again; a job that fits nowhere keeps its reason for the renter.
+ */
+export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => {
+  let job: Job | undefined = queued;
+  for (let race = 0; race < MAX_RACES && job; race += 1) {
+    if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
+    const candidates = await deps.candidates.all();
+    const placement = place(requirementsOf(job.spec), candidates.values());
+    if (placement.kind === 'unplaceable') {
+      await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
+      return 'waiting';
+    }
+    const outcome = onPlaced(job, placement.hosts, deps.clock.now());
+    const hosts = await capacityChanges(outcome, (hostId) => candidates.get(hostId));
+    if (await commitOutcome(job, outcome, hosts, deps)) return 'placed';
+    await deps.candidates.refresh(placement.hosts.map((host) => host.hostId));
+    job = await deps.jobs.get(job.jobId);
+  }
+  return 'waiting';
+};
+
+/** Wakes the matcher: places funded, queued jobs, oldest first. */
+export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100): Promise<{ placed: number; waiting: number }> => {
+  let placed = 0;
+  let waiting = 0;
+  for (const job of await deps.jobs.listPlaceable(limit)) {
+    const result = await placeJob(job, deps);
+    if (result === 'placed') placed += 1;
+    if (result === 'waiting') waiting += 1;
+  }
+  return { placed, waiting };
+};

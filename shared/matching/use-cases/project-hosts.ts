@@ -1,0 +1,86 @@
+import type { Detail } from '#events/define.ts';
+import type { event as hostRegistered } from '#events/registry/host-registered.ts';
+import type { event as hostWentOffline } from '#events/registry/host-went-offline.ts';
+import { microUsd } from '#platform/money.ts';
+import type { HostCapacity } from '../domain/capacity.ts';
+import { onHostLost, onHostUnreachable } from '../domain/transitions.ts';
+import { applyToJob } from './apply-transition.ts';
+import type { MatchingDeps } from './deps.ts';
+import { placeQueuedJobs } from './place-jobs.ts';
+
+export type HostSnapshot = Detail<typeof hostRegistered>;
+export type HostTransition = Detail<typeof hostWentOffline>;
+
+export type HostEvent =
+  | { readonly kind: 'snapshot'; readonly detail: HostSnapshot }
+  | { readonly kind: 'unreachable' | 'came_online' | 'went_offline' | 'deregistered'; readonly detail: HostTransition };
+
+const MAX_ATTEMPTS = 5;
+
+/** Applies one event to the projection; events older than what it already shows are ignored. */
+const project = (current: HostCapacity | undefined, event: HostEvent): HostCapacity | undefined => {
+  const at = event.detail.occurredAt;
+  if (event.kind === 'snapshot') {
+    const snapshot = event.detail;
+    if (current && current.snapshotAt > at) return undefined;
+    const statusIsNewer = !current || current.statusAt <= at;
+    return {
+      hostId: snapshot.hostId,
+      providerId: snapshot.providerId,
+      status: statusIsNewer ? snapshot.status : current.status,
+      listed: snapshot.listed,
+      draining: snapshot.draining,
+      deregistered: current?.deregistered ?? false,
+      gpus: snapshot.gpus.map(({ index, model, vramMb }) => ({ index, model, vramMb })),
+      pricePerGpuHour: microUsd(snapshot.pricePerGpuHour),
+      region: snapshot.region,
+      runtimes: snapshot.runtimes,
+      ...(snapshot.publicAddress ? { publicAddress: snapshot.publicAddress } : {}),
+      reliability: snapshot.reliability,
+      ...(current?.lastSeenAt ? { lastSeenAt: current.lastSeenAt } : {}),
+      snapshotAt: at,
+      statusAt: statusIsNewer ? at : current.statusAt,
+      live: current?.live ?? {},
+      revision: (current?.revision ?? 0) + 1,
+    };
+  }
+  if (!current || current.statusAt > at) return undefined;
+  const status = event.kind === 'came_online' ? 'online' : event.kind === 'unreachable' ? 'unreachable' : 'offline';
+  const lastSeenAt = event.detail.lastHeartbeatAt ?? (event.kind === 'unreachable' ? event.detail.since : current.lastSeenAt);
+  return {
+    ...current,
+    status,
+    deregistered: current.deregistered || event.kind === 'deregistered',
+    ...(lastSeenAt ? { lastSeenAt } : {}),
+    statusAt: at,
+    revision: current.revision + 1,
+  };
+};
+
+/**
+ * Keeps matching's view of a host current from the `host.*` events, then acts on what
+ * changed: an unreachable host's jobs get a timeline note (nothing is stopped); an offline
+ * or deregistered host loses its assignments (re-queue or `host_lost`); any change may free
+ * or add capacity, so the matcher runs.
+ */
+export const projectHostEvent = async (event: HostEvent, deps: MatchingDeps): Promise<void> => {
+  let projected: HostCapacity | undefined;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS && !projected; attempt += 1) {
+    const next = project(await deps.capacity.get(event.detail.hostId), event);
+    if (!next) return;
+    if (await deps.capacity.save(next)) projected = next;
+  }
+  if (!projected) throw new Error(`Could not project ${event.kind} for ${event.detail.hostId}: too many concurrent writers`);
+  deps.candidates.remember([projected]);
+
+  const jobIds = [...new Set(Object.values(projected.live).map((held) => held.jobId))];
+  const now = deps.clock.now();
+  if (event.kind === 'unreachable') {
+    for (const jobId of jobIds) await applyToJob(jobId, (job) => onHostUnreachable(job, projected.hostId, now), deps);
+  }
+  if (event.kind === 'went_offline' || event.kind === 'deregistered') {
+    const lastSeenAt = projected.lastSeenAt ?? event.detail.since;
+    for (const jobId of jobIds) await applyToJob(jobId, (job, at) => onHostLost(job, projected.hostId, lastSeenAt, at, deps.settings), deps);
+  }
+  await placeQueuedJobs(deps);
+};

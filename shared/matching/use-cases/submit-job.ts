@@ -1,0 +1,56 @@
+import { newEvent } from '#events/define.ts';
+import { event as jobSubmitted } from '#events/matching/job-submitted.ts';
+import { ConflictError, InsufficientFundsError } from '#platform/errors.ts';
+import { newId } from '#platform/ids.ts';
+import { formatUsd, microUsd } from '#platform/money.ts';
+import { holdAmountFor, type Job, type JobSpec } from '../domain/job.ts';
+import type { MatchingDeps } from './deps.ts';
+
+/**
+ * Submits a job. Steps: compute the hold; answer 402 at once if billing's balance cannot
+ * cover it (advisory: the hold billing places on `job.submitted` is the guarantee); write
+ * the queued job, its timeline and `job.submitted` in one transaction, once per
+ * Idempotency-Key: the same key and body return the same job, another body is a 409.
+ */
+export const submitJob = async (
+  renterId: string,
+  spec: JobSpec,
+  idempotency: { key: string; bodyHash: string } | undefined,
+  deps: MatchingDeps,
+): Promise<{ jobId: string; status: Job['status'] }> => {
+  const holdAmount = holdAmountFor(spec);
+  const available = await deps.balances.available(renterId);
+  if (available < holdAmount) {
+    throw new InsufficientFundsError(
+      `This job needs a hold of ${formatUsd(holdAmount)} USD (one hour, or its max duration, at its max price); available: ${formatUsd(available)} USD.`,
+    );
+  }
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const job: Job = {
+    jobId: newId('job', now),
+    renterId,
+    spec,
+    status: 'queued',
+    statusReason: 'waiting for funds',
+    holdAmount,
+    fundsHeld: false,
+    createdAt: at,
+    attempt: 1,
+    restarts: 0,
+    notAccepted: 0,
+    assignments: [],
+    cost: microUsd(0),
+    revision: 0,
+  };
+  const result = await deps.jobs.create(
+    job,
+    [{ at, type: 'submitted', message: `submitted: queued, waiting for a hold of ${formatUsd(holdAmount)} USD` }],
+    [newEvent(jobSubmitted, { jobId: job.jobId, renterId, holdAmount }, now)],
+    idempotency,
+  );
+  if (result.kind === 'created') return { jobId: job.jobId, status: job.status };
+  if (!result.sameBody) throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with another body.');
+  const existing = await deps.jobs.get(result.jobId);
+  return { jobId: result.jobId, status: existing?.status ?? 'queued' };
+};
