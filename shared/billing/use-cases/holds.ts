@@ -1,0 +1,64 @@
+import { newEvent } from '#events/define.ts';
+import { event as fundsHeld } from '#events/billing/funds-held.ts';
+import { event as fundsRefused } from '#events/billing/funds-refused.ts';
+import { microUsd } from '#platform/money.ts';
+import type { Hold } from '../domain/hold.ts';
+import type { BillingDeps } from './deps.ts';
+
+export type PlaceHoldOutcome = 'held' | 'refused' | 'already_decided';
+
+/**
+ * Holds a submitted job's funds (ARCHITECTURE.md, flow 3). Steps: a job that already has a
+ * hold or a marker was decided by an earlier delivery (its event is in the outbox), so
+ * nothing more happens; otherwise hold the amount with one conditional write (available
+ * funds must cover it, so concurrent submits can never overdraw) and emit `funds.held`; if
+ * they do not cover it, record the refusal and emit `funds.refused` with what was available.
+ */
+export const placeHold = async (
+  job: { readonly jobId: string; readonly renterId: string; readonly holdAmount: number },
+  deps: Pick<BillingDeps, 'holds' | 'clock'>,
+): Promise<PlaceHoldOutcome> => {
+  if (await deps.holds.get(job.jobId)) return 'already_decided';
+  const now = deps.clock.now();
+  const amount = microUsd(job.holdAmount);
+  const hold: Hold = { jobId: job.jobId, accountId: job.renterId, amount, status: 'held', createdAt: now.toISOString() };
+  const placed = await deps.holds.place(hold, newEvent(fundsHeld, { jobId: job.jobId, renterId: job.renterId, amount }, now));
+  if (placed.outcome === 'placed') return 'held';
+  if (placed.outcome === 'exists') return 'already_decided';
+  const refusal: Hold = { ...hold, status: 'refused', available: placed.available };
+  const refused = newEvent(
+    fundsRefused,
+    { jobId: job.jobId, renterId: job.renterId, amount, available: placed.available, reason: 'insufficient_funds' },
+    now,
+  );
+  return (await deps.holds.refuse(refusal, refused)) ? 'refused' : 'already_decided';
+};
+
+export type ReleaseHoldOutcome = 'released' | 'nothing_held' | 'ended_before_hold';
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Releases an ended job's hold, whatever the job's fate (cancelled or expired while
+ * queued included). Steps: read the hold; if it is held, give it back (a conditional
+ * write, so two deliveries release it once); if it was refused or already released there
+ * is nothing to do; if there is none yet (`job.ended` overtook `job.submitted`), leave a
+ * marker so the late submission holds nothing. Emits no event.
+ */
+export const releaseHold = async (
+  job: { readonly jobId: string; readonly renterId: string },
+  deps: Pick<BillingDeps, 'holds' | 'clock'>,
+): Promise<ReleaseHoldOutcome> => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const hold = await deps.holds.get(job.jobId);
+    if (!hold) {
+      if (await deps.holds.markEndedBeforeHold(job.jobId, job.renterId, deps.clock.now())) return 'ended_before_hold';
+    } else if (hold.status !== 'held') {
+      return 'nothing_held';
+    } else if (await deps.holds.release(hold, deps.clock.now())) {
+      return 'released';
+    }
+    // Lost a race with another delivery or the placement: read again.
+  }
+  throw new Error(`the hold of job ${job.jobId} kept changing; the event will be retried`);
+};

@@ -1,0 +1,122 @@
+import type { DomainEvent } from '#events/define.ts';
+import type { Clock } from '#platform/clock.ts';
+import { microUsd } from '#platform/money.ts';
+import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
+import { applyEntry, emptyBalance, placeHold, releaseHold, type Balance } from '#billing/domain/balance.ts';
+import type { Hold } from '#billing/domain/hold.ts';
+import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction } from '#billing/domain/ledger.ts';
+import type { BalanceStore, CreditReference, HoldStore, LedgerRange, LedgerStore, PlaceHoldResult } from '#billing/ports.ts';
+import type { BillingDeps } from '#billing/use-cases/deps.ts';
+
+/** What the billing table would hold, in memory. */
+export class BillingState {
+  readonly transactions = new Map<string, LedgerTransaction>();
+  readonly entries: AccountEntry[] = [];
+  readonly balances = new Map<string, Balance>();
+  readonly holds = new Map<string, Hold>();
+  readonly references = new Map<string, CreditReference>();
+  /** Events committed with a change, as the outbox would hold them. */
+  readonly outbox: DomainEvent[] = [];
+
+  balanceOf(accountId: string): Balance {
+    return this.balances.get(accountId) ?? emptyBalance(accountId);
+  }
+}
+
+/**
+ * The billing ports in memory, built on the domain's own rules. Each method is one atomic
+ * step, as each write of the Dynamo adapters is one transaction.
+ */
+export class FakeLedgerStore implements LedgerStore {
+  constructor(private readonly state: BillingState) {}
+
+  async post(transaction: LedgerTransaction, options: { creditReference?: CreditReference } = {}): Promise<'posted' | 'reference_taken'> {
+    const { creditReference } = options;
+    if (creditReference && this.state.references.has(creditReference.reference)) return 'reference_taken';
+    if (creditReference) this.state.references.set(creditReference.reference, creditReference);
+    this.state.transactions.set(transaction.transactionId, transaction);
+    this.state.entries.push(...accountEntries(transaction));
+    for (const [accountId, amount] of netByAccount(transaction)) {
+      this.state.balances.set(accountId, applyEntry(this.state.balanceOf(accountId), amount));
+    }
+    return 'posted';
+  }
+
+  async getCreditReference(reference: string): Promise<CreditReference | undefined> {
+    return this.state.references.get(reference);
+  }
+
+  async getTransaction(transactionId: string): Promise<LedgerTransaction | undefined> {
+    return this.state.transactions.get(transactionId);
+  }
+
+  async listEntries(accountId: string, range: LedgerRange, limit: number, cursor?: string): Promise<Page<AccountEntry>> {
+    const start = Number(decodeCursor(cursor)?.offset ?? 0);
+    const matching = this.state.entries
+      .filter((entry) => entry.accountId === accountId)
+      .filter((entry) => (range.from === undefined || entry.postedAt >= range.from) && (range.to === undefined || entry.postedAt < range.to))
+      .reverse();
+    return {
+      items: matching.slice(start, start + limit),
+      nextCursor: start + limit < matching.length ? encodeCursor({ offset: start + limit }) : null,
+    };
+  }
+}
+
+export class FakeBalanceStore implements BalanceStore {
+  constructor(private readonly state: BillingState) {}
+
+  async get(accountId: string): Promise<Balance> {
+    return this.state.balanceOf(accountId);
+  }
+}
+
+export class FakeHoldStore implements HoldStore {
+  constructor(private readonly state: BillingState) {}
+
+  async get(jobId: string): Promise<Hold | undefined> {
+    return this.state.holds.get(jobId);
+  }
+
+  async place(hold: Hold, event: DomainEvent): Promise<PlaceHoldResult> {
+    if (this.state.holds.has(hold.jobId)) return { outcome: 'exists' };
+    const before = this.state.balanceOf(hold.accountId);
+    const after = placeHold(before, hold.amount);
+    if (!after) return { outcome: 'insufficient_funds', available: before.available };
+    this.state.balances.set(hold.accountId, after);
+    this.state.holds.set(hold.jobId, hold);
+    this.state.outbox.push(event);
+    return { outcome: 'placed' };
+  }
+
+  async refuse(refusal: Hold, event: DomainEvent): Promise<boolean> {
+    if (this.state.holds.has(refusal.jobId)) return false;
+    this.state.holds.set(refusal.jobId, refusal);
+    this.state.outbox.push(event);
+    return true;
+  }
+
+  async release(hold: Hold, at: Date): Promise<boolean> {
+    const current = this.state.holds.get(hold.jobId);
+    if (current?.status !== 'held') return false;
+    this.state.holds.set(hold.jobId, { ...current, status: 'released', releasedAt: at.toISOString() });
+    this.state.balances.set(hold.accountId, releaseHold(this.state.balanceOf(hold.accountId), hold.amount));
+    return true;
+  }
+
+  async markEndedBeforeHold(jobId: string, accountId: string, at: Date): Promise<boolean> {
+    if (this.state.holds.has(jobId)) return false;
+    const now = at.toISOString();
+    this.state.holds.set(jobId, { jobId, accountId, amount: microUsd(0), status: 'released', createdAt: now, releasedAt: now, endedBeforeHold: true });
+    return true;
+  }
+}
+
+/** Use-case deps over one in-memory state, with a clock the test moves. */
+export const inMemoryBilling = (start: Date) => {
+  const state = new BillingState();
+  let now = start;
+  const clock: Clock = { now: () => now };
+  const deps: BillingDeps = { ledger: new FakeLedgerStore(state), balances: new FakeBalanceStore(state), holds: new FakeHoldStore(state), clock };
+  return { state, deps, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); } };
+};
