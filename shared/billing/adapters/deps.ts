@@ -1,0 +1,26 @@
+import { documentClient, eventBridgeClient } from '#platform/aws-clients.ts';
+import { systemClock } from '#platform/clock.ts';
+import { createLogger } from '#platform/logger.ts';
+import { Outbox } from '#platform/outbox.ts';
+import { tables } from '#infra/topology.ts';
+import { billingConfig } from '../config.ts';
+import type { BillingDeps } from '../use-cases/deps.ts';
+import { DynamoBalanceStore } from './dynamo-balance-store.ts';
+import { DynamoHoldStore } from './dynamo-hold-store.ts';
+import { DynamoLedgerStore } from './dynamo-ledger-store.ts';
+
+export const logger = createLogger('billing');
+
+/** The billing context's wiring: built once per Lambda container, at module scope. */
+export const makeBillingDeps = (): BillingDeps => {
+  const config = billingConfig();
+  const tableName = config[tables.billing.envVar];
+  const documents = documentClient();
+  const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
+  return {
+    ledger: new DynamoLedgerStore(tableName, documents),
+    balances: new DynamoBalanceStore(tableName, documents),
+    holds: new DynamoHoldStore(tableName, documents, outbox),
+    clock: systemClock,
+  };
+};

@@ -1,0 +1,147 @@
+import { GetCommand, TransactWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DomainEvent } from '#events/define.ts';
+import { microUsd } from '#platform/money.ts';
+import type { Outbox } from '#platform/outbox.ts';
+import type { Hold, HoldStatus } from '../domain/hold.ts';
+import type { HoldStore, PlaceHoldResult } from '../ports.ts';
+import { activeHoldsPk, balanceKey, holdKey, numberAttribute } from './items.ts';
+import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
+
+const toHold = (item: Record<string, unknown>): Hold => ({
+  jobId: item.jobId as string,
+  accountId: item.accountId as string,
+  amount: microUsd(item.amount as number),
+  status: item.status as HoldStatus,
+  createdAt: item.createdAt as string,
+  ...(item.releasedAt ? { releasedAt: item.releasedAt as string } : {}),
+  ...(item.available !== undefined ? { available: microUsd(item.available as number) } : {}),
+  ...(item.endedBeforeHold ? { endedBeforeHold: true } : {}),
+});
+
+const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+export class DynamoHoldStore implements HoldStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async get(jobId: string): Promise<Hold | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: holdKey(jobId), ConsistentRead: true }));
+    return Item ? toHold(Item) : undefined;
+  }
+
+  /**
+   * Balance update (guarded by `available >= :amount`, the domain's `canHold`: an absent
+   * item has no `available` and fails it, as zero should) + the hold (only if the job has
+   * none) + `funds.held`, in one transaction. When funds fall short the balance's old
+   * image comes back with the cancellation, so the refusal reports exactly what was available.
+   */
+  async place(hold: Hold, event: DomainEvent): Promise<PlaceHoldResult> {
+    try {
+      await retryOnConflict(() =>
+        this.outbox.commit(
+          [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: balanceKey(hold.accountId),
+                UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
+                ConditionExpression: 'available >= :amount',
+                ExpressionAttributeValues: { ':amount': hold.amount, ':minusAmount': -hold.amount, ':now': hold.createdAt },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...holdKey(hold.jobId),
+                  ...hold,
+                  gsi1pk: activeHoldsPk(hold.accountId),
+                  gsi1sk: `${hold.createdAt}#${hold.jobId}`,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+          [event],
+        ),
+      );
+      return { outcome: 'placed' };
+    } catch (error) {
+      if (conditionFailedAt(error, 1)) return { outcome: 'exists' };
+      if (conditionFailedAt(error, 0)) {
+        const old = cancellationReasons(error)?.[0]?.Item;
+        return { outcome: 'insufficient_funds', available: microUsd(numberAttribute(old?.available)) };
+      }
+      throw error;
+    }
+  }
+
+  async refuse(refusal: Hold, event: DomainEvent): Promise<boolean> {
+    try {
+      await this.outbox.commit(
+        [{ Put: { TableName: this.tableName, Item: { ...holdKey(refusal.jobId), ...refusal }, ConditionExpression: 'attribute_not_exists(pk)' } }],
+        [event],
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  /** The hold leaves the active-holds index as it leaves `held`. */
+  async release(hold: Hold, at: Date): Promise<boolean> {
+    const now = at.toISOString();
+    try {
+      await retryOnConflict(() =>
+        this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: holdKey(hold.jobId),
+                  UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
+                  ConditionExpression: '#status = :held',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':released': 'released', ':held': 'held', ':now': now },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: balanceKey(hold.accountId),
+                  UpdateExpression: 'ADD held :minusAmount, available :amount SET updatedAt = :now',
+                  ExpressionAttributeValues: { ':amount': hold.amount, ':minusAmount': -hold.amount, ':now': now },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  async markEndedBeforeHold(jobId: string, accountId: string, at: Date): Promise<boolean> {
+    const now = at.toISOString();
+    const marker: Hold = { jobId, accountId, amount: microUsd(0), status: 'released', createdAt: now, releasedAt: now, endedBeforeHold: true };
+    try {
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...holdKey(jobId), ...marker }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

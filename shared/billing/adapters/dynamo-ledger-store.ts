@@ -1,0 +1,176 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '#platform/errors.ts';
+import { microUsd } from '#platform/money.ts';
+import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
+import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction, type TransactionKind } from '../domain/ledger.ts';
+import type { CreditReference, LedgerRange, LedgerStore } from '../ports.ts';
+import {
+  ENTRY_PREFIX,
+  accountLedgerPk,
+  balanceKey,
+  creditReferenceKey,
+  entryKey,
+  ledgerDayPk,
+  transactionKey,
+} from './items.ts';
+import { conditionFailedAt, retryOnConflict } from './transactions.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** Sorts after every ISO time, so an open-ended range reaches the newest entry. */
+const AFTER_ALL_TIMES = '~';
+
+const toEntry = (item: Record<string, unknown>): AccountEntry => ({
+  transactionId: item.txnId as string,
+  entryId: item.entryId as string,
+  accountId: item.accountId as string,
+  kind: item.kind as TransactionKind,
+  amount: microUsd(item.amount as number),
+  reference: (item.reference as string | undefined) ?? null,
+  postedAt: item.postedAt as string,
+});
+
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+  ) {}
+
+  /**
+   * One TransactWriteItems: the transaction item, an entry item per entry, one balance
+   * update per account it touches (ADD, so a missing item starts at zero), and the credit
+   * reference when there is one. The reference comes first so that its condition's
+   * failure is found at index 0.
+   */
+  async post(transaction: LedgerTransaction, options: { readonly creditReference?: CreditReference } = {}): Promise<'posted' | 'reference_taken'> {
+    const { creditReference } = options;
+    const items: TransactItem[] = [
+      ...(creditReference
+        ? [{
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...creditReferenceKey(creditReference.reference),
+                reference: creditReference.reference,
+                txnId: creditReference.transactionId,
+                accountId: creditReference.accountId,
+                amount: creditReference.amount,
+                createdAt: transaction.postedAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          }]
+        : []),
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...transactionKey(transaction.transactionId),
+            txnId: transaction.transactionId,
+            kind: transaction.kind,
+            ...(transaction.reference === null ? {} : { reference: transaction.reference }),
+            postedAt: transaction.postedAt,
+            entries: transaction.entries.map(({ entryId, accountId, amount }) => ({ entryId, accountId, amount })),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...accountEntries(transaction).map((entry) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...entryKey(entry.accountId, entry.postedAt, entry.entryId),
+            txnId: entry.transactionId,
+            entryId: entry.entryId,
+            accountId: entry.accountId,
+            kind: entry.kind,
+            amount: entry.amount,
+            ...(entry.reference === null ? {} : { reference: entry.reference }),
+            postedAt: entry.postedAt,
+            gsi1pk: ledgerDayPk(entry.postedAt),
+            gsi1sk: `${entry.postedAt}#${entry.entryId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      })),
+      ...[...netByAccount(transaction)].map(([accountId, amount]) => ({
+        Update: {
+          TableName: this.tableName,
+          Key: balanceKey(accountId),
+          UpdateExpression: 'ADD balance :amount, available :amount, held :zero SET accountId = :accountId, updatedAt = :now',
+          ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':accountId': accountId, ':now': transaction.postedAt },
+        },
+      })),
+    ];
+    try {
+      await retryOnConflict(() => this.documents.send(new TransactWriteCommand({ TransactItems: items })));
+      return 'posted';
+    } catch (error) {
+      if (creditReference && conditionFailedAt(error, 0)) return 'reference_taken';
+      throw error;
+    }
+  }
+
+  async getCreditReference(reference: string): Promise<CreditReference | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: creditReferenceKey(reference), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      reference: Item.reference as string,
+      transactionId: Item.txnId as string,
+      accountId: Item.accountId as string,
+      amount: microUsd(Item.amount as number),
+    };
+  }
+
+  async getTransaction(transactionId: string): Promise<LedgerTransaction | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: transactionKey(transactionId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      transactionId: Item.txnId as string,
+      kind: Item.kind as TransactionKind,
+      reference: (Item.reference as string | undefined) ?? null,
+      postedAt: Item.postedAt as string,
+      entries: (Item.entries as { entryId: string; accountId: string; amount: number }[]).map((entry) => ({
+        entryId: entry.entryId,
+        accountId: entry.accountId,
+        amount: microUsd(entry.amount),
+      })),
+    };
+  }
+
+  /**
+   * Entries sort by `ENTRY#<postedAt>#<entryId>`, so a time range is a key range: `from`'s
+   * own entries sort after `ENTRY#<from>` (included), `to`'s after `ENTRY#<to>` (excluded).
+   */
+  async listEntries(accountId: string, range: LedgerRange, limit: number, cursor?: string): Promise<Page<AccountEntry>> {
+    const pk = accountLedgerPk(accountId);
+    const low = `${ENTRY_PREFIX}${range.from ?? ''}`;
+    const high = `${ENTRY_PREFIX}${range.to ?? AFTER_ALL_TIMES}`;
+    const startKey = decodeCursor(cursor);
+    // A cursor is opaque but not trusted: one made for another account would read its ledger,
+    // and one from another range is refused by DynamoDB with an error that is no 400.
+    if (startKey && (startKey.pk !== pk || typeof startKey.sk !== 'string' || startKey.sk < low || startKey.sk > high)) {
+      throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned for this account and range' }]);
+    }
+    const page = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ':low': low,
+          ':high': high,
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return { items: (page.Items ?? []).map(toEntry), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Items of the billing table (pk / sk):
+ * - `BALANCE#<accountId>` / `BALANCE`: `accountId`, `balance` (integer µUSD, the sum of the
+ *   account's ledger entries), `held` (the sum of its active holds), `available`
+ *   (`balance - held`, kept in the item so one condition `available >= :amount` guards a
+ *   hold), `updatedAt`. A CONTRACT: matching reads it directly through its read-only port
+ *   for the 402 check. A missing item means zero everywhere.
+ * - `HOLD#<jobId>` / `HOLD`: `accountId`, `jobId`, `amount`, `status` (`held` | `released` |
+ *   `refused`), `createdAt`, `releasedAt`; a refusal keeps `available`, a job that ended
+ *   before its hold a marker with `endedBeforeHold`. While held, `gsi1pk = HOLDS#<accountId>`
+ *   and `gsi1sk = <createdAt>#<jobId>` list the account's active holds in `byType`.
+ * - `TXN#<txnId>` / `TXN`: a ledger transaction: `txnId`, `kind`, `reference`, `postedAt`, `entries`.
+ * - `ACCOUNT#<accountId>` / `ENTRY#<postedAt>#<entryId>`: one entry of a transaction, for
+ *   the account's ledger by time: `txnId`, `entryId`, `accountId`, `kind`, `amount`
+ *   (signed µUSD), `reference`, `postedAt`; `gsi1pk = LEDGER#<yyyy-mm-dd>` and
+ *   `gsi1sk = <postedAt>#<entryId>` list the whole ledger by day, for exports.
+ * - `CREDITREF#<reference>` / `CREDITREF`: the credit a reference was first used for.
+ * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
+ */
+export const balanceKey = (accountId: string) => ({ pk: `BALANCE#${accountId}`, sk: 'BALANCE' });
+export const holdKey = (jobId: string) => ({ pk: `HOLD#${jobId}`, sk: 'HOLD' });
+export const transactionKey = (transactionId: string) => ({ pk: `TXN#${transactionId}`, sk: 'TXN' });
+export const accountLedgerPk = (accountId: string) => `ACCOUNT#${accountId}`;
+export const ENTRY_PREFIX = 'ENTRY#';
+export const entryKey = (accountId: string, postedAt: string, entryId: string) => ({
+  pk: accountLedgerPk(accountId),
+  sk: `${ENTRY_PREFIX}${postedAt}#${entryId}`,
+});
+export const creditReferenceKey = (reference: string) => ({ pk: `CREDITREF#${reference}`, sk: 'CREDITREF' });
+export const activeHoldsPk = (accountId: string) => `HOLDS#${accountId}`;
+export const ledgerDayPk = (postedAt: string) => `LEDGER#${postedAt.slice(0, 10)}`;
+
+/**
+ * A number attribute as the document client returns it, or as a transaction's
+ * cancellation reason carries it (raw `{ N: "..." }`: errors are not unmarshalled).
+ */
+export const numberAttribute = (value: unknown): number => {
+  if (typeof value === 'number') return value;
+  if (value && typeof value === 'object' && 'N' in value && typeof value.N === 'string') return Number(value.N);
+  return 0;
+};
