@@ -1,0 +1,71 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { newEvent, type DomainEvent, type EventDefinition, type Payload } from '#events/define.ts';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { LOCAL_STAGE } from '#infra/local/runtime.ts';
+import { busName } from '#infra/topology.ts';
+import { eventually, localSqs } from '#test/support/local-runtime.ts';
+
+/**
+ * Plays another context's producer: puts events straight on the local bus, as its outbox
+ * publisher would, so billing's rule, queue and consumer run exactly as they do for real.
+ */
+export const localBus = (runtime: LocalRuntime) => {
+  const client = new EventBridgeClient({
+    endpoint: runtime.endpoints.eventBridge,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const put = async (events: readonly DomainEvent[]): Promise<void> => {
+    for (let start = 0; start < events.length; start += 10) {
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: events.slice(start, start + 10).map((event) => ({
+            EventBusName: busName(LOCAL_STAGE),
+            Source: event.source,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+          })),
+        }),
+      );
+      if (result.FailedEntryCount) throw new Error(`the bus refused ${result.FailedEntryCount} event(s)`);
+    }
+  };
+  return {
+    put,
+    publish: async <D extends EventDefinition>(definition: D, payload: Payload<D>): Promise<DomainEvent> => {
+      const event = newEvent(definition, payload, new Date());
+      await put([event]);
+      return event;
+    },
+  };
+};
+
+/**
+ * Resolves once billing's consumer queue holds nothing, visible or in flight: every event
+ * put on the bus so far was consumed (the shim delivers before PutEvents answers, and the
+ * poller deletes a batch only after its handler finished).
+ */
+export const billingQueueDrained = (runtime: LocalRuntime) => {
+  const sqs = localSqs(runtime);
+  const QueueUrl = runtime.queueUrls['billing-jobs'] ?? '';
+  return eventually(async () => {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(0);
+  }, 30_000);
+};
+
+/** Reads billing's table as it is, to see what no API shows (a hold marker). */
+export const billingItem = async (runtime: LocalRuntime, key: { pk: string; sk: string }) => {
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const { Item } = await documents.send(new GetCommand({ TableName: runtime.tableNames.billing, Key: key, ConsistentRead: true }));
+  documents.destroy();
+  return Item;
+};
