@@ -70,6 +70,8 @@ export interface Job {
   readonly attempt: number;
   readonly restarts: number;
   readonly notAccepted: number;
+  /** Hosts that failed this job (did not accept, could not start it, were lost): placed elsewhere. */
+  readonly avoidHostIds?: readonly string[];
   readonly assignments: readonly Assignment[];
   readonly cost: MicroUsd;
   readonly revision: number;
@@ -82,7 +84,7 @@ export const currentAssignments = (job: Job): Assignment[] => job.assignments.fi
 
 export const runtimeOf = (spec: JobSpec): Runtime => (spec.image ? 'docker' : 'process');
 
-export const requirementsOf = (spec: JobSpec): Requirements => ({
+export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoidHostIds'>): Requirements => ({
   gpuCount: spec.gpu.count,
   ...(spec.gpu.models ? { models: spec.gpu.models } : {}),
   ...(spec.gpu.minVramMb !== undefined ? { minVramMb: spec.gpu.minVramMb } : {}),
@@ -90,6 +92,7 @@ export const requirementsOf = (spec: JobSpec): Requirements => ({
   ...(spec.regions ? { regions: spec.regions } : {}),
   maxPricePerGpuHour: spec.maxPricePerGpuHour,
   runtime: runtimeOf(spec),
+  ...(avoidHostIds && avoidHostIds.length > 0 ? { avoidHostIds } : {}),
 });
 
 const HOUR_SECONDS = 3600;

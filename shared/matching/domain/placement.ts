@@ -12,6 +12,8 @@ export interface Requirements {
   readonly regions?: readonly string[];
   readonly maxPricePerGpuHour: MicroUsd;
   readonly runtime: Runtime;
+  /** Hosts that already failed this job. */
+  readonly avoidHostIds?: readonly string[];
 }
 
 export interface PlacedHost {
@@ -35,6 +37,7 @@ const gpuFits = (requirements: Requirements) => (gpu: { model: string; vramMb: n
 /** The free GPUs of one host this job could use, or undefined if the host cannot take it. */
 export const candidateOn = (host: HostCapacity, requirements: Requirements): PlacedHost | undefined => {
   if (!acceptsWork(host)) return undefined;
+  if (requirements.avoidHostIds?.includes(host.hostId)) return undefined;
   if (host.pricePerGpuHour > requirements.maxPricePerGpuHour) return undefined;
   if (!host.runtimes.includes(requirements.runtime)) return undefined;
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;

@@ -151,9 +151,10 @@ class Transition {
   }
 
   /** Places the job again on other hosts: the current ranks stop, the job waits in the queue. */
-  requeue(reason: string, counter: 'restarts' | 'notAccepted'): void {
+  requeue(reason: string, counter: 'restarts' | 'notAccepted', failedHostIds: readonly string[]): void {
     for (const assignment of currentAssignments(this.job)) this.stop(assignment, reason);
     this.update({
+      avoidHostIds: [...new Set([...(this.job.avoidHostIds ?? []), ...failedHostIds])],
       status: 'queued',
       statusReason: `waiting for capacity (re-queued: ${reason})`,
       attempt: this.job.attempt + 1,
@@ -297,7 +298,7 @@ export const onAgentEvent = (
       t.end(assignment, 'failed', at, reason, event.exitCode);
       t.note('failed', `rank ${assignment.rank} failed on ${assignment.hostId}${event.message ? `: ${event.message}` : ''}`, { assignmentId, reason });
       if (isFinal(t.job.status) || assignment.attempt !== job.attempt) return applied();
-      if (beforeStart && job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue('the host could not start it', 'restarts');
+      if (beforeStart && job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue('the host could not start it', 'restarts', [assignment.hostId]);
       else t.finish('failed', reason, beforeStart ? 'failed: the job could not start' : `failed: rank ${assignment.rank} died with its agent`);
       return applied();
     }
@@ -334,7 +335,7 @@ export const onHostLost = (job: Job, hostId: string, lastSeenAt: string, now: Da
   t.note('host_lost', `host ${hostId} went offline`, { hostId });
   const current = lost.some((assignment) => assignment.attempt === job.attempt);
   if (!current || isFinal(job.status)) return t.outcome();
-  if (job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue(`host ${hostId} was lost`, 'restarts');
+  if (job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue(`host ${hostId} was lost`, 'restarts', [hostId]);
   else t.finish('failed', 'host_lost', `failed: host ${hostId} was lost`);
   return t.outcome();
 };
@@ -369,7 +370,7 @@ export const onSweep = (job: Job, now: Date, settings: MatchingSettings): Outcom
     const late = currentAssignments(t.job).filter((a) => a.state === 'offered' && olderThan(a.offeredAt, settings.acceptTimeoutSeconds, now));
     if (late.length > 0) {
       if (t.job.notAccepted + 1 >= settings.maxNotAccepted) t.finish('failed', 'not_accepted', `failed: no host accepted it after ${settings.maxNotAccepted} placements`);
-      else t.requeue(`${late.map((a) => a.hostId).join(', ')} did not accept in time`, 'notAccepted');
+      else t.requeue(`${late.map((a) => a.hostId).join(', ')} did not accept in time`, 'notAccepted', late.map((a) => a.hostId));
     }
   }
   if ((t.job.status === 'running' || t.job.status === 'scheduled') && olderThan(t.job.startedAt, t.job.spec.maxDurationSeconds, now)) {

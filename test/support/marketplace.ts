@@ -1,0 +1,59 @@
+import { expect } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { eventually, onboardHost, type ApiClient } from './local-runtime.ts';
+
+/** A renter with credit, through the admin routes a user would call. */
+export const fundedRenter = async (api: ApiClient, runtime: LocalRuntime, amount = '100.000000') => {
+  const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Ada Labs' } });
+  const credit = await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: { amount } });
+  expect(credit.status).toBe(201);
+  return { renterKey: renter.body.apiKey as string, renterId: renter.body.accountId as string };
+};
+
+/** A registered host that matching already offers (its projection has caught up). */
+export const offeredHost = async (api: ApiClient, runtime: LocalRuntime, renterKey: string, facts: Record<string, unknown> = {}) => {
+  const host = await onboardHost(api, runtime.adminKey, facts);
+  await eventually(async () => {
+    const offers = await api.call('GET', '/v1/offers?limit=100', { key: renterKey });
+    expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+  });
+  return host;
+};
+
+export const jobBody = (overrides: Record<string, unknown> = {}) => ({
+  image: 'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
+  command: ['python', '-c', 'print(1)'],
+  gpu: { count: 1 },
+  maxPricePerGpuHour: '0.900000',
+  maxDurationSeconds: 3600,
+  ...overrides,
+});
+
+/** Plays the agent: long-polls its queue through the API and acknowledges what it read. */
+export const nextMessages = async (api: ApiClient, agentToken: string, waitSeconds = 5): Promise<any[]> => {
+  const received = await api.call('GET', `/v1/agent/assignments?waitSeconds=${waitSeconds}`, { key: agentToken });
+  const messages = received.body.messages as { receipt: string; message: unknown }[];
+  if (messages.length > 0) {
+    await api.call('POST', '/v1/agent/assignments/ack', { key: agentToken, body: { receipts: messages.map((m) => m.receipt) } });
+  }
+  return messages.map((m) => m.message);
+};
+
+export const waitForMessage = async (api: ApiClient, agentToken: string, predicate: (message: any) => boolean, timeoutMs = 15_000) =>
+  eventually(async () => {
+    const found = (await nextMessages(api, agentToken, 1)).find(predicate);
+    expect(found).toBeDefined();
+    return found;
+  }, timeoutMs);
+
+export const reportEvent = (api: ApiClient, agentToken: string, assignmentId: string, type: string, extra: Record<string, unknown> = {}) =>
+  api.call('POST', `/v1/agent/assignments/${assignmentId}/events`, { key: agentToken, body: { type, at: new Date().toISOString(), ...extra } });
+
+export const jobStatus = async (api: ApiClient, renterKey: string, jobId: string) => (await api.call('GET', `/v1/jobs/${jobId}`, { key: renterKey })).body;
+
+export const waitForStatus = (api: ApiClient, renterKey: string, jobId: string, status: string, timeoutMs = 15_000) =>
+  eventually(async () => {
+    const job = await jobStatus(api, renterKey, jobId);
+    expect(job.status).toBe(status);
+    return job;
+  }, timeoutMs);
