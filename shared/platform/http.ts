@@ -130,11 +130,16 @@ const bodySizeLimit = (): MiddlewareObj<Event> => ({
   },
 });
 
+const fieldName = (prefix: string | undefined, path: readonly PropertyKey[]): string =>
+  [prefix, ...path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || (prefix ?? 'body');
+
+/** Zod issues as the API's details: one per bad field, an unknown field named by itself. */
 export const issuesOf = (error: z.ZodError, prefix?: string): FieldIssue[] =>
-  error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || (prefix ?? 'body'),
-    message: issue.message,
-  }));
+  error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: fieldName(prefix, [...issue.path, key]), message: 'is not a known field' }))
+      : [{ field: fieldName(prefix, issue.path), message: issue.message }],
+  );
 
 const parsePart = <T extends z.ZodType>(schema: T | undefined, value: unknown, prefix?: string): z.infer<T> => {
   if (!schema) return undefined as z.infer<T>;

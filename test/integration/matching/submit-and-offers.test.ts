@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody, offeredHost, waitForStatus } from '#test/support/marketplace.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' }, scheduleEverySeconds: 1 });
+  api = apiClient(runtime.apiUrl);
+});
+afterAll(() => runtime?.stop());
+
+describe('submitting jobs', () => {
+  it('answers 402 at once when the balance cannot cover the hold, and creates nothing', async () => {
+    const { renterKey } = await fundedRenter(api, runtime, '0.500000');
+
+    const attempt = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ maxPricePerGpuHour: '1.000000' }) });
+
+    expect(attempt.status).toBe(402);
+    expect(attempt.body.error.code).toBe('insufficient_funds');
+    expect((await api.call('GET', '/v1/jobs', { key: renterKey })).body.items).toEqual([]);
+  });
+
+  it('holds for the max duration when it is shorter than an hour', async () => {
+    const { renterKey } = await fundedRenter(api, runtime, '0.500000');
+
+    const accepted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ maxPricePerGpuHour: '1.000000', maxDurationSeconds: 1800, gpu: { count: 1, models: ['B200'] } }) });
+
+    expect(accepted.status).toBe(202);
+    const job = (await api.call('GET', `/v1/jobs/${accepted.body.jobId}`, { key: renterKey })).body;
+    expect(job.hold).toBe('0.500000');
+  });
+
+  it('returns the same job for a repeated Idempotency-Key and body, and 409 for another body', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const headers = { 'idempotency-key': 'submit-0001' };
+    const body = jobBody({ gpu: { count: 1, models: ['B200'] } });
+
+    const first = await api.call('POST', '/v1/jobs', { key: renterKey, body, headers });
+    const again = await api.call('POST', '/v1/jobs', { key: renterKey, body, headers });
+    const other = await api.call('POST', '/v1/jobs', { key: renterKey, body: { ...body, name: 'changed' }, headers });
+
+    expect(again.status).toBe(202);
+    expect(again.body.jobId).toBe(first.body.jobId);
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    expect((await api.call('GET', '/v1/jobs', { key: renterKey })).body.items).toHaveLength(1);
+  });
+
+  it('names every bad field of a job', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+
+    const attempt = await api.call('POST', '/v1/jobs', {
+      key: renterKey,
+      body: { gpu: { count: 9 }, hosts: 40, maxPricePerGpuHour: 'free', maxDurationSeconds: 5, restartPolicy: 'always', env: { 'BAD-NAME': 'x' }, colour: 'blue' },
+    });
+
+    expect(attempt.status).toBe(400);
+    const fields = attempt.body.error.details.map((detail: { field: string }) => detail.field);
+    expect(fields).toEqual(expect.arrayContaining(['gpu.count', 'hosts', 'maxPricePerGpuHour', 'maxDurationSeconds', 'restartPolicy', 'env.BAD-NAME', 'colour']));
+  });
+
+  it('asks for an image or a command', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+
+    const attempt = await api.call('POST', '/v1/jobs', { key: renterKey, body: { gpu: { count: 1 }, maxPricePerGpuHour: '1', maxDurationSeconds: 600 } });
+
+    expect(attempt.status).toBe(400);
+    expect(attempt.body.error.details).toContainEqual({ field: 'image', message: 'give an image, a command, or both' });
+  });
+
+  it('keeps a job queued with a reason the renter can read when nothing fits', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+
+    const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 8, models: ['H100'] }, maxPricePerGpuHour: '2.000000', maxDurationSeconds: 600 }) });
+
+    await eventually(async () => {
+      const job = (await api.call('GET', `/v1/jobs/${body.jobId}`, { key: renterKey })).body;
+      expect(job.status).toBe('queued');
+      expect(job.statusReason).toBe('no online host offers 8x H100 under 2.000000/GPU-hour (docker)');
+    });
+  });
+
+  it('fails a job with insufficient_funds when a concurrent job took the money first', async () => {
+    const { renterKey } = await fundedRenter(api, runtime, '1.000000');
+    const body = jobBody({ gpu: { count: 1, models: ['B200'] }, maxPricePerGpuHour: '1.000000' });
+
+    const [one, two] = await Promise.all([api.call('POST', '/v1/jobs', { key: renterKey, body }), api.call('POST', '/v1/jobs', { key: renterKey, body })]);
+
+    expect([one.status, two.status]).toEqual([202, 202]);
+    const outcomes = await eventually(async () => {
+      const jobs = (await api.call('GET', '/v1/jobs', { key: renterKey })).body.items;
+      expect(jobs.filter((job: { status: string }) => job.status === 'failed')).toHaveLength(1);
+      return jobs;
+    });
+    expect(outcomes.find((job: { status: string }) => job.status === 'failed').statusReason).toBe('insufficient_funds');
+  });
+
+  it('lists only the renter\'s own jobs, by status, and hides other renters\' jobs', async () => {
+    const mine = await fundedRenter(api, runtime);
+    const theirs = await fundedRenter(api, runtime);
+    const { body } = await api.call('POST', '/v1/jobs', { key: mine.renterKey, body: jobBody({ gpu: { count: 1, models: ['B200'] } }) });
+    await api.call('POST', `/v1/jobs/${body.jobId}/cancel`, { key: mine.renterKey });
+
+    const cancelled = await api.call('GET', '/v1/jobs?status=cancelled', { key: mine.renterKey });
+    const queued = await api.call('GET', '/v1/jobs?status=queued', { key: mine.renterKey });
+    const stranger = await api.call('GET', `/v1/jobs/${body.jobId}`, { key: theirs.renterKey });
+    const strangerCancel = await api.call('POST', `/v1/jobs/${body.jobId}/cancel`, { key: theirs.renterKey });
+
+    expect(cancelled.body.items.map((job: { jobId: string }) => job.jobId)).toEqual([body.jobId]);
+    expect(queued.body.items).toEqual([]);
+    expect([stranger.status, strangerCancel.status]).toEqual([404, 404]);
+    await waitForStatus(api, mine.renterKey, body.jobId, 'cancelled');
+    await eventually(async () => expect((await api.call('GET', '/v1/billing/balance', { key: mine.renterKey })).body.held).toBe('0.000000'));
+  });
+});
+
+describe('offers', () => {
+  it('shows free, listed capacity cheapest first, filtered as asked, and never GPUs already assigned', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const gpus = (prefix: string) => [0, 1].map((index) => ({ name: 'NVIDIA GeForce RTX 3090', vramMb: 24576, uuid: `${prefix}-${index}`, index }));
+    const cheap = await offeredHost(api, runtime, renterKey, { gpus: gpus('GPU-3090-cheap'), pricePerGpuHour: '0.200000', region: 'us-east' });
+    const dear = await offeredHost(api, runtime, renterKey, { gpus: gpus('GPU-3090-dear'), pricePerGpuHour: '0.250000', region: 'eu-west' });
+
+    const all = await api.call('GET', '/v1/offers?gpuModel=rtx%203090', { key: renterKey });
+    const inEurope = await api.call('GET', '/v1/offers?gpuModel=RTX%203090&region=eu-west', { key: renterKey });
+    const tooDear = await api.call('GET', '/v1/offers?gpuModel=RTX%203090&maxPricePerGpuHour=0.21', { key: renterKey });
+    const prefixOnly = await api.call('GET', '/v1/offers?gpuModel=RTX%2030', { key: renterKey });
+
+    expect(all.body.items.map((offer: { hostId: string }) => offer.hostId)).toEqual([cheap.hostId, dear.hostId]);
+    expect(all.body.items[0]).toMatchObject({ gpuModel: 'RTX 3090', availableGpus: 2, pricePerGpuHour: '0.200000', region: 'us-east', reliability: 1 });
+    expect(inEurope.body.items.map((offer: { hostId: string }) => offer.hostId)).toEqual([dear.hostId]);
+    expect(tooDear.body.items.map((offer: { hostId: string }) => offer.hostId)).toEqual([cheap.hostId]);
+    expect(prefixOnly.body.items).toEqual([]);
+
+    await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['RTX 3090'] }, regions: ['us-east'] }) });
+    await eventually(async () => {
+      const after = await api.call('GET', `/v1/offers?gpuModel=RTX%203090&region=us-east`, { key: renterKey });
+      expect(after.body.items[0].availableGpus).toBe(1);
+    });
+    await api.call('PATCH', `/v1/hosts/${dear.hostId}`, { key: dear.providerKey, body: { listed: false } });
+    await eventually(async () => {
+      const unlisted = await api.call('GET', '/v1/offers?gpuModel=RTX%203090&region=eu-west', { key: renterKey });
+      expect(unlisted.body.items).toEqual([]);
+    });
+  });
+});
