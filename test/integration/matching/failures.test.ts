@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+
+// Liveness and queue timings in seconds, so host loss and expiry happen within a test.
+beforeAll(async () => {
+  runtime = await startTestRuntime({
+    env: { UNREACHABLE_AFTER_SECONDS: '2', OFFLINE_AFTER_SECONDS: '4', QUEUE_TIMEOUT_SECONDS: '3', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
+    scheduleEverySeconds: 1,
+  });
+  api = apiClient(runtime.apiUrl);
+});
+afterAll(() => runtime?.stop());
+
+const keepAlive = (agentToken: string) => {
+  const timer = setInterval(() => void api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: { runningAssignments: [] } }), 500);
+  return () => clearInterval(timer);
+};
+
+const runningOn = async (renterKey: string, host: { agentToken: string }, body: Record<string, unknown>) => {
+  const { body: submitted } = await api.call('POST', '/v1/jobs', { key: renterKey, body });
+  const assignment = await waitForMessage(api, host.agentToken, (m) => m.jobId === submitted.jobId);
+  await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted');
+  await reportEvent(api, host.agentToken, assignment.assignmentId, 'started');
+  return { jobId: submitted.jobId as string, assignment };
+};
+
+describe('when things go wrong', () => {
+  it('keeps work on an unreachable host, then re-queues the job elsewhere once the host is offline', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const facts = (uuid: string, price: string) => ({ gpus: [{ name: 'NVIDIA RTX 6000 Ada Generation', vramMb: 49140, uuid, index: 0 }], pricePerGpuHour: price });
+    const doomed = await offeredHost(api, runtime, renterKey, facts('GPU-doomed', '0.300000'));
+    const spare = await offeredHost(api, runtime, renterKey, facts('GPU-spare', '0.400000'));
+    const stopSpare = keepAlive(spare.agentToken);
+    try {
+      const { jobId, assignment } = await runningOn(renterKey, doomed, jobBody({ gpu: { count: 1, models: ['RTX 6000 Ada Generation'] } }));
+
+      await eventually(async () => {
+        const timeline = (await api.call('GET', `/v1/jobs/${jobId}/events`, { key: renterKey })).body.items.map((e: { type: string }) => e.type);
+        expect(timeline).toContain('host_unreachable');
+      });
+      expect((await jobStatus(api, renterKey, jobId)).status).toBe('running');
+      const replacement = await waitForMessage(api, spare.agentToken, (m) => m.jobId === jobId, 20_000);
+
+      const job = await jobStatus(api, renterKey, jobId);
+      expect(replacement.assignmentId).not.toBe(assignment.assignmentId);
+      expect(job.status).toBe('scheduled');
+      expect(job.assignments.find((a: { hostId: string }) => a.hostId === doomed.hostId).state).toBe('lost');
+    } finally {
+      stopSpare();
+    }
+  });
+
+  it('fails a job with host_lost when its restart policy is never', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const host = await offeredHost(api, runtime, renterKey, { gpus: [{ name: 'NVIDIA A10G', vramMb: 23028, uuid: 'GPU-never', index: 0 }] });
+
+    const { jobId, assignment } = await runningOn(renterKey, host, jobBody({ gpu: { count: 1, models: ['A10G'] }, restartPolicy: 'never' }));
+
+    const failed = await waitForStatus(api, renterKey, jobId, 'failed', 20_000);
+    expect(failed.statusReason).toBe('host_lost');
+    const lost = failed.assignments.find((a: { assignmentId: string }) => a.assignmentId === assignment.assignmentId);
+    expect(lost.state).toBe('lost');
+    // The lease ends at the last sign of life, not when the platform noticed.
+    expect(new Date(lost.endedAt).getTime()).toBeLessThan(new Date(failed.endedAt).getTime() - 1000);
+  });
+
+  it('re-queues a job once when its host cannot start it, then fails it with start_failed', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const facts = (uuid: string, price: string) => ({ gpus: [{ name: 'NVIDIA V100-SXM2-16GB', vramMb: 16384, uuid, index: 0 }], pricePerGpuHour: price });
+    const first = await offeredHost(api, runtime, renterKey, facts('GPU-sf-1', '0.100000'));
+    const second = await offeredHost(api, runtime, renterKey, facts('GPU-sf-2', '0.110000'));
+    const stops = [keepAlive(first.agentToken), keepAlive(second.agentToken)];
+    try {
+      const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['V100'] } }) });
+      const one = await waitForMessage(api, first.agentToken, (m) => m.jobId === body.jobId);
+      await reportEvent(api, first.agentToken, one.assignmentId, 'accepted');
+      await reportEvent(api, first.agentToken, one.assignmentId, 'failed', { message: 'image pull failed' });
+      const two = await waitForMessage(api, second.agentToken, (m) => m.jobId === body.jobId);
+      await reportEvent(api, second.agentToken, two.assignmentId, 'accepted');
+      await reportEvent(api, second.agentToken, two.assignmentId, 'failed', { message: 'image pull failed' });
+
+      const failed = await waitForStatus(api, renterKey, body.jobId, 'failed');
+      expect(failed.statusReason).toBe('start_failed');
+    } finally {
+      stops.forEach((stop) => stop());
+    }
+  });
+
+  it('expires a job that stays queued past the queue timeout, and releases its hold', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+
+    const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['MI300X'] } }) });
+
+    const expired = await waitForStatus(api, renterKey, body.jobId, 'expired');
+    expect(expired.statusReason).toBe('expired');
+    await eventually(async () => expect((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.held).toBe('0.000000'));
+  });
+});
