@@ -131,7 +131,7 @@ describe('credits, balance and ledger on the local services', () => {
     [{ amount: '1.0000001' }, 'amount'],
     [{}, 'amount'],
     [{ amount: '1.00', reference: '' }, 'reference'],
-    [{ amount: '1.00', extra: true }, 'body'],
+    [{ amount: '1.00', extra: true }, 'extra'],
   ])('refuses the credit %j with 400 naming %s', async (body, field) => {
     const renter = await createAccount();
 
