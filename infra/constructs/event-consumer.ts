@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueDef, RuleDef } from '#infra/topology.ts';
-import { DEFAULT_TIMEOUT_SECONDS, type GpuhiveFunction } from './gpuhive-function.ts';
+import type { GpuhiveFunction } from './gpuhive-function.ts';
 
 /** AWS's guidance for Lambda on SQS: a visibility timeout of at least six function timeouts. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -32,13 +32,15 @@ export interface EventConsumerProps {
 export class EventConsumer extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+  readonly oldestMessageAlarm: Alarm;
   private readonly bus: IEventBus;
 
   constructor(scope: Construct, id: string, props: EventConsumerProps) {
     super(scope, id);
     const { def, fn } = props;
     this.bus = props.bus;
-    const timeoutSeconds = fn.timeout?.toSeconds() ?? DEFAULT_TIMEOUT_SECONDS;
+    const { timeoutSeconds } = fn.sizing;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       queueName: props.deadLetterQueueName,
@@ -62,7 +64,7 @@ export class EventConsumer extends Construct {
       }),
     );
 
-    new Alarm(this, 'DeadLetterQueueNotEmpty', {
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterQueueNotEmpty', {
       alarmDescription: `${def.name}: messages failed ${def.maxReceiveCount} times and wait in the DLQ`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 0,
@@ -70,7 +72,7 @@ export class EventConsumer extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    new Alarm(this, 'OldestMessageTooOld', {
+    this.oldestMessageAlarm = new Alarm(this, 'OldestMessageTooOld', {
       alarmDescription: `${def.name}: the consumer is not keeping up (oldest message older than ${props.oldestMessageAlarmAge.toHumanString()})`,
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: props.oldestMessageAlarmAge.toSeconds(),

@@ -1,6 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -15,7 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routeKey, type RouteDef } from '#infra/topology.ts';
-import type { StageConfig } from '#infra/stacks/stage-config.ts';
+import type { StageConfig, Throttle } from '#infra/stacks/stage-config.ts';
 
 /** The header the authorizer identifies callers by; it is also the authorizer cache key. */
 export const IDENTITY_SOURCE = '$request.header.Authorization';
@@ -41,6 +42,21 @@ export const routeIdOf = (route: Pick<RouteDef, 'method' | 'path'>): string =>
     .filter(Boolean)
     .map((word) => word[0]!.toUpperCase() + word.slice(1).toLowerCase())
     .join('');
+
+/**
+ * API Gateway's per-route overrides, keyed by route key. A key the API does not serve is a
+ * mistake (a renamed route would silently lose its limit), so it fails the synth.
+ */
+export const routeSettingsOf = (throttles: Readonly<Record<string, Throttle>>, served: readonly string[]) => {
+  const unknown = Object.keys(throttles).filter((key) => !served.includes(key));
+  if (unknown.length > 0) throw new Error(`Throttles name routes the topology does not declare: ${unknown.join(', ')}`);
+  return Object.fromEntries(
+    Object.entries(throttles).map(([key, throttle]) => [
+      key,
+      { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
+    ]),
+  );
+};
 
 /** One JSON line per request: enough to follow a request id from the API into the function's logs. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -69,16 +85,17 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 export class GpuhiveApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
   readonly authorizer: HttpLambdaAuthorizer;
 
   constructor(scope: Construct, id: string, props: GpuhiveApiProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'HttpApi', { apiName: props.apiName, createDefaultStage: false });
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
+    const accessLogs = (this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.stage.logRetention,
       removalPolicy: props.stage.removalPolicy,
-    });
+    }));
     // The $default stage serves the API at its root, with no stage name in the path.
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
@@ -94,6 +111,7 @@ export class GpuhiveApi extends Construct {
       resultsCacheTtl: Duration.seconds(props.authorizer.cacheSeconds),
     });
 
+    const routes: HttpRoute[] = [];
     for (const { def, fn } of props.routes) {
       const id = routeIdOf(def);
       const route = new HttpRoute(this, id, {
@@ -102,6 +120,7 @@ export class GpuhiveApi extends Construct {
         integration: new HttpLambdaIntegration(`${id}Integration`, fn),
         authorizer: def.roles === 'public' ? new HttpNoneAuthorizer() : this.authorizer,
       });
+      routes.push(route);
       if (def.roles === 'public') {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -116,6 +135,12 @@ export class GpuhiveApi extends Construct {
       integration: new HttpLambdaIntegration('DefaultIntegration', props.defaultRoute),
       authorizer: new HttpNoneAuthorizer(),
     });
+    // The default throttle above covers every route; these override it route by route. API Gateway
+    // refuses settings for a route key that does not exist yet, so the stage waits for the routes.
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = routeSettingsOf(props.stage.routeThrottles, props.routes.map(({ def }) => routeKey(def)));
+    for (const route of routes) this.stage.node.addDependency(route);
+
     Validations.of(fallback).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason: '$default only answers unmatched methods and paths with the API\'s 404 and reads no data; identifying the caller would add an authorizer call to every probe.',

@@ -9,12 +9,10 @@ import path from 'node:path';
 import { PlatformEnv } from '#platform/config.ts';
 import type { FunctionDef } from '#infra/topology.ts';
 import type { StageConfig } from '#infra/stacks/stage-config.ts';
+import { sizingOf, type FunctionKind, type FunctionSizing } from './sizing.ts';
 
 /** The repository root: the topology's entry paths are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export const DEFAULT_MEMORY_MB = 256;
-export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /**
  * ESM bundles have no `require`; a few CommonJS dependencies call it for Node built-ins.
@@ -25,6 +23,8 @@ const REQUIRE_SHIM =
 
 export interface GpuhiveFunctionProps {
   readonly def: FunctionDef;
+  /** What calls it: sets the memory and timeout the topology leaves unsaid (sizing.ts). */
+  readonly kind: FunctionKind;
   readonly stage: StageConfig;
   /** Added to the variables every function gets (bus, stage, service name, log level). */
   readonly environment?: Readonly<Record<string, string>>;
@@ -42,15 +42,20 @@ export const functionIdOf = (entry: string): string =>
 
 /**
  * One Lambda per handler, built the same way everywhere: arm64, Node.js 22, ESM bundle with
- * source maps, active tracing, its own log group with a retention, and its own role that can
+ * source maps, active tracing, memory and timeout sized per function, reserved concurrency only
+ * where the deployer opted in, its own log group with a retention, and its own role that can
  * write only to that log group until the stack grants it more.
  */
 export class GpuhiveFunction extends NodejsFunction {
   readonly def: FunctionDef;
+  readonly kind: FunctionKind;
+  readonly sizing: FunctionSizing;
   readonly executionRole: Role;
 
   constructor(scope: Construct, id: string, props: GpuhiveFunctionProps) {
     const { def, stage } = props;
+    const sizing = sizingOf(def, props.kind);
+    const reserved = stage.reservedConcurrency[def.entry];
     // A subclass cannot own children before super(); the role and log group sit beside it.
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: stage.logRetention, removalPolicy: stage.removalPolicy });
     const role = new Role(scope, `${id}Role`, {
@@ -64,8 +69,9 @@ export class GpuhiveFunction extends NodejsFunction {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
-      timeout: Duration.seconds(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      memorySize: sizing.memoryMb,
+      timeout: Duration.seconds(sizing.timeoutSeconds),
+      ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
@@ -90,6 +96,8 @@ export class GpuhiveFunction extends NodejsFunction {
       },
     });
     this.def = def;
+    this.kind = props.kind;
+    this.sizing = sizing;
     this.executionRole = role;
     // The function's own log group: it was created above, so no logs:CreateLogGroup and no managed policy.
     logGroup.grantWrite(role);

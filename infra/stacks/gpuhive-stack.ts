@@ -20,7 +20,9 @@ import { EventConsumer } from '#infra/constructs/event-consumer.ts';
 import { GpuhiveApi } from '#infra/constructs/gpuhive-api.ts';
 import { GpuhiveFunction, functionIdOf } from '#infra/constructs/gpuhive-function.ts';
 import { HostQueueAccess } from '#infra/constructs/host-queue-access.ts';
-import { stageConfig, type Stage, type StageConfig } from './stage-config.ts';
+import { Observability } from '#infra/constructs/observability.ts';
+import type { FunctionKind } from '#infra/constructs/sizing.ts';
+import { stageConfigFromContext, type Stage, type StageConfig } from './stage-config.ts';
 
 export interface GpuhiveStackProps extends StackProps {
   readonly stage: Stage;
@@ -56,11 +58,12 @@ export class GpuhiveStack extends Stack {
   readonly agentQueueRole: Role | undefined;
   readonly consumers: ReadonlyMap<string, EventConsumer>;
   readonly exportsBucket: Bucket;
+  readonly observability: Observability;
   private readonly functions = new Map<FunctionDef, GpuhiveFunction>();
 
   constructor(scope: Construct, id: string, props: GpuhiveStackProps) {
     super(scope, id, props);
-    this.config = stageConfig(props.stage);
+    this.config = stageConfigFromContext(props.stage, (key) => this.node.tryGetContext(key));
     this.topology = props.topology ?? realTopology;
     const { stage } = props;
     const topology = this.topology;
@@ -81,17 +84,19 @@ export class GpuhiveStack extends Stack {
 
     this.hostQueues = new HostQueueAccess(this, 'HostQueues', { queueNamePrefix: hostQueuePrefix(stage) });
 
-    const defs: FunctionDef[] = [
-      ...topology.routes,
-      topology.defaultRoute,
-      topology.authorizer,
-      ...topology.queues,
-      ...topology.schedules,
+    const defs: [FunctionDef, FunctionKind][] = [
+      ...topology.routes.map((def) => [def, 'route'] as [FunctionDef, FunctionKind]),
+      [topology.defaultRoute, 'route'],
+      [topology.authorizer, 'authorizer'],
+      ...topology.queues.map((def) => [def, 'consumer'] as [FunctionDef, FunctionKind]),
+      ...topology.schedules.map((def) => [def, 'schedule'] as [FunctionDef, FunctionKind]),
     ];
-    const entries = defs.map((def) => def.entry);
+    const entries = defs.map(([def]) => def.entry);
     const shared = entries.filter((entry, index) => entries.indexOf(entry) !== index);
     if (shared.length > 0) throw new Error(`One Lambda per handler: ${[...new Set(shared)].join(', ')} is declared more than once`);
-    for (const def of defs) this.functions.set(def, this.buildFunction(def));
+    const unknownReservations = Object.keys(this.config.reservedConcurrency).filter((entry) => !entries.includes(entry));
+    if (unknownReservations.length > 0) throw new Error(`Reserved concurrency names handlers the topology does not declare: ${unknownReservations.join(', ')}`);
+    for (const [def, kind] of defs) this.functions.set(def, this.buildFunction(def, kind));
 
     this.agentQueueRole = this.wireHostQueues();
     this.wireAdminKey(topology.authorizer);
@@ -108,9 +113,23 @@ export class GpuhiveStack extends Stack {
     this.buildSchedules();
     this.exportsBucket = this.buildExportsBucket();
 
+    this.observability = new Observability(this, 'Observability', {
+      stage: this.config,
+      dashboardName: resourceName(stage, 'operations'),
+      api: this.api.api,
+      functions: this.allFunctions,
+      consumers: [...this.consumers.values()],
+      tables: [...this.tables.values()],
+      sharedQueueNames: topology.queues.flatMap((def) => [resourceName(stage, def.name), resourceName(stage, `${def.name}-dlq`)]),
+    });
+    // Last, so that it reaches every alarm built above.
+    this.observability.notifyFromAllAlarms(this);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the public HTTP API' });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'ExportsBucketName', { value: this.exportsBucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn, description: 'Subscribe here to receive every alarm' });
+    new CfnOutput(this, 'DashboardName', { value: resourceName(stage, 'operations') });
   }
 
   /** The Lambda built for a definition of the topology. */
@@ -131,7 +150,7 @@ export class GpuhiveStack extends Stack {
   }
 
   /** A function, its tables' names in its environment, and IAM for exactly what its definition declares. */
-  private buildFunction(def: FunctionDef): GpuhiveFunction {
+  private buildFunction(def: FunctionDef, kind: FunctionKind): GpuhiveFunction {
     const capabilities = new Set(def.capabilities ?? []);
     const own = [...this.tables.values()].filter((table) => table.def.context === def.context);
     const reads = (def.reads ?? []).map((name) => this.tableOf(name, def.entry));
@@ -142,7 +161,7 @@ export class GpuhiveStack extends Stack {
     const environment: Record<string, string> = { [PlatformEnv.eventBusName]: this.bus.eventBusName };
     for (const table of [...readWrite, ...readOnly]) environment[table.def.envVar] = table.tableName;
 
-    const fn = new GpuhiveFunction(this, functionIdOf(def.entry), { def, stage: this.config, environment });
+    const fn = new GpuhiveFunction(this, functionIdOf(def.entry), { def, kind, stage: this.config, environment });
     for (const table of readWrite) table.grantItemsReadWrite(fn);
     for (const table of readOnly) table.grantItemsRead(fn);
     // A context with a table publishes through its transactional outbox; the sweep republishes for all.
@@ -202,11 +221,15 @@ export class GpuhiveStack extends Stack {
     return consumers;
   }
 
-  /** Sweeps on the default bus's clock. A missed tick is harmless: the next one does the same work. */
+  /**
+   * Sweeps on the default bus's clock, each rule named after its schedule as the local runtime
+   * names it. A missed tick is harmless: the next one does the same work.
+   */
   private buildSchedules(): void {
     for (const def of this.topology.schedules) {
       const minutes = scheduleMinutes(def.everySeconds);
       new Rule(this, `${pascal(def.name)}Schedule`, {
+        ruleName: resourceName(this.config.stage, def.name),
         description: `${def.name}: every ${minutes} min`,
         schedule: Schedule.rate(Duration.minutes(minutes)),
         targets: [new LambdaFunction(this.functionOf(def), { retryAttempts: 2, maxEventAge: Duration.minutes(minutes) })],
@@ -214,7 +237,11 @@ export class GpuhiveStack extends Stack {
     }
   }
 
-  /** Finance exports (CSV / JSON Lines); read through presigned URLs that the API issues. */
+  /**
+   * Finance exports (CSV / JSON Lines); read through presigned URLs that the API issues. An
+   * export can always be made again from the ledger, so files expire; versions guard against an
+   * overwrite for a while; half-finished multipart uploads are cleaned up after a day.
+   */
   private buildExportsBucket(): Bucket {
     const bucket = new Bucket(this, 'ExportsBucket', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -223,7 +250,13 @@ export class GpuhiveStack extends Stack {
       versioned: true,
       removalPolicy: this.config.removalPolicy,
       lifecycleRules: [
-        { noncurrentVersionExpiration: this.config.exportsNoncurrentVersionExpiration, abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'expire-exports',
+          expiration: this.config.exportsExpiration,
+          noncurrentVersionExpiration: this.config.exportsNoncurrentVersionExpiration,
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
     Validations.of(bucket).acknowledge({

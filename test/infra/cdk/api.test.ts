@@ -1,6 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { routeKey, topology } from '#infra/topology.ts';
+import { routeSettingsOf } from '#infra/constructs/gpuhive-api.ts';
+import { stageConfig } from '#infra/stacks/stage-config.ts';
 import { synthesize } from './synth.ts';
 
 const { stack, template, logicalIdOf } = synthesize();
@@ -14,6 +16,11 @@ const integratedFunctionOf = (key: string): unknown => {
   const integration = template.toJSON().Resources[target['Fn::Join'][1][1].Ref];
   return integration.Properties.IntegrationUri['Fn::GetAtt'][0];
 };
+
+const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+const prodStage = Object.values(synthesize({ stage: 'prod' }).template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+const throttledRoutes = Object.entries(stageConfig('dev').routeThrottles);
+const prodThrottledRoutes = Object.entries(stageConfig('prod').routeThrottles);
 
 const protectedRoutes = topology.routes.filter((route) => route.roles !== 'public').map((route) => [routeKey(route), route] as const);
 const publicRoutes = topology.routes.filter((route) => route.roles === 'public').map((route) => [routeKey(route), route] as const);
@@ -66,10 +73,44 @@ describe('GpuhiveStack HTTP API', () => {
     });
   });
 
+  it.each(throttledRoutes)('throttles %s with its own dev limits', (key, throttle) => {
+    expect(stage?.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit });
+  });
+
+  it.each(prodThrottledRoutes)('throttles %s with its own prod limits', (key, throttle) => {
+    expect(prodStage?.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit });
+  });
+
+  it('overrides the default throttle only for routes the stage config names', () => {
+    expect(Object.keys(stage?.Properties.RouteSettings).sort()).toEqual(throttledRoutes.map(([key]) => key).sort());
+  });
+
+  it('gives agent heartbeats more room than the default route limit in prod', () => {
+    expect(prodStage?.Properties.RouteSettings['POST /v1/agent/heartbeat'].ThrottlingRateLimit).toBeGreaterThan(stageConfig('prod').throttle.rateLimit);
+  });
+
+  it('holds the public registration route below the default route limit', () => {
+    expect(stage?.Properties.RouteSettings['POST /v1/agent/register'].ThrottlingRateLimit).toBeLessThan(stack.config.throttle.rateLimit);
+  });
+
+  it('creates the stage only after every route its settings name', () => {
+    const routeIds = Object.entries(routes).filter(([, route]) => route.Properties.RouteKey !== '$default').map(([id]) => id);
+    expect(routeIds.filter((id) => !(stage?.DependsOn as string[]).includes(id))).toEqual([]);
+  });
+
+  it('refuses a throttle for a route the topology does not declare', () => {
+    expect(() => routeSettingsOf({ 'GET /v1/nowhere': { rateLimit: 1, burstLimit: 1 } }, topology.routes.map(routeKey))).toThrow(/GET \/v1\/nowhere/);
+  });
+
   it('writes access logs with the request id to a log group', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.stringLikeRegexp('\\$context\\.requestId') },
     });
+  });
+
+  it('keeps access logs for the stage\'s log retention', () => {
+    const groupId = (stage?.Properties.AccessLogSettings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(template.toJSON().Resources[groupId].Properties.RetentionInDays).toBe(stack.config.logRetention);
   });
 
   it('outputs the API URL', () => {

@@ -48,6 +48,24 @@ describe('GpuhiveStack exports bucket', () => {
     });
   });
 
+  it('expires export files after the stage\'s retention: they can always be made again from the ledger', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: stack.config.exportsExpiration.toDays(), Status: 'Enabled' })]) },
+    });
+  });
+
+  it('cleans up half-finished multipart uploads after a day', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })]) },
+    });
+  });
+
+  it('removes delete markers left behind by expired versions', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpiredObjectDeleteMarker: true })]) },
+    });
+  });
+
   it('outputs the bucket name', () => {
     template.hasOutput('ExportsBucketName', { Value: { Ref: logicalIdOf(stack.exportsBucket) } });
   });

@@ -3,6 +3,8 @@ import { PlatformEnv } from '#platform/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
 import { topology, type FunctionDef } from '#infra/topology.ts';
 import { adminKeyParameterName } from '#infra/stacks/gpuhive-stack.ts';
+import { DEFAULT_TIMEOUT_SECONDS } from '#infra/constructs/sizing.ts';
+import { stageConfig } from '#infra/stacks/stage-config.ts';
 import { synthesize } from './synth.ts';
 
 const { stack, template, logicalIdOf } = synthesize();
@@ -53,6 +55,64 @@ describe('GpuhiveFunction', () => {
     expect(propsOf(topology.defaultRoute)).toMatchObject({ MemorySize: 256, Timeout: 10 });
   });
 
+  it('gives the authorizer a short default timeout, since every protected request waits for it', () => {
+    expect(propsOf(topology.authorizer).Timeout).toBe(DEFAULT_TIMEOUT_SECONDS.authorizer);
+  });
+
+  it.each(topology.schedules.filter((def) => def.timeoutSeconds === undefined).map((def) => [def.name, def] as const))(
+    'gives the schedule %s the longer default timeout of a sweep',
+    (_name, def) => {
+      expect(propsOf(def).Timeout).toBe(DEFAULT_TIMEOUT_SECONDS.schedule);
+    },
+  );
+
+  it.each(topology.queues.filter((def) => def.timeoutSeconds === undefined).map((def) => [def.name, def] as const))(
+    'gives the consumer %s the default timeout of a batch consumer',
+    (_name, def) => {
+      expect(propsOf(def).Timeout).toBe(DEFAULT_TIMEOUT_SECONDS.consumer);
+    },
+  );
+
+  it('uses the memory and timeout the topology declares for a function', () => {
+    const sized = { ...topology, defaultRoute: { ...topology.defaultRoute, memoryMb: 512, timeoutSeconds: 20 } };
+    const synthesized = synthesize({ topology: sized });
+    const fn = synthesized.template.toJSON().Resources[synthesized.logicalIdOf(synthesized.stack.functionOf(sized.defaultRoute))];
+    expect(fn.Properties).toMatchObject({ MemorySize: 512, Timeout: 20 });
+  });
+
+  it('refuses a route timeout that API Gateway would not wait for', () => {
+    const slow = { ...topology, defaultRoute: { ...topology.defaultRoute, timeoutSeconds: 30 } };
+    expect(() => synthesize({ topology: slow })).toThrow(/must finish within 29 s/);
+  });
+
+  it('reserves no concurrency unless the deployer opts in', () => {
+    expect(lambdas.filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
+  });
+
+  it('reserves the stage\'s recommended concurrency with -c reservedConcurrency=true', () => {
+    const synthesized = synthesize({ stage: 'prod', context: { reservedConcurrency: 'true' } });
+    const reserved = Object.fromEntries(
+      Object.entries(stageConfig('prod').recommendedReservedConcurrency).map(([entry]) => {
+        const def = allDefs.find((d) => d.entry === entry)!;
+        const fn = synthesized.template.toJSON().Resources[synthesized.logicalIdOf(synthesized.stack.functionOf(def))];
+        return [entry, fn.Properties.ReservedConcurrentExecutions];
+      }),
+    );
+    expect(reserved).toEqual(stageConfig('prod').recommendedReservedConcurrency);
+  });
+
+  it('reserves exactly what a JSON reservedConcurrency context names', () => {
+    const synthesized = synthesize({ context: { reservedConcurrency: JSON.stringify({ [topology.authorizer.entry]: 7 }) } });
+    const reserved = Object.values(synthesized.template.findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Properties.ReservedConcurrentExecutions)
+      .filter((count) => count !== undefined);
+    expect(reserved).toEqual([7]);
+  });
+
+  it('refuses to reserve concurrency for a handler the topology does not declare', () => {
+    expect(() => synthesize({ context: { reservedConcurrency: JSON.stringify({ 'functions/nowhere.ts': 5 }) } })).toThrow(/functions\/nowhere\.ts/);
+  });
+
   it.each(byEntry)('tells %s the bus, the stage and its service name', (_entry, def) => {
     expect(envOf(def)).toMatchObject({
       [PlatformEnv.eventBusName]: { Ref: logicalIdOf(stack.bus) },
@@ -83,6 +143,12 @@ describe('GpuhiveFunction', () => {
       Type: 'AWS::SSM::Parameter::Value<String>',
       Default: adminKeyParameterName('dev'),
     });
+  });
+
+  it('carries no admin key and no key hash in the template, only the SSM parameter name', () => {
+    // Lambda code assets are named by their 64-hex hash (`<hash>.zip`); any other 64-hex string would be a key hash.
+    const text = JSON.stringify(template.toJSON()).replace(/\b[0-9a-f]{64}\.zip\b/g, '<asset>');
+    expect([/gpuhive_admin_/.test(text), /\b[0-9a-f]{64}\b/.test(text)]).toEqual([false, false]);
   });
 
   it('keeps the admin key hash away from every other function', () => {

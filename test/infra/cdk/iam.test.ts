@@ -15,6 +15,21 @@ const actionsOf = (def: FunctionDef) => allowedActions(template, roleOf(def));
 const vend = topology.routes.find((route) => route.capabilities?.includes('vendAgentQueueCredentials'))!;
 const agentRole = template.toJSON().Resources[logicalIdOf(stack.agentQueueRole!)];
 
+const allDefs: FunctionDef[] = [...topology.routes, topology.defaultRoute, topology.authorizer, ...topology.queues, ...topology.schedules];
+const hostQueueArnPattern = /:sqs:.*:gpuhive-dev-host-\*/;
+
+/** The actions a function's role may take on host queues (by their ARN prefix), not on its own consumer queue. */
+const hostQueueActionsOf = (def: FunctionDef): string[] =>
+  identityStatements(template)
+    .filter(({ roles, statement }) => roles.includes(roleOf(def)) && statement.Effect === 'Allow')
+    .filter(({ statement }) => asArray(statement.Resource as unknown[]).some((resource) => hostQueueArnPattern.test(JSON.stringify(resource))))
+    .flatMap(({ statement }) => asArray(statement.Action));
+
+const dataActionsOnStarFor = (def: FunctionDef): string[] =>
+  identityStatements(template)
+    .filter(({ roles, statement }) => roles.includes(roleOf(def)) && statement.Effect === 'Allow' && asArray(statement.Resource).includes('*'))
+    .flatMap(({ statement }) => asArray(statement.Action).filter((action) => DATA_ACTION.test(action)));
+
 const dataActionsOnStar = (synthesized: typeof real) =>
   identityStatements(synthesized.template)
     .filter(({ statement }) => statement.Effect === 'Allow' && asArray(statement.Resource).includes('*'))
@@ -27,6 +42,10 @@ describe('GpuhiveStack IAM', () => {
     ['the fixture topology with a consumer', fixture],
   ] as const)('grants no data action on Resource "*" in %s', (_name, synthesized) => {
     expect(dataActionsOnStar(synthesized)).toEqual([]);
+  });
+
+  it.each(allDefs.map((def) => [def.entry, def] as const))('grants %s no data action on Resource "*"', (_entry, def) => {
+    expect(dataActionsOnStarFor(def)).toEqual([]);
   });
 
   it('lets only the vending function\'s role assume the agent queue role', () => {
@@ -77,13 +96,20 @@ describe('GpuhiveStack IAM', () => {
   });
 
   it('gives host queue actions only to functions with a host-queue capability', () => {
-    const withSqs = [...topology.routes, topology.defaultRoute, topology.authorizer, ...topology.schedules, ...topology.queues]
-      .filter((def) => [...actionsOf(def)].some((action) => action.startsWith('sqs:')))
-      .map((def) => def.entry);
+    const withSqs = allDefs.filter((def) => hostQueueActionsOf(def).length > 0).map((def) => def.entry);
     const declared = [...topology.routes, ...topology.schedules, ...topology.queues]
       .filter((def) => def.capabilities?.some((capability) => capability === 'manageHostQueues' || capability === 'pollHostQueues' || capability === 'sendToHostQueues'))
       .map((def) => def.entry);
     expect(withSqs.sort()).toEqual(declared.sort());
+  });
+
+  it.each(topology.queues.map((def) => [def.name, def] as const))('lets the consumer of %s touch no SQS queue but its own and host queues it declares', (_name, def) => {
+    const ownQueue = logicalIdOf(stack.consumers.get(def.name)!.queue);
+    const elsewhere = identityStatements(template)
+      .filter(({ roles, statement }) => roles.includes(roleOf(def)) && asArray(statement.Action).some((action) => action.startsWith('sqs:')))
+      .flatMap(({ statement }) => asArray(statement.Resource as unknown[]).map((resource) => JSON.stringify(resource)))
+      .filter((resource) => !resource.includes(ownQueue) && !hostQueueArnPattern.test(resource));
+    expect(elsewhere).toEqual([]);
   });
 
   it('lets only functions that manage host queues create or delete them', () => {

@@ -19,9 +19,12 @@ export interface Synthesized {
   readonly logicalIdOf: (construct: IConstruct) => string;
 }
 
-/** Builds the stack without bundling (`aws:cdk:bundling-stacks: []`), so no esbuild runs. */
-export const synthesize = (options: { stage?: Stage; topology?: Topology } = {}): Synthesized => {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+/**
+ * Builds the stack without bundling (`aws:cdk:bundling-stacks: []`), so no esbuild runs.
+ * `context` plays the deployer's `-c key=value` (values arrive as strings from the CLI).
+ */
+export const synthesize = (options: { stage?: Stage; topology?: Topology; context?: Record<string, unknown> } = {}): Synthesized => {
+  const app = new App({ context: { ...cdkJsonContext(), ...options.context, 'aws:cdk:bundling-stacks': [] } });
   const stack = new GpuhiveStack(app, 'GpuhiveTest', {
     stage: options.stage ?? 'dev',
     ...(options.topology ? { topology: options.topology } : {}),
