@@ -33,11 +33,24 @@ export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceRe
   return 'waiting';
 };
 
-/** Wakes the matcher: places funded, queued jobs, oldest first. */
+/** Fisher-Yates, so that concurrent matchers reading the same queue head rarely collide. */
+const shuffled = <T>(items: readonly T[]): T[] => {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+};
+
+/**
+ * Wakes the matcher: places funded, queued jobs from the head of the queue (oldest first
+ * across pages; shuffled within the page, since several matchers run at once).
+ */
 export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100): Promise<{ placed: number; waiting: number }> => {
   let placed = 0;
   let waiting = 0;
-  for (const job of await deps.jobs.listPlaceable(limit)) {
+  for (const job of shuffled(await deps.jobs.listPlaceable(limit))) {
     const result = await placeJob(job, deps);
     if (result === 'placed') placed += 1;
     if (result === 'waiting') waiting += 1;

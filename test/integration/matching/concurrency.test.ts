@@ -1,0 +1,140 @@
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { hostQueuePrefix } from '#infra/topology.ts';
+import { makeMatchingDeps } from '#matching/adapters/deps.ts';
+import { freeGpuIndices, type HostCapacity } from '#matching/domain/capacity.ts';
+import { currentAssignments, isLive, type Job } from '#matching/domain/job.ts';
+import type { MatchingDeps } from '#matching/use-cases/deps.ts';
+import { placeQueuedJobs } from '#matching/use-cases/place-jobs.ts';
+import { microUsd } from '#platform/money.ts';
+import { apiClient, eventually, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody } from '#test/support/marketplace.ts';
+import { aCapacity, aJobSpec, gpus } from '#test/support/matching-factories.ts';
+
+const HOSTS = 200;
+const GPUS_PER_HOST = 4;
+const SINGLE_JOBS = 1000;
+const GANG_JOBS = 50;
+const MATCHERS = 8;
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '30' } });
+  api = apiClient(runtime.apiUrl);
+}, 120_000);
+afterAll(() => runtime?.stop());
+
+const seedFleet = async (deps: MatchingDeps): Promise<void> => {
+  const sqs = localSqs(runtime);
+  const at = new Date().toISOString();
+  for (let n = 0; n < HOSTS; n += 1) {
+    const hostId = `host_conc${String(n).padStart(4, '0')}`;
+    const host: HostCapacity = aCapacity({
+      hostId,
+      gpus: gpus(GPUS_PER_HOST, 'H100 80GB HBM3', 81_559),
+      pricePerGpuHour: microUsd(1_000_000 + (n % 7) * 10_000),
+      region: n % 2 === 0 ? 'eu-west' : 'us-east',
+      publicAddress: `198.51.100.${n % 250}`,
+      snapshotAt: at,
+      statusAt: at,
+      revision: 1,
+    });
+    expect(await deps.capacity.save(host)).toBe(true);
+    await sqs.send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix('local')}${hostId}` }));
+  }
+};
+
+const seedJobs = async (deps: MatchingDeps): Promise<void> => {
+  const createdAt = new Date().toISOString();
+  const job = (n: number, hosts: number, gpuCount: number): Job => {
+    const spec = aJobSpec({ hosts, gpu: { count: gpuCount, models: ['H100'] }, maxPricePerGpuHour: microUsd(2_000_000) });
+    return {
+      jobId: `job_conc${String(n).padStart(5, '0')}`,
+      renterId: 'acct_concurrency0001',
+      spec,
+      status: 'queued',
+      statusReason: 'waiting for capacity',
+      holdAmount: microUsd(1),
+      fundsHeld: true,
+      createdAt,
+      attempt: 1,
+      restarts: 0,
+      notAccepted: 0,
+      assignments: [],
+      cost: microUsd(0),
+      revision: 0,
+    };
+  };
+  const jobs = [
+    ...Array.from({ length: SINGLE_JOBS }, (_, n) => job(n, 1, 1)),
+    ...Array.from({ length: GANG_JOBS }, (_, n) => job(SINGLE_JOBS + n, 2, 2)),
+  ];
+  // Interleave gangs with single jobs, as a real queue would hold them.
+  jobs.sort((a, b) => (a.jobId.charCodeAt(9) % 3) - (b.jobId.charCodeAt(9) % 3));
+  for (let start = 0; start < jobs.length; start += 25) {
+    await Promise.all(jobs.slice(start, start + 25).map((j) => deps.jobs.create(j, [], [])));
+  }
+};
+
+describe('placement under concurrency', () => {
+  it(`places ${SINGLE_JOBS} single-GPU and ${GANG_JOBS} two-host jobs on ${HOSTS} hosts with ${MATCHERS} matchers at once, never double-booking`, async () => {
+    const seeding = makeMatchingDeps();
+    await seedFleet(seeding);
+    await seedJobs(seeding);
+    // Each matcher is its own Lambda container: its own stale-able cache of candidates.
+    const matchers = Array.from({ length: MATCHERS }, () => makeMatchingDeps());
+
+    for (let round = 0; round < 10; round += 1) {
+      const results = await Promise.all(matchers.map((deps) => placeQueuedJobs(deps, 200)));
+      if (results.every((result) => result.placed === 0)) break;
+    }
+
+    const hosts = await seeding.capacity.all();
+    const jobs = await Promise.all(
+      Array.from({ length: SINGLE_JOBS + GANG_JOBS }, (_, n) => seeding.jobs.get(`job_conc${String(n).padStart(5, '0')}`)),
+    );
+    const heldByHosts = new Map<string, { jobId: string; gpuIndices: readonly number[] }>();
+    for (const host of hosts.filter((h) => h.hostId.startsWith('host_conc'))) {
+      const indices = Object.values(host.live).flatMap((held) => held.gpuIndices);
+      expect(new Set(indices).size).toBe(indices.length);
+      expect(indices.every((index) => index >= 0 && index < GPUS_PER_HOST)).toBe(true);
+      for (const [assignmentId, held] of Object.entries(host.live)) heldByHosts.set(`${host.hostId}/${assignmentId}`, held);
+      expect(freeGpuIndices(host)).toHaveLength(0);
+    }
+    const heldByJobs = new Map<string, readonly number[]>();
+    for (const job of jobs) {
+      expect(job).toBeDefined();
+      if (!job) continue;
+      const live = currentAssignments(job).filter(isLive);
+      if (job.status === 'scheduled') expect(live).toHaveLength(job.spec.hosts);
+      else expect(job.status).toBe('queued');
+      if (job.status === 'queued') expect(live).toHaveLength(0);
+      for (const assignment of live) heldByJobs.set(`${assignment.hostId}/${assignment.assignmentId}`, assignment.gpuIndices);
+    }
+    expect([...heldByJobs.keys()].sort()).toEqual([...heldByHosts.keys()].sort());
+    for (const [key, indices] of heldByJobs) expect(heldByHosts.get(key)?.gpuIndices).toEqual(indices);
+    const placedGpus = [...heldByJobs.values()].reduce((sum, indices) => sum + indices.length, 0);
+    expect(placedGpus).toBe(HOSTS * GPUS_PER_HOST);
+  }, 240_000);
+
+  it('lets exactly 10 of 50 concurrent submits hold funds when the balance covers 10 holds', async () => {
+    const { renterKey } = await fundedRenter(api, runtime, '10.000000');
+    const body = jobBody({ gpu: { count: 1, models: ['B200'] }, maxPricePerGpuHour: '1.000000' });
+
+    const submits = await Promise.all(Array.from({ length: 50 }, () => api.call('POST', '/v1/jobs', { key: renterKey, body })));
+
+    expect(submits.every((submit) => submit.status === 202)).toBe(true);
+    const jobs = await eventually(async () => {
+      const page = (await api.call('GET', '/v1/jobs?limit=100', { key: renterKey })).body.items as { status: string; statusReason: string }[];
+      expect(page.filter((job) => job.status === 'failed')).toHaveLength(40);
+      return page;
+    }, 30_000);
+    expect(jobs.filter((job) => job.status === 'queued')).toHaveLength(10);
+    expect(jobs.filter((job) => job.status === 'failed').every((job) => job.statusReason === 'insufficient_funds')).toBe(true);
+    const balance = (await api.call('GET', '/v1/billing/balance', { key: renterKey })).body;
+    expect(balance).toMatchObject({ held: '10.000000', available: '0.000000' });
+  }, 60_000);
+});
