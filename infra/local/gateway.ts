@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { callCounter } from '#platform/call-counter.ts';
 import { routeKey, type FunctionDef, type RouteDef, type Topology } from '../topology.ts';
 import { functionName, loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -92,9 +93,12 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
     const cached = cache.get(authorization);
     if (cached && cached.until > Date.now()) return cached.context;
     const authorizer = await loadHandler(options.root, options.topology.authorizer);
-    const result = (await authorizer(
-      { ...event, type: 'REQUEST', identitySource: [authorization], routeArn: `arn:local:${event.routeKey}` },
-      lambdaContext(functionName(options.topology.authorizer), 10),
+    // Counted as one invocation of the authorizer's function (only when a cost measurement runs).
+    const result = (await callCounter.invocation(options.topology.authorizer.entry, () =>
+      authorizer(
+        { ...event, type: 'REQUEST', identitySource: [authorization], routeArn: `arn:local:${event.routeKey}` },
+        lambdaContext(functionName(options.topology.authorizer), 10),
+      ),
     )) as { isAuthorized: boolean; context?: Record<string, unknown> };
     if (!result.isAuthorized) return undefined;
     const context = result.context ?? {};
@@ -104,8 +108,9 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
 
   const invoke = async (fn: FunctionDef, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const handler = await loadHandler(options.root, fn);
+    const returned = await callCounter.invocation(fn.entry, () => handler(event, lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10)));
     // Lambda serialises what a handler returns: undefined header values vanish, as on AWS.
-    const result: unknown = JSON.parse(JSON.stringify((await handler(event, lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10))) ?? null));
+    const result: unknown = JSON.parse(JSON.stringify(returned ?? null));
     // Payload v2: a result without statusCode is a 200 JSON body, as API Gateway does.
     if (result && typeof result === 'object' && 'statusCode' in result) return result as APIGatewayProxyStructuredResultV2;
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
@@ -125,6 +130,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
     if (body === 'too_large') return send({ statusCode: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Entity Too Large"}' });
 
     const matched = matchRoute(routes, method, url.pathname);
+    callCounter.recordApiRequest(matched ? routeKey(matched.route) : '$default');
     const headers = singleValued(request.headers);
     const now = new Date();
     const event: APIGatewayProxyEventV2 = {

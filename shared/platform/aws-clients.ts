@@ -4,11 +4,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { countSdkCalls } from './call-counter.ts';
 
 /**
  * The ordinary AWS SDK v3 clients, built once per process. Local mode points them at the
  * stand-ins through the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, so there is no
  * second code path: only S3 needs path-style addressing when an endpoint is overridden.
+ * Each client carries the call counter's middleware, which does nothing unless a cost
+ * measurement started the counter (shared/platform/call-counter.ts).
  */
 let documents: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
@@ -17,16 +20,16 @@ let s3: S3Client | undefined;
 let sts: STSClient | undefined;
 
 export const documentClient = (): DynamoDBDocumentClient =>
-  (documents ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  (documents ??= DynamoDBDocumentClient.from(countSdkCalls(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   }));
 
 /** Requests go to the configured endpoint, not the queue URL's host (which a local stand-in may not resolve). */
-export const sqsClient = (): SQSClient => (sqs ??= new SQSClient({ useQueueUrlAsEndpoint: false }));
+export const sqsClient = (): SQSClient => (sqs ??= countSdkCalls(new SQSClient({ useQueueUrlAsEndpoint: false })));
 
-export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= new EventBridgeClient({}));
+export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= countSdkCalls(new EventBridgeClient({})));
 
 export const s3Client = (): S3Client =>
-  (s3 ??= new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+  (s3 ??= countSdkCalls(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })));
 
-export const stsClient = (): STSClient => (sts ??= new STSClient({}));
+export const stsClient = (): STSClient => (sts ??= countSdkCalls(new STSClient({})));
