@@ -64,6 +64,8 @@ export interface Job {
   readonly holdAmount: MicroUsd;
   readonly fundsHeld: boolean;
   readonly createdAt: string;
+  /** When it last entered the queue (submit or re-queue): the queue timeout counts from here. */
+  readonly queuedAt?: string;
   readonly scheduledAt?: string;
   readonly startedAt?: string;
   readonly endedAt?: string;

@@ -30,33 +30,43 @@ export type Placement =
   | { readonly kind: 'placed'; readonly hosts: readonly PlacedHost[] }
   | { readonly kind: 'unplaceable'; readonly reason: string };
 
-const gpuFits = (requirements: Requirements) => (gpu: { model: string; vramMb: number }) =>
-  (!requirements.models || requirements.models.length === 0 || requirements.models.some((model) => gpuModelMatches(model, gpu.model))) &&
-  (requirements.minVramMb === undefined || gpu.vramMb >= requirements.minVramMb);
+type GpuFilter = (gpu: { model: string; vramMb: number }) => boolean;
+
+/** Built once per placement: the model filters are split into words once, not per GPU. */
+const gpuFilter = (requirements: Requirements): GpuFilter => {
+  const models = requirements.models ?? [];
+  const modelOk = models.length === 0 ? () => true : (model: string) => models.some((wanted) => gpuModelMatches(wanted, model));
+  const known = new Map<string, boolean>();
+  return (gpu) => {
+    let ok = known.get(gpu.model);
+    if (ok === undefined) known.set(gpu.model, (ok = modelOk(gpu.model)));
+    return ok && (requirements.minVramMb === undefined || gpu.vramMb >= requirements.minVramMb);
+  };
+};
 
 /** The free GPUs of one host this job could use, or undefined if the host cannot take it. */
-export const candidateOn = (host: HostCapacity, requirements: Requirements): PlacedHost | undefined => {
+export const candidateOn = (host: HostCapacity, requirements: Requirements, fits: GpuFilter = gpuFilter(requirements)): PlacedHost | undefined => {
   if (!acceptsWork(host)) return undefined;
   if (requirements.avoidHostIds?.includes(host.hostId)) return undefined;
   if (host.pricePerGpuHour > requirements.maxPricePerGpuHour) return undefined;
   if (!host.runtimes.includes(requirements.runtime)) return undefined;
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
   if (requirements.hosts > 1 && !host.publicAddress) return undefined;
-  const free = new Set(freeGpuIndices(host));
-  const fits = gpuFits(requirements);
+  const free = freeGpuIndices(host);
+  if (free.length < requirements.gpuCount) return undefined;
   // One model per host share, so a job's ranks run on like GPUs.
   const byModel = new Map<string, number[]>();
   for (const gpu of host.gpus) {
-    if (!free.has(gpu.index) || !fits(gpu)) continue;
-    byModel.set(gpu.model, [...(byModel.get(gpu.model) ?? []), gpu.index]);
-  }
-  for (const [model, indices] of byModel) {
-    if (indices.length >= requirements.gpuCount) {
+    if (!free.includes(gpu.index) || !fits(gpu)) continue;
+    const indices = byModel.get(gpu.model) ?? [];
+    indices.push(gpu.index);
+    byModel.set(gpu.model, indices);
+    if (indices.length === requirements.gpuCount) {
       return {
         hostId: host.hostId,
         providerId: host.providerId,
-        gpuIndices: indices.slice(0, requirements.gpuCount),
-        gpuModel: model,
+        gpuIndices: indices,
+        gpuModel: gpu.model,
         pricePerGpuHour: host.pricePerGpuHour,
         region: host.region,
         ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
@@ -66,9 +76,25 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements): Pla
   return undefined;
 };
 
-/** Cheapest first, then the more reliable, then the host id for a stable order. */
-const cheaperThenReliable = (reliabilityOf: (hostId: string) => number) => (a: PlacedHost, b: PlacedHost) =>
-  a.pricePerGpuHour - b.pricePerGpuHour || reliabilityOf(b.hostId) - reliabilityOf(a.hostId) || a.hostId.localeCompare(b.hostId);
+/** A stable, per-job pseudo-random rank (FNV-1a), to break ties between like hosts. */
+const tieRank = (seed: string, hostId: string): number => {
+  let hash = 0x811c9dc5;
+  for (const text of [seed, hostId]) {
+    for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+};
+
+/**
+ * Cheapest first, then the more reliable; among equals, an order that differs per job
+ * (stable for it), so concurrent placements spread over like hosts instead of racing for
+ * the same one.
+ */
+const cheaperThenReliable = (reliabilityOf: (hostId: string) => number, seed: string) => (a: PlacedHost, b: PlacedHost) =>
+  a.pricePerGpuHour - b.pricePerGpuHour ||
+  reliabilityOf(b.hostId) - reliabilityOf(a.hostId) ||
+  tieRank(seed, a.hostId) - tieRank(seed, b.hostId) ||
+  a.hostId.localeCompare(b.hostId);
 
 /** "8x H100 under 2.000000/GPU-hour in eu-west", as the renter wrote it. */
 export const describeWanted = (requirements: Requirements): string => {
@@ -78,10 +104,10 @@ export const describeWanted = (requirements: Requirements): string => {
   return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions} (${requirements.runtime})`;
 };
 
-const unplaceable = (requirements: Requirements, hosts: Iterable<HostCapacity>, found: number): Placement => {
+const unplaceable = (requirements: Requirements, hosts: readonly HostCapacity[], found: number): Placement => {
   const wanted = describeWanted(requirements);
   if (requirements.hosts > 1) {
-    const withAddress = [...hosts].filter((host) => host.publicAddress && acceptsWork(host)).length;
+    const withAddress = hosts.filter((host) => host.publicAddress && acceptsWork(host)).length;
     if (withAddress < requirements.hosts) {
       return { kind: 'unplaceable', reason: `a ${requirements.hosts}-host job needs hosts with a public address: only ${withAddress} online host(s) registered one` };
     }
@@ -94,20 +120,23 @@ const unplaceable = (requirements: Requirements, hosts: Iterable<HostCapacity>, 
  * Chooses hosts and GPUs for a job, or says why it cannot be placed now. A single-host job
  * takes the cheapest fitting host (then the most reliable); a multi-host job takes the
  * cheapest set within one region when one region can hold it, else the cheapest set.
- * Pure: the caller reserves the result with a conditional write.
+ * Pure: the caller reserves the result with a conditional write. `seed` (the job id) picks
+ * among equally good hosts.
  */
-export const place = (requirements: Requirements, hosts: Iterable<HostCapacity>): Placement => {
+export const place = (requirements: Requirements, hosts: Iterable<HostCapacity>, seed = ''): Placement => {
+  const fleet = [...hosts];
+  const fits = gpuFilter(requirements);
   const reliability = new Map<string, number>();
   const candidates: PlacedHost[] = [];
-  for (const host of hosts) {
-    const candidate = candidateOn(host, requirements);
+  for (const host of fleet) {
+    const candidate = candidateOn(host, requirements, fits);
     if (candidate) {
       candidates.push(candidate);
       reliability.set(host.hostId, host.reliability);
     }
   }
-  const order = cheaperThenReliable((hostId) => reliability.get(hostId) ?? 0);
-  if (candidates.length < requirements.hosts) return unplaceable(requirements, hosts, candidates.length);
+  const order = cheaperThenReliable((hostId) => reliability.get(hostId) ?? 0, seed);
+  if (candidates.length < requirements.hosts) return unplaceable(requirements, fleet, candidates.length);
   if (requirements.hosts === 1) {
     let best = candidates[0] as PlacedHost;
     for (const candidate of candidates) if (order(candidate, best) < 0) best = candidate;

@@ -153,8 +153,11 @@ class Transition {
   /** Places the job again on other hosts: the current ranks stop, the job waits in the queue. */
   requeue(reason: string, counter: 'restarts' | 'notAccepted', failedHostIds: readonly string[]): void {
     for (const assignment of currentAssignments(this.job)) this.stop(assignment, reason);
+    const { startedAt: _previousStart, ...rest } = this.job;
+    this.job = rest;
     this.update({
       avoidHostIds: [...new Set([...(this.job.avoidHostIds ?? []), ...failedHostIds])],
+      queuedAt: this.now.toISOString(),
       status: 'queued',
       statusReason: `waiting for capacity (re-queued: ${reason})`,
       attempt: this.job.attempt + 1,
@@ -275,7 +278,8 @@ export const onAgentEvent = (
       const running = t.updateAssignment(assignmentId, { state: assignment.state === 'stopping' ? 'stopping' : 'running', startedAt: at, acceptedAt: assignment.acceptedAt ?? at });
       t.started(running);
       t.note('started', `rank ${assignment.rank} started on ${assignment.hostId}`, { assignmentId });
-      if (job.status === 'scheduled') t.update({ status: 'running', statusReason: null, startedAt: at });
+      // Only the current placement's ranks make the job run: an old one may start late.
+      if (job.status === 'scheduled' && assignment.attempt === job.attempt) t.update({ status: 'running', statusReason: null, startedAt: at });
       return applied();
     }
     case 'exited': {
@@ -363,7 +367,7 @@ const olderThan = (iso: string | undefined, seconds: number, now: Date): boolean
  */
 export const onSweep = (job: Job, now: Date, settings: MatchingSettings): Outcome => {
   const t = new Transition(job, now);
-  if (job.status === 'queued' && olderThan(job.createdAt, settings.queueTimeoutSeconds, now)) {
+  if (job.status === 'queued' && olderThan(job.queuedAt ?? job.createdAt, settings.queueTimeoutSeconds, now)) {
     t.finish('expired', 'expired', `expired: not placed within ${settings.queueTimeoutSeconds} s`);
   }
   if (t.job.status === 'scheduled') {
@@ -373,7 +377,7 @@ export const onSweep = (job: Job, now: Date, settings: MatchingSettings): Outcom
       else t.requeue(`${late.map((a) => a.hostId).join(', ')} did not accept in time`, 'notAccepted', late.map((a) => a.hostId));
     }
   }
-  if ((t.job.status === 'running' || t.job.status === 'scheduled') && olderThan(t.job.startedAt, t.job.spec.maxDurationSeconds, now)) {
+  if (t.job.status === 'running' && olderThan(t.job.startedAt, t.job.spec.maxDurationSeconds, now)) {
     t.finish('failed', 'max_duration_exceeded', `failed: ran past its max duration of ${t.job.spec.maxDurationSeconds} s`);
   }
   for (const assignment of t.job.assignments) {

@@ -4,7 +4,7 @@ import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 
-const MAX_RACES = 3;
+const MAX_RACES = 5;
 
 export type PlaceResult = 'placed' | 'waiting' | 'gone';
 
@@ -19,7 +19,7 @@ export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceRe
   for (let race = 0; race < MAX_RACES && job; race += 1) {
     if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
     const candidates = await deps.candidates.all();
-    const placement = place(requirementsOf(job), candidates.values());
+    const placement = place(requirementsOf(job), candidates.values(), job.jobId);
     if (placement.kind === 'unplaceable') {
       await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
       return 'waiting';

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: every benchmark, one after another, each printing its figures. They do
+ * not fail on time; targets are printed beside the figures for people to read.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const only = process.argv.slice(2);
+const benches = readdirSync(import.meta.dirname)
+  .filter((file) => file.endsWith('.bench.ts'))
+  .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
+  .sort();
+
+if (process.argv.includes('--help')) {
+  process.stdout.write(`Usage: npm run bench [-- NAME...]\nRuns bench/*.bench.ts (or those whose file name contains NAME): ${benches.join(', ')}\n`);
+  process.exit(0);
+}
+
+let failed = 0;
+for (const bench of benches) {
+  process.stdout.write(`\n== ${bench}\n`);
+  const run = spawnSync('npx', ['tsx', join('bench', bench)], { stdio: 'inherit', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+  if (run.status !== 0) failed += 1;
+}
+process.exit(failed === 0 ? 0 : 1);
