@@ -58,6 +58,23 @@ export interface Outcome {
 
 export const unchanged = (job: Job): Outcome => ({ job, timeline: [], send: [], reserve: [], release: [], scheduled: [], started: [], ended: [] });
 
+/** Two transitions as one: the second applied to the first's job, their effects in order. */
+export const andThen = (first: Outcome, next: (job: Job) => Outcome): Outcome => {
+  const second = next(first.job);
+  const jobEnded = second.jobEnded ?? first.jobEnded;
+  return {
+    job: second.job,
+    timeline: [...first.timeline, ...second.timeline],
+    send: [...first.send, ...second.send],
+    reserve: [...first.reserve, ...second.reserve],
+    release: [...first.release, ...second.release],
+    scheduled: [...first.scheduled, ...second.scheduled],
+    started: [...first.started, ...second.started],
+    ended: [...first.ended, ...second.ended],
+    ...(jobEnded ? { jobEnded } : {}),
+  };
+};
+
 /** True when a transition found nothing to do: no write, no message, no event. */
 export const isNoop = (outcome: Outcome, before: Job): boolean =>
   outcome.job === before && outcome.timeline.length === 0 && outcome.send.length === 0 && outcome.ended.length === 0;

@@ -1,18 +1,37 @@
-import { onFundsHeld, onFundsRefused } from '../domain/transitions.ts';
-import { applyToJob } from './apply-transition.ts';
+import { requirementsOf } from '../domain/job.ts';
+import { place } from '../domain/placement.ts';
+import { andThen, isNoop, onFundsHeld, onFundsRefused, onPlaced, onUnplaceable } from '../domain/transitions.ts';
+import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { placeJob } from './place-jobs.ts';
 
 /**
- * Billing held the job's funds: the job becomes placeable, and the matcher tries it at once.
+ * Billing held the job's funds: the job becomes placeable and, in the same transaction when
+ * it fits somewhere now, is placed (one write on the hot path from submit to assignment).
  * A job this context never wrote is not its concern (billing publishes for any job id it
  * is given); `job.submitted` is only published once the job is stored, so none is early.
  */
 export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void> => {
-  if (!(await deps.jobs.get(jobId))) return;
-  await applyToJob(jobId, (job, now) => onFundsHeld(job, now), deps);
   const job = await deps.jobs.get(jobId);
-  if (job) await placeJob(job, deps);
+  if (!job) return;
+  const now = deps.clock.now();
+  const held = onFundsHeld(job, now);
+  if (isNoop(held, job)) {
+    await placeJob(job, deps);
+    return;
+  }
+  const candidates = await deps.candidates.all();
+  const placement = place(requirementsOf(held.job), candidates.values(), jobId);
+  const outcome = andThen(held, (funded) =>
+    placement.kind === 'placed' ? onPlaced(funded, placement.hosts, now) : onUnplaceable(funded, placement.reason, now),
+  );
+  const hosts = await capacityChanges(outcome, (hostId) => candidates.get(hostId));
+  if (await commitOutcome(job, outcome, hosts, deps)) return;
+  // Lost a race (another writer, or a host taken meanwhile): the slow path settles it.
+  if (placement.kind === 'placed') await deps.candidates.refresh(placement.hosts.map((host) => host.hostId));
+  await applyToJob(jobId, (current, at) => onFundsHeld(current, at), deps);
+  const funded = await deps.jobs.get(jobId);
+  if (funded) await placeJob(funded, deps);
 };
 
 /** Billing refused the hold: the job fails with `insufficient_funds`. */
