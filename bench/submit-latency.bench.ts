@@ -2,18 +2,18 @@
  * Submit-to-assignment latency through the whole local backend: the time from
  * `POST /v1/jobs` returning to the assignment arriving at a host that is long-polling its
  * own queue with the vended credentials, as the agent does. 100 hosts poll; 500 jobs are
- * submitted a few at a time. Run: npx tsx bench/submit-latency.bench.ts
+ * submitted one after another (the figure is latency, not throughput). Run: npx tsx bench/submit-latency.bench.ts
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 import { apiClient, onboardHost } from '#test/support/local-runtime.ts';
 import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
 
-const { values } = parseArgs({ options: { hosts: { type: 'string', default: '100' }, jobs: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { hosts: { type: 'string', default: '100' }, jobs: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '1' } } });
 const HOSTS = Number(values.hosts);
 const JOBS = Number(values.jobs);
 
-const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '1' });
+const runtime = await benchRuntime();
 const api = apiClient(runtime.apiUrl);
 const arrivals = new Map<string, number>();
 const polling = new AbortController();
@@ -67,7 +67,18 @@ try {
     .filter(([jobId]) => arrivals.has(jobId))
     .map(([jobId, at]) => Math.max(0, (arrivals.get(jobId) as number) - at))
     .sort((a, b) => a - b);
+  // Where the time goes, from the jobs' own timelines (platform clock, ms).
+  const stages = { hold: [] as number[], place: [] as number[] };
+  for (const jobId of [...returned.keys()].slice(0, 50)) {
+    const timeline = (await api.call('GET', `/v1/jobs/${jobId}/events`, { key: renter.body.apiKey })).body.items as { type: string; at: string }[];
+    const at = (type: string) => new Date(timeline.find((entry) => entry.type === type)?.at ?? Number.NaN).getTime();
+    stages.hold.push(at('funds_held') - at('submitted'));
+    stages.place.push(at('placed') - at('funds_held'));
+  }
+  const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
   table('Submit to assignment at a waiting long poll (local runtime, this machine)', [
+    ['median submit -> funds held', `${median(stages.hold).toFixed(0)} ms`],
+    ['median funds held -> placed', `${median(stages.place).toFixed(0)} ms`],
     ['polling hosts', String(HOSTS)],
     ['jobs submitted', String(JOBS)],
     ['assignments arrived', String(latencies.length)],

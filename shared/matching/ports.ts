@@ -22,9 +22,11 @@ export interface JobStore {
   /**
    * Writes a transition in one transaction: the job (if nobody wrote it since `before`),
    * the host reservations it changed (each checked by revision), its timeline and its
-   * events. False when a concurrent writer won: reload and try again.
+   * events (left to `publish` or the outbox sweep). False when a concurrent writer won.
    */
   commit(before: Job, after: Job, hosts: readonly HostCapacity[], timeline: readonly TimelineEntry[], events: readonly DomainEvent[]): Promise<boolean>;
+  /** Publishes events a successful commit wrote to the outbox. */
+  publish(events: readonly DomainEvent[]): Promise<void>;
   /** Jobs funded and waiting for capacity, oldest first. */
   listPlaceable(limit: number): Promise<readonly Job[]>;
   /** Every job a sweep must look at: queued, placed, running, or still stopping work. */

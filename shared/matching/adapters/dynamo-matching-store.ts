@@ -162,8 +162,11 @@ export class DynamoJobStore implements JobStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
-    await this.outbox.publishCommitted(events);
     return true;
+  }
+
+  publish(events: readonly DomainEvent[]): Promise<void> {
+    return this.outbox.publishCommitted(events);
   }
 
   async listPlaceable(limit: number): Promise<readonly Job[]> {

@@ -28,13 +28,15 @@ export const capacityChanges = async (
 
 /**
  * Commits an outcome: job, reservations, timeline and events in one transaction; then the
- * host messages. False when a concurrent writer won.
+ * host messages (first: an agent is waiting on them), then the events. False when a
+ * concurrent writer won.
  */
 export const commitOutcome = async (before: Job, outcome: Outcome, hosts: readonly HostCapacity[], deps: MatchingDeps): Promise<boolean> => {
-  const committed = await deps.jobs.commit(before, outcome.job, hosts, outcome.timeline, eventsOf(outcome, deps.clock.now()));
-  if (!committed) return false;
+  const events = eventsOf(outcome, deps.clock.now());
+  if (!(await deps.jobs.commit(before, outcome.job, hosts, outcome.timeline, events))) return false;
   deps.candidates.remember(hosts);
   await deps.messenger.send(outcome.send);
+  await deps.jobs.publish(events);
   return true;
 };
 
