@@ -77,10 +77,15 @@ try {
       '',
     ].join('\n'),
   );
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: only a
+    // second press a moment later means "stop now".
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince > 2000) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
     log(`${signal}: stopping...`);
     runtime.stop().then(
       () => {
