@@ -22,6 +22,7 @@ import { GpuhiveFunction, functionIdOf } from '#infra/constructs/gpuhive-functio
 import { HostQueueAccess } from '#infra/constructs/host-queue-access.ts';
 import { Observability } from '#infra/constructs/observability.ts';
 import type { FunctionKind } from '#infra/constructs/sizing.ts';
+import { scheduleMinutes } from './schedule-rate.ts';
 import { stageConfigFromContext, type Stage, type StageConfig } from './stage-config.ts';
 
 export interface GpuhiveStackProps extends StackProps {
@@ -33,8 +34,7 @@ export interface GpuhiveStackProps extends StackProps {
 /** SSM parameter holding the hex SHA-256 of the bootstrap admin key; created out of band, never in the template. */
 export const adminKeyParameterName = (stage: Stage): string => `/gpuhive/${stage}/admin-key-sha256`;
 
-/** Schedules run no more often than EventBridge's finest rate, in whole minutes. */
-export const scheduleMinutes = (everySeconds: number): number => Math.max(1, Math.ceil(everySeconds / 60));
+export { scheduleMinutes } from './schedule-rate.ts';
 
 const pascal = (name: string): string =>
   name

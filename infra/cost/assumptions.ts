@@ -1,0 +1,59 @@
+/**
+ * What the cost model cannot measure on the local runtime, each with its reason. Prices are in
+ * prices.ts; request counts come from measured.json; these are the rest.
+ */
+
+/** A month as AWS bills it: 730 hours. */
+export const HOURS_PER_MONTH = 730;
+export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+
+/**
+ * Bytes Lambda itself writes to a function's log group per invocation: the START, END and
+ * REPORT lines (with the XRAY line active tracing adds to REPORT), about 75 + 55 + 220 bytes in
+ * the text log format. Locally no Lambda runtime writes them, so they are added here.
+ */
+export const LAMBDA_PLATFORM_LOG_BYTES = 350;
+
+/**
+ * One access-log line of the HTTP API (GpuhiveApi's format, twelve fields), rendered with the
+ * values of an agent's heartbeat: request id, source IP, time, route, path, status, length,
+ * latency, integration status, empty error fields and the agent's user agent.
+ */
+export const ACCESS_LOG_BYTES_PER_REQUEST = Buffer.byteLength(
+  JSON.stringify({
+    requestId: 'Ab1Cd2Ef3Gh4IjQ=',
+    ip: '203.0.113.42',
+    requestTime: '25/Nov/2026:20:53:34 +0000',
+    routeKey: 'POST /v1/agent/heartbeat',
+    path: '/v1/agent/heartbeat',
+    status: '200',
+    responseLength: '162',
+    latencyMs: '41',
+    integrationStatus: '200',
+    integrationError: '-',
+    authorizerError: '-',
+    userAgent: 'gpuhive-agent/0.1.0 (linux; x64)',
+  }),
+) + 1;
+
+/**
+ * X-Ray active tracing on Lambda records the first request each second and 5% of the rest,
+ * per function (the default sampling rule). A host's own requests add 5% of its invocations.
+ */
+export const XRAY_RESERVOIR_PER_SECOND = 1;
+export const XRAY_SAMPLED_FRACTION = 0.05;
+
+/**
+ * An idle Lambda event source mapping keeps long-polling its queue: Lambda scales an idle
+ * mapping down to as few as two concurrent pollers (docs.aws.amazon.com/lambda/latest/dg/
+ * services-sqs-scaling.html), each making a 20 s receive, three a minute.
+ */
+export const IDLE_POLLERS_PER_EVENT_SOURCE = 2;
+export const IDLE_RECEIVES_PER_POLLER_PER_MINUTE = 3;
+
+/**
+ * Locally the queue-credential vendor hands out local placeholders; on AWS each vend is also
+ * one STS AssumeRole (free, counted for completeness).
+ */
+export const STS_CALLS_PER_CREDENTIAL_VEND = 1;

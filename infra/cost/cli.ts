@@ -1,0 +1,64 @@
+/**
+ * `npm run cost -- --hosts 10000 --jobs-per-day 50000 [--heartbeat-seconds 60] [--poll-seconds 20]
+ * [--credential-refresh-minutes 50] [--authorizer-cache-seconds 60] [--job-minutes 30] [--json]`
+ *
+ * Prints the monthly AWS cost of the control plane by service, from the request counts that
+ * infra/cost/measure.ts measured (infra/cost/measured.json) and the list prices in prices.ts.
+ */
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { topology } from '#infra/topology.ts';
+import { ESTIMATED_JOB } from './job-estimate.ts';
+import { MEASURED_PATH, measuredJobUsage, readMeasured } from './measured.ts';
+import { monthlyCost, type CostInputs } from './model.ts';
+import { PRICES } from './prices.ts';
+import { renderReport } from './report.ts';
+
+const measured = readMeasured();
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '10000' },
+    'jobs-per-day': { type: 'string', default: '0' },
+    'heartbeat-seconds': { type: 'string', default: String(measured.settings.heartbeatSeconds) },
+    'poll-seconds': { type: 'string', default: String(measured.settings.pollSeconds) },
+    'credential-refresh-minutes': { type: 'string', default: String(measured.settings.credentialRefreshMinutes) },
+    'authorizer-cache-seconds': { type: 'string', default: String(topology.authorizer.cacheSeconds) },
+    'job-minutes': { type: 'string', default: '30' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const number = (name: keyof typeof values, { min, max }: { min: number; max: number }): number => {
+  const value = Number(values[name]);
+  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got '${String(values[name])}'`);
+  return value;
+};
+
+const inputs: CostInputs = {
+  hosts: number('hosts', { min: 0, max: 10_000_000 }),
+  jobsPerDay: number('jobs-per-day', { min: 0, max: 100_000_000 }),
+  heartbeatSeconds: number('heartbeat-seconds', { min: 1, max: 86_400 }),
+  // SQS long polls wait at most 20 s.
+  pollSeconds: number('poll-seconds', { min: 1, max: 20 }),
+  // Role chaining caps vended sessions at one hour.
+  credentialRefreshMinutes: number('credential-refresh-minutes', { min: 1, max: 60 }),
+  authorizerCacheSeconds: number('authorizer-cache-seconds', { min: 0, max: 3600 }),
+  jobMinutes: number('job-minutes', { min: 0, max: 100_000 }),
+};
+
+const report = monthlyCost({
+  inputs,
+  idle: measured.idle,
+  job: measuredJobUsage(measured) ?? ESTIMATED_JOB,
+  schedulesPerRun: measured.schedulesPerRun,
+  topology,
+  prices: PRICES,
+});
+
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} else {
+  const measuredPath = relative(process.cwd(), fileURLToPath(MEASURED_PATH));
+  process.stdout.write(`${renderReport(report, { prices: PRICES, measuredAt: measured.measuredAt, measuredPath })}\n`);
+}
