@@ -31,14 +31,16 @@ describe('the README walkthrough', () => {
     const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
       env: { ...process.env, API: runtime.apiUrl, ADMIN_KEY: runtime.adminKey },
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 90_000,
     });
 
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const outputs = run.stdout.split(/<<block \d+>>\n/).slice(1);
-    expect(outputs).toHaveLength(7);
-    const [account, token, host, heartbeat, listing, silent, badInput] = outputs.map((output) => JSON.parse(output.trim().split('\n').pop() ?? ''));
+    expect(outputs).toHaveLength(14);
+    const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, exited, finished, timeline, balance] = outputs.map((output) =>
+      JSON.parse(output.trim().split('\n').pop() ?? ''),
+    );
     expect(account).toMatchObject({ kind: 'provider', name: 'Acme GPUs', apiKey: expect.stringMatching(/^gpuhive_provider_/) });
     expect(token).toMatchObject({ token: expect.stringMatching(/^gpuhive_reg_/), expiresAt: expect.any(String) });
     expect(host).toMatchObject({ hostId: expect.stringMatching(/^host_/), agentToken: expect.stringMatching(/^gpuhive_agent_/) });
@@ -46,6 +48,13 @@ describe('the README walkthrough', () => {
     expect(listing.items[0]).toMatchObject({ status: 'online', statusReason: 'never assigned', pricePerGpuHour: '0.450000', gpus: [{ model: 'RTX 4090' }] });
     expect(silent.items[0]).toMatchObject({ status: 'unreachable', statusReason: expect.stringMatching(/^unreachable since/) });
     expect(badInput.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'pricePerGpuHour' }] });
+    expect(credit).toMatchObject({ kind: 'credit', reference: 'welcome-credit' });
+    expect(offers.items[0]).toMatchObject({ hostId: host.hostId, gpuModel: 'RTX 4090', availableGpus: 1, pricePerGpuHour: '0.450000' });
+    expect(job).toMatchObject({ jobId: expect.stringMatching(/^job_/), status: 'queued' });
+    expect(exited).toMatchObject({ state: 'exited' });
+    expect(finished).toMatchObject({ jobId: job.jobId, status: 'succeeded', assignments: [{ hostId: host.hostId, state: 'exited', exitCode: 0 }] });
+    expect(timeline.items.map((entry: { type: string }) => entry.type)).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
+    expect(balance).toMatchObject({ balance: '25.000000', held: '0.000000', available: '25.000000' });
   });
 
   it('prints --help', () => {

@@ -17,8 +17,9 @@ export class CandidateCache {
     private readonly maxAgeSeconds: number,
   ) {}
 
-  async all(): Promise<ReadonlyMap<string, HostCapacity>> {
-    if (this.clock.now().getTime() - this.loadedAt > this.maxAgeSeconds * 1000) {
+  /** Every host, read again if the copy is older than `maxAgeSeconds`. */
+  async all(maxAgeSeconds = this.maxAgeSeconds): Promise<ReadonlyMap<string, HostCapacity>> {
+    if (this.clock.now().getTime() - this.loadedAt > maxAgeSeconds * 1000) {
       this.hosts = new Map((await this.store.all()).map((host) => [host.hostId, host]));
       this.loadedAt = this.clock.now().getTime();
     }

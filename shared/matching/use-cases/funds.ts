@@ -3,7 +3,7 @@ import { place } from '../domain/placement.ts';
 import { andThen, isNoop, onFundsHeld, onFundsRefused, onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
-import { placeJob } from './place-jobs.ts';
+import { FRESH_SECONDS, placeJob } from './place-jobs.ts';
 
 /**
  * Billing held the job's funds: the job becomes placeable and, in the same transaction when
@@ -20,8 +20,13 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     await placeJob(job, deps);
     return;
   }
-  const candidates = await deps.candidates.all();
-  const placement = place(requirementsOf(held.job), candidates.values(), jobId);
+  let candidates = await deps.candidates.all();
+  let placement = place(requirementsOf(held.job), candidates.values(), jobId);
+  if (placement.kind === 'unplaceable') {
+    // The copy may predate a host that just came online: look again before waiting.
+    candidates = await deps.candidates.all(FRESH_SECONDS);
+    placement = place(requirementsOf(held.job), candidates.values(), jobId);
+  }
   const outcome = andThen(held, (funded) =>
     placement.kind === 'placed' ? onPlaced(funded, placement.hosts, now) : onUnplaceable(funded, placement.reason, now),
   );

@@ -32,7 +32,8 @@ export interface Offer {
  */
 export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promise<Offer[]> => {
   const offers: Offer[] = [];
-  for (const host of (await deps.candidates.all()).values()) {
+  // Offers promise capacity a job could get now: a copy at most a second old.
+  for (const host of (await deps.candidates.all(1)).values()) {
     if (!acceptsWork(host)) continue;
     if (filter.region && host.region !== filter.region) continue;
     if (filter.maxPricePerGpuHour !== undefined && host.pricePerGpuHour > filter.maxPricePerGpuHour) continue;

@@ -5,6 +5,8 @@ import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.t
 import type { MatchingDeps } from './deps.ts';
 
 const MAX_RACES = 5;
+/** A copy of the hosts younger than this is trusted when it says a job fits nowhere. */
+export const FRESH_SECONDS = 1;
 
 export type PlaceResult = 'placed' | 'waiting' | 'gone';
 
@@ -18,8 +20,13 @@ export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceRe
   let job: Job | undefined = queued;
   for (let race = 0; race < MAX_RACES && job; race += 1) {
     if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
-    const candidates = await deps.candidates.all();
-    const placement = place(requirementsOf(job), candidates.values(), job.jobId);
+    let candidates = await deps.candidates.all();
+    let placement = place(requirementsOf(job), candidates.values(), job.jobId);
+    if (placement.kind === 'unplaceable') {
+      // The copy may predate a host that just came online: look again before waiting.
+      candidates = await deps.candidates.all(FRESH_SECONDS);
+      placement = place(requirementsOf(job), candidates.values(), job.jobId);
+    }
     if (placement.kind === 'unplaceable') {
       await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
       return 'waiting';
