@@ -2,6 +2,8 @@ import type { EventDefinition } from './define.ts';
 import { event as accountCreated } from './accounts/account-created.ts';
 import { event as fundsHeld } from './billing/funds-held.ts';
 import { event as fundsRefused } from './billing/funds-refused.ts';
+import { event as usageCharged } from './billing/usage-charged.ts';
+import { event as usageRecorded } from './metering/usage-recorded.ts';
 import { event as assignmentEnded } from './matching/assignment-ended.ts';
 import { event as assignmentStarted } from './matching/assignment-started.ts';
 import { event as jobEnded } from './matching/job-ended.ts';
@@ -30,6 +32,8 @@ export const events = {
   jobEnded,
   fundsHeld,
   fundsRefused,
+  usageRecorded,
+  usageCharged,
 } as const satisfies Record<string, EventDefinition>;
 
 const byDetailType = new Map<string, EventDefinition>(Object.values(events).map((d) => [`${d.SOURCE}|${d.DETAIL_TYPE}`, d]));

@@ -6,7 +6,7 @@ import { events } from '#events/index.ts';
  * and schedules. The CDK stack (infra/stacks) and the local runtime (infra/local) are both
  * built from this object, so a route or rule cannot exist in one target and not the other.
  */
-export type Context = 'platform' | 'accounts' | 'registry' | 'billing' | 'matching';
+export type Context = 'platform' | 'accounts' | 'registry' | 'billing' | 'matching' | 'metering';
 export type AccountRole = 'renter' | 'provider' | 'finance' | 'admin';
 export type Role = AccountRole | 'agent';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -96,6 +96,7 @@ export const tables = {
     indexes: [...byType, { name: 'work', partitionKey: 'workBucket', sortKey: 'workDueAt' }, outboxIndex],
     ttlAttribute: 'ttl',
   },
+  metering: { envVar: 'METERING_TABLE_NAME', context: 'metering', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
 } as const satisfies Record<string, TableDef>;
 export type TableName = keyof typeof tables;
 
@@ -113,6 +114,7 @@ const contextRoute =
     method, path, roles, context, entry: `functions/${context}/${entry}.ts`, ...extra,
   });
 const billingRoute = contextRoute('billing');
+const meteringRoute = contextRoute('metering');
 const matchingRoute = contextRoute('matching');
 const renter: readonly Role[] = ['renter'];
 
@@ -124,7 +126,7 @@ const registryRoute = (
 
 export const topology: Topology = {
   tables,
-  outboxTables: ['accounts', 'registry', 'billing', 'matching'],
+  outboxTables: ['accounts', 'registry', 'billing', 'matching', 'metering'],
   routes: [
     accountsRoute('POST', '/v1/accounts', 'create-account', ['admin']),
     accountsRoute('GET', '/v1/accounts/me', 'get-my-account', account),
@@ -155,6 +157,10 @@ export const topology: Topology = {
     matchingRoute('GET', '/v1/jobs/{jobId}/events', 'get-job-events', renter),
     matchingRoute('GET', '/v1/offers', 'list-offers', ['renter', 'provider']),
     matchingRoute('GET', '/v1/agent/assignments/{assignmentId}', 'get-assignment', agent),
+
+    meteringRoute('POST', '/v1/agent/usage', 'record-usage', agent),
+    meteringRoute('GET', '/v1/jobs/{jobId}/usage', 'get-job-usage', renter),
+    meteringRoute('GET', '/v1/hosts/{hostId}/usage', 'get-host-usage', provider),
     matchingRoute('POST', '/v1/agent/assignments/{assignmentId}/events', 'record-assignment-event', agent, {
       capabilities: ['sendToHostQueues'],
     }),
@@ -165,6 +171,9 @@ export const topology: Topology = {
     { name: 'billing-jobs', entry: 'functions/billing/handle-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'matching-funds', entry: 'functions/matching/handle-funds.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'matching-hosts', entry: 'functions/matching/project-hosts.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    { name: 'metering-leases', entry: 'functions/metering/track-leases.ts', context: 'metering', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'billing-usage', entry: 'functions/billing/charge-usage.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'matching-costs', entry: 'functions/matching/record-costs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, reads: ['matching'] },
   ],
   rules: [
@@ -176,6 +185,9 @@ export const topology: Topology = {
       queue: 'matching-hosts',
     },
     { name: 'registry-assignments', pattern: patternFor(events.jobScheduled), queue: 'registry-assignments' },
+    { name: 'metering-leases', pattern: patternFor(events.jobScheduled, events.assignmentStarted, events.assignmentEnded), queue: 'metering-leases' },
+    { name: 'billing-usage', pattern: patternFor(events.usageRecorded), queue: 'billing-usage' },
+    { name: 'matching-costs', pattern: patternFor(events.usageCharged), queue: 'matching-costs' },
   ],
   schedules: [
     { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'], reads: ['matching'] },

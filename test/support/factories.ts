@@ -97,6 +97,17 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
   jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
   fundsHeld: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000 },
   fundsRefused: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000, available: 10, reason: 'insufficient_funds' },
+  usageRecorded: {
+    ...assignmentLeaseSample,
+    usageRecordId: 'use_1',
+    gpuSeconds: 1800,
+    from: T0.toISOString(),
+    to: new Date(T0.getTime() + 1_800_000).toISOString(),
+    recordedAt: T0.toISOString(),
+    gpuCount: undefined,
+    leaseStart: undefined,
+  },
+  usageCharged: { usageRecordId: 'use_1', jobId: 'job_1', renterId: 'acct_renter000000001', amount: 225_000, jobCost: 225_000, chargedAt: T0.toISOString() },
 };
 
 /** A full, valid `detail` for the named event: payload plus envelope. */

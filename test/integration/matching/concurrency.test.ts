@@ -10,7 +10,7 @@ import { placeQueuedJobs } from '#matching/use-cases/place-jobs.ts';
 import { microUsd } from '#platform/money.ts';
 import { apiClient, eventually, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody } from '#test/support/marketplace.ts';
-import { aCapacity, aJobSpec, gpus } from '#test/support/matching-factories.ts';
+import { aCapacity, aFundedJob, aJobSpec, gpus } from '#test/support/matching-factories.ts';
 
 const HOSTS = 200;
 const GPUS_PER_HOST = 4;
@@ -49,25 +49,13 @@ const seedFleet = async (deps: MatchingDeps): Promise<void> => {
 
 const seedJobs = async (deps: MatchingDeps): Promise<void> => {
   const createdAt = new Date().toISOString();
-  const job = (n: number, hosts: number, gpuCount: number): Job => {
-    const spec = aJobSpec({ hosts, gpu: { count: gpuCount, models: ['H100'] }, maxPricePerGpuHour: microUsd(2_000_000) });
-    return {
+  const job = (n: number, hosts: number, gpuCount: number): Job =>
+    aFundedJob({
       jobId: `job_conc${String(n).padStart(5, '0')}`,
       renterId: 'acct_concurrency0001',
-      spec,
-      status: 'queued',
-      statusReason: 'waiting for capacity',
-      holdAmount: microUsd(1),
-      fundsHeld: true,
+      spec: aJobSpec({ hosts, gpu: { count: gpuCount, models: ['H100'] }, maxPricePerGpuHour: microUsd(2_000_000) }),
       createdAt,
-      attempt: 1,
-      restarts: 0,
-      notAccepted: 0,
-      assignments: [],
-      cost: microUsd(0),
-      revision: 0,
-    };
-  };
+    });
   const jobs = [
     ...Array.from({ length: SINGLE_JOBS }, (_, n) => job(n, 1, 1)),
     ...Array.from({ length: GANG_JOBS }, (_, n) => job(SINGLE_JOBS + n, 2, 2)),

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineEvent } from '../define.ts';
+
+export const event = defineEvent({
+  source: 'gpuhive.billing',
+  detailType: 'usage.charged',
+  version: 1,
+  payload: {
+    usageRecordId: z.string(),
+    jobId: z.string(),
+    renterId: z.string(),
+    /** What this record cost the renter, micro-USD. */
+    amount: z.number().int().nonnegative(),
+    /** The job's cost so far, micro-USD, every charge included. */
+    jobCost: z.number().int().nonnegative(),
+    chargedAt: z.iso.datetime(),
+  },
+});
