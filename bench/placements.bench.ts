@@ -57,7 +57,7 @@ try {
     const round = results.reduce((sum, result) => sum + result.placed, 0);
     placed += round;
     if (round === 0) break;
-    progress(`${placed} placed`);
+    progress(`${placed} placed, ${(placed / ((performance.now() - started) / 1000)).toFixed(0)} per second`);
   }
   const seconds = (performance.now() - started) / 1000;
   table('Placement throughput (DynamoDB Local, this machine)', [

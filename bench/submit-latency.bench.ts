@@ -5,6 +5,7 @@
  * submitted one after another (the figure is latency, not throughput). Run: npx tsx bench/submit-latency.bench.ts
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { apiClient, onboardHost } from '#test/support/local-runtime.ts';
 import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
@@ -17,6 +18,8 @@ const runtime = await benchRuntime();
 const api = apiClient(runtime.apiUrl);
 const arrivals = new Map<string, number>();
 const polling = new AbortController();
+// Every host's long poll listens on this one signal.
+setMaxListeners(0, polling.signal);
 try {
   const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'bench' } });
   await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: { amount: '100000' } });
