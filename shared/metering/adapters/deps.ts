@@ -1,0 +1,22 @@
+import { documentClient } from '#platform/aws-clients.ts';
+import { systemClock } from '#platform/clock.ts';
+import { createLogger } from '#platform/logger.ts';
+import { tables } from '#infra/topology.ts';
+import { MeteringEnv, meteringConfig } from '../config.ts';
+import type { MeteringDeps } from '../use-cases/deps.ts';
+import { DynamoLeaseStore } from './dynamo-lease-store.ts';
+
+export const logger = createLogger('metering');
+
+/** The metering context's wiring: built once per Lambda container, at module scope. */
+export const makeMeteringDeps = (): MeteringDeps => {
+  const config = meteringConfig();
+  const tableName = config[tables.metering.envVar];
+  const documents = documentClient();
+  const now = () => systemClock.now();
+  return {
+    leases: new DynamoLeaseStore(tableName, documents, now),
+    clock: systemClock,
+    settings: { clockSkewSeconds: config[MeteringEnv.clockSkewSeconds] },
+  };
+};

@@ -1,0 +1,77 @@
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { microUsd } from '#platform/money.ts';
+import type { Lease, LeaseObservation } from '../domain/lease.ts';
+import type { LeaseStore } from '../ports.ts';
+import { hostLeasesPk, jobLeaseKey, leaseKey } from './items.ts';
+
+export const toLease = (item: Record<string, unknown>): Lease => ({
+  assignmentId: item.assignmentId as string,
+  jobId: item.jobId as string,
+  renterId: item.renterId as string,
+  providerId: item.providerId as string,
+  hostId: item.hostId as string,
+  gpuCount: item.gpuCount as number,
+  gpuModel: item.gpuModel as string,
+  pricePerGpuHour: microUsd(item.pricePerGpuHour as number),
+  ...(item.leaseStart ? { leaseStart: item.leaseStart as string } : {}),
+  ...(item.leaseEnd ? { leaseEnd: item.leaseEnd as string } : {}),
+  ...(item.endReason ? { endReason: item.endReason as string } : {}),
+  ended: item.ended === true,
+});
+
+export class DynamoLeaseStore implements LeaseStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * One update that is `mergeLease` in DynamoDB's words: the facts are the same on every
+   * event, lease start, end and reason are kept from the first event that had them
+   * (`if_not_exists`), and `ended` is only ever set. So deliveries twice or out of order
+   * converge on the same item. The job's pointer to the lease goes first: a crash between
+   * the two leaves the event to be retried.
+   */
+  async observe(seen: LeaseObservation): Promise<Lease> {
+    await this.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...jobLeaseKey(seen.jobId, seen.assignmentId), assignmentId: seen.assignmentId } }),
+    );
+    const sets = [
+      'assignmentId = :assignmentId', 'jobId = :jobId', 'renterId = :renterId', 'providerId = :providerId', 'hostId = :hostId',
+      'gpuCount = :gpuCount', 'gpuModel = :gpuModel', 'pricePerGpuHour = :price', 'gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk', 'updatedAt = :now',
+    ];
+    const values: Record<string, unknown> = {
+      ':assignmentId': seen.assignmentId, ':jobId': seen.jobId, ':renterId': seen.renterId, ':providerId': seen.providerId,
+      ':hostId': seen.hostId, ':gpuCount': seen.gpuCount, ':gpuModel': seen.gpuModel, ':price': seen.pricePerGpuHour,
+      ':gsi1pk': hostLeasesPk(seen.hostId), ':gsi1sk': `${seen.jobId}#${seen.assignmentId}`, ':now': this.now().toISOString(),
+    };
+    if (seen.leaseStart) {
+      sets.push('leaseStart = if_not_exists(leaseStart, :start)');
+      values[':start'] = seen.leaseStart;
+    }
+    if (seen.leaseEnd) {
+      sets.push('leaseEnd = if_not_exists(leaseEnd, :end)');
+      values[':end'] = seen.leaseEnd;
+    }
+    if (seen.endReason) {
+      sets.push('endReason = if_not_exists(endReason, :reason)');
+      values[':reason'] = seen.endReason;
+    }
+    if (seen.ended) {
+      sets.push('ended = :ended');
+      values[':ended'] = true;
+    }
+    const { Attributes } = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: leaseKey(seen.assignmentId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toLease(Attributes ?? {});
+  }
+}

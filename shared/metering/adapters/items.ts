@@ -1,0 +1,38 @@
+/**
+ * Items of the metering table (pk / sk):
+ * - `LEASE#<assignmentId>` / `LEASE`: the lease as metering learned it from `job.scheduled`
+ *   and `assignment.*`: `assignmentId`, `jobId`, `renterId`, `providerId`, `hostId`,
+ *   `gpuCount`, `gpuModel`, `pricePerGpuHour` (µUSD), `leaseStart`, `leaseEnd`, `endReason`,
+ *   `ended`, `updatedAt`; `gsi1pk = HOST#<hostId>`, `gsi1sk = <jobId>#<assignmentId>` list a
+ *   host's assignments in `byType` (job ids sort by creation).
+ * - `LEASE#<assignmentId>` / `SUMMARY`: `version`, `coverage` ([from, to] epoch-ms pairs the
+ *   accepted records cover), `acceptedRecords`, `clippedRecords`, `rejectedRecords`, `gpuMs`,
+ *   `reportedGpuMs`.
+ * - `LEASE#<assignmentId>` / `HOUR#<yyyy-mm-ddThh>`: the hourly aggregate (a read model):
+ *   `gpuMs`, `records`, `utilizationGpuMs`, `weighedGpuMs`.
+ * - `LEASE#<assignmentId>` / `PENDING#<eventId>#<hostId>`: a record waiting for its lease,
+ *   with everything needed to judge it; deleted in the transaction that judges it.
+ * - `JOB#<jobId>` / `LEASE#<assignmentId>`: the job's assignments, read consistently.
+ * - `USAGE#<assignmentId>#<eventId>` / `HOST#<hostId>`: one usage record, forever (no TTL):
+ *   the dedup key. Keyed by the sending host too, so a record sent for an assignment whose
+ *   lease is not known yet can never take the key of its real host's record. `status`
+ *   (`accepted` | `rejected` | `pending`), the record as reported, `receivedAt`, and once
+ *   judged `usageRecordId`, `gpuMs`, `acceptedFrom`, `acceptedTo`, `clipped`, `reason`, `judgedAt`.
+ * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
+ */
+export const leasePk = (assignmentId: string) => `LEASE#${assignmentId}`;
+export const leaseKey = (assignmentId: string) => ({ pk: leasePk(assignmentId), sk: 'LEASE' });
+export const summaryKey = (assignmentId: string) => ({ pk: leasePk(assignmentId), sk: 'SUMMARY' });
+export const HOUR_PREFIX = 'HOUR#';
+export const hourKey = (assignmentId: string, hour: string) => ({ pk: leasePk(assignmentId), sk: `${HOUR_PREFIX}${hour}` });
+export const PENDING_PREFIX = 'PENDING#';
+export const pendingKey = (assignmentId: string, eventId: string, hostId: string) => ({
+  pk: leasePk(assignmentId),
+  sk: `${PENDING_PREFIX}${eventId}#${hostId}`,
+});
+export const jobLeaseKey = (jobId: string, assignmentId: string) => ({ pk: `JOB#${jobId}`, sk: `LEASE#${assignmentId}` });
+export const hostLeasesPk = (hostId: string) => `HOST#${hostId}`;
+export const usageKey = (assignmentId: string, eventId: string, hostId: string) => ({
+  pk: `USAGE#${assignmentId}#${eventId}`,
+  sk: `HOST#${hostId}`,
+});

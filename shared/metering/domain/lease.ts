@@ -1,0 +1,60 @@
+import type { MicroUsd } from '#platform/money.ts';
+
+/** What every lease event says of an assignment, whichever arrives first. */
+export interface LeaseFacts {
+  readonly assignmentId: string;
+  readonly jobId: string;
+  readonly renterId: string;
+  readonly providerId: string;
+  readonly hostId: string;
+  readonly gpuCount: number;
+  readonly gpuModel: string;
+  readonly pricePerGpuHour: MicroUsd;
+}
+
+/**
+ * Metering's copy of an assignment's lease, as the platform observed it (ARCHITECTURE.md,
+ * Trust): `leaseStart` is when the platform received `started`, `leaseEnd` when the
+ * assignment ended (matching already applied the stop grace and host loss). `ended` is
+ * set by `assignment.ended` even when the assignment never started (no `leaseStart`, no
+ * `leaseEnd`: an empty lease, against which nothing is billable).
+ */
+export interface Lease extends LeaseFacts {
+  readonly leaseStart?: string;
+  readonly leaseEnd?: string;
+  readonly endReason?: string;
+  readonly ended: boolean;
+}
+
+/** What one event tells: the facts, and the lease times it knows. */
+export type LeaseObservation = Lease;
+
+/**
+ * Folds an observation into what is known, so that events may come twice and in any
+ * order: the first lease start and end seen are kept (matching sends the same ones on
+ * every event), and an ended lease stays ended.
+ */
+export const mergeLease = (known: Lease | undefined, seen: LeaseObservation): Lease => {
+  const leaseStart = known?.leaseStart ?? seen.leaseStart;
+  const leaseEnd = known?.leaseEnd ?? seen.leaseEnd;
+  const endReason = known?.endReason ?? seen.endReason;
+  return {
+    ...(known ?? seen),
+    ...(leaseStart ? { leaseStart } : {}),
+    ...(leaseEnd ? { leaseEnd } : {}),
+    ...(endReason ? { endReason } : {}),
+    ended: (known?.ended ?? false) || seen.ended,
+  };
+};
+
+export type LeaseState = 'not_started' | 'open' | 'ended';
+
+/**
+ * `not_started`: scheduled, `started` not yet observed, so usage waits (it may be in
+ * flight); `open`: running, usage is valid up to its receipt; `ended`: closed, usage is
+ * valid inside [leaseStart, leaseEnd] (empty when it never started).
+ */
+export const leaseState = (lease: Lease): LeaseState => {
+  if (lease.ended) return 'ended';
+  return lease.leaseStart ? 'open' : 'not_started';
+};

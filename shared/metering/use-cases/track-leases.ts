@@ -1,0 +1,62 @@
+import type { Detail } from '#events/define.ts';
+import type { event as assignmentEnded } from '#events/matching/assignment-ended.ts';
+import type { event as assignmentStarted } from '#events/matching/assignment-started.ts';
+import type { event as jobScheduled } from '#events/matching/job-scheduled.ts';
+import { microUsd } from '#platform/money.ts';
+import { leaseState, type Lease, type LeaseObservation } from '../domain/lease.ts';
+import type { MeteringDeps } from './deps.ts';
+
+export type LeaseEvent =
+  | { readonly kind: 'scheduled'; readonly detail: Detail<typeof jobScheduled> }
+  | { readonly kind: 'started'; readonly detail: Detail<typeof assignmentStarted> }
+  | { readonly kind: 'ended'; readonly detail: Detail<typeof assignmentEnded> };
+
+/** What a lease event says of each assignment it names. */
+export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
+  if (event.kind === 'scheduled') {
+    const { jobId, renterId, assignments } = event.detail;
+    return assignments.map((assignment) => ({
+      assignmentId: assignment.assignmentId,
+      jobId,
+      renterId,
+      providerId: assignment.providerId,
+      hostId: assignment.hostId,
+      gpuCount: assignment.gpuIndices.length,
+      gpuModel: assignment.gpuModel,
+      pricePerGpuHour: microUsd(assignment.pricePerGpuHour),
+      ended: false,
+    }));
+  }
+  const { detail } = event;
+  return [
+    {
+      assignmentId: detail.assignmentId,
+      jobId: detail.jobId,
+      renterId: detail.renterId,
+      providerId: detail.providerId,
+      hostId: detail.hostId,
+      gpuCount: detail.gpuCount,
+      gpuModel: detail.gpuModel,
+      pricePerGpuHour: microUsd(detail.pricePerGpuHour),
+      ...(detail.leaseStart ? { leaseStart: detail.leaseStart } : {}),
+      ...(detail.leaseEnd ? { leaseEnd: detail.leaseEnd } : {}),
+      ...(event.kind === 'ended' && detail.reason ? { endReason: detail.reason } : {}),
+      ended: event.kind === 'ended',
+    },
+  ];
+};
+
+/**
+ * Keeps metering's copy of each lease the event names (ARCHITECTURE.md, Flows 5): the lease
+ * is created by whichever event comes first (`job.scheduled` makes the shell), and every
+ * delivery folds in what it knows, so duplicates and any order converge. Returns the leases
+ * now known; emits no event.
+ */
+export const trackLeases = async (event: LeaseEvent, deps: Pick<MeteringDeps, 'leases'>): Promise<Lease[]> => {
+  const leases: Lease[] = [];
+  for (const seen of observationsOf(event)) leases.push(await deps.leases.observe(seen));
+  return leases;
+};
+
+/** Leases against which waiting records can now be judged. */
+export const judgeable = (lease: Lease): boolean => leaseState(lease) !== 'not_started';

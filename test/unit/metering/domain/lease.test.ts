@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { microUsd } from '#platform/money.ts';
+import { leaseState, mergeLease, type LeaseObservation } from '#metering/domain/lease.ts';
+import { T0, at } from '#test/support/factories.ts';
+
+const facts: LeaseObservation = {
+  assignmentId: 'asg_1', jobId: 'job_1', renterId: 'acct_renter', providerId: 'acct_provider', hostId: 'host_1',
+  gpuCount: 2, gpuModel: 'RTX 4090', pricePerGpuHour: microUsd(900_000), ended: false,
+};
+const started = { ...facts, leaseStart: T0.toISOString() };
+const ended = { ...started, leaseEnd: at(T0, 600).toISOString(), endReason: 'exited', ended: true };
+
+describe('mergeLease', () => {
+  it('makes a shell from job.scheduled that is not started', () => {
+    expect(leaseState(mergeLease(undefined, facts))).toBe('not_started');
+  });
+
+  it('opens on started and closes on ended', () => {
+    const open = mergeLease(mergeLease(undefined, facts), started);
+    const closed = mergeLease(open, ended);
+
+    expect(leaseState(open)).toBe('open');
+    expect(closed).toMatchObject({ leaseStart: T0.toISOString(), leaseEnd: at(T0, 600).toISOString(), endReason: 'exited', ended: true });
+  });
+
+  it('converges on the same lease whatever the order of the events', () => {
+    const orders = [[facts, started, ended], [ended, started, facts], [started, ended, facts], [ended, facts, started]];
+
+    const results = orders.map((order) => order.reduce<ReturnType<typeof mergeLease> | undefined>((lease, seen) => mergeLease(lease, seen), undefined));
+
+    for (const result of results) expect(result).toEqual(results[0]);
+    expect(leaseState(results[0]!)).toBe('ended');
+  });
+
+  it('keeps the first lease start seen and never reopens an ended lease', () => {
+    const lease = mergeLease(mergeLease(ended, { ...started, leaseStart: at(T0, 5).toISOString() }), facts);
+
+    expect(lease.leaseStart).toBe(T0.toISOString());
+    expect(lease.ended).toBe(true);
+  });
+
+  it('ends a lease that never started with no start and no end', () => {
+    const lease = mergeLease(undefined, { ...facts, endReason: 'not_accepted', ended: true });
+
+    expect(leaseState(lease)).toBe('ended');
+    expect(lease.leaseStart).toBeUndefined();
+  });
+});
