@@ -2,6 +2,7 @@ import type { DomainEvent } from '#events/define.ts';
 import type { MicroUsd } from '#platform/money.ts';
 import type { Page } from '#platform/pagination.ts';
 import type { Balance } from './domain/balance.ts';
+import type { JobCost, UsageCharge } from './domain/charge.ts';
 import type { Hold } from './domain/hold.ts';
 import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
 
@@ -52,8 +53,45 @@ export interface HoldStore {
   place(hold: Hold, event: DomainEvent): Promise<PlaceHoldResult>;
   /** Records a refusal with its event; false when the job already has a hold or a marker. */
   refuse(refusal: Hold, event: DomainEvent): Promise<boolean>;
-  /** Gives a held hold back to available funds; false when it was no longer held. */
+  /**
+   * Gives a held hold back to available funds; false when it was no longer held, or no
+   * longer of `hold.amount` (a charge used part of it in between: read it again).
+   */
   release(hold: Hold, at: Date): Promise<boolean>;
+  /** The account's holds still `held`. */
+  listActive(accountId: string): Promise<Hold[]>;
   /** Marks a job that ended before any hold, so a late placement holds nothing; false when one exists. */
   markEndedBeforeHold(jobId: string, accountId: string, at: Date): Promise<boolean>;
+}
+
+/** One usage charge, written whole or not at all. */
+export interface ChargeWrite {
+  /** Recorded only while no charge has this usage record id. */
+  readonly charge: UsageCharge;
+  /** The money moved; absent when the record cost nothing. */
+  readonly transaction?: LedgerTransaction;
+  /** Takes `charge.fromHold` out of this hold, only while it is held with at least that much. */
+  readonly hold?: Hold;
+  /** The job's new total, only while the stored one is still at version `jobCost.version - 1`. */
+  readonly jobCost: JobCost;
+  /** `usage.charged`, through the outbox. */
+  readonly event: DomainEvent;
+}
+
+/**
+ * - `charged`: all of it was written;
+ * - `already_charged`: another delivery of the record got there first; nothing was written;
+ * - `stale`: the hold or the job's total changed since they were read; nothing was written.
+ */
+export type ChargeWriteResult = 'charged' | 'already_charged' | 'stale';
+
+export interface ChargeStore {
+  getCharge(usageRecordId: string): Promise<UsageCharge | undefined>;
+  getJobCost(jobId: string): Promise<JobCost | undefined>;
+  getJobCosts(jobIds: readonly string[]): Promise<JobCost[]>;
+  /**
+   * The charge, its ledger transaction and entries, every balance it changes (the renter's
+   * held and available too), the hold, the job's total and the event, in one transaction.
+   */
+  charge(write: ChargeWrite): Promise<ChargeWriteResult>;
 }

@@ -3,8 +3,9 @@ import { systemClock } from '#platform/clock.ts';
 import { createLogger } from '#platform/logger.ts';
 import { Outbox } from '#platform/outbox.ts';
 import { tables } from '#infra/topology.ts';
-import { billingConfig } from '../config.ts';
+import { BillingEnv, billingConfig } from '../config.ts';
 import type { BillingDeps } from '../use-cases/deps.ts';
+import { DynamoChargeStore } from './dynamo-charge-store.ts';
 import { DynamoBalanceStore } from './dynamo-balance-store.ts';
 import { DynamoHoldStore } from './dynamo-hold-store.ts';
 import { DynamoLedgerStore } from './dynamo-ledger-store.ts';
@@ -21,6 +22,8 @@ export const makeBillingDeps = (): BillingDeps => {
     ledger: new DynamoLedgerStore(tableName, documents),
     balances: new DynamoBalanceStore(tableName, documents),
     holds: new DynamoHoldStore(tableName, documents, outbox),
+    charges: new DynamoChargeStore(tableName, documents, outbox),
     clock: systemClock,
+    platformFeeBps: config[BillingEnv.platformFeeBps],
   };
 };

@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { microUsd } from '#platform/money.ts';
@@ -94,6 +94,26 @@ export class DynamoHoldStore implements HoldStore {
     }
   }
 
+  /** The account's active holds, from the sparse `byType` index that only held holds are in. */
+  async listActive(accountId: string): Promise<Hold[]> {
+    const holds: Hold[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byType',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': activeHoldsPk(accountId) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      holds.push(...(page.Items ?? []).map(toHold).filter((hold) => hold.status === 'held'));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return holds;
+  }
+
   /** The hold leaves the active-holds index as it leaves `held`. */
   async release(hold: Hold, at: Date): Promise<boolean> {
     const now = at.toISOString();
@@ -107,9 +127,10 @@ export class DynamoHoldStore implements HoldStore {
                   TableName: this.tableName,
                   Key: holdKey(hold.jobId),
                   UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
-                  ConditionExpression: '#status = :held',
+                  // The amount too: a usage charge may have used part of the hold since it was read.
+                  ConditionExpression: '#status = :held AND amount = :amount',
                   ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':released': 'released', ':held': 'held', ':now': now },
+                  ExpressionAttributeValues: { ':released': 'released', ':held': 'held', ':now': now, ':amount': hold.amount },
                 },
               },
               {

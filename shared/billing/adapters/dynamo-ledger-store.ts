@@ -16,7 +16,7 @@ import {
 } from './items.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** Sorts after every ISO time, so an open-ended range reaches the newest entry. */
 const AFTER_ALL_TIMES = '~';
@@ -30,6 +30,61 @@ const toEntry = (item: Record<string, unknown>): AccountEntry => ({
   reference: (item.reference as string | undefined) ?? null,
   postedAt: item.postedAt as string,
 });
+
+/**
+ * The writes that post a transaction: its item, an item per entry, and one balance update
+ * per account it touches (ADD, so a missing item starts at zero). `heldChange` moves part of
+ * one account's change out of `held` instead of `available` (a charge that uses a hold up).
+ */
+export const ledgerItems = (
+  tableName: string,
+  transaction: LedgerTransaction,
+  heldChange?: { readonly accountId: string; readonly amount: number },
+): TransactItem[] => [
+  {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...transactionKey(transaction.transactionId),
+        txnId: transaction.transactionId,
+        kind: transaction.kind,
+        ...(transaction.reference === null ? {} : { reference: transaction.reference }),
+        postedAt: transaction.postedAt,
+        entries: transaction.entries.map(({ entryId, accountId, amount }) => ({ entryId, accountId, amount })),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  },
+  ...accountEntries(transaction).map((entry) => ({
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...entryKey(entry.accountId, entry.postedAt, entry.entryId),
+        txnId: entry.transactionId,
+        entryId: entry.entryId,
+        accountId: entry.accountId,
+        kind: entry.kind,
+        amount: entry.amount,
+        ...(entry.reference === null ? {} : { reference: entry.reference }),
+        postedAt: entry.postedAt,
+        gsi1pk: ledgerDayPk(entry.postedAt),
+        gsi1sk: `${entry.postedAt}#${entry.entryId}`,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  })),
+  ...[...netByAccount(transaction)].map(([accountId, amount]) => {
+    const held = heldChange?.accountId === accountId ? heldChange.amount : 0;
+    return {
+      Update: {
+        TableName: tableName,
+        Key: balanceKey(accountId),
+        UpdateExpression: 'ADD balance :amount, available :available, held :held SET accountId = :accountId, updatedAt = :now',
+        ExpressionAttributeValues: { ':amount': amount, ':available': amount - held, ':held': held, ':accountId': accountId, ':now': transaction.postedAt },
+      },
+    };
+  }),
+];
 
 export class DynamoLedgerStore implements LedgerStore {
   constructor(
@@ -62,46 +117,7 @@ export class DynamoLedgerStore implements LedgerStore {
             },
           }]
         : []),
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...transactionKey(transaction.transactionId),
-            txnId: transaction.transactionId,
-            kind: transaction.kind,
-            ...(transaction.reference === null ? {} : { reference: transaction.reference }),
-            postedAt: transaction.postedAt,
-            entries: transaction.entries.map(({ entryId, accountId, amount }) => ({ entryId, accountId, amount })),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      ...accountEntries(transaction).map((entry) => ({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...entryKey(entry.accountId, entry.postedAt, entry.entryId),
-            txnId: entry.transactionId,
-            entryId: entry.entryId,
-            accountId: entry.accountId,
-            kind: entry.kind,
-            amount: entry.amount,
-            ...(entry.reference === null ? {} : { reference: entry.reference }),
-            postedAt: entry.postedAt,
-            gsi1pk: ledgerDayPk(entry.postedAt),
-            gsi1sk: `${entry.postedAt}#${entry.entryId}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      })),
-      ...[...netByAccount(transaction)].map(([accountId, amount]) => ({
-        Update: {
-          TableName: this.tableName,
-          Key: balanceKey(accountId),
-          UpdateExpression: 'ADD balance :amount, available :amount, held :zero SET accountId = :accountId, updatedAt = :now',
-          ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':accountId': accountId, ':now': transaction.postedAt },
-        },
-      })),
+      ...ledgerItems(this.tableName, transaction),
     ];
     try {
       await retryOnConflict(() => this.documents.send(new TransactWriteCommand({ TransactItems: items })));

@@ -15,6 +15,17 @@
  *   (signed µUSD), `reference`, `postedAt`; `gsi1pk = LEDGER#<yyyy-mm-dd>` and
  *   `gsi1sk = <postedAt>#<entryId>` list the whole ledger by day, for exports.
  * - `CREDITREF#<reference>` / `CREDITREF`: the credit a reference was first used for.
+ * - `CHARGE#<usageRecordId>` / `CHARGE`: the charge of one usage record, kept forever (no
+ *   TTL: a record resent any time later must find it): `usageRecordId`, `jobId`,
+ *   `assignmentId`, `renterId`, `providerId`, `hostId`, `gpuSeconds`, `pricePerGpuHour`,
+ *   `amount` (the renter's), `providerAmount`, `fee`, `fromHold`, `txnId` (absent for a
+ *   record that cost 0), `chargedAt`, `jobCost`; `gsi1pk = CHARGES#<yyyy-mm-dd>` and
+ *   `gsi1sk = <chargedAt>#<usageRecordId>` list charges by the day the money moved, for exports.
+ * - `JOBCOST#<jobId>` / `JOBCOST`: the job's running total: `jobId`, `renterId`, `cost`,
+ *   `charges`, `version` (each charge writes only over the version it read), `rates`
+ *   (`{ <assignmentId>: { perHour, asOf } }`, each assignment's latest rate), `updatedAt`.
+ * - A hold's `amount` is what it still holds: a usage charge takes what it covers out of
+ *   it (and out of the balance's `held`), so the same money is never both held and spent.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
  */
 export const balanceKey = (accountId: string) => ({ pk: `BALANCE#${accountId}`, sk: 'BALANCE' });
@@ -27,6 +38,9 @@ export const entryKey = (accountId: string, postedAt: string, entryId: string) =
   sk: `${ENTRY_PREFIX}${postedAt}#${entryId}`,
 });
 export const creditReferenceKey = (reference: string) => ({ pk: `CREDITREF#${reference}`, sk: 'CREDITREF' });
+export const chargeKey = (usageRecordId: string) => ({ pk: `CHARGE#${usageRecordId}`, sk: 'CHARGE' });
+export const jobCostKey = (jobId: string) => ({ pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' });
+export const chargesDayPk = (chargedAt: string) => `CHARGES#${chargedAt.slice(0, 10)}`;
 export const activeHoldsPk = (accountId: string) => `HOLDS#${accountId}`;
 export const ledgerDayPk = (postedAt: string) => `LEDGER#${postedAt.slice(0, 10)}`;
 

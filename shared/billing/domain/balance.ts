@@ -43,3 +43,16 @@ export const releaseHold = (current: Balance, amount: MicroUsd): Balance => ({
   held: microUsd(current.held - amount),
   available: microUsd(current.available + amount),
 });
+
+/**
+ * A usage charge of `amount` to the renter, `fromHold` of it out of the job's hold: the
+ * balance drops by the whole amount, held by what the hold covered, available by the rest.
+ * Nothing stops available (or the balance) going below zero: the provider is owed the usage
+ * whatever the renter has left, and holds are what keep that rare.
+ */
+export const chargeBalance = (current: Balance, amount: MicroUsd, fromHold: MicroUsd): Balance => ({
+  ...current,
+  balance: microUsd(current.balance - amount),
+  held: microUsd(current.held - fromHold),
+  available: microUsd(current.available - amount + fromHold),
+});

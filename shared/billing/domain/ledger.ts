@@ -121,3 +121,34 @@ export const accountEntries = (transaction: LedgerTransaction): AccountEntry[] =
     reference: transaction.reference,
     postedAt: transaction.postedAt,
   }));
+
+/**
+ * A usage charge (ARCHITECTURE.md, flow 5): the renter pays, the provider earns, the platform
+ * takes its fee, with the usage record id as the reference of every entry. Entries of zero
+ * are left out (a fee of 0%, or a provider share that rounds to 0); a record that costs
+ * nothing moves no money and makes no transaction: undefined.
+ */
+export const usageChargeTransaction = (input: {
+  readonly transactionId: string;
+  readonly usageRecordId: string;
+  readonly renterId: string;
+  readonly providerId: string;
+  readonly amounts: { readonly renter: MicroUsd; readonly provider: MicroUsd; readonly platform: MicroUsd };
+  readonly postedAt: string;
+  readonly entryIds: readonly [string, string, string];
+}): LedgerTransaction | undefined => {
+  const { renter, provider, platform } = input.amounts;
+  if (renter === 0) return undefined;
+  const entries: LedgerEntry[] = [
+    { entryId: input.entryIds[0], accountId: input.renterId, amount: microUsd(-renter) },
+    { entryId: input.entryIds[1], accountId: input.providerId, amount: provider },
+    { entryId: input.entryIds[2], accountId: PLATFORM_ACCOUNT, amount: platform },
+  ];
+  return postTransaction({
+    transactionId: input.transactionId,
+    kind: 'usage_charge',
+    reference: input.usageRecordId,
+    postedAt: input.postedAt,
+    entries: entries.filter((entry) => entry.amount !== 0),
+  });
+};

@@ -1,9 +1,12 @@
 import type { Clock } from '#platform/clock.ts';
-import type { BalanceStore, HoldStore, LedgerStore } from '../ports.ts';
+import type { BalanceStore, ChargeStore, HoldStore, LedgerStore } from '../ports.ts';
 
 export interface BillingDeps {
   readonly ledger: LedgerStore;
   readonly balances: BalanceStore;
   readonly holds: HoldStore;
+  readonly charges: ChargeStore;
   readonly clock: Clock;
+  /** The platform's fee on usage, in basis points (1000 = 10%). */
+  readonly platformFeeBps: number;
 }

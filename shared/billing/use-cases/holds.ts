@@ -36,7 +36,8 @@ export const placeHold = async (
 
 export type ReleaseHoldOutcome = 'released' | 'nothing_held' | 'ended_before_hold';
 
-const MAX_ATTEMPTS = 3;
+// Each usage charge of a running job uses part of its hold, so a release may lose a few races.
+const MAX_ATTEMPTS = 10;
 
 /**
  * Releases an ended job's hold, whatever the job's fate (cancelled or expired while

@@ -49,9 +49,9 @@ export const localBus = (runtime: LocalRuntime) => {
  * put on the bus so far was consumed (the shim delivers before PutEvents answers, and the
  * poller deletes a batch only after its handler finished).
  */
-export const billingQueueDrained = (runtime: LocalRuntime) => {
+export const billingQueueDrained = (runtime: LocalRuntime, queue: 'billing-jobs' | 'billing-usage' = 'billing-jobs') => {
   const sqs = localSqs(runtime);
-  const QueueUrl = runtime.queueUrls['billing-jobs'] ?? '';
+  const QueueUrl = runtime.queueUrls[queue] ?? '';
   return eventually(async () => {
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),

@@ -2,10 +2,11 @@ import type { DomainEvent } from '#events/define.ts';
 import type { Clock } from '#platform/clock.ts';
 import { microUsd } from '#platform/money.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import { applyEntry, emptyBalance, placeHold, releaseHold, type Balance } from '#billing/domain/balance.ts';
+import { applyEntry, chargeBalance, emptyBalance, placeHold, releaseHold, type Balance } from '#billing/domain/balance.ts';
+import type { JobCost, UsageCharge } from '#billing/domain/charge.ts';
 import type { Hold } from '#billing/domain/hold.ts';
 import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction } from '#billing/domain/ledger.ts';
-import type { BalanceStore, CreditReference, HoldStore, LedgerRange, LedgerStore, PlaceHoldResult } from '#billing/ports.ts';
+import type { BalanceStore, ChargeStore, ChargeWrite, ChargeWriteResult, CreditReference, HoldStore, LedgerRange, LedgerStore, PlaceHoldResult } from '#billing/ports.ts';
 import type { BillingDeps } from '#billing/use-cases/deps.ts';
 
 /** What the billing table would hold, in memory. */
@@ -15,6 +16,8 @@ export class BillingState {
   readonly balances = new Map<string, Balance>();
   readonly holds = new Map<string, Hold>();
   readonly references = new Map<string, CreditReference>();
+  readonly charges = new Map<string, UsageCharge>();
+  readonly jobCosts = new Map<string, JobCost>();
   /** Events committed with a change, as the outbox would hold them. */
   readonly outbox: DomainEvent[] = [];
 
@@ -96,9 +99,13 @@ export class FakeHoldStore implements HoldStore {
     return true;
   }
 
+  async listActive(accountId: string): Promise<Hold[]> {
+    return [...this.state.holds.values()].filter((hold) => hold.accountId === accountId && hold.status === 'held');
+  }
+
   async release(hold: Hold, at: Date): Promise<boolean> {
     const current = this.state.holds.get(hold.jobId);
-    if (current?.status !== 'held') return false;
+    if (current?.status !== 'held' || current.amount !== hold.amount) return false;
     this.state.holds.set(hold.jobId, { ...current, status: 'released', releasedAt: at.toISOString() });
     this.state.balances.set(hold.accountId, releaseHold(this.state.balanceOf(hold.accountId), hold.amount));
     return true;
@@ -112,11 +119,51 @@ export class FakeHoldStore implements HoldStore {
   }
 }
 
+export class FakeChargeStore implements ChargeStore {
+  constructor(private readonly state: BillingState) {}
+
+  async getCharge(usageRecordId: string): Promise<UsageCharge | undefined> {
+    return this.state.charges.get(usageRecordId);
+  }
+
+  async getJobCost(jobId: string): Promise<JobCost | undefined> {
+    return this.state.jobCosts.get(jobId);
+  }
+
+  async getJobCosts(jobIds: readonly string[]): Promise<JobCost[]> {
+    return jobIds.flatMap((jobId) => this.state.jobCosts.get(jobId) ?? []);
+  }
+
+  /** The same conditions as the Dynamo adapter's transaction, checked before anything changes. */
+  async charge(write: ChargeWrite): Promise<ChargeWriteResult> {
+    const { charge, transaction, hold, jobCost, event } = write;
+    if (this.state.charges.has(charge.usageRecordId)) return 'already_charged';
+    if ((this.state.jobCosts.get(jobCost.jobId)?.version ?? 0) !== jobCost.version - 1) return 'stale';
+    const currentHold = hold ? this.state.holds.get(hold.jobId) : undefined;
+    if (hold && (currentHold?.status !== 'held' || currentHold.amount < charge.fromHold)) return 'stale';
+    this.state.charges.set(charge.usageRecordId, charge);
+    this.state.jobCosts.set(jobCost.jobId, jobCost);
+    if (currentHold) this.state.holds.set(currentHold.jobId, { ...currentHold, amount: microUsd(currentHold.amount - charge.fromHold) });
+    if (transaction) {
+      this.state.transactions.set(transaction.transactionId, transaction);
+      this.state.entries.push(...accountEntries(transaction));
+      for (const [accountId, amount] of netByAccount(transaction)) {
+        const before = this.state.balanceOf(accountId);
+        // The renter's share leaves the hold first, as the adapter's balance update does.
+        const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
+        this.state.balances.set(accountId, after);
+      }
+    }
+    this.state.outbox.push(event);
+    return 'charged';
+  }
+}
+
 /** Use-case deps over one in-memory state, with a clock the test moves. */
 export const inMemoryBilling = (start: Date) => {
   const state = new BillingState();
   let now = start;
   const clock: Clock = { now: () => now };
-  const deps: BillingDeps = { ledger: new FakeLedgerStore(state), balances: new FakeBalanceStore(state), holds: new FakeHoldStore(state), clock };
+  const deps: BillingDeps = { ledger: new FakeLedgerStore(state), balances: new FakeBalanceStore(state), holds: new FakeHoldStore(state), charges: new FakeChargeStore(state), clock, platformFeeBps: 1_000 };
   return { state, deps, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); } };
 };

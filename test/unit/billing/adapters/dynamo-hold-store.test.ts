@@ -92,14 +92,15 @@ describe('DynamoHoldStore.place', () => {
 });
 
 describe('DynamoHoldStore.release', () => {
-  it('releases only a held hold, and gives its amount back to available, in one transaction', async () => {
+  it('releases only a held hold still of the amount read, and gives that amount back to available, in one transaction', async () => {
     expect(await store.release(hold, at(T0, 60))).toBe(true);
 
     const [holdUpdate, balanceUpdate] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(holdUpdate?.Update).toMatchObject({
       Key: { pk: 'HOLD#job_1', sk: 'HOLD' },
       UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
-      ConditionExpression: '#status = :held',
+      ConditionExpression: '#status = :held AND amount = :amount',
+      ExpressionAttributeValues: { ':amount': 4_000_000 },
     });
     expect(balanceUpdate?.Update).toMatchObject({
       Key: { pk: `BALANCE#${renterId}`, sk: 'BALANCE' },
@@ -108,7 +109,7 @@ describe('DynamoHoldStore.release', () => {
     });
   });
 
-  it('answers false when another delivery released it first', async () => {
+  it('answers false when another delivery released it first, or a charge used part of it', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
 
     expect(await store.release(hold, at(T0, 60))).toBe(false);

@@ -98,9 +98,11 @@ describe('add-credits handler', () => {
 
     const updates = transactItems().filter((item) => item.Update).map((item) => item.Update!);
     expect(updates.map((update) => update.UpdateExpression)).toEqual(
-      Array(2).fill('ADD balance :amount, available :amount, held :zero SET accountId = :accountId, updatedAt = :now'),
+      Array(2).fill('ADD balance :amount, available :available, held :held SET accountId = :accountId, updatedAt = :now'),
     );
     expect(updates.map((update) => update.ExpressionAttributeValues![':amount'])).toEqual([25_000_000, -25_000_000]);
+    expect(updates.map((update) => update.ExpressionAttributeValues![':available'])).toEqual([25_000_000, -25_000_000]);
+    expect(updates.map((update) => update.ExpressionAttributeValues![':held'])).toEqual([0, 0]);
   });
 
   it('stores signed integer micro-USD on the entries, never decimal strings', async () => {

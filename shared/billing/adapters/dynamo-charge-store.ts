@@ -1,0 +1,143 @@
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { microUsd } from '#platform/money.ts';
+import type { Outbox } from '#platform/outbox.ts';
+import type { AssignmentRate, JobCost, UsageCharge } from '../domain/charge.ts';
+import type { ChargeStore, ChargeWrite, ChargeWriteResult } from '../ports.ts';
+import { ledgerItems, type TransactItem } from './dynamo-ledger-store.ts';
+import { chargeKey, chargesDayPk, holdKey, jobCostKey, numberAttribute } from './items.ts';
+import { conditionFailedAt, retryOnConflict } from './transactions.ts';
+
+const BATCH_GET_MAX = 100;
+
+const toCharge = (item: Record<string, unknown>): UsageCharge => ({
+  usageRecordId: item.usageRecordId as string,
+  jobId: item.jobId as string,
+  assignmentId: item.assignmentId as string,
+  renterId: item.renterId as string,
+  providerId: item.providerId as string,
+  hostId: item.hostId as string,
+  gpuSeconds: item.gpuSeconds as number,
+  pricePerGpuHour: item.pricePerGpuHour as number,
+  amounts: {
+    renter: microUsd(numberAttribute(item.amount)),
+    provider: microUsd(numberAttribute(item.providerAmount)),
+    platform: microUsd(numberAttribute(item.fee)),
+  },
+  fromHold: microUsd(numberAttribute(item.fromHold)),
+  transactionId: (item.txnId as string | undefined) ?? null,
+  chargedAt: item.chargedAt as string,
+  jobCost: microUsd(numberAttribute(item.jobCost)),
+});
+
+const toJobCost = (item: Record<string, unknown>): JobCost => ({
+  jobId: item.jobId as string,
+  renterId: item.renterId as string,
+  cost: microUsd(numberAttribute(item.cost)),
+  charges: numberAttribute(item.charges),
+  version: numberAttribute(item.version),
+  rates: Object.fromEntries(
+    Object.entries((item.rates ?? {}) as Record<string, { perHour: number; asOf: string }>).map(([assignmentId, rate]): [string, AssignmentRate] => [
+      assignmentId,
+      { perHour: microUsd(rate.perHour), asOf: rate.asOf },
+    ]),
+  ),
+});
+
+export class DynamoChargeStore implements ChargeStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly outbox: Outbox,
+  ) {}
+
+  async getCharge(usageRecordId: string): Promise<UsageCharge | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: chargeKey(usageRecordId), ConsistentRead: true }));
+    return Item ? toCharge(Item) : undefined;
+  }
+
+  async getJobCost(jobId: string): Promise<JobCost | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: jobCostKey(jobId), ConsistentRead: true }));
+    return Item ? toJobCost(Item) : undefined;
+  }
+
+  async getJobCosts(jobIds: readonly string[]): Promise<JobCost[]> {
+    const costs: JobCost[] = [];
+    for (let start = 0; start < jobIds.length; start += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = jobIds.slice(start, start + BATCH_GET_MAX).map(jobCostKey);
+      while (keys && keys.length > 0) {
+        const result: BatchGetCommandOutput = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        costs.push(...(result.Responses?.[this.tableName] ?? []).map(toJobCost));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return costs;
+  }
+
+  /**
+   * One TransactWriteItems through the outbox: the charge (index 0, so a duplicate is found
+   * there), the job's total (index 1, guarded by its version), the hold (index 2 when the
+   * charge uses it, guarded by its status and what it still holds), then the ledger's items
+   * and `usage.charged`.
+   */
+  async charge(write: ChargeWrite): Promise<ChargeWriteResult> {
+    const { charge, transaction, hold, jobCost, event } = write;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...chargeKey(charge.usageRecordId),
+            usageRecordId: charge.usageRecordId,
+            jobId: charge.jobId,
+            assignmentId: charge.assignmentId,
+            renterId: charge.renterId,
+            providerId: charge.providerId,
+            hostId: charge.hostId,
+            gpuSeconds: charge.gpuSeconds,
+            pricePerGpuHour: charge.pricePerGpuHour,
+            amount: charge.amounts.renter,
+            providerAmount: charge.amounts.provider,
+            fee: charge.amounts.platform,
+            fromHold: charge.fromHold,
+            ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
+            chargedAt: charge.chargedAt,
+            jobCost: charge.jobCost,
+            gsi1pk: chargesDayPk(charge.chargedAt),
+            gsi1sk: `${charge.chargedAt}#${charge.usageRecordId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...jobCostKey(jobCost.jobId), ...jobCost, updatedAt: charge.chargedAt },
+          ConditionExpression: jobCost.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+          ...(jobCost.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': jobCost.version - 1 } }),
+        },
+      },
+      ...(hold && charge.fromHold > 0
+        ? [{
+            Update: {
+              TableName: this.tableName,
+              Key: holdKey(hold.jobId),
+              UpdateExpression: 'ADD amount :minusFromHold SET updatedAt = :now',
+              ConditionExpression: '#status = :held AND amount >= :fromHold',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':minusFromHold': -charge.fromHold, ':fromHold': charge.fromHold, ':held': 'held', ':now': charge.chargedAt },
+            },
+          }]
+        : []),
+      ...(transaction ? ledgerItems(this.tableName, transaction, { accountId: charge.renterId, amount: -charge.fromHold }) : []),
+    ];
+    try {
+      await retryOnConflict(() => this.outbox.commit(items, [event]));
+      return 'charged';
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) return 'already_charged';
+      if (conditionFailedAt(error, 1) || (hold && charge.fromHold > 0 && conditionFailedAt(error, 2))) return 'stale';
+      throw error;
+    }
+  }
+}

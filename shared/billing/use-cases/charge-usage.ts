@@ -1,0 +1,85 @@
+import { newEvent } from '#events/define.ts';
+import { event as usageCharged } from '#events/billing/usage-charged.ts';
+import { newId } from '#platform/ids.ts';
+import { microUsd } from '#platform/money.ts';
+import { addToJobCost, coveredByHold, emptyJobCost, type UsageCharge, type UsageRecord } from '../domain/charge.ts';
+import { usageChargeTransaction } from '../domain/ledger.ts';
+import { rateUsage } from '../domain/rating.ts';
+import type { BillingDeps } from './deps.ts';
+
+export type ChargeUsageOutcome =
+  | { readonly outcome: 'charged'; readonly charge: UsageCharge }
+  | { readonly outcome: 'already_charged'; readonly charge?: UsageCharge };
+
+/**
+ * Enough for every record of one batch to land on one job (each round, one of them wins
+ * the job's total); beyond that the record fails and its queue redelivers it.
+ */
+const MAX_ATTEMPTS = 25;
+
+/**
+ * Charges one validated usage record, once, when it arrives (ARCHITECTURE.md, flow 5).
+ * Steps: a record with a charge already was charged by an earlier delivery (its
+ * `usage.charged` is in the outbox): nothing more. Otherwise rate it (`rateUsage`), read
+ * the job's hold and running total, and write in one transaction: the charge under the
+ * record's id (only if none exists: once, forever), the ledger transaction (renter debit,
+ * provider credit, platform fee, the record id as reference), the balances, the part of
+ * the hold the charge uses up, the job's new total and `usage.charged` with it. When the
+ * hold or the total moved in between, read them again. Never refused for want of funds:
+ * the usage ran, and the provider is owed it. Emits `usage.charged`.
+ */
+export const chargeUsage = async (
+  record: UsageRecord,
+  deps: Pick<BillingDeps, 'charges' | 'holds' | 'clock' | 'platformFeeBps'>,
+): Promise<ChargeUsageOutcome> => {
+  const amounts = rateUsage(record, deps.platformFeeBps);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const existing = await deps.charges.getCharge(record.usageRecordId);
+    if (existing) return { outcome: 'already_charged', charge: existing };
+    const [hold, jobCost] = await Promise.all([deps.holds.get(record.jobId), deps.charges.getJobCost(record.jobId)]);
+    const now = deps.clock.now();
+    const chargedAt = now.toISOString();
+    const transaction = usageChargeTransaction({
+      transactionId: newId('txn', now),
+      usageRecordId: record.usageRecordId,
+      renterId: record.renterId,
+      providerId: record.providerId,
+      amounts,
+      postedAt: chargedAt,
+      entryIds: [newId('ent', now), newId('ent', now), newId('ent', now)],
+    });
+    const fromHold = transaction ? coveredByHold(hold, record.renterId, amounts.renter) : microUsd(0);
+    const total = addToJobCost(jobCost ?? emptyJobCost(record.jobId, record.renterId), record, amounts.renter);
+    const charge: UsageCharge = {
+      usageRecordId: record.usageRecordId,
+      jobId: record.jobId,
+      assignmentId: record.assignmentId,
+      renterId: record.renterId,
+      providerId: record.providerId,
+      hostId: record.hostId,
+      gpuSeconds: record.gpuSeconds,
+      pricePerGpuHour: record.pricePerGpuHour,
+      amounts,
+      fromHold,
+      transactionId: transaction?.transactionId ?? null,
+      chargedAt,
+      jobCost: total.cost,
+    };
+    const event = newEvent(
+      usageCharged,
+      { usageRecordId: record.usageRecordId, jobId: record.jobId, renterId: record.renterId, amount: amounts.renter, jobCost: total.cost, chargedAt },
+      now,
+    );
+    const written = await deps.charges.charge({
+      charge,
+      ...(transaction ? { transaction } : {}),
+      ...(hold && fromHold > 0 ? { hold } : {}),
+      jobCost: total,
+      event,
+    });
+    if (written === 'charged') return { outcome: 'charged', charge };
+    if (written === 'already_charged') return { outcome: 'already_charged' };
+    // 'stale': another charge of the job, or its release, came in between: read again.
+  }
+  throw new Error(`usage record ${record.usageRecordId}: job ${record.jobId} kept changing; the record will be retried`);
+};

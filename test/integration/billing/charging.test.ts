@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Payload } from '#events/define.ts';
+import { events } from '#events/index.ts';
+import { PLATFORM_ACCOUNT } from '#billing/domain/ledger.ts';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { apiClient, captureEvents, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
+import { billingItem, billingQueueDrained, localBus } from './support.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+let bus: ReturnType<typeof localBus>;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  api = apiClient(runtime.apiUrl);
+  bus = localBus(runtime);
+});
+afterAll(() => runtime?.stop());
+
+const USD = 1_000_000;
+const T0 = new Date('2025-03-10T10:00:00.000Z');
+
+const account = async (kind: 'renter' | 'provider', usd = 0) => {
+  const created = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind, name: `A ${kind}` } });
+  const result = { accountId: created.body.accountId as string, key: created.body.apiKey as string };
+  if (usd > 0) {
+    const credit = await api.call('POST', `/v1/accounts/${result.accountId}/credits`, { key: runtime.adminKey, body: { amount: String(usd) } });
+    expect(credit.status).toBe(201);
+  }
+  return result;
+};
+
+const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+
+type UsageRecorded = Payload<typeof events.usageRecorded>;
+
+/** ARCHITECTURE.md's worked example by default: 1 GPU at $0.90/h for 1,800 GPU-seconds. */
+const usageFor = (renterId: string, providerId: string, jobId: string, overrides: Partial<UsageRecorded> = {}): UsageRecorded => ({
+  usageRecordId: newId('use'),
+  assignmentId: `${jobId}_asg`,
+  jobId,
+  renterId,
+  providerId,
+  hostId: 'host_1',
+  gpuModel: 'NVIDIA H100 80GB HBM3',
+  gpuSeconds: 1800,
+  from: T0.toISOString(),
+  to: new Date(T0.getTime() + 1_800_000).toISOString(),
+  pricePerGpuHour: 900_000,
+  recordedAt: new Date(T0.getTime() + 1_800_000).toISOString(),
+  ...overrides,
+});
+
+const balanceOf = async (key: string) => (await api.call('GET', '/v1/billing/balance', { key })).body;
+const ledgerOf = async (key: string) => (await api.call('GET', '/v1/billing/ledger?limit=100', { key })).body.items as Record<string, unknown>[];
+const platformBalance = async () => Number((await billingItem(runtime, { pk: `BALANCE#${PLATFORM_ACCOUNT}`, sk: 'BALANCE' }))?.balance ?? 0);
+
+const settle = async (listener: Awaited<ReturnType<typeof captureEvents>>): Promise<CapturedEvent[]> => {
+  await billingQueueDrained(runtime, 'billing-usage');
+  await billingQueueDrained(runtime, 'billing-jobs');
+  const received: CapturedEvent[] = [];
+  for (let batch = await listener.next(); batch.length > 0; batch = await listener.next()) received.push(...batch);
+  return received;
+};
+
+/** Every transaction behind these ledger entries, read from billing's table, sums to zero. */
+const expectBalanced = async (entries: readonly Record<string, unknown>[]) => {
+  for (const transactionId of new Set(entries.map((entry) => entry.transactionId as string))) {
+    const transaction = await billingItem(runtime, { pk: `TXN#${transactionId}`, sk: 'TXN' });
+    const amounts = (transaction?.entries as { amount: number }[]).map((entry) => entry.amount);
+    expect(amounts.reduce((total, amount) => total + amount, 0)).toBe(0);
+  }
+};
+
+describe('charging usage on the local services', () => {
+  it('charges the worked example once: renter -0.45, provider +0.405, platform +0.045, and announces the job\'s cost', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const platformBefore = await platformBalance();
+    const listener = await captureEvents(runtime, ['usage.charged']);
+    const jobId = newId('job');
+    const record = usageFor(renter.accountId, provider.accountId, jobId);
+
+    await bus.publish(events.usageRecorded, record);
+
+    const announced = await settle(listener);
+    expect(announced.map((event) => event.detail)).toEqual([
+      expect.objectContaining({ usageRecordId: record.usageRecordId, jobId, renterId: renter.accountId, amount: 450_000, jobCost: 450_000, version: 1 }),
+    ]);
+    const renterLedger = await ledgerOf(renter.key);
+    expect(renterLedger[0]).toMatchObject({ kind: 'usage_charge', amount: '-0.450000', reference: record.usageRecordId });
+    const providerLedger = await ledgerOf(provider.key);
+    expect(providerLedger).toEqual([expect.objectContaining({ kind: 'usage_charge', amount: '0.405000', reference: record.usageRecordId })]);
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '9.550000', held: '0.000000', available: '9.550000' });
+    expect((await balanceOf(provider.key)).balance).toBe('0.405000');
+    expect((await platformBalance()) - platformBefore).toBe(45_000);
+    await expectBalanced([...renterLedger, ...providerLedger]);
+  });
+
+  it('charges a redelivered record, and one resent after its job ended, once', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const listener = await captureEvents(runtime, ['usage.charged']);
+    const jobId = newId('job');
+    const record = usageFor(renter.accountId, provider.accountId, jobId);
+    await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 2 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+
+    await bus.publish(events.usageRecorded, record);
+    await bus.publish(events.usageRecorded, record);
+    await billingQueueDrained(runtime, 'billing-usage');
+    await bus.publish(events.jobEnded, { jobId, renterId: renter.accountId, status: 'succeeded' });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    await bus.publish(events.usageRecorded, record);
+
+    const announced = await settle(listener);
+    expect(announced).toHaveLength(1);
+    expect((await ledgerOf(provider.key)).map((entry) => entry.amount)).toEqual(['0.405000']);
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '9.550000', held: '0.000000', available: '9.550000' });
+  });
+
+  it('takes charges out of the job\'s hold while it runs, and releases only the rest', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const jobId = newId('job');
+    await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 2 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+
+    await bus.publish(events.usageRecorded, usageFor(renter.accountId, provider.accountId, jobId));
+    await billingQueueDrained(runtime, 'billing-usage');
+    const running = await balanceOf(renter.key);
+    await bus.publish(events.jobEnded, { jobId, renterId: renter.accountId, status: 'succeeded' });
+    await billingQueueDrained(runtime, 'billing-jobs');
+
+    expect(running).toMatchObject({ balance: '9.550000', held: '1.550000', available: '8.000000' });
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '9.550000', held: '0.000000', available: '9.550000' });
+    expect(await billingItem(runtime, { pk: `HOLD#${jobId}`, sk: 'HOLD' })).toMatchObject({ status: 'released', amount: 1_550_000 });
+  });
+
+  it('charges a late record of a job whose hold was released, once', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const jobId = newId('job');
+    await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 2 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    await bus.publish(events.jobEnded, { jobId, renterId: renter.accountId, status: 'succeeded' });
+    await billingQueueDrained(runtime, 'billing-jobs');
+
+    const record = usageFor(renter.accountId, provider.accountId, jobId);
+    await bus.publish(events.usageRecorded, record);
+    await bus.publish(events.usageRecorded, record);
+    await billingQueueDrained(runtime, 'billing-usage');
+
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '9.550000', held: '0.000000', available: '9.550000' });
+    expect((await balanceOf(provider.key)).balance).toBe('0.405000');
+  });
+
+  it('never loses an update when many records of one renter are charged at once', async () => {
+    const renter = await account('renter', 100);
+    const provider = await account('provider');
+    const listener = await captureEvents(runtime, ['usage.charged']);
+    const jobs = [newId('job'), newId('job'), newId('job')];
+    for (const jobId of jobs) await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 5 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    // 60 one-minute records of 1 GPU at $0.90/h: $0.015 each, 20 per job.
+    const records = Array.from({ length: 60 }, (_, index) =>
+      usageFor(renter.accountId, provider.accountId, jobs[index % 3] ?? '', {
+        gpuSeconds: 60,
+        from: new Date(T0.getTime() + index * 60_000).toISOString(),
+        to: new Date(T0.getTime() + (index + 1) * 60_000).toISOString(),
+      }),
+    );
+
+    await Promise.all(records.map((record) => bus.publish(events.usageRecorded, record)));
+    // And every one of them again, as a redelivered batch would be.
+    await Promise.all(records.map((record) => bus.publish(events.usageRecorded, record)));
+
+    const announced = await settle(listener);
+    expect(new Set(announced.map((event) => event.detail.usageRecordId)).size).toBe(60);
+    expect(announced).toHaveLength(60);
+    for (const jobId of jobs) {
+      const costs = announced.filter((event) => event.detail.jobId === jobId).map((event) => event.detail.jobCost as number).sort((a, b) => a - b);
+      expect(costs).toEqual(Array.from({ length: 20 }, (_, index) => (index + 1) * 15_000));
+    }
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '99.100000', held: '14.100000', available: '85.000000' });
+    expect((await balanceOf(provider.key)).balance).toBe('0.810000');
+    await expectBalanced(await ledgerOf(renter.key));
+  });
+});
