@@ -15,8 +15,9 @@ const leaseEventOf = (definition: unknown, detail: unknown): LeaseEvent => {
 
 /** `job.scheduled`, `assignment.started`, `assignment.ended` -> metering's copy of each lease. */
 export const handler = eventConsumer(logger, [events.jobScheduled, events.assignmentStarted, events.assignmentEnded], async ({ definition, detail }) => {
-  const leases = await trackLeases(leaseEventOf(definition, detail), deps);
+  const { leases, judged } = await trackLeases(leaseEventOf(definition, detail), deps);
   for (const lease of leases) {
     logger.info('lease observed', { assignmentId: lease.assignmentId, jobId: lease.jobId, leaseStart: lease.leaseStart, leaseEnd: lease.leaseEnd, ended: lease.ended });
   }
+  if (judged > 0) logger.info('waiting usage judged', { judged });
 });

@@ -58,3 +58,6 @@ export const leaseState = (lease: Lease): LeaseState => {
   if (lease.ended) return 'ended';
   return lease.leaseStart ? 'open' : 'not_started';
 };
+
+/** A lease against which records can be judged: started, or ended (even if empty). */
+export const judgeable = (lease: Lease): boolean => leaseState(lease) !== 'not_started';

@@ -1,9 +1,11 @@
 import type { Clock } from '#platform/clock.ts';
 import type { MeteringSettings } from '../domain/usage.ts';
-import type { LeaseStore } from '../ports.ts';
+import type { LeaseStore, UsageReadModel, UsageStore } from '../ports.ts';
 
 export interface MeteringDeps {
   readonly leases: LeaseStore;
+  readonly usage: UsageStore;
+  readonly reads: UsageReadModel;
   readonly clock: Clock;
   readonly settings: MeteringSettings;
 }

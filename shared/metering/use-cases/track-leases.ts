@@ -3,8 +3,9 @@ import type { event as assignmentEnded } from '#events/matching/assignment-ended
 import type { event as assignmentStarted } from '#events/matching/assignment-started.ts';
 import type { event as jobScheduled } from '#events/matching/job-scheduled.ts';
 import { microUsd } from '#platform/money.ts';
-import { leaseState, type Lease, type LeaseObservation } from '../domain/lease.ts';
+import { judgeable, type Lease, type LeaseObservation } from '../domain/lease.ts';
 import type { MeteringDeps } from './deps.ts';
+import { resolvePending } from './record-usage.ts';
 
 export type LeaseEvent =
   | { readonly kind: 'scheduled'; readonly detail: Detail<typeof jobScheduled> }
@@ -47,16 +48,23 @@ export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
 };
 
 /**
- * Keeps metering's copy of each lease the event names (ARCHITECTURE.md, Flows 5): the lease
- * is created by whichever event comes first (`job.scheduled` makes the shell), and every
- * delivery folds in what it knows, so duplicates and any order converge. Returns the leases
- * now known; emits no event.
+ * Keeps metering's copy of each lease the event names (ARCHITECTURE.md, Flows 5). Steps: the
+ * lease is created by whichever event comes first (`job.scheduled` makes the shell), and
+ * every delivery folds in what it knows, so duplicates and any order converge; once the
+ * lease can judge usage (started or ended), the records that waited for it are judged
+ * (`resolvePending`, which emits `usage.recorded` for each one accepted). Returns the leases
+ * now known and how many waiting records were judged.
  */
-export const trackLeases = async (event: LeaseEvent, deps: Pick<MeteringDeps, 'leases'>): Promise<Lease[]> => {
+export const trackLeases = async (
+  event: LeaseEvent,
+  deps: Pick<MeteringDeps, 'leases' | 'usage' | 'clock' | 'settings'>,
+): Promise<{ readonly leases: Lease[]; readonly judged: number }> => {
   const leases: Lease[] = [];
-  for (const seen of observationsOf(event)) leases.push(await deps.leases.observe(seen));
-  return leases;
+  let judged = 0;
+  for (const seen of observationsOf(event)) {
+    const lease = await deps.leases.observe(seen);
+    leases.push(lease);
+    if (judgeable(lease)) judged += await resolvePending(lease.assignmentId, deps);
+  }
+  return { leases, judged };
 };
-
-/** Leases against which waiting records can now be judged. */
-export const judgeable = (lease: Lease): boolean => leaseState(lease) !== 'not_started';

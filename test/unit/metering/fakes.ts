@@ -1,12 +1,32 @@
+import type { DomainEvent } from '#events/define.ts';
 import type { Clock } from '#platform/clock.ts';
 import { mergeLease, type Lease, type LeaseObservation } from '#metering/domain/lease.ts';
 import { DEFAULT_METERING_SETTINGS, type MeteringSettings } from '#metering/domain/usage.ts';
-import type { LeaseStore } from '#metering/ports.ts';
+import {
+  recordKey,
+  type AssignmentUsage,
+  type HourDelta,
+  type LeaseStore,
+  type RecordKey,
+  type StoredUsage,
+  type UsagePlan,
+  type UsageReadModel,
+  type UsageState,
+  type UsageStore,
+  type UsageSummary,
+} from '#metering/ports.ts';
 import type { MeteringDeps } from '#metering/use-cases/deps.ts';
 
 /** What the metering table would hold, in memory. */
 export class MeteringState {
   readonly leases = new Map<string, Lease>();
+  readonly summaries = new Map<string, UsageSummary>();
+  readonly usage = new Map<string, StoredUsage>();
+  readonly pending = new Map<string, StoredUsage>();
+  readonly hours = new Map<string, HourDelta>();
+  /** Events committed with a change, as the outbox would hold them. */
+  readonly outbox: DomainEvent[] = [];
+  commits = 0;
 }
 
 /** The lease port in memory, on the domain's own merge: each call is one atomic update. */
@@ -20,10 +40,87 @@ export class FakeLeaseStore implements LeaseStore {
   }
 }
 
+/** The usage port in memory: `commit` checks every condition first and writes all or nothing. */
+export class FakeUsageStore implements UsageStore {
+  constructor(private readonly state: MeteringState) {}
+
+  async load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState> {
+    const pick = <T>(map: Map<string, T>, ids: readonly string[]) =>
+      new Map(ids.flatMap((id) => (map.has(id) ? [[id, structuredClone(map.get(id) as T)] as const] : [])));
+    return {
+      leases: pick(this.state.leases, assignmentIds),
+      summaries: pick(this.state.summaries, assignmentIds),
+      stored: pick(this.state.usage, keys.map(recordKey)),
+    };
+  }
+
+  async pending(assignmentId: string, limit: number): Promise<readonly StoredUsage[]> {
+    return [...this.state.pending.values()].filter((record) => record.assignmentId === assignmentId).slice(0, limit);
+  }
+
+  async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
+    for (const record of plan.records) {
+      const existing = this.state.usage.get(recordKey(record));
+      if (record.previous === 'none' ? existing !== undefined : existing?.status !== 'pending') return 'conflict';
+    }
+    for (const { beforeVersion, after } of plan.summaries) {
+      if ((this.state.summaries.get(after.assignmentId)?.version ?? 0) !== beforeVersion) return 'conflict';
+    }
+    for (const { previous, ...record } of plan.records) {
+      this.state.usage.set(recordKey(record), record);
+      if (record.status === 'pending') this.state.pending.set(recordKey(record), record);
+      if (previous === 'pending') this.state.pending.delete(recordKey(record));
+    }
+    for (const { after } of plan.summaries) this.state.summaries.set(after.assignmentId, after);
+    for (const hour of plan.hours) {
+      const key = `${hour.assignmentId}#${hour.hour}`;
+      const known = this.state.hours.get(key);
+      this.state.hours.set(key, known ? {
+        ...known,
+        gpuMs: known.gpuMs + hour.gpuMs,
+        records: known.records + hour.records,
+        utilizationGpuMs: known.utilizationGpuMs + hour.utilizationGpuMs,
+        weighedGpuMs: known.weighedGpuMs + hour.weighedGpuMs,
+      } : hour);
+    }
+    this.state.outbox.push(...plan.events);
+    this.state.commits += 1;
+    return 'committed';
+  }
+}
+
+export class FakeUsageReads implements UsageReadModel {
+  constructor(private readonly state: MeteringState) {}
+
+  private usageOf(lease: Lease): AssignmentUsage {
+    return {
+      lease,
+      summary: this.state.summaries.get(lease.assignmentId),
+      hours: [...this.state.hours.values()].filter((hour) => hour.assignmentId === lease.assignmentId),
+      pendingRecords: [...this.state.pending.values()].filter((record) => record.assignmentId === lease.assignmentId).length,
+    };
+  }
+
+  async jobUsage(jobId: string): Promise<readonly AssignmentUsage[]> {
+    return [...this.state.leases.values()].filter((lease) => lease.jobId === jobId).map((lease) => this.usageOf(lease));
+  }
+
+  async hostUsage(hostId: string, limit: number) {
+    const items = [...this.state.leases.values()].filter((lease) => lease.hostId === hostId).slice(0, limit).map((lease) => ({ ...this.usageOf(lease), hours: [] }));
+    return { items, nextCursor: null };
+  }
+}
+
 export const inMemoryMetering = (start: Date, settings: MeteringSettings = DEFAULT_METERING_SETTINGS) => {
   const state = new MeteringState();
   let now = start;
   const clock: Clock = { now: () => now };
-  const deps: MeteringDeps = { leases: new FakeLeaseStore(state), clock, settings };
+  const deps: MeteringDeps = {
+    leases: new FakeLeaseStore(state),
+    usage: new FakeUsageStore(state),
+    reads: new FakeUsageReads(state),
+    clock,
+    settings,
+  };
   return { state, deps, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); } };
 };

@@ -1,0 +1,155 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, QueryCommand, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Outbox } from '#platform/outbox.ts';
+import type { Lease } from '../domain/lease.ts';
+import type { Segment } from '../domain/usage.ts';
+import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
+import { toLease } from './dynamo-lease-store.ts';
+import { PENDING_PREFIX, hourKey, leaseKey, leasePk, pendingKey, summaryKey, usageKey } from './items.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+const BATCH_GET_MAX = 100;
+
+const RECORD_FIELDS = ['eventId', 'assignmentId', 'from', 'to', 'gpuSeconds', 'gpuUtilization', 'hostId', 'receivedAt'] as const;
+
+export const toStoredUsage = (item: Item): StoredUsage => {
+  const picked: Item = {};
+  for (const field of [...RECORD_FIELDS, 'status', 'usageRecordId', 'gpuMs', 'acceptedFrom', 'acceptedTo', 'clipped', 'reason', 'judgedAt']) {
+    if (item[field] !== undefined) picked[field] = item[field];
+  }
+  return picked as unknown as StoredUsage;
+};
+
+export const toSummary = (item: Item): UsageSummary => ({
+  assignmentId: item.assignmentId as string,
+  version: item.version as number,
+  coverage: (item.coverage as [number, number][]).map(([from, to]): Segment => ({ from, to })),
+  acceptedRecords: item.acceptedRecords as number,
+  clippedRecords: item.clippedRecords as number,
+  rejectedRecords: item.rejectedRecords as number,
+  gpuMs: item.gpuMs as number,
+  reportedGpuMs: item.reportedGpuMs as number,
+});
+
+/** Cancelled by a failed condition or a concurrent transaction: someone else wrote first. */
+const isConflict = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'TransactionConflictException' ||
+  (error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'));
+
+export class DynamoUsageStore implements UsageStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** One BatchGetItem per 100 keys, in parallel, consistent; unprocessed keys are asked again. */
+  async load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState> {
+    const wanted = [
+      ...assignmentIds.flatMap((assignmentId) => [leaseKey(assignmentId), summaryKey(assignmentId)]),
+      ...keys.map((key) => usageKey(key.assignmentId, key.eventId, key.hostId)),
+    ];
+    const batches: Item[][] = [];
+    for (let start = 0; start < wanted.length; start += BATCH_GET_MAX) batches.push(wanted.slice(start, start + BATCH_GET_MAX));
+    const items = (await Promise.all(batches.map((batch) => this.getAll(batch)))).flat();
+    const leases = new Map<string, Lease>();
+    const summaries = new Map<string, UsageSummary>();
+    const stored = new Map<string, StoredUsage>();
+    for (const item of items) {
+      if (item.sk === 'LEASE') leases.set(item.assignmentId as string, toLease(item));
+      else if (item.sk === 'SUMMARY') summaries.set(item.assignmentId as string, toSummary(item));
+      else {
+        const usage = toStoredUsage(item);
+        stored.set(recordKey(usage), usage);
+      }
+    }
+    return { leases, summaries, stored };
+  }
+
+  private async getAll(keys: Item[]): Promise<Item[]> {
+    const found: Item[] = [];
+    let pending: Item[] = keys;
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+      const { Responses, UnprocessedKeys } = await this.documents.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      found.push(...(Responses?.[this.tableName] ?? []));
+      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+    }
+    return found;
+  }
+
+  async pending(assignmentId: string, limit: number): Promise<readonly StoredUsage[]> {
+    const { Items = [] } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': leasePk(assignmentId), ':prefix': PENDING_PREFIX },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => ({ ...toStoredUsage(item), status: 'pending' as const }));
+  }
+
+  async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
+    if (plan.records.length === 0 && plan.summaries.length === 0) return 'committed';
+    const items: TransactItem[] = [
+      ...plan.records.flatMap((record): TransactItem[] => {
+        const { previous, ...usage } = record;
+        const key = usageKey(usage.assignmentId, usage.eventId, usage.hostId);
+        const pointer = pendingKey(usage.assignmentId, usage.eventId, usage.hostId);
+        if (previous === 'pending') {
+          return [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...key, ...usage },
+                ConditionExpression: '#status = :pending',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':pending': 'pending' },
+              },
+            },
+            { Delete: { TableName: this.tableName, Key: pointer } },
+          ];
+        }
+        const put: TransactItem = { Put: { TableName: this.tableName, Item: { ...key, ...usage }, ConditionExpression: 'attribute_not_exists(pk)' } };
+        if (usage.status !== 'pending') return [put];
+        return [put, { Put: { TableName: this.tableName, Item: { ...pointer, ...usage } } }];
+      }),
+      ...plan.summaries.map(({ beforeVersion, after }): TransactItem => ({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...summaryKey(after.assignmentId), ...after, coverage: after.coverage.map((segment) => [segment.from, segment.to]) },
+          ...(beforeVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': beforeVersion } }),
+        },
+      })),
+      ...plan.hours.map((hour): TransactItem => ({
+        Update: {
+          TableName: this.tableName,
+          Key: hourKey(hour.assignmentId, hour.hour),
+          UpdateExpression: 'SET assignmentId = :assignmentId, #hour = :hour ADD gpuMs :gpuMs, records :records, utilizationGpuMs :utilization, weighedGpuMs :weighed',
+          ExpressionAttributeNames: { '#hour': 'hour' },
+          ExpressionAttributeValues: {
+            ':assignmentId': hour.assignmentId, ':hour': hour.hour, ':gpuMs': hour.gpuMs, ':records': hour.records,
+            ':utilization': hour.utilizationGpuMs, ':weighed': hour.weighedGpuMs,
+          },
+        },
+      })),
+    ];
+    try {
+      await this.outbox.commit(items, plan.events);
+      return 'committed';
+    } catch (error) {
+      if (isConflict(error)) return 'conflict';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,257 @@
+import { newEvent } from '#events/define.ts';
+import { event as usageRecorded } from '#events/metering/usage-recorded.ts';
+import { newId } from '#platform/ids.ts';
+import { judgeable, type Lease } from '../domain/lease.ts';
+import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSettings, type ReceivedUsage, type UsageReport } from '../domain/usage.ts';
+import { recordKey, type HourDelta, type StoredStatus, type StoredUsage, type UsagePlan, type UsageState, type UsageSummary } from '../ports.ts';
+import type { MeteringDeps } from './deps.ts';
+
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+export const MAX_TRANSACT_ITEMS = 100;
+/** Records tried per transaction: 2 items each (record + event), one summary and a few hours fit in 100. */
+const CHUNK_RECORDS = 48;
+const MAX_CONFLICTS = 8;
+const PENDING_PAGE = 40;
+
+export type Candidate = ReceivedUsage & { readonly previous: 'none' | 'pending' };
+
+export interface RecordOutcome {
+  readonly eventId: string;
+  readonly assignmentId: string;
+  readonly status: StoredStatus | 'duplicate';
+  readonly usageRecordId?: string;
+  readonly gpuMs?: number;
+  readonly clipped?: readonly ClipReason[];
+  readonly reason?: string;
+  /** For a duplicate: what the first copy became. */
+  readonly original?: StoredStatus;
+}
+
+export const emptySummary = (assignmentId: string): UsageSummary => ({
+  assignmentId, version: 0, coverage: [], acceptedRecords: 0, clippedRecords: 0, rejectedRecords: 0, gpuMs: 0, reportedGpuMs: 0,
+});
+
+const outcomeOf = (stored: StoredUsage): RecordOutcome => ({
+  eventId: stored.eventId,
+  assignmentId: stored.assignmentId,
+  status: stored.status,
+  ...(stored.usageRecordId ? { usageRecordId: stored.usageRecordId } : {}),
+  ...(stored.gpuMs !== undefined ? { gpuMs: stored.gpuMs } : {}),
+  ...(stored.clipped && stored.clipped.length > 0 ? { clipped: stored.clipped } : {}),
+  ...(stored.reason ? { reason: stored.reason } : {}),
+});
+
+const duplicateOf = (stored: StoredUsage): RecordOutcome => ({ ...outcomeOf(stored), status: 'duplicate', original: stored.status });
+
+/** Items the plan's transaction writes: a pending record also writes (or deletes) its pointer. */
+export const planSize = (plan: UsagePlan): number =>
+  plan.records.reduce((sum, record) => sum + (record.previous === 'pending' || record.status === 'pending' ? 2 : 1), 0) +
+  plan.summaries.length + plan.hours.length + plan.events.length;
+
+const addHours = (hours: Map<string, HourDelta>, lease: Lease, shares: Map<string, number>, utilization: number | undefined) => {
+  for (const [hour, gpuMs] of shares) {
+    const key = `${lease.assignmentId}#${hour}`;
+    const known = hours.get(key) ?? { assignmentId: lease.assignmentId, hour, gpuMs: 0, records: 0, utilizationGpuMs: 0, weighedGpuMs: 0 };
+    hours.set(key, {
+      ...known,
+      gpuMs: known.gpuMs + gpuMs,
+      records: known.records + 1,
+      utilizationGpuMs: known.utilizationGpuMs + (utilization === undefined ? 0 : Math.round(utilization * gpuMs)),
+      weighedGpuMs: known.weighedGpuMs + (utilization === undefined ? 0 : gpuMs),
+    });
+  }
+};
+
+/**
+ * Judges records against what the store holds and says what to write, all in one plan:
+ * per assignment, its records in order against its coverage (domain/usage.ts); each accepted
+ * one gets its own usage record id, one `usage.recorded` and its share of the hourly
+ * buckets; rejected ones are kept (so a resend reports itself) and counted; records for a
+ * lease not known yet are kept as pending. A record refused as another host's is not
+ * stored unless it was already waiting (then it is closed as rejected).
+ */
+export const planUsage = (
+  candidates: readonly Candidate[],
+  state: UsageState,
+  now: Date,
+  settings: MeteringSettings,
+): { readonly plan: UsagePlan; readonly outcomes: ReadonlyMap<string, RecordOutcome> } => {
+  const judgedAt = now.toISOString();
+  const records: UsagePlan['records'][number][] = [];
+  const summaries: UsagePlan['summaries'][number][] = [];
+  const hours = new Map<string, HourDelta>();
+  const events: UsagePlan['events'][number][] = [];
+  const outcomes = new Map<string, RecordOutcome>();
+
+  const byAssignment = new Map<string, Candidate[]>();
+  for (const candidate of candidates) byAssignment.set(candidate.assignmentId, [...(byAssignment.get(candidate.assignmentId) ?? []), candidate]);
+  for (const [assignmentId, group] of byAssignment) {
+    const lease = state.leases.get(assignmentId);
+    const before = state.summaries.get(assignmentId) ?? emptySummary(assignmentId);
+    const { verdicts, coverage } = judgeBatch(group, lease, before.coverage, settings);
+    let summary: UsageSummary = { ...before, coverage };
+    let changed = false;
+    for (const [received, verdict] of verdicts) {
+      const candidate = received as Candidate;
+      const { previous, ...usage } = candidate;
+      const key = recordKey(candidate);
+      const reported = reportedGpuMs(usage.gpuSeconds);
+      if (verdict.status === 'pending') {
+        if (previous === 'none') records.push({ ...usage, previous, status: 'pending' });
+        outcomes.set(key, { eventId: usage.eventId, assignmentId, status: 'pending' });
+        continue;
+      }
+      if (verdict.status === 'rejected') {
+        const stored: StoredUsage = { ...usage, status: 'rejected', reason: verdict.reason, judgedAt };
+        if (verdict.reason !== 'not_your_assignment') {
+          records.push({ ...stored, previous });
+          summary = { ...summary, rejectedRecords: summary.rejectedRecords + 1, reportedGpuMs: summary.reportedGpuMs + reported };
+          changed = true;
+        } else if (previous === 'pending') {
+          records.push({ ...stored, previous });
+        }
+        outcomes.set(key, outcomeOf(stored));
+        continue;
+      }
+      // Accepted: `judgeUsage` never accepts without a lease.
+      const known = lease as Lease;
+      const usageRecordId = newId('use', now);
+      const stored: StoredUsage = {
+        ...usage,
+        status: 'accepted',
+        usageRecordId,
+        gpuMs: verdict.gpuMs,
+        acceptedFrom: new Date(verdict.from).toISOString(),
+        acceptedTo: new Date(verdict.to).toISOString(),
+        clipped: verdict.clipped,
+        judgedAt,
+      };
+      records.push({ ...stored, previous });
+      events.push(
+        newEvent(
+          usageRecorded,
+          {
+            usageRecordId,
+            assignmentId,
+            jobId: known.jobId,
+            renterId: known.renterId,
+            providerId: known.providerId,
+            hostId: known.hostId,
+            gpuModel: known.gpuModel,
+            gpuSeconds: verdict.gpuMs / 1000,
+            from: new Date(verdict.from).toISOString(),
+            to: new Date(verdict.to).toISOString(),
+            pricePerGpuHour: known.pricePerGpuHour,
+            recordedAt: judgedAt,
+          },
+          now,
+        ),
+      );
+      addHours(hours, known, hourShares(verdict.segments, verdict.gpuMs), usage.gpuUtilization);
+      summary = {
+        ...summary,
+        acceptedRecords: summary.acceptedRecords + 1,
+        clippedRecords: summary.clippedRecords + (verdict.clipped.length > 0 ? 1 : 0),
+        gpuMs: summary.gpuMs + verdict.gpuMs,
+        reportedGpuMs: summary.reportedGpuMs + reported,
+      };
+      changed = true;
+      outcomes.set(key, outcomeOf(stored));
+    }
+    if (changed) summaries.push({ beforeVersion: before.version, after: { ...summary, version: before.version + 1 } });
+  }
+  return { plan: { records, summaries, hours: [...hours.values()], events }, outcomes };
+};
+
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
+
+const conflictsExhausted = (what: string) => new Error(`${what} kept conflicting with concurrent writers; the caller should retry`);
+
+/**
+ * Judges waiting records of an assignment once its lease is known (started or ended).
+ * Called by the leases consumer when a lease arrives, and by `recordUsage` right after it
+ * stored records as pending (so a lease that arrived in between is not missed). Steps: read
+ * a page of pending records and the lease; plan; write with each record conditioned on
+ * still pending, so two callers judge each record once. Emits `usage.recorded` per accepted
+ * record. Returns how many records it judged.
+ */
+export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<number> => {
+  let judged = 0;
+  let conflicts = 0;
+  for (;;) {
+    const waiting = await deps.usage.pending(assignmentId, PENDING_PAGE);
+    if (waiting.length === 0) return judged;
+    const state = await deps.usage.load([assignmentId], []);
+    const lease = state.leases.get(assignmentId);
+    if (!lease || !judgeable(lease)) return judged;
+    const { plan } = planUsage(waiting.map((record) => ({ ...record, previous: 'pending' as const })), state, deps.clock.now(), deps.settings);
+    if ((await deps.usage.commit(plan)) === 'conflict') {
+      conflicts += 1;
+      if (conflicts >= MAX_CONFLICTS) throw conflictsExhausted(`pending usage of ${assignmentId}`);
+      await pause(conflicts);
+      continue;
+    }
+    judged += waiting.length;
+  }
+};
+
+export interface RecordUsageResult {
+  readonly outcomes: readonly RecordOutcome[];
+}
+
+/**
+ * `POST /v1/agent/usage`: stores every record durably before answering (ARCHITECTURE.md,
+ * Failure model). Steps, per chunk of records that fits one transaction: read the leases,
+ * summaries and any stored copies (a stored copy makes the record a duplicate, forever);
+ * plan (`planUsage`); write records, summaries, hours and events in one transaction, each
+ * record only if its key is unused and each summary only if unchanged since read; on a
+ * conflict read again. Then judge at once any record stored as pending whose lease has
+ * arrived meanwhile. A record repeated within the request is a duplicate of its first copy.
+ */
+export const recordUsage = async (hostId: string, reports: readonly UsageReport[], deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<RecordUsageResult> => {
+  const now = deps.clock.now();
+  const receivedAt = now.toISOString();
+  const candidates = new Map<string, Candidate>();
+  for (const report of reports) {
+    const candidate: Candidate = { ...report, hostId, receivedAt, previous: 'none' };
+    if (!candidates.has(recordKey(candidate))) candidates.set(recordKey(candidate), candidate);
+  }
+  const outcomes = new Map<string, RecordOutcome>();
+  let queue = [...candidates.values()];
+  let size = CHUNK_RECORDS;
+  let conflicts = 0;
+  while (queue.length > 0) {
+    const chunk = queue.slice(0, size);
+    const state = await deps.usage.load([...new Set(chunk.map((c) => c.assignmentId))], chunk);
+    const fresh = chunk.filter((candidate) => {
+      const stored = state.stored.get(recordKey(candidate));
+      if (stored) outcomes.set(recordKey(candidate), duplicateOf(stored));
+      return !stored;
+    });
+    const { plan, outcomes: planned } = planUsage(fresh, state, now, deps.settings);
+    if (planSize(plan) > MAX_TRANSACT_ITEMS && size > 1) {
+      size = Math.ceil(size / 2);
+      continue;
+    }
+    if ((await deps.usage.commit(plan)) === 'conflict') {
+      conflicts += 1;
+      if (conflicts >= MAX_CONFLICTS) throw conflictsExhausted('usage records');
+      await pause(conflicts);
+      continue;
+    }
+    for (const [key, outcome] of planned) outcomes.set(key, outcome);
+    queue = queue.slice(chunk.length);
+  }
+
+  const waiting = new Set([...outcomes.values()].filter((outcome) => outcome.status === 'pending').map((outcome) => outcome.assignmentId));
+  for (const assignmentId of waiting) await resolvePending(assignmentId, deps);
+
+  return {
+    outcomes: reports.map((report, index) => {
+      const key = recordKey({ ...report, hostId });
+      const outcome = outcomes.get(key) as RecordOutcome;
+      const firstIndex = reports.findIndex((other) => recordKey({ ...other, hostId }) === key);
+      return firstIndex === index ? outcome : { ...outcome, status: 'duplicate' as const, original: outcome.status === 'duplicate' ? outcome.original : (outcome.status as StoredStatus) };
+    }),
+  };
+};

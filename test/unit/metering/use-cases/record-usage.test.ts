@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { Detail } from '#events/define.ts';
+import { events } from '#events/index.ts';
+import { recordUsage } from '#metering/use-cases/record-usage.ts';
+import { trackLeases } from '#metering/use-cases/track-leases.ts';
+import { T0, at, sampleDetail } from '#test/support/factories.ts';
+import { inMemoryMetering } from '../fakes.ts';
+
+const started = sampleDetail('assignmentStarted') as Detail<typeof events.assignmentStarted>;
+const hostId = started.hostId;
+const iso = (seconds: number) => at(T0, seconds).toISOString();
+const record = (eventId: string, from: number, to: number, gpuSeconds = to - from) => ({ eventId, assignmentId: 'asg_1', from: iso(from), to: iso(to), gpuSeconds });
+
+const running = async () => {
+  const metering = inMemoryMetering(at(T0, 120));
+  await trackLeases({ kind: 'started', detail: started }, metering.deps);
+  return metering;
+};
+
+describe('recordUsage', () => {
+  it('accepts records, each with its own usage record id and one usage.recorded carrying what billing needs', async () => {
+    const { deps, state } = await running();
+
+    const { outcomes } = await recordUsage(hostId, [record('e1', 0, 60), record('e2', 60, 120)], deps);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['accepted', 'accepted']);
+    expect(new Set(outcomes.map((outcome) => outcome.usageRecordId)).size).toBe(2);
+    expect(state.outbox.map((event) => event.detail)).toEqual([
+      expect.objectContaining({ usageRecordId: outcomes[0]?.usageRecordId, jobId: 'job_1', renterId: started.renterId, providerId: started.providerId, hostId, gpuModel: 'RTX 4090', gpuSeconds: 60, pricePerGpuHour: 450_000 }),
+      expect.objectContaining({ usageRecordId: outcomes[1]?.usageRecordId, gpuSeconds: 60 }),
+    ]);
+    expect(state.commits).toBe(1);
+    expect(state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 2, gpuMs: 120_000 });
+    expect(state.hours.get('asg_1#2025-03-10T10')).toMatchObject({ gpuMs: 120_000, records: 2 });
+  });
+
+  it('counts a resend once and says it is a duplicate, however late, and within one batch', async () => {
+    const metering = await running();
+    const first = await recordUsage(hostId, [record('e1', 0, 60)], metering.deps);
+    metering.advance(86_400);
+
+    const again = await recordUsage(hostId, [record('e1', 0, 60), record('e1', 0, 60)], metering.deps);
+
+    expect(again.outcomes).toEqual([
+      expect.objectContaining({ status: 'duplicate', original: 'accepted', usageRecordId: first.outcomes[0]?.usageRecordId }),
+      expect.objectContaining({ status: 'duplicate', original: 'accepted' }),
+    ]);
+    expect(metering.state.outbox).toHaveLength(1);
+    expect(metering.state.summaries.get('asg_1')?.gpuMs).toBe(60_000);
+  });
+
+  it('stores records for a lease not known yet as pending, and judges them when the lease arrives', async () => {
+    const { deps, state } = inMemoryMetering(at(T0, 120));
+
+    const { outcomes } = await recordUsage(hostId, [record('e1', 0, 60)], deps);
+    const { judged } = await trackLeases({ kind: 'started', detail: started }, deps);
+
+    expect(outcomes[0]?.status).toBe('pending');
+    expect(judged).toBe(1);
+    expect(state.usage.get(`asg_1#e1#${hostId}`)).toMatchObject({ status: 'accepted', gpuMs: 60_000 });
+    expect(state.pending.size).toBe(0);
+    expect(state.outbox).toHaveLength(1);
+  });
+
+  it('judges a waiting record against the lease end, even when ended arrives first', async () => {
+    const { deps, state } = inMemoryMetering(at(T0, 120));
+    await recordUsage(hostId, [record('e1', 0, 60), record('e2', 60, 120)], deps);
+
+    await trackLeases({ kind: 'ended', detail: { ...started, leaseEnd: iso(30), reason: 'exited' } as Detail<typeof events.assignmentEnded> }, deps);
+
+    expect(state.usage.get(`asg_1#e1#${hostId}`)).toMatchObject({ status: 'accepted', gpuMs: 35_000, clipped: ['outside_lease'] });
+    expect(state.usage.get(`asg_1#e2#${hostId}`)).toMatchObject({ status: 'rejected', reason: 'outside_lease' });
+    expect(state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 1, clippedRecords: 1, rejectedRecords: 1 });
+  });
+
+  it('refuses another host speaking for the assignment without taking its key', async () => {
+    const { deps, state } = await running();
+
+    const { outcomes } = await recordUsage('host_stranger', [record('e1', 0, 60)], deps);
+    const owner = await recordUsage(hostId, [record('e1', 0, 60)], deps);
+
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: 'not_your_assignment' });
+    expect(owner.outcomes[0]?.status).toBe('accepted');
+    expect(state.outbox).toHaveLength(1);
+  });
+
+  it('writes a batch of 100 in a few transactions', async () => {
+    const { deps, state } = await running();
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
+
+    const { outcomes } = await recordUsage(hostId, batch, deps);
+
+    expect(outcomes.every((outcome) => outcome.status === 'accepted')).toBe(true);
+    expect(state.commits).toBeLessThanOrEqual(3);
+    expect(state.summaries.get('asg_1')?.gpuMs).toBe(100_000);
+  });
+});
