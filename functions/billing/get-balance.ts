@@ -1,11 +1,11 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
 import { balanceView } from '#billing/http-mappers.ts';
-import { getBalance } from '#billing/use-cases/balances.ts';
+import { getBalanceWithRunway } from '#billing/use-cases/balances.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';
 
 const deps = makeBillingDeps();
 
 export const handler = httpRoute(logger, {}, async ({ principal }) =>
-  json(200, balanceView(await getBalance(accountOf(principal).accountId, deps))),
+  json(200, balanceView(await getBalanceWithRunway(accountOf(principal).accountId, deps))),
 );

@@ -10,13 +10,12 @@ export const transactionView = (transaction: LedgerTransaction) => ({
   entries: transaction.entries.map((entry) => ({ entryId: entry.entryId, accountId: entry.accountId, amount: formatUsd(entry.amount) })),
 });
 
-export const balanceView = (balance: Balance) => ({
+export const balanceView = (balance: Balance & { readonly runwaySeconds: number | null }) => ({
   balance: formatUsd(balance.balance),
   held: formatUsd(balance.held),
   available: formatUsd(balance.available),
-  // How long the available funds last at the current burn rate of running jobs: known
-  // only once usage is charged (a later issue), so null until then.
-  runwaySeconds: null,
+  // How long the renter's running jobs can go on at their current rates; null when none runs.
+  runwaySeconds: balance.runwaySeconds,
 });
 
 export const entryView = (entry: AccountEntry) => ({

@@ -187,4 +187,28 @@ describe('charging usage on the local services', () => {
     expect((await balanceOf(provider.key)).balance).toBe('0.810000');
     await expectBalanced(await ledgerOf(renter.key));
   });
+
+  it('shows the renter\'s runway at the rate of its running job, and none once it ended', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const jobId = newId('job');
+    await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 4 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    const now = Date.now();
+
+    // The last minute of 2 GPUs at $0.90/GPU-hour: $1.80 an hour.
+    await bus.publish(
+      events.usageRecorded,
+      usageFor(renter.accountId, provider.accountId, jobId, { gpuSeconds: 120, from: new Date(now - 60_000).toISOString(), to: new Date(now).toISOString() }),
+    );
+    await billingQueueDrained(runtime, 'billing-usage');
+    const running = await balanceOf(renter.key);
+    await bus.publish(events.jobEnded, { jobId, renterId: renter.accountId, status: 'succeeded' });
+    await billingQueueDrained(runtime, 'billing-jobs');
+
+    // $6.00 available + $3.97 still held = $9.97 at $1.80 an hour.
+    expect(running).toEqual({ balance: '9.970000', held: '3.970000', available: '6.000000', runwaySeconds: 19_940 });
+    expect((await balanceOf(renter.key)).runwaySeconds).toBeNull();
+    expect((await balanceOf(provider.key)).runwaySeconds).toBeNull();
+  });
 });

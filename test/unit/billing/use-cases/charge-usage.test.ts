@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { microUsd } from '#platform/money.ts';
 import type { UsageRecord } from '#billing/domain/charge.ts';
 import { FUNDING_ACCOUNT, PLATFORM_ACCOUNT, sumOf } from '#billing/domain/ledger.ts';
+import { getBalanceWithRunway } from '#billing/use-cases/balances.ts';
 import { chargeUsage } from '#billing/use-cases/charge-usage.ts';
 import { addCredits } from '#billing/use-cases/credits.ts';
 import { placeHold, releaseHold } from '#billing/use-cases/holds.ts';
@@ -240,5 +241,26 @@ describe('chargeUsage over any sequence of credits, holds, usage, duplicates and
         expect(state.balanceOf(providerId).balance + state.balanceOf(PLATFORM_ACCOUNT).balance).toBe(charged);
       }),
     );
+  });
+});
+
+describe('getBalanceWithRunway', () => {
+  it('shows how long the running jobs last at the rate their newest usage shows', async () => {
+    const billing = await funded(10, 4);
+    // One minute of 2 GPUs at $0.90/GPU-hour: $1.80 an hour, $0.03 charged out of the hold.
+    await chargeUsage(usage({ gpuSeconds: 120, from: at(T0, -60).toISOString(), to: T0.toISOString() }), billing.deps);
+    billing.advance(30);
+
+    const balance = await getBalanceWithRunway(renterId, billing.deps);
+
+    // $6.00 available + $3.97 still held for the job = $9.97, at $1.80/h: 19,940 s.
+    expect(balance).toMatchObject({ balance: 9_970_000, held: 3_970_000, available: 6_000_000, runwaySeconds: 19_940 });
+  });
+
+  it('has no runway for an account with nothing running', async () => {
+    const { deps } = await funded(10, 4);
+
+    expect((await getBalanceWithRunway(renterId, deps)).runwaySeconds).toBeNull();
+    expect((await getBalanceWithRunway(providerId, deps)).runwaySeconds).toBeNull();
   });
 });
