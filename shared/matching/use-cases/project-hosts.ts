@@ -46,6 +46,8 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
   }
   if (!current || current.statusAt > at) return undefined;
   const status = event.kind === 'came_online' ? 'online' : event.kind === 'unreachable' ? 'unreachable' : 'offline';
+  // Unreachable and offline announced in the same instant: offline is the later state.
+  if (current.statusAt === at && current.status === 'offline' && status === 'unreachable') return undefined;
   const lastSeenAt = event.detail.lastHeartbeatAt ?? (event.kind === 'unreachable' ? event.detail.since : current.lastSeenAt);
   return {
     ...current,

@@ -82,7 +82,9 @@ export const applyHeartbeat = (
 export const applySilence = (host: Host, now: Date, settings: LivenessSettings): Transition => {
   const silentSeconds = (now.getTime() - new Date(host.lastHeartbeatAt).getTime()) / 1000;
   if (host.status !== 'offline' && silentSeconds >= settings.offlineAfterSeconds) {
-    return { host: { ...host, status: 'offline', statusSince: now.toISOString() }, changes: ['went_offline'] };
+    // A host the sweep first sees past both thresholds was unreachable on its way offline.
+    const changes: HostChange[] = host.status === 'online' ? ['unreachable', 'went_offline'] : ['went_offline'];
+    return { host: { ...host, status: 'offline', statusSince: now.toISOString() }, changes };
   }
   if (host.status === 'online' && silentSeconds >= settings.unreachableAfterSeconds) {
     return { host: { ...host, status: 'unreachable', statusSince: host.lastHeartbeatAt }, changes: ['unreachable'] };

@@ -34,7 +34,7 @@ export const hostEvents = (host: Host, changes: readonly HostChange[], now: Date
       case 'updated':
         return newEvent(hostUpdated, hostSnapshot(host, now), now);
       case 'unreachable':
-        return newEvent(hostUnreachable, transition, now);
+        return newEvent(hostUnreachable, { ...transition, since: host.lastHeartbeatAt }, now);
       case 'came_online':
         return newEvent(hostCameOnline, transition, now);
       case 'went_offline':

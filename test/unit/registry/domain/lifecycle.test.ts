@@ -198,11 +198,11 @@ describe('applySilence', () => {
     expect(changes).toEqual(['went_offline']);
   });
 
-  it('takes an online host silent past the offline threshold straight offline', () => {
+  it('takes an online host silent past the offline threshold offline, announcing it was unreachable first', () => {
     const { host: next, changes } = applySilence(aHost(), at(T0, settings.offlineAfterSeconds + 5), settings);
 
     expect(next.status).toBe('offline');
-    expect(changes).toEqual(['went_offline']);
+    expect(changes).toEqual(['unreachable', 'went_offline']);
   });
 
   it('leaves an offline host alone', () => {
