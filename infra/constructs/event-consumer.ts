@@ -21,7 +21,12 @@ export interface EventConsumerProps {
   readonly deadLetterQueueName: string;
   /** An oldest message older than this means the consumer is stuck or failing. */
   readonly oldestMessageAlarmAge: Duration;
+  /** Alarm names start with it (`gpuhive-<stage>-<queue>`), so a page names the queue. */
+  readonly alarmNamePrefix: string;
 }
+
+/** The names of a consumer's two alarms, for whoever shows them without holding the construct. */
+export const consumerAlarmNames = (prefix: string) => ({ deadLetter: `${prefix}-dlq-not-empty`, oldestMessage: `${prefix}-oldest-message` });
 
 /**
  * One consumer of bus events (STYLE.md, Infra): its own SSE-SQS queue with a DLQ, the
@@ -34,6 +39,7 @@ export class EventConsumer extends Construct {
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
   readonly oldestMessageAlarm: Alarm;
+  readonly alarmNamePrefix: string;
   private readonly bus: IEventBus;
 
   constructor(scope: Construct, id: string, props: EventConsumerProps) {
@@ -64,7 +70,10 @@ export class EventConsumer extends Construct {
       }),
     );
 
+    this.alarmNamePrefix = props.alarmNamePrefix;
+    const alarmNames = consumerAlarmNames(props.alarmNamePrefix);
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterQueueNotEmpty', {
+      alarmName: alarmNames.deadLetter,
       alarmDescription: `${def.name}: messages failed ${def.maxReceiveCount} times and wait in the DLQ`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 0,
@@ -73,6 +82,7 @@ export class EventConsumer extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.oldestMessageAlarm = new Alarm(this, 'OldestMessageTooOld', {
+      alarmName: alarmNames.oldestMessage,
       alarmDescription: `${def.name}: the consumer is not keeping up (oldest message older than ${props.oldestMessageAlarmAge.toHumanString()})`,
       metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: props.oldestMessageAlarmAge.toSeconds(),

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -15,9 +15,9 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct, type IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { StageConfig } from '#infra/stacks/stage-config.ts';
-import type { EventConsumer } from './event-consumer.ts';
+import { consumerAlarmNames, type EventConsumer } from './event-consumer.ts';
 import type { GpuhiveFunction } from './gpuhive-function.ts';
 import { hostQueueAgeQuery } from './monitoring-plan.ts';
 
@@ -29,6 +29,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 export interface ObservabilityProps {
   readonly stage: StageConfig;
   readonly dashboardName: string;
+  /** `gpuhive-<stage>-`: every alarm's name starts with it. */
+  readonly alarmNamePrefix: string;
   readonly api: HttpApi;
   readonly functions: readonly GpuhiveFunction[];
   readonly consumers: readonly EventConsumer[];
@@ -44,11 +46,15 @@ export interface ObservabilityProps {
  * the API, the functions, the queues and the tables.
  *
  * Errors and throttles alarm per function rather than in aggregate: the alarm's name says which
- * handler broke, which is the first question at 3 a.m., and the ~70 standard alarms cost about
- * $7 a month whatever the fleet size. CloudWatch cannot aggregate them otherwise without naming
- * every function in one alarm (math alarms take at most 10 metrics).
+ * handler broke, which is the first question at 3 a.m., and two standard alarms per function
+ * cost $0.20 a month whatever the fleet size. CloudWatch cannot aggregate them otherwise without
+ * naming every function in one alarm (math alarms take at most 10 metrics).
+ *
+ * It is a nested stack: a function brings nine resources to the main stack (itself, role,
+ * policy, log group, permission, integration, route and these two alarms), and CloudFormation
+ * stops at 500 per stack. The monitoring's ~90 resources live here instead.
  */
-export class Observability extends Construct {
+export class Observability extends NestedStack {
   readonly alarmTopic: Topic;
   readonly hostQueuesAlarm: Alarm;
   readonly apiServerErrorsAlarm: Alarm;
@@ -56,7 +62,7 @@ export class Observability extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
-    super(scope, id);
+    super(scope, id, { description: `gpuhive ${props.stage.stage}: alarms, alarm topic and dashboard` });
 
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `gpuhive ${props.stage.stage} alarms`, enforceSSL: true });
     if (props.stage.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.stage.alarmEmail));
@@ -66,11 +72,13 @@ export class Observability extends Construct {
         'Alarm notifications carry alarm names, states and metric values, never customer data. CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, and a customer key would cost $1 a month plus a key policy for CloudWatch, for nothing to protect.',
     });
 
+    const named = (suffix: string) => `${props.alarmNamePrefix}${suffix}`;
     const alarms = new Map<GpuhiveFunction, { errors: Alarm; throttles: Alarm }>();
     for (const fn of props.functions) {
       const name = fn.node.id;
       alarms.set(fn, {
         errors: new Alarm(this, `${name}Errors`, {
+          alarmName: named(`${name}-errors`),
           alarmDescription: `${fn.def.entry}: invocations failed (an unhandled error or a timeout)`,
           metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
           threshold: 0,
@@ -79,6 +87,7 @@ export class Observability extends Construct {
           treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
         throttles: new Alarm(this, `${name}Throttles`, {
+          alarmName: named(`${name}-throttles`),
           alarmDescription: `${fn.def.entry}: invocations throttled (account concurrency or its reserved concurrency is exhausted)`,
           metric: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
           threshold: 0,
@@ -97,6 +106,7 @@ export class Observability extends Construct {
       usingMetrics: {},
     });
     this.hostQueuesAlarm = new Alarm(this, 'HostQueuesOldestMessage', {
+      alarmName: named('host-queues-oldest-message'),
       alarmDescription: `Host queues: an assignment or cancel has waited more than ${props.stage.hostQueueAlarmAge.toHumanString()} for its agent (an agent stopped polling, or its credentials stopped working)`,
       metric: hostQueueAge,
       threshold: props.stage.hostQueueAlarmAge.toSeconds(),
@@ -107,6 +117,7 @@ export class Observability extends Construct {
     });
 
     this.apiServerErrorsAlarm = new Alarm(this, 'ApiServerErrors', {
+      alarmName: named('api-5xx'),
       alarmDescription: 'HTTP API: more than 5 responses with a 5xx status in 5 minutes',
       metric: props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
       threshold: 5,
@@ -187,10 +198,16 @@ export class Observability extends Construct {
         tables.map((table) => table.metric('WriteThrottleEvents', { period: ONE_MINUTE, statistic: 'Sum', label: table.node.id })),
       ),
     );
+    // The consumers' alarms live in the main stack and notify this stack's topic; naming them
+    // here (rather than referencing them) keeps the two stacks from depending on each other.
+    const consumerAlarms = consumers.flatMap((consumer) => {
+      const names = consumerAlarmNames(consumer.alarmNamePrefix);
+      return [names.deadLetter, names.oldestMessage].map((alarmName) => Alarm.fromAlarmName(this, `Shows${alarmName}`, alarmName));
+    });
     dashboard.addWidgets(
       new AlarmStatusWidget({
-        title: 'Alarms',
-        alarms: [this.hostQueuesAlarm, this.apiServerErrorsAlarm, ...consumers.flatMap((c) => [c.deadLetterAlarm, c.oldestMessageAlarm])],
+        title: 'Fleet and queue alarms',
+        alarms: [this.hostQueuesAlarm, this.apiServerErrorsAlarm, ...consumerAlarms],
         width: 24,
         height: 4,
       }),

@@ -116,6 +116,7 @@ export class GpuhiveStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       stage: this.config,
       dashboardName: resourceName(stage, 'operations'),
+      alarmNamePrefix: resourceName(stage, ''),
       api: this.api.api,
       functions: this.allFunctions,
       consumers: [...this.consumers.values()],
@@ -210,6 +211,7 @@ export class GpuhiveStack extends Stack {
           queueName: resourceName(stage, def.name),
           deadLetterQueueName: resourceName(stage, `${def.name}-dlq`),
           oldestMessageAlarmAge: this.config.oldestMessageAlarmAge,
+          alarmNamePrefix: resourceName(stage, def.name),
         }),
       );
     }

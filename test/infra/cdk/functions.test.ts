@@ -146,8 +146,8 @@ describe('GpuhiveFunction', () => {
   });
 
   it('carries no admin key and no key hash in the template, only the SSM parameter name', () => {
-    // Lambda code assets are named by their 64-hex hash (`<hash>.zip`); any other 64-hex string would be a key hash.
-    const text = JSON.stringify(template.toJSON()).replace(/\b[0-9a-f]{64}\.zip\b/g, '<asset>');
+    // Assets (Lambda code, the nested stack's template) are named by their 64-hex hash; any other 64-hex string would be a key hash.
+    const text = JSON.stringify(template.toJSON()).replace(/\b[0-9a-f]{64}\.(zip|json)\b/g, '<asset>');
     expect([/gpuhive_admin_/.test(text), /\b[0-9a-f]{64}\b/.test(text)]).toEqual([false, false]);
   });
 

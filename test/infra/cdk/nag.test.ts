@@ -11,16 +11,19 @@ const unacknowledgedFindings = ({ app }: Synthesized): string[] =>
       violation.violatingResources.map((resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`),
     );
 
+/** Synthesizing and checking a whole app takes seconds alone, and far longer on a busy 2-core machine. */
+const SYNTH_AND_CHECK_MS = 120_000;
+
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged in the dev stack', () => {
     expect(unacknowledgedFindings(synthesize())).toEqual([]);
-  });
+  }, SYNTH_AND_CHECK_MS);
 
   it('finds nothing unacknowledged in the prod stack', () => {
     expect(unacknowledgedFindings(synthesize({ stage: 'prod' }))).toEqual([]);
-  });
+  }, SYNTH_AND_CHECK_MS);
 
   it('finds nothing unacknowledged once the topology has queues and rules', () => {
     expect(unacknowledgedFindings(synthesize({ topology: topologyWithConsumer }))).toEqual([]);
-  });
+  }, SYNTH_AND_CHECK_MS);
 });

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -31,8 +31,9 @@ export const synthesize = (options: { stage?: Stage; topology?: Topology; contex
   });
   const template = Template.fromStack(stack);
   const logicalIdOf = (construct: IConstruct): string => {
-    const element = construct.node.defaultChild ?? construct;
-    return stack.getLogicalId(element as CfnElement);
+    const element = (construct.node.defaultChild ?? construct) as CfnElement;
+    // A construct of a nested stack (the monitoring) has its logical id in that stack's template.
+    return Stack.of(element).getLogicalId(element);
   };
   return { app, stack, template, logicalIdOf };
 };
