@@ -114,12 +114,16 @@ describe('placement under concurrency', () => {
 
     const submits = await Promise.all(Array.from({ length: 50 }, () => api.call('POST', '/v1/jobs', { key: renterKey, body })));
 
-    expect(submits.every((submit) => submit.status === 202)).toBe(true);
+    // The 402 at submit is advisory: holds placed meanwhile may already turn later submits away.
+    const accepted = submits.filter((submit) => submit.status === 202).length;
+    expect(submits.every((submit) => submit.status === 202 || submit.status === 402)).toBe(true);
+    expect(accepted).toBeGreaterThanOrEqual(10);
     const jobs = await eventually(async () => {
       const page = (await api.call('GET', '/v1/jobs?limit=100', { key: renterKey })).body.items as { status: string; statusReason: string }[];
-      expect(page.filter((job) => job.status === 'failed')).toHaveLength(40);
+      expect(page.filter((job) => job.status === 'failed')).toHaveLength(accepted - 10);
       return page;
     }, 30_000);
+    expect(jobs).toHaveLength(accepted);
     expect(jobs.filter((job) => job.status === 'queued')).toHaveLength(10);
     expect(jobs.filter((job) => job.status === 'failed').every((job) => job.statusReason === 'insufficient_funds')).toBe(true);
     const balance = (await api.call('GET', '/v1/billing/balance', { key: renterKey })).body;

@@ -36,8 +36,11 @@ describe('when things go wrong', () => {
     const doomed = await offeredHost(api, runtime, renterKey, facts('GPU-doomed', '0.300000'));
     const spare = await offeredHost(api, runtime, renterKey, facts('GPU-spare', '0.400000'));
     const stopSpare = keepAlive(spare.agentToken);
+    const stopDoomed = keepAlive(doomed.agentToken);
     try {
       const { jobId, assignment } = await runningOn(renterKey, doomed, jobBody({ gpu: { count: 1, models: ['RTX 6000 Ada Generation'] } }));
+      // From here on the doomed host falls silent.
+      stopDoomed();
 
       await eventually(async () => {
         const timeline = (await api.call('GET', `/v1/jobs/${jobId}/events`, { key: renterKey })).body.items.map((e: { type: string }) => e.type);
@@ -52,14 +55,17 @@ describe('when things go wrong', () => {
       expect(job.assignments.find((a: { hostId: string }) => a.hostId === doomed.hostId).state).toBe('lost');
     } finally {
       stopSpare();
+      stopDoomed();
     }
   });
 
   it('fails a job with host_lost when its restart policy is never', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const host = await offeredHost(api, runtime, renterKey, { gpus: [{ name: 'NVIDIA A10G', vramMb: 23028, uuid: 'GPU-never', index: 0 }] });
+    const stopHost = keepAlive(host.agentToken);
 
     const { jobId, assignment } = await runningOn(renterKey, host, jobBody({ gpu: { count: 1, models: ['A10G'] }, restartPolicy: 'never' }));
+    stopHost();
 
     const failed = await waitForStatus(api, renterKey, jobId, 'failed', 20_000);
     expect(failed.statusReason).toBe('host_lost');
