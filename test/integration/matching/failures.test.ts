@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
-import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
+import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody, jobStatus, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -21,6 +21,21 @@ const keepAlive = (agentToken: string) => {
   return () => clearInterval(timer);
 };
 
+/** Waits until matching offers the host (its projection caught up). */
+const offered = (renterKey: string, hostId: string) =>
+  eventually(async () => {
+    const offers = await api.call('GET', '/v1/offers?limit=100', { key: renterKey });
+    expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(hostId);
+  });
+
+/** A registered host that heartbeats until `stop()` and that matching already offers. */
+const liveHost = async (renterKey: string, facts: Record<string, unknown>) => {
+  const host = await onboardHost(api, runtime.adminKey, facts);
+  const stop = keepAlive(host.agentToken);
+  await offered(renterKey, host.hostId);
+  return { ...host, stop };
+};
+
 const runningOn = async (renterKey: string, host: { agentToken: string }, body: Record<string, unknown>) => {
   const { body: submitted } = await api.call('POST', '/v1/jobs', { key: renterKey, body });
   const assignment = await waitForMessage(api, host.agentToken, (m) => m.jobId === submitted.jobId);
@@ -33,21 +48,20 @@ describe('when things go wrong', () => {
   it('keeps work on an unreachable host, then re-queues the job elsewhere once the host is offline', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const facts = (uuid: string, price: string) => ({ gpus: [{ name: 'NVIDIA RTX 6000 Ada Generation', vramMb: 49140, uuid, index: 0 }], pricePerGpuHour: price });
-    const doomed = await offeredHost(api, runtime, renterKey, facts('GPU-doomed', '0.300000'));
-    const spare = await offeredHost(api, runtime, renterKey, facts('GPU-spare', '0.400000'));
-    const stopSpare = keepAlive(spare.agentToken);
-    const stopDoomed = keepAlive(doomed.agentToken);
+    const doomed = await liveHost(renterKey, facts('GPU-doomed', '0.300000'));
+    const stopDoomed = doomed.stop;
+    const { jobId, assignment } = await runningOn(renterKey, doomed, jobBody({ gpu: { count: 1, models: ['RTX 6000 Ada Generation'] } }));
+    // A second host joins only now, so the job can only have started on the first.
+    const spare = await liveHost(renterKey, facts('GPU-spare', '0.400000'));
+    const stopSpare = spare.stop;
     try {
-      const { jobId, assignment } = await runningOn(renterKey, doomed, jobBody({ gpu: { count: 1, models: ['RTX 6000 Ada Generation'] } }));
-      // From here on the doomed host falls silent.
+      // From here on the first host falls silent.
       stopDoomed();
-
-      await eventually(async () => {
-        const timeline = (await api.call('GET', `/v1/jobs/${jobId}/events`, { key: renterKey })).body.items.map((e: { type: string }) => e.type);
-        expect(timeline).toContain('host_unreachable');
-      });
-      expect((await jobStatus(api, renterKey, jobId)).status).toBe('running');
       const replacement = await waitForMessage(api, spare.agentToken, (m) => m.jobId === jobId, 20_000);
+      // Unreachable first (nothing stopped), lost only once offline.
+      const timeline = (await api.call('GET', `/v1/jobs/${jobId}/events`, { key: renterKey })).body.items.map((e: { type: string }) => e.type);
+      expect(timeline.indexOf('host_unreachable')).toBeGreaterThan(timeline.indexOf('started'));
+      expect(timeline.indexOf('host_lost')).toBeGreaterThan(timeline.indexOf('host_unreachable'));
 
       const job = await jobStatus(api, renterKey, jobId);
       expect(replacement.assignmentId).not.toBe(assignment.assignmentId);
@@ -61,8 +75,8 @@ describe('when things go wrong', () => {
 
   it('fails a job with host_lost when its restart policy is never', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
-    const host = await offeredHost(api, runtime, renterKey, { gpus: [{ name: 'NVIDIA A10G', vramMb: 23028, uuid: 'GPU-never', index: 0 }] });
-    const stopHost = keepAlive(host.agentToken);
+    const host = await liveHost(renterKey, { gpus: [{ name: 'NVIDIA A10G', vramMb: 23028, uuid: 'GPU-never', index: 0 }] });
+    const stopHost = host.stop;
 
     const { jobId, assignment } = await runningOn(renterKey, host, jobBody({ gpu: { count: 1, models: ['A10G'] }, restartPolicy: 'never' }));
     stopHost();
@@ -78,9 +92,9 @@ describe('when things go wrong', () => {
   it('re-queues a job once when its host cannot start it, then fails it with start_failed', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const facts = (uuid: string, price: string) => ({ gpus: [{ name: 'NVIDIA V100-SXM2-16GB', vramMb: 16384, uuid, index: 0 }], pricePerGpuHour: price });
-    const first = await offeredHost(api, runtime, renterKey, facts('GPU-sf-1', '0.100000'));
-    const second = await offeredHost(api, runtime, renterKey, facts('GPU-sf-2', '0.110000'));
-    const stops = [keepAlive(first.agentToken), keepAlive(second.agentToken)];
+    const first = await liveHost(renterKey, facts('GPU-sf-1', '0.100000'));
+    const second = await liveHost(renterKey, facts('GPU-sf-2', '0.110000'));
+    const stops = [first.stop, second.stop];
     try {
       const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['V100'] } }) });
       const one = await waitForMessage(api, first.agentToken, (m) => m.jobId === body.jobId);
