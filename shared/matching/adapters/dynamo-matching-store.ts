@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import { outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
+import { queryAll } from '#platform/dynamo.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import { isFinal, liveAssignments, type Job } from '../domain/job.ts';
@@ -183,24 +184,17 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listActive(): Promise<readonly Job[]> {
-    const jobs: Job[] = [];
-    for (const bucket of ['place', 'active']) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'work',
-            KeyConditionExpression: 'workBucket = :bucket',
-            ExpressionAttributeValues: { ':bucket': bucket },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        jobs.push(...(page.Items ?? []).map(toJob));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-    }
-    return jobs;
+    const buckets = await Promise.all(
+      ['place', 'active'].map((bucket) =>
+        queryAll(this.documents, {
+          TableName: this.tableName,
+          IndexName: 'work',
+          KeyConditionExpression: 'workBucket = :bucket',
+          ExpressionAttributeValues: { ':bucket': bucket },
+        }),
+      ),
+    );
+    return buckets.flat().map(toJob);
   }
 }
 
@@ -212,26 +206,16 @@ export class DynamoCapacityStore implements CapacityStore {
 
   async all(): Promise<readonly HostCapacity[]> {
     const shards = await Promise.all(
-      Array.from({ length: CAPACITY_SHARDS }, async (_, shard) => {
-        const hosts: HostCapacity[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.documents.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: 'byType',
-              KeyConditionExpression: 'gsi1pk = :shard',
-              ExpressionAttributeValues: { ':shard': `CAPACITY#${shard}` },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          hosts.push(...(page.Items ?? []).map(toCapacity));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        return hosts;
-      }),
+      Array.from({ length: CAPACITY_SHARDS }, (_, shard) =>
+        queryAll(this.documents, {
+          TableName: this.tableName,
+          IndexName: 'byType',
+          KeyConditionExpression: 'gsi1pk = :shard',
+          ExpressionAttributeValues: { ':shard': `CAPACITY#${shard}` },
+        }),
+      ),
     );
-    return shards.flat();
+    return shards.flat().map(toCapacity);
   }
 
   async get(hostId: string): Promise<HostCapacity | undefined> {

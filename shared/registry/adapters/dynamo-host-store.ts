@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import type { Outbox } from '#platform/outbox.ts';
+import { queryAll } from '#platform/dynamo.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostStore, RegistrationToken } from '../ports.ts';
@@ -186,13 +187,7 @@ export class DynamoHostStore implements HostStore {
   }
 
   private async queryAll(query: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Host[]> {
-    const hosts: Host[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new QueryCommand({ ...query, TableName: this.tableName, ExclusiveStartKey: startKey }));
-      hosts.push(...(page.Items ?? []).map(toHost));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return hosts;
+    return (await queryAll(this.documents, { ...query, TableName: this.tableName })).map(toHost);
   }
+
 }
