@@ -118,10 +118,13 @@ const meteringRoute = contextRoute('metering');
 const matchingRoute = contextRoute('matching');
 const renter: readonly Role[] = ['renter'];
 
+/** Matching's read-only port: which assignments are live on a host (heartbeat, sign-off, deregistration). */
+const liveAssignmentsPort: readonly TableName[] = ['matching'];
+
 const registryRoute = (
   method: HttpMethod, path: string, entry: string, roles: readonly Role[] | 'public', capabilities?: readonly Capability[], reads?: readonly TableName[],
 ): RouteDef => ({
-  method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}), reads: reads ?? ['matching'],
+  method, path, roles, context: 'registry', entry: `functions/registry/${entry}.ts`, ...(capabilities ? { capabilities } : {}), ...(reads ? { reads } : {}),
 });
 
 export const topology: Topology = {
@@ -138,10 +141,10 @@ export const topology: Topology = {
     registryRoute('GET', '/v1/hosts', 'list-hosts', provider),
     registryRoute('GET', '/v1/hosts/{hostId}', 'get-host', provider),
     registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),
-    registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['manageHostQueues']),
+    registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['manageHostQueues'], liveAssignmentsPort),
     registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['manageHostQueues']),
-    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent),
-    registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent),
+    registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent, undefined, liveAssignmentsPort),
+    registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent, undefined, liveAssignmentsPort),
     registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['pollHostQueues', 'vendAgentQueueCredentials']),
     registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']),
     registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['pollHostQueues']),
@@ -174,7 +177,7 @@ export const topology: Topology = {
     { name: 'metering-leases', entry: 'functions/metering/track-leases.ts', context: 'metering', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'billing-usage', entry: 'functions/billing/charge-usage.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'matching-costs', entry: 'functions/matching/record-costs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-    { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, reads: ['matching'] },
+    { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
@@ -190,7 +193,7 @@ export const topology: Topology = {
     { name: 'matching-costs', pattern: patternFor(events.usageCharged), queue: 'matching-costs' },
   ],
   schedules: [
-    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'], reads: ['matching'] },
+    { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'], reads: liveAssignmentsPort },
     { name: 'matching-sweep', entry: 'functions/matching/sweep-jobs.ts', context: 'matching', everySeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
   ],

@@ -18,8 +18,8 @@ export const registryConfig = () =>
   parseEnv(
     platformConfigSchema.extend({
       [tables.registry.envVar]: z.string().min(1),
-      /** Matching's table, read only: which assignments are live on a host. */
-      [tables.matching.envVar]: z.string().min(1),
+      /** Matching's table, read only: which assignments are live on a host (only where granted). */
+      [tables.matching.envVar]: z.string().min(1).optional(),
       [RegistryEnv.hostQueuePrefix]: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default(DEFAULT_HOST_QUEUE_PREFIX),
       /** Set on AWS: the role agents' queue credentials are vended from. Unset locally. */
       [RegistryEnv.agentQueueRoleArn]: z.string().startsWith('arn:').optional(),

@@ -4,6 +4,7 @@ import { createLogger } from '#platform/logger.ts';
 import { Outbox } from '#platform/outbox.ts';
 import { tables } from '#infra/topology.ts';
 import { RegistryEnv, registryConfig } from '../config.ts';
+import type { LiveAssignments } from '../ports.ts';
 import type { RegistryDeps } from '../use-cases/deps.ts';
 import { DynamoHostStore } from './dynamo-host-store.ts';
 import { MatchingLiveAssignments } from './live-assignments.ts';
@@ -11,6 +12,13 @@ import { LocalQueueCredentialsVendor, StsQueueCredentialsVendor } from './queue-
 import { SqsHostQueues } from './sqs-host-queues.ts';
 
 export const logger = createLogger('registry');
+
+/** Functions that never ask about live work are not granted matching's table. */
+const noLiveAssignmentAccess: LiveAssignments = {
+  liveOn: async () => {
+    throw new Error('This function has no read access to live assignments');
+  },
+};
 
 const regionOf = async (): Promise<string> => {
   const region = sqsClient().config.region;
@@ -21,6 +29,7 @@ const regionOf = async (): Promise<string> => {
 export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
   const config = registryConfig();
   const tableName = config[tables.registry.envVar];
+  const matchingTable = config[tables.matching.envVar];
   const documents = documentClient();
   const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
   const region = await regionOf();
@@ -33,7 +42,7 @@ export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
     credentials: roleArn
       ? new StsQueueCredentialsVendor(stsClient(), roleArn, region)
       : new LocalQueueCredentialsVendor(localSqsEndpoint ?? '', region, systemClock),
-    liveAssignments: new MatchingLiveAssignments(config[tables.matching.envVar], documents),
+    liveAssignments: matchingTable ? new MatchingLiveAssignments(matchingTable, documents) : noLiveAssignmentAccess,
     clock: systemClock,
     settings: {
       heartbeatIntervalSeconds: config[RegistryEnv.heartbeatIntervalSeconds],
