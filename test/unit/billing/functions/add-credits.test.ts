@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { adminPrincipal, httpEvent, lambdaContext, renterPrincipal } from '#test/support/factories.ts';
+import { importHandlerWith } from '#test/support/handler-import.ts';
 
 // Class-level mocks: they reach the clients the module builds at import.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -16,14 +17,8 @@ const TABLE = 'gpuhive-test-billing';
 const accountId = 'acct_01jz3k5q7w9d2c4m6n8p';
 
 beforeAll(async () => {
-  vi.stubEnv('BILLING_TABLE_NAME', TABLE);
-  vi.stubEnv('EVENT_BUS_NAME', 'gpuhive-test');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   // The module reads its config at import, so it is imported only once the env is set.
-  ({ handler } = await import('#functions/billing/add-credits.ts'));
+  ({ handler } = await importHandlerWith(() => import('#functions/billing/add-credits.ts'), { BILLING_TABLE_NAME: TABLE }));
 });
 
 afterAll(() => {

@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aw
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { adminPrincipal, httpEvent, lambdaContext } from '#test/support/factories.ts';
+import { importHandlerWith } from '#test/support/handler-import.ts';
 
 // Class-level mocks: they reach the clients the module builds at import.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -13,14 +14,8 @@ type Handler = (typeof import('#functions/accounts/create-account.ts'))['handler
 let handler: Handler;
 
 beforeAll(async () => {
-  vi.stubEnv('ACCOUNTS_TABLE_NAME', 'gpuhive-test-accounts');
-  vi.stubEnv('EVENT_BUS_NAME', 'gpuhive-test');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   // The module reads its config at import, so it is imported only once the env is set.
-  ({ handler } = await import('#functions/accounts/create-account.ts'));
+  ({ handler } = await importHandlerWith(() => import('#functions/accounts/create-account.ts'), { ACCOUNTS_TABLE_NAME: 'gpuhive-test-accounts' }));
 });
 
 afterAll(() => {
