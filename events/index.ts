@@ -1,5 +1,7 @@
 import type { EventDefinition } from './define.ts';
 import { event as accountCreated } from './accounts/account-created.ts';
+import { event as balanceLow } from './billing/balance-low.ts';
+import { event as fundsExhausted } from './billing/funds-exhausted.ts';
 import { event as fundsHeld } from './billing/funds-held.ts';
 import { event as fundsRefused } from './billing/funds-refused.ts';
 import { event as usageCharged } from './billing/usage-charged.ts';
@@ -32,6 +34,8 @@ export const events = {
   jobEnded,
   fundsHeld,
   fundsRefused,
+  fundsExhausted,
+  balanceLow,
   usageRecorded,
   usageCharged,
 } as const satisfies Record<string, EventDefinition>;

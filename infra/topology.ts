@@ -6,7 +6,8 @@ import { events } from '#events/index.ts';
  * and schedules. The CDK stack (infra/stacks) and the local runtime (infra/local) are both
  * built from this object, so a route or rule cannot exist in one target and not the other.
  */
-export type Context = 'platform' | 'accounts' | 'registry' | 'billing' | 'matching' | 'metering';
+export type Context =
+  | 'platform' | 'accounts' | 'registry' | 'billing' | 'matching' | 'metering' | 'exports' | 'logs' | 'notifications';
 export type AccountRole = 'renter' | 'provider' | 'finance' | 'admin';
 export type Role = AccountRole | 'agent';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -97,6 +98,9 @@ export const tables = {
     ttlAttribute: 'ttl',
   },
   metering: { envVar: 'METERING_TABLE_NAME', context: 'metering', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
+  // exports
+  // logs
+  // notifications
 } as const satisfies Record<string, TableDef>;
 export type TableName = keyof typeof tables;
 
@@ -167,6 +171,12 @@ export const topology: Topology = {
     matchingRoute('POST', '/v1/agent/assignments/{assignmentId}/events', 'record-assignment-event', agent, {
       capabilities: ['sendToHostQueues'],
     }),
+    // billing: holds and statements
+    // exports
+    // agent distribution
+    // logs
+    // notifications
+    // API description
   ],
   defaultRoute: { entry: 'functions/platform/not-found.ts', context: 'platform' },
   authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },
@@ -178,6 +188,10 @@ export const topology: Topology = {
     { name: 'billing-usage', entry: 'functions/billing/charge-usage.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'matching-costs', entry: 'functions/matching/record-costs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    // billing: holds
+    // exports
+    // logs
+    // notifications
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
@@ -191,11 +205,19 @@ export const topology: Topology = {
     { name: 'metering-leases', pattern: patternFor(events.jobScheduled, events.assignmentStarted, events.assignmentEnded), queue: 'metering-leases' },
     { name: 'billing-usage', pattern: patternFor(events.usageRecorded), queue: 'billing-usage' },
     { name: 'matching-costs', pattern: patternFor(events.usageCharged), queue: 'matching-costs' },
+    // billing: holds
+    // exports
+    // logs
+    // notifications
   ],
   schedules: [
     { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'], reads: liveAssignmentsPort },
     { name: 'matching-sweep', entry: 'functions/matching/sweep-jobs.ts', context: 'matching', everySeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
+    // billing: holds
+    // exports
+    // logs
+    // notifications
   ],
 };
 

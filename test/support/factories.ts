@@ -97,6 +97,8 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
   jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
   fundsHeld: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000 },
   fundsRefused: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000, available: 10, reason: 'insufficient_funds' },
+  fundsExhausted: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000, available: 10, reason: 'insufficient_funds' },
+  balanceLow: { accountId: 'acct_renter000000001', runwaySeconds: 1200, thresholdSeconds: 3600, available: 300_000, runningJobIds: ['job_1'] },
   usageRecorded: {
     ...assignmentLeaseSample,
     usageRecordId: 'use_1',
