@@ -87,7 +87,7 @@ export const tables = {
   registry: {
     envVar: 'REGISTRY_TABLE_NAME',
     context: 'registry',
-    indexes: [...byType, { name: 'liveness', partitionKey: 'livenessBucket', sortKey: 'lastHeartbeatAt' }, outboxIndex],
+    indexes: [...byType, outboxIndex],
     ttlAttribute: 'ttl',
   },
   billing: { envVar: 'BILLING_TABLE_NAME', context: 'billing', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },

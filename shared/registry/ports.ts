@@ -18,14 +18,18 @@ export interface HostStore {
    * transaction; 'token_unusable' when the token was used or expired meanwhile.
    */
   registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable'>;
-  get(hostId: string): Promise<Host | undefined>;
+  /** Consistent unless asked otherwise: an eventually consistent read costs half. */
+  get(hostId: string, options?: { consistent?: boolean }): Promise<Host | undefined>;
   listByProvider(providerId: string, limit: number, cursor?: string): Promise<Page<Host>>;
-  /** Hosts not offline whose last heartbeat is older than `before`. */
-  listSilentSince(before: Date): Promise<readonly Host[]>;
-  /** Hosts waiting for their deregistration to complete. */
-  listDeregistering(): Promise<readonly Host[]>;
-  /** Writes `host` if nobody wrote it since `host.revision - 1`; false on a lost race. */
-  save(host: Host, events: readonly DomainEvent[]): Promise<boolean>;
+  /** Ids of the hosts not offline whose last heartbeat is older than `before`. */
+  listSilentSince(before: Date): Promise<readonly string[]>;
+  /** Ids of the hosts waiting for their deregistration to complete. */
+  listDeregistering(): Promise<readonly string[]>;
+  /**
+   * Writes `next` with its events if nobody wrote the host since `previous` was read: the
+   * saved host (revision bumped unless only its pulse moved), or undefined on a lost race.
+   */
+  save(previous: Host, next: Host, events: readonly DomainEvent[]): Promise<Host | undefined>;
   /** Stops the host's agent token from opening anything, for good. */
   revokeAgentToken(host: Host, at: Date): Promise<void>;
   /** Hosts not deregistered: those that have a queue. */

@@ -1,5 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
@@ -11,30 +13,74 @@ import type { HostStore, RegistrationToken } from '../ports.ts';
 
 /**
  * Items of the registry table:
- * - `HOST#<id>` / `HOST`: the host; `gsi1pk = PROVIDER#<id>` lists a provider's hosts, and
- *   `livenessBucket = live` (absent once offline) lets the sweep find silent hosts;
+ * - `HOST#<id>` / `HOST`: the host, without its pulse; `gsi1pk = PROVIDER#<id>` lists a
+ *   provider's hosts. Written only when something a provider or matching cares about changes.
+ * - `PULSE#<shard>` / `HOST#<id>`: the host's pulse, what every heartbeat changes:
+ *   `lastHeartbeatAt`, `uptime`, `gpuUtilization`, plus `watched` (1 while the sweep must look
+ *   at the host: not offline, or a deregistration still waits) and `deregistering`. Kept apart
+ *   and out of every index, so an ordinary heartbeat is one small write (1 WCU) instead of a
+ *   rewrite of the host item and its index entries. The sweep reads the 16 shards whole.
  * - `REGTOKEN#<sha256>` / `REGTOKEN`: a one-use registration token, expiring by TTL;
  * - `AGENTTOKEN#<sha256>` / `AGENTTOKEN`: the authorizer's index from agent token to host.
  */
 const hostKey = (hostId: string) => ({ pk: `HOST#${hostId}`, sk: 'HOST' });
 const regTokenKey = (tokenHash: string) => ({ pk: `REGTOKEN#${tokenHash}`, sk: 'REGTOKEN' });
 const agentTokenKey = (tokenHash: string) => ({ pk: `AGENTTOKEN#${tokenHash}`, sk: 'AGENTTOKEN' });
-const LIVE = 'live';
+
+const PULSE_SHARDS = 16;
+const pulseShardPk = (shard: number) => `PULSE#${shard}`;
+const pulseKey = (hostId: string) => ({
+  pk: pulseShardPk(createHash('sha256').update(hostId).digest().readUInt16BE(0) % PULSE_SHARDS),
+  sk: `HOST#${hostId}`,
+});
+
+type Pulse = Pick<Host, 'lastHeartbeatAt' | 'uptime' | 'gpuUtilization'>;
+const withoutPulse = ({ lastHeartbeatAt: _l, uptime: _u, gpuUtilization: _g, ...rest }: Host) => rest;
 
 const hostItem = (host: Host) => ({
   ...hostKey(host.hostId),
-  ...host,
+  ...withoutPulse(host),
   gsi1pk: `PROVIDER#${host.providerId}`,
   gsi1sk: `HOST#${host.registeredAt}#${host.hostId}`,
-  // Offline hosts leave the sweep's index, unless a deregistration still waits to complete.
-  ...(host.status !== 'offline' || host.deregistering ? { livenessBucket: LIVE } : {}),
-  ...(host.deregistering ? { deregisteringFlag: 1 } : {}),
 });
 
-const toHost = (item: Record<string, unknown>): Host => {
+const pulseItem = (host: Host) => ({
+  ...pulseKey(host.hostId),
+  hostId: host.hostId,
+  // The host item's revision: a pulse-only write checks it, so it never lands on a host that changed meanwhile.
+  revision: host.revision,
+  lastHeartbeatAt: host.lastHeartbeatAt,
+  uptime: host.uptime,
+  ...(host.gpuUtilization ? { gpuUtilization: host.gpuUtilization } : {}),
+  // Offline hosts leave the sweep's view, unless a deregistration still waits to complete.
+  watched: host.status !== 'offline' || host.deregistering ? 1 : 0,
+  deregistering: host.deregistering ? 1 : 0,
+});
+
+/**
+ * Written only if neither the host nor its pulse changed since the caller read them (or, for a
+ * host registered before pulses existed, the pulse is absent).
+ */
+const unchangedPulse = (previous: Host) => ({
+  ConditionExpression: 'attribute_not_exists(pk) OR (lastHeartbeatAt = :previousHeartbeat AND revision = :previousRevision)',
+  ExpressionAttributeValues: { ':previousHeartbeat': previous.lastHeartbeatAt, ':previousRevision': previous.revision },
+});
+
+const toHost = (item: Record<string, unknown>, pulse?: Record<string, unknown>): Host => {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, livenessBucket: _l, deregisteringFlag: _d, ...host } = item;
-  return host as unknown as Host;
+  const beat: Partial<Pulse> = pulse
+    ? {
+        lastHeartbeatAt: pulse.lastHeartbeatAt as string,
+        uptime: pulse.uptime as Record<string, number>,
+        ...(pulse.gpuUtilization ? { gpuUtilization: pulse.gpuUtilization as number[] } : {}),
+      }
+    : {};
+  return { ...host, ...beat } as unknown as Host;
 };
+
+const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
+  (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
 
 export class DynamoHostStore implements HostStore {
   constructor(
@@ -80,6 +126,7 @@ export class DynamoHostStore implements HostStore {
             },
           },
           { Put: { TableName: this.tableName, Item: hostItem(host), ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: this.tableName, Item: pulseItem(host) } },
           {
             Put: {
               TableName: this.tableName,
@@ -99,9 +146,9 @@ export class DynamoHostStore implements HostStore {
     }
   }
 
-  async get(hostId: string): Promise<Host | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: hostKey(hostId), ConsistentRead: true }));
-    return Item ? toHost(Item) : undefined;
+  async get(hostId: string, options: { consistent?: boolean } = {}): Promise<Host | undefined> {
+    const [host] = await this.getMany([hostId], options.consistent ?? true);
+    return host;
   }
 
   async listByProvider(providerId: string, limit: number, cursor?: string): Promise<Page<Host>> {
@@ -115,43 +162,46 @@ export class DynamoHostStore implements HostStore {
         ExclusiveStartKey: decodeCursor(cursor),
       }),
     );
-    return { items: (page.Items ?? []).map(toHost), nextCursor: encodeCursor(page.LastEvaluatedKey) };
-  }
-
-  async listSilentSince(before: Date): Promise<readonly Host[]> {
-    return this.queryAll({
-      IndexName: 'liveness',
-      KeyConditionExpression: 'livenessBucket = :live AND lastHeartbeatAt < :before',
-      ExpressionAttributeValues: { ':live': LIVE, ':before': before.toISOString() },
-    });
-  }
-
-  async listDeregistering(): Promise<readonly Host[]> {
-    return this.queryAll({
-      IndexName: 'liveness',
-      KeyConditionExpression: 'livenessBucket = :live',
-      FilterExpression: 'deregisteringFlag = :one',
-      ExpressionAttributeValues: { ':live': LIVE, ':one': 1 },
-    });
-  }
-
-  async save(host: Host, events: readonly DomainEvent[]): Promise<boolean> {
-    const put = {
-      TableName: this.tableName,
-      Item: hostItem(host),
-      ConditionExpression: 'revision = :previous',
-      ExpressionAttributeValues: { ':previous': host.revision - 1 },
+    const pulses = await this.pulsesOf((page.Items ?? []).map((item) => item.hostId as string));
+    return {
+      items: (page.Items ?? []).map((item) => toHost(item, pulses.get(item.hostId as string))),
+      nextCursor: encodeCursor(page.LastEvaluatedKey),
     };
+  }
+
+  async listSilentSince(before: Date): Promise<readonly string[]> {
+    return this.watchedPulses('lastHeartbeatAt < :before', { ':before': before.toISOString() });
+  }
+
+  async listDeregistering(): Promise<readonly string[]> {
+    return this.watchedPulses('deregistering = :one', { ':one': 1 });
+  }
+
+  async save(previous: Host, next: Host, events: readonly DomainEvent[]): Promise<Host | undefined> {
     try {
-      if (events.length === 0) await this.documents.send(new PutCommand(put));
-      else await this.outbox.commit([{ Put: put }], events);
-      return true;
+      if (events.length === 0 && isDeepStrictEqual(withoutPulse(previous), withoutPulse(next))) {
+        // An ordinary heartbeat: only the pulse moves.
+        await this.documents.send(new PutCommand({ TableName: this.tableName, Item: pulseItem(next), ...unchangedPulse(previous) }));
+        return next;
+      }
+      const saved = { ...next, revision: previous.revision + 1 };
+      await this.outbox.commit(
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: hostItem(saved),
+              ConditionExpression: 'revision = :previous',
+              ExpressionAttributeValues: { ':previous': previous.revision },
+            },
+          },
+          { Put: { TableName: this.tableName, Item: pulseItem(saved), ...unchangedPulse(previous) } },
+        ],
+        events,
+      );
+      return saved;
     } catch (error) {
-      const name = (error as { name?: string }).name;
-      const lostRace =
-        name === 'ConditionalCheckFailedException' ||
-        (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
-      if (lostRace) return false;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -180,14 +230,54 @@ export class DynamoHostStore implements HostStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      hosts.push(...(page.Items ?? []).map(toHost));
+      hosts.push(...(page.Items ?? []).map((item) => toHost(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return hosts;
   }
 
-  private async queryAll(query: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Host[]> {
-    return (await queryAll(this.documents, { ...query, TableName: this.tableName })).map(toHost);
+  /** Hosts and their pulses in one BatchGet, in the order asked. */
+  private async getMany(hostIds: readonly string[], consistent: boolean): Promise<(Host | undefined)[]> {
+    if (hostIds.length === 0) return [];
+    const { Responses, UnprocessedKeys } = await this.documents.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [this.tableName]: { Keys: hostIds.flatMap((hostId) => [hostKey(hostId), pulseKey(hostId)]), ConsistentRead: consistent },
+        },
+      }),
+    );
+    if (UnprocessedKeys && Object.keys(UnprocessedKeys).length > 0) throw new Error('DynamoDB left host reads unprocessed; retry.');
+    const items = Responses?.[this.tableName] ?? [];
+    const hosts = new Map(items.filter((item) => item.sk === 'HOST').map((item) => [item.hostId as string, item]));
+    const pulses = new Map(items.filter((item) => item.sk !== 'HOST').map((item) => [item.hostId as string, item]));
+    return hostIds.map((hostId) => {
+      const item = hosts.get(hostId);
+      return item ? toHost(item, pulses.get(hostId)) : undefined;
+    });
   }
 
+  private async pulsesOf(hostIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (hostIds.length === 0) return new Map();
+    const { Responses, UnprocessedKeys } = await this.documents.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: hostIds.map(pulseKey) } } }),
+    );
+    if (UnprocessedKeys && Object.keys(UnprocessedKeys).length > 0) throw new Error('DynamoDB left pulse reads unprocessed; retry.');
+    return new Map((Responses?.[this.tableName] ?? []).map((item) => [item.hostId as string, item]));
+  }
+
+  /** Host ids of the watched pulses that match, across every shard. */
+  private async watchedPulses(filter: string, values: Record<string, unknown>): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: PULSE_SHARDS }, (_, shard) =>
+        queryAll(this.documents, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :shard',
+          FilterExpression: `watched = :watched AND ${filter}`,
+          ExpressionAttributeValues: { ':shard': pulseShardPk(shard), ':watched': 1, ...values },
+          ProjectionExpression: 'hostId',
+        }),
+      ),
+    );
+    return shards.flat().map((item) => item.hostId as string);
+  }
 }

@@ -16,7 +16,10 @@ export interface HeartbeatReport {
  * agent can reconcile without waiting for any projection.
  */
 export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps) => {
-  const { host } = await mutateHost(hostId, (current, now) => applyHeartbeat(current, report, now, deps.settings), deps);
+  // Every host heartbeats every minute: the cheaper eventually consistent read comes first.
+  const { host } = await mutateHost(hostId, (current, now) => applyHeartbeat(current, report, now, deps.settings), deps, {
+    eventualFirstRead: true,
+  });
   if (host.deregisteredAt) throw new UnauthorizedError('This host was deregistered: register it again with a new token.');
   const assignments = await deps.liveAssignments.liveOn(hostId);
   return {

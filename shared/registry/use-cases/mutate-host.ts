@@ -14,15 +14,19 @@ export const mutateHost = async (
   hostId: string,
   transition: (host: Host, now: Date) => Transition,
   deps: Pick<RegistryDeps, 'store' | 'clock'>,
+  options: { eventualFirstRead?: boolean } = {},
 ): Promise<Transition> => {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const host = await deps.store.get(hostId);
+    // A stale first read is safe (the write is conditional, and a lost race rereads consistently).
+    const eventual = attempt === 1 && options.eventualFirstRead === true;
+    const host = await deps.store.get(hostId, { consistent: !eventual });
+    if (!host && eventual) continue;
     if (!host) throw new NotFoundError('No such host.');
     const now = deps.clock.now();
     const result = transition(host, now);
     if (result.host === host) return result;
-    const next = { ...result.host, revision: host.revision + 1 };
-    if (await deps.store.save(next, hostEvents(next, result.changes, now))) return { host: next, changes: result.changes };
+    const saved = await deps.store.save(host, result.host, hostEvents(result.host, result.changes, now));
+    if (saved) return { host: saved, changes: result.changes };
   }
   throw new ConflictError('busy', 'The host is being changed by another request; try again.');
 };

@@ -19,14 +19,15 @@ export const sweepLiveness = async (deps: RegistryDeps): Promise<SweepResult> =>
   const silent = await deps.store.listSilentSince(addSeconds(deps.clock.now(), -deps.settings.unreachableAfterSeconds));
   let unreachable = 0;
   let offline = 0;
-  for (const candidate of silent) {
-    const { changes } = await mutateHost(candidate.hostId, (host, now) => applySilence(host, now, deps.settings), deps);
+  for (const hostId of silent) {
+    const { changes } = await mutateHost(hostId, (host, now) => applySilence(host, now, deps.settings), deps);
     if (changes.includes('unreachable')) unreachable += 1;
     if (changes.includes('went_offline')) offline += 1;
   }
   let deregistered = 0;
-  for (const host of await deps.store.listDeregistering()) {
-    if (await finishDeregistrationIfIdle(host, deps)) deregistered += 1;
+  for (const hostId of await deps.store.listDeregistering()) {
+    const host = await deps.store.get(hostId);
+    if (host && (await finishDeregistrationIfIdle(host, deps))) deregistered += 1;
   }
   return { unreachable, offline, deregistered };
 };
