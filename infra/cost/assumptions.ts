@@ -3,17 +3,22 @@
  * prices.ts; request counts come from measured.json; these are the rest.
  */
 
+import { stageConfig } from '../stacks/stage-config.ts';
+
 /** A month as AWS bills it: 730 hours. */
 export const HOURS_PER_MONTH = 730;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 
 /**
- * Bytes Lambda itself writes to a function's log group per invocation: the START, END and
- * REPORT lines (with the XRAY line active tracing adds to REPORT), about 75 + 55 + 220 bytes in
- * the text log format. Locally no Lambda runtime writes them, so they are added here.
+ * Bytes Lambda itself writes to a function's log group per invocation at the INFO system log
+ * level: the START, END and REPORT lines (with the XRAY line active tracing adds to REPORT),
+ * about 75 + 55 + 220 bytes. Locally no Lambda runtime writes them, so they are added here.
  */
-export const LAMBDA_PLATFORM_LOG_BYTES = 350;
+export const LAMBDA_PLATFORM_LOG_BYTES_AT_INFO = 350;
+
+/** The figure prices production, whose system log level (WARN) drops those lines. */
+export const LAMBDA_PLATFORM_LOG_BYTES = stageConfig('prod').lambdaSystemLogLevel === 'INFO' ? LAMBDA_PLATFORM_LOG_BYTES_AT_INFO : 0;
 
 /**
  * One access-log line of the HTTP API (GpuhiveApi's format, twelve fields), rendered with the

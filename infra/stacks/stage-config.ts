@@ -25,6 +25,12 @@ export interface StageConfig {
   readonly routeThrottles: Readonly<Record<string, Throttle>>;
   readonly logRetention: RetentionDays;
   readonly logLevel: 'DEBUG' | 'INFO';
+  /**
+   * Lambda's own log lines (START, END, REPORT) are written at INFO. Production keeps WARN and
+   * above only: at one heartbeat per host a minute they would be most of the log bill, and
+   * duration, errors and throttles stay in the functions' metrics and X-Ray traces.
+   */
+  readonly lambdaSystemLogLevel: 'INFO' | 'WARN';
   /** Tables, buckets and log groups outlive the stack in prod; dev stacks clean up after themselves. */
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
@@ -68,6 +74,7 @@ const configs: Record<Stage, StageConfig> = {
     routeThrottles: { ...agentRoutes(100), ...sensitiveRoutes(5) },
     logRetention: RetentionDays.ONE_WEEK,
     logLevel: 'DEBUG',
+    lambdaSystemLogLevel: 'INFO',
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     eventArchiveRetention: Duration.days(7),
@@ -85,6 +92,7 @@ const configs: Record<Stage, StageConfig> = {
     routeThrottles: { ...agentRoutes(2000), ...sensitiveRoutes(20) },
     logRetention: RetentionDays.THREE_MONTHS,
     logLevel: 'INFO',
+    lambdaSystemLogLevel: 'WARN',
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     eventArchiveRetention: Duration.days(90),

@@ -51,6 +51,16 @@ describe('GpuhiveFunction', () => {
     expect(used.every((id) => groups[id]?.Properties.RetentionInDays === stack.config.logRetention) && new Set(used).size === used.length).toBe(true);
   });
 
+  it('logs in JSON with the stage levels: Lambda\'s own lines at INFO in dev, the functions\' at DEBUG', () => {
+    const configs = lambdas.map((fn) => fn.Properties.LoggingConfig);
+    expect(configs.every((config) => config.LogFormat === 'JSON' && config.SystemLogLevel === 'INFO' && config.ApplicationLogLevel === 'DEBUG')).toBe(true);
+  });
+
+  it('drops Lambda\'s START, END and REPORT lines in prod (system log level WARN)', () => {
+    const prod = Object.values(synthesize({ stage: 'prod' }).template.findResources('AWS::Lambda::Function'));
+    expect(prod.every((fn) => fn.Properties.LoggingConfig.SystemLogLevel === 'WARN' && fn.Properties.LoggingConfig.ApplicationLogLevel === 'INFO')).toBe(true);
+  });
+
   it('sizes functions at 256 MB and 10 s unless the topology says otherwise', () => {
     expect(propsOf(topology.defaultRoute)).toMatchObject({ MemorySize: 256, Timeout: 10 });
   });
