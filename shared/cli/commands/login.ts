@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { ApiClient } from '../api.ts';
 import { noPositionals, stringFlag, type Command } from '../command.ts';
 import { readConfig, writeConfig } from '../config.ts';
@@ -10,10 +11,26 @@ interface Account {
   readonly name: string;
 }
 
-const readStdin = async (): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
+/** The key from a pipe (its first line), or typed at a prompt that does not echo it. */
+const readKey = async (): Promise<string> => {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return (Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
+  }
+  const prompt = 'API key: ';
+  const terminal = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Show the prompt, not what is typed.
+  (terminal as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = (text) => {
+    if (text.includes(prompt)) process.stderr.write(prompt);
+  };
+  return new Promise((resolve) =>
+    terminal.question(prompt, (answer) => {
+      terminal.close();
+      process.stderr.write('\n');
+      resolve(answer.trim());
+    }),
+  );
 };
 
 export const login: Command = {
@@ -31,10 +48,7 @@ export const login: Command = {
     if (!apiUrl) throw new UsageError('Give the API URL with --api URL.', 'login');
     if (!/^https?:\/\/[^\s/]+/.test(apiUrl)) throw new UsageError(`--api must be an http(s) URL such as https://api.gpuhive.example, not "${apiUrl}".`, 'login');
     let apiKey = stringFlag(input, 'key') ?? context.env.GPUHIVE_API_KEY;
-    if (!apiKey) {
-      if (process.stdin.isTTY) context.output.err('API key: ');
-      apiKey = await readStdin();
-    }
+    if (!apiKey) apiKey = await readKey();
     if (!apiKey) throw new UsageError('Give the API key with --key, $GPUHIVE_API_KEY or on stdin.', 'login');
     const account = await new ApiClient(apiUrl, apiKey, context.fetch).get<Account>('/v1/accounts/me');
     await writeConfig(context.configFile, { apiUrl, apiKey });
