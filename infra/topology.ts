@@ -177,6 +177,7 @@ export const topology: Topology = {
     // logs
     // notifications
     // API description
+    { method: 'GET', path: '/v1/openapi.json', roles: 'public', context: 'platform', entry: 'functions/platform/get-openapi.ts' },
   ],
   defaultRoute: { entry: 'functions/platform/not-found.ts', context: 'platform' },
   authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usdField } from '#platform/money.ts';
+import { pageQuery } from '#platform/pagination.ts';
 import { regionField } from '#registry/http-schemas.ts';
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
@@ -41,3 +42,19 @@ export const AgentEventInput = z.object({
 });
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });
+
+export const JOB_STATUSES = ['queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
+
+export const ListJobsQuery = z.object({ ...pageQuery, status: z.enum(JOB_STATUSES).optional() });
+
+export const TimelineQuery = z.object({ ...pageQuery, limit: pageQuery.limit.default(100) });
+
+export const OffersQuery = z.object({
+  gpuModel: z.string().trim().min(1).max(100).optional(),
+  minVramMb: z.coerce.number().int().min(1).optional(),
+  region: regionField.optional(),
+  maxPricePerGpuHour: usdField.optional(),
+  count: z.coerce.number().int().min(1).max(8).optional(),
+  runtime: z.enum(['docker', 'process']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});

@@ -152,7 +152,7 @@ const parsePart = <T extends z.ZodType>(schema: T | undefined, value: unknown, p
  * The one way to build an HTTP handler: logging with the request id, headers, CORS and
  * security headers, authorization from the topology, size limit, JSON parsing, zod
  * validation of body, query and path (400 naming each bad field), and the error table.
- * Returns the middy handler; `core` stays a plain function for tests.
+ * Returns the middy handler (with its `requestSchemas`); `core` stays a plain function for tests.
  */
 export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
   logger: Logger,
@@ -172,7 +172,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     ? // JSON whatever the content type (curl -d sends form-urlencoded); 6.4.5 supports the option but does not type it.
       base.use(bodySizeLimit()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
     : base;
-  return withBody.handler(async (event) => {
+  const handler = withBody.handler(async (event) => {
     const result = await core({
       body: parsePart(schemas.body, event.body),
       query: parsePart(schemas.query, event.queryStringParameters, 'query'),
@@ -183,4 +183,6 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     });
     return respond(result.statusCode, result.body);
   });
+  // The schemas it validates with, so the OpenAPI test can prove the spec describes these very objects.
+  return Object.assign(handler, { requestSchemas: schemas });
 };

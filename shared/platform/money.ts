@@ -39,4 +39,11 @@ export const usdField = z
       return z.NEVER;
     }
     return parsed;
-  });
+  })
+  .meta({ description: 'USD: a decimal string with at most 6 decimals, or a JSON number', examples: ['0.450000'] });
+
+/** A USD amount in a response, as `formatUsd` writes it: the schema the OpenAPI spec shows. */
+export const usdText = z
+  .string()
+  .regex(/^-?\d+\.\d{6}$/)
+  .meta({ description: 'USD as a decimal string with six decimals', examples: ['0.450000'] });

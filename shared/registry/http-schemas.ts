@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { usdField } from '#platform/money.ts';
+import { pageQuery } from '#platform/pagination.ts';
 import { RUNTIMES } from './domain/host.ts';
 
 /** Regions are free text in one documented shape ("eu-west", "us-east-2", "ap-tokyo"). */
@@ -58,3 +59,9 @@ export const UpdateHostInput = z
   .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining');
 
 export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
+
+export const HostsQuery = z.object(pageQuery);
+
+export const ReceiveAssignmentsQuery = z.object({ waitSeconds: z.coerce.number().int().min(0).max(20).default(0) });
+
+export const AckAssignmentsInput = z.object({ receipts: z.array(z.string().min(1).max(8192)).min(1).max(100) });

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse } from '#accounts/http-responses.ts';
+import { CreateAccountInput, KeyPath, KeysQuery } from '#accounts/http-schemas.ts';
+import { BalanceResponse, LedgerPageResponse, TransactionResponse } from '#billing/http-responses.ts';
+import { AccountPath, AddCreditsInput, LedgerQuery } from '#billing/http-schemas.ts';
+import {
+  AgentAssignmentResponse,
+  AgentEventResponse,
+  JobPageResponse,
+  JobResponse,
+  OfferPageResponse,
+  SubmittedJobResponse,
+  TimelineResponse,
+} from '#matching/http-responses.ts';
+import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
+import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http-responses.ts';
+import * as meteringSchemas from '#metering/http-schemas.ts';
+import { ErrorResponse, type ApiDescription } from '#platform/openapi.ts';
+import {
+  AckAssignmentsResponse,
+  HeartbeatResponse,
+  HostPageResponse,
+  HostResponse,
+  QueueCredentialsResponse,
+  ReceivedAssignmentsResponse,
+  RegisteredHostResponse,
+  RegistrationTokenResponse,
+  SignOffResponse,
+} from '#registry/http-responses.ts';
+import {
+  AckAssignmentsInput,
+  HeartbeatInput,
+  HostPath,
+  HostsQuery,
+  ReceiveAssignmentsQuery,
+  RegisterAgentInput,
+  UpdateHostInput,
+} from '#registry/http-schemas.ts';
+
+/**
+ * The OpenAPI description of every route in `topology.routes`, keyed by route key. Request
+ * schemas are the same objects the handlers pass to `httpRoute` (imported from each
+ * context's `http-schemas.ts`; test/integration/platform/openapi.test.ts checks identity);
+ * response schemas live beside them in `http-responses.ts`. A route added to the topology
+ * without an entry here fails that test. Add entries below the section comment of your work.
+ */
+export const apiDescription: ApiDescription = {
+  // accounts
+  'POST /v1/accounts': { summary: 'Create an account (admin); its first API key is shown only here', body: CreateAccountInput, responses: { 201: { description: 'Created', schema: CreatedAccountResponse } } },
+  'GET /v1/accounts/me': { summary: "The caller's account", responses: { 200: { description: 'The account', schema: AccountResponse } } },
+  'GET /v1/accounts/me/keys': { summary: "The caller's API keys (never the secrets)", query: KeysQuery, responses: { 200: { description: 'A page of keys', schema: KeyPageResponse } } },
+  'POST /v1/accounts/me/keys': { summary: 'Issue another API key; the secret is shown only here', responses: { 201: { description: 'Issued', schema: IssuedKeyResponse } } },
+  'DELETE /v1/accounts/me/keys/{keyId}': {
+    summary: 'Revoke a key (not the last active one)',
+    path: KeyPath,
+    responses: { 204: { description: 'Revoked' }, 409: { description: 'The last active key', schema: ErrorResponse } },
+  },
+
+  // registry: providers
+  'POST /v1/hosts/registration-tokens': { summary: 'A one-use token to register a host', responses: { 201: { description: 'Created', schema: RegistrationTokenResponse } } },
+  'GET /v1/hosts': { summary: "The provider's hosts", query: HostsQuery, responses: { 200: { description: 'A page of hosts', schema: HostPageResponse } } },
+  'GET /v1/hosts/{hostId}': { summary: 'One host', path: HostPath, responses: { 200: { description: 'The host', schema: HostResponse } } },
+  'PATCH /v1/hosts/{hostId}': { summary: 'Change price, listing or draining', path: HostPath, body: UpdateHostInput, responses: { 200: { description: 'The host', schema: HostResponse } } },
+  'DELETE /v1/hosts/{hostId}': { summary: 'Drain, then deregister', path: HostPath, responses: { 202: { description: 'Draining', schema: HostResponse } } },
+
+  // registry: agents
+  'POST /v1/agent/register': {
+    summary: 'Register a host with a registration token (public: the token in the body is the credential)',
+    body: RegisterAgentInput,
+    responses: { 201: { description: 'Registered; the agent token is shown only here', schema: RegisteredHostResponse } },
+  },
+  'POST /v1/agent/heartbeat': { summary: "The agent's heartbeat", body: HeartbeatInput, responses: { 200: { description: 'The host as the platform sees it', schema: HeartbeatResponse } } },
+  'POST /v1/agent/sign-off': { summary: 'A drained agent signs off', responses: { 200: { description: 'Signed off', schema: SignOffResponse }, 409: { description: 'Assignments are still live', schema: ErrorResponse } } },
+  'POST /v1/agent/queue-credentials': { summary: "Short-lived credentials to long-poll the host's own queue", responses: { 200: { description: 'Credentials', schema: QueueCredentialsResponse } } },
+  'GET /v1/agent/assignments': { summary: "Receive from the host's queue through the API", query: ReceiveAssignmentsQuery, responses: { 200: { description: 'Messages', schema: ReceivedAssignmentsResponse } } },
+  'POST /v1/agent/assignments/ack': { summary: 'Delete received messages', body: AckAssignmentsInput, responses: { 200: { description: 'Acknowledged', schema: AckAssignmentsResponse } } },
+
+  // billing
+  'POST /v1/accounts/{accountId}/credits': {
+    summary: 'Credit an account (admin); the same reference credits once',
+    path: AccountPath,
+    body: AddCreditsInput,
+    responses: { 201: { description: 'The ledger transaction', schema: TransactionResponse } },
+  },
+  'GET /v1/billing/balance': { summary: "The caller's balance (renters: held, available and runway too)", responses: { 200: { description: 'The balance', schema: BalanceResponse } } },
+  'GET /v1/billing/ledger': { summary: "The caller's ledger entries, newest first", query: LedgerQuery, responses: { 200: { description: 'A page of entries', schema: LedgerPageResponse } } },
+  // billing: holds and statements
+
+  // matching
+  'POST /v1/jobs': {
+    summary: 'Submit a job',
+    body: SubmitJobInput,
+    headers: [{ name: 'Idempotency-Key', description: 'The same key and body return the same job; the same key with another body is a 409.' }],
+    responses: {
+      202: { description: 'Queued', schema: SubmittedJobResponse },
+      402: { description: "The available balance cannot cover the job's hold", schema: ErrorResponse },
+      409: { description: 'The Idempotency-Key was used with another body', schema: ErrorResponse },
+    },
+  },
+  'GET /v1/jobs': { summary: "The renter's jobs, newest first", query: ListJobsQuery, responses: { 200: { description: 'A page of jobs', schema: JobPageResponse } } },
+  'GET /v1/jobs/{jobId}': { summary: 'One job with its assignments and cost so far', path: JobPath, responses: { 200: { description: 'The job', schema: JobResponse } } },
+  'POST /v1/jobs/{jobId}/cancel': { summary: 'Cancel a job', path: JobPath, responses: { 202: { description: 'Cancelling (or cancelled)', schema: SubmittedJobResponse } } },
+  'GET /v1/jobs/{jobId}/events': { summary: "The job's timeline", path: JobPath, query: TimelineQuery, responses: { 200: { description: 'A page of timeline entries', schema: TimelineResponse } } },
+  'GET /v1/offers': { summary: 'Capacity a job could get now, cheapest first', query: OffersQuery, responses: { 200: { description: 'Offers', schema: OfferPageResponse } } },
+  'GET /v1/agent/assignments/{assignmentId}': { summary: 'An assignment of this host, with its message while live', path: AssignmentPath, responses: { 200: { description: 'The assignment', schema: AgentAssignmentResponse } } },
+  'POST /v1/agent/assignments/{assignmentId}/events': {
+    summary: 'Report accepted, started, exited, failed or stopped',
+    path: AssignmentPath,
+    body: AgentEventInput,
+    responses: { 200: { description: 'The assignment state', schema: AgentEventResponse }, 409: { description: 'The assignment was withdrawn: drop it', schema: ErrorResponse } },
+  },
+
+  // metering
+  'POST /v1/agent/usage': { summary: 'Report usage records', body: meteringSchemas.RecordUsageInput, responses: { 202: { description: 'Every record is stored', schema: UsageReceiptResponse } } },
+  'GET /v1/jobs/{jobId}/usage': { summary: "A job's usage per assignment and hour", path: meteringSchemas.JobPath, responses: { 200: { description: 'Usage', schema: JobUsageResponse } } },
+  'GET /v1/hosts/{hostId}/usage': {
+    summary: "A host's assignments with their usage",
+    path: meteringSchemas.HostPath,
+    query: meteringSchemas.HostUsageQuery,
+    responses: { 200: { description: 'A page of assignments', schema: HostUsagePageResponse } },
+  },
+
+  // exports
+  // agent distribution
+  // logs
+  // notifications
+  // API description
+  'GET /v1/openapi.json': {
+    summary: 'This OpenAPI 3.1 document (public)',
+    responses: { 200: { description: 'The document', schema: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) }) } },
+  },
+};

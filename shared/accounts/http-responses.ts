@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { ACCOUNT_KINDS } from './domain/account.ts';
+
+/** What the accounts routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+export const AccountResponse = z.object({
+  accountId: z.string(),
+  kind: z.enum(ACCOUNT_KINDS),
+  name: z.string(),
+  createdAt: z.iso.datetime(),
+});
+
+export const CreatedAccountResponse = AccountResponse.extend({
+  apiKey: z.string().meta({ description: 'The secret key, shown only in this response.' }),
+  keyId: z.string(),
+});
+
+export const KeyResponse = z.object({
+  keyId: z.string(),
+  prefix: z.string(),
+  createdAt: z.iso.datetime(),
+  lastUsedAt: z.iso.datetime().nullable(),
+  revokedAt: z.iso.datetime().nullable(),
+});
+
+export const KeyPageResponse = z.object({ items: z.array(KeyResponse), nextCursor: z.string().nullable() });
+
+export const IssuedKeyResponse = z.object({
+  keyId: z.string(),
+  apiKey: z.string().meta({ description: 'The secret key, shown only in this response.' }),
+});

@@ -1,0 +1,70 @@
+import { allPages } from '../api.ts';
+import { intFlag, noPositionals, onePositional, type Command } from '../command.ts';
+import { percent, table, time, usd } from '../format.ts';
+import { line, printJson } from '../output.ts';
+
+interface Host {
+  readonly hostId: string;
+  readonly hostname: string;
+  readonly status: string;
+  readonly listed: boolean;
+  readonly draining: boolean;
+  readonly statusReason: string | null;
+  readonly gpus: readonly { readonly model: string; readonly vramMb: number }[];
+  readonly pricePerGpuHour: string;
+  readonly region: string;
+  readonly lastHeartbeatAt: string;
+  readonly reliability: number;
+}
+
+const gpuSummary = (host: Host): string => {
+  const counts = new Map<string, number>();
+  for (const gpu of host.gpus) counts.set(gpu.model, (counts.get(gpu.model) ?? 0) + 1);
+  return [...counts].map(([model, count]) => `${count}x ${model}`).join(', ');
+};
+
+export const hostsTable = (hosts: readonly Host[]): string =>
+  table(
+    ['HOST', 'NAME', 'STATUS', 'GPUS', '$/GPU-HOUR', 'REGION', 'LISTED', 'RELIABILITY', 'LAST HEARTBEAT'],
+    hosts.map((host) => [
+      host.hostId,
+      host.hostname,
+      `${host.status}${host.draining ? ' (draining)' : ''}`,
+      gpuSummary(host),
+      usd(host.pricePerGpuHour),
+      host.region,
+      host.listed ? 'yes' : 'no',
+      percent(host.reliability),
+      time(host.lastHeartbeatAt),
+    ]),
+  );
+
+export const hosts: Command = {
+  name: 'hosts',
+  summary: 'Providers: your hosts, their status, GPUs, price and reliability.',
+  options: { limit: { type: 'string', value: 'N', description: 'at most N hosts (1-10000, default 1000)' } },
+  async run(context, input) {
+    noPositionals(input);
+    const api = await context.api();
+    const items = await allPages<Host>(api, '/v1/hosts', {}, intFlag(input, 'limit', 1, 10_000) ?? 1000);
+    if (context.json) printJson(context.output, items);
+    else if (items.length === 0) line(context.output, 'No hosts yet: make a registration token and install the agent (see the agent README).');
+    else context.output.out(hostsTable(items));
+    return 0;
+  },
+};
+
+export const hostsGet: Command = {
+  name: 'hosts get',
+  summary: 'Providers: one host, with its status reason.',
+  args: 'HOST',
+  options: {},
+  async run(context, input) {
+    const hostId = onePositional(input, 'host id');
+    const api = await context.api();
+    const host = await api.get<Host>(`/v1/hosts/${encodeURIComponent(hostId)}`);
+    if (context.json) printJson(context.output, host);
+    else context.output.out(`${hostsTable([host])}${host.statusReason ? `\n${host.statusReason}\n` : ''}`);
+    return 0;
+  },
+};

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from './errors.ts';
+
+/** The body of `POST /v1/jobs` (API.md), as the CLI builds it. */
+export interface JobSpec {
+  name?: string;
+  image?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  gpu?: { count?: number; models?: string[]; minVramMb?: number };
+  hosts?: number;
+  regions?: string[];
+  maxPricePerGpuHour?: string | number;
+  maxDurationSeconds?: number;
+  restartPolicy?: string;
+  [field: string]: unknown;
+}
+
+export interface SubmitFlags {
+  readonly gpus?: number;
+  readonly maxPrice?: string;
+  readonly hosts?: number;
+  readonly models: readonly string[];
+  readonly minVramMb?: number;
+  readonly regions: readonly string[];
+  readonly image?: string;
+  readonly env: readonly string[];
+  readonly maxDurationSeconds?: number;
+  readonly name?: string;
+  readonly restartPolicy?: string;
+  readonly command: readonly string[];
+}
+
+/** Without `--max-duration` or `maxDurationSeconds` in the file: one hour. */
+export const DEFAULT_MAX_DURATION_SECONDS = 3600;
+
+/** A job file: YAML or JSON (YAML is a superset) with the fields of `POST /v1/jobs`. */
+export const readJobFile = async (path: string): Promise<JobSpec> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the job file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`The job file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`The job file ${path} must hold an object with the fields of POST /v1/jobs.`);
+  return parsed as JobSpec;
+};
+
+/** `K=V` sets K; a bare `K` copies K from this shell's environment, as `docker run -e K` does. */
+export const parseEnvFlags = (entries: readonly string[], shellEnv: Readonly<Record<string, string | undefined>>): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    const name = at === -1 ? entry : entry.slice(0, at);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env wants NAME=VALUE with a name of letters, digits and _, not "${entry}".`);
+    const value = at === -1 ? shellEnv[name] : entry.slice(at + 1);
+    if (value === undefined) throw new UsageError(`--env ${name}: ${name} is not set in this shell; give --env ${name}=VALUE.`);
+    env[name] = value;
+  }
+  return env;
+};
+
+/**
+ * The job body from a file (if any) and the flags; a flag given overrides the file's field.
+ * The API validates the result and names any bad field; here only what it cannot default.
+ */
+export const buildJobSpec = (file: JobSpec | undefined, flags: SubmitFlags, shellEnv: Readonly<Record<string, string | undefined>>): JobSpec => {
+  const spec: JobSpec = { ...(file ?? {}) };
+  const gpu = { ...(spec.gpu ?? {}) };
+  if (flags.gpus !== undefined) gpu.count = flags.gpus;
+  if (flags.models.length > 0) gpu.models = [...flags.models];
+  if (flags.minVramMb !== undefined) gpu.minVramMb = flags.minVramMb;
+  if (gpu.count === undefined) throw new UsageError('Give the GPUs per host with --gpus N (or gpu.count in the job file).');
+  spec.gpu = gpu;
+  if (flags.maxPrice !== undefined) spec.maxPricePerGpuHour = flags.maxPrice;
+  if (spec.maxPricePerGpuHour === undefined) throw new UsageError('Give the most you pay per GPU-hour with --max-price USD (or maxPricePerGpuHour in the job file).');
+  if (flags.hosts !== undefined) spec.hosts = flags.hosts;
+  if (flags.regions.length > 0) spec.regions = [...flags.regions];
+  if (flags.image !== undefined) spec.image = flags.image;
+  if (flags.name !== undefined) spec.name = flags.name;
+  if (flags.restartPolicy !== undefined) spec.restartPolicy = flags.restartPolicy;
+  if (flags.command.length > 0) spec.command = [...flags.command];
+  if (flags.env.length > 0) spec.env = { ...(spec.env ?? {}), ...parseEnvFlags(flags.env, shellEnv) };
+  if (flags.maxDurationSeconds !== undefined) spec.maxDurationSeconds = flags.maxDurationSeconds;
+  spec.maxDurationSeconds ??= DEFAULT_MAX_DURATION_SECONDS;
+  if (spec.image === undefined && spec.command === undefined) throw new UsageError('Give --image IMG, a command after --, or both.');
+  return spec;
+};

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { usdText } from '#platform/money.ts';
+import { JOB_STATUSES } from './http-schemas.ts';
+
+/** What the matching routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
+const time = z.iso.datetime();
+const assignmentState = z.enum(['offered', 'accepted', 'running', 'stopping', 'exited', 'failed', 'stopped', 'withdrawn', 'lost']);
+const jobStatus = z.enum(JOB_STATUSES);
+
+export const SubmittedJobResponse = z.object({ jobId: z.string(), status: jobStatus });
+
+export const JobResponse = z.object({
+  jobId: z.string(),
+  name: z.string().nullable(),
+  status: jobStatus,
+  statusReason: z.string().nullable(),
+  image: z.string().nullable(),
+  command: z.array(z.string()).nullable(),
+  gpu: z.object({ count: z.int(), models: z.array(z.string()).optional(), minVramMb: z.int().optional() }),
+  hosts: z.int(),
+  regions: z.array(z.string()).nullable(),
+  maxPricePerGpuHour: usdText,
+  maxDurationSeconds: z.int(),
+  restartPolicy: z.enum(['never', 'on-host-loss']),
+  hold: usdText,
+  assignments: z.array(
+    z.object({
+      assignmentId: z.string(),
+      hostId: z.string(),
+      rank: z.int(),
+      gpus: z.object({ count: z.int(), model: z.string(), indices: z.array(z.int()) }),
+      pricePerGpuHour: usdText,
+      state: assignmentState,
+      exitCode: z.int().nullable(),
+      startedAt: time.nullable(),
+      endedAt: time.nullable(),
+    }),
+  ),
+  cost: usdText.meta({ description: 'Charged so far.' }),
+  createdAt: time,
+  startedAt: time.nullable(),
+  endedAt: time.nullable(),
+});
+
+export const JobPageResponse = z.object({ items: z.array(JobResponse), nextCursor: z.string().nullable() });
+
+export const TimelineResponse = z.object({
+  items: z.array(z.object({ at: time, type: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()).optional() })),
+  nextCursor: z.string().nullable(),
+});
+
+export const OfferResponse = z.object({
+  hostId: z.string(),
+  gpuModel: z.string(),
+  vramMb: z.int(),
+  availableGpus: z.int(),
+  pricePerGpuHour: usdText,
+  region: z.string(),
+  runtimes: z.array(z.enum(['docker', 'process'])),
+  reliability: z.number().min(0).max(1),
+  multiHost: z.boolean().meta({ description: 'The host registered a publicAddress, so multi-host jobs can use it.' }),
+});
+
+export const OfferPageResponse = z.object({ items: z.array(OfferResponse), nextCursor: z.null() });
+
+export const AssignmentMessageResponse = z.object({
+  type: z.literal('assignment'),
+  assignmentId: z.string(),
+  jobId: z.string(),
+  image: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()),
+  gpuIndices: z.array(z.int()),
+  maxDurationSeconds: z.int(),
+  rank: z.int(),
+  worldSize: z.int(),
+  peers: z.array(z.object({ rank: z.int(), hostId: z.string(), address: z.string().optional() })),
+});
+
+export const AgentAssignmentResponse = z.object({
+  assignmentId: z.string(),
+  jobId: z.string().optional(),
+  state: assignmentState,
+  live: z.boolean(),
+  message: AssignmentMessageResponse.optional().meta({ description: 'Present while the assignment is live.' }),
+});
+
+export const AgentEventResponse = z.object({ assignmentId: z.string(), state: assignmentState });

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { usdText } from '#platform/money.ts';
+import { RUNTIMES } from './domain/host.ts';
+
+/** What the registry's routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
+const time = z.iso.datetime();
+const hostStatus = z.enum(['online', 'unreachable', 'offline']);
+
+export const RegistrationTokenResponse = z.object({
+  token: z.string().meta({ description: 'One use; give it to the agent.' }),
+  expiresAt: time,
+});
+
+export const HostResponse = z.object({
+  hostId: z.string(),
+  hostname: z.string(),
+  status: hostStatus,
+  listed: z.boolean(),
+  draining: z.boolean(),
+  statusReason: z.string().nullable(),
+  gpus: z.array(z.object({ index: z.int(), model: z.string(), name: z.string(), vramMb: z.int(), uuid: z.string() })),
+  pricePerGpuHour: usdText,
+  region: z.string(),
+  runtimes: z.array(z.enum(RUNTIMES)),
+  cpuCores: z.int(),
+  memoryMb: z.int(),
+  diskGb: z.int(),
+  publicAddress: z.string().nullable(),
+  simulated: z.boolean(),
+  registeredAt: time,
+  lastHeartbeatAt: time,
+  lastAssignedAt: time.nullable(),
+  reliability: z.number().min(0).max(1),
+});
+
+export const HostPageResponse = z.object({ items: z.array(HostResponse), nextCursor: z.string().nullable() });
+
+export const RegisteredHostResponse = z.object({
+  hostId: z.string(),
+  agentToken: z.string().meta({ description: 'The host-scoped agent token, shown only in this response.' }),
+  heartbeatIntervalSeconds: z.int(),
+});
+
+export const HeartbeatResponse = z.object({
+  status: hostStatus,
+  statusReason: z.string().nullable(),
+  listed: z.boolean(),
+  acceptsWork: z.boolean(),
+  heartbeatIntervalSeconds: z.int(),
+  assignments: z.array(z.string()).meta({ description: 'Assignments the platform holds live on this host.' }),
+});
+
+export const SignOffResponse = z.object({ status: hostStatus, statusReason: z.string().nullable() });
+
+export const QueueCredentialsResponse = z.object({
+  queueUrl: z.string(),
+  region: z.string(),
+  endpoint: z.string().optional(),
+  credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string() }),
+  expiresAt: time,
+});
+
+export const ReceivedAssignmentsResponse = z.object({
+  messages: z.array(
+    z.object({
+      receipt: z.string(),
+      message: z.looseObject({ type: z.enum(['assignment', 'cancel']), assignmentId: z.string(), jobId: z.string() }).meta({
+        description: 'An assignment (with image, command, env, gpuIndices, rank, peers) or a cancel, as the host queue carries it.',
+      }),
+    }),
+  ),
+});
+
+export const AckAssignmentsResponse = z.object({ acknowledged: z.int() });

@@ -1,0 +1,288 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { topology } from '#infra/topology.ts';
+import { gpuhive, startGpuhive } from '#test/support/gpuhive-cli.ts';
+import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+let home: string;
+let renter: { renterKey: string; renterId: string };
+let host: Awaited<ReturnType<typeof offeredHost>>;
+
+/** The environment of a renter who ran `gpuhive login` with their key. */
+let renterEnv: Record<string, string>;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' } });
+  api = apiClient(runtime.apiUrl);
+  home = await mkdtemp(join(tmpdir(), 'gpuhive-cli-'));
+  renter = await fundedRenter(api, runtime);
+  host = await offeredHost(api, runtime, renter.renterKey, { pricePerGpuHour: '0.450000' });
+  renterEnv = { HOME: home, GPUHIVE_CONFIG: join(home, 'renter.json') };
+  const login = await gpuhive(['login', '--api', runtime.apiUrl], { env: renterEnv, stdin: `${renter.renterKey}\n` });
+  expect(login.code, login.stderr).toBe(0);
+});
+afterAll(() => runtime?.stop());
+
+/** Plays the host's agent: takes the job's assignment, accepts and starts it. */
+const startOnHost = async (jobId: string): Promise<string> => {
+  const assignment = await waitForMessage(api, host.agentToken, (message) => message.jobId === jobId);
+  await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted');
+  await reportEvent(api, host.agentToken, assignment.assignmentId, 'started');
+  await waitForStatus(api, renter.renterKey, jobId, 'running');
+  return assignment.assignmentId as string;
+};
+
+/** Plays the host's agent through a job's life: accepted, started, exited with `exitCode`. */
+const runOnHost = async (jobId: string, exitCode: number) => {
+  const assignmentId = await startOnHost(jobId);
+  await reportEvent(api, host.agentToken, assignmentId, 'exited', { exitCode });
+  return assignmentId;
+};
+
+describe('gpuhive login', () => {
+  it('checks the key, then stores the URL and key in a config file only its owner can read', async () => {
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') };
+
+    const result = await gpuhive(['login', '--api', `${runtime.apiUrl}/`], { env, stdin: renter.renterKey });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`as Ada Labs (renter ${renter.renterId})`);
+    const file = join(home, 'xdg', 'gpuhive', 'config.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ apiUrl: runtime.apiUrl, apiKey: renter.renterKey });
+  });
+
+  it('refuses an unknown key with exit code 4 and stores nothing', async () => {
+    const config = join(home, 'refused.json');
+
+    const result = await gpuhive(['login', '--api', runtime.apiUrl, '--config', config], { env: { HOME: home }, stdin: 'gpuhive_renter_bogus' });
+
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('(HTTP 401)');
+    await expect(stat(config)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('gpuhive offers', () => {
+  it('shows a readable table, filters by flags, and prints JSON with --json', async () => {
+    const table = await gpuhive(['offers'], { env: renterEnv });
+    const json = await gpuhive(['offers', '--model', 'rtx 4090', '--max-price', '0.5', '--json'], { env: renterEnv });
+    const none = await gpuhive(['offers', '--model', 'h100'], { env: renterEnv });
+
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^HOST\s+GPU\s+VRAM\s+FREE\s+\$\/GPU-HOUR\s+REGION/);
+    expect(table.stdout).toMatch(new RegExp(`${host.hostId}\\s+RTX 4090\\s+24 GB\\s+1\\s+\\$0\\.45\\s+eu-west`));
+    expect(JSON.parse(json.stdout).map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+    expect(none.stdout).toBe('No offers match.\n');
+  });
+
+  it('refuses a malformed flag with exit code 2, naming the flag, before calling the API', async () => {
+    const result = await gpuhive(['offers', '--max-price', 'cheap'], { env: renterEnv });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--max-price must be a USD amount');
+  });
+});
+
+describe('gpuhive jobs', () => {
+  it('submits from flags and a command after --', async () => {
+    const result = await gpuhive(
+      ['jobs', 'submit', '--gpus', '1', '--max-price', '0.9', '--model', 'H100', '--image', 'python:3.12', '--env', 'EPOCHS=3', '--name', 'flags', '--json', '--', 'python', '-c', 'print("hi")'],
+      { env: renterEnv },
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    const { jobId, status } = JSON.parse(result.stdout);
+    expect(status).toBe('queued');
+    expect(await jobStatus(api, renter.renterKey, jobId)).toMatchObject({
+      name: 'flags',
+      image: 'python:3.12',
+      command: ['python', '-c', 'print("hi")'],
+      gpu: { count: 1, models: ['H100'] },
+      maxPricePerGpuHour: '0.900000',
+      maxDurationSeconds: 3600,
+    });
+  });
+
+  it('submits from a YAML job file, then lists, gets and cancels it', async () => {
+    const file = join(home, 'job.yaml');
+    await writeFile(file, 'name: from-yaml\nimage: python:3.12\ncommand: [python, train.py]\ngpu: { count: 1, models: [A100] }\nmaxPricePerGpuHour: "0.800000"\nmaxDurationSeconds: 600\n');
+
+    const submitted = await gpuhive(['jobs', 'submit', '-f', file], { env: renterEnv });
+    const jobId = /Submitted (job_\w+)/.exec(submitted.stdout)?.[1] ?? '';
+    const list = await gpuhive(['jobs', 'list'], { env: renterEnv });
+    const listJson = await gpuhive(['jobs', 'list', '--json', '--status', 'queued'], { env: renterEnv });
+    const get = await gpuhive(['jobs', 'get', jobId], { env: renterEnv });
+    const cancel = await gpuhive(['jobs', 'cancel', jobId], { env: renterEnv });
+
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/^JOB\s+NAME\s+STATUS\s+GPUS\s+COST\s+CREATED/);
+    expect(list.stdout).toMatch(new RegExp(`${jobId}\\s+from-yaml\\s+queued\\s+1 A100`));
+    expect(JSON.parse(listJson.stdout).map((job: { jobId: string }) => job.jobId)).toContain(jobId);
+    expect(get.stdout).toContain('Command:      python train.py');
+    expect(get.stdout).toContain('Max price:    $0.80/GPU-hour');
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toBe(`${jobId}: cancelled.\n`);
+    expect((await jobStatus(api, renter.renterKey, jobId)).status).toBe('cancelled');
+  });
+
+  it('waits for a job with plain status lines when not on a terminal, and exits 0 when it succeeds', async () => {
+    const { body } = await api.call('POST', '/v1/jobs', { key: renter.renterKey, body: jobBody() });
+
+    const waiting = startGpuhive(['jobs', 'wait', body.jobId, '--interval', '1'], { env: renterEnv, timeoutMs: 60_000 });
+    await eventually(async () => expect(waiting.stdout()).toContain(body.jobId), 20_000);
+    const assignmentId = await startOnHost(body.jobId);
+    await eventually(async () => expect(waiting.stdout()).toContain(`${body.jobId}  running`), 20_000);
+    await reportEvent(api, host.agentToken, assignmentId, 'exited', { exitCode: 0 });
+    const waited = await waiting.result;
+
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stdout).toMatch(new RegExp(`^[\\d-]+ [\\d:]+Z  ${body.jobId}  (queued|scheduled)`));
+    expect(waited.stdout).toMatch(new RegExp(`Z  ${body.jobId}  running`));
+    expect(waited.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^${body.jobId} succeeded; cost \\$`));
+  }, 90_000);
+
+  it('exits 1 when the job it waits for fails, and prints the final job with --json', async () => {
+    const { body } = await api.call('POST', '/v1/jobs', { key: renter.renterKey, body: jobBody() });
+
+    const [waited] = await Promise.all([gpuhive(['jobs', 'wait', body.jobId, '--interval', '1', '--json'], { env: renterEnv, timeoutMs: 60_000 }), runOnHost(body.jobId, 3)]);
+
+    expect(waited.code).toBe(1);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ jobId: body.jobId, status: 'failed' });
+  }, 90_000);
+
+  it("names the API's error code and each bad field, with exit code 3", async () => {
+    const result = await gpuhive(['jobs', 'submit', '--gpus', '1', '--max-price', '0.5', '--image', 'img', '--region', 'not a region'], { env: renterEnv });
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('validation_failed (HTTP 400)');
+    expect(result.stderr).toMatch(/ {2}regions\.0: must be a region name/);
+  });
+
+  it('refuses bad usage with exit code 2', async () => {
+    const positional = await gpuhive(['jobs', 'submit', '--gpus', '1', '--max-price', '0.5', 'python', 'x.py'], { env: renterEnv });
+    const range = await gpuhive(['jobs', 'submit', '--gpus', '9', '--max-price', '0.5', '--', 'true'], { env: renterEnv });
+
+    expect(positional.code).toBe(2);
+    expect(positional.stderr).toContain('Put the command after --');
+    expect(range.code).toBe(2);
+    expect(range.stderr).toContain('--gpus must be a whole number from 1 to 8');
+  });
+});
+
+describe('gpuhive balance, ledger and hosts', () => {
+  it("shows the renter's balance and ledger", async () => {
+    const balance = await gpuhive(['balance'], { env: renterEnv });
+    const balanceJson = await gpuhive(['balance', '--json'], { env: renterEnv });
+    const ledger = await gpuhive(['ledger', '--limit', '5'], { env: renterEnv });
+
+    expect(balance.code, balance.stderr).toBe(0);
+    expect(balance.stdout).toMatch(/^Balance: +\$\d+\.\d+\nHeld: +\$[\d.]+\nAvailable: +\$[\d.]+\nRunway: +/);
+    expect(JSON.parse(balanceJson.stdout)).toEqual(expect.objectContaining({ balance: expect.stringMatching(/^\d+\.\d{6}$/) }));
+    expect(ledger.stdout.split('\n')[0]).toMatch(/^POSTED\s+KIND\s+AMOUNT\s+REFERENCE\s+TRANSACTION/);
+    expect(ledger.stdout).toMatch(/credit\s+\$100\.00/);
+  });
+
+  it("lists a provider's hosts, with the key from the environment", async () => {
+    const env = { HOME: home, GPUHIVE_CONFIG: join(home, 'none.json'), GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: host.providerKey };
+
+    const hosts = await gpuhive(['hosts'], { env });
+    const hostsJson = await gpuhive(['hosts', '--json'], { env });
+
+    expect(hosts.code, hosts.stderr).toBe(0);
+    expect(hosts.stdout).toMatch(new RegExp(`${host.hostId}\\s+rig-1\\s+online\\s+1x RTX 4090\\s+\\$0\\.45\\s+eu-west\\s+yes`));
+    expect(JSON.parse(hostsJson.stdout)[0]).toMatchObject({ hostId: host.hostId, status: 'online' });
+  });
+
+  it('exits 4 for a key the API does not know, and tells a user who never logged in what to do', async () => {
+    const bogus = await gpuhive(['balance'], { env: { HOME: home, GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: 'gpuhive_renter_bogus' } });
+    const never = await gpuhive(['balance'], { env: { HOME: join(home, 'nobody') } });
+
+    expect(bogus.code).toBe(4);
+    expect(bogus.stderr).toContain('(HTTP 401)');
+    expect(never.code).toBe(4);
+    expect(never.stderr).toContain('Not logged in: run `gpuhive login --api URL`');
+  });
+});
+
+describe('gpuhive --help', () => {
+  it.each([['--help'], ['jobs', 'submit', '--help'], ['logs', '--help'], ['export', '--help'], ['earnings', '--help']])('prints usage for %s', async (...args) => {
+    const result = await gpuhive(args, { env: { HOME: home } });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: gpuhive/);
+    expect(result.stdout).toContain('--json');
+  });
+});
+
+// Routes built by other helpers: these run once their routes are in the topology
+// (placeholders compared by position, whatever their names).
+const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}');
+const hasRoute = (method: string, path: string) => topology.routes.some((route) => route.method === method && shape(route.path) === shape(path));
+const hasLogs = hasRoute('GET', '/v1/jobs/{jobId}/logs') && hasRoute('POST', '/v1/agent/assignments/{assignmentId}/logs');
+const hasStatements = hasRoute('GET', '/v1/billing/statements/{month}');
+const hasExports = hasRoute('POST', '/v1/finance/exports') && hasRoute('GET', '/v1/finance/exports/{exportId}');
+
+describe.runIf(hasLogs)('gpuhive logs (with the logs routes)', () => {
+  it("prints a job's output and follows it until the job has ended", async () => {
+    const { body } = await api.call('POST', '/v1/jobs', { key: renter.renterKey, body: jobBody() });
+    const assignment = await waitForMessage(api, host.agentToken, (message) => message.jobId === body.jobId);
+    await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted');
+    await reportEvent(api, host.agentToken, assignment.assignmentId, 'started');
+    const at = new Date().toISOString();
+    const shipped = await api.call('POST', `/v1/agent/assignments/${assignment.assignmentId}/logs`, {
+      key: host.agentToken,
+      body: { chunks: [{ seq: 0, stream: 'stdout', at, data: 'epoch 1\n' }, { seq: 1, stream: 'stderr', at, data: 'warning\n' }] },
+    });
+    expect(shipped.status).toBe(202);
+
+    const now = await gpuhive(['logs', body.jobId], { env: renterEnv });
+    const following = gpuhive(['logs', body.jobId, '-f'], { env: renterEnv, timeoutMs: 60_000 });
+    await api.call('POST', `/v1/agent/assignments/${assignment.assignmentId}/logs`, { key: host.agentToken, body: { chunks: [{ seq: 2, stream: 'stdout', at, data: 'done\n' }] } });
+    await reportEvent(api, host.agentToken, assignment.assignmentId, 'exited', { exitCode: 0 });
+    const followed = await following;
+
+    expect(now.code, now.stderr).toBe(0);
+    expect(now.stdout).toBe('epoch 1\n');
+    expect(now.stderr).toBe('warning\n');
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toBe('epoch 1\ndone\n');
+  }, 90_000);
+});
+
+describe.runIf(hasStatements)('gpuhive earnings (with the statements route)', () => {
+  it("shows the provider's month with the host's earnings", async () => {
+    const env = { HOME: home, GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: host.providerKey };
+
+    const result = await eventually(async () => {
+      const run = await gpuhive(['earnings', '--json'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout);
+    });
+
+    expect(result).toMatchObject({ kind: 'provider', month: new Date().toISOString().slice(0, 7) });
+  }, 60_000);
+});
+
+describe.runIf(hasExports)('gpuhive export (with the exports routes)', () => {
+  it('exports the ledger for a period and downloads the file', async () => {
+    const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
+    const env = { HOME: home, GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: finance.body.apiKey };
+    // A closed period in the past, whatever the exports context accepts as the end.
+    const from = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const to = new Date().toISOString().slice(0, 10);
+    const out = join(home, 'ledger.csv');
+
+    const result = await gpuhive(['export', '--kind', 'ledger', '--from', from, '--to', to, '--out', out], { env, timeoutMs: 120_000 });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`saved to ${out}`);
+    expect((await stat(out)).isFile()).toBe(true);
+  }, 150_000);
+});
