@@ -122,10 +122,8 @@ export class GpuhiveApi extends Construct {
       });
       routes.push(route);
       if (def.roles === 'public') {
-        Validations.of(route).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(def)} is public by design: the caller proves itself with a credential in the body (a one-time registration token), which the handler checks.`,
-        });
+        if (!def.publicBecause) throw new Error(`${routeKey(def)} is public: say why in its publicBecause`);
+        Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: `${routeKey(def)} is public by design: ${def.publicBecause}.` });
       }
     }
 
