@@ -195,7 +195,7 @@ export const topology: Topology = {
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
-    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused), queue: 'matching-funds' },
+    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused, events.fundsExhausted, events.balanceLow), queue: 'matching-funds' },
     {
       name: 'matching-hosts',
       pattern: patternFor(events.hostRegistered, events.hostUpdated, events.hostUnreachable, events.hostCameOnline, events.hostWentOffline, events.hostDeregistered),
@@ -215,6 +215,7 @@ export const topology: Topology = {
     { name: 'matching-sweep', entry: 'functions/matching/sweep-jobs.ts', context: 'matching', everySeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
     // billing: holds
+    { name: 'billing-holds', entry: 'functions/billing/renew-holds.ts', context: 'billing', everySeconds: 60 },
     // exports
     // logs
     // notifications

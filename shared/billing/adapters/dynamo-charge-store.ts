@@ -42,6 +42,7 @@ const toJobCost = (item: Record<string, unknown>): JobCost => ({
       { perHour: microUsd(rate.perHour), asOf: rate.asOf },
     ]),
   ),
+  ...(typeof item.firstUsageAt === 'string' ? { firstUsageAt: item.firstUsageAt } : {}),
 });
 
 export class DynamoChargeStore implements ChargeStore {
