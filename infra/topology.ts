@@ -172,6 +172,7 @@ export const topology: Topology = {
       capabilities: ['sendToHostQueues'],
     }),
     // billing: holds and statements
+    billingRoute('GET', '/v1/billing/statements/{month}', 'get-statement', ['renter', 'provider']),
     // exports
     // agent distribution
     // logs

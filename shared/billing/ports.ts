@@ -111,6 +111,8 @@ export type ChargeWriteResult = 'charged' | 'already_charged' | 'stale';
 
 export interface ChargeStore {
   getCharge(usageRecordId: string): Promise<UsageCharge | undefined>;
+  /** The charges of these usage records that exist (any order). */
+  getCharges(usageRecordIds: readonly string[]): Promise<UsageCharge[]>;
   getJobCost(jobId: string): Promise<JobCost | undefined>;
   getJobCosts(jobIds: readonly string[]): Promise<JobCost[]>;
   /**

@@ -176,6 +176,10 @@ export class FakeChargeStore implements ChargeStore {
     return this.state.charges.get(usageRecordId);
   }
 
+  async getCharges(usageRecordIds: readonly string[]): Promise<UsageCharge[]> {
+    return usageRecordIds.flatMap((id) => this.state.charges.get(id) ?? []);
+  }
+
   async getJobCost(jobId: string): Promise<JobCost | undefined> {
     return this.state.jobCosts.get(jobId);
   }
