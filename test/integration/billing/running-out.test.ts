@@ -81,14 +81,18 @@ describe('a renter who runs out of funds', () => {
     await report();
     await reportEvent(api, job.host.agentToken, job.assignmentId, 'stopped');
     await eventually(async () => expect((await api.call('GET', `/v1/jobs/${job.jobId}/usage`, { key: job.renterKey })).body.assignments[0].leaseEnd).toBeTruthy());
-    // A resend of everything (as an agent's outbox would after an outage) bills nothing more.
+    // A resend of everything (as an agent's outbox would after an outage) bills nothing more,
+    // and usage after the lease ended is refused, not billed.
     const resent = await api.call('POST', '/v1/agent/usage', { key: job.host.agentToken, body: { records } });
     expect(resent.body).toMatchObject({ accepted: 0, duplicates: records.length });
+    const after = { eventId: 'after-stop', assignmentId: job.assignmentId, from: new Date(Date.now() + 10_000).toISOString(), to: new Date(Date.now() + 20_000).toISOString(), gpuSeconds: 10 };
+    const late = await api.call('POST', '/v1/agent/usage', { key: job.host.agentToken, body: { records: [after] } });
+    expect(late.body.rejected).toEqual([{ eventId: 'after-stop', assignmentId: job.assignmentId, reason: 'outside_lease' }]);
 
     await billingQueueDrained(runtime, 'billing-usage');
     await billingQueueDrained(runtime, 'billing-jobs');
     const usage = (await api.call('GET', `/v1/jobs/${job.jobId}/usage`, { key: job.renterKey })).body;
-    expect(usage.records).toMatchObject({ accepted: records.length, rejected: 0 });
+    expect(usage.records).toMatchObject({ accepted: records.length, rejected: 1 });
     const renterCharges = (await ledger(job.renterKey)).filter((e: { kind: string }) => e.kind === 'usage_charge');
     const providerEntries = await ledger(job.host.providerKey);
     expect(renterCharges).toHaveLength(records.length);
@@ -109,5 +113,48 @@ describe('a renter who runs out of funds', () => {
     expect(timeline.map((entry) => entry.type)).toContain('balance_low');
     expect(timeline.find((entry) => entry.type === 'failed')?.data).toEqual({ reason: 'insufficient_funds' });
     expect(usd((await jobStatus(api, job.renterKey, job.jobId)).cost)).toBe(charged);
+  }, 120_000);
+
+  it('never overdraws when two running jobs of one renter report usage at once: both stop, the balance stays whole', async () => {
+    const renter = await fundedRenter(api, runtime, '2001.000000');
+    const hosts = await Promise.all(['RTX A5000', 'RTX A4000'].map((model, index) =>
+      offeredHost(api, runtime, renter.renterKey, { gpus: [{ name: `NVIDIA ${model}`, vramMb: 24564, uuid: `GPU-two-${index}`, index: 0 }], pricePerGpuHour: '1000.000000' })));
+    const jobs: { jobId: string; assignmentId: string; host: (typeof hosts)[number]; from: number; sent: number }[] = [];
+    for (const [index, model] of ['RTX A5000', 'RTX A4000'].entries()) {
+      const host = hosts[index]!;
+      const submitted = await api.call('POST', '/v1/jobs', { key: renter.renterKey, body: jobBody({ gpu: { count: 1, models: [model] }, maxPricePerGpuHour: '1000.000000', maxDurationSeconds: 86_400 }) });
+      const assignment = await waitForMessage(api, host.agentToken, (m) => m.jobId === submitted.body.jobId);
+      await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted');
+      await reportEvent(api, host.agentToken, assignment.assignmentId, 'started');
+      const startedAt = Date.parse((await jobStatus(api, renter.renterKey, submitted.body.jobId)).assignments[0].startedAt);
+      jobs.push({ jobId: submitted.body.jobId as string, assignmentId: assignment.assignmentId as string, host, from: startedAt, sent: 0 });
+    }
+    await eventually(async () => {
+      for (const job of jobs) expect((await api.call('GET', `/v1/jobs/${job.jobId}/usage`, { key: renter.renterKey })).body.assignments?.[0]?.leaseStart).toBeTruthy();
+    });
+    const report = (job: (typeof jobs)[number]) => {
+      const to = Date.now();
+      const record = { eventId: `c-${job.sent}`, assignmentId: job.assignmentId, from: new Date(job.from).toISOString(), to: new Date(to).toISOString(), gpuSeconds: (to - job.from) / 1000 };
+      job.from = to;
+      job.sent += 1;
+      return api.call('POST', '/v1/agent/usage', { key: job.host.agentToken, body: { records: [record] } });
+    };
+
+    const observed: { balance: number; available: number }[] = [];
+    await eventually(async () => {
+      await Promise.all(jobs.filter((job) => job.sent < 200).map(report));
+      const balance = (await api.call('GET', '/v1/billing/balance', { key: renter.renterKey })).body;
+      observed.push({ balance: usd(balance.balance), available: usd(balance.available) });
+      for (const job of jobs) expect((await jobStatus(api, renter.renterKey, job.jobId)).status).toBe('failed');
+    }, 60_000);
+
+    expect(observed.every((seen) => seen.available >= 0 && seen.balance >= 0)).toBe(true);
+    for (const job of jobs) expect((await jobStatus(api, renter.renterKey, job.jobId)).statusReason).toBe('insufficient_funds');
+    await billingQueueDrained(runtime, 'billing-usage');
+    const charged = (await ledger(renter.renterKey)).filter((e) => e.kind === 'usage_charge').reduce((total, e) => total - usd(e.amount), 0);
+    const final = (await api.call('GET', '/v1/billing/balance', { key: renter.renterKey })).body;
+    expect(usd(final.balance)).toBe(2_001_000_000 - charged);
+    expect(usd(final.balance)).toBeGreaterThanOrEqual(0);
+    expect(usd(final.available)).toBeGreaterThanOrEqual(0);
   }, 120_000);
 });
