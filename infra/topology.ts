@@ -217,6 +217,7 @@ export const topology: Topology = {
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
     // billing: holds
     { name: 'billing-holds', entry: 'functions/billing/renew-holds.ts', context: 'billing', everySeconds: 60 },
+    { name: 'metering-pending-sweep', entry: 'functions/metering/sweep-pending-usage.ts', context: 'metering', everySeconds: 300 },
     // exports
     // logs
     // notifications

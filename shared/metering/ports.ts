@@ -80,6 +80,8 @@ export interface UsageStore {
   load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState>;
   /** An assignment's records waiting for its lease, oldest first, read consistently. */
   pending(assignmentId: string, limit: number): Promise<readonly StoredUsage[]>;
+  /** Records of any assignment still waiting for their lease, received before `receivedBefore`, oldest first per shard. */
+  stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]>;
   /** Writes the plan atomically; 'conflict' when a condition failed (someone wrote first) and nothing was written. */
   commit(plan: UsagePlan): Promise<'committed' | 'conflict'>;
 }
