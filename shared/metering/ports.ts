@@ -21,6 +21,8 @@ export interface UsageSummary {
   readonly gpuMs: number;
   /** What the accepted and rejected records claimed, GPU-milliseconds. */
   readonly reportedGpuMs: number;
+  /** When the platform last received accepted usage while the lease was open (host loss ends the lease no earlier). */
+  readonly lastOpenUsageAt?: string;
 }
 
 export type StoredStatus = 'accepted' | 'rejected' | 'pending';

@@ -32,6 +32,7 @@ export const toSummary = (item: Item): UsageSummary => ({
   rejectedRecords: item.rejectedRecords as number,
   gpuMs: item.gpuMs as number,
   reportedGpuMs: item.reportedGpuMs as number,
+  ...(typeof item.lastOpenUsageAt === 'string' ? { lastOpenUsageAt: item.lastOpenUsageAt } : {}),
 });
 
 /** Cancelled by a failed condition or a concurrent transaction: someone else wrote first. */
