@@ -64,15 +64,16 @@ try {
   const leaseMs = RECORDS * RECORD_MS;
   await sleep(Math.max(0, Math.max(...jobs.map((job) => job.startedAt)) + leaseMs + 500 - Date.now()));
 
-  const requests = jobs.flatMap((job) =>
-    Array.from({ length: Math.ceil(RECORDS / BATCH) }, (_, batch) => ({
+  // Batch by batch across the hosts, as agents each send their own outbox one batch at a time.
+  const requests = Array.from({ length: Math.ceil(RECORDS / BATCH) }, (_, batch) =>
+    jobs.map((job) => ({
       job,
       records: Array.from({ length: Math.min(BATCH, RECORDS - batch * BATCH) }, (_, index) => {
         const n = batch * BATCH + index;
         return { eventId: `b-${n}`, assignmentId: job.assignmentId, from: new Date(job.startedAt + n * RECORD_MS).toISOString(), to: new Date(job.startedAt + (n + 1) * RECORD_MS).toISOString(), gpuSeconds: RECORD_MS / 1000 };
       }),
     })),
-  );
+  ).flat();
   const total = HOSTS * RECORDS;
   const expected = rateUsage({ gpuSeconds: RECORD_MS / 1000, pricePerGpuHour: usd(PRICE) }, 1_000);
   const before = usd((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.balance);
