@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#platform/errors.ts';
 import { microUsd } from '#platform/money.ts';
@@ -86,5 +87,49 @@ describe('getStatement', () => {
     await expect(getStatement({ accountId: renterId, kind: 'renter' }, '12-2026', deps)).rejects.toMatchObject({ details: [{ field: 'path.month' }] });
     // The current month is partial but has a statement.
     await expect(getStatement({ accountId: renterId, kind: 'renter' }, '2026-12', deps)).resolves.toMatchObject({ totals: { charges: 900_000 } });
+  });
+});
+
+describe('statements (property)', () => {
+  it('chain month to month and add up: closing = opening + credits - charges + earnings, for renters and providers', async () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('credit' as const), usd: fc.integer({ min: 1, max: 1_000 }) }),
+      fc.record({ kind: fc.constant('usage' as const), job: fc.constantFrom('job_1', 'job_2'), host: fc.constantFrom('host_1', 'host_2'), gpuMs: fc.integer({ min: 1, max: 7_200_000 }) }),
+      fc.record({ kind: fc.constant('wait' as const), days: fc.integer({ min: 1, max: 40 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+        const billing = inMemoryBilling(new Date('2026-01-15T00:00:00.000Z'));
+        let n = 0;
+        for (const next of steps) {
+          if (next.kind === 'credit') await addCredits({ accountId: renterId, amount: microUsd(next.usd * USD) }, billing.deps);
+          else if (next.kind === 'wait') billing.advance(next.days * 24 * 3600);
+          else {
+            n += 1;
+            const at = billing.deps.clock.now().toISOString();
+            await chargeUsage({ usageRecordId: `use_${n}`, assignmentId: `${next.job}.a1.r0`, jobId: next.job, renterId, providerId, hostId: next.host, gpuSeconds: next.gpuMs / 1000, from: at, to: at, pricePerGpuHour: 900_000 }, billing.deps);
+          }
+        }
+        const months = Array.from(new Set(['2026-01', ...billing.state.entries.map((entry) => entry.postedAt.slice(0, 7))])).sort();
+        for (const [accountId, kind] of [[renterId, 'renter'], [providerId, 'provider']] as const) {
+          let previousClosing = 0;
+          let gpuMs = 0;
+          for (const month of months) {
+            const statement = await getStatement({ accountId, kind }, month, billing.deps);
+            expect(statement.openingBalance).toBe(previousClosing);
+            expect(statement.closingBalance).toBe(statement.openingBalance + statement.totals.credits - statement.totals.charges + statement.totals.earnings);
+            const lines = kind === 'renter' ? statement.charges : statement.earnings;
+            expect(lines.reduce((total, line) => total + line.amount, 0)).toBe(kind === 'renter' ? statement.totals.charges : statement.totals.earnings);
+            gpuMs += lines.reduce((total, line) => total + line.gpuMs, 0);
+            previousClosing = statement.closingBalance;
+          }
+          expect(previousClosing).toBe(billing.state.balanceOf(accountId).balance);
+          // A record too small to cost its side a micro-dollar leaves no entry on that side.
+          const charged = [...billing.state.charges.values()].filter((charge) => (kind === 'renter' ? charge.amounts.renter : charge.amounts.provider) > 0);
+          expect(gpuMs).toBe(charged.reduce((total, charge) => total + Math.round(charge.gpuSeconds * 1000), 0));
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
