@@ -177,6 +177,7 @@ export const topology: Topology = {
       capabilities: ['sendToHostQueues'],
     }),
     // billing: holds and statements
+    billingRoute('GET', '/v1/billing/statements/{month}', 'get-statement', ['renter', 'provider']),
     // exports
     // agent distribution
     // logs
@@ -204,7 +205,7 @@ export const topology: Topology = {
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
-    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused), queue: 'matching-funds' },
+    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused, events.fundsExhausted, events.balanceLow), queue: 'matching-funds' },
     {
       name: 'matching-hosts',
       pattern: patternFor(events.hostRegistered, events.hostUpdated, events.hostUnreachable, events.hostCameOnline, events.hostWentOffline, events.hostDeregistered),
@@ -224,6 +225,8 @@ export const topology: Topology = {
     { name: 'matching-sweep', entry: 'functions/matching/sweep-jobs.ts', context: 'matching', everySeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
     // billing: holds
+    { name: 'billing-holds', entry: 'functions/billing/renew-holds.ts', context: 'billing', everySeconds: 60 },
+    { name: 'metering-pending-sweep', entry: 'functions/metering/sweep-pending-usage.ts', context: 'metering', everySeconds: 300 },
     // exports
     // logs
     // notifications

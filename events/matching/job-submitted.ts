@@ -10,5 +10,7 @@ export const event = defineEvent({
     renterId: z.string(),
     /** micro-USD to hold: one hour (or maxDurationSeconds, if shorter) at the max price for all GPUs. */
     holdAmount: z.number().int().positive(),
+    /** The job's max duration: billing's rolling hold never covers past it. */
+    maxDurationSeconds: z.number().int().positive().optional(),
   },
 });

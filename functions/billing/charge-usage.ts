@@ -2,12 +2,16 @@ import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
 import { chargeUsage } from '#billing/use-cases/charge-usage.ts';
 import { event as usageRecorded } from '#events/metering/usage-recorded.ts';
 import { eventConsumer } from '#platform/consumer.ts';
+import { oneAtATime } from '#platform/one-at-a-time.ts';
 
 const deps = makeBillingDeps();
+// A batch's records of one renter write the same balance (and often the same job total):
+// charged one after another they do not fight over those items in retries.
+const perRenter = oneAtATime();
 
 /** `usage.recorded` -> charge the record, once however often it comes (`usage.charged`). */
 export const handler = eventConsumer(logger, [usageRecorded], async ({ detail }) => {
-  const result = await chargeUsage(detail, deps);
+  const result = await perRenter(detail.renterId, () => chargeUsage(detail, deps));
   logger.info('usage charged', {
     usageRecordId: detail.usageRecordId,
     jobId: detail.jobId,

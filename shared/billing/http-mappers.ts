@@ -1,6 +1,7 @@
 import { formatUsd } from '#platform/money.ts';
 import type { Balance } from './domain/balance.ts';
 import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
+import type { Statement } from './domain/statement.ts';
 
 export const transactionView = (transaction: LedgerTransaction) => ({
   transactionId: transaction.transactionId,
@@ -25,4 +26,17 @@ export const entryView = (entry: AccountEntry) => ({
   kind: entry.kind,
   amount: formatUsd(entry.amount),
   reference: entry.reference,
+});
+
+/** The statement as the API contract shows it: money as USD strings, GPU-seconds as numbers. */
+export const statementView = (statement: Statement) => ({
+  month: statement.month,
+  accountId: statement.accountId,
+  kind: statement.kind,
+  openingBalance: formatUsd(statement.openingBalance),
+  closingBalance: formatUsd(statement.closingBalance),
+  credits: statement.credits.map((credit) => ({ transactionId: credit.transactionId, amount: formatUsd(credit.amount), reference: credit.reference, postedAt: credit.postedAt })),
+  charges: statement.charges.map((line) => ({ jobId: line.jobId, amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
+  earnings: statement.earnings.map((line) => ({ hostId: line.hostId, amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
+  totals: { credits: formatUsd(statement.totals.credits), charges: formatUsd(statement.totals.charges), earnings: formatUsd(statement.totals.earnings) },
 });

@@ -40,3 +40,8 @@ export const LedgerQuery = z
     path: ['from'],
     message: 'must not be after to',
   });
+
+/** `yyyy-mm`; whether the month has begun is the use case's check (it needs the clock). */
+export const StatementPath = z.object({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month such as "2026-11"'),
+});

@@ -4,6 +4,7 @@ import type { Page } from '#platform/pagination.ts';
 import type { Balance } from './domain/balance.ts';
 import type { JobCost, UsageCharge } from './domain/charge.ts';
 import type { Hold } from './domain/hold.ts';
+import type { LowRunwayMarker } from './domain/renewal.ts';
 import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
 
 /** The credit a reference was first used for: a retry with the same reference gets it back. */
@@ -62,6 +63,29 @@ export interface HoldStore {
   listActive(accountId: string): Promise<Hold[]>;
   /** Marks a job that ended before any hold, so a late placement holds nothing; false when one exists. */
   markEndedBeforeHold(jobId: string, accountId: string, at: Date): Promise<boolean>;
+  /** Every job whose hold is held, for the renewal schedule (no scan: a pointer per held hold). */
+  listRenewable(): Promise<RenewableHold[]>;
+  /**
+   * Adds `amount` (0 or more) of the account's available funds to the hold, only while the
+   * hold is still held at `hold.amount`, not exhausted, and available funds cover it; with
+   * `exhausted`, also marks the hold exhausted and commits that event, all in one write.
+   * 'stale' when the hold or the balance moved since they were read: nothing was written.
+   */
+  renew(hold: Hold, amount: MicroUsd, at: Date, exhausted?: DomainEvent): Promise<'renewed' | 'stale'>;
+  /** Drops the renewal pointer of a job whose hold is no longer held. */
+  forgetRenewal(jobId: string): Promise<void>;
+}
+
+/** A job the renewal schedule looks at. */
+export interface RenewableHold {
+  readonly jobId: string;
+  readonly accountId: string;
+}
+
+export interface LowRunwayStore {
+  get(accountId: string): Promise<LowRunwayMarker | undefined>;
+  /** Writes the marker (and the event with it) only while the stored one is at `marker.version - 1`; false otherwise. */
+  save(marker: LowRunwayMarker, event?: DomainEvent): Promise<boolean>;
 }
 
 /** One usage charge, written whole or not at all. */
@@ -87,6 +111,8 @@ export type ChargeWriteResult = 'charged' | 'already_charged' | 'stale';
 
 export interface ChargeStore {
   getCharge(usageRecordId: string): Promise<UsageCharge | undefined>;
+  /** The charges of these usage records that exist (any order). */
+  getCharges(usageRecordIds: readonly string[]): Promise<UsageCharge[]>;
   getJobCost(jobId: string): Promise<JobCost | undefined>;
   getJobCosts(jobIds: readonly string[]): Promise<JobCost[]>;
   /**

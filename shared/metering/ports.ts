@@ -21,6 +21,8 @@ export interface UsageSummary {
   readonly gpuMs: number;
   /** What the accepted and rejected records claimed, GPU-milliseconds. */
   readonly reportedGpuMs: number;
+  /** When the platform last received accepted usage while the lease was open (host loss ends the lease no earlier). */
+  readonly lastOpenUsageAt?: string;
 }
 
 export type StoredStatus = 'accepted' | 'rejected' | 'pending';
@@ -80,6 +82,8 @@ export interface UsageStore {
   load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState>;
   /** An assignment's records waiting for its lease, oldest first, read consistently. */
   pending(assignmentId: string, limit: number): Promise<readonly StoredUsage[]>;
+  /** Records of any assignment still waiting for their lease, received before `receivedBefore`, oldest first per shard. */
+  stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]>;
   /** Writes the plan atomically; 'conflict' when a condition failed (someone wrote first) and nothing was written. */
   commit(plan: UsagePlan): Promise<'committed' | 'conflict'>;
 }

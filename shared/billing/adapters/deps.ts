@@ -9,6 +9,7 @@ import { DynamoChargeStore } from './dynamo-charge-store.ts';
 import { DynamoBalanceStore } from './dynamo-balance-store.ts';
 import { DynamoHoldStore } from './dynamo-hold-store.ts';
 import { DynamoLedgerStore } from './dynamo-ledger-store.ts';
+import { DynamoLowRunwayStore } from './dynamo-low-runway-store.ts';
 
 export const logger = createLogger('billing');
 
@@ -25,5 +26,11 @@ export const makeBillingDeps = (): BillingDeps => {
     charges: new DynamoChargeStore(tableName, documents, outbox),
     clock: systemClock,
     platformFeeBps: config[BillingEnv.platformFeeBps],
+    lowRunway: new DynamoLowRunwayStore(tableName, documents, outbox),
+    holdSettings: {
+      coverSeconds: config[BillingEnv.holdCoverSeconds],
+      minCoverSeconds: config[BillingEnv.holdMinCoverSeconds],
+      lowRunwaySeconds: config[BillingEnv.lowRunwaySeconds],
+    },
   };
 };

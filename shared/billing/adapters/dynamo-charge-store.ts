@@ -42,6 +42,7 @@ const toJobCost = (item: Record<string, unknown>): JobCost => ({
       { perHour: microUsd(rate.perHour), asOf: rate.asOf },
     ]),
   ),
+  ...(typeof item.firstUsageAt === 'string' ? { firstUsageAt: item.firstUsageAt } : {}),
 });
 
 export class DynamoChargeStore implements ChargeStore {
@@ -62,16 +63,24 @@ export class DynamoChargeStore implements ChargeStore {
   }
 
   async getJobCosts(jobIds: readonly string[]): Promise<JobCost[]> {
-    const costs: JobCost[] = [];
-    for (let start = 0; start < jobIds.length; start += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] | undefined = jobIds.slice(start, start + BATCH_GET_MAX).map(jobCostKey);
+    return (await this.batchGet(jobIds.map(jobCostKey))).map(toJobCost);
+  }
+
+  async getCharges(usageRecordIds: readonly string[]): Promise<UsageCharge[]> {
+    return (await this.batchGet(usageRecordIds.map(chargeKey))).map(toCharge);
+  }
+
+  private async batchGet(allKeys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    for (let start = 0; start < allKeys.length; start += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = allKeys.slice(start, start + BATCH_GET_MAX);
       while (keys && keys.length > 0) {
         const result: BatchGetCommandOutput = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        costs.push(...(result.Responses?.[this.tableName] ?? []).map(toJobCost));
+        found.push(...(result.Responses?.[this.tableName] ?? []));
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
-    return costs;
+    return found;
   }
 
   /**

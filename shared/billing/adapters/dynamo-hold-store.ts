@@ -1,11 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
-import { microUsd } from '#platform/money.ts';
+import { microUsd, type MicroUsd } from '#platform/money.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import type { Hold, HoldStatus } from '../domain/hold.ts';
-import type { HoldStore, PlaceHoldResult } from '../ports.ts';
-import { activeHoldsPk, balanceKey, holdKey, numberAttribute } from './items.ts';
+import type { HoldStore, PlaceHoldResult, RenewableHold } from '../ports.ts';
+import { activeHoldsPk, balanceKey, holdKey, numberAttribute, RENEWAL_SHARDS, renewalKey, renewalShardOf, renewalShardPk } from './items.ts';
 import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
 
 const toHold = (item: Record<string, unknown>): Hold => ({
@@ -17,6 +17,8 @@ const toHold = (item: Record<string, unknown>): Hold => ({
   ...(item.releasedAt ? { releasedAt: item.releasedAt as string } : {}),
   ...(item.available !== undefined ? { available: microUsd(item.available as number) } : {}),
   ...(item.endedBeforeHold ? { endedBeforeHold: true } : {}),
+  ...(typeof item.maxDurationSeconds === 'number' ? { maxDurationSeconds: item.maxDurationSeconds } : {}),
+  ...(typeof item.exhaustedAt === 'string' ? { exhaustedAt: item.exhaustedAt } : {}),
 });
 
 const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -64,6 +66,18 @@ export class DynamoHoldStore implements HoldStore {
                   gsi1sk: `${hold.createdAt}#${hold.jobId}`,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...renewalKey(hold.jobId),
+                  jobId: hold.jobId,
+                  accountId: hold.accountId,
+                  gsi1pk: renewalShardPk(renewalShardOf(hold.jobId)),
+                  gsi1sk: hold.jobId,
+                },
               },
             },
           ],
@@ -141,6 +155,7 @@ export class DynamoHoldStore implements HoldStore {
                   ExpressionAttributeValues: { ':amount': hold.amount, ':minusAmount': -hold.amount, ':now': now },
                 },
               },
+              { Delete: { TableName: this.tableName, Key: renewalKey(hold.jobId) } },
             ],
           }),
         ),
@@ -164,5 +179,75 @@ export class DynamoHoldStore implements HoldStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Every shard of the renewal pointers in `byType`, page by page. */
+  async listRenewable(): Promise<RenewableHold[]> {
+    const found: RenewableHold[] = [];
+    for (let shard = 0; shard < RENEWAL_SHARDS; shard += 1) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byType',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': renewalShardPk(shard) },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        found.push(...(page.Items ?? []).map((item) => ({ jobId: item.jobId as string, accountId: item.accountId as string })));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return found;
+  }
+
+  /**
+   * The hold (guarded by status, amount and no exhaustion yet), the balance (guarded by
+   * `available >= :amount`, as a placement is) and `funds.exhausted` when given, in one
+   * transaction through the outbox.
+   */
+  async renew(hold: Hold, amount: MicroUsd, at: Date, exhausted?: DomainEvent): Promise<'renewed' | 'stale'> {
+    if (amount <= 0 && !exhausted) return 'renewed';
+    const now = at.toISOString();
+    try {
+      await retryOnConflict(() =>
+        this.outbox.commit(
+          [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: holdKey(hold.jobId),
+                UpdateExpression: `ADD amount :amount SET updatedAt = :now${exhausted ? ', exhaustedAt = :now' : ''}`,
+                ConditionExpression: '#status = :held AND amount = :before AND attribute_not_exists(exhaustedAt)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':amount': amount, ':before': hold.amount, ':held': 'held', ':now': now },
+              },
+            },
+            ...(amount > 0
+              ? [{
+                  Update: {
+                    TableName: this.tableName,
+                    Key: balanceKey(hold.accountId),
+                    UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
+                    ConditionExpression: 'available >= :amount',
+                    ExpressionAttributeValues: { ':amount': amount, ':minusAmount': -amount, ':now': now },
+                  },
+                }]
+              : []),
+          ],
+          exhausted ? [exhausted] : [],
+        ),
+      );
+      return 'renewed';
+    } catch (error) {
+      if (conditionFailedAt(error, 0) || conditionFailedAt(error, 1)) return 'stale';
+      throw error;
+    }
+  }
+
+  async forgetRenewal(jobId: string): Promise<void> {
+    await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: renewalKey(jobId) }));
   }
 }

@@ -26,6 +26,13 @@
  *   (`{ <assignmentId>: { perHour, asOf } }`, each assignment's latest rate), `updatedAt`.
  * - A hold's `amount` is what it still holds: a usage charge takes what it covers out of
  *   it (and out of the balance's `held`), so the same money is never both held and spent.
+ * - `RENEWAL#<jobId>` / `RENEWAL`: a pointer that exists while the job's hold is held
+ *   (written and deleted in the hold's own transactions): `jobId`, `accountId`;
+ *   `gsi1pk = RENEWALS#<shard>`, `gsi1sk = <jobId>` let the renewal schedule list every held
+ *   hold in `byType` without a scan or one hot partition. A hold also keeps
+ *   `maxDurationSeconds` (from `job.submitted`) and, once its funds ran out, `exhaustedAt`.
+ * - `LOWRUNWAY#<accountId>` / `LOWRUNWAY`: the renter's low-runway warning state: `state`
+ *   (`low` | `ok`), `jobIds` (the running jobs the last warning named), `version`, `at`.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
  */
 export const balanceKey = (accountId: string) => ({ pk: `BALANCE#${accountId}`, sk: 'BALANCE' });
@@ -42,6 +49,15 @@ export const chargeKey = (usageRecordId: string) => ({ pk: `CHARGE#${usageRecord
 export const jobCostKey = (jobId: string) => ({ pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' });
 export const chargesDayPk = (chargedAt: string) => `CHARGES#${chargedAt.slice(0, 10)}`;
 export const activeHoldsPk = (accountId: string) => `HOLDS#${accountId}`;
+export const renewalKey = (jobId: string) => ({ pk: `RENEWAL#${jobId}`, sk: 'RENEWAL' });
+export const RENEWAL_SHARDS = 8;
+export const renewalShardPk = (shard: number) => `RENEWALS#${shard}`;
+export const renewalShardOf = (jobId: string): number => {
+  let hash = 0;
+  for (const char of jobId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % RENEWAL_SHARDS;
+};
+export const lowRunwayKey = (accountId: string) => ({ pk: `LOWRUNWAY#${accountId}`, sk: 'LOWRUNWAY' });
 export const ledgerDayPk = (postedAt: string) => `LEDGER#${postedAt.slice(0, 10)}`;
 
 /**

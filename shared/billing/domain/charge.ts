@@ -59,6 +59,8 @@ export interface JobCost {
   readonly charges: number;
   readonly version: number;
   readonly rates: Readonly<Record<string, AssignmentRate>>;
+  /** The start of the earliest usage charged: where the job's max duration counts from. */
+  readonly firstUsageAt?: string;
 }
 
 export const emptyJobCost = (jobId: string, renterId: string): JobCost => ({ jobId, renterId, cost: microUsd(0), charges: 0, version: 0, rates: {} });
@@ -84,6 +86,7 @@ export const addToJobCost = (current: JobCost, record: UsageRecord, amount: Micr
     charges: current.charges + 1,
     version: current.version + 1,
     rates: newer ? { ...current.rates, [record.assignmentId]: { perHour: rate, asOf: record.to } } : current.rates,
+    firstUsageAt: current.firstUsageAt === undefined || record.from < current.firstUsageAt ? record.from : current.firstUsageAt,
   };
 };
 

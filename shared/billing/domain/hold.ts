@@ -21,4 +21,8 @@ export interface Hold {
   readonly available?: MicroUsd;
   /** For a released marker: the job ended before any hold was placed. */
   readonly endedBeforeHold?: boolean;
+  /** The job's max duration, when `job.submitted` said: a renewal never covers past it. */
+  readonly maxDurationSeconds?: number;
+  /** When the hold could not be renewed and `funds.exhausted` was announced (once per job). */
+  readonly exhaustedAt?: string;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
-import type { BalanceStore, ChargeStore, HoldStore, LedgerStore } from '../ports.ts';
+import type { HoldSettings } from '../domain/renewal.ts';
+import type { BalanceStore, ChargeStore, HoldStore, LedgerStore, LowRunwayStore } from '../ports.ts';
 
 export interface BillingDeps {
   readonly ledger: LedgerStore;
@@ -9,4 +10,7 @@ export interface BillingDeps {
   readonly clock: Clock;
   /** The platform's fee on usage, in basis points (1000 = 10%). */
   readonly platformFeeBps: number;
+  readonly lowRunway: LowRunwayStore;
+  /** Rolling holds and the low-runway warning. */
+  readonly holdSettings: HoldSettings;
 }

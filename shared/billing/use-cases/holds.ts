@@ -15,13 +15,20 @@ export type PlaceHoldOutcome = 'held' | 'refused' | 'already_decided';
  * they do not cover it, record the refusal and emit `funds.refused` with what was available.
  */
 export const placeHold = async (
-  job: { readonly jobId: string; readonly renterId: string; readonly holdAmount: number },
+  job: { readonly jobId: string; readonly renterId: string; readonly holdAmount: number; readonly maxDurationSeconds?: number | undefined },
   deps: Pick<BillingDeps, 'holds' | 'clock'>,
 ): Promise<PlaceHoldOutcome> => {
   if (await deps.holds.get(job.jobId)) return 'already_decided';
   const now = deps.clock.now();
   const amount = microUsd(job.holdAmount);
-  const hold: Hold = { jobId: job.jobId, accountId: job.renterId, amount, status: 'held', createdAt: now.toISOString() };
+  const hold: Hold = {
+    jobId: job.jobId,
+    accountId: job.renterId,
+    amount,
+    status: 'held',
+    createdAt: now.toISOString(),
+    ...(job.maxDurationSeconds !== undefined ? { maxDurationSeconds: job.maxDurationSeconds } : {}),
+  };
   const placed = await deps.holds.place(hold, newEvent(fundsHeld, { jobId: job.jobId, renterId: job.renterId, amount }, now));
   if (placed.outcome === 'placed') return 'held';
   if (placed.outcome === 'exists') return 'already_decided';

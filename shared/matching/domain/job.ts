@@ -76,6 +76,8 @@ export interface Job {
   readonly avoidHostIds?: readonly string[];
   readonly assignments: readonly Assignment[];
   readonly cost: MicroUsd;
+  /** When the newest `balance.low` the timeline shows was raised: older or repeated ones add nothing. */
+  readonly balanceLowAt?: string;
   readonly revision: number;
 }
 

@@ -1,6 +1,16 @@
 import { requirementsOf } from '../domain/job.ts';
 import { place } from '../domain/placement.ts';
-import { andThen, isNoop, onFundsHeld, onFundsRefused, onPlaced, onUnplaceable } from '../domain/transitions.ts';
+import {
+  andThen,
+  isNoop,
+  onBalanceLow,
+  onFundsExhausted,
+  onFundsHeld,
+  onFundsRefused,
+  onPlaced,
+  onUnplaceable,
+  type BalanceLowNotice,
+} from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { FRESH_SECONDS, placeJob } from './place-jobs.ts';
@@ -43,4 +53,22 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
 export const fundsRefused = async (jobId: string, available: number, deps: MatchingDeps): Promise<void> => {
   if (!(await deps.jobs.get(jobId))) return;
   await applyToJob(jobId, (job, now) => onFundsRefused(job, now, available), deps);
+};
+
+/**
+ * Billing could not renew a running job's hold: the job fails with `insufficient_funds` and
+ * its agents get a cancel (as a renter's cancel sends). Redelivery changes nothing more.
+ */
+export const fundsExhausted = async (jobId: string, available: number, deps: MatchingDeps): Promise<void> => {
+  if (!(await deps.jobs.get(jobId))) return;
+  await applyToJob(jobId, (job, now) => onFundsExhausted(job, now, available), deps);
+};
+
+/** The renter's runway is short: each of the named jobs still going shows it on its timeline. */
+export const balanceLow = async (renterId: string, jobIds: readonly string[], notice: BalanceLowNotice, deps: MatchingDeps): Promise<void> => {
+  for (const jobId of jobIds) {
+    const job = await deps.jobs.get(jobId);
+    if (!job || job.renterId !== renterId) continue;
+    await applyToJob(jobId, (current, now) => onBalanceLow(current, now, notice), deps);
+  }
 };

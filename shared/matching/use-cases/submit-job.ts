@@ -46,7 +46,7 @@ export const submitJob = async (
   const result = await deps.jobs.create(
     job,
     [{ at, type: 'submitted', message: `submitted: queued, waiting for a hold of ${formatUsd(holdAmount)} USD` }],
-    [newEvent(jobSubmitted, { jobId: job.jobId, renterId, holdAmount }, now)],
+    [newEvent(jobSubmitted, { jobId: job.jobId, renterId, holdAmount, maxDurationSeconds: spec.maxDurationSeconds }, now)],
     idempotency,
   );
   if (result.kind === 'created') return { jobId: job.jobId, status: job.status };

@@ -23,6 +23,6 @@ export const makeMeteringDeps = (): MeteringDeps => {
     usage: new DynamoUsageStore(tableName, documents, outbox),
     reads: new DynamoUsageReads(tableName, documents),
     clock: systemClock,
-    settings: { clockSkewSeconds: config[MeteringEnv.clockSkewSeconds] },
+    settings: { clockSkewSeconds: config[MeteringEnv.clockSkewSeconds], pendingMaxSeconds: config[MeteringEnv.pendingMaxSeconds] },
   };
 };

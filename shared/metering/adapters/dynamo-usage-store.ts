@@ -6,7 +6,7 @@ import type { Lease } from '../domain/lease.ts';
 import type { Segment } from '../domain/usage.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
 import { toLease } from './dynamo-lease-store.ts';
-import { PENDING_PREFIX, hourKey, leaseKey, leasePk, pendingKey, summaryKey, usageKey } from './items.ts';
+import { PENDING_PREFIX, PENDING_SHARDS, hourKey, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, summaryKey, usageKey } from './items.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -32,6 +32,7 @@ export const toSummary = (item: Item): UsageSummary => ({
   rejectedRecords: item.rejectedRecords as number,
   gpuMs: item.gpuMs as number,
   reportedGpuMs: item.reportedGpuMs as number,
+  ...(typeof item.lastOpenUsageAt === 'string' ? { lastOpenUsageAt: item.lastOpenUsageAt } : {}),
 });
 
 /** Cancelled by a failed condition or a concurrent transaction: someone else wrote first. */
@@ -97,6 +98,23 @@ export class DynamoUsageStore implements UsageStore {
     return Items.map((item) => ({ ...toStoredUsage(item), status: 'pending' as const }));
   }
 
+  async stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]> {
+    const pages = await Promise.all(
+      Array.from({ length: PENDING_SHARDS }, (_, shard) =>
+        this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byType',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+            ExpressionAttributeValues: { ':pk': pendingShardPk(shard), ':before': receivedBefore },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return pages.flatMap((page) => (page.Items ?? []).map((item) => ({ ...toStoredUsage(item), status: 'pending' as const })));
+  }
+
   async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
     if (plan.records.length === 0 && plan.summaries.length === 0) return 'committed';
     const items: TransactItem[] = [
@@ -120,7 +138,20 @@ export class DynamoUsageStore implements UsageStore {
         }
         const put: TransactItem = { Put: { TableName: this.tableName, Item: { ...key, ...usage }, ConditionExpression: 'attribute_not_exists(pk)' } };
         if (usage.status !== 'pending') return [put];
-        return [put, { Put: { TableName: this.tableName, Item: { ...pointer, ...usage } } }];
+        return [
+          put,
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...pointer,
+                ...usage,
+                gsi1pk: pendingShardPk(pendingShardOf(usage.assignmentId)),
+                gsi1sk: `${usage.receivedAt}#${usage.assignmentId}#${usage.eventId}#${usage.hostId}`,
+              },
+            },
+          },
+        ];
       }),
       ...plan.summaries.map(({ beforeVersion, after }): TransactItem => ({
         Put: {

@@ -12,6 +12,8 @@
  *   `gpuMs`, `records`, `utilizationGpuMs`, `weighedGpuMs`.
  * - `LEASE#<assignmentId>` / `PENDING#<eventId>#<hostId>`: a record waiting for its lease,
  *   with everything needed to judge it; deleted in the transaction that judges it.
+ *   `gsi1pk = PENDING#<shard>`, `gsi1sk = <receivedAt>#<assignmentId>#<eventId>#<hostId>` let
+ *   the pending sweep find records whose lease never arrived, oldest first, without a scan.
  * - `JOB#<jobId>` / `LEASE#<assignmentId>`: the job's assignments, read consistently.
  * - `USAGE#<assignmentId>#<eventId>` / `HOST#<hostId>`: one usage record, forever (no TTL):
  *   the dedup key. Keyed by the sending host too, so a record sent for an assignment whose
@@ -36,3 +38,11 @@ export const usageKey = (assignmentId: string, eventId: string, hostId: string) 
   pk: `USAGE#${assignmentId}#${eventId}`,
   sk: `HOST#${hostId}`,
 });
+
+export const PENDING_SHARDS = 4;
+export const pendingShardPk = (shard: number) => `PENDING#${shard}`;
+export const pendingShardOf = (assignmentId: string): number => {
+  let hash = 0;
+  for (const char of assignmentId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % PENDING_SHARDS;
+};

@@ -61,3 +61,14 @@ export const leaseState = (lease: Lease): LeaseState => {
 
 /** A lease against which records can be judged: started, or ended (even if empty). */
 export const judgeable = (lease: Lease): boolean => leaseState(lease) !== 'not_started';
+
+/**
+ * The lease as usage is judged against it. On host loss (ARCHITECTURE.md, Trust) matching
+ * ends the lease at the host's last heartbeat; the platform also heard from the agent
+ * whenever it received usage while the lease was open, so the lease ends at the later of
+ * the two. Usage received after the lease ended never moves its end.
+ */
+export const effectiveLease = (lease: Lease | undefined, lastOpenUsageAt: string | undefined): Lease | undefined => {
+  if (!lease || !lease.ended || lease.endReason !== 'host_lost' || !lease.leaseStart || !lease.leaseEnd || !lastOpenUsageAt) return lease;
+  return lastOpenUsageAt > lease.leaseEnd ? { ...lease, leaseEnd: lastOpenUsageAt } : lease;
+};

@@ -29,11 +29,18 @@ export type Coverage = readonly Segment[];
 export interface MeteringSettings {
   /** Widens the lease on both sides for agents' clocks (ARCHITECTURE.md, Trust). */
   readonly clockSkewSeconds: number;
+  /**
+   * How long a record may wait for a lease that never arrives before it is rejected
+   * (`lease_never_arrived`): lease events are re-sent by the outbox sweep within minutes,
+   * so a day means the assignment does not exist.
+   */
+  readonly pendingMaxSeconds?: number;
 }
 
-export const DEFAULT_METERING_SETTINGS: MeteringSettings = { clockSkewSeconds: 5 };
+export const DEFAULT_PENDING_MAX_SECONDS = 24 * 3600;
+export const DEFAULT_METERING_SETTINGS: MeteringSettings = { clockSkewSeconds: 5, pendingMaxSeconds: DEFAULT_PENDING_MAX_SECONDS };
 
-export type RejectReason = 'outside_lease' | 'already_covered' | 'lease_never_started' | 'not_your_assignment';
+export type RejectReason = 'outside_lease' | 'already_covered' | 'lease_never_started' | 'not_your_assignment' | 'lease_never_arrived';
 export type ClipReason = 'outside_lease' | 'already_covered' | 'exceeds_gpu_capacity';
 
 export type Verdict =

@@ -1,7 +1,7 @@
 import { newEvent } from '#events/define.ts';
 import { event as usageRecorded } from '#events/metering/usage-recorded.ts';
 import { newId } from '#platform/ids.ts';
-import { judgeable, type Lease } from '../domain/lease.ts';
+import { effectiveLease, judgeable, leaseState, type Lease } from '../domain/lease.ts';
 import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSettings, type ReceivedUsage, type UsageReport } from '../domain/usage.ts';
 import { recordKey, type HourDelta, type StoredStatus, type StoredUsage, type UsagePlan, type UsageState, type UsageSummary } from '../ports.ts';
 import type { MeteringDeps } from './deps.ts';
@@ -86,8 +86,9 @@ export const planUsage = (
   const byAssignment = new Map<string, Candidate[]>();
   for (const candidate of candidates) byAssignment.set(candidate.assignmentId, [...(byAssignment.get(candidate.assignmentId) ?? []), candidate]);
   for (const [assignmentId, group] of byAssignment) {
-    const lease = state.leases.get(assignmentId);
     const before = state.summaries.get(assignmentId) ?? emptySummary(assignmentId);
+    const lease = effectiveLease(state.leases.get(assignmentId), before.lastOpenUsageAt);
+    const open = lease !== undefined && leaseState(lease) === 'open';
     const { verdicts, coverage } = judgeBatch(group, lease, before.coverage, settings);
     let summary: UsageSummary = { ...before, coverage };
     let changed = false;
@@ -154,6 +155,7 @@ export const planUsage = (
         clippedRecords: summary.clippedRecords + (verdict.clipped.length > 0 ? 1 : 0),
         gpuMs: summary.gpuMs + verdict.gpuMs,
         reportedGpuMs: summary.reportedGpuMs + reported,
+        ...(open && (summary.lastOpenUsageAt === undefined || usage.receivedAt > summary.lastOpenUsageAt) ? { lastOpenUsageAt: usage.receivedAt } : {}),
       };
       changed = true;
       outcomes.set(key, outcomeOf(stored));

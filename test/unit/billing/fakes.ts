@@ -1,12 +1,25 @@
 import type { DomainEvent } from '#events/define.ts';
 import type { Clock } from '#platform/clock.ts';
-import { microUsd } from '#platform/money.ts';
+import { microUsd, type MicroUsd } from '#platform/money.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import { applyEntry, chargeBalance, emptyBalance, placeHold, releaseHold, type Balance } from '#billing/domain/balance.ts';
 import type { JobCost, UsageCharge } from '#billing/domain/charge.ts';
 import type { Hold } from '#billing/domain/hold.ts';
+import { DEFAULT_HOLD_SETTINGS, type LowRunwayMarker } from '#billing/domain/renewal.ts';
 import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction } from '#billing/domain/ledger.ts';
-import type { BalanceStore, ChargeStore, ChargeWrite, ChargeWriteResult, CreditReference, HoldStore, LedgerRange, LedgerStore, PlaceHoldResult } from '#billing/ports.ts';
+import type {
+  BalanceStore,
+  ChargeStore,
+  ChargeWrite,
+  ChargeWriteResult,
+  CreditReference,
+  HoldStore,
+  LedgerRange,
+  LedgerStore,
+  LowRunwayStore,
+  PlaceHoldResult,
+  RenewableHold,
+} from '#billing/ports.ts';
 import type { BillingDeps } from '#billing/use-cases/deps.ts';
 
 /** What the billing table would hold, in memory. */
@@ -18,6 +31,7 @@ export class BillingState {
   readonly references = new Map<string, CreditReference>();
   readonly charges = new Map<string, UsageCharge>();
   readonly jobCosts = new Map<string, JobCost>();
+  readonly lowRunway = new Map<string, LowRunwayMarker>();
   /** Events committed with a change, as the outbox would hold them. */
   readonly outbox: DomainEvent[] = [];
 
@@ -117,6 +131,42 @@ export class FakeHoldStore implements HoldStore {
     this.state.holds.set(jobId, { jobId, accountId, amount: microUsd(0), status: 'released', createdAt: now, releasedAt: now, endedBeforeHold: true });
     return true;
   }
+
+  /** The adapter's pointers exist exactly while a hold is held (and until a renewal drops a stale one). */
+  async listRenewable(): Promise<RenewableHold[]> {
+    return [...this.state.holds.values()].filter((hold) => hold.status === 'held').map((hold) => ({ jobId: hold.jobId, accountId: hold.accountId }));
+  }
+
+  async renew(hold: Hold, amount: MicroUsd, at: Date, exhausted?: DomainEvent): Promise<'renewed' | 'stale'> {
+    if (amount <= 0 && !exhausted) return 'renewed';
+    const current = this.state.holds.get(hold.jobId);
+    if (current?.status !== 'held' || current.amount !== hold.amount || current.exhaustedAt) return 'stale';
+    const balance = this.state.balanceOf(hold.accountId);
+    if (amount > 0 && balance.available < amount) return 'stale';
+    this.state.holds.set(hold.jobId, { ...current, amount: microUsd(current.amount + amount), ...(exhausted ? { exhaustedAt: at.toISOString() } : {}) });
+    if (amount > 0) this.state.balances.set(hold.accountId, { ...balance, held: microUsd(balance.held + amount), available: microUsd(balance.available - amount) });
+    if (exhausted) this.state.outbox.push(exhausted);
+    return 'renewed';
+  }
+
+  async forgetRenewal(): Promise<void> {
+    // Pointers are derived from the holds here: nothing to drop.
+  }
+}
+
+export class FakeLowRunwayStore implements LowRunwayStore {
+  constructor(private readonly state: BillingState) {}
+
+  async get(accountId: string): Promise<LowRunwayMarker | undefined> {
+    return this.state.lowRunway.get(accountId);
+  }
+
+  async save(marker: LowRunwayMarker, event?: DomainEvent): Promise<boolean> {
+    if ((this.state.lowRunway.get(marker.accountId)?.version ?? 0) !== marker.version - 1) return false;
+    this.state.lowRunway.set(marker.accountId, marker);
+    if (event) this.state.outbox.push(event);
+    return true;
+  }
 }
 
 export class FakeChargeStore implements ChargeStore {
@@ -124,6 +174,10 @@ export class FakeChargeStore implements ChargeStore {
 
   async getCharge(usageRecordId: string): Promise<UsageCharge | undefined> {
     return this.state.charges.get(usageRecordId);
+  }
+
+  async getCharges(usageRecordIds: readonly string[]): Promise<UsageCharge[]> {
+    return usageRecordIds.flatMap((id) => this.state.charges.get(id) ?? []);
   }
 
   async getJobCost(jobId: string): Promise<JobCost | undefined> {
@@ -164,6 +218,8 @@ export const inMemoryBilling = (start: Date) => {
   const state = new BillingState();
   let now = start;
   const clock: Clock = { now: () => now };
-  const deps: BillingDeps = { ledger: new FakeLedgerStore(state), balances: new FakeBalanceStore(state), holds: new FakeHoldStore(state), charges: new FakeChargeStore(state), clock, platformFeeBps: 1_000 };
+  const deps: BillingDeps = { ledger: new FakeLedgerStore(state), balances: new FakeBalanceStore(state), holds: new FakeHoldStore(state), charges: new FakeChargeStore(state), clock, platformFeeBps: 1_000,
+    lowRunway: new FakeLowRunwayStore(state), holdSettings: DEFAULT_HOLD_SETTINGS,
+  };
   return { state, deps, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); } };
 };

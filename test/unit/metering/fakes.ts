@@ -58,6 +58,10 @@ export class FakeUsageStore implements UsageStore {
     return [...this.state.pending.values()].filter((record) => record.assignmentId === assignmentId).slice(0, limit);
   }
 
+  async stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]> {
+    return [...this.state.pending.values()].filter((record) => record.receivedAt < receivedBefore).slice(0, limit);
+  }
+
   async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
     for (const record of plan.records) {
       const existing = this.state.usage.get(recordKey(record));

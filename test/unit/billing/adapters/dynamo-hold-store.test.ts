@@ -35,11 +35,11 @@ beforeEach(() => {
 });
 
 describe('DynamoHoldStore.place', () => {
-  it('guards the balance with available >= amount, adds the hold and funds.held in one transaction', async () => {
+  it('guards the balance with available >= amount, adds the hold, its renewal pointer and funds.held in one transaction', async () => {
     const result = await store.place(hold, held);
 
     expect(result).toEqual({ outcome: 'placed' });
-    const [update, put, event] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    const [update, put, pointer, event] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(update?.Update).toMatchObject({
       Key: { pk: `BALANCE#${renterId}`, sk: 'BALANCE' },
       UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
@@ -50,6 +50,7 @@ describe('DynamoHoldStore.place', () => {
       Item: { pk: 'HOLD#job_1', sk: 'HOLD', status: 'held', amount: 4_000_000, gsi1pk: `HOLDS#${renterId}` },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
+    expect(pointer?.Put?.Item).toMatchObject({ pk: 'RENEWAL#job_1', sk: 'RENEWAL', jobId: 'job_1', accountId: renterId, gsi1pk: expect.stringMatching(/^RENEWALS#[0-7]$/) });
     expect(event?.Put?.Item).toMatchObject({ pk: `OUTBOX#${held.detail.eventId}`, detailType: 'funds.held' });
     expect(bus.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
@@ -95,7 +96,7 @@ describe('DynamoHoldStore.release', () => {
   it('releases only a held hold still of the amount read, and gives that amount back to available, in one transaction', async () => {
     expect(await store.release(hold, at(T0, 60))).toBe(true);
 
-    const [holdUpdate, balanceUpdate] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    const [holdUpdate, balanceUpdate, pointer] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
     expect(holdUpdate?.Update).toMatchObject({
       Key: { pk: 'HOLD#job_1', sk: 'HOLD' },
       UpdateExpression: 'SET #status = :released, releasedAt = :now REMOVE gsi1pk, gsi1sk',
@@ -107,12 +108,55 @@ describe('DynamoHoldStore.release', () => {
       UpdateExpression: 'ADD held :minusAmount, available :amount SET updatedAt = :now',
       ExpressionAttributeValues: { ':amount': 4_000_000, ':minusAmount': -4_000_000 },
     });
+    expect(pointer?.Delete).toMatchObject({ Key: { pk: 'RENEWAL#job_1', sk: 'RENEWAL' } });
   });
 
   it('answers false when another delivery released it first, or a charge used part of it', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]));
 
     expect(await store.release(hold, at(T0, 60))).toBe(false);
+  });
+});
+
+describe('DynamoHoldStore.renew', () => {
+  it('adds to the hold only while it is unchanged and not exhausted, guarded by available >= amount, in one transaction', async () => {
+    expect(await store.renew(hold, microUsd(1_500_000), at(T0, 60))).toBe('renewed');
+
+    const [holdUpdate, balanceUpdate, ...rest] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(holdUpdate?.Update).toMatchObject({
+      Key: { pk: 'HOLD#job_1', sk: 'HOLD' },
+      UpdateExpression: 'ADD amount :amount SET updatedAt = :now',
+      ConditionExpression: '#status = :held AND amount = :before AND attribute_not_exists(exhaustedAt)',
+      ExpressionAttributeValues: { ':amount': 1_500_000, ':before': 4_000_000 },
+    });
+    expect(balanceUpdate?.Update).toMatchObject({
+      Key: { pk: `BALANCE#${renterId}`, sk: 'BALANCE' },
+      UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
+      ConditionExpression: 'available >= :amount',
+      ExpressionAttributeValues: { ':amount': 1_500_000, ':minusAmount': -1_500_000 },
+    });
+    expect(rest).toEqual([]);
+  });
+
+  it('marks the hold exhausted and commits funds.exhausted with the last of the funds', async () => {
+    const exhausted = newEvent(events.fundsExhausted, { jobId: 'job_1', renterId, amount: 3_000_000, available: 200_000, reason: 'insufficient_funds' }, T0);
+
+    expect(await store.renew(hold, microUsd(200_000), at(T0, 60), exhausted)).toBe('renewed');
+
+    const [holdUpdate, , event] = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(holdUpdate?.Update?.UpdateExpression).toBe('ADD amount :amount SET updatedAt = :now, exhaustedAt = :now');
+    expect(event?.Put?.Item).toMatchObject({ pk: `OUTBOX#${exhausted.detail.eventId}`, detailType: 'funds.exhausted' });
+  });
+
+  it('answers stale when the hold or the balance moved since they were read', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+
+    expect(await store.renew(hold, microUsd(1_500_000), at(T0, 60))).toBe('stale');
+  });
+
+  it('writes nothing for a renewal of nothing', async () => {
+    expect(await store.renew(hold, microUsd(0), at(T0, 60))).toBe('renewed');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 });
 

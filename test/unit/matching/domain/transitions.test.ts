@@ -4,7 +4,9 @@ import type { CancelMessage, HostMessage } from '#matching/domain/messages.ts';
 import {
   isNoop,
   onAgentEvent,
+  onBalanceLow,
   onCancel,
+  onFundsExhausted,
   onFundsHeld,
   onFundsRefused,
   onHostLost,
@@ -1174,5 +1176,78 @@ describe('onSweep', () => {
     const job = runningJob([running(0, { state: 'exited', exitCode: 0, endedAt: iso(T0, 600) })], { status: 'succeeded', endedAt: iso(T0, 600) });
 
     expect(isNoop(onSweep(job, at(T0, 100_000), SETTINGS), job)).toBe(true);
+  });
+});
+
+describe('onFundsExhausted', () => {
+  it('fails a running job with insufficient_funds and tells each host to stop its rank', () => {
+    const job = runningJob([running(0), running(1)]);
+    const now = at(T0, 600);
+
+    const outcome = onFundsExhausted(job, now, 1_500);
+
+    expect(outcome.job).toMatchObject({ status: 'failed', statusReason: 'insufficient_funds', endedAt: now.toISOString() });
+    for (const rank of [0, 1]) {
+      expect(assignmentOf(outcome.job, idOf(1, rank))).toMatchObject({ state: 'stopping', stopRequestedAt: now.toISOString(), stopReason: 'insufficient_funds' });
+    }
+    expect(outcome.timeline).toEqual([
+      {
+        at: now.toISOString(),
+        type: 'failed',
+        message: 'failed: funds ran out; the hold could not be renewed (available 0.001500 USD)',
+        data: { reason: 'insufficient_funds' },
+      },
+    ]);
+    expect(effectsOf(outcome)).toEqual({
+      ...NO_EFFECTS,
+      send: [cancel('host_0', idOf(1, 0), 'insufficient_funds'), cancel('host_1', idOf(1, 1), 'insufficient_funds')],
+      timeline: ['failed'],
+      jobEnded: { status: 'failed', reason: 'insufficient_funds' },
+    });
+  });
+
+  it('ends the lease at the stop grace when the agent never confirms the stop', () => {
+    const stopped = onFundsExhausted(runningJob([running(0)]), at(T0, 600), 0).job;
+
+    const swept = onSweep(stopped, at(T0, 631), SETTINGS);
+
+    expect(assignmentOf(swept.job, idOf(1, 0))).toMatchObject({ state: 'stopped', endedAt: iso(T0, 630) });
+    expect(effectsOf(swept).ended).toEqual([idOf(1, 0)]);
+  });
+
+  it('does nothing for a job that already ended (a redelivery)', () => {
+    const job = cancelledJob([stopping(0, 50)], 50);
+
+    expect(isNoop(onFundsExhausted(job, at(T0, 60), 0), job)).toBe(true);
+  });
+});
+
+describe('onBalanceLow', () => {
+  const notice = { runwaySeconds: 1_250, thresholdSeconds: 3_600, raisedAt: iso(T0, 300) };
+
+  it('notes the short runway on a running job\'s timeline, once per notice', () => {
+    const job = runningJob([running(0)]);
+    const now = at(T0, 301);
+
+    const outcome = onBalanceLow(job, now, notice);
+
+    expect(outcome.job).toEqual({ ...job, balanceLowAt: iso(T0, 300) });
+    expect(outcome.timeline).toEqual([
+      {
+        at: now.toISOString(),
+        type: 'balance_low',
+        message: "balance low: at current rates the renter's funds last about 20 min (warning under 60 min)",
+        data: { runwaySeconds: 1_250, thresholdSeconds: 3_600 },
+      },
+    ]);
+    expect(isNoop(onBalanceLow(outcome.job, at(T0, 302), notice), outcome.job)).toBe(true);
+    expect(isNoop(onBalanceLow(outcome.job, at(T0, 302), { ...notice, raisedAt: iso(T0, 200) }), outcome.job)).toBe(true);
+    expect(onBalanceLow(outcome.job, at(T0, 900), { ...notice, raisedAt: iso(T0, 899) }).timeline).toHaveLength(1);
+  });
+
+  it('adds nothing to a job that ended', () => {
+    const job = cancelledJob([stopping(0, 50)], 50);
+
+    expect(isNoop(onBalanceLow(job, at(T0, 301), notice), job)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { microUsd } from '#platform/money.ts';
-import { leaseState, mergeLease, type LeaseObservation } from '#metering/domain/lease.ts';
+import { effectiveLease, leaseState, mergeLease, type LeaseObservation } from '#metering/domain/lease.ts';
 import { T0, at } from '#test/support/factories.ts';
 
 const facts: LeaseObservation = {
@@ -44,5 +44,21 @@ describe('mergeLease', () => {
 
     expect(leaseState(lease)).toBe('ended');
     expect(lease.leaseStart).toBeUndefined();
+  });
+});
+
+describe('effectiveLease', () => {
+  const base = { assignmentId: 'asg_1', jobId: 'job_1', renterId: 'r', providerId: 'p', hostId: 'h', gpuCount: 1, gpuModel: 'RTX 4090', pricePerGpuHour: 1 as never };
+  const lost = { ...base, leaseStart: '2025-03-10T10:00:00.000Z', leaseEnd: '2025-03-10T10:01:00.000Z', endReason: 'host_lost', ended: true };
+
+  it('moves a lost host\'s lease end to the last usage received while it was open, never earlier', () => {
+    expect(effectiveLease(lost, '2025-03-10T10:02:00.000Z')?.leaseEnd).toBe('2025-03-10T10:02:00.000Z');
+    expect(effectiveLease(lost, '2025-03-10T10:00:30.000Z')?.leaseEnd).toBe('2025-03-10T10:01:00.000Z');
+  });
+
+  it('leaves every other lease as it is', () => {
+    expect(effectiveLease({ ...lost, endReason: 'exited' }, '2025-03-10T10:02:00.000Z')?.leaseEnd).toBe('2025-03-10T10:01:00.000Z');
+    expect(effectiveLease({ ...base, leaseStart: lost.leaseStart, ended: false }, '2025-03-10T10:02:00.000Z')).toEqual({ ...base, leaseStart: lost.leaseStart, ended: false });
+    expect(effectiveLease(undefined, '2025-03-10T10:02:00.000Z')).toBeUndefined();
   });
 });

@@ -94,4 +94,28 @@ describe('recordUsage', () => {
     expect(state.commits).toBeLessThanOrEqual(3);
     expect(state.summaries.get('asg_1')?.gpuMs).toBe(100_000);
   });
+
+  it('ends a lost host\'s lease no earlier than the last usage received while it was open', async () => {
+    const metering = await running(); // now T0+120
+    await recordUsage(hostId, [record('e1', 0, 100)], metering.deps); // received at T0+120
+    // The host's last heartbeat was at T0+60; it went offline later.
+    await trackLeases({ kind: 'ended', detail: { ...started, leaseEnd: iso(60), reason: 'host_lost' } as Detail<typeof events.assignmentEnded> }, metering.deps);
+    metering.advance(600);
+
+    const late = await recordUsage(hostId, [record('e2', 100, 120), record('e3', 120, 200)], metering.deps);
+
+    expect(late.outcomes[0]).toMatchObject({ status: 'accepted', gpuMs: 20_000 });
+    expect(late.outcomes[1]).toMatchObject({ status: 'accepted', gpuMs: 5_000, clipped: ['outside_lease'] });
+    expect(metering.state.summaries.get('asg_1')?.lastOpenUsageAt).toBe(iso(120));
+  });
+
+  it('ends any other lease where matching said, whatever usage came before', async () => {
+    const metering = await running();
+    await recordUsage(hostId, [record('e1', 0, 100)], metering.deps);
+    await trackLeases({ kind: 'ended', detail: { ...started, leaseEnd: iso(60), reason: 'exited' } as Detail<typeof events.assignmentEnded> }, metering.deps);
+
+    const late = await recordUsage(hostId, [record('e2', 100, 120)], metering.deps);
+
+    expect(late.outcomes[0]).toMatchObject({ status: 'rejected', reason: 'outside_lease' });
+  });
 });

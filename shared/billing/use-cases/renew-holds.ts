@@ -1,0 +1,122 @@
+import { newEvent } from '#events/define.ts';
+import { event as balanceLow } from '#events/billing/balance-low.ts';
+import { event as fundsExhausted } from '#events/billing/funds-exhausted.ts';
+import type { JobCost } from '../domain/charge.ts';
+import type { Hold } from '../domain/hold.ts';
+import { decideLowRunway, decideRenewal, type RenewalDecision } from '../domain/renewal.ts';
+import { runningJobs, runwaySeconds } from '../domain/runway.ts';
+import type { RenewableHold } from '../ports.ts';
+import type { BillingDeps } from './deps.ts';
+
+export type RenewOutcome = 'gone' | 'already_exhausted' | RenewalDecision['kind'];
+
+export interface RenewHoldsResult {
+  readonly holds: number;
+  readonly renewed: number;
+  readonly partial: number;
+  readonly exhausted: number;
+  readonly lowRunwayWarnings: number;
+}
+
+type Deps = Pick<BillingDeps, 'holds' | 'balances' | 'charges' | 'lowRunway' | 'clock' | 'holdSettings'>;
+
+// A renewal races the job's charges (each takes from the hold) and the renter's other holds.
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Rolls one running job's hold forward (domain/renewal.ts). Steps: read the hold (a pointer
+ * whose hold is no longer held is dropped; an exhausted one is left to matching's stop),
+ * the job's running total (its current rate and first usage) and the renter's balance;
+ * decide; write the top-up with one conditional write on the renter's `available` (and on
+ * the hold being unchanged); when even all of the available funds cannot cover the minimum,
+ * mark the hold exhausted and emit `funds.exhausted` in the same write, once per job. When
+ * the hold or the balance moved in between, read again.
+ */
+export const renewHold = async (renewable: RenewableHold, deps: Deps): Promise<RenewOutcome> => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const [hold, cost, balance] = await Promise.all([
+      deps.holds.get(renewable.jobId),
+      deps.charges.getJobCost(renewable.jobId),
+      deps.balances.get(renewable.accountId),
+    ]);
+    if (!hold || hold.status !== 'held') {
+      await deps.holds.forgetRenewal(renewable.jobId);
+      return 'gone';
+    }
+    if (hold.exhaustedAt) return 'already_exhausted';
+    const now = deps.clock.now();
+    const decision = decideRenewal(hold, cost, balance.available, now, deps.holdSettings);
+    if (decision.kind === 'no_rate' || decision.kind === 'covered') return decision.kind;
+    const exhausted =
+      decision.kind === 'exhausted'
+        ? newEvent(
+            fundsExhausted,
+            { jobId: hold.jobId, renterId: hold.accountId, amount: decision.wanted, available: balance.available, reason: 'insufficient_funds' },
+            now,
+          )
+        : undefined;
+    if ((await deps.holds.renew(hold, decision.amount, now, exhausted)) === 'renewed') return decision.kind;
+  }
+  throw new Error(`the hold of job ${renewable.jobId} kept changing; the next run renews it`);
+};
+
+/**
+ * Warns a renter whose runway dropped under the threshold, once per crossing. Steps: read
+ * the balance and the active holds with their jobs' totals; compute the runway as
+ * `GET /v1/billing/balance` shows it; decide against the stored marker; write the marker
+ * (guarded by its version) with `balance.low` when it warns. A lost race is left to the
+ * next run. Returns whether it warned.
+ */
+export const checkLowRunway = async (accountId: string, deps: Deps): Promise<boolean> => {
+  const [balance, holds, marker] = await Promise.all([deps.balances.get(accountId), deps.holds.listActive(accountId), deps.lowRunway.get(accountId)]);
+  const costs: JobCost[] = holds.length === 0 ? [] : await deps.charges.getJobCosts(holds.map((hold: Hold) => hold.jobId));
+  const now = deps.clock.now();
+  const running = runningJobs(holds, costs, now);
+  const runway = runwaySeconds(balance.available, running);
+  const runningJobIds = running.map((job) => job.jobId);
+  const decision = decideLowRunway(marker, runway, runningJobIds, deps.holdSettings);
+  if (decision === 'none') return false;
+  const version = (marker?.version ?? 0) + 1;
+  const at = now.toISOString();
+  if (decision === 'rearm') {
+    await deps.lowRunway.save({ accountId, state: 'ok', jobIds: [], version, at });
+    return false;
+  }
+  const event = newEvent(
+    balanceLow,
+    { accountId, runwaySeconds: runway ?? 0, thresholdSeconds: deps.holdSettings.lowRunwaySeconds, available: balance.available, runningJobIds },
+    now,
+  );
+  return deps.lowRunway.save({ accountId, state: 'low', jobIds: runningJobIds, version, at }, event);
+};
+
+/**
+ * The `billing-holds` schedule: renews every held hold (`renewHold`), then checks the
+ * runway of each renter with one (`checkLowRunway`). A job that fails to renew is logged by
+ * the caller and tried again on the next run; it does not stop the others.
+ */
+export const renewHolds = async (
+  deps: Deps,
+  onError: (jobId: string, error: unknown) => void = () => undefined,
+): Promise<RenewHoldsResult> => {
+  const renewable = await deps.holds.listRenewable();
+  const counts = { renewed: 0, partial: 0, exhausted: 0, lowRunwayWarnings: 0 };
+  for (const job of renewable) {
+    try {
+      const outcome = await renewHold(job, deps);
+      if (outcome === 'renew') counts.renewed += 1;
+      else if (outcome === 'partial') counts.partial += 1;
+      else if (outcome === 'exhausted') counts.exhausted += 1;
+    } catch (error) {
+      onError(job.jobId, error);
+    }
+  }
+  for (const accountId of new Set(renewable.map((job) => job.accountId))) {
+    try {
+      if (await checkLowRunway(accountId, deps)) counts.lowRunwayWarnings += 1;
+    } catch (error) {
+      onError(accountId, error);
+    }
+  }
+  return { holds: renewable.length, ...counts };
+};
