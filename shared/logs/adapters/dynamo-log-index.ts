@@ -71,9 +71,9 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
               Update: {
                 TableName: this.tableName,
                 Key: jobKey(job.jobId),
-                UpdateExpression: 'SET segments = :next, #bytes = :bytes, truncated = :truncated',
-                ConditionExpression: 'segments = :expected',
-                ExpressionAttributeNames: { '#bytes': 'bytes' },
+                UpdateExpression: 'SET #segments = :next, #bytes = :bytes, #truncated = :truncated',
+                ConditionExpression: '#segments = :expected',
+                ExpressionAttributeNames: { '#segments': 'segments', '#bytes': 'bytes', '#truncated': 'truncated' },
                 ExpressionAttributeValues: {
                   ':next': job.segments + 1, ':expected': job.segments, ':bytes': segment.bytes, ':truncated': segment.truncated,
                 },
@@ -121,8 +121,9 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
       new UpdateCommand({
         TableName: this.tableName,
         Key: jobKey(jobId),
-        UpdateExpression: 'SET truncated = :true',
+        UpdateExpression: 'SET #truncated = :true',
         ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#truncated': 'truncated' },
         ExpressionAttributeValues: { ':true': true },
       }),
     );
@@ -154,8 +155,9 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
       new UpdateCommand({
         TableName: this.tableName,
         Key: jobKey(jobId),
-        UpdateExpression: 'SET jobId = :jobId, renterId = :renterId, segments = if_not_exists(segments, :zero), #bytes = if_not_exists(#bytes, :zero), truncated = if_not_exists(truncated, :false)',
-        ExpressionAttributeNames: { '#bytes': 'bytes' },
+        UpdateExpression:
+          'SET jobId = :jobId, renterId = :renterId, #segments = if_not_exists(#segments, :zero), #bytes = if_not_exists(#bytes, :zero), #truncated = if_not_exists(#truncated, :false)',
+        ExpressionAttributeNames: { '#segments': 'segments', '#bytes': 'bytes', '#truncated': 'truncated' },
         ExpressionAttributeValues: { ':jobId': jobId, ':renterId': renterId, ':zero': 0, ':false': false },
       }),
     );
