@@ -6,6 +6,25 @@ import { endpointUrlProblem, mayConnectTo, type EndpointPolicy } from '../domain
 import type { AttemptResult } from '../domain/retries.ts';
 import type { WebhookSender } from '../ports.ts';
 
+type Resolve = (hostname: string, options: { all: true; family?: number | 'IPv4' | 'IPv6' }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/**
+ * A `lookup` for Node's HTTP clients that resolves every address of the host and refuses the
+ * connection unless all of them are allowed by the policy (a name with one private address
+ * among public ones is refused: the client could pick it).
+ */
+export const guardedLookup = (policy: EndpointPolicy, resolve: Resolve = dnsLookup as unknown as Resolve): LookupFunction => (hostname, options, callback) => {
+  resolve(hostname, { all: true, ...(options.family ? { family: options.family } : {}) }, (error, list) => {
+    if (error) return callback(error, '', 0);
+    const refused = list.find((entry) => !mayConnectTo(entry.address, policy));
+    if (refused || list.length === 0) {
+      return callback(Object.assign(new Error(`refused to connect to ${refused?.address ?? hostname}: not a public address`), { code: 'EADDRNOTPUBLIC' }), '', 0);
+    }
+    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    return callback(null, list[0]!.address, list[0]!.family);
+  });
+};
+
 /** Enough of a refusal to show in the deliveries list. */
 const MAX_ERROR_LENGTH = 200;
 
@@ -26,18 +45,7 @@ export class NodeWebhookSender implements WebhookSender {
     const problem = endpointUrlProblem(url, this.policy);
     if (problem) return Promise.resolve({ ok: false, error: `url ${problem}` });
     const target = new URL(url);
-    const lookup: LookupFunction = (hostname, options, callback) => {
-      dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-        if (error) return callback(error, '', 0);
-        const list = addresses as LookupAddress[];
-        const refused = list.find((entry) => !mayConnectTo(entry.address, this.policy));
-        if (refused || list.length === 0) {
-          return callback(Object.assign(new Error(`refused to connect to ${refused?.address ?? hostname}: not a public address`), { code: 'EADDRNOTPUBLIC' }), '', 0);
-        }
-        if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
-        return callback(null, list[0]!.address, list[0]!.family);
-      });
-    };
+    const lookup = guardedLookup(this.policy);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
       const request = send(
