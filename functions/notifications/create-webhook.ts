@@ -1,4 +1,4 @@
-import { logger, makeNotificationsDeps } from '#notifications/adapters/deps.ts';
+import { logger, makeWebhookApiDeps } from '#notifications/adapters/deps.ts';
 import type { WebhookRole } from '#notifications/domain/webhooks.ts';
 import { createdWebhookView } from '#notifications/http-mappers.ts';
 import { CreateWebhookInput } from '#notifications/http-schemas.ts';
@@ -6,7 +6,7 @@ import { createWebhook } from '#notifications/use-cases/manage-webhooks.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';
 
-const deps = makeNotificationsDeps();
+const deps = makeWebhookApiDeps();
 
 /** Renter or provider: 201 with the endpoint and its signing secret, shown only here. */
 export const handler = httpRoute(logger, { body: CreateWebhookInput }, async ({ principal, body }) => {

@@ -17,12 +17,19 @@ export const NotificationsEnv = {
   requestTimeoutSeconds: 'WEBHOOKS_REQUEST_TIMEOUT_SECONDS',
 } as const;
 
-export const notificationsConfig = () =>
+const apiSchema = platformConfigSchema.extend({
+  [tables.notifications.envVar]: z.string().min(1),
+  [NotificationsEnv.allowLoopbackHttp]: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+});
+
+/** What every notifications function needs: its table and the endpoint policy. */
+export const notificationsConfig = () => parseEnv(apiSchema);
+
+/** What the functions that queue and make deliveries need besides (they `sendsTo` the deliveries queue). */
+export const deliveryConfig = () =>
   parseEnv(
-    platformConfigSchema.extend({
-      [tables.notifications.envVar]: z.string().min(1),
+    apiSchema.extend({
       [NotificationsEnv.deliveriesQueueUrl]: z.string().min(1),
-      [NotificationsEnv.allowLoopbackHttp]: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
       [NotificationsEnv.maxAttempts]: z.coerce.number().int().min(1).max(20).default(DEFAULT_DELIVERY_SETTINGS.maxAttempts),
       [NotificationsEnv.retryBaseSeconds]: z.coerce.number().int().min(1).max(900).default(DEFAULT_DELIVERY_SETTINGS.retryBaseSeconds),
       [NotificationsEnv.requestTimeoutSeconds]: z.coerce.number().min(1).max(20).default(DEFAULT_DELIVERY_SETTINGS.requestTimeoutSeconds),

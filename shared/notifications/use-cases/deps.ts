@@ -3,13 +3,17 @@ import type { EndpointPolicy } from '../domain/endpoint-url.ts';
 import type { DeliverySettings } from '../domain/retries.ts';
 import type { DeliveryQueue, DeliveryStore, WebhookSender, WebhookStore } from '../ports.ts';
 
-export interface NotificationsDeps {
+/** What the API routes use: endpoints and deliveries, no queue and no outbound HTTP. */
+export interface WebhookApiDeps {
   readonly webhooks: WebhookStore;
   readonly deliveries: DeliveryStore;
-  readonly queue: DeliveryQueue;
-  readonly sender: WebhookSender;
   readonly clock: Clock;
   readonly policy: EndpointPolicy;
+}
+
+export interface NotificationsDeps extends WebhookApiDeps {
+  readonly queue: DeliveryQueue;
+  readonly sender: WebhookSender;
   readonly settings: DeliverySettings;
 }
 

@@ -5,7 +5,7 @@ import { endpointUrlProblem } from '../domain/endpoint-url.ts';
 import { newWebhookSecret } from '../domain/signature.ts';
 import { MAX_WEBHOOKS_PER_ACCOUNT, WEBHOOK_EVENTS, type Delivery, type Webhook, type WebhookRole } from '../domain/webhooks.ts';
 import { TooManyWebhooksError, WebhookNotFoundError } from '../errors.ts';
-import type { NotificationsDeps } from './deps.ts';
+import type { WebhookApiDeps } from './deps.ts';
 
 export interface CreateWebhookInput {
   readonly url: string;
@@ -19,7 +19,7 @@ export interface CreateWebhookInput {
  * the owner may keep at most MAX_WEBHOOKS_PER_ACCOUNT (409). Returns the webhook with its
  * secret, which is never shown again. Emits no events.
  */
-export const createWebhook = async (ownerId: string, role: WebhookRole, input: CreateWebhookInput, deps: NotificationsDeps): Promise<Webhook> => {
+export const createWebhook = async (ownerId: string, role: WebhookRole, input: CreateWebhookInput, deps: WebhookApiDeps): Promise<Webhook> => {
   const issues = [];
   const urlProblem = endpointUrlProblem(input.url, deps.policy);
   if (urlProblem) issues.push({ field: 'url', message: urlProblem });
@@ -43,16 +43,16 @@ export const createWebhook = async (ownerId: string, role: WebhookRole, input: C
   return webhook;
 };
 
-export const listWebhooks = (ownerId: string, limit: number, cursor: string | undefined, deps: NotificationsDeps): Promise<Page<Webhook>> =>
+export const listWebhooks = (ownerId: string, limit: number, cursor: string | undefined, deps: WebhookApiDeps): Promise<Page<Webhook>> =>
   deps.webhooks.list(ownerId, limit, cursor);
 
 /** Stops deliveries to the endpoint: attempts already queued find it gone and end as `failed`. */
-export const deleteWebhook = async (ownerId: string, webhookId: string, deps: NotificationsDeps): Promise<void> => {
+export const deleteWebhook = async (ownerId: string, webhookId: string, deps: WebhookApiDeps): Promise<void> => {
   if (!(await deps.webhooks.delete(ownerId, webhookId))) throw new WebhookNotFoundError(webhookId);
 };
 
 /** The endpoint's deliveries, newest first; another account's endpoint is 404. */
-export const listDeliveries = async (ownerId: string, webhookId: string, limit: number, cursor: string | undefined, deps: NotificationsDeps): Promise<Page<Delivery>> => {
+export const listDeliveries = async (ownerId: string, webhookId: string, limit: number, cursor: string | undefined, deps: WebhookApiDeps): Promise<Page<Delivery>> => {
   if (!(await deps.webhooks.get(ownerId, webhookId))) throw new WebhookNotFoundError(webhookId);
   return deps.deliveries.list(webhookId, limit, cursor);
 };

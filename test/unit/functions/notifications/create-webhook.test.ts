@@ -14,7 +14,6 @@ let handler: Handler;
 beforeAll(async () => {
   ({ handler } = await importHandlerWith(() => import('#functions/notifications/create-webhook.ts'), {
     NOTIFICATIONS_TABLE_NAME: 'gpuhive-test-notifications',
-    NOTIFICATIONS_DELIVERIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/gpuhive-test-notifications-deliveries',
     WEBHOOKS_ALLOW_LOOPBACK_HTTP: 'false',
   }));
 });
