@@ -2,9 +2,21 @@ import type { Page } from '#platform/pagination.ts';
 import type { AttemptResult } from './domain/retries.ts';
 import type { Delivery, DeliveryStatus, Webhook } from './domain/webhooks.ts';
 
+/** A create's Idempotency-Key, kept for a day with a hash of the body it came with. */
+export interface IdempotencyClaim {
+  readonly key: string;
+  readonly bodyHash: string;
+}
+
+export type CreateOutcome =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'too_many' }
+  /** The key was used before: by the same body (replay its webhook) or another (409). */
+  | { readonly kind: 'replayed'; readonly webhookId: string; readonly sameBody: boolean };
+
 export interface WebhookStore {
-  /** Stores a new endpoint unless the owner already has `maxPerOwner`; false then. */
-  create(webhook: Webhook, maxPerOwner: number): Promise<boolean>;
+  /** Stores a new endpoint unless the owner already has `maxPerOwner`, or the claim's key was used. */
+  create(webhook: Webhook, maxPerOwner: number, claim?: IdempotencyClaim): Promise<CreateOutcome>;
   get(ownerId: string, webhookId: string): Promise<Webhook | undefined>;
   list(ownerId: string, limit: number, cursor: string | undefined): Promise<Page<Webhook>>;
   /** False if the owner has no such endpoint. */

@@ -4,7 +4,7 @@ import { epochSeconds } from '#platform/clock.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import { queryAll } from '#platform/dynamo.ts';
 import type { Delivery, DeliveryStatus, Webhook } from '../domain/webhooks.ts';
-import type { AttemptRecord, DeliveryStore, WebhookStore } from '../ports.ts';
+import type { AttemptRecord, CreateOutcome, DeliveryStore, IdempotencyClaim, WebhookStore } from '../ports.ts';
 
 /**
  * The notifications table:
@@ -15,6 +15,9 @@ import type { AttemptRecord, DeliveryStore, WebhookStore } from '../ports.ts';
 const webhookKey = (ownerId: string, webhookId: string) => ({ pk: `OWNER#${ownerId}`, sk: `WEBHOOK#${webhookId}` });
 const countKey = (ownerId: string) => ({ pk: `OWNER#${ownerId}`, sk: 'COUNT' });
 const deliveryKey = (webhookId: string, deliveryId: string) => ({ pk: `WEBHOOK#${webhookId}`, sk: `DELIVERY#${deliveryId}` });
+
+/** An Idempotency-Key is remembered this long. */
+const IDEMPOTENCY_SECONDS = 24 * 3600;
 
 const toWebhook = (item: Record<string, unknown>): Webhook => ({
   webhookId: item.webhookId as string,
@@ -50,8 +53,12 @@ export class DynamoWebhookStore implements WebhookStore {
     private readonly documents: DynamoDBDocumentClient,
   ) {}
 
-  /** The endpoint and the owner's count in one transaction: the cap holds under concurrent creates. */
-  async create(webhook: Webhook, maxPerOwner: number): Promise<boolean> {
+  /**
+   * The endpoint, the owner's count and the Idempotency-Key's claim in one transaction: the cap
+   * holds under concurrent creates, and a key makes one endpoint only.
+   */
+  async create(webhook: Webhook, maxPerOwner: number, claim?: IdempotencyClaim): Promise<CreateOutcome> {
+    const claimKey = claim ? { pk: `IDEMPOTENCY#${webhook.ownerId}#${claim.key}`, sk: 'IDEMPOTENCY' } : undefined;
     try {
       await this.documents.send(
         new TransactWriteCommand({
@@ -72,12 +79,27 @@ export class DynamoWebhookStore implements WebhookStore {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            ...(claim && claimKey
+              ? [{
+                  Put: {
+                    TableName: this.tableName,
+                    Item: { ...claimKey, webhookId: webhook.webhookId, bodyHash: claim.bodyHash, ttl: epochSeconds(new Date(Date.parse(webhook.createdAt) + IDEMPOTENCY_SECONDS * 1000)) },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                }]
+              : []),
           ],
         }),
       );
-      return true;
+      return { kind: 'created' };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (claimKey && reasons[2]?.Code === 'ConditionalCheckFailed') {
+        const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: claimKey, ConsistentRead: true }));
+        if (Item) return { kind: 'replayed', webhookId: Item.webhookId as string, sameBody: Item.bodyHash === claim?.bodyHash };
+      }
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return { kind: 'too_many' };
       throw error;
     }
   }

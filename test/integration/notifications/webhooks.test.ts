@@ -151,4 +151,18 @@ describe('webhooks', () => {
     expect([badEvent.status, badEvent.body.error.details.map((d: { field: string }) => d.field)]).toEqual([400, ['events.0']]);
     expect([foreignList.status, foreignDelete.status, deleted.status, afterDelete.body.items]).toEqual([404, 404, 204, []]);
   });
+
+  it('makes one endpoint per Idempotency-Key: the same body gets it again, another body 409', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const body = { url: 'https://hooks.example.com/once', events: ['job.ended'] };
+    const headers = { 'idempotency-key': 'setup-42' };
+
+    const first = await api.call('POST', '/v1/webhooks', { key: renterKey, body, headers });
+    const again = await api.call('POST', '/v1/webhooks', { key: renterKey, body, headers });
+    const other = await api.call('POST', '/v1/webhooks', { key: renterKey, body: { ...body, events: ['balance.low'] }, headers });
+    const listed = await api.call('GET', '/v1/webhooks', { key: renterKey });
+
+    expect([first.status, again.status, again.body.webhookId, other.status, other.body.error.code]).toEqual([201, 201, first.body.webhookId, 409, 'idempotency_key_reused']);
+    expect(listed.body.items).toHaveLength(1);
+  });
 });

@@ -3,7 +3,7 @@ import type { Clock } from '#platform/clock.ts';
 import type { AttemptResult } from '#notifications/domain/retries.ts';
 import { DEFAULT_DELIVERY_SETTINGS } from '#notifications/domain/retries.ts';
 import type { Delivery, Webhook } from '#notifications/domain/webhooks.ts';
-import type { AttemptRecord, DeliveryMessage, DeliveryQueue, WebhookSender, WebhookStore } from '#notifications/ports.ts';
+import type { AttemptRecord, CreateOutcome, DeliveryMessage, DeliveryQueue, WebhookSender, WebhookStore } from '#notifications/ports.ts';
 import type { NotificationsDeps } from '#notifications/use-cases/deps.ts';
 
 /** The notifications table, queue and receivers, in memory, with the adapters' conditions. */
@@ -15,10 +15,10 @@ export class NotificationsState implements WebhookStore, DeliveryQueue, WebhookS
   /** What each POST answers, in turn (the last one repeats). */
   answers: AttemptResult[] = [{ ok: true, statusCode: 200 }];
 
-  async create(webhook: Webhook, max: number) {
-    if ([...this.webhooks.values()].filter((w) => w.ownerId === webhook.ownerId).length >= max) return false;
+  async create(webhook: Webhook, max: number): Promise<CreateOutcome> {
+    if ([...this.webhooks.values()].filter((w) => w.ownerId === webhook.ownerId).length >= max) return { kind: 'too_many' };
     this.webhooks.set(webhook.webhookId, webhook);
-    return true;
+    return { kind: 'created' };
   }
   async get(ownerId: string, webhookId: string) {
     const webhook = this.webhooks.get(webhookId);
