@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '#platform/clock.ts';
+import { queryAll } from '#platform/dynamo.ts';
 import type { LogStream, SegmentEntry } from '../domain/log-chunks.ts';
 import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment } from '../ports.ts';
 
@@ -129,18 +130,15 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
     );
   }
 
+  /** Callers ask for at most a page's worth (1,001 segments of a few KB): one query, followed past 1 MB if need be. */
   async segments(jobId: string, fromIndex: number, toIndex: number): Promise<SegmentEntry[]> {
-    const { Items = [] } = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':from': segmentSk(fromIndex), ':to': segmentSk(toIndex - 1) },
-        ConsistentRead: true,
-        // A page reads at most 1,000 chunks, and a segment holds at least one.
-        Limit: 1000,
-      }),
-    );
-    return Items.map((item) => ({
+    const items = await queryAll(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':from': segmentSk(fromIndex), ':to': segmentSk(toIndex - 1) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
       index: item.index as number,
       assignmentId: item.assignmentId as string,
       rank: item.rank as number,

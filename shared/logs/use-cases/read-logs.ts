@@ -31,8 +31,11 @@ export const readLogs = async (renterId: string, jobId: string, position: LogPos
   const now = deps.clock.now();
   const job = await deps.index.getJob(jobId);
   if (!job || job.renterId !== renterId) throw new JobLogsNotFoundError(jobId);
-  const segments = position.segment < job.segments ? await deps.index.segments(jobId, position.segment, job.segments) : [];
-  const plan = planPage(segments, position, limit, MAX_PAGE_BYTES);
+  // A page reads at most `limit` chunks, so at most `limit` segments past a partly read one.
+  const upTo = Math.min(job.segments, position.segment + limit + 1);
+  const segments = position.segment < upTo ? await deps.index.segments(jobId, position.segment, upTo) : [];
+  const planned = planPage(segments, position, limit, MAX_PAGE_BYTES);
+  const plan = { ...planned, more: planned.more || planned.next.segment < job.segments };
   const items: LogItem[] = [];
   const bodies = await Promise.all(plan.reads.map((read) => deps.objects.get(read.segment.key)));
   plan.reads.forEach((read, i) => {
