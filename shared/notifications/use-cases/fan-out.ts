@@ -2,13 +2,18 @@ import { addSeconds } from '#platform/clock.ts';
 import { deliveryBody, deliveryIdOf, type Delivery, type WebhookEvent } from '../domain/webhooks.ts';
 import { DELIVERY_RETENTION_DAYS, type NotificationsDeps } from './deps.ts';
 
+/** A retry this late was lost with its message (local queues live in memory): queue it again. */
+export const OVERDUE_SECONDS = 60;
+
 /**
  * One event -> one delivery per endpoint of its owner subscribed to its type.
  *
  * Each delivery's id comes from (event, endpoint), and is written only once; its first attempt
- * is queued after. A redelivered event finds the delivery stored: if no attempt was made yet
- * (a crash between the write and the send), the first attempt is queued again, which the
- * delivery function makes harmless; otherwise nothing happens. Returns the deliveries queued.
+ * is queued after. A redelivered event (the outbox sweep republishes after a local restart)
+ * finds the delivery stored: if it is still pending and no attempt is on its way (none made
+ * yet, or the next one overdue), that attempt is queued again, which the delivery function
+ * makes harmless if the old message does turn up; otherwise nothing happens. Returns the
+ * deliveries queued.
  */
 export const fanOut = async (event: WebhookEvent, deps: NotificationsDeps): Promise<number> => {
   const endpoints = await deps.webhooks.subscribers(event.ownerId, event.type);
@@ -28,8 +33,10 @@ export const fanOut = async (event: WebhookEvent, deps: NotificationsDeps): Prom
       createdAt: now.toISOString(),
     };
     const stored = await deps.deliveries.createOnce(delivery, addSeconds(now, DELIVERY_RETENTION_DAYS * 86_400));
-    if (!stored.created && (stored.delivery.status !== 'pending' || stored.delivery.attempts > 0)) continue;
-    await deps.queue.send({ ownerId: webhook.ownerId, webhookId: webhook.webhookId, deliveryId: delivery.deliveryId, attempt: 1 }, 0);
+    const { attempts, status, nextAttemptAt } = stored.delivery;
+    const lost = attempts === 0 || (nextAttemptAt !== undefined && Date.parse(nextAttemptAt) + OVERDUE_SECONDS * 1000 < now.getTime());
+    if (!stored.created && (status !== 'pending' || !lost)) continue;
+    await deps.queue.send({ ownerId: webhook.ownerId, webhookId: webhook.webhookId, deliveryId: delivery.deliveryId, attempt: attempts + 1 }, 0);
     queued += 1;
   }
   return queued;

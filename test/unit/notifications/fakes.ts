@@ -50,6 +50,7 @@ export class NotificationsState implements WebhookStore, DeliveryQueue, WebhookS
       ...(record.result.statusCode !== undefined ? { lastStatusCode: record.result.statusCode } : {}),
       ...(record.result.ok ? {} : { lastError: record.result.error }),
       ...(record.status === 'delivered' ? { deliveredAt: record.at } : {}),
+      ...(record.nextAttemptAt ? { nextAttemptAt: record.nextAttemptAt } : {}),
     });
     return true;
   }

@@ -40,6 +40,16 @@ describe('fanOut', () => {
     await fanOut(jobEnded, deps);
     expect(await fanOut(jobEnded, deps)).toBe(1);
   });
+  it('queues a retry again when the event returns long after the retry was due (its message was lost)', async () => {
+    state.answers = [{ ok: false, statusCode: 500, error: 'HTTP 500' }];
+    await fanOut(jobEnded, notificationsDeps(state, clock));
+    await deliver(firstMessage(), notificationsDeps(state, clock));
+    const soon = await fanOut(jobEnded, notificationsDeps(state, { now: () => new Date('2026-11-25T10:01:00.000Z') }));
+    const late = await fanOut(jobEnded, notificationsDeps(state, { now: () => new Date('2026-11-25T10:02:00.000Z') }));
+
+    expect([soon, late]).toEqual([0, 1]);
+    expect(state.sent.map((s) => s.message.attempt)).toEqual([1, 2, 2]);
+  });
 });
 
 describe('deliver', () => {
