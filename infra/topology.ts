@@ -26,7 +26,7 @@ export interface TableDef {
  * create and delete host queues; read and acknowledge on them; send assignments and
  * cancels to them; vend agents' queue credentials; republish every context's outbox.
  */
-export type Capability = 'manageHostQueues' | 'pollHostQueues' | 'sendToHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes';
+export type Capability = 'manageHostQueues' | 'pollHostQueues' | 'sendToHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes' | 'jobLogObjects';
 
 export interface FunctionDef {
   /** Module under the repo root exporting `handler`. */
@@ -35,6 +35,8 @@ export interface FunctionDef {
   /** Tables of other contexts read through a declared read-only port (ARCHITECTURE.md). */
   readonly reads?: readonly TableName[];
   readonly capabilities?: readonly Capability[];
+  /** Topology queues (by name) this function sends work to directly, not through the bus. */
+  readonly sendsTo?: readonly string[];
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }
@@ -102,7 +104,9 @@ export const tables = {
   metering: { envVar: 'METERING_TABLE_NAME', context: 'metering', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
   // exports
   // logs
+  logs: { envVar: 'LOGS_TABLE_NAME', context: 'logs', indexes: [...byType], ttlAttribute: 'ttl' },
   // notifications
+  notifications: { envVar: 'NOTIFICATIONS_TABLE_NAME', context: 'notifications', indexes: [...byType], ttlAttribute: 'ttl' },
 } as const satisfies Record<string, TableDef>;
 export type TableName = keyof typeof tables;
 
@@ -181,7 +185,13 @@ export const topology: Topology = {
     // exports
     // agent distribution
     // logs
+    contextRoute('logs')('POST', '/v1/agent/assignments/{assignmentId}/logs', 'record-logs', agent, { capabilities: ['jobLogObjects'] }),
+    contextRoute('logs')('GET', '/v1/jobs/{jobId}/logs', 'get-job-logs', renter, { capabilities: ['jobLogObjects'] }),
     // notifications
+    contextRoute('notifications')('POST', '/v1/webhooks', 'create-webhook', ['renter', 'provider']),
+    contextRoute('notifications')('GET', '/v1/webhooks', 'list-webhooks', ['renter', 'provider']),
+    contextRoute('notifications')('DELETE', '/v1/webhooks/{webhookId}', 'delete-webhook', ['renter', 'provider']),
+    contextRoute('notifications')('GET', '/v1/webhooks/{webhookId}/deliveries', 'list-deliveries', ['renter', 'provider']),
     // API description
     {
       method: 'GET', path: '/v1/openapi.json', roles: 'public', context: 'platform', entry: 'functions/platform/get-openapi.ts',
@@ -201,7 +211,17 @@ export const topology: Topology = {
     // billing: holds
     // exports
     // logs
+    { name: 'logs-jobs', entry: 'functions/logs/project-jobs.ts', context: 'logs', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // notifications
+    {
+      name: 'notifications-events', entry: 'functions/notifications/fan-out-events.ts', context: 'notifications', batchSize: 10, maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 60, sendsTo: ['notifications-deliveries'],
+    },
+    // Fed by the fan-out, not by a rule; a failed attempt is sent again with a delay (exponential backoff).
+    {
+      name: 'notifications-deliveries', entry: 'functions/notifications/deliver-webhook.ts', context: 'notifications', batchSize: 5, maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 60, timeoutSeconds: 30, sendsTo: ['notifications-deliveries'],
+    },
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
@@ -218,7 +238,13 @@ export const topology: Topology = {
     // billing: holds
     // exports
     // logs
+    { name: 'logs-jobs', pattern: patternFor(events.jobSubmitted, events.jobScheduled, events.jobEnded), queue: 'logs-jobs' },
     // notifications
+    {
+      name: 'notifications-events',
+      pattern: patternFor(events.jobEnded, events.balanceLow, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline),
+      queue: 'notifications-events',
+    },
   ],
   schedules: [
     { name: 'registry-liveness-sweep', entry: 'functions/registry/sweep-liveness.ts', context: 'registry', everySeconds: 60, capabilities: ['manageHostQueues'], reads: liveAssignmentsPort },
@@ -241,5 +267,7 @@ export const findRoute = (key: string, topo: Topology = topology): RouteDef | un
 
 /** Physical names, the same scheme on AWS and locally: `gpuhive-<stage>-<name>`. */
 export const resourceName = (stage: string, name: string): string => `gpuhive-${stage}-${name}`;
+/** Env var through which a function that `sendsTo` a queue learns its URL: `notifications-deliveries` -> `NOTIFICATIONS_DELIVERIES_QUEUE_URL`. */
+export const queueUrlEnvVar = (queueName: string): string => `${queueName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_QUEUE_URL`;
 export const busName = (stage: string): string => `gpuhive-${stage}`;
 export const hostQueuePrefix = (stage: string): string => resourceName(stage, 'host-');

@@ -8,7 +8,9 @@ import { PlatformEnv } from '#platform/config.ts';
 import { SecretPrefix } from '#platform/principal.ts';
 import { hashSecret, newSecret } from '#platform/secrets.ts';
 import { RegistryEnv } from '#registry/config.ts';
-import { busName, hostQueuePrefix, topology as defaultTopology, type Topology } from '../topology.ts';
+import { LogsEnv } from '#logs/config.ts';
+import { NotificationsEnv } from '#notifications/config.ts';
+import { busName, hostQueuePrefix, queueUrlEnvVar, topology as defaultTopology, type Topology } from '../topology.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { startEventBridge } from './eventbridge/server.ts';
 import { startSqsAndS3 } from './fauxqs.ts';
@@ -118,6 +120,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     };
     const provisioned = await provision(topology, LOCAL_STAGE, clients);
     for (const [name, table] of Object.entries(topology.tables)) process.env[table.envVar] = provisioned.tableNames[name];
+    for (const queue of topology.queues) process.env[queueUrlEnvVar(queue.name)] = provisioned.queueUrls[queue.name];
+    Object.assign(process.env, {
+      [LogsEnv.bucketName]: provisioned.bucketName,
+      // Local mode is for one machine: webhooks may go to a receiver on http://127.0.0.1 (tests run one).
+      [NotificationsEnv.allowLoopbackHttp]: 'true',
+    });
     Object.assign(process.env, options.env ?? {});
 
     const hosts = await recreateHostQueues();

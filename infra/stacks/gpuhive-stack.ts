@@ -1,15 +1,18 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { Role } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PlatformEnv } from '#platform/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
+import { LOGS_PREFIX, LogsEnv } from '#logs/config.ts';
+import { DEFAULT_LOG_SETTINGS } from '#logs/domain/log-chunks.ts';
 import {
   busName,
   hostQueuePrefix,
+  queueUrlEnvVar,
   resourceName,
   topology as realTopology,
   type FunctionDef,
@@ -20,6 +23,7 @@ import { EventConsumer } from '#infra/constructs/event-consumer.ts';
 import { GpuhiveApi } from '#infra/constructs/gpuhive-api.ts';
 import { GpuhiveFunction, functionIdOf } from '#infra/constructs/gpuhive-function.ts';
 import { HostQueueAccess } from '#infra/constructs/host-queue-access.ts';
+import { acknowledgeWildcardResource } from '#infra/constructs/nag.ts';
 import { Observability } from '#infra/constructs/observability.ts';
 import type { FunctionKind } from '#infra/constructs/sizing.ts';
 import { scheduleMinutes } from './schedule-rate.ts';
@@ -112,6 +116,8 @@ export class GpuhiveStack extends Stack {
     this.consumers = this.buildConsumers();
     this.buildSchedules();
     this.exportsBucket = this.buildExportsBucket();
+    this.wireJobLogs();
+    this.wireQueueSenders();
 
     this.observability = new Observability(this, 'Observability', {
       stage: this.config,
@@ -236,6 +242,37 @@ export class GpuhiveStack extends Stack {
         schedule: Schedule.rate(Duration.minutes(minutes)),
         targets: [new LambdaFunction(this.functionOf(def), { retryAttempts: 2, maxEventAge: Duration.minutes(minutes) })],
       });
+    }
+  }
+
+  /**
+   * The logs context owns the `logs/` prefix of the shared bucket: functions with `jobLogObjects`
+   * learn the bucket's name and may put and get objects under that prefix only. Log objects
+   * expire with the DynamoDB index items that point at them.
+   */
+  private wireJobLogs(): void {
+    const objects = this.exportsBucket.arnForObjects(`${LOGS_PREFIX}*`);
+    this.exportsBucket.addLifecycleRule({ id: 'expire-job-logs', prefix: LOGS_PREFIX, expiration: Duration.days(DEFAULT_LOG_SETTINGS.retentionDays) });
+    for (const fn of this.allFunctions.filter((f) => (f.def.capabilities ?? []).includes('jobLogObjects'))) {
+      fn.addEnvironment(LogsEnv.bucketName, this.exportsBucket.bucketName);
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [objects] }));
+      acknowledgeWildcardResource(
+        fn.executionRole,
+        objects,
+        'Log chunks are objects under the logs/ prefix, one key per job, assignment and batch, unknown in advance; the grant is limited to that prefix.',
+      );
+    }
+  }
+
+  /** A function that `sendsTo` a topology queue may send to it (and nothing else) and learns its URL. */
+  private wireQueueSenders(): void {
+    for (const fn of this.allFunctions) {
+      for (const name of fn.def.sendsTo ?? []) {
+        const consumer = this.consumers.get(name);
+        if (!consumer) throw new Error(`${fn.def.entry} sends to queue '${name}', which the topology does not declare`);
+        consumer.queue.grantSendMessages(fn);
+        fn.addEnvironment(queueUrlEnvVar(name), consumer.queue.queueUrl);
+      }
     }
   }
 

@@ -44,3 +44,18 @@ export const eventConsumer = <D extends EventDefinition>(
     .use(injectLambdaContext(logger, { clearState: true }))
     .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
 };
+
+/**
+ * A consumer of work a function sent to a queue itself (not bus events): each record's body
+ * is JSON parsed with `schema` and handled on its own, with the same partial batch response.
+ */
+export const queueConsumer = <S extends z.ZodType>(logger: Logger, schema: S, handle: (message: z.infer<S>, record: SQSRecord) => Promise<void>) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const message = schema.parse(JSON.parse(record.body)) as z.infer<S>;
+    await handle(message, record);
+  };
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
+};

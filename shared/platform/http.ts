@@ -46,6 +46,8 @@ interface Schemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>
   readonly body?: B;
   readonly query?: Q;
   readonly path?: P;
+  /** Overrides MAX_BODY_BYTES for a route that takes larger bodies (the agent's log chunks). */
+  readonly maxBodyBytes?: number;
 }
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: unknown } } };
@@ -120,11 +122,11 @@ const authorizeFromTopology = (): MiddlewareObj<Event> => ({
   },
 });
 
-const bodySizeLimit = (): MiddlewareObj<Event> => ({
+const bodySizeLimit = (maxBytes: number): MiddlewareObj<Event> => ({
   before: async (request) => {
     const body = request.event.body ?? '';
     const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
-    if (bytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    if (bytes > maxBytes) throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes.`);
     // An empty body is an empty object, so the schema can name the fields that are missing.
     if (body.trim() === '') request.event.body = '{}';
   },
@@ -170,7 +172,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     .use(authorizeFromTopology());
   const withBody = schemas.body
     ? // JSON whatever the content type (curl -d sends form-urlencoded); 6.4.5 supports the option but does not type it.
-      base.use(bodySizeLimit()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
+      base.use(bodySizeLimit(schemas.maxBodyBytes ?? MAX_BODY_BYTES)).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
     : base;
   const handler = withBody.handler(async (event) => {
     const result = await core({

@@ -16,3 +16,16 @@ export const newId = (prefix: string, at: Date = new Date()): string => {
   const tail = Array.from(randomBytes(12), (byte) => alphabet[byte % 32]).join('');
   return `${prefix}_${head}${tail}`;
 };
+
+/**
+ * When an id from `newId` was made, read back from its time prefix; undefined for anything
+ * else. An id built on one (`job_....a1.r0`, an assignment) reads as its base. Lets a context
+ * tell "too young to be known yet" from "never existed".
+ */
+export const timeOfId = (id: string): Date | undefined => {
+  const match = /^[a-z]+_([0-9a-hjkmnp-tv-z]{10})[0-9a-hjkmnp-tv-z]{12}(?:$|\.)/.exec(id);
+  if (!match) return undefined;
+  let time = 0;
+  for (const char of match[1]!) time = time * 32 + alphabet.indexOf(char);
+  return new Date(time);
+};

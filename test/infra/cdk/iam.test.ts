@@ -103,13 +103,33 @@ describe('GpuhiveStack IAM', () => {
     expect(withSqs.sort()).toEqual(declared.sort());
   });
 
-  it.each(topology.queues.map((def) => [def.name, def] as const))('lets the consumer of %s touch no SQS queue but its own and host queues it declares', (_name, def) => {
-    const ownQueue = logicalIdOf(stack.consumers.get(def.name)!.queue);
+  it.each(topology.queues.map((def) => [def.name, def] as const))('lets the consumer of %s touch no SQS queue but its own, those it sends to and host queues it declares', (_name, def) => {
+    const allowed = [def.name, ...(def.sendsTo ?? [])].map((name) => logicalIdOf(stack.consumers.get(name)!.queue));
     const elsewhere = identityStatements(template)
       .filter(({ roles, statement }) => roles.includes(roleOf(def)) && asArray(statement.Action).some((action) => action.startsWith('sqs:')))
       .flatMap(({ statement }) => asArray(statement.Resource as unknown[]).map((resource) => JSON.stringify(resource)))
-      .filter((resource) => !resource.includes(ownQueue) && !hostQueueArnPattern.test(resource));
+      .filter((resource) => !allowed.some((id) => resource.includes(id)) && !hostQueueArnPattern.test(resource));
     expect(elsewhere).toEqual([]);
+  });
+
+  it('lets a function send to a topology queue only if it declares it in sendsTo', () => {
+    const senders = allDefs
+      .filter((def) => actionsOf(def).has('sqs:SendMessage') && !(def.capabilities ?? []).includes('sendToHostQueues'))
+      .map((def) => def.entry);
+    expect(senders.sort()).toEqual(allDefs.filter((def) => (def.sendsTo ?? []).length > 0).map((def) => def.entry).sort());
+  });
+
+  it('lets only functions with jobLogObjects reach log objects, with put and get only', () => {
+    const onLogs = identityStatements(template).filter(({ statement }) =>
+      asArray(statement.Resource as unknown[]).some((resource) => /\/logs\/\*"/.test(JSON.stringify(resource))),
+    );
+    expect({
+      holders: allDefs.filter((def) => onLogs.some(({ roles }) => roles.includes(roleOf(def)))).map((def) => def.entry).sort(),
+      actions: [...new Set(onLogs.flatMap(({ statement }) => asArray(statement.Action)))].sort(),
+    }).toEqual({
+      holders: allDefs.filter((def) => (def.capabilities ?? []).includes('jobLogObjects')).map((def) => def.entry).sort(),
+      actions: ['s3:GetObject', 's3:PutObject'],
+    });
   });
 
   it('lets only functions that manage host queues create or delete them', () => {
@@ -135,7 +155,8 @@ describe('GpuhiveStack IAM', () => {
     const writable = identityStatements(template)
       .filter(({ roles, statement }) => roles.includes(roleOf(sweep)) && asArray(statement.Action).includes('dynamodb:UpdateItem'))
       .flatMap(({ statement }) => asArray(statement.Resource as unknown[]).map((resource) => JSON.stringify(resource)));
-    const tableIds = [...stack.tables.values()].map((table) => logicalIdOf(table));
+    // Tables without an outbox (logs, notifications publish no events) are not the sweep's.
+    const tableIds = topology.outboxTables.map((name) => logicalIdOf(stack.tables.get(name)!));
     expect(tableIds.every((id) => writable.some((resource) => resource.includes(id)))).toBe(true);
   });
 });

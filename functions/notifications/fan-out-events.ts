@@ -1,0 +1,18 @@
+import { events } from '#events/index.ts';
+import { logger, makeNotificationsDeps } from '#notifications/adapters/deps.ts';
+import { webhookEventOf } from '#notifications/domain/webhooks.ts';
+import { fanOut } from '#notifications/use-cases/fan-out.ts';
+import { eventConsumer } from '#platform/consumer.ts';
+
+const deps = makeNotificationsDeps();
+
+/** `job.ended`, `balance.low` and the host transitions -> one queued delivery per subscribed endpoint of their owner. */
+export const handler = eventConsumer(
+  logger,
+  [events.jobEnded, events.balanceLow, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline],
+  async ({ definition, detail }) => {
+    const event = webhookEventOf(definition.DETAIL_TYPE, detail);
+    const queued = await fanOut(event, deps);
+    if (queued > 0) logger.info('webhook deliveries queued', { ownerId: event.ownerId, queued });
+  },
+);

@@ -1,0 +1,195 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { epochSeconds } from '#platform/clock.ts';
+import { queryAll } from '#platform/dynamo.ts';
+import type { LogStream, SegmentEntry } from '../domain/log-chunks.ts';
+import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment } from '../ports.ts';
+
+/**
+ * The logs table:
+ * - `JOB#<job>` / `HEAD`: renter, bytes kept, truncated, committed segment count, ended at;
+ * - `JOB#<job>` / `SEG#<index, 10 digits>`: one stored batch (assignment, rank, S3 key, each chunk's seq, stream, time, size);
+ * - `ASSIGNMENT#<id>` / `ASSIGNMENT`: job, host, renter, rank (from `job.scheduled`);
+ * - `ASSIGNMENT#<id>` / `SEQ#<seq, 10 digits>`: the dedup marker of one chunk.
+ */
+const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'HEAD' });
+const segmentSk = (index: number) => `SEG#${String(index).padStart(10, '0')}`;
+const assignmentKey = (assignmentId: string) => ({ pk: `ASSIGNMENT#${assignmentId}`, sk: 'ASSIGNMENT' });
+const seqKey = (assignmentId: string, seq: number) => ({ pk: `ASSIGNMENT#${assignmentId}`, sk: `SEQ#${String(seq).padStart(10, '0')}` });
+
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET = 100;
+
+const toJob = (item: Record<string, unknown>): JobLogs => ({
+  jobId: item.jobId as string,
+  renterId: item.renterId as string,
+  bytes: (item.bytes as number | undefined) ?? 0,
+  truncated: item.truncated === true,
+  segments: (item.segments as number | undefined) ?? 0,
+  ...(typeof item.endedAt === 'string' ? { endedAt: item.endedAt } : {}),
+});
+
+export class DynamoLogIndex implements LogIndex, JobProjection {
+  constructor(
+    private readonly tableName: string,
+    private readonly documents: DynamoDBDocumentClient,
+  ) {}
+
+  async getAssignment(assignmentId: string): Promise<KnownAssignment | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: assignmentKey(assignmentId), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return { assignmentId, jobId: Item.jobId as string, hostId: Item.hostId as string, renterId: Item.renterId as string, rank: Item.rank as number };
+  }
+
+  async getJob(jobId: string): Promise<JobLogs | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: jobKey(jobId), ConsistentRead: true }));
+    return Item ? toJob(Item) : undefined;
+  }
+
+  async storedSeqs(assignmentId: string, seqs: readonly number[]): Promise<Set<number>> {
+    const stored = new Set<number>();
+    for (let i = 0; i < seqs.length; i += BATCH_GET) {
+      let keys: Record<string, unknown>[] | undefined = seqs.slice(i, i + BATCH_GET).map((seq) => seqKey(assignmentId, seq));
+      while (keys && keys.length > 0) {
+        const result: BatchGetCommandOutput = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'seq' } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) stored.add(item.seq as number);
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return stored;
+  }
+
+  async appendSegment(segment: NewSegment): Promise<AppendOutcome> {
+    const { job, assignment, chunks } = segment;
+    const ttl = epochSeconds(segment.expiresAt);
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: jobKey(job.jobId),
+                UpdateExpression: 'SET #segments = :next, #bytes = :bytes, #truncated = :truncated',
+                ConditionExpression: '#segments = :expected',
+                ExpressionAttributeNames: { '#segments': 'segments', '#bytes': 'bytes', '#truncated': 'truncated' },
+                ExpressionAttributeValues: {
+                  ':next': job.segments + 1, ':expected': job.segments, ':bytes': segment.bytes, ':truncated': segment.truncated,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: `JOB#${job.jobId}`,
+                  sk: segmentSk(job.segments),
+                  index: job.segments,
+                  assignmentId: assignment.assignmentId,
+                  rank: assignment.rank,
+                  key: segment.key,
+                  chunks: chunks.map((chunk) => ({ seq: chunk.seq, stream: chunk.stream, at: chunk.at, bytes: Buffer.byteLength(chunk.data, 'utf8') })),
+                  ttl,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...chunks.map((chunk) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: { ...seqKey(assignment.assignmentId, chunk.seq), seq: chunk.seq, segment: job.segments, ttl },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+          ],
+        }),
+      );
+      return { kind: 'appended' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const duplicates = chunks.filter((_chunk, i) => reasons[i + 2]?.Code === 'ConditionalCheckFailed').map((chunk) => chunk.seq);
+      if (duplicates.length > 0) return { kind: 'duplicates', seqs: duplicates };
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return { kind: 'moved' };
+      throw error;
+    }
+  }
+
+  async markTruncated(jobId: string): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET #truncated = :true',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#truncated': 'truncated' },
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    );
+  }
+
+  /** Callers ask for at most a page's worth (1,001 segments of a few KB): one query, followed past 1 MB if need be. */
+  async segments(jobId: string, fromIndex: number, toIndex: number): Promise<SegmentEntry[]> {
+    const items = await queryAll(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':from': segmentSk(fromIndex), ':to': segmentSk(toIndex - 1) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      index: item.index as number,
+      assignmentId: item.assignmentId as string,
+      rank: item.rank as number,
+      key: item.key as string,
+      chunkBytes: (item.chunks as { bytes: number; seq: number; stream: LogStream; at: string }[]).map((chunk) => chunk.bytes),
+    }));
+  }
+
+  /** The head exists as soon as the job is known; counters start at zero and are never reset. */
+  async jobSeen(jobId: string, renterId: string): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: jobKey(jobId),
+        UpdateExpression:
+          'SET jobId = :jobId, renterId = :renterId, #segments = if_not_exists(#segments, :zero), #bytes = if_not_exists(#bytes, :zero), #truncated = if_not_exists(#truncated, :false)',
+        ExpressionAttributeNames: { '#segments': 'segments', '#bytes': 'bytes', '#truncated': 'truncated' },
+        ExpressionAttributeValues: { ':jobId': jobId, ':renterId': renterId, ':zero': 0, ':false': false },
+      }),
+    );
+  }
+
+  /** The head first: an assignment the write route sees always has a job to count against. */
+  async assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]): Promise<void> {
+    await this.jobSeen(jobId, renterId);
+    for (const assignment of assignments) {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: assignmentKey(assignment.assignmentId),
+          UpdateExpression: 'SET assignmentId = :assignmentId, jobId = :jobId, hostId = :hostId, renterId = :renterId, #rank = :rank',
+          ExpressionAttributeNames: { '#rank': 'rank' },
+          ExpressionAttributeValues: {
+            ':assignmentId': assignment.assignmentId, ':jobId': jobId, ':hostId': assignment.hostId, ':renterId': renterId, ':rank': assignment.rank,
+          },
+        }),
+      );
+    }
+  }
+
+  /** The first `job.ended` wins; the head then expires with the job's logs. */
+  async jobEnded(jobId: string, renterId: string, endedAt: string, expiresAt: Date): Promise<void> {
+    await this.jobSeen(jobId, renterId);
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: jobKey(jobId),
+        UpdateExpression: 'SET endedAt = if_not_exists(endedAt, :endedAt), #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':endedAt': endedAt, ':ttl': epochSeconds(expiresAt) },
+      }),
+    );
+  }
+}
