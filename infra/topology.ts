@@ -37,6 +37,8 @@ export interface FunctionDef {
   readonly capabilities?: readonly Capability[];
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** Ships the agent's single-file bundle beside the handler (built by the CDK bundling step). */
+  readonly bundlesAgent?: boolean;
 }
 
 export interface RouteDef extends FunctionDef {
@@ -174,6 +176,8 @@ export const topology: Topology = {
     // billing: holds and statements
     // exports
     // agent distribution
+    { method: 'GET', path: '/install.sh', roles: 'public', context: 'platform', entry: 'functions/platform/serve-install-script.ts' },
+    { method: 'GET', path: '/agent/gpuhive-agent.mjs', roles: 'public', context: 'platform', entry: 'functions/platform/serve-agent-bundle.ts', bundlesAgent: true, memoryMb: 512 },
     // logs
     // notifications
     // API description
