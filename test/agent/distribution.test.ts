@@ -50,8 +50,8 @@ describe('agent distribution', () => {
   });
 
   it('installs: checks prerequisites, downloads the agent, registers, and says how to run it without systemd', async () => {
-    const provider = await fetch(`${runtime.apiUrl}/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${runtime.adminKey}` }, body: JSON.stringify({ kind: 'provider', name: 'Installer' }) }).then((r) => r.json());
-    const token = await fetch(`${runtime.apiUrl}/v1/hosts/registration-tokens`, { method: 'POST', headers: { authorization: `Bearer ${provider.apiKey}` } }).then((r) => r.json());
+    const provider = await fetch(`${runtime.apiUrl}/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${runtime.adminKey}` }, body: JSON.stringify({ kind: 'provider', name: 'Installer' }) }).then((r) => r.json() as Promise<{ apiKey: string }>);
+    const token = await fetch(`${runtime.apiUrl}/v1/hosts/registration-tokens`, { method: 'POST', headers: { authorization: `Bearer ${provider.apiKey}` } }).then((r) => r.json() as Promise<{ token: string }>);
     const root = mkdtempSync(join(tmpdir(), 'installed-'));
     const script = await fetch(`${runtime.apiUrl}/install.sh`).then((r) => r.text());
 
