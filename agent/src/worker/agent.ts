@@ -404,7 +404,8 @@ export class Agent {
   private async usageLoop(signal: AbortSignal): Promise<void> {
     const interval = this.options.usageIntervalMs ?? 60_000;
     while (!signal.aborted) {
-      await this.sleep(Math.min(interval, 1000), signal);
+      // Busy: look every second; idle: rarely (a job's first record is due a full interval after it starts).
+      await this.sleep(Math.min(interval, this.state === 'busy' ? 1000 : 10_000), signal);
       const now = new Date();
       const due = this.store.active().filter((record) => (record.phase === 'running' || record.phase === 'stopping') && record.usageFrom && usageDue(new Date(record.usageFrom), now, interval));
       if (due.length === 0) continue;
