@@ -1,4 +1,4 @@
-import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +63,7 @@ const fakeSqs = (messages: AssignmentMessage[], outboxPath: string) => {
     },
     destroy: () => undefined,
   };
-  return { deletes, sqsFor: () => client };
+  return { deletes, sqsFor: () => client as unknown as Pick<SQSClient, 'send' | 'destroy'> };
 };
 
 /** A runner whose jobs exit with `code` after `ms`. */
