@@ -4,7 +4,7 @@
  * and long polls, and the assignment pick-up latency: from the matcher queueing the
  * assignment (the job timeline's `placed` step) to the agent logging "assignment received".
  * Targets: idle RSS <= 60 MB, idle CPU < 0.5% of one core, pick-up < 1 s.
- * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10]
+ * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10]; AGENT_NODE_FLAGS='--flag ...' adds Node flags to the agent.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ try {
     const register = spawn(process.execPath, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', '--state-dir', stateDir], { stdio: 'inherit' });
     register.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`register exited ${code}`))));
   });
-  agent = spawn(process.execPath, [bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  agent = spawn(process.execPath, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   agent.stderr?.on('data', (chunk: Buffer) => { agentOutput += chunk.toString(); });
   const pid = agent.pid!;
 
