@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { ensurePrivateDir } from '#agent/core/files.ts';
 import { cudaVisibleDevices } from './job-env.ts';
@@ -29,9 +30,18 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
-/** Ends what is left of a process group from an earlier agent (SIGTERM, then SIGKILL). */
-export const killLeftover = async (pid: number, graceMs: number, sleep: (ms: number) => Promise<void>): Promise<void> => {
-  if (!isAlive(pid)) return;
+/** Whether `pid` still runs `program` (after a reboot the pid may belong to something else). */
+const runsProgram = (pid: number, program: string): boolean => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === program;
+  } catch {
+    return false;
+  }
+};
+
+/** Ends what is left of a process group from an earlier agent (SIGTERM, then SIGKILL), if it is still that job. */
+export const killLeftover = async (pid: number, program: string, graceMs: number, sleep: (ms: number) => Promise<void>): Promise<void> => {
+  if (!isAlive(pid) || !runsProgram(pid, program)) return;
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);

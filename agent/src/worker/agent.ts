@@ -186,7 +186,7 @@ export class Agent {
         continue;
       }
       const logs = this.logsOf(record);
-      if (record.runtime === 'docker' && this.options.runners.docker && record.phase !== 'starting') {
+      if (record.runtime === 'docker' && this.options.runners.docker) {
         const job = await this.options.runners.docker.reattach(record.assignmentId, logs, record.lastLogAt);
         if (job) {
           logger.info('re-attached to the running container', { assignmentId: record.assignmentId, container: job.containerName });
@@ -195,7 +195,9 @@ export class Agent {
           continue;
         }
       }
-      if (record.pid !== undefined) await killLeftover(record.pid, this.options.stopGraceMs ?? 10_000, (ms) => this.sleep(ms));
+      if (record.pid !== undefined && record.message.command?.[0]) {
+        await killLeftover(record.pid, record.message.command[0], this.options.stopGraceMs ?? 10_000, (ms) => this.sleep(ms));
+      }
       logs.close();
       this.live.delete(record.assignmentId);
       if (record.stopReason && record.stopReason.startsWith('cancel')) {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobLogs } from '#agent/runner/job-logs.ts';
-import { ProcessRunner } from '#agent/runner/process-runner.ts';
+import { isAlive, killLeftover, ProcessRunner } from '#agent/runner/process-runner.ts';
+import { spawn } from 'node:child_process';
 import { StartError } from '#agent/runner/types.ts';
 import type { AssignmentMessage } from '#agent/api/types.ts';
 
@@ -60,8 +61,9 @@ describe('ProcessRunner', () => {
   });
 
   it('kills with SIGKILL a job that ignores SIGTERM past the grace', async () => {
-    const { job } = start(['sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 0.1; done']);
+    const { job, logs } = start(['sh', '-c', 'trap "" TERM; echo ready; while true; do sleep 0.1; done']);
     const running = await job;
+    await expect.poll(() => readFileSync(logs.file, 'utf8')).toContain('ready');
 
     const exit = await running.stop(300);
 
@@ -73,6 +75,29 @@ describe('ProcessRunner', () => {
 
     await expect(job).rejects.toThrow(StartError);
     await expect(job).rejects.toThrow(/cannot start \/no\/such\/program/);
+  });
+});
+
+describe('killLeftover', () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  it('ends a process group an earlier agent left behind', async () => {
+    const leftover = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const exited = new Promise((resolve) => leftover.once('exit', resolve));
+
+    await killLeftover(leftover.pid!, 'sleep', 1000, sleep);
+
+    await exited;
+    expect(isAlive(leftover.pid!)).toBe(false);
+  });
+
+  it('leaves alone a process that now runs another program under the same pid', async () => {
+    const other = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+
+    await killLeftover(other.pid!, 'python', 1000, sleep);
+
+    expect(isAlive(other.pid!)).toBe(true);
+    other.kill('SIGKILL');
   });
 });
 
