@@ -79,7 +79,8 @@ export class Agent {
   private heartbeatIntervalSeconds: number;
   private heartbeatOk = true;
   private wakeHeartbeat: (() => void) | undefined;
-  private readonly jobsDone: Promise<void>[] = [];
+  /** Each followed job's watcher, which settles once its end is reported. */
+  private readonly jobsDone = new Map<string, Promise<void>>();
   private wakeDrain: (() => void) | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -349,8 +350,11 @@ export class Agent {
     const done = job.exited.then(
       (exit) => this.onExit(record, exit),
       (error: unknown) => this.onExit(record, { exitCode: 255, signal: describeError(error) }),
-    ).finally(() => clearTimeout(timer));
-    this.jobsDone.push(done);
+    ).finally(() => {
+      clearTimeout(timer);
+      this.jobsDone.delete(record.assignmentId);
+    });
+    this.jobsDone.set(record.assignmentId, done);
   }
 
   private async stopJob(record: AssignmentRecord, reason: string): Promise<void> {
@@ -516,7 +520,8 @@ export class Agent {
       await live.job.stop(this.options.stopGraceMs ?? 10_000).catch(() => undefined);
     }
     // Each watcher settles (it catches the job's own failure); bounded in case a runtime hangs.
-    await Promise.race([Promise.all(this.jobsDone), this.sleep(this.options.stopGraceMs ?? 10_000)]);
+    const reporting = [...this.jobsDone].filter(([assignmentId]) => !this.detached.has(assignmentId)).map(([, done]) => done);
+    await Promise.race([Promise.all(reporting), this.sleep(this.options.stopGraceMs ?? 10_000)]);
     const flushed = await this.sender.flush(this.options.flushTimeoutMs ?? 10_000);
     if (!flushed) logger.warn('stopping with reports still in the outbox; they are sent when the agent runs again', { pending: this.outbox.size });
     this.senderStop.abort();

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '#agent/api/client.ts';
-import type { AssignmentMessage } from '#agent/api/types.ts';
+import type { AssignmentMessage, CancelMessage } from '#agent/api/types.ts';
+import type { DockerRunner } from '#agent/runner/docker-runner.ts';
 import { silentLogger } from '#agent/core/logger.ts';
 import { statePaths, type AgentState } from '#agent/config/state.ts';
 import type { JobRunner, StartContext } from '#agent/runner/types.ts';
@@ -41,9 +42,12 @@ const fakeApi = (answer: (call: Call) => { status: number; body?: unknown } | un
 };
 
 /** Hands out `messages` once, then long-polls empty; records each delete with the outbox's content at that moment. */
-const fakeSqs = (messages: AssignmentMessage[], outboxPath: string) => {
+const fakeSqs = (messages: (AssignmentMessage | CancelMessage)[], outboxPath: string, later: (AssignmentMessage | CancelMessage)[] = []) => {
   const deletes: string[] = [];
   let pending = messages.map((body, n) => ({ Body: JSON.stringify(body), ReceiptHandle: `r-${n}` }));
+  const queued = later.map((body, n) => ({ Body: JSON.stringify(body), ReceiptHandle: `later-${n}` }));
+  /** Set `now` to hand out the `later` messages on the next receive. */
+  const release = { now: false };
   const client = {
     send: async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
       if (command instanceof DeleteMessageCommand) {
@@ -56,6 +60,7 @@ const fakeSqs = (messages: AssignmentMessage[], outboxPath: string) => {
           pending = [];
           return { Messages };
         }
+        if (release.now && queued.length > 0) return { Messages: queued.splice(0) };
         await new Promise((resolve) => { const t = setTimeout(resolve, 200); options?.abortSignal?.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); }); });
         return { Messages: [] };
       }
@@ -63,7 +68,7 @@ const fakeSqs = (messages: AssignmentMessage[], outboxPath: string) => {
     },
     destroy: () => undefined,
   };
-  return { deletes, sqsFor: () => client as unknown as Pick<SQSClient, 'send' | 'destroy'> };
+  return { deletes, release, sqsFor: () => client as unknown as Pick<SQSClient, 'send' | 'destroy'> };
 };
 
 /** A runner whose jobs exit with `code` after `ms`. */
@@ -84,12 +89,12 @@ const fakeRunner = (code: number, ms = 20) => {
 const agents: Agent[] = [];
 afterEach(() => agents.splice(0).forEach((agent) => agent.stop()));
 
-const startAgent = (dir: string, api: ReturnType<typeof fakeApi>, sqs: ReturnType<typeof fakeSqs>, runner?: JobRunner) => {
+const startAgent = (dir: string, api: ReturnType<typeof fakeApi>, sqs: ReturnType<typeof fakeSqs>, runner?: JobRunner, docker?: unknown, stopGraceMs = 500) => {
   const agent = new Agent({
     state, paths: statePaths(dir), logger: silentLogger,
     api: new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, fetch: api.fetch }),
-    runners: runner ? { process: runner } : {},
-    usageIntervalMs: 60_000, stopGraceMs: 500, flushTimeoutMs: 1000,
+    runners: { ...(runner ? { process: runner } : {}), ...(docker ? { docker: docker as DockerRunner } : {}) },
+    usageIntervalMs: 60_000, stopGraceMs, flushTimeoutMs: 1000,
     poller: { sqsFor: sqs.sqsFor, waitSeconds: 1 },
   });
   agents.push(agent);
@@ -159,5 +164,62 @@ describe('Agent', () => {
     await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started', 'exited']));
     expect(started).toHaveLength(1);
     expect(api.calls.find((call) => call.body?.type === 'exited')?.body.message).toContain('hello from the job');
+  });
+
+  it('stops a job on a cancel message with SIGTERM and reports stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const api = fakeApi();
+    const cancel: CancelMessage = { type: 'cancel', assignmentId: 'job_1-a0-r0', jobId: 'job_1', reason: 'cancelled by the renter' };
+    const sqs = fakeSqs([message('job_1-a0-r0')], statePaths(dir).outbox, [cancel]);
+    const stops: number[] = [];
+    let end: (exit: { exitCode: number }) => void = () => undefined;
+    const runner: JobRunner = {
+      async start(context) {
+        context.onStarted();
+        const exited = new Promise<{ exitCode: number }>((resolve) => { end = resolve; });
+        return { pid: 999_998, exited, stop: async (graceMs) => { stops.push(graceMs); end({ exitCode: 143 }); return exited; }, detach: () => undefined };
+      },
+    };
+
+    startAgent(dir, api, sqs, runner);
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started']));
+    sqs.release.now = true;
+
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started', 'stopped']));
+    expect(stops).toEqual([500]);
+    expect(api.calls.find((call) => call.body?.type === 'stopped')?.body).toMatchObject({ exitCode: 143, message: 'cancelled: cancelled by the renter' });
+  });
+
+  it('leaves a Docker job running on SIGTERM, and the next agent re-attaches and reports its end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const image = { ...message('job_1-a0-r0'), image: 'pytorch/pytorch:2.4.0', command: ['python', 'train.py'] };
+    const detached: string[] = [];
+    const firstDocker = {
+      async start(context: StartContext) {
+        context.onStarted();
+        return { containerName: 'gpuhive-job_1-a0-r0', exited: new Promise(() => undefined), stop: async () => ({ exitCode: 0 }), detach: () => detached.push('gpuhive-job_1-a0-r0') };
+      },
+      reattach: async () => undefined,
+    };
+    const first = startAgent(dir, fakeApi(), fakeSqs([image], statePaths(dir).outbox), undefined, firstDocker, 10_000);
+    await eventually(async () => expect(new AssignmentStore(statePaths(dir).assignments).get('job_1-a0-r0')?.phase).toBe('running'));
+
+    first.agent.stop();
+    const startedStopping = Date.now();
+    await first.done;
+
+    // It did not wait the 10 s stop grace for a container it leaves running.
+    expect(Date.now() - startedStopping).toBeLessThan(5000);
+    expect(detached).toEqual(['gpuhive-job_1-a0-r0']);
+    expect(new AssignmentStore(statePaths(dir).assignments).get('job_1-a0-r0')?.phase).toBe('running');
+
+    const api = fakeApi();
+    const secondDocker = {
+      start: async () => { throw new Error('must not start twice'); },
+      reattach: async () => ({ containerName: 'gpuhive-job_1-a0-r0', exited: Promise.resolve({ exitCode: 0 }), stop: async () => ({ exitCode: 0 }), detach: () => undefined }),
+    };
+    startAgent(dir, api, fakeSqs([], statePaths(dir).outbox), undefined, secondDocker);
+
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['exited']));
   });
 });
