@@ -324,6 +324,14 @@ const doctor = async (args: string[], out: Out): Promise<number> => {
       if (state) {
         const credentials = await api.queueCredentials();
         checks.push({ name: 'API', ok: true, detail: `${apiUrl} accepts the agent token; queue ${credentials.queueUrl.split('/').pop()}${credentials.endpoint ? ` at ${credentials.endpoint}` : ''}` });
+        // Assignments arrive over SQS directly: a firewall that lets the API through may still block it.
+        const sqsOrigin = new URL(credentials.endpoint ?? credentials.queueUrl).origin;
+        try {
+          const answer = await fetch(sqsOrigin, { signal: AbortSignal.timeout(5000) });
+          checks.push({ name: 'queue (SQS)', ok: true, detail: `${sqsOrigin} reachable (HTTP ${answer.status})` });
+        } catch (error) {
+          checks.push({ name: 'queue (SQS)', ok: false, detail: `${sqsOrigin}: ${describeError(error)}: no assignment can reach this host`, fix: `allow outbound HTTPS from this machine to ${new URL(sqsOrigin).host}` });
+        }
       } else {
         const response = await fetch(`${apiUrl.replace(/\/+$/, '')}/install.sh`, { signal: AbortSignal.timeout(5000) });
         checks.push({ name: 'API', ok: response.status < 500, detail: `${apiUrl} answers (${response.status})` });

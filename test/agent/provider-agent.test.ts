@@ -124,6 +124,13 @@ describe('gpuhive-agent with the local backend', () => {
       }, 20_000);
     }
 
+    // doctor: every prerequisite of a simulated host, the API with the agent token, and the queue
+    const doctor = await agentCommand(['doctor', '--state-dir', stateDirs[0]!]);
+    expect(doctor.stdout).toMatch(/\[ok  \] GPUs \(simulated\): 3 GPU\(s\)/);
+    expect(doctor.stdout).toMatch(/\[ok  \] API: .* accepts the agent token/);
+    expect(doctor.stdout).toMatch(/\[ok  \] queue \(SQS\): .* reachable/);
+    expect(doctor.code).toBe(0);
+
     // drain signs the first host off (offline at once); SIGTERM stops the second cleanly
     const drained = await agentCommand(['drain', '--state-dir', stateDirs[0]!, '--timeout', '30']);
     expect(drained.code).toBe(0);
