@@ -220,6 +220,8 @@ export class Agent {
       this.onCancel(message.assignmentId, `cancelled: ${message.reason}`, message);
       return true;
     }
+    // Draining or stopping: leave it in the queue; unaccepted, the platform places it elsewhere.
+    if (this.draining || this.stopping.signal.aborted) return this.store.get(message.assignmentId) !== undefined;
     this.onAssignment(message);
     return true;
   }

@@ -222,4 +222,23 @@ describe('Agent', () => {
 
     await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['exited']));
   });
+
+  it('drains: takes no new work, lets the running job finish, then signs off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const api = fakeApi();
+    const sqs = fakeSqs([message('job_1-a0-r0')], statePaths(dir).outbox, [message('job_2-a0-r0')]);
+    const { runner } = fakeRunner(0, 300);
+    const { agent, done } = startAgent(dir, api, sqs, runner);
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started']));
+
+    agent.drain();
+    sqs.release.now = true;
+
+    expect(await done).toBe('drained');
+    expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started', 'exited']);
+    expect(api.events('job_2-a0-r0')).toEqual([]);
+    const signOff = api.calls.findIndex((call) => call.path === '/v1/agent/sign-off');
+    expect(signOff).toBeGreaterThan(api.calls.findIndex((call) => call.body?.type === 'exited'));
+    expect(api.calls.filter((call) => call.path === '/v1/agent/heartbeat').at(-1)?.body.draining).toBe(true);
+  });
 });
