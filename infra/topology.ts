@@ -39,6 +39,8 @@ export interface FunctionDef {
   readonly sendsTo?: readonly string[];
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** Ships the agent's single-file bundle beside the handler (built by the CDK bundling step). */
+  readonly bundlesAgent?: boolean;
 }
 
 export interface RouteDef extends FunctionDef {
@@ -184,6 +186,15 @@ export const topology: Topology = {
     billingRoute('GET', '/v1/billing/statements/{month}', 'get-statement', ['renter', 'provider']),
     // exports
     // agent distribution
+    {
+      method: 'GET', path: '/install.sh', roles: 'public', context: 'platform', entry: 'functions/platform/serve-install-script.ts',
+      publicBecause: 'providers fetch the installer before they have any credential; it holds no secret',
+    },
+    {
+      method: 'GET', path: '/agent/gpuhive-agent.mjs', roles: 'public', context: 'platform', entry: 'functions/platform/serve-agent-bundle.ts',
+      bundlesAgent: true, memoryMb: 512,
+      publicBecause: 'the installer downloads the agent program before the host is registered; it holds no secret',
+    },
     // logs
     contextRoute('logs')('POST', '/v1/agent/assignments/{assignmentId}/logs', 'record-logs', agent, { capabilities: ['jobLogObjects'] }),
     contextRoute('logs')('GET', '/v1/jobs/{jobId}/logs', 'get-job-logs', renter, { capabilities: ['jobLogObjects'] }),

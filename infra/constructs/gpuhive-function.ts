@@ -21,6 +21,15 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REQUIRE_SHIM =
   "import { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url);";
 
+/** Writes the agent's single-file bundle next to the handler (GET /agent/gpuhive-agent.mjs reads it there). */
+export const agentBundleHooks = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `node "${path.join(inputDir, 'node_modules', 'tsx', 'dist', 'cli.mjs')}" "${path.join(inputDir, 'agent', 'bundle.ts')}" "${path.join(outputDir, 'gpuhive-agent.mjs')}"`,
+  ],
+};
+
 export interface GpuhiveFunctionProps {
   readonly def: FunctionDef;
   /** What calls it: sets the memory and timeout the topology leaves unsaid (sizing.ts). */
@@ -97,6 +106,7 @@ export class GpuhiveFunction extends NodejsFunction {
         // The SDK versions are pinned in package.json; bundle them rather than take the runtime's.
         bundleAwsSDK: true,
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+        ...(def.bundlesAgent ? { commandHooks: agentBundleHooks } : {}),
       },
     });
     this.def = def;

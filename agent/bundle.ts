@@ -1,0 +1,40 @@
+import { build } from 'esbuild';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ENTRY = fileURLToPath(new URL('./src/entry.ts', import.meta.url));
+
+/**
+ * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SQS client bundled
+ * in): what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
+ */
+export const bundleAgent = async (): Promise<string> => {
+  const result = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url);",
+    },
+  });
+  return result.outputFiles[0]!.text;
+};
+
+/** `tsx agent/bundle.ts OUT`: writes the bundle (the CDK bundling hook and the bench use it). */
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = process.argv[2];
+  if (!out) {
+    process.stderr.write('usage: tsx agent/bundle.ts <output file>\n');
+    process.exit(2);
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, await bundleAgent());
+  chmodSync(out, 0o755);
+}

@@ -1,0 +1,133 @@
+/** The Agent section of API.md, as the agent sends and reads it. */
+export interface GpuFact {
+  readonly name: string;
+  readonly vramMb: number;
+  readonly uuid: string;
+  readonly index: number;
+}
+
+export type Runtime = 'docker' | 'process';
+
+export interface RegisterRequest {
+  readonly registrationToken: string;
+  readonly hostname: string;
+  readonly region: string;
+  readonly pricePerGpuHour: string;
+  readonly gpus: readonly GpuFact[];
+  readonly cpuCores: number;
+  readonly memoryMb: number;
+  readonly diskGb: number;
+  readonly runtimes: readonly Runtime[];
+  readonly driverVersion?: string;
+  readonly cudaVersion?: string;
+  readonly publicAddress?: string;
+  readonly simulated?: boolean;
+}
+
+export interface RegisterResponse {
+  readonly hostId: string;
+  readonly agentToken: string;
+  readonly heartbeatIntervalSeconds: number;
+}
+
+export interface HeartbeatRequest {
+  readonly runningAssignments: readonly string[];
+  readonly draining?: boolean;
+  readonly gpuUtilization?: readonly number[];
+}
+
+export interface HeartbeatResponse {
+  readonly status: 'online' | 'unreachable' | 'offline';
+  readonly statusReason: string | null;
+  readonly listed: boolean;
+  readonly heartbeatIntervalSeconds: number;
+  readonly assignments: readonly string[];
+}
+
+export interface QueueCredentials {
+  readonly queueUrl: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
+  readonly expiresAt: string;
+}
+
+export interface Peer {
+  readonly rank: number;
+  readonly hostId: string;
+  readonly address?: string;
+}
+
+export interface AssignmentMessage {
+  readonly type: 'assignment';
+  readonly assignmentId: string;
+  readonly jobId: string;
+  readonly image?: string;
+  readonly command?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly gpuIndices: readonly number[];
+  readonly maxDurationSeconds: number;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly peers: readonly Peer[];
+}
+
+export interface CancelMessage {
+  readonly type: 'cancel';
+  readonly assignmentId: string;
+  readonly jobId: string;
+  readonly reason: string;
+}
+
+export type HostMessage = AssignmentMessage | CancelMessage;
+
+export interface AssignmentView {
+  readonly assignmentId: string;
+  readonly jobId?: string;
+  readonly state: string;
+  readonly live: boolean;
+  readonly message?: AssignmentMessage;
+}
+
+export type AgentEventType = 'accepted' | 'started' | 'exited' | 'failed' | 'stopped';
+
+export interface AgentEvent {
+  readonly type: AgentEventType;
+  readonly at: string;
+  readonly exitCode?: number;
+  readonly message?: string;
+}
+
+export interface UsageRecord {
+  readonly eventId: string;
+  readonly assignmentId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly gpuSeconds: number;
+  readonly gpuUtilization?: number;
+}
+
+export interface LogChunk {
+  readonly seq: number;
+  readonly stream: 'stdout' | 'stderr';
+  readonly at: string;
+  readonly data: string;
+}
+
+/** Checks the shape of a queue message; anything else is logged and deleted. */
+export const parseHostMessage = (body: string): HostMessage | undefined => {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const message = value as Record<string, unknown>;
+  if (typeof message.assignmentId !== 'string' || typeof message.jobId !== 'string') return undefined;
+  if (message.type === 'cancel') return message as unknown as CancelMessage;
+  if (message.type !== 'assignment') return undefined;
+  if (!Array.isArray(message.gpuIndices) || typeof message.rank !== 'number' || !Array.isArray(message.peers)) return undefined;
+  if (!Array.isArray(message.command) && typeof message.image !== 'string') return undefined;
+  return { env: {}, worldSize: 1, maxDurationSeconds: 3600, ...message } as unknown as AssignmentMessage;
+};

@@ -1,0 +1,411 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { ApiClient } from '#agent/api/client.ts';
+import type { RegisterRequest } from '#agent/api/types.ts';
+import { describeError, ApiError } from '#agent/core/errors.ts';
+import { ensurePrivateDir, readJsonFile } from '#agent/core/files.ts';
+import { createLogger, type LogLevel } from '#agent/core/logger.ts';
+import { readOutboxFile } from '#agent/core/outbox.ts';
+import { detectDocker, detectGpus, detectHost, offeredRuntimes } from '#agent/config/hardware.ts';
+import { loadState, modeOf, resolveStateDir, saveState, statePaths, type AgentState, type LastHeartbeat, type StatePaths } from '#agent/config/state.ts';
+import { DockerRunner } from '#agent/runner/docker-runner.ts';
+import { isAlive, ProcessRunner } from '#agent/runner/process-runner.ts';
+import { sampleGpuUtilization } from '#agent/usage/gpu-utilization.ts';
+import { Agent } from '#agent/worker/agent.ts';
+import { readAssignmentsFile } from '#agent/worker/assignment-store.ts';
+import { createHash } from 'node:crypto';
+
+export const VERSION = '0.1.0';
+
+type Out = (text: string) => void;
+
+const common = {
+  'state-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const HELP: Record<string, string> = {
+  main: `gpuhive-agent ${VERSION}: rents this machine's GPUs out on gpuhive.
+
+Usage: gpuhive-agent <command> [options]
+
+Commands:
+  register   detect the hardware and register this host with a registration token
+  run        run the agent: heartbeat, take assignments, run jobs, report usage
+  status     show the host, its last heartbeat, the running jobs and the outbox
+  doctor     check every prerequisite and the connection to the API, and say how to fix
+  drain      let running jobs finish, then sign off (the host goes offline)
+
+Every command takes --state-dir DIR (default /var/lib/gpuhive-agent as root,
+~/.gpuhive-agent otherwise; or GPUHIVE_AGENT_STATE_DIR) and --help.`,
+  register: `Usage: gpuhive-agent register --api URL --token TOKEN --price USD --region REGION [options]
+
+Detects the GPUs (nvidia-smi), CPU, memory, disk and runtimes, registers the host with a
+one-use registration token (POST /v1/hosts/registration-tokens as the provider), and keeps
+the host's agent token in <state-dir>/state.json (mode 0600).
+
+Options:
+  --api URL               the gpuhive API, e.g. https://api.gpuhive.example
+  --token TOKEN           the registration token
+  --price USD             price per GPU-hour, e.g. 0.45
+  --region REGION         e.g. eu-west
+  --public-address ADDR   address other hosts reach this one at (needed for multi-host jobs)
+  --hostname NAME         the name shown to you (default: this machine's)
+  --allow-process-jobs    also run command jobs as plain processes (not isolated: trusted renters only)
+  --simulate-gpus SPEC    fake GPUs for development and tests: "RTX 4090:24564x2" (name:MB x count)
+  --force                 register again even though this state directory holds a host
+  --state-dir DIR`,
+  run: `Usage: gpuhive-agent run [options]
+
+Runs the agent until SIGTERM or SIGINT (then: no new work, process jobs stopped and reported,
+Docker jobs left running for the next agent to re-attach, the outbox flushed). SIGUSR2 or
+"gpuhive-agent drain" makes it finish its jobs and sign off.
+
+Options:
+  --drain                     finish the running jobs, sign off, exit
+  --allow-process-jobs        run command jobs as processes (also settable at register)
+  --usage-interval SECONDS    report usage this often per running job (default 60)
+  --stop-grace SECONDS        SIGTERM -> SIGKILL grace when a job is stopped (default 10)
+  --reconcile-grace SECONDS   ignore assignments younger than this when reconciling (default 120)
+  --poll-wait SECONDS         SQS long-poll wait, 1..20 (default 20)
+  --log-level LEVEL           debug, info (default), warn, error
+  --state-dir DIR`,
+  status: `Usage: gpuhive-agent status [--json] [--state-dir DIR]
+
+Shows the host, whether the agent runs, how the platform saw the host at the last heartbeat
+(status, statusReason, listed: why it is or is not earning), the jobs and the outbox.`,
+  doctor: `Usage: gpuhive-agent doctor [--api URL] [--simulate-gpus SPEC] [--state-dir DIR]
+
+Checks Node.js, nvidia-smi and the GPUs it lists, Docker and the NVIDIA Container Toolkit,
+the state directory, the registration and the API, and prints how to fix each problem.
+Exits 1 when something needed is missing.`,
+  drain: `Usage: gpuhive-agent drain [--timeout SECONDS] [--state-dir DIR]
+
+Asks the running agent (SIGUSR2) to take no new work, let its jobs finish, and sign off;
+waits until it exits (default: no limit). With no agent running and nothing running, signs
+off at once.`,
+};
+
+const parse = <O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) =>
+  parseArgs({ args, options: { ...common, ...options }, allowPositionals: false, strict: true });
+
+const number = (value: string | undefined, name: string, fallback: number, min = 0): number => {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min) throw new UsageError(`--${name} must be a number >= ${min}`);
+  return parsed;
+};
+
+class UsageError extends Error {}
+
+const priceOf = (value: string): string => {
+  if (!/^\d+(\.\d{1,6})?$/.test(value) || Number(value) <= 0) throw new UsageError('--price must be a price in USD per GPU-hour, e.g. 0.45');
+  return Number(value).toFixed(6);
+};
+
+const requireState = (paths: StatePaths): AgentState => {
+  const state = loadState(paths);
+  if (!state) throw new UsageError(`no host registered in ${paths.dir}: run gpuhive-agent register first (or pass --state-dir)`);
+  return state;
+};
+
+// ---- register ------------------------------------------------------------------------------
+
+const register = async (args: string[], out: Out): Promise<number> => {
+  const { values } = parse(args, {
+    api: { type: 'string' }, token: { type: 'string' }, price: { type: 'string' }, region: { type: 'string' },
+    'public-address': { type: 'string' }, hostname: { type: 'string' }, 'allow-process-jobs': { type: 'boolean' },
+    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' },
+  });
+  if (values.help) return out(HELP.register!), 0;
+  for (const name of ['api', 'token', 'price', 'region'] as const) if (!values[name]) throw new UsageError(`--${name} is required (see gpuhive-agent register --help)`);
+  const paths = statePaths(resolveStateDir(values['state-dir']));
+  const existing = loadState(paths);
+  if (existing && !values.force) throw new UsageError(`${paths.dir} already holds host ${existing.hostId}: pass --force to register a new host, or another --state-dir`);
+  ensurePrivateDir(paths.dir);
+  const simulate = values['simulate-gpus'];
+  const detection = await detectGpus({ ...(simulate ? { simulate, simulateSeed: createHash('sha256').update(paths.dir).digest('hex').slice(0, 8) } : {}) });
+  for (const problem of detection.problems) out(`warning: ${problem}`);
+  if (detection.gpus.length === 0) throw new UsageError('no GPU found: install the NVIDIA driver (nvidia-smi must list the GPUs), or pass --simulate-gpus for development');
+  const host = detectHost(paths.dir);
+  const docker = await detectDocker();
+  const allowProcessJobs = values['allow-process-jobs'] ?? false;
+  const runtimes = offeredRuntimes(docker, { allowProcessJobs, simulated: Boolean(simulate) });
+  if (runtimes.length === 0) throw new UsageError(`this host offers no runtime: ${docker.problem ?? 'Docker is missing'}. Install Docker and the NVIDIA Container Toolkit, or pass --allow-process-jobs`);
+  const request: RegisterRequest = {
+    registrationToken: values.token!,
+    hostname: values.hostname ?? host.hostname,
+    region: values.region!,
+    pricePerGpuHour: priceOf(values.price!),
+    gpus: detection.gpus.map(({ index, uuid, name, vramMb }) => ({ index, uuid, name, vramMb })),
+    cpuCores: host.cpuCores,
+    memoryMb: host.memoryMb,
+    diskGb: host.diskGb,
+    runtimes,
+    ...(detection.driverVersion ? { driverVersion: detection.driverVersion } : {}),
+    ...(detection.cudaVersion ? { cudaVersion: detection.cudaVersion } : {}),
+    ...(values['public-address'] ? { publicAddress: values['public-address'] } : {}),
+    ...(simulate ? { simulated: true } : {}),
+  };
+  out(`Detected (${detection.source}): ${request.gpus.map((gpu) => `[${gpu.index}] ${gpu.name} ${gpu.vramMb} MB`).join(', ')}; ${host.cpuCores} cores, ${host.memoryMb} MB memory, ${host.diskGb} GB free disk; runtimes ${runtimes.join(', ')}`);
+  let registered;
+  try {
+    registered = await new ApiClient({ baseUrl: values.api! }).register(request);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw new UsageError('the registration token was refused: it is used or expired. Make a new one with POST /v1/hosts/registration-tokens');
+    if (error instanceof ApiError && error.status === 400) throw new UsageError(`the API refused the registration: ${error.message} ${JSON.stringify((error.body as { error?: { details?: unknown } })?.error?.details ?? '')}`);
+    throw error;
+  }
+  saveState(paths, {
+    version: 1,
+    apiUrl: values.api!.replace(/\/+$/, ''),
+    hostId: registered.hostId,
+    agentToken: registered.agentToken,
+    heartbeatIntervalSeconds: registered.heartbeatIntervalSeconds,
+    region: request.region,
+    pricePerGpuHour: request.pricePerGpuHour,
+    ...(request.publicAddress ? { publicAddress: request.publicAddress } : {}),
+    allowProcessJobs,
+    ...(simulate ? { simulateGpus: simulate } : {}),
+    gpus: request.gpus,
+    runtimes,
+    cpuCores: host.cpuCores,
+    memoryMb: host.memoryMb,
+    registeredAt: new Date().toISOString(),
+  });
+  out(`Registered host ${registered.hostId}; state in ${paths.state} (mode 0600). Start it with: gpuhive-agent run${values['state-dir'] ? ` --state-dir ${paths.dir}` : ''}`);
+  return 0;
+};
+
+// ---- run -----------------------------------------------------------------------------------
+
+const run = async (args: string[], out: Out): Promise<number> => {
+  const { values } = parse(args, {
+    drain: { type: 'boolean' }, 'allow-process-jobs': { type: 'boolean' }, 'usage-interval': { type: 'string' }, 'stop-grace': { type: 'string' },
+    'reconcile-grace': { type: 'string' }, 'poll-wait': { type: 'string' }, 'log-level': { type: 'string' },
+  });
+  if (values.help) return out(HELP.run!), 0;
+  const paths = statePaths(resolveStateDir(values['state-dir']));
+  const state = requireState(paths);
+  if (existsSync(paths.pid)) {
+    const pid = Number(readFileSync(paths.pid, 'utf8'));
+    if (pid !== process.pid && isAlive(pid)) throw new UsageError(`an agent already runs for ${paths.dir} (pid ${pid})`);
+  }
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error');
+  const logger = createLogger(level);
+  const allowProcessJobs = values['allow-process-jobs'] ?? state.allowProcessJobs;
+  const docker = state.runtimes.includes('docker') ? new DockerRunner({ hostCpuCores: state.cpuCores, hostMemoryMb: state.memoryMb, hostGpuCount: state.gpus.length }) : undefined;
+  const agent = new Agent({
+    state,
+    paths,
+    api: new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, userAgent: `gpuhive-agent/${VERSION}` }),
+    logger,
+    runners: { ...(allowProcessJobs ? { process: new ProcessRunner() } : {}), ...(docker ? { docker } : {}) },
+    usageIntervalMs: number(values['usage-interval'], 'usage-interval', 60, 0.1) * 1000,
+    stopGraceMs: number(values['stop-grace'], 'stop-grace', 10) * 1000,
+    reconcileGraceMs: number(values['reconcile-grace'], 'reconcile-grace', 120) * 1000,
+    poller: { waitSeconds: Math.min(20, Math.max(1, Math.round(number(values['poll-wait'], 'poll-wait', 20, 1)))) },
+    ...(state.simulateGpus ? {} : { gpuUtilization: () => sampleGpuUtilization() }),
+  });
+  const onStop = (signal: string) => {
+    logger.info(`${signal}: stopping (no new work; Docker jobs keep running)`);
+    agent.stop();
+  };
+  process.once('SIGTERM', () => onStop('SIGTERM'));
+  process.once('SIGINT', () => onStop('SIGINT'));
+  process.on('SIGUSR2', () => agent.drain());
+  if (values.drain) agent.drain();
+  const outcome = await agent.run();
+  logger.info(outcome === 'drained' ? 'drained and signed off' : 'stopped');
+  return 0;
+};
+
+// ---- status --------------------------------------------------------------------------------
+
+const status = async (args: string[], out: Out): Promise<number> => {
+  const { values } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return out(HELP.status!), 0;
+  const paths = statePaths(resolveStateDir(values['state-dir']));
+  const state = requireState(paths);
+  const pid = existsSync(paths.pid) ? Number(readFileSync(paths.pid, 'utf8')) : undefined;
+  const running = pid !== undefined && isAlive(pid);
+  const heartbeat = readJsonFile<LastHeartbeat>(paths.heartbeat);
+  const assignments = readAssignmentsFile(paths.assignments);
+  const outbox = readOutboxFile(paths.outbox);
+  const byKind = { event: 0, usage: 0, logs: 0 };
+  for (const entry of outbox) byKind[entry.kind] += 1;
+  const report = {
+    hostId: state.hostId,
+    api: state.apiUrl,
+    stateDir: paths.dir,
+    agent: running ? { running: true, pid } : { running: false },
+    lastHeartbeat: heartbeat ?? null,
+    jobs: assignments.filter((record) => record.phase !== 'ended').map((record) => ({
+      assignmentId: record.assignmentId, jobId: record.message.jobId, phase: record.phase, runtime: record.runtime, gpus: record.message.gpuIndices, startedAt: record.startedAt ?? null, stopReason: record.stopReason ?? null,
+    })),
+    recent: assignments.filter((record) => record.phase === 'ended').slice(-10).map((record) => ({ assignmentId: record.assignmentId, outcome: record.outcome, exitCode: record.exitCode ?? null, endedAt: record.endedAt })),
+    outbox: { pending: outbox.length, ...byKind, oldestAt: outbox.map((entry) => entry.createdAt).sort()[0] ?? null },
+  };
+  if (values.json) return out(JSON.stringify(report, null, 2)), 0;
+  out(`Host ${state.hostId} (${state.gpus.length}x ${state.gpus[0]?.name ?? '?'}${state.simulateGpus ? ', simulated' : ''}) at ${state.apiUrl}, ${state.region}, ${state.pricePerGpuHour}/GPU-hour; runtimes ${state.runtimes.join(', ')}`);
+  out(`Agent: ${running ? `running (pid ${pid})` : 'not running'}; state in ${paths.dir}`);
+  if (!heartbeat) out('Last heartbeat: none yet');
+  else if (heartbeat.ok) out(`Last heartbeat ${heartbeat.at}: ${heartbeat.status}${heartbeat.statusReason ? ` (${heartbeat.statusReason})` : ''}, ${heartbeat.listed ? 'listed' : 'NOT listed: renters cannot see this host'}`);
+  else out(`Last heartbeat ${heartbeat.at} FAILED: ${heartbeat.error}`);
+  out(`Jobs: ${report.jobs.length === 0 ? 'none running' : ''}`);
+  for (const job of report.jobs) out(`  ${job.assignmentId} (job ${job.jobId}) ${job.phase} ${job.runtime} GPUs ${job.gpus.join(',')}${job.startedAt ? ` since ${job.startedAt}` : ''}${job.stopReason ? `; stopping: ${job.stopReason}` : ''}`);
+  for (const job of report.recent) out(`  ended: ${job.assignmentId} ${job.outcome}${job.exitCode !== null ? ` (exit ${job.exitCode})` : ''} at ${job.endedAt}`);
+  out(`Outbox: ${outbox.length} waiting (${byKind.event} events, ${byKind.usage} usage records, ${byKind.logs} log chunks)${report.outbox.oldestAt ? `, oldest from ${report.outbox.oldestAt}` : ''}`);
+  return 0;
+};
+
+// ---- doctor --------------------------------------------------------------------------------
+
+interface Check {
+  readonly name: string;
+  readonly ok: boolean | 'warn';
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+const doctor = async (args: string[], out: Out): Promise<number> => {
+  const { values } = parse(args, { api: { type: 'string' }, 'simulate-gpus': { type: 'string' } });
+  if (values.help) return out(HELP.doctor!), 0;
+  const paths = statePaths(resolveStateDir(values['state-dir']));
+  const state = loadState(paths);
+  const checks: Check[] = [];
+  const major = Number(process.versions.node.split('.')[0]);
+  checks.push({ name: 'Node.js', ok: major >= 20, detail: `v${process.versions.node}`, fix: 'install Node.js 20 or newer: https://nodejs.org/en/download (or your distribution\'s nodejs 20+ package)' });
+
+  const simulate = values['simulate-gpus'] ?? state?.simulateGpus;
+  const gpus = await detectGpus(simulate ? { simulate } : {});
+  if (gpus.source === 'none') {
+    checks.push({ name: 'nvidia-smi', ok: false, detail: gpus.problems.join('; '), fix: 'install the NVIDIA driver (e.g. `sudo ubuntu-drivers install` or https://www.nvidia.com/drivers), then check that `nvidia-smi` lists your GPUs' });
+  } else {
+    checks.push({
+      name: gpus.source === 'simulated' ? 'GPUs (simulated)' : 'nvidia-smi',
+      ok: gpus.gpus.length > 0,
+      detail: `${gpus.gpus.length} GPU(s)${gpus.driverVersion ? `, driver ${gpus.driverVersion}` : ''}${gpus.cudaVersion ? `, CUDA ${gpus.cudaVersion}` : ''}`,
+      fix: 'nvidia-smi runs but lists no usable GPU: check `nvidia-smi -L` and the driver logs (dmesg | grep -i nvidia)',
+    });
+    for (const gpu of gpus.gpus) out(`    GPU ${gpu.index}: ${gpu.name}, ${gpu.vramMb} MB, ${gpu.uuid}`);
+    for (const problem of gpus.problems) checks.push({ name: 'nvidia-smi output', ok: 'warn', detail: problem });
+  }
+
+  const docker = await detectDocker();
+  if (!docker.available) {
+    const problem = docker.problem ?? 'not available';
+    const fix = /permission denied/i.test(problem)
+      ? 'add the agent\'s user to the docker group: `sudo usermod -aG docker $USER`, then log in again'
+      : /Cannot connect to the Docker daemon/i.test(problem)
+        ? 'start the Docker daemon: `sudo systemctl enable --now docker`'
+        : 'install Docker Engine (https://docs.docker.com/engine/install/) to take image jobs; without it only --allow-process-jobs work';
+    checks.push({ name: 'Docker', ok: 'warn', detail: problem, fix });
+  } else {
+    checks.push({ name: 'Docker', ok: true, detail: 'the daemon answers' });
+    checks.push({ name: 'NVIDIA Container Toolkit', ok: docker.nvidiaRuntime ? true : 'warn', detail: docker.nvidiaRuntime ? 'present' : 'missing: containers cannot see the GPUs', fix: 'install it: https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html, then `sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker`' });
+  }
+
+  const dirMode = modeOf(paths.dir);
+  const stateMode = modeOf(paths.state);
+  checks.push({ name: 'state directory', ok: dirMode !== undefined ? true : 'warn', detail: dirMode === undefined ? `${paths.dir} does not exist` : `${paths.dir} (mode ${dirMode.toString(8)})`, fix: 'run gpuhive-agent register (or pass the --state-dir you registered with)' });
+  if (stateMode !== undefined && (stateMode & 0o077) !== 0) checks.push({ name: 'state file permissions', ok: false, detail: `${paths.state} is mode ${stateMode.toString(8)}: other users can read the agent token`, fix: `chmod 600 ${paths.state}` });
+  if (!state) checks.push({ name: 'registration', ok: 'warn', detail: 'no host registered here', fix: 'gpuhive-agent register --api URL --token TOKEN --price 0.45 --region eu-west' });
+  else {
+    checks.push({ name: 'registration', ok: true, detail: `host ${state.hostId}, runtimes ${state.runtimes.join(', ')}` });
+    if (state.runtimes.includes('docker') && !docker.available) checks.push({ name: 'runtimes', ok: false, detail: 'registered with docker, but Docker does not answer now: image jobs would fail', fix: 'start Docker (`sudo systemctl start docker`)' });
+  }
+
+  const apiUrl = values.api ?? state?.apiUrl;
+  if (apiUrl) {
+    const api = new ApiClient({ baseUrl: apiUrl, timeoutMs: 5000, ...(state ? { agentToken: state.agentToken } : {}) });
+    try {
+      if (state) {
+        const credentials = await api.queueCredentials();
+        checks.push({ name: 'API', ok: true, detail: `${apiUrl} accepts the agent token; queue ${credentials.queueUrl.split('/').pop()}${credentials.endpoint ? ` at ${credentials.endpoint}` : ''}` });
+        // Assignments arrive over SQS directly: a firewall that lets the API through may still block it.
+        const sqsOrigin = new URL(credentials.endpoint ?? credentials.queueUrl).origin;
+        try {
+          const answer = await fetch(sqsOrigin, { signal: AbortSignal.timeout(5000) });
+          checks.push({ name: 'queue (SQS)', ok: true, detail: `${sqsOrigin} reachable (HTTP ${answer.status})` });
+        } catch (error) {
+          checks.push({ name: 'queue (SQS)', ok: false, detail: `${sqsOrigin}: ${describeError(error)}: no assignment can reach this host`, fix: `allow outbound HTTPS from this machine to ${new URL(sqsOrigin).host}` });
+        }
+      } else {
+        const response = await fetch(`${apiUrl.replace(/\/+$/, '')}/install.sh`, { signal: AbortSignal.timeout(5000) });
+        checks.push({ name: 'API', ok: response.status < 500, detail: `${apiUrl} answers (${response.status})` });
+      }
+    } catch (error) {
+      const refused = error instanceof ApiError && error.unauthorized;
+      checks.push({
+        name: 'API', ok: false, detail: `${apiUrl}: ${describeError(error)}`,
+        fix: refused ? 'the agent token was refused: the host was deregistered or the token revoked; register again with a new token (gpuhive-agent register --force ...)' : 'check the URL, DNS, proxies and that outbound HTTPS is allowed from this machine',
+      });
+    }
+  } else checks.push({ name: 'API', ok: 'warn', detail: 'no API to check', fix: 'pass --api URL, or register first' });
+  const heartbeat = readJsonFile<LastHeartbeat>(paths.heartbeat);
+  if (heartbeat?.ok && heartbeat.status !== 'online') checks.push({ name: 'host status', ok: 'warn', detail: `${heartbeat.status}: ${heartbeat.statusReason ?? ''}` });
+  if (heartbeat?.ok && heartbeat.listed === false) checks.push({ name: 'listing', ok: 'warn', detail: 'the host is not listed: renters cannot see it', fix: 'PATCH /v1/hosts/{hostId} {"listed": true} as the provider' });
+
+  for (const check of checks) {
+    const mark = check.ok === true ? 'ok  ' : check.ok === 'warn' ? 'warn' : 'FAIL';
+    out(`[${mark}] ${check.name}: ${check.detail}`);
+    if (check.ok !== true && check.fix) out(`       fix: ${check.fix}`);
+  }
+  const failed = checks.filter((check) => check.ok === false).length;
+  out(failed === 0 ? 'Nothing blocks this host.' : `${failed} problem(s) to fix.`);
+  return failed === 0 ? 0 : 1;
+};
+
+// ---- drain ---------------------------------------------------------------------------------
+
+const drain = async (args: string[], out: Out): Promise<number> => {
+  const { values } = parse(args, { timeout: { type: 'string' } });
+  if (values.help) return out(HELP.drain!), 0;
+  const paths = statePaths(resolveStateDir(values['state-dir']));
+  const state = requireState(paths);
+  const pid = existsSync(paths.pid) ? Number(readFileSync(paths.pid, 'utf8')) : undefined;
+  if (pid !== undefined && isAlive(pid)) {
+    process.kill(pid, 'SIGUSR2');
+    out(`Asked the agent (pid ${pid}) to drain: it takes no new work, lets its jobs finish, then signs off.`);
+    const deadline = values.timeout ? Date.now() + number(values.timeout, 'timeout', 0) * 1000 : Infinity;
+    while (isAlive(pid)) {
+      if (Date.now() > deadline) return out('Still draining (the agent keeps going); check with gpuhive-agent status.'), 1;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    out('The agent drained and exited.');
+    return 0;
+  }
+  const active = readAssignmentsFile(paths.assignments).filter((record) => record.phase !== 'ended');
+  const pending = readOutboxFile(paths.outbox).filter((entry) => entry.kind !== 'logs');
+  if (active.length > 0 || pending.length > 0) {
+    out(`No agent runs, but ${active.length} job(s) and ${pending.length} report(s) are unfinished: run \`gpuhive-agent run --drain\` to finish them and sign off.`);
+    return 1;
+  }
+  const result = await new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken }).signOff();
+  out(`Signed off: the host is ${result.status}.`);
+  return 0;
+};
+
+// ---- main ----------------------------------------------------------------------------------
+
+const commands: Record<string, (args: string[], out: Out) => Promise<number>> = { register, run, status, doctor, drain };
+
+export const main = async (argv: string[], out: Out = (text) => process.stdout.write(`${text}\n`)): Promise<number> => {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') return out(HELP.main!), command ? 0 : 2;
+  if (command === '--version') return out(VERSION), 0;
+  const handler = commands[command];
+  if (!handler) {
+    process.stderr.write(`gpuhive-agent: unknown command "${command}"\n\n${HELP.main}\n`);
+    return 2;
+  }
+  try {
+    return await handler(rest, out);
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`gpuhive-agent ${command}: ${describeError(error)}\n`);
+    return usage ? 2 : 1;
+  }
+};

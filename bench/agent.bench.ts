@@ -1,0 +1,91 @@
+/**
+ * The provider agent as providers run it (the single-file bundle on plain Node.js) against
+ * the local backend: its idle RSS and CPU after `--idle-seconds` (default 60) of heartbeats
+ * and long polls, and the assignment pick-up latency: from the matcher queueing the
+ * assignment (the job timeline's `placed` step) to the agent logging "assignment received".
+ * Targets: idle RSS <= 60 MB, idle CPU < 0.5% of one core, pick-up < 1 s.
+ * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10]; AGENT_NODE_FLAGS='--flag ...' adds Node flags to the agent.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleAgent } from '../agent/bundle.ts';
+import { apiClient } from '#test/support/local-runtime.ts';
+import { benchRuntime, percentile, progress, table } from './support.ts';
+
+const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, jobs: { type: 'string', default: '10' } } });
+const IDLE_SECONDS = Number(values['idle-seconds']);
+const JOBS = Number(values.jobs);
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const TICKS = 100;
+const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
+};
+const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const runtime = await benchRuntime();
+const api = apiClient(runtime.apiUrl);
+const dir = mkdtempSync(join(tmpdir(), 'agent-bench-'));
+const bundle = join(dir, 'gpuhive-agent.mjs');
+let agentOutput = '';
+let agent: ReturnType<typeof spawn> | undefined;
+try {
+  progress('bundling the agent');
+  writeFileSync(bundle, await bundleAgent());
+  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'bench' } });
+  const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
+  const stateDir = join(dir, 'state');
+  await new Promise<void>((resolve, reject) => {
+    const register = spawn(process.execPath, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', '--state-dir', stateDir], { stdio: 'inherit' });
+    register.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`register exited ${code}`))));
+  });
+  agent = spawn(process.execPath, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  agent.stderr?.on('data', (chunk: Buffer) => { agentOutput += chunk.toString(); });
+  const pid = agent.pid!;
+
+  progress(`idling ${IDLE_SECONDS} s (a heartbeat a minute, 20 s long polls)`);
+  await sleep(5000);
+  const cpuBefore = cpuSeconds(pid);
+  const idleStart = performance.now();
+  await sleep(Math.max(1, IDLE_SECONDS - 5) * 1000);
+  const idleCpu = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - idleStart) / 1000)) * 100;
+  const idleRss = rssMb(pid);
+
+  progress(`picking up ${JOBS} jobs one after another`);
+  const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'bench' } });
+  await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: { amount: '1000' } });
+  const fromPlaced: number[] = [];
+  const fromSubmit: number[] = [];
+  for (let n = 0; n < JOBS; n += 1) {
+    const submitted = Date.now();
+    const job = await api.call('POST', '/v1/jobs', { key: renter.body.apiKey, body: { command: ['true'], gpu: { count: 1 }, maxPricePerGpuHour: '1.000000', maxDurationSeconds: 600 } });
+    const jobId = job.body.jobId as string;
+    for (;;) {
+      const status = (await api.call('GET', `/v1/jobs/${jobId}`, { key: renter.body.apiKey })).body.status;
+      if (['succeeded', 'failed', 'cancelled', 'expired'].includes(status)) break;
+      await sleep(50);
+    }
+    const timeline = (await api.call('GET', `/v1/jobs/${jobId}/events`, { key: renter.body.apiKey })).body.items as { type?: string; step?: string; at: string }[];
+    const placed = timeline.find((entry) => (entry.type ?? entry.step) === 'placed');
+    const received = new RegExp(`^(\\S+) INFO assignment received assignmentId=\\S+ jobId=${jobId}\\b`, 'm').exec(agentOutput)?.[1];
+    if (placed && received) fromPlaced.push(Date.parse(received) - Date.parse(placed.at));
+    if (received) fromSubmit.push(Date.parse(received) - submitted);
+  }
+  fromPlaced.sort((a, b) => a - b);
+  fromSubmit.sort((a, b) => a - b);
+  table(`Agent (single-file bundle, Node ${process.versions.node}, 8 simulated GPUs)`, [
+    ['idle RSS after ' + IDLE_SECONDS + ' s', `${idleRss.toFixed(1)} MB (target <= 60 MB)`],
+    ['idle CPU', `${idleCpu.toFixed(3)}% of one core (target < 0.5%)`],
+    [`pick-up, queued -> received (${fromPlaced.length} jobs)`, `p50 ${percentile(fromPlaced, 50)} ms, max ${fromPlaced.at(-1)} ms (target < 1,000 ms)`],
+    ['pick-up, submit returned -> received', `p50 ${percentile(fromSubmit, 50)} ms, max ${fromSubmit.at(-1)} ms (includes the hold and placement)`],
+  ]);
+} finally {
+  agent?.kill('SIGTERM');
+  await new Promise((resolve) => (agent && agent.exitCode === null ? agent.once('exit', resolve) : resolve(undefined)));
+  await runtime.stop();
+}
