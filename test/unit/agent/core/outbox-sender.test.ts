@@ -124,6 +124,22 @@ describe('OutboxSender', () => {
     expect(calls.filter((call) => call.kind === 'logs')).toHaveLength(1);
   });
 
+  it('resends log chunks the API is not ready for yet (409 assignment_not_ready) until it takes them', async () => {
+    const outbox = Outbox.open(newPath());
+    let refusals = 2;
+    const { calls, transport } = fakeApi((kind) =>
+      kind === 'logs' && refusals-- > 0 ? new ApiError(409, 'assignment_not_ready', 'Not known yet') : undefined,
+    );
+    const settled: [string, Outcome][] = [];
+    outbox.put([chunk(0)]);
+
+    start(outbox, transport, settled);
+
+    await eventually(async () => expect(outbox.size).toBe(0));
+    expect(settled).toEqual([['a-1/logs/0', 'delivered']]);
+    expect(calls.filter((call) => call.kind === 'logs')).toHaveLength(3);
+  });
+
   it('keeps events and usage flowing while the logs lane backs off', async () => {
     const outbox = Outbox.open(newPath());
     const { transport } = fakeApi((kind) => (kind === 'logs' ? new ApiError(503, 'unavailable', 'try later') : undefined));
