@@ -88,7 +88,10 @@ const apiErrors = (logger: Logger): MiddlewareObj<Event, APIGatewayProxyStructur
     if (domainError) {
       const status = statusOf(domainError);
       logger.info('request refused', { status, code: domainError.code, reason: domainError.message });
-      const details = domainError instanceof ValidationError ? domainError.details : undefined;
+      const details =
+        domainError instanceof ValidationError ? domainError.details
+        : domainError instanceof MalformedJsonError ? [{ field: 'body', message: 'is not valid JSON' }]
+        : undefined;
       request.response = respond(status, errorBody(domainError.code, domainError.message, details));
       return;
     }
@@ -120,13 +123,19 @@ const authorizeFromTopology = (): MiddlewareObj<Event> => ({
   },
 });
 
+/** Every route refuses an oversized body, whether or not it reads one, before anything parses it. */
 const bodySizeLimit = (): MiddlewareObj<Event> => ({
   before: async (request) => {
     const body = request.event.body ?? '';
     const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
     if (bytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The body is larger than ${MAX_BODY_BYTES} bytes.`);
-    // An empty body is an empty object, so the schema can name the fields that are missing.
-    if (body.trim() === '') request.event.body = '{}';
+  },
+});
+
+/** An empty body is an empty object, so the schema can name the fields that are missing. */
+const emptyBodyAsObject = (): MiddlewareObj<Event> => ({
+  before: async (request) => {
+    if ((request.event.body ?? '').trim() === '') request.event.body = '{}';
   },
 });
 
@@ -167,10 +176,11 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     .use(httpSecurityHeaders())
     .use(requestIdHeader())
     .use(apiErrors(logger))
-    .use(authorizeFromTopology());
+    .use(authorizeFromTopology())
+    .use(bodySizeLimit());
   const withBody = schemas.body
     ? // JSON whatever the content type (curl -d sends form-urlencoded); 6.4.5 supports the option but does not type it.
-      base.use(bodySizeLimit()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
+      base.use(emptyBodyAsObject()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
     : base;
   return withBody.handler(async (event) => {
     const result = await core({
