@@ -161,7 +161,8 @@ export const topology: Topology = {
     registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent, undefined, liveAssignmentsPort),
     registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent, undefined, liveAssignmentsPort),
     registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['pollHostQueues', 'vendAgentQueueCredentials']),
-    registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']),
+    // Holds a long poll of up to 20 s (API.md): the default 10 s would time it out.
+    { ...registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']), timeoutSeconds: 25 },
     registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['pollHostQueues']),
 
     billingRoute('POST', '/v1/accounts/{accountId}/credits', 'add-credits', ['admin']),

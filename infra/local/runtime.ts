@@ -50,6 +50,8 @@ export interface LocalRuntime {
 }
 
 export const LOCAL_STAGE = 'local';
+/** In the data dir: the running runtime's API URL and stand-in endpoints, for operator tools. */
+export const RUNTIME_FILE = 'runtime.json';
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -144,6 +146,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       ...(options.authorizerCacheSeconds !== undefined ? { authorizerCacheSeconds: options.authorizerCacheSeconds } : {}),
     });
     stops.push(() => gateway.stop());
+    // Operator tools (`npm run dlq`) find this runtime's stand-ins here; the ports change at every start.
+    if (dataDir) writeFileSync(join(dataDir, RUNTIME_FILE), `${JSON.stringify({ apiUrl: gateway.url, endpoints: { dynamodb: dynamo.endpoint, sqs: sqsS3.endpoint, eventBridge: eventBridge.endpoint }, pid: process.pid })}\n`);
     return {
       apiUrl: gateway.url,
       adminKey,

@@ -24,8 +24,21 @@ export const documentClient = (): DynamoDBDocumentClient =>
     marshallOptions: { removeUndefinedValues: true },
   }));
 
+/**
+ * Sockets one process may hold open to SQS. The local runtime serves every host's long poll
+ * (`GET /v1/agent/assignments`, up to 20 s each) in one process through this client: at the
+ * SDK's default of 50, fifty polling hosts made every other SQS call (the matcher sending an
+ * assignment) wait up to 20 s for a socket. A Lambda instance serves one request at a time,
+ * so on AWS the limit never binds.
+ */
+export const SQS_MAX_SOCKETS = 2000;
+
 /** Requests go to the configured endpoint, not the queue URL's host (which a local stand-in may not resolve). */
-export const sqsClient = (): SQSClient => (sqs ??= countSdkCalls(new SQSClient({ useQueueUrlAsEndpoint: false })));
+export const sqsClient = (): SQSClient =>
+  (sqs ??= countSdkCalls(new SQSClient({
+    useQueueUrlAsEndpoint: false,
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: SQS_MAX_SOCKETS }, httpsAgent: { keepAlive: true, maxSockets: SQS_MAX_SOCKETS } },
+  })));
 
 export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= countSdkCalls(new EventBridgeClient({})));
 

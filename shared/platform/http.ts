@@ -90,7 +90,10 @@ const apiErrors = (logger: Logger): MiddlewareObj<Event, APIGatewayProxyStructur
     if (domainError) {
       const status = statusOf(domainError);
       logger.info('request refused', { status, code: domainError.code, reason: domainError.message });
-      const details = domainError instanceof ValidationError ? domainError.details : undefined;
+      const details =
+        domainError instanceof ValidationError ? domainError.details
+        : domainError instanceof MalformedJsonError ? [{ field: 'body', message: 'is not valid JSON' }]
+        : undefined;
       request.response = respond(status, errorBody(domainError.code, domainError.message, details));
       return;
     }
@@ -122,13 +125,19 @@ const authorizeFromTopology = (): MiddlewareObj<Event> => ({
   },
 });
 
+/** Every route refuses an oversized body, whether or not it reads one, before anything parses it. */
 const bodySizeLimit = (maxBytes: number): MiddlewareObj<Event> => ({
   before: async (request) => {
     const body = request.event.body ?? '';
     const bytes = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
     if (bytes > maxBytes) throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes.`);
-    // An empty body is an empty object, so the schema can name the fields that are missing.
-    if (body.trim() === '') request.event.body = '{}';
+  },
+});
+
+/** An empty body is an empty object, so the schema can name the fields that are missing. */
+const emptyBodyAsObject = (): MiddlewareObj<Event> => ({
+  before: async (request) => {
+    if ((request.event.body ?? '').trim() === '') request.event.body = '{}';
   },
 });
 
@@ -169,10 +178,11 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     .use(httpSecurityHeaders())
     .use(requestIdHeader())
     .use(apiErrors(logger))
-    .use(authorizeFromTopology());
+    .use(authorizeFromTopology())
+    .use(bodySizeLimit(schemas.maxBodyBytes ?? MAX_BODY_BYTES));
   const withBody = schemas.body
     ? // JSON whatever the content type (curl -d sends form-urlencoded); 6.4.5 supports the option but does not type it.
-      base.use(bodySizeLimit(schemas.maxBodyBytes ?? MAX_BODY_BYTES)).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
+      base.use(emptyBodyAsObject()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
     : base;
   const handler = withBody.handler(async (event) => {
     const result = await core({

@@ -2,19 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apiClient, onboardHost } from '#test/support/local-runtime.ts';
+import { freePort } from '#infra/local/free-port.ts';
+import { apiClient, eventually, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
+import { jobBody, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { spawnRuntime, type SpawnedRuntime } from '#test/support/spawned-runtime.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gpuhive-restart-'));
+const crashDir = mkdtempSync(join(tmpdir(), 'gpuhive-crash-'));
 const running: SpawnedRuntime[] = [];
 
 afterAll(async () => {
   await Promise.all(running.map((runtime) => runtime.stop('SIGKILL')));
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(crashDir, { recursive: true, force: true });
 });
 
-const start = async () => {
-  const runtime = await spawnRuntime(['--port', '0', '--data-dir', dataDir]);
+const start = async (args: readonly string[] = ['--port', '0', '--data-dir', dataDir], env: Record<string, string> = {}) => {
+  const runtime = await spawnRuntime(args, env);
   running.push(runtime);
   return runtime;
 };
@@ -40,4 +44,125 @@ describe('restarting the local runtime on the same data dir', () => {
     expect(accounts.status).toBe(201);
     expect(second.stderr()).toContain('Recreated 1 host queue(s)');
   }, 90_000);
+});
+
+/** Every ledger entry of the caller, all pages. */
+const ledgerOf = async (api: ApiClient, key: string) => {
+  const entries: { kind: string; amount: string; reference: string | null }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.call('GET', `/v1/billing/ledger?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key });
+    entries.push(...page.body.items);
+    cursor = page.body.nextCursor ?? undefined;
+  } while (cursor);
+  return entries;
+};
+
+const micro = (usd: string) => Math.round(Number(usd) * 1_000_000);
+
+describe('killing the local runtime with SIGKILL mid-flow', () => {
+  it('loses no job, assignment, usage record or ledger entry, and the flows complete after a restart', async () => {
+    // The same port both times, so the agent's URL survives the restart, as a real agent's does.
+    const port = String(await freePort());
+    const args = ['--port', port, '--data-dir', crashDir, '--schedules-every', '1'];
+    const env = { CAPACITY_CACHE_SECONDS: '0.5', RESEND_AFTER_SECONDS: '2' };
+    const first = await start(args, env);
+    const api = apiClient(first.apiUrl);
+    const renter = (await api.call('POST', '/v1/accounts', { key: first.adminKey, body: { kind: 'renter', name: 'Crash Labs' } })).body;
+    expect((await api.call('POST', `/v1/accounts/${renter.accountId}/credits`, { key: first.adminKey, body: { amount: '50.000000', reference: 'crash' } })).status).toBe(201);
+    const host = await onboardHost(api, first.adminKey, {
+      gpus: [0, 1].map((index) => ({ name: 'NVIDIA H100 80GB HBM3', vramMb: 81559, uuid: `GPU-crash-${index}`, index })),
+      pricePerGpuHour: '3.600000',
+    });
+    // The agent heartbeats throughout, errors (the runtime is down) and all.
+    const heartbeat = setInterval(() => void api.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: [] } }).catch(() => undefined), 1000);
+    try {
+      await eventually(async () => {
+        const offers = await api.call('GET', '/v1/offers?gpuModel=H100', { key: renter.apiKey });
+        expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+      });
+      const submit = async (key: string) =>
+        (await api.call('POST', '/v1/jobs', { key: renter.apiKey, headers: { 'idempotency-key': key }, body: jobBody({ gpu: { count: 1, models: ['H100'] }, maxPricePerGpuHour: '4.000000' }) })).body.jobId as string;
+
+      // Job one runs and meters; job two is assigned but not yet accepted when the runtime dies.
+      const running1 = await submit('crash-1');
+      const one = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === running1);
+      expect((await reportEvent(api, host.agentToken, one.assignmentId, 'accepted')).status).toBe(200);
+      expect((await reportEvent(api, host.agentToken, one.assignmentId, 'started')).status).toBe(200);
+      const leaseStart = await eventually(async () => {
+        const usage = await api.call('GET', `/v1/jobs/${running1}/usage`, { key: renter.apiKey });
+        expect(usage.body.assignments?.[0]?.leaseStart).toEqual(expect.any(String));
+        return new Date(usage.body.assignments[0].leaseStart as string).getTime();
+      });
+      const waiting2 = await submit('crash-2');
+      await eventually(async () => expect((await api.call('GET', `/v1/jobs/${waiting2}`, { key: renter.apiKey })).body.status).toBe('scheduled'));
+
+      // Usage streams in, one record per call, the agent keeping what was not acknowledged.
+      const acknowledged: string[] = [];
+      const unacknowledged: { eventId: string; assignmentId: string; from: string; to: string; gpuSeconds: number }[] = [];
+      let cursor = leaseStart;
+      let streaming = true;
+      const stream = (async () => {
+        for (let n = 0; streaming; n += 1) {
+          const to = Date.now();
+          if (to <= cursor) continue;
+          const record = { eventId: `crash-${n}`, assignmentId: one.assignmentId, from: new Date(cursor).toISOString(), to: new Date(to).toISOString(), gpuSeconds: (to - cursor) / 1000 };
+          cursor = to;
+          const posted = await api.call('POST', '/v1/agent/usage', { key: host.agentToken, body: { records: [record] } }).catch(() => undefined);
+          if (posted?.status === 202) acknowledged.push(record.eventId);
+          else unacknowledged.push(record);
+          if (!posted) await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })();
+      await eventually(async () => expect(acknowledged.length).toBeGreaterThanOrEqual(5));
+      const killed = await first.stop('SIGKILL');
+      expect(killed.signal ?? killed.code).toBeTruthy();
+      const chargedBefore = await eventually(async () => expect(unacknowledged.length).toBeGreaterThan(0)).then(() => acknowledged.length);
+
+      const second = await start(args, env);
+      expect(second.apiUrl).toBe(first.apiUrl);
+      streaming = false;
+      await stream;
+
+      // Nothing acknowledged is gone: both jobs, their assignments, every acknowledged record.
+      const job1 = (await api.call('GET', `/v1/jobs/${running1}`, { key: renter.apiKey })).body;
+      expect(job1.status).toBe('running');
+      expect(job1.assignments.map((a: { assignmentId: string; state: string }) => [a.assignmentId, a.state])).toEqual([[one.assignmentId, 'running']]);
+      expect((await api.call('GET', `/v1/jobs/${waiting2}`, { key: renter.apiKey })).body.assignments).toHaveLength(1);
+      const usageAfter = (await api.call('GET', `/v1/jobs/${running1}/usage`, { key: renter.apiKey })).body.assignments[0];
+      expect(usageAfter.records.accepted).toBeGreaterThanOrEqual(chargedBefore);
+
+      // The agent resends what was never acknowledged: each counts once, whether or not the dead runtime stored it.
+      const resent = await api.call('POST', '/v1/agent/usage', { key: host.agentToken, body: { records: unacknowledged } });
+      expect(resent.status).toBe(202);
+      expect(resent.body.accepted + resent.body.duplicates).toBe(unacknowledged.length);
+
+      // The flows complete: job one exits; job two's assignment, lost with the in-memory queue, is sent again.
+      expect((await reportEvent(api, host.agentToken, one.assignmentId, 'exited', { exitCode: 0 })).status).toBe(200);
+      const two = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === waiting2, 20_000);
+      expect((await reportEvent(api, host.agentToken, two.assignmentId, 'accepted')).status).toBe(200);
+      expect((await reportEvent(api, host.agentToken, two.assignmentId, 'started')).status).toBe(200);
+      expect((await reportEvent(api, host.agentToken, two.assignmentId, 'exited', { exitCode: 0 })).status).toBe(200);
+      const done1 = await waitForStatus(api, renter.apiKey, running1, 'succeeded', 20_000);
+      const done2 = await waitForStatus(api, renter.apiKey, waiting2, 'succeeded', 20_000);
+
+      // Every record accepted is charged exactly once, and the renter's money adds up.
+      const records = acknowledged.length + unacknowledged.length;
+      await eventually(async () => {
+        const usage = (await api.call('GET', `/v1/jobs/${running1}/usage`, { key: renter.apiKey })).body.assignments[0];
+        expect(usage.records.accepted + usage.records.rejected).toBe(records);
+        const charges = (await ledgerOf(api, renter.apiKey)).filter((entry) => entry.kind === 'usage_charge');
+        expect(charges).toHaveLength(usage.records.accepted);
+        expect(new Set(charges.map((entry) => entry.reference)).size).toBe(charges.length);
+        const balance = (await api.call('GET', '/v1/billing/balance', { key: renter.apiKey })).body;
+        expect(balance.held).toBe('0.000000');
+        const cost = micro((await api.call('GET', `/v1/jobs/${running1}`, { key: renter.apiKey })).body.cost) + micro(done2.cost);
+        expect(micro(balance.balance)).toBe(50_000_000 - cost);
+        expect(-charges.reduce((sum, entry) => sum + micro(entry.amount), 0)).toBe(cost);
+      }, 20_000);
+      expect(done1.statusReason).toBeDefined();
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }, 180_000);
 });

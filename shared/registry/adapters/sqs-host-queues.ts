@@ -7,7 +7,7 @@ import {
   QueueDoesNotExist,
 } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { NotFoundError } from '#platform/errors.ts';
+import { NotFoundError, ValidationError } from '#platform/errors.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostQueues, ReceivedMessage } from '../ports.ts';
 
@@ -76,26 +76,40 @@ export class SqsHostQueues implements HostQueues {
     }
   }
 
+  /**
+   * Runs `call` on the host's queue. A queue deleted after this instance cached its URL (the
+   * host was deregistered by another function, while the agent's identity was still cached)
+   * is a 404, as for a host that never had one, not a 500.
+   */
+  private async onQueue<T>(hostId: string, call: (queueUrl: string) => Promise<T>): Promise<T> {
+    try {
+      return await call(await this.urlOf(hostId));
+    } catch (error) {
+      if (!(error instanceof QueueDoesNotExist)) throw error;
+      this.urls.delete(hostId);
+      throw new NotFoundError('The host has no assignment queue.');
+    }
+  }
+
   async receive(hostId: string, waitSeconds: number): Promise<readonly ReceivedMessage[]> {
-    const { Messages } = await this.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: await this.urlOf(hostId), WaitTimeSeconds: waitSeconds, MaxNumberOfMessages: SQS_BATCH_MAX }),
-    );
+    const { Messages } = await this.onQueue(hostId, (QueueUrl) =>
+      this.sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: waitSeconds, MaxNumberOfMessages: SQS_BATCH_MAX })));
     return (Messages ?? []).map((message) => ({ receipt: message.ReceiptHandle ?? '', message: parse(message.Body) }));
   }
 
   async ack(hostId: string, receipts: readonly string[]): Promise<void> {
-    const queueUrl = await this.urlOf(hostId);
     for (let start = 0; start < receipts.length; start += SQS_BATCH_MAX) {
       const batch = receipts.slice(start, start + SQS_BATCH_MAX);
-      const { Failed } = await this.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: batch.map((receipt, index) => ({ Id: String(index), ReceiptHandle: receipt })),
-        }),
-      );
-      if (Failed && Failed.length > 0) {
-        throw new Error(`SQS refused ${Failed.length} acknowledgement(s): ${Failed.map((f) => f.Code).join(', ')}`);
+      const { Failed } = await this.onQueue(hostId, (QueueUrl) =>
+        this.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl, Entries: batch.map((receipt, index) => ({ Id: String(index), ReceiptHandle: receipt })) }),
+        ));
+      if (!Failed || Failed.length === 0) continue;
+      // A receipt the caller made up (SQS's sender fault) is bad input, named by its index; anything else is ours.
+      if (Failed.every((failure) => failure.SenderFault)) {
+        throw new ValidationError(Failed.map((failure) => ({ field: `receipts.${start + Number(failure.Id)}`, message: `is not a receipt SQS accepts (${failure.Code})` })));
       }
+      throw new Error(`SQS refused ${Failed.length} acknowledgement(s): ${Failed.map((f) => f.Code).join(', ')}`);
     }
   }
 }

@@ -79,6 +79,7 @@ describe('httpRoute', () => {
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).error.code).toBe('malformed_json');
+    expect(bodyOf(response).error.details).toEqual([{ field: 'body', message: 'is not valid JSON' }]);
   });
 
   it('parses JSON whatever the content type says', async () => {
@@ -105,6 +106,20 @@ describe('httpRoute', () => {
     expect(response.statusCode).toBe(413);
     expect(bodyOf(response).error.code).toBe('payload_too_large');
     expect(seen).toHaveLength(0);
+  });
+
+  it('answers 413 to an oversized body on a route that reads no body, before its core runs', async () => {
+    let ran = false;
+    const handler = httpRoute(silentLogger(), {}, async () => {
+      ran = true;
+      return json(202);
+    });
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(413);
+    expect(ran).toBe(false);
   });
 
   it('answers 401 unauthorized to an anonymous caller on a route that needs a role', async () => {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError } from '#platform/errors.ts';
+import { NotFoundError, ValidationError } from '#platform/errors.ts';
 import { SqsHostQueues } from '#registry/adapters/sqs-host-queues.ts';
 
 const sqs = new SQSClient({ region: 'eu-west-1' });
@@ -91,13 +91,32 @@ describe('SqsHostQueues.ack', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
-  it('throws when SQS reports failed entries', async () => {
+  it('throws when SQS reports failed entries that are not the sender\'s fault', async () => {
+    sqsMock.on(DeleteMessageBatchCommand).resolves({
+      Successful: [{ Id: '0' }],
+      Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+    });
+
+    await expect(queues.ack('host_1', ['good', 'bad'])).rejects.toThrow('InternalError');
+  });
+
+  it('names each receipt SQS refused as invalid as a bad field, not a server failure', async () => {
     sqsMock.on(DeleteMessageBatchCommand).resolves({
       Successful: [{ Id: '0' }],
       Failed: [{ Id: '1', Code: 'ReceiptHandleIsInvalid', SenderFault: true }],
     });
 
-    await expect(queues.ack('host_1', ['good', 'bad'])).rejects.toThrow('ReceiptHandleIsInvalid');
+    const refused = await queues.ack('host_1', ['good', 'bad']).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).details).toEqual([{ field: 'receipts.1', message: expect.stringContaining('ReceiptHandleIsInvalid') }]);
+  });
+
+  it('answers 404 when the queue was deleted after its URL was cached', async () => {
+    await queues.urlOf('host_1');
+    sqsMock.on(DeleteMessageBatchCommand).rejects(queueMissing());
+
+    await expect(queues.ack('host_1', ['r'])).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('sends nothing for no receipts', async () => {
@@ -117,6 +136,16 @@ describe('SqsHostQueues.receive', () => {
 
     expect(sqsMock.commandCalls(ReceiveMessageCommand)[0]!.args[0].input).toMatchObject({ WaitTimeSeconds: 20, MaxNumberOfMessages: 10 });
     expect(messages).toEqual([{ receipt: 'r-1', message: { type: 'cancel', assignmentId: 'asg_1', jobId: 'job_1', reason: 'renter' } }]);
+  });
+
+  it('answers 404, and forgets the URL, when the queue was deleted after its URL was cached', async () => {
+    await queues.urlOf('host_1');
+    sqsMock.on(ReceiveMessageCommand).rejects(queueMissing());
+
+    await expect(queues.receive('host_1', 0)).rejects.toBeInstanceOf(NotFoundError);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand)).toHaveLength(1);
+    await expect(queues.receive('host_1', 0)).rejects.toBeInstanceOf(NotFoundError);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand)).toHaveLength(2);
   });
 });
 

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import type { RouteDef } from '#infra/topology.ts';
+import { eventually, onboardHost, sampleHostFacts, type ApiClient } from './local-runtime.ts';
+import { jobBody, reportEvent, waitForMessage } from './marketplace.ts';
+
+/**
+ * A small marketplace with two disjoint parties, A and B, for tests that attack every route
+ * of the topology: each party has a funded renter with a job running on its own provider's
+ * host, usage charged, a spare key and a credit with its own reference. Nothing of one party
+ * may ever show in a response to the other (or to an anonymous or revoked caller).
+ *
+ * Routes are driven generically from `topology.routes`: paths are filled from `paramValues`
+ * (a route added later with a parameter not listed gets a generated id), bodies from
+ * `sampleBodies` (a route not listed gets `{}`). Add an entry to either when a new route
+ * needs a real resource or a valid body to reach its ownership checks.
+ */
+export interface Party {
+  readonly name: 'A' | 'B';
+  readonly renterKey: string;
+  readonly renterId: string;
+  readonly renterKeyId: string;
+  /** A second key of the renter, revocable by path. */
+  readonly spareKeyId: string;
+  readonly providerKey: string;
+  readonly providerId: string;
+  readonly hostId: string;
+  readonly hostname: string;
+  readonly agentToken: string;
+  readonly jobId: string;
+  readonly assignmentId: string;
+  readonly creditReference: string;
+  readonly usageRecordIds: readonly string[];
+}
+
+export type CallerName =
+  | 'none' | 'revoked' | 'admin' | 'finance'
+  | 'renter A' | 'renter B' | 'provider A' | 'provider B' | 'agent A' | 'agent B';
+
+export interface Caller {
+  readonly name: CallerName;
+  readonly key?: string;
+  /** The topology role this key carries; none for anonymous and revoked callers. */
+  readonly role?: 'renter' | 'provider' | 'finance' | 'admin' | 'agent';
+  /** The party whose data the caller may see; undefined for callers outside both. */
+  readonly party?: 'A' | 'B';
+}
+
+export interface World {
+  readonly parties: { readonly A: Party; readonly B: Party };
+  readonly callers: readonly Caller[];
+  readonly revokedKey: string;
+  readonly financeKey: string;
+}
+
+/** Values a party's own resources give to path parameters. */
+export const paramValues: Record<string, (party: Party) => string> = {
+  hostId: (party) => party.hostId,
+  jobId: (party) => party.jobId,
+  assignmentId: (party) => party.assignmentId,
+  keyId: (party) => party.spareKeyId,
+  accountId: (party) => party.renterId,
+};
+
+/** A valid body per route key, as the party that owns the path would send it. */
+export const sampleBodies: Record<string, (party: Party) => unknown> = {
+  'POST /v1/accounts': () => ({ kind: 'renter', name: 'matrix' }),
+  'POST /v1/accounts/me/keys': () => ({}),
+  'POST /v1/hosts/registration-tokens': () => ({}),
+  'PATCH /v1/hosts/{hostId}': () => ({ pricePerGpuHour: '0.800000' }),
+  'DELETE /v1/hosts/{hostId}': () => ({}),
+  'POST /v1/agent/register': () => ({ registrationToken: 'gpuhive_reg_not-a-token', ...sampleHostFacts() }),
+  'POST /v1/agent/heartbeat': (party) => ({ runningAssignments: [party.assignmentId] }),
+  'POST /v1/agent/sign-off': () => ({}),
+  'POST /v1/agent/queue-credentials': () => ({}),
+  'POST /v1/agent/assignments/ack': () => ({ receipts: ['not-a-receipt'] }),
+  'POST /v1/accounts/{accountId}/credits': () => ({ amount: '1.000000', reference: `matrix-${randomUUID()}` }),
+  'POST /v1/jobs': () => jobBody({ gpu: { count: 1, models: ['MATRIX NONE'] } }),
+  'POST /v1/jobs/{jobId}/cancel': () => ({}),
+  'POST /v1/agent/usage': (party) => {
+    const now = Date.now();
+    return { records: [{ eventId: `matrix-${randomUUID()}`, assignmentId: party.assignmentId, from: new Date(now - 2000).toISOString(), to: new Date(now - 1000).toISOString(), gpuSeconds: 1 }] };
+  },
+  'POST /v1/agent/assignments/{assignmentId}/events': () => ({ type: 'exited', at: new Date().toISOString(), exitCode: 0 }),
+};
+
+const routeKeyOf = (route: Pick<RouteDef, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+export const pathParams = (path: string): string[] => [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
+
+/** The route's path with each parameter taken from `party`'s resources (or a fresh id). */
+export const concretePath = (route: Pick<RouteDef, 'path'>, party: Party): string =>
+  route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(paramValues[name]?.(party) ?? `${name.replace(/Id$/, '')}_${randomUUID().replaceAll('-', '')}`));
+
+export const sampleBody = (route: Pick<RouteDef, 'method' | 'path'>, party: Party): unknown =>
+  route.method === 'GET' ? undefined : (sampleBodies[routeKeyOf(route)]?.(party) ?? {});
+
+/** Strings that identify a party's private data: ids, secrets, its host's name, its credit reference. */
+export const secretsOf = (party: Party): string[] => [
+  party.renterKey, party.renterId, party.renterKeyId, party.spareKeyId, party.providerKey, party.providerId, party.hostname,
+  party.agentToken, party.jobId, party.assignmentId, party.creditReference, ...party.usageRecordIds,
+];
+
+const GPU_OF = { A: { name: 'NVIDIA A40', model: 'A40' }, B: { name: 'NVIDIA L40S', model: 'L40S' } } as const;
+
+const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B'): Promise<Party> => {
+  const tag = randomUUID().slice(0, 8);
+  const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: `Renter ${name}` } });
+  const creditReference = `credit-${name}-${tag}`;
+  const credit = await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, {
+    key: runtime.adminKey, body: { amount: '100.000000', reference: creditReference },
+  });
+  expect(credit.status).toBe(201);
+  const spare = await api.call('POST', '/v1/accounts/me/keys', { key: renter.body.apiKey });
+  const hostname = `rig-${name}-${tag}`;
+  const gpu = GPU_OF[name];
+  const host = await onboardHost(api, runtime.adminKey, { hostname, gpus: [{ name: gpu.name, vramMb: 46068, uuid: `GPU-${tag}`, index: 0 }] });
+  await eventually(async () => {
+    const offers = await api.call('GET', '/v1/offers?limit=100', { key: renter.body.apiKey });
+    expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+  });
+  const job = await api.call('POST', '/v1/jobs', { key: renter.body.apiKey, body: jobBody({ gpu: { count: 1, models: [gpu.model] } }) });
+  expect(job.status).toBe(202);
+  const assignment = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === job.body.jobId);
+  expect((await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted')).status).toBe(200);
+  expect((await reportEvent(api, host.agentToken, assignment.assignmentId, 'started')).status).toBe(200);
+  // Usage is judged against the lease metering keeps: wait for it, then report a second of it.
+  const leaseStart = await eventually(async () => {
+    const usage = await api.call('GET', `/v1/jobs/${job.body.jobId}/usage`, { key: renter.body.apiKey });
+    expect(usage.body.assignments?.[0]?.leaseStart).toEqual(expect.any(String));
+    return new Date(usage.body.assignments[0].leaseStart as string).getTime();
+  });
+  await eventually(async () => expect(Date.now()).toBeGreaterThan(leaseStart + 1000));
+  const posted = await api.call('POST', '/v1/agent/usage', {
+    key: host.agentToken,
+    body: { records: [{ eventId: `seed-${tag}`, assignmentId: assignment.assignmentId, from: new Date(leaseStart).toISOString(), to: new Date(leaseStart + 1000).toISOString(), gpuSeconds: 1 }] },
+  });
+  expect(posted.body).toMatchObject({ accepted: 1 });
+  const usageRecordIds = posted.body.records.map((record: { usageRecordId: string }) => record.usageRecordId) as string[];
+  await eventually(async () => expect((await api.call('GET', `/v1/jobs/${job.body.jobId}`, { key: renter.body.apiKey })).body.cost).not.toBe('0.000000'));
+  return {
+    name,
+    renterKey: renter.body.apiKey,
+    renterId: renter.body.accountId,
+    renterKeyId: renter.body.keyId,
+    spareKeyId: spare.body.keyId,
+    providerKey: host.providerKey,
+    providerId: host.providerId,
+    hostId: host.hostId,
+    hostname,
+    agentToken: host.agentToken,
+    jobId: job.body.jobId,
+    assignmentId: assignment.assignmentId,
+    creditReference,
+    usageRecordIds,
+  };
+};
+
+/** Seeds both parties, a finance account and a revoked key; returns every caller of the matrix. */
+export const seedWorld = async (api: ApiClient, runtime: LocalRuntime): Promise<World> => {
+  const A = await seedParty(api, runtime, 'A');
+  const B = await seedParty(api, runtime, 'B');
+  const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
+  const victim = (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Revoked' } })).body;
+  const spare = (await api.call('POST', '/v1/accounts/me/keys', { key: victim.apiKey })).body;
+  expect((await api.call('DELETE', `/v1/accounts/me/keys/${victim.keyId}`, { key: spare.apiKey })).status).toBe(204);
+  const callers: Caller[] = [
+    { name: 'none' },
+    { name: 'revoked', key: victim.apiKey },
+    { name: 'admin', key: runtime.adminKey, role: 'admin' },
+    { name: 'finance', key: finance.body.apiKey, role: 'finance' },
+    { name: 'renter A', key: A.renterKey, role: 'renter', party: 'A' },
+    { name: 'renter B', key: B.renterKey, role: 'renter', party: 'B' },
+    { name: 'provider A', key: A.providerKey, role: 'provider', party: 'A' },
+    { name: 'provider B', key: B.providerKey, role: 'provider', party: 'B' },
+    { name: 'agent A', key: A.agentToken, role: 'agent', party: 'A' },
+    { name: 'agent B', key: B.agentToken, role: 'agent', party: 'B' },
+  ];
+  return { parties: { A, B }, callers, revokedKey: victim.apiKey, financeKey: finance.body.apiKey };
+};
+
+/** Whether the topology admits this caller on this route (public routes admit everyone). */
+export const admits = (route: RouteDef, caller: Caller): boolean =>
+  route.roles === 'public' || (caller.role !== undefined && route.roles.includes(caller.role));
+
+/** Keeps both parties' hosts heartbeating, so liveness never interferes; returns the stop. */
+export const keepHostsAlive = (api: ApiClient, world: World, everyMs = 2000): (() => void) => {
+  const beat = () => {
+    for (const party of [world.parties.A, world.parties.B]) {
+      void api.call('POST', '/v1/agent/heartbeat', { key: party.agentToken, body: { runningAssignments: [party.assignmentId] } }).catch(() => undefined);
+    }
+  };
+  const timer = setInterval(beat, everyMs);
+  return () => clearInterval(timer);
+};
