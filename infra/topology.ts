@@ -99,6 +99,7 @@ export const tables = {
   },
   metering: { envVar: 'METERING_TABLE_NAME', context: 'metering', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
   // exports
+  exports: { envVar: 'EXPORTS_TABLE_NAME', context: 'exports', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
   // logs
   // notifications
 } as const satisfies Record<string, TableDef>;
@@ -133,7 +134,7 @@ const registryRoute = (
 
 export const topology: Topology = {
   tables,
-  outboxTables: ['accounts', 'registry', 'billing', 'matching', 'metering'],
+  outboxTables: ['accounts', 'registry', 'billing', 'matching', 'metering', 'exports'],
   routes: [
     accountsRoute('POST', '/v1/accounts', 'create-account', ['admin']),
     accountsRoute('GET', '/v1/accounts/me', 'get-my-account', account),
@@ -173,6 +174,9 @@ export const topology: Topology = {
     }),
     // billing: holds and statements
     // exports
+    contextRoute('exports')('POST', '/v1/finance/exports', 'request-export', ['finance']),
+    contextRoute('exports')('GET', '/v1/finance/exports', 'list-exports', ['finance']),
+    contextRoute('exports')('GET', '/v1/finance/exports/{exportId}', 'get-export', ['finance']),
     // agent distribution
     // logs
     // notifications
@@ -190,6 +194,12 @@ export const topology: Topology = {
     { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // billing: holds
     // exports
+    // The runner streams a whole period to S3: the longest timeout Lambda allows, and memory for
+    // CPU (the rows are encoded in the function). Only it holds billing's read-only port.
+    {
+      name: 'exports-run', entry: 'functions/exports/run-export.ts', context: 'exports', batchSize: 1, maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 5400, timeoutSeconds: 900, memoryMb: 1024, reads: ['billing'],
+    },
     // logs
     // notifications
   ],
@@ -207,6 +217,7 @@ export const topology: Topology = {
     { name: 'matching-costs', pattern: patternFor(events.usageCharged), queue: 'matching-costs' },
     // billing: holds
     // exports
+    { name: 'exports-run', pattern: patternFor(events.exportRequested), queue: 'exports-run' },
     // logs
     // notifications
   ],
@@ -216,6 +227,7 @@ export const topology: Topology = {
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
     // billing: holds
     // exports
+    { name: 'exports-daily', entry: 'functions/exports/schedule-daily-exports.ts', context: 'exports', everySeconds: 1800 },
     // logs
     // notifications
   ],

@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PlatformEnv } from '#platform/config.ts';
+import { ExportsEnv } from '#exports/config.ts';
 import { SecretPrefix } from '#platform/principal.ts';
 import { hashSecret, newSecret } from '#platform/secrets.ts';
 import { RegistryEnv } from '#registry/config.ts';
@@ -118,6 +119,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     };
     const provisioned = await provision(topology, LOCAL_STAGE, clients);
     for (const [name, table] of Object.entries(topology.tables)) process.env[table.envVar] = provisioned.tableNames[name];
+    process.env[ExportsEnv.bucketName] = provisioned.bucketName;
     Object.assign(process.env, options.env ?? {});
 
     const hosts = await recreateHostQueues();

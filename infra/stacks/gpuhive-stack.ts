@@ -1,11 +1,12 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { Role } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PlatformEnv } from '#platform/config.ts';
+import { ExportsEnv } from '#exports/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
 import {
   busName,
@@ -20,6 +21,7 @@ import { EventConsumer } from '#infra/constructs/event-consumer.ts';
 import { GpuhiveApi } from '#infra/constructs/gpuhive-api.ts';
 import { GpuhiveFunction, functionIdOf } from '#infra/constructs/gpuhive-function.ts';
 import { HostQueueAccess } from '#infra/constructs/host-queue-access.ts';
+import { acknowledgeWildcardResource } from '#infra/constructs/nag.ts';
 import { Observability } from '#infra/constructs/observability.ts';
 import type { FunctionKind } from '#infra/constructs/sizing.ts';
 import { scheduleMinutes } from './schedule-rate.ts';
@@ -112,6 +114,7 @@ export class GpuhiveStack extends Stack {
     this.consumers = this.buildConsumers();
     this.buildSchedules();
     this.exportsBucket = this.buildExportsBucket();
+    this.wireExportsBucket();
 
     this.observability = new Observability(this, 'Observability', {
       stage: this.config,
@@ -236,6 +239,22 @@ export class GpuhiveStack extends Stack {
         schedule: Schedule.rate(Duration.minutes(minutes)),
         targets: [new LambdaFunction(this.functionOf(def), { retryAttempts: 2, maxEventAge: Duration.minutes(minutes) })],
       });
+    }
+  }
+
+  /**
+   * The exports context owns the bucket's `exports/` prefix (ARCHITECTURE.md): each of its
+   * functions learns the bucket's name and may read files there (a presigned URL is only as
+   * good as its signer's `GetObject`); only its queue consumer, the runner, may write them.
+   */
+  private wireExportsBucket(): void {
+    const files = this.exportsBucket.arnForObjects('exports/*');
+    const consumers = new Set(this.topology.queues.map((def) => def.entry));
+    for (const fn of this.allFunctions.filter((f) => f.def.context === 'exports')) {
+      fn.addEnvironment(ExportsEnv.bucketName, this.exportsBucket.bucketName);
+      const writes = consumers.has(fn.def.entry);
+      fn.addToRolePolicy(new PolicyStatement({ actions: writes ? ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'] : ['s3:GetObject'], resources: [files] }));
+      acknowledgeWildcardResource(fn.executionRole, files, 'Export files are named per export and per day at run time; the exports/ prefix is the narrowest name IAM can know in advance.');
     }
   }
 
