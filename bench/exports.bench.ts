@@ -3,7 +3,8 @@
  * side by side (default 100,000 and 1,000,000; target: peak RSS under 300 MB, flat in the row
  * count). The rows are CHARGE items seeded into billing's table with BatchWriteItem, one UTC
  * day per size; the runner then streams the day to the local S3 as CSV in its own process.
- * Seeding a million rows takes minutes on a small machine.
+ * Seeding a million rows takes minutes on a small machine; DynamoDB Local keeps them in a
+ * temporary folder on disk, removed at the end.
  *
  *   npx tsx bench/exports.bench.ts [--rows 100000,1000000] [--format csv|jsonl]
  *
@@ -12,6 +13,9 @@
  * usage stream's.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#platform/aws-clients.ts';
@@ -29,8 +33,11 @@ const format = values.format === 'jsonl' ? 'jsonl' : 'csv';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 // Without the runner's queue and the schedules: the runner runs in a child process below, alone.
+// On disk: DynamoDB Local in memory keeps every item in its 256 MB Java heap, which a million charges overflow.
+const dataDir = mkdtempSync(join(tmpdir(), 'gpuhive-exports-bench-'));
 const runtime = await startLocalRuntime({
-  inMemory: true,
+  dataDir,
+  adminKey: 'gpuhive_admin_bench',
   port: 0,
   log: () => undefined,
   topology: { ...topology, queues: topology.queues.filter((queue) => queue.name !== 'exports-run'), rules: topology.rules.filter((rule) => rule.queue !== 'exports-run'), schedules: [] },
@@ -103,6 +110,7 @@ try {
   }
 } finally {
   await runtime.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 table(
