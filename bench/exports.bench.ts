@@ -3,8 +3,8 @@
  * side by side (default 100,000 and 1,000,000; target: peak RSS under 300 MB, flat in the row
  * count). The rows are CHARGE items seeded into billing's table with BatchWriteItem, one UTC
  * day per size; the runner then streams the day to the local S3 as CSV in its own process.
- * Seeding a million rows takes minutes on a small machine; DynamoDB Local keeps them in a
- * temporary folder on disk, removed at the end.
+ * Seeding a million rows takes minutes on a small machine, and DynamoDB Local a heap of a
+ * few GB (`GPUHIVE_DYNAMODB_HEAP_MB`, 3072 here).
  *
  *   npx tsx bench/exports.bench.ts [--rows 100000,1000000] [--format csv|jsonl]
  *
@@ -13,9 +13,6 @@
  * usage stream's.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#platform/aws-clients.ts';
@@ -33,11 +30,10 @@ const format = values.format === 'jsonl' ? 'jsonl' : 'csv';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 // Without the runner's queue and the schedules: the runner runs in a child process below, alone.
-// On disk: DynamoDB Local in memory keeps every item in its 256 MB Java heap, which a million charges overflow.
-const dataDir = mkdtempSync(join(tmpdir(), 'gpuhive-exports-bench-'));
+// In memory, with a heap that holds a million charges (DynamoDB Local's default 256 MB does not; on disk, seeding crawls).
+process.env.GPUHIVE_DYNAMODB_HEAP_MB ??= '3072';
 const runtime = await startLocalRuntime({
-  dataDir,
-  adminKey: 'gpuhive_admin_bench',
+  inMemory: true,
   port: 0,
   log: () => undefined,
   topology: { ...topology, queues: topology.queues.filter((queue) => queue.name !== 'exports-run'), rules: topology.rules.filter((rule) => rule.queue !== 'exports-run'), schedules: [] },
@@ -110,7 +106,6 @@ try {
   }
 } finally {
   await runtime.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 table(

@@ -11,6 +11,7 @@ const deps = makeExportsDeps();
  */
 export const handler = eventConsumer(logger, [exportRequested], async ({ detail }) => {
   logger.appendKeys({ exportId: detail.exportId });
+  logger.info('export run started', { kind: detail.kind, format: detail.format, from: detail.from, to: detail.to, daily: detail.daily });
   const started = Date.now();
   const result = await runExport(detail, deps);
   const seconds = (Date.now() - started) / 1000;

@@ -67,16 +67,6 @@ export const checkPeriod = (
   return span ? { issues: [span] } : { period: { from: from.at, to: to.at } };
 };
 
-/** The UTC days (`yyyy-mm-dd`) a period touches, in order: the partitions billing lists by day. */
-export const daysOf = (period: Period): string[] => {
-  const days: string[] = [];
-  const last = new Date(Date.parse(period.to) - 1).toISOString().slice(0, 10);
-  for (let day = period.from.slice(0, 10); day <= last; day = new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10)) {
-    days.push(day);
-  }
-  return days;
-};
-
 /** A whole UTC day as a period: `2025-03-10` -> [2025-03-10T00:00Z, 2025-03-11T00:00Z). */
 export const dayPeriod = (day: string): Period => {
   const from = `${day}T00:00:00.000Z`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPeriod, dayBefore, dayPeriod, daysOf, parseInstant } from '#exports/domain/period.ts';
+import { checkPeriod, dayBefore, dayPeriod, parseInstant } from '#exports/domain/period.ts';
 
 describe('checkPeriod', () => {
   it('normalises both ends to UTC with milliseconds, a date meaning its midnight', () => {
@@ -51,17 +51,6 @@ describe('checkPeriod', () => {
 
   it('keeps both ends between 2000 and 2100, where ISO times keep their 24-character form', () => {
     expect(checkPeriod({ from: '1999-12-31', to: '2000-01-02' })).toEqual({ issues: [{ field: 'from', message: expect.stringContaining('2000') }] });
-  });
-});
-
-describe('daysOf', () => {
-  it('lists every UTC day the period touches, `to` excluded', () => {
-    expect(daysOf({ from: '2025-03-10T23:00:00.000Z', to: '2025-03-12T00:00:00.000Z' })).toEqual(['2025-03-10', '2025-03-11']);
-    expect(daysOf({ from: '2025-03-10T23:00:00.000Z', to: '2025-03-12T00:00:00.001Z' })).toEqual(['2025-03-10', '2025-03-11', '2025-03-12']);
-  });
-
-  it('crosses month and year ends', () => {
-    expect(daysOf({ from: '2024-12-31T12:00:00.000Z', to: '2025-01-01T12:00:00.000Z' })).toEqual(['2024-12-31', '2025-01-01']);
   });
 });
 
