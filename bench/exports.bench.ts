@@ -7,6 +7,7 @@
  * few GB (`GPUHIVE_DYNAMODB_HEAP_MB`, 3072 here).
  *
  *   npx tsx bench/exports.bench.ts [--rows 100000,1000000] [--format csv|jsonl]
+ *   EXPORTS_BENCH_ROWS=100000,300000 npm run bench -- exports
  *
  * The ledger is not seeded (3 entries a charge would triple the seeding), so the runner's
  * reconciliation pass reads an empty ledger and reports the difference; the figures are the
@@ -23,7 +24,13 @@ import { startLocalRuntime } from '#infra/local/runtime.ts';
 import { tables, topology } from '#infra/topology.ts';
 import { inParallel, progress, table } from './support.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000,1000000' }, format: { type: 'string', default: 'csv' } } });
+// Options as flags when run alone, or as variables through `npm run bench` (which passes no flags on).
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: process.env.EXPORTS_BENCH_ROWS ?? '100000,1000000' },
+    format: { type: 'string', default: process.env.EXPORTS_BENCH_FORMAT ?? 'csv' },
+  },
+});
 const sizes = values.rows.split(',').map(Number);
 if (sizes.some((size) => !Number.isInteger(size) || size < 1)) throw new Error(`--rows must be positive whole numbers, such as 100000,1000000`);
 const format = values.format === 'jsonl' ? 'jsonl' : 'csv';
