@@ -6,6 +6,7 @@ import { event as fundsHeld } from './billing/funds-held.ts';
 import { event as fundsRefused } from './billing/funds-refused.ts';
 import { event as usageCharged } from './billing/usage-charged.ts';
 import { event as usageRecorded } from './metering/usage-recorded.ts';
+import { event as exportRequested } from './exports/export-requested.ts';
 import { event as assignmentEnded } from './matching/assignment-ended.ts';
 import { event as assignmentStarted } from './matching/assignment-started.ts';
 import { event as jobEnded } from './matching/job-ended.ts';
@@ -38,6 +39,7 @@ export const events = {
   balanceLow,
   usageRecorded,
   usageCharged,
+  exportRequested,
 } as const satisfies Record<string, EventDefinition>;
 
 const byDetailType = new Map<string, EventDefinition>(Object.values(events).map((d) => [`${d.SOURCE}|${d.DETAIL_TYPE}`, d]));

@@ -105,6 +105,7 @@ export const tables = {
   },
   metering: { envVar: 'METERING_TABLE_NAME', context: 'metering', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
   // exports
+  exports: { envVar: 'EXPORTS_TABLE_NAME', context: 'exports', indexes: [...byType, outboxIndex], ttlAttribute: 'ttl' },
   // logs
   logs: { envVar: 'LOGS_TABLE_NAME', context: 'logs', indexes: [...byType], ttlAttribute: 'ttl' },
   // notifications
@@ -141,7 +142,7 @@ const registryRoute = (
 
 export const topology: Topology = {
   tables,
-  outboxTables: ['accounts', 'registry', 'billing', 'matching', 'metering'],
+  outboxTables: ['accounts', 'registry', 'billing', 'matching', 'metering', 'exports'],
   routes: [
     accountsRoute('POST', '/v1/accounts', 'create-account', ['admin']),
     accountsRoute('GET', '/v1/accounts/me', 'get-my-account', account),
@@ -186,6 +187,9 @@ export const topology: Topology = {
     // billing: holds and statements
     billingRoute('GET', '/v1/billing/statements/{month}', 'get-statement', ['renter', 'provider']),
     // exports
+    contextRoute('exports')('POST', '/v1/finance/exports', 'request-export', ['finance']),
+    contextRoute('exports')('GET', '/v1/finance/exports', 'list-exports', ['finance']),
+    contextRoute('exports')('GET', '/v1/finance/exports/{exportId}', 'get-export', ['finance']),
     // agent distribution
     {
       method: 'GET', path: '/install.sh', roles: 'public', context: 'platform', entry: 'functions/platform/serve-install-script.ts',
@@ -222,6 +226,12 @@ export const topology: Topology = {
     { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // billing: holds
     // exports
+    // The runner streams a whole period to S3: the longest timeout Lambda allows, and memory for
+    // CPU (the rows are encoded in the function). Only it holds billing's read-only port.
+    {
+      name: 'exports-run', entry: 'functions/exports/run-export.ts', context: 'exports', batchSize: 1, maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 5400, timeoutSeconds: 900, memoryMb: 1024, reads: ['billing'],
+    },
     // logs
     { name: 'logs-jobs', entry: 'functions/logs/project-jobs.ts', context: 'logs', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // notifications
@@ -249,6 +259,7 @@ export const topology: Topology = {
     { name: 'matching-costs', pattern: patternFor(events.usageCharged), queue: 'matching-costs' },
     // billing: holds
     // exports
+    { name: 'exports-run', pattern: patternFor(events.exportRequested), queue: 'exports-run' },
     // logs
     { name: 'logs-jobs', pattern: patternFor(events.jobSubmitted, events.jobScheduled, events.jobEnded), queue: 'logs-jobs' },
     // notifications
@@ -266,6 +277,7 @@ export const topology: Topology = {
     { name: 'billing-holds', entry: 'functions/billing/renew-holds.ts', context: 'billing', everySeconds: 60 },
     { name: 'metering-pending-sweep', entry: 'functions/metering/sweep-pending-usage.ts', context: 'metering', everySeconds: 300 },
     // exports
+    { name: 'exports-daily', entry: 'functions/exports/schedule-daily-exports.ts', context: 'exports', everySeconds: 1800 },
     // logs
     // notifications
   ],

@@ -29,7 +29,8 @@ export const startDynamoDbLocal = async (options: { dataDir?: string; log: (line
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const java = [
-    'java', '-Xmx256m', '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
+    // GPUHIVE_DYNAMODB_HEAP_MB: more heap for benchmarks that load a million items in memory.
+    'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
     '-jar', join(jars, 'DynamoDBLocal.jar'), '-sharedDb', '-disableTelemetry', '-port', String(port), ...storage,
   ];
   const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');

@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PlatformEnv } from '#platform/config.ts';
+import { ExportsEnv } from '#exports/config.ts';
 import { SecretPrefix } from '#platform/principal.ts';
 import { hashSecret, newSecret } from '#platform/secrets.ts';
 import { RegistryEnv } from '#registry/config.ts';
@@ -128,6 +129,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       // Local mode is for one machine: webhooks may go to a receiver on http://127.0.0.1 (tests run one).
       [NotificationsEnv.allowLoopbackHttp]: 'true',
     });
+    process.env[ExportsEnv.bucketName] = provisioned.bucketName;
     Object.assign(process.env, options.env ?? {});
 
     const hosts = await recreateHostQueues();

@@ -6,6 +6,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PlatformEnv } from '#platform/config.ts';
+import { ExportsEnv } from '#exports/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
 import { LOGS_PREFIX, LogsEnv } from '#logs/config.ts';
 import { DEFAULT_LOG_SETTINGS } from '#logs/domain/log-chunks.ts';
@@ -118,6 +119,7 @@ export class GpuhiveStack extends Stack {
     this.exportsBucket = this.buildExportsBucket();
     this.wireJobLogs();
     this.wireQueueSenders();
+    this.wireExportsBucket();
 
     this.observability = new Observability(this, 'Observability', {
       stage: this.config,
@@ -273,6 +275,22 @@ export class GpuhiveStack extends Stack {
         consumer.queue.grantSendMessages(fn);
         fn.addEnvironment(queueUrlEnvVar(name), consumer.queue.queueUrl);
       }
+    }
+  }
+
+  /**
+   * The exports context owns the bucket's `exports/` prefix (ARCHITECTURE.md): each of its
+   * functions learns the bucket's name and may read files there (a presigned URL is only as
+   * good as its signer's `GetObject`); only its queue consumer, the runner, may write them.
+   */
+  private wireExportsBucket(): void {
+    const files = this.exportsBucket.arnForObjects('exports/*');
+    const consumers = new Set(this.topology.queues.map((def) => def.entry));
+    for (const fn of this.allFunctions.filter((f) => f.def.context === 'exports')) {
+      fn.addEnvironment(ExportsEnv.bucketName, this.exportsBucket.bucketName);
+      const writes = consumers.has(fn.def.entry);
+      fn.addToRolePolicy(new PolicyStatement({ actions: writes ? ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'] : ['s3:GetObject'], resources: [files] }));
+      acknowledgeWildcardResource(fn.executionRole, files, 'Export files are named per export and per day at run time; the exports/ prefix is the narrowest name IAM can know in advance.');
     }
   }
 

@@ -110,6 +110,15 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
     leaseStart: undefined,
   },
   usageCharged: { usageRecordId: 'use_1', jobId: 'job_1', renterId: 'acct_renter000000001', amount: 225_000, jobCost: 225_000, chargedAt: T0.toISOString() },
+  exportRequested: {
+    exportId: 'exp_01jz3k5q7w9d2c4m6n8p',
+    runId: 'run_01jz3k5q7w9d2c4m6n8p',
+    kind: 'usage',
+    format: 'csv',
+    from: '2025-03-10T00:00:00.000Z',
+    to: '2025-03-11T00:00:00.000Z',
+    daily: false,
+  },
 };
 
 /** A full, valid `detail` for the named event: payload plus envelope. */

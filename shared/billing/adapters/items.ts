@@ -17,10 +17,12 @@
  * - `CREDITREF#<reference>` / `CREDITREF`: the credit a reference was first used for.
  * - `CHARGE#<usageRecordId>` / `CHARGE`: the charge of one usage record, kept forever (no
  *   TTL: a record resent any time later must find it): `usageRecordId`, `jobId`,
- *   `assignmentId`, `renterId`, `providerId`, `hostId`, `gpuSeconds`, `pricePerGpuHour`,
+ *   `assignmentId`, `renterId`, `providerId`, `hostId`, `gpuModel`, `from`, `to`, `gpuSeconds`, `pricePerGpuHour`,
  *   `amount` (the renter's), `providerAmount`, `fee`, `fromHold`, `txnId` (absent for a
  *   record that cost 0), `chargedAt`, `jobCost`; `gsi1pk = CHARGES#<yyyy-mm-dd>` and
  *   `gsi1sk = <chargedAt>#<usageRecordId>` list charges by the day the money moved, for exports.
+ *   A CONTRACT with ENTRY items: the exports context reads both through its read-only port
+ *   (shared/exports/adapters/dynamo-billing-reader.ts).
  * - `JOBCOST#<jobId>` / `JOBCOST`: the job's running total: `jobId`, `renterId`, `cost`,
  *   `charges`, `version` (each charge writes only over the version it read), `rates`
  *   (`{ <assignmentId>: { perHour, asOf } }`, each assignment's latest rate), `updatedAt`.

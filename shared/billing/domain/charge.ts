@@ -10,6 +10,8 @@ export interface UsageRecord {
   readonly renterId: string;
   readonly providerId: string;
   readonly hostId: string;
+  /** The canonical GPU model (`usage.recorded` carries it); kept on the charge for exports. */
+  readonly gpuModel?: string;
   readonly gpuSeconds: number;
   readonly from: string;
   readonly to: string;
@@ -29,6 +31,10 @@ export interface UsageCharge {
   readonly renterId: string;
   readonly providerId: string;
   readonly hostId: string;
+  /** The usage record's GPU model and interval, for finance exports (absent on charges written before they were kept). */
+  readonly gpuModel?: string;
+  readonly from?: string;
+  readonly to?: string;
   readonly gpuSeconds: number;
   readonly pricePerGpuHour: number;
   readonly amounts: UsageRating;

@@ -1,0 +1,121 @@
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { Period } from '../domain/period.ts';
+import type { LedgerRow, UsageRow } from '../domain/rows.ts';
+import type { BillingReader } from '../ports.ts';
+
+/**
+ * Billing's read-only port for exports (ARCHITECTURE.md), granted read-only in IAM. It reads
+ * the items billing documents as a contract for exports (shared/billing/adapters/items.ts):
+ * - `CHARGE#<usageRecordId>` items, listed in the `byType` index under
+ *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId>`;
+ * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>`, `gsi1sk = <postedAt>#<entryId>`.
+ * A period is key ranges within the UTC days it touches: `gsi1sk BETWEEN <from> AND <to>` keeps
+ * `from` itself and leaves `to` out (every sort key is `<time>#<id>`, which sorts after its time).
+ */
+const CHARGE_ATTRIBUTES = [
+  'usageRecordId', 'jobId', 'assignmentId', 'renterId', 'providerId', 'hostId', 'gpuModel', 'from', 'to',
+  'gpuSeconds', 'pricePerGpuHour', 'amount', 'providerAmount', 'fee', 'chargedAt', 'txnId',
+] as const;
+const ENTRY_ATTRIBUTES = ['txnId', 'entryId', 'postedAt', 'accountId', 'kind', 'amount', 'reference'] as const;
+
+const projection = (attributes: readonly string[]) => ({
+  ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', '),
+  names: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])),
+});
+
+type QueryInput = ConstructorParameters<typeof QueryCommand>[0];
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The period cut at each whole UTC hour: one query per hour instead of one per day. A slice
+ * `[a, b)` is `BETWEEN a AND b`, since keys are `<time>#<id>`: a row at `b` itself sorts after
+ * `b` and falls in the next slice. Shorter queries page in constant time on DynamoDB Local
+ * (whose paging slows down with the depth of a long query) and cost nothing extra on AWS.
+ */
+export const sliceByHour = (period: Period): Period[] => {
+  const slices: Period[] = [];
+  for (let start = Date.parse(period.from); start < Date.parse(period.to); ) {
+    const end = Math.min(Date.parse(period.to), (Math.floor(start / HOUR_MS) + 1) * HOUR_MS);
+    slices.push({ from: new Date(start).toISOString(), to: new Date(end).toISOString() });
+    start = end;
+  }
+  return slices;
+};
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const whole = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
+export const toUsageRow = (item: Record<string, unknown>): UsageRow => ({
+  usageRecordId: item.usageRecordId as string,
+  jobId: item.jobId as string,
+  assignmentId: item.assignmentId as string,
+  renterId: item.renterId as string,
+  providerId: item.providerId as string,
+  hostId: item.hostId as string,
+  gpuModel: text(item.gpuModel),
+  from: text(item.from),
+  to: text(item.to),
+  gpuSeconds: whole(item.gpuSeconds),
+  pricePerGpuHour: whole(item.pricePerGpuHour),
+  amount: whole(item.amount),
+  providerAmount: whole(item.providerAmount),
+  fee: whole(item.fee),
+  chargedAt: item.chargedAt as string,
+  transactionId: text(item.txnId),
+});
+
+export const toLedgerRow = (item: Record<string, unknown>): LedgerRow => ({
+  transactionId: item.txnId as string,
+  entryId: item.entryId as string,
+  postedAt: item.postedAt as string,
+  accountId: item.accountId as string,
+  kind: item.kind as string,
+  amount: whole(item.amount),
+  reference: text(item.reference),
+});
+
+export class DynamoBillingReader implements BillingReader {
+  constructor(
+    private readonly billingTable: string,
+    private readonly documents: DynamoDBDocumentClient,
+  ) {}
+
+  usageCharges(period: Period): AsyncIterable<readonly UsageRow[]> {
+    return this.byDay('CHARGES', period, CHARGE_ATTRIBUTES, toUsageRow);
+  }
+
+  ledgerEntries(period: Period): AsyncIterable<readonly LedgerRow[]> {
+    return this.byDay('LEDGER', period, ENTRY_ATTRIBUTES, toLedgerRow);
+  }
+
+  private byDay<R>(prefix: string, period: Period, attributes: readonly string[], toRow: (item: Record<string, unknown>) => R): AsyncGenerator<readonly R[]> {
+    const { ProjectionExpression, names } = projection(attributes);
+    const inputs = sliceByHour(period).map((slice) => ({
+      TableName: this.billingTable,
+      IndexName: 'byType',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+      ProjectionExpression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':pk': `${prefix}#${slice.from.slice(0, 10)}`, ':from': slice.from, ':to': slice.to },
+    }));
+    return this.pages(inputs, toRow);
+  }
+
+  /** The queries' pages in order, the next page (of this query or the next) already on its way while the caller works on this one. */
+  private async *pages<R>(inputs: readonly QueryInput[], toRow: (item: Record<string, unknown>) => R): AsyncGenerator<readonly R[]> {
+    const send = (index: number, startKey?: Record<string, unknown>) => {
+      const request = this.documents.send(new QueryCommand({ ...inputs[index], ExclusiveStartKey: startKey } as QueryInput));
+      // Awaited below; this only keeps a read the caller no longer wants from being an unhandled rejection.
+      request.catch(() => undefined);
+      return { index, request };
+    };
+    let pending: { index: number; request: Promise<QueryCommandOutput> } | undefined = inputs.length > 0 ? send(0) : undefined;
+    while (pending) {
+      const { index, request } = pending;
+      const page: QueryCommandOutput = await request;
+      pending = page.LastEvaluatedKey ? send(index, page.LastEvaluatedKey) : index + 1 < inputs.length ? send(index + 1) : undefined;
+      yield (page.Items ?? []).map(toRow);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { PLATFORM_ACCOUNT } from '#billing/domain/ledger.ts';
+import type { LedgerRow, UsageRow } from './rows.ts';
+
+/**
+ * Totals and reconciliation, in integer micro-USD (and whole milli-GPU-seconds), summed as
+ * the rows stream past so that no row is kept.
+ *
+ * - A usage export reconciles when its renter amounts, provider amounts and fees equal the
+ *   ledger's usage charges for the same period (renter debits, provider credits, platform
+ *   fees), and it lists one charge per usage transaction. Both select by the time the money
+ *   moved, so late usage lands in the same period on both sides.
+ * - A ledger export reconciles when its entries sum to zero: every transaction's entries
+ *   share one `postedAt`, so a period holds whole transactions.
+ */
+export interface UsageTotals {
+  readonly rows: number;
+  readonly milliGpuSeconds: number;
+  readonly amount: number;
+  readonly providerAmount: number;
+  readonly fee: number;
+  /** Charges that moved money (the others cost 0 and have no ledger transaction). */
+  readonly charged: number;
+}
+
+/** The ledger's usage charges for a period, seen from the ledger's entries. */
+export interface LedgerUsageCharges {
+  readonly transactions: number;
+  /** What renters paid (the debits' size, positive). */
+  readonly renterDebits: number;
+  readonly providerCredits: number;
+  readonly platformFees: number;
+}
+
+export interface LedgerTotals {
+  readonly rows: number;
+  /** Every entry's amount, summed: zero for a balanced ledger. */
+  readonly sum: number;
+  /** Negative entries, summed (a negative number). */
+  readonly debits: number;
+  readonly credits: number;
+  readonly usageCharges: LedgerUsageCharges;
+}
+
+export const emptyUsageTotals = (): UsageTotals => ({ rows: 0, milliGpuSeconds: 0, amount: 0, providerAmount: 0, fee: 0, charged: 0 });
+export const emptyLedgerUsageCharges = (): LedgerUsageCharges => ({ transactions: 0, renterDebits: 0, providerCredits: 0, platformFees: 0 });
+export const emptyLedgerTotals = (): LedgerTotals => ({ rows: 0, sum: 0, debits: 0, credits: 0, usageCharges: emptyLedgerUsageCharges() });
+
+const checked = (value: number): number => {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`a total of ${value} is beyond exact integer arithmetic`);
+  return value;
+};
+
+export const addUsageRows = (totals: UsageTotals, rows: readonly UsageRow[]): UsageTotals => {
+  let { rows: count, milliGpuSeconds, amount, providerAmount, fee, charged } = totals;
+  for (const row of rows) {
+    count += 1;
+    milliGpuSeconds += Math.round(row.gpuSeconds * 1000);
+    amount += row.amount;
+    providerAmount += row.providerAmount;
+    fee += row.fee;
+    if (row.transactionId !== null) charged += 1;
+  }
+  return { rows: count, milliGpuSeconds: checked(milliGpuSeconds), amount: checked(amount), providerAmount: checked(providerAmount), fee: checked(fee), charged };
+};
+
+/**
+ * Adds entries to the ledger's usage charges. A usage charge has one debit (the renter), a
+ * credit to the provider and one to the platform's fee account; entries of 0 are not posted.
+ */
+export const addLedgerUsageCharges = (charges: LedgerUsageCharges, rows: readonly LedgerRow[]): LedgerUsageCharges => {
+  let { transactions, renterDebits, providerCredits, platformFees } = charges;
+  for (const row of rows) {
+    if (row.kind !== 'usage_charge') continue;
+    if (row.amount < 0) {
+      renterDebits -= row.amount;
+      transactions += 1;
+    } else if (row.accountId === PLATFORM_ACCOUNT) platformFees += row.amount;
+    else providerCredits += row.amount;
+  }
+  return { transactions, renterDebits: checked(renterDebits), providerCredits: checked(providerCredits), platformFees: checked(platformFees) };
+};
+
+export const addLedgerRows = (totals: LedgerTotals, rows: readonly LedgerRow[]): LedgerTotals => {
+  let { rows: count, sum, debits, credits } = totals;
+  for (const row of rows) {
+    count += 1;
+    sum += row.amount;
+    if (row.amount < 0) debits += row.amount;
+    else credits += row.amount;
+  }
+  return { rows: count, sum: checked(sum), debits: checked(debits), credits: checked(credits), usageCharges: addLedgerUsageCharges(totals.usageCharges, rows) };
+};
+
+/** Each difference between a usage export and the ledger's usage charges, by name; empty when they reconcile. */
+export const usageDifferences = (usage: UsageTotals, ledger: LedgerUsageCharges): string[] => [
+  ...(usage.amount === ledger.renterDebits ? [] : [`amount ${usage.amount} != ledger renter debits ${ledger.renterDebits}`]),
+  ...(usage.providerAmount === ledger.providerCredits ? [] : [`providerAmount ${usage.providerAmount} != ledger provider credits ${ledger.providerCredits}`]),
+  ...(usage.fee === ledger.platformFees ? [] : [`fee ${usage.fee} != ledger platform fees ${ledger.platformFees}`]),
+  ...(usage.charged === ledger.transactions ? [] : [`${usage.charged} charges != ${ledger.transactions} ledger usage transactions`]),
+];
+
+export const ledgerDifferences = (ledger: LedgerTotals): string[] => (ledger.sum === 0 ? [] : [`entries sum to ${ledger.sum}, not 0`]);

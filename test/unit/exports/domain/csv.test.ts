@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, csvRecord } from '#exports/domain/csv.ts';
+import { usageEncoder, ledgerEncoder } from '#exports/domain/encode.ts';
+import type { LedgerRow, UsageRow } from '#exports/domain/rows.ts';
+
+/** A minimal RFC 4180 reader, to prove what was written reads back as the same fields. */
+const parseCsv = (text: string): string[][] => {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      record.push(field);
+      field = '';
+    } else if (char === '\r' && text[i + 1] === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+      i += 1;
+    } else field += char;
+  }
+  return records;
+};
+
+const usageRow = (overrides: Partial<UsageRow> = {}): UsageRow => ({
+  usageRecordId: 'use_1',
+  jobId: 'job_1',
+  assignmentId: 'asg_1',
+  renterId: 'acct_renter',
+  providerId: 'acct_provider',
+  hostId: 'host_1',
+  gpuModel: 'H100 80GB HBM3',
+  from: '2025-03-10T10:00:00.000Z',
+  to: '2025-03-10T10:30:00.000Z',
+  gpuSeconds: 1800,
+  pricePerGpuHour: 900_000,
+  amount: 450_000,
+  providerAmount: 405_000,
+  fee: 45_000,
+  chargedAt: '2025-03-10T10:30:01.000Z',
+  transactionId: 'txn_1',
+  ...overrides,
+});
+
+describe('csvField', () => {
+  it('writes a plain value as it is', () => {
+    expect(csvField('H100 80GB HBM3')).toBe('H100 80GB HBM3');
+  });
+
+  it('encloses a value with a comma in double quotes', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+  });
+
+  it('doubles each double quote and encloses the value', () => {
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+  });
+
+  it('encloses values with a line feed or a carriage return', () => {
+    expect(csvField('line 1\nline 2')).toBe('"line 1\nline 2"');
+    expect(csvField('a\rb')).toBe('"a\rb"');
+  });
+
+  it('writes an empty value as an empty field', () => {
+    expect(csvRecord(['a', '', 'c'])).toBe('a,,c\r\n');
+  });
+});
+
+describe('csvRecord', () => {
+  it('ends every record with CRLF', () => {
+    expect(csvRecord(['a', 'b'])).toBe('a,b\r\n');
+  });
+
+  it('reads back as the same fields, whatever they hold', () => {
+    const fields = ['plain', 'with, comma', 'with "quotes"', 'multi\r\nline', '', '"', ',', '\n'];
+    expect(parseCsv(csvRecord(fields))).toEqual([fields]);
+  });
+});
+
+describe('usage CSV', () => {
+  it('starts with the header row of the documented columns', () => {
+    expect(usageEncoder('csv').header).toBe(
+      'usageRecordId,jobId,assignmentId,renterId,providerId,hostId,gpuModel,from,to,gpuSeconds,pricePerGpuHour,amount,providerAmount,fee,chargedAt,transactionId\r\n',
+    );
+  });
+
+  it('writes amounts as decimal USD strings, GPU-seconds to the millisecond and times as ISO-8601', () => {
+    expect(usageEncoder('csv').page([usageRow({ gpuSeconds: 1.5 })])).toBe(
+      'use_1,job_1,asg_1,acct_renter,acct_provider,host_1,H100 80GB HBM3,2025-03-10T10:00:00.000Z,2025-03-10T10:30:00.000Z,1.500,0.900000,0.450000,0.405000,0.045000,2025-03-10T10:30:01.000Z,txn_1\r\n',
+    );
+  });
+
+  it('quotes a field that needs it and leaves a missing one empty', () => {
+    const [record] = parseCsv(usageEncoder('csv').page([usageRow({ gpuModel: 'RTX "4090", 24GB', transactionId: null })]));
+    expect(record?.[6]).toBe('RTX "4090", 24GB');
+    expect(record?.[15]).toBe('');
+  });
+});
+
+describe('JSON Lines', () => {
+  it('writes one object per line with the same names and values as the CSV', () => {
+    const lines = usageEncoder('jsonl').page([usageRow(), usageRow({ usageRecordId: 'use_2', gpuModel: null })]).split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      usageRecordId: 'use_1', jobId: 'job_1', assignmentId: 'asg_1', renterId: 'acct_renter', providerId: 'acct_provider', hostId: 'host_1',
+      gpuModel: 'H100 80GB HBM3', from: '2025-03-10T10:00:00.000Z', to: '2025-03-10T10:30:00.000Z', gpuSeconds: '1800.000',
+      pricePerGpuHour: '0.900000', amount: '0.450000', providerAmount: '0.405000', fee: '0.045000', chargedAt: '2025-03-10T10:30:01.000Z', transactionId: 'txn_1',
+    });
+    expect(JSON.parse(lines[1] ?? '').gpuModel).toBeNull();
+  });
+
+  it('has no header line', () => {
+    expect(usageEncoder('jsonl').header).toBe('');
+  });
+
+  it('writes ledger entries with signed amounts', () => {
+    const entry: LedgerRow = { transactionId: 'txn_1', entryId: 'ent_1', postedAt: '2025-03-10T10:30:01.000Z', accountId: 'acct_renter', kind: 'usage_charge', amount: -450_000, reference: 'use_1' };
+    expect(JSON.parse(ledgerEncoder('jsonl').page([entry]))).toMatchObject({ amount: '-0.450000', reference: 'use_1' });
+    expect(ledgerEncoder('csv').page([entry])).toBe('txn_1,ent_1,2025-03-10T10:30:01.000Z,acct_renter,usage_charge,-0.450000,use_1\r\n');
+  });
+});
