@@ -15,6 +15,8 @@ import {
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
 import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http-responses.ts';
 import * as meteringSchemas from '#metering/http-schemas.ts';
+import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http-responses.ts';
+import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http-schemas.ts';
 import { ErrorResponse, type ApiDescription } from '#platform/openapi.ts';
 import {
   AckAssignmentsResponse,
@@ -121,7 +123,27 @@ export const apiDescription: ApiDescription = {
   },
 
   // exports
+  'POST /v1/finance/exports': {
+    summary: 'Finance: export usage or ledger rows of a period as CSV or JSON Lines; the file is written by its own function',
+    body: RequestExportInput,
+    headers: [{ name: 'Idempotency-Key', description: 'The same key and body return the same export; the same key with another body is a 409.' }],
+    responses: { 202: { description: 'Started', schema: StartedExportResponse }, 409: { description: 'The Idempotency-Key was used with another body', schema: ErrorResponse } },
+  },
+  'GET /v1/finance/exports': { summary: 'Finance: every export, newest first, daily ones included', query: ListExportsQuery, responses: { 200: { description: 'A page of exports', schema: ExportPageResponse } } },
+  'GET /v1/finance/exports/{exportId}': {
+    summary: 'Finance: one export: status, rows, totals, whether they reconcile with the ledger, and a download URL',
+    path: ExportPath,
+    responses: { 200: { description: 'The export', schema: ExportResponse } },
+  },
   // agent distribution
+  'GET /install.sh': {
+    summary: "The provider agent's installer, with this API's URL filled in (public)",
+    responses: { 200: { description: 'A POSIX shell script', contentType: 'text/x-shellscript', schema: z.string() } },
+  },
+  'GET /agent/gpuhive-agent.mjs': {
+    summary: 'The provider agent as one file for Node.js 20+ (public)',
+    responses: { 200: { description: 'An ES module', contentType: 'text/javascript', schema: z.string() } },
+  },
   // logs
   // notifications
   // API description

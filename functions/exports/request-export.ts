@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { logger, makeExportsDeps } from '#exports/adapters/deps.ts';
-import { requestExportInput } from '#exports/http-schemas.ts';
+import { RequestExportInput } from '#exports/http-schemas.ts';
 import { requestExport } from '#exports/use-cases/request-export.ts';
 import { ValidationError } from '#platform/errors.ts';
 import { httpRoute, json } from '#platform/http.ts';
@@ -16,7 +16,7 @@ const idempotencyOf = (headers: Readonly<Record<string, string | undefined>>, bo
 };
 
 /** Finance: starts an export; its own function writes the file (`export.requested`). */
-export const handler = httpRoute(logger, { body: requestExportInput(deps.settings.maxPeriodDays) }, async ({ principal, body, headers }) => {
+export const handler = httpRoute(logger, { body: RequestExportInput }, async ({ principal, body, headers }) => {
   const started = await requestExport(body, accountOf(principal).accountId, idempotencyOf(headers, body), deps);
   logger.info('export requested', { exportId: started.exportId, kind: body.kind, format: body.format, ...body.period });
   return json(202, started);

@@ -1,9 +1,10 @@
 import { newEvent } from '#events/define.ts';
 import { event as exportRequested } from '#events/exports/export-requested.ts';
+import { ValidationError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import type { ExportFormat, ExportKind } from '../domain/encode.ts';
 import { IdempotencyKeyReusedError, onDemandFileKey, type ExportJob, type ExportStatus } from '../domain/export-job.ts';
-import type { Period } from '../domain/period.ts';
+import { checkSpan, type Period } from '../domain/period.ts';
 import type { IdempotencyClaim } from '../ports.ts';
 import type { ExportsDeps } from './deps.ts';
 
@@ -22,7 +23,8 @@ export const requestedEvent = (job: ExportJob, at: Date) =>
   );
 
 /**
- * Starts an export for finance. Steps: record the export as `running` with its file's key
+ * Starts an export for finance. Steps: check the period's span against the configured bound
+ * (400 naming `to`); record the export as `running` with its file's key
  * and `export.requested` in one write (the outbox publishes it; the runner, in its own
  * function, writes the file), once per Idempotency-Key: the same key and body answer the
  * same export, another body is a 409. Emits `export.requested`.
@@ -31,8 +33,10 @@ export const requestExport = async (
   request: ExportRequest,
   requestedBy: string,
   claim: IdempotencyClaim | undefined,
-  deps: Pick<ExportsDeps, 'exports' | 'clock'>,
+  deps: Pick<ExportsDeps, 'exports' | 'clock' | 'settings'>,
 ): Promise<{ readonly exportId: string; readonly status: ExportStatus }> => {
+  const tooLong = checkSpan(request.period.from, request.period.to, deps.settings.maxPeriodDays);
+  if (tooLong) throw new ValidationError([tooLong]);
   const now = deps.clock.now();
   const exportId = newId('exp', now);
   const job: ExportJob = {

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { usdText } from '#platform/money.ts';
+
+/** What the exports routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+export const StartedExportResponse = z.object({ exportId: z.string(), status: z.literal('running') });
+
+const usageTotals = z.object({ gpuSeconds: z.string(), amount: usdText, providerAmount: usdText, fee: usdText });
+const ledgerTotals = z.object({ sum: usdText.meta({ description: 'Zero when the ledger balances.' }), debits: usdText, credits: usdText });
+
+export const ExportResponse = z.object({
+  exportId: z.string(),
+  kind: z.enum(['usage', 'ledger']),
+  format: z.enum(['csv', 'jsonl']),
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  daily: z.boolean(),
+  status: z.enum(['running', 'succeeded', 'failed', 'expired']).meta({ description: '`expired`: the file is gone (locally, after a restart); request it again.' }),
+  requestedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().optional(),
+  rows: z.number().int().optional(),
+  bytes: z.number().int().optional(),
+  totals: z.union([usageTotals, ledgerTotals]).optional(),
+  ledger: z
+    .object({
+      usageCharges: z.object({ transactions: z.number().int(), renterDebits: usdText, providerCredits: usdText, platformFees: usdText }),
+    })
+    .optional()
+    .meta({ description: "The ledger's usage charges for the same period: the other side of the reconciliation." }),
+  reconciled: z.boolean().optional(),
+  differences: z.array(z.string()).optional(),
+  url: z.string().optional().meta({ description: 'A presigned download URL; it expires at urlExpiresAt.' }),
+  urlExpiresAt: z.iso.datetime().optional(),
+  error: z.string().optional(),
+});
+
+export const ExportPageResponse = z.object({ items: z.array(ExportResponse), nextCursor: z.string().nullable() });
