@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse } from '#accounts/http-responses.ts';
 import { CreateAccountInput, KeyPath, KeysQuery } from '#accounts/http-schemas.ts';
-import { BalanceResponse, LedgerPageResponse, TransactionResponse } from '#billing/http-responses.ts';
-import { AccountPath, AddCreditsInput, LedgerQuery } from '#billing/http-schemas.ts';
+import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
+import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
+import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
+import * as logsSchemas from '#logs/http-schemas.ts';
 import {
   AgentAssignmentResponse,
   AgentEventResponse,
@@ -17,6 +19,8 @@ import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#
 import * as meteringSchemas from '#metering/http-schemas.ts';
 import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http-responses.ts';
 import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http-schemas.ts';
+import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http-responses.ts';
+import { CreateWebhookInput, PageQuery as WebhookPageQuery, WebhookPath } from '#notifications/http-schemas.ts';
 import { ErrorResponse, type ApiDescription } from '#platform/openapi.ts';
 import {
   AckAssignmentsResponse,
@@ -87,6 +91,11 @@ export const apiDescription: ApiDescription = {
   'GET /v1/billing/balance': { summary: "The caller's balance (renters: held, available and runway too)", responses: { 200: { description: 'The balance', schema: BalanceResponse } } },
   'GET /v1/billing/ledger': { summary: "The caller's ledger entries, newest first", query: LedgerQuery, responses: { 200: { description: 'A page of entries', schema: LedgerPageResponse } } },
   // billing: holds and statements
+  'GET /v1/billing/statements/{month}': {
+    summary: "The caller's statement of a month (yyyy-mm, UTC): opening, credits, charges per job or earnings per host, closing",
+    path: StatementPath,
+    responses: { 200: { description: 'The statement', schema: StatementResponse }, 400: { description: 'A malformed month, or one that has not begun', schema: ErrorResponse } },
+  },
 
   // matching
   'POST /v1/jobs': {
@@ -145,7 +154,40 @@ export const apiDescription: ApiDescription = {
     responses: { 200: { description: 'An ES module', contentType: 'text/javascript', schema: z.string() } },
   },
   // logs
+  'POST /v1/agent/assignments/{assignmentId}/logs': {
+    summary: "Store log chunks of this host's assignment; idempotent per (assignment, seq)",
+    path: logsSchemas.AssignmentPath,
+    body: logsSchemas.RecordLogsInput,
+    responses: {
+      202: { description: 'The new chunks are durable', schema: LogReceiptResponse },
+      404: { description: "Not this host's assignment, or unknown: drop the chunks", schema: ErrorResponse },
+      409: { description: 'The assignment is too new to be known yet: send the chunks again shortly', schema: ErrorResponse },
+    },
+  },
+  'GET /v1/jobs/{jobId}/logs': {
+    summary: "A page of the job's logs from `since`; follow with `since=nextSince` until `complete`",
+    path: logsSchemas.JobPath,
+    query: logsSchemas.JobLogsQuery,
+    responses: { 200: { description: 'A page of log chunks', schema: LogPageResponse } },
+  },
   // notifications
+  'POST /v1/webhooks': {
+    summary: 'Register a webhook endpoint; its signing secret is shown only here',
+    body: CreateWebhookInput,
+    headers: [{ name: 'Idempotency-Key', description: 'The same key and body return the same endpoint; the same key with another body is a 409.' }],
+    responses: {
+      201: { description: 'Created', schema: CreatedWebhookResponse },
+      409: { description: 'Too many endpoints, or the Idempotency-Key was used with another body', schema: ErrorResponse },
+    },
+  },
+  'GET /v1/webhooks': { summary: "The caller's webhook endpoints (never their secrets)", query: WebhookPageQuery, responses: { 200: { description: 'A page of endpoints', schema: WebhookPageResponse } } },
+  'DELETE /v1/webhooks/{webhookId}': { summary: 'Delete a webhook endpoint', path: WebhookPath, responses: { 204: { description: 'Deleted' } } },
+  'GET /v1/webhooks/{webhookId}/deliveries': {
+    summary: "An endpoint's deliveries, newest first, with their attempts and outcome",
+    path: WebhookPath,
+    query: WebhookPageQuery,
+    responses: { 200: { description: 'A page of deliveries', schema: DeliveryPageResponse } },
+  },
   // API description
   'GET /v1/openapi.json': {
     summary: 'This OpenAPI 3.1 document (public)',

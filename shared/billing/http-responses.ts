@@ -33,3 +33,18 @@ export const LedgerEntryResponse = z.object({
 });
 
 export const LedgerPageResponse = z.object({ items: z.array(LedgerEntryResponse), nextCursor: z.string().nullable() });
+
+/** Per job (renters: what they paid, positive) or per host (providers: what they earned). */
+const statementLine = { amount: usdText, gpuSeconds: z.number().min(0), records: z.int().min(0) };
+
+export const StatementResponse = z.object({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+  accountId: z.string(),
+  kind: z.enum(['renter', 'provider']),
+  openingBalance: usdText.meta({ description: 'The balance at the start of the month (UTC).' }),
+  closingBalance: usdText.meta({ description: 'openingBalance + credits - charges + earnings; the balance now for the running month.' }),
+  credits: z.array(z.object({ transactionId: z.string(), amount: usdText, reference: z.string().nullable(), postedAt: z.iso.datetime() })),
+  charges: z.array(z.object({ jobId: z.string(), ...statementLine })).meta({ description: 'Renters: usage charges per job.' }),
+  earnings: z.array(z.object({ hostId: z.string(), ...statementLine })).meta({ description: 'Providers: usage earnings per host.' }),
+  totals: z.object({ credits: usdText, charges: usdText, earnings: usdText }),
+});

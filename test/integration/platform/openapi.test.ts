@@ -1,4 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiDescription } from '#infra/api-description.ts';
 import { loadHandler } from '#infra/local/handlers.ts';
@@ -28,12 +30,27 @@ const recordingClient = (inner: ApiClient): ApiClient => ({
   },
 });
 
+/** A webhook receiver on 127.0.0.1 (the local runtime admits loopback http) that answers 204. */
+const hookServer = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    response.statusCode = 204;
+    response.end();
+  });
+});
+let hookUrl: string;
+
 beforeAll(async () => {
   runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' } });
   api = recordingClient(apiClient(runtime.apiUrl));
   spec = (await apiClient(runtime.apiUrl).call('GET', '/v1/openapi.json')).body;
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hooks/gpuhive`;
 });
-afterAll(() => runtime?.stop());
+afterAll(async () => {
+  await new Promise<void>((resolve) => hookServer.close(() => resolve()));
+  await runtime?.stop();
+});
 
 const HOW_TO_DESCRIBE =
   "Add an entry for each to `apiDescription` in infra/api-description.ts, below your section comment: '<METHOD> <path>': { summary, body / query / path: " +
@@ -130,10 +147,12 @@ const validateAgainstSpec = (call: Recorded) => {
 };
 
 describe('real responses of the main flows validate against the spec', () => {
-  it('accounts, hosts, jobs, offers, usage, balance and ledger, and their errors', async () => {
+  it('accounts, hosts, jobs, offers, usage, logs, webhooks, balance, ledger and statements, and their errors', async () => {
     recorded = [];
     // Accounts
     const { renterKey, renterId } = await fundedRenter(api, runtime);
+    const webhook = await api.call('POST', '/v1/webhooks', { key: renterKey, body: { url: hookUrl, events: ['job.ended'], description: 'openapi' } });
+    await api.call('GET', '/v1/webhooks', { key: renterKey });
     await api.call('GET', '/v1/accounts/me', { key: renterKey });
     const issued = await api.call('POST', '/v1/accounts/me/keys', { key: renterKey });
     await api.call('GET', '/v1/accounts/me/keys', { key: renterKey });
@@ -158,8 +177,20 @@ describe('real responses of the main flows validate against the spec', () => {
       key: host.agentToken,
       body: { records: [{ eventId: 'openapi-1', assignmentId: assignment.assignmentId, from: startedAt.toISOString(), to: new Date(startedAt.getTime() + 2000).toISOString(), gpuSeconds: 2 }] },
     });
+    // The logs projection may lag a moment behind the assignment (409, sent again, as the agent's outbox does).
+    const logChunks = [
+      { seq: 0, stream: 'stdout', at: startedAt.toISOString(), data: 'epoch 1\n' },
+      { seq: 1, stream: 'stderr', at: startedAt.toISOString(), data: 'warning\n' },
+    ];
+    await eventually(async () =>
+      expect((await api.call('POST', `/v1/agent/assignments/${assignment.assignmentId}/logs`, { key: host.agentToken, body: { chunks: logChunks } })).status).toBe(202),
+    );
     await reportEvent(api, host.agentToken, assignment.assignmentId, 'exited', { exitCode: 0 });
     await eventually(async () => expect((await jobStatus(api, renterKey, submitted.body.jobId)).cost).not.toBe('0.000000'));
+    expect((await api.call('GET', `/v1/jobs/${submitted.body.jobId}/logs?limit=10`, { key: renterKey })).body.items).toHaveLength(2);
+    await eventually(async () =>
+      expect((await api.call('GET', `/v1/webhooks/${webhook.body.webhookId}/deliveries`, { key: renterKey })).body.items).toEqual([expect.objectContaining({ status: 'delivered' })]),
+    );
     await api.call('GET', `/v1/jobs/${submitted.body.jobId}/events`, { key: renterKey });
     await api.call('GET', `/v1/jobs/${submitted.body.jobId}/usage`, { key: renterKey });
     await api.call('GET', '/v1/jobs?limit=5', { key: renterKey });
@@ -167,6 +198,9 @@ describe('real responses of the main flows validate against the spec', () => {
     await api.call('GET', '/v1/billing/balance', { key: renterKey });
     await api.call('GET', '/v1/billing/balance', { key: host.providerKey });
     await api.call('GET', '/v1/billing/ledger?limit=10', { key: renterKey });
+    const month = new Date().toISOString().slice(0, 7);
+    expect((await api.call('GET', `/v1/billing/statements/${month}`, { key: renterKey })).body.charges).toHaveLength(1);
+    expect((await api.call('GET', `/v1/billing/statements/${month}`, { key: host.providerKey })).body.earnings).toHaveLength(1);
     // A job cancelled while queued (no capacity matches it)
     const queued = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['H100'] } }) });
     await api.call('POST', `/v1/jobs/${queued.body.jobId}/cancel`, { key: renterKey });
@@ -174,7 +208,10 @@ describe('real responses of the main flows validate against the spec', () => {
     await nextMessages(api, host.agentToken, 0);
     await api.call('POST', '/v1/agent/sign-off', { key: host.agentToken });
     await api.call('DELETE', `/v1/hosts/${host.hostId}`, { key: host.providerKey });
+    await api.call('DELETE', `/v1/webhooks/${webhook.body.webhookId}`, { key: renterKey });
     // Errors
+    await api.call('GET', '/v1/billing/statements/2999-01', { key: renterKey });
+    await api.call('GET', `/v1/jobs/${submitted.body.jobId}/logs`, { key: host.providerKey });
     await api.call('POST', '/v1/jobs', { key: renterKey, body: { gpu: { count: 0 } } });
     await api.call('GET', '/v1/jobs/job_nope', { key: renterKey });
     await api.call('GET', '/v1/jobs', { key: 'gpuhive_renter_unknown' });
@@ -190,8 +227,10 @@ describe('real responses of the main flows validate against the spec', () => {
         'GET /v1/agent/assignments', 'POST /v1/agent/assignments/ack', 'GET /v1/agent/assignments/{assignmentId}', 'POST /v1/agent/assignments/{assignmentId}/events',
         'POST /v1/agent/usage', 'GET /v1/jobs/{jobId}', 'GET /v1/jobs/{jobId}/events', 'GET /v1/jobs/{jobId}/usage', 'GET /v1/jobs', 'GET /v1/hosts/{hostId}/usage',
         'GET /v1/billing/balance', 'GET /v1/billing/ledger', 'POST /v1/jobs/{jobId}/cancel', 'POST /v1/agent/sign-off', 'DELETE /v1/hosts/{hostId}',
+        'GET /v1/billing/statements/{month}', 'POST /v1/agent/assignments/{assignmentId}/logs', 'GET /v1/jobs/{jobId}/logs',
+        'POST /v1/webhooks', 'GET /v1/webhooks', 'DELETE /v1/webhooks/{webhookId}', 'GET /v1/webhooks/{webhookId}/deliveries',
       ]),
     );
-    expect(recorded.map((call) => call.response.status)).toEqual(expect.arrayContaining([400, 401, 402, 404]));
+    expect(recorded.map((call) => call.response.status)).toEqual(expect.arrayContaining([400, 401, 402, 403, 404]));
   }, 60_000);
 });
