@@ -103,7 +103,7 @@ const rawBodies = fc.oneof(
 );
 
 const queryKeys = fc.oneof(
-  fc.constantFrom('limit', 'cursor', 'status', 'waitSeconds', 'gpuModel', 'minVramMb', 'region', 'maxPricePerGpuHour', 'count', 'runtime', 'from', 'to'),
+  fc.constantFrom('limit', 'cursor', 'status', 'waitSeconds', 'gpuModel', 'minVramMb', 'region', 'maxPricePerGpuHour', 'count', 'runtime', 'from', 'to', 'since'),
   fc.string({ maxLength: 12 }),
 );
 const queryValues = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom('-1', '0', '101', '1e309', 'NaN', '[]', '{}', 'eyJ4Ijp0cnVlfQ', 'a'.repeat(3000)));
