@@ -1,4 +1,5 @@
 import { formatUsd } from '#platform/money.ts';
+import { effectiveLease } from './domain/lease.ts';
 import type { AssignmentUsage } from './ports.ts';
 import type { RecordOutcome, RecordUsageResult } from './use-cases/record-usage.ts';
 
@@ -33,6 +34,10 @@ const counts = (usage: AssignmentUsage) => ({
   pending: usage.pendingRecords,
 });
 
+/** The lease as usage is billed against it: on host loss, ended no earlier than the last usage received while it was open. */
+const leaseEndOf = (usage: AssignmentUsage): string | null =>
+  effectiveLease(usage.lease, usage.summary?.lastOpenUsageAt)?.leaseEnd ?? null;
+
 export const assignmentUsageView = (usage: AssignmentUsage, withHours: boolean) => ({
   assignmentId: usage.lease.assignmentId,
   jobId: usage.lease.jobId,
@@ -41,7 +46,7 @@ export const assignmentUsageView = (usage: AssignmentUsage, withHours: boolean) 
   gpuModel: usage.lease.gpuModel,
   pricePerGpuHour: formatUsd(usage.lease.pricePerGpuHour),
   leaseStart: usage.lease.leaseStart ?? null,
-  leaseEnd: usage.lease.leaseEnd ?? null,
+  leaseEnd: leaseEndOf(usage),
   endReason: usage.lease.endReason ?? null,
   gpuSeconds: seconds(usage.summary?.gpuMs ?? 0),
   reportedGpuSeconds: seconds(usage.summary?.reportedGpuMs ?? 0),

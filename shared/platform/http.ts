@@ -163,7 +163,7 @@ const parsePart = <T extends z.ZodType>(schema: T | undefined, value: unknown, p
  * The one way to build an HTTP handler: logging with the request id, headers, CORS and
  * security headers, authorization from the topology, size limit, JSON parsing, zod
  * validation of body, query and path (400 naming each bad field), and the error table.
- * Returns the middy handler (with its `requestSchemas`); `core` stays a plain function for tests.
+ * Returns the middy handler (with its `requestSchemas` and `maxBodyBytes`); `core` stays a plain function for tests.
  */
 export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
   logger: Logger,
@@ -195,6 +195,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     });
     return respond(result.statusCode, result.body);
   });
-  // The schemas it validates with, so the OpenAPI test can prove the spec describes these very objects.
-  return Object.assign(handler, { requestSchemas: schemas });
+  // The schemas it validates with, so the OpenAPI test can prove the spec describes these very objects,
+  // and the body limit it enforces, so tests of oversized bodies judge each route by its own.
+  return Object.assign(handler, { requestSchemas: schemas, maxBodyBytes: schemas.maxBodyBytes ?? MAX_BODY_BYTES });
 };

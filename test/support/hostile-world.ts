@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import type { RouteDef } from '#infra/topology.ts';
@@ -14,7 +16,9 @@ import { jobBody, reportEvent, waitForMessage } from './marketplace.ts';
  * Routes are driven generically from `topology.routes`: paths are filled from `paramValues`
  * (a route added later with a parameter not listed gets a generated id), bodies from
  * `sampleBodies` (a route not listed gets `{}`). Add an entry to either when a new route
- * needs a real resource or a valid body to reach its ownership checks.
+ * needs a real resource or a valid body to reach its ownership checks. Each party also has a
+ * webhook of its renter (delivering to a local receiver that answers 204, so no delivery is
+ * ever retried behind a test's back) and a log line of its job; finance has one export.
  */
 export interface Party {
   readonly name: 'A' | 'B';
@@ -32,6 +36,16 @@ export interface Party {
   readonly assignmentId: string;
   readonly creditReference: string;
   readonly usageRecordIds: readonly string[];
+  /** The renter's webhook: its id, its signing secret, and its URL (which names the party). */
+  readonly webhookId: string;
+  readonly webhookSecret: string;
+  readonly webhookUrl: string;
+  /** A line the party's job logged (through its agent). */
+  readonly logLine: string;
+  /** The local receiver's URL, which names no party: what sample bodies register. */
+  readonly receiverUrl: string;
+  /** Finance's export (one for the world; both parties carry it, neither owns it). */
+  readonly exportId: string;
 }
 
 export type CallerName =
@@ -52,6 +66,8 @@ export interface World {
   readonly callers: readonly Caller[];
   readonly revokedKey: string;
   readonly financeKey: string;
+  /** Closes the webhook receiver. */
+  readonly close: () => Promise<void>;
 }
 
 /** Values a party's own resources give to path parameters. */
@@ -61,7 +77,21 @@ export const paramValues: Record<string, (party: Party) => string> = {
   assignmentId: (party) => party.assignmentId,
   keyId: (party) => party.spareKeyId,
   accountId: (party) => party.renterId,
+  webhookId: (party) => party.webhookId,
+  month: () => new Date().toISOString().slice(0, 7),
+  exportId: (party) => party.exportId,
 };
+
+/**
+ * Parameters whose value belongs to no party: a month names each caller's own statement,
+ * and an export is finance's, which sees across accounts by design. A caller of the other
+ * party using them is not crossing into anyone's data.
+ */
+export const partyNeutralParams: ReadonlySet<string> = new Set(['month', 'exportId']);
+
+/** The parameters of a path that name a party's own resource. */
+export const ownedParams = (path: string): string[] =>
+  pathParams(path).filter((name) => name in paramValues && !partyNeutralParams.has(name));
 
 /** A valid body per route key, as the party that owns the path would send it. */
 export const sampleBodies: Record<string, (party: Party) => unknown> = {
@@ -83,6 +113,14 @@ export const sampleBodies: Record<string, (party: Party) => unknown> = {
     return { records: [{ eventId: `matrix-${randomUUID()}`, assignmentId: party.assignmentId, from: new Date(now - 2000).toISOString(), to: new Date(now - 1000).toISOString(), gpuSeconds: 1 }] };
   },
   'POST /v1/agent/assignments/{assignmentId}/events': () => ({ type: 'exited', at: new Date().toISOString(), exitCode: 0 }),
+  'POST /v1/agent/assignments/{assignmentId}/logs': () => ({
+    chunks: [{ seq: 1000 + Math.floor(Math.random() * 1_000_000), stream: 'stdout', at: new Date().toISOString(), data: 'matrix line\n' }],
+  }),
+  'POST /v1/webhooks': (party) => ({ url: `${party.receiverUrl}/matrix`, events: ['job.ended'], description: 'matrix' }),
+  'POST /v1/finance/exports': () => {
+    const now = Date.now();
+    return { kind: 'usage', format: 'csv', from: new Date(now - 86_400_000).toISOString(), to: new Date(now).toISOString() };
+  },
 };
 
 const routeKeyOf = (route: Pick<RouteDef, 'method' | 'path'>) => `${route.method} ${route.path}`;
@@ -100,11 +138,14 @@ export const sampleBody = (route: Pick<RouteDef, 'method' | 'path'>, party: Part
 export const secretsOf = (party: Party): string[] => [
   party.renterKey, party.renterId, party.renterKeyId, party.spareKeyId, party.providerKey, party.providerId, party.hostname,
   party.agentToken, party.jobId, party.assignmentId, party.creditReference, ...party.usageRecordIds,
+  party.webhookId, party.webhookSecret, party.webhookUrl, party.logLine,
 ];
 
 const GPU_OF = { A: { name: 'NVIDIA A40', model: 'A40' }, B: { name: 'NVIDIA L40S', model: 'L40S' } } as const;
 
-const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B'): Promise<Party> => {
+type SeededParty = Omit<Party, 'exportId'>;
+
+const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B', receiverUrl: string): Promise<SeededParty> => {
   const tag = randomUUID().slice(0, 8);
   const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: `Renter ${name}` } });
   const creditReference = `credit-${name}-${tag}`;
@@ -139,6 +180,21 @@ const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B')
   expect(posted.body).toMatchObject({ accepted: 1 });
   const usageRecordIds = posted.body.records.map((record: { usageRecordId: string }) => record.usageRecordId) as string[];
   await eventually(async () => expect((await api.call('GET', `/v1/jobs/${job.body.jobId}`, { key: renter.body.apiKey })).body.cost).not.toBe('0.000000'));
+  // The job logs a line; the logs context learns the assignment from job.scheduled (409 until then).
+  const logLine = `log-${name}-${tag}`;
+  await eventually(async () => {
+    const logged = await api.call('POST', `/v1/agent/assignments/${assignment.assignmentId}/logs`, {
+      key: host.agentToken, body: { chunks: [{ seq: 0, stream: 'stdout', at: new Date().toISOString(), data: `${logLine}\n` }] },
+    });
+    expect(logged.status).toBe(202);
+  });
+  await eventually(async () => {
+    const logs = await api.call('GET', `/v1/jobs/${job.body.jobId}/logs`, { key: renter.body.apiKey });
+    expect(JSON.stringify(logs.body.items)).toContain(logLine);
+  });
+  const webhookUrl = `${receiverUrl}/hooks/${name}-${tag}`;
+  const webhook = await api.call('POST', '/v1/webhooks', { key: renter.body.apiKey, body: { url: webhookUrl, events: ['job.ended', 'balance.low'] } });
+  expect(webhook.status).toBe(201);
   return {
     name,
     renterKey: renter.body.apiKey,
@@ -154,14 +210,41 @@ const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B')
     assignmentId: assignment.assignmentId,
     creditReference,
     usageRecordIds,
+    webhookId: webhook.body.webhookId,
+    webhookSecret: webhook.body.secret,
+    webhookUrl,
+    logLine,
+    receiverUrl,
+  };
+};
+
+/** A local endpoint that takes every delivery with a 204. */
+const startReceiver = async (): Promise<{ url: string; close: () => Promise<void> }> => {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
   };
 };
 
 /** Seeds both parties, a finance account and a revoked key; returns every caller of the matrix. */
 export const seedWorld = async (api: ApiClient, runtime: LocalRuntime): Promise<World> => {
-  const A = await seedParty(api, runtime, 'A');
-  const B = await seedParty(api, runtime, 'B');
+  const receiver = await startReceiver();
+  const seededA = await seedParty(api, runtime, 'A', receiver.url);
+  const seededB = await seedParty(api, runtime, 'B', receiver.url);
   const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
+  const requested = await api.call('POST', '/v1/finance/exports', { key: finance.body.apiKey, body: sampleBodies['POST /v1/finance/exports']?.(seededA as Party) });
+  expect(requested.status, JSON.stringify(requested.body)).toBe(202);
+  const A: Party = { ...seededA, exportId: requested.body.exportId };
+  const B: Party = { ...seededB, exportId: requested.body.exportId };
   const victim = (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Revoked' } })).body;
   const spare = (await api.call('POST', '/v1/accounts/me/keys', { key: victim.apiKey })).body;
   expect((await api.call('DELETE', `/v1/accounts/me/keys/${victim.keyId}`, { key: spare.apiKey })).status).toBe(204);
@@ -177,7 +260,7 @@ export const seedWorld = async (api: ApiClient, runtime: LocalRuntime): Promise<
     { name: 'agent A', key: A.agentToken, role: 'agent', party: 'A' },
     { name: 'agent B', key: B.agentToken, role: 'agent', party: 'B' },
   ];
-  return { parties: { A, B }, callers, revokedKey: victim.apiKey, financeKey: finance.body.apiKey };
+  return { parties: { A, B }, callers, revokedKey: victim.apiKey, financeKey: finance.body.apiKey, close: receiver.close };
 };
 
 /** Whether the topology admits this caller on this route (public routes admit everyone). */

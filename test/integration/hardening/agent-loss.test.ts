@@ -65,7 +65,8 @@ describe('an agent killed mid-job', () => {
     expect(failed.statusReason).toBe('host_lost');
     expect(new Date(failed.endedAt).getTime() - diedAt).toBeLessThanOrEqual(bound);
 
-    // The lease ended at the last sign of life, not when the platform noticed.
+    // The lease ended at the last sign of life, not when the platform noticed: the last
+    // heartbeat or usage received while it was open, whichever came later (ARCHITECTURE.md, Trust).
     const ended = await eventually(async () => {
       const usage = await usageOf(renterKey, job.jobId);
       expect(usage.leaseEnd).toEqual(expect.any(String));

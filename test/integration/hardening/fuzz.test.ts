@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadHandler } from '#infra/local/handlers.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { routeKey, topology, type RouteDef } from '#infra/topology.ts';
-import { MAX_BODY_BYTES } from '#platform/http.ts';
 import {
   admits, concretePath, sampleBody, seedWorld, type Caller, type World,
 } from '#test/support/hostile-world.ts';
@@ -36,7 +36,10 @@ beforeAll(async () => {
   api = apiClient(runtime.apiUrl);
   world = await seedWorld(api, runtime);
 }, 120_000);
-afterAll(() => runtime?.stop());
+afterAll(async () => {
+  await runtime?.stop();
+  await world?.close();
+});
 
 interface FuzzRequest {
   readonly route: RouteDef;
@@ -100,7 +103,7 @@ const rawBodies = fc.oneof(
 );
 
 const queryKeys = fc.oneof(
-  fc.constantFrom('limit', 'cursor', 'status', 'waitSeconds', 'gpuModel', 'minVramMb', 'region', 'maxPricePerGpuHour', 'count', 'runtime', 'from', 'to'),
+  fc.constantFrom('limit', 'cursor', 'status', 'waitSeconds', 'gpuModel', 'minVramMb', 'region', 'maxPricePerGpuHour', 'count', 'runtime', 'from', 'to', 'since'),
   fc.string({ maxLength: 12 }),
 );
 const queryValues = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.constantFrom('-1', '0', '101', '1e309', 'NaN', '[]', '{}', 'eyJ4Ijp0cnVlfQ', 'a'.repeat(3000)));
@@ -202,10 +205,13 @@ describe('oversized bodies', () => {
 
   it.each(withBody.map((route) => [routeKey(route), route] as const))('%s refuses a body over the limit with 413, before parsing it', async (_key, route) => {
     const caller = world.callers.find((candidate) => admits(route, candidate) && candidate.key) ?? world.callers[0];
+    // The limit the route's own handler enforces (httpRoute's default, or its maxBodyBytes).
+    const { maxBodyBytes } = (await loadHandler(process.cwd(), route)) as unknown as { maxBodyBytes?: number };
+    expect(maxBodyBytes, `${routeKey(route)}: its handler should be built with httpRoute`).toEqual(expect.any(Number));
     // Not even JSON: a 413 rather than a 400 shows the size was judged before the parse.
     const response = await api.call(route.method, concretePath(route, world.parties.A), {
       ...(caller?.key ? { key: caller.key } : {}),
-      rawBody: `{${'x'.repeat(MAX_BODY_BYTES)}`,
+      rawBody: `{${'x'.repeat(maxBodyBytes ?? 0)}`,
     });
 
     expect(response.status).toBe(413);
