@@ -42,6 +42,12 @@ describe('dockerRunArgs', () => {
     expect(containerNameOf('job/1 x')).toBe('gpuhive-job-1-x');
   });
 
+  it('lets no process in the container gain privileges, and drops the capabilities jobs do not need', () => {
+    expect(args[args.indexOf('--security-opt') + 1]).toBe('no-new-privileges');
+    const dropped = args.flatMap((arg, at) => (arg === '--cap-drop' ? [args[at + 1]] : []));
+    expect(dropped).toEqual(['NET_RAW', 'MKNOD', 'SYS_CHROOT', 'SETFCAP', 'AUDIT_WRITE']);
+  });
+
   it('gives the container exactly its GPUs by device index', () => {
     expect(args[args.indexOf('--gpus') + 1]).toBe('"device=2,3"');
   });
