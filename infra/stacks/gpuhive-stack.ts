@@ -309,6 +309,8 @@ export class GpuhiveStack extends Stack {
       lifecycleRules: [
         {
           id: 'expire-exports',
+          // Only the exports context's files: job logs under logs/ keep their own rule.
+          prefix: 'exports/',
           expiration: this.config.exportsExpiration,
           noncurrentVersionExpiration: this.config.exportsNoncurrentVersionExpiration,
           abortIncompleteMultipartUploadAfter: Duration.days(1),

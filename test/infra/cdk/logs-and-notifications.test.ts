@@ -33,4 +33,9 @@ describe('GpuhiveStack wiring of logs and notifications', () => {
     const rules = template.toJSON().Resources[logicalIdOf(stack.exportsBucket)].Properties.LifecycleConfiguration.Rules as { Id: string; Prefix?: string; ExpirationInDays?: number }[];
     expect(rules.find((rule) => rule.Id === 'expire-job-logs')).toMatchObject({ Prefix: 'logs/', ExpirationInDays: 30 });
   });
+
+  it('keeps the exports expiry to exports/, so it never shortens or lengthens the life of job logs', () => {
+    const rules = template.toJSON().Resources[logicalIdOf(stack.exportsBucket)].Properties.LifecycleConfiguration.Rules as { Id: string; Prefix?: string }[];
+    expect(rules.find((rule) => rule.Id === 'expire-exports')?.Prefix).toBe('exports/');
+  });
 });
