@@ -73,9 +73,9 @@ export type RenewalDecision =
  * Decides one renewal of a running job's hold. The hold never shrinks here (it is released
  * when the job ends); a job whose funds were already found exhausted is left alone.
  *
- * `renterOutOfFunds`: another running job of the same renter was just found exhausted (it
- * took the last of the available funds). A job of that renter whose hold is short of its
- * target is exhausted too, at once: left running, it would only wait for the stopped job's
+ * `renterOutOfFunds`: another running job of the same renter was found exhausted and is not
+ * released yet. A job of that renter whose hold is short of its target, and that the
+ * available funds cannot bring there (no top-up came), is exhausted too, at once: left running, it would only wait for the stopped job's
  * release on `job.ended` and renew from it, although that rest of the stopped job's hold is
  * its stop reserve (its agent still runs, and is billed, until it stops), and with a short
  * renewal period it could go on for as long as that reserve lasts.
@@ -94,9 +94,9 @@ export const decideRenewal = (
   const target = costOfSeconds(perHour, seconds);
   if (hold.amount >= target) return { kind: 'covered', target };
   const wanted = microUsd(target - hold.amount);
-  if (renterOutOfFunds) return { kind: 'exhausted', amount: microUsd(0), wanted, target };
   if (available >= wanted) return { kind: 'renew', amount: wanted, target };
   const amount = microUsd(Math.max(0, available));
+  if (renterOutOfFunds) return { kind: 'exhausted', amount, wanted, target };
   const minimum = costOfSeconds(perHour, Math.min(settings.minCoverSeconds, seconds));
   if (hold.amount + amount >= minimum) return { kind: 'partial', amount, target };
   return { kind: 'exhausted', amount, wanted, target };
