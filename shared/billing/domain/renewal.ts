@@ -72,6 +72,13 @@ export type RenewalDecision =
 /**
  * Decides one renewal of a running job's hold. The hold never shrinks here (it is released
  * when the job ends); a job whose funds were already found exhausted is left alone.
+ *
+ * `renterOutOfFunds`: another running job of the same renter was found exhausted and is not
+ * released yet. A job of that renter whose hold is short of its target, and that the
+ * available funds cannot bring there (no top-up came), is exhausted too, at once: left running, it would only wait for the stopped job's
+ * release on `job.ended` and renew from it, although that rest of the stopped job's hold is
+ * its stop reserve (its agent still runs, and is billed, until it stops), and with a short
+ * renewal period it could go on for as long as that reserve lasts.
  */
 export const decideRenewal = (
   hold: Hold,
@@ -79,6 +86,7 @@ export const decideRenewal = (
   available: MicroUsd,
   now: Date,
   settings: HoldSettings,
+  renterOutOfFunds = false,
 ): RenewalDecision => {
   const perHour = currentRate(cost, now);
   if (perHour <= 0) return { kind: 'no_rate' };
@@ -88,6 +96,7 @@ export const decideRenewal = (
   const wanted = microUsd(target - hold.amount);
   if (available >= wanted) return { kind: 'renew', amount: wanted, target };
   const amount = microUsd(Math.max(0, available));
+  if (renterOutOfFunds) return { kind: 'exhausted', amount, wanted, target };
   const minimum = costOfSeconds(perHour, Math.min(settings.minCoverSeconds, seconds));
   if (hold.amount + amount >= minimum) return { kind: 'partial', amount, target };
   return { kind: 'exhausted', amount, wanted, target };

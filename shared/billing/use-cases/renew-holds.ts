@@ -32,7 +32,7 @@ const MAX_ATTEMPTS = 10;
  * mark the hold exhausted and emit `funds.exhausted` in the same write, once per job. When
  * the hold or the balance moved in between, read again.
  */
-export const renewHold = async (renewable: RenewableHold, deps: Deps): Promise<RenewOutcome> => {
+export const renewHold = async (renewable: RenewableHold, deps: Deps, renterOutOfFunds = false): Promise<RenewOutcome> => {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const [hold, cost, balance] = await Promise.all([
       deps.holds.get(renewable.jobId),
@@ -45,7 +45,7 @@ export const renewHold = async (renewable: RenewableHold, deps: Deps): Promise<R
     }
     if (hold.exhaustedAt) return 'already_exhausted';
     const now = deps.clock.now();
-    const decision = decideRenewal(hold, cost, balance.available, now, deps.holdSettings);
+    const decision = decideRenewal(hold, cost, balance.available, now, deps.holdSettings, renterOutOfFunds);
     if (decision.kind === 'no_rate' || decision.kind === 'covered') return decision.kind;
     const exhausted =
       decision.kind === 'exhausted'
@@ -90,10 +90,15 @@ export const checkLowRunway = async (accountId: string, deps: Deps): Promise<boo
   return deps.lowRunway.save({ accountId, state: 'low', jobIds: runningJobIds, version, at }, event);
 };
 
+const OUT_OF_FUNDS: ReadonlySet<RenewOutcome> = new Set(['exhausted', 'already_exhausted']);
+
 /**
- * The `billing-holds` schedule: renews every held hold (`renewHold`), then checks the
- * runway of each renter with one (`checkLowRunway`). A job that fails to renew is logged by
- * the caller and tried again on the next run; it does not stop the others.
+ * The `billing-holds` schedule: renews every held hold (`renewHold`); a renter with a job
+ * whose funds are exhausted (now, or still held from an earlier run) has run out, so each of
+ * their other running jobs short of its cover is exhausted in the same run (`decideRenewal`,
+ * `renterOutOfFunds`), whichever came first in the list. Then it checks the runway of each
+ * renter with one (`checkLowRunway`). A job that fails to renew is logged by the caller and
+ * tried again on the next run; it does not stop the others.
  */
 export const renewHolds = async (
   deps: Deps,
@@ -101,15 +106,24 @@ export const renewHolds = async (
 ): Promise<RenewHoldsResult> => {
   const renewable = await deps.holds.listRenewable();
   const counts = { renewed: 0, partial: 0, exhausted: 0, lowRunwayWarnings: 0 };
-  for (const job of renewable) {
+  const outcomes = new Map<string, RenewOutcome>();
+  const renew = async (job: RenewableHold, renterOutOfFunds: boolean) => {
     try {
-      const outcome = await renewHold(job, deps);
-      if (outcome === 'renew') counts.renewed += 1;
-      else if (outcome === 'partial') counts.partial += 1;
-      else if (outcome === 'exhausted') counts.exhausted += 1;
+      outcomes.set(job.jobId, await renewHold(job, deps, renterOutOfFunds));
     } catch (error) {
       onError(job.jobId, error);
     }
+  };
+  for (const job of renewable) await renew(job, false);
+  const outOfFunds = new Set(renewable.filter((job) => OUT_OF_FUNDS.has(outcomes.get(job.jobId)!)).map((job) => job.accountId));
+  for (const job of renewable) {
+    const outcome = outcomes.get(job.jobId);
+    if (outOfFunds.has(job.accountId) && outcome !== 'gone' && !OUT_OF_FUNDS.has(outcome!)) await renew(job, true);
+  }
+  for (const outcome of outcomes.values()) {
+    if (outcome === 'renew') counts.renewed += 1;
+    else if (outcome === 'partial') counts.partial += 1;
+    else if (outcome === 'exhausted') counts.exhausted += 1;
   }
   for (const accountId of new Set(renewable.map((job) => job.accountId))) {
     try {

@@ -71,6 +71,15 @@ describe('decideRenewal', () => {
     expect(decideRenewal(hold(40_000), cost(perHour), microUsd(4_000), T0, DEFAULT_HOLD_SETTINGS)).toEqual({ kind: 'exhausted', amount: 4_000, wanted: 860_000, target: 900_000 });
     expect(decideRenewal(hold(40_000), cost(perHour), microUsd(-2_000), T0, DEFAULT_HOLD_SETTINGS)).toEqual({ kind: 'exhausted', amount: 0, wanted: 860_000, target: 900_000 });
   });
+
+  it('is exhausted, with what is available, once another job of the renter ran out and the funds cannot renew it fully', () => {
+    // 600,000 held covers far more than the minimum: alone it would take the 10,000 and go on.
+    expect(decideRenewal(hold(600_000), cost(perHour), microUsd(10_000), T0, DEFAULT_HOLD_SETTINGS, true)).toEqual({ kind: 'exhausted', amount: 10_000, wanted: 300_000, target: 900_000 });
+    // A top-up that renews it fully, or a hold still covering its hour, keeps it running.
+    expect(decideRenewal(hold(600_000), cost(perHour), microUsd(5 * USD), T0, DEFAULT_HOLD_SETTINGS, true)).toEqual({ kind: 'renew', amount: 300_000, target: 900_000 });
+    expect(decideRenewal(hold(900_000), cost(perHour), microUsd(0), T0, DEFAULT_HOLD_SETTINGS, true)).toEqual({ kind: 'covered', target: 900_000 });
+    expect(decideRenewal(hold(600_000), undefined, microUsd(0), T0, DEFAULT_HOLD_SETTINGS, true)).toEqual({ kind: 'no_rate' });
+  });
 });
 
 describe('decideLowRunway', () => {

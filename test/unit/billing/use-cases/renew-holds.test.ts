@@ -109,6 +109,45 @@ describe('renewHolds', () => {
     expect(billing.state.balanceOf(renterId)).toMatchObject({ held: 0 });
   });
 
+  it('stops every running job of a renter who ran out at once, so none lives on the stop reserve a stopped job gives back', async () => {
+    // $1.90 in all, $0.90 held for each job, $0.10 available; at $36/h (1 ¢ a second) a job
+    // must keep 30 s (0.30 USD) of cover. job_1 used 0.75 of its hold, job_2 only 0.10.
+    const billing = await setUp(1_900_000, 900_000, ['job_2', 'job_1']);
+    const settings = { ...billing.deps, holdSettings: { ...DEFAULT_HOLD_SETTINGS, minCoverSeconds: 30 } };
+    billing.advance(75);
+    await chargeUsage(usageNow(billing, 75, 36 * USD, 1, 'job_1'), billing.deps);
+    await chargeUsage(usageNow(billing, 10, 36 * USD, 1, 'job_2'), billing.deps);
+
+    // job_2 comes first and takes the last 0.10 (0.90 covers its minimum); job_1 cannot
+    // cover 0.30 any more: the renter has run out, and job_2 stops with it.
+    expect(await renewHolds(settings)).toMatchObject({ holds: 2, exhausted: 2 });
+    expect(eventsOf(billing.state, 'funds.exhausted')).toEqual([
+      expect.objectContaining({ jobId: 'job_1', renterId, amount: 35_850_000, available: 0 }),
+      expect.objectContaining({ jobId: 'job_2', renterId, amount: 35_100_000, available: 0 }),
+    ]);
+
+    // job_1's end gives the rest of its hold back; job_2 does not renew from it.
+    await releaseHold({ jobId: 'job_1', renterId }, billing.deps);
+    expect(await renewHolds(settings)).toMatchObject({ holds: 1, renewed: 0, partial: 0 });
+    expect(billing.state.holds.get('job_2')).toMatchObject({ amount: 900_000, exhaustedAt: at(T0, 75).toISOString() });
+    expect(billing.state.balanceOf(renterId)).toMatchObject({ balance: 1_050_000, held: 900_000, available: 150_000 });
+  });
+
+  it('leaves the jobs of another renter alone when one renter runs out', async () => {
+    const billing = await setUp(1_000_000, 900_000, ['job_1']);
+    const otherRenter = 'acct_renter000000002';
+    await addCredits({ accountId: otherRenter, amount: microUsd(10 * USD) }, billing.deps);
+    await placeHold({ jobId: 'job_9', renterId: otherRenter, holdAmount: 900_000 }, billing.deps);
+    const settings = { ...billing.deps, holdSettings: { ...DEFAULT_HOLD_SETTINGS, minCoverSeconds: 30 } };
+    billing.advance(85);
+    await chargeUsage(usageNow(billing, 85, 36 * USD, 1, 'job_1'), billing.deps);
+    await chargeUsage({ ...usageNow(billing, 10, 36 * USD, 1, 'job_9'), renterId: otherRenter }, billing.deps);
+
+    expect(await renewHolds(settings)).toMatchObject({ holds: 2, exhausted: 1 });
+    expect(eventsOf(billing.state, 'funds.exhausted')).toEqual([expect.objectContaining({ jobId: 'job_1' })]);
+    expect(billing.state.holds.get('job_9')?.exhaustedAt).toBeUndefined();
+  });
+
   it('never lets concurrent jobs of one renter hold more than the balance', async () => {
     const billing = await setUp(3 * USD, 900_000, ['job_1', 'job_2', 'job_3']);
     billing.advance(1800);
