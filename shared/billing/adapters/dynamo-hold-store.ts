@@ -23,6 +23,15 @@ const toHold = (item: Record<string, unknown>): Hold => ({
 
 const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
+/** Moves `amount` of an account's funds from available to held, only if that much is available. */
+const holdFunds = (tableName: string, accountId: string, amount: number, now: string) => ({
+  TableName: tableName,
+  Key: balanceKey(accountId),
+  UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
+  ConditionExpression: 'available >= :amount',
+  ExpressionAttributeValues: { ':amount': amount, ':minusAmount': -amount, ':now': now },
+});
+
 export class DynamoHoldStore implements HoldStore {
   constructor(
     private readonly tableName: string,
@@ -46,16 +55,7 @@ export class DynamoHoldStore implements HoldStore {
       await retryOnConflict(() =>
         this.outbox.commit(
           [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: balanceKey(hold.accountId),
-                UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
-                ConditionExpression: 'available >= :amount',
-                ExpressionAttributeValues: { ':amount': hold.amount, ':minusAmount': -hold.amount, ':now': hold.createdAt },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
+            { Update: { ...holdFunds(this.tableName, hold.accountId, hold.amount, hold.createdAt), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
             {
               Put: {
                 TableName: this.tableName,
@@ -226,15 +226,7 @@ export class DynamoHoldStore implements HoldStore {
               },
             },
             ...(amount > 0
-              ? [{
-                  Update: {
-                    TableName: this.tableName,
-                    Key: balanceKey(hold.accountId),
-                    UpdateExpression: 'ADD held :amount, available :minusAmount SET updatedAt = :now',
-                    ConditionExpression: 'available >= :amount',
-                    ExpressionAttributeValues: { ':amount': amount, ':minusAmount': -amount, ':now': now },
-                  },
-                }]
+              ? [{ Update: holdFunds(this.tableName, hold.accountId, amount, now) }]
               : []),
           ],
           exhausted ? [exhausted] : [],
