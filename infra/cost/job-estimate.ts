@@ -68,11 +68,11 @@ export const PER_JOB_STEPS: readonly Step[] = [
     events: 3,
   },
   {
-    what: 'assignment.started and assignment.ended reach billing, metering and registry (not yet in the topology): six consumer runs',
-    lambda: [['functions/billing/handle-assignment-events.ts', 2, 50], ['functions/metering/handle-assignment-events.ts', 2, 50], ['functions/registry/handle-assignment-events.ts', 2, 50]],
-    sqsRequests: 6 * DELIVERY_AND_CONSUME_SQS,
-    dynamoReads: 6,
-    dynamoWrites: 6 * 4,
+    what: "assignment.started and assignment.ended reach metering (the lease): two consumer runs",
+    lambda: [['functions/metering/track-leases.ts', 2, 50]],
+    sqsRequests: 2 * DELIVERY_AND_CONSUME_SQS,
+    dynamoReads: 2,
+    dynamoWrites: 2 * 4,
   },
   {
     what: 'matching ends the job (job.ended); billing releases the hold',
@@ -108,7 +108,7 @@ export const PER_RUNNING_MINUTE_STEPS: readonly Step[] = [
   },
   {
     what: 'matching records the cost so far on the job',
-    lambda: [['functions/matching/project-charges.ts', 1, 40]],
+    lambda: [['functions/matching/record-costs.ts', 1, 40]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS,
     dynamoWrites: 2,
   },

@@ -10,7 +10,7 @@ import {
   LAMBDA_PLATFORM_LOG_BYTES,
   SECONDS_PER_MONTH,
 } from '#infra/cost/assumptions.ts';
-import { actionOfSteps, ESTIMATED_JOB, PER_JOB_STEPS } from '#infra/cost/job-estimate.ts';
+import { actionOfSteps, ESTIMATED_JOB, PER_JOB_STEPS, PER_RUNNING_MINUTE_STEPS } from '#infra/cost/job-estimate.ts';
 import {
   addUsage,
   apiGatewayTierAdjustment,
@@ -257,6 +257,12 @@ describe('monthlyCost', () => {
 describe('the job estimate', () => {
   it('adds up its documented steps', () => {
     expect(actionOfSteps(PER_JOB_STEPS).apiRequests).toBe(PER_JOB_STEPS.reduce((sum, step) => sum + (step.apiRequests ?? 0), 0));
+  });
+
+  it('prices only functions the topology deploys, so a renamed or removed handler cannot linger in it', () => {
+    const deployed = new Set([...topology.routes, topology.authorizer, ...topology.queues, ...topology.schedules].map((def) => def.entry));
+    const priced = [...PER_JOB_STEPS, ...PER_RUNNING_MINUTE_STEPS].flatMap((step) => (step.lambda ?? []).map(([entry]) => entry));
+    expect(priced.filter((entry) => !deployed.has(entry))).toEqual([]);
   });
 
   it('is labelled estimated', () => {
