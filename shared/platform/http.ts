@@ -78,9 +78,14 @@ const respond = (statusCode: number, body: unknown): APIGatewayProxyStructuredRe
 const isMiddyJsonError = (error: unknown): boolean =>
   (error as { cause?: { package?: string } })?.cause?.package === '@middy/http-json-body-parser';
 
+/** DynamoDB refuses a resume key no query of ours returned: the client sent a forged or mangled cursor. */
+const isRefusedStartKey = (error: unknown): boolean =>
+  (error as { name?: string })?.name === 'ValidationException' && /(start(ing)? key|ExclusiveStartKey)/i.test((error as Error).message ?? '');
+
 const toDomainError = (error: unknown): DomainError | undefined => {
   if (error instanceof DomainError) return error;
   if (isMiddyJsonError(error)) return new MalformedJsonError('The body is not valid JSON.');
+  if (isRefusedStartKey(error)) return new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
   return undefined;
 };
 

@@ -63,3 +63,15 @@ describe('DynamoHostStore: the host pulse', () => {
     expect(await deps.store.listSilentSince(inAnHour)).not.toContain(hostId);
   });
 });
+
+describe('GET /v1/hosts with a cursor the API never returned', () => {
+  it('answers 400 naming the cursor, not 500, when DynamoDB refuses it as a start key', async () => {
+    const { providerKey } = await onboardHost(api, runtime.adminKey);
+    const forged = Buffer.from(JSON.stringify({ x: true }), 'utf8').toString('base64url');
+
+    const response = await api.call('GET', `/v1/hosts?cursor=${forged}`, { key: providerKey });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+  });
+});
