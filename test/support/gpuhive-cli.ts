@@ -7,7 +7,7 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-const BIN = resolve('shared/cli/bin/gpuhive.mjs');
+const BIN = resolve('cli/bin/gpuhive.mjs');
 
 /**
  * Starts `gpuhive ARGS` as a user would: a separate Node process through the package's bin,
