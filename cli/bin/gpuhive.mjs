@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The `gpuhive` command: runs the TypeScript CLI through tsx from the clone's node_modules,
-// so `npx gpuhive` works on Node 20 without a build step.
+// From a clone: `npx gpuhive ...` runs the TypeScript sources through tsx (a dev dependency),
+// so no build step is needed. Renters get the single-file bundle instead (GET /cli/gpuhive.mjs,
+// or `npm pack` in cli/), which needs only Node.js 20+ and starts faster.
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../entry.ts');
