@@ -10,6 +10,7 @@ import {
   AgentEventResponse,
   JobPageResponse,
   JobResponse,
+  GpuModelsResponse,
   OfferPageResponse,
   SubmittedJobResponse,
   TimelineResponse,
@@ -104,6 +105,7 @@ export const apiDescription: ApiDescription = {
     headers: [{ name: 'Idempotency-Key', description: 'The same key and body return the same job; the same key with another body is a 409.' }],
     responses: {
       202: { description: 'Queued', schema: SubmittedJobResponse },
+      400: { description: 'A bad field (each named in details), or a GPU model no catalogue entry or host has (`gpu.models.N`, with the nearest known names; see GET /v1/gpu-models)', schema: ErrorResponse },
       402: { description: "The available balance cannot cover the job's hold", schema: ErrorResponse },
       409: { description: 'The Idempotency-Key was used with another body', schema: ErrorResponse },
     },
@@ -113,6 +115,11 @@ export const apiDescription: ApiDescription = {
   'POST /v1/jobs/{jobId}/cancel': { summary: 'Cancel a job', path: JobPath, responses: { 202: { description: 'Cancelling (or cancelled)', schema: SubmittedJobResponse } } },
   'GET /v1/jobs/{jobId}/events': { summary: "The job's timeline", path: JobPath, query: TimelineQuery, responses: { 200: { description: 'A page of timeline entries', schema: TimelineResponse } } },
   'GET /v1/offers': { summary: 'Capacity a job could get now, cheapest first', query: OffersQuery, responses: { 200: { description: 'Offers', schema: OfferPageResponse } } },
+  'GET /v1/gpu-models': {
+    summary: 'The GPU models a job may ask for: the catalogue and every model a host registered, with what is on offer now',
+    description: 'A job whose `gpu.models` names none of these is a 400 naming the field, with the nearest known names.',
+    responses: { 200: { description: 'Models by name', schema: GpuModelsResponse } },
+  },
   'GET /v1/agent/assignments/{assignmentId}': { summary: 'An assignment of this host, with its message while live', path: AssignmentPath, responses: { 200: { description: 'The assignment', schema: AgentAssignmentResponse } } },
   'POST /v1/agent/assignments/{assignmentId}/events': {
     summary: 'Report accepted, started, exited, failed or stopped',
@@ -151,6 +158,11 @@ export const apiDescription: ApiDescription = {
   },
   'GET /agent/gpuhive-agent.mjs': {
     summary: 'The provider agent as one file for Node.js 20+ (public)',
+    responses: { 200: { description: 'An ES module', contentType: 'text/javascript', schema: z.string() } },
+  },
+  // renter CLI distribution
+  'GET /cli/gpuhive.mjs': {
+    summary: 'The renter command line (`gpuhive`) as one file for Node.js 20+ (public)',
     responses: { 200: { description: 'An ES module', contentType: 'text/javascript', schema: z.string() } },
   },
   // logs

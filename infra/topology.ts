@@ -41,6 +41,8 @@ export interface FunctionDef {
   readonly timeoutSeconds?: number;
   /** Ships the agent's single-file bundle beside the handler (built by the CDK bundling step). */
   readonly bundlesAgent?: boolean;
+  /** Ships the renter CLI's single-file bundle beside the handler (built by the CDK bundling step). */
+  readonly bundlesCli?: boolean;
 }
 
 export interface RouteDef extends FunctionDef {
@@ -176,6 +178,7 @@ export const topology: Topology = {
     matchingRoute('POST', '/v1/jobs/{jobId}/cancel', 'cancel-job', renter, { capabilities: ['sendToHostQueues'] }),
     matchingRoute('GET', '/v1/jobs/{jobId}/events', 'get-job-events', renter),
     matchingRoute('GET', '/v1/offers', 'list-offers', ['renter', 'provider']),
+    matchingRoute('GET', '/v1/gpu-models', 'list-gpu-models', ['renter', 'provider']),
     matchingRoute('GET', '/v1/agent/assignments/{assignmentId}', 'get-assignment', agent),
 
     meteringRoute('POST', '/v1/agent/usage', 'record-usage', agent),
@@ -199,6 +202,12 @@ export const topology: Topology = {
       method: 'GET', path: '/agent/gpuhive-agent.mjs', roles: 'public', context: 'platform', entry: 'functions/platform/serve-agent-bundle.ts',
       bundlesAgent: true, memoryMb: 512,
       publicBecause: 'the installer downloads the agent program before the host is registered; it holds no secret',
+    },
+    // renter CLI distribution
+    {
+      method: 'GET', path: '/cli/gpuhive.mjs', roles: 'public', context: 'platform', entry: 'functions/platform/serve-cli-bundle.ts',
+      bundlesCli: true, memoryMb: 512,
+      publicBecause: 'renters download the command line program before they use a key with it; it holds no secret',
     },
     // logs
     contextRoute('logs')('POST', '/v1/agent/assignments/{assignmentId}/logs', 'record-logs', agent, { capabilities: ['jobLogObjects'] }),
@@ -295,3 +304,14 @@ export const resourceName = (stage: string, name: string): string => `gpuhive-${
 export const queueUrlEnvVar = (queueName: string): string => `${queueName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_QUEUE_URL`;
 export const busName = (stage: string): string => `gpuhive-${stage}`;
 export const hostQueuePrefix = (stage: string): string => resourceName(stage, 'host-');
+
+/** Whether a concrete path (`/v1/jobs/job_1`) fits a route path (`/v1/jobs/{jobId}`): a parameter takes one non-empty segment. */
+const pathFits = (routePath: string, path: string): boolean => {
+  const want = routePath.split('/');
+  const have = path.split('/');
+  return want.length === have.length && want.every((segment, i) => (/^\{\w+\}$/.test(segment) ? (have[i] ?? '') !== '' : segment === have[i]));
+};
+
+/** The methods the API serves at a path, for a 405's `Allow`; empty when no route has the path. */
+export const methodsAt = (path: string, topo: Topology = topology): HttpMethod[] =>
+  [...new Set(topo.routes.filter((route) => pathFits(route.path, path)).map((route) => route.method))].sort();

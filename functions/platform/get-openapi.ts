@@ -10,7 +10,9 @@ const logger = createLogger('api-description');
 const document = openApiDocument(topology.routes, apiDescription, {
   title: 'gpuhive public API',
   version: '1',
-  description: 'The GPU compute marketplace API: renters, providers, agents, finance. Money is USD as decimal strings with six decimals.',
+  description:
+    'The GPU compute marketplace API: renters, providers, agents, finance. Money is USD as decimal strings with six decimals. ' +
+    'Every error, 401 included, is `{ error: { code, message, details? } }`; a method a path does not take is a 405 whose `Allow` header names the ones it does.',
 });
 
 /** Public: the OpenAPI 3.1 description of the whole API. */

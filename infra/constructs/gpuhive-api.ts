@@ -18,8 +18,6 @@ import { Construct } from 'constructs';
 import { routeKey, type RouteDef } from '#infra/topology.ts';
 import type { StageConfig, Throttle } from '#infra/stacks/stage-config.ts';
 
-/** The header the authorizer identifies callers by; it is also the authorizer cache key. */
-export const IDENTITY_SOURCE = '$request.header.Authorization';
 
 export interface ApiRoute {
   readonly def: RouteDef;
@@ -104,11 +102,15 @@ export class GpuhiveApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
 
+    // No identity source: API Gateway would answer a request without it with its own
+    // {"message":"Unauthorized"}, not the API's error shape; without one it must not cache
+    // (CloudFormation's rule), so the authorizer function keeps the identity cache itself
+    // (AUTHORIZER_CACHE_SECONDS, the topology's cacheSeconds).
     this.authorizer = new HttpLambdaAuthorizer('Identify', props.authorizer.fn, {
       authorizerName: 'identify-caller',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: [IDENTITY_SOURCE],
-      resultsCacheTtl: Duration.seconds(props.authorizer.cacheSeconds),
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
     });
 
     const routes: HttpRoute[] = [];

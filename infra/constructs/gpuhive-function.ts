@@ -30,6 +30,15 @@ export const agentBundleHooks = {
   ],
 };
 
+/** Writes the renter CLI's single-file bundle next to the handler (GET /cli/gpuhive.mjs reads it there). */
+export const cliBundleHooks = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `node "${path.join(inputDir, 'node_modules', 'tsx', 'dist', 'cli.mjs')}" "${path.join(inputDir, 'cli', 'bundle.ts')}" "${path.join(outputDir, 'gpuhive.mjs')}"`,
+  ],
+};
+
 export interface GpuhiveFunctionProps {
   readonly def: FunctionDef;
   /** What calls it: sets the memory and timeout the topology leaves unsaid (sizing.ts). */
@@ -107,6 +116,7 @@ export class GpuhiveFunction extends NodejsFunction {
         bundleAwsSDK: true,
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
         ...(def.bundlesAgent ? { commandHooks: agentBundleHooks } : {}),
+        ...(def.bundlesCli ? { commandHooks: cliBundleHooks } : {}),
       },
     });
     this.def = def;

@@ -81,7 +81,7 @@ export interface Gateway {
 
 /**
  * Plays API Gateway HTTP API (payload v2): the same routes, the same Lambda authorizer with
- * its identity cache, the same APIGatewayProxyEventV2 handed to the same handler, and the
+ * its identity cache (kept here; on AWS the authorizer function keeps it), the same APIGatewayProxyEventV2 handed to the same handler, and the
  * `$default` route for anything else.
  */
 export const startGateway = async (options: GatewayOptions & { port: number }): Promise<Gateway> => {
@@ -89,19 +89,20 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
   const routes = options.topology.routes.map(compile).sort((a, b) => a.params.length - b.params.length);
   const cache = new Map<string, { context: Record<string, unknown>; until: number }>();
 
-  const authorize = async (authorization: string, event: APIGatewayProxyEventV2) => {
-    const cached = cache.get(authorization);
+  const authorize = async (authorization: string | undefined, event: APIGatewayProxyEventV2) => {
+    const cached = authorization === undefined ? undefined : cache.get(authorization);
     if (cached && cached.until > Date.now()) return cached.context;
     const authorizer = await loadHandler(options.root, options.topology.authorizer);
     // Counted as one invocation of the authorizer's function (only when a cost measurement runs).
     const result = (await callCounter.invocation(options.topology.authorizer.entry, () =>
       authorizer(
-        { ...event, type: 'REQUEST', identitySource: [authorization], routeArn: `arn:local:${event.routeKey}` },
+        { ...event, type: 'REQUEST', identitySource: authorization === undefined ? [] : [authorization], routeArn: `arn:local:${event.routeKey}` },
         lambdaContext(functionName(options.topology.authorizer), 10),
       ),
     )) as { isAuthorized: boolean; context?: Record<string, unknown> };
     if (!result.isAuthorized) return undefined;
     const context = result.context ?? {};
+    if (authorization === undefined) return context;
     cache.set(authorization, { context, until: Date.now() + (options.authorizerCacheSeconds ?? options.topology.authorizer.cacheSeconds) * 1000 });
     return context;
   };
@@ -158,10 +159,9 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
     };
     if (!matched) return send(await invoke(options.topology.defaultRoute, event));
     if (matched.route.roles !== 'public') {
-      // Like API Gateway, a request without the identity source never reaches the authorizer.
-      const authorization = headers.authorization;
-      if (!authorization) return send({ statusCode: 401, headers: { 'content-type': 'application/json' }, body: '{"message":"Unauthorized"}' });
-      const context = await authorize(authorization, event);
+      // As on AWS, where the authorizer has no identity source: a request without Authorization
+      // is identified too (anonymous), and the route's handler answers it with the API's 401.
+      const context = await authorize(headers.authorization || undefined, event);
       if (!context) return send({ statusCode: 403, headers: { 'content-type': 'application/json' }, body: '{"message":"Forbidden"}' });
       (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: context };
     }

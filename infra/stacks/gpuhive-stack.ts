@@ -200,9 +200,12 @@ export class GpuhiveStack extends Stack {
   }
 
   /** The bootstrap admin key's hash, resolved by CloudFormation from SSM at deploy time. */
-  private wireAdminKey(authorizer: FunctionDef): void {
+  private wireAdminKey(authorizer: Topology['authorizer']): void {
     const hash = StringParameter.valueForStringParameter(this, adminKeyParameterName(this.config.stage));
     this.functionOf(authorizer).addEnvironment(PlatformEnv.adminKeySha256, hash);
+    // API Gateway caches no identity (a request without Authorization must reach the handlers
+    // for the API's own 401): the authorizer function remembers identities for the same time.
+    this.functionOf(authorizer).addEnvironment(PlatformEnv.authorizerCacheSeconds, String(authorizer.cacheSeconds));
   }
 
   private buildConsumers(): ReadonlyMap<string, EventConsumer> {

@@ -1,5 +1,6 @@
-import { formatUsd } from '#platform/money.ts';
-import type { Job } from './domain/job.ts';
+import { formatUsd, microUsd } from '#platform/money.ts';
+import { isFinal, type Job } from './domain/job.ts';
+import type { GpuModel } from './use-cases/gpu-models.ts';
 import type { Offer } from './use-cases/offers.ts';
 
 export const jobView = (job: Job) => ({
@@ -15,7 +16,8 @@ export const jobView = (job: Job) => ({
   maxPricePerGpuHour: formatUsd(job.spec.maxPricePerGpuHour),
   maxDurationSeconds: job.spec.maxDurationSeconds,
   restartPolicy: job.spec.restartPolicy,
-  hold: formatUsd(job.holdAmount),
+  // Billing releases what is left of the hold when the job ends: an ended job holds nothing.
+  hold: formatUsd(isFinal(job.status) ? microUsd(0) : job.holdAmount),
   assignments: job.assignments.map((assignment) => ({
     assignmentId: assignment.assignmentId,
     hostId: assignment.hostId,
@@ -34,3 +36,8 @@ export const jobView = (job: Job) => ({
 });
 
 export const offerView = (offer: Offer) => ({ ...offer, pricePerGpuHour: formatUsd(offer.pricePerGpuHour) });
+
+export const gpuModelView = (model: GpuModel) => ({
+  ...model,
+  lowestPricePerGpuHour: model.lowestPricePerGpuHour === null ? null : formatUsd(model.lowestPricePerGpuHour),
+});

@@ -22,7 +22,7 @@ export const JobResponse = z.object({
   maxPricePerGpuHour: usdText,
   maxDurationSeconds: z.int(),
   restartPolicy: z.enum(['never', 'on-host-loss']),
-  hold: usdText,
+  hold: usdText.meta({ description: 'Held for the job now: its hold while it can run, 0 once it has ended (billing releases the rest).' }),
   assignments: z.array(
     z.object({
       assignmentId: z.string(),
@@ -86,3 +86,16 @@ export const AgentAssignmentResponse = z.object({
 });
 
 export const AgentEventResponse = z.object({ assignmentId: z.string(), state: assignmentState });
+
+export const GpuModelsResponse = z.object({
+  items: z.array(
+    z.object({
+      model: z.string().meta({ description: 'Canonical model name, as `gpu.models` and `gpuModel` filters use it.' }),
+      inCatalogue: z.boolean().meta({ description: 'One of the models the platform knows before any host offers it.' }),
+      registered: z.boolean().meta({ description: 'Some host has registered GPUs of this model.' }),
+      availableGpus: z.int().meta({ description: 'Free GPUs of this model on hosts that take work now.' }),
+      hostsOnOffer: z.int(),
+      lowestPricePerGpuHour: usdText.nullable(),
+    }),
+  ),
+});

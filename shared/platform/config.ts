@@ -6,6 +6,8 @@ export const PlatformEnv = {
   adminKeySha256: 'GPUHIVE_ADMIN_KEY_SHA256',
   stage: 'GPUHIVE_STAGE',
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** How long the authorizer function remembers an identity per Authorization header (AWS; locally the gateway does). */
+  authorizerCacheSeconds: 'AUTHORIZER_CACHE_SECONDS',
 } as const;
 
 /**

@@ -76,7 +76,7 @@ const responsesOf = (route: RouteDef, description: RouteDescription) => {
   const has = (status: number) => status in description.responses;
   if (!has(400) && (description.body || description.query || description.path)) responses['400'] = errorResponse('A bad field (each named in details) or malformed JSON.');
   if (route.roles !== 'public') {
-    if (!has(401)) responses['401'] = errorResponse('No valid key.');
+    if (!has(401)) responses['401'] = errorResponse('No Authorization header, or no valid key in it (code `unauthorized`).');
     if (!has(403)) responses['403'] = errorResponse('A key of a role this route does not admit.');
   }
   if (!has(404) && description.path) responses['404'] = errorResponse('No such resource, or not the caller\'s.');
@@ -114,6 +114,9 @@ export const descriptionGaps = (routes: readonly RouteDef[], description: ApiDes
   };
 };
 
+/** The project's licence as the document states it; the repository grants no licence yet. */
+const PROJECT_LICENSE = { name: 'UNLICENSED' };
+
 /**
  * The OpenAPI 3.1 document of the routes given (the topology's), from their descriptions.
  * A route without a description is left out; the test of the spec names it.
@@ -127,7 +130,9 @@ export const openApiDocument = (routes: readonly RouteDef[], description: ApiDes
   }
   return {
     openapi: '3.1.0',
-    info,
+    info: { ...info, license: PROJECT_LICENSE },
+    // Relative: each deployment (AWS, `npm start`) serves the API at the root of the host this document comes from.
+    servers: [{ url: '/', description: 'The API that serves this document' }],
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     security: [{ bearer: [] }],
     paths,

@@ -1,5 +1,5 @@
 import { formatUsd } from '#platform/money.ts';
-import { statusReason, type Host } from './domain/host.ts';
+import { acceptsWork, statusReason, type Host } from './domain/host.ts';
 import { reliability } from './domain/reliability.ts';
 
 export const hostView = (host: Host, now: Date) => ({
@@ -7,6 +7,7 @@ export const hostView = (host: Host, now: Date) => ({
   hostname: host.hostname,
   status: host.status,
   listed: host.listed,
+  acceptsWork: acceptsWork(host),
   draining: host.draining,
   statusReason: statusReason(host),
   gpus: host.gpus.map(({ index, model, name, vramMb, uuid }) => ({ index, model, name, vramMb, uuid })),

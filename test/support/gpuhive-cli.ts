@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeCliBundle } from '#cli/bundle.ts';
 
 export interface CliRun {
   readonly code: number | null;
@@ -7,10 +10,20 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-const BIN = resolve('shared/cli/bin/gpuhive.mjs');
+let bundle: Promise<string> | undefined;
+
+/** The single-file CLI renters install (cli/bundle.ts), built once per test file: plain Node starts it fast. */
+export const cliBundle = (): Promise<string> => {
+  bundle ??= (async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gpuhive-cli-')), 'gpuhive.mjs');
+    await writeCliBundle(file);
+    return file;
+  })();
+  return bundle;
+};
 
 /**
- * Starts `gpuhive ARGS` as a user would: a separate Node process through the package's bin,
+ * Starts `gpuhive ARGS` as a user would: a separate Node process running the bundled CLI,
  * with only the environment given (plus PATH), so no GPUHIVE_* setting leaks in from here.
  * Asynchronous on purpose: a local runtime in this process must keep serving meanwhile.
  * `stdout()` shows what it printed so far, for commands that run until something happens.
@@ -18,8 +31,8 @@ const BIN = resolve('shared/cli/bin/gpuhive.mjs');
 export const startGpuhive = (args: readonly string[], options: { env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {}) => {
   let stdout = '';
   let stderr = '';
-  const result = new Promise<CliRun>((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+  const result = cliBundle().then((bin) => new Promise<CliRun>((done, fail) => {
+    const child = spawn(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -32,7 +45,7 @@ export const startGpuhive = (args: readonly string[], options: { env?: Record<st
       done({ code, stdout, stderr });
     });
     child.stdin.end(options.stdin ?? '');
-  });
+  }));
   return { result, stdout: () => stdout };
 };
 

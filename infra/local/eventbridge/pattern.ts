@@ -217,10 +217,14 @@ const compileAnythingBut = (operand: unknown, path: string): ValueTest => {
 /** The test for what anything-but excludes. */
 const compileAnythingButOperator = (operator: string, operand: unknown, path: string): ValueTest => {
   switch (operator) {
-    case 'prefix':
-      return compileAffix(operator, requireString(operator, operand, path), path, (v, affix) => v.startsWith(affix));
-    case 'suffix':
-      return compileAffix(operator, requireString(operator, operand, path), path, (v, affix) => v.endsWith(affix));
+    case 'prefix': {
+      const prefixes = anythingButAffixes(operand, path);
+      return (value) => typeof value === 'string' && prefixes.some((prefix) => value.startsWith(prefix));
+    }
+    case 'suffix': {
+      const suffixes = anythingButAffixes(operand, path);
+      return (value) => typeof value === 'string' && suffixes.some((suffix) => value.endsWith(suffix));
+    }
     case 'equals-ignore-case': {
       const tests = stringOrStrings(operator, operand, path).map(equalsIgnoreCase);
       return (value) => tests.some((test) => test(value));
@@ -232,6 +236,20 @@ const compileAnythingButOperator = (operator: string, operand: unknown, path: st
     default:
       return fail(`Unsupported anything-but pattern: ${operator}${at(path)}`);
   }
+};
+
+/**
+ * anything-but's prefix or suffix: one string or a list of them, never empty (an empty one
+ * would exclude every string), and case-sensitive only: AWS's wording for each refusal.
+ */
+const anythingButAffixes = (operand: unknown, path: string): string[] => {
+  const affixes = Array.isArray(operand) ? operand : [operand];
+  if (affixes.length === 0) fail(`Empty arrays are not allowed${at(path)}`);
+  for (const affix of affixes) {
+    if (typeof affix !== 'string') fail(`prefix/suffix match pattern must be a string${at(path)}`);
+    if (affix === '') fail(`Null prefix/suffix not allowed${at(path)}`);
+  }
+  return affixes as string[];
 };
 
 const stringOrStrings = (operator: string, operand: unknown, path: string): string[] => {

@@ -5,9 +5,10 @@ import { newId } from '#platform/ids.ts';
 import { formatUsd, microUsd } from '#platform/money.ts';
 import { holdAmountFor, type Job, type JobSpec } from '../domain/job.ts';
 import type { MatchingDeps } from './deps.ts';
+import { requireKnownModels } from './gpu-models.ts';
 
 /**
- * Submits a job. Steps: compute the hold; answer 402 at once if billing's balance cannot
+ * Submits a job. Steps: refuse GPU models nobody knows (400); compute the hold; answer 402 at once if billing's balance cannot
  * cover it (advisory: the hold billing places on `job.submitted` is the guarantee); write
  * the queued job, its timeline and `job.submitted` in one transaction, once per
  * Idempotency-Key: the same key and body return the same job, another body is a 409.
@@ -18,6 +19,7 @@ export const submitJob = async (
   idempotency: { key: string; bodyHash: string } | undefined,
   deps: MatchingDeps,
 ): Promise<{ jobId: string; status: Job['status'] }> => {
+  await requireKnownModels(spec.gpu.models, deps);
   const holdAmount = holdAmountFor(spec);
   const available = await deps.balances.available(renterId);
   if (available < holdAmount) {

@@ -50,6 +50,11 @@ export interface Host extends Omit<HostFacts, 'gpus' | 'simulated'> {
   readonly gpuUtilization?: readonly number[];
   /** Online seconds per UTC day (`YYYY-MM-DD`), for the reliability figure. */
   readonly uptime: Readonly<Record<string, number>>;
+  /**
+   * The reliability last announced to matching in a host snapshot: a heartbeat announces it
+   * again whenever the figure differs, so `/v1/offers` shows what `/v1/hosts` does.
+   */
+  readonly publishedReliability?: number;
   readonly agentTokenHash: string;
   /** Optimistic-concurrency counter: every write checks and bumps it. */
   readonly revision: number;

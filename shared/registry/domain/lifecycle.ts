@@ -34,11 +34,11 @@ export const newHost = (
     registeredAt: now,
     lastHeartbeatAt: now,
     uptime: {},
+    // A new host has shown no downtime: its registration snapshot announces 1.
+    publishedReliability: 1,
     revision: 0,
   };
 };
-
-const RELIABILITY_STEP = 0.01;
 
 /**
  * A heartbeat refreshes liveness, credits uptime and brings an unreachable or offline host
@@ -53,7 +53,8 @@ export const applyHeartbeat = (
   // A late heartbeat, on a token still in the authorizer's cache, must not revive it.
   if (host.deregisteredAt) return { host, changes: [] };
   const changes: HostChange[] = [];
-  const before = reliability(host, now);
+  // Hosts stored before the field existed compare with the figure before this beat, as then.
+  const published = host.publishedReliability ?? reliability(host, now);
   let next: Host = {
     ...host,
     uptime: creditUptime(host.uptime, new Date(host.lastHeartbeatAt), now, settings.unreachableAfterSeconds),
@@ -68,9 +69,11 @@ export const applyHeartbeat = (
   if (report.draining !== undefined && report.draining !== host.draining) {
     next = { ...next, draining: report.draining };
     changes.push('updated');
-  } else if (Math.abs(reliability(next, now) - before) >= RELIABILITY_STEP) {
-    changes.push('updated');
   }
+  // Also on coming back: the downtime lowered the figure while no snapshot announced it.
+  const current = reliability(next, now);
+  if (current !== published && !changes.includes('updated')) changes.push('updated');
+  if (changes.includes('updated')) next = { ...next, publishedReliability: current };
   return { host: next, changes };
 };
 

@@ -28,7 +28,8 @@ export const creditUptime = (
  * Share of the last 7 days the host was online, measured over the time it has existed
  * (a host registered an hour ago is judged on that hour). A host with no history yet has
  * shown no downtime: 1. Credit is per UTC day, so near the window's far edge a day counts
- * whole or not at all: an approximation of at most one day's share.
+ * whole or not at all: an approximation of at most one day's share. Rounded to hundredths,
+ * so a heartbeat re-announces it (host.updated) exactly when the shown figure changes.
  */
 export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt' | 'status' | 'lastHeartbeatAt'>, now: Date): number => {
   const windowStart = Math.max(new Date(host.registeredAt).getTime(), now.getTime() - WINDOW_DAYS * DAY_SECONDS * 1000);
@@ -40,5 +41,6 @@ export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt' | 'status
     .reduce((sum, [, seconds]) => sum + seconds, 0);
   // An online host is online right now too: the sweep would have said otherwise.
   const sinceLastHeartbeat = host.status === 'online' ? Math.max(0, (now.getTime() - new Date(host.lastHeartbeatAt).getTime()) / 1000) : 0;
-  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * 1000) / 1000;
+  // Hundredths: the one figure /v1/hosts and (through host snapshots) /v1/offers both show.
+  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * 100) / 100;
 };

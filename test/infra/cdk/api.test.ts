@@ -55,12 +55,20 @@ describe('GpuhiveStack HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization'],
     });
   });
 
-  it('caches identities for the topology\'s cacheSeconds', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: topology.authorizer.cacheSeconds });
+  it('requires no identity source, so a request without Authorization reaches the handler for the API\'s own 401', () => {
+    const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer')) as { Properties: Record<string, unknown> }[];
+    expect(authorizer?.Properties.IdentitySource ?? []).toEqual([]);
+    // CloudFormation allows no gateway cache without an identity source: the function caches instead.
+    expect(authorizer?.Properties.AuthorizerResultTtlInSeconds).toBe(0);
+  });
+
+  it('has the authorizer function remember identities for the topology\'s cacheSeconds', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUTHORIZER_CACHE_SECONDS: String(topology.authorizer.cacheSeconds) }) },
+    });
   });
 
   it('serves the $default stage with auto-deploy', () => {

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +148,20 @@ describe('gpuhive jobs', () => {
     expect(waited.stdout).toMatch(new RegExp(`^[\\d-]+ [\\d:]+Z  ${body.jobId}  (queued|scheduled)`));
     expect(waited.stdout).toMatch(new RegExp(`Z  ${body.jobId}  running`));
     expect(waited.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^${body.jobId} succeeded; cost \\$`));
+  }, 90_000);
+
+  it('cancel of a job that already succeeded says so and exits 7; the ended job shows nothing held', async () => {
+    const { body } = await api.call('POST', '/v1/jobs', { key: renter.renterKey, body: jobBody() });
+    await runOnHost(body.jobId, 0);
+    await waitForStatus(api, renter.renterKey, body.jobId, 'succeeded');
+
+    const cancel = await gpuhive(['jobs', 'cancel', body.jobId], { env: renterEnv });
+    const get = await gpuhive(['jobs', 'get', body.jobId], { env: renterEnv });
+
+    expect(cancel.code, cancel.stderr).toBe(7);
+    expect(cancel.stdout).toBe(`${body.jobId} already ended (succeeded): nothing to cancel.\n`);
+    expect(get.stdout).toContain('Hold:         $0.00\n');
+    expect((await jobStatus(api, renter.renterKey, body.jobId)).status).toBe('succeeded');
   }, 90_000);
 
   it('exits 1 when the job it waits for fails, and prints the final job with --json', async () => {
@@ -303,4 +319,20 @@ describe('gpuhive export (with the exports routes)', () => {
     expect(result.stdout).toContain(`saved to ${out}`);
     expect((await stat(out)).isFile()).toBe(true);
   }, 150_000);
+});
+
+describe('the CLI as renters download it (GET /cli/gpuhive.mjs)', () => {
+  it('is one file that lists jobs on plain Node, away from any node_modules', async () => {
+    const response = await fetch(`${runtime.apiUrl}/cli/gpuhive.mjs`);
+    const dir = await mkdtemp(join(tmpdir(), 'gpuhive-download-'));
+    const file = join(dir, 'gpuhive.mjs');
+    await writeFile(file, await response.text());
+
+    // Asynchronous: the runtime answering it lives in this process.
+    const run = await promisify(execFile)(process.execPath, [file, 'jobs', 'list', '--json'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...renterEnv } });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(Array.isArray(JSON.parse(run.stdout))).toBe(true);
+  }, 60_000);
 });

@@ -45,6 +45,24 @@ describe('the local runtime is built from the topology', () => {
     expect(response.headers.get('x-request-id')).toEqual(expect.any(String));
   });
 
+  it('answers an unknown method on a known path with 405 and the methods it takes in Allow', async () => {
+    const job = await api.call('DELETE', '/v1/jobs/job_1', { key: runtime.adminKey });
+    const hosts = await api.call('PUT', '/v1/hosts', { key: runtime.adminKey });
+
+    expect(job.status).toBe(405);
+    expect(job.headers.get('allow')).toBe('GET');
+    expect(job.body).toEqual({ error: { code: 'method_not_allowed', message: '/v1/jobs/job_1 does not take DELETE; it takes GET.' } });
+    expect(hosts.status).toBe(405);
+    expect(hosts.headers.get('allow')).toBe('GET');
+  });
+
+  it('answers a request without Authorization with a 401 in the API error shape', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/jobs`);
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+  });
+
   it('creates every table with its indexes', async () => {
     const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials });
 

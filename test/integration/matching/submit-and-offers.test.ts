@@ -147,3 +147,36 @@ describe('offers', () => {
     });
   });
 });
+
+describe('GPU models the platform knows', () => {
+  it('refuses a job for a model nobody knows with a 400 naming the field and the nearest known names, holding nothing', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+
+    const typo = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['RTX 4090', 'RTX 9999'] } }) });
+
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.details).toEqual([{ field: 'gpu.models.1', message: expect.stringContaining('"RTX 9999"') }]);
+    expect(typo.body.error.details[0].message).toMatch(/did you mean "RTX \d{4}/);
+    expect((await api.call('GET', '/v1/jobs', { key: renterKey })).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.held).toBe('0.000000');
+  });
+
+  it('accepts a model only a registered host has, and lists it with the catalogue and what is on offer', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const gpus = [{ name: 'NVIDIA Quantum QX-1', vramMb: 65536, uuid: 'GPU-qx1-0', index: 0 }];
+    const host = await offeredHost(api, runtime, renterKey, { gpus, pricePerGpuHour: '0.300000' });
+
+    const models = await eventually(async () => {
+      const listed = await api.call('GET', '/v1/gpu-models', { key: renterKey });
+      expect(listed.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'Quantum QX-1', availableGpus: 1 })]));
+      return listed;
+    });
+    const submitted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['quantum qx-1'] } }) });
+
+    expect(models.status).toBe(200);
+    expect(models.body.items).toContainEqual({ model: 'Quantum QX-1', inCatalogue: false, registered: true, availableGpus: 1, hostsOnOffer: 1, lowestPricePerGpuHour: '0.300000' });
+    expect(models.body.items).toContainEqual(expect.objectContaining({ model: 'B200', inCatalogue: true }));
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    expect(host.hostId).toEqual(expect.any(String));
+  });
+});

@@ -56,7 +56,7 @@ const renterWithEndedJob = async (url: string) => {
   const { renterKey, renterId } = await fundedRenter(api, runtime);
   const created = await api.call('POST', '/v1/webhooks', { key: renterKey, body: { url, events: ['job.ended'], description: 'CI' } });
   expect(created.status).toBe(201);
-  const submitted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['B200 nowhere'] } }) });
+  const submitted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['B200'] } }) });
   expect((await api.call('POST', `/v1/jobs/${submitted.body.jobId}/cancel`, { key: renterKey })).status).toBe(202);
   await waitForStatus(api, renterKey, submitted.body.jobId, 'cancelled');
   return { renterKey, renterId, jobId: submitted.body.jobId as string, webhook: created.body };

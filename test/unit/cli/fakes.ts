@@ -39,6 +39,7 @@ export const bufferOutput = (interactive = false): Output & { stdout: () => stri
   return {
     out: (text) => void (out += text),
     err: (text) => void (err += text),
+    control: (sequence) => void (err += sequence),
     interactive,
     columns: 100,
     stdout: () => out,

@@ -59,6 +59,15 @@ describe('openApiDocument', () => {
   });
 });
 
+describe('openApiDocument: what an OpenAPI linter asks of the document', () => {
+  const document = openApiDocument(routes, description, info) as any;
+
+  it('names the servers (relative: the API that serves the document) and a licence', () => {
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(document.info.license).toEqual({ name: expect.stringMatching(/\S/) });
+  });
+});
+
 describe('descriptionGaps', () => {
   it('names routes without a description and descriptions without a route', () => {
     const gaps = descriptionGaps([...routes, route('GET', '/v1/new', ['renter'], 'new-thing')], { ...description, 'GET /v1/gone': { summary: 'gone', responses: {} } });

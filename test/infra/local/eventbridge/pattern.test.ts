@@ -261,6 +261,47 @@ describe('matchesEventPattern', () => {
         pattern: { detail: { tags: [{ 'anything-but': ['Insider', 'Custom_Alert'] }] } },
         matches: false,
       },
+      // Beyond the examples above: behaviours of AWS's own matcher (Event Ruler) the docs imply.
+      {
+        name: 'with a list of prefixes matches a string that has none of them',
+        pattern: { region: [{ 'anything-but': { prefix: ['eu-', 'ap-'] } }] },
+        matches: true,
+      },
+      {
+        name: 'with a list of prefixes does not match a string with one of them',
+        pattern: { detail: { state: [{ 'anything-but': { prefix: ['stop', 'run'] } }] } },
+        matches: false,
+      },
+      {
+        name: 'with a list of suffixes matches a string that has none of them',
+        pattern: { detail: { FileName: [{ 'anything-but': { suffix: ['.jpg', '.png'] } }] } },
+        matches: true,
+      },
+      {
+        name: 'with a list of suffixes does not match a string with one of them',
+        pattern: { detail: { FileName: [{ 'anything-but': { suffix: ['.jpg', '.PNG'] } }] } },
+        matches: false,
+      },
+      {
+        name: 'with a prefix matches a number (a number has no string prefix)',
+        pattern: { detail: { 'c-count': [{ 'anything-but': { prefix: '5' } }] } },
+        matches: true,
+      },
+      {
+        name: 'with a prefix is case-sensitive',
+        pattern: { detail: { service: [{ 'anything-but': { prefix: 'eventb' } }] } },
+        matches: true,
+      },
+      {
+        name: 'with a string matches a boolean (not the excluded string)',
+        pattern: { detail: { enabled: [{ 'anything-but': 'true' }] } },
+        matches: true,
+      },
+      {
+        name: 'with a list of prefixes does not match an array whose elements all have one',
+        pattern: { detail: { tags: [{ 'anything-but': { prefix: ['Cus', 'Ins'] } }] } },
+        matches: false,
+      },
     ])('$name', expectMatch);
   });
 
@@ -445,6 +486,17 @@ describe('validateEventPattern', () => {
   });
 
   it.each<{ name: string; pattern: unknown }>([
+    { name: 'an empty prefix', pattern: { detail: { s: [{ 'anything-but': { prefix: '' } }] } } },
+    { name: 'an empty suffix', pattern: { detail: { s: [{ 'anything-but': { suffix: '' } }] } } },
+    { name: 'an empty prefix in a list', pattern: { detail: { s: [{ 'anything-but': { prefix: ['a', ''] } }] } } },
+    { name: 'an empty suffix in a list', pattern: { detail: { s: [{ 'anything-but': { suffix: [''] } }] } } },
+  ])('rejects anything-but with $name as AWS does: "Null prefix/suffix not allowed"', ({ pattern }) => {
+    const validate = () => validateEventPattern(pattern);
+
+    expect(validate).toThrow('Event pattern is not valid. Reason: Null prefix/suffix not allowed at detail.s');
+  });
+
+  it.each<{ name: string; pattern: unknown }>([
     { name: 'a pattern that is not an object', pattern: ['aws.ec2'] },
     { name: 'a pattern that is null', pattern: null },
     { name: 'an empty pattern object', pattern: {} },
@@ -475,7 +527,18 @@ describe('validateEventPattern', () => {
     { name: 'anything-but with a boolean', pattern: { detail: { s: [{ 'anything-but': true }] } } },
     { name: 'anything-but with null', pattern: { detail: { s: [{ 'anything-but': null }] } } },
     { name: 'anything-but with an unsupported operator', pattern: { detail: { s: [{ 'anything-but': { numeric: ['>', 1] } }] } } },
-    { name: 'anything-but with a list of prefixes', pattern: { detail: { s: [{ 'anything-but': { prefix: ['a', 'b'] } }] } } },
+    { name: 'anything-but with a prefix that is a number', pattern: { detail: { s: [{ 'anything-but': { prefix: 5 } }] } } },
+    { name: 'anything-but with a prefix list holding a number', pattern: { detail: { s: [{ 'anything-but': { prefix: ['a', 5] } }] } } },
+    { name: 'anything-but with an empty prefix list', pattern: { detail: { s: [{ 'anything-but': { prefix: [] } }] } } },
+    { name: 'anything-but with a case-insensitive prefix', pattern: { detail: { s: [{ 'anything-but': { prefix: { 'equals-ignore-case': 'a' } } }] } } },
+    { name: 'anything-but with two operators', pattern: { detail: { s: [{ 'anything-but': { prefix: 'a', suffix: 'b' } }] } } },
+    { name: 'anything-but with a wildcard list holding a number', pattern: { detail: { s: [{ 'anything-but': { wildcard: ['*a', 1] } }] } } },
+    { name: 'anything-but with equals-ignore-case of a number', pattern: { detail: { s: [{ 'anything-but': { 'equals-ignore-case': 1 } }] } } },
+    { name: 'anything-but nesting anything-but', pattern: { detail: { s: [{ 'anything-but': { 'anything-but': 'a' } }] } } },
+    { name: 'exists with null', pattern: { detail: { s: [{ exists: null }] } } },
+    { name: 'a wildcard that is not a string', pattern: { source: [{ wildcard: 5 }] } },
+    { name: 'a cidr that is not a string', pattern: { detail: { ip: [{ cidr: 10 }] } } },
+    { name: 'numeric with a bound that is not finite', pattern: { detail: { n: [{ numeric: ['>', null] }] } } },
     { name: 'a wildcard with consecutive stars', pattern: { source: [{ wildcard: 'aws.**' }] } },
     { name: 'a wildcard escaping a plain character', pattern: { source: [{ wildcard: 'aws\\.ec2' }] } },
     { name: 'a wildcard ending in a lone backslash', pattern: { source: [{ wildcard: 'aws\\' }] } },

@@ -9,7 +9,7 @@ import {
   newHost,
   requestDeregistration,
 } from '#registry/domain/lifecycle.ts';
-import { dayOf } from '#registry/domain/reliability.ts';
+import { dayOf, reliability } from '#registry/domain/reliability.ts';
 import { microUsd } from '#platform/money.ts';
 import { aHost, at, hostFacts, hostIds, T0 } from '#test/support/factories.ts';
 
@@ -125,6 +125,29 @@ describe('applyHeartbeat', () => {
     const { changes } = applyHeartbeat({ ...host, uptime: fullWeek }, { draining: false }, T0, settings);
 
     expect(changes).toEqual([]);
+  });
+
+  it('announces the lower reliability when a host comes back from a long downtime, so offers show what /v1/hosts does', () => {
+    // Registered at T0 and announced at 1; offline from +60 s to +1 h: about 2% of its life online.
+    const host = aHost({ status: 'offline', lastHeartbeatAt: at(T0, 60).toISOString(), uptime: { [dayOf(T0)]: 60 }, publishedReliability: 1 }, T0);
+    const now = at(T0, 3600);
+
+    const { host: next, changes } = applyHeartbeat(host, {}, now, settings);
+
+    expect(changes).toEqual(['came_online', 'updated']);
+    expect(next.publishedReliability).toBe(reliability(next, now));
+    expect(next.publishedReliability).toBe(0.02);
+  });
+
+  it('announces a reliability that drifted a hundredth over many beats, each too small to notice alone', () => {
+    const host = aHost({ lastHeartbeatAt: at(T0, 3540).toISOString(), uptime: { [dayOf(T0)]: 1800 }, publishedReliability: 0.49 }, T0);
+    const now = at(T0, 3600);
+
+    const { host: next, changes } = applyHeartbeat(host, {}, now, settings);
+
+    expect(reliability(next, now)).toBe(0.52);
+    expect(changes).toEqual(['updated']);
+    expect(next.publishedReliability).toBe(0.52);
   });
 
   it('keeps the GPU utilisation the agent reported', () => {

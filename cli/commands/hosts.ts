@@ -8,6 +8,8 @@ interface Host {
   readonly hostname: string;
   readonly status: string;
   readonly listed: boolean;
+  /** Offered to renters now (online, listed, not draining); older APIs lack it. */
+  readonly acceptsWork?: boolean;
   readonly draining: boolean;
   readonly statusReason: string | null;
   readonly gpus: readonly { readonly model: string; readonly vramMb: number }[];
@@ -23,9 +25,16 @@ const gpuSummary = (host: Host): string => {
   return [...counts].map(([model, count]) => `${count}x ${model}`).join(', ');
 };
 
+/** Whether renters see the host now: a listed host that is offline or draining is not offered. */
+const offeredText = (host: Host): string => {
+  const offered = host.acceptsWork ?? (host.listed && host.status === 'online' && !host.draining);
+  if (offered) return 'yes';
+  return host.listed ? 'no' : 'no (unlisted)';
+};
+
 export const hostsTable = (hosts: readonly Host[]): string =>
   table(
-    ['HOST', 'NAME', 'STATUS', 'GPUS', '$/GPU-HOUR', 'REGION', 'LISTED', 'RELIABILITY', 'LAST HEARTBEAT'],
+    ['HOST', 'NAME', 'STATUS', 'GPUS', '$/GPU-HOUR', 'REGION', 'OFFERED', 'RELIABILITY', 'LAST HEARTBEAT'],
     hosts.map((host) => [
       host.hostId,
       host.hostname,
@@ -33,7 +42,7 @@ export const hostsTable = (hosts: readonly Host[]): string =>
       gpuSummary(host),
       usd(host.pricePerGpuHour),
       host.region,
-      host.listed ? 'yes' : 'no',
+      offeredText(host),
       percent(host.reliability),
       time(host.lastHeartbeatAt),
     ]),

@@ -4,7 +4,7 @@ import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, 
 import { CliFailure, ExitCode, UsageError } from '../errors.ts';
 import { duration, table, time, usd } from '../format.ts';
 import { buildJobSpec, readJobFile } from '../job-spec.ts';
-import { line, printJson } from '../output.ts';
+import { line, printJson, redrawLine } from '../output.ts';
 
 export interface Job {
   readonly jobId: string;
@@ -103,7 +103,7 @@ export const waitForJob = async (context: Context, api: ApiClient, jobId: string
     const job = await api.get<Job>(`/v1/jobs/${encodeURIComponent(jobId)}`);
     const done = FINAL_STATUSES.includes(job.status);
     if (live) {
-      output.err(`\r\x1b[2K${statusLine(job, context.now()).slice(0, output.columns - 1)}`);
+      redrawLine(output, statusLine(job, context.now()).slice(0, output.columns - 1));
       if (done) output.err('\n');
     } else {
       const summary = `${job.status}${job.statusReason ? `: ${job.statusReason}` : ''}`;
@@ -231,13 +231,17 @@ export const jobsCancel: Command = {
   summary: 'Cancel a job: a queued one ends at once, a running one is stopped on its hosts.',
   args: 'JOB',
   options: {},
+  details: 'Exit codes: 0 cancelled (or being stopped); 7 the job had already ended, so nothing was cancelled.',
   async run(context, input) {
     const jobId = onePositional(input, 'job id');
     const api = await context.api();
     const result = await api.post<{ jobId: string; status: string }>(`/v1/jobs/${encodeURIComponent(jobId)}/cancel`);
+    // The API answers a cancel of an ended job with its final status: nothing was cancelled.
+    const ended = result.status !== 'cancelled' && FINAL_STATUSES.includes(result.status);
     if (context.json) printJson(context.output, result);
+    else if (ended) line(context.output, `${result.jobId} already ended (${result.status}): nothing to cancel.`);
     else line(context.output, `${result.jobId}: ${result.status === 'cancelled' ? 'cancelled' : `cancelling (${result.status})`}.`);
-    return 0;
+    return ended ? ExitCode.alreadyEnded : ExitCode.ok;
   },
 };
 

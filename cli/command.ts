@@ -3,6 +3,7 @@ import { ApiClient, type Fetch } from './api.ts';
 import { configPath, readConfig, resolveConnection, type Env } from './config.ts';
 import { CliFailure, ExitCode, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
+import { nearest } from './suggest.ts';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -88,7 +89,10 @@ export const parseInput = (command: Command, argv: readonly string[]): ParsedInp
     const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
     return { values: values as ParsedInput['values'], positionals, rest };
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), command.name);
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const suggestion = unknown === undefined ? undefined : nearest(unknown, Object.keys(options));
+    throw new UsageError(suggestion ? `${message} Did you mean '--${suggestion}'?` : message, command.name);
   }
 };
 

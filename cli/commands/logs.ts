@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api.ts';
 import { intFlag, onePositional, stringFlag, type Command, type Context } from '../command.ts';
-import { note } from '../output.ts';
+import { escapeControls, inertJson, note } from '../output.ts';
 
 /** One chunk as `GET /v1/jobs/{jobId}/logs` returns it (the Job logs contract). */
 export interface LogItem {
@@ -54,17 +54,19 @@ export const logWriter = (context: Context, prefixRanks: boolean) => {
   const pending = new Map<string, boolean>(); // per rank and stream: whether the next data starts a line
   return (item: LogItem) => {
     if (context.json) {
-      context.output.out(`${JSON.stringify(item)}\n`);
+      context.output.out(`${inertJson(item)}\n`);
       return;
     }
     const write = item.stream === 'stderr' ? context.output.err : context.output.out;
+    // A job's output is shown, never obeyed: tabs and newlines stay, other controls show as \xHH.
+    const data = escapeControls(item.data);
     if (!prefixRanks) {
-      write(item.data);
+      write(data);
       return;
     }
     const key = `${item.rank}:${item.stream}`;
     const prefix = `[${item.rank}] `;
-    let text = pending.get(key) === false ? item.data : `${prefix}${item.data}`;
+    let text = pending.get(key) === false ? data : `${prefix}${data}`;
     const endsLine = text.endsWith('\n');
     text = (endsLine ? text.slice(0, -1) : text).replaceAll('\n', `\n${prefix}`) + (endsLine ? '\n' : '');
     pending.set(key, endsLine);

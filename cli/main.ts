@@ -8,7 +8,7 @@ import { offers } from './commands/offers.ts';
 import { helpOf, makeContext, parseInput, type Command } from './command.ts';
 import type { Env } from './config.ts';
 import { ApiError, CliFailure, ExitCode, UnreachableError, UsageError } from './errors.ts';
-import { processOutput, type Output } from './output.ts';
+import { inertJson, inertOutput, processOutput, type Output } from './output.ts';
 import type { Fetch } from './api.ts';
 
 export const COMMANDS: readonly Command[] = [login, offers, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, balance, ledger, hosts, hostsGet, earnings, exportCommand];
@@ -28,7 +28,8 @@ export const mainHelp = (): string =>
     'The API URL and key come from `gpuhive login`, overridden by GPUHIVE_API and GPUHIVE_API_KEY.',
     '',
     'Exit codes: 0 ok; 1 the job (or export) did not succeed; 2 bad usage; 3 the API refused the request;',
-    '4 not logged in or key refused; 5 API unreachable or failing; 6 --timeout passed; 70 a bug in gpuhive.',
+    '4 not logged in or key refused; 5 API unreachable or failing; 6 --timeout passed;',
+    '7 `jobs cancel`: the job had already ended; 70 a bug in gpuhive.',
     '',
   ].join('\n');
 
@@ -47,7 +48,7 @@ const reportError = (output: Output, json: boolean, error: unknown, commandName:
     return ExitCode.usage;
   }
   if (error instanceof ApiError) {
-    if (json) output.err(`${JSON.stringify({ error: { status: error.status, code: error.code, message: error.message, ...(error.details.length > 0 ? { details: error.details } : {}) } })}\n`);
+    if (json) output.err(`${inertJson({ error: { status: error.status, code: error.code, message: error.message, ...(error.details.length > 0 ? { details: error.details } : {}) } })}\n`);
     else output.err(`${prefix}: ${error.code} (HTTP ${error.status}): ${error.message}\n${error.details.map((detail) => `  ${detail.field}: ${detail.message}\n`).join('')}`);
     return error.exitCode;
   }
@@ -73,7 +74,8 @@ export interface MainOptions {
 
 /** Runs one command line; returns the exit code. */
 export const main = async (argv: readonly string[], options: MainOptions = {}): Promise<number> => {
-  const output = options.output ?? processOutput();
+  // Everything printed passes through one filter: API text cannot drive the terminal.
+  const output = inertOutput(options.output ?? processOutput());
   const env = options.env ?? process.env;
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     output.out(mainHelp());

@@ -15,6 +15,8 @@ export const ExitCode = {
   unavailable: 5,
   /** `--timeout` passed before the job or export ended. */
   timeout: 6,
+  /** `jobs cancel`: the job had already ended (succeeded, failed or expired), so there was nothing to cancel. */
+  alreadyEnded: 7,
   /** A bug in the CLI itself (EX_SOFTWARE). */
   internal: 70,
 } as const;

@@ -4,7 +4,7 @@ import type { ApiClient, Fetch } from '../api.ts';
 import { enumFlag, intFlag, noPositionals, stringFlag, type Command, type Context } from '../command.ts';
 import { CliFailure, ExitCode, UsageError } from '../errors.ts';
 import { bytes, progressBar } from '../format.ts';
-import { line, printJson } from '../output.ts';
+import { line, printJson, redrawLine } from '../output.ts';
 
 /** `GET /v1/finance/exports/{exportId}` (API.md, Finance). */
 export interface ExportStatus {
@@ -109,7 +109,7 @@ export const exportCommand: Command = {
       const now = Date.now();
       if (now - lastDrawn < 100 && done !== total) return;
       lastDrawn = now;
-      context.output.err(`\r\x1b[2K${progressBar(done, total, context.output.columns)}`);
+      redrawLine(context.output, progressBar(done, total, context.output.columns));
     });
     if (context.output.interactive) context.output.err('\n');
     if (context.json) printJson(context.output, { ...status, file: out, bytes: size });
