@@ -45,7 +45,7 @@ describe('the README walkthrough', () => {
     expect(credit).toMatchObject({ kind: 'credit', reference: 'welcome-credit' });
     expect(offers.items[0]).toMatchObject({ hostId: host.hostId, gpuModel: 'RTX 4090', availableGpus: 1, pricePerGpuHour: '0.450000' });
     expect(job).toMatchObject({ jobId: expect.stringMatching(/^job_/), status: 'queued' });
-    expect(started).toMatchObject({ state: 'started' });
+    expect(started).toMatchObject({ state: 'running' });
     expect(exited).toMatchObject({ state: 'exited' });
     expect(finished).toMatchObject({ jobId: job.jobId, status: 'succeeded', cost: '0.000250', assignments: [{ hostId: host.hostId, state: 'exited', exitCode: 0 }] });
     expect(timeline.items.map((entry: { type: string }) => entry.type)).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
