@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBlocks, shellBlocks } from '#test/support/doc-blocks.ts';
 import { spawnRuntime, type SpawnedRuntime } from '#test/support/spawned-runtime.ts';
 
-/** The README's walkthrough blocks, in order: each `sh` block right after `<!-- walkthrough -->`. */
-const walkthroughBlocks = (): string[] =>
-  [...readFileSync('README.md', 'utf8').matchAll(/<!-- walkthrough -->\s*```sh\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+/** The README's walkthrough blocks, in order: each shell block right after `<!-- walkthrough -->`. */
+const walkthroughBlocks = () => shellBlocks('README.md').filter((block) => block.mark.kind === 'walkthrough');
 
 const listening = async (url: string): Promise<boolean> =>
   fetch(url).then(
@@ -18,28 +17,23 @@ let runtime: SpawnedRuntime;
 // Started as the README says, with a free port and nothing on disk.
 beforeAll(async () => {
   runtime = await spawnRuntime(['--port', '0', '--in-memory', '--schedules-every', '1'], { UNREACHABLE_AFTER_SECONDS: '5' });
-}, 60_000);
+}, 90_000);
 afterAll(async () => {
   await runtime?.stop('SIGKILL');
 });
 
 describe('the README walkthrough', () => {
-  it('runs as written against npm start and shows what it promises', () => {
-    const blocks = walkthroughBlocks();
-    const script = blocks.map((block, index) => `echo "<<block ${index}>>"\n${block}\necho`).join('\n');
-
-    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+  it('runs as written against npm start and shows what it promises', async () => {
+    const run = await runBlocks(walkthroughBlocks(), {
       env: { ...process.env, API: runtime.apiUrl, ADMIN_KEY: runtime.adminKey },
-      encoding: 'utf8',
-      timeout: 90_000,
+      timeoutMs: 120_000,
     });
 
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const outputs = run.stdout.split(/<<block \d+>>\n/).slice(1);
-    expect(outputs).toHaveLength(14);
-    const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, exited, finished, timeline, balance] = outputs.map((output) =>
-      JSON.parse(output.trim().split('\n').pop() ?? ''),
+    expect(run.stderr, run.stdout.slice(-3000)).toBe('');
+    expect(run.status, run.stdout.slice(-3000)).toBe(0);
+    expect(run.outputs).toHaveLength(16);
+    const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, started, exited, finished, timeline, ledger, balance] = run.outputs.map(
+      (output) => JSON.parse(output.trim().split('\n').pop() ?? ''),
     );
     expect(account).toMatchObject({ kind: 'provider', name: 'Acme GPUs', apiKey: expect.stringMatching(/^gpuhive_provider_/) });
     expect(token).toMatchObject({ token: expect.stringMatching(/^gpuhive_reg_/), expiresAt: expect.any(String) });
@@ -51,11 +45,15 @@ describe('the README walkthrough', () => {
     expect(credit).toMatchObject({ kind: 'credit', reference: 'welcome-credit' });
     expect(offers.items[0]).toMatchObject({ hostId: host.hostId, gpuModel: 'RTX 4090', availableGpus: 1, pricePerGpuHour: '0.450000' });
     expect(job).toMatchObject({ jobId: expect.stringMatching(/^job_/), status: 'queued' });
+    expect(started).toMatchObject({ state: 'running' });
     expect(exited).toMatchObject({ state: 'exited' });
-    expect(finished).toMatchObject({ jobId: job.jobId, status: 'succeeded', assignments: [{ hostId: host.hostId, state: 'exited', exitCode: 0 }] });
+    expect(finished).toMatchObject({ jobId: job.jobId, status: 'succeeded', cost: '0.000250', assignments: [{ hostId: host.hostId, state: 'exited', exitCode: 0 }] });
     expect(timeline.items.map((entry: { type: string }) => entry.type)).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
-    expect(balance).toMatchObject({ balance: '25.000000', held: '0.000000', available: '25.000000' });
-  });
+    // The usage charge: the renter pays 2 GPU-seconds at $0.45/h, and the credit is still there.
+    const charges = ledger.items.filter((entry: { kind: string }) => entry.kind === 'usage_charge');
+    expect(charges).toEqual([expect.objectContaining({ amount: '-0.000250' })]);
+    expect(balance).toMatchObject({ balance: '24.999750', held: '0.000000', available: '24.999750' });
+  }, 150_000);
 
   it('prints --help', () => {
     const help = spawnSync('npm', ['start', '--silent', '--', '--help'], { encoding: 'utf8', timeout: 30_000 });

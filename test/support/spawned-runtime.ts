@@ -11,10 +11,11 @@ export interface SpawnedRuntime {
 }
 
 /** Starts the backend exactly as a user does, `npm start -- ...`, and waits for its banner. */
-export const spawnRuntime = (args: readonly string[], env: Record<string, string> = {}): Promise<SpawnedRuntime> =>
+export const spawnRuntime = (args: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<SpawnedRuntime> =>
   new Promise((resolve, reject) => {
     const child = spawn('npm', ['start', '--silent', '--', ...args], {
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+      ...(cwd ? { cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so stop() can signal npm, tsx and node together, as Ctrl-C does.
       detached: true,
@@ -33,8 +34,8 @@ export const spawnRuntime = (args: readonly string[], env: Record<string, string
     };
     const timer = setTimeout(() => {
       signalGroup('SIGKILL');
-      reject(new Error(`npm start was not ready in 30 s.\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 30_000);
+      reject(new Error(`npm start was not ready in 60 s.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 60_000);
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
