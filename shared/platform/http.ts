@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { findRoute } from '#infra/topology.ts';
 import {
   ConflictError,
+  ServiceBusyError,
   DomainError,
   InsufficientFundsError,
   ForbiddenError,
@@ -61,6 +62,7 @@ const statusOf = (error: DomainError): number => {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof ServiceBusyError) return 503;
   return 400;
 };
 
@@ -100,6 +102,9 @@ const apiErrors = (logger: Logger): MiddlewareObj<Event, APIGatewayProxyStructur
         : domainError instanceof MalformedJsonError ? [{ field: 'body', message: 'is not valid JSON' }]
         : undefined;
       request.response = respond(status, errorBody(domainError.code, domainError.message, details));
+      if (domainError instanceof ServiceBusyError) {
+        request.response.headers = { ...request.response.headers, 'retry-after': String(domainError.retryAfterSeconds) };
+      }
       return;
     }
     logger.error('request failed', request.error as Error);
