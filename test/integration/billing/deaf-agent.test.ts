@@ -14,7 +14,7 @@ let api: ApiClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' } });
   api = apiClient(runtime.apiUrl);
-});
+}, 240_000);
 afterAll(() => runtime?.stop());
 
 const usd = (text: string) => Math.round(Number(text) * 1_000_000);

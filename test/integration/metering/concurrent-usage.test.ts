@@ -9,7 +9,7 @@ let api: ApiClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' } });
   api = apiClient(runtime.apiUrl);
-});
+}, 240_000);
 afterAll(() => runtime?.stop());
 
 describe('concurrent usage posts for one assignment (issue 13)', () => {
