@@ -84,8 +84,13 @@ const isMiddyJsonError = (error: unknown): boolean =>
 const isRefusedStartKey = (error: unknown): boolean =>
   (error as { name?: string })?.name === 'ValidationException' && /(start(ing)? key|ExclusiveStartKey)/i.test((error as Error).message ?? '');
 
+/** Middy answers for a handler about to run out of its Lambda time: the work may well succeed if sent again. */
+const isMiddyTimeout = (error: unknown): boolean =>
+  (error as { name?: string })?.name === 'TimeoutError' && (error as { cause?: { package?: string } })?.cause?.package === '@middy/core';
+
 const toDomainError = (error: unknown): DomainError | undefined => {
   if (error instanceof DomainError) return error;
+  if (isMiddyTimeout(error)) return new ServiceBusyError('The request did not finish in time; retry shortly.');
   if (isMiddyJsonError(error)) return new MalformedJsonError('The body is not valid JSON.');
   if (isRefusedStartKey(error)) return new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
   return undefined;

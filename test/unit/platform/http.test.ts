@@ -205,6 +205,16 @@ describe('httpRoute', () => {
     expect(bodyOf(response).error.code).toBe('busy');
   });
 
+  it('answers a handler that runs out of its Lambda time with a retryable 503 busy, not a 500', async () => {
+    const { handler } = route(() => new Promise<never>(() => undefined));
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    const response = await handler(event, { ...lambdaContext(), getRemainingTimeInMillis: () => 50 });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('1');
+  });
+
   it('answers an unexpected error with a generic 500 and no stack trace', async () => {
     const { handler } = route(async () => {
       throw new Error('connection to table gpuhive-prod-accounts refused at 10.0.3.7');
