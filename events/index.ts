@@ -9,6 +9,7 @@ import { event as usageRecorded } from './metering/usage-recorded.ts';
 import { event as exportRequested } from './exports/export-requested.ts';
 import { event as assignmentEnded } from './matching/assignment-ended.ts';
 import { event as assignmentStarted } from './matching/assignment-started.ts';
+import { event as assignmentStopping } from './matching/assignment-stopping.ts';
 import { event as jobEnded } from './matching/job-ended.ts';
 import { event as jobScheduled } from './matching/job-scheduled.ts';
 import { event as jobSubmitted } from './matching/job-submitted.ts';
@@ -31,6 +32,7 @@ export const events = {
   jobSubmitted,
   jobScheduled,
   assignmentStarted,
+  assignmentStopping,
   assignmentEnded,
   jobEnded,
   fundsHeld,

@@ -13,6 +13,8 @@ export const event = defineEvent({
     amount: z.number().int().nonnegative(),
     /** The job's cost so far, micro-USD, every charge included. */
     jobCost: z.number().int().nonnegative(),
+    /** What the record was rated at but not charged: the job's holds were used up (issue 13). */
+    cut: z.number().int().positive().optional(),
     chargedAt: z.iso.datetime(),
   },
 });

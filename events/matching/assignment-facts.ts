@@ -24,4 +24,10 @@ export const assignmentLease = {
   leaseStart: z.iso.datetime().optional(),
   leaseEnd: z.iso.datetime().optional(),
   reason: z.string().optional(),
+  /**
+   * The last instant of the lease that can be billed, decided when it is known: at the
+   * start, the job's start + max duration + stop grace; at a stop request, the request +
+   * stop grace (the earlier of the two). Metering clips every record to it.
+   */
+  billableUntil: z.iso.datetime().optional(),
 };

@@ -12,5 +12,7 @@ export const event = defineEvent({
     holdAmount: z.number().int().positive(),
     /** The job's max duration: billing's rolling hold never covers past it. */
     maxDurationSeconds: z.number().int().positive().optional(),
+    /** Seconds past the max duration the job may still be billed (stop grace + clock skew): the hold covers them. */
+    holdMarginSeconds: z.number().int().nonnegative().optional(),
   },
 });

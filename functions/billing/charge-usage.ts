@@ -19,4 +19,8 @@ export const handler = eventConsumer(logger, [usageRecorded], async ({ detail })
     outcome: result.outcome,
     ...(result.charge ? { amount: result.charge.amounts.renter, fromHold: result.charge.fromHold, jobCost: result.charge.jobCost } : {}),
   });
+  // Usage billed past what the job held: operators find (and can count) these by `chargeCut`.
+  if (result.outcome === 'charged' && result.charge.cut) {
+    logger.warn('usage charge cut to the job\'s holds', { chargeCut: true, usageRecordId: detail.usageRecordId, jobId: detail.jobId, hostId: detail.hostId, cut: result.charge.cut, charged: result.charge.amounts.renter });
+  }
 });

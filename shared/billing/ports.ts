@@ -94,8 +94,13 @@ export interface ChargeWrite {
   readonly charge: UsageCharge;
   /** The money moved; absent when the record cost nothing. */
   readonly transaction?: LedgerTransaction;
-  /** Takes `charge.fromHold` out of this hold, only while it is held with at least that much. */
+  /**
+   * Takes `charge.fromHold` out of this hold, only while it is held with at least that much;
+   * for a charge that was cut, only while everything held for the job is still what was read.
+   */
   readonly hold?: Hold;
+  /** The part of the renter's amount not from the hold: written only while that much is available. */
+  readonly fromAvailable: MicroUsd;
   /** The job's new total, only while the stored one is still at version `jobCost.version - 1`. */
   readonly jobCost: JobCost;
   /** `usage.charged`, through the outbox. */

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { parseEnv, platformConfigSchema, seconds } from '#platform/config.ts';
 import { tables } from '#infra/topology.ts';
 import { DEFAULT_HOST_QUEUE_PREFIX, RegistryEnv } from '#registry/config.ts';
+import { MeteringEnv } from '#metering/config.ts';
+import { DEFAULT_USAGE_CLOCK_SKEW_SECONDS } from './domain/lease-deadline.ts';
 import { DEFAULT_MATCHING_SETTINGS as defaults } from './domain/transitions.ts';
 
 export const MatchingEnv = {
@@ -26,5 +28,7 @@ export const matchingConfig = () =>
       [MatchingEnv.resendAfterSeconds]: seconds(defaults.resendAfterSeconds),
       [MatchingEnv.maxNotAccepted]: z.coerce.number().int().positive().default(defaults.maxNotAccepted),
       [MatchingEnv.capacityCacheSeconds]: seconds(5),
+      /** Metering's skew allowance, read here because the hold must cover it. */
+      [MeteringEnv.clockSkewSeconds]: z.coerce.number().min(0).max(300).default(DEFAULT_USAGE_CLOCK_SKEW_SECONDS),
     }),
   );

@@ -45,6 +45,17 @@ export class ConflictError extends DomainError {
   }
 }
 
+/**
+ * The request lost a race it may win next time (concurrent writers on one item): a 503 with
+ * `Retry-After`, so a client that retries (the agent does) gets its answer, never a 500.
+ */
+export class ServiceBusyError extends DomainError {
+  readonly code = 'busy';
+  constructor(message: string, readonly retryAfterSeconds = 1) {
+    super(message);
+  }
+}
+
 export class PayloadTooLargeError extends DomainError {
   readonly code = 'payload_too_large';
 }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { findRoute } from '#infra/topology.ts';
 import {
   ConflictError,
+  ServiceBusyError,
   DomainError,
   InsufficientFundsError,
   ForbiddenError,
@@ -61,6 +62,7 @@ const statusOf = (error: DomainError): number => {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof ServiceBusyError) return 503;
   return 400;
 };
 
@@ -82,8 +84,13 @@ const isMiddyJsonError = (error: unknown): boolean =>
 const isRefusedStartKey = (error: unknown): boolean =>
   (error as { name?: string })?.name === 'ValidationException' && /(start(ing)? key|ExclusiveStartKey)/i.test((error as Error).message ?? '');
 
+/** Middy answers for a handler about to run out of its Lambda time: the work may well succeed if sent again. */
+const isMiddyTimeout = (error: unknown): boolean =>
+  (error as { name?: string })?.name === 'TimeoutError' && (error as { cause?: { package?: string } })?.cause?.package === '@middy/core';
+
 const toDomainError = (error: unknown): DomainError | undefined => {
   if (error instanceof DomainError) return error;
+  if (isMiddyTimeout(error)) return new ServiceBusyError('The request did not finish in time; retry shortly.');
   if (isMiddyJsonError(error)) return new MalformedJsonError('The body is not valid JSON.');
   if (isRefusedStartKey(error)) return new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
   return undefined;
@@ -100,6 +107,9 @@ const apiErrors = (logger: Logger): MiddlewareObj<Event, APIGatewayProxyStructur
         : domainError instanceof MalformedJsonError ? [{ field: 'body', message: 'is not valid JSON' }]
         : undefined;
       request.response = respond(status, errorBody(domainError.code, domainError.message, details));
+      if (domainError instanceof ServiceBusyError) {
+        request.response.headers = { ...request.response.headers, 'retry-after': String(domainError.retryAfterSeconds) };
+      }
       return;
     }
     logger.error('request failed', request.error as Error);

@@ -93,6 +93,7 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
     assignments: [{ assignmentId: 'asg_1', hostId: hostIds.hostId, providerId: hostIds.providerId, gpuIndices: [0], gpuModel: 'RTX 4090', pricePerGpuHour: 450_000, rank: 0 }],
   },
   assignmentStarted: assignmentLeaseSample,
+  assignmentStopping: { ...assignmentLeaseSample, stopRequestedAt: T0.toISOString(), billableUntil: new Date(T0.getTime() + 30_000).toISOString(), reason: 'cancelled' },
   assignmentEnded: { ...assignmentLeaseSample, leaseEnd: T0.toISOString(), reason: 'exited' },
   jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
   fundsHeld: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000 },

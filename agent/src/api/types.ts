@@ -67,6 +67,8 @@ export interface AssignmentMessage {
   readonly env: Readonly<Record<string, string>>;
   readonly gpuIndices: readonly number[];
   readonly maxDurationSeconds: number;
+  /** The platform's stop grace: nothing past the max duration + this is billed, so SIGKILL comes by then. */
+  readonly stopGraceSeconds?: number;
   readonly rank: number;
   readonly worldSize: number;
   readonly peers: readonly Peer[];
@@ -77,6 +79,9 @@ export interface CancelMessage {
   readonly assignmentId: string;
   readonly jobId: string;
   readonly reason: string;
+  /** When the platform stops billing the assignment (the stop request + its grace): SIGKILL by then. */
+  readonly deadline?: string;
+  readonly graceSeconds?: number;
 }
 
 export type HostMessage = AssignmentMessage | CancelMessage;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { rmSync, writeFileSync, existsSync } from 'node:fs';
 import type { ApiClient } from '#agent/api/client.ts';
-import type { AgentEvent, AssignmentMessage, HeartbeatResponse, HostMessage, LogChunk, UsageRecord } from '#agent/api/types.ts';
+import type { AgentEvent, AssignmentMessage, CancelMessage, HeartbeatResponse, HostMessage, LogChunk, UsageRecord } from '#agent/api/types.ts';
 import { sleep as defaultSleep, type BackoffPolicy, type Sleep } from '#agent/core/backoff.ts';
 import { ApiError, describeError, isRetryable } from '#agent/core/errors.ts';
 import { writeJsonFile, PRIVATE_FILE } from '#agent/core/files.ts';
@@ -75,6 +75,8 @@ export class Agent {
   private readonly senderStop = new AbortController();
   /** Docker jobs the agent let go of at shutdown: their containers keep running. */
   private readonly detached = new Set<string>();
+  /** Per assignment, when the platform stops billing it (a cancel's deadline), epoch ms. */
+  private readonly killBy = new Map<string, number>();
   private draining = false;
   private heartbeatIntervalSeconds: number;
   private heartbeatOk = true;
@@ -238,7 +240,8 @@ export class Agent {
     this.putEvent(record, { type: 'accepted' });
   }
 
-  private onCancel(assignmentId: string, reason: string, message?: { jobId: string }): void {
+  private onCancel(assignmentId: string, reason: string, message?: Pick<CancelMessage, 'jobId' | 'deadline' | 'graceSeconds'>): void {
+    this.noteKillBy(assignmentId, message);
     const record = this.store.get(assignmentId);
     if (!record) {
       // A cancel that overtook its assignment: remember it, so the assignment is never run.
@@ -365,7 +368,28 @@ export class Agent {
     if (record.phase === 'running') this.store.update(record.assignmentId, { phase: 'stopping' });
     if (!live?.job) return; // still starting: stopped as soon as it started
     this.options.logger.info('stopping job', { assignmentId: record.assignmentId, reason });
-    await live.job.stop(this.options.stopGraceMs ?? 10_000);
+    await live.job.stop(this.graceFor(record));
+  }
+
+  /**
+   * The platform bills nothing past a stop's deadline (issue 13): remember it, by whichever
+   * is earlier of its time and its grace from now, so a clock that runs ahead or a cancel
+   * that came late only shortens the grace.
+   */
+  private noteKillBy(assignmentId: string, message?: Pick<CancelMessage, 'deadline' | 'graceSeconds'>): void {
+    const now = Date.now();
+    const byGrace = message?.graceSeconds !== undefined ? now + message.graceSeconds * 1000 : Number.POSITIVE_INFINITY;
+    const byDeadline = message?.deadline ? Date.parse(message.deadline) : Number.POSITIVE_INFINITY;
+    const by = Math.min(byGrace, Number.isNaN(byDeadline) ? Number.POSITIVE_INFINITY : byDeadline);
+    if (Number.isFinite(by)) this.killBy.set(assignmentId, Math.min(by, this.killBy.get(assignmentId) ?? by));
+  }
+
+  /** SIGTERM now, SIGKILL after the agent's own grace, never after the platform's grace or the stop's deadline. */
+  private graceFor(record: AssignmentRecord): number {
+    const platform = record.message.stopGraceSeconds !== undefined ? record.message.stopGraceSeconds * 1000 : Number.POSITIVE_INFINITY;
+    const killBy = this.killBy.get(record.assignmentId);
+    const left = killBy === undefined ? Number.POSITIVE_INFINITY : Math.max(0, killBy - Date.now());
+    return Math.min(this.options.stopGraceMs ?? 10_000, platform, left);
   }
 
   private onExit(record: AssignmentRecord, exit: JobExit): void {

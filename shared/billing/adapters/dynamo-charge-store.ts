@@ -10,6 +10,10 @@ import { conditionFailedAt, retryOnConflict } from './transactions.ts';
 
 const BATCH_GET_MAX = 100;
 
+/** Everything held for the job is still what the charge read (holds placed before `heldTotal` was kept have none). */
+const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
+  hold.heldTotal === undefined ? ' AND attribute_not_exists(heldTotal)' : ' AND heldTotal = :heldTotal';
+
 const toCharge = (item: Record<string, unknown>): UsageCharge => ({
   usageRecordId: item.usageRecordId as string,
   jobId: item.jobId as string,
@@ -27,6 +31,7 @@ const toCharge = (item: Record<string, unknown>): UsageCharge => ({
     provider: microUsd(numberAttribute(item.providerAmount)),
     platform: microUsd(numberAttribute(item.fee)),
   },
+  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
   fromHold: microUsd(numberAttribute(item.fromHold)),
   transactionId: (item.txnId as string | undefined) ?? null,
   chargedAt: item.chargedAt as string,
@@ -46,6 +51,7 @@ const toJobCost = (item: Record<string, unknown>): JobCost => ({
     ]),
   ),
   ...(typeof item.firstUsageAt === 'string' ? { firstUsageAt: item.firstUsageAt } : {}),
+  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
 });
 
 export class DynamoChargeStore implements ChargeStore {
@@ -89,11 +95,42 @@ export class DynamoChargeStore implements ChargeStore {
   /**
    * One TransactWriteItems through the outbox: the charge (index 0, so a duplicate is found
    * there), the job's total (index 1, guarded by its version), the hold (index 2 when the
-   * charge uses it, guarded by its status and what it still holds), then the ledger's items
-   * and `usage.charged`.
+   * charge uses it, guarded by its status and what it still holds; when the charge was cut,
+   * also by everything held for the job, so a renewal in between is read again), then the
+   * ledger's items (the renter's balance guarded by `available` for what the hold does not
+   * cover, so the balance never goes below zero) and `usage.charged`.
    */
   async charge(write: ChargeWrite): Promise<ChargeWriteResult> {
-    const { charge, transaction, hold, jobCost, event } = write;
+    const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
+    const cut = (charge.cut ?? 0) > 0;
+    const holdItem: TransactItem | undefined = !hold
+      ? undefined
+      : charge.fromHold > 0
+        ? {
+            Update: {
+              TableName: this.tableName,
+              Key: holdKey(hold.jobId),
+              UpdateExpression: 'ADD amount :minusFromHold SET updatedAt = :now',
+              ConditionExpression: `#status = :held AND amount >= :fromHold${cut ? heldTotalCondition(hold) : ''}`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':minusFromHold': -charge.fromHold, ':fromHold': charge.fromHold, ':held': 'held', ':now': charge.chargedAt,
+                ...(cut && hold.heldTotal !== undefined ? { ':heldTotal': hold.heldTotal } : {}),
+              },
+            },
+          }
+        : cut
+          ? {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: holdKey(hold.jobId),
+                ConditionExpression: `#status = :status${heldTotalCondition(hold)}`,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':status': hold.status, ...(hold.heldTotal !== undefined ? { ':heldTotal': hold.heldTotal } : {}) },
+              },
+            }
+          : undefined;
+    const ledger = transaction ? ledgerItems(this.tableName, transaction, { accountId: charge.renterId, amount: -charge.fromHold }, { accountId: charge.renterId, amount: fromAvailable }) : [];
     const items: TransactItem[] = [
       {
         Put: {
@@ -115,6 +152,7 @@ export class DynamoChargeStore implements ChargeStore {
             providerAmount: charge.amounts.provider,
             fee: charge.amounts.platform,
             fromHold: charge.fromHold,
+            ...(charge.cut ? { cut: charge.cut } : {}),
             ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
             chargedAt: charge.chargedAt,
             jobCost: charge.jobCost,
@@ -132,26 +170,16 @@ export class DynamoChargeStore implements ChargeStore {
           ...(jobCost.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': jobCost.version - 1 } }),
         },
       },
-      ...(hold && charge.fromHold > 0
-        ? [{
-            Update: {
-              TableName: this.tableName,
-              Key: holdKey(hold.jobId),
-              UpdateExpression: 'ADD amount :minusFromHold SET updatedAt = :now',
-              ConditionExpression: '#status = :held AND amount >= :fromHold',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':minusFromHold': -charge.fromHold, ':fromHold': charge.fromHold, ':held': 'held', ':now': charge.chargedAt },
-            },
-          }]
-        : []),
-      ...(transaction ? ledgerItems(this.tableName, transaction, { accountId: charge.renterId, amount: -charge.fromHold }) : []),
+      ...(holdItem ? [holdItem] : []),
+      ...ledger,
     ];
+    const renterBalanceAt = items.findIndex((item) => item.Update?.ConditionExpression === 'available >= :needed');
     try {
       await retryOnConflict(() => this.outbox.commit(items, [event]));
       return 'charged';
     } catch (error) {
       if (conditionFailedAt(error, 0)) return 'already_charged';
-      if (conditionFailedAt(error, 1) || (hold && charge.fromHold > 0 && conditionFailedAt(error, 2))) return 'stale';
+      if (conditionFailedAt(error, 1) || (holdItem && conditionFailedAt(error, 2)) || (renterBalanceAt >= 0 && conditionFailedAt(error, renterBalanceAt))) return 'stale';
       throw error;
     }
   }

@@ -18,6 +18,8 @@ const toHold = (item: Record<string, unknown>): Hold => ({
   ...(item.available !== undefined ? { available: microUsd(item.available as number) } : {}),
   ...(item.endedBeforeHold ? { endedBeforeHold: true } : {}),
   ...(typeof item.maxDurationSeconds === 'number' ? { maxDurationSeconds: item.maxDurationSeconds } : {}),
+  ...(typeof item.marginSeconds === 'number' ? { marginSeconds: item.marginSeconds } : {}),
+  ...(typeof item.heldTotal === 'number' ? { heldTotal: microUsd(item.heldTotal) } : {}),
   ...(typeof item.exhaustedAt === 'string' ? { exhaustedAt: item.exhaustedAt } : {}),
 });
 
@@ -219,7 +221,8 @@ export class DynamoHoldStore implements HoldStore {
               Update: {
                 TableName: this.tableName,
                 Key: holdKey(hold.jobId),
-                UpdateExpression: `ADD amount :amount SET updatedAt = :now${exhausted ? ', exhaustedAt = :now' : ''}`,
+                // `heldTotal` grows with every renewal: what the job's charges may add up to.
+                UpdateExpression: `ADD amount :amount${hold.heldTotal === undefined ? '' : ', heldTotal :amount'} SET updatedAt = :now${exhausted ? ', exhaustedAt = :now' : ''}`,
                 ConditionExpression: '#status = :held AND amount = :before AND attribute_not_exists(exhaustedAt)',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: { ':amount': amount, ':before': hold.amount, ':held': 'held', ':now': now },

@@ -40,6 +40,8 @@ export const ledgerItems = (
   tableName: string,
   transaction: LedgerTransaction,
   heldChange?: { readonly accountId: string; readonly amount: number },
+  /** Posts only while this account has at least `amount` available (a usage charge beyond its hold). */
+  mustHaveAvailable?: { readonly accountId: string; readonly amount: number },
 ): TransactItem[] => [
   {
     Put: {
@@ -80,7 +82,11 @@ export const ledgerItems = (
         TableName: tableName,
         Key: balanceKey(accountId),
         UpdateExpression: 'ADD balance :amount, available :available, held :held SET accountId = :accountId, updatedAt = :now',
-        ExpressionAttributeValues: { ':amount': amount, ':available': amount - held, ':held': held, ':accountId': accountId, ':now': transaction.postedAt },
+        ExpressionAttributeValues: {
+          ':amount': amount, ':available': amount - held, ':held': held, ':accountId': accountId, ':now': transaction.postedAt,
+          ...(mustHaveAvailable?.accountId === accountId && mustHaveAvailable.amount > 0 ? { ':needed': mustHaveAvailable.amount } : {}),
+        },
+        ...(mustHaveAvailable?.accountId === accountId && mustHaveAvailable.amount > 0 ? { ConditionExpression: 'available >= :needed' } : {}),
       },
     };
   }),

@@ -1,6 +1,6 @@
 import { microUsd, type MicroUsd } from '#platform/money.ts';
 import type { Hold } from './hold.ts';
-import { roundHalfUp, toMilliGpuSeconds, type UsageRating } from './rating.ts';
+import { roundHalfUp, splitFee, toMilliGpuSeconds, type UsageRating } from './rating.ts';
 
 /** What billing takes from a `usage.recorded` event. */
 export interface UsageRecord {
@@ -38,6 +38,11 @@ export interface UsageCharge {
   readonly gpuSeconds: number;
   readonly pricePerGpuHour: number;
   readonly amounts: UsageRating;
+  /**
+   * What the record was rated at but not charged, renter µUSD (0 or absent: charged whole):
+   * the job's holds were used up, so the rest is never taken from the renter (issue 13).
+   */
+  readonly cut?: MicroUsd;
   /** How much of the job's hold the charge used up (the rest came from available funds). */
   readonly fromHold: MicroUsd;
   readonly transactionId: string | null;
@@ -67,6 +72,8 @@ export interface JobCost {
   readonly rates: Readonly<Record<string, AssignmentRate>>;
   /** The start of the earliest usage charged: where the job's max duration counts from. */
   readonly firstUsageAt?: string;
+  /** What was rated but not charged because the job's holds were used up (see `capToHolds`). */
+  readonly cut?: MicroUsd;
 }
 
 export const emptyJobCost = (jobId: string, renterId: string): JobCost => ({ jobId, renterId, cost: microUsd(0), charges: 0, version: 0, rates: {} });
@@ -82,7 +89,7 @@ export const rateOf = (record: UsageRecord): MicroUsd | undefined => {
 };
 
 /** Adds a charge to the job's total; the assignment's rate follows its newest record only. */
-export const addToJobCost = (current: JobCost, record: UsageRecord, amount: MicroUsd): JobCost => {
+export const addToJobCost = (current: JobCost, record: UsageRecord, amount: MicroUsd, cut: MicroUsd = microUsd(0)): JobCost => {
   const rate = rateOf(record);
   const previous = current.rates[record.assignmentId];
   const newer = rate !== undefined && (previous === undefined || record.to >= previous.asOf);
@@ -93,14 +100,46 @@ export const addToJobCost = (current: JobCost, record: UsageRecord, amount: Micr
     version: current.version + 1,
     rates: newer ? { ...current.rates, [record.assignmentId]: { perHour: rate, asOf: record.to } } : current.rates,
     firstUsageAt: current.firstUsageAt === undefined || record.from < current.firstUsageAt ? record.from : current.firstUsageAt,
+    ...(cut > 0 || current.cut ? { cut: microUsd((current.cut ?? 0) + cut) } : {}),
   };
 };
 
+/** Everything held for the job so far: kept on the hold, or (older holds) what is left plus what was charged. */
+export const heldTotalOf = (hold: Hold, jobCost: JobCost | undefined): MicroUsd => hold.heldTotal ?? microUsd(hold.amount + (jobCost?.cost ?? 0));
+
+/** One charge after the cap: what moves, where from, and what was cut. */
+export interface CappedCharge {
+  readonly amounts: UsageRating;
+  readonly cut: MicroUsd;
+  readonly fromHold: MicroUsd;
+  /** The part taken from the renter's available funds: the write requires that much available. */
+  readonly fromAvailable: MicroUsd;
+}
+
 /**
- * How much of a charge the job's hold covers. The hold reserved this money, so the charge
- * takes it out of the hold rather than out of available funds a second time: at most what
- * the hold still has. A hold that is released, refused or missing covers nothing (a late
- * record is charged to the balance all the same: charging never waits on funds).
+ * Caps one rated charge so that a job never costs more than was ever held for it (issue 13):
+ * the renter pays at most `heldTotal - cost so far`, first out of the hold while it is
+ * held, then (after the hold was released, for a record that came late) out of available
+ * funds, never more than are available, so the balance never goes below zero. What is cut
+ * is not charged at all, and the fee is split again on what is, so the provider is paid
+ * exactly what the renter was charged minus the fee. A job with no hold at all (only where
+ * no placement happened: tests, tools) is charged from available funds alone.
  */
-export const coveredByHold = (hold: Hold | undefined, renterId: string, amount: MicroUsd): MicroUsd =>
-  hold?.status === 'held' && hold.accountId === renterId ? microUsd(Math.min(hold.amount, amount)) : microUsd(0);
+export const capToHolds = (
+  rated: UsageRating,
+  hold: Hold | undefined,
+  renterId: string,
+  jobCost: JobCost | undefined,
+  available: MicroUsd,
+  feeBps: number,
+): CappedCharge => {
+  const ours = hold !== undefined && hold.accountId === renterId;
+  const held = ours && hold.status === 'held' ? hold.amount : 0;
+  const room = hold === undefined ? Number.POSITIVE_INFINITY : ours && hold.status !== 'refused' ? Math.max(0, heldTotalOf(hold, jobCost) - (jobCost?.cost ?? 0)) : 0;
+  const allowed = Math.min(rated.renter, room);
+  const fromHold = microUsd(Math.min(held, allowed));
+  const fromAvailable = microUsd(Math.max(0, Math.min(allowed - fromHold, available)));
+  const charged = microUsd(fromHold + fromAvailable);
+  if (charged === rated.renter) return { amounts: rated, cut: microUsd(0), fromHold, fromAvailable };
+  return { amounts: splitFee(charged, feeBps), cut: microUsd(rated.renter - charged), fromHold, fromAvailable };
+};

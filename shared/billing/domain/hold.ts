@@ -23,6 +23,13 @@ export interface Hold {
   readonly endedBeforeHold?: boolean;
   /** The job's max duration, when `job.submitted` said: a renewal never covers past it. */
   readonly maxDurationSeconds?: number;
+  /** Seconds past the max duration the job may still be billed (stop grace + clock skew): renewals cover them. */
+  readonly marginSeconds?: number;
+  /**
+   * Everything ever held for the job: the first amount plus every renewal (`amount` is what
+   * is left). The job's charges never exceed it (absent on holds placed before it was kept).
+   */
+  readonly heldTotal?: MicroUsd;
   /** When the hold could not be renewed and `funds.exhausted` was announced (once per job). */
   readonly exhaustedAt?: string;
 }

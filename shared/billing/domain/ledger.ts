@@ -9,8 +9,26 @@ import { microUsd, type MicroUsd } from '#platform/money.ts';
  * transaction too: renter debit, provider credit, platform fee.
  */
 export const FUNDING_ACCOUNT = 'external:funding';
-/** Where the platform's fee on usage will be credited. */
+/**
+ * The platform's fee account: one logical account, kept as `PLATFORM_FEE_SHARDS` ledger
+ * accounts (`platform:fees#0` .. `#15`) because every usage charge credits it, and one
+ * DynamoDB item takes about 1,000 writes a second (issue 14). Its balance is the sum of the
+ * shards (and of `platform:fees` itself, where fees were credited before the split);
+ * exports and statements sum them with `isPlatformFeeAccount`.
+ */
 export const PLATFORM_ACCOUNT = 'platform:fees';
+export const PLATFORM_FEE_SHARDS = 16;
+export const platformFeeAccount = (shard: number): string => `${PLATFORM_ACCOUNT}#${shard}`;
+export const isPlatformFeeAccount = (accountId: string): boolean => accountId === PLATFORM_ACCOUNT || accountId.startsWith(`${PLATFORM_ACCOUNT}#`);
+/** Every account the platform's fees may sit in. */
+export const platformFeeAccounts = (): string[] => [PLATFORM_ACCOUNT, ...Array.from({ length: PLATFORM_FEE_SHARDS }, (_, shard) => platformFeeAccount(shard))];
+
+/** The fee shard of a usage record: a stable hash of its id, so a redelivery picks the same one. */
+export const feeShardOf = (usageRecordId: string): string => {
+  let hash = 0;
+  for (const char of usageRecordId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return platformFeeAccount(hash % PLATFORM_FEE_SHARDS);
+};
 
 export type TransactionKind = 'credit' | 'usage_charge';
 
@@ -142,7 +160,7 @@ export const usageChargeTransaction = (input: {
   const entries: LedgerEntry[] = [
     { entryId: input.entryIds[0], accountId: input.renterId, amount: microUsd(-renter) },
     { entryId: input.entryIds[1], accountId: input.providerId, amount: provider },
-    { entryId: input.entryIds[2], accountId: PLATFORM_ACCOUNT, amount: platform },
+    { entryId: input.entryIds[2], accountId: feeShardOf(input.usageRecordId), amount: platform },
   ];
   return postTransaction({
     transactionId: input.transactionId,

@@ -71,6 +71,17 @@ export const assertFeeBps = (feeBps: number): number => {
   return feeBps;
 };
 
+/**
+ * Splits what the renter pays between provider and platform (rule 3 above): the provider's
+ * share rounded down, the remainder the platform's. `rateUsage` uses it, and so does a
+ * charge cut to its job's holds.
+ */
+export const splitFee = (renter: MicroUsd, feeBps: number = DEFAULT_PLATFORM_FEE_BPS): UsageRating => {
+  assertFeeBps(feeBps);
+  const provider = (BigInt(renter) * BigInt(BASIS_POINTS - feeBps)) / BigInt(BASIS_POINTS);
+  return { renter, provider: toMicroUsd(provider), platform: toMicroUsd(BigInt(renter) - provider) };
+};
+
 /** The one named rounding function of the money path: see the rule above. */
 export const rateUsage = (usage: UsageToRate, feeBps: number = DEFAULT_PLATFORM_FEE_BPS): UsageRating => {
   assertFeeBps(feeBps);
@@ -78,6 +89,5 @@ export const rateUsage = (usage: UsageToRate, feeBps: number = DEFAULT_PLATFORM_
     throw new RatingError(`${usage.pricePerGpuHour} is not a price in micro-USD per GPU-hour`);
   }
   const renter = roundHalfUp(toMilliGpuSeconds(usage.gpuSeconds) * BigInt(usage.pricePerGpuHour), MILLIS_PER_HOUR);
-  const provider = (renter * BigInt(BASIS_POINTS - feeBps)) / BigInt(BASIS_POINTS);
-  return { renter: toMicroUsd(renter), provider: toMicroUsd(provider), platform: toMicroUsd(renter - provider) };
+  return splitFee(toMicroUsd(renter), feeBps);
 };

@@ -43,16 +43,30 @@ export const currentRate = (cost: JobCost | undefined, now: Date): MicroUsd => {
 export const costOfSeconds = (perHour: MicroUsd, seconds: number): MicroUsd =>
   microUsd(Math.ceil((perHour * Math.max(0, seconds) * 1000) / MILLIS_PER_HOUR));
 
+/** Seconds of the max duration left since the job's first usage (undefined: no max duration known). */
+const maxDurationLeft = (hold: Hold, cost: JobCost | undefined, now: Date): number | undefined => {
+  if (hold.maxDurationSeconds === undefined) return undefined;
+  const startedAt = cost?.firstUsageAt ? Date.parse(cost.firstUsageAt) : now.getTime();
+  return hold.maxDurationSeconds - Math.max(0, (now.getTime() - startedAt) / 1000);
+};
+
 /**
- * How long the job may still run that its hold must cover: `coverSeconds`, or what is left
- * of its max duration since its first usage, whichever is shorter.
+ * How long the job may still be billed that its hold must cover: `coverSeconds`, or what is
+ * left of its max duration since its first usage plus the margin past it (stop grace and
+ * clock skew, which metering may still bill), whichever is shorter.
  */
 export const secondsToCover = (hold: Hold, cost: JobCost | undefined, now: Date, settings: HoldSettings): number => {
-  if (hold.maxDurationSeconds === undefined) return settings.coverSeconds;
-  const startedAt = cost?.firstUsageAt ? Date.parse(cost.firstUsageAt) : now.getTime();
-  const left = hold.maxDurationSeconds - Math.max(0, (now.getTime() - startedAt) / 1000);
-  return Math.max(0, Math.min(settings.coverSeconds, Math.ceil(left)));
+  const left = maxDurationLeft(hold, cost, now);
+  if (left === undefined) return settings.coverSeconds;
+  return Math.max(0, Math.min(settings.coverSeconds, Math.ceil(left + (hold.marginSeconds ?? 0))));
 };
+
+/**
+ * Slack for the rate's own rounding (each record's rate is rounded half up, so a job's
+ * measured rate can sit a few µUSD/h above its price): a hold within this much of its
+ * minimum is not exhausted. Issue 13 saw a fully funded job stopped over 115 µUSD.
+ */
+export const RENEWAL_TOLERANCE_SECONDS = 2;
 
 export type RenewalDecision =
   /** No current rate (not started, or silent): the hold stands as it is. */
@@ -96,9 +110,14 @@ export const decideRenewal = (
   const wanted = microUsd(target - hold.amount);
   if (available >= wanted) return { kind: 'renew', amount: wanted, target };
   const amount = microUsd(Math.max(0, available));
+  const tolerance = (due: MicroUsd): number => Math.max(costOfSeconds(perHour, RENEWAL_TOLERANCE_SECONDS), Math.ceil(due / 100));
+  // A hold that already covers the rest of the max duration can only run into its margin: never exhausted.
+  const left = maxDurationLeft(hold, cost, now);
+  const restOfMax = left === undefined ? undefined : costOfSeconds(perHour, Math.max(0, Math.ceil(left)));
+  if (restOfMax !== undefined && hold.amount + amount + tolerance(restOfMax) >= restOfMax) return { kind: 'partial', amount, target };
   if (renterOutOfFunds) return { kind: 'exhausted', amount, wanted, target };
   const minimum = costOfSeconds(perHour, Math.min(settings.minCoverSeconds, seconds));
-  if (hold.amount + amount >= minimum) return { kind: 'partial', amount, target };
+  if (hold.amount + amount + tolerance(minimum) >= minimum) return { kind: 'partial', amount, target };
   return { kind: 'exhausted', amount, wanted, target };
 };
 

@@ -2,7 +2,7 @@ import { newEvent } from '#events/define.ts';
 import { event as usageCharged } from '#events/billing/usage-charged.ts';
 import { newId } from '#platform/ids.ts';
 import { microUsd } from '#platform/money.ts';
-import { addToJobCost, coveredByHold, emptyJobCost, type UsageCharge, type UsageRecord } from '../domain/charge.ts';
+import { addToJobCost, capToHolds, emptyJobCost, type UsageCharge, type UsageRecord } from '../domain/charge.ts';
 import { usageChargeTransaction } from '../domain/ledger.ts';
 import { rateUsage } from '../domain/rating.ts';
 import type { BillingDeps } from './deps.ts';
@@ -25,18 +25,21 @@ const MAX_ATTEMPTS = 25;
  * record's id (only if none exists: once, forever), the ledger transaction (renter debit,
  * provider credit, platform fee, the record id as reference), the balances, the part of
  * the hold the charge uses up, the job's new total and `usage.charged` with it. When the
- * hold or the total moved in between, read them again. Never refused for want of funds:
- * the usage ran, and the provider is owed it. Emits `usage.charged`.
+ * hold or the total moved in between, read them again. Never refused: the usage ran; but
+ * capped (`capToHolds`): a job never costs more than was held for it and the renter's
+ * balance never goes below zero, so what would exceed that is cut, kept on the charge
+ * (`cut`) and on the job's total, and never charged. Emits `usage.charged`.
  */
 export const chargeUsage = async (
   record: UsageRecord,
-  deps: Pick<BillingDeps, 'charges' | 'holds' | 'clock' | 'platformFeeBps'>,
+  deps: Pick<BillingDeps, 'charges' | 'holds' | 'balances' | 'clock' | 'platformFeeBps'>,
 ): Promise<ChargeUsageOutcome> => {
-  const amounts = rateUsage(record, deps.platformFeeBps);
+  const rated = rateUsage(record, deps.platformFeeBps);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const existing = await deps.charges.getCharge(record.usageRecordId);
     if (existing) return { outcome: 'already_charged', charge: existing };
-    const [hold, jobCost] = await Promise.all([deps.holds.get(record.jobId), deps.charges.getJobCost(record.jobId)]);
+    const [hold, jobCost, balance] = await Promise.all([deps.holds.get(record.jobId), deps.charges.getJobCost(record.jobId), deps.balances.get(record.renterId)]);
+    const { amounts, cut, fromHold, fromAvailable } = capToHolds(rated, hold, record.renterId, jobCost ?? undefined, balance.available, deps.platformFeeBps);
     const now = deps.clock.now();
     const chargedAt = now.toISOString();
     const transaction = usageChargeTransaction({
@@ -48,8 +51,7 @@ export const chargeUsage = async (
       postedAt: chargedAt,
       entryIds: [newId('ent', now), newId('ent', now), newId('ent', now)],
     });
-    const fromHold = transaction ? coveredByHold(hold, record.renterId, amounts.renter) : microUsd(0);
-    const total = addToJobCost(jobCost ?? emptyJobCost(record.jobId, record.renterId), record, amounts.renter);
+    const total = addToJobCost(jobCost ?? emptyJobCost(record.jobId, record.renterId), record, amounts.renter, cut);
     const charge: UsageCharge = {
       usageRecordId: record.usageRecordId,
       jobId: record.jobId,
@@ -63,20 +65,22 @@ export const chargeUsage = async (
       gpuSeconds: record.gpuSeconds,
       pricePerGpuHour: record.pricePerGpuHour,
       amounts,
-      fromHold,
+      ...(cut > 0 ? { cut } : {}),
+      fromHold: transaction ? fromHold : microUsd(0),
       transactionId: transaction?.transactionId ?? null,
       chargedAt,
       jobCost: total.cost,
     };
     const event = newEvent(
       usageCharged,
-      { usageRecordId: record.usageRecordId, jobId: record.jobId, renterId: record.renterId, amount: amounts.renter, jobCost: total.cost, chargedAt },
+      { usageRecordId: record.usageRecordId, jobId: record.jobId, renterId: record.renterId, amount: amounts.renter, jobCost: total.cost, chargedAt, ...(cut > 0 ? { cut } : {}) },
       now,
     );
     const written = await deps.charges.charge({
       charge,
       ...(transaction ? { transaction } : {}),
-      ...(hold && fromHold > 0 ? { hold } : {}),
+      ...(hold && (fromHold > 0 || cut > 0) ? { hold } : {}),
+      fromAvailable,
       jobCost: total,
       event,
     });

@@ -15,7 +15,7 @@ export type PlaceHoldOutcome = 'held' | 'refused' | 'already_decided';
  * they do not cover it, record the refusal and emit `funds.refused` with what was available.
  */
 export const placeHold = async (
-  job: { readonly jobId: string; readonly renterId: string; readonly holdAmount: number; readonly maxDurationSeconds?: number | undefined },
+  job: { readonly jobId: string; readonly renterId: string; readonly holdAmount: number; readonly maxDurationSeconds?: number | undefined; readonly holdMarginSeconds?: number | undefined },
   deps: Pick<BillingDeps, 'holds' | 'clock'>,
 ): Promise<PlaceHoldOutcome> => {
   if (await deps.holds.get(job.jobId)) return 'already_decided';
@@ -27,7 +27,9 @@ export const placeHold = async (
     amount,
     status: 'held',
     createdAt: now.toISOString(),
+    heldTotal: amount,
     ...(job.maxDurationSeconds !== undefined ? { maxDurationSeconds: job.maxDurationSeconds } : {}),
+    ...(job.holdMarginSeconds !== undefined ? { marginSeconds: job.holdMarginSeconds } : {}),
   };
   const placed = await deps.holds.place(hold, newEvent(fundsHeld, { jobId: job.jobId, renterId: job.renterId, amount }, now));
   if (placed.outcome === 'placed') return 'held';

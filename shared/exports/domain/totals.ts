@@ -1,4 +1,4 @@
-import { PLATFORM_ACCOUNT } from '#billing/domain/ledger.ts';
+import { isPlatformFeeAccount } from '#billing/domain/ledger.ts';
 import type { LedgerRow, UsageRow } from './rows.ts';
 
 /**
@@ -74,7 +74,7 @@ export const addLedgerUsageCharges = (charges: LedgerUsageCharges, rows: readonl
     if (row.amount < 0) {
       renterDebits -= row.amount;
       transactions += 1;
-    } else if (row.accountId === PLATFORM_ACCOUNT) platformFees += row.amount;
+    } else if (isPlatformFeeAccount(row.accountId)) platformFees += row.amount;
     else providerCredits += row.amount;
   }
   return { transactions, renterDebits: checked(renterDebits), providerCredits: checked(providerCredits), platformFees: checked(platformFees) };

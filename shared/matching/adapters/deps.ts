@@ -3,6 +3,7 @@ import { systemClock } from '#platform/clock.ts';
 import { createLogger } from '#platform/logger.ts';
 import { Outbox } from '#platform/outbox.ts';
 import { tables } from '#infra/topology.ts';
+import { MeteringEnv } from '#metering/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
 import { MatchingEnv, matchingConfig } from '../config.ts';
 import { CandidateCache } from '../use-cases/candidate-cache.ts';
@@ -42,6 +43,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
       stopGraceSeconds: config[MatchingEnv.stopGraceSeconds],
       resendAfterSeconds: config[MatchingEnv.resendAfterSeconds],
       maxNotAccepted: config[MatchingEnv.maxNotAccepted],
+      clockSkewSeconds: config[MeteringEnv.clockSkewSeconds],
     },
   };
 };

@@ -102,11 +102,12 @@ export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoid
 const HOUR_SECONDS = 3600;
 
 /**
- * The hold a job needs before it is placed: one hour (or its max duration, if shorter) at
+ * The hold a job needs before it is placed: one hour (or its max duration plus
+ * `marginSeconds`, the stop grace and clock skew it may still be billed for, if shorter) at
  * its max price for all its GPUs, rounded up to the micro-dollar so it never falls short.
  */
-export const holdAmountFor = (spec: JobSpec): MicroUsd => {
-  const seconds = Math.min(HOUR_SECONDS, spec.maxDurationSeconds);
+export const holdAmountFor = (spec: JobSpec, marginSeconds = 0): MicroUsd => {
+  const seconds = Math.min(HOUR_SECONDS, spec.maxDurationSeconds + marginSeconds);
   const gpus = spec.gpu.count * spec.hosts;
   return Math.ceil((spec.maxPricePerGpuHour * gpus * seconds) / HOUR_SECONDS) as MicroUsd;
 };

@@ -8,6 +8,11 @@ export interface AssignmentMessage {
   readonly env: Readonly<Record<string, string>>;
   readonly gpuIndices: readonly number[];
   readonly maxDurationSeconds: number;
+  /**
+   * The platform's stop grace: at the max duration (counted from the agent's start) the agent
+   * sends SIGTERM and, this long after, SIGKILL; nothing after that is billed.
+   */
+  readonly stopGraceSeconds?: number;
   readonly rank: number;
   readonly worldSize: number;
   readonly peers: readonly { readonly rank: number; readonly hostId: string; readonly address?: string }[];
@@ -18,6 +23,10 @@ export interface CancelMessage {
   readonly assignmentId: string;
   readonly jobId: string;
   readonly reason: string;
+  /** The lease's billable end (the stop request + the grace): the agent kills the job by then. */
+  readonly deadline?: string;
+  /** The grace itself, for an agent whose clock disagrees with the platform's. */
+  readonly graceSeconds?: number;
 }
 
 export interface HostMessage {

@@ -23,6 +23,8 @@ export interface MatchingSettings {
   readonly resendAfterSeconds: number;
   /** Placements not accepted before the job fails with `not_accepted`. */
   readonly maxNotAccepted: number;
+  /** Metering's clock-skew allowance (USAGE_CLOCK_SKEW_SECONDS): holds cover it. Default 5 s. */
+  readonly clockSkewSeconds?: number;
 }
 
 export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
@@ -52,6 +54,8 @@ export interface Outcome {
   readonly release: readonly Assignment[];
   readonly scheduled: readonly Assignment[];
   readonly started: readonly Assignment[];
+  /** Assignments a stop was just requested for: their billable end is now known. */
+  readonly stopping?: readonly Assignment[];
   readonly ended: readonly Assignment[];
   readonly jobEnded?: { readonly status: FinalStatus; readonly reason?: string };
 }
@@ -70,6 +74,7 @@ export const andThen = (first: Outcome, next: (job: Job) => Outcome): Outcome =>
     release: [...first.release, ...second.release],
     scheduled: [...first.scheduled, ...second.scheduled],
     started: [...first.started, ...second.started],
+    ...(first.stopping || second.stopping ? { stopping: [...(first.stopping ?? []), ...(second.stopping ?? [])] } : {}),
     ended: [...first.ended, ...second.ended],
     ...(jobEnded ? { jobEnded } : {}),
   };
@@ -90,6 +95,7 @@ class Transition {
     release: [] as Assignment[],
     scheduled: [] as Assignment[],
     started: [] as Assignment[],
+    stopping: [] as Assignment[],
     ended: [] as Assignment[],
   };
   private jobEnded: Outcome['jobEnded'];
@@ -157,7 +163,7 @@ class Transition {
       this.end(assignment, 'withdrawn', this.at, reason);
       return;
     }
-    this.updateAssignment(assignment.assignmentId, { state: 'stopping', stopRequestedAt: this.at, stopReason: reason, lastSentAt: this.at });
+    this.effects.stopping.push(this.updateAssignment(assignment.assignmentId, { state: 'stopping', stopRequestedAt: this.at, stopReason: reason, lastSentAt: this.at }));
   }
 
   finish(status: FinalStatus, reason: string | null, message: string): void {
@@ -184,7 +190,8 @@ class Transition {
   }
 
   outcome(): Outcome {
-    return { job: this.job, ...this.effects, ...(this.jobEnded ? { jobEnded: this.jobEnded } : {}) };
+    const { stopping, ...effects } = this.effects;
+    return { job: this.job, ...effects, ...(stopping.length > 0 ? { stopping } : {}), ...(this.jobEnded ? { jobEnded: this.jobEnded } : {}) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
 import { release, reserve, type HostCapacity } from '../domain/capacity.ts';
 import type { Job } from '../domain/job.ts';
+import { withDeadlines } from '../domain/lease-deadline.ts';
 import { isNoop, type Outcome } from '../domain/transitions.ts';
 import { eventsOf } from './job-events.ts';
 import type { MatchingDeps } from './deps.ts';
@@ -32,10 +33,10 @@ export const capacityChanges = async (
  * concurrent writer won.
  */
 export const commitOutcome = async (before: Job, outcome: Outcome, hosts: readonly HostCapacity[], deps: MatchingDeps): Promise<boolean> => {
-  const events = eventsOf(outcome, deps.clock.now());
+  const events = eventsOf(outcome, deps.clock.now(), deps.settings.stopGraceSeconds);
   if (!(await deps.jobs.commit(before, outcome.job, hosts, outcome.timeline, events))) return false;
   deps.candidates.remember(hosts);
-  await deps.messenger.send(outcome.send);
+  await deps.messenger.send(withDeadlines(outcome.send, outcome.job, deps.settings.stopGraceSeconds));
   await deps.jobs.publish(events);
   return true;
 };

@@ -4,6 +4,7 @@ import { ConflictError, InsufficientFundsError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import { formatUsd, microUsd } from '#platform/money.ts';
 import { holdAmountFor, type Job, type JobSpec } from '../domain/job.ts';
+import { holdMarginSeconds } from '../domain/lease-deadline.ts';
 import type { MatchingDeps } from './deps.ts';
 import { requireKnownModels } from './gpu-models.ts';
 
@@ -20,11 +21,12 @@ export const submitJob = async (
   deps: MatchingDeps,
 ): Promise<{ jobId: string; status: Job['status'] }> => {
   await requireKnownModels(spec.gpu.models, deps);
-  const holdAmount = holdAmountFor(spec);
+  const marginSeconds = holdMarginSeconds(deps.settings.stopGraceSeconds, deps.settings.clockSkewSeconds);
+  const holdAmount = holdAmountFor(spec, marginSeconds);
   const available = await deps.balances.available(renterId);
   if (available < holdAmount) {
     throw new InsufficientFundsError(
-      `This job needs a hold of ${formatUsd(holdAmount)} USD (one hour, or its max duration, at its max price); available: ${formatUsd(available)} USD.`,
+      `This job needs a hold of ${formatUsd(holdAmount)} USD (one hour, or its max duration with ${marginSeconds} s of stop grace and clock skew, at its max price); available: ${formatUsd(available)} USD.`,
     );
   }
   const now = deps.clock.now();
@@ -48,7 +50,7 @@ export const submitJob = async (
   const result = await deps.jobs.create(
     job,
     [{ at, type: 'submitted', message: `submitted: queued, waiting for a hold of ${formatUsd(holdAmount)} USD` }],
-    [newEvent(jobSubmitted, { jobId: job.jobId, renterId, holdAmount, maxDurationSeconds: spec.maxDurationSeconds }, now)],
+    [newEvent(jobSubmitted, { jobId: job.jobId, renterId, holdAmount, maxDurationSeconds: spec.maxDurationSeconds, holdMarginSeconds: marginSeconds }, now)],
     idempotency,
   );
   if (result.kind === 'created') return { jobId: job.jobId, status: job.status };

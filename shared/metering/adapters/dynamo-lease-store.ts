@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { microUsd } from '#platform/money.ts';
 import type { Lease, LeaseObservation } from '../domain/lease.ts';
@@ -17,8 +17,11 @@ export const toLease = (item: Record<string, unknown>): Lease => ({
   ...(item.leaseStart ? { leaseStart: item.leaseStart as string } : {}),
   ...(item.leaseEnd ? { leaseEnd: item.leaseEnd as string } : {}),
   ...(item.endReason ? { endReason: item.endReason as string } : {}),
+  ...(typeof item.billableUntil === 'string' ? { billableUntil: item.billableUntil } : {}),
   ended: item.ended === true,
 });
+
+const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export class DynamoLeaseStore implements LeaseStore {
   constructor(
@@ -32,7 +35,8 @@ export class DynamoLeaseStore implements LeaseStore {
    * event, lease start, end and reason are kept from the first event that had them
    * (`if_not_exists`), and `ended` is only ever set. So deliveries twice or out of order
    * converge on the same item. The job's pointer to the lease goes first: a crash between
-   * the two leaves the event to be retried.
+   * the two leaves the event to be retried. The billable end only moves earlier: a second
+   * update, conditioned on it, since one update expression cannot take a minimum.
    */
   async observe(seen: LeaseObservation): Promise<Lease> {
     await this.documents.send(
@@ -72,6 +76,25 @@ export class DynamoLeaseStore implements LeaseStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return toLease(Attributes ?? {});
+    const lease = toLease(Attributes ?? {});
+    if (!seen.billableUntil || (lease.billableUntil !== undefined && lease.billableUntil <= seen.billableUntil)) return lease;
+    try {
+      const { Attributes: moved } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: leaseKey(seen.assignmentId),
+          UpdateExpression: 'SET billableUntil = :until',
+          ConditionExpression: 'attribute_not_exists(billableUntil) OR billableUntil > :until',
+          ExpressionAttributeValues: { ':until': seen.billableUntil },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toLease(moved ?? {});
+    } catch (error) {
+      // Another delivery set an earlier end in between: it stands.
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: leaseKey(seen.assignmentId), ConsistentRead: true }));
+      return toLease(Item ?? {});
+    }
   }
 }

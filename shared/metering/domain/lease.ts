@@ -24,17 +24,25 @@ export interface Lease extends LeaseFacts {
   readonly leaseEnd?: string;
   readonly endReason?: string;
   readonly ended: boolean;
+  /**
+   * The last billable instant, as matching decided it (start + max duration + grace; a stop
+   * request + grace): records are clipped to it whether or not the lease has ended.
+   */
+  readonly billableUntil?: string;
 }
 
 /** What one event tells: the facts, and the lease times it knows. */
 export type LeaseObservation = Lease;
 
+const earliest = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : a < b ? a : b);
+
 /**
  * Folds an observation into what is known, so that events may come twice and in any
  * order: the first lease start and end seen are kept (matching sends the same ones on
- * every event), and an ended lease stays ended.
+ * every event), an ended lease stays ended, and the billable end only ever moves earlier.
  */
 export const mergeLease = (known: Lease | undefined, seen: LeaseObservation): Lease => {
+  const billableUntil = earliest(known?.billableUntil, seen.billableUntil);
   const leaseStart = known?.leaseStart ?? seen.leaseStart;
   const leaseEnd = known?.leaseEnd ?? seen.leaseEnd;
   const endReason = known?.endReason ?? seen.endReason;
@@ -43,6 +51,7 @@ export const mergeLease = (known: Lease | undefined, seen: LeaseObservation): Le
     ...(leaseStart ? { leaseStart } : {}),
     ...(leaseEnd ? { leaseEnd } : {}),
     ...(endReason ? { endReason } : {}),
+    ...(billableUntil ? { billableUntil } : {}),
     ended: (known?.ended ?? false) || seen.ended,
   };
 };

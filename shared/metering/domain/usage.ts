@@ -94,14 +94,18 @@ export const reportedGpuMs = (gpuSeconds: number): number => Math.round(gpuSecon
 /**
  * The window an agent's records may fall in: the lease as the platform observed it,
  * never past the time the record was received (a running lease has no end yet), widened
- * by the clock-skew allowance on both sides. Undefined when nothing is billable.
+ * by the clock-skew allowance on both sides; and never past the lease's billable end
+ * (`billableUntil`, known from its start or its stop request, with no skew added: the
+ * hold covers max duration + grace + one skew, and a lease can be billed no more).
+ * Undefined when nothing is billable.
  */
 export const billableWindow = (lease: Lease, receivedAt: number, settings: MeteringSettings): Segment | undefined => {
   if (!lease.leaseStart) return undefined;
   const skew = settings.clockSkewSeconds * 1000;
   const start = Date.parse(lease.leaseStart);
   const end = lease.ended ? Date.parse(lease.leaseEnd ?? lease.leaseStart) : Number.POSITIVE_INFINITY;
-  return { from: start - skew, to: Math.min(end, receivedAt) + skew };
+  const deadline = lease.billableUntil ? Date.parse(lease.billableUntil) : Number.POSITIVE_INFINITY;
+  return { from: start - skew, to: Math.min(Math.min(end, receivedAt) + skew, deadline) };
 };
 
 /**

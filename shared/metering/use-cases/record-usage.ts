@@ -1,5 +1,6 @@
 import { newEvent } from '#events/define.ts';
 import { event as usageRecorded } from '#events/metering/usage-recorded.ts';
+import { ServiceBusyError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import { effectiveLease, judgeable, leaseState, type Lease } from '../domain/lease.ts';
 import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSettings, type ReceivedUsage, type UsageReport } from '../domain/usage.ts';
@@ -167,7 +168,8 @@ export const planUsage = (
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
 
-const conflictsExhausted = (what: string) => new Error(`${what} kept conflicting with concurrent writers; the caller should retry`);
+/** A 503 with Retry-After at the API (the agent resends); a consumer's record is redelivered. */
+const conflictsExhausted = (what: string) => new ServiceBusyError(`${what} kept conflicting with concurrent writers; retry shortly`);
 
 /**
  * Judges waiting records of an assignment once its lease is known (started or ended).

@@ -1,6 +1,7 @@
 import type { Detail } from '#events/define.ts';
 import type { event as assignmentEnded } from '#events/matching/assignment-ended.ts';
 import type { event as assignmentStarted } from '#events/matching/assignment-started.ts';
+import type { event as assignmentStopping } from '#events/matching/assignment-stopping.ts';
 import type { event as jobScheduled } from '#events/matching/job-scheduled.ts';
 import { microUsd } from '#platform/money.ts';
 import { judgeable, type Lease, type LeaseObservation } from '../domain/lease.ts';
@@ -10,6 +11,7 @@ import { resolvePending } from './record-usage.ts';
 export type LeaseEvent =
   | { readonly kind: 'scheduled'; readonly detail: Detail<typeof jobScheduled> }
   | { readonly kind: 'started'; readonly detail: Detail<typeof assignmentStarted> }
+  | { readonly kind: 'stopping'; readonly detail: Detail<typeof assignmentStopping> }
   | { readonly kind: 'ended'; readonly detail: Detail<typeof assignmentEnded> };
 
 /** What a lease event says of each assignment it names. */
@@ -42,6 +44,7 @@ export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
       ...(detail.leaseStart ? { leaseStart: detail.leaseStart } : {}),
       ...(detail.leaseEnd ? { leaseEnd: detail.leaseEnd } : {}),
       ...(event.kind === 'ended' && detail.reason ? { endReason: detail.reason } : {}),
+      ...(detail.billableUntil ? { billableUntil: detail.billableUntil } : {}),
       ended: event.kind === 'ended',
     },
   ];
@@ -50,7 +53,7 @@ export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
 /**
  * Keeps metering's copy of each lease the event names (ARCHITECTURE.md, Flows 5). Steps: the
  * lease is created by whichever event comes first (`job.scheduled` makes the shell), and
- * every delivery folds in what it knows, so duplicates and any order converge; once the
+ * every delivery folds in what it knows (`assignment.stopping` only its billable end), so duplicates and any order converge; once the
  * lease can judge usage (started or ended), the records that waited for it are judged
  * (`resolvePending`, which emits `usage.recorded` for each one accepted). Returns the leases
  * now known and how many waiting records were judged.

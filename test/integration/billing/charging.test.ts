@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import { PLATFORM_ACCOUNT } from '#billing/domain/ledger.ts';
+import { platformFeeAccounts } from '#billing/domain/ledger.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, captureEvents, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { billingItem, billingQueueDrained, localBus } from './support.ts';
@@ -54,7 +54,12 @@ const usageFor = (renterId: string, providerId: string, jobId: string, overrides
 
 const balanceOf = async (key: string) => (await api.call('GET', '/v1/billing/balance', { key })).body;
 const ledgerOf = async (key: string) => (await api.call('GET', '/v1/billing/ledger?limit=100', { key })).body.items as Record<string, unknown>[];
-const platformBalance = async () => Number((await billingItem(runtime, { pk: `BALANCE#${PLATFORM_ACCOUNT}`, sk: 'BALANCE' }))?.balance ?? 0);
+/** The platform's fee account, summed over its shards. */
+const platformBalance = async () => {
+  let total = 0;
+  for (const accountId of platformFeeAccounts()) total += Number((await billingItem(runtime, { pk: `BALANCE#${accountId}`, sk: 'BALANCE' }))?.balance ?? 0);
+  return total;
+};
 
 const settle = async (listener: Awaited<ReturnType<typeof captureEvents>>): Promise<CapturedEvent[]> => {
   await billingQueueDrained(runtime, 'billing-usage');

@@ -23,14 +23,15 @@ describe('submitting jobs', () => {
     expect((await api.call('GET', '/v1/jobs', { key: renterKey })).body.items).toEqual([]);
   });
 
-  it('holds for the max duration when it is shorter than an hour', async () => {
-    const { renterKey } = await fundedRenter(api, runtime, '0.500000');
+  it('holds for the max duration, its stop grace and clock skew, when that is shorter than an hour (issue 13)', async () => {
+    const { renterKey } = await fundedRenter(api, runtime, '0.509723');
 
+    // 1,800 s + 30 s grace + 5 s skew at 1.000000/h: 0.509722… rounded up.
     const accepted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ maxPricePerGpuHour: '1.000000', maxDurationSeconds: 1800, gpu: { count: 1, models: ['B200'] } }) });
 
     expect(accepted.status).toBe(202);
     const job = (await api.call('GET', `/v1/jobs/${accepted.body.jobId}`, { key: renterKey })).body;
-    expect(job.hold).toBe('0.500000');
+    expect(job.hold).toBe('0.509723');
   });
 
   it('returns the same job for a repeated Idempotency-Key and body, and 409 for another body', async () => {

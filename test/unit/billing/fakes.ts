@@ -143,7 +143,12 @@ export class FakeHoldStore implements HoldStore {
     if (current?.status !== 'held' || current.amount !== hold.amount || current.exhaustedAt) return 'stale';
     const balance = this.state.balanceOf(hold.accountId);
     if (amount > 0 && balance.available < amount) return 'stale';
-    this.state.holds.set(hold.jobId, { ...current, amount: microUsd(current.amount + amount), ...(exhausted ? { exhaustedAt: at.toISOString() } : {}) });
+    this.state.holds.set(hold.jobId, {
+      ...current,
+      amount: microUsd(current.amount + amount),
+      ...(current.heldTotal === undefined ? {} : { heldTotal: microUsd(current.heldTotal + amount) }),
+      ...(exhausted ? { exhaustedAt: at.toISOString() } : {}),
+    });
     if (amount > 0) this.state.balances.set(hold.accountId, { ...balance, held: microUsd(balance.held + amount), available: microUsd(balance.available - amount) });
     if (exhausted) this.state.outbox.push(exhausted);
     return 'renewed';
@@ -190,11 +195,13 @@ export class FakeChargeStore implements ChargeStore {
 
   /** The same conditions as the Dynamo adapter's transaction, checked before anything changes. */
   async charge(write: ChargeWrite): Promise<ChargeWriteResult> {
-    const { charge, transaction, hold, jobCost, event } = write;
+    const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
     if (this.state.charges.has(charge.usageRecordId)) return 'already_charged';
     if ((this.state.jobCosts.get(jobCost.jobId)?.version ?? 0) !== jobCost.version - 1) return 'stale';
     const currentHold = hold ? this.state.holds.get(hold.jobId) : undefined;
-    if (hold && (currentHold?.status !== 'held' || currentHold.amount < charge.fromHold)) return 'stale';
+    if (hold && charge.fromHold > 0 && (currentHold?.status !== 'held' || currentHold.amount < charge.fromHold)) return 'stale';
+    if (hold && (charge.cut ?? 0) > 0 && (currentHold?.status !== hold.status || currentHold?.heldTotal !== hold.heldTotal)) return 'stale';
+    if (transaction && fromAvailable > 0 && this.state.balanceOf(charge.renterId).available < fromAvailable) return 'stale';
     this.state.charges.set(charge.usageRecordId, charge);
     this.state.jobCosts.set(jobCost.jobId, jobCost);
     if (currentHold) this.state.holds.set(currentHold.jobId, { ...currentHold, amount: microUsd(currentHold.amount - charge.fromHold) });

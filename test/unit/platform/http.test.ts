@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConflictError } from '#platform/errors.ts';
+import { ConflictError, ServiceBusyError } from '#platform/errors.ts';
 import { httpRoute, json, MAX_BODY_BYTES, type HttpRequest } from '#platform/http.ts';
 import { adminPrincipal, httpEvent, lambdaContext, renterPrincipal, silentLogger } from '#test/support/factories.ts';
 
@@ -190,6 +190,29 @@ describe('httpRoute', () => {
 
     expect(response.statusCode).toBe(409);
     expect(bodyOf(response)).toEqual({ error: { code: 'last_active_key', message: 'This is the last active key.' } });
+  });
+
+  it('maps a ServiceBusyError to a retryable 503 busy with Retry-After, never a 500 (issue 13)', async () => {
+    const { handler } = route(async () => {
+      throw new ServiceBusyError('usage records kept conflicting with concurrent writers; retry shortly', 2);
+    });
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('2');
+    expect(bodyOf(response).error.code).toBe('busy');
+  });
+
+  it('answers a handler that runs out of its Lambda time with a retryable 503 busy, not a 500', async () => {
+    const { handler } = route(() => new Promise<never>(() => undefined));
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    const response = await handler(event, { ...lambdaContext(), getRemainingTimeInMillis: () => 50 });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('1');
   });
 
   it('answers an unexpected error with a generic 500 and no stack trace', async () => {

@@ -190,6 +190,52 @@ describe('Agent', () => {
     expect(api.calls.find((call) => call.body?.type === 'stopped')?.body).toMatchObject({ exitCode: 143, message: 'cancelled: cancelled by the renter' });
   });
 
+  it('kills a cancelled job by the cancel\'s deadline: a deadline already past leaves no grace, a near one shortens it (issue 13)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const api = fakeApi();
+    const past: CancelMessage = { type: 'cancel', assignmentId: 'job_1-a0-r0', jobId: 'job_1', reason: 'cancelled by the renter', deadline: new Date(Date.now() - 5_000).toISOString(), graceSeconds: 30 };
+    const sqs = fakeSqs([message('job_1-a0-r0')], statePaths(dir).outbox, [past]);
+    const stops: number[] = [];
+    let end: (exit: { exitCode: number }) => void = () => undefined;
+    const runner: JobRunner = {
+      async start(context) {
+        context.onStarted();
+        const exited = new Promise<{ exitCode: number }>((resolve) => { end = resolve; });
+        return { pid: 999_997, exited, stop: async (graceMs) => { stops.push(graceMs); end({ exitCode: 137 }); return exited; }, detach: () => undefined };
+      },
+    };
+
+    startAgent(dir, api, sqs, runner, undefined, 10_000);
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started']));
+    sqs.release.now = true;
+
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started', 'stopped']));
+    expect(stops).toEqual([0]);
+  });
+
+  it('never waits longer than the platform\'s stop grace from the assignment before SIGKILL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const api = fakeApi();
+    const cancel: CancelMessage = { type: 'cancel', assignmentId: 'job_1-a0-r0', jobId: 'job_1', reason: 'cancelled by the renter' };
+    const sqs = fakeSqs([{ ...message('job_1-a0-r0'), stopGraceSeconds: 2 }], statePaths(dir).outbox, [cancel]);
+    const stops: number[] = [];
+    let end: (exit: { exitCode: number }) => void = () => undefined;
+    const runner: JobRunner = {
+      async start(context) {
+        context.onStarted();
+        const exited = new Promise<{ exitCode: number }>((resolve) => { end = resolve; });
+        return { pid: 999_996, exited, stop: async (graceMs) => { stops.push(graceMs); end({ exitCode: 143 }); return exited; }, detach: () => undefined };
+      },
+    };
+
+    startAgent(dir, api, sqs, runner, undefined, 10_000);
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started']));
+    sqs.release.now = true;
+
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started', 'stopped']));
+    expect(stops).toEqual([2_000]);
+  });
+
   it('leaves a Docker job running on SIGTERM, and the next agent re-attaches and reports its end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-'));
     const image = { ...message('job_1-a0-r0'), image: 'pytorch/pytorch:2.4.0', command: ['python', 'train.py'] };

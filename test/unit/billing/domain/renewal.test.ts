@@ -43,6 +43,20 @@ describe('secondsToCover', () => {
 describe('decideRenewal', () => {
   const perHour = 900_000; // $0.90 an hour
 
+  it('never exhausts a hold that covers the rest of the max duration, even a rounding short of it (issue 13)', () => {
+    // $60/h, max 60 s, 26 s gone: the rest costs 566,667; the hold is 115 µUSD short and nothing is available.
+    const fullyFunded = hold(566_552, { maxDurationSeconds: 60, marginSeconds: 35 });
+    const decision = decideRenewal(fullyFunded, cost(60_000_000, T0, at(T0, -26)), microUsd(0), T0, DEFAULT_HOLD_SETTINGS);
+
+    expect(decision.kind).toBe('partial');
+  });
+
+  it('covers the stop grace and skew past the max duration, as the first hold does', () => {
+    const nearlyDone = hold(0, { maxDurationSeconds: 3600, marginSeconds: 35 });
+    // 3,540 s of 3,600 gone: one minute + 35 s left costs 23,750 at $0.90/h.
+    expect(decideRenewal(nearlyDone, cost(perHour, T0, at(T0, -3540)), microUsd(5 * USD), T0, DEFAULT_HOLD_SETTINGS)).toEqual({ kind: 'renew', amount: 23_750, target: 23_750 });
+  });
+
   it('leaves a hold alone while nothing reports usage', () => {
     expect(decideRenewal(hold(10), undefined, microUsd(100 * USD), T0, DEFAULT_HOLD_SETTINGS)).toEqual({ kind: 'no_rate' });
     expect(decideRenewal(hold(10), cost(perHour, at(T0, -700)), microUsd(100 * USD), T0, DEFAULT_HOLD_SETTINGS)).toEqual({ kind: 'no_rate' });

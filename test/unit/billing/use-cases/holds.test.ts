@@ -21,7 +21,7 @@ describe('placeHold', () => {
 
     expect(outcome).toBe('held');
     expect(state.balanceOf(renterId)).toMatchObject({ balance: 10, held: 4, available: 6 });
-    expect(state.holds.get('job_1')).toEqual({ jobId: 'job_1', accountId: renterId, amount: 4, status: 'held', createdAt: T0.toISOString() });
+    expect(state.holds.get('job_1')).toEqual({ jobId: 'job_1', accountId: renterId, amount: 4, heldTotal: 4, status: 'held', createdAt: T0.toISOString() });
     expect(state.outbox.map((event) => [event.detailType, event.detail])).toEqual([
       ['funds.held', expect.objectContaining({ jobId: 'job_1', renterId, amount: 4, occurredAt: T0.toISOString() })],
     ]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PLATFORM_ACCOUNT, usageChargeTransaction, accountEntries, creditTransaction } from '#billing/domain/ledger.ts';
+import { isPlatformFeeAccount, PLATFORM_ACCOUNT, usageChargeTransaction, accountEntries, creditTransaction } from '#billing/domain/ledger.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { microUsd } from '#platform/money.ts';
 import type { LedgerRow, UsageRow } from '#exports/domain/rows.ts';
@@ -86,8 +86,17 @@ describe('usage reconciliation', () => {
 
   it('counts the platform\'s fee entries apart from the provider\'s', () => {
     const { entries } = charged(1, 3600, 1_000_000, 2500);
-    expect(entries.find((entry) => entry.accountId === PLATFORM_ACCOUNT)?.amount).toBe(250_000);
+    expect(entries.find((entry) => isPlatformFeeAccount(entry.accountId))?.amount).toBe(250_000);
     expect(addLedgerUsageCharges(emptyLedgerUsageCharges(), entries)).toMatchObject({ providerCredits: 750_000, platformFees: 250_000 });
+  });
+
+  it('sums the fee shards and the unsharded fee account as platform fees (issue 14)', () => {
+    const { entries } = charged(1, 3600, 1_000_000, 2500);
+    const fee = entries.find((entry) => isPlatformFeeAccount(entry.accountId));
+    const unsharded = entries.map((entry) => (entry === fee ? { ...entry, accountId: PLATFORM_ACCOUNT } : entry));
+
+    expect(fee?.accountId).toMatch(/^platform:fees#\d+$/);
+    expect(addLedgerUsageCharges(emptyLedgerUsageCharges(), [...entries, ...unsharded])).toMatchObject({ providerCredits: 1_500_000, platformFees: 500_000 });
   });
 });
 

@@ -11,6 +11,15 @@ const started = { ...facts, leaseStart: T0.toISOString() };
 const ended = { ...started, leaseEnd: at(T0, 600).toISOString(), endReason: 'exited', ended: true };
 
 describe('mergeLease', () => {
+  it('keeps the earliest billable end it heard, in any order (issue 13)', () => {
+    const byMax = { ...started, billableUntil: at(T0, 95).toISOString() };
+    const byStop = { ...facts, billableUntil: at(T0, 40).toISOString() };
+
+    expect(mergeLease(mergeLease(undefined, byMax), byStop).billableUntil).toBe(at(T0, 40).toISOString());
+    expect(mergeLease(mergeLease(undefined, byStop), byMax).billableUntil).toBe(at(T0, 40).toISOString());
+    expect(mergeLease(mergeLease(undefined, byStop), ended).billableUntil).toBe(at(T0, 40).toISOString());
+  });
+
   it('makes a shell from job.scheduled that is not started', () => {
     expect(leaseState(mergeLease(undefined, facts))).toBe('not_started');
   });

@@ -19,6 +19,17 @@ const usage = (from: number, to: number, gpuSeconds: number, overrides: Partial<
 });
 
 describe('judgeUsage', () => {
+  it('clips an open lease at its billable end, whatever the time of receipt, with no skew past it (issue 13)', () => {
+    const capped = lease({ billableUntil: iso(95) });
+
+    expect(judgeUsage(usage(80, 120, 40, { receivedAt: iso(120) }), capped, [], skew5)).toMatchObject({ status: 'accepted', gpuMs: 15_000, to: at(T0, 95).getTime(), clipped: ['outside_lease'] });
+    expect(judgeUsage(usage(96, 130, 34, { receivedAt: iso(130) }), capped, [], skew5)).toEqual({ status: 'rejected', reason: 'outside_lease' });
+  });
+
+  it('clips an ended lease at the earlier of its end and its billable end', () => {
+    expect(judgeUsage(usage(0, 200, 200, { receivedAt: iso(300) }), lease({ leaseEnd: iso(180), ended: true, billableUntil: iso(95) }), [], noSkew)).toMatchObject({ status: 'accepted', gpuMs: 95_000 });
+  });
+
   it('accepts a record inside the lease whole', () => {
     expect(judgeUsage(usage(0, 60, 120), lease(), [], noSkew)).toMatchObject({ status: 'accepted', gpuMs: 120_000, clipped: [] });
   });

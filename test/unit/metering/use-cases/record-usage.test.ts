@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Detail } from '#events/define.ts';
 import { events } from '#events/index.ts';
+import { ServiceBusyError } from '#platform/errors.ts';
 import { recordUsage } from '#metering/use-cases/record-usage.ts';
 import { trackLeases } from '#metering/use-cases/track-leases.ts';
 import { T0, at, sampleDetail } from '#test/support/factories.ts';
@@ -18,6 +19,13 @@ const running = async () => {
 };
 
 describe('recordUsage', () => {
+  it('gives up on writers that keep conflicting with a retryable ServiceBusyError (a 503 with Retry-After), not a bare error (issue 13)', async () => {
+    const metering = await running();
+    const deps = { ...metering.deps, usage: Object.assign(Object.create(metering.deps.usage), { commit: async () => 'conflict' as const }) };
+
+    await expect(recordUsage(hostId, [record('e1', 0, 60)], deps)).rejects.toBeInstanceOf(ServiceBusyError);
+  }, 30_000);
+
   it('accepts records, each with its own usage record id and one usage.recorded carrying what billing needs', async () => {
     const { deps, state } = await running();
 
