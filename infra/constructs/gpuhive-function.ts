@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -46,6 +46,12 @@ export interface GpuhiveFunctionProps {
   readonly stage: StageConfig;
   /** Added to the variables every function gets (bus, stage, service name, log level). */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Its context's log group (one per context, with the stage's retention): a group per function
+   * would cost a resource each, and CloudFormation allows 500 a stack. Each line still names its
+   * function (Powertools' `function_name`).
+   */
+  readonly logGroup: LogGroup;
 }
 
 /** `functions/registry/sweep-liveness.ts` -> `RegistrySweepLiveness`: one Lambda per handler file. */
@@ -61,7 +67,7 @@ export const functionIdOf = (entry: string): string =>
 /**
  * One Lambda per handler, built the same way everywhere: arm64, Node.js 22, ESM bundle with
  * source maps, active tracing, memory and timeout sized per function, reserved concurrency only
- * where the deployer opted in, its own log group with a retention, and its own role that can
+ * where the deployer opted in, its context's log group with a retention, and its own role that can
  * write only to that log group until the stack grants it more.
  */
 export class GpuhiveFunction extends NodejsFunction {
@@ -74,8 +80,8 @@ export class GpuhiveFunction extends NodejsFunction {
     const { def, stage } = props;
     const sizing = sizingOf(def, props.kind);
     const reserved = stage.reservedConcurrency[def.entry];
-    // A subclass cannot own children before super(); the role and log group sit beside it.
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: stage.logRetention, removalPolicy: stage.removalPolicy });
+    const { logGroup } = props;
+    // A subclass cannot own children before super(); the role sits beside it.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${def.entry}`,
@@ -123,7 +129,7 @@ export class GpuhiveFunction extends NodejsFunction {
     this.kind = props.kind;
     this.sizing = sizing;
     this.executionRole = role;
-    // The function's own log group: it was created above, so no logs:CreateLogGroup and no managed policy.
+    // Its context's log group exists already: no logs:CreateLogGroup and no managed policy.
     logGroup.grantWrite(role);
 
     Validations.of(this).acknowledge({

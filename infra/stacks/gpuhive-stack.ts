@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cd
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -159,6 +160,18 @@ export class GpuhiveStack extends Stack {
   }
 
   /** A function, its tables' names in its environment, and IAM for exactly what its definition declares. */
+  private readonly logGroups = new Map<string, LogGroup>();
+
+  /** One log group per context, with the stage's retention (see GpuhiveFunctionProps.logGroup). */
+  private logGroupOf(context: string): LogGroup {
+    let group = this.logGroups.get(context);
+    if (!group) {
+      group = new LogGroup(this, `${pascal(context)}Logs`, { retention: this.config.logRetention, removalPolicy: this.config.removalPolicy });
+      this.logGroups.set(context, group);
+    }
+    return group;
+  }
+
   private buildFunction(def: FunctionDef, kind: FunctionKind): GpuhiveFunction {
     const capabilities = new Set(def.capabilities ?? []);
     const own = [...this.tables.values()].filter((table) => table.def.context === def.context);
@@ -170,7 +183,7 @@ export class GpuhiveStack extends Stack {
     const environment: Record<string, string> = { [PlatformEnv.eventBusName]: this.bus.eventBusName };
     for (const table of [...readWrite, ...readOnly]) environment[table.def.envVar] = table.tableName;
 
-    const fn = new GpuhiveFunction(this, functionIdOf(def.entry), { def, kind, stage: this.config, environment });
+    const fn = new GpuhiveFunction(this, functionIdOf(def.entry), { def, kind, stage: this.config, environment, logGroup: this.logGroupOf(def.context) });
     for (const table of readWrite) table.grantItemsReadWrite(fn);
     for (const table of readOnly) table.grantItemsRead(fn);
     // A context with a table publishes through its transactional outbox; the sweep republishes for all.

@@ -1,3 +1,4 @@
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { App, Stack } from 'aws-cdk-lib';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ describe('the agent distribution function', () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'AgentBundle');
 
-    new GpuhiveFunction(stack, 'ServeAgentBundle', { def, kind: 'route', stage: stageConfig('dev') });
+    new GpuhiveFunction(stack, 'ServeAgentBundle', { def, kind: 'route', stage: stageConfig('dev'), logGroup: new LogGroup(stack, 'Logs') });
     app.synth();
 
     const asset = readdirSync(outdir).map((name) => join(outdir, name)).find((path) => statSync(path).isDirectory() && existsSync(join(path, 'index.mjs')))!;

@@ -1,3 +1,4 @@
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { App, Stack } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
@@ -20,7 +21,7 @@ describe('the renter CLI distribution function', () => {
     const app = new App({ outdir });
     const stack = new Stack(app, 'CliBundle');
 
-    new GpuhiveFunction(stack, 'ServeCliBundle', { def, kind: 'route', stage: stageConfig('dev') });
+    new GpuhiveFunction(stack, 'ServeCliBundle', { def, kind: 'route', stage: stageConfig('dev'), logGroup: new LogGroup(stack, 'Logs') });
     app.synth();
 
     const asset = readdirSync(outdir).map((name) => join(outdir, name)).find((path) => statSync(path).isDirectory() && existsSync(join(path, 'index.mjs')))!;

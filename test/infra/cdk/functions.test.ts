@@ -45,10 +45,15 @@ describe('GpuhiveFunction', () => {
     expect(lambdas.every((fn) => fn.Properties.Environment.Variables.NODE_OPTIONS === '--enable-source-maps')).toBe(true);
   });
 
-  it('logs every function to its own log group with a retention', () => {
+  it('logs every function to its context\'s log group with a retention, one group per context', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
-    const used = lambdas.map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref as string);
-    expect(used.every((id) => groups[id]?.Properties.RetentionInDays === stack.config.logRetention) && new Set(used).size === used.length).toBe(true);
+    const groupOf = new Map(lambdas.map((fn) => [fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string, new Set<string>()]));
+    for (const fn of lambdas) groupOf.get(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME)!.add(fn.Properties.LoggingConfig.LogGroup.Ref as string);
+    const used = [...groupOf.values()].flatMap((ids) => [...ids]);
+
+    expect([...groupOf.values()].every((ids) => ids.size === 1)).toBe(true);
+    expect(new Set(used).size).toBe(groupOf.size);
+    expect(used.every((id) => groups[id]?.Properties.RetentionInDays === stack.config.logRetention)).toBe(true);
   });
 
   it('logs in JSON with the stage levels: Lambda\'s own lines at INFO in dev, the functions\' at DEBUG', () => {
