@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 
 /**
- * `npm start` is npm -> sh -> tsx -> node (this runtime). A SIGTERM or SIGINT sent to npm
- * alone (a supervisor, a test, `kill`) makes npm signal its `sh`, which dies without passing
- * it on, so tsx and this process would live on with DynamoDB Local's java. This finds the
- * processes this runtime was launched through (its parent, and up to the `npm` process when
- * npm launched it) and reports once when any of them is gone, so the runtime stops itself
- * and its children whoever signalled whom, and even when the launcher was SIGKILLed.
+ * `npm start` is npm -> tsx -> node (this runtime): the script execs tsx, so the SIGINT or
+ * SIGTERM npm passes to its child reaches tsx, which relays it here. That chain breaks when
+ * a launcher dies without passing a signal on (npm or tsx SIGKILLed by a supervisor, an
+ * older npm, a script run through a `sh` that does not exec), and tsx and this process would
+ * live on with DynamoDB Local's java. So the runtime also finds the processes it was launched
+ * through (its parent and, when npm launched it, every process up to npm) and hears once when
+ * any of them is gone, to stop itself and its children whoever signalled whom.
  */
 const MAX_DEPTH = 6;
 

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '#test/support/local-runtime.ts';
 
 /**
- * `npm start` is npm -> sh -> tsx -> node -> (DynamoDB Local's sh watchdog -> java, esbuild).
- * A supervisor or a shell that signals only the npm process (not its process group, as
- * Ctrl-C does) must still stop every one of them: the runtime notices its launcher is gone
- * (infra/local/parent-watch.ts) and stops itself and its children.
+ * `npm start` is npm -> tsx -> node -> (DynamoDB Local's sh watchdog -> java, esbuild). A
+ * supervisor or a shell that signals only the npm process (not its process group, as Ctrl-C
+ * does) must still stop every one of them: npm forwards the signal to tsx (the script execs
+ * it), tsx relays it to the runtime, and the runtime also stops when a launcher is gone
+ * (infra/local/parent-watch.ts).
  */
 const processTable = (): { pid: number; ppid: number; stat: string; args: string }[] =>
   execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
@@ -57,7 +58,8 @@ const startNpm = async (): Promise<ChildProcess> => {
 };
 
 describe('stopping `npm start` by signalling only the npm process', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s to npm stops every child, DynamoDB Local\'s java included', async (signal) => {
+  // SIGKILL: npm passes nothing on; the runtime sees its launcher gone and stops by itself.
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included', async (signal) => {
     const npm = await startNpm();
     const npmPid = npm.pid ?? 0;
     const children = descendantsOf(npmPid);
