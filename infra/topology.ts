@@ -152,7 +152,8 @@ export const topology: Topology = {
     accountsRoute('POST', '/v1/accounts/me/keys', 'issue-key', account),
     accountsRoute('DELETE', '/v1/accounts/me/keys/{keyId}', 'revoke-key', account),
 
-    registryRoute('POST', '/v1/hosts/registration-tokens', 'create-registration-token', provider),
+    // Reads accounts' key-hash item to re-check the caller's key before minting (shared/platform/live-credentials.ts).
+    registryRoute('POST', '/v1/hosts/registration-tokens', 'create-registration-token', provider, undefined, ['accounts']),
     registryRoute('GET', '/v1/hosts', 'list-hosts', provider),
     registryRoute('GET', '/v1/hosts/{hostId}', 'get-host', provider),
     registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { callCounter } from '#platform/call-counter.ts';
+import { errorBody } from '#platform/http.ts';
 import { routeKey, type FunctionDef, type RouteDef, type Topology } from '../topology.ts';
 import { functionName, loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -29,17 +30,43 @@ const compile = (route: RouteDef): CompiledRoute => {
   return { route, pattern: new RegExp(`^${source}$`), params };
 };
 
+/** A path parameter whose percent-encoding is not UTF-8 (`%ff`, `%c0%af`): bad input, named. */
+export class MalformedPathParameter extends Error {
+  constructor(readonly parameter: string) {
+    super(`path parameter ${parameter} is not valid percent-encoded UTF-8`);
+  }
+}
+
+const decodeParameter = (name: string, raw: string): string => {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new MalformedPathParameter(name);
+  }
+};
+
 export const matchRoute = (routes: readonly CompiledRoute[], method: string, path: string) => {
   for (const compiled of routes) {
     if (compiled.route.method !== method) continue;
     const match = compiled.pattern.exec(path);
     if (match) {
-      const pathParameters = Object.fromEntries(compiled.params.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      const pathParameters = Object.fromEntries(compiled.params.map((name, i) => [name, decodeParameter(name, match[i + 1] ?? '')]));
       return { route: compiled.route, pathParameters };
     }
   }
   return undefined;
 };
+
+/** The API's documented 400 (API.md, Errors) for a path the gateway cannot decode. */
+const malformedPath = (error: MalformedPathParameter): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: 400,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(
+    errorBody('validation_failed', 'The path is not valid percent-encoded UTF-8.', [
+      { field: `path.${error.parameter}`, message: 'is not valid percent-encoded UTF-8' },
+    ]),
+  ),
+});
 
 const readBody = (request: IncomingMessage): Promise<Buffer | 'too_large'> =>
   new Promise((resolve, reject) => {
@@ -130,7 +157,13 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
     const body = await readBody(request);
     if (body === 'too_large') return send({ statusCode: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Entity Too Large"}' });
 
-    const matched = matchRoute(routes, method, url.pathname);
+    let matched: ReturnType<typeof matchRoute>;
+    try {
+      matched = matchRoute(routes, method, url.pathname);
+    } catch (error) {
+      if (error instanceof MalformedPathParameter) return send(malformedPath(error));
+      throw error;
+    }
     callCounter.recordApiRequest(matched ? routeKey(matched.route) : '$default');
     const headers = singleValued(request.headers);
     const now = new Date();

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { launchAncestors, watchLaunchers } from './parent-watch.ts';
 import { startLocalRuntime } from './runtime.ts';
 
 const HELP = `Usage: npm start -- [options]
@@ -100,6 +101,11 @@ try {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+  // npm's sh does not pass a signal on: stop when whatever launched this process is gone.
+  watchLaunchers(launchAncestors(), () => {
+    if (stoppingSince === undefined) shutdown('launcher exited');
+  });
 } catch (error) {
   const message = (error as Error).message;
   log(`could not start: ${message}`);

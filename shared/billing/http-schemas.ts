@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { MAX_CREDIT } from './domain/ledger.ts';
@@ -17,13 +18,7 @@ export const AddCreditsInput = z.strictObject({
     message: 'must be more than 0 and at most 1000000.000000 USD',
   }),
   /** An invoice or payment id: the same reference credits once. */
-  reference: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
-    .optional(),
+  reference: plainText().trim().min(1).max(200).optional(),
 });
 
 const timeMessage = 'must be an ISO-8601 time such as "2025-03-10T10:00:00Z", or a date such as "2025-03-10"';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { regionField } from '#registry/http-schemas.ts';
@@ -7,21 +8,49 @@ const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
 const MAX_ENV_BYTES = 32 * 1024;
 
-const envField = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are letters, digits and _'), z.string().max(16 * 1024))
-  .refine((env) => Object.keys(env).length <= 64, 'at most 64 variables')
-  .refine((env) => Buffer.byteLength(JSON.stringify(env)) <= MAX_ENV_BYTES, `at most ${MAX_ENV_BYTES} bytes in all`);
+export const MAX_ENV_VARIABLES = 64;
+const MAX_ENV_VALUE_CHARS = 16 * 1024;
+/** POSIX names: `constructor`, `__proto__` and `toString` are as legal as `PATH`. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/**
+ * A job's `env`, read from the body's own keys (Object.entries: `__proto__` included, as
+ * JSON.parse makes it an own key) and rebuilt with Object.fromEntries, which defines rather
+ * than assigns, so every legal name survives; z.record would assign and drop `__proto__`.
+ * Each bad name or value is named `env.<name>`.
+ */
+const envField = z.unknown().transform((value, ctx): Record<string, string> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an object of environment variables' });
+    return z.NEVER;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_ENV_VARIABLES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_ENV_VARIABLES} variables` });
+  for (const [name, text] of entries) {
+    if (!ENV_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'environment variable names are letters, digits and _, not starting with a digit (at most 128)' });
+    else if (typeof text !== 'string') ctx.addIssue({ code: 'custom', path: [name], message: 'must be a string' });
+    else if (text.length > MAX_ENV_VALUE_CHARS) ctx.addIssue({ code: 'custom', path: [name], message: `must be at most ${MAX_ENV_VALUE_CHARS} characters` });
+  }
+  if (Buffer.byteLength(JSON.stringify(value)) > MAX_ENV_BYTES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_ENV_BYTES} bytes in all` });
+  return Object.fromEntries(entries) as Record<string, string>;
+}).meta({
+  // What the transform checks, for the OpenAPI document.
+  type: 'object',
+  propertyNames: { pattern: ENV_NAME.source },
+  additionalProperties: { type: 'string', maxLength: MAX_ENV_VALUE_CHARS },
+  maxProperties: MAX_ENV_VARIABLES,
+});
 
 /** POST /v1/jobs, validated as API.md describes; unknown fields are refused (typos cost money). */
 export const SubmitJobInput = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
-    image: z.string().trim().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces').optional(),
+    name: plainText().trim().min(1).max(200).optional(),
+    image: plainText().trim().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces').optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
-    env: envField.default({}),
+    env: envField.optional().transform((env) => env ?? {}),
     gpu: z.strictObject({
       count: z.number().int().min(1, 'at least 1 GPU per host').max(8, 'at most 8 GPUs per host'),
-      models: z.array(z.string().trim().min(1).max(100)).min(1).max(16).optional(),
+      models: z.array(plainText().trim().min(1).max(100)).min(1).max(16).optional(),
       minVramMb: z.number().int().min(1).max(1_048_576).optional(),
     }),
     hosts: z.number().int().min(1).max(32).default(1),
@@ -38,7 +67,7 @@ export const AgentEventInput = z.object({
   type: z.enum(['accepted', 'started', 'exited', 'failed', 'stopped']),
   at: z.iso.datetime({ offset: true }).optional(),
   exitCode: z.number().int().min(-255).max(255).optional(),
-  message: z.string().max(2000).optional(),
+  message: multilineText().max(2000).optional(),
 });
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });

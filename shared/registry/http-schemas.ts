@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { RUNTIMES } from './domain/host.ts';
@@ -17,9 +18,9 @@ export const priceField = usdField.refine((price) => price > 0 && price <= MAX_P
 });
 
 const gpuField = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: plainText().trim().min(1).max(100),
   vramMb: z.number().int().min(1024, 'must be at least 1024 MB').max(1_048_576, 'must be at most 1048576 MB'),
-  uuid: z.string().trim().min(1).max(100),
+  uuid: plainText().trim().min(1).max(100),
   index: z.number().int().min(0).max(63),
 });
 
@@ -28,7 +29,7 @@ const unique = <T>(values: readonly T[]) => new Set(values).size === values.leng
 /** Agents may be newer than the server: unknown fields are ignored, known ones checked. */
 export const RegisterAgentInput = z.object({
   registrationToken: z.string().min(1).max(200),
-  hostname: z.string().trim().min(1).max(253),
+  hostname: plainText().trim().min(1).max(253),
   region: regionField,
   pricePerGpuHour: priceField,
   gpus: z
@@ -41,8 +42,8 @@ export const RegisterAgentInput = z.object({
   memoryMb: z.number().int().min(1024).max(64 * 1024 * 1024),
   diskGb: z.number().int().min(1).max(10_000_000),
   runtimes: z.array(z.enum(RUNTIMES)).min(1, 'must offer at least one runtime'),
-  driverVersion: z.string().trim().max(50).optional(),
-  cudaVersion: z.string().trim().max(50).optional(),
+  driverVersion: plainText().trim().max(50).optional(),
+  cudaVersion: plainText().trim().max(50).optional(),
   bandwidthMbps: z.number().positive().max(1_000_000).optional(),
   publicAddress: z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').optional(),
   simulated: z.boolean().optional(),

@@ -106,7 +106,8 @@ export const sampleBodies: Record<string, (party: Party) => unknown> = {
   'POST /v1/agent/queue-credentials': () => ({}),
   'POST /v1/agent/assignments/ack': () => ({ receipts: ['not-a-receipt'] }),
   'POST /v1/accounts/{accountId}/credits': () => ({ amount: '1.000000', reference: `matrix-${randomUUID()}` }),
-  'POST /v1/jobs': () => jobBody({ gpu: { count: 1, models: ['B200'] } }),
+  // `constructor` is a legal env name that the DynamoDB marshaller once refused with a 500 (issue 13).
+  'POST /v1/jobs': () => jobBody({ gpu: { count: 1, models: ['B200'] }, env: { CUDA_CACHE_DISABLE: '1', constructor: 'x' } }),
   'POST /v1/jobs/{jobId}/cancel': () => ({}),
   'POST /v1/agent/usage': (party) => {
     const now = Date.now();

@@ -50,6 +50,13 @@ interface Live {
 const LOG_TAIL_LINES = 20;
 const MESSAGE_LIMIT = 2000;
 
+/**
+ * The API refuses control characters other than tab and newline in an event's message (a
+ * job's colours and progress bars would otherwise reach the renter's terminal): each becomes
+ * U+FFFD, one character for one, so the message stays within its limit.
+ */
+const inertMessage = (text: string): string => text.replace(/(?![\t\n])\p{Cc}/gu, '\uFFFD');
+
 /** `failed` and non-zero `exited` carry the job's last lines, within the API's 2,000 characters. */
 const withTail = (text: string, tail: string): string => {
   const full = tail ? `${text}\n--- last lines ---\n${tail}` : text;
@@ -418,7 +425,8 @@ export class Agent {
   }
 
   private putEvent(record: AssignmentRecord, event: Omit<AgentEvent, 'at'>): void {
-    this.outbox.put([{ id: `${record.assignmentId}/event/${event.type}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...event, at: new Date().toISOString() } }]);
+    const inert = event.message === undefined ? event : { ...event, message: inertMessage(event.message) };
+    this.outbox.put([{ id: `${record.assignmentId}/event/${event.type}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...inert, at: new Date().toISOString() } }]);
   }
 
   // ---- usage ---------------------------------------------------------------------------

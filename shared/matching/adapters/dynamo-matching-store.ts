@@ -8,7 +8,7 @@ import { outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
 import { queryAll } from '#platform/dynamo.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
-import { isFinal, liveAssignments, type Job } from '../domain/job.ts';
+import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
 import type { TimelineEntry } from '../domain/transitions.ts';
 import type { CapacityStore, CreateResult, IdempotencyClaim, JobStore } from '../ports.ts';
 
@@ -34,11 +34,28 @@ const workBucketOf = (job: Job): string | undefined => {
   return undefined;
 };
 
+/**
+ * The job's env is stored as a list of [name, value] pairs (`envPairs`), not a map: the
+ * DynamoDB marshaller refuses a map key `constructor` and drops `__proto__`, and both are
+ * legal variable names. Items written before keep `env` as a map, which still reads.
+ */
+const storedSpec = (spec: JobSpec) => {
+  const { env, ...rest } = spec;
+  return { ...rest, envPairs: Object.entries(env) };
+};
+
+const specOf = (stored: Record<string, unknown>): JobSpec => {
+  const { envPairs, env, ...rest } = stored;
+  const restored = Array.isArray(envPairs) ? Object.fromEntries(envPairs as [string, string][]) : ((env as Record<string, string> | undefined) ?? {});
+  return { ...rest, env: restored } as unknown as JobSpec;
+};
+
 const jobItem = (job: Job) => {
   const bucket = workBucketOf(job);
   return {
     ...jobKey(job.jobId),
     ...job,
+    spec: storedSpec(job.spec),
     gsi1pk: `RENTER#${job.renterId}`,
     gsi1sk: `${job.createdAt}#${job.jobId}`,
     ...(bucket ? { workBucket: bucket, workDueAt: job.createdAt } : {}),
@@ -47,7 +64,7 @@ const jobItem = (job: Job) => {
 
 const toJob = (item: Record<string, unknown>): Job => {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...job } = item;
-  return job as unknown as Job;
+  return { ...job, spec: specOf(job.spec as Record<string, unknown>) } as unknown as Job;
 };
 
 const capacityItem = (capacity: HostCapacity) => ({

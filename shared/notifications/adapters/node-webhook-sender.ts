@@ -6,7 +6,7 @@ import { endpointUrlProblem, mayConnectTo, type EndpointPolicy } from '../domain
 import type { AttemptResult } from '../domain/retries.ts';
 import type { WebhookSender } from '../ports.ts';
 
-type Resolve = (hostname: string, options: { all: true; family?: number | 'IPv4' | 'IPv6' }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolve = (hostname: string, options: { all: true; family?: number | 'IPv4' | 'IPv6' }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
 
 /**
  * A `lookup` for Node's HTTP clients that resolves every address of the host and refuses the
@@ -25,8 +25,23 @@ export const guardedLookup = (policy: EndpointPolicy, resolve: Resolve = dnsLook
   });
 };
 
-/** Enough of a refusal to show in the deliveries list. */
-const MAX_ERROR_LENGTH = 200;
+/**
+ * What a failed attempt shows in the deliveries list: a fixed phrase per error code, never
+ * Node's message, which names the address the host resolved to (`connect ECONNREFUSED
+ * 10.0.0.7:443`, a refused private address): the caller must not learn the platform's view
+ * of DNS or which internal addresses answer.
+ */
+export const deliveryErrorText = (error: NodeJS.ErrnoException, timeoutMs: number): string => {
+  const code = error.code ?? '';
+  if (code === 'EADDRNOTPUBLIC') return 'refused: the host resolves to an address that is not public';
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || code === 'WEBHOOK_TIMEOUT') return `no response within ${timeoutMs} ms`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return 'the host name did not resolve';
+  if (code === 'ECONNREFUSED') return 'the connection was refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'the connection was reset';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'the host is unreachable';
+  if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_CERT)/.test(code)) return `TLS failed (${code})`;
+  return /^[A-Z0-9_]{1,40}$/.test(code) ? `the request failed (${code})` : 'the request failed';
+};
 
 /**
  * POSTs with Node's own client. The URL passes the endpoint policy again, and the connection
@@ -39,13 +54,15 @@ export class NodeWebhookSender implements WebhookSender {
   constructor(
     private readonly policy: EndpointPolicy,
     private readonly timeoutMs: number,
+    /** The resolver behind the guarded lookup; tests pass one so no traffic leaves the machine. */
+    private readonly resolve: Resolve = dnsLookup as unknown as Resolve,
   ) {}
 
   post(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<AttemptResult> {
     const problem = endpointUrlProblem(url, this.policy);
     if (problem) return Promise.resolve({ ok: false, error: `url ${problem}` });
     const target = new URL(url);
-    const lookup = guardedLookup(this.policy);
+    const lookup = guardedLookup(this.policy, this.resolve);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {
       const request = send(
@@ -57,8 +74,8 @@ export class NodeWebhookSender implements WebhookSender {
           resolve(statusCode >= 200 && statusCode < 300 ? { ok: true, statusCode } : { ok: false, statusCode, error: `HTTP ${statusCode}` });
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`no response within ${this.timeoutMs} ms`)));
-      request.on('error', (error) => resolve({ ok: false, error: error.message.slice(0, MAX_ERROR_LENGTH) }));
+      request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'WEBHOOK_TIMEOUT' })));
+      request.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, error: deliveryErrorText(error, this.timeoutMs) }));
       request.end(body);
     });
   }

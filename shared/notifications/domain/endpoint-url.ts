@@ -29,7 +29,8 @@ export const endpointUrlProblem = (text: string, policy: EndpointPolicy): string
     return 'must be an absolute URL';
   }
   if (url.username || url.password) return 'must not carry a user name or password';
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // `localhost.` and `metadata.google.internal.` are the same names as without the root's dot.
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
   const loopback = LOOPBACK_NAMES.has(host) || (isIP(host) !== 0 && isLoopbackAddress(host));
   if ((url.protocol === 'http:' || url.protocol === 'https:') && policy.allowLoopbackHttp && loopback) return undefined;
   if (url.protocol !== 'https:') return 'must use https';

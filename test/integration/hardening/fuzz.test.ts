@@ -64,6 +64,18 @@ const fuzzValue: fc.Arbitrary<unknown> = fc.oneof(
 
 type Mutation = 'delete' | 'replace' | 'add' | 'wrap';
 
+/**
+ * Keys that name Object.prototype's members: legal env names and JSON keys that a store
+ * built with plain objects mishandles (`constructor` broke the DynamoDB marshaller,
+ * `__proto__` vanished). Added as own keys, as JSON.parse makes them.
+ */
+const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'] as const;
+const mutationKeys = fc.oneof({ arbitrary: fc.string({ maxLength: 10 }), weight: 2 }, { arbitrary: fc.constantFrom(...PROTOTYPE_KEYS), weight: 1 });
+
+/** `target[key] = value` would set the prototype for `__proto__`: define an own key instead. */
+const setOwn = (target: Record<string | number, unknown>, key: string | number, value: unknown) =>
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+
 /** Every place in a JSON value that a mutation can hit, as a list of keys from the root. */
 const placesIn = (value: unknown, at: (string | number)[] = []): (string | number)[][] => {
   if (Array.isArray(value)) return [at, ...value.flatMap((item, index) => placesIn(item, [...at, index]))];
@@ -78,7 +90,7 @@ const mutate = (sample: unknown, pick: number, mutation: Mutation, value: unknow
   if (place.length === 0) {
     if (mutation === 'wrap') return [copy];
     if (mutation === 'replace') return value;
-    if (copy && typeof copy === 'object' && !Array.isArray(copy)) copy[key] = value;
+    if (copy && typeof copy === 'object' && !Array.isArray(copy)) setOwn(copy, key, value);
     return copy;
   }
   const parent = place.slice(0, -1).reduce<any>((node, part) => node[part], copy);
@@ -88,8 +100,8 @@ const mutate = (sample: unknown, pick: number, mutation: Mutation, value: unknow
     else delete parent[last];
   } else if (mutation === 'replace') parent[last] = value;
   else if (mutation === 'wrap') parent[last] = [parent[last]];
-  else if (parent[last] && typeof parent[last] === 'object' && !Array.isArray(parent[last])) parent[last][key] = value;
-  else parent[last] = { [key]: value };
+  else if (parent[last] && typeof parent[last] === 'object' && !Array.isArray(parent[last])) setOwn(parent[last], key, value);
+  else parent[last] = setOwn({}, key, value);
   return copy;
 };
 
@@ -97,6 +109,7 @@ const rawBodies = fc.oneof(
   fc.string({ maxLength: 60 }),
   fc.constantFrom(
     '{', '{"a":', 'null', '[]', '""', '1', 'true', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}',
+    '{"gpu":{"count":1},"image":"x","maxPricePerGpuHour":"1.000000","maxDurationSeconds":60,"env":{"constructor":"c","__proto__":"p","toString":"t","hasOwnProperty":"h"}}',
     `${'['.repeat(5000)}${']'.repeat(5000)}`, `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`, '\ufeff{}', '{"a":1}{"b":2}',
     JSON.stringify({ blob: 'y'.repeat(200 * 1024) }),
   ),
@@ -128,7 +141,7 @@ const requests = (world: World): fc.Arbitrary<FuzzRequest> => {
       pathValues: fc.array(fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('..', '.', 'a'.repeat(300), '%', '💥', ' ', "'; DROP TABLE", 'job_x', 'null')), { minLength: 3, maxLength: 3 }),
       query: fc.oneof(fc.array(fc.tuple(queryKeys, queryValues), { maxLength: 4 }).map((pairs) => new URLSearchParams(pairs.map(noLongPoll)).toString()), rawQueries, fc.constant('')),
       bodyMode: fc.constantFrom('mutated', 'mutated', 'mutated', 'json', 'raw', 'sample', 'none'),
-      mutation: fc.tuple(fc.nat(), fc.constantFrom<Mutation>('delete', 'replace', 'add', 'wrap'), fuzzValue, fc.string({ maxLength: 10 })),
+      mutation: fc.tuple(fc.nat(), fc.constantFrom<Mutation>('delete', 'replace', 'add', 'wrap'), fuzzValue, mutationKeys),
       json: fc.jsonValue({ maxDepth: 4 }),
       raw: rawBodies,
       idempotencyKey: fc.option(headerText, { nil: undefined }),

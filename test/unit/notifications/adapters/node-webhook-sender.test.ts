@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { LookupAddress } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeWebhookSender, guardedLookup } from '#notifications/adapters/node-webhook-sender.ts';
+import { NodeWebhookSender, deliveryErrorText, guardedLookup, type Resolve } from '#notifications/adapters/node-webhook-sender.ts';
 
 const aws = { allowLoopbackHttp: false };
 const local = { allowLoopbackHttp: true };
@@ -68,5 +68,35 @@ describe('NodeWebhookSender', () => {
     const before = seen.length;
     const result = await new NodeWebhookSender(aws, 2000).post(`${base}/hook`, {}, '{}');
     expect([result, seen.length]).toEqual([{ ok: false, error: 'url must use https' }, before]);
+  });
+});
+
+describe('what a failed delivery shows its owner', () => {
+  const resolvesTo = (address: string, family = 4): Resolve => (_host, _options, callback) => callback(null, [{ address, family }]);
+
+  it.each([['10.0.0.7'], ['169.254.169.254'], ['fd00::7']])(
+    'a name resolving to %s is refused without connecting, and the error does not carry the address',
+    async (address) => {
+      const sender = new NodeWebhookSender(aws, 2000, resolvesTo(address, address.includes(':') ? 6 : 4));
+
+      const result = await sender.post('https://hooks.example.com/hook', {}, '{}');
+
+      expect(result).toEqual({ ok: false, error: 'refused: the host resolves to an address that is not public' });
+      expect(JSON.stringify(result)).not.toContain(address);
+    },
+  );
+
+  it.each([
+    ['ECONNREFUSED', 'connect ECONNREFUSED 203.0.114.9:443'],
+    ['ECONNRESET', 'read ECONNRESET 10.1.2.3'],
+    ['ETIMEDOUT', 'connect ETIMEDOUT 192.168.1.20:443'],
+    ['ENOTFOUND', 'getaddrinfo ENOTFOUND internal-name.corp'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: IP: 10.0.0.9 is not in the cert's list"],
+    [undefined, 'something at 172.16.0.4 went wrong'],
+  ])('%s is shown as a fixed phrase, without the address in Node\'s message', (code, message) => {
+    const text = deliveryErrorText(Object.assign(new Error(message), code ? { code } : {}), 2000);
+
+    expect(text).not.toMatch(/\d+\.\d+\.\d+\.\d+|internal-name/);
+    expect(text.length).toBeGreaterThan(0);
   });
 });

@@ -63,3 +63,39 @@ describe('addresses a delivery may connect to', () => {
     expect([mayConnectTo('127.0.0.1', local), mayConnectTo('::1', local), mayConnectTo('10.0.0.1', local), mayConnectTo('127.0.0.1', aws)]).toEqual([true, true, false, false]);
   });
 });
+
+describe('names and IPv6 forms that hide a private target (issue 13)', () => {
+  it.each([
+    ['https://localhost./x', 'must name a public host'],
+    ['https://metadata.google.internal./computeMetadata/v1/', 'must name a public host'],
+    ['https://api.localhost../x', 'must name a public host'],
+    ['https://intranet./x', 'must name a public host'],
+    ['https://[::ffff:0:a9fe:a9fe]/x', 'must not point at a private, loopback or reserved address'],
+    ['https://[::ffff:0:10.0.0.1]/x', 'must not point at a private, loopback or reserved address'],
+    ['https://[64:ff9b:1::a9fe:a9fe]/x', 'must not point at a private, loopback or reserved address'],
+    ['https://[2002:a9fe:a9fe::1]/x', 'must not point at a private, loopback or reserved address'],
+    ['https://[2002:7f00:1::]/x', 'must not point at a private, loopback or reserved address'],
+    ['https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/x', 'must not point at a private, loopback or reserved address'],
+  ])('refuses %s on AWS: %s', (url, problem) => {
+    expect(endpointUrlProblem(url, aws)).toBe(problem);
+  });
+
+  it.each([
+    // SIIT (RFC 7915) and 6to4 (RFC 3056) carry the IPv4 address at a fixed place: judged by it.
+    ['::ffff:0:8.8.8.8', true],
+    ['::ffff:0:192.168.1.1', false],
+    ['2002:0808:0808::1', true],
+    ['2002:0a00:0001::1', false],
+    ['2002:c0a8:0101::1', false],
+    // RFC 8215 local-use NAT64 and Teredo: refused whole, whatever they embed.
+    ['64:ff9b:1::808:808', false],
+    ['64:ff9b:1:ffff::1', false],
+    ['2001::1', false],
+    ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', false],
+    // Neighbours of those prefixes stay public.
+    ['2001:4860:4860::8888', true],
+    ['64:ff9b:2::1', true],
+  ])('judges %s as public: %s', (address, expected) => {
+    expect(isPublicAddress(address)).toBe(expected);
+  });
+});

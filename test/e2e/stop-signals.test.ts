@@ -1,0 +1,77 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '#test/support/local-runtime.ts';
+
+/**
+ * `npm start` is npm -> tsx -> node -> (DynamoDB Local's sh watchdog -> java, esbuild). A
+ * supervisor or a shell that signals only the npm process (not its process group, as Ctrl-C
+ * does) must still stop every one of them: npm forwards the signal to tsx (the script execs
+ * it), tsx relays it to the runtime, and the runtime also stops when a launcher is gone
+ * (infra/local/parent-watch.ts).
+ */
+const processTable = (): { pid: number; ppid: number; stat: string; args: string }[] =>
+  execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), stat: match[3] ?? '', args: match[4] ?? '' }));
+
+const descendantsOf = (root: number): { pid: number; args: string }[] => {
+  const table = processTable();
+  const found: { pid: number; args: string }[] = [];
+  const visit = (pid: number) => {
+    for (const child of table.filter((row) => row.ppid === pid)) {
+      found.push({ pid: child.pid, args: child.args });
+      visit(child.pid);
+    }
+  };
+  visit(root);
+  return found;
+};
+
+/** Still running: present and not a zombie waiting to be reaped. */
+const running = (pids: readonly number[]): number[] => {
+  const table = new Map(processTable().map((row) => [row.pid, row.stat]));
+  return pids.filter((pid) => table.has(pid) && !table.get(pid)?.startsWith('Z'));
+};
+
+/** `npm start -- --port 0 --in-memory` as the README runs it, once its banner is printed (a busy machine may take a while). */
+const startNpm = async (): Promise<ChildProcess> => {
+  const child = spawn('npm', ['start', '--silent', '--', '--port', '0', '--in-memory'], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own group, so a failed test can clean up everything at once; the test signals npm alone.
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}): ${stderr}`);
+    expect(stdout).toContain('Press Ctrl-C to stop.');
+  }, 150_000).catch((error: Error) => {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    throw error;
+  });
+  return child;
+};
+
+describe('stopping `npm start` by signalling only the npm process', () => {
+  // SIGKILL: npm passes nothing on; the runtime sees its launcher gone and stops by itself.
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included', async (signal) => {
+    const npm = await startNpm();
+    const npmPid = npm.pid ?? 0;
+    const children = descendantsOf(npmPid);
+    try {
+      expect(children.some((child) => /DynamoDBLocal\.jar/.test(child.args))).toBe(true);
+      expect(children.length).toBeGreaterThanOrEqual(4);
+
+      process.kill(npmPid, signal);
+
+      await eventually(async () => expect(running([npmPid, ...children.map((child) => child.pid)])).toEqual([]), 30_000);
+    } finally {
+      for (const pid of running(children.map((child) => child.pid))) process.kill(pid, 'SIGKILL');
+    }
+  }, 240_000);
+});
