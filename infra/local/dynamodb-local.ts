@@ -49,7 +49,8 @@ export const startDynamoDbLocal = async (options: { dataDir?: string; log: (line
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${stderr.trim() || 'is Java 17 installed?'}`);
       await client.send(new ListTablesCommand({}));
       return true;
-    }, 15_000);
+      // A JVM on a busy 2-core machine can take many seconds; a crash still fails at once (above).
+    }, 90_000);
   } catch (error) {
     child.kill('SIGTERM');
     throw new Error(`DynamoDB Local did not start (${(error as Error).message}). ${stderr.trim()}`);
