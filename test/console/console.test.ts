@@ -229,7 +229,7 @@ describe.skipIf(!run)('the web console', { timeout: 180_000 }, () => {
     await page.keyboard.press('Enter');
     await page.getByLabel('API key').waitFor();
 
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await close();
   });
 });
