@@ -99,6 +99,8 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** Overrides the authorizer's identity cache (tests of revocation use 0). */
   readonly authorizerCacheSeconds?: number;
+  /** Static files for GETs no route matches (the web console at `/`). */
+  readonly site?: (path: string) => Promise<APIGatewayProxyStructuredResultV2 | undefined>;
 }
 
 export interface Gateway {
@@ -190,6 +192,10 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
       ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
       isBase64Encoded: false,
     };
+    if (!matched && method === 'GET' && options.site) {
+      const file = await options.site(url.pathname);
+      if (file) return send(file);
+    }
     if (!matched) return send(await invoke(options.topology.defaultRoute, event));
     if (matched.route.roles !== 'public') {
       // As on AWS, where the authorizer has no identity source: a request without Authorization

@@ -71,6 +71,7 @@ try {
     [
       `gpuhive local runtime is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  API:        ${runtime.apiUrl}`,
+      `  Console:    ${runtime.apiUrl}/ (sign in with an API key)`,
       `  Admin key:  ${runtime.adminKey}`,
       `  Data:       ${values['in-memory'] ? 'in memory (nothing is kept)' : `${values['data-dir'] ?? '.gpuhive'}/ (DynamoDB); queues and files are in memory`}`,
       `  Stand-ins:  DynamoDB ${runtime.endpoints.dynamodb}  SQS+S3 ${runtime.endpoints.sqs}  EventBridge ${runtime.endpoints.eventBridge}`,

@@ -16,6 +16,7 @@ import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { startEventBridge } from './eventbridge/server.ts';
 import { startSqsAndS3 } from './fauxqs.ts';
 import { startGateway } from './gateway.ts';
+import { consoleSite } from './console-site.ts';
 import { loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { startPoller } from './pollers.ts';
@@ -144,7 +145,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     stops.push(() => schedules.stop());
 
     const gateway = await startGateway({
-      root, topology, port: options.port ?? 0, log,
+      root, topology, port: options.port ?? 0, log, site: consoleSite(),
       ...(options.authorizerCacheSeconds !== undefined ? { authorizerCacheSeconds: options.authorizerCacheSeconds } : {}),
     });
     stops.push(() => gateway.stop());

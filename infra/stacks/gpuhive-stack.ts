@@ -20,6 +20,7 @@ import {
   type FunctionDef,
   type Topology,
 } from '#infra/topology.ts';
+import { ConsoleSite } from '#infra/constructs/console-site.ts';
 import { ContextTable } from '#infra/constructs/context-table.ts';
 import { EventConsumer } from '#infra/constructs/event-consumer.ts';
 import { GpuhiveApi } from '#infra/constructs/gpuhive-api.ts';
@@ -65,6 +66,7 @@ export class GpuhiveStack extends Stack {
   readonly consumers: ReadonlyMap<string, EventConsumer>;
   readonly exportsBucket: Bucket;
   readonly observability: Observability;
+  readonly consoleSite: ConsoleSite;
   private readonly functions = new Map<FunctionDef, GpuhiveFunction>();
 
   constructor(scope: Construct, id: string, props: GpuhiveStackProps) {
@@ -119,6 +121,7 @@ export class GpuhiveStack extends Stack {
     this.buildSchedules();
     this.exportsBucket = this.buildExportsBucket();
     this.wireJobLogs();
+    this.consoleSite = new ConsoleSite(this, 'Console', { apiUrl: this.api.url, removalPolicy: this.config.removalPolicy });
     this.wireQueueSenders();
     this.wireExportsBucket();
 
@@ -136,6 +139,10 @@ export class GpuhiveStack extends Stack {
     this.observability.notifyFromAllAlarms(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the public HTTP API' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${this.consoleSite.distribution.distributionDomainName}/`,
+      description: 'The web console; the API is also served here under /v1',
+    });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'ExportsBucketName', { value: this.exportsBucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn, description: 'Subscribe here to receive every alarm' });

@@ -12,7 +12,7 @@ const unacknowledgedFindings = ({ app }: Synthesized): string[] =>
     );
 
 /** Synthesizing and checking a whole app takes seconds alone, and far longer on a busy 2-core machine. */
-const SYNTH_AND_CHECK_MS = 120_000;
+const SYNTH_AND_CHECK_MS = 300_000;
 
 describe('cdk-nag AwsSolutions', () => {
   it('finds nothing unacknowledged in the dev stack', () => {

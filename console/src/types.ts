@@ -1,0 +1,37 @@
+// Response and request shapes come from the schemas the handlers validate with (type-only
+// imports: nothing of the backend reaches the bundle).
+import type { z } from 'zod';
+import type { AccountResponse, CreatedAccountResponse } from '#accounts/http-responses.ts';
+import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#billing/http-responses.ts';
+import type { ExportResponse } from '#exports/http-responses.ts';
+import type { LogPageResponse } from '#logs/http-responses.ts';
+import type { JobResponse, OfferResponse, TimelineResponse } from '#matching/http-responses.ts';
+import type { SubmitJobInput } from '#matching/http-schemas.ts';
+import type { HostUsagePageResponse } from '#metering/http-responses.ts';
+import type { DeliveryResponse, WebhookResponse, CreatedWebhookResponse } from '#notifications/http-responses.ts';
+import type { HostResponse, RegistrationTokenResponse } from '#registry/http-responses.ts';
+
+export type Account = z.infer<typeof AccountResponse>;
+export type CreatedAccount = z.infer<typeof CreatedAccountResponse>;
+export type Balance = z.infer<typeof BalanceResponse>;
+export type LedgerEntry = z.infer<typeof LedgerEntryResponse>;
+export type Statement = z.infer<typeof StatementResponse>;
+export type Export = z.infer<typeof ExportResponse>;
+export type LogPage = z.infer<typeof LogPageResponse>;
+export type Job = z.infer<typeof JobResponse>;
+export type Offer = z.infer<typeof OfferResponse>;
+export type Timeline = z.infer<typeof TimelineResponse>;
+export type JobSpec = z.input<typeof SubmitJobInput>;
+export type HostUsagePage = z.infer<typeof HostUsagePageResponse>;
+export type Webhook = z.infer<typeof WebhookResponse>;
+export type CreatedWebhook = z.infer<typeof CreatedWebhookResponse>;
+export type Delivery = z.infer<typeof DeliveryResponse>;
+export type Host = z.infer<typeof HostResponse>;
+export type RegistrationToken = z.infer<typeof RegistrationTokenResponse>;
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+export type Role = 'renter' | 'provider' | 'finance' | 'admin';

@@ -1,0 +1,235 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter } from '#test/support/marketplace.ts';
+import { agentCommand, startAgent, type AgentProcess } from '#test/agent/support.ts';
+import { accessibilityViolations, browserAvailable, launchBrowser, openPage, screenshot, signInWithKey } from '#test/support/browser.ts';
+
+/**
+ * The web console in headless Chromium against the real local runtime, with a real agent
+ * process running the renter's job: each role's main flow, accessibility, keyboard use,
+ * hostile strings, and that nothing is fetched from another origin.
+ */
+const run = browserAvailable();
+let runtime: LocalRuntime;
+let api: ApiClient;
+let browser: Browser;
+const agents: AgentProcess[] = [];
+
+beforeAll(async () => {
+  if (!run) return;
+  runtime = await startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5' } });
+  api = apiClient(runtime.apiUrl);
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(agents.map((agent) => agent.stop('SIGKILL')));
+  await browser?.close();
+  await runtime?.stop();
+});
+
+const newProvider = async () => {
+  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Console Farm' } });
+  return provider.body.apiKey as string;
+};
+
+/** A real agent process on a host with simulated GPUs that takes process jobs. */
+const runAgent = async (token: string, gpuName = 'RTX 4090') => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-console-agent-'));
+  const registered = await agentCommand([
+    'register', '--api', runtime.apiUrl, '--token', token, '--price', '0.45', '--region', 'eu-west',
+    '--simulate-gpus', `${gpuName}:24564x1`, '--allow-process-jobs', '--state-dir', stateDir,
+  ]);
+  expect(registered.code, registered.stderr).toBe(0);
+  agents.push(startAgent(['--state-dir', stateDir]));
+};
+
+// Browser flows on a loaded 2-core machine: generous limits; every wait is on a condition.
+describe.skipIf(!run)('the web console', { timeout: 180_000 }, () => {
+  it('serves the app under a strict CSP with no inline script', async () => {
+    const response = await fetch(`${runtime.apiUrl}/`);
+    const html = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    expect(response.headers.get('content-security-policy')).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/style=/);
+  });
+
+  it('lets a renter find an offer, submit a job a real agent runs, watch it succeed and read its logs', async () => {
+    const providerKey = await newProvider();
+    const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: providerKey });
+    await runAgent(token.body.token);
+    const { renterKey } = await fundedRenter(api, runtime);
+    const { page, origins, close } = await openPage(browser, runtime.apiUrl);
+
+    await signInWithKey(page, renterKey);
+    await page.getByRole('link', { name: 'Offers' }).click();
+    await eventually(async () => {
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByRole('cell', { name: 'RTX 4090' }).first().waitFor({ timeout: 2000 });
+    }, 30_000);
+    await screenshot(page, 'renter-offers-desktop');
+
+    await page.getByRole('link', { name: 'Submit a job' }).first().click();
+    await page.getByLabel('Command, one argument per line').fill('sh\n-c\necho hello from the console; echo to stderr >&2');
+    await page.getByLabel('Max duration (minutes)').fill('10');
+    await page.getByRole('button', { name: 'Submit job' }).click();
+    await page.getByRole('heading', { name: /^Job job_/ }).waitFor();
+    await page.locator('.status', { hasText: 'succeeded' }).first().waitFor({ timeout: 60_000 });
+    await page.locator('pre.logs', { hasText: 'hello from the console' }).waitFor({ timeout: 30_000 });
+    await page.getByText('The job ended: these are all its logs.').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'renter-job-desktop');
+
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('cell', { name: 'succeeded' }).first().waitFor();
+    await page.getByRole('link', { name: 'Balance' }).click();
+    await page.getByRole('heading', { name: 'Ledger' }).waitFor();
+    await page.getByText('Runway').waitFor();
+    expect([...origins]).toEqual([runtime.apiUrl]);
+    await close();
+  });
+
+  it('lets a provider make a registration token, copy the install command and see its host come online', async () => {
+    const providerKey = await newProvider();
+    const { page, close } = await openPage(browser, runtime.apiUrl);
+
+    await signInWithKey(page, providerKey);
+    await page.getByRole('button', { name: 'Make a registration token' }).click();
+    const token = await page.getByLabel(/^Registration token/).inputValue();
+    const install = await page.getByLabel('Install command').inputValue();
+    expect(token).toMatch(/^gpuhive_reg_/);
+    expect(install).toBe(`curl -fsSL ${runtime.apiUrl}/install.sh | sh -s -- --token ${token} --price 0.45 --region eu-west`);
+
+    await runAgent(token, 'RTX 3090');
+    await page.locator('td .status', { hasText: 'online' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'provider-hosts-desktop');
+    await page.getByRole('link', { name: 'Earnings' }).click();
+    await page.getByRole('heading', { name: 'Balance' }).waitFor();
+    await close();
+  });
+
+  it('lets finance request an export, watch it finish and download a file that reconciled', async () => {
+    const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Books' } });
+    const { page, close } = await openPage(browser, runtime.apiUrl);
+
+    await signInWithKey(page, finance.body.apiKey);
+    await page.getByRole('button', { name: 'Request export' }).click();
+    const link = page.getByRole('link', { name: 'Download' }).first();
+    await link.waitFor({ timeout: 150_000 });
+    await expect(page.getByRole('cell', { name: 'yes', exact: true }).first().isVisible()).resolves.toBe(true);
+    const file = await fetch(new URL((await link.getAttribute('href'))!, runtime.apiUrl));
+    expect(file.status).toBe(200);
+    expect((await file.text()).split('\n')[0]).toMatch(/^usageRecordId,jobId,/);
+    await screenshot(page, 'finance-exports-desktop');
+    await close();
+  });
+
+  it('lets the admin create an account and credit it', async () => {
+    const { page, close } = await openPage(browser, runtime.apiUrl);
+
+    await signInWithKey(page, runtime.adminKey);
+    await page.getByLabel('Kind').selectOption('renter');
+    await page.getByLabel('Name', { exact: true }).fill('Console Renter');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Created renter account Console Renter').waitFor();
+    const accountId = await page.getByLabel('Account id').first().inputValue();
+    await page.locator('form').nth(1).getByLabel('Account id').fill(accountId);
+    await page.getByLabel('Amount (USD)').fill('12.500000');
+    await page.getByLabel('Reference (makes it idempotent)').fill('console-test');
+    await page.getByRole('button', { name: 'Credit' }).click();
+    await page.getByRole('status').filter({ hasText: 'Credited 12.500000' }).waitFor();
+    await screenshot(page, 'admin-desktop');
+
+    const apiKey = await page.getByLabel('API key').inputValue();
+    const balance = await api.call('GET', '/v1/billing/balance', { key: apiKey });
+    expect(balance.body.balance).toBe('12.500000');
+    await close();
+  });
+
+  it('shows a hostile GPU name and hostile log lines as text, never as markup or escapes', async () => {
+    const hostileName = 'RTX 4090 <img src=x onerror=alert(1)><script>alert(2)</script>';
+    const providerKey = await newProvider();
+    const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: providerKey });
+    await runAgent(token.body.token, hostileName);
+    const { renterKey } = await fundedRenter(api, runtime);
+    const job = await api.call('POST', '/v1/jobs', {
+      key: renterKey,
+      body: {
+        command: ['sh', '-c', `printf '<b>bold</b><script>alert(3)</script>\\033]52;c;Y3VybCBldmlsfHNo\\007 done\\n'`],
+        gpu: { count: 1, models: ['RTX 4090'] }, maxPricePerGpuHour: '0.900000', maxDurationSeconds: 600, restartPolicy: 'never',
+      },
+    });
+    expect(job.status).toBe(202);
+    const { page, dialogs, close } = await openPage(browser, runtime.apiUrl);
+
+    await signInWithKey(page, renterKey);
+    await page.getByRole('link', { name: 'Offers' }).click();
+    await page.getByRole('cell', { name: hostileName }).first().waitFor({ timeout: 30_000 });
+    await page.goto(`/#/jobs/${job.body.jobId}`);
+    await page.locator('pre.logs', { hasText: 'done' }).waitFor({ timeout: 60_000 });
+    const logText = await page.locator('pre.logs').textContent();
+
+    expect(logText).toContain('<b>bold</b><script>alert(3)</script>\\x1b]52;c;Y3VybCBldmlsfHNo\\x07 done');
+    expect(await page.locator('main img, main script, main b').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await close();
+  });
+
+  it('has no serious accessibility violation on any page, at desktop and phone widths', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const providerKey = await newProvider();
+    const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Books' } });
+    const pages: [string, string[]][] = [
+      [renterKey, ['jobs', 'offers', 'submit', 'billing', 'webhooks']],
+      [providerKey, ['hosts', 'billing', 'offers', 'webhooks']],
+      [finance.body.apiKey, ['exports']],
+      [runtime.adminKey, ['admin']],
+    ];
+    const found: string[] = [];
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      const { page, close } = await openPage(browser, runtime.apiUrl, viewport);
+      await page.goto('/');
+      found.push(...(await accessibilityViolations(page)).map((violation) => `sign-in: ${violation}`));
+      for (const [key, routes] of pages) {
+        await signInWithKey(page, key);
+        for (const route of routes) {
+          await page.goto(`/#/${route}`);
+          await page.locator('main h1').waitFor();
+          await page.waitForLoadState('networkidle');
+          found.push(...(await accessibilityViolations(page)).map((violation) => `${route}: ${violation}`));
+          await screenshot(page, `${route}-${viewport.width < 600 ? 'phone' : 'desktop'}-${key.split('_')[1]}`);
+        }
+        await page.getByRole('button', { name: 'Sign out' }).click();
+      }
+      await close();
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('works from the keyboard: sign in, move through the menu, sign out', async () => {
+    const { renterKey } = await fundedRenter(api, runtime);
+    const { page, close } = await openPage(browser, runtime.apiUrl);
+
+    await page.goto('/');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(renterKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('link', { name: 'Offers' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Offers' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('API key').waitFor();
+
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await close();
+  });
+});
