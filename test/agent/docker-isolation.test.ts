@@ -1,0 +1,200 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssignmentMessage } from '#agent/api/types.ts';
+import { silentLogger } from '#agent/core/logger.ts';
+import { ensurePrivateDir, PRIVATE_FILE } from '#agent/core/files.ts';
+import { prepareDockerHost, type DockerHost } from '#agent/runner/docker-host.ts';
+import { containerNameOf, DockerRunner, type DockerLimits } from '#agent/runner/docker-runner.ts';
+import { checkEgressRules, EGRESS_CHAIN, HOST_CHAIN, JOB_BRIDGE, JOB_NETWORK } from '#agent/runner/job-network.ts';
+import { JobLogs } from '#agent/runner/job-logs.ts';
+import type { RunningJob } from '#agent/runner/types.ts';
+import { dockerTestsEnabled, ensureTestImage, inspectContainer, removeContainer, requireDocker, TEST_IMAGE } from '#test/support/docker.ts';
+
+/**
+ * Renter isolation against the real Docker daemon (docs/isolation.md): the containers the
+ * agent starts, their network and its firewall. No traffic is ever sent to a private or
+ * link-local address: the rules and the container's settings are what is checked.
+ */
+const enabled = dockerTestsEnabled('docker isolation tests');
+
+// A host of one simulated GPU and 1,200 MB: a job gets 90% of it, 1,080 MB.
+const host: DockerLimits = { hostCpuCores: 2, hostMemoryMb: 1200, hostGpuCount: 1 };
+const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-isolation-state-'));
+const TOKEN = 'gpuhive_agent_isolation_test_token_do_not_leak';
+let dockerHost: DockerHost;
+let counter = 0;
+
+const message = (command: string[], extra: Partial<AssignmentMessage> = {}): AssignmentMessage => ({
+  type: 'assignment', assignmentId: `iso-${process.pid}-${(counter += 1)}`, jobId: 'job_iso', image: TEST_IMAGE, command,
+  env: {}, gpuIndices: [0], maxDurationSeconds: 600, rank: 0, worldSize: 1, peers: [], ...extra,
+});
+
+/** Starts a job as the agent does: its logs and scratch dir under the agent's 0700 state dir. */
+const startJob = async (runner: DockerRunner, job: AssignmentMessage) => {
+  const dir = join(stateDir, 'jobs', job.assignmentId);
+  const logs = new JobLogs(dir);
+  const running = await runner.start({ message: job, env: { GPUHIVE_JOB_ID: job.jobId }, workDir: join(dir, 'work'), logs, onStarted: () => undefined });
+  return { running, logs, output: () => readFileSync(logs.file, 'utf8') };
+};
+
+const runToEnd = async (runner: DockerRunner, job: AssignmentMessage) => {
+  const { running, logs, output } = await startJob(runner, job);
+  const exit = await running.exited;
+  logs.close();
+  return { exit, output: output() };
+};
+
+const runner = (extra: Partial<ConstructorParameters<typeof DockerRunner>[1]> = {}) =>
+  new DockerRunner(host, { isolation: dockerHost.isolation, preflight: dockerHost.preflight, ...extra });
+
+describe.runIf(enabled)('job containers on a real Docker daemon', () => {
+  beforeAll(async () => {
+    requireDocker();
+    ensureTestImage();
+    ensurePrivateDir(stateDir);
+    writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ agentToken: TOKEN }), { mode: PRIVATE_FILE });
+    dockerHost = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await dockerHost?.release();
+  });
+
+  it('installs the egress firewall: private, link-local and metadata ranges dropped from the job bridge, the host itself closed', async () => {
+    expect(await checkEgressRules()).toEqual([]);
+    const egress = spawnSync('iptables', ['-w', '-S', EGRESS_CHAIN], { encoding: 'utf8' }).stdout;
+    for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16']) expect(egress).toContain(`-A ${EGRESS_CHAIN} -d ${range} -j DROP`);
+    expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).toContain(`-A DOCKER-USER -i ${JOB_BRIDGE} -j ${EGRESS_CHAIN}`);
+    expect(spawnSync('iptables', ['-w', '-S', HOST_CHAIN], { encoding: 'utf8' }).stdout).toContain(`-A ${HOST_CHAIN} -j DROP`);
+    const egress6 = spawnSync('ip6tables', ['-w', '-S', EGRESS_CHAIN], { encoding: 'utf8' });
+    if (egress6.status === 0) for (const range of ['fc00::/7', 'fe80::/10']) expect(egress6.stdout).toContain(`-d ${range} -j DROP`);
+  });
+
+  it('runs as an unprivileged user with no capabilities: chown, mknod and network changes are refused', async () => {
+    const { exit, output } = await runToEnd(runner(), message(['sh', '-c', [
+      'echo "uid=$(id -u) gid=$(id -g)"',
+      'grep -E "^(CapEff|CapBnd|CapPrm|NoNewPrivs)" /proc/self/status',
+      'touch /scratch/f; chown 0:0 /scratch/f && echo chown-ok || echo chown-refused',
+      'mknod /scratch/null c 1 3 && echo mknod-ok || echo mknod-refused',
+      'ip link set eth0 mtu 1400 && echo ip-ok || echo ip-refused',
+      'ip addr add 10.9.9.9/32 dev eth0 && echo addr-ok || echo addr-refused',
+    ].join('; ')]));
+
+    expect(exit.exitCode).toBe(0);
+    expect(output).toContain('uid=65534 gid=65534');
+    expect(output).toMatch(/CapEff:\s+0000000000000000/);
+    expect(output).toMatch(/CapBnd:\s+0000000000000000/);
+    expect(output).toMatch(/NoNewPrivs:\s+1/);
+    expect(output).toContain('chown-refused');
+    expect(output).toContain('mknod-refused');
+    expect(output).toContain('ip-refused');
+    expect(output).toContain('addr-refused');
+    expect(output).not.toMatch(/chown-ok|mknod-ok|ip-ok|addr-ok/);
+  });
+
+  it('sits on the agent\'s job network, mounts only its scratch dir, and cannot see the agent\'s state or token', async () => {
+    const runnerUnderTest = runner();
+    const job = message(['sh', '-c', `echo ready; cat ${join(stateDir, 'state.json')} 2>&1; ls /scratch; env; for d in /*; do case $d in /proc|/sys|/dev) ;; *) grep -rl ${TOKEN} $d 2>/dev/null ;; esac; done; echo scanned; sleep 30`]);
+    const { running, logs, output } = await startJob(runnerUnderTest, job);
+    try {
+      await expect.poll(output, { timeout: 60_000 }).toContain('scanned');
+      const container = inspectContainer(containerNameOf(job.assignmentId))!;
+
+      expect(Object.keys(container.NetworkSettings.Networks)).toEqual([JOB_NETWORK]);
+      expect(container.HostConfig.NetworkMode).toBe(JOB_NETWORK);
+      expect(container.Mounts.map((mount: { Source: string; Destination: string; RW: boolean }) => [mount.Source, mount.Destination, mount.RW]))
+        .toEqual([[join(stateDir, 'jobs', job.assignmentId, 'work'), '/scratch', true]]);
+      expect(container.HostConfig.Privileged).toBe(false);
+      expect(container.HostConfig.CapDrop).toEqual(['ALL']);
+      expect(container.HostConfig.CapAdd ?? []).toEqual([]);
+      expect(container.HostConfig.SecurityOpt).toContain('no-new-privileges');
+      expect(container.HostConfig.Dns).toEqual(['1.1.1.1', '9.9.9.9']);
+      expect(container.HostConfig.PortBindings ?? {}).toEqual({});
+      expect(output()).toContain('No such file or directory');
+      expect(output()).not.toContain(TOKEN);
+      const network = JSON.parse(spawnSync('docker', ['network', 'inspect', JOB_NETWORK], { encoding: 'utf8' }).stdout)[0];
+      expect(network.Options).toMatchObject({ 'com.docker.network.bridge.name': JOB_BRIDGE, 'com.docker.network.bridge.enable_icc': 'false' });
+    } finally {
+      await running.stop(1000);
+      logs.close();
+    }
+  }, 90_000);
+
+  it('publishes only the declared port, on the provider\'s range', async () => {
+    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [8080] });
+    const { running, logs, output } = await startJob(runner({ portRange: { from: 41_000, to: 41_009 } }), job);
+    try {
+      await expect.poll(output, { timeout: 60_000 }).toContain('listening');
+      const container = inspectContainer(containerNameOf(job.assignmentId))!;
+      const published = spawnSync('docker', ['port', containerNameOf(job.assignmentId)], { encoding: 'utf8' }).stdout.trim().split('\n');
+
+      expect(Object.keys(container.HostConfig.PortBindings)).toEqual(['8080/tcp']);
+      expect(container.HostConfig.PortBindings['8080/tcp'].map((binding: { HostPort: string }) => binding.HostPort)).toEqual(['41000']);
+      expect(container.HostConfig.PublishAllPorts).toBe(false);
+      expect(published.every((line) => line.startsWith('8080/tcp -> ') && line.endsWith(':41000'))).toBe(true);
+    } finally {
+      await running.stop(1000);
+      logs.close();
+    }
+  });
+
+  it('refuses a job that declares a port when the provider gave no port range', async () => {
+    await expect(startJob(runner(), message(['true'], { ports: [8080] }))).rejects.toThrow(/no port range/);
+  });
+
+  it('stops forking at its pids limit', async () => {
+    // ash gives up at the first fork the kernel refuses; `started=N` is echoed by the shell itself (no fork).
+    const job = message(['sh', '-c', 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; i=0; while [ $i -lt 40 ]; do sleep 20 & i=$((i+1)); echo "started=$i"; done; echo all-started']);
+    const { exit, output } = await runToEnd(runner({ isolation: { ...dockerHost.isolation, pidsLimit: 16 } }), job);
+    const started = Math.max(...[...output.matchAll(/started=(\d+)/g)].map((match) => Number(match[1])));
+
+    expect(output).toMatch(/^16$/m);
+    expect(output).toMatch(/can't fork/);
+    expect(output).not.toContain('all-started');
+    expect(started).toBeGreaterThanOrEqual(10);
+    expect(started).toBeLessThan(16);
+    expect(exit.exitCode).not.toBe(0);
+  }, 60_000);
+
+  it('is killed past the memory the assignment states (1,080 MB of 1,200), not below it', async () => {
+    const job = message(['sh', '-c', [
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null',
+      // dd holds one buffer of `bs` bytes, filled (so really allocated) by the read.
+      'dd if=/dev/zero of=/dev/null bs=300M count=1 2>/dev/null && echo "300m fits"',
+      'dd if=/dev/zero of=/dev/null bs=1400M count=1 2>/dev/null && echo "1400m survived" || echo "1400m killed status=$?"',
+    ].join('; ')]);
+    const { exit, output } = await runToEnd(runner(), job);
+
+    expect(output).toContain(String(1080 * 1024 * 1024));
+    expect(output).toContain('300m fits');
+    expect(output).toContain('1400m killed status=137');
+    expect(output).not.toContain('survived');
+    expect(exit.exitCode).toBe(0);
+  }, 180_000);
+
+  it('runs without --gpus on simulated GPUs, with CUDA_VISIBLE_DEVICES of its GPUs', async () => {
+    const { exit, output } = await runToEnd(runner(), message(['sh', '-c', 'echo "cuda=$CUDA_VISIBLE_DEVICES scratch=$GPUHIVE_SCRATCH_DIR"'], { gpuIndices: [0] }));
+
+    expect(exit.exitCode).toBe(0);
+    expect(output).toContain('cuda=0 scratch=/scratch');
+  });
+
+  it('refuses image jobs while the firewall is not in place, and removes it when released', async () => {
+    await dockerHost.release();
+    expect(await checkEgressRules()).not.toEqual([]);
+    expect(spawnSync('iptables', ['-w', '-S', EGRESS_CHAIN]).status).not.toBe(0);
+    expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).not.toContain(EGRESS_CHAIN);
+
+    await expect(startJob(runner(), message(['true']))).rejects.toThrow(/egress firewall is not in place/);
+
+    dockerHost = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true });
+    expect(await checkEgressRules()).toEqual([]);
+  });
+
+  afterAll(() => {
+    for (let i = 1; i <= counter; i += 1) removeContainer(containerNameOf(`iso-${process.pid}-${i}`));
+  });
+});
