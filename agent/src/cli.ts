@@ -52,7 +52,8 @@ Options:
   --region REGION         e.g. eu-west
   --public-address ADDR   address other hosts reach this one at (needed for multi-host jobs)
   --hostname NAME         the name shown to you (default: this machine's)
-  --allow-process-jobs    also run command jobs as plain processes (not isolated: trusted renters only)
+  --allow-process-jobs    also run command jobs as plain processes (as --job-user when run gives one)
+  --no-docker             offer no image jobs, even where Docker runs
   --simulate-gpus SPEC    fake GPUs for development and tests: "RTX 4090:24564x2" (name:MB x count)
   --force                 register again even though this state directory holds a host
   --state-dir DIR`,
@@ -126,7 +127,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     api: { type: 'string' }, token: { type: 'string' }, price: { type: 'string' }, region: { type: 'string' },
     'public-address': { type: 'string' }, hostname: { type: 'string' }, 'allow-process-jobs': { type: 'boolean' },
-    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' },
+    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' }, 'no-docker': { type: 'boolean' },
   });
   if (values.help) return out(HELP.register!), 0;
   for (const name of ['api', 'token', 'price', 'region'] as const) if (!values[name]) throw new UsageError(`--${name} is required (see gpuhive-agent register --help)`);
@@ -139,7 +140,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
   for (const problem of detection.problems) out(`warning: ${problem}`);
   if (detection.gpus.length === 0) throw new UsageError('no GPU found: install the NVIDIA driver (nvidia-smi must list the GPUs), or pass --simulate-gpus for development');
   const host = detectHost(paths.dir);
-  const docker = await detectDocker();
+  const docker = values['no-docker'] ? { available: false, nvidiaRuntime: false, problem: 'left out (--no-docker)' } : await detectDocker();
   const allowProcessJobs = values['allow-process-jobs'] ?? false;
   const runtimes = offeredRuntimes(docker, { allowProcessJobs, simulated: Boolean(simulate) });
   if (runtimes.length === 0) throw new UsageError(`this host offers no runtime: ${docker.problem ?? 'Docker is missing'}. Install Docker and the NVIDIA Container Toolkit, or pass --allow-process-jobs`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssignmentMessage } from '#agent/api/types.ts';
+import { runCommand, type RunCommand } from '#agent/config/hardware.ts';
 import { silentLogger } from '#agent/core/logger.ts';
 import { ensurePrivateDir, PRIVATE_FILE } from '#agent/core/files.ts';
 import { prepareDockerHost, type DockerHost } from '#agent/runner/docker-host.ts';
@@ -11,6 +12,10 @@ import { containerNameOf, DockerRunner, type DockerLimits } from '#agent/runner/
 import { checkEgressRules, EGRESS_CHAIN, HOST_CHAIN, JOB_BRIDGE, JOB_NETWORK } from '#agent/runner/job-network.ts';
 import { JobLogs } from '#agent/runner/job-logs.ts';
 import type { RunningJob } from '#agent/runner/types.ts';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, waitForStatus } from '#test/support/marketplace.ts';
+import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 import { dockerTestsEnabled, ensureTestImage, inspectContainer, removeContainer, requireDocker, TEST_IMAGE } from '#test/support/docker.ts';
 
 /**
@@ -182,19 +187,81 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(output).toContain('cuda=0 scratch=/scratch');
   });
 
-  it('refuses image jobs while the firewall is not in place, and removes it when released', async () => {
+  it('removes the firewall when released, and refuses image jobs where it cannot be installed', async () => {
     await dockerHost.release();
-    expect(await checkEgressRules()).not.toEqual([]);
     expect(spawnSync('iptables', ['-w', '-S', EGRESS_CHAIN]).status).not.toBe(0);
+    expect(spawnSync('iptables', ['-w', '-S', HOST_CHAIN]).status).not.toBe(0);
     expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).not.toContain(EGRESS_CHAIN);
+    expect(spawnSync('iptables', ['-w', '-S', 'INPUT'], { encoding: 'utf8' }).stdout).not.toContain(HOST_CHAIN);
 
-    await expect(startJob(runner(), message(['true']))).rejects.toThrow(/egress firewall is not in place/);
-
-    dockerHost = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true });
-    expect(await checkEgressRules()).toEqual([]);
+    // An agent that may not change iptables (not root): every write is refused.
+    const unprivileged: RunCommand = (file, args, timeoutMs) =>
+      /^ip6?tables$/.test(file) && args.some((arg) => ['-N', '-A', '-I', '-F'].includes(arg))
+        ? Promise.resolve({ ok: false, stdout: '', stderr: 'Permission denied (you must be root)', error: `${file}: Permission denied (you must be root)` })
+        : runCommand(file, args, timeoutMs);
+    const refused = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true, run: unprivileged });
+    await expect(startJob(new DockerRunner(host, { isolation: refused.isolation, preflight: refused.preflight }), message(['true']))).rejects.toThrow(/egress firewall is not in place/);
+    expect(inspectContainer(containerNameOf(`iso-${process.pid}-${counter}`))).toBeUndefined();
   });
 
   afterAll(() => {
     for (let i = 1; i <= counter; i += 1) removeContainer(containerNameOf(`iso-${process.pid}-${i}`));
   });
+});
+
+/**
+ * The whole Docker path end to end without a GPU: a real `gpuhive-agent` with simulated GPUs
+ * and the docker runtime, the local backend, an image job built here.
+ */
+describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs', () => {
+  let runtime: LocalRuntime;
+  let api: ApiClient;
+  let agent: AgentProcess | undefined;
+  const agentState = mkdtempSync(join(tmpdir(), 'gpuhive-docker-agent-'));
+
+  beforeAll(async () => {
+    requireDocker();
+    ensureTestImage();
+    runtime = await startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5' } });
+    api = apiClient(runtime.apiUrl);
+  }, 180_000);
+
+  afterAll(async () => {
+    await agent?.stop('SIGKILL');
+    await runtime?.stop();
+  });
+
+  it('installs the firewall when it starts, runs an image job as nobody without --gpus, and removes the firewall when it stops', async () => {
+    const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Docker Farm' } });
+    const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
+    const registered = await agentCommand(['register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564', '--state-dir', agentState]);
+    expect(registered.stdout).toContain('runtimes docker');
+    expect(registered.code).toBe(0);
+
+    agent = startAgent(['--state-dir', agentState, '--usage-interval', '1']);
+    await eventually(async () => expect(await checkEgressRules()).toEqual([]), 60_000);
+    const doctor = await agentCommand(['doctor', '--state-dir', agentState]);
+    expect(doctor.stdout).toMatch(/\[ok {2}\] egress firewall: job containers cannot reach private, link-local or metadata addresses/);
+
+    const { renterKey } = await fundedRenter(api, runtime);
+    const submitted = await api.call('POST', '/v1/jobs', {
+      key: renterKey,
+      body: { image: TEST_IMAGE, command: ['sh', '-c', 'echo "uid=$(id -u) cuda=$CUDA_VISIBLE_DEVICES"'], env: {}, gpu: { count: 1 }, maxPricePerGpuHour: '0.900000', maxDurationSeconds: 600, restartPolicy: 'never' },
+    });
+    expect(submitted.status).toBe(202);
+    const job = await waitForStatus(api, renterKey, submitted.body.jobId, 'succeeded', 120_000);
+    const logs = await eventually(async () => {
+      const page = await api.call('GET', `/v1/jobs/${job.jobId}/logs`, { key: renterKey });
+      const text = (page.body.items as { data: string }[]).map((item) => item.data).join('');
+      expect(text).toContain('uid=65534');
+      return text;
+    }, 30_000);
+    expect(logs).toContain('cuda=0');
+
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    expect(await checkEgressRules()).toContain(`iptables chain ${EGRESS_CHAIN} is missing`);
+    expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).not.toContain(EGRESS_CHAIN);
+    const stopped = await agentCommand(['doctor', '--state-dir', agentState]);
+    expect(stopped.stdout).toContain('egress firewall: not installed now; gpuhive-agent run installs it before taking image jobs');
+  }, 300_000);
 });

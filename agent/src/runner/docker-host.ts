@@ -56,6 +56,8 @@ export const prepareDockerHost = async (options: DockerHostOptions): Promise<Doc
     },
     preflight: async () => {
       if (networkProblem) return networkProblem;
+      // Repaired before every job: another agent on this machine, or an operator, may have removed the rules.
+      await installEgressRules(options.run ? { run: options.run } : {}).catch(() => undefined);
       const problems = await checkEgressRules(options.run ? { run: options.run } : {});
       return problems.length === 0 ? undefined : `the egress firewall is not in place (${problems.join('; ')}); run the agent as root, see gpuhive-agent doctor`;
     },
