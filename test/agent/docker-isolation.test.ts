@@ -82,7 +82,8 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     const { exit, output } = await runToEnd(runner(), message(['sh', '-c', [
       'echo "uid=$(id -u) gid=$(id -g)"',
       'grep -E "^(CapEff|CapBnd|CapPrm|NoNewPrivs)" /proc/self/status',
-      'touch /scratch/f; chown 0:0 /scratch/f && echo chown-ok || echo chown-refused',
+      'touch /scratch/f && echo scratch-writable',
+      'chown 0:0 /scratch/f && echo chown-ok || echo chown-refused',
       'mknod /scratch/null c 1 3 && echo mknod-ok || echo mknod-refused',
       'ip link set eth0 mtu 1400 && echo ip-ok || echo ip-refused',
       'ip addr add 10.9.9.9/32 dev eth0 && echo addr-ok || echo addr-refused',
@@ -93,6 +94,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(output).toMatch(/CapEff:\s+0000000000000000/);
     expect(output).toMatch(/CapBnd:\s+0000000000000000/);
     expect(output).toMatch(/NoNewPrivs:\s+1/);
+    expect(output).toContain('scratch-writable');
     expect(output).toContain('chown-refused');
     expect(output).toContain('mknod-refused');
     expect(output).toContain('ip-refused');
