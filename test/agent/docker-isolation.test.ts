@@ -76,7 +76,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(spawnSync('iptables', ['-w', '-S', HOST_CHAIN], { encoding: 'utf8' }).stdout).toContain(`-A ${HOST_CHAIN} -j DROP`);
     const egress6 = spawnSync('ip6tables', ['-w', '-S', EGRESS_CHAIN], { encoding: 'utf8' });
     if (egress6.status === 0) for (const range of ['fc00::/7', 'fe80::/10']) expect(egress6.stdout).toContain(`-d ${range} -j DROP`);
-  });
+  }, 90_000);
 
   it('runs as an unprivileged user with no capabilities: chown, mknod and network changes are refused', async () => {
     const { exit, output } = await runToEnd(runner(), message(['sh', '-c', [
@@ -100,7 +100,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(output).toContain('ip-refused');
     expect(output).toContain('addr-refused');
     expect(output).not.toMatch(/chown-ok|mknod-ok|ip-ok|addr-ok/);
-  });
+  }, 90_000);
 
   it('sits on the agent\'s job network, mounts only its scratch dir, and cannot see the agent\'s state or token', async () => {
     const runnerUnderTest = runner();
@@ -146,11 +146,11 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
       await running.stop(1000);
       logs.close();
     }
-  });
+  }, 90_000);
 
   it('refuses a job that declares a port when the provider gave no port range', async () => {
     await expect(startJob(runner(), message(['true'], { ports: [8080] }))).rejects.toThrow(/no port range/);
-  });
+  }, 90_000);
 
   it('stops forking at its pids limit', async () => {
     // ash gives up at the first fork the kernel refuses; `started=N` is echoed by the shell itself (no fork).
@@ -187,7 +187,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
 
     expect(exit.exitCode).toBe(0);
     expect(output).toContain('cuda=0 scratch=/scratch');
-  });
+  }, 90_000);
 
   it('removes the firewall when released, and refuses image jobs where it cannot be installed', async () => {
     await dockerHost.release();
@@ -204,7 +204,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     const refused = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true, run: unprivileged });
     await expect(startJob(new DockerRunner(host, { isolation: refused.isolation, preflight: refused.preflight }), message(['true']))).rejects.toThrow(/egress firewall is not in place/);
     expect(inspectContainer(containerNameOf(`iso-${process.pid}-${counter}`))).toBeUndefined();
-  });
+  }, 90_000);
 
   afterAll(() => {
     for (let i = 1; i <= counter; i += 1) removeContainer(containerNameOf(`iso-${process.pid}-${i}`));
