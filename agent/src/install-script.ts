@@ -35,7 +35,7 @@ Options:
   --price USD             price per GPU-hour, e.g. 0.45
   --region REGION         e.g. eu-west
   --public-address ADDR   address other hosts reach this one at (multi-host jobs)
-  --allow-process-jobs    also run command jobs as plain processes (trusted renters only)
+  --allow-process-jobs    also run command jobs as plain processes, as the unprivileged user gpuhive-job (created)
   --simulate-gpus SPEC    fake GPUs for trying it out: "RTX 4090:24564x2"
   --state-dir DIR         default $STATE_DIR
   --prefix DIR            where the agent is installed (default $PREFIX)
