@@ -9,7 +9,8 @@ import { readOutboxFile } from '#agent/core/outbox.ts';
 import { detectDocker, detectGpus, detectHost, offeredRuntimes } from '#agent/config/hardware.ts';
 import { loadState, modeOf, resolveStateDir, saveState, statePaths, type AgentState, type LastHeartbeat, type StatePaths } from '#agent/config/state.ts';
 import { DockerRunner } from '#agent/runner/docker-runner.ts';
-import { isAlive, ProcessRunner } from '#agent/runner/process-runner.ts';
+import { isAlive, ProcessRunner, resolveJobUser } from '#agent/runner/process-runner.ts';
+import { firewallCheck, prepareDockerHost } from '#agent/runner/docker-host.ts';
 import { sampleGpuUtilization } from '#agent/usage/gpu-utilization.ts';
 import { Agent } from '#agent/worker/agent.ts';
 import { readAssignmentsFile } from '#agent/worker/assignment-store.ts';
@@ -51,7 +52,8 @@ Options:
   --region REGION         e.g. eu-west
   --public-address ADDR   address other hosts reach this one at (needed for multi-host jobs)
   --hostname NAME         the name shown to you (default: this machine's)
-  --allow-process-jobs    also run command jobs as plain processes (not isolated: trusted renters only)
+  --allow-process-jobs    also run command jobs as plain processes (as --job-user when run gives one)
+  --no-docker             offer no image jobs, even where Docker runs
   --simulate-gpus SPEC    fake GPUs for development and tests: "RTX 4090:24564x2" (name:MB x count)
   --force                 register again even though this state directory holds a host
   --state-dir DIR`,
@@ -68,6 +70,8 @@ Options:
   --stop-grace SECONDS        SIGTERM -> SIGKILL grace when a job is stopped (default 10)
   --reconcile-grace SECONDS   ignore assignments younger than this when reconciling (default 120)
   --poll-wait SECONDS         SQS long-poll wait, 1..20 (default 20)
+  --job-user NAME             run process jobs as this unprivileged user (the installer creates gpuhive-job)
+  --port-range FROM-TO        host ports a job's declared ports are published on (default: none)
   --log-level LEVEL           debug, info (default), warn, error
   --state-dir DIR`,
   status: `Usage: gpuhive-agent status [--json] [--state-dir DIR]
@@ -103,6 +107,14 @@ const priceOf = (value: string): string => {
   return Number(value).toFixed(6);
 };
 
+const portRangeOf = (value: string | undefined): { from: number; to: number } | undefined => {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  const [from, to] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!match || from < 1024 || to > 65535 || from > to) throw new UsageError('--port-range must be FROM-TO within 1024-65535, e.g. 40000-40099');
+  return { from, to };
+};
+
 const requireState = (paths: StatePaths): AgentState => {
   const state = loadState(paths);
   if (!state) throw new UsageError(`no host registered in ${paths.dir}: run gpuhive-agent register first (or pass --state-dir)`);
@@ -115,7 +127,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     api: { type: 'string' }, token: { type: 'string' }, price: { type: 'string' }, region: { type: 'string' },
     'public-address': { type: 'string' }, hostname: { type: 'string' }, 'allow-process-jobs': { type: 'boolean' },
-    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' },
+    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' }, 'no-docker': { type: 'boolean' },
   });
   if (values.help) return out(HELP.register!), 0;
   for (const name of ['api', 'token', 'price', 'region'] as const) if (!values[name]) throw new UsageError(`--${name} is required (see gpuhive-agent register --help)`);
@@ -128,7 +140,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
   for (const problem of detection.problems) out(`warning: ${problem}`);
   if (detection.gpus.length === 0) throw new UsageError('no GPU found: install the NVIDIA driver (nvidia-smi must list the GPUs), or pass --simulate-gpus for development');
   const host = detectHost(paths.dir);
-  const docker = await detectDocker();
+  const docker = values['no-docker'] ? { available: false, nvidiaRuntime: false, problem: 'left out (--no-docker)' } : await detectDocker();
   const allowProcessJobs = values['allow-process-jobs'] ?? false;
   const runtimes = offeredRuntimes(docker, { allowProcessJobs, simulated: Boolean(simulate) });
   if (runtimes.length === 0) throw new UsageError(`this host offers no runtime: ${docker.problem ?? 'Docker is missing'}. Install Docker and the NVIDIA Container Toolkit, or pass --allow-process-jobs`);
@@ -183,6 +195,7 @@ const run = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     drain: { type: 'boolean' }, 'allow-process-jobs': { type: 'boolean' }, 'usage-interval': { type: 'string' }, 'stop-grace': { type: 'string' },
     'reconcile-grace': { type: 'string' }, 'poll-wait': { type: 'string' }, 'log-level': { type: 'string' },
+    'job-user': { type: 'string' }, 'port-range': { type: 'string' },
   });
   if (values.help) return out(HELP.run!), 0;
   const paths = statePaths(resolveStateDir(values['state-dir']));
@@ -195,13 +208,18 @@ const run = async (args: string[], out: Out): Promise<number> => {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error');
   const logger = createLogger(level);
   const allowProcessJobs = values['allow-process-jobs'] ?? state.allowProcessJobs;
-  const docker = state.runtimes.includes('docker') ? new DockerRunner({ hostCpuCores: state.cpuCores, hostMemoryMb: state.memoryMb, hostGpuCount: state.gpus.length }) : undefined;
+  const host = { hostCpuCores: state.cpuCores, hostMemoryMb: state.memoryMb, hostGpuCount: state.gpus.length };
+  const portRange = portRangeOf(values['port-range']);
+  const jobUser = values['job-user'] ? await resolveJobUser(values['job-user']) : undefined;
+  if (jobUser && process.getuid?.() !== 0) throw new UsageError('--job-user needs the agent to run as root (it starts jobs as that user)');
+  const dockerHost = state.runtimes.includes('docker') ? await prepareDockerHost({ logger, simulatedGpus: Boolean(state.simulateGpus) }) : undefined;
+  const docker = dockerHost ? new DockerRunner(host, { isolation: dockerHost.isolation, preflight: dockerHost.preflight, ...(portRange ? { portRange } : {}) }) : undefined;
   const agent = new Agent({
     state,
     paths,
     api: new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, userAgent: `gpuhive-agent/${VERSION}` }),
     logger,
-    runners: { ...(allowProcessJobs ? { process: new ProcessRunner() } : {}), ...(docker ? { docker } : {}) },
+    runners: { ...(allowProcessJobs ? { process: new ProcessRunner(undefined, jobUser ? { jobUser, workRoot: `${paths.dir}-jobs`, host } : {}) } : {}), ...(docker ? { docker } : {}) },
     usageIntervalMs: number(values['usage-interval'], 'usage-interval', 60, 0.1) * 1000,
     stopGraceMs: number(values['stop-grace'], 'stop-grace', 10) * 1000,
     reconcileGraceMs: number(values['reconcile-grace'], 'reconcile-grace', 120) * 1000,
@@ -216,7 +234,12 @@ const run = async (args: string[], out: Out): Promise<number> => {
   process.once('SIGINT', () => onStop('SIGINT'));
   process.on('SIGUSR2', () => agent.drain());
   if (values.drain) agent.drain();
-  const outcome = await agent.run();
+  let outcome: Awaited<ReturnType<Agent['run']>>;
+  try {
+    outcome = await agent.run();
+  } finally {
+    await dockerHost?.release(); // the egress rules go with the agent (kept while its containers run on)
+  }
   logger.info(outcome === 'drained' ? 'drained and signed off' : 'stopped');
   return 0;
 };
@@ -315,6 +338,7 @@ const doctor = async (args: string[], out: Out): Promise<number> => {
   else {
     checks.push({ name: 'registration', ok: true, detail: `host ${state.hostId}, runtimes ${state.runtimes.join(', ')}` });
     if (state.runtimes.includes('docker') && !docker.available) checks.push({ name: 'runtimes', ok: false, detail: 'registered with docker, but Docker does not answer now: image jobs would fail', fix: 'start Docker (`sudo systemctl start docker`)' });
+    if (state.runtimes.includes('docker')) checks.push(await firewallCheck(existsSync(paths.pid) && isAlive(Number(readFileSync(paths.pid, 'utf8')))));
   }
 
   const apiUrl = values.api ?? state?.apiUrl;

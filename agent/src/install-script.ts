@@ -1,15 +1,22 @@
+import { INSTALLER_VERIFY_SCRIPT, SIGNATURE_HEADER } from './core/signature.ts';
+
 /**
  * `GET /install.sh`: what `curl -fsSL <api>/install.sh | sh -s -- --token T --price 0.45
  * --region eu-west` runs. It checks the prerequisites (each missing one gets a one-line fix),
  * downloads the single-file agent from the same API, registers the host, and installs a
  * systemd service where systemd runs (else prints how to run in the foreground).
- * POSIX sh, so it runs on any Linux the agent supports. The API URL is filled in by the server.
+ * POSIX sh, so it runs on any Linux the agent supports. The API URL and the platform's public
+ * signing key are filled in by the server (the script itself is signed, key included): the
+ * downloaded agent runs only once its SHA-256 and Ed25519 signature check out. With
+ * --allow-process-jobs as root it creates the unprivileged user process jobs run as.
  */
-export const installScript = (apiUrl: string): string => `#!/bin/sh
+export const installScript = (apiUrl: string, publicKeyPem: string | undefined): string => `#!/bin/sh
 # gpuhive provider agent installer, served by ${apiUrl}
 set -eu
 
 API="\${GPUHIVE_API:-${apiUrl}}"
+JOB_USER="gpuhive-job"
+PUBLIC_KEY='${publicKeyPem ?? ''}'
 TOKEN="" PRICE="" REGION="" PUBLIC_ADDRESS="" SIMULATE="" ALLOW_PROCESS="" NO_SERVICE=""
 if [ "$(id -u)" = "0" ]; then
   PREFIX="\${GPUHIVE_PREFIX:-/opt/gpuhive-agent}"; STATE_DIR="\${GPUHIVE_STATE_DIR:-/var/lib/gpuhive-agent}"
@@ -28,7 +35,7 @@ Options:
   --price USD             price per GPU-hour, e.g. 0.45
   --region REGION         e.g. eu-west
   --public-address ADDR   address other hosts reach this one at (multi-host jobs)
-  --allow-process-jobs    also run command jobs as plain processes (trusted renters only)
+  --allow-process-jobs    also run command jobs as plain processes, as the unprivileged user gpuhive-job (created)
   --simulate-gpus SPEC    fake GPUs for trying it out: "RTX 4090:24564x2"
   --state-dir DIR         default $STATE_DIR
   --prefix DIR            where the agent is installed (default $PREFIX)
@@ -91,7 +98,21 @@ fi
 
 mkdir -p "$PREFIX"
 echo "Downloading the agent from $API/agent/gpuhive-agent.mjs"
-curl -fsSL "$API/agent/gpuhive-agent.mjs" -o "$PREFIX/gpuhive-agent.mjs.tmp"
+curl -fsSL -D "$PREFIX/gpuhive-agent.headers.tmp" "$API/agent/gpuhive-agent.mjs" -o "$PREFIX/gpuhive-agent.mjs.tmp"
+SIGNATURE="$(tr -d '\r' < "$PREFIX/gpuhive-agent.headers.tmp" | grep -i '^${SIGNATURE_HEADER}:' | tail -n 1 | sed 's/^[^:]*: *//')"
+rm -f "$PREFIX/gpuhive-agent.headers.tmp"
+if [ -z "$PUBLIC_KEY" ]; then
+  rm -f "$PREFIX/gpuhive-agent.mjs.tmp"
+  echo "gpuhive install: refusing to install: this API has no signing key, so the agent cannot be verified" >&2; exit 1
+fi
+cat > "$PREFIX/verify-signature.cjs" <<'VERIFY'
+${INSTALLER_VERIFY_SCRIPT}
+VERIFY
+if ! VERDICT="$(GPUHIVE_VERIFY_FILE="$PREFIX/gpuhive-agent.mjs.tmp" GPUHIVE_SIGNATURE="$SIGNATURE" GPUHIVE_PUBLIC_KEY="$PUBLIC_KEY" node "$PREFIX/verify-signature.cjs" 2>&1)"; then
+  rm -f "$PREFIX/gpuhive-agent.mjs.tmp"
+  echo "gpuhive install: refusing to run the downloaded agent: $VERDICT" >&2; exit 1
+fi
+echo "  ok    the agent's SHA-256 and Ed25519 signature check out"
 mv "$PREFIX/gpuhive-agent.mjs.tmp" "$PREFIX/gpuhive-agent.mjs"
 NODE="$(command -v node)"
 cat > "$PREFIX/gpuhive-agent" <<WRAPPER
@@ -116,6 +137,15 @@ else
   echo "No --token given: register later with $AGENT register --api $API --token TOKEN --price 0.45 --region eu-west --state-dir $STATE_DIR"
 fi
 
+# Process jobs run as an unprivileged user of their own, never as the agent (root): they cannot read its token.
+RUN_FLAGS=""
+if [ -n "$ALLOW_PROCESS" ] && [ "$(id -u)" = "0" ]; then
+  if ! id -u "$JOB_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$JOB_USER" && echo "Created the user $JOB_USER that process jobs run as."
+  fi
+  RUN_FLAGS=" --job-user $JOB_USER"
+fi
+
 if [ -z "$NO_SERVICE" ] && [ "$(id -u)" = "0" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   cat > /etc/systemd/system/gpuhive-agent.service <<UNIT
 [Unit]
@@ -124,7 +154,7 @@ After=network-online.target docker.service
 Wants=network-online.target
 
 [Service]
-ExecStart=$NODE $PREFIX/gpuhive-agent.mjs run --state-dir $STATE_DIR
+ExecStart=$NODE $PREFIX/gpuhive-agent.mjs run --state-dir $STATE_DIR$RUN_FLAGS
 Restart=always
 RestartSec=5
 # SIGTERM to the agent only: it stops its process jobs, leaves Docker jobs running and flushes.
@@ -139,7 +169,7 @@ UNIT
   echo "Installed and started the systemd service gpuhive-agent (journalctl -u gpuhive-agent -f)."
 else
   echo "Run the agent in the foreground with:"
-  echo "  $AGENT run --state-dir $STATE_DIR"
+  echo "  $AGENT run --state-dir $STATE_DIR$RUN_FLAGS"
 fi
 echo "Check it with: $AGENT status --state-dir $STATE_DIR   and   $AGENT doctor --state-dir $STATE_DIR"
 `;

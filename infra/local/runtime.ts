@@ -1,4 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { newSigningKey, publicKeyOf } from '#agent/core/signature.ts';
+import { SigningEnv } from '#platform/signing-key.ts';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -45,6 +47,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly apiUrl: string;
   readonly adminKey: string;
+  /** The public half of the key install.sh and the agent bundle are signed with (PEM). */
+  readonly signingPublicKey: string;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly eventBridge: string };
   readonly tableNames: Record<string, string>;
   readonly queueUrls: Record<string, string>;
@@ -68,6 +72,20 @@ const resolveAdminKey = (options: LocalRuntimeOptions, dataDir: string | undefin
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return key;
+};
+
+/** The platform's signing key (PEM): kept in the data dir like the admin key, or new for an in-memory runtime. */
+const resolveSigningKey = (dataDir: string | undefined): string => {
+  const file = dataDir ? join(dataDir, 'signing-key.pem') : undefined;
+  if (file && existsSync(file)) return readFileSync(file, 'utf8');
+  const { privateKeyPem, publicKeyPem } = newSigningKey();
+  if (dataDir && file) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, privateKeyPem, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    writeFileSync(join(dataDir, 'signing-key.pub.pem'), publicKeyPem);
+  }
+  return privateKeyPem;
 };
 
 /**
@@ -101,6 +119,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     stops.push(() => eventBridge.stop());
 
     const adminKey = resolveAdminKey(options, dataDir);
+    const signingKey = resolveSigningKey(dataDir);
     Object.assign(process.env, {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -112,6 +131,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       [PlatformEnv.stage]: LOCAL_STAGE,
       [PlatformEnv.eventBusName]: busName(LOCAL_STAGE),
       [PlatformEnv.adminKeySha256]: hashSecret(adminKey),
+      [SigningEnv.keyPem]: signingKey,
       [RegistryEnv.hostQueuePrefix]: hostQueuePrefix(LOCAL_STAGE),
     });
 
@@ -154,6 +174,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     return {
       apiUrl: gateway.url,
       adminKey,
+      signingPublicKey: publicKeyOf(signingKey),
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsS3.endpoint, s3: sqsS3.endpoint, eventBridge: eventBridge.endpoint },
       tableNames: provisioned.tableNames,
       queueUrls: provisioned.queueUrls,

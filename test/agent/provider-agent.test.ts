@@ -53,7 +53,7 @@ describe('gpuhive-agent with the local backend', () => {
       const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
       const registered = await agentCommand([
         'register', '--api', proxy.url, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west',
-        '--public-address', '127.0.0.1', '--simulate-gpus', 'RTX 4090:24564x3', '--allow-process-jobs', '--state-dir', stateDir,
+        '--public-address', '127.0.0.1', '--simulate-gpus', 'RTX 4090:24564x3', '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
       ]);
       expect(registered.stderr).toBe('');
       expect(registered.code).toBe(0);

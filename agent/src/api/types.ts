@@ -72,6 +72,8 @@ export interface AssignmentMessage {
   readonly rank: number;
   readonly worldSize: number;
   readonly peers: readonly Peer[];
+  /** Container ports the job listens on; only these are published (none is sent today). */
+  readonly ports?: readonly number[];
 }
 
 export interface CancelMessage {

@@ -2,46 +2,75 @@ import { spawn } from 'node:child_process';
 import type { AssignmentMessage } from '#agent/api/types.ts';
 import { runCommand, type RunCommand } from '#agent/config/hardware.ts';
 import { exitOf } from './process-runner.ts';
+import { chmodSync, chownSync } from 'node:fs';
+import { ensurePrivateDir } from '#agent/core/files.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob, type StartContext } from './types.ts';
 import type { JobLogs } from './job-logs.ts';
+import { DEFAULT_PIDS_LIMIT, resourceShare, type DockerLimits } from './limits.ts';
+
+export { DEFAULT_PIDS_LIMIT, resourceShare, type DockerLimits } from './limits.ts';
 
 /** Docker names allow [a-zA-Z0-9_.-]; the assignment id makes it findable after a restart. */
 export const containerNameOf = (assignmentId: string): string => `gpuhive-${assignmentId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
 
-export interface DockerLimits {
-  /** CPU cores and memory of the whole host, shared out by the job's share of its GPUs. */
-  readonly hostCpuCores: number;
-  readonly hostMemoryMb: number;
-  readonly hostGpuCount: number;
+/** A port the job listens on and the host port it is published on (from the provider's range). */
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly hostPort: number;
 }
 
-/**
- * Kernel capabilities Docker grants by default that training jobs never need but an escape or
- * a network attack would use (raw sockets, device nodes, chroot, file capabilities, audit).
- */
-const DROPPED_CAPABILITIES = ['NET_RAW', 'MKNOD', 'SYS_CHROOT', 'SETFCAP', 'AUDIT_WRITE'] as const;
+/** How a job container is confined: see docs/isolation.md. */
+export interface ContainerIsolation {
+  /** `uid:gid` the job runs as; undefined only where Docker remaps users (root inside is not root outside). */
+  readonly user?: string | undefined;
+  /** The agent's own job network (egress to private ranges dropped), or Docker's default bridge. */
+  readonly network?: string;
+  /** Simulated GPUs: no `--gpus` (a daemon without the NVIDIA runtime refuses it), the same CUDA_VISIBLE_DEVICES. */
+  readonly simulatedGpus?: boolean;
+  /** Processes (threads included) the container may hold at once (default 4096). */
+  readonly pidsLimit?: number;
+  /** The job's scratch directory on the host, mounted read-write at /scratch: the only host mount. */
+  readonly scratchDir?: string;
+  /** Only these ports are published; none when empty. */
+  readonly ports?: readonly PublishedPort[];
+  /** Resolvers the container uses (the provider's own are usually on a private address the firewall drops). */
+  readonly dns?: readonly string[];
+}
+
+/** The unprivileged user job containers run as unless Docker remaps users ("nobody"). */
+export const DEFAULT_CONTAINER_USER = '65534:65534';
+export const SCRATCH_MOUNT = '/scratch';
 
 /**
- * `docker run` arguments: GPUs by device index, the job's env, labels, name, a fair share of
- * CPU and memory, no privilege gain through setuid binaries and fewer kernel capabilities.
+ * `docker run` arguments: an unprivileged user, no kernel capabilities at all, no privilege
+ * gain through setuid binaries, a pids limit, the assignment's CPU and memory (no swap on
+ * top), the agent's job network, only the declared ports, the scratch directory as the only
+ * host mount, GPUs by device index (none asked of Docker when they are simulated), the job's env.
  */
-export const dockerRunArgs = (message: AssignmentMessage, env: Record<string, string>, limits: DockerLimits): string[] => {
-  const share = Math.min(1, message.gpuIndices.length / Math.max(1, limits.hostGpuCount));
-  const cpus = Math.max(1, Math.floor(limits.hostCpuCores * share));
-  const memoryMb = Math.max(1024, Math.floor(limits.hostMemoryMb * share * 0.9));
+export const dockerRunArgs = (message: AssignmentMessage, env: Record<string, string>, limits: DockerLimits, isolation: ContainerIsolation = {}): string[] => {
+  const { cpus, memoryMb } = resourceShare(message.gpuIndices.length, limits);
+  const user = 'user' in isolation ? isolation.user : DEFAULT_CONTAINER_USER;
+  const gpus = message.gpuIndices.join(',');
   return [
     'run', '--rm', '--sig-proxy=false',
     '--name', containerNameOf(message.assignmentId),
     '--label', `gpuhive.assignment=${message.assignmentId}`,
     '--label', `gpuhive.job=${message.jobId}`,
-    '--gpus', `"device=${message.gpuIndices.join(',')}"`,
+    ...(isolation.simulatedGpus ? [] : ['--gpus', `"device=${gpus}"`]),
+    ...(user ? ['--user', user] : []),
+    '--cap-drop', 'ALL',
+    '--security-opt', 'no-new-privileges',
+    '--pids-limit', String(isolation.pidsLimit ?? DEFAULT_PIDS_LIMIT),
     '--cpus', String(cpus),
     '--memory', `${memoryMb}m`,
-    '--shm-size', `${Math.max(1024, Math.floor(memoryMb / 4))}m`,
-    '--pids-limit', '8192',
-    '--security-opt', 'no-new-privileges',
-    ...DROPPED_CAPABILITIES.flatMap((capability) => ['--cap-drop', capability]),
-    ...Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]),
+    '--memory-swap', `${memoryMb}m`,
+    '--shm-size', `${Math.max(64, Math.floor(memoryMb / 4))}m`,
+    ...(isolation.network ? ['--network', isolation.network] : []),
+    ...(isolation.dns ?? []).flatMap((server) => ['--dns', server]),
+    ...(isolation.ports ?? []).flatMap((port) => ['--publish', `${port.hostPort}:${port.containerPort}`]),
+    ...(isolation.scratchDir ? ['--mount', `type=bind,source=${isolation.scratchDir},target=${SCRATCH_MOUNT}`] : []),
+    ...Object.entries({ ...env, ...(isolation.simulatedGpus ? { CUDA_VISIBLE_DEVICES: gpus } : {}), ...(isolation.scratchDir ? { GPUHIVE_SCRATCH_DIR: SCRATCH_MOUNT } : {}) })
+      .flatMap(([name, value]) => ['-e', `${name}=${value}`]),
     message.image!,
     ...(message.command ?? []),
   ];
@@ -60,17 +89,76 @@ const pipeLogs = (child: ReturnType<typeof spawn>, logs: JobLogs) => {
  * the next agent re-attaches by name (`docker wait`, `docker logs --since`). Started once
  * `docker inspect` sees it running (an image pull is not billed). Stop: `docker stop -t grace`.
  */
+export interface DockerRunnerOptions {
+  readonly docker?: string;
+  readonly run?: RunCommand;
+  /** How job containers are confined; `scratchDir` and `ports` are filled per job. */
+  readonly isolation?: Omit<ContainerIsolation, 'scratchDir' | 'ports'>;
+  /** The provider's range for published ports (inclusive); a job declaring ports fails without one. */
+  readonly portRange?: { readonly from: number; readonly to: number };
+  /** Says why no job may start now (e.g. the egress firewall is not in place); undefined when all is well. */
+  readonly preflight?: () => Promise<string | undefined>;
+}
+
+/** Host ports for the declared ones: the lowest free ports of the range, never one already handed out. */
+export const allocatePorts = (declared: readonly number[], range: { from: number; to: number } | undefined, taken: ReadonlySet<number>): PublishedPort[] => {
+  if (declared.length === 0) return [];
+  if (!range) throw new StartError('the job declares ports, but this host has no port range for jobs (gpuhive-agent run --port-range FROM-TO)');
+  const ports: PublishedPort[] = [];
+  let next = range.from;
+  for (const containerPort of declared) {
+    while (next <= range.to && taken.has(next)) next += 1;
+    if (next > range.to) throw new StartError(`no free port left in this host's range ${range.from}-${range.to}`);
+    ports.push({ containerPort, hostPort: next });
+    next += 1;
+  }
+  return ports;
+};
+
+/** The job's scratch directory, writable by the container's user and nobody else on the host. */
+const prepareScratch = (dir: string, user: string | undefined): void => {
+  ensurePrivateDir(dir);
+  const [uid, gid] = (user ?? '').split(':').map(Number);
+  try {
+    if (uid !== undefined && gid !== undefined && Number.isInteger(uid) && Number.isInteger(gid) && process.getuid?.() === 0) chownSync(dir, uid, gid);
+    else chmodSync(dir, 0o777); // remapped or unknown uid: its parent (0700, the agent's) keeps others out
+  } catch {
+    chmodSync(dir, 0o777);
+  }
+};
+
+/**
+ * Image jobs: `docker run --rm` attached (its exit code is the job's), `--sig-proxy=false`
+ * so the container ignores what happens to the agent: a stopping agent leaves it running, and
+ * the next agent re-attaches by name (`docker wait`, `docker logs --since`). Started once
+ * `docker inspect` sees it running (an image pull is not billed). Stop: `docker stop -t grace`.
+ */
 export class DockerRunner implements JobRunner {
+  private readonly docker: string;
+  private readonly run: RunCommand;
+  /** Host ports handed to running containers of this agent. */
+  private readonly portsInUse = new Set<number>();
+
   constructor(
     private readonly limits: DockerLimits,
-    private readonly docker = 'docker',
-    private readonly run: RunCommand = runCommand,
-  ) {}
+    private readonly options: DockerRunnerOptions = {},
+  ) {
+    this.docker = options.docker ?? 'docker';
+    this.run = options.run ?? runCommand;
+  }
 
   async start(context: StartContext): Promise<RunningJob> {
     if (!context.message.image) throw new StartError('the job has no image to run in Docker');
+    const refusal = await this.options.preflight?.();
+    if (refusal) throw new StartError(`this host cannot run image jobs safely now: ${refusal}`);
     const name = containerNameOf(context.message.assignmentId);
-    const child = spawn(this.docker, dockerRunArgs(context.message, context.env, this.limits), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const isolation = this.options.isolation ?? {};
+    const user = 'user' in isolation ? isolation.user : DEFAULT_CONTAINER_USER;
+    prepareScratch(context.workDir, user);
+    const ports = allocatePorts(context.message.ports ?? [], this.options.portRange, this.portsInUse);
+    for (const port of ports) this.portsInUse.add(port.hostPort);
+    const args = dockerRunArgs(context.message, context.env, this.limits, { ...isolation, scratchDir: context.workDir, ports });
+    const child = spawn(this.docker, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
     pipeLogs(child, context.logs);
@@ -78,6 +166,7 @@ export class DockerRunner implements JobRunner {
       child.once('error', (error) => fail(new StartError(`cannot run docker: ${error.message}`)));
       child.once('close', (code, signal) => done(exitOf(code, signal)));
     });
+    void exited.catch(() => undefined).finally(() => { for (const port of ports) this.portsInUse.delete(port.hostPort); });
     // Wait until the container runs, or the CLI gives up (125: docker itself failed, e.g. the pull).
     for (;;) {
       const outcome = await Promise.race([exited.then((exit) => ({ exit }), (error: Error) => ({ error })), new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);

@@ -60,13 +60,13 @@ const message = (assignmentId: string, image: string): AssignmentMessage => ({
 const start = (runner: DockerRunner, assignmentId: string, image: string) => {
   const logs = new JobLogs(mkdtempSync(join(tmpdir(), 'docker-logs-')));
   let started = 0;
-  const job = runner.start({ message: message(assignmentId, image), env: { A: '1' }, workDir: '/unused', logs, onStarted: () => { started += 1; } });
+  const job = runner.start({ message: message(assignmentId, image), env: { A: '1' }, workDir: join(mkdtempSync(join(tmpdir(), 'docker-work-')), 'work'), logs, onStarted: () => { started += 1; } });
   return { job, logs, started: () => started };
 };
 
 describe('DockerRunner (against a stand-in docker)', () => {
   it('reports started once the container runs and returns its exit code', async () => {
-    const { job, logs, started } = start(new DockerRunner(limits, docker), 'a-exit', 'exit-3');
+    const { job, logs, started } = start(new DockerRunner(limits, { docker }), 'a-exit', 'exit-3');
 
     const exit = await (await job).exited;
     logs.close();
@@ -78,7 +78,7 @@ describe('DockerRunner (against a stand-in docker)', () => {
   });
 
   it('fails to start with docker\'s own reason when the image cannot be pulled', async () => {
-    const { job, started } = start(new DockerRunner(limits, docker), 'a-missing', 'missing');
+    const { job, started } = start(new DockerRunner(limits, { docker }), 'a-missing', 'missing');
 
     await expect(job).rejects.toThrow(StartError);
     await expect(job).rejects.toThrow(/pull access denied/);
@@ -86,7 +86,7 @@ describe('DockerRunner (against a stand-in docker)', () => {
   });
 
   it('stops the container with docker stop', async () => {
-    const { job } = start(new DockerRunner(limits, docker), 'a-stop', 'forever');
+    const { job } = start(new DockerRunner(limits, { docker }), 'a-stop', 'forever');
     const running = await job;
 
     const exit = await running.stop(1000);
@@ -95,12 +95,12 @@ describe('DockerRunner (against a stand-in docker)', () => {
   });
 
   it('leaves a detached container running, and a new runner re-attaches to it by name', async () => {
-    const { job } = start(new DockerRunner(limits, docker), 'a-reattach', 'forever');
+    const { job } = start(new DockerRunner(limits, { docker }), 'a-reattach', 'forever');
     (await job).detach();
     const logs = new JobLogs(mkdtempSync(join(tmpdir(), 'docker-logs-')));
     expect(existsSync(join(process.env.FAKE_DOCKER_DIR!, 'gpuhive-a-reattach.running'))).toBe(true);
 
-    const reattached = await new DockerRunner(limits, docker).reattach('a-reattach', logs, '2026-11-25T10:00:05.000Z');
+    const reattached = await new DockerRunner(limits, { docker }).reattach('a-reattach', logs, '2026-11-25T10:00:05.000Z');
     const exit = await reattached!.stop(1000);
     logs.close();
 
@@ -111,6 +111,6 @@ describe('DockerRunner (against a stand-in docker)', () => {
   it('finds nothing to re-attach to when the container is gone', async () => {
     const logs = new JobLogs(mkdtempSync(join(tmpdir(), 'docker-logs-')));
 
-    expect(await new DockerRunner(limits, docker).reattach('a-never', logs)).toBeUndefined();
+    expect(await new DockerRunner(limits, { docker }).reattach('a-never', logs)).toBeUndefined();
   });
 });

@@ -42,10 +42,38 @@ describe('dockerRunArgs', () => {
     expect(containerNameOf('job/1 x')).toBe('gpuhive-job-1-x');
   });
 
-  it('lets no process in the container gain privileges, and drops the capabilities jobs do not need', () => {
+  it('lets no process in the container gain privileges, and drops every capability', () => {
     expect(args[args.indexOf('--security-opt') + 1]).toBe('no-new-privileges');
     const dropped = args.flatMap((arg, at) => (arg === '--cap-drop' ? [args[at + 1]] : []));
-    expect(dropped).toEqual(['NET_RAW', 'MKNOD', 'SYS_CHROOT', 'SETFCAP', 'AUDIT_WRITE']);
+    expect(dropped).toEqual(['ALL']);
+    expect(args).not.toContain('--cap-add');
+    expect(args).not.toContain('--privileged');
+  });
+
+  it('runs as the unprivileged user nobody unless Docker remaps users, with a pids limit', () => {
+    expect(args[args.indexOf('--user') + 1]).toBe('65534:65534');
+    expect(args[args.indexOf('--pids-limit') + 1]).toBe('4096');
+    const remapped = dockerRunArgs(message({ image: 'i' }), {}, { hostCpuCores: 16, hostMemoryMb: 65536, hostGpuCount: 4 }, { user: undefined, pidsLimit: 64 });
+    expect(remapped).not.toContain('--user');
+    expect(remapped[remapped.indexOf('--pids-limit') + 1]).toBe('64');
+  });
+
+  it('publishes nothing and mounts nothing unless given, then only the declared ports and the scratch dir', () => {
+    expect(args.filter((arg) => ['--publish', '-p', '-P', '--publish-all', '--mount', '-v', '--volume', '--network'].includes(arg))).toEqual([]);
+    const confined = dockerRunArgs(message({ image: 'i' }), {}, { hostCpuCores: 16, hostMemoryMb: 65536, hostGpuCount: 4 }, {
+      network: 'gpuhive-jobs', scratchDir: '/var/lib/gpuhive-agent/jobs/a/work', ports: [{ containerPort: 8080, hostPort: 41000 }], dns: ['1.1.1.1'],
+    });
+    expect(confined.flatMap((arg, at) => (['--publish', '--mount', '--network', '--dns'].includes(arg) ? [arg, confined[at + 1]] : []))).toEqual([
+      '--network', 'gpuhive-jobs', '--dns', '1.1.1.1', '--publish', '41000:8080', '--mount', 'type=bind,source=/var/lib/gpuhive-agent/jobs/a/work,target=/scratch',
+    ]);
+    expect(confined).toContain('GPUHIVE_SCRATCH_DIR=/scratch');
+  });
+
+  it('asks Docker for no GPU when they are simulated, and keeps CUDA_VISIBLE_DEVICES of the host\'s indices', () => {
+    const simulated = dockerRunArgs(message({ image: 'i' }), {}, { hostCpuCores: 16, hostMemoryMb: 65536, hostGpuCount: 4 }, { simulatedGpus: true });
+    expect(simulated).not.toContain('--gpus');
+    expect(simulated).toContain('CUDA_VISIBLE_DEVICES=2,3');
+    expect(simulated[simulated.indexOf('--memory') + 1]).toBe(args[args.indexOf('--memory') + 1]);
   });
 
   it('gives the container exactly its GPUs by device index', () => {
@@ -55,6 +83,7 @@ describe('dockerRunArgs', () => {
   it('limits CPU and memory to the job\'s share of the host', () => {
     expect(args[args.indexOf('--cpus') + 1]).toBe('8');
     expect(args[args.indexOf('--memory') + 1]).toBe(`${Math.floor(65536 * 0.5 * 0.9)}m`);
+    expect(args[args.indexOf('--memory-swap') + 1]).toBe(`${Math.floor(65536 * 0.5 * 0.9)}m`);
   });
 
   it('passes the env and ends with the image and the command', () => {
