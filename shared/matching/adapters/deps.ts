@@ -42,6 +42,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
       stopGraceSeconds: config[MatchingEnv.stopGraceSeconds],
       resendAfterSeconds: config[MatchingEnv.resendAfterSeconds],
       maxNotAccepted: config[MatchingEnv.maxNotAccepted],
+      avoidFailedHostSeconds: config[MatchingEnv.avoidFailedHostSeconds],
     },
   };
 };

@@ -23,6 +23,8 @@ export interface MatchingSettings {
   readonly resendAfterSeconds: number;
   /** Placements not accepted before the job fails with `not_accepted`. */
   readonly maxNotAccepted: number;
+  /** Hosts that failed a job are skipped for it this long after its last re-queue, then tried again. */
+  readonly avoidFailedHostSeconds: number;
 }
 
 export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
@@ -31,7 +33,11 @@ export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
   stopGraceSeconds: 30,
   resendAfterSeconds: 30,
   maxNotAccepted: 3,
+  avoidFailedHostSeconds: 300,
 };
+
+/** A job avoids at most this many hosts (the most recent failures): a long list would hide the fleet. */
+export const MAX_AVOIDED_HOSTS = 4;
 
 /** With `on-host-loss`, a lost host or a failed start re-queues the job once. */
 const MAX_RESTARTS = 1;
@@ -173,7 +179,8 @@ class Transition {
     const { startedAt: _previousStart, ...rest } = this.job;
     this.job = rest;
     this.update({
-      avoidHostIds: [...new Set([...(this.job.avoidHostIds ?? []), ...failedHostIds])],
+      avoidHostIds: [...new Set([...(this.job.avoidHostIds ?? []).filter((hostId) => !failedHostIds.includes(hostId)), ...failedHostIds])].slice(-MAX_AVOIDED_HOSTS),
+      avoidSince: this.now.toISOString(),
       queuedAt: this.now.toISOString(),
       status: 'queued',
       statusReason: `waiting for capacity (re-queued: ${reason})`,

@@ -1,5 +1,4 @@
-import { requirementsOf } from '../domain/job.ts';
-import { place } from '../domain/placement.ts';
+import { placeAvoiding } from '../domain/avoidance.ts';
 import {
   andThen,
   isNoop,
@@ -31,11 +30,11 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     return;
   }
   let candidates = await deps.candidates.all();
-  let placement = place(requirementsOf(held.job), candidates.values(), jobId);
+  let placement = placeAvoiding(held.job, () => candidates.values(), now, deps.settings);
   if (placement.kind === 'unplaceable') {
     // The copy may predate a host that just came online: look again before waiting.
     candidates = await deps.candidates.all(FRESH_SECONDS);
-    placement = place(requirementsOf(held.job), candidates.values(), jobId);
+    placement = placeAvoiding(held.job, () => candidates.values(), now, deps.settings);
   }
   const outcome = andThen(held, (funded) =>
     placement.kind === 'placed' ? onPlaced(funded, placement.hosts, now) : onUnplaceable(funded, placement.reason, now),

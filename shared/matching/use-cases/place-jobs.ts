@@ -1,5 +1,5 @@
-import { place } from '../domain/placement.ts';
-import { requirementsOf, type Job } from '../domain/job.ts';
+import { placeAvoiding } from '../domain/avoidance.ts';
+import type { Job } from '../domain/job.ts';
 import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
@@ -21,11 +21,12 @@ export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceRe
   for (let race = 0; race < MAX_RACES && job; race += 1) {
     if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
     let candidates = await deps.candidates.all();
-    let placement = place(requirementsOf(job), candidates.values(), job.jobId);
+    const now = deps.clock.now();
+    let placement = placeAvoiding(job, () => candidates.values(), now, deps.settings);
     if (placement.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.
       candidates = await deps.candidates.all(FRESH_SECONDS);
-      placement = place(requirementsOf(job), candidates.values(), job.jobId);
+      placement = placeAvoiding(job, () => candidates.values(), now, deps.settings);
     }
     if (placement.kind === 'unplaceable') {
       await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
