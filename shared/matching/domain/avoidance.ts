@@ -1,7 +1,6 @@
 import { addSeconds } from '#platform/clock.ts';
-import type { HostCapacity } from './capacity.ts';
 import { requirementsOf, type Job } from './job.ts';
-import { place, type Placement } from './placement.ts';
+import type { Placement, Requirements } from './placement.ts';
 import type { MatchingSettings } from './transitions.ts';
 
 /** The hosts a job still avoids and until when, or undefined once the avoidance lapsed (or there is none). */
@@ -23,16 +22,16 @@ export const activeAvoidance = (
  */
 export const placeAvoiding = (
   job: Job,
-  hosts: () => Iterable<HostCapacity>,
+  place: (requirements: Requirements, seed: string) => Placement,
   now: Date,
   settings: Pick<MatchingSettings, 'avoidFailedHostSeconds'>,
 ): Placement => {
   const avoidance = activeAvoidance(job, now, settings);
   const { avoidHostIds: _all, ...requirements } = requirementsOf(job);
-  if (!avoidance) return place(requirements, hosts(), job.jobId);
-  const placement = place({ ...requirements, avoidHostIds: avoidance.hostIds }, hosts(), job.jobId);
+  if (!avoidance) return place(requirements, job.jobId);
+  const placement = place({ ...requirements, avoidHostIds: avoidance.hostIds }, job.jobId);
   if (placement.kind === 'placed') return placement;
-  const withoutAvoidance = place(requirements, hosts(), job.jobId);
+  const withoutAvoidance = place(requirements, job.jobId);
   if (withoutAvoidance.kind === 'unplaceable') return placement;
   const failed = [...new Set(withoutAvoidance.hosts.map((host) => host.hostId).filter((hostId) => avoidance.hostIds.includes(hostId)))];
   return {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { activeAvoidance, placeAvoiding } from '#matching/domain/avoidance.ts';
 import { MAX_AVOIDED_HOSTS, onSweep } from '#matching/domain/transitions.ts';
+import type { HostCapacity } from '#matching/domain/capacity.ts';
+import { place, type Requirements } from '#matching/domain/placement.ts';
 import { microUsd } from '#platform/money.ts';
 import { at, T0 } from '#test/support/factories.ts';
 import { aCapacity, aFundedJob, anAssignment, iso, settings } from '#test/support/matching-factories.ts';
 
 const SETTINGS = settings({ avoidFailedHostSeconds: 300 });
+const over = (hosts: readonly HostCapacity[]) => (requirements: Requirements, seed: string) => place(requirements, hosts, seed);
 const failedOnA = aFundedJob({ avoidHostIds: ['host_a'], avoidSince: iso(T0) });
 
 describe('avoiding hosts that failed a job, for a while', () => {
@@ -21,12 +24,12 @@ describe('avoiding hosts that failed a job, for a while', () => {
 
   it('places on another host while the avoidance lasts', () => {
     const hosts = [aCapacity({ hostId: 'host_a' }), aCapacity({ hostId: 'host_b', pricePerGpuHour: microUsd(800_000) })];
-    const placement = placeAvoiding(failedOnA, () => hosts, at(T0, 10), SETTINGS);
+    const placement = placeAvoiding(failedOnA, over(hosts), at(T0, 10), SETTINGS);
     expect(placement).toMatchObject({ kind: 'placed', hosts: [{ hostId: 'host_b' }] });
   });
 
   it('says when only the failed hosts match, and when they are tried again', () => {
-    const placement = placeAvoiding(failedOnA, () => [aCapacity({ hostId: 'host_a' })], at(T0, 10), SETTINGS);
+    const placement = placeAvoiding(failedOnA, over([aCapacity({ hostId: 'host_a' })]), at(T0, 10), SETTINGS);
     expect(placement).toEqual({
       kind: 'unplaceable',
       reason: `the only matching hosts failed this job (host_a); retrying them at ${iso(T0, 300)}`,
@@ -34,12 +37,12 @@ describe('avoiding hosts that failed a job, for a while', () => {
   });
 
   it('keeps the plain reason when no host would fit even without the avoidance', () => {
-    const placement = placeAvoiding(failedOnA, () => [aCapacity({ hostId: 'host_a', status: 'offline' })], at(T0, 10), SETTINGS);
+    const placement = placeAvoiding(failedOnA, over([aCapacity({ hostId: 'host_a', status: 'offline' })]), at(T0, 10), SETTINGS);
     expect(placement).toMatchObject({ kind: 'unplaceable', reason: expect.stringMatching(/^no online host offers/) });
   });
 
   it('places on the failed host again once the avoidance lapsed', () => {
-    const placement = placeAvoiding(failedOnA, () => [aCapacity({ hostId: 'host_a' })], at(T0, 300), SETTINGS);
+    const placement = placeAvoiding(failedOnA, over([aCapacity({ hostId: 'host_a' })]), at(T0, 300), SETTINGS);
     expect(placement).toMatchObject({ kind: 'placed', hosts: [{ hostId: 'host_a' }] });
   });
 
