@@ -62,8 +62,6 @@ export class PoolIndex {
   private readonly hosts = new Map<string, HostCapacity>();
   private readonly entries = new Map<string, Entry>();
   private readonly pools = new Map<string, PoolState>();
-  /** Hosts examined by lookups, for the bench's "capacity items read per placement". */
-  examined = 0;
 
   get size(): number {
     return this.hosts.size;
@@ -130,7 +128,6 @@ export class PoolIndex {
           if (requirements.hosts === 1) break;
           continue;
         }
-        this.examined += 1;
         const host = this.hosts.get(entry.hostId) as HostCapacity;
         if (!candidateOn(host, requirements)) continue;
         chosen.set(host.hostId, host);

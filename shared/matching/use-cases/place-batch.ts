@@ -50,7 +50,9 @@ export const placeBatch = (queued: readonly Job[], deps: MatchingDeps): Promise<
 
 const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => {
   const result: BatchResult = { placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0 };
-  let jobs = queued.filter((job) => job.status === 'queued' && job.fundsHeld).slice(0, MAX_BATCH_JOBS);
+  // One transaction may not write an item twice: a job named twice (a repeated message) is placed once.
+  const unique = new Map(queued.filter((job) => job.status === 'queued' && job.fundsHeld).map((job) => [job.jobId, job]));
+  let jobs = [...unique.values()].slice(0, MAX_BATCH_JOBS);
   const unplaceable = new Map<string, string>();
 
   for (let round = 0; round < MAX_ROUNDS && jobs.length > 0; round += 1) {
