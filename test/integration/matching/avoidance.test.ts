@@ -3,7 +3,7 @@ import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
-const AVOID_SECONDS = 8;
+const AVOID_SECONDS = 15;
 let runtime: LocalRuntime;
 let api: ApiClient;
 
@@ -23,13 +23,13 @@ describe('a job whose only matching host once failed it (issue 15)', () => {
     const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['L4'] } }) });
 
     // The agent was away: the first offer is never accepted, and the job is re-queued avoiding the host.
-    const first = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === body.jobId);
+    const first = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === body.jobId, 60_000);
     const waiting = await eventually(async () => {
       const job = await jobStatus(api, renterKey, body.jobId);
       expect(job.status).toBe('queued');
       expect(job.statusReason).toMatch(new RegExp(`^the only matching hosts failed this job \\(${host.hostId}\\); retrying them at `));
       return job;
-    }, 20_000);
+    }, 60_000);
     const retryAt = new Date(String(waiting.statusReason).split('retrying them at ')[1] ?? '');
     expect(retryAt.getTime()).toBeGreaterThan(Date.now() - AVOID_SECONDS * 1000);
 
@@ -38,10 +38,10 @@ describe('a job whose only matching host once failed it (issue 15)', () => {
     expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
 
     // The agent is back: once the avoidance lapses the job comes to it again and runs.
-    const again = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === body.jobId && m.assignmentId !== first.assignmentId, 30_000);
+    const again = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === body.jobId && m.assignmentId !== first.assignmentId, 60_000);
     expect(Date.now()).toBeGreaterThanOrEqual(retryAt.getTime());
     expect((await reportEvent(api, host.agentToken, again.assignmentId, 'accepted')).status).toBe(200);
     expect((await reportEvent(api, host.agentToken, again.assignmentId, 'started')).status).toBe(200);
     await waitForStatus(api, renterKey, body.jobId, 'running');
-  }, 90_000);
+  }, 240_000);
 });
