@@ -22,7 +22,7 @@ const roundTrip = () => new Promise<void>((resolve) => setImmediate(resolve));
  * revisions, all-or-nothing transactions naming their stale items. `crash` makes the next
  * batch commit fail before or after it is applied (a process dying mid-batch).
  */
-class MemoryTable implements JobStore, CapacityStore {
+class MemoryTable implements JobStore {
   readonly jobs = new Map<string, Job>();
   readonly hosts = new Map<string, HostCapacity>();
   crash: 'before' | 'after' | undefined;
@@ -72,27 +72,32 @@ class MemoryTable implements JobStore, CapacityStore {
   async listActive(): Promise<readonly Job[]> {
     return [...this.jobs.values()];
   }
-  async all(): Promise<readonly HostCapacity[]> {
-    await roundTrip();
-    return [...this.hosts.values()];
-  }
-  async changedSince(): Promise<readonly HostCapacity[]> {
-    return this.all();
-  }
-  async save(capacity: HostCapacity): Promise<boolean> {
-    if ((this.hosts.get(capacity.hostId)?.revision ?? 0) !== capacity.revision - 1) return false;
-    this.hosts.set(capacity.hostId, capacity);
-    return true;
-  }
+  /** The same table seen as the capacity store. */
+  readonly capacity: CapacityStore = {
+    all: async () => {
+      await roundTrip();
+      return [...this.hosts.values()];
+    },
+    changedSince: async () => this.capacity.all(),
+    get: async (hostId) => {
+      await roundTrip();
+      return this.hosts.get(hostId);
+    },
+    save: async (capacity) => {
+      if ((this.hosts.get(capacity.hostId)?.revision ?? 0) !== capacity.revision - 1) return false;
+      this.hosts.set(capacity.hostId, capacity);
+      return true;
+    },
+  };
 }
 
 const clock = { now: () => new Date(T0.getTime() + 60_000) };
 
 const matcher = (table: MemoryTable, sent: HostMessage[]): MatchingDeps => ({
   jobs: table,
-  capacity: table,
+  capacity: table.capacity,
   // A long cache age: matchers work from stale copies, as separate containers do.
-  candidates: new CandidateCache(table, clock, 3600),
+  candidates: new CandidateCache(table.capacity, clock, 3600),
   messenger: { send: async (messages) => void sent.push(...messages) },
   balances: { available: async () => microUsd(0) },
   clock,
