@@ -57,10 +57,39 @@ export interface RouteDef extends FunctionDef {
 
 export interface QueueDef extends FunctionDef {
   readonly name: string;
+  /** Records per invocation: at most 10 for a FIFO queue; above 10 needs `maxBatchingWindowSeconds`. */
   readonly batchSize: number;
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
+  /** How long the event source gathers records before invoking with fewer than `batchSize` (Lambda: 0-300 s; not for FIFO). */
+  readonly maxBatchingWindowSeconds?: number;
+  /** Most concurrent invocations the event source starts for this queue (Lambda: 2-1000). Unset: Lambda's own scaling. */
+  readonly maxConcurrency?: number;
+  /**
+   * A FIFO queue: senders name a message group, and one group's messages are handed out one
+   * batch at a time, in order, while different groups run in parallel. Its name ends `.fifo`.
+   */
+  readonly fifo?: boolean;
 }
+
+/** Lambda refuses a batch above 10 records without a batching window, and any window on FIFO. */
+export const MAX_BATCH_WITHOUT_WINDOW = 10;
+
+/** A queue's deployed name (`gpuhive-<stage>-<name>`, `.fifo` for a FIFO queue) and its DLQ's. */
+export const queueResourceNames = (stage: string, queue: Pick<QueueDef, 'name' | 'fifo'>): { readonly name: string; readonly deadLetterName: string } => {
+  const suffix = queue.fifo ? '.fifo' : '';
+  return { name: `${resourceName(stage, queue.name)}${suffix}`, deadLetterName: `${resourceName(stage, `${queue.name}-dlq`)}${suffix}` };
+};
+
+/** Why a queue's knobs are not ones Lambda's SQS event source accepts, or undefined. */
+export const queueKnobProblem = (queue: QueueDef): string | undefined => {
+  if (queue.fifo && queue.batchSize > MAX_BATCH_WITHOUT_WINDOW) return `${queue.name}: a FIFO queue takes batches of at most ${MAX_BATCH_WITHOUT_WINDOW}`;
+  if (queue.fifo && queue.maxBatchingWindowSeconds !== undefined) return `${queue.name}: a FIFO queue takes no batching window`;
+  if (queue.batchSize > MAX_BATCH_WITHOUT_WINDOW && !queue.maxBatchingWindowSeconds) return `${queue.name}: a batch above ${MAX_BATCH_WITHOUT_WINDOW} needs maxBatchingWindowSeconds`;
+  if (queue.maxBatchingWindowSeconds !== undefined && (queue.maxBatchingWindowSeconds < 0 || queue.maxBatchingWindowSeconds > 300)) return `${queue.name}: maxBatchingWindowSeconds must be 0-300`;
+  if (queue.maxConcurrency !== undefined && (queue.maxConcurrency < 2 || queue.maxConcurrency > 1000)) return `${queue.name}: maxConcurrency must be 2-1000`;
+  return undefined;
+};
 
 export interface RuleDef {
   readonly name: string;

@@ -3,15 +3,13 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueDef, RuleDef } from '#infra/topology.ts';
+import { queueKnobProblem, type QueueDef, type RuleDef } from '#infra/topology.ts';
 import type { GpuhiveFunction } from './gpuhive-function.ts';
 
 /** AWS's guidance for Lambda on SQS: a visibility timeout of at least six function timeouts. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** Lambda allows a batch above 10 messages only with a batching window. */
-const MAX_BATCH_WITHOUT_WINDOW = 10;
 
 export interface EventConsumerProps {
   readonly def: QueueDef;
@@ -45,6 +43,8 @@ export class EventConsumer extends Construct {
   constructor(scope: Construct, id: string, props: EventConsumerProps) {
     super(scope, id);
     const { def, fn } = props;
+    const problem = queueKnobProblem(def);
+    if (problem) throw new Error(problem);
     this.bus = props.bus;
     const { timeoutSeconds } = fn.sizing;
 
@@ -53,6 +53,7 @@ export class EventConsumer extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      ...(def.fifo ? { fifo: true } : {}),
     });
     this.queue = new Queue(this, 'Queue', {
       queueName: props.queueName,
@@ -60,13 +61,16 @@ export class EventConsumer extends Construct {
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(Math.max(def.visibilityTimeoutSeconds, VISIBILITY_TIMEOUT_FACTOR * timeoutSeconds)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: def.maxReceiveCount },
+      // Senders set a deduplication id (a redelivered nudge is the same message), and one message group per pool.
+      ...(def.fifo ? { fifo: true, deduplicationScope: DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID } : {}),
     });
 
     fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: def.batchSize,
         reportBatchItemFailures: true,
-        ...(def.batchSize > MAX_BATCH_WITHOUT_WINDOW ? { maxBatchingWindow: Duration.seconds(1) } : {}),
+        ...(def.maxBatchingWindowSeconds ? { maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds) } : {}),
+        ...(def.maxConcurrency ? { maxConcurrency: def.maxConcurrency } : {}),
       }),
     );
 

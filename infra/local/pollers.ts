@@ -14,6 +14,10 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
     SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
     SenderId: message.Attributes?.SenderId ?? 'local',
     ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    // FIFO queues: what Lambda hands over, and what Powertools' FIFO processor reads.
+    ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId } : {}),
+    ...(message.Attributes?.SequenceNumber ? { SequenceNumber: message.Attributes.SequenceNumber } : {}),
+    ...(message.Attributes?.MessageDeduplicationId ? { MessageDeduplicationId: message.Attributes.MessageDeduplicationId } : {}),
   },
   messageAttributes: {},
   md5OfBody: message.MD5OfBody ?? '',
@@ -22,13 +26,20 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   awsRegion: 'us-east-1',
 });
 
+/** Without `maxConcurrency`, one invocation at a time locally (Lambda would scale out; one machine should not). */
+export const DEFAULT_LOCAL_CONCURRENCY = 1;
+/** SQS hands out at most this many messages per receive. */
+const MAX_PER_RECEIVE = 10;
+const LONG_POLL_SECONDS = 20;
+
 export interface Poller {
   stop(): Promise<void>;
 }
 
 /**
- * Lambda's SQS event source mapping, locally: long-poll the consumer's queue, hand batches
- * to its handler, delete what succeeded. Records named in `batchItemFailures` (or the whole
+ * Lambda's SQS event source mapping, locally, with the knobs the CDK consumer declares
+ * (batch size, batching window, maxConcurrency, FIFO): long-poll the consumer's queue, hand
+ * batches to its handler, delete what succeeded. Records named in `batchItemFailures` (or the whole
  * batch, if the handler throws) stay invisible until the visibility timeout, then return;
  * the queue's redrive policy moves them to the DLQ after `maxReceiveCount` receives.
  */
@@ -43,16 +54,42 @@ export const startPoller = (options: {
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${options.queueUrl.split('/').pop() ?? ''}`;
   const name = functionName(options.queue);
 
-  const pollOnce = async (): Promise<void> => {
+  const receive = async (max: number, waitSeconds: number): Promise<Message[]> => {
     const { Messages = [] } = await options.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: Math.min(10, options.queue.batchSize),
-        WaitTimeSeconds: 20,
+        MaxNumberOfMessages: Math.min(MAX_PER_RECEIVE, max),
+        WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ['All'],
       }),
       { abortSignal: abort.signal },
     );
+    return Messages;
+  };
+
+  /**
+   * One batch as Lambda's event source builds it: a long poll for the first records, then,
+   * with a batching window, more receives until `batchSize` records or the window ends.
+   * A FIFO batch is one receive (SQS keeps a group's later messages back while one is in flight).
+   */
+  const nextBatch = async (): Promise<Message[]> => {
+    const batch = await receive(options.queue.batchSize, LONG_POLL_SECONDS);
+    const windowMs = (options.queue.maxBatchingWindowSeconds ?? 0) * 1000;
+    if (batch.length === 0 || options.queue.fifo || windowMs === 0) return batch;
+    const deadline = Date.now() + windowMs;
+    while (batch.length < options.queue.batchSize && !abort.signal.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      // Long polls take whole seconds: below one second left, short receives with a pause.
+      const more = await receive(options.queue.batchSize - batch.length, Math.floor(left / 1000));
+      batch.push(...more);
+      if (more.length === 0 && left < 1000) await new Promise((resolve) => setTimeout(resolve, Math.min(left, 50)));
+    }
+    return batch;
+  };
+
+  const pollOnce = async (): Promise<void> => {
+    const Messages = await nextBatch();
     if (Messages.length === 0) return;
     const records = Messages.map((message) => toRecord(message, queueArn));
     const handler = await loadHandler(options.root, options.queue);
@@ -67,17 +104,18 @@ export const startPoller = (options: {
     }
     const done = records.filter((record) => !failed.has(record.messageId));
     if (failed.size > 0) options.log(`${name}: ${failed.size} of ${records.length} record(s) will be retried`);
-    if (done.length > 0) {
+    // DeleteMessageBatch takes ten entries a call.
+    for (let start = 0; start < done.length; start += MAX_PER_RECEIVE) {
       await options.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+          Entries: done.slice(start, start + MAX_PER_RECEIVE).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
         }),
       );
     }
   };
 
-  const loop = (async () => {
+  const loop = async (): Promise<void> => {
     while (!abort.signal.aborted) {
       try {
         await pollOnce();
@@ -87,12 +125,14 @@ export const startPoller = (options: {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
-  })();
+  };
+  // Each loop is one concurrent invocation, as `maxConcurrency` caps Lambda's.
+  const loops = Array.from({ length: options.queue.maxConcurrency ?? DEFAULT_LOCAL_CONCURRENCY }, () => loop());
 
   return {
     stop: async () => {
       abort.abort();
-      await loop;
+      await Promise.all(loops);
     },
   };
 };

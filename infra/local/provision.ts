@@ -8,7 +8,7 @@ import {
 import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { busName, resourceName, type TableDef, type Topology } from '../topology.ts';
+import { busName, queueKnobProblem, queueResourceNames, resourceName, type TableDef, type Topology } from '../topology.ts';
 
 export interface ProvisionClients {
   readonly dynamodb: DynamoDBClient;
@@ -78,8 +78,13 @@ export const provision = async (topology: Topology, stage: string, clients: Prov
   const queueUrls: Record<string, string> = {};
   const queueArns: Record<string, string> = {};
   for (const queue of topology.queues) {
-    const dlq = await createQueue(clients.sqs, resourceName(stage, `${queue.name}-dlq`), { MessageRetentionPeriod: String(14 * 24 * 3600) });
-    const main = await createQueue(clients.sqs, resourceName(stage, queue.name), {
+    const problem = queueKnobProblem(queue);
+    if (problem) throw new Error(problem);
+    const names = queueResourceNames(stage, queue);
+    const fifo: Record<string, string> = queue.fifo ? { FifoQueue: 'true' } : {};
+    const dlq = await createQueue(clients.sqs, names.deadLetterName, { MessageRetentionPeriod: String(14 * 24 * 3600), ...fifo });
+    const main = await createQueue(clients.sqs, names.name, {
+      ...fifo,
       VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: queue.maxReceiveCount }),
     });

@@ -9,7 +9,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { resourceName, type QueueDef } from '../topology.ts';
+import { queueResourceNames, resourceName, type QueueDef } from '../topology.ts';
 
 /** One consumer's queue and its dead-letter queue, by physical name. */
 export interface DeadLetterPair {
@@ -23,7 +23,7 @@ export const deadLetterPairs = (queues: readonly QueueDef[], stage: string, only
   if (only !== undefined && selected.length === 0) {
     throw new Error(`No queue named '${only}'. Queues: ${queues.map((queue) => queue.name).join(', ')}`);
   }
-  return selected.map((queue) => ({ queue: queue.name, name: resourceName(stage, queue.name), deadLetterName: resourceName(stage, `${queue.name}-dlq`) }));
+  return selected.map((queue) => ({ queue: queue.name, ...queueResourceNames(stage, queue) }));
 };
 
 /**
@@ -39,11 +39,13 @@ export const discoverDeadLetterPairs = async (sqs: SQSClient, stage: string, onl
     for (const url of page.QueueUrls ?? []) names.add(url.split('/').pop() ?? '');
     NextToken = page.NextToken;
   } while (NextToken);
+  // A FIFO consumer's pair is `X.fifo` and `X-dlq.fifo`.
   const queues = [...names]
-    .filter((name) => name.endsWith('-dlq') && names.has(name.slice(0, -'-dlq'.length)))
-    .map((name) => name.slice(prefix.length, -'-dlq'.length))
-    .sort()
-    .map((name) => ({ name }) as QueueDef);
+    .map((name) => ({ base: name.replace(/\.fifo$/, ''), fifo: name.endsWith('.fifo') }))
+    .filter(({ base, fifo }) => base.endsWith('-dlq') && names.has(`${base.slice(0, -'-dlq'.length)}${fifo ? '.fifo' : ''}`))
+    .map(({ base, fifo }) => ({ name: base.slice(prefix.length, -'-dlq'.length), fifo }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map(({ name, fifo }) => ({ name, ...(fifo ? { fifo } : {}) }) as QueueDef);
   if (queues.length === 0) throw new Error(`No consumer queues named ${prefix}* with a DLQ: is stage '${stage}' deployed (or npm start running)?`);
   return deadLetterPairs(queues, stage, only);
 };

@@ -15,6 +15,7 @@ import {
   busName,
   hostQueuePrefix,
   queueUrlEnvVar,
+  queueResourceNames,
   resourceName,
   topology as realTopology,
   type FunctionDef,
@@ -133,7 +134,7 @@ export class GpuhiveStack extends Stack {
       functions: this.allFunctions,
       consumers: [...this.consumers.values()],
       tables: [...this.tables.values()],
-      sharedQueueNames: topology.queues.flatMap((def) => [resourceName(stage, def.name), resourceName(stage, `${def.name}-dlq`)]),
+      sharedQueueNames: topology.queues.flatMap((def) => Object.values(queueResourceNames(stage, def))),
     });
     // Last, so that it reaches every alarm built above.
     this.observability.notifyFromAllAlarms(this);
@@ -239,8 +240,8 @@ export class GpuhiveStack extends Stack {
           def,
           fn: this.functionOf(def),
           bus: this.bus,
-          queueName: resourceName(stage, def.name),
-          deadLetterQueueName: resourceName(stage, `${def.name}-dlq`),
+          queueName: queueResourceNames(stage, def).name,
+          deadLetterQueueName: queueResourceNames(stage, def).deadLetterName,
           oldestMessageAlarmAge: this.config.oldestMessageAlarmAge,
           alarmNamePrefix: resourceName(stage, def.name),
         }),

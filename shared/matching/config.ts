@@ -12,6 +12,7 @@ export const MatchingEnv = {
   stopGraceSeconds: 'STOP_GRACE_SECONDS',
   resendAfterSeconds: 'RESEND_AFTER_SECONDS',
   maxNotAccepted: 'MAX_NOT_ACCEPTED',
+  avoidFailedHostSeconds: 'AVOID_FAILED_HOST_SECONDS',
   capacityCacheSeconds: 'CAPACITY_CACHE_SECONDS',
 } as const;
 
@@ -27,6 +28,7 @@ export const matchingConfig = () =>
       [MatchingEnv.stopGraceSeconds]: seconds(defaults.stopGraceSeconds),
       [MatchingEnv.resendAfterSeconds]: seconds(defaults.resendAfterSeconds),
       [MatchingEnv.maxNotAccepted]: z.coerce.number().int().positive().default(defaults.maxNotAccepted),
+      [MatchingEnv.avoidFailedHostSeconds]: seconds(defaults.avoidFailedHostSeconds),
       [MatchingEnv.capacityCacheSeconds]: seconds(5),
       /** Metering's skew allowance, read here because the hold must cover it. */
       [MeteringEnv.clockSkewSeconds]: z.coerce.number().min(0).max(300).default(DEFAULT_USAGE_CLOCK_SKEW_SECONDS),

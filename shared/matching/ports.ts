@@ -25,6 +25,12 @@ export interface JobStore {
    * events (left to `publish` or the outbox sweep). False when a concurrent writer won.
    */
   commit(before: Job, after: Job, hosts: readonly HostCapacity[], timeline: readonly TimelineEntry[], events: readonly DomainEvent[]): Promise<boolean>;
+  /**
+   * Writes several jobs' transitions and the hosts they share in ONE transaction (each host
+   * once, with every reservation of the batch, checked by its revision before them). On a
+   * lost race, names the stale items so only those are read again.
+   */
+  commitBatch(changes: readonly JobChange[], hosts: readonly HostCapacity[]): Promise<BatchCommitResult>;
   /** Publishes events a successful commit wrote to the outbox. */
   publish(events: readonly DomainEvent[]): Promise<void>;
   /** Jobs funded and waiting for capacity, oldest first. */
@@ -33,8 +39,21 @@ export interface JobStore {
   listActive(): Promise<readonly Job[]>;
 }
 
+export interface JobChange {
+  readonly before: Job;
+  readonly after: Job;
+  readonly timeline: readonly TimelineEntry[];
+  readonly events: readonly DomainEvent[];
+}
+
+export type BatchCommitResult =
+  | { readonly committed: true }
+  | { readonly committed: false; readonly staleJobIds: readonly string[]; readonly staleHostIds: readonly string[] };
+
 export interface CapacityStore {
   all(): Promise<readonly HostCapacity[]>;
+  /** Hosts whose capacity was written at or after `since` (ISO time), in any order. */
+  changedSince(since: string): Promise<readonly HostCapacity[]>;
   get(hostId: string): Promise<HostCapacity | undefined>;
   /** Writes a projection change if the revision is still `capacity.revision - 1`. */
   save(capacity: HostCapacity): Promise<boolean>;

@@ -29,9 +29,10 @@ export const makeMatchingDeps = (): MatchingDeps => {
   const billingTable = config[tables.billing.envVar];
   const documents = documentClient();
   const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
-  const capacity = new DynamoCapacityStore(tableName, documents);
+  const now = () => systemClock.now();
+  const capacity = new DynamoCapacityStore(tableName, documents, now);
   return {
-    jobs: new DynamoJobStore(tableName, documents, outbox),
+    jobs: new DynamoJobStore(tableName, documents, outbox, now),
     capacity,
     candidates: new CandidateCache(capacity, systemClock, config[MatchingEnv.capacityCacheSeconds]),
     messenger: new SqsHostMessenger(sqsClient(), config[RegistryEnv.hostQueuePrefix], logger),
@@ -44,6 +45,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
       resendAfterSeconds: config[MatchingEnv.resendAfterSeconds],
       maxNotAccepted: config[MatchingEnv.maxNotAccepted],
       clockSkewSeconds: config[MeteringEnv.clockSkewSeconds],
+      avoidFailedHostSeconds: config[MatchingEnv.avoidFailedHostSeconds],
     },
   };
 };

@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
 import type { TimelineEntry } from '../domain/transitions.ts';
-import type { CapacityStore, CreateResult, IdempotencyClaim, JobStore } from '../ports.ts';
+import type { BatchCommitResult, CapacityStore, CreateResult, IdempotencyClaim, JobChange, JobStore } from '../ports.ts';
 
 /**
  * Items of the matching table:
@@ -19,7 +19,8 @@ import type { CapacityStore, CreateResult, IdempotencyClaim, JobStore } from '..
  *   watch) lets the matcher and the sweep find work without scanning;
  * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
  * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
- *   its GPUs; `gsi1pk = CAPACITY#<shard>` lists them all without one hot partition;
+ *   its GPUs; `gsi1pk = CAPACITY#<shard>` lists them all without one hot partition, and
+ *   `gsi1sk = AT#<written at>#<id>` lets a matcher read only what changed since it last looked;
  * - `IDEMPOTENCY#<renter>#<key>` / `IDEMPOTENCY`: a submit's Idempotency-Key, for a day.
  */
 const CAPACITY_SHARDS = 8;
@@ -67,11 +68,12 @@ const toJob = (item: Record<string, unknown>): Job => {
   return { ...job, spec: specOf(job.spec as Record<string, unknown>) } as unknown as Job;
 };
 
-const capacityItem = (capacity: HostCapacity) => ({
+const CHANGED_PREFIX = 'AT#';
+const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
   ...capacityKey(capacity.hostId),
   ...capacity,
   gsi1pk: `CAPACITY#${shardOf(capacity.hostId)}`,
-  gsi1sk: capacity.hostId,
+  gsi1sk: `${CHANGED_PREFIX}${writtenAt.toISOString()}#${capacity.hostId}`,
 });
 
 const toCapacity = (item: Record<string, unknown>): HostCapacity => {
@@ -101,6 +103,8 @@ export class DynamoJobStore implements JobStore {
     private readonly tableName: string,
     private readonly documents: DynamoDBDocumentClient,
     private readonly outbox: Outbox,
+    /** Stamps capacity writes, so matchers can read only what changed. */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async create(job: Job, timeline: readonly TimelineEntry[], events: readonly DomainEvent[], claim?: IdempotencyClaim): Promise<CreateResult> {
@@ -170,7 +174,7 @@ export class DynamoJobStore implements JobStore {
     events.forEach(validateEvent);
     const items = [
       { Put: { TableName: this.tableName, Item: jobItem({ ...after, revision: before.revision + 1 }), ...revisionCondition(before.revision) } },
-      ...hosts.map((host) => ({ Put: { TableName: this.tableName, Item: capacityItem(host), ...revisionCondition(host.revision - 1) } })),
+      ...hosts.map((host) => ({ Put: { TableName: this.tableName, Item: capacityItem(host, this.now()), ...revisionCondition(host.revision - 1) } })),
       ...timelinePuts(this.tableName, after.jobId, timeline, before.revision * 100),
       ...events.map((event) => outboxPut(this.tableName, event)),
     ];
@@ -181,6 +185,39 @@ export class DynamoJobStore implements JobStore {
       throw error;
     }
     return true;
+  }
+
+  async commitBatch(changes: readonly JobChange[], hosts: readonly HostCapacity[]): Promise<BatchCommitResult> {
+    const writtenAt = this.now();
+    const owners: ({ jobId: string } | { hostId: string } | undefined)[] = [];
+    const items = [];
+    for (const host of hosts) {
+      items.push({ Put: { TableName: this.tableName, Item: capacityItem(host, writtenAt), ...revisionCondition(host.revision - 1) } });
+      owners.push({ hostId: host.hostId });
+    }
+    for (const { before, after, timeline, events } of changes) {
+      events.forEach(validateEvent);
+      const rows = [
+        { Put: { TableName: this.tableName, Item: jobItem({ ...after, revision: before.revision + 1 }), ...revisionCondition(before.revision) } },
+        ...timelinePuts(this.tableName, after.jobId, timeline, before.revision * 100),
+        ...events.map((event) => outboxPut(this.tableName, event)),
+      ];
+      items.push(...rows);
+      owners.push({ jobId: after.jobId }, ...rows.slice(1).map(() => undefined));
+    }
+    try {
+      await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return { committed: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || !isConditionFailure(error)) throw error;
+      // The reasons line up with the items: a failed condition names the stale job or host.
+      const stale = (error.CancellationReasons ?? []).flatMap((reason, index) => (reason.Code && reason.Code !== 'None' ? [owners[index]] : []));
+      return {
+        committed: false,
+        staleJobIds: stale.flatMap((owner) => (owner && 'jobId' in owner ? [owner.jobId] : [])),
+        staleHostIds: stale.flatMap((owner) => (owner && 'hostId' in owner ? [owner.hostId] : [])),
+      };
+    }
   }
 
   publish(events: readonly DomainEvent[]): Promise<void> {
@@ -219,7 +256,23 @@ export class DynamoCapacityStore implements CapacityStore {
   constructor(
     private readonly tableName: string,
     private readonly documents: DynamoDBDocumentClient,
+    private readonly now: () => Date = () => new Date(),
   ) {}
+
+  async changedSince(since: string): Promise<readonly HostCapacity[]> {
+    const shards = await Promise.all(
+      Array.from({ length: CAPACITY_SHARDS }, (_, shard) =>
+        queryAll(this.documents, {
+          TableName: this.tableName,
+          IndexName: 'byType',
+          // `~` sorts after every digit and `#`: the whole range of change times from `since`.
+          KeyConditionExpression: 'gsi1pk = :shard AND gsi1sk BETWEEN :since AND :end',
+          ExpressionAttributeValues: { ':shard': `CAPACITY#${shard}`, ':since': `${CHANGED_PREFIX}${since}`, ':end': `${CHANGED_PREFIX}~` },
+        }),
+      ),
+    );
+    return shards.flat().map(toCapacity);
+  }
 
   async all(): Promise<readonly HostCapacity[]> {
     const shards = await Promise.all(
@@ -242,7 +295,7 @@ export class DynamoCapacityStore implements CapacityStore {
 
   async save(capacity: HostCapacity): Promise<boolean> {
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: capacityItem(capacity), ...revisionCondition(capacity.revision - 1) }));
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: capacityItem(capacity, this.now()), ...revisionCondition(capacity.revision - 1) }));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;

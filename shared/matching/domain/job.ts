@@ -72,8 +72,10 @@ export interface Job {
   readonly attempt: number;
   readonly restarts: number;
   readonly notAccepted: number;
-  /** Hosts that failed this job (did not accept, could not start it, were lost): placed elsewhere. */
+  /** Hosts that failed this job (did not accept, could not start it, were lost), most recent last: placed elsewhere for a while. */
   readonly avoidHostIds?: readonly string[];
+  /** When the avoid list last grew: the avoidance lapses `avoidFailedHostSeconds` later. */
+  readonly avoidSince?: string;
   readonly assignments: readonly Assignment[];
   readonly cost: MicroUsd;
   /** When the newest `balance.low` the timeline shows was raised: older or repeated ones add nothing. */

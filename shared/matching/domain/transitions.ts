@@ -25,6 +25,8 @@ export interface MatchingSettings {
   readonly maxNotAccepted: number;
   /** Metering's clock-skew allowance (USAGE_CLOCK_SKEW_SECONDS): holds cover it. Default 5 s. */
   readonly clockSkewSeconds?: number;
+  /** Hosts that failed a job are skipped for it this long after its last re-queue, then tried again. */
+  readonly avoidFailedHostSeconds: number;
 }
 
 export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
@@ -33,7 +35,11 @@ export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
   stopGraceSeconds: 30,
   resendAfterSeconds: 30,
   maxNotAccepted: 3,
+  avoidFailedHostSeconds: 300,
 };
+
+/** A job avoids at most this many hosts (the most recent failures): a long list would hide the fleet. */
+export const MAX_AVOIDED_HOSTS = 4;
 
 /** With `on-host-loss`, a lost host or a failed start re-queues the job once. */
 const MAX_RESTARTS = 1;
@@ -179,7 +185,8 @@ class Transition {
     const { startedAt: _previousStart, ...rest } = this.job;
     this.job = rest;
     this.update({
-      avoidHostIds: [...new Set([...(this.job.avoidHostIds ?? []), ...failedHostIds])],
+      avoidHostIds: [...new Set([...(this.job.avoidHostIds ?? []).filter((hostId) => !failedHostIds.includes(hostId)), ...failedHostIds])].slice(-MAX_AVOIDED_HOSTS),
+      avoidSince: this.now.toISOString(),
       queuedAt: this.now.toISOString(),
       status: 'queued',
       statusReason: `waiting for capacity (re-queued: ${reason})`,

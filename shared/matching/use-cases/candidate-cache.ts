@@ -1,15 +1,27 @@
 import type { Clock } from '#platform/clock.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
+import { PoolIndex } from '../domain/pool-index.ts';
 import type { CapacityStore } from '../ports.ts';
 
+/** Writers' clocks may disagree a little: each refresh reads back this far before its watermark. */
+export const CHANGE_OVERLAP_SECONDS = 5;
+
 /**
- * Every host's capacity, kept in memory between invocations and refreshed every few
- * seconds: placement reads no table per job. A stale entry costs nothing but a retry,
+ * The matcher's view of every host's capacity, kept in memory between invocations as a
+ * `PoolIndex`. Loaded once per process; afterwards refreshed every few seconds with only
+ * the hosts whose capacity changed since the last refresh (the store lists them by change
+ * time), never by reloading the fleet. A stale entry costs nothing but a lost race,
  * because every reservation is a conditional write on the host's revision.
  */
 export class CandidateCache {
-  private hosts = new Map<string, HostCapacity>();
-  private loadedAt = 0;
+  private readonly index = new PoolIndex();
+  private loaded = false;
+  private refreshedAt = 0;
+  /** Read from this change time on, next refresh (ISO). */
+  private watermark = '';
+  /** Capacity items read from the store so far: the bench divides it by placements. */
+  itemsRead = 0;
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: CapacityStore,
@@ -17,26 +29,45 @@ export class CandidateCache {
     private readonly maxAgeSeconds: number,
   ) {}
 
-  /** Every host, read again if the copy is older than `maxAgeSeconds`. */
-  async all(maxAgeSeconds = this.maxAgeSeconds): Promise<ReadonlyMap<string, HostCapacity>> {
-    if (this.clock.now().getTime() - this.loadedAt > maxAgeSeconds * 1000) {
-      this.hosts = new Map((await this.store.all()).map((host) => [host.hostId, host]));
-      this.loadedAt = this.clock.now().getTime();
-    }
-    return this.hosts;
+  /** The index, brought up to date first if the last refresh is older than `maxAgeSeconds`. */
+  async all(maxAgeSeconds = this.maxAgeSeconds): Promise<PoolIndex> {
+    const now = this.clock.now();
+    if (now.getTime() - this.refreshedAt <= maxAgeSeconds * 1000) return this.index;
+    const from = new Date(now.getTime() - CHANGE_OVERLAP_SECONDS * 1000).toISOString();
+    const hosts = this.loaded ? await this.store.changedSince(this.watermark) : await this.store.all();
+    this.itemsRead += hosts.length;
+    for (const host of hosts) this.index.upsert(host);
+    this.loaded = true;
+    this.watermark = from;
+    this.refreshedAt = now.getTime();
+    return this.index;
+  }
+
+  /**
+   * Runs one placement at a time in this process. A batch marks GPUs taken in the index before
+   * it commits; another placement must not build on those tentative copies (their revision
+   * could equal one a different writer committed), so placements take turns.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   /** What this process just wrote, so the next placement sees it at once. */
   remember(hosts: readonly HostCapacity[]): void {
-    for (const host of hosts) {
-      const known = this.hosts.get(host.hostId);
-      if (!known || known.revision <= host.revision) this.hosts.set(host.hostId, host);
-    }
+    for (const host of hosts) this.index.upsert(host);
   }
 
-  /** After a lost race: read these hosts again. */
+  /** After a lost race: read these hosts again (what the store holds wins over a tentative copy). */
   async refresh(hostIds: readonly string[]): Promise<void> {
     const fresh = await Promise.all(hostIds.map((hostId) => this.store.get(hostId)));
-    for (const host of fresh) if (host) this.hosts.set(host.hostId, host);
+    this.itemsRead += fresh.length;
+    for (const host of fresh) if (host) this.index.replace(host);
+  }
+
+  /** Puts back copies taken before a tentative change that was not committed. */
+  restore(hosts: readonly HostCapacity[]): void {
+    for (const host of hosts) this.index.replace(host);
   }
 }

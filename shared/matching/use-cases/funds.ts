@@ -1,5 +1,4 @@
-import { requirementsOf } from '../domain/job.ts';
-import { place } from '../domain/placement.ts';
+import { placeAvoiding } from '../domain/avoidance.ts';
 import {
   andThen,
   isNoop,
@@ -30,18 +29,20 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     await placeJob(job, deps);
     return;
   }
-  let candidates = await deps.candidates.all();
-  let placement = place(requirementsOf(held.job), candidates.values(), jobId);
-  if (placement.kind === 'unplaceable') {
-    // The copy may predate a host that just came online: look again before waiting.
-    candidates = await deps.candidates.all(FRESH_SECONDS);
-    placement = place(requirementsOf(held.job), candidates.values(), jobId);
-  }
-  const outcome = andThen(held, (funded) =>
-    placement.kind === 'placed' ? onPlaced(funded, placement.hosts, now) : onUnplaceable(funded, placement.reason, now),
-  );
-  const hosts = await capacityChanges(outcome, (hostId) => candidates.get(hostId));
-  if (await commitOutcome(job, outcome, hosts, deps)) return;
+  // In turn with this process's other placements (see CandidateCache.exclusive).
+  const { placement, committed } = await deps.candidates.exclusive(async () => {
+    let candidates = await deps.candidates.all();
+    let chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
+    if (chosen.kind === 'unplaceable') {
+      // The copy may predate a host that just came online: look again before waiting.
+      candidates = await deps.candidates.all(FRESH_SECONDS);
+      chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
+    }
+    const outcome = andThen(held, (funded) => (chosen.kind === 'placed' ? onPlaced(funded, chosen.hosts, now) : onUnplaceable(funded, chosen.reason, now)));
+    const hosts = await capacityChanges(outcome, (hostId) => candidates.get(hostId));
+    return { placement: chosen, committed: await commitOutcome(job, outcome, hosts, deps) };
+  });
+  if (committed) return;
   // Lost a race (another writer, or a host taken meanwhile): the slow path settles it.
   if (placement.kind === 'placed') await deps.candidates.refresh(placement.hosts.map((host) => host.hostId));
   await applyToJob(jobId, (current, at) => onFundsHeld(current, at), deps);

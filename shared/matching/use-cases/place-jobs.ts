@@ -1,8 +1,9 @@
-import { place } from '../domain/placement.ts';
-import { requirementsOf, type Job } from '../domain/job.ts';
+import { placeAvoiding } from '../domain/avoidance.ts';
+import type { Job } from '../domain/job.ts';
 import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
+import { MAX_BATCH_JOBS, placeBatch, type BatchResult } from './place-batch.ts';
 
 const MAX_RACES = 5;
 /** A copy of the hosts younger than this is trusted when it says a job fits nowhere. */
@@ -16,16 +17,19 @@ export type PlaceResult = 'placed' | 'waiting' | 'gone';
  * a gang is whole or absent and no GPU is held twice. A lost race refreshes those hosts and
  * tries again; a job that fits nowhere keeps its reason for the renter.
  */
-export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => {
+export const placeJob = (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => deps.candidates.exclusive(() => placeOne(queued, deps));
+
+const placeOne = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => {
   let job: Job | undefined = queued;
   for (let race = 0; race < MAX_RACES && job; race += 1) {
     if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
     let candidates = await deps.candidates.all();
-    let placement = place(requirementsOf(job), candidates.values(), job.jobId);
+    const now = deps.clock.now();
+    let placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (placement.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.
       candidates = await deps.candidates.all(FRESH_SECONDS);
-      placement = place(requirementsOf(job), candidates.values(), job.jobId);
+      placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
     if (placement.kind === 'unplaceable') {
       await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
@@ -51,16 +55,16 @@ const shuffled = <T>(items: readonly T[]): T[] => {
 };
 
 /**
- * Wakes the matcher: places funded, queued jobs from the head of the queue (oldest first
- * across pages; shuffled within the page, since several matchers run at once).
+ * Wakes the matcher: places funded, queued jobs from the head of the queue in batches
+ * (`placeBatch`: many placements per transaction). The head is shuffled, since several
+ * matchers may read it at once.
  */
-export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100): Promise<{ placed: number; waiting: number }> => {
-  let placed = 0;
-  let waiting = 0;
-  for (const job of shuffled(await deps.jobs.listPlaceable(limit))) {
-    const result = await placeJob(job, deps);
-    if (result === 'placed') placed += 1;
-    if (result === 'waiting') waiting += 1;
+export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100): Promise<BatchResult> => {
+  const total: BatchResult = { placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0 };
+  const jobs = shuffled(await deps.jobs.listPlaceable(limit));
+  for (let start = 0; start < jobs.length; start += MAX_BATCH_JOBS) {
+    const batch = await placeBatch(jobs.slice(start, start + MAX_BATCH_JOBS), deps);
+    for (const key of Object.keys(total) as (keyof BatchResult)[]) total[key] += batch[key];
   }
-  return { placed, waiting };
+  return total;
 };

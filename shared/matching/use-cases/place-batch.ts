@@ -1,0 +1,140 @@
+import { placeAvoiding } from '../domain/avoidance.ts';
+import { freeGpuIndices, reserve, type HostCapacity } from '../domain/capacity.ts';
+import type { Job } from '../domain/job.ts';
+import type { HostMessage } from '../domain/messages.ts';
+import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
+import type { DomainEvent } from '#events/define.ts';
+import type { JobChange } from '../ports.ts';
+import { applyToJob } from './apply-transition.ts';
+import type { MatchingDeps } from './deps.ts';
+import { eventsOf } from './job-events.ts';
+
+/** Jobs one invocation places at most: a batch's transactions stay well inside a Lambda's time. */
+export const MAX_BATCH_JOBS = 200;
+/** DynamoDB's limit on items in one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+const MAX_ROUNDS = 5;
+
+export interface BatchResult {
+  placed: number;
+  waiting: number;
+  /** Transactions written, and those a concurrent writer made fail (the lost races). */
+  transactions: number;
+  lostRaces: number;
+  /** Items written by committed transactions. */
+  itemsWritten: number;
+}
+
+interface Pending {
+  readonly changes: JobChange[];
+  readonly hosts: Map<string, HostCapacity>;
+  /** The index's copies before this transaction's tentative reservations. */
+  readonly originals: Map<string, HostCapacity>;
+  readonly sends: HostMessage[];
+  items: number;
+}
+
+const emptyTransaction = (): Pending => ({ changes: [], hosts: new Map(), originals: new Map(), sends: [], items: 0 });
+
+/**
+ * Places a batch of funded, queued jobs (at most `MAX_BATCH_JOBS`). Steps: choose hosts for
+ * each job from the matcher's pool index, reserving them in memory so the next job sees them
+ * taken; pack the jobs into transactions of at most 100 items, where each host is written
+ * once with every reservation the transaction makes on it (checked by its revision) and each
+ * job once (checked by its revision), with its timeline and `job.scheduled` outbox item; then,
+ * per committed transaction, the host messages in parallel and the events in PutEvents batches.
+ * A cancelled transaction names its stale jobs and hosts: only those are read again, and its
+ * jobs are placed again in the next round. Jobs that fit nowhere keep their reason.
+ */
+export const placeBatch = (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => deps.candidates.exclusive(() => placeInTurn(queued, deps));
+
+const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => {
+  const result: BatchResult = { placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0 };
+  // One transaction may not write an item twice: a job named twice (a repeated message) is placed once.
+  const unique = new Map(queued.filter((job) => job.status === 'queued' && job.fundsHeld).map((job) => [job.jobId, job]));
+  let jobs = [...unique.values()].slice(0, MAX_BATCH_JOBS);
+  const unplaceable = new Map<string, string>();
+
+  for (let round = 0; round < MAX_ROUNDS && jobs.length > 0; round += 1) {
+    const index = await deps.candidates.all();
+    const again: Job[] = [];
+    let transaction = emptyTransaction();
+
+    const commit = async (): Promise<void> => {
+      const current = transaction;
+      transaction = emptyTransaction();
+      if (current.changes.length === 0) return;
+      result.transactions += 1;
+      let outcome: Awaited<ReturnType<typeof deps.jobs.commitBatch>>;
+      try {
+        outcome = await deps.jobs.commitBatch(current.changes, [...current.hosts.values()]);
+      } catch (error) {
+        // Unknown whether it was written: the index must not keep the tentative copies.
+        deps.candidates.restore([...current.originals.values()]);
+        await deps.candidates.refresh([...current.hosts.keys()]);
+        throw error;
+      }
+      if (outcome.committed) {
+        result.placed += current.changes.length;
+        result.itemsWritten += current.items;
+        await Promise.all([deps.messenger.send(current.sends), deps.jobs.publish(current.changes.flatMap((change) => change.events))]);
+        return;
+      }
+      result.lostRaces += 1;
+      deps.candidates.restore([...current.originals.values()]);
+      await deps.candidates.refresh(outcome.staleHostIds);
+      const stale = new Set(outcome.staleJobIds);
+      for (const change of current.changes) {
+        const job = stale.has(change.before.jobId) ? await deps.jobs.get(change.before.jobId) : change.before;
+        if (job && job.status === 'queued' && job.fundsHeld) again.push(job);
+      }
+    };
+
+    for (const job of jobs) {
+      const now = deps.clock.now();
+      const placement = placeAvoiding(job, (requirements, seed) => index.place(requirements, seed), now, deps.settings);
+      if (placement.kind === 'unplaceable') {
+        unplaceable.set(job.jobId, placement.reason);
+        continue;
+      }
+      unplaceable.delete(job.jobId);
+      const outcome = onPlaced(job, placement.hosts, now);
+      const events: DomainEvent[] = eventsOf(outcome, now);
+      const newHosts = placement.hosts.filter((host) => !transaction.hosts.has(host.hostId)).length;
+      const items = 1 + outcome.timeline.length + events.length + newHosts;
+      if (transaction.items + items > MAX_TRANSACTION_ITEMS) await commit();
+      // A copy refreshed meanwhile may show these GPUs taken: place the job again next round.
+      const fits = outcome.reserve.every((assignment) => {
+        const base = transaction.hosts.get(assignment.hostId) ?? index.get(assignment.hostId);
+        const free = base ? freeGpuIndices(base) : [];
+        return assignment.gpuIndices.every((gpu) => free.includes(gpu)) && !(base && assignment.assignmentId in base.live);
+      });
+      if (!fits) {
+        again.push(job);
+        continue;
+      }
+      for (const assignment of outcome.reserve) {
+        const base = transaction.hosts.get(assignment.hostId) ?? index.get(assignment.hostId);
+        if (!base) throw new Error(`No capacity for host ${assignment.hostId}`);
+        if (!transaction.hosts.has(assignment.hostId)) transaction.originals.set(assignment.hostId, base);
+        const bumped = transaction.hosts.has(assignment.hostId) ? base : { ...base, revision: base.revision + 1 };
+        const reserved = reserve(bumped, assignment.assignmentId, { jobId: job.jobId, gpuIndices: assignment.gpuIndices });
+        transaction.hosts.set(assignment.hostId, reserved);
+        // Tentatively taken: the next job of the batch must not choose these GPUs.
+        index.replace(reserved);
+      }
+      transaction.changes.push({ before: job, after: outcome.job, timeline: outcome.timeline, events });
+      transaction.sends.push(...outcome.send);
+      transaction.items += items;
+    }
+    await commit();
+    jobs = again;
+  }
+
+  for (const [jobId, reason] of unplaceable) {
+    await applyToJob(jobId, (current, now) => onUnplaceable(current, reason, now), deps);
+    result.waiting += 1;
+  }
+  result.waiting += jobs.length;
+  return result;
+};
