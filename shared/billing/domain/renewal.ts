@@ -110,14 +110,15 @@ export const decideRenewal = (
   const wanted = microUsd(target - hold.amount);
   if (available >= wanted) return { kind: 'renew', amount: wanted, target };
   const amount = microUsd(Math.max(0, available));
-  const tolerance = (due: MicroUsd): number => Math.max(costOfSeconds(perHour, RENEWAL_TOLERANCE_SECONDS), Math.ceil(due / 100));
+  // Slack for rounding only: a wider one would let a job run on past its funds.
+  const tolerance = costOfSeconds(perHour, RENEWAL_TOLERANCE_SECONDS);
   // A hold that already covers the rest of the max duration can only run into its margin: never exhausted.
   const left = maxDurationLeft(hold, cost, now);
   const restOfMax = left === undefined ? undefined : costOfSeconds(perHour, Math.max(0, Math.ceil(left)));
-  if (restOfMax !== undefined && hold.amount + amount + tolerance(restOfMax) >= restOfMax) return { kind: 'partial', amount, target };
+  if (restOfMax !== undefined && hold.amount + amount + tolerance >= restOfMax) return { kind: 'partial', amount, target };
   if (renterOutOfFunds) return { kind: 'exhausted', amount, wanted, target };
   const minimum = costOfSeconds(perHour, Math.min(settings.minCoverSeconds, seconds));
-  if (hold.amount + amount + tolerance(minimum) >= minimum) return { kind: 'partial', amount, target };
+  if (hold.amount + amount + tolerance >= minimum) return { kind: 'partial', amount, target };
   return { kind: 'exhausted', amount, wanted, target };
 };
 
