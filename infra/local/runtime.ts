@@ -20,6 +20,7 @@ import { loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { startPoller } from './pollers.ts';
 import { provision } from './provision.ts';
+import { readQuietMark, resendSince, watchQueuesQuiet } from './quiet-mark.ts';
 import { startSchedules } from './schedules.ts';
 
 export interface LocalRuntimeOptions {
@@ -70,6 +71,16 @@ const resolveAdminKey = (options: LocalRuntimeOptions, dataDir: string | undefin
 };
 
 /**
+ * On Node 20 the AWS SDK prints an eight-line NodeVersionSupportWarning (its releases after
+ * January 2027 need Node 22) at the first client of every process. The README already
+ * recommends Node 22, so the runtime turns it off with the SDK's documented switch
+ * (aws/aws-sdk-js-v3#7983), before its first client; a value the user set is kept.
+ */
+export const quietNodeVersionWarning = (): void => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+};
+
+/**
  * Brings up the whole backend on one machine: DynamoDB Local, SQS and S3 (fauxqs), the
  * EventBridge shim, everything the topology declares, the API gateway, the queue pollers
  * and the schedules. Handlers run in this process and reach the stand-ins through the
@@ -77,6 +88,7 @@ const resolveAdminKey = (options: LocalRuntimeOptions, dataDir: string | undefin
  */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  quietNodeVersionWarning();
   const root = resolve(options.root ?? process.cwd());
   const topology = options.topology ?? defaultTopology;
   const dataDir = options.inMemory ? undefined : resolve(root, options.dataDir ?? '.gpuhive');
@@ -132,9 +144,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     process.env[ExportsEnv.bucketName] = provisioned.bucketName;
     Object.assign(process.env, options.env ?? {});
 
-    const hosts = await recreateHostQueues();
-    log(`Recreated ${hosts} host queue(s) from the host records.`);
-    await republishRecentEvents(root, topology);
+    const hosts = await timed(recreateHostQueues);
+    log(`Recreated ${hosts.result} host queue(s) from the host records (${hosts.seconds} s).`);
+    if (dataDir) {
+      const since = resendSince(readQuietMark(dataDir), new Date());
+      const resent = await timed(() => republishRecentEvents(root, topology, since));
+      log(`Sent ${resent.result} event(s) again, those sent since the queues were last seen quiet (${since.toISOString()}) (${resent.seconds} s).`);
+      // Registered before the pollers, so it stops after them and takes its last look at queues nobody consumes.
+      const watch = watchQueuesQuiet({ sqs, queueUrls: Object.values(provisioned.queueUrls), dataDir, log });
+      stops.push(() => watch.stop());
+    }
 
     const pollers = topology.queues.map((queue) =>
       startPoller({ root, queue, queueUrl: provisioned.queueUrls[queue.name] ?? '', sqs, log }),
@@ -164,19 +183,33 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   }
 };
 
-/** In-memory SQS lost every host queue: rebuild them from the host records. */
+const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; seconds: string }> => {
+  const started = performance.now();
+  const result = await work();
+  return { result, seconds: ((performance.now() - started) / 1000).toFixed(1) };
+};
+
+/** Host queues created at once: enough to keep fauxqs busy, few enough not to flood it. */
+const QUEUE_CREATION_CONCURRENCY = 16;
+
+/** In-memory SQS lost every host queue: rebuild them from the host records, several at a time. */
 const recreateHostQueues = async (): Promise<number> => {
   const { makeRegistryDeps } = await import('#registry/adapters/deps.ts');
   const deps = await makeRegistryDeps();
   const hosts = await deps.store.listHostsWithQueues();
-  for (const host of hosts) await deps.queues.create(host);
+  let next = 0;
+  const worker = async () => {
+    while (next < hosts.length) await deps.queues.create(hosts[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(QUEUE_CREATION_CONCURRENCY, hosts.length) }, worker));
   return hosts.length;
 };
 
-/** In-memory queues also lost events in flight: the outbox sweep sends recent ones again. */
-const republishRecentEvents = async (root: string, topology: Topology): Promise<void> => {
+/** In-memory queues also lost events in flight: the outbox sweep sends those sent since `since` again. */
+const republishRecentEvents = async (root: string, topology: Topology, since: Date): Promise<number> => {
   const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
-  if (!sweep) return;
+  if (!sweep) return 0;
   const handler = await loadHandler(root, sweep);
-  await handler({ republishSentSince: new Date(Date.now() - 48 * 3600 * 1000).toISOString() }, lambdaContext('sweep-outbox', 60));
+  const result = (await handler({ republishSentSince: since.toISOString() }, lambdaContext('sweep-outbox', 60))) as { resent?: number } | undefined;
+  return result?.resent ?? 0;
 };

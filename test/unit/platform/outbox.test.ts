@@ -186,3 +186,19 @@ describe('Outbox.sweepPending', () => {
     expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ pk: 'page-1' });
   });
 });
+
+describe('Outbox.republishSentSince', () => {
+  it('queries each hour bucket from the hour of `since` to now, and only what was sent since then', async () => {
+    const since = at(NOW, -3 * 3600);
+
+    await outbox.republishSentSince(since);
+
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    const hours = [3, 2, 1, 0].map((back) => `sent#${at(NOW, -back * 3600).toISOString().slice(0, 13)}`);
+    expect(queries.map((query) => query.ExpressionAttributeValues?.[':bucket'])).toEqual(hours);
+    for (const query of queries) {
+      expect(query).toMatchObject({ IndexName: 'outbox', FilterExpression: 'sentAt >= :since' });
+      expect(query.ExpressionAttributeValues).toMatchObject({ ':since': since.toISOString(), ':before': NOW.toISOString() });
+    }
+  });
+});
