@@ -5,6 +5,7 @@ import { scheduleMinutes } from '#infra/stacks/schedule-rate.ts';
 import { sizingOf, DEFAULT_MEMORY_MB, type FunctionKind } from '#infra/constructs/sizing.ts';
 import {
   ACCESS_LOG_BYTES_PER_REQUEST,
+  ACCESS_LOG_CLASS,
   DAYS_PER_MONTH,
   HOURS_PER_MONTH,
   IDLE_POLLERS_PER_EVENT_SOURCE,
@@ -14,6 +15,7 @@ import {
   STS_CALLS_PER_CREDENTIAL_VEND,
   XRAY_RESERVOIR_PER_SECOND,
   XRAY_SAMPLED_FRACTION,
+  isTracedInProduction,
 } from './assumptions.ts';
 import type { PriceTable } from './prices.ts';
 
@@ -44,7 +46,10 @@ export interface Usage {
   readonly sqsRequests: number;
   readonly eventBridgeEvents: number;
   readonly stsRequests: number;
+  /** What the functions and Lambda write to the functions' log groups. */
   readonly logBytes: number;
+  /** The API's access-log lines, in their own log group (its class may be Infrequent Access). */
+  readonly accessLogBytes: number;
   /** Invocations by handler entry: X-Ray's per-function reservoir needs them. */
   readonly invocationsByEntry: Readonly<Record<string, number>>;
 }
@@ -59,12 +64,13 @@ export const NO_USAGE: Usage = {
   eventBridgeEvents: 0,
   stsRequests: 0,
   logBytes: 0,
+  accessLogBytes: 0,
   invocationsByEntry: {},
 };
 
 const NUMERIC_FIELDS = [
   'apiRequests', 'lambdaInvocations', 'lambdaGbSeconds', 'dynamoReadUnits', 'dynamoWriteUnits',
-  'sqsRequests', 'eventBridgeEvents', 'stsRequests', 'logBytes',
+  'sqsRequests', 'eventBridgeEvents', 'stsRequests', 'logBytes', 'accessLogBytes',
 ] as const;
 
 export const addUsage = (...usages: readonly Usage[]): Usage =>
@@ -117,9 +123,8 @@ export const usageOfAction = (action: ActionUsage, memoryOf: MemoryOf): Usage =>
     sqsRequests: sumSdk(action.sdk, 'SQS', (usage) => usage.billableRequests),
     eventBridgeEvents: sumSdk(action.sdk, 'EventBridge', (usage) => usage.billableRequests),
     stsRequests: sumSdk(action.sdk, 'STS', (usage) => usage.calls),
-    logBytes:
-      invocations.reduce((sum, [, inv]) => sum + inv.count * (inv.logBytes + LAMBDA_PLATFORM_LOG_BYTES), 0) +
-      action.apiRequests * ACCESS_LOG_BYTES_PER_REQUEST,
+    logBytes: invocations.reduce((sum, [, inv]) => sum + inv.count * (inv.logBytes + LAMBDA_PLATFORM_LOG_BYTES), 0),
+    accessLogBytes: action.apiRequests * ACCESS_LOG_BYTES_PER_REQUEST,
     invocationsByEntry: Object.fromEntries(invocations.map(([entry, inv]) => [entry, inv.count])),
   };
 };
@@ -242,11 +247,19 @@ const GB = 1024 ** 3;
 
 export const totalOf = (costs: ServiceCosts): number => SERVICES.reduce((sum, service) => sum + costs[service], 0);
 
+/** Which functions X-Ray traces, by handler entry: all but production's pass-through ones by default. */
+export type IsTraced = (entry: string) => boolean;
+
+/** Invocations of functions that record no traces of their own (pass-through tracing). */
+const untracedInvocations = (usage: Usage, isTraced: IsTraced): number =>
+  Object.entries(usage.invocationsByEntry).reduce((sum, [entry, count]) => sum + (isTraced(entry) ? 0 : count), 0);
+
 /**
  * Dollars per service for a usage, each at its first-tier list price. X-Ray is charged at its
- * marginal rate (5% of invocations): the per-second reservoir is a fixed cost, see `xrayReservoirTraces`.
+ * marginal rate (5% of the traced functions' invocations): the per-second reservoir is a fixed
+ * cost, see `xrayReservoirTraces`. Access logs are priced at their log group's class.
  */
-export const costOf = (usage: Usage, prices: PriceTable): ServiceCosts => ({
+export const costOf = (usage: Usage, prices: PriceTable, isTraced: IsTraced = isTracedInProduction): ServiceCosts => ({
   'API Gateway HTTP API requests': (usage.apiRequests / MILLION) * prices.apiGatewayHttpRequests.usd,
   'Lambda requests': (usage.lambdaInvocations / MILLION) * prices.lambdaRequests.usd,
   'Lambda duration (arm64)': usage.lambdaGbSeconds * prices.lambdaArmGbSecond.usd,
@@ -255,8 +268,12 @@ export const costOf = (usage: Usage, prices: PriceTable): ServiceCosts => ({
   'SQS requests': (usage.sqsRequests / MILLION) * prices.sqsRequests.usd,
   'EventBridge events': (usage.eventBridgeEvents / MILLION) * prices.eventBridgeCustomEvents.usd,
   'STS (free)': (usage.stsRequests / MILLION) * prices.stsRequests.usd,
-  'CloudWatch Logs ingestion': (usage.logBytes / GB) * prices.cloudWatchLogsIngestionGb.usd,
-  'X-Ray traces': ((usage.lambdaInvocations * XRAY_SAMPLED_FRACTION) / MILLION) * prices.xRayTracesRecorded.usd,
+  'CloudWatch Logs ingestion':
+    (usage.logBytes / GB) * prices.cloudWatchLogsIngestionGb.usd +
+    (usage.accessLogBytes / GB) *
+      (ACCESS_LOG_CLASS === 'INFREQUENT_ACCESS' ? prices.cloudWatchLogsInfrequentAccessIngestionGb.usd : prices.cloudWatchLogsIngestionGb.usd),
+  'X-Ray traces':
+    (((usage.lambdaInvocations - untracedInvocations(usage, isTraced)) * XRAY_SAMPLED_FRACTION) / MILLION) * prices.xRayTracesRecorded.usd,
   'CloudWatch alarms and dashboard': 0,
 });
 
@@ -265,8 +282,9 @@ export const costOf = (usage: Usage, prices: PriceTable): ServiceCosts => ({
  * at rate r per second records min(r, 1) traces a second from the reservoir, of which 5% are
  * already counted in `costOf`.
  */
-export const xrayReservoirTraces = (monthlyInvocationsByEntry: Readonly<Record<string, number>>): number =>
-  Object.values(monthlyInvocationsByEntry).reduce((sum, invocations) => {
+export const xrayReservoirTraces = (monthlyInvocationsByEntry: Readonly<Record<string, number>>, isTraced: IsTraced = isTracedInProduction): number =>
+  Object.entries(monthlyInvocationsByEntry).reduce((sum, [entry, invocations]) => {
+    if (!isTraced(entry)) return sum;
     const reservoirPerSecond = Math.min(invocations / SECONDS_PER_MONTH, XRAY_RESERVOIR_PER_SECOND);
     return sum + reservoirPerSecond * SECONDS_PER_MONTH * (1 - XRAY_SAMPLED_FRACTION);
   }, 0);

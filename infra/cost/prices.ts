@@ -73,6 +73,12 @@ export const PRICES = {
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (as summarised, June 2026, by https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/)',
     note: 'Storage after ingestion ($0.03 per GB-month, compressed) is left out.',
   },
+  cloudWatchLogsInfrequentAccessIngestionGb: {
+    usd: 0.25,
+    unit: 'GB ingested (Infrequent Access log class)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/ (Logs, Infrequent Access, us-east-1)',
+    note: 'Half the standard class; Logs Insights works, metric and subscription filters and Live Tail do not.',
+  },
   xRayTracesRecorded: {
     usd: 5.0,
     unit: 'million traces recorded',

@@ -25,7 +25,8 @@ const quantities = (usage: Usage): (readonly [string, string])[] => [
   ['SQS requests', count(usage.sqsRequests)],
   ['EventBridge events', count(usage.eventBridgeEvents)],
   ['STS calls', count(usage.stsRequests)],
-  ['Log bytes', count(usage.logBytes)],
+  ['Log bytes (functions)', count(usage.logBytes)],
+  ['Log bytes (access log)', count(usage.accessLogBytes)],
 ];
 
 export interface ReportContext {
@@ -67,7 +68,7 @@ export const renderReport = (report: CostReport, context: ReportContext): string
     'One idle host a month:',
     ...quantities(report.usage.idleHostMonth).map(([what, value]) => `  ${what.padEnd(22)} ${value.padStart(12)}`),
     '',
-    `Fixed: ${report.alarms} alarms and one dashboard, the schedules, the consumers' idle queue polling, the X-Ray reservoir (1 trace/s per busy function), and the API Gateway volume tier above 300 million requests.`,
+    `Fixed: ${report.alarms} alarms and one dashboard, the schedules, the consumers' idle queue polling, the X-Ray reservoir (1 trace/s per busy traced function), and the API Gateway volume tier above 300 million requests.`,
     '',
     `Dollars per idle host-month: ${usd(report.idleHostMonthTotal, 4)} (target at most ${usd(IDLE_HOST_MONTH_TARGET_USD)}): ${within ? 'within target' : 'OVER TARGET'}.`,
   ].join('\n');

@@ -205,11 +205,14 @@ const recreateHostQueues = async (): Promise<number> => {
   return hosts.length;
 };
 
+/** Lambda's longest timeout: the first start on an old data dir may resend two days of events on a busy machine. */
+const RESEND_TIMEOUT_SECONDS = 900;
+
 /** In-memory queues also lost events in flight: the outbox sweep sends those sent since `since` again. */
 const republishRecentEvents = async (root: string, topology: Topology, since: Date): Promise<number> => {
   const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
   if (!sweep) return 0;
   const handler = await loadHandler(root, sweep);
-  const result = (await handler({ republishSentSince: since.toISOString() }, lambdaContext('sweep-outbox', 60))) as { resent?: number } | undefined;
+  const result = (await handler({ republishSentSince: since.toISOString() }, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number } | undefined;
   return result?.resent ?? 0;
 };

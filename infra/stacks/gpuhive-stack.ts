@@ -101,6 +101,8 @@ export class GpuhiveStack extends Stack {
     if (shared.length > 0) throw new Error(`One Lambda per handler: ${[...new Set(shared)].join(', ')} is declared more than once`);
     const unknownReservations = Object.keys(this.config.reservedConcurrency).filter((entry) => !entries.includes(entry));
     if (unknownReservations.length > 0) throw new Error(`Reserved concurrency names handlers the topology does not declare: ${unknownReservations.join(', ')}`);
+    const unknownUntraced = this.config.passThroughTracing.filter((entry) => !entries.includes(entry));
+    if (unknownUntraced.length > 0) throw new Error(`Pass-through tracing names handlers the topology does not declare: ${unknownUntraced.join(', ')}`);
     for (const [def, kind] of defs) this.functions.set(def, this.buildFunction(def, kind));
 
     this.agentQueueRole = this.wireHostQueues();

@@ -31,6 +31,19 @@ export interface StageConfig {
    * duration, errors and throttles stay in the functions' metrics and X-Ray traces.
    */
   readonly lambdaSystemLogLevel: 'INFO' | 'WARN';
+  /**
+   * Handler entries whose functions trace only requests an upstream caller already sampled
+   * (Lambda's PassThrough), every other function tracing actively. Lambda's own sampling (the
+   * first request each second and 5% of the rest, per function) cannot be tuned by X-Ray
+   * sampling rules, and an HTTP API samples nothing upstream: so these functions record no
+   * traces. Meant for the per-host-per-minute paths, whose traces would be most of X-Ray's bill.
+   */
+  readonly passThroughTracing: readonly string[];
+  /**
+   * The API's access-log group class. Infrequent Access costs half per GB ingested and keeps
+   * Logs Insights queries, but has no metric or subscription filters and no Live Tail.
+   */
+  readonly accessLogClass: 'STANDARD' | 'INFREQUENT_ACCESS';
   /** Tables, buckets and log groups outlive the stack in prod; dev stacks clean up after themselves. */
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
@@ -75,6 +88,9 @@ const configs: Record<Stage, StageConfig> = {
     logRetention: RetentionDays.ONE_WEEK,
     logLevel: 'DEBUG',
     lambdaSystemLogLevel: 'INFO',
+    // Few requests in a developer's account: trace them all, and tail the access log live.
+    passThroughTracing: [],
+    accessLogClass: 'STANDARD',
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     eventArchiveRetention: Duration.days(7),
@@ -93,6 +109,9 @@ const configs: Record<Stage, StageConfig> = {
     logRetention: RetentionDays.THREE_MONTHS,
     logLevel: 'INFO',
     lambdaSystemLogLevel: 'WARN',
+    // Every host calls these once a minute: their errors, throttles and p99 duration stay in the alarms and dashboard.
+    passThroughTracing: ['functions/registry/heartbeat.ts', 'functions/platform/authorizer.ts'],
+    accessLogClass: 'INFREQUENT_ACCESS',
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     eventArchiveRetention: Duration.days(90),
