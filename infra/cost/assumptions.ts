@@ -22,6 +22,26 @@ const PRODUCTION = stageConfig('prod');
 /** The figure prices production, whose system log level (WARN) drops those lines. */
 export const LAMBDA_PLATFORM_LOG_BYTES = PRODUCTION.lambdaSystemLogLevel === 'INFO' ? LAMBDA_PLATFORM_LOG_BYTES_AT_INFO : 0;
 
+/** Tables production bills by provisioned capacity (topology names); the rest are on demand. */
+export const PROVISIONED_TABLES: readonly string[] = Object.keys(PRODUCTION.provisionedCapacity);
+
+/**
+ * Auto Scaling keeps consumption near its target utilisation, so each consumed unit needs
+ * 1/target of a provisioned one (the lowest target of the provisioned tables, to be safe).
+ */
+export const PROVISIONED_TARGET_UTILIZATION =
+  Math.min(100, ...Object.values(PRODUCTION.provisionedCapacity).map((capacity) => capacity.targetUtilizationPercent)) / 100;
+
+/** The capacity floor production keeps provisioned, table and indexes, whatever the traffic. */
+export const provisionedFloor = (tables: Readonly<Record<string, { readonly indexes: readonly unknown[] }>>): { readUnits: number; writeUnits: number } =>
+  Object.entries(PRODUCTION.provisionedCapacity).reduce(
+    (sum, [name, capacity]) => {
+      const copies = 1 + (tables[name]?.indexes.length ?? 0);
+      return { readUnits: sum.readUnits + copies * capacity.read.min, writeUnits: sum.writeUnits + copies * capacity.write.min };
+    },
+    { readUnits: 0, writeUnits: 0 },
+  );
+
 /** Production's access-log group class (Infrequent Access ingests at half the price). */
 export const ACCESS_LOG_CLASS = PRODUCTION.accessLogClass;
 

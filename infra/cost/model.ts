@@ -11,7 +11,10 @@ import {
   IDLE_POLLERS_PER_EVENT_SOURCE,
   IDLE_RECEIVES_PER_POLLER_PER_MINUTE,
   LAMBDA_PLATFORM_LOG_BYTES,
+  PROVISIONED_TABLES,
+  PROVISIONED_TARGET_UTILIZATION,
   SECONDS_PER_MONTH,
+  provisionedFloor,
   STS_CALLS_PER_CREDENTIAL_VEND,
   XRAY_RESERVOIR_PER_SECOND,
   XRAY_SAMPLED_FRACTION,
@@ -41,8 +44,12 @@ export interface Usage {
   readonly apiRequests: number;
   readonly lambdaInvocations: number;
   readonly lambdaGbSeconds: number;
+  /** Units on on-demand tables. */
   readonly dynamoReadUnits: number;
   readonly dynamoWriteUnits: number;
+  /** Units consumed on tables billed by provisioned capacity (production's `provisionedCapacity`). */
+  readonly dynamoProvisionedReadUnits: number;
+  readonly dynamoProvisionedWriteUnits: number;
   readonly sqsRequests: number;
   readonly eventBridgeEvents: number;
   readonly stsRequests: number;
@@ -60,6 +67,8 @@ export const NO_USAGE: Usage = {
   lambdaGbSeconds: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
+  dynamoProvisionedReadUnits: 0,
+  dynamoProvisionedWriteUnits: 0,
   sqsRequests: 0,
   eventBridgeEvents: 0,
   stsRequests: 0,
@@ -70,7 +79,7 @@ export const NO_USAGE: Usage = {
 
 const NUMERIC_FIELDS = [
   'apiRequests', 'lambdaInvocations', 'lambdaGbSeconds', 'dynamoReadUnits', 'dynamoWriteUnits',
-  'sqsRequests', 'eventBridgeEvents', 'stsRequests', 'logBytes', 'accessLogBytes',
+  'dynamoProvisionedReadUnits', 'dynamoProvisionedWriteUnits', 'sqsRequests', 'eventBridgeEvents', 'stsRequests', 'logBytes', 'accessLogBytes',
 ] as const;
 
 export const addUsage = (...usages: readonly Usage[]): Usage =>
@@ -107,19 +116,30 @@ const sumSdk = (sdk: ActionUsage['sdk'], service: string, pick: (usage: SdkUsage
     .filter(([key]) => key.startsWith(`${service}.`))
     .reduce((sum, [, usage]) => sum + pick(usage), 0);
 
+/** Units on provisioned tables: those the service reported by table (older measurements name none: all on demand). */
+const provisionedUnits = (sdk: ActionUsage['sdk'], provisioned: readonly string[], pick: (units: { readUnits: number; writeUnits: number }) => number): number =>
+  Object.entries(sdk)
+    .filter(([key]) => key.startsWith('DynamoDB.'))
+    .flatMap(([, usage]) => Object.entries(usage.tables ?? {}))
+    .reduce((sum, [table, units]) => sum + (provisioned.includes(table) ? pick(units) : 0), 0);
+
 /**
  * Turns one action into billable quantities: Lambda bills each invocation's duration rounded up
  * to the millisecond at its configured memory; each invocation also writes Lambda's own log
  * lines, and each API request one access-log line.
  */
-export const usageOfAction = (action: ActionUsage, memoryOf: MemoryOf): Usage => {
+export const usageOfAction = (action: ActionUsage, memoryOf: MemoryOf, provisioned: readonly string[] = PROVISIONED_TABLES): Usage => {
   const invocations = Object.entries(action.invocations);
+  const provisionedRead = provisionedUnits(action.sdk, provisioned, (units) => units.readUnits);
+  const provisionedWrite = provisionedUnits(action.sdk, provisioned, (units) => units.writeUnits);
   return {
     apiRequests: action.apiRequests,
     lambdaInvocations: invocations.reduce((sum, [, inv]) => sum + inv.count, 0),
     lambdaGbSeconds: invocations.reduce((sum, [entry, inv]) => sum + inv.count * (Math.ceil(inv.durationMs) / 1000) * (memoryOf(entry) / 1024), 0),
-    dynamoReadUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.readUnits),
-    dynamoWriteUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.writeUnits),
+    dynamoReadUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.readUnits) - provisionedRead,
+    dynamoWriteUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.writeUnits) - provisionedWrite,
+    dynamoProvisionedReadUnits: provisionedRead,
+    dynamoProvisionedWriteUnits: provisionedWrite,
     sqsRequests: sumSdk(action.sdk, 'SQS', (usage) => usage.billableRequests),
     eventBridgeEvents: sumSdk(action.sdk, 'EventBridge', (usage) => usage.billableRequests),
     stsRequests: sumSdk(action.sdk, 'STS', (usage) => usage.calls),
@@ -232,6 +252,7 @@ export const SERVICES = [
   'Lambda duration (arm64)',
   'DynamoDB reads (on-demand)',
   'DynamoDB writes (on-demand)',
+  'DynamoDB provisioned capacity',
   'SQS requests',
   'EventBridge events',
   'STS (free)',
@@ -265,6 +286,10 @@ export const costOf = (usage: Usage, prices: PriceTable, isTraced: IsTraced = is
   'Lambda duration (arm64)': usage.lambdaGbSeconds * prices.lambdaArmGbSecond.usd,
   'DynamoDB reads (on-demand)': (usage.dynamoReadUnits / MILLION) * prices.dynamoDbReadRequestUnits.usd,
   'DynamoDB writes (on-demand)': (usage.dynamoWriteUnits / MILLION) * prices.dynamoDbWriteRequestUnits.usd,
+  // A unit consumed for a second needs 1/target of a unit provisioned for that second.
+  'DynamoDB provisioned capacity':
+    ((usage.dynamoProvisionedReadUnits / 3600 / PROVISIONED_TARGET_UTILIZATION) * prices.dynamoDbProvisionedReadCapacityUnitHour.usd) +
+    ((usage.dynamoProvisionedWriteUnits / 3600 / PROVISIONED_TARGET_UTILIZATION) * prices.dynamoDbProvisionedWriteCapacityUnitHour.usd),
   'SQS requests': (usage.sqsRequests / MILLION) * prices.sqsRequests.usd,
   'EventBridge events': (usage.eventBridgeEvents / MILLION) * prices.eventBridgeCustomEvents.usd,
   'STS (free)': (usage.stsRequests / MILLION) * prices.stsRequests.usd,
@@ -339,6 +364,13 @@ export const monthlyCost = (args: {
     costOf(fixed, prices),
     'CloudWatch alarms and dashboard',
     alarms * prices.cloudWatchAlarm.usd + prices.cloudWatchDashboard.usd,
+  );
+  // The provisioned floor of table and indexes, charged whole: conservative, since the table's own floor is also consumption.
+  const floor = provisionedFloor(topology.tables);
+  fixedCosts = withService(
+    fixedCosts,
+    'DynamoDB provisioned capacity',
+    HOURS_PER_MONTH * (floor.readUnits * prices.dynamoDbProvisionedReadCapacityUnitHour.usd + floor.writeUnits * prices.dynamoDbProvisionedWriteCapacityUnitHour.usd),
   );
   fixedCosts = withService(fixedCosts, 'X-Ray traces', (xrayReservoirTraces(all.invocationsByEntry) / MILLION) * prices.xRayTracesRecorded.usd);
   fixedCosts = withService(fixedCosts, 'API Gateway HTTP API requests', apiGatewayTierAdjustment(all.apiRequests, prices));

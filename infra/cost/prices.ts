@@ -44,6 +44,18 @@ export const PRICES = {
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the November 2024 on-demand price cut)',
     note: 'One unit per 1 KB written per item; transactional writes cost two; every index an item is projected into costs its own writes.',
   },
+  dynamoDbProvisionedWriteCapacityUnitHour: {
+    usd: 0.00065,
+    unit: 'write capacity unit-hour (provisioned)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/provisioned/',
+    note: 'One unit is one write of up to 1 KB a second; a fully used unit is 3,600 writes an hour ($0.18 per million).',
+  },
+  dynamoDbProvisionedReadCapacityUnitHour: {
+    usd: 0.00013,
+    unit: 'read capacity unit-hour (provisioned)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/provisioned/',
+    note: 'One unit is one strongly consistent read of up to 4 KB a second, or two eventually consistent ones.',
+  },
   dynamoDbReadRequestUnits: {
     usd: 0.125,
     unit: 'million read request units (on-demand)',

@@ -147,9 +147,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     const hosts = await timed(recreateHostQueues);
     log(`Recreated ${hosts.result} host queue(s) from the host records (${hosts.seconds} s).`);
     if (dataDir) {
-      const since = resendSince(readQuietMark(dataDir), new Date());
+      const mark = readQuietMark(dataDir);
+      const since = resendSince(mark, new Date());
       const resent = await timed(() => republishRecentEvents(root, topology, since));
-      log(`Sent ${resent.result} event(s) again, those sent since the queues were last seen quiet (${since.toISOString()}) (${resent.seconds} s).`);
+      const which = mark ? `sent since the queues were last seen empty, ${mark.toISOString()}` : 'of the last 48 h (no record of empty queues)';
+      log(`Sent ${resent.result} event(s) again, those ${which} (${resent.seconds} s).`);
       // Registered before the pollers, so it stops after them and takes its last look at queues nobody consumes.
       const watch = watchQueuesQuiet({ sqs, queueUrls: Object.values(provisioned.queueUrls), dataDir, log });
       stops.push(() => watch.stop());
