@@ -135,14 +135,16 @@ export class Outbox {
    */
   async republishSentSince(since: Date): Promise<number> {
     let total = 0;
+    // What this call republishes is marked sent again, into the current hour: never twice.
+    const started = this.deps.now();
     const firstHour = new Date(Math.floor(since.getTime() / 3_600_000) * 3_600_000);
-    for (let hour = firstHour; hour <= this.deps.now(); hour = addSeconds(hour, 3600)) {
-      total += await this.republish(sentBucket(hour), this.deps.now().toISOString(), since.toISOString());
+    for (let hour = firstHour; hour <= started; hour = addSeconds(hour, 3600)) {
+      total += await this.republish(sentBucket(hour), started.toISOString(), { since: since.toISOString(), before: started.toISOString() });
     }
     return total;
   }
 
-  private async republish(bucket: string, createdBefore: string, sentSince?: string): Promise<number> {
+  private async republish(bucket: string, createdBefore: string, sent?: { since: string; before: string }): Promise<number> {
     let total = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -151,8 +153,11 @@ export class Outbox {
           TableName: this.deps.tableName,
           IndexName: 'outbox',
           KeyConditionExpression: 'outboxBucket = :bucket AND createdAt <= :before',
-          ...(sentSince
-            ? { FilterExpression: 'sentAt >= :since', ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore, ':since': sentSince } }
+          ...(sent
+            ? {
+                FilterExpression: 'sentAt >= :sentSince AND sentAt < :sentBefore',
+                ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore, ':sentSince': sent.since, ':sentBefore': sent.before },
+              }
             : { ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore } }),
           ExclusiveStartKey: startKey,
           Limit: 100,
