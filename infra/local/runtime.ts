@@ -97,6 +97,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const stopOne of stops.reverse()) await stopOne().catch((error: Error) => log(`while stopping: ${error.message}`));
   };
 
+  // A new data dir has no events to send again: the first start skips the two days' look-back.
+  const newDataDir = dataDir !== undefined && !existsSync(join(dataDir, 'dynamodb'));
   try {
     log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
     const dynamo = await startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
@@ -146,12 +148,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
 
     const hosts = await timed(recreateHostQueues);
     log(`Recreated ${hosts.result} host queue(s) from the host records (${hosts.seconds} s).`);
-    if (dataDir) {
+    if (dataDir && !newDataDir) {
       const mark = readQuietMark(dataDir);
       const since = resendSince(mark, new Date());
       const resent = await timed(() => republishRecentEvents(root, topology, since));
       const which = mark ? `sent since the queues were last seen empty, ${mark.toISOString()}` : 'of the last 48 h (no record of empty queues)';
       log(`Sent ${resent.result} event(s) again, those ${which} (${resent.seconds} s).`);
+    }
+    if (dataDir) {
       // Registered before the pollers, so it stops after them and takes its last look at queues nobody consumes.
       const watch = watchQueuesQuiet({ sqs, queueUrls: Object.values(provisioned.queueUrls), dataDir, log });
       stops.push(() => watch.stop());
