@@ -2,7 +2,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { TableDef } from '#infra/topology.ts';
-import type { StageConfig } from '#infra/stacks/stage-config.ts';
+import type { AutoscaledCapacity, StageConfig } from '#infra/stacks/stage-config.ts';
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'] as const;
 /** TransactWriteItems is authorised per item through these, ConditionCheckItem included. */
@@ -18,23 +18,27 @@ export interface ContextTableProps {
   readonly tableName: string;
   readonly def: TableDef;
   readonly stage: StageConfig;
+  /** Provisioned, auto-scaled capacity (table and indexes); on demand when absent. */
+  readonly capacity?: AutoscaledCapacity;
 }
 
 /**
  * A bounded context's single table: `pk`/`sk` strings, the topology's GSIs (all attributes
- * projected), TTL, on-demand capacity, point-in-time recovery and AWS-managed encryption.
+ * projected), TTL, on-demand or provisioned capacity (its Auto Scaling is TableCapacity), point-in-time recovery and AWS-managed encryption.
  * Grants name the table and each declared index, never `index/*`.
  */
 export class ContextTable extends Table {
   readonly def: TableDef;
 
   constructor(scope: Construct, id: string, props: ContextTableProps) {
-    const { def, stage } = props;
+    const { def, stage, capacity } = props;
     super(scope, id, {
       tableName: props.tableName,
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      ...(capacity
+        ? { billingMode: BillingMode.PROVISIONED, readCapacity: capacity.read.min, writeCapacity: capacity.write.min }
+        : { billingMode: BillingMode.PAY_PER_REQUEST }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: stage.deletionProtection,
@@ -48,6 +52,7 @@ export class ContextTable extends Table {
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
         projectionType: ProjectionType.ALL,
+        ...(capacity ? { readCapacity: capacity.read.min, writeCapacity: capacity.write.min } : {}),
       });
     }
   }

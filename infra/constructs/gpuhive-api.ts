@@ -13,7 +13,7 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, LogGroupClass } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { routeKey, type RouteDef } from '#infra/topology.ts';
 import type { StageConfig, Throttle } from '#infra/stacks/stage-config.ts';
@@ -91,6 +91,7 @@ export class GpuhiveApi extends Construct {
     this.api = new HttpApi(this, 'HttpApi', { apiName: props.apiName, createDefaultStage: false });
 
     const accessLogs = (this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupClass: LogGroupClass[props.stage.accessLogClass],
       retention: props.stage.logRetention,
       removalPolicy: props.stage.removalPolicy,
     }));

@@ -66,8 +66,9 @@ export const functionIdOf = (entry: string): string =>
 
 /**
  * One Lambda per handler, built the same way everywhere: arm64, Node.js 22, ESM bundle with
- * source maps, active tracing, memory and timeout sized per function, reserved concurrency only
- * where the deployer opted in, its context's log group with a retention, and its own role that can
+ * source maps, active tracing (pass-through where the stage says), memory and timeout sized per
+ * function, reserved concurrency only where the deployer opted in, its context's log group with a
+ * retention, and its own role that can
  * write only to that log group until the stack grants it more.
  */
 export class GpuhiveFunction extends NodejsFunction {
@@ -96,7 +97,7 @@ export class GpuhiveFunction extends NodejsFunction {
       memorySize: sizing.memoryMb,
       timeout: Duration.seconds(sizing.timeoutSeconds),
       ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
-      tracing: Tracing.ACTIVE,
+      tracing: stage.passThroughTracing.includes(def.entry) ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
       role,
       logGroup,
       // JSON lets Lambda filter by level: its own lines per the stage, the functions' at their log level.

@@ -17,8 +17,39 @@ export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
  */
 export const LAMBDA_PLATFORM_LOG_BYTES_AT_INFO = 350;
 
+const PRODUCTION = stageConfig('prod');
+
 /** The figure prices production, whose system log level (WARN) drops those lines. */
-export const LAMBDA_PLATFORM_LOG_BYTES = stageConfig('prod').lambdaSystemLogLevel === 'INFO' ? LAMBDA_PLATFORM_LOG_BYTES_AT_INFO : 0;
+export const LAMBDA_PLATFORM_LOG_BYTES = PRODUCTION.lambdaSystemLogLevel === 'INFO' ? LAMBDA_PLATFORM_LOG_BYTES_AT_INFO : 0;
+
+/** Tables production bills by provisioned capacity (topology names); the rest are on demand. */
+export const PROVISIONED_TABLES: readonly string[] = Object.keys(PRODUCTION.provisionedCapacity);
+
+/**
+ * Auto Scaling keeps consumption near its target utilisation, so each consumed unit needs
+ * 1/target of a provisioned one (the lowest target of the provisioned tables, to be safe).
+ */
+export const PROVISIONED_TARGET_UTILIZATION =
+  Math.min(100, ...Object.values(PRODUCTION.provisionedCapacity).map((capacity) => capacity.targetUtilizationPercent)) / 100;
+
+/** The capacity floor production keeps provisioned, table and indexes, whatever the traffic. */
+export const provisionedFloor = (tables: Readonly<Record<string, { readonly indexes: readonly unknown[] }>>): { readUnits: number; writeUnits: number } =>
+  Object.entries(PRODUCTION.provisionedCapacity).reduce(
+    (sum, [name, capacity]) => {
+      const copies = 1 + (tables[name]?.indexes.length ?? 0);
+      return { readUnits: sum.readUnits + copies * capacity.read.min, writeUnits: sum.writeUnits + copies * capacity.write.min };
+    },
+    { readUnits: 0, writeUnits: 0 },
+  );
+
+/** Production's access-log group class (Infrequent Access ingests at half the price). */
+export const ACCESS_LOG_CLASS = PRODUCTION.accessLogClass;
+
+/**
+ * Whether a function records X-Ray traces of its own in production: not those on pass-through
+ * tracing (the heartbeat and the authorizer), since an HTTP API samples nothing upstream.
+ */
+export const isTracedInProduction = (entry: string): boolean => !PRODUCTION.passThroughTracing.includes(entry);
 
 /**
  * One access-log line of the HTTP API (GpuhiveApi's format, twelve fields), rendered with the
@@ -44,7 +75,8 @@ export const ACCESS_LOG_BYTES_PER_REQUEST = Buffer.byteLength(
 
 /**
  * X-Ray active tracing on Lambda records the first request each second and 5% of the rest,
- * per function (the default sampling rule). A host's own requests add 5% of its invocations.
+ * per function; Lambda's sampling cannot be configured (docs.aws.amazon.com/lambda/latest/dg/
+ * services-xray.html). A host's own requests add 5% of its traced functions' invocations.
  */
 export const XRAY_RESERVOIR_PER_SECOND = 1;
 export const XRAY_SAMPLED_FRACTION = 0.05;

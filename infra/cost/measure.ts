@@ -20,8 +20,8 @@ import { callCounter, countSdkCalls, type CallCounts, type SdkUsage } from '#pla
 import { RegistryEnv } from '#registry/config.ts';
 import { loadHandler } from '#infra/local/handlers.ts';
 import { lambdaContext } from '#infra/local/lambda-context.ts';
-import { startLocalRuntime } from '#infra/local/runtime.ts';
-import { routeKey, topology, type RouteDef } from '#infra/topology.ts';
+import { LOCAL_STAGE, startLocalRuntime } from '#infra/local/runtime.ts';
+import { resourceName, routeKey, topology, type RouteDef } from '#infra/topology.ts';
 import type { ActionUsage } from './model.ts';
 import type { MeasuredFile } from './measured.ts';
 
@@ -110,7 +110,11 @@ const hostFacts = (index: number) => ({
   runtimes: ['docker'],
 });
 
-/** Sums SDK usage maps. */
+/** `gpuhive-local-registry` -> `registry`: the cost model prices a table by its topology name. */
+const topologyTableName = (physical: string): string =>
+  Object.keys(topology.tables).find((name) => resourceName(LOCAL_STAGE, name) === physical) ?? physical;
+
+/** Sums SDK usage maps, units by table included (renamed to the topology's table names). */
 const mergeSdk = (into: Record<string, SdkUsage>, from: Readonly<Record<string, SdkUsage>>) => {
   for (const [key, usage] of Object.entries(from)) {
     const seen = (into[key] ??= { calls: 0, billableRequests: 0, readUnits: 0, writeUnits: 0 });
@@ -118,6 +122,12 @@ const mergeSdk = (into: Record<string, SdkUsage>, from: Readonly<Record<string, 
     seen.billableRequests += usage.billableRequests;
     seen.readUnits += usage.readUnits;
     seen.writeUnits += usage.writeUnits;
+    for (const [table, units] of Object.entries(usage.tables ?? {})) {
+      const name = topologyTableName(table);
+      const tableSeen = ((seen.tables ??= {})[name] ??= { readUnits: 0, writeUnits: 0 });
+      tableSeen.readUnits += units.readUnits;
+      tableSeen.writeUnits += units.writeUnits;
+    }
   }
   return into;
 };
@@ -126,7 +136,19 @@ const scaleSdk = (sdk: Readonly<Record<string, SdkUsage>>, factor: number): Reco
   Object.fromEntries(
     Object.entries(sdk).map(([key, usage]) => [
       key,
-      { calls: usage.calls * factor, billableRequests: usage.billableRequests * factor, readUnits: usage.readUnits * factor, writeUnits: usage.writeUnits * factor },
+      {
+        calls: usage.calls * factor,
+        billableRequests: usage.billableRequests * factor,
+        readUnits: usage.readUnits * factor,
+        writeUnits: usage.writeUnits * factor,
+        ...(usage.tables
+          ? {
+              tables: Object.fromEntries(
+                Object.entries(usage.tables).map(([table, units]) => [table, { readUnits: units.readUnits * factor, writeUnits: units.writeUnits * factor }]),
+              ),
+            }
+          : {}),
+      },
     ]),
   );
 

@@ -12,6 +12,8 @@ const sdkUsage = z.object({
   billableRequests: z.number().nonnegative(),
   readUnits: z.number().nonnegative(),
   writeUnits: z.number().nonnegative(),
+  /** The same units by the topology's table name (`registry`), where DynamoDB named the table. */
+  tables: z.record(z.string(), z.object({ readUnits: z.number().nonnegative(), writeUnits: z.number().nonnegative() })).optional(),
 });
 
 const actionUsage = z.object({

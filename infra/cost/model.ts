@@ -5,15 +5,20 @@ import { scheduleMinutes } from '#infra/stacks/schedule-rate.ts';
 import { sizingOf, DEFAULT_MEMORY_MB, type FunctionKind } from '#infra/constructs/sizing.ts';
 import {
   ACCESS_LOG_BYTES_PER_REQUEST,
+  ACCESS_LOG_CLASS,
   DAYS_PER_MONTH,
   HOURS_PER_MONTH,
   IDLE_POLLERS_PER_EVENT_SOURCE,
   IDLE_RECEIVES_PER_POLLER_PER_MINUTE,
   LAMBDA_PLATFORM_LOG_BYTES,
+  PROVISIONED_TABLES,
+  PROVISIONED_TARGET_UTILIZATION,
   SECONDS_PER_MONTH,
+  provisionedFloor,
   STS_CALLS_PER_CREDENTIAL_VEND,
   XRAY_RESERVOIR_PER_SECOND,
   XRAY_SAMPLED_FRACTION,
+  isTracedInProduction,
 } from './assumptions.ts';
 import type { PriceTable } from './prices.ts';
 
@@ -39,12 +44,19 @@ export interface Usage {
   readonly apiRequests: number;
   readonly lambdaInvocations: number;
   readonly lambdaGbSeconds: number;
+  /** Units on on-demand tables. */
   readonly dynamoReadUnits: number;
   readonly dynamoWriteUnits: number;
+  /** Units consumed on tables billed by provisioned capacity (production's `provisionedCapacity`). */
+  readonly dynamoProvisionedReadUnits: number;
+  readonly dynamoProvisionedWriteUnits: number;
   readonly sqsRequests: number;
   readonly eventBridgeEvents: number;
   readonly stsRequests: number;
+  /** What the functions and Lambda write to the functions' log groups. */
   readonly logBytes: number;
+  /** The API's access-log lines, in their own log group (its class may be Infrequent Access). */
+  readonly accessLogBytes: number;
   /** Invocations by handler entry: X-Ray's per-function reservoir needs them. */
   readonly invocationsByEntry: Readonly<Record<string, number>>;
 }
@@ -55,16 +67,19 @@ export const NO_USAGE: Usage = {
   lambdaGbSeconds: 0,
   dynamoReadUnits: 0,
   dynamoWriteUnits: 0,
+  dynamoProvisionedReadUnits: 0,
+  dynamoProvisionedWriteUnits: 0,
   sqsRequests: 0,
   eventBridgeEvents: 0,
   stsRequests: 0,
   logBytes: 0,
+  accessLogBytes: 0,
   invocationsByEntry: {},
 };
 
 const NUMERIC_FIELDS = [
   'apiRequests', 'lambdaInvocations', 'lambdaGbSeconds', 'dynamoReadUnits', 'dynamoWriteUnits',
-  'sqsRequests', 'eventBridgeEvents', 'stsRequests', 'logBytes',
+  'dynamoProvisionedReadUnits', 'dynamoProvisionedWriteUnits', 'sqsRequests', 'eventBridgeEvents', 'stsRequests', 'logBytes', 'accessLogBytes',
 ] as const;
 
 export const addUsage = (...usages: readonly Usage[]): Usage =>
@@ -101,25 +116,35 @@ const sumSdk = (sdk: ActionUsage['sdk'], service: string, pick: (usage: SdkUsage
     .filter(([key]) => key.startsWith(`${service}.`))
     .reduce((sum, [, usage]) => sum + pick(usage), 0);
 
+/** Units on provisioned tables: those the service reported by table (older measurements name none: all on demand). */
+const provisionedUnits = (sdk: ActionUsage['sdk'], provisioned: readonly string[], pick: (units: { readUnits: number; writeUnits: number }) => number): number =>
+  Object.entries(sdk)
+    .filter(([key]) => key.startsWith('DynamoDB.'))
+    .flatMap(([, usage]) => Object.entries(usage.tables ?? {}))
+    .reduce((sum, [table, units]) => sum + (provisioned.includes(table) ? pick(units) : 0), 0);
+
 /**
  * Turns one action into billable quantities: Lambda bills each invocation's duration rounded up
  * to the millisecond at its configured memory; each invocation also writes Lambda's own log
  * lines, and each API request one access-log line.
  */
-export const usageOfAction = (action: ActionUsage, memoryOf: MemoryOf): Usage => {
+export const usageOfAction = (action: ActionUsage, memoryOf: MemoryOf, provisioned: readonly string[] = PROVISIONED_TABLES): Usage => {
   const invocations = Object.entries(action.invocations);
+  const provisionedRead = provisionedUnits(action.sdk, provisioned, (units) => units.readUnits);
+  const provisionedWrite = provisionedUnits(action.sdk, provisioned, (units) => units.writeUnits);
   return {
     apiRequests: action.apiRequests,
     lambdaInvocations: invocations.reduce((sum, [, inv]) => sum + inv.count, 0),
     lambdaGbSeconds: invocations.reduce((sum, [entry, inv]) => sum + inv.count * (Math.ceil(inv.durationMs) / 1000) * (memoryOf(entry) / 1024), 0),
-    dynamoReadUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.readUnits),
-    dynamoWriteUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.writeUnits),
+    dynamoReadUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.readUnits) - provisionedRead,
+    dynamoWriteUnits: sumSdk(action.sdk, 'DynamoDB', (usage) => usage.writeUnits) - provisionedWrite,
+    dynamoProvisionedReadUnits: provisionedRead,
+    dynamoProvisionedWriteUnits: provisionedWrite,
     sqsRequests: sumSdk(action.sdk, 'SQS', (usage) => usage.billableRequests),
     eventBridgeEvents: sumSdk(action.sdk, 'EventBridge', (usage) => usage.billableRequests),
     stsRequests: sumSdk(action.sdk, 'STS', (usage) => usage.calls),
-    logBytes:
-      invocations.reduce((sum, [, inv]) => sum + inv.count * (inv.logBytes + LAMBDA_PLATFORM_LOG_BYTES), 0) +
-      action.apiRequests * ACCESS_LOG_BYTES_PER_REQUEST,
+    logBytes: invocations.reduce((sum, [, inv]) => sum + inv.count * (inv.logBytes + LAMBDA_PLATFORM_LOG_BYTES), 0),
+    accessLogBytes: action.apiRequests * ACCESS_LOG_BYTES_PER_REQUEST,
     invocationsByEntry: Object.fromEntries(invocations.map(([entry, inv]) => [entry, inv.count])),
   };
 };
@@ -227,6 +252,7 @@ export const SERVICES = [
   'Lambda duration (arm64)',
   'DynamoDB reads (on-demand)',
   'DynamoDB writes (on-demand)',
+  'DynamoDB provisioned capacity',
   'SQS requests',
   'EventBridge events',
   'STS (free)',
@@ -242,21 +268,37 @@ const GB = 1024 ** 3;
 
 export const totalOf = (costs: ServiceCosts): number => SERVICES.reduce((sum, service) => sum + costs[service], 0);
 
+/** Which functions X-Ray traces, by handler entry: all but production's pass-through ones by default. */
+export type IsTraced = (entry: string) => boolean;
+
+/** Invocations of functions that record no traces of their own (pass-through tracing). */
+const untracedInvocations = (usage: Usage, isTraced: IsTraced): number =>
+  Object.entries(usage.invocationsByEntry).reduce((sum, [entry, count]) => sum + (isTraced(entry) ? 0 : count), 0);
+
 /**
  * Dollars per service for a usage, each at its first-tier list price. X-Ray is charged at its
- * marginal rate (5% of invocations): the per-second reservoir is a fixed cost, see `xrayReservoirTraces`.
+ * marginal rate (5% of the traced functions' invocations): the per-second reservoir is a fixed
+ * cost, see `xrayReservoirTraces`. Access logs are priced at their log group's class.
  */
-export const costOf = (usage: Usage, prices: PriceTable): ServiceCosts => ({
+export const costOf = (usage: Usage, prices: PriceTable, isTraced: IsTraced = isTracedInProduction): ServiceCosts => ({
   'API Gateway HTTP API requests': (usage.apiRequests / MILLION) * prices.apiGatewayHttpRequests.usd,
   'Lambda requests': (usage.lambdaInvocations / MILLION) * prices.lambdaRequests.usd,
   'Lambda duration (arm64)': usage.lambdaGbSeconds * prices.lambdaArmGbSecond.usd,
   'DynamoDB reads (on-demand)': (usage.dynamoReadUnits / MILLION) * prices.dynamoDbReadRequestUnits.usd,
   'DynamoDB writes (on-demand)': (usage.dynamoWriteUnits / MILLION) * prices.dynamoDbWriteRequestUnits.usd,
+  // A unit consumed for a second needs 1/target of a unit provisioned for that second.
+  'DynamoDB provisioned capacity':
+    ((usage.dynamoProvisionedReadUnits / 3600 / PROVISIONED_TARGET_UTILIZATION) * prices.dynamoDbProvisionedReadCapacityUnitHour.usd) +
+    ((usage.dynamoProvisionedWriteUnits / 3600 / PROVISIONED_TARGET_UTILIZATION) * prices.dynamoDbProvisionedWriteCapacityUnitHour.usd),
   'SQS requests': (usage.sqsRequests / MILLION) * prices.sqsRequests.usd,
   'EventBridge events': (usage.eventBridgeEvents / MILLION) * prices.eventBridgeCustomEvents.usd,
   'STS (free)': (usage.stsRequests / MILLION) * prices.stsRequests.usd,
-  'CloudWatch Logs ingestion': (usage.logBytes / GB) * prices.cloudWatchLogsIngestionGb.usd,
-  'X-Ray traces': ((usage.lambdaInvocations * XRAY_SAMPLED_FRACTION) / MILLION) * prices.xRayTracesRecorded.usd,
+  'CloudWatch Logs ingestion':
+    (usage.logBytes / GB) * prices.cloudWatchLogsIngestionGb.usd +
+    (usage.accessLogBytes / GB) *
+      (ACCESS_LOG_CLASS === 'INFREQUENT_ACCESS' ? prices.cloudWatchLogsInfrequentAccessIngestionGb.usd : prices.cloudWatchLogsIngestionGb.usd),
+  'X-Ray traces':
+    (((usage.lambdaInvocations - untracedInvocations(usage, isTraced)) * XRAY_SAMPLED_FRACTION) / MILLION) * prices.xRayTracesRecorded.usd,
   'CloudWatch alarms and dashboard': 0,
 });
 
@@ -265,8 +307,9 @@ export const costOf = (usage: Usage, prices: PriceTable): ServiceCosts => ({
  * at rate r per second records min(r, 1) traces a second from the reservoir, of which 5% are
  * already counted in `costOf`.
  */
-export const xrayReservoirTraces = (monthlyInvocationsByEntry: Readonly<Record<string, number>>): number =>
-  Object.values(monthlyInvocationsByEntry).reduce((sum, invocations) => {
+export const xrayReservoirTraces = (monthlyInvocationsByEntry: Readonly<Record<string, number>>, isTraced: IsTraced = isTracedInProduction): number =>
+  Object.entries(monthlyInvocationsByEntry).reduce((sum, [entry, invocations]) => {
+    if (!isTraced(entry)) return sum;
     const reservoirPerSecond = Math.min(invocations / SECONDS_PER_MONTH, XRAY_RESERVOIR_PER_SECOND);
     return sum + reservoirPerSecond * SECONDS_PER_MONTH * (1 - XRAY_SAMPLED_FRACTION);
   }, 0);
@@ -321,6 +364,13 @@ export const monthlyCost = (args: {
     costOf(fixed, prices),
     'CloudWatch alarms and dashboard',
     alarms * prices.cloudWatchAlarm.usd + prices.cloudWatchDashboard.usd,
+  );
+  // The provisioned floor of table and indexes, charged whole: conservative, since the table's own floor is also consumption.
+  const floor = provisionedFloor(topology.tables);
+  fixedCosts = withService(
+    fixedCosts,
+    'DynamoDB provisioned capacity',
+    HOURS_PER_MONTH * (floor.readUnits * prices.dynamoDbProvisionedReadCapacityUnitHour.usd + floor.writeUnits * prices.dynamoDbProvisionedWriteCapacityUnitHour.usd),
   );
   fixedCosts = withService(fixedCosts, 'X-Ray traces', (xrayReservoirTraces(all.invocationsByEntry) / MILLION) * prices.xRayTracesRecorded.usd);
   fixedCosts = withService(fixedCosts, 'API Gateway HTTP API requests', apiGatewayTierAdjustment(all.apiRequests, prices));

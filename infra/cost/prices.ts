@@ -44,6 +44,18 @@ export const PRICES = {
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the November 2024 on-demand price cut)',
     note: 'One unit per 1 KB written per item; transactional writes cost two; every index an item is projected into costs its own writes.',
   },
+  dynamoDbProvisionedWriteCapacityUnitHour: {
+    usd: 0.00065,
+    unit: 'write capacity unit-hour (provisioned)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/provisioned/',
+    note: 'One unit is one write of up to 1 KB a second; a fully used unit is 3,600 writes an hour ($0.18 per million).',
+  },
+  dynamoDbProvisionedReadCapacityUnitHour: {
+    usd: 0.00013,
+    unit: 'read capacity unit-hour (provisioned)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/provisioned/',
+    note: 'One unit is one strongly consistent read of up to 4 KB a second, or two eventually consistent ones.',
+  },
   dynamoDbReadRequestUnits: {
     usd: 0.125,
     unit: 'million read request units (on-demand)',
@@ -72,6 +84,12 @@ export const PRICES = {
     unit: 'GB ingested (standard log class)',
     source: 'https://aws.amazon.com/cloudwatch/pricing/ (as summarised, June 2026, by https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/)',
     note: 'Storage after ingestion ($0.03 per GB-month, compressed) is left out.',
+  },
+  cloudWatchLogsInfrequentAccessIngestionGb: {
+    usd: 0.25,
+    unit: 'GB ingested (Infrequent Access log class)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/ (Logs, Infrequent Access, us-east-1)',
+    note: 'Half the standard class; Logs Insights works, metric and subscription filters and Live Tail do not.',
   },
   xRayTracesRecorded: {
     usd: 5.0,

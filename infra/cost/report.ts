@@ -2,7 +2,7 @@ import type { PriceTable } from './prices.ts';
 import { SERVICES, totalOf, type CostReport, type Usage } from './model.ts';
 
 /** The figure to watch (ARCHITECTURE.md, The long poll costs nothing while idle). */
-export const IDLE_HOST_MONTH_TARGET_USD = 0.2;
+export const IDLE_HOST_MONTH_TARGET_USD = 0.15;
 
 const usd = (value: number, digits = 2): string => {
   const sign = value < 0 ? '-' : '';
@@ -20,12 +20,15 @@ const quantities = (usage: Usage): (readonly [string, string])[] => [
   ['API requests', count(usage.apiRequests)],
   ['Lambda invocations', count(usage.lambdaInvocations)],
   ['Lambda GB-seconds', usage.lambdaGbSeconds.toFixed(1)],
-  ['DynamoDB read units', count(usage.dynamoReadUnits)],
-  ['DynamoDB write units', count(usage.dynamoWriteUnits)],
+  ['DynamoDB read units (on demand)', count(usage.dynamoReadUnits)],
+  ['DynamoDB write units (on demand)', count(usage.dynamoWriteUnits)],
+  ['DynamoDB read units (provisioned)', count(usage.dynamoProvisionedReadUnits)],
+  ['DynamoDB write units (provisioned)', count(usage.dynamoProvisionedWriteUnits)],
   ['SQS requests', count(usage.sqsRequests)],
   ['EventBridge events', count(usage.eventBridgeEvents)],
   ['STS calls', count(usage.stsRequests)],
-  ['Log bytes', count(usage.logBytes)],
+  ['Log bytes (functions)', count(usage.logBytes)],
+  ['Log bytes (access log)', count(usage.accessLogBytes)],
 ];
 
 export interface ReportContext {
@@ -65,9 +68,9 @@ export const renderReport = (report: CostReport, context: ReportContext): string
     table(['Service', 'Per idle host-month', hosts, jobs, 'Fixed', 'Total a month'], rows),
     '',
     'One idle host a month:',
-    ...quantities(report.usage.idleHostMonth).map(([what, value]) => `  ${what.padEnd(22)} ${value.padStart(12)}`),
+    ...quantities(report.usage.idleHostMonth).map(([what, value]) => `  ${what.padEnd(34)} ${value.padStart(12)}`),
     '',
-    `Fixed: ${report.alarms} alarms and one dashboard, the schedules, the consumers' idle queue polling, the X-Ray reservoir (1 trace/s per busy function), and the API Gateway volume tier above 300 million requests.`,
+    `Fixed: ${report.alarms} alarms and one dashboard, the schedules, the consumers' idle queue polling, the X-Ray reservoir (1 trace/s per busy traced function), the provisioned tables' capacity floor, and the API Gateway volume tier above 300 million requests.`,
     '',
     `Dollars per idle host-month: ${usd(report.idleHostMonthTotal, 4)} (target at most ${usd(IDLE_HOST_MONTH_TARGET_USD)}): ${within ? 'within target' : 'OVER TARGET'}.`,
   ].join('\n');

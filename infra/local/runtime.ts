@@ -23,6 +23,7 @@ import { loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { startPoller } from './pollers.ts';
 import { provision } from './provision.ts';
+import { readQuietMark, resendSince, watchQueuesQuiet } from './quiet-mark.ts';
 import { startSchedules } from './schedules.ts';
 
 export interface LocalRuntimeOptions {
@@ -89,6 +90,16 @@ const resolveSigningKey = (dataDir: string | undefined): string => {
 };
 
 /**
+ * On Node 20 the AWS SDK prints an eight-line NodeVersionSupportWarning (its releases after
+ * January 2027 need Node 22) at the first client of every process. The README already
+ * recommends Node 22, so the runtime turns it off with the SDK's documented switch
+ * (aws/aws-sdk-js-v3#7983), before its first client; a value the user set is kept.
+ */
+export const quietNodeVersionWarning = (): void => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+};
+
+/**
  * Brings up the whole backend on one machine: DynamoDB Local, SQS and S3 (fauxqs), the
  * EventBridge shim, everything the topology declares, the API gateway, the queue pollers
  * and the schedules. Handlers run in this process and reach the stand-ins through the
@@ -96,6 +107,7 @@ const resolveSigningKey = (dataDir: string | undefined): string => {
  */
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  quietNodeVersionWarning();
   const root = resolve(options.root ?? process.cwd());
   const topology = options.topology ?? defaultTopology;
   const dataDir = options.inMemory ? undefined : resolve(root, options.dataDir ?? '.gpuhive');
@@ -104,6 +116,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const stopOne of stops.reverse()) await stopOne().catch((error: Error) => log(`while stopping: ${error.message}`));
   };
 
+  // A new data dir has no events to send again: the first start skips the two days' look-back.
+  const newDataDir = dataDir !== undefined && !existsSync(join(dataDir, 'dynamodb'));
   try {
     log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
     const dynamo = await startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
@@ -153,9 +167,20 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     process.env[ExportsEnv.bucketName] = provisioned.bucketName;
     Object.assign(process.env, options.env ?? {});
 
-    const hosts = await recreateHostQueues();
-    log(`Recreated ${hosts} host queue(s) from the host records.`);
-    await republishRecentEvents(root, topology);
+    const hosts = await timed(recreateHostQueues);
+    log(`Recreated ${hosts.result} host queue(s) from the host records (${hosts.seconds} s).`);
+    if (dataDir && !newDataDir) {
+      const mark = readQuietMark(dataDir);
+      const since = resendSince(mark, new Date());
+      const resent = await timed(() => republishRecentEvents(root, topology, since));
+      const which = mark ? `sent since the queues were last seen empty, ${mark.toISOString()}` : 'of the last 48 h (no record of empty queues)';
+      log(`Sent ${resent.result} event(s) again, those ${which} (${resent.seconds} s).`);
+    }
+    if (dataDir) {
+      // Registered before the pollers, so it stops after them and takes its last look at queues nobody consumes.
+      const watch = watchQueuesQuiet({ sqs, queueUrls: Object.values(provisioned.queueUrls), dataDir, log });
+      stops.push(() => watch.stop());
+    }
 
     const pollers = topology.queues.map((queue) =>
       startPoller({ root, queue, queueUrl: provisioned.queueUrls[queue.name] ?? '', sqs, log }),
@@ -186,19 +211,36 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   }
 };
 
-/** In-memory SQS lost every host queue: rebuild them from the host records. */
+const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; seconds: string }> => {
+  const started = performance.now();
+  const result = await work();
+  return { result, seconds: ((performance.now() - started) / 1000).toFixed(1) };
+};
+
+/** Host queues created at once: enough to keep fauxqs busy, few enough not to flood it. */
+const QUEUE_CREATION_CONCURRENCY = 16;
+
+/** In-memory SQS lost every host queue: rebuild them from the host records, several at a time. */
 const recreateHostQueues = async (): Promise<number> => {
   const { makeRegistryDeps } = await import('#registry/adapters/deps.ts');
   const deps = await makeRegistryDeps();
   const hosts = await deps.store.listHostsWithQueues();
-  for (const host of hosts) await deps.queues.create(host);
+  let next = 0;
+  const worker = async () => {
+    while (next < hosts.length) await deps.queues.create(hosts[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(QUEUE_CREATION_CONCURRENCY, hosts.length) }, worker));
   return hosts.length;
 };
 
-/** In-memory queues also lost events in flight: the outbox sweep sends recent ones again. */
-const republishRecentEvents = async (root: string, topology: Topology): Promise<void> => {
+/** Lambda's longest timeout: the first start on an old data dir may resend two days of events on a busy machine. */
+const RESEND_TIMEOUT_SECONDS = 900;
+
+/** In-memory queues also lost events in flight: the outbox sweep sends those sent since `since` again. */
+const republishRecentEvents = async (root: string, topology: Topology, since: Date): Promise<number> => {
   const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
-  if (!sweep) return;
+  if (!sweep) return 0;
   const handler = await loadHandler(root, sweep);
-  await handler({ republishSentSince: new Date(Date.now() - 48 * 3600 * 1000).toISOString() }, lambdaContext('sweep-outbox', 60));
+  const result = (await handler({ republishSentSince: since.toISOString() }, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number } | undefined;
+  return result?.resent ?? 0;
 };

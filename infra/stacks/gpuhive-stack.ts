@@ -29,6 +29,7 @@ import { GpuhiveFunction, functionIdOf } from '#infra/constructs/gpuhive-functio
 import { HostQueueAccess } from '#infra/constructs/host-queue-access.ts';
 import { acknowledgeWildcardResource } from '#infra/constructs/nag.ts';
 import { Observability } from '#infra/constructs/observability.ts';
+import { TableCapacity } from '#infra/constructs/table-capacity.ts';
 import type { FunctionKind } from '#infra/constructs/sizing.ts';
 import { scheduleMinutes } from './schedule-rate.ts';
 import { stageConfigFromContext, type Stage, type StageConfig } from './stage-config.ts';
@@ -80,9 +81,20 @@ export class GpuhiveStack extends Stack {
     this.tables = new Map(
       Object.entries(topology.tables).map(([name, def]) => [
         name,
-        new ContextTable(this, `${pascal(name)}Table`, { tableName: resourceName(stage, name), def, stage: this.config }),
+        new ContextTable(this, `${pascal(name)}Table`, {
+          tableName: resourceName(stage, name),
+          def,
+          stage: this.config,
+          ...(this.config.provisionedCapacity[name] ? { capacity: this.config.provisionedCapacity[name] } : {}),
+        }),
       ]),
     );
+
+    const provisioned = [...this.tables].flatMap(([name, table]) => {
+      const capacity = this.config.provisionedCapacity[name];
+      return capacity ? [{ table, capacity }] : [];
+    });
+    if (provisioned.length > 0) new TableCapacity(this, 'TableCapacity', { tables: provisioned });
 
     this.bus = new EventBus(this, 'Bus', { eventBusName: busName(stage) });
     this.bus.archive('Archive', {
@@ -105,6 +117,10 @@ export class GpuhiveStack extends Stack {
     if (shared.length > 0) throw new Error(`One Lambda per handler: ${[...new Set(shared)].join(', ')} is declared more than once`);
     const unknownReservations = Object.keys(this.config.reservedConcurrency).filter((entry) => !entries.includes(entry));
     if (unknownReservations.length > 0) throw new Error(`Reserved concurrency names handlers the topology does not declare: ${unknownReservations.join(', ')}`);
+    const unknownProvisioned = Object.keys(this.config.provisionedCapacity).filter((name) => !(name in topology.tables));
+    if (unknownProvisioned.length > 0) throw new Error(`Provisioned capacity names tables the topology does not declare: ${unknownProvisioned.join(', ')}`);
+    const unknownUntraced = this.config.passThroughTracing.filter((entry) => !entries.includes(entry));
+    if (unknownUntraced.length > 0) throw new Error(`Pass-through tracing names handlers the topology does not declare: ${unknownUntraced.join(', ')}`);
     for (const [def, kind] of defs) this.functions.set(def, this.buildFunction(def, kind));
 
     this.agentQueueRole = this.wireHostQueues();

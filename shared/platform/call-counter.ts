@@ -18,6 +18,13 @@ export interface SdkUsage {
   /** DynamoDB read and write capacity units reported by the service, indexes included. */
   readUnits: number;
   writeUnits: number;
+  /** The same units by table name, where the service named the table (tables may be billed differently). */
+  tables?: Record<string, TableUnits>;
+}
+
+export interface TableUnits {
+  readUnits: number;
+  writeUnits: number;
 }
 
 export interface ScopeCounts {
@@ -73,6 +80,7 @@ export const eventBridgeBillableEvents = (operation: string, input: Loose): numb
 };
 
 interface ConsumedCapacity {
+  readonly TableName?: string;
   readonly ReadCapacityUnits?: number;
   readonly WriteCapacityUnits?: number;
   readonly CapacityUnits?: number;
@@ -92,20 +100,33 @@ const READ_OPERATIONS: ReadonlySet<string> = new Set(['GetItem', 'BatchGetItem',
  * Read and write units from a response's `ConsumedCapacity` (one object, or one per table).
  * On-demand tables report only `CapacityUnits`: the operation tells which kind they are.
  */
-export const dynamoUnits = (operation: string, output: Loose | undefined): { readUnits: number; writeUnits: number } => {
+export const dynamoUnits = (
+  operation: string,
+  output: Loose | undefined,
+): { readUnits: number; writeUnits: number; tables: Record<string, TableUnits> } => {
   const reported = output?.ConsumedCapacity as ConsumedCapacity | ConsumedCapacity[] | undefined;
   const all = reported === undefined ? [] : Array.isArray(reported) ? reported : [reported];
   let readUnits = 0;
   let writeUnits = 0;
+  const tables: Record<string, TableUnits> = {};
   for (const capacity of all) {
     const total = capacity.CapacityUnits ?? 0;
+    let read = 0;
+    let write = 0;
     if (capacity.ReadCapacityUnits !== undefined || capacity.WriteCapacityUnits !== undefined) {
-      readUnits += capacity.ReadCapacityUnits ?? 0;
-      writeUnits += capacity.WriteCapacityUnits ?? 0;
-    } else if (READ_OPERATIONS.has(operation)) readUnits += total;
-    else writeUnits += total;
+      read = capacity.ReadCapacityUnits ?? 0;
+      write = capacity.WriteCapacityUnits ?? 0;
+    } else if (READ_OPERATIONS.has(operation)) read = total;
+    else write = total;
+    readUnits += read;
+    writeUnits += write;
+    if (capacity.TableName) {
+      const table = (tables[capacity.TableName] ??= { readUnits: 0, writeUnits: 0 });
+      table.readUnits += read;
+      table.writeUnits += write;
+    }
   }
-  return { readUnits, writeUnits };
+  return { readUnits, writeUnits, tables };
 };
 
 const emptyScope = (): ScopeCounts => ({ invocations: 0, durationMs: 0, logBytes: 0, sdk: {} });
@@ -172,6 +193,11 @@ export class CallCounter {
     counted.billableRequests += usage.billableRequests ?? 1;
     counted.readUnits += usage.readUnits ?? 0;
     counted.writeUnits += usage.writeUnits ?? 0;
+    for (const [table, units] of Object.entries(usage.tables ?? {})) {
+      const seen = ((counted.tables ??= {})[table] ??= { readUnits: 0, writeUnits: 0 });
+      seen.readUnits += units.readUnits;
+      seen.writeUnits += units.writeUnits;
+    }
   }
 
   recordLogBytes(bytes: number): void {

@@ -129,17 +129,22 @@ export class Outbox {
     return this.republish(PENDING, cutoff);
   }
 
-  /** Republishes what was sent since `since`: local queues are in memory and lose it on restart. */
+  /**
+   * Republishes what was sent since `since` (by its `sentAt`, not just its hour's bucket): local
+   * queues are in memory and lose it on restart.
+   */
   async republishSentSince(since: Date): Promise<number> {
     let total = 0;
+    // What this call republishes is marked sent again, into the current hour: never twice.
+    const started = this.deps.now();
     const firstHour = new Date(Math.floor(since.getTime() / 3_600_000) * 3_600_000);
-    for (let hour = firstHour; hour <= this.deps.now(); hour = addSeconds(hour, 3600)) {
-      total += await this.republish(sentBucket(hour), this.deps.now().toISOString());
+    for (let hour = firstHour; hour <= started; hour = addSeconds(hour, 3600)) {
+      total += await this.republish(sentBucket(hour), started.toISOString(), { since: since.toISOString(), before: started.toISOString() });
     }
     return total;
   }
 
-  private async republish(bucket: string, createdBefore: string): Promise<number> {
+  private async republish(bucket: string, createdBefore: string, sent?: { since: string; before: string }): Promise<number> {
     let total = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -148,7 +153,12 @@ export class Outbox {
           TableName: this.deps.tableName,
           IndexName: 'outbox',
           KeyConditionExpression: 'outboxBucket = :bucket AND createdAt <= :before',
-          ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore },
+          ...(sent
+            ? {
+                FilterExpression: 'sentAt >= :sentSince AND sentAt < :sentBefore',
+                ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore, ':sentSince': sent.since, ':sentBefore': sent.before },
+              }
+            : { ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore } }),
           ExclusiveStartKey: startKey,
           Limit: 100,
         }),

@@ -38,7 +38,8 @@ describe('the README walkthrough', () => {
     expect(account).toMatchObject({ kind: 'provider', name: 'Acme GPUs', apiKey: expect.stringMatching(/^gpuhive_provider_/) });
     expect(token).toMatchObject({ token: expect.stringMatching(/^gpuhive_reg_/), expiresAt: expect.any(String) });
     expect(host).toMatchObject({ hostId: expect.stringMatching(/^host_/), agentToken: expect.stringMatching(/^gpuhive_agent_/) });
-    expect(heartbeat).toMatchObject({ status: 'online', heartbeatIntervalSeconds: 60, assignments: [] });
+    // The walkthrough's backend runs UNREACHABLE_AFTER_SECONDS=5: it hands out 3 s, well inside it, not 60 s.
+    expect(heartbeat).toMatchObject({ status: 'online', heartbeatIntervalSeconds: 3, assignments: [] });
     expect(listing.items[0]).toMatchObject({ status: 'online', statusReason: 'never assigned', pricePerGpuHour: '0.450000', gpus: [{ model: 'RTX 4090' }] });
     expect(silent.items[0]).toMatchObject({ status: 'unreachable', statusReason: expect.stringMatching(/^unreachable since/) });
     expect(badInput.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'pricePerGpuHour' }] });

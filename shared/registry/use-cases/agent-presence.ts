@@ -1,5 +1,6 @@
 import { ConflictError, UnauthorizedError } from '#platform/errors.ts';
 import { acceptsWork, statusReason } from '../domain/host.ts';
+import { handedHeartbeatIntervalSeconds } from '../domain/heartbeat-interval.ts';
 import { applyHeartbeat, applySignOff } from '../domain/lifecycle.ts';
 import { mutateHost } from './mutate-host.ts';
 import type { RegistryDeps } from './deps.ts';
@@ -27,7 +28,7 @@ export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: R
     statusReason: statusReason(host),
     listed: host.listed,
     acceptsWork: acceptsWork(host),
-    heartbeatIntervalSeconds: deps.settings.heartbeatIntervalSeconds,
+    heartbeatIntervalSeconds: handedHeartbeatIntervalSeconds(deps.settings),
     assignments,
   };
 };

@@ -3,6 +3,7 @@ import { UnauthorizedError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import { SecretPrefix } from '#platform/principal.ts';
 import { hashSecret, newSecret } from '#platform/secrets.ts';
+import { handedHeartbeatIntervalSeconds } from '../domain/heartbeat-interval.ts';
 import type { HostFacts } from '../domain/host.ts';
 import { newHost } from '../domain/lifecycle.ts';
 import { hostEvents } from './host-events.ts';
@@ -38,5 +39,5 @@ export const registerHost = async (registrationToken: string, facts: HostFacts, 
     await deps.queues.remove(host.hostId);
     throw unusable();
   }
-  return { hostId: host.hostId, agentToken, heartbeatIntervalSeconds: deps.settings.heartbeatIntervalSeconds };
+  return { hostId: host.hostId, agentToken, heartbeatIntervalSeconds: handedHeartbeatIntervalSeconds(deps.settings) };
 };

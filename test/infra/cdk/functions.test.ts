@@ -37,7 +37,7 @@ describe('GpuhiveFunction', () => {
     expect(new Set(lambdas.map((fn) => JSON.stringify(fn.Properties.Architectures)))).toEqual(new Set(['["arm64"]']));
   });
 
-  it('traces every function with X-Ray', () => {
+  it('traces every function with X-Ray in dev', () => {
     expect(lambdas.every((fn) => fn.Properties.TracingConfig?.Mode === 'Active')).toBe(true);
   });
 

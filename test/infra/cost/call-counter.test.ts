@@ -73,21 +73,25 @@ describe('eventBridgeBillableEvents', () => {
 
 describe('dynamoUnits', () => {
   it('counts an on-demand read\'s capacity units as read units', () => {
-    expect(dynamoUnits('GetItem', { ConsumedCapacity: { TableName: 't', CapacityUnits: 1 } })).toEqual({ readUnits: 1, writeUnits: 0 });
+    expect(dynamoUnits('GetItem', { ConsumedCapacity: { TableName: 't', CapacityUnits: 1 } })).toEqual({ readUnits: 1, writeUnits: 0, tables: { t: { readUnits: 1, writeUnits: 0 } } });
   });
 
   it('counts a write\'s capacity units, indexes included, as write units', () => {
     const output = { ConsumedCapacity: { TableName: 't', CapacityUnits: 6, Table: { CapacityUnits: 2 }, GlobalSecondaryIndexes: { g: { CapacityUnits: 4 } } } };
-    expect(dynamoUnits('PutItem', output)).toEqual({ readUnits: 0, writeUnits: 6 });
+    expect(dynamoUnits('PutItem', output)).toEqual({ readUnits: 0, writeUnits: 6, tables: { t: { readUnits: 0, writeUnits: 6 } } });
   });
 
-  it('sums a transaction\'s capacity over its tables', () => {
+  it('sums a transaction\'s capacity over its tables, and keeps each table\'s share', () => {
     const output = { ConsumedCapacity: [{ TableName: 'a', CapacityUnits: 4 }, { TableName: 'b', CapacityUnits: 2 }] };
-    expect(dynamoUnits('TransactWriteItems', output)).toEqual({ readUnits: 0, writeUnits: 6 });
+    expect(dynamoUnits('TransactWriteItems', output)).toEqual({
+      readUnits: 0,
+      writeUnits: 6,
+      tables: { a: { readUnits: 0, writeUnits: 4 }, b: { readUnits: 0, writeUnits: 2 } },
+    });
   });
 
   it('counts nothing when the service reported nothing', () => {
-    expect(dynamoUnits('PutItem', {})).toEqual({ readUnits: 0, writeUnits: 0 });
+    expect(dynamoUnits('PutItem', {})).toEqual({ readUnits: 0, writeUnits: 0, tables: {} });
   });
 });
 
@@ -143,7 +147,9 @@ describe('countSdkCalls', () => {
     });
     counter.start();
     await DynamoDBDocumentClient.from(client).send(new PutCommand({ TableName: 't', Item: { pk: 'a' } }));
-    expect(counter.stop().scopes[UNSCOPED]?.sdk).toEqual({ 'DynamoDB.PutItem': { calls: 1, billableRequests: 1, readUnits: 0, writeUnits: 5 } });
+    expect(counter.stop().scopes[UNSCOPED]?.sdk).toEqual({
+      'DynamoDB.PutItem': { calls: 1, billableRequests: 1, readUnits: 0, writeUnits: 5, tables: { t: { readUnits: 0, writeUnits: 5 } } },
+    });
   });
 
   it('asks DynamoDB for the capacity it consumed, indexes included, while counting', async () => {

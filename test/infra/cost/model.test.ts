@@ -73,8 +73,23 @@ describe('usageOfAction', () => {
     expect(usageOfAction(action({ sdk: { 'SQS.SendMessage': sdk({ calls: 1, billableRequests: 3 }) } }), memory256).sqsRequests).toBe(3);
   });
 
-  it('adds Lambda\'s own log lines per invocation and an access-log line per API request', () => {
-    expect(usageOfAction(heartbeat, memory256).logBytes).toBe(LAMBDA_PLATFORM_LOG_BYTES + ACCESS_LOG_BYTES_PER_REQUEST);
+  it('adds Lambda\'s own log lines per invocation, and apart from them an access-log line per API request', () => {
+    const usage = usageOfAction(heartbeat, memory256);
+    expect([usage.logBytes, usage.accessLogBytes]).toEqual([LAMBDA_PLATFORM_LOG_BYTES, ACCESS_LOG_BYTES_PER_REQUEST]);
+  });
+
+  it('moves the units of tables billed by provisioned capacity out of the on-demand ones', () => {
+    const action = {
+      apiRequests: 0,
+      invocations: {},
+      sdk: {
+        'DynamoDB.BatchGetItem': { ...sdk({ readUnits: 1.5 }), tables: { registry: { readUnits: 1, writeUnits: 0 }, matching: { readUnits: 0.5, writeUnits: 0 } } },
+        'DynamoDB.PutItem': { ...sdk({ writeUnits: 1 }), tables: { registry: { readUnits: 0, writeUnits: 1 } } },
+      },
+    };
+    const usage = usageOfAction(action, memory256, ['registry']);
+    expect([usage.dynamoReadUnits, usage.dynamoWriteUnits, usage.dynamoProvisionedReadUnits, usage.dynamoProvisionedWriteUnits]).toEqual([0.5, 0, 1, 1]);
+    expect(usageOfAction(action, memory256, []).dynamoWriteUnits).toBe(1);
   });
 
   it('keeps invocations by handler entry', () => {
@@ -173,6 +188,28 @@ describe('costOf', () => {
     expect(million('lambdaInvocations')['X-Ray traces']).toBeCloseTo(0.05 * PRICES.xRayTracesRecorded.usd, 10);
   });
 
+  it('charges no traces for functions on pass-through tracing', () => {
+    const usage = { ...NO_USAGE, lambdaInvocations: 2_000_000, invocationsByEntry: { traced: 1_000_000, untraced: 1_000_000 } };
+    expect(costOf(usage, PRICES, (entry) => entry === 'traced')['X-Ray traces']).toBeCloseTo(0.05 * PRICES.xRayTracesRecorded.usd, 10);
+  });
+
+  it('prices production\'s heartbeat and authorizer as untraced', () => {
+    const usage = { ...NO_USAGE, lambdaInvocations: 2_000_000, invocationsByEntry: { [HEARTBEAT]: 1_000_000, [topology.authorizer.entry]: 1_000_000 } };
+    expect(costOf(usage, PRICES)['X-Ray traces']).toBe(0);
+  });
+
+  it('charges the access log at its log group\'s class (Infrequent Access in prod)', () => {
+    expect(costOf({ ...NO_USAGE, accessLogBytes: 1024 ** 3 }, PRICES)['CloudWatch Logs ingestion']).toBe(PRICES.cloudWatchLogsInfrequentAccessIngestionGb.usd);
+  });
+
+  it('charges a provisioned write unit consumed for an hour as 1/70% of a unit-hour', () => {
+    const costs = costOf({ ...NO_USAGE, dynamoProvisionedWriteUnits: 3600, dynamoProvisionedReadUnits: 3600 }, PRICES);
+    expect(costs['DynamoDB provisioned capacity']).toBeCloseTo(
+      (PRICES.dynamoDbProvisionedWriteCapacityUnitHour.usd + PRICES.dynamoDbProvisionedReadCapacityUnitHour.usd) / 0.7,
+      12,
+    );
+  });
+
   it('charges nothing for STS', () => {
     expect(million('stsRequests')['STS (free)']).toBe(0);
   });
@@ -181,6 +218,10 @@ describe('costOf', () => {
 describe('xrayReservoirTraces', () => {
   it('records one trace a second for a function busier than that, minus the 5% already charged', () => {
     expect(xrayReservoirTraces({ f: 10 * SECONDS_PER_MONTH })).toBeCloseTo(SECONDS_PER_MONTH * 0.95, 3);
+  });
+
+  it('records nothing for a function on pass-through tracing', () => {
+    expect(xrayReservoirTraces({ f: 10 * SECONDS_PER_MONTH }, () => false)).toBe(0);
   });
 
   it('records every request of a function quieter than one a second from the reservoir', () => {

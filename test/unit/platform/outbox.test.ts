@@ -186,3 +186,20 @@ describe('Outbox.sweepPending', () => {
     expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ pk: 'page-1' });
   });
 });
+
+describe('Outbox.republishSentSince', () => {
+  it('queries each hour bucket from the hour of `since` to now, and only what was sent since then and before this call', async () => {
+    const since = at(NOW, -3 * 3600);
+
+    await outbox.republishSentSince(since);
+
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    const hours = [3, 2, 1, 0].map((back) => `sent#${at(NOW, -back * 3600).toISOString().slice(0, 13)}`);
+    expect(queries.map((query) => query.ExpressionAttributeValues?.[':bucket'])).toEqual(hours);
+    for (const query of queries) {
+      expect(query).toMatchObject({ IndexName: 'outbox', FilterExpression: 'sentAt >= :sentSince AND sentAt < :sentBefore' });
+      // Events republished by this very call land in the current hour's bucket, sent at NOW: not picked up again.
+      expect(query.ExpressionAttributeValues).toMatchObject({ ':sentSince': since.toISOString(), ':sentBefore': NOW.toISOString(), ':before': NOW.toISOString() });
+    }
+  });
+});
