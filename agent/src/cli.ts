@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { ApiClient } from '#agent/api/client.ts';
 import type { RegisterRequest } from '#agent/api/types.ts';
 import { describeError, ApiError } from '#agent/core/errors.ts';
@@ -105,16 +105,17 @@ const priceOf = (value: string): string => {
 };
 
 /**
- * How the provider started this program, so the commands we suggest work as typed: through npm
- * (`npx gpuhive-agent` in a clone), the installed `gpuhive-agent` on PATH, or a file run by node.
+ * How the provider started this program, so the commands we suggest work as typed: a clone runs
+ * the launcher in agent/bin through npm (`npx gpuhive-agent`); the installed bundle is
+ * `gpuhive-agent` when that name on PATH is this file, else its own path.
  */
 export const invocation = (env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1]): string => {
-  if (env.npm_execpath || env.npm_command) return 'npx gpuhive-agent';
   if (!script) return 'gpuhive-agent';
   const real = (path: string) => { try { return realpathSync(path); } catch { return undefined; } };
-  const self = real(script);
-  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => self !== undefined && real(join(dir, 'gpuhive-agent')) === self);
-  return onPath || basename(script) === 'gpuhive-agent' ? 'gpuhive-agent' : `node ${script}`;
+  const self = real(script) ?? script;
+  if (/[/\\]agent[/\\]bin[/\\]gpuhive-agent\.mjs$/.test(self)) return 'npx gpuhive-agent';
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => real(join(dir, 'gpuhive-agent')) === self);
+  return onPath ? 'gpuhive-agent' : script;
 };
 
 /** What to do when the API refuses the agent token: only a new registration issues another. */
@@ -123,7 +124,7 @@ const TOKEN_FIX = (dir: string): string =>
 
 const requireState = (paths: StatePaths): AgentState => {
   const state = loadState(paths);
-  if (!state) throw new UsageError(`no host registered in ${paths.dir}: run gpuhive-agent register first (or pass --state-dir)`);
+  if (!state) throw new UsageError(`no host registered in ${paths.dir}: run ${invocation()} register first (or pass --state-dir)`);
   return state;
 };
 

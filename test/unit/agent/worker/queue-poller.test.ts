@@ -137,4 +137,35 @@ describe('QueuePoller', () => {
     expect(changes).toEqual(['cannot reach SQS at http://127.0.0.1:4566: ECONNREFUSED', undefined]);
     expect(poller.health()).toBeUndefined();
   });
+
+  it('finds a queue that moved: after refused polls it polls the endpoint the API vends now', async () => {
+    // A backend restart (stand-ins on new ports) or a recreated queue: the old endpoint refuses connections.
+    const endpoints = ['http://127.0.0.1:4001', 'http://127.0.0.1:4002'];
+    let vends = 0;
+    const api = {
+      queueCredentials: async () => ({
+        queueUrl: 'http://127.0.0.1/000000000000/gpuhive-local-host-1', region: 'us-east-1', endpoint: endpoints[Math.min(vends++, 1)],
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local', sessionToken: 'local' }, expiresAt: '2099-01-01T00:00:00Z',
+      }),
+    } as unknown as ApiClient;
+    const controller = new AbortController();
+    const polled: string[] = [];
+    const poller = new QueuePoller(api, {
+      logger: silentLogger,
+      sleep: async () => undefined,
+      sqsFor: (credentials) => ({
+        receive: async () => {
+          polled.push(credentials.endpoint!);
+          if (credentials.endpoint === endpoints[0]) throw new Error('cannot reach SQS at http://127.0.0.1:4001: ECONNREFUSED');
+          controller.abort();
+          return [];
+        },
+        delete: async () => undefined,
+      }),
+    });
+
+    await poller.run(controller.signal, async () => true);
+
+    expect(polled).toEqual([endpoints[0], endpoints[0], endpoints[0], endpoints[1]]);
+  });
 });
