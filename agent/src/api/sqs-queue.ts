@@ -1,11 +1,12 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AgentError, NetworkError } from '#agent/core/errors.ts';
+import { nodeTransport, type HttpAnswer, type Transport } from './http.ts';
 import type { QueueCredentials } from './types.ts';
 
 /**
  * The three SQS calls the agent makes (ReceiveMessage, DeleteMessage), sent as the SQS JSON
- * protocol over fetch and signed with the AWS SDK's own SigV4 signer. The full
+ * protocol over node:http(s) and signed with the AWS SDK's own SigV4 signer. The full
  * `@aws-sdk/client-sqs` costs ~19 MB of RSS in an idle agent (and prints a "Node >= 22"
  * warning on Node 20) for two operations; this is the same wire format the SDK sends.
  */
@@ -67,7 +68,7 @@ interface RawMessage {
 }
 
 export interface SqsQueueOptions {
-  readonly fetch?: typeof fetch;
+  readonly fetch?: Transport;
   /** Added to the long-poll wait for a receive, and the whole limit of a delete. */
   readonly timeoutMs?: number;
 }
@@ -76,7 +77,7 @@ export interface SqsQueueOptions {
 export class SqsQueueClient implements QueueClient {
   private readonly endpoint: URL;
   private readonly signer: SignatureV4;
-  private readonly fetch: typeof fetch;
+  private readonly fetch: Transport;
 
   constructor(
     private readonly credentials: QueueCredentials,
@@ -85,7 +86,7 @@ export class SqsQueueClient implements QueueClient {
     // Locally the API names the stand-in's endpoint; on AWS the queue URL's origin is SQS's endpoint.
     this.endpoint = new URL(credentials.endpoint ?? new URL(credentials.queueUrl).origin);
     this.signer = new SignatureV4({ service: 'sqs', region: credentials.region, credentials: credentials.credentials, sha256: NodeSha256 });
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.fetch = options.fetch ?? nodeTransport;
   }
 
   async receive(input: ReceiveInput, signal?: AbortSignal): Promise<QueueMessage[]> {
@@ -118,9 +119,9 @@ export class SqsQueueClient implements QueueClient {
       headers: { host: this.endpoint.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
       body,
     });
-    const { host: _host, ...headers } = signed.headers; // fetch sets Host from the URL itself (the same value)
+    const { host: _host, ...headers } = signed.headers; // the transport sets Host from the URL itself (the same value)
     const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
+    let response: HttpAnswer;
     let text: string;
     try {
       response = await this.fetch(new URL(path, this.endpoint), {

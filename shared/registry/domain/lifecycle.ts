@@ -46,7 +46,7 @@ const RELIABILITY_STEP = 0.01;
  */
 export const applyHeartbeat = (
   host: Host,
-  report: { draining?: boolean; gpuUtilization?: readonly number[]; queuePoll?: { failingSince: string; error: string } },
+  report: { draining?: boolean; gpuUtilization?: readonly number[]; queuePoll?: { failingSince: string; failures?: number; error: string } },
   now: Date,
   settings: LivenessSettings,
 ): Transition => {
