@@ -84,6 +84,7 @@ export class Agent {
   refusedReason: string | undefined;
   private wakeHeartbeat: (() => void) | undefined;
   private heartbeatsAnswered = 0;
+  private signedOff = false;
   private refusals = 0;
   /** Each followed job's watcher, which settles once its end is reported. */
   private readonly jobsDone = new Map<string, Promise<void>>();
@@ -174,6 +175,7 @@ export class Agent {
       const result = await this.options.api.signOff();
       this.options.logger.info('signed off: the host is offline', { status: result.status });
       // `status` reads the last answer: after a sign-off that is this one, not the last heartbeat's `online (draining)`.
+      this.signedOff = true;
       this.record({ at: new Date().toISOString(), ok: true, status: result.status, statusReason: result.statusReason, listed: false, acceptsWork: false });
       return true;
     } catch (error) {
@@ -454,7 +456,7 @@ export class Agent {
         this.heartbeatsAnswered += 1;
         this.refusals = 0;
         this.heartbeatIntervalSeconds = response.heartbeatIntervalSeconds || this.heartbeatIntervalSeconds;
-        this.record({
+        if (!this.signedOff) this.record({
           at: new Date().toISOString(), ok: true, status: response.status, statusReason: response.statusReason, listed: response.listed,
           ...(response.acceptsWork !== undefined ? { acceptsWork: response.acceptsWork } : {}), ...(queuePoll ? { queuePoll } : {}),
         });
