@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { ApiClient } from '#agent/api/client.ts';
 import type { RegisterRequest } from '#agent/api/types.ts';
 import { describeError, ApiError } from '#agent/core/errors.ts';
@@ -115,9 +116,27 @@ const portRangeOf = (value: string | undefined): { from: number; to: number } | 
   return { from, to };
 };
 
+/**
+ * How the provider started this program, so the commands we suggest work as typed: a clone runs
+ * the launcher in agent/bin through npm (`npx gpuhive-agent`); the installed bundle is
+ * `gpuhive-agent` when that name on PATH is this file, else its own path.
+ */
+export const invocation = (env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1]): string => {
+  if (!script) return 'gpuhive-agent';
+  const real = (path: string) => { try { return realpathSync(path); } catch { return undefined; } };
+  const self = real(script) ?? script;
+  if (/[/\\]agent[/\\]bin[/\\]gpuhive-agent\.mjs$/.test(self)) return 'npx gpuhive-agent';
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).some((dir) => real(join(dir, 'gpuhive-agent')) === self);
+  return onPath ? 'gpuhive-agent' : script;
+};
+
+/** What to do when the API refuses the agent token: only a new registration issues another. */
+const TOKEN_FIX = (dir: string): string =>
+  `fix: the host was deregistered or its token is wrong (state.json edited or copied from another host). Make a new registration token (POST /v1/hosts/registration-tokens as the provider) and run: ${invocation()} register --force --api URL --token TOKEN --price USD --region REGION --state-dir ${dir}`;
+
 const requireState = (paths: StatePaths): AgentState => {
   const state = loadState(paths);
-  if (!state) throw new UsageError(`no host registered in ${paths.dir}: run gpuhive-agent register first (or pass --state-dir)`);
+  if (!state) throw new UsageError(`no host registered in ${paths.dir}: run ${invocation()} register first (or pass --state-dir)`);
   return state;
 };
 
@@ -185,7 +204,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
     memoryMb: host.memoryMb,
     registeredAt: new Date().toISOString(),
   });
-  out(`Registered host ${registered.hostId}; state in ${paths.state} (mode 0600). Start it with: gpuhive-agent run${values['state-dir'] ? ` --state-dir ${paths.dir}` : ''}`);
+  out(`Registered host ${registered.hostId}; state in ${paths.state} (mode 0600). Start it with: ${invocation()} run${values['state-dir'] ? ` --state-dir ${paths.dir}` : ''}`);
   return 0;
 };
 
@@ -240,6 +259,10 @@ const run = async (args: string[], out: Out): Promise<number> => {
   } finally {
     await dockerHost?.release(); // the egress rules go with the agent (kept while its containers run on)
   }
+  if (outcome === 'refused') {
+    process.stderr.write(`gpuhive-agent run: the API refused this host's agent token (${agent.refusedReason}).\n${TOKEN_FIX(paths.dir)}\n`);
+    return 1;
+  }
   logger.info(outcome === 'drained' ? 'drained and signed off' : 'stopped');
   return 0;
 };
@@ -273,15 +296,30 @@ const status = async (args: string[], out: Out): Promise<number> => {
   if (values.json) return out(JSON.stringify(report, null, 2)), 0;
   out(`Host ${state.hostId} (${state.gpus.length}x ${state.gpus[0]?.name ?? '?'}${state.simulateGpus ? ', simulated' : ''}) at ${state.apiUrl}, ${state.region}, ${state.pricePerGpuHour}/GPU-hour; runtimes ${state.runtimes.join(', ')}`);
   out(`Agent: ${running ? `running (pid ${pid})` : 'not running'}; state in ${paths.dir}`);
-  if (!heartbeat) out('Last heartbeat: none yet');
-  else if (heartbeat.ok) out(`Last heartbeat ${heartbeat.at}: ${heartbeat.status}${heartbeat.statusReason ? ` (${heartbeat.statusReason})` : ''}, ${heartbeat.listed ? 'listed' : 'NOT listed: renters cannot see this host'}`);
-  else out(`Last heartbeat ${heartbeat.at} FAILED: ${heartbeat.error}`);
+  for (const line of heartbeatLines(heartbeat, running)) out(line);
   out(`Jobs: ${report.jobs.length === 0 ? 'none running' : ''}`);
   for (const job of report.jobs) out(`  ${job.assignmentId} (job ${job.jobId}) ${job.phase} ${job.runtime} GPUs ${job.gpus.join(',')}${job.startedAt ? ` since ${job.startedAt}` : ''}${job.stopReason ? `; stopping: ${job.stopReason}` : ''}`);
   for (const job of report.recent) out(`  ended: ${job.assignmentId} ${job.outcome}${job.exitCode !== null ? ` (exit ${job.exitCode})` : ''} at ${job.endedAt}`);
   out(`Outbox: ${outbox.length} waiting (${byKind.event} events, ${byKind.usage} usage records, ${byKind.logs} log chunks)${report.outbox.oldestAt ? `, oldest from ${report.outbox.oldestAt}` : ''}`);
   return 0;
 };
+
+/** What the last answer from the platform means for earning, and what to do about it. */
+const heartbeatLines = (heartbeat: LastHeartbeat | undefined, running: boolean): string[] => {
+  const lines: string[] = [];
+  if (!heartbeat) lines.push('Last heartbeat: none yet');
+  else if (heartbeat.ok) {
+    const receives = heartbeat.acceptsWork === false && heartbeat.status === 'online' && heartbeat.listed ? ', NOT receiving work' : '';
+    lines.push(`Last heartbeat ${heartbeat.at}: ${heartbeat.status}${heartbeat.statusReason ? ` (${heartbeat.statusReason})` : ''}, ${heartbeat.listed ? `listed${receives}` : 'NOT listed: renters cannot see this host'}${running ? '' : ' (the agent does not run now)'}`);
+  } else lines.push(`Last heartbeat ${heartbeat.at} FAILED: ${heartbeat.error}`);
+  if (heartbeat?.queuePoll && running) {
+    lines.push(`Queue: FAILING since ${heartbeat.queuePoll.failingSince} (${heartbeat.queuePoll.failures} polls): ${heartbeat.queuePoll.error}`);
+    lines.push(`  no assignment can reach this host, so the platform places no work here; ${QUEUE_FIX}`);
+  }
+  return lines;
+};
+
+const QUEUE_FIX = 'the agent renews its queue credentials and endpoint every few failed polls on its own. If it persists: check that outbound HTTPS to the queue endpoint is allowed, then restart the agent; gpuhive-agent doctor tests the connection';
 
 // ---- doctor --------------------------------------------------------------------------------
 
@@ -290,6 +328,8 @@ interface Check {
   readonly ok: boolean | 'warn';
   readonly detail: string;
   readonly fix?: string;
+  /** Printed under the check's own line. */
+  readonly lines?: readonly string[];
 }
 
 const doctor = async (args: string[], out: Out): Promise<number> => {
@@ -311,8 +351,8 @@ const doctor = async (args: string[], out: Out): Promise<number> => {
       ok: gpus.gpus.length > 0,
       detail: `${gpus.gpus.length} GPU(s)${gpus.driverVersion ? `, driver ${gpus.driverVersion}` : ''}${gpus.cudaVersion ? `, CUDA ${gpus.cudaVersion}` : ''}`,
       fix: 'nvidia-smi runs but lists no usable GPU: check `nvidia-smi -L` and the driver logs (dmesg | grep -i nvidia)',
+      lines: gpus.gpus.map((gpu) => `GPU ${gpu.index}: ${gpu.name}, ${gpu.vramMb} MB, ${gpu.uuid}`),
     });
-    for (const gpu of gpus.gpus) out(`    GPU ${gpu.index}: ${gpu.name}, ${gpu.vramMb} MB, ${gpu.uuid}`);
     for (const problem of gpus.problems) checks.push({ name: 'nvidia-smi output', ok: 'warn', detail: problem });
   }
 
@@ -364,17 +404,26 @@ const doctor = async (args: string[], out: Out): Promise<number> => {
       const refused = error instanceof ApiError && error.unauthorized;
       checks.push({
         name: 'API', ok: false, detail: `${apiUrl}: ${describeError(error)}`,
-        fix: refused ? 'the agent token was refused: the host was deregistered or the token revoked; register again with a new token (gpuhive-agent register --force ...)' : 'check the URL, DNS, proxies and that outbound HTTPS is allowed from this machine',
+        fix: refused ? TOKEN_FIX(paths.dir).replace(/^fix: /, '') : 'check the URL, DNS, proxies and that outbound HTTPS is allowed from this machine',
       });
     }
   } else checks.push({ name: 'API', ok: 'warn', detail: 'no API to check', fix: 'pass --api URL, or register first' });
   const heartbeat = readJsonFile<LastHeartbeat>(paths.heartbeat);
   if (heartbeat?.ok && heartbeat.status !== 'online') checks.push({ name: 'host status', ok: 'warn', detail: `${heartbeat.status}: ${heartbeat.statusReason ?? ''}` });
   if (heartbeat?.ok && heartbeat.listed === false) checks.push({ name: 'listing', ok: 'warn', detail: 'the host is not listed: renters cannot see it', fix: 'PATCH /v1/hosts/{hostId} {"listed": true} as the provider' });
+  const agentRuns = existsSync(paths.pid) && isAlive(Number(readFileSync(paths.pid, 'utf8')));
+  if (heartbeat?.queuePoll && agentRuns) {
+    checks.push({
+      name: 'queue poll (running agent)', ok: false,
+      detail: `failing since ${heartbeat.queuePoll.failingSince} (${heartbeat.queuePoll.failures} polls): ${heartbeat.queuePoll.error}; no assignment reaches this host and the platform places no work here`,
+      fix: QUEUE_FIX,
+    });
+  }
 
   for (const check of checks) {
     const mark = check.ok === true ? 'ok  ' : check.ok === 'warn' ? 'warn' : 'FAIL';
     out(`[${mark}] ${check.name}: ${check.detail}`);
+    for (const line of check.lines ?? []) out(`       ${line}`);
     if (check.ok !== true && check.fix) out(`       fix: ${check.fix}`);
   }
   const failed = checks.filter((check) => check.ok === false).length;

@@ -10,6 +10,8 @@ export const RegistryEnv = {
   unreachableAfterSeconds: 'UNREACHABLE_AFTER_SECONDS',
   offlineAfterSeconds: 'OFFLINE_AFTER_SECONDS',
   registrationTokenTtlSeconds: 'REGISTRATION_TOKEN_TTL_SECONDS',
+  /** Local mode only: the SQS endpoint handed to agents, when they reach it by another address than the backend does. */
+  agentSqsEndpoint: 'AGENT_SQS_ENDPOINT',
 } as const;
 
 export const DEFAULT_HOST_QUEUE_PREFIX = 'gpuhive-host-';
@@ -27,5 +29,6 @@ export const registryConfig = () =>
       [RegistryEnv.unreachableAfterSeconds]: seconds(90),
       [RegistryEnv.offlineAfterSeconds]: seconds(600),
       [RegistryEnv.registrationTokenTtlSeconds]: seconds(3600),
+      [RegistryEnv.agentSqsEndpoint]: z.url().optional(),
     }),
   );

@@ -53,6 +53,8 @@ export const HeartbeatInput = z.object({
   runningAssignments: z.array(z.string().min(1).max(100)).max(256).default([]),
   draining: z.boolean().optional(),
   gpuUtilization: z.array(z.number().min(0).max(100)).max(64).optional(),
+  /** Present only while the agent's queue poll keeps failing: no work is placed on the host meanwhile. */
+  queuePoll: z.object({ failingSince: z.iso.datetime(), failures: z.number().int().min(1), error: z.string().trim().min(1).max(500) }).optional(),
 });
 
 export const UpdateHostInput = z

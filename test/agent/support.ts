@@ -83,5 +83,9 @@ export const startCuttableProxy = async (target: { host: string; port: number })
     async close() {
       await this.cut();
     },
+    /** Where new connections go from now on (the stand-in's port is known only after the proxy's). */
+    retarget(next: { host: string; port: number }) {
+      target = next;
+    },
   };
 };

@@ -1,4 +1,5 @@
 import { ApiError, NetworkError } from '#agent/core/errors.ts';
+import { nodeTransport, type HttpAnswer, type Transport } from './http.ts';
 import type {
   AgentEvent, AssignmentView, HeartbeatRequest, HeartbeatResponse, LogChunk, QueueCredentials, RegisterRequest, RegisterResponse, UsageRecord,
 } from './types.ts';
@@ -8,16 +9,17 @@ export interface ApiClientOptions {
   readonly agentToken?: string;
   /** Per request; the API answers within seconds or not at all. */
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+  /** Default: node:http(s) (see http.ts); tests pass a fake, or fetch. */
+  readonly fetch?: Transport;
   readonly userAgent?: string;
 }
 
 /** Typed calls to the Agent routes of API.md. No retries here: `core` decides. */
 export class ApiClient {
-  private readonly fetch: typeof fetch;
+  private readonly fetch: Transport;
 
   constructor(private readonly options: ApiClientOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.fetch = options.fetch ?? nodeTransport;
   }
 
   get baseUrl(): string {
@@ -29,7 +31,7 @@ export class ApiClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<T> {
-    let response: Response;
+    let response: HttpAnswer;
     try {
       response = await this.fetch(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`, {
         method,

@@ -30,16 +30,26 @@ export interface RegisterResponse {
   readonly heartbeatIntervalSeconds: number;
 }
 
+/** Sent in the heartbeat only while the host's queue poll keeps failing: the platform then places no work here. */
+export interface QueuePollHealth {
+  readonly failingSince: string;
+  readonly failures: number;
+  readonly error: string;
+}
+
 export interface HeartbeatRequest {
   readonly runningAssignments: readonly string[];
   readonly draining?: boolean;
   readonly gpuUtilization?: readonly number[];
+  readonly queuePoll?: QueuePollHealth;
 }
 
 export interface HeartbeatResponse {
   readonly status: 'online' | 'unreachable' | 'offline';
   readonly statusReason: string | null;
   readonly listed: boolean;
+  /** Whether the platform places new work here (older APIs leave it out). */
+  readonly acceptsWork?: boolean;
   readonly heartbeatIntervalSeconds: number;
   readonly assignments: readonly string[];
 }

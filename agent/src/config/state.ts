@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chmodSync, existsSync, statSync } from 'node:fs';
-import type { GpuFact, Runtime } from '#agent/api/types.ts';
+import type { GpuFact, QueuePollHealth, Runtime } from '#agent/api/types.ts';
 import { ensurePrivateDir, readJsonFile, writeJsonFile, PRIVATE_FILE } from '#agent/core/files.ts';
 
 /** `/var/lib/gpuhive-agent` as root, `~/.gpuhive-agent` otherwise. */
@@ -59,5 +59,8 @@ export interface LastHeartbeat {
   readonly status?: string;
   readonly statusReason?: string | null;
   readonly listed?: boolean;
+  readonly acceptsWork?: boolean;
   readonly error?: string;
+  /** Set while the queue poll keeps failing: assignments cannot reach the host. */
+  readonly queuePoll?: QueuePollHealth;
 }

@@ -48,6 +48,8 @@ interface Live {
 }
 
 const LOG_TAIL_LINES = 20;
+/** Refused heartbeats in a row, after earlier ones were answered, before the agent stops. */
+const REFUSALS_BEFORE_STOP = 3;
 const MESSAGE_LIMIT = 2000;
 
 /**
@@ -87,7 +89,12 @@ export class Agent {
   private draining = false;
   private heartbeatIntervalSeconds: number;
   private heartbeatOk = true;
+  /** Set when the API refused the agent token: `run` stops and the CLI prints the fix. */
+  refusedReason: string | undefined;
   private wakeHeartbeat: (() => void) | undefined;
+  private heartbeatsAnswered = 0;
+  private signedOff = false;
+  private refusals = 0;
   /** Each followed job's watcher, which settles once its end is reported. */
   private readonly jobsDone = new Map<string, Promise<void>>();
   private wakeDrain: (() => void) | undefined;
@@ -107,7 +114,8 @@ export class Agent {
       ...(options.outboxBackoff ? { backoff: options.outboxBackoff } : {}),
       onSettled: (entry, outcome, error) => this.onSettled(entry, outcome, error),
     });
-    this.poller = new QueuePoller(options.api, { logger: options.logger, ...options.poller });
+    // A poll that starts or stops failing is told to the platform at once, not a heartbeat later.
+    this.poller = new QueuePoller(options.api, { logger: options.logger, ...options.poller, onHealthChange: () => this.wakeHeartbeat?.() });
   }
 
   get state(): 'idle' | 'busy' {
@@ -129,7 +137,7 @@ export class Agent {
     this.wakeDrain?.();
   }
 
-  async run(): Promise<'stopped' | 'drained'> {
+  async run(): Promise<'stopped' | 'drained' | 'refused'> {
     const { logger, paths } = this.options;
     writeFileSync(paths.pid, `${process.pid}\n`, { mode: PRIVATE_FILE });
     const signal = this.stopping.signal;
@@ -140,7 +148,7 @@ export class Agent {
     const heartbeats = this.heartbeatLoop(signal);
     const usage = this.usageLoop(signal);
     const polling = this.poller.run(signal, (message) => this.onMessage(message), () => !this.draining);
-    let outcome: 'stopped' | 'drained' = 'stopped';
+    let outcome: 'stopped' | 'drained' | 'refused' = 'stopped';
     try {
       outcome = await this.untilDrainedOrStopped(signal);
     } finally {
@@ -152,7 +160,7 @@ export class Agent {
       this.outbox.close();
       if (existsSync(paths.pid)) rmSync(paths.pid, { force: true });
     }
-    return outcome;
+    return this.refusedReason ? 'refused' : outcome;
   }
 
   private async untilDrainedOrStopped(signal: AbortSignal): Promise<'stopped' | 'drained'> {
@@ -175,6 +183,9 @@ export class Agent {
     try {
       const result = await this.options.api.signOff();
       this.options.logger.info('signed off: the host is offline', { status: result.status });
+      // `status` reads the last answer: after a sign-off that is this one, not the last heartbeat's `online (draining)`.
+      this.signedOff = true;
+      this.record({ at: new Date().toISOString(), ok: true, status: result.status, statusReason: result.statusReason, listed: false, acceptsWork: false });
       return true;
     } catch (error) {
       if (signal.aborted) return false;
@@ -462,18 +473,25 @@ export class Agent {
       let response: HeartbeatResponse | undefined;
       try {
         const utilization = await this.options.gpuUtilization?.().catch(() => undefined);
+        const queuePoll = this.poller.health();
         response = await this.options.api.heartbeat({
           runningAssignments: this.store.active().filter((record) => record.phase !== 'accepting').map((record) => record.assignmentId),
           ...(this.draining ? { draining: true } : {}),
           ...(utilization && utilization.size > 0 ? { gpuUtilization: this.options.state.gpus.map((gpu) => utilization.get(gpu.index) ?? 0) } : {}),
+          ...(queuePoll ? { queuePoll } : {}),
         });
         if (!this.heartbeatOk) {
           logger.info('API reachable again: resending the outbox now', { pending: this.outbox.size });
           this.sender.retryNow();
         }
         this.heartbeatOk = true;
+        this.heartbeatsAnswered += 1;
+        this.refusals = 0;
         this.heartbeatIntervalSeconds = response.heartbeatIntervalSeconds || this.heartbeatIntervalSeconds;
-        this.record({ at: new Date().toISOString(), ok: true, status: response.status, statusReason: response.statusReason, listed: response.listed });
+        if (!this.signedOff) this.record({
+          at: new Date().toISOString(), ok: true, status: response.status, statusReason: response.statusReason, listed: response.listed,
+          ...(response.acceptsWork !== undefined ? { acceptsWork: response.acceptsWork } : {}), ...(queuePoll ? { queuePoll } : {}),
+        });
         await this.reconcileWith(response.assignments);
       } catch (error) {
         if (signal.aborted) break;
@@ -486,7 +504,9 @@ export class Agent {
           );
         }
         this.heartbeatOk = false;
-        this.record({ at: new Date().toISOString(), ok: false, error: describeError(error) });
+        const queuePoll = this.poller.health();
+        this.record({ at: new Date().toISOString(), ok: false, error: describeError(error), ...(queuePoll ? { queuePoll } : {}) });
+        if (error instanceof ApiError && error.unauthorized && this.refused(error)) break;
       }
       // After a failure, try again sooner (but at most at the interval) to notice the API's return.
       const waitMs = this.heartbeatOk ? this.heartbeatIntervalSeconds * 1000 : Math.min(this.heartbeatIntervalSeconds * 1000, 2000);
@@ -496,6 +516,19 @@ export class Agent {
       });
       this.wakeHeartbeat = undefined;
     }
+  }
+
+  /**
+   * A refused token never heals by retrying: stop at once when no heartbeat was ever answered
+   * in this run (a mistyped or garbage token), or after a few refusals in a row (deregistered).
+   */
+  private refused(error: ApiError): boolean {
+    this.refusals += 1;
+    if (this.heartbeatsAnswered > 0 && this.refusals < REFUSALS_BEFORE_STOP) return false;
+    this.refusedReason = describeError(error);
+    this.stopping.abort();
+    this.wakeDrain?.();
+    return true;
   }
 
   private record(heartbeat: LastHeartbeat): void {

@@ -41,7 +41,7 @@ export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
     queues: new SqsHostQueues(sqsClient(), config[RegistryEnv.hostQueuePrefix]),
     credentials: roleArn
       ? new StsQueueCredentialsVendor(stsClient(), roleArn, region)
-      : new LocalQueueCredentialsVendor(localSqsEndpoint ?? '', region, systemClock),
+      : new LocalQueueCredentialsVendor(config[RegistryEnv.agentSqsEndpoint] ?? localSqsEndpoint ?? '', region, systemClock),
     liveAssignments: matchingTable ? new MatchingLiveAssignments(matchingTable, documents) : noLiveAssignmentAccess,
     clock: systemClock,
     settings: {

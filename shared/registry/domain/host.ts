@@ -48,6 +48,11 @@ export interface Host extends Omit<HostFacts, 'gpus' | 'simulated'> {
   readonly lastHeartbeatAt: string;
   readonly lastAssignedAt?: string;
   readonly gpuUtilization?: readonly number[];
+  /**
+   * Set while the agent reports that its assignment queue cannot be polled (a queue that moved,
+   * a firewall): work placed here would never arrive, so none is placed until it clears.
+   */
+  readonly queuePollFailing?: { readonly since: string; readonly error: string };
   /** Online seconds per UTC day (`YYYY-MM-DD`), for the reliability figure. */
   readonly uptime: Readonly<Record<string, number>>;
   /**
@@ -75,7 +80,7 @@ export const DEFAULT_LIVENESS: LivenessSettings = {
 
 /** Whether new work may be placed here (matching keeps its own copy of these facts). */
 export const acceptsWork = (host: Host): boolean =>
-  host.status === 'online' && host.listed && !host.draining && !host.deregistering;
+  host.status === 'online' && host.listed && !host.draining && !host.deregistering && !host.queuePollFailing;
 
 /** The one line a provider reads to learn why a host gets no work, or null when it can. */
 export const statusReason = (host: Host): string | null => {
@@ -87,6 +92,9 @@ export const statusReason = (host: Host): string | null => {
   if (host.status === 'unreachable') return `unreachable since ${host.statusSince}: no heartbeat since ${host.lastHeartbeatAt}`;
   if (host.draining) return 'draining: running work finishes, no new work is assigned';
   if (!host.listed) return 'unlisted: not offered to renters';
+  if (host.queuePollFailing) {
+    return `not receiving work: the agent cannot poll its assignment queue since ${host.queuePollFailing.since} (${host.queuePollFailing.error}); it renews its queue credentials on its own, and gpuhive-agent doctor on the host says what else to fix`;
+  }
   if (!host.lastAssignedAt) return 'never assigned';
   return null;
 };

@@ -46,7 +46,7 @@ export const newHost = (
  */
 export const applyHeartbeat = (
   host: Host,
-  report: { draining?: boolean; gpuUtilization?: readonly number[] },
+  report: { draining?: boolean; gpuUtilization?: readonly number[]; queuePoll?: { failingSince: string; failures?: number; error: string } },
   now: Date,
   settings: LivenessSettings,
 ): Transition => {
@@ -66,8 +66,16 @@ export const applyHeartbeat = (
     next = { ...rest, status: 'online', statusSince: now.toISOString() };
     changes.push('came_online');
   }
+  // Only the start and the end of a failing queue poll are written (and announced), not each report.
+  const queueChanged = Boolean(report.queuePoll) !== Boolean(host.queuePollFailing);
+  if (queueChanged) {
+    const { queuePollFailing: _cleared, ...rest } = next;
+    next = report.queuePoll ? { ...next, queuePollFailing: { since: report.queuePoll.failingSince, error: report.queuePoll.error } } : rest;
+  }
   if (report.draining !== undefined && report.draining !== host.draining) {
     next = { ...next, draining: report.draining };
+    changes.push('updated');
+  } else if (queueChanged) {
     changes.push('updated');
   }
   // Also on coming back: the downtime lowered the figure while no snapshot announced it.

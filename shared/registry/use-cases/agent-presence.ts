@@ -9,6 +9,8 @@ export interface HeartbeatReport {
   readonly runningAssignments: readonly string[];
   readonly draining?: boolean;
   readonly gpuUtilization?: readonly number[];
+  /** The agent's queue poll keeps failing: assignments cannot reach the host. */
+  readonly queuePoll?: { readonly failingSince: string; readonly failures: number; readonly error: string };
 }
 
 /**

@@ -13,7 +13,8 @@ export const hostSnapshot = (host: Host, now: Date) => ({
   hostId: host.hostId,
   providerId: host.providerId,
   status: host.status,
-  listed: host.listed,
+  // Matching places only on listed hosts: one whose agent cannot receive assignments is not listed for placement.
+  listed: host.listed && !host.queuePollFailing,
   draining: host.draining || host.deregistering,
   gpus: host.gpus.map(({ index, model, vramMb, uuid }) => ({ index, model, vramMb, uuid })),
   pricePerGpuHour: host.pricePerGpuHour,

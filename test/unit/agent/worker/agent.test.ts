@@ -1,4 +1,4 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueClient } from '#agent/api/sqs-queue.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,31 +44,26 @@ const fakeApi = (answer: (call: Call) => { status: number; body?: unknown } | un
 /** Hands out `messages` once, then long-polls empty; records each delete with the outbox's content at that moment. */
 const fakeSqs = (messages: (AssignmentMessage | CancelMessage)[], outboxPath: string, later: (AssignmentMessage | CancelMessage)[] = []) => {
   const deletes: string[] = [];
-  let pending = messages.map((body, n) => ({ Body: JSON.stringify(body), ReceiptHandle: `r-${n}` }));
-  const queued = later.map((body, n) => ({ Body: JSON.stringify(body), ReceiptHandle: `later-${n}` }));
+  let pending = messages.map((body, n) => ({ body: JSON.stringify(body), receiptHandle: `r-${n}` }));
+  const queued = later.map((body, n) => ({ body: JSON.stringify(body), receiptHandle: `later-${n}` }));
   /** Set `now` to hand out the `later` messages on the next receive. */
   const release = { now: false };
-  const client = {
-    send: async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
-      if (command instanceof DeleteMessageCommand) {
-        deletes.push(readFileSync(outboxPath, 'utf8'));
-        return {};
-      }
-      if (command instanceof ReceiveMessageCommand) {
-        if (pending.length > 0) {
-          const Messages = pending;
-          pending = [];
-          return { Messages };
-        }
-        if (release.now && queued.length > 0) return { Messages: queued.splice(0) };
-        await new Promise((resolve) => { const t = setTimeout(resolve, 200); options?.abortSignal?.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); }); });
-        return { Messages: [] };
-      }
-      throw new Error('unexpected command');
+  const client: QueueClient = {
+    delete: async () => {
+      deletes.push(readFileSync(outboxPath, 'utf8'));
     },
-    destroy: () => undefined,
+    receive: async (_input, signal) => {
+      if (pending.length > 0) {
+        const messages = pending;
+        pending = [];
+        return messages;
+      }
+      if (release.now && queued.length > 0) return queued.splice(0);
+      await new Promise((resolve) => { const t = setTimeout(resolve, 200); signal?.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); }); });
+      return [];
+    },
   };
-  return { deletes, release, sqsFor: () => client as unknown as Pick<SQSClient, 'send' | 'destroy'> };
+  return { deletes, release, sqsFor: () => client };
 };
 
 /** A runner whose jobs exit with `code` after `ms`. */

@@ -1,4 +1,3 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient } from '#agent/api/client.ts';
 import type { QueueCredentials } from '#agent/api/types.ts';
@@ -30,17 +29,15 @@ describe('QueuePoller', () => {
       now: () => clock.now,
       refreshBeforeMs: 300_000,
       sqsFor: (credentials) => ({
-        send: async (command: unknown) => {
-          if (command instanceof ReceiveMessageCommand) {
-            usedKeys.push(credentials.credentials.accessKeyId);
-            receives += 1;
-            clock.now += 20 * 60_000; // each long poll: 20 minutes of fake time
-            if (receives === 5) controller.abort();
-          }
-          return { Messages: [] };
+        receive: async () => {
+          usedKeys.push(credentials.credentials.accessKeyId);
+          receives += 1;
+          clock.now += 20 * 60_000; // each long poll: 20 minutes of fake time
+          if (receives === 5) controller.abort();
+          return [];
         },
-        destroy: () => undefined,
-      }) as unknown as Pick<SQSClient, 'send' | 'destroy'>,
+        delete: async () => undefined,
+      }),
     });
 
     await poller.run(controller.signal, async () => true);
@@ -59,23 +56,19 @@ describe('QueuePoller', () => {
     const poller = new QueuePoller(api, {
       logger: silentLogger,
       sqsFor: () => ({
-        send: async (command: unknown) => {
-          if (command instanceof DeleteMessageCommand) deleted.push(command.input.ReceiptHandle!);
-          if (command instanceof ReceiveMessageCommand) {
-            if (served) { controller.abort(); return { Messages: [] }; }
-            served = true;
-            return {
-              Messages: [
-                { ReceiptHandle: 'keep', Body: JSON.stringify({ type: 'cancel', assignmentId: 'a-1', jobId: 'j-1', reason: 'renter' }) },
-                { ReceiptHandle: 'done', Body: JSON.stringify({ type: 'cancel', assignmentId: 'a-2', jobId: 'j-1', reason: 'renter' }) },
-                { ReceiptHandle: 'garbage', Body: '{not json' },
-              ],
-            };
-          }
-          return {};
+        delete: async (receiptHandle) => {
+          deleted.push(receiptHandle);
         },
-        destroy: () => undefined,
-      }) as unknown as Pick<SQSClient, 'send' | 'destroy'>,
+        receive: async () => {
+          if (served) { controller.abort(); return []; }
+          served = true;
+          return [
+            { receiptHandle: 'keep', body: JSON.stringify({ type: 'cancel', assignmentId: 'a-1', jobId: 'j-1', reason: 'renter' }) },
+            { receiptHandle: 'done', body: JSON.stringify({ type: 'cancel', assignmentId: 'a-2', jobId: 'j-1', reason: 'renter' }) },
+            { receiptHandle: 'garbage', body: '{not json' },
+          ];
+        },
+      }),
     });
 
     await poller.run(controller.signal, async (message) => message.assignmentId === 'a-2');
@@ -92,18 +85,87 @@ describe('QueuePoller', () => {
       logger: silentLogger,
       sleep: async () => undefined,
       sqsFor: () => ({
-        send: async () => {
+        receive: async () => {
           calls += 1;
           if (calls === 1) throw Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' });
           controller.abort();
-          return { Messages: [] };
+          return [];
         },
-        destroy: () => undefined,
-      }) as unknown as Pick<SQSClient, 'send' | 'destroy'>,
+        delete: async () => undefined,
+      }),
     });
 
     await poller.run(controller.signal, async () => true);
 
     expect(vended).toHaveLength(2);
+  });
+
+  it('renews credentials and endpoint after repeated failures of any kind, reports the poll as failing, and clears it once a poll works', async () => {
+    const clock = { now: Date.parse('2026-11-25T10:00:00Z') };
+    const { api, vended } = vendingApi(clock, 3600_000);
+    const controller = new AbortController();
+    const changes: (string | undefined)[] = [];
+    const delays: number[] = [];
+    const healthSeen: (number | undefined)[] = [];
+    let calls = 0;
+    const poller: QueuePoller = new QueuePoller(api, {
+      logger: silentLogger,
+      now: () => clock.now,
+      renewAfterFailures: 3,
+      sleep: async (ms) => { delays.push(ms); clock.now += 1000; },
+      onHealthChange: (health) => changes.push(health?.error),
+      sqsFor: () => ({
+        receive: async () => {
+          calls += 1;
+          healthSeen.push(poller.health()?.failures);
+          if (calls <= 7) throw new Error('cannot reach SQS at http://127.0.0.1:4566: ECONNREFUSED');
+          controller.abort();
+          return [];
+        },
+        delete: async () => undefined,
+      }),
+    });
+
+    await poller.run(controller.signal, async () => true);
+
+    // 7 refused polls: new credentials (and endpoint) after the 3rd and the 6th, never on every failure.
+    expect(vended).toHaveLength(3);
+    expect(delays).toHaveLength(7);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(30_000);
+    // Reported from the 3rd failure on, once; cleared by the poll that worked.
+    expect(healthSeen).toEqual([undefined, undefined, undefined, 3, 4, 5, 6, 7]);
+    expect(changes).toEqual(['cannot reach SQS at http://127.0.0.1:4566: ECONNREFUSED', undefined]);
+    expect(poller.health()).toBeUndefined();
+  });
+
+  it('finds a queue that moved: after refused polls it polls the endpoint the API vends now', async () => {
+    // A backend restart (stand-ins on new ports) or a recreated queue: the old endpoint refuses connections.
+    const endpoints = ['http://127.0.0.1:4001', 'http://127.0.0.1:4002'];
+    let vends = 0;
+    const api = {
+      queueCredentials: async () => ({
+        queueUrl: 'http://127.0.0.1/000000000000/gpuhive-local-host-1', region: 'us-east-1', endpoint: endpoints[Math.min(vends++, 1)],
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local', sessionToken: 'local' }, expiresAt: '2099-01-01T00:00:00Z',
+      }),
+    } as unknown as ApiClient;
+    const controller = new AbortController();
+    const polled: string[] = [];
+    const poller = new QueuePoller(api, {
+      logger: silentLogger,
+      sleep: async () => undefined,
+      sqsFor: (credentials) => ({
+        receive: async () => {
+          polled.push(credentials.endpoint!);
+          if (credentials.endpoint === endpoints[0]) throw new Error('cannot reach SQS at http://127.0.0.1:4001: ECONNREFUSED');
+          controller.abort();
+          return [];
+        },
+        delete: async () => undefined,
+      }),
+    });
+
+    await poller.run(controller.signal, async () => true);
+
+    expect(polled).toEqual([endpoints[0], endpoints[0], endpoints[0], endpoints[1]]);
   });
 });

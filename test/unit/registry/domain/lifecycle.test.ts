@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIVENESS } from '#registry/domain/host.ts';
+import { acceptsWork, DEFAULT_LIVENESS, statusReason } from '#registry/domain/host.ts';
+import { hostSnapshot } from '#registry/use-cases/host-events.ts';
 import {
   applyHeartbeat,
   applyPatch,
@@ -168,6 +169,25 @@ describe('applyHeartbeat', () => {
     }
 
     expect(announced).toEqual([]);
+  });
+
+  it('stops placing on a host whose agent reports a failing queue poll, and announces only the start and the end', () => {
+    const failing = { failingSince: at(T0, 30).toISOString(), failures: 3, error: 'cannot reach SQS: ECONNREFUSED' };
+
+    const started = applyHeartbeat(aHost(), { queuePoll: failing }, at(T0, 60), settings);
+    const again = applyHeartbeat(started.host, { queuePoll: { ...failing, failures: 9, error: 'another error' } }, at(T0, 120), settings);
+    const cleared = applyHeartbeat(again.host, {}, at(T0, 180), settings);
+
+    expect(started.changes).toEqual(['updated']);
+    expect(started.host.queuePollFailing).toEqual({ since: failing.failingSince, error: failing.error });
+    expect(acceptsWork(started.host)).toBe(false);
+    expect(statusReason(started.host)).toMatch(/not receiving work: the agent cannot poll its assignment queue since .*ECONNREFUSED.*gpuhive-agent doctor/);
+    expect(hostSnapshot(started.host, at(T0, 60)).listed).toBe(false);
+    expect(again.changes).toEqual([]);
+    expect(cleared.changes).toEqual(['updated']);
+    expect(cleared.host.queuePollFailing).toBeUndefined();
+    expect(acceptsWork(cleared.host)).toBe(true);
+    expect(hostSnapshot(cleared.host, at(T0, 180)).listed).toBe(true);
   });
 
   it('does not bring a deregistered host back online', () => {
