@@ -31,8 +31,8 @@ describe('the README walkthrough', () => {
 
     expect(run.stderr, run.stdout.slice(-3000)).toBe('');
     expect(run.status, run.stdout.slice(-3000)).toBe(0);
-    expect(run.outputs).toHaveLength(16);
-    const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, started, exited, finished, timeline, ledger, balance] = run.outputs.map(
+    expect(run.outputs).toHaveLength(17);
+    const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, started, exited, finished, timeline, ledger, balance] = run.outputs.slice(0, 16).map(
       (output) => JSON.parse(output.trim().split('\n').pop() ?? ''),
     );
     expect(account).toMatchObject({ kind: 'provider', name: 'Acme GPUs', apiKey: expect.stringMatching(/^gpuhive_provider_/) });
@@ -54,6 +54,8 @@ describe('the README walkthrough', () => {
     const charges = ledger.items.filter((entry: { kind: string }) => entry.kind === 'usage_charge');
     expect(charges).toEqual([expect.objectContaining({ amount: '-0.000250' })]);
     expect(balance).toMatchObject({ balance: '24.999750', held: '0.000000', available: '24.999750' });
+    // The console at the API's own address, under its strict CSP.
+    expect(run.outputs[16]?.trim()).toMatch(/^content-security-policy: default-src 'none'; script-src 'self'/i);
   }, 150_000);
 
   it('prints --help', () => {

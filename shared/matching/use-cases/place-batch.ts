@@ -100,9 +100,10 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
       unplaceable.delete(job.jobId);
       const outcome = onPlaced(job, placement.hosts, now);
       const events: DomainEvent[] = eventsOf(outcome, now);
-      const newHosts = placement.hosts.filter((host) => !transaction.hosts.has(host.hostId)).length;
-      const items = 1 + outcome.timeline.length + events.length + newHosts;
-      if (transaction.items + items > MAX_TRANSACTION_ITEMS) await commit();
+      // Hosts already written by this transaction cost nothing more; counted again after a commit empties it.
+      const itemsOf = () => 1 + outcome.timeline.length + events.length + placement.hosts.filter((host) => !transaction.hosts.has(host.hostId)).length;
+      if (transaction.items + itemsOf() > MAX_TRANSACTION_ITEMS) await commit();
+      const items = itemsOf();
       // A copy refreshed meanwhile may show these GPUs taken: place the job again next round.
       const fits = outcome.reserve.every((assignment) => {
         const base = transaction.hosts.get(assignment.hostId) ?? index.get(assignment.hostId);

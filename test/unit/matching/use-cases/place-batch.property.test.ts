@@ -51,7 +51,9 @@ class MemoryTable implements JobStore {
       this.crash = undefined;
       throw new Error('crashed before the write');
     }
-    // As DynamoDB: one transaction writes an item at most once.
+    // As DynamoDB: at most 100 items a transaction, each written at most once.
+    const items = hosts.length + changes.reduce((sum, change) => sum + 1 + change.timeline.length + change.events.length, 0);
+    if (items > 100) throw new Error(`ValidationException: Member must have length less than or equal to 100 (${items} items)`);
     const ids = [...hosts.map((host) => host.hostId), ...changes.map(({ after }) => after.jobId)];
     if (new Set(ids).size !== ids.length) throw new Error('ValidationException: Transaction request cannot include multiple operations on one item');
     const staleHostIds = hosts.filter((host) => (this.hosts.get(host.hostId)?.revision ?? 0) !== host.revision - 1).map((host) => host.hostId);
