@@ -26,7 +26,10 @@ export interface TableDef {
  * create and delete host queues; read and acknowledge on them; send assignments and
  * cancels to them; vend agents' queue credentials; republish every context's outbox.
  */
-export type Capability = 'manageHostQueues' | 'pollHostQueues' | 'sendToHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes' | 'jobLogObjects';
+export type Capability =
+  | 'manageHostQueues' | 'pollHostQueues' | 'sendToHostQueues' | 'vendAgentQueueCredentials' | 'sweepOutboxes' | 'jobLogObjects'
+  /** Signs what it serves to providers with the platform's Ed25519 key (install.sh, the agent bundle). */
+  | 'signDownloads';
 
 export interface FunctionDef {
   /** Module under the repo root exporting `handler`. */
@@ -226,11 +229,12 @@ export const topology: Topology = {
     // agent distribution
     {
       method: 'GET', path: '/install.sh', roles: 'public', context: 'platform', entry: 'functions/platform/serve-install-script.ts',
+      capabilities: ['signDownloads'],
       publicBecause: 'providers fetch the installer before they have any credential; it holds no secret',
     },
     {
       method: 'GET', path: '/agent/gpuhive-agent.mjs', roles: 'public', context: 'platform', entry: 'functions/platform/serve-agent-bundle.ts',
-      bundlesAgent: true, memoryMb: 512,
+      bundlesAgent: true, memoryMb: 512, capabilities: ['signDownloads'],
       publicBecause: 'the installer downloads the agent program before the host is registered; it holds no secret',
     },
     // renter CLI distribution

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { PlatformEnv } from '#platform/config.ts';
+import { SigningEnv } from '#platform/signing-key.ts';
 import { ExportsEnv } from '#exports/config.ts';
 import { RegistryEnv } from '#registry/config.ts';
 import { LOGS_PREFIX, LogsEnv } from '#logs/config.ts';
@@ -39,6 +40,9 @@ export interface GpuhiveStackProps extends StackProps {
   /** The deployable shape; the real one by default, a fixture in tests. */
   readonly topology?: Topology;
 }
+
+/** Secrets Manager secret holding the PEM of the platform's Ed25519 signing key; created out of band, never in the template. */
+export const signingKeySecretName = (stage: Stage): string => `gpuhive/${stage}/signing-key-pem`;
 
 /** SSM parameter holding the hex SHA-256 of the bootstrap admin key; created out of band, never in the template. */
 export const adminKeyParameterName = (stage: Stage): string => `/gpuhive/${stage}/admin-key-sha256`;
@@ -125,6 +129,7 @@ export class GpuhiveStack extends Stack {
 
     this.agentQueueRole = this.wireHostQueues();
     this.wireAdminKey(topology.authorizer);
+    this.wireSigningKey();
 
     this.api = new GpuhiveApi(this, 'Api', {
       apiName: busName(stage),
@@ -243,6 +248,16 @@ export class GpuhiveStack extends Stack {
     // API Gateway caches no identity (a request without Authorization must reach the handlers
     // for the API's own 401): the authorizer function remembers identities for the same time.
     this.functionOf(authorizer).addEnvironment(PlatformEnv.authorizerCacheSeconds, String(authorizer.cacheSeconds));
+  }
+
+  /**
+   * The Ed25519 key that signs install.sh and the agent bundle: a Secrets Manager secret made
+   * out of band before the first deploy (like the admin key's hash), resolved by CloudFormation
+   * into the two serving functions' environment, so the template never holds it.
+   */
+  private wireSigningKey(): void {
+    const key = SecretValue.secretsManager(signingKeySecretName(this.config.stage)).unsafeUnwrap();
+    for (const fn of this.allFunctions.filter((f) => (f.def.capabilities ?? []).includes('signDownloads'))) fn.addEnvironment(SigningEnv.keyPem, key);
   }
 
   private buildConsumers(): ReadonlyMap<string, EventConsumer> {
