@@ -44,8 +44,14 @@ export const listGpuModels = async (deps: MatchingDeps): Promise<GpuModel[]> => 
  */
 export const requireKnownModels = async (models: readonly string[] | undefined, deps: MatchingDeps): Promise<void> => {
   if (!models || models.length === 0) return;
-  const known = new Set(GPU_CATALOGUE);
-  for (const host of (await deps.candidates.all()).values()) for (const gpu of host.gpus) known.add(gpu.model);
+  const knownIn = async (maxAgeSeconds?: number) => {
+    const known = new Set(GPU_CATALOGUE);
+    for (const host of (await deps.candidates.all(maxAgeSeconds)).values()) for (const gpu of host.gpus) known.add(gpu.model);
+    return known;
+  };
+  let known = await knownIn();
+  // A host may have registered the model since the cached view: look again before refusing.
+  if (models.some((model) => !isKnownModel(model, known))) known = await knownIn(0);
   const issues = models.flatMap((model, index) =>
     isKnownModel(model, known)
       ? []
