@@ -49,7 +49,10 @@ describe('the README walkthrough', () => {
     expect(started).toMatchObject({ state: 'running' });
     expect(exited).toMatchObject({ state: 'exited' });
     expect(finished).toMatchObject({ jobId: job.jobId, status: 'succeeded', cost: '0.000250', assignments: [{ hostId: host.hostId, state: 'exited', exitCode: 0 }] });
-    expect(timeline.items.map((entry: { type: string }) => entry.type)).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
+    // The curl agent heartbeats between steps, so on a busy machine the 5 s threshold can mark its
+    // host unreachable (and back) while the job runs: that shows on the timeline, and is all it may add.
+    const steps = timeline.items.map((entry: { type: string }) => entry.type);
+    expect(steps.filter((type: string) => !type.startsWith('host_'))).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
     // The usage charge: the renter pays 2 GPU-seconds at $0.45/h, and the credit is still there.
     const charges = ledger.items.filter((entry: { kind: string }) => entry.kind === 'usage_charge');
     expect(charges).toEqual([expect.objectContaining({ amount: '-0.000250' })]);
@@ -67,8 +70,9 @@ describe('the README walkthrough', () => {
   });
 
   it('stops every process it started on Ctrl-C, leaving nothing listening', async () => {
-    const dynamodb = /DynamoDB (\S+)/.exec(runtime.stdout())?.[1] ?? '';
-    expect(await listening(dynamodb)).toBe(true);
+    const dynamodb = /DynamoDB (http:\/\/\S+)/.exec(runtime.stdout())?.[1] ?? '';
+    // A connection refused for a moment on a busy machine is not the answer: wait for one.
+    await expect.poll(() => listening(dynamodb), { timeout: 10_000, message: `${dynamodb} from: ${runtime.stdout()}` }).toBe(true);
 
     const exit = await runtime.stop('SIGINT');
 
