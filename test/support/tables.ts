@@ -17,7 +17,12 @@ const stable = (value: unknown): unknown => {
 
 export const snapshotTables = async (
   runtime: LocalRuntime,
-  options: { readonly ignore?: readonly string[]; readonly skip?: (table: string, item: Record<string, unknown>) => boolean } = {},
+  options: {
+    readonly ignore?: readonly string[];
+    /** Attributes to leave out by value too (bookkeeping such as a write-time index key). */
+    readonly ignoreValue?: (name: string, value: unknown) => boolean;
+    readonly skip?: (table: string, item: Record<string, unknown>) => boolean;
+  } = {},
 ): Promise<TableSnapshot> => {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
@@ -28,7 +33,7 @@ export const snapshotTables = async (
     for await (const page of paginateScan({ client }, { TableName: tableName, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         if (options.skip?.(table, item)) continue;
-        const kept = Object.fromEntries(Object.entries(item).filter(([name]) => !ignore.has(name)));
+        const kept = Object.fromEntries(Object.entries(item).filter(([name, value]) => !ignore.has(name) && !options.ignoreValue?.(name, value)));
         snapshot.set(`${table}|${String(item.pk)}|${String(item.sk)}`, JSON.stringify(stable(kept)));
       }
     }

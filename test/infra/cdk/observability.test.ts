@@ -99,7 +99,6 @@ describe('GpuhiveStack alarms', () => {
   it('keeps the monitoring in a nested stack, away from the main stack\'s 500-resource limit', () => {
     // Nested stacks: the monitoring and the web console (and, in prod, the registry's capacity).
     expect(template.findResources('AWS::CloudFormation::Stack')).toHaveProperty(nestedStackId);
-    expect(rootAlarms).toEqual([]);
     expect(Object.keys(rootResources).length).toBeLessThan(500);
   });
 });
