@@ -44,14 +44,14 @@ export const listGpuModels = async (deps: MatchingDeps): Promise<GpuModel[]> => 
  */
 export const requireKnownModels = async (models: readonly string[] | undefined, deps: MatchingDeps): Promise<void> => {
   if (!models || models.length === 0) return;
-  const knownIn = async (maxAgeSeconds?: number) => {
+  const knownIn = (hosts: Iterable<{ gpus: readonly { model: string }[] }>) => {
     const known = new Set(GPU_CATALOGUE);
-    for (const host of (await deps.candidates.all(maxAgeSeconds)).values()) for (const gpu of host.gpus) known.add(gpu.model);
+    for (const host of hosts) for (const gpu of host.gpus) known.add(gpu.model);
     return known;
   };
-  let known = await knownIn();
-  // A host may have registered the model since the cached view: look again before refusing.
-  if (models.some((model) => !isKnownModel(model, known))) known = await knownIn(0);
+  let known = knownIn((await deps.candidates.all()).values());
+  // A host may have registered the model since the cached view: read the store before refusing.
+  if (models.some((model) => !isKnownModel(model, known))) known = knownIn(await deps.capacity.all());
   const issues = models.flatMap((model, index) =>
     isKnownModel(model, known)
       ? []
