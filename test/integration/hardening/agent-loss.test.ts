@@ -30,10 +30,17 @@ describe('an agent killed mid-job', () => {
   it('fails its job within the sweep\'s bound, and billing stops where the platform last saw the host', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const host = await offeredHost(api, runtime, renterKey, { gpus: [{ name: 'NVIDIA A100-SXM4-80GB', vramMb: 81920, uuid: 'GPU-killed', index: 0 }], pricePerGpuHour: '1.800000' });
+    // Alive, the agent heartbeats on its own: without it a slow test would see the host lost
+    // (thresholds of seconds) before the job starts, and the lease end at its start.
+    let running: string[] = [];
+    const beat = () => api.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: running } });
+    let beating = beat();
+    const heartbeats = setInterval(() => { beating = beating.then(beat, beat); }, 500);
     const { body: job } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['A100'] }, restartPolicy: 'never', maxPricePerGpuHour: '2.000000' }) });
     const assignment = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === job.jobId);
     await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted');
     await reportEvent(api, host.agentToken, assignment.assignmentId, 'started');
+    running = [assignment.assignmentId];
     const leaseStart = await eventually(async () => {
       const usage = await usageOf(renterKey, job.jobId);
       expect(usage?.leaseStart).toEqual(expect.any(String));
@@ -46,13 +53,15 @@ describe('an agent killed mid-job', () => {
       const to = Date.now();
       const record = { eventId: `alive-${to}`, assignmentId: assignment.assignmentId, from: new Date(cursor).toISOString(), to: new Date(to).toISOString(), gpuSeconds: (to - cursor) / 1000 };
       cursor = to;
-      await api.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: [assignment.assignmentId] } });
+      expect((await beat()).status).toBe(200);
       expect((await api.call('POST', '/v1/agent/usage', { key: host.agentToken, body: { records: [record] } })).body.accepted).toBe(1);
     };
     for (let beat = 0; beat < 3; beat += 1) {
       await eventually(async () => expect(Date.now()).toBeGreaterThan(cursor + 500));
       await meterOnce();
     }
+    clearInterval(heartbeats);
+    await beating;
     const diedAt = Date.now();
 
     // Failed (restart policy never) within offline threshold + one sweep + slack for the events to travel.
