@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnStage,
@@ -14,7 +14,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, LogGroupClass } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { routeKey, type RouteDef } from '#infra/topology.ts';
 import type { StageConfig, Throttle } from '#infra/stacks/stage-config.ts';
 
@@ -79,8 +79,12 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  * targets). The Lambda authorizer only identifies the caller: it admits unknown secrets as
  * anonymous, and each handler checks the route's roles, so a cached identity never opens
  * another route.
+ *
+ * It is a nested stack: each route brings a route, an integration and an invoke permission,
+ * and CloudFormation stops at 500 resources per stack; here they leave the main stack its
+ * room for the functions themselves (a function, its role and its policy).
  */
-export class GpuhiveApi extends Construct {
+export class GpuhiveApi extends NestedStack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;

@@ -5,20 +5,21 @@ import { routeSettingsOf } from '#infra/constructs/gpuhive-api.ts';
 import { stageConfig } from '#infra/stacks/stage-config.ts';
 import { synthesize } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
-const routes = template.findResources('AWS::ApiGatewayV2::Route');
+const { stack, template, apiTemplate, logicalIdOf, passedTo } = synthesize();
+const routes = apiTemplate.findResources('AWS::ApiGatewayV2::Route');
 const routeByKey = (key: string) => Object.values(routes).find((route) => route.Properties.RouteKey === key);
-const [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+const [authorizerId] = Object.keys(apiTemplate.findResources('AWS::ApiGatewayV2::Authorizer'));
 
 /** The function a route's integration invokes, as its logical id. */
 const integratedFunctionOf = (key: string): unknown => {
   const target = routeByKey(key)?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
-  const integration = template.toJSON().Resources[target['Fn::Join'][1][1].Ref];
-  return integration.Properties.IntegrationUri['Fn::GetAtt'][0];
+  const integration = apiTemplate.toJSON().Resources[target['Fn::Join'][1][1].Ref];
+  // The API is a nested stack: the function's ARN arrives as a parameter from the main stack.
+  return (passedTo(stack.api, integration.Properties.IntegrationUri) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 };
 
-const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
-const prodStage = Object.values(synthesize({ stage: 'prod' }).template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+const [stage] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Stage'));
+const prodStage = Object.values(synthesize({ stage: 'prod' }).apiTemplate.findResources('AWS::ApiGatewayV2::Stage'))[0];
 const throttledRoutes = Object.entries(stageConfig('dev').routeThrottles);
 const prodThrottledRoutes = Object.entries(stageConfig('prod').routeThrottles);
 
@@ -52,14 +53,14 @@ describe('GpuhiveStack HTTP API', () => {
   });
 
   it('identifies callers with a simple-response Lambda authorizer keyed on the Authorization header', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+    apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
     });
   });
 
   it('requires no identity source, so a request without Authorization reaches the handler for the API\'s own 401', () => {
-    const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer')) as { Properties: Record<string, unknown> }[];
+    const [authorizer] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Authorizer')) as { Properties: Record<string, unknown> }[];
     expect(authorizer?.Properties.IdentitySource ?? []).toEqual([]);
     // CloudFormation allows no gateway cache without an identity source: the function caches instead.
     expect(authorizer?.Properties.AuthorizerResultTtlInSeconds).toBe(0);
@@ -72,11 +73,11 @@ describe('GpuhiveStack HTTP API', () => {
   });
 
   it('serves the $default stage with auto-deploy', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
+    apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true });
   });
 
   it('throttles the stage with the stage config\'s rate and burst', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: stack.config.throttle.rateLimit, ThrottlingBurstLimit: stack.config.throttle.burstLimit },
     });
   });
@@ -111,17 +112,29 @@ describe('GpuhiveStack HTTP API', () => {
   });
 
   it('writes access logs with the request id to a log group', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, Format: Match.stringLikeRegexp('\\$context\\.requestId') },
     });
   });
 
   it('keeps access logs for the stage\'s log retention', () => {
     const groupId = (stage?.Properties.AccessLogSettings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    expect(template.toJSON().Resources[groupId].Properties.RetentionInDays).toBe(stack.config.logRetention);
+    expect(apiTemplate.toJSON().Resources[groupId].Properties.RetentionInDays).toBe(stack.config.logRetention);
   });
 
   it('outputs the API URL', () => {
     template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+});
+
+describe('the API\'s nested stack', () => {
+  const count = (t: typeof template) => Object.keys(t.toJSON().Resources).length;
+
+  it('holds the routes, integrations and invoke permissions, so the main stack keeps room below CloudFormation\'s 500 resources', () => {
+    expect(Object.keys(template.findResources('AWS::ApiGatewayV2::Route'))).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::Lambda::Permission')).length).toBeLessThan(topology.routes.length);
+    // A new route adds a function, its role and its policy here: room for at least 30 more.
+    expect(count(template) + 30 * 3).toBeLessThan(500);
+    expect(count(apiTemplate)).toBeLessThan(500);
   });
 });

@@ -40,7 +40,7 @@ describe('X-Ray tracing in prod', () => {
 });
 
 describe('the API access log', () => {
-  const accessLogGroupOf = (synthesized: typeof prod) => resourcesOf(synthesized)[synthesized.logicalIdOf(synthesized.stack.api.accessLogs)]!.Properties;
+  const accessLogGroupOf = (synthesized: typeof prod) => synthesized.apiTemplate.toJSON().Resources[synthesized.logicalIdOf(synthesized.stack.api.accessLogs)]!.Properties;
 
   it('is an Infrequent Access log group in prod (half the ingestion price)', () => {
     expect(accessLogGroupOf(prod).LogGroupClass).toBe('INFREQUENT_ACCESS');

@@ -8,12 +8,13 @@ import { synthesize } from './synth.ts';
  * one target and not the other is a bug. The local runtime is built from the topology object
  * itself; these tests hold the synthesized template to the same object, in both directions.
  */
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, apiTemplate, logicalIdOf } = synthesize();
 const resources = Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>);
 const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
 const sorted = (values: readonly string[]) => [...values].sort();
 
-const templateRouteKeys = ofType('AWS::ApiGatewayV2::Route').map((route) => route.Properties.RouteKey as string);
+// Routes live in the API's nested stack.
+const templateRouteKeys = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Route')).map((route) => route.Properties.RouteKey as string);
 const templateQueueNames = ofType('AWS::SQS::Queue').map((queue) => queue.Properties.QueueName as string);
 const busRules = ofType('AWS::Events::Rule').filter((rule) => rule.Properties.EventBusName !== undefined);
 const scheduleRules = ofType('AWS::Events::Rule').filter((rule) => rule.Properties.ScheduleExpression !== undefined);

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type NestedStack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -15,6 +15,10 @@ export interface Synthesized {
   readonly app: App;
   readonly stack: GpuhiveStack;
   readonly template: Template;
+  /** The API's nested stack (routes, integrations, stage, authorizer, invoke permissions). */
+  readonly apiTemplate: Template;
+  /** What the main stack passes a nested stack's parameter: `{ 'Fn::GetAtt': [id, attr] }`, `{ Ref: id }`, ... */
+  readonly passedTo: (nested: NestedStack, parameterRef: unknown) => unknown;
   /** The logical id of an L2 construct's CloudFormation resource. */
   readonly logicalIdOf: (construct: IConstruct) => string;
 }
@@ -35,7 +39,12 @@ export const synthesize = (options: { stage?: Stage; topology?: Topology; contex
     // A construct of a nested stack (the monitoring) has its logical id in that stack's template.
     return Stack.of(element).getLogicalId(element);
   };
-  return { app, stack, template, logicalIdOf };
+  const passedTo = (nested: NestedStack, parameterRef: unknown): unknown => {
+    const name = (parameterRef as { Ref?: string }).Ref;
+    const resource = template.toJSON().Resources[logicalIdOf(nested.nestedStackResource!)];
+    return name === undefined ? parameterRef : resource.Properties.Parameters[name];
+  };
+  return { app, stack, template, apiTemplate: Template.fromStack(stack.api), logicalIdOf, passedTo };
 };
 
 export interface PolicyStatementJson {
