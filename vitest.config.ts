@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One DynamoDB Local for the run, shared by every file's in-memory runtime.
+    globalSetup: ['test/support/global-setup.ts'],
     // Integration tests start Java and local services: give them room on 2-core machines.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -21,12 +21,28 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
+export interface DynamoDbLocalOptions {
+  readonly dataDir?: string;
+  /**
+   * One database for every caller (the default, so operator tools see the runtime's tables
+   * whatever their credentials); `false` gives each access key its own database, which lets
+   * test runtimes share one Java process without seeing each other's tables.
+   */
+  readonly sharedDb?: boolean;
+  readonly log: (line: string) => void;
+}
+
+/** Java started, not yet answering: `ready` settles when it answers (or fails to). */
+export interface LaunchedDynamoDbLocal extends DynamoDbLocal {
+  readonly ready: Promise<void>;
+}
+
 /**
  * Starts DynamoDB Local on a free port, on disk in `dataDir` or in memory. Java runs under
  * a small shell watchdog that kills it when this process disappears, even by SIGKILL, so
  * nothing is ever left listening.
  */
-export const startDynamoDbLocal = async (options: { dataDir?: string; log: (line: string) => void }): Promise<DynamoDbLocal> => {
+export const launchDynamoDbLocal = async (options: DynamoDbLocalOptions): Promise<LaunchedDynamoDbLocal> => {
   const port = await freePort();
   const jars = jarFolder();
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
@@ -34,7 +50,7 @@ export const startDynamoDbLocal = async (options: { dataDir?: string; log: (line
   const java = [
     // GPUHIVE_DYNAMODB_HEAP_MB: more heap for benchmarks that load a million items in memory.
     'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
-    '-jar', join(jars, 'DynamoDBLocal.jar'), '-sharedDb', '-disableTelemetry', '-port', String(port), ...storage,
+    '-jar', join(jars, 'DynamoDBLocal.jar'), ...(options.sharedDb === false ? [] : ['-sharedDb']), '-disableTelemetry', '-port', String(port), ...storage,
   ];
   const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
   const watchdog = `${quoted} & java=$!; trap 'kill $java 2>/dev/null; wait $java; exit 0' TERM INT; ` +
@@ -46,24 +62,42 @@ export const startDynamoDbLocal = async (options: { dataDir?: string; log: (line
   child.once('error', (error) => options.log(`DynamoDB Local could not start: ${error.message}`));
 
   const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const ready = (async () => {
+    try {
+      await waitForDynamoDb(endpoint, () => {
+        if (child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${stderr.trim() || 'is Java 17 installed?'}`);
+      });
+    } catch (error) {
+      child.kill('SIGTERM');
+      throw new Error(`DynamoDB Local did not start (${(error as Error).message}). ${stderr.trim()}`);
+    }
+  })();
+  // Awaited by whoever uses it; an unwatched failure must not crash the launcher.
+  ready.catch(() => undefined);
+  return { endpoint, ready, stop };
+};
+
+/** Waits until DynamoDB Local at `endpoint` answers; `check` throws to give up early. */
+export const waitForDynamoDb = async (endpoint: string, check: () => void = () => undefined): Promise<void> => {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     await waitUntil('DynamoDB Local', async () => {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited: ${stderr.trim() || 'is Java 17 installed?'}`);
+      check();
       await client.send(new ListTablesCommand({}));
       return true;
     }, READY_WITHIN_MS);
-  } catch (error) {
-    child.kill('SIGTERM');
-    throw new Error(`DynamoDB Local did not start (${(error as Error).message}). ${stderr.trim()}`);
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+};
+
+/** `launchDynamoDbLocal`, answering. */
+export const startDynamoDbLocal = async (options: DynamoDbLocalOptions): Promise<DynamoDbLocal> => {
+  const launched = await launchDynamoDbLocal(options);
+  await launched.ready;
+  return { endpoint: launched.endpoint, stop: launched.stop };
 };

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { newSigningKey, publicKeyOf } from '#agent/core/signature.ts';
 import { SigningEnv } from '#platform/signing-key.ts';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,7 +14,7 @@ import { RegistryEnv } from '#registry/config.ts';
 import { LogsEnv } from '#logs/config.ts';
 import { NotificationsEnv } from '#notifications/config.ts';
 import { busName, hostQueuePrefix, queueUrlEnvVar, topology as defaultTopology, type Topology } from '../topology.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { startDynamoDbLocal, waitForDynamoDb, type DynamoDbLocal } from './dynamodb-local.ts';
 import { startEventBridge } from './eventbridge/server.ts';
 import { startSqsAndS3 } from './fauxqs.ts';
 import { startGateway } from './gateway.ts';
@@ -43,6 +43,12 @@ export interface LocalRuntimeOptions {
   /** Overrides the authorizer's 60 s identity cache, e.g. 0 to see a revocation at once. */
   readonly authorizerCacheSeconds?: number;
   readonly log?: (line: string) => void;
+  /**
+   * A DynamoDB Local started elsewhere, without `-sharedDb`, to use instead of starting one:
+   * the runtime's tables live in the database of its own access key, so several runtimes
+   * (test files) share one Java process without seeing each other. Their tables go on stop.
+   */
+  readonly dynamodb?: { readonly endpoint: string; readonly accessKeyId: string };
 }
 
 export interface LocalRuntime {
@@ -51,6 +57,8 @@ export interface LocalRuntime {
   /** The public half of the key install.sh and the agent bundle are signed with (PEM). */
   readonly signingPublicKey: string;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly eventBridge: string };
+  /** What the stand-ins take (DynamoDB keeps a database per access key when not shared). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly tableNames: Record<string, string>;
   readonly queueUrls: Record<string, string>;
   stop(): Promise<void>;
@@ -60,7 +68,7 @@ export const LOCAL_STAGE = 'local';
 /** In the data dir: the running runtime's API URL and stand-in endpoints, for operator tools. */
 export const RUNTIME_FILE = 'runtime.json';
 const REGION = 'us-east-1';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** The admin key: given, or kept in the data dir so it survives restarts, or new. */
 const resolveAdminKey = (options: LocalRuntimeOptions, dataDir: string | undefined): string => {
@@ -118,9 +126,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
 
   // A new data dir has no events to send again: the first start skips the two days' look-back.
   const newDataDir = dataDir !== undefined && !existsSync(join(dataDir, 'dynamodb'));
+  const credentials = options.dynamodb ? { ...localCredentials, accessKeyId: options.dynamodb.accessKeyId } : localCredentials;
   try {
-    log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
-    const dynamo = await startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
+    const dynamo = options.dynamodb ? await useDynamoDbLocal(options.dynamodb.endpoint, log) : await ownDynamoDbLocal(dataDir, log);
     stops.push(() => dynamo.stop());
 
     log('Starting SQS and S3 (fauxqs, in memory)...');
@@ -157,6 +165,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       s3: new S3Client({ endpoint: sqsS3.endpoint, region: REGION, credentials, forcePathStyle: true }),
     };
     const provisioned = await provision(topology, LOCAL_STAGE, clients);
+    if (options.dynamodb) stops.push(() => deleteTables(clients.dynamodb, Object.values(provisioned.tableNames)));
     for (const [name, table] of Object.entries(topology.tables)) process.env[table.envVar] = provisioned.tableNames[name];
     for (const queue of topology.queues) process.env[queueUrlEnvVar(queue.name)] = provisioned.queueUrls[queue.name];
     Object.assign(process.env, {
@@ -201,6 +210,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       adminKey,
       signingPublicKey: publicKeyOf(signingKey),
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsS3.endpoint, s3: sqsS3.endpoint, eventBridge: eventBridge.endpoint },
+      credentials,
       tableNames: provisioned.tableNames,
       queueUrls: provisioned.queueUrls,
       stop,
@@ -209,6 +219,22 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     await stop();
     throw error;
   }
+};
+
+const ownDynamoDbLocal = (dataDir: string | undefined, log: (line: string) => void): Promise<DynamoDbLocal> => {
+  log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
+  return startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
+};
+
+const useDynamoDbLocal = async (endpoint: string, log: (line: string) => void): Promise<DynamoDbLocal> => {
+  log(`Using DynamoDB Local at ${endpoint}...`);
+  await waitForDynamoDb(endpoint);
+  return { endpoint, stop: async () => undefined };
+};
+
+/** A shared DynamoDB Local keeps a stopped runtime's tables in its memory: they go with it. */
+const deleteTables = async (dynamodb: DynamoDBClient, tableNames: readonly string[]): Promise<void> => {
+  await Promise.all(tableNames.map((TableName) => dynamodb.send(new DeleteTableCommand({ TableName }))));
 };
 
 const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; seconds: string }> => {

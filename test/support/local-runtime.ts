@@ -2,6 +2,8 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
 import { busName } from '#infra/topology.ts';
 import { LOCAL_STAGE } from '#infra/local/runtime.ts';
 export interface ApiResponse<T = any> {
@@ -38,9 +40,24 @@ export const apiClient = (baseUrl: string): ApiClient => ({
   },
 });
 
-/** A whole local backend in this test process, quiet, in memory unless a data dir is given. */
-export const startTestRuntime = (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> =>
-  startLocalRuntime({ inMemory: options.dataDir === undefined, log: () => undefined, port: 0, ...options });
+/**
+ * A whole local backend in this test process, quiet, in memory unless a data dir is given.
+ * In memory, it uses the run's one DynamoDB Local (test/support/global-setup.ts) under an
+ * access key of its own, rather than starting Java for every file.
+ */
+export const startTestRuntime = (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
+  const inMemory = options.dataDir === undefined;
+  const shared = inMemory && process.env.VITEST ? inject('sharedDynamoDb') : undefined;
+  return startLocalRuntime({
+    inMemory, log: () => undefined, port: 0,
+    ...(shared ? { dynamodb: { endpoint: shared, accessKeyId: `test${randomUUID().replaceAll('-', '').slice(0, 12)}` } } : {}),
+    ...options,
+  });
+};
+
+/** A DynamoDB client that sees the runtime's tables (its stand-in keeps a database per access key). */
+export const localDynamoDb = (runtime: LocalRuntime) =>
+  new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials: runtime.credentials });
 
 export const sampleHostFacts = (overrides: Record<string, unknown> = {}) => ({
   hostname: 'rig-1',

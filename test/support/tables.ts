@@ -1,7 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { localDynamoDb } from './local-runtime.ts';
 
 /** Every item of every context's table, by `table|pk|sk`, as stable JSON without `ignore`d attributes. */
 export type TableSnapshot = Map<string, string>;
@@ -25,7 +25,7 @@ export const snapshotTables = async (
   } = {},
 ): Promise<TableSnapshot> => {
   const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    localDynamoDb(runtime),
   );
   const ignore = new Set(options.ignore ?? []);
   const snapshot: TableSnapshot = new Map();

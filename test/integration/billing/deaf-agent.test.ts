@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, localDynamoDb, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 import { billingQueueDrained } from './support.ts';
 
@@ -27,7 +26,7 @@ const PRICE = 60_000_000;
 /** Every item of the billing table, read straight from the local store. */
 const billingItems = async (): Promise<Record<string, any>[]> => {
   const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    localDynamoDb(runtime),
   );
   const items: Record<string, any>[] = [];
   for await (const page of paginateScan({ client }, { TableName: runtime.tableNames.billing ?? '', ConsistentRead: true })) items.push(...(page.Items ?? []));

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -7,7 +6,7 @@ import { newEvent, type DomainEvent, type EventDefinition, type Payload } from '
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { LOCAL_STAGE } from '#infra/local/runtime.ts';
 import { busName } from '#infra/topology.ts';
-import { eventually, localSqs } from '#test/support/local-runtime.ts';
+import { eventually, localDynamoDb, localSqs } from '#test/support/local-runtime.ts';
 
 /**
  * Plays another context's producer: puts events straight on the local bus, as its outbox
@@ -63,7 +62,7 @@ export const billingQueueDrained = (runtime: LocalRuntime, queue: 'billing-jobs'
 /** Reads billing's table as it is, to see what no API shows (a hold marker). */
 export const billingItem = async (runtime: LocalRuntime, key: { pk: string; sk: string }) => {
   const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    localDynamoDb(runtime),
   );
   const { Item } = await documents.send(new GetCommand({ TableName: runtime.tableNames.billing, Key: key, ConsistentRead: true }));
   documents.destroy();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
-import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
+import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
 const UNREACHABLE_AFTER = 2;
 const OFFLINE_AFTER = 4;
@@ -29,13 +29,17 @@ const usageOf = async (renterKey: string, jobId: string) => (await api.call('GET
 describe('an agent killed mid-job', () => {
   it('fails its job within the sweep\'s bound, and billing stops where the platform last saw the host', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
-    const host = await offeredHost(api, runtime, renterKey, { gpus: [{ name: 'NVIDIA A100-SXM4-80GB', vramMb: 81920, uuid: 'GPU-killed', index: 0 }], pricePerGpuHour: '1.800000' });
-    // Alive, the agent heartbeats on its own: without it a slow test would see the host lost
-    // (thresholds of seconds) before the job starts, and the lease end at its start.
+    const host = await onboardHost(api, runtime.adminKey, { gpus: [{ name: 'NVIDIA A100-SXM4-80GB', vramMb: 81920, uuid: 'GPU-killed', index: 0 }], pricePerGpuHour: '1.800000' });
+    // Alive, the agent heartbeats on its own from registration on: without it a slow machine
+    // would see the host lost (thresholds of seconds) before it is offered or its job starts.
     let running: string[] = [];
     const beat = () => api.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: running } });
     let beating = beat();
     const heartbeats = setInterval(() => { beating = beating.then(beat, beat); }, 500);
+    await eventually(async () => {
+      const offers = await api.call('GET', '/v1/offers?limit=100', { key: renterKey });
+      expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+    }, 30_000);
     const { body: job } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['A100'] }, restartPolicy: 'never', maxPricePerGpuHour: '2.000000' }) });
     const assignment = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === job.jobId);
     await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted');
@@ -103,5 +107,5 @@ describe('an agent killed mid-job', () => {
     const billed = await usageOf(renterKey, job.jobId);
     expect(billed.gpuSeconds).toBeLessThanOrEqual((leaseEnd - leaseStart) / 1000 + SKEW_SECONDS);
     await eventually(async () => expect((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.held).toBe('0.000000'));
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { events } from '#events/index.ts';
 import { LOCAL_STAGE, type LocalRuntime } from '#infra/local/runtime.ts';
 import { startSchedules } from '#infra/local/schedules.ts';
 import { busName, resourceName, routeKey, topology, type Topology } from '#infra/topology.ts';
-import { apiClient, eventually, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, localDynamoDb, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { runs } from '#test/fixtures/recording-schedule.ts';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -64,7 +64,7 @@ describe('the local runtime is built from the topology', () => {
   });
 
   it('creates every table with its indexes', async () => {
-    const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.dynamodb, region: 'us-east-1', credentials });
+    const dynamodb = localDynamoDb(runtime);
 
     for (const [name, table] of Object.entries(topology.tables)) {
       const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resourceName(LOCAL_STAGE, name) }));
