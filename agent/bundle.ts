@@ -1,9 +1,26 @@
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('./src/entry.ts', import.meta.url));
+
+/**
+ * Node's built-in modules through `require`, not `import`: importing a built-in as ESM builds its
+ * namespace from every export, which runs the lazy getters. On Node 22 `node:http`'s
+ * `WebSocket` getter loads undici (~12 MB of RSS in an idle agent) and on both `node:crypto`'s
+ * `webcrypto` loads Web Crypto. esbuild turns a CommonJS shim's exports into getters that read
+ * the module only when a name is used.
+ */
+const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' },
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 
 /**
  * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled
@@ -19,6 +36,7 @@ export const bundleAgent = async (): Promise<string> => {
     // The ESM builds of the SDK's signer packages: esbuild drops what the agent does not call (~140 KB -> ~14 KB).
     mainFields: ['module', 'main'],
     minify: true,
+    plugins: [builtinsThroughRequire],
     write: false,
     legalComments: 'none',
     logLevel: 'silent',
