@@ -26,8 +26,8 @@ const builtinsThroughRequire: Plugin = {
  * First in the bundle: the `require` the built-ins load through, and V8's lite mode (no
  * optimizing compiler, lazier feedback and source positions). The agent's JavaScript is a
  * heartbeat a minute and a poll every 20 s; the optimizing compiler's code and data cost an
- * idle agent ~5 MB of RSS and buy it nothing measurable (pick-up p50 and idle CPU are the
- * same in the bench). Set here rather than on the command line so every way of starting the
+ * idle agent ~5 MB of RSS and buy it nothing measurable (pick-up p50 and idle CPU stay within
+ * the bench's run-to-run spread; docs/operations-footprint.md). Set here rather than on the command line so every way of starting the
  * agent (systemd, by hand, `node gpuhive-agent.mjs`) gets it; Node allows setting V8 flags
  * at run time, and the few functions compiled before this line keep their code.
  */

@@ -7,7 +7,9 @@
  * bundle's size and where the idle RSS goes (Node.js alone, with node:http and node:crypto in
  * use, the agent's own share), and what node:https adds where the API is HTTPS (production;
  * the local backend is plain HTTP, so the agent never loads it here).
- * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10]; AGENT_NODE_FLAGS='--flag ...' adds Node flags to the
+ * Where Docker runs, the agent offers image jobs and prepares the host's firewall at start (it
+ * runs iptables, so node:child_process is loaded); --no-docker registers it for process jobs only.
+ * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10] [--no-docker]; AGENT_NODE_FLAGS='--flag ...' adds Node flags to the
  * agent; AGENT_NODE=/path/to/node runs the agent and the baselines on another Node.js (e.g. 22).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,7 +21,7 @@ import { bundleAgent } from '../agent/bundle.ts';
 import { apiClient } from '#test/support/local-runtime.ts';
 import { benchRuntime, percentile, progress, table } from './support.ts';
 
-const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, jobs: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, jobs: { type: 'string', default: '10' }, 'no-docker': { type: 'boolean', default: false } } });
 const IDLE_SECONDS = Number(values['idle-seconds']);
 const JOBS = Number(values.jobs);
 /** The Node.js that runs the agent and the baselines. */
@@ -71,9 +73,10 @@ try {
   const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
   const stateDir = join(dir, 'state');
   await new Promise<void>((resolve, reject) => {
-    const register = spawn(NODE, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', '--state-dir', stateDir], { stdio: 'inherit' });
+    const register = spawn(NODE, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', ...(values['no-docker'] ? ['--no-docker'] : []), '--state-dir', stateDir], { stdio: 'inherit' });
     register.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`register exited ${code}`))));
   });
+  const runtimes = (JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { runtimes: string[] }).runtimes.join(' and ');
   agent = spawn(NODE, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   agent.stderr?.on('data', (chunk: Buffer) => { agentOutput += chunk.toString(); });
   const pid = agent.pid!;
@@ -109,7 +112,7 @@ try {
   fromPlaced.sort((a, b) => a - b);
   fromSubmit.sort((a, b) => a - b);
   const flags = process.env.AGENT_NODE_FLAGS ? `, flags ${process.env.AGENT_NODE_FLAGS}` : '';
-  table(`Agent (single-file bundle, Node ${NODE_VERSION}${flags}, 8 simulated GPUs)`, [
+  table(`Agent (single-file bundle, Node ${NODE_VERSION}${flags}, 8 simulated GPUs, ${runtimes} jobs)`, [
     ['bundle', `${bundleKb.toFixed(0)} KB (one file; the SigV4 signer is the only dependency bundled in)`],
     ['idle RSS after ' + IDLE_SECONDS + ' s', `${idleRss.toFixed(1)} MB (target <= 45 MB)`],
     ['  of which Node.js alone (empty script)', `${nodeAloneRss.toFixed(1)} MB (the floor on this Node.js)`],
