@@ -5,10 +5,14 @@
  * assignment (the job timeline's `placed` step) to the agent logging "assignment received".
  * Targets: idle RSS <= 45 MB, idle CPU < 0.5% of one core, pick-up < 1 s. Also printed: the
  * bundle's size and where the idle RSS goes (Node.js alone, with node:http and node:crypto in
- * use, the agent's own share).
- * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10]; AGENT_NODE_FLAGS='--flag ...' adds Node flags to the agent.
+ * use, the agent's own share), and what node:https adds where the API is HTTPS (production;
+ * the local backend is plain HTTP, so the agent never loads it here).
+ * Where Docker runs, the agent offers image jobs and prepares the host's firewall at start (it
+ * runs iptables, so node:child_process is loaded); --no-docker registers it for process jobs only.
+ * Run: npx tsx bench/agent.bench.ts [--idle-seconds 60] [--jobs 10] [--no-docker]; AGENT_NODE_FLAGS='--flag ...' adds Node flags to the
+ * agent; AGENT_NODE=/path/to/node runs the agent and the baselines on another Node.js (e.g. 22).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +21,12 @@ import { bundleAgent } from '../agent/bundle.ts';
 import { apiClient } from '#test/support/local-runtime.ts';
 import { benchRuntime, percentile, progress, table } from './support.ts';
 
-const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, jobs: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '60' }, jobs: { type: 'string', default: '10' }, 'no-docker': { type: 'boolean', default: false } } });
 const IDLE_SECONDS = Number(values['idle-seconds']);
 const JOBS = Number(values.jobs);
+/** The Node.js that runs the agent and the baselines. */
+const NODE = process.env.AGENT_NODE ?? process.execPath;
+const NODE_VERSION = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
 const TICKS = 100;
@@ -30,9 +37,13 @@ const cpuSeconds = (pid: number): number => {
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The idle RSS of a Node.js process running `script` (ESM), measured as the agent's is: after it settled. */
+/**
+ * The idle RSS of a Node.js process running `script` (ESM, as the bundle is), measured as the
+ * agent's is: after it settled. Built-ins are loaded with `require`, as the bundle loads them.
+ */
 const baselineRssMb = async (script: string): Promise<number> => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  const prelude = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); ";
+  const child = spawn(NODE, ['--input-type=module', '-e', prelude + script], { stdio: 'ignore' });
   try {
     await sleep(3000);
     return rssMb(child.pid!);
@@ -53,18 +64,20 @@ try {
   const bundleKb = statSync(bundle).size / 1024;
   progress('measuring Node.js alone and with node:http and node:crypto in use, for the RSS breakdown');
   const nodeAloneRss = await baselineRssMb('setInterval(() => undefined, 1 << 30);');
-  const nodeHttpRss = await baselineRssMb(
-    `import { get } from 'node:http'; import { createHmac } from 'node:crypto'; createHmac('sha256', 'k').update('x').digest(); ` +
-    `get(${JSON.stringify(`${runtime.apiUrl}/v1/health`)}, (r) => r.resume()).on('error', () => undefined); setInterval(() => undefined, 1 << 30);`,
-  );
+  const httpInUse =
+    `const { get } = require('node:http'); const { createHmac } = require('node:crypto'); createHmac('sha256', 'k').update('x').digest(); ` +
+    `get(${JSON.stringify(`${runtime.apiUrl}/v1/health`)}, (r) => r.resume()).on('error', () => undefined); `;
+  const nodeHttpRss = await baselineRssMb(`${httpInUse}setInterval(() => undefined, 1 << 30);`);
+  const nodeHttpsRss = await baselineRssMb(`${httpInUse}require('node:https'); setInterval(() => undefined, 1 << 30);`);
   const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'bench' } });
   const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
   const stateDir = join(dir, 'state');
   await new Promise<void>((resolve, reject) => {
-    const register = spawn(process.execPath, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', '--state-dir', stateDir], { stdio: 'inherit' });
+    const register = spawn(NODE, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', ...(values['no-docker'] ? ['--no-docker'] : []), '--state-dir', stateDir], { stdio: 'inherit' });
     register.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`register exited ${code}`))));
   });
-  agent = spawn(process.execPath, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const runtimes = (JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { runtimes: string[] }).runtimes.join(' and ');
+  agent = spawn(NODE, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   agent.stderr?.on('data', (chunk: Buffer) => { agentOutput += chunk.toString(); });
   const pid = agent.pid!;
 
@@ -98,12 +111,14 @@ try {
   }
   fromPlaced.sort((a, b) => a - b);
   fromSubmit.sort((a, b) => a - b);
-  table(`Agent (single-file bundle, Node ${process.versions.node}, 8 simulated GPUs)`, [
+  const flags = process.env.AGENT_NODE_FLAGS ? `, flags ${process.env.AGENT_NODE_FLAGS}` : '';
+  table(`Agent (single-file bundle, Node ${NODE_VERSION}${flags}, 8 simulated GPUs, ${runtimes} jobs)`, [
     ['bundle', `${bundleKb.toFixed(0)} KB (one file; the SigV4 signer is the only dependency bundled in)`],
     ['idle RSS after ' + IDLE_SECONDS + ' s', `${idleRss.toFixed(1)} MB (target <= 45 MB)`],
     ['  of which Node.js alone (empty script)', `${nodeAloneRss.toFixed(1)} MB (the floor on this Node.js)`],
     ['  + node:http and node:crypto in use', `${(nodeHttpRss - nodeAloneRss).toFixed(1)} MB (the agent's transport and SigV4 hashing; fetch would add ~12 MB)`],
     ['  + the agent (code, state, timers, sockets)', `${(idleRss - nodeHttpRss).toFixed(1)} MB`],
+    ['  not here: node:https (TLS), loaded at the first HTTPS request', `+${(nodeHttpsRss - nodeHttpRss).toFixed(1)} MB where the API or the queue is HTTPS (production)`],
     ['idle CPU', `${idleCpu.toFixed(3)}% of one core (target < 0.5%)`],
     [`pick-up, queued -> received (${fromPlaced.length} jobs)`, `p50 ${percentile(fromPlaced, 50)} ms, max ${fromPlaced.at(-1)} ms (target < 1,000 ms)`],
     ['pick-up, submit returned -> received', `p50 ${percentile(fromSubmit, 50)} ms, max ${fromSubmit.at(-1)} ms (includes the hold and placement)`],

@@ -4,20 +4,21 @@ import { randomUUID } from 'node:crypto';
 /** The envelope fields every event's detail carries (ARCHITECTURE.md, Events). */
 const envelope = { eventId: z.string().min(1), occurredAt: z.iso.datetime() };
 
-export interface EventDefinition<P extends z.ZodRawShape = z.ZodRawShape> {
+/** `T`: the detail type as a literal (`'job.ended'`), so a consumer's handlers can be keyed and typed by it. */
+export interface EventDefinition<P extends z.ZodRawShape = z.ZodRawShape, T extends string = string> {
   readonly SOURCE: `gpuhive.${string}`;
-  readonly DETAIL_TYPE: string;
+  readonly DETAIL_TYPE: T;
   readonly VERSION: number;
   /** The whole detail: envelope fields plus the payload. */
   readonly schema: z.ZodObject<P & typeof envelope & { version: z.ZodLiteral<number> }>;
 }
 
-export const defineEvent = <P extends z.ZodRawShape>(definition: {
+export const defineEvent = <P extends z.ZodRawShape, const T extends string>(definition: {
   source: `gpuhive.${string}`;
-  detailType: string;
+  detailType: T;
   version: number;
   payload: P;
-}): EventDefinition<P> => ({
+}): EventDefinition<P, T> => ({
   SOURCE: definition.source,
   DETAIL_TYPE: definition.detailType,
   VERSION: definition.version,

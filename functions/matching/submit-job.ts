@@ -1,22 +1,13 @@
-import { createHash } from 'node:crypto';
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
 import { SubmitJobInput } from '#matching/http-schemas.ts';
 import { submitJob } from '#matching/use-cases/submit-job.ts';
-import { ValidationError } from '#platform/errors.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';
 
 const deps = makeMatchingDeps();
 
-const idempotencyOf = (headers: Readonly<Record<string, string | undefined>>, body: unknown) => {
-  const key = headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
-  return { key, bodyHash: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
-};
-
-export const handler = httpRoute(logger, { body: SubmitJobInput }, async ({ principal, body, headers }) => {
-  const submitted = await submitJob(accountOf(principal).accountId, body, idempotencyOf(headers, body), deps);
+export const handler = httpRoute(logger, { body: SubmitJobInput, idempotencyKey: true }, async ({ principal, body, idempotency }) => {
+  const submitted = await submitJob(accountOf(principal).accountId, body, idempotency, deps);
   logger.info('job submitted', { jobId: submitted.jobId });
   return json(202, submitted);
 });

@@ -6,6 +6,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { COUNT_SDK_CALLS_ENV } from '#platform/call-counter.ts';
 import { PlatformEnv } from '#platform/config.ts';
 import { ExportsEnv } from '#exports/config.ts';
 import { SecretPrefix } from '#platform/principal.ts';
@@ -116,6 +117,8 @@ export const quietNodeVersionWarning = (): void => {
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   quietNodeVersionWarning();
+  // Before the first client: the stand-in's clients carry the call counter (`npm run cost`, the placement bench).
+  process.env[COUNT_SDK_CALLS_ENV] = 'true';
   const root = resolve(options.root ?? process.cwd());
   const topology = options.topology ?? defaultTopology;
   const dataDir = options.inMemory ? undefined : resolve(root, options.dataDir ?? '.gpuhive');

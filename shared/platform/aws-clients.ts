@@ -4,15 +4,19 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
-import { countSdkCalls } from './call-counter.ts';
+import { COUNT_SDK_CALLS_ENV, countSdkCalls } from './call-counter.ts';
 
 /**
  * The ordinary AWS SDK v3 clients, built once per process. Local mode points them at the
  * stand-ins through the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, so there is no
  * second code path: only S3 needs path-style addressing when an endpoint is overridden.
- * Each client carries the call counter's middleware, which does nothing unless a cost
- * measurement started the counter (shared/platform/call-counter.ts).
+ * Where the local runtime or the cost measurement asks for it (GPUHIVE_COUNT_SDK_CALLS=true),
+ * each client carries the call counter's middleware, which counts only while a measurement
+ * runs the counter (shared/platform/call-counter.ts); production clients go without it.
  */
+const counted = <C extends Parameters<typeof countSdkCalls>[0]>(client: C): C =>
+  process.env[COUNT_SDK_CALLS_ENV] === 'true' ? countSdkCalls(client) : client;
+
 let documents: DynamoDBDocumentClient | undefined;
 let sqs: SQSClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
@@ -20,7 +24,7 @@ let s3: S3Client | undefined;
 let sts: STSClient | undefined;
 
 export const documentClient = (): DynamoDBDocumentClient =>
-  (documents ??= DynamoDBDocumentClient.from(countSdkCalls(new DynamoDBClient({})), {
+  (documents ??= DynamoDBDocumentClient.from(counted(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   }));
 
@@ -35,14 +39,14 @@ export const SQS_MAX_SOCKETS = 2000;
 
 /** Requests go to the configured endpoint, not the queue URL's host (which a local stand-in may not resolve). */
 export const sqsClient = (): SQSClient =>
-  (sqs ??= countSdkCalls(new SQSClient({
+  (sqs ??= counted(new SQSClient({
     useQueueUrlAsEndpoint: false,
     requestHandler: { httpAgent: { keepAlive: true, maxSockets: SQS_MAX_SOCKETS }, httpsAgent: { keepAlive: true, maxSockets: SQS_MAX_SOCKETS } },
   })));
 
-export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= countSdkCalls(new EventBridgeClient({})));
+export const eventBridgeClient = (): EventBridgeClient => (eventBridge ??= counted(new EventBridgeClient({})));
 
 export const s3Client = (): S3Client =>
-  (s3 ??= countSdkCalls(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })));
+  (s3 ??= counted(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })));
 
-export const stsClient = (): STSClient => (sts ??= countSdkCalls(new STSClient({})));
+export const stsClient = (): STSClient => (sts ??= counted(new STSClient({})));

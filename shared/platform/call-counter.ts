@@ -210,6 +210,13 @@ export class CallCounter {
   }
 }
 
+/**
+ * Set to `true` by the local runtime and the cost measurement: only then do the shared AWS
+ * clients (aws-clients.ts) carry the counting middleware. A production Lambda leaves it unset
+ * and its clients carry none.
+ */
+export const COUNT_SDK_CALLS_ENV = 'GPUHIVE_COUNT_SDK_CALLS';
+
 /** The one counter of this process. */
 export const callCounter = new CallCounter();
 

@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import type { EventDefinition } from '#events/define.ts';
+import type { Detail, EventDefinition } from '#events/define.ts';
 
 /** What EventBridge delivers to a rule's SQS target. */
 const envelope = z.object({ id: z.string(), source: z.string(), 'detail-type': z.string(), time: z.string(), detail: z.unknown() });
@@ -43,6 +43,26 @@ export const eventConsumer = <D extends EventDefinition>(
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(logger, { clearState: true }))
     .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
+};
+
+/** One handler per event a consumer takes, keyed by its detail type, each given that event's own detail. */
+export type EventHandlers<D extends EventDefinition> = {
+  readonly [K in D as K['DETAIL_TYPE']]: (detail: Detail<K>, event: ReceivedEvent<K>) => Promise<void>;
+};
+
+/**
+ * `eventConsumer` with typed dispatch: `handlers` names a handler for every event in
+ * `definitions` (the compiler checks the keys), and each handler's `detail` has its event's
+ * type, parsed by that event's schema, so no handler casts.
+ */
+export const dispatchEvents = <D extends EventDefinition>(logger: Logger, definitions: readonly D[], handlers: NoInfer<EventHandlers<D>>) => {
+  const detailTypes = definitions.map((definition) => definition.DETAIL_TYPE);
+  const repeated = detailTypes.find((type, index) => detailTypes.indexOf(type) !== index);
+  if (repeated) throw new Error(`Two events of this consumer share the detail type ${repeated}: dispatch by detail type cannot tell them apart`);
+  // The consumer parsed `detail` with `definition`'s own schema: the handler keyed by its detail type takes exactly that shape.
+  const handlerOf = (definition: D) =>
+    (handlers as unknown as Record<string, (detail: unknown, event: ReceivedEvent<D>) => Promise<void>>)[definition.DETAIL_TYPE]!;
+  return eventConsumer(logger, definitions, (event) => handlerOf(event.definition)(event.detail, event));
 };
 
 /**

@@ -22,6 +22,7 @@ import {
   ValidationError,
   type FieldIssue,
 } from './errors.ts';
+import { idempotencyKeyHeader, idempotencyKeyOfEvent, type IdempotencyKey } from './idempotency-key.ts';
 import { principalFromAuthorizerContext, type Principal } from './principal.ts';
 
 /** Bodies above this are refused before parsing (API Gateway itself stops at 10 MB). */
@@ -34,6 +35,8 @@ export interface HttpRequest<B, Q, P> {
   readonly principal: Principal;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly requestId: string;
+  /** The Idempotency-Key and the body's hash, on a route that takes one (`idempotencyKey: true`) when the request sent it. */
+  readonly idempotency?: IdempotencyKey;
 }
 
 export interface HttpResult {
@@ -49,12 +52,18 @@ interface Schemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>
   readonly path?: P;
   /** Overrides MAX_BODY_BYTES for a route that takes larger bodies (the agent's log chunks). */
   readonly maxBodyBytes?: number;
+  /** The route honours an Idempotency-Key header (validated after the body, 400 naming the header). */
+  readonly idempotencyKey?: boolean;
 }
 
 type Event = APIGatewayProxyEventV2 & { requestContext: { authorizer?: { lambda?: unknown } } };
 
-/** One table from domain errors to the API's status codes; anything else is a 500. */
-const statusOf = (error: DomainError): number => {
+/**
+ * One table from domain errors to the API's status codes. A domain error it does not name is
+ * a defect (a new error class nobody mapped), so it answers like any unexpected error: a
+ * generic 500, logged as an error, rather than a 4xx that blames the client.
+ */
+const statusOf = (error: DomainError): number | undefined => {
   if (error instanceof ValidationError || error instanceof MalformedJsonError) return 400;
   if (error instanceof UnauthorizedError) return 401;
   if (error instanceof InsufficientFundsError) return 402;
@@ -63,7 +72,7 @@ const statusOf = (error: DomainError): number => {
   if (error instanceof ConflictError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof ServiceBusyError) return 503;
-  return 400;
+  return undefined;
 };
 
 export const errorBody = (code: string, message: string, details?: readonly FieldIssue[]) => ({
@@ -99,8 +108,8 @@ const toDomainError = (error: unknown): DomainError | undefined => {
 const apiErrors = (logger: Logger): MiddlewareObj<Event, APIGatewayProxyStructuredResultV2> => ({
   onError: async (request) => {
     const domainError = toDomainError(request.error);
-    if (domainError) {
-      const status = statusOf(domainError);
+    const status = domainError ? statusOf(domainError) : undefined;
+    if (domainError && status !== undefined) {
       logger.info('request refused', { status, code: domainError.code, reason: domainError.message });
       const details =
         domainError instanceof ValidationError ? domainError.details
@@ -174,10 +183,33 @@ const parsePart = <T extends z.ZodType>(schema: T | undefined, value: unknown, p
   return result.data;
 };
 
+interface ValidatedParts {
+  readonly body: unknown;
+  readonly query: unknown;
+  readonly path: unknown;
+}
+
+const validatedParts = new WeakMap<Event, ValidatedParts>();
+
+/** Body, query and path through their zod schemas (400 naming each bad field, the body's first), for the middlewares after it and the handler. */
+const validateRequest = (schemas: Schemas<z.ZodType, z.ZodType, z.ZodType>): MiddlewareObj<Event> => ({
+  before: async (request) => {
+    const { event } = request;
+    validatedParts.set(event, {
+      body: parsePart(schemas.body, event.body),
+      query: parsePart(schemas.query, event.queryStringParameters, 'query'),
+      path: parsePart(schemas.path, event.pathParameters, 'path'),
+    });
+  },
+});
+
+const partsOf = (event: Event): ValidatedParts => validatedParts.get(event) ?? { body: undefined, query: undefined, path: undefined };
+
 /**
  * The one way to build an HTTP handler: logging with the request id, headers, CORS and
  * security headers, authorization from the topology, size limit, JSON parsing, zod
- * validation of body, query and path (400 naming each bad field), and the error table.
+ * validation of body, query and path (400 naming each bad field), the Idempotency-Key where
+ * the route takes one, and the error table.
  * Returns the middy handler (with its `requestSchemas` and `maxBodyBytes`); `core` stays a plain function for tests.
  */
 export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
@@ -199,14 +231,19 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
     ? // JSON whatever the content type (curl -d sends form-urlencoded); 6.4.5 supports the option but does not type it.
       base.use(emptyBodyAsObject()).use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]))
     : base;
-  const handler = withBody.handler(async (event) => {
+  const validated = withBody.use(validateRequest(schemas));
+  const keyed = schemas.idempotencyKey ? validated.use(idempotencyKeyHeader<Event>((event) => partsOf(event).body)) : validated;
+  const handler = keyed.handler(async (event) => {
+    const { body, query, path } = partsOf(event);
+    const idempotency = idempotencyKeyOfEvent(event);
     const result = await core({
-      body: parsePart(schemas.body, event.body),
-      query: parsePart(schemas.query, event.queryStringParameters, 'query'),
-      path: parsePart(schemas.path, event.pathParameters, 'path'),
+      body: body as z.infer<B>,
+      query: query as z.infer<Q>,
+      path: path as z.infer<P>,
       principal: principalFromAuthorizerContext(event.requestContext.authorizer?.lambda),
       headers: event.headers,
       requestId: event.requestContext.requestId,
+      ...(idempotency ? { idempotency } : {}),
     });
     return respond(result.statusCode, result.body);
   });

@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
+
+const https = lazyBuiltin<typeof import('node:https')>('node:https');
 
 /**
  * The agent's HTTP transport: node:http and node:https, not the global `fetch`. Loading fetch
@@ -32,7 +34,7 @@ export const nodeTransport: Transport = (target, init) =>
   new Promise((resolve, reject) => {
     const url = typeof target === 'string' ? new URL(target) : target;
     if (init.signal?.aborted) return reject(failure(url, init.signal.reason));
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = url.protocol === 'https:' ? https().request : httpRequest;
     const body = init.body === undefined ? undefined : Buffer.from(init.body);
     const request = send(url, {
       method: init.method,

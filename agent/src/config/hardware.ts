@@ -1,8 +1,10 @@
-import { execFile } from 'node:child_process';
+import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
 import { cpus, hostname, totalmem } from 'node:os';
 import { statfsSync } from 'node:fs';
 import type { Runtime } from '#agent/api/types.ts';
 import { GPU_QUERY_ARGS, parseCudaVersion, parseGpuCsv, parseSimulatedGpus, type DetectedGpu } from './nvidia-smi.ts';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 export interface CommandResult {
   readonly ok: boolean;
@@ -17,7 +19,7 @@ export type RunCommand = (file: string, args: readonly string[], timeoutMs?: num
 
 export const runCommand: RunCommand = (file, args, timeoutMs = 10_000) =>
   new Promise((resolve) => {
-    execFile(file, [...args], { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+    childProcess().execFile(file, [...args], { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
       resolve({
         ok: !error,

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
 import type { AssignmentMessage } from '#agent/api/types.ts';
 import { runCommand, type RunCommand } from '#agent/config/hardware.ts';
 import { exitOf } from './process-runner.ts';
@@ -7,6 +8,8 @@ import { ensurePrivateDir } from '#agent/core/files.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob, type StartContext } from './types.ts';
 import type { JobLogs } from './job-logs.ts';
 import { DEFAULT_PIDS_LIMIT, resourceShare, type DockerLimits } from './limits.ts';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 export { DEFAULT_PIDS_LIMIT, resourceShare, type DockerLimits } from './limits.ts';
 
@@ -76,7 +79,7 @@ export const dockerRunArgs = (message: AssignmentMessage, env: Record<string, st
   ];
 };
 
-const pipeLogs = (child: ReturnType<typeof spawn>, logs: JobLogs) => {
+const pipeLogs = (child: ChildProcess, logs: JobLogs) => {
   child.stdout?.setEncoding('utf8');
   child.stderr?.setEncoding('utf8');
   child.stdout?.on('data', (text: string) => logs.write('stdout', text));
@@ -158,7 +161,7 @@ export class DockerRunner implements JobRunner {
     const ports = allocatePorts(context.message.ports ?? [], this.options.portRange, this.portsInUse);
     for (const port of ports) this.portsInUse.add(port.hostPort);
     const args = dockerRunArgs(context.message, context.env, this.limits, { ...isolation, scratchDir: context.workDir, ports });
-    const child = spawn(this.docker, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(this.docker, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
     pipeLogs(child, context.logs);
@@ -187,9 +190,9 @@ export class DockerRunner implements JobRunner {
     const name = containerNameOf(assignmentId);
     const inspect = await this.run(this.docker, ['inspect', '-f', '{{.State.Running}}', name], 5000);
     if (!inspect.ok || inspect.stdout.trim() !== 'true') return undefined;
-    const follower = spawn(this.docker, ['logs', '-f', ...(since ? ['--since', since] : []), name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const follower = childProcess().spawn(this.docker, ['logs', '-f', ...(since ? ['--since', since] : []), name], { stdio: ['ignore', 'pipe', 'pipe'] });
     pipeLogs(follower, logs);
-    const waiter = spawn(this.docker, ['wait', name], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const waiter = childProcess().spawn(this.docker, ['wait', name], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     waiter.stdout?.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     const exited = new Promise<JobExit>((done) =>

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
 import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, type RunCommand } from '#agent/config/hardware.ts';
@@ -7,6 +7,8 @@ import { ensurePrivateDir } from '#agent/core/files.ts';
 import { DEFAULT_PIDS_LIMIT, resourceShare, type DockerLimits } from './limits.ts';
 import { cudaVisibleDevices } from './job-env.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob, type StartContext } from './types.ts';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 export const exitOf = (code: number | null, signal: NodeJS.Signals | null): JobExit =>
   code !== null ? { exitCode: code } : { exitCode: 128 + (signal ? (constants.signals[signal] ?? 0) : 0), ...(signal ? { signal } : {}) };
@@ -141,7 +143,7 @@ export class ProcessRunner implements JobRunner {
       ? ['prlimit', [...processLimitArgs(context.message.gpuIndices.length, this.isolation), '--', program, ...programArgs]]
       : [program, programArgs];
     return new Promise((resolve, reject) => {
-      const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(jobUser ? { uid: jobUser.uid, gid: jobUser.gid } : {}) });
+      const child = childProcess().spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(jobUser ? { uid: jobUser.uid, gid: jobUser.gid } : {}) });
       child.stdout.setEncoding('utf8');
       child.stderr.setEncoding('utf8');
       child.stdout.on('data', (text: string) => context.logs.write('stdout', text));

@@ -1,6 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
+import { queryAll } from '#platform/dynamo.ts';
 import { microUsd, type MicroUsd } from '#platform/money.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import type { Hold, HoldStatus } from '../domain/hold.ts';
@@ -112,22 +113,13 @@ export class DynamoHoldStore implements HoldStore {
 
   /** The account's active holds, from the sparse `byType` index that only held holds are in. */
   async listActive(accountId: string): Promise<Hold[]> {
-    const holds: Hold[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byType',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': activeHoldsPk(accountId) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      holds.push(...(page.Items ?? []).map(toHold).filter((hold) => hold.status === 'held'));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return holds;
+    const items = await queryAll(this.documents, {
+      TableName: this.tableName,
+      IndexName: 'byType',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': activeHoldsPk(accountId) },
+    });
+    return items.map(toHold).filter((hold) => hold.status === 'held');
   }
 
   /** The hold leaves the active-holds index as it leaves `held`. */
@@ -187,20 +179,13 @@ export class DynamoHoldStore implements HoldStore {
   async listRenewable(): Promise<RenewableHold[]> {
     const found: RenewableHold[] = [];
     for (let shard = 0; shard < RENEWAL_SHARDS; shard += 1) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byType',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': renewalShardPk(shard) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        found.push(...(page.Items ?? []).map((item) => ({ jobId: item.jobId as string, accountId: item.accountId as string })));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const items = await queryAll(this.documents, {
+        TableName: this.tableName,
+        IndexName: 'byType',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': renewalShardPk(shard) },
+      });
+      found.push(...items.map((item) => ({ jobId: item.jobId as string, accountId: item.accountId as string })));
     }
     return found;
   }

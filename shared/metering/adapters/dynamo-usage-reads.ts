@@ -1,5 +1,6 @@
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '#platform/dynamo.ts';
 import { ValidationError } from '#platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { AssignmentUsage, HourBucket, UsageReadModel, UsageSummary } from '../ports.ts';
@@ -24,22 +25,7 @@ export class DynamoUsageReads implements UsageReadModel {
   ) {}
 
   private async queryAll(pk: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+    return queryAll(this.documents, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true });
   }
 
   /** The job's pointers, then each assignment's partition: lease, summary, hours and waiting records. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, ServiceBusyError } from '#platform/errors.ts';
+import { createHash } from 'node:crypto';
+import { ConflictError, DomainError, ForbiddenError, InsufficientFundsError, NotFoundError, PayloadTooLargeError, ServiceBusyError, UnauthorizedError, ValidationError } from '#platform/errors.ts';
 import { httpRoute, json, MAX_BODY_BYTES, type HttpRequest } from '#platform/http.ts';
 import { adminPrincipal, httpEvent, lambdaContext, renterPrincipal, silentLogger } from '#test/support/factories.ts';
 
@@ -244,6 +245,42 @@ describe('httpRoute', () => {
     expect(response.headers?.['x-request-id']).toBe('req-7f3a');
   });
 
+  it.each([
+    ['ValidationError', () => new ValidationError([{ field: 'gpu.count', message: 'too many' }]), 400, 'validation_failed'],
+    ['UnauthorizedError', () => new UnauthorizedError(), 401, 'unauthorized'],
+    ['InsufficientFundsError', () => new InsufficientFundsError('not enough credit'), 402, 'insufficient_funds'],
+    ['ForbiddenError', () => new ForbiddenError('not yours'), 403, 'forbidden'],
+    ['NotFoundError', () => new NotFoundError('no such job'), 404, 'not_found'],
+    ['ConflictError', () => new ConflictError('job_not_running', 'The job is not running.'), 409, 'job_not_running'],
+    ['PayloadTooLargeError', () => new PayloadTooLargeError('too big'), 413, 'payload_too_large'],
+    ['ServiceBusyError', () => new ServiceBusyError('lost a race'), 503, 'busy'],
+  ] as const)('maps a %s from the core to %i', async (_, error, status, code) => {
+    const { handler } = route(async () => {
+      throw error();
+    });
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(status);
+    expect(bodyOf(response).error.code).toBe(code);
+  });
+
+  it('answers a domain error the table does not map with a generic 500, not a 4xx (issue 16)', async () => {
+    class UnmappedError extends DomainError {
+      readonly code = 'unmapped_thing';
+    }
+    const { handler } = route(async () => {
+      throw new UnmappedError('a rule nobody gave a status to');
+    });
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toBe('{"error":{"code":"internal_error","message":"internal error"}}');
+  });
+
   it('sets x-request-id on a 500', async () => {
     const { handler } = route(async () => {
       throw new TypeError('boom');
@@ -272,5 +309,77 @@ describe('httpRoute', () => {
 
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response).error.details[0].field).toBe('query.limit');
+  });
+});
+
+describe('httpRoute with idempotencyKey', () => {
+  const keyedRoute = () => {
+    const seen: Seen[] = [];
+    const handler = httpRoute(silentLogger(), { body: Body, idempotencyKey: true }, async (request) => {
+      seen.push(request);
+      return json(201, { ok: true });
+    });
+    return { handler, seen };
+  };
+  const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+  it('hands the core the key and the hash of the validated body', async () => {
+    const { handler, seen } = keyedRoute();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"name":"Ada","kind":"renter"}', headers: { 'idempotency-key': 'close-2026-11' } });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(201);
+    expect(seen[0]?.idempotency).toEqual({ key: 'close-2026-11', bodyHash: hashOf({ kind: 'renter', name: 'Ada' }) });
+  });
+
+  it('finds the header whatever its case', async () => {
+    const { handler, seen } = keyedRoute();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}', headers: { 'Idempotency-Key': 'k1' } });
+
+    await handler(event, lambdaContext());
+
+    expect(seen[0]?.idempotency?.key).toBe('k1');
+  });
+
+  it('hands no key when the request sends none', async () => {
+    const { handler, seen } = keyedRoute();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    await handler(event, lambdaContext());
+
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.idempotency).toBeUndefined();
+  });
+
+  it.each([['an empty key', ''], ['a space', 'a b'], ['256 characters', 'k'.repeat(256)], ['a non-ASCII character', 'clé']])('answers 400 naming Idempotency-Key for %s', async (_, key) => {
+    const { handler, seen } = keyedRoute();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}', headers: { 'idempotency-key': key } });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).error.details).toEqual([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('names the bad body fields first when both the body and the key are bad', async () => {
+    const { handler } = keyedRoute();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"landlord","name":"Ada"}', headers: { 'idempotency-key': 'a b' } });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).error.details.map((issue: { field: string }) => issue.field)).toEqual(['kind']);
+  });
+
+  it('ignores the header on a route that takes no key', async () => {
+    const { handler, seen } = route();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}', headers: { 'idempotency-key': 'a b' } });
+
+    const response = await handler(event, lambdaContext());
+
+    expect(response.statusCode).toBe(201);
+    expect(seen[0]?.idempotency).toBeUndefined();
   });
 });

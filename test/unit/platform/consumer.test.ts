@@ -1,0 +1,70 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { EventDefinition } from '#events/define.ts';
+import { events } from '#events/index.ts';
+import { dispatchEvents } from '#platform/consumer.ts';
+import { lambdaContext, sampleDetail, silentLogger } from '#test/support/factories.ts';
+
+const recordOf = (definition: EventDefinition, detail: Record<string, unknown>, messageId: string): SQSRecord =>
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: JSON.stringify({ id: `ev-${messageId}`, source: definition.SOURCE, 'detail-type': definition.DETAIL_TYPE, time: '2025-03-10T10:00:00Z', detail }),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
+    awsRegion: 'us-east-1',
+  }) as SQSRecord;
+
+const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+describe('dispatchEvents', () => {
+  it('hands each record to the handler of its own event, with the parsed detail', async () => {
+    const seen: string[] = [];
+    const handler = dispatchEvents(silentLogger(), [events.fundsHeld, events.balanceLow], {
+      [events.fundsHeld.DETAIL_TYPE]: async (held) => {
+        seen.push(`held ${held.jobId}`);
+      },
+      [events.balanceLow.DETAIL_TYPE]: async (low, { definition }) => {
+        seen.push(`low ${low.accountId} ${low.runningJobIds.length} via ${definition.DETAIL_TYPE}`);
+      },
+    });
+    const held = sampleDetail('fundsHeld');
+    const low = sampleDetail('balanceLow');
+
+    const result = await handler(batch(recordOf(events.fundsHeld, held, 'm1'), recordOf(events.balanceLow, low, 'm2')), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(seen).toEqual([`held ${held.jobId}`, `low ${low.accountId} ${(low.runningJobIds as unknown[]).length} via balance.low`]);
+  });
+
+  it('fails only the record of an event it does not take, and the one whose handler throws', async () => {
+    const seen: string[] = [];
+    const handler = dispatchEvents(silentLogger(), [events.fundsHeld, events.jobEnded], {
+      [events.fundsHeld.DETAIL_TYPE]: async (held) => {
+        seen.push(held.jobId);
+      },
+      [events.jobEnded.DETAIL_TYPE]: async () => {
+        throw new Error('the store is down');
+      },
+    });
+
+    const result = await handler(
+      batch(recordOf(events.fundsHeld, sampleDetail('fundsHeld'), 'ok'), recordOf(events.balanceLow, sampleDetail('balanceLow'), 'foreign'), recordOf(events.jobEnded, sampleDetail('jobEnded'), 'throws')),
+      lambdaContext(),
+    );
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['foreign', 'throws']);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('refuses two events that share a detail type, which it could not tell apart', () => {
+    const impostor = { ...events.fundsHeld, SOURCE: 'gpuhive.elsewhere' } as const;
+
+    expect(() =>
+      dispatchEvents(silentLogger(), [events.fundsHeld, impostor], { [events.fundsHeld.DETAIL_TYPE]: async () => undefined }),
+    ).toThrow(/share the detail type funds\.held/);
+  });
+});
