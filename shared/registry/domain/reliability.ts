@@ -65,7 +65,7 @@ const total = (days: Readonly<Record<string, number>>): number => Object.values(
  * still counts.
  */
 export const creditHeartbeatGap = (
-  pulse: Pick<Host, 'uptime' | 'excusedDowntime' | 'maintenance'>,
+  pulse: Pick<Host, 'uptime' | 'excusedDowntime'> & { readonly maintenance?: readonly ExcusingWindow[] },
   lastHeartbeatAt: Date,
   now: Date,
   unreachableAfterSeconds: number,
