@@ -312,7 +312,7 @@ export const topology: Topology = {
     // notifications
     {
       name: 'notifications-events',
-      pattern: patternFor(events.jobEnded, events.balanceLow, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline),
+      pattern: patternFor(events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline),
       queue: 'notifications-events',
     },
   ],

@@ -1,3 +1,4 @@
+import type { MAINTENANCE_CATEGORIES } from '#events/registry/host-facts.ts';
 import type { MicroUsd } from '#platform/money.ts';
 
 export type Runtime = 'docker' | 'process';
@@ -13,7 +14,7 @@ export interface CapacityWindow {
   readonly windowId: string;
   readonly startsAt: string;
   readonly endsAt: string;
-  readonly category: string;
+  readonly category: (typeof MAINTENANCE_CATEGORIES)[number];
   readonly note?: string;
 }
 

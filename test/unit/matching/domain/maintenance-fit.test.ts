@@ -15,7 +15,7 @@ const windowFrom = (startSeconds: number, durationSeconds: number, windowId = 'm
   windowId,
   startsAt: iso(T0, startSeconds),
   endsAt: iso(T0, startSeconds + durationSeconds),
-  category: 'power',
+  category: 'power' as const,
 });
 const over = (hosts: readonly HostCapacity[]) => (requirements: Requirements, seed: string) => place(requirements, hosts, seed);
 
