@@ -14,8 +14,10 @@ export const DEFAULT_MAINTENANCE_NOTICE_SECONDS = 86_400;
 export const START_TOLERANCE_SECONDS = 60;
 /** Windows not yet ended that a host may hold: enough for weeks of planning, small enough for one item. */
 export const MAX_UPCOMING_WINDOWS = 20;
-/** Ended windows are kept this long: a host back from a long absence is still credited for them. */
-const KEEP_ENDED_SECONDS = 8 * 86_400;
+/** Ended windows are listed this long. */
+export const SHOW_ENDED_SECONDS = 7 * 86_400;
+/** Ended windows are kept a day longer than listed: a host back from a long absence is still credited for them. */
+const KEEP_ENDED_SECONDS = SHOW_ENDED_SECONDS + 86_400;
 
 export interface MaintenanceWindow {
   readonly windowId: string;
@@ -49,6 +51,10 @@ export const stateOf = (window: Pick<MaintenanceWindow, 'startsAt' | 'endsAt'>, 
 /** Windows not yet ended, soonest first: what matching, the provider and the agent are shown. */
 export const upcomingWindows = (windows: readonly MaintenanceWindow[] | undefined, now: Date): MaintenanceWindow[] =>
   (windows ?? []).filter((window) => stateOf(window, now) !== 'ended').sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+
+/** What the provider's list shows: windows not ended, and those ended within a week, soonest first. */
+export const listedWindows = (windows: readonly MaintenanceWindow[] | undefined, now: Date): MaintenanceWindow[] =>
+  (windows ?? []).filter((window) => Date.parse(window.endsAt) + SHOW_ENDED_SECONDS * 1000 > now.getTime()).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
 
 /** Half-open intervals [start, end) overlap when each starts before the other ends. */
 export const overlaps = (a: { startsAt: string; endsAt: string }, b: { startsAt: string; endsAt: string }): boolean =>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError } from '#platform/errors.ts';
-import { cancelWindow, scheduleWindow, type MaintenanceWindow, type WindowRequest } from '../domain/maintenance.ts';
+import { cancelWindow, listedWindows, scheduleWindow, type MaintenanceWindow, type WindowRequest } from '../domain/maintenance.ts';
 import { mutateHost, ownHost } from './mutate-host.ts';
 import type { RegistryDeps } from './deps.ts';
 
@@ -47,7 +47,7 @@ export const scheduleMaintenance = async (
 /** The host's windows (ended ones for a week, then dropped), soonest first. */
 export const listMaintenance = async (providerId: string, hostId: string, deps: RegistryDeps): Promise<readonly MaintenanceWindow[]> => {
   const host = await ownHost(providerId, hostId, deps);
-  return [...(host.maintenance ?? [])].sort((a, b) => a.startsAt.localeCompare(b.startsAt));
+  return listedWindows(host.maintenance, deps.clock.now());
 };
 
 /** Cancels a window not yet started, or ends one in progress now; `host.updated` tells matching. */

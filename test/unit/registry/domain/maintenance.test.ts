@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '#platform/errors.ts';
-import { cancelWindow, overlaps, scheduleWindow, stateOf, upcomingWindows, type WindowRequest } from '#registry/domain/maintenance.ts';
+import { cancelWindow, listedWindows, overlaps, scheduleWindow, stateOf, upcomingWindows, type WindowRequest } from '#registry/domain/maintenance.ts';
 import { hostEvents } from '#registry/use-cases/host-events.ts';
 import { aHost, at, T0 } from '#test/support/factories.ts';
 
@@ -149,5 +149,16 @@ describe('window states and overlap', () => {
     expect(overlaps(window, { startsAt: at(T0, 200).toISOString(), endsAt: at(T0, 300).toISOString() })).toBe(false);
     expect(overlaps(window, { startsAt: at(T0, 199).toISOString(), endsAt: at(T0, 300).toISOString() })).toBe(true);
     expect(overlaps(window, { startsAt: at(T0, 0).toISOString(), endsAt: at(T0, 101).toISOString() })).toBe(true);
+  });
+});
+
+describe('listedWindows', () => {
+  it('lists windows not ended and those ended within a week, soonest first', () => {
+    const { host } = schedule(aHost(), { startsAt: at(T0, 3 * DAY).toISOString() }, T0, 'mw_late');
+    const both = schedule(host, { startsAt: at(T0, 60).toISOString() }, T0, 'mw_soon').host;
+
+    expect(listedWindows(both.maintenance, T0).map((window) => window.windowId)).toEqual(['mw_soon', 'mw_late']);
+    expect(listedWindows(both.maintenance, at(T0, 7 * DAY)).map((window) => window.windowId)).toEqual(['mw_soon', 'mw_late']);
+    expect(listedWindows(both.maintenance, at(T0, 60 + 3600 + 7 * DAY)).map((window) => window.windowId)).toEqual(['mw_late']);
   });
 });
