@@ -4,6 +4,7 @@ import { hosts, hostsGet } from './commands/hosts.ts';
 import { jobsCancel, jobsGet, jobsList, jobsSubmit, jobsWait } from './commands/jobs.ts';
 import { login } from './commands/login.ts';
 import { logs } from './commands/logs.ts';
+import { maintenance, maintenanceCancel, maintenanceSchedule } from './commands/maintenance.ts';
 import { offers } from './commands/offers.ts';
 import { helpOf, makeContext, parseInput, type Command } from './command.ts';
 import type { Env } from './config.ts';
@@ -11,7 +12,7 @@ import { ApiError, CliFailure, ExitCode, UnreachableError, UsageError } from './
 import { inertJson, inertOutput, processOutput, type Output } from './output.ts';
 import type { Fetch } from './api.ts';
 
-export const COMMANDS: readonly Command[] = [login, offers, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, balance, ledger, hosts, hostsGet, earnings, exportCommand];
+export const COMMANDS: readonly Command[] = [login, offers, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, balance, ledger, hosts, hostsGet, maintenance, maintenanceSchedule, maintenanceCancel, earnings, exportCommand];
 
 const VERSION = '0.1.0';
 

@@ -10,6 +10,7 @@ import { event as exportRequested } from './exports/export-requested.ts';
 import { event as assignmentEnded } from './matching/assignment-ended.ts';
 import { event as assignmentStarted } from './matching/assignment-started.ts';
 import { event as assignmentStopping } from './matching/assignment-stopping.ts';
+import { event as hostMaintenanceScheduled } from './matching/host-maintenance-scheduled.ts';
 import { event as jobEnded } from './matching/job-ended.ts';
 import { event as jobScheduled } from './matching/job-scheduled.ts';
 import { event as jobSubmitted } from './matching/job-submitted.ts';
@@ -35,6 +36,7 @@ export const events = {
   assignmentStopping,
   assignmentEnded,
   jobEnded,
+  hostMaintenanceScheduled,
   fundsHeld,
   fundsRefused,
   fundsExhausted,

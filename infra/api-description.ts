@@ -28,6 +28,8 @@ import {
   HeartbeatResponse,
   HostPageResponse,
   HostResponse,
+  MaintenanceWindowListResponse,
+  MaintenanceWindowResponse,
   QueueCredentialsResponse,
   ReceivedAssignmentsResponse,
   RegisteredHostResponse,
@@ -39,8 +41,10 @@ import {
   HeartbeatInput,
   HostPath,
   HostsQuery,
+  MaintenancePath,
   ReceiveAssignmentsQuery,
   RegisterAgentInput,
+  ScheduleMaintenanceInput,
   UpdateHostInput,
 } from '#registry/http-schemas.ts';
 
@@ -69,6 +73,26 @@ export const apiDescription: ApiDescription = {
   'GET /v1/hosts/{hostId}': { summary: 'One host', path: HostPath, responses: { 200: { description: 'The host', schema: HostResponse } } },
   'PATCH /v1/hosts/{hostId}': { summary: 'Change price, listing or draining', path: HostPath, body: UpdateHostInput, responses: { 200: { description: 'The host', schema: HostResponse } } },
   'DELETE /v1/hosts/{hostId}': { summary: 'Drain, then deregister', path: HostPath, responses: { 202: { description: 'Draining', schema: HostResponse } } },
+  'POST /v1/hosts/{hostId}/maintenance': {
+    summary: 'Schedule a maintenance window (at most 24 h); announced 24 h ahead, its downtime does not lower reliability',
+    path: HostPath,
+    body: ScheduleMaintenanceInput,
+    responses: {
+      201: { description: 'Scheduled', schema: MaintenanceWindowResponse },
+      200: { description: 'The window an earlier request with this Idempotency-Key made', schema: MaintenanceWindowResponse },
+      409: { description: 'Overlaps another window of the host, too many ahead, or an Idempotency-Key reused with another body', schema: ErrorResponse },
+    },
+  },
+  'GET /v1/hosts/{hostId}/maintenance': {
+    summary: "The host's maintenance windows, ended ones for a week",
+    path: HostPath,
+    responses: { 200: { description: 'The windows, soonest first', schema: MaintenanceWindowListResponse } },
+  },
+  'DELETE /v1/hosts/{hostId}/maintenance/{windowId}': {
+    summary: 'Cancel a window not started, or end one in progress now',
+    path: MaintenancePath,
+    responses: { 204: { description: 'Cancelled' }, 409: { description: 'The window already ended', schema: ErrorResponse } },
+  },
 
   // registry: agents
   'POST /v1/agent/register': {

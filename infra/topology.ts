@@ -190,6 +190,10 @@ export const topology: Topology = {
     registryRoute('GET', '/v1/hosts/{hostId}', 'get-host', provider),
     registryRoute('PATCH', '/v1/hosts/{hostId}', 'update-host', provider),
     registryRoute('DELETE', '/v1/hosts/{hostId}', 'deregister-host', provider, ['manageHostQueues'], liveAssignmentsPort),
+    // registry: maintenance windows
+    registryRoute('POST', '/v1/hosts/{hostId}/maintenance', 'schedule-maintenance', provider),
+    registryRoute('GET', '/v1/hosts/{hostId}/maintenance', 'list-maintenance', provider),
+    registryRoute('DELETE', '/v1/hosts/{hostId}/maintenance/{windowId}', 'cancel-maintenance', provider),
     {
       ...registryRoute('POST', '/v1/agent/register', 'register-agent', 'public', ['manageHostQueues']),
       publicBecause: 'the agent proves itself with a one-time registration token in the body, which the handler checks',
@@ -308,7 +312,7 @@ export const topology: Topology = {
     // notifications
     {
       name: 'notifications-events',
-      pattern: patternFor(events.jobEnded, events.balanceLow, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline),
+      pattern: patternFor(events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline),
       queue: 'notifications-events',
     },
   ],

@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ApiClient } from '#agent/api/client.ts';
-import type { RegisterRequest } from '#agent/api/types.ts';
+import type { MaintenanceWindow, RegisterRequest } from '#agent/api/types.ts';
 import { describeError, ApiError } from '#agent/core/errors.ts';
 import { ensurePrivateDir, readJsonFile } from '#agent/core/files.ts';
 import { createLogger, type LogLevel } from '#agent/core/logger.ts';
@@ -312,11 +312,22 @@ const heartbeatLines = (heartbeat: LastHeartbeat | undefined, running: boolean):
     const receives = heartbeat.acceptsWork === false && heartbeat.status === 'online' && heartbeat.listed ? ', NOT receiving work' : '';
     lines.push(`Last heartbeat ${heartbeat.at}: ${heartbeat.status}${heartbeat.statusReason ? ` (${heartbeat.statusReason})` : ''}, ${heartbeat.listed ? `listed${receives}` : 'NOT listed: renters cannot see this host'}${running ? '' : ' (the agent does not run now)'}`);
   } else lines.push(`Last heartbeat ${heartbeat.at} FAILED: ${heartbeat.error}`);
+  lines.push(...maintenanceLines(heartbeat?.maintenance, new Date()));
   if (heartbeat?.queuePoll && running) {
     lines.push(`Queue: FAILING since ${heartbeat.queuePoll.failingSince} (${heartbeat.queuePoll.failures} polls): ${heartbeat.queuePoll.error}`);
     lines.push(`  no assignment can reach this host, so the platform places no work here; ${QUEUE_FIX}`);
   }
   return lines;
+};
+
+/** The provider's windows not yet ended, as the last heartbeat listed them: no work that could run into one is placed here. */
+export const maintenanceLines = (windows: readonly MaintenanceWindow[] | undefined, now: Date): string[] => {
+  const ahead = (windows ?? []).filter((window) => Date.parse(window.endsAt) > now.getTime());
+  if (ahead.length === 0) return [];
+  return [
+    'Maintenance (no work that could run into a window is placed here):',
+    ...ahead.map((window) => `  ${window.category} ${window.startsAt} to ${window.endsAt}${Date.parse(window.startsAt) <= now.getTime() ? ' (in progress)' : ''}${window.note ? `: ${window.note}` : ''}`),
+  ];
 };
 
 const QUEUE_FIX = 'the agent renews its queue credentials and endpoint every few failed polls on its own. If it persists: check that outbound HTTPS to the queue endpoint is allowed, then restart the agent; gpuhive-agent doctor tests the connection';

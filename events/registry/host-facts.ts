@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/** What a provider takes a host down for (the categories Vast.ai's `schedule maint` offers). */
+export const MAINTENANCE_CATEGORIES = ['power', 'internet', 'disk', 'gpu', 'software', 'other'] as const;
+
+/** A planned downtime of a host, as matching and renters are told of it. */
+export const maintenanceWindow = z.object({
+  windowId: z.string(),
+  startsAt: z.iso.datetime(),
+  endsAt: z.iso.datetime(),
+  category: z.enum(MAINTENANCE_CATEGORIES),
+  note: z.string().optional(),
+});
+
 /** What matching needs to know of a host to offer and place on it. */
 export const hostSnapshot = {
   hostId: z.string(),
@@ -14,6 +26,11 @@ export const hostSnapshot = {
   publicAddress: z.string().optional(),
   reliability: z.number().min(0).max(1),
   simulated: z.boolean(),
+  /**
+   * The provider's maintenance windows not yet ended (present once a host ever had one; empty
+   * after the last is cancelled): matching places no work that could run into one.
+   */
+  maintenanceWindows: z.array(maintenanceWindow).optional(),
 };
 
 export const hostTransition = {

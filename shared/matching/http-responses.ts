@@ -59,6 +59,10 @@ export const OfferResponse = z.object({
   runtimes: z.array(z.enum(['docker', 'process'])),
   reliability: z.number().min(0).max(1),
   multiHost: z.boolean().meta({ description: 'The host registered a publicAddress, so multi-host jobs can use it.' }),
+  nextMaintenance: z
+    .object({ startsAt: z.iso.datetime(), endsAt: z.iso.datetime() })
+    .nullable()
+    .meta({ description: "The host's next maintenance window: a job is placed here only if its max duration ends before it starts." }),
 });
 
 export const OfferPageResponse = z.object({ items: z.array(OfferResponse), nextCursor: z.null() });

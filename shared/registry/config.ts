@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseEnv, platformConfigSchema, seconds } from '#platform/config.ts';
 import { tables } from '#infra/topology.ts';
+import { DEFAULT_MAINTENANCE_NOTICE_SECONDS } from './domain/maintenance.ts';
 
 /** Env names of the registry context; the CDK stack and the local runtime import them. */
 export const RegistryEnv = {
@@ -10,6 +11,8 @@ export const RegistryEnv = {
   unreachableAfterSeconds: 'UNREACHABLE_AFTER_SECONDS',
   offlineAfterSeconds: 'OFFLINE_AFTER_SECONDS',
   registrationTokenTtlSeconds: 'REGISTRATION_TOKEN_TTL_SECONDS',
+  /** How far ahead a maintenance window must be announced to excuse its downtime (default 24 h). */
+  maintenanceNoticeSeconds: 'MAINTENANCE_NOTICE_SECONDS',
   /** Local mode only: the SQS endpoint handed to agents, when they reach it by another address than the backend does. */
   agentSqsEndpoint: 'AGENT_SQS_ENDPOINT',
 } as const;
@@ -29,6 +32,7 @@ export const registryConfig = () =>
       [RegistryEnv.unreachableAfterSeconds]: seconds(90),
       [RegistryEnv.offlineAfterSeconds]: seconds(600),
       [RegistryEnv.registrationTokenTtlSeconds]: seconds(3600),
+      [RegistryEnv.maintenanceNoticeSeconds]: seconds(DEFAULT_MAINTENANCE_NOTICE_SECONDS),
       [RegistryEnv.agentSqsEndpoint]: z.url().optional(),
     }),
   );

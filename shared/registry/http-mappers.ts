@@ -1,6 +1,20 @@
 import { formatUsd } from '#platform/money.ts';
 import { acceptsWork, statusReason, type Host } from './domain/host.ts';
+import { stateOf, upcomingWindows, type MaintenanceWindow } from './domain/maintenance.ts';
 import { reliability } from './domain/reliability.ts';
+
+export const maintenanceWindowView = (hostId: string, window: MaintenanceWindow, now: Date) => ({
+  windowId: window.windowId,
+  hostId,
+  startsAt: window.startsAt,
+  endsAt: window.endsAt,
+  durationSeconds: Math.round((Date.parse(window.endsAt) - Date.parse(window.startsAt)) / 1000),
+  category: window.category,
+  note: window.note ?? null,
+  state: stateOf(window, now),
+  announcedAt: window.announcedAt,
+  excusesDowntime: window.excusesDowntime,
+});
 
 export const hostView = (host: Host, now: Date) => ({
   hostId: host.hostId,
@@ -23,4 +37,5 @@ export const hostView = (host: Host, now: Date) => ({
   lastHeartbeatAt: host.lastHeartbeatAt,
   lastAssignedAt: host.lastAssignedAt ?? null,
   reliability: reliability(host, now),
+  maintenance: upcomingWindows(host.maintenance, now).map((window) => maintenanceWindowView(host.hostId, window, now)),
 });

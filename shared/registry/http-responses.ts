@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { usdText } from '#platform/money.ts';
 import { RUNTIMES } from './domain/host.ts';
+import { MAINTENANCE_CATEGORIES } from './domain/maintenance.ts';
 
 /** What the registry's routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
 const time = z.iso.datetime();
@@ -10,6 +11,23 @@ export const RegistrationTokenResponse = z.object({
   token: z.string().meta({ description: 'One use; give it to the agent.' }),
   expiresAt: time,
 });
+
+export const MaintenanceWindowResponse = z.object({
+  windowId: z.string(),
+  hostId: z.string(),
+  startsAt: time,
+  endsAt: time,
+  durationSeconds: z.int(),
+  category: z.enum(MAINTENANCE_CATEGORIES),
+  note: z.string().nullable(),
+  state: z.enum(['scheduled', 'in_progress', 'ended']),
+  announcedAt: time,
+  excusesDowntime: z.boolean().meta({
+    description: 'Announced at least the notice (default 24 h) before it starts: time offline inside it does not lower reliability.',
+  }),
+});
+
+export const MaintenanceWindowListResponse = z.object({ items: z.array(MaintenanceWindowResponse) });
 
 export const HostResponse = z.object({
   hostId: z.string(),
@@ -32,6 +50,7 @@ export const HostResponse = z.object({
   lastHeartbeatAt: time,
   lastAssignedAt: time.nullable(),
   reliability: z.number().min(0).max(1),
+  maintenance: z.array(MaintenanceWindowResponse).meta({ description: 'Maintenance windows not yet ended, soonest first.' }),
 });
 
 export const HostPageResponse = z.object({ items: z.array(HostResponse), nextCursor: z.string().nullable() });
@@ -49,6 +68,9 @@ export const HeartbeatResponse = z.object({
   acceptsWork: z.boolean(),
   heartbeatIntervalSeconds: z.int(),
   assignments: z.array(z.string()).meta({ description: 'Assignments the platform holds live on this host.' }),
+  maintenance: z
+    .array(z.object({ windowId: z.string(), startsAt: time, endsAt: time, category: z.enum(MAINTENANCE_CATEGORIES), note: z.string().optional() }))
+    .meta({ description: "The provider's maintenance windows not yet ended, soonest first." }),
 });
 
 export const SignOffResponse = z.object({ status: hostStatus, statusReason: z.string().nullable() });

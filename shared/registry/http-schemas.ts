@@ -3,6 +3,7 @@ import { plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { RUNTIMES } from './domain/host.ts';
+import { MAINTENANCE_CATEGORIES, MAX_WINDOW_SECONDS } from './domain/maintenance.ts';
 
 /** Regions are free text in one documented shape ("eu-west", "us-east-2", "ap-tokyo"). */
 export const regionField = z
@@ -64,6 +65,20 @@ export const UpdateHostInput = z
 export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
 
 export const HostsQuery = z.object(pageQuery);
+
+/** A maintenance window: whether the start is in the past or overlaps another is the domain's check (it needs the clock and the host). */
+export const ScheduleMaintenanceInput = z.strictObject({
+  startsAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time, such as "2026-12-05T02:00:00Z"' }),
+  durationSeconds: z
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .positive('must be more than 0')
+    .max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (24 h)`),
+  category: z.enum(MAINTENANCE_CATEGORIES, { message: `must be one of ${MAINTENANCE_CATEGORIES.join(', ')}` }),
+  note: plainText().trim().max(500).optional(),
+});
+
+export const MaintenancePath = HostPath.extend({ windowId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'is not a window id') });
 
 export const ReceiveAssignmentsQuery = z.object({ waitSeconds: z.coerce.number().int().min(0).max(20).default(0) });
 

@@ -96,6 +96,13 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
   assignmentStopping: { ...assignmentLeaseSample, stopRequestedAt: T0.toISOString(), billableUntil: new Date(T0.getTime() + 30_000).toISOString(), reason: 'cancelled' },
   assignmentEnded: { ...assignmentLeaseSample, leaseEnd: T0.toISOString(), reason: 'exited' },
   jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
+  hostMaintenanceScheduled: {
+    renterId: 'acct_renter000000001',
+    jobId: 'job_1',
+    hostId: hostIds.hostId,
+    assignmentIds: ['job_1.a1.r0'],
+    window: { windowId: 'mw_1', startsAt: new Date(T0.getTime() + 86_400_000).toISOString(), endsAt: new Date(T0.getTime() + 90_000_000).toISOString(), category: 'power' },
+  },
   fundsHeld: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000 },
   fundsRefused: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000, available: 10, reason: 'insufficient_funds' },
   fundsExhausted: { jobId: 'job_1', renterId: 'acct_renter000000001', amount: 900_000, available: 10, reason: 'insufficient_funds' },

@@ -100,6 +100,7 @@ export const sampleBodies: Record<string, (party: Party) => unknown> = {
   'POST /v1/hosts/registration-tokens': () => ({}),
   'PATCH /v1/hosts/{hostId}': () => ({ pricePerGpuHour: '0.800000' }),
   'DELETE /v1/hosts/{hostId}': () => ({}),
+  'POST /v1/hosts/{hostId}/maintenance': () => ({ startsAt: new Date(Date.now() + 30 * 86_400_000 + Math.floor(Math.random() * 1e9)).toISOString(), durationSeconds: 60, category: 'other' }),
   'POST /v1/agent/register': () => ({ registrationToken: 'gpuhive_reg_not-a-token', ...sampleHostFacts() }),
   'POST /v1/agent/heartbeat': (party) => ({ runningAssignments: [party.assignmentId] }),
   'POST /v1/agent/sign-off': () => ({}),

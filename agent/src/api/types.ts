@@ -52,6 +52,16 @@ export interface HeartbeatResponse {
   readonly acceptsWork?: boolean;
   readonly heartbeatIntervalSeconds: number;
   readonly assignments: readonly string[];
+  /** The provider's maintenance windows not yet ended (older APIs leave it out): shown by `status`, nothing more. */
+  readonly maintenance?: readonly MaintenanceWindow[];
+}
+
+export interface MaintenanceWindow {
+  readonly windowId: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly category: string;
+  readonly note?: string;
 }
 
 export interface QueueCredentials {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chmodSync, existsSync, statSync } from 'node:fs';
-import type { GpuFact, QueuePollHealth, Runtime } from '#agent/api/types.ts';
+import type { GpuFact, MaintenanceWindow, QueuePollHealth, Runtime } from '#agent/api/types.ts';
 import { ensurePrivateDir, readJsonFile, writeJsonFile, PRIVATE_FILE } from '#agent/core/files.ts';
 
 /** `/var/lib/gpuhive-agent` as root, `~/.gpuhive-agent` otherwise. */
@@ -63,4 +63,6 @@ export interface LastHeartbeat {
   readonly error?: string;
   /** Set while the queue poll keeps failing: assignments cannot reach the host. */
   readonly queuePoll?: QueuePollHealth;
+  /** The host's maintenance windows the platform last listed. */
+  readonly maintenance?: readonly MaintenanceWindow[];
 }

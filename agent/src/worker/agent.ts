@@ -491,6 +491,7 @@ export class Agent {
         if (!this.signedOff) this.record({
           at: new Date().toISOString(), ok: true, status: response.status, statusReason: response.statusReason, listed: response.listed,
           ...(response.acceptsWork !== undefined ? { acceptsWork: response.acceptsWork } : {}), ...(queuePoll ? { queuePoll } : {}),
+          ...(response.maintenance && response.maintenance.length > 0 ? { maintenance: response.maintenance } : {}),
         });
         await this.reconcileWith(response.assignments);
       } catch (error) {

@@ -1,5 +1,6 @@
 import { addSeconds } from '#platform/clock.ts';
 import { requirementsOf, type Job } from './job.ts';
+import { placingClearOfMaintenance, type RunSpanSettings } from './maintenance-fit.ts';
 import type { Placement, Requirements } from './placement.ts';
 import type { MatchingSettings } from './transitions.ts';
 
@@ -22,10 +23,12 @@ export const activeAvoidance = (
  */
 export const placeAvoiding = (
   job: Job,
-  place: (requirements: Requirements, seed: string) => Placement,
+  placeAnywhere: (requirements: Requirements, seed: string) => Placement,
   now: Date,
-  settings: Pick<MatchingSettings, 'avoidFailedHostSeconds'>,
+  settings: Pick<MatchingSettings, 'avoidFailedHostSeconds'> & RunSpanSettings,
 ): Placement => {
+  // Never into a maintenance window: a separate predicate, applied to every placement below.
+  const place = placingClearOfMaintenance(job, placeAnywhere, now, settings);
   const avoidance = activeAvoidance(job, now, settings);
   const { avoidHostIds: _all, ...requirements } = requirementsOf(job);
   if (!avoidance) return place(requirements, job.jobId);

@@ -1,3 +1,4 @@
+import type { MAINTENANCE_CATEGORIES } from '#events/registry/host-facts.ts';
 import type { MicroUsd } from '#platform/money.ts';
 
 export type Runtime = 'docker' | 'process';
@@ -6,6 +7,15 @@ export interface CapacityGpu {
   readonly index: number;
   readonly model: string;
   readonly vramMb: number;
+}
+
+/** A maintenance window the provider scheduled on the host: no work that could run into it is placed there. */
+export interface CapacityWindow {
+  readonly windowId: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly category: (typeof MAINTENANCE_CATEGORIES)[number];
+  readonly note?: string;
 }
 
 /** A GPU set held by one live assignment on the host. */
@@ -32,6 +42,8 @@ export interface HostCapacity {
   readonly runtimes: readonly Runtime[];
   readonly publicAddress?: string;
   readonly reliability: number;
+  /** The provider's maintenance windows not yet ended when the last snapshot was made (absent: none ever). */
+  readonly maintenanceWindows?: readonly CapacityWindow[];
   /** When the host was last seen alive: the lease of work on it ends here if it is lost. */
   readonly lastSeenAt?: string;
   /** Occurrence times of the last snapshot and status applied: older events are ignored. */

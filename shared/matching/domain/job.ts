@@ -80,6 +80,8 @@ export interface Job {
   readonly cost: MicroUsd;
   /** When the newest `balance.low` the timeline shows was raised: older or repeated ones add nothing. */
   readonly balanceLowAt?: string;
+  /** Maintenance windows of its hosts the renter was told of (ids, most recent last): each is told once. */
+  readonly maintenanceNoticed?: readonly string[];
   readonly revision: number;
 }
 

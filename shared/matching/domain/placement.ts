@@ -1,6 +1,7 @@
 import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import { acceptsWork, freeGpuIndices, type HostCapacity, type Runtime } from './capacity.ts';
+import { clearOfMaintenance, type RunSpan } from './maintenance-fit.ts';
 
 /** What a job needs from each of its hosts. */
 export interface Requirements {
@@ -14,6 +15,8 @@ export interface Requirements {
   readonly runtime: Runtime;
   /** Hosts that already failed this job. */
   readonly avoidHostIds?: readonly string[];
+  /** When the job could hold its hosts: a host with a maintenance window in this span is skipped. */
+  readonly runSpan?: RunSpan;
 }
 
 export interface PlacedHost {
@@ -52,6 +55,7 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements, fits
   if (!host.runtimes.includes(requirements.runtime)) return undefined;
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
   if (requirements.hosts > 1 && !host.publicAddress) return undefined;
+  if (requirements.runSpan && !clearOfMaintenance(host, requirements.runSpan)) return undefined;
   const free = freeGpuIndices(host);
   if (free.length < requirements.gpuCount) return undefined;
   // One model per host share, so a job's ranks run on like GPUs.

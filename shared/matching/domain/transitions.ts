@@ -10,6 +10,7 @@ import {
   type Job,
 } from './job.ts';
 import type { AssignmentMessage, HostMessage } from './messages.ts';
+import type { MaintenanceNotice } from './maintenance-notice.ts';
 import type { PlacedHost } from './placement.ts';
 
 export interface MatchingSettings {
@@ -64,6 +65,8 @@ export interface Outcome {
   readonly stopping?: readonly Assignment[];
   readonly ended: readonly Assignment[];
   readonly jobEnded?: { readonly status: FinalStatus; readonly reason?: string };
+  /** Maintenance scheduled on hosts the job runs on, to announce to its renter (maintenance-notice.ts). */
+  readonly maintenanceNotices?: readonly MaintenanceNotice[];
 }
 
 export const unchanged = (job: Job): Outcome => ({ job, timeline: [], send: [], reserve: [], release: [], scheduled: [], started: [], ended: [] });
@@ -83,6 +86,7 @@ export const andThen = (first: Outcome, next: (job: Job) => Outcome): Outcome =>
     ...(first.stopping || second.stopping ? { stopping: [...(first.stopping ?? []), ...(second.stopping ?? [])] } : {}),
     ended: [...first.ended, ...second.ended],
     ...(jobEnded ? { jobEnded } : {}),
+    ...(first.maintenanceNotices || second.maintenanceNotices ? { maintenanceNotices: [...(first.maintenanceNotices ?? []), ...(second.maintenanceNotices ?? [])] } : {}),
   };
 };
 

@@ -1,4 +1,5 @@
 import { newEvent, type DomainEvent } from '#events/define.ts';
+import { event as hostMaintenanceScheduled } from '#events/matching/host-maintenance-scheduled.ts';
 import { event as assignmentEnded } from '#events/matching/assignment-ended.ts';
 import { event as assignmentStarted } from '#events/matching/assignment-started.ts';
 import { event as assignmentStopping } from '#events/matching/assignment-stopping.ts';
@@ -60,6 +61,9 @@ export const eventsOf = (outcome: Outcome, now: Date, stopGraceSeconds = DEFAULT
     }
   }
   for (const assignment of outcome.ended) events.push(newEvent(assignmentEnded, lease(job, assignment, stopGraceSeconds), now));
+  for (const notice of outcome.maintenanceNotices ?? []) {
+    events.push(newEvent(hostMaintenanceScheduled, { renterId: job.renterId, jobId: job.jobId, hostId: notice.hostId, assignmentIds: [...notice.assignmentIds], window: notice.window }, now));
+  }
   if (outcome.jobEnded) events.push(newEvent(jobEnded, { jobId: job.jobId, renterId: job.renterId, ...outcome.jobEnded }, now));
   return events;
 };

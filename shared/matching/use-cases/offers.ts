@@ -24,6 +24,8 @@ export interface Offer {
   readonly runtimes: readonly Runtime[];
   readonly reliability: number;
   readonly multiHost: boolean;
+  /** The host's next maintenance window not yet ended: work placed here must end before it starts. */
+  readonly nextMaintenance: { readonly startsAt: string; readonly endsAt: string } | null;
 }
 
 /**
@@ -47,6 +49,8 @@ export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promi
       const known = byModel.get(gpu.model);
       byModel.set(gpu.model, { vramMb: Math.min(known?.vramMb ?? gpu.vramMb, gpu.vramMb), count: (known?.count ?? 0) + 1 });
     }
+    const now = deps.clock.now().getTime();
+    const next = host.maintenanceWindows?.filter((window) => Date.parse(window.endsAt) > now).sort((a, b) => a.startsAt.localeCompare(b.startsAt))[0];
     for (const [gpuModel, { vramMb, count }] of byModel) {
       if (filter.count !== undefined && count < filter.count) continue;
       offers.push({
@@ -59,6 +63,7 @@ export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promi
         runtimes: host.runtimes,
         reliability: host.reliability,
         multiHost: Boolean(host.publicAddress),
+        nextMaintenance: next ? { startsAt: next.startsAt, endsAt: next.endsAt } : null,
       });
     }
   }

@@ -3,6 +3,7 @@ import type { event as hostRegistered } from '#events/registry/host-registered.t
 import type { event as hostWentOffline } from '#events/registry/host-went-offline.ts';
 import { microUsd } from '#platform/money.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
+import { onHostMaintenance } from '../domain/maintenance-notice.ts';
 import { onHostLost, onHostUnreachable } from '../domain/transitions.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
@@ -37,6 +38,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
       runtimes: snapshot.runtimes,
       ...(snapshot.publicAddress ? { publicAddress: snapshot.publicAddress } : {}),
       reliability: snapshot.reliability,
+      ...(snapshot.maintenanceWindows ? { maintenanceWindows: snapshot.maintenanceWindows } : {}),
       ...(current?.lastSeenAt ? { lastSeenAt: current.lastSeenAt } : {}),
       snapshotAt: at,
       statusAt: statusIsNewer ? at : current.statusAt,
@@ -62,7 +64,8 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
 /**
  * Keeps matching's view of a host current from the `host.*` events, then acts on what
  * changed: an unreachable host's jobs get a timeline note (nothing is stopped); an offline
- * or deregistered host loses its assignments (re-queue or `host_lost`); any change may free
+ * or deregistered host loses its assignments (re-queue or `host_lost`); maintenance windows
+ * in a snapshot are told to the renters of the jobs live on the host; any change may free
  * or add capacity, so the matcher runs.
  */
 export const projectHostEvent = async (event: HostEvent, deps: MatchingDeps): Promise<void> => {
@@ -79,6 +82,11 @@ export const projectHostEvent = async (event: HostEvent, deps: MatchingDeps): Pr
   const now = deps.clock.now();
   if (event.kind === 'unreachable') {
     for (const jobId of jobIds) await applyToJob(jobId, (job) => onHostUnreachable(job, projected.hostId, now), deps);
+  }
+  // Renters with work here hear of maintenance now (once per job and window: the job remembers).
+  const windows = projected.maintenanceWindows ?? [];
+  if (event.kind === 'snapshot' && windows.length > 0) {
+    for (const jobId of jobIds) await applyToJob(jobId, (job, now) => onHostMaintenance(job, projected.hostId, windows, now), deps);
   }
   if (event.kind === 'went_offline' || event.kind === 'deregistered') {
     const lastSeenAt = projected.lastSeenAt ?? event.detail.since;

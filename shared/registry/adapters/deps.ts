@@ -49,6 +49,7 @@ export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
       unreachableAfterSeconds: config[RegistryEnv.unreachableAfterSeconds],
       offlineAfterSeconds: config[RegistryEnv.offlineAfterSeconds],
       registrationTokenTtlSeconds: config[RegistryEnv.registrationTokenTtlSeconds],
+      maintenanceNoticeSeconds: config[RegistryEnv.maintenanceNoticeSeconds],
     },
   };
 };

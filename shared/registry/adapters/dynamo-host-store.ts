@@ -16,7 +16,7 @@ import type { HostStore, RegistrationToken } from '../ports.ts';
  * - `HOST#<id>` / `HOST`: the host, without its pulse; `gsi1pk = PROVIDER#<id>` lists a
  *   provider's hosts. Written only when something a provider or matching cares about changes.
  * - `PULSE#<shard>` / `HOST#<id>`: the host's pulse, what every heartbeat changes:
- *   `lastHeartbeatAt`, `uptime`, `gpuUtilization`, plus `watched` (1 while the sweep must look
+ *   `lastHeartbeatAt`, `uptime`, `excusedDowntime`, `gpuUtilization`, plus `watched` (1 while the sweep must look
  *   at the host: not offline, or a deregistration still waits) and `deregistering`. Kept apart
  *   and out of every index, so an ordinary heartbeat is one small write (1 WCU) instead of a
  *   rewrite of the host item and its index entries. The sweep reads the 16 shards whole.
@@ -34,8 +34,8 @@ const pulseKey = (hostId: string) => ({
   sk: `HOST#${hostId}`,
 });
 
-type Pulse = Pick<Host, 'lastHeartbeatAt' | 'uptime' | 'gpuUtilization'>;
-const withoutPulse = ({ lastHeartbeatAt: _l, uptime: _u, gpuUtilization: _g, ...rest }: Host) => rest;
+type Pulse = Pick<Host, 'lastHeartbeatAt' | 'uptime' | 'gpuUtilization' | 'excusedDowntime'>;
+const withoutPulse = ({ lastHeartbeatAt: _l, uptime: _u, gpuUtilization: _g, excusedDowntime: _e, ...rest }: Host) => rest;
 
 const hostItem = (host: Host) => ({
   ...hostKey(host.hostId),
@@ -52,6 +52,7 @@ const pulseItem = (host: Host) => ({
   lastHeartbeatAt: host.lastHeartbeatAt,
   uptime: host.uptime,
   ...(host.gpuUtilization ? { gpuUtilization: host.gpuUtilization } : {}),
+  ...(host.excusedDowntime ? { excusedDowntime: host.excusedDowntime } : {}),
   // Offline hosts leave the sweep's view, unless a deregistration still waits to complete.
   watched: host.status !== 'offline' || host.deregistering ? 1 : 0,
   deregistering: host.deregistering ? 1 : 0,
@@ -73,6 +74,7 @@ const toHost = (item: Record<string, unknown>, pulse?: Record<string, unknown>):
         lastHeartbeatAt: pulse.lastHeartbeatAt as string,
         uptime: pulse.uptime as Record<string, number>,
         ...(pulse.gpuUtilization ? { gpuUtilization: pulse.gpuUtilization as number[] } : {}),
+        ...(pulse.excusedDowntime ? { excusedDowntime: pulse.excusedDowntime as Record<string, number> } : {}),
       }
     : {};
   return { ...host, ...beat } as unknown as Host;

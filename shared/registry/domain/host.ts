@@ -1,4 +1,5 @@
 import type { MicroUsd } from '#platform/money.ts';
+import type { MaintenanceWindow } from './maintenance.ts';
 
 export type HostStatus = 'online' | 'unreachable' | 'offline';
 export type Runtime = 'docker' | 'process';
@@ -55,6 +56,13 @@ export interface Host extends Omit<HostFacts, 'gpus' | 'simulated'> {
   readonly queuePollFailing?: { readonly since: string; readonly error: string };
   /** Online seconds per UTC day (`YYYY-MM-DD`), for the reliability figure. */
   readonly uptime: Readonly<Record<string, number>>;
+  /**
+   * Seconds per UTC day the host was offline inside a maintenance window announced far enough
+   * ahead: left out of the time its reliability is judged on (kept with `uptime`, in the pulse).
+   */
+  readonly excusedDowntime?: Readonly<Record<string, number>>;
+  /** Maintenance windows the provider scheduled: upcoming, in progress, and recently ended ones. */
+  readonly maintenance?: readonly MaintenanceWindow[];
   /**
    * The reliability last announced to matching in a host snapshot: a heartbeat announces it
    * again whenever the figure differs, so `/v1/offers` shows what `/v1/hosts` does.

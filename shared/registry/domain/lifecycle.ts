@@ -1,7 +1,7 @@
 import type { MicroUsd } from '#platform/money.ts';
 import { canonicalGpuModel } from './gpu-model.ts';
 import type { Gpu, Host, HostFacts, LivenessSettings } from './host.ts';
-import { creditUptime, reliability } from './reliability.ts';
+import { creditHeartbeatGap, reliability } from './reliability.ts';
 
 /** What changed, in the words of the `host.*` events that announce it. */
 export type HostChange = 'registered' | 'updated' | 'unreachable' | 'came_online' | 'went_offline' | 'deregistered';
@@ -40,6 +40,12 @@ export const newHost = (
   };
 };
 
+/** The gap since the last heartbeat, credited; `excusedDowntime` stays absent on a host that never had any. */
+const creditedGap = (host: Host, now: Date, settings: LivenessSettings): Pick<Host, 'uptime' | 'excusedDowntime'> => {
+  const { uptime, excusedDowntime } = creditHeartbeatGap(host, new Date(host.lastHeartbeatAt), now, settings.unreachableAfterSeconds);
+  return host.excusedDowntime || Object.keys(excusedDowntime).length > 0 ? { uptime, excusedDowntime } : { uptime };
+};
+
 /**
  * A heartbeat refreshes liveness, credits uptime and brings an unreachable or offline host
  * back online (not one that signed off or was deregistered: those must register or run again).
@@ -57,7 +63,7 @@ export const applyHeartbeat = (
   const published = host.publishedReliability ?? reliability(host, now);
   let next: Host = {
     ...host,
-    uptime: creditUptime(host.uptime, new Date(host.lastHeartbeatAt), now, settings.unreachableAfterSeconds),
+    ...creditedGap(host, now, settings),
     lastHeartbeatAt: now.toISOString(),
     ...(report.gpuUtilization ? { gpuUtilization: report.gpuUtilization } : {}),
   };

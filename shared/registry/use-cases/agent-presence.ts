@@ -2,6 +2,8 @@ import { ConflictError, UnauthorizedError } from '#platform/errors.ts';
 import { acceptsWork, statusReason } from '../domain/host.ts';
 import { handedHeartbeatIntervalSeconds } from '../domain/heartbeat-interval.ts';
 import { applyHeartbeat, applySignOff } from '../domain/lifecycle.ts';
+import { upcomingWindows } from '../domain/maintenance.ts';
+import { announcedWindow } from './host-events.ts';
 import { mutateHost } from './mutate-host.ts';
 import type { RegistryDeps } from './deps.ts';
 
@@ -32,6 +34,8 @@ export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: R
     acceptsWork: acceptsWork(host),
     heartbeatIntervalSeconds: handedHeartbeatIntervalSeconds(deps.settings),
     assignments,
+    // The agent shows what is coming (gpuhive-agent status); nothing of it is enforced on the host.
+    maintenance: upcomingWindows(host.maintenance, deps.clock.now()).map(announcedWindow),
   };
 };
 

@@ -4,6 +4,8 @@ import type { HostQueues, HostStore, LiveAssignments, QueueCredentialsVendor } f
 
 export interface RegistrySettings extends LivenessSettings {
   readonly registrationTokenTtlSeconds: number;
+  /** A maintenance window announced at least this long before it starts excuses its downtime. */
+  readonly maintenanceNoticeSeconds: number;
 }
 
 export interface RegistryDeps {

@@ -7,6 +7,7 @@ import { event as hostUpdated } from '#events/registry/host-updated.ts';
 import { event as hostWentOffline } from '#events/registry/host-went-offline.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostChange } from '../domain/lifecycle.ts';
+import { upcomingWindows, type MaintenanceWindow } from '../domain/maintenance.ts';
 import { reliability } from '../domain/reliability.ts';
 
 export const hostSnapshot = (host: Host, now: Date) => ({
@@ -23,6 +24,16 @@ export const hostSnapshot = (host: Host, now: Date) => ({
   ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
   reliability: reliability(host, now),
   simulated: host.simulated,
+  ...(host.maintenance ? { maintenanceWindows: upcomingWindows(host.maintenance, now).map(announcedWindow) } : {}),
+});
+
+/** A window as matching and renters hear of it: no idempotency record, no notice bookkeeping. */
+export const announcedWindow = ({ windowId, startsAt, endsAt, category, note }: MaintenanceWindow) => ({
+  windowId,
+  startsAt,
+  endsAt,
+  category,
+  ...(note ? { note } : {}),
 });
 
 /** Turns what a transition changed into the `host.*` events that announce it. */
