@@ -1,7 +1,28 @@
 import { formatUsd, microUsd } from '#platform/money.ts';
-import { isFinal, type Job } from './domain/job.ts';
+import { isFinal, isInteractive, type Job } from './domain/job.ts';
+import { endpointOf } from './domain/ports.ts';
 import type { GpuModel } from './use-cases/gpu-models.ts';
 import type { Offer } from './use-cases/offers.ts';
+
+/**
+ * Where the renter reaches a job: each declared port of each running assignment. An ended
+ * assignment's endpoints are gone at once (its host ports may already serve someone else).
+ */
+export const endpointsOf = (job: Job) =>
+  job.assignments
+    .filter((assignment) => assignment.state === 'running' && assignment.publicAddress)
+    .flatMap((assignment) =>
+      (assignment.ports ?? []).map((port) => ({
+        assignmentId: assignment.assignmentId,
+        rank: assignment.rank,
+        name: port.name ?? null,
+        containerPort: port.containerPort,
+        protocol: port.protocol,
+        hostPort: port.hostPort,
+        ...endpointOf(assignment.publicAddress as string, port),
+        ready: assignment.readyPorts?.includes(port.hostPort) ?? false,
+      })),
+    );
 
 export const jobView = (job: Job) => ({
   jobId: job.jobId,
@@ -16,6 +37,9 @@ export const jobView = (job: Job) => ({
   maxPricePerGpuHour: formatUsd(job.spec.maxPricePerGpuHour),
   maxDurationSeconds: job.spec.maxDurationSeconds,
   restartPolicy: job.spec.restartPolicy,
+  ports: job.spec.ports ?? [],
+  interactive: isInteractive(job.spec),
+  endpoints: endpointsOf(job),
   // Billing releases what is left of the hold when the job ends: an ended job holds nothing.
   hold: formatUsd(isFinal(job.status) ? microUsd(0) : job.holdAmount),
   assignments: job.assignments.map((assignment) => ({

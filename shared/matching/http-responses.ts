@@ -22,6 +22,23 @@ export const JobResponse = z.object({
   maxPricePerGpuHour: usdText,
   maxDurationSeconds: z.int(),
   restartPolicy: z.enum(['never', 'on-host-loss']),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
+  interactive: z.boolean().meta({ description: 'Ports and no command: the image runs its own entrypoint until cancelled or its max duration.' }),
+  endpoints: z
+    .array(
+      z.object({
+        assignmentId: z.string(),
+        rank: z.int(),
+        name: z.string().nullable(),
+        containerPort: z.int(),
+        protocol: z.enum(['http', 'tcp']),
+        hostPort: z.int(),
+        address: z.string().meta({ description: 'publicAddress:hostPort' }),
+        url: z.string().nullable().meta({ description: 'http://address for http ports' }),
+        ready: z.boolean().meta({ description: 'The agent has seen the port accept connections.' }),
+      }),
+    )
+    .meta({ description: 'Per running assignment and declared port; withdrawn once the assignment ends.' }),
   hold: usdText.meta({ description: 'Held for the job now: its hold while it can run, 0 once it has ended (billing releases the rest).' }),
   assignments: z.array(
     z.object({
@@ -75,6 +92,7 @@ export const AssignmentMessageResponse = z.object({
   rank: z.int(),
   worldSize: z.int(),
   peers: z.array(z.object({ rank: z.int(), hostId: z.string(), address: z.string().optional() })),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']), hostPort: z.int() })).optional(),
 });
 
 export const AgentAssignmentResponse = z.object({

@@ -3,6 +3,7 @@ import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { regionField } from '#registry/http-schemas.ts';
+import { MAX_JOB_PORTS } from './domain/ports.ts';
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
@@ -41,6 +42,28 @@ const envField = z.unknown().transform((value, ctx): Record<string, string> => {
   maxProperties: MAX_ENV_VARIABLES,
 });
 
+const portField = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be 1-32 letters, digits, _ or -, starting with a letter').optional(),
+  containerPort: z.number().int().min(1, 'must be a port from 1 to 65535').max(65535, 'must be a port from 1 to 65535'),
+  protocol: z.enum(['http', 'tcp']).default('tcp'),
+});
+
+/** Up to 8 ports; container ports and names unique (each duplicate is named by its index). */
+export const portsField = z
+  .array(portField)
+  .max(MAX_JOB_PORTS, `at most ${MAX_JOB_PORTS} ports`)
+  .superRefine((ports, ctx) => {
+    const seenPorts = new Set<number>();
+    const seenNames = new Set<string>();
+    ports.forEach((port, at) => {
+      if (seenPorts.has(port.containerPort)) ctx.addIssue({ code: 'custom', path: [at, 'containerPort'], message: `container port ${port.containerPort} is declared twice` });
+      seenPorts.add(port.containerPort);
+      const name = port.name?.toUpperCase().replace(/-/g, '_');
+      if (name !== undefined && seenNames.has(name)) ctx.addIssue({ code: 'custom', path: [at, 'name'], message: `port name ${port.name} is declared twice` });
+      if (name !== undefined) seenNames.add(name);
+    });
+  });
+
 /** POST /v1/jobs, validated as API.md describes; unknown fields are refused (typos cost money). */
 export const SubmitJobInput = z
   .strictObject({
@@ -58,6 +81,7 @@ export const SubmitJobInput = z
     maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
     maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`),
     restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
+    ports: portsField.optional(),
   })
   .refine((job) => job.image !== undefined || job.command !== undefined, { message: 'give an image, a command, or both', path: ['image'] });
 
@@ -68,6 +92,8 @@ export const AgentEventInput = z.object({
   at: z.iso.datetime({ offset: true }).optional(),
   exitCode: z.number().int().min(-255).max(255).optional(),
   message: multilineText().max(2000).optional(),
+  /** Host ports the agent has seen accept connections (jobs with ports). */
+  readyPorts: z.array(z.number().int().min(1).max(65535)).max(MAX_JOB_PORTS).optional(),
 });
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { AssignmentMessage } from '#agent/api/types.ts';
+import type { AssignedPort, AssignmentMessage } from '#agent/api/types.ts';
 import { runCommand, type RunCommand } from '#agent/config/hardware.ts';
 import { exitOf } from './process-runner.ts';
 import { chmodSync, chownSync } from 'node:fs';
@@ -100,19 +100,18 @@ export interface DockerRunnerOptions {
   readonly preflight?: () => Promise<string | undefined>;
 }
 
-/** Host ports for the declared ones: the lowest free ports of the range, never one already handed out. */
-export const allocatePorts = (declared: readonly number[], range: { from: number; to: number } | undefined, taken: ReadonlySet<number>): PublishedPort[] => {
+/**
+ * The ports to publish: exactly those the platform reserved for the job's declared ports. A
+ * job with ports on a host without a range, or a host port outside it, is refused: the agent
+ * publishes nothing the provider did not open.
+ */
+export const publishedPorts = (declared: readonly AssignedPort[], range: { from: number; to: number } | undefined): PublishedPort[] => {
   if (declared.length === 0) return [];
-  if (!range) throw new StartError('the job declares ports, but this host has no port range for jobs (gpuhive-agent run --port-range FROM-TO)');
-  const ports: PublishedPort[] = [];
-  let next = range.from;
-  for (const containerPort of declared) {
-    while (next <= range.to && taken.has(next)) next += 1;
-    if (next > range.to) throw new StartError(`no free port left in this host's range ${range.from}-${range.to}`);
-    ports.push({ containerPort, hostPort: next });
-    next += 1;
+  if (!range) throw new StartError('the job declares ports, but this host has no port range for jobs (gpuhive-agent register or run --port-range FROM-TO)');
+  for (const port of declared) {
+    if (port.hostPort < range.from || port.hostPort > range.to) throw new StartError(`host port ${port.hostPort} is outside this host's range ${range.from}-${range.to}`);
   }
-  return ports;
+  return declared.map(({ containerPort, hostPort }) => ({ containerPort, hostPort }));
 };
 
 /** The job's scratch directory, writable by the container's user and nobody else on the host. */
@@ -136,8 +135,6 @@ const prepareScratch = (dir: string, user: string | undefined): void => {
 export class DockerRunner implements JobRunner {
   private readonly docker: string;
   private readonly run: RunCommand;
-  /** Host ports handed to running containers of this agent. */
-  private readonly portsInUse = new Set<number>();
 
   constructor(
     private readonly limits: DockerLimits,
@@ -155,8 +152,7 @@ export class DockerRunner implements JobRunner {
     const isolation = this.options.isolation ?? {};
     const user = 'user' in isolation ? isolation.user : DEFAULT_CONTAINER_USER;
     prepareScratch(context.workDir, user);
-    const ports = allocatePorts(context.message.ports ?? [], this.options.portRange, this.portsInUse);
-    for (const port of ports) this.portsInUse.add(port.hostPort);
+    const ports = publishedPorts(context.message.ports ?? [], this.options.portRange);
     const args = dockerRunArgs(context.message, context.env, this.limits, { ...isolation, scratchDir: context.workDir, ports });
     const child = spawn(this.docker, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -166,7 +162,6 @@ export class DockerRunner implements JobRunner {
       child.once('error', (error) => fail(new StartError(`cannot run docker: ${error.message}`)));
       child.once('close', (code, signal) => done(exitOf(code, signal)));
     });
-    void exited.catch(() => undefined).finally(() => { for (const port of ports) this.portsInUse.delete(port.hostPort); });
     // Wait until the container runs, or the CLI gives up (125: docker itself failed, e.g. the pull).
     for (;;) {
       const outcome = await Promise.race([exited.then((exit) => ({ exit }), (error: Error) => ({ error })), new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);

@@ -1,3 +1,5 @@
+import type { AssignedPort } from './ports.ts';
+
 /** The queue messages of API.md, as an agent reads them from its host's queue. */
 export interface AssignmentMessage {
   readonly type: 'assignment';
@@ -16,6 +18,8 @@ export interface AssignmentMessage {
   readonly rank: number;
   readonly worldSize: number;
   readonly peers: readonly { readonly rank: number; readonly hostId: string; readonly address?: string }[];
+  /** Declared ports and the host ports reserved for them: Docker publishes exactly these. */
+  readonly ports?: readonly AssignedPort[];
 }
 
 export interface CancelMessage {

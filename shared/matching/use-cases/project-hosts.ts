@@ -36,6 +36,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
       region: snapshot.region,
       runtimes: snapshot.runtimes,
       ...(snapshot.publicAddress ? { publicAddress: snapshot.publicAddress } : {}),
+      ...(snapshot.portRange ? { portRange: snapshot.portRange } : {}),
       reliability: snapshot.reliability,
       ...(current?.lastSeenAt ? { lastSeenAt: current.lastSeenAt } : {}),
       snapshotAt: at,
