@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse } from '#accounts/http-responses.ts';
-import { CreateAccountInput, KeyPath, KeysQuery } from '#accounts/http-schemas.ts';
+import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http-responses.ts';
+import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http-schemas.ts';
 import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
 import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
 import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
@@ -62,6 +62,15 @@ export const apiDescription: ApiDescription = {
     path: KeyPath,
     responses: { 204: { description: 'Revoked' }, 409: { description: 'The last active key', schema: ErrorResponse } },
   },
+
+  // accounts: SSH keys for interactive jobs
+  'POST /v1/ssh-keys': {
+    summary: 'Save an SSH public key (OpenSSH format; ed25519, or RSA of at least 3072 bits)',
+    body: AddSshKeyInput,
+    responses: { 201: { description: 'Saved', schema: SshKeyResponse }, 409: { description: 'Already saved, or 20 keys already', schema: ErrorResponse } },
+  },
+  'GET /v1/ssh-keys': { summary: "The renter's saved SSH public keys", responses: { 200: { description: 'Every saved key', schema: SshKeyPageResponse } } },
+  'DELETE /v1/ssh-keys/{keyId}': { summary: 'Delete a saved SSH key (jobs already submitted keep theirs)', path: SshKeyPath, responses: { 204: { description: 'Deleted' } } },
 
   // registry: providers
   'POST /v1/hosts/registration-tokens': { summary: 'A one-use token to register a host', responses: { 201: { description: 'Created', schema: RegistrationTokenResponse } } },

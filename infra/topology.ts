@@ -183,6 +183,10 @@ export const topology: Topology = {
     accountsRoute('GET', '/v1/accounts/me/keys', 'list-my-keys', account),
     accountsRoute('POST', '/v1/accounts/me/keys', 'issue-key', account),
     accountsRoute('DELETE', '/v1/accounts/me/keys/{keyId}', 'revoke-key', account),
+    // interactive jobs: the renter's saved SSH public keys
+    accountsRoute('POST', '/v1/ssh-keys', 'add-ssh-key', renter),
+    accountsRoute('GET', '/v1/ssh-keys', 'list-ssh-keys', renter),
+    accountsRoute('DELETE', '/v1/ssh-keys/{keyId}', 'delete-ssh-key', renter),
 
     // Reads accounts' key-hash item to re-check the caller's key before minting (shared/platform/live-credentials.ts).
     registryRoute('POST', '/v1/hosts/registration-tokens', 'create-registration-token', provider, undefined, ['accounts']),
@@ -205,7 +209,8 @@ export const topology: Topology = {
     billingRoute('GET', '/v1/billing/balance', 'get-balance', ['renter', 'provider']),
     billingRoute('GET', '/v1/billing/ledger', 'list-ledger', ['renter', 'provider']),
 
-    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing'] }),
+    // Reads billing's balance port, and accounts' saved SSH keys of the renter (interactive jobs).
+    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing', 'accounts'] }),
     matchingRoute('GET', '/v1/jobs', 'list-jobs', renter),
     matchingRoute('GET', '/v1/jobs/{jobId}', 'get-job', renter),
     matchingRoute('POST', '/v1/jobs/{jobId}/cancel', 'cancel-job', renter, { capabilities: ['sendToHostQueues'] }),

@@ -38,6 +38,7 @@ export const jobView = (job: Job) => ({
   maxDurationSeconds: job.spec.maxDurationSeconds,
   restartPolicy: job.spec.restartPolicy,
   ports: job.spec.ports ?? [],
+  sshKeys: job.spec.sshKeys ?? [],
   interactive: isInteractive(job.spec),
   endpoints: endpointsOf(job),
   // Billing releases what is left of the hold when the job ends: an ended job holds nothing.

@@ -23,6 +23,7 @@ export const JobResponse = z.object({
   maxDurationSeconds: z.int(),
   restartPolicy: z.enum(['never', 'on-host-loss']),
   ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
+  sshKeys: z.array(z.string()).meta({ description: 'The public keys let into the job.' }),
   interactive: z.boolean().meta({ description: 'Ports and no command: the image runs its own entrypoint until cancelled or its max duration.' }),
   endpoints: z
     .array(
@@ -93,6 +94,7 @@ export const AssignmentMessageResponse = z.object({
   worldSize: z.int(),
   peers: z.array(z.object({ rank: z.int(), hostId: z.string(), address: z.string().optional() })),
   ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']), hostPort: z.int() })).optional(),
+  sshKeys: z.array(z.string()).optional(),
 });
 
 export const AgentAssignmentResponse = z.object({

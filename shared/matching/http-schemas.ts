@@ -4,6 +4,25 @@ import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { regionField } from '#registry/http-schemas.ts';
 import { MAX_JOB_PORTS } from './domain/ports.ts';
+import { parseSshPublicKey, SshKeyError } from '#accounts/domain/ssh-key.ts';
+
+const MAX_JOB_SSH_KEYS = 10;
+
+/** OpenSSH public keys given on the job, each checked as a saved key is; stored normalised. */
+const sshKeysField = z
+  .array(
+    z.string().max(16 * 1024).transform((text, ctx) => {
+      try {
+        return parseSshPublicKey(text).publicKey;
+      } catch (error) {
+        if (!(error instanceof SshKeyError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    }),
+  )
+  .min(1)
+  .max(MAX_JOB_SSH_KEYS, `at most ${MAX_JOB_SSH_KEYS} keys`);
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
@@ -82,6 +101,7 @@ export const SubmitJobInput = z
     maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`),
     restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
     ports: portsField.optional(),
+    sshKeys: sshKeysField.optional(),
   })
   .refine((job) => job.image !== undefined || job.command !== undefined, { message: 'give an image, a command, or both', path: ['image'] });
 

@@ -68,3 +68,8 @@ export interface HostMessenger {
 export interface BalanceReader {
   available(accountId: string): Promise<MicroUsd>;
 }
+
+/** Accounts' read-only port: the public SSH keys the renter saved (jobs with ports get them). */
+export interface SshKeyReader {
+  savedKeys(accountId: string): Promise<string[]>;
+}

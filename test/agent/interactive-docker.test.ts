@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,8 @@ import { agentCommand, startAgent, type AgentProcess } from './support.ts';
  * reserved on the host's public range and published by the agent, and nothing else published.
  */
 const enabled = dockerTestsEnabled('interactive docker job tests');
-const WEB_IMAGE = 'gpuhive-test-web:1';
+const WEB_IMAGE = 'gpuhive-test-web:2';
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/ssh/${name}.pub`, import.meta.url), 'utf8').trim();
 
 /** An image whose CMD serves what the container was given: the env and the mounted key file. */
 const ensureWebImage = (): void => {
@@ -26,6 +27,9 @@ const ensureWebImage = (): void => {
   const serve = [
     'mkdir -p /tmp/www',
     'echo "port=$PORT web=$GPUHIVE_PORT_WEB" > /tmp/www/index.html',
+    'echo "$PUBLIC_KEY" > /tmp/www/public-key.txt',
+    '(cat /root/.ssh/authorized_keys || echo missing) > /tmp/www/authorized-keys.txt',
+    '(touch /root/.ssh/authorized_keys 2>/dev/null && echo writable || echo read-only) > /tmp/www/key-file-mode.txt',
     'exec httpd -f -p 8080 -h /tmp/www',
   ].join(' && ');
   const dockerfile = `FROM ${TEST_IMAGE}\nCMD ["sh", "-c", ${JSON.stringify(serve)}]\n`;
@@ -51,7 +55,7 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
     await runtime?.stop();
   });
 
-  it('publishes exactly the declared port on the reserved host port, serves through it, and removes the container when cancelled', async () => {
+  it('publishes exactly the declared port on the reserved host port, hands in the SSH keys, serves through it, and removes the container when cancelled', async () => {
     const hostPort = await freePort();
     const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Docker Ports' } });
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
@@ -65,7 +69,7 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
     const { renterKey } = await fundedRenter(api, runtime);
     const submitted = await api.call('POST', '/v1/jobs', {
       key: renterKey,
-      body: { image: WEB_IMAGE, ports: [{ name: 'web', containerPort: 8080, protocol: 'http' }], gpu: { count: 1 }, maxPricePerGpuHour: '0.900000', maxDurationSeconds: 600, restartPolicy: 'never' },
+      body: { image: WEB_IMAGE, ports: [{ name: 'web', containerPort: 8080, protocol: 'http' }], sshKeys: [fixture('ed'), fixture('rsa3072')], gpu: { count: 1 }, maxPricePerGpuHour: '0.900000', maxDurationSeconds: 600, restartPolicy: 'never' },
     });
     expect(submitted.status).toBe(202);
     const jobId = submitted.body.jobId as string;
@@ -77,7 +81,12 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
       expect(shown).toMatchObject({ containerPort: 8080, hostPort, url: `http://127.0.0.1:${hostPort}`, ready: true });
       return shown as { url: string; assignmentId: string };
     }, 60_000);
-    expect((await (await fetch(endpoint.url)).text()).trim()).toBe('port=8080 web=8080');
+    const served = async (path: string) => (await (await fetch(`${endpoint.url}${path}`)).text()).trim();
+    expect(await served('/')).toBe('port=8080 web=8080');
+    const keys = `${fixture('ed')}\n${fixture('rsa3072')}`;
+    expect(await served('/public-key.txt')).toBe(keys);
+    expect(await served('/authorized-keys.txt')).toBe(keys);
+    expect(await served('/key-file-mode.txt')).toBe('read-only');
 
     const name = containerNameOf(endpoint.assignmentId);
     const container = inspectContainer(name)!;
@@ -86,6 +95,7 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
     expect(container.HostConfig.PublishAllPorts).toBe(false);
     expect(container.HostConfig.CapDrop).toEqual(['ALL']);
     expect(container.Config.User).toBe('65534:65534');
+    expect(container.Mounts.map((mount: { Destination: string; RW: boolean }) => [mount.Destination, mount.RW]).sort()).toEqual([['/root/.ssh/authorized_keys', false], ['/scratch', true]]);
 
     expect((await api.call('POST', `/v1/jobs/${jobId}/cancel`, { key: renterKey })).status).toBe(202);
     expect((await jobStatus(api, renterKey, jobId)).endpoints).toEqual([]);

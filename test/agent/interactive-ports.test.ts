@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +17,14 @@ let runtime: LocalRuntime;
 let api: ApiClient;
 let agent: AgentProcess | undefined;
 let hostPort: number;
+const sshKey = readFileSync(new URL('../fixtures/ssh/ed.pub', import.meta.url), 'utf8').trim();
 const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-ports-agent-'));
 
 /** The job: an HTTP server on $PORT that says which port variables it got. */
 const server = [
   process.execPath,
   '-e',
-  "require('http').createServer((q, r) => r.end(`job=${process.env.GPUHIVE_JOB_ID} web=${process.env.GPUHIVE_PORT_WEB} port=${process.env.PORT}`)).listen(Number(process.env.PORT), '127.0.0.1')",
+  "require('http').createServer((q, r) => r.end(`job=${process.env.GPUHIVE_JOB_ID} web=${process.env.GPUHIVE_PORT_WEB} port=${process.env.PORT} key=${process.env.PUBLIC_KEY}`)).listen(Number(process.env.PORT), '127.0.0.1')",
 ];
 
 const portJob = (extra: Record<string, unknown> = {}) => ({
@@ -65,7 +66,7 @@ describe('jobs with ports on a real agent', () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const other = await fundedRenter(api, runtime);
 
-    const first = await api.call('POST', '/v1/jobs', { key: renterKey, body: portJob() });
+    const first = await api.call('POST', '/v1/jobs', { key: renterKey, body: portJob({ sshKeys: [sshKey] }) });
     expect(first.status).toBe(202);
     await waitForStatus(api, renterKey, first.body.jobId, 'running', 30_000);
     const endpoint = await eventually(async () => {
@@ -74,7 +75,7 @@ describe('jobs with ports on a real agent', () => {
       return shown as { url: string };
     }, 30_000);
     const answer = await fetch(endpoint.url);
-    expect(await answer.text()).toBe(`job=${first.body.jobId} web=${hostPort} port=${hostPort}`);
+    expect(await answer.text()).toBe(`job=${first.body.jobId} web=${hostPort} port=${hostPort} key=${sshKey}`);
 
     // Another renter never sees it.
     expect((await api.call('GET', `/v1/jobs/${first.body.jobId}`, { key: other.renterKey })).status).toBe(404);

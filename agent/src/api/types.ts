@@ -86,6 +86,8 @@ export interface AssignmentMessage {
   readonly peers: readonly Peer[];
   /** The job's declared ports and the host ports the platform reserved for them: only these are published. */
   readonly ports?: readonly AssignedPort[];
+  /** OpenSSH public keys let into the job: `PUBLIC_KEY`, and a read-only authorized_keys file in Docker jobs. */
+  readonly sshKeys?: readonly string[];
 }
 
 /** A port the job listens on (`containerPort`) and the public host port placement gave it. */

@@ -12,6 +12,8 @@ export const DEFAULT_MASTER_PORT = '29500';
  * - jobs with ports: `GPUHIVE_PORT_<NAME>` (the port's name upper-cased, else its container
  *   port) and `PORT` (the first declared port): the host port a process job binds itself,
  *   the container port an image listens on (Docker maps it to the host port).
+ * - jobs with SSH keys: `PUBLIC_KEY` (the keys, one a line), the convention images that
+ *   run sshd follow (RunPod's, Vast's).
  * A renter's value never overrides the GPUHIVE_* ones; MASTER_PORT may be chosen.
  */
 export const jobEnvironment = (message: AssignmentMessage): Record<string, string> => {
@@ -32,6 +34,7 @@ export const jobEnvironment = (message: AssignmentMessage): Record<string, strin
     GPUHIVE_WORLD_SIZE: worldSize,
     GPUHIVE_PEERS: (peers.length > 0 ? peers.map((peer) => addressOf(peer.rank)) : [addressOf(0)]).join(','),
     ...portEnvironment(message),
+    ...(message.sshKeys && message.sshKeys.length > 0 ? { PUBLIC_KEY: message.sshKeys.join('\n') } : {}),
   };
 };
 

@@ -21,6 +21,8 @@ export interface JobSpec {
   readonly restartPolicy: RestartPolicy;
   /** Ports the job listens on: each gets a public host port on its host. */
   readonly ports?: readonly PortSpec[];
+  /** OpenSSH public keys let into the job (PUBLIC_KEY, authorized_keys): given on the job, else the account's saved keys. */
+  readonly sshKeys?: readonly string[];
 }
 
 /** A job with ports and no command runs its image's own entrypoint until cancelled or its max duration. */

@@ -20,6 +20,8 @@ export interface AssignmentMessage {
   readonly peers: readonly { readonly rank: number; readonly hostId: string; readonly address?: string }[];
   /** Declared ports and the host ports reserved for them: Docker publishes exactly these. */
   readonly ports?: readonly AssignedPort[];
+  /** OpenSSH public keys: `PUBLIC_KEY` and a read-only authorized_keys file in the job. */
+  readonly sshKeys?: readonly string[];
 }
 
 export interface CancelMessage {

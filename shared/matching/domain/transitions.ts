@@ -265,6 +265,7 @@ export const assignmentMessage = (job: Job, assignment: Assignment, peers: reado
   worldSize: peers.length,
   peers: peers.map((peer) => ({ rank: peer.rank, hostId: peer.hostId, ...(peer.publicAddress ? { address: peer.publicAddress } : {}) })),
   ...(assignment.ports && assignment.ports.length > 0 ? { ports: assignment.ports } : {}),
+  ...(job.spec.sshKeys && job.spec.sshKeys.length > 0 ? { sshKeys: job.spec.sshKeys } : {}),
 });
 
 /** The matcher found hosts: the job is scheduled and each host gets its assignment. */

@@ -1,6 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
 import type { MatchingSettings } from '../domain/transitions.ts';
-import type { BalanceReader, CapacityStore, HostMessenger, JobStore } from '../ports.ts';
+import type { BalanceReader, CapacityStore, HostMessenger, JobStore, SshKeyReader } from '../ports.ts';
 import type { CandidateCache } from './candidate-cache.ts';
 
 export interface MatchingDeps {
@@ -9,6 +9,8 @@ export interface MatchingDeps {
   readonly candidates: CandidateCache;
   readonly messenger: HostMessenger;
   readonly balances: BalanceReader;
+  /** Only where the function reads accounts' saved SSH keys (submit). */
+  readonly sshKeys?: SshKeyReader;
   readonly clock: Clock;
   readonly settings: MatchingSettings;
 }
