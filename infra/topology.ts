@@ -46,6 +46,8 @@ export interface FunctionDef {
   readonly bundlesAgent?: boolean;
   /** Ships the renter CLI's single-file bundle beside the handler (built by the CDK bundling step). */
   readonly bundlesCli?: boolean;
+  /** The function reads the job templates (templates/*.yaml): the bundling step copies them beside it. */
+  readonly bundlesTemplates?: boolean;
 }
 
 export interface RouteDef extends FunctionDef {
@@ -210,7 +212,8 @@ export const topology: Topology = {
     billingRoute('GET', '/v1/billing/ledger', 'list-ledger', ['renter', 'provider']),
 
     // Reads billing's balance port, and accounts' saved SSH keys of the renter (interactive jobs).
-    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing', 'accounts'] }),
+    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing', 'accounts'], bundlesTemplates: true }),
+    matchingRoute('GET', '/v1/templates', 'list-templates', renter, { bundlesTemplates: true }),
     matchingRoute('GET', '/v1/jobs', 'list-jobs', renter),
     matchingRoute('GET', '/v1/jobs/{jobId}', 'get-job', renter),
     matchingRoute('POST', '/v1/jobs/{jobId}/cancel', 'cancel-job', renter, { capabilities: ['sendToHostQueues'] }),

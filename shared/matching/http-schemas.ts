@@ -87,23 +87,41 @@ export const portsField = z
 export const SubmitJobInput = z
   .strictObject({
     name: plainText().trim().min(1).max(200).optional(),
+    /** A template from GET /v1/templates: it gives the image, command, ports, env defaults and GPU floor. */
+    template: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be a template name from GET /v1/templates').optional(),
     image: plainText().trim().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces').optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
     env: envField.optional().transform((env) => env ?? {}),
-    gpu: z.strictObject({
-      count: z.number().int().min(1, 'at least 1 GPU per host').max(8, 'at most 8 GPUs per host'),
-      models: z.array(plainText().trim().min(1).max(100)).min(1).max(16).optional(),
-      minVramMb: z.number().int().min(1).max(1_048_576).optional(),
-    }),
+    /** Required unless a template gives it. */
+    gpu: z
+      .strictObject({
+        count: z.number().int().min(1, 'at least 1 GPU per host').max(8, 'at most 8 GPUs per host'),
+        models: z.array(plainText().trim().min(1).max(100)).min(1).max(16).optional(),
+        minVramMb: z.number().int().min(1).max(1_048_576).optional(),
+      })
+      .optional(),
     hosts: z.number().int().min(1).max(32).default(1),
     regions: z.array(regionField).min(1).max(16).optional(),
     maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
-    maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`),
+    /** Required unless a template gives it. */
+    maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`).optional(),
     restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
     ports: portsField.optional(),
     sshKeys: sshKeysField.optional(),
   })
-  .refine((job) => job.image !== undefined || job.command !== undefined, { message: 'give an image, a command, or both', path: ['image'] });
+  .superRefine((job, ctx) => {
+    if (job.template !== undefined) {
+      for (const field of ['image', 'command', 'ports'] as const) {
+        if (job[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'the template gives it: leave it out, or submit without a template' });
+      }
+      return;
+    }
+    if (job.image === undefined && job.command === undefined) ctx.addIssue({ code: 'custom', path: ['image'], message: 'give an image, a command, or both (or a template)' });
+    if (job.gpu === undefined) ctx.addIssue({ code: 'custom', path: ['gpu'], message: 'required (unless a template gives it)' });
+    if (job.maxDurationSeconds === undefined) ctx.addIssue({ code: 'custom', path: ['maxDurationSeconds'], message: 'required (unless a template gives it)' });
+  });
+
+export type SubmitJobBody = z.output<typeof SubmitJobInput>;
 
 export const JobPath = z.object({ jobId: z.string().min(1).max(64) });
 

@@ -88,6 +88,8 @@ export interface AssignmentMessage {
   readonly ports?: readonly AssignedPort[];
   /** OpenSSH public keys let into the job: `PUBLIC_KEY`, and a read-only authorized_keys file in Docker jobs. */
   readonly sshKeys?: readonly string[];
+  /** Env names whose values the platform generated for the renter (a Jupyter token): kept out of the logs. */
+  readonly secretEnv?: readonly string[];
 }
 
 /** A port the job listens on (`containerPort`) and the public host port placement gave it. */

@@ -313,6 +313,7 @@ export class Agent {
     const live: Live = {
       shipped: 0,
       logs: new JobLogs(this.jobDir(record.assignmentId), {
+        redact: (record.message.secretEnv ?? []).map((name) => record.message.env[name] ?? '').filter(Boolean),
         onChunk: (stream, data, at) => {
           record.lastLogAt = at.toISOString();
           if (live.shipped >= max) return;

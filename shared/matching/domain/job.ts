@@ -23,6 +23,10 @@ export interface JobSpec {
   readonly ports?: readonly PortSpec[];
   /** OpenSSH public keys let into the job (PUBLIC_KEY, authorized_keys): given on the job, else the account's saved keys. */
   readonly sshKeys?: readonly string[];
+  /** The template the job was made from, and its version. */
+  readonly template?: { readonly name: string; readonly version: number };
+  /** Env values the platform generated (a Jupyter token): shown to the owner, redacted from the job's logs. */
+  readonly secretEnv?: readonly string[];
 }
 
 /** A job with ports and no command runs its image's own entrypoint until cancelled or its max duration. */

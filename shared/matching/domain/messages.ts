@@ -22,6 +22,8 @@ export interface AssignmentMessage {
   readonly ports?: readonly AssignedPort[];
   /** OpenSSH public keys: `PUBLIC_KEY` and a read-only authorized_keys file in the job. */
   readonly sshKeys?: readonly string[];
+  /** Env names whose values are the owner's generated secrets: the agent keeps them out of the logs. */
+  readonly secretEnv?: readonly string[];
 }
 
 export interface CancelMessage {

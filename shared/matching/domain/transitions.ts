@@ -266,6 +266,7 @@ export const assignmentMessage = (job: Job, assignment: Assignment, peers: reado
   peers: peers.map((peer) => ({ rank: peer.rank, hostId: peer.hostId, ...(peer.publicAddress ? { address: peer.publicAddress } : {}) })),
   ...(assignment.ports && assignment.ports.length > 0 ? { ports: assignment.ports } : {}),
   ...(job.spec.sshKeys && job.spec.sshKeys.length > 0 ? { sshKeys: job.spec.sshKeys } : {}),
+  ...(job.spec.secretEnv && job.spec.secretEnv.length > 0 ? { secretEnv: job.spec.secretEnv } : {}),
 });
 
 /** The matcher found hosts: the job is scheduled and each host gets its assignment. */
