@@ -59,7 +59,8 @@ describe('job templates', () => {
     const token = job.secrets.JUPYTER_TOKEN as string;
 
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(job.interactive).toBe(false);
+    // No command: the image's own entrypoint runs until the job is cancelled.
+    expect(job.interactive).toBe(true);
     expect(message).toMatchObject({ env: { JUPYTER_TOKEN: token }, secretEnv: ['JUPYTER_TOKEN'], ports: [{ name: 'jupyter', containerPort: 8888, protocol: 'http', hostPort: 40100 }] });
     const other = await fundedRenter(api, runtime);
     expect((await api.call('GET', `/v1/jobs/${submitted.body.jobId}`, { key: other.renterKey })).status).toBe(404);

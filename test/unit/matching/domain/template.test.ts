@@ -50,6 +50,12 @@ describe('expandTemplate', () => {
     expect(expandTemplate(template('vllm'), { env: { MODEL: '' } }, token).kind).toBe('invalid');
   });
 
+  it('fills ${NAME} in the command from the env', () => {
+    const expansion = expandTemplate(template('cuda'), { env: { COMMAND: 'nvidia-smi && python3 train.py' } }, token);
+
+    expect(expansion.kind === 'expanded' && expansion.job.command).toEqual(['sh', '-c', 'nvidia-smi && python3 train.py']);
+  });
+
   it('fills the command from env, keeps defaults the renter did not override, and passes the renter\'s other env on', () => {
     const expansion = expandTemplate(template('vllm'), { env: { MODEL: 'Qwen/Qwen2.5-7B-Instruct', HF_TOKEN: 'hf_x', EXTRA: '1' } }, token);
 
@@ -69,9 +75,7 @@ describe('expandTemplate', () => {
     const expansion = expandTemplate(template('pytorch-jupyter'), { env: {} }, token);
     const given = expandTemplate(template('pytorch-jupyter'), { env: { JUPYTER_TOKEN: 'mine-mine-mine' } }, token);
 
-    expect(expansion.kind === 'expanded' && [expansion.job.env.JUPYTER_TOKEN, expansion.job.generated, expansion.job.command?.at(-1)]).toEqual([
-      'generated-token-123', ['JUPYTER_TOKEN'], '--IdentityProvider.token=generated-token-123',
-    ]);
+    expect(expansion.kind === 'expanded' && [expansion.job.env.JUPYTER_TOKEN, expansion.job.generated, expansion.job.command]).toEqual(['generated-token-123', ['JUPYTER_TOKEN'], undefined]);
     expect(given.kind === 'expanded' && [given.job.env.JUPYTER_TOKEN, given.job.generated]).toEqual(['mine-mine-mine', []]);
   });
 
