@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ApiClient, type Fetch } from './api.ts';
 import { configPath, readConfig, resolveConnection, type Env } from './config.ts';
@@ -46,7 +47,18 @@ export interface Context {
   readonly now: () => Date;
   /** The API client from the config file and the environment; fails with exit code 4 when there is no URL or key. */
   api(): Promise<ApiClient>;
+  /** Runs a program attached to this terminal (`gpuhive ssh`) and resolves with its exit code. */
+  readonly exec: (argv: readonly string[]) => Promise<number>;
 }
+
+/** The real `exec`: the program inherits the terminal; a program that is missing is exit code 127, as a shell says. */
+export const spawnAttached = (argv: readonly string[]): Promise<number> =>
+  new Promise((resolve) => {
+    const [file, ...args] = argv;
+    const child = spawn(file ?? '', args, { stdio: 'inherit' });
+    child.once('error', () => resolve(127));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print the result as JSON, for scripts' },
@@ -54,7 +66,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-export const makeContext = (options: { output: Output; env: Env; json: boolean; configFlag?: string; fetch?: Fetch; sleep?: (ms: number) => Promise<void>; now?: () => Date }): Context => {
+export const makeContext = (options: { output: Output; env: Env; json: boolean; configFlag?: string; fetch?: Fetch; sleep?: (ms: number) => Promise<void>; now?: () => Date; exec?: (argv: readonly string[]) => Promise<number> }): Context => {
   const configFile = configPath(options.configFlag, options.env);
   const fetchFn = options.fetch ?? fetch;
   return {
@@ -65,6 +77,7 @@ export const makeContext = (options: { output: Output; env: Env; json: boolean; 
     fetch: fetchFn,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     now: options.now ?? (() => new Date()),
+    exec: options.exec ?? spawnAttached,
     async api() {
       const connection = resolveConnection(await readConfig(configFile), options.env);
       if (!connection) throw new CliFailure('Not logged in: run `gpuhive login --api URL`, or set GPUHIVE_API and GPUHIVE_API_KEY.', ExitCode.auth);

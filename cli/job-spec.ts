@@ -14,6 +14,7 @@ export interface JobSpec {
   maxPricePerGpuHour?: string | number;
   maxDurationSeconds?: number;
   restartPolicy?: string;
+  template?: string;
   [field: string]: unknown;
 }
 
@@ -30,7 +31,19 @@ export interface SubmitFlags {
   readonly name?: string;
   readonly restartPolicy?: string;
   readonly command: readonly string[];
+  /** A template from `gpuhive templates`: it gives the image, command, ports, GPU floor and duration. */
+  readonly template?: string;
+  /** `[NAME:]PORT[/http|tcp]`, each a port the job listens on. */
+  readonly ports?: readonly string[];
 }
+
+/** `jupyter:8888/http` -> { name, containerPort, protocol }; tcp unless /http. */
+export const parsePortFlag = (text: string): { name?: string; containerPort: number; protocol: 'http' | 'tcp' } => {
+  const match = /^(?:([A-Za-z][A-Za-z0-9_-]{0,31}):)?(\d{1,5})(?:\/(http|tcp))?$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) throw new UsageError(`--port wants [NAME:]PORT[/http|tcp] with a port from 1 to 65535, e.g. jupyter:8888/http, not "${text}".`);
+  return { ...(match[1] ? { name: match[1] } : {}), containerPort: port, protocol: (match[3] as 'http' | 'tcp' | undefined) ?? 'tcp' };
+};
 
 /** Without `--max-duration` or `maxDurationSeconds` in the file: one hour. */
 export const DEFAULT_MAX_DURATION_SECONDS = 3600;
@@ -73,12 +86,15 @@ export const parseEnvFlags = (entries: readonly string[], shellEnv: Readonly<Rec
  */
 export const buildJobSpec = (file: JobSpec | undefined, flags: SubmitFlags, shellEnv: Readonly<Record<string, string | undefined>>): JobSpec => {
   const spec: JobSpec = { ...(file ?? {}) };
+  if (flags.template !== undefined) spec.template = flags.template;
+  const fromTemplate = spec.template !== undefined;
   const gpu = { ...(spec.gpu ?? {}) };
   if (flags.gpus !== undefined) gpu.count = flags.gpus;
   if (flags.models.length > 0) gpu.models = [...flags.models];
   if (flags.minVramMb !== undefined) gpu.minVramMb = flags.minVramMb;
-  if (gpu.count === undefined) throw new UsageError('Give the GPUs per host with --gpus N (or gpu.count in the job file).');
-  spec.gpu = gpu;
+  if (gpu.count === undefined && !fromTemplate) throw new UsageError('Give the GPUs per host with --gpus N (or gpu.count in the job file).');
+  // A template gives the GPU floor and one GPU; models, VRAM and the count may still be chosen.
+  if (Object.keys(gpu).length > 0) spec.gpu = { ...gpu, count: gpu.count ?? 1 };
   if (flags.maxPrice !== undefined) spec.maxPricePerGpuHour = flags.maxPrice;
   if (spec.maxPricePerGpuHour === undefined) throw new UsageError('Give the most you pay per GPU-hour with --max-price USD (or maxPricePerGpuHour in the job file).');
   if (flags.hosts !== undefined) spec.hosts = flags.hosts;
@@ -89,7 +105,12 @@ export const buildJobSpec = (file: JobSpec | undefined, flags: SubmitFlags, shel
   if (flags.command.length > 0) spec.command = [...flags.command];
   if (flags.env.length > 0) spec.env = { ...(spec.env ?? {}), ...parseEnvFlags(flags.env, shellEnv) };
   if (flags.maxDurationSeconds !== undefined) spec.maxDurationSeconds = flags.maxDurationSeconds;
+  if (flags.ports && flags.ports.length > 0) spec.ports = flags.ports.map(parsePortFlag);
+  if (fromTemplate) {
+    if (spec.image !== undefined || spec.command !== undefined) throw new UsageError('A template gives the image and command: leave out --image and the command after --.');
+    return spec;
+  }
   spec.maxDurationSeconds ??= DEFAULT_MAX_DURATION_SECONDS;
-  if (spec.image === undefined && spec.command === undefined) throw new UsageError('Give --image IMG, a command after --, or both.');
+  if (spec.image === undefined && spec.command === undefined) throw new UsageError('Give --image IMG, a command after --, or both (or --template NAME).');
   return spec;
 };

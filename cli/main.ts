@@ -1,6 +1,7 @@
 import { balance, earnings, ledger } from './commands/billing.ts';
 import { exportCommand } from './commands/export.ts';
 import { hosts, hostsGet } from './commands/hosts.ts';
+import { open, ssh, sshKeysAdd, sshKeysList, sshKeysRm, templates } from './commands/interactive.ts';
 import { jobsCancel, jobsGet, jobsList, jobsSubmit, jobsWait } from './commands/jobs.ts';
 import { login } from './commands/login.ts';
 import { logs } from './commands/logs.ts';
@@ -12,7 +13,10 @@ import { ApiError, CliFailure, ExitCode, UnreachableError, UsageError } from './
 import { inertJson, inertOutput, processOutput, type Output } from './output.ts';
 import type { Fetch } from './api.ts';
 
-export const COMMANDS: readonly Command[] = [login, offers, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, balance, ledger, hosts, hostsGet, maintenance, maintenanceSchedule, maintenanceCancel, earnings, exportCommand];
+export const COMMANDS: readonly Command[] = [
+  login, offers, templates, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, ssh, open, sshKeysAdd, sshKeysList, sshKeysRm,
+  balance, ledger, hosts, hostsGet, maintenance, maintenanceSchedule, maintenanceCancel, earnings, exportCommand,
+];
 
 const VERSION = '0.1.0';
 
@@ -71,6 +75,8 @@ export interface MainOptions {
   readonly fetch?: Fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => Date;
+  /** Runs `ssh` and the like; tests record the argv instead. */
+  readonly exec?: (argv: readonly string[]) => Promise<number>;
 }
 
 /** Runs one command line; returns the exit code. */
@@ -109,6 +115,7 @@ export const main = async (argv: readonly string[], options: MainOptions = {}): 
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.exec ? { exec: options.exec } : {}),
     });
     return await command.run(context, input);
   } catch (error) {

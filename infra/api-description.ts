@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse } from '#accounts/http-responses.ts';
-import { CreateAccountInput, KeyPath, KeysQuery } from '#accounts/http-schemas.ts';
+import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http-responses.ts';
+import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http-schemas.ts';
 import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
 import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
 import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
@@ -13,6 +13,7 @@ import {
   GpuModelsResponse,
   OfferPageResponse,
   SubmittedJobResponse,
+  TemplatesResponse,
   TimelineResponse,
 } from '#matching/http-responses.ts';
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
@@ -66,6 +67,15 @@ export const apiDescription: ApiDescription = {
     path: KeyPath,
     responses: { 204: { description: 'Revoked' }, 409: { description: 'The last active key', schema: ErrorResponse } },
   },
+
+  // accounts: SSH keys for interactive jobs
+  'POST /v1/ssh-keys': {
+    summary: 'Save an SSH public key (OpenSSH format; ed25519, or RSA of at least 3072 bits)',
+    body: AddSshKeyInput,
+    responses: { 201: { description: 'Saved', schema: SshKeyResponse }, 409: { description: 'Already saved, or 20 keys already', schema: ErrorResponse } },
+  },
+  'GET /v1/ssh-keys': { summary: "The renter's saved SSH public keys", responses: { 200: { description: 'Every saved key', schema: SshKeyPageResponse } } },
+  'DELETE /v1/ssh-keys/{keyId}': { summary: 'Delete a saved SSH key (jobs already submitted keep theirs)', path: SshKeyPath, responses: { 204: { description: 'Deleted' } } },
 
   // registry: providers
   'POST /v1/hosts/registration-tokens': { summary: 'A one-use token to register a host', responses: { 201: { description: 'Created', schema: RegistrationTokenResponse } } },
@@ -129,11 +139,12 @@ export const apiDescription: ApiDescription = {
     headers: [{ name: 'Idempotency-Key', description: 'The same key and body return the same job; the same key with another body is a 409.' }],
     responses: {
       202: { description: 'Queued', schema: SubmittedJobResponse },
-      400: { description: 'A bad field (each named in details), or a GPU model no catalogue entry or host has (`gpu.models.N`, with the nearest known names; see GET /v1/gpu-models)', schema: ErrorResponse },
+      400: { description: 'A bad field (each named in details), a GPU model no catalogue entry or host has (`gpu.models.N`, with the nearest known names; see GET /v1/gpu-models), an unknown `template`, or a template env left unfilled (`env.NAME`)', schema: ErrorResponse },
       402: { description: "The available balance cannot cover the job's hold", schema: ErrorResponse },
       409: { description: 'The Idempotency-Key was used with another body', schema: ErrorResponse },
     },
   },
+  'GET /v1/templates': { summary: 'Job templates (image pinned by digest, ports, env, GPU floor) for `template` on POST /v1/jobs', responses: { 200: { description: 'Every template', schema: TemplatesResponse } } },
   'GET /v1/jobs': { summary: "The renter's jobs, newest first", query: ListJobsQuery, responses: { 200: { description: 'A page of jobs', schema: JobPageResponse } } },
   'GET /v1/jobs/{jobId}': { summary: 'One job with its assignments and cost so far', path: JobPath, responses: { 200: { description: 'The job', schema: JobResponse } } },
   'POST /v1/jobs/{jobId}/cancel': { summary: 'Cancel a job', path: JobPath, responses: { 202: { description: 'Cancelling (or cancelled)', schema: SubmittedJobResponse } } },

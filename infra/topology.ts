@@ -46,6 +46,8 @@ export interface FunctionDef {
   readonly bundlesAgent?: boolean;
   /** Ships the renter CLI's single-file bundle beside the handler (built by the CDK bundling step). */
   readonly bundlesCli?: boolean;
+  /** The function reads the job templates (templates/*.yaml): the bundling step copies them beside it. */
+  readonly bundlesTemplates?: boolean;
 }
 
 export interface RouteDef extends FunctionDef {
@@ -183,6 +185,10 @@ export const topology: Topology = {
     accountsRoute('GET', '/v1/accounts/me/keys', 'list-my-keys', account),
     accountsRoute('POST', '/v1/accounts/me/keys', 'issue-key', account),
     accountsRoute('DELETE', '/v1/accounts/me/keys/{keyId}', 'revoke-key', account),
+    // interactive jobs: the renter's saved SSH public keys
+    accountsRoute('POST', '/v1/ssh-keys', 'add-ssh-key', renter),
+    accountsRoute('GET', '/v1/ssh-keys', 'list-ssh-keys', renter),
+    accountsRoute('DELETE', '/v1/ssh-keys/{keyId}', 'delete-ssh-key', renter),
 
     // Reads accounts' key-hash item to re-check the caller's key before minting (shared/platform/live-credentials.ts).
     registryRoute('POST', '/v1/hosts/registration-tokens', 'create-registration-token', provider, undefined, ['accounts']),
@@ -209,7 +215,9 @@ export const topology: Topology = {
     billingRoute('GET', '/v1/billing/balance', 'get-balance', ['renter', 'provider']),
     billingRoute('GET', '/v1/billing/ledger', 'list-ledger', ['renter', 'provider']),
 
-    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing'] }),
+    // Reads billing's balance port, and accounts' saved SSH keys of the renter (interactive jobs).
+    matchingRoute('POST', '/v1/jobs', 'submit-job', renter, { reads: ['billing', 'accounts'], bundlesTemplates: true }),
+    matchingRoute('GET', '/v1/templates', 'list-templates', renter, { bundlesTemplates: true }),
     matchingRoute('GET', '/v1/jobs', 'list-jobs', renter),
     matchingRoute('GET', '/v1/jobs/{jobId}', 'get-job', renter),
     matchingRoute('POST', '/v1/jobs/{jobId}/cancel', 'cancel-job', renter, { capabilities: ['sendToHostQueues'] }),

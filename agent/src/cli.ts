@@ -51,7 +51,9 @@ Options:
   --token TOKEN           the registration token
   --price USD             price per GPU-hour, e.g. 0.45
   --region REGION         e.g. eu-west
-  --public-address ADDR   address other hosts reach this one at (needed for multi-host jobs)
+  --public-address ADDR   address other hosts reach this one at (needed for multi-host jobs and ports)
+  --port-range FROM-TO    public TCP ports your firewall forwards here, e.g. 40000-40999: jobs'
+                          declared ports are published on them (needs --public-address)
   --hostname NAME         the name shown to you (default: this machine's)
   --allow-process-jobs    also run command jobs as plain processes (as --job-user when run gives one)
   --no-docker             offer no image jobs, even where Docker runs
@@ -72,7 +74,7 @@ Options:
   --reconcile-grace SECONDS   ignore assignments younger than this when reconciling (default 120)
   --poll-wait SECONDS         SQS long-poll wait, 1..20 (default 20)
   --job-user NAME             run process jobs as this unprivileged user (the installer creates gpuhive-job)
-  --port-range FROM-TO        host ports a job's declared ports are published on (default: none)
+  --port-range FROM-TO        host ports a job's declared ports are published on (default: the registered range)
   --log-level LEVEL           debug, info (default), warn, error
   --state-dir DIR`,
   status: `Usage: gpuhive-agent status [--json] [--state-dir DIR]
@@ -146,7 +148,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     api: { type: 'string' }, token: { type: 'string' }, price: { type: 'string' }, region: { type: 'string' },
     'public-address': { type: 'string' }, hostname: { type: 'string' }, 'allow-process-jobs': { type: 'boolean' },
-    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' }, 'no-docker': { type: 'boolean' },
+    'simulate-gpus': { type: 'string' }, force: { type: 'boolean' }, 'no-docker': { type: 'boolean' }, 'port-range': { type: 'string' },
   });
   if (values.help) return out(HELP.register!), 0;
   for (const name of ['api', 'token', 'price', 'region'] as const) if (!values[name]) throw new UsageError(`--${name} is required (see gpuhive-agent register --help)`);
@@ -161,6 +163,8 @@ const register = async (args: string[], out: Out): Promise<number> => {
   const host = detectHost(paths.dir);
   const docker = values['no-docker'] ? { available: false, nvidiaRuntime: false, problem: 'left out (--no-docker)' } : await detectDocker();
   const allowProcessJobs = values['allow-process-jobs'] ?? false;
+  const portRange = portRangeOf(values['port-range']);
+  if (portRange && !values['public-address']) throw new UsageError('--port-range needs --public-address: renters reach the ports there');
   const runtimes = offeredRuntimes(docker, { allowProcessJobs, simulated: Boolean(simulate) });
   if (runtimes.length === 0) throw new UsageError(`this host offers no runtime: ${docker.problem ?? 'Docker is missing'}. Install Docker and the NVIDIA Container Toolkit, or pass --allow-process-jobs`);
   const request: RegisterRequest = {
@@ -176,6 +180,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
     ...(detection.driverVersion ? { driverVersion: detection.driverVersion } : {}),
     ...(detection.cudaVersion ? { cudaVersion: detection.cudaVersion } : {}),
     ...(values['public-address'] ? { publicAddress: values['public-address'] } : {}),
+    ...(portRange ? { portRange } : {}),
     ...(simulate ? { simulated: true } : {}),
   };
   out(`Detected (${detection.source}): ${request.gpus.map((gpu) => `[${gpu.index}] ${gpu.name} ${gpu.vramMb} MB`).join(', ')}; ${host.cpuCores} cores, ${host.memoryMb} MB memory, ${host.diskGb} GB free disk; runtimes ${runtimes.join(', ')}`);
@@ -196,6 +201,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
     region: request.region,
     pricePerGpuHour: request.pricePerGpuHour,
     ...(request.publicAddress ? { publicAddress: request.publicAddress } : {}),
+    ...(request.portRange ? { portRange: request.portRange } : {}),
     allowProcessJobs,
     ...(simulate ? { simulateGpus: simulate } : {}),
     gpus: request.gpus,
@@ -228,7 +234,7 @@ const run = async (args: string[], out: Out): Promise<number> => {
   const logger = createLogger(level);
   const allowProcessJobs = values['allow-process-jobs'] ?? state.allowProcessJobs;
   const host = { hostCpuCores: state.cpuCores, hostMemoryMb: state.memoryMb, hostGpuCount: state.gpus.length };
-  const portRange = portRangeOf(values['port-range']);
+  const portRange = portRangeOf(values['port-range']) ?? state.portRange;
   const jobUser = values['job-user'] ? await resolveJobUser(values['job-user']) : undefined;
   if (jobUser && process.getuid?.() !== 0) throw new UsageError('--job-user needs the agent to run as root (it starts jobs as that user)');
   const dockerHost = state.runtimes.includes('docker') ? await prepareDockerHost({ logger, simulatedGpus: Boolean(state.simulateGpus) }) : undefined;

@@ -35,6 +35,23 @@ export interface Job {
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
+  /** Older APIs leave these out. */
+  readonly template?: { readonly name: string; readonly version: number } | null;
+  readonly endpoints?: readonly Endpoint[];
+  readonly secrets?: Readonly<Record<string, string>>;
+}
+
+/** Where a running job's declared port is reached (GET /v1/jobs/{id} `endpoints`). */
+export interface Endpoint {
+  readonly assignmentId: string;
+  readonly rank: number;
+  readonly name: string | null;
+  readonly containerPort: number;
+  readonly protocol: 'http' | 'tcp';
+  readonly hostPort: number;
+  readonly address: string;
+  readonly url: string | null;
+  readonly ready: boolean;
 }
 
 export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired'];
@@ -53,6 +70,7 @@ export const jobDetails = (job: Job): string => {
     ['Job', job.jobId],
     ['Name', job.name ?? '-'],
     ['Status', `${job.status}${job.statusReason ? ` (${job.statusReason})` : ''}`],
+    ...(job.template ? [['Template', `${job.template.name} (version ${job.template.version})`] as [string, string]] : []),
     ['Image', job.image ?? '-'],
     ['Command', job.command ? job.command.join(' ') : '-'],
     ['GPUs', `${job.gpu.count} per host x ${job.hosts} host(s)${job.gpu.models ? `, models ${job.gpu.models.join(', ')}` : ''}${job.gpu.minVramMb ? `, >= ${job.gpu.minVramMb} MB` : ''}`],
@@ -65,7 +83,12 @@ export const jobDetails = (job: Job): string => {
     ['Started', time(job.startedAt)],
     ['Ended', time(job.endedAt)],
   ];
-  const text = fields.map(([name, value]) => `${`${name}:`.padEnd(14)}${value}`).join('\n') + '\n';
+  for (const [name, value] of Object.entries(job.secrets ?? {})) fields.push([name, value]);
+  const endpoints = job.endpoints ?? [];
+  const text = fields.map(([name, value]) => `${`${name}:`.padEnd(14)}${value}`).join('\n') + '\n' + (endpoints.length === 0 ? '' : `\n${table(
+    ['RANK', 'PORT', 'NAME', 'PROTOCOL', 'ADDRESS', 'URL', 'READY'],
+    endpoints.map((e) => [String(e.rank), String(e.containerPort), e.name ?? '-', e.protocol, e.address, e.url ?? '-', e.ready ? 'yes' : 'not yet']),
+  )}`);
   if (job.assignments.length === 0) return text;
   return `${text}\n${table(
     ['RANK', 'ASSIGNMENT', 'HOST', 'GPUS', '$/GPU-HOUR', 'STATE', 'EXIT', 'STARTED', 'ENDED'],
@@ -143,11 +166,14 @@ export const jobsSubmit: Command = {
     'restart-policy': { type: 'string', value: 'POLICY', description: 'on-host-loss (default) or never' },
     'idempotency-key': { type: 'string', value: 'KEY', description: 'submitting again with the same key and job returns the same job' },
     wait: { type: 'boolean', description: 'then wait for the job to end, as `jobs wait` does (exit code by outcome)' },
+    port: { type: 'string', multiple: true, value: '[NAME:]PORT[/http]', description: 'a port the job listens on, published on its host (tcp unless /http); with no command, an image runs its own entrypoint' },
+    template: { type: 'string', value: 'NAME', description: 'start from a template (gpuhive templates): it gives the image, command, ports and GPU floor; fill its env with --env' },
   },
   details: [
     'Examples:',
     '  gpuhive jobs submit --gpus 1 --max-price 0.60 --model "RTX 4090" --image pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime -- python train.py',
     '  gpuhive jobs submit -f job.yaml --wait',
+    '  gpuhive jobs submit --template vllm --env MODEL=Qwen/Qwen2.5-7B-Instruct --max-price 0.90',
     '',
     'job.yaml:',
     '  name: train',
@@ -175,6 +201,8 @@ export const jobsSubmit: Command = {
         name: stringFlag(input, 'name'),
         restartPolicy: enumFlag(input, 'restart-policy', ['on-host-loss', 'never'] as const),
         command: input.rest,
+        template: stringFlag(input, 'template'),
+        ports: listFlag(input, 'port'),
       },
       context.env,
     );

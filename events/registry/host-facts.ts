@@ -24,6 +24,8 @@ export const hostSnapshot = {
   region: z.string(),
   runtimes: z.array(z.enum(['docker', 'process'])),
   publicAddress: z.string().optional(),
+  /** Public ports forwarded to the host: only hosts with one (and a publicAddress) take jobs with ports. */
+  portRange: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
   reliability: z.number().min(0).max(1),
   simulated: z.boolean(),
   /**

@@ -39,6 +39,13 @@ export const cliBundleHooks = {
   ],
 };
 
+/** Copies the job templates beside the handler (YamlTemplateCatalogue reads them there). */
+export const templatesHooks = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [`cp -r "${path.join(inputDir, 'templates')}" "${path.join(outputDir, 'templates')}"`],
+};
+
 export interface GpuhiveFunctionProps {
   readonly def: FunctionDef;
   /** What calls it: sets the memory and timeout the topology leaves unsaid (sizing.ts). */
@@ -124,6 +131,7 @@ export class GpuhiveFunction extends NodejsFunction {
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
         ...(def.bundlesAgent ? { commandHooks: agentBundleHooks } : {}),
         ...(def.bundlesCli ? { commandHooks: cliBundleHooks } : {}),
+        ...(def.bundlesTemplates ? { commandHooks: templatesHooks } : {}),
       },
     });
     this.def = def;

@@ -1,4 +1,4 @@
-import type { Account, ApiKey } from './domain/account.ts';
+import type { Account, ApiKey, SavedSshKey } from './domain/account.ts';
 
 export const accountView = (account: Account) => ({
   accountId: account.accountId,
@@ -13,4 +13,14 @@ export const keyView = (key: ApiKey) => ({
   createdAt: key.createdAt,
   lastUsedAt: key.lastUsedAt ?? null,
   revokedAt: key.revokedAt ?? null,
+});
+
+export const sshKeyView = (key: SavedSshKey) => ({
+  keyId: key.keyId,
+  name: key.name,
+  type: key.type,
+  bits: key.bits,
+  fingerprint: key.fingerprint,
+  publicKey: key.publicKey,
+  createdAt: key.createdAt,
 });

@@ -28,3 +28,15 @@ export const IssuedKeyResponse = z.object({
   keyId: z.string(),
   apiKey: z.string().meta({ description: 'The secret key, shown only in this response.' }),
 });
+
+export const SshKeyResponse = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  type: z.enum(['ssh-ed25519', 'ssh-rsa']),
+  bits: z.int(),
+  fingerprint: z.string().meta({ description: 'As ssh-keygen -lf prints it: SHA256:...' }),
+  publicKey: z.string(),
+  createdAt: z.iso.datetime(),
+});
+
+export const SshKeyPageResponse = z.object({ items: z.array(SshKeyResponse), nextCursor: z.null() });

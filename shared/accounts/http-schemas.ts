@@ -11,3 +11,10 @@ export const CreateAccountInput = z.strictObject({
 export const KeysQuery = z.object(pageQuery);
 
 export const KeyPath = z.object({ keyId: z.string().min(1).max(64) });
+
+export const AddSshKeyInput = z.strictObject({
+  name: plainText().trim().min(1).max(100),
+  publicKey: z.string().min(1).max(16 * 1024),
+});
+
+export const SshKeyPath = z.object({ keyId: z.string().min(1).max(64) });

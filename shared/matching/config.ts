@@ -22,6 +22,8 @@ export const matchingConfig = () =>
       [tables.matching.envVar]: z.string().min(1),
       /** Billing's table, read only for the balance check at submit (absent where unused). */
       [tables.billing.envVar]: z.string().min(1).optional(),
+      /** Accounts' table, read only for the renter's saved SSH keys at submit (absent where unused). */
+      [tables.accounts.envVar]: z.string().min(1).optional(),
       [RegistryEnv.hostQueuePrefix]: z.string().default(DEFAULT_HOST_QUEUE_PREFIX),
       [MatchingEnv.queueTimeoutSeconds]: seconds(defaults.queueTimeoutSeconds),
       [MatchingEnv.acceptTimeoutSeconds]: seconds(defaults.acceptTimeoutSeconds),

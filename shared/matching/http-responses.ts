@@ -22,6 +22,26 @@ export const JobResponse = z.object({
   maxPricePerGpuHour: usdText,
   maxDurationSeconds: z.int(),
   restartPolicy: z.enum(['never', 'on-host-loss']),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
+  sshKeys: z.array(z.string()).meta({ description: 'The public keys let into the job.' }),
+  template: z.object({ name: z.string(), version: z.int() }).nullable().meta({ description: 'The template the job was made from.' }),
+  secrets: z.record(z.string(), z.string()).meta({ description: "Values the platform generated for the job (a template's Jupyter token): shown to the job's owner here, and nowhere else." }),
+  interactive: z.boolean().meta({ description: 'Ports and no command: the image runs its own entrypoint until cancelled or its max duration.' }),
+  endpoints: z
+    .array(
+      z.object({
+        assignmentId: z.string(),
+        rank: z.int(),
+        name: z.string().nullable(),
+        containerPort: z.int(),
+        protocol: z.enum(['http', 'tcp']),
+        hostPort: z.int(),
+        address: z.string().meta({ description: 'publicAddress:hostPort' }),
+        url: z.string().nullable().meta({ description: 'http://address for http ports' }),
+        ready: z.boolean().meta({ description: 'The agent has seen the port accept connections.' }),
+      }),
+    )
+    .meta({ description: 'Per running assignment and declared port; withdrawn once the assignment ends.' }),
   hold: usdText.meta({ description: 'Held for the job now: its hold while it can run, 0 once it has ended (billing releases the rest).' }),
   assignments: z.array(
     z.object({
@@ -79,6 +99,9 @@ export const AssignmentMessageResponse = z.object({
   rank: z.int(),
   worldSize: z.int(),
   peers: z.array(z.object({ rank: z.int(), hostId: z.string(), address: z.string().optional() })),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']), hostPort: z.int() })).optional(),
+  sshKeys: z.array(z.string()).optional(),
+  secretEnv: z.array(z.string()).optional(),
 });
 
 export const AgentAssignmentResponse = z.object({
@@ -100,6 +123,31 @@ export const GpuModelsResponse = z.object({
       availableGpus: z.int().meta({ description: 'Free GPUs of this model on hosts that take work now.' }),
       hostsOnOffer: z.int(),
       lowestPricePerGpuHour: usdText.nullable(),
+    }),
+  ),
+});
+
+export const TemplatesResponse = z.object({
+  items: z.array(
+    z.object({
+      name: z.string().meta({ description: 'What `template` on POST /v1/jobs takes.' }),
+      version: z.int(),
+      title: z.string(),
+      description: z.string(),
+      image: z.string().meta({ description: 'Pinned by digest.' }),
+      command: z.array(z.string()).nullable(),
+      ports: z.array(z.object({ name: z.string(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
+      env: z.array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          required: z.boolean().meta({ description: 'The renter must give it in `env`.' }),
+          generated: z.boolean().meta({ description: "Made for each job and shown to its owner only (the job's `secrets`)." }),
+          default: z.string().nullable(),
+        }),
+      ),
+      gpu: z.object({ count: z.int(), minVramMb: z.int() }),
+      maxDurationSeconds: z.int(),
     }),
   ),
 });

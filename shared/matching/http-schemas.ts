@@ -3,6 +3,26 @@ import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { regionField } from '#registry/http-schemas.ts';
+import { MAX_JOB_PORTS } from './domain/ports.ts';
+import { parseSshPublicKey, SshKeyError } from '#accounts/domain/ssh-key.ts';
+
+const MAX_JOB_SSH_KEYS = 10;
+
+/** OpenSSH public keys given on the job, each checked as a saved key is; stored normalised. */
+const sshKeysField = z
+  .array(
+    z.string().max(16 * 1024).transform((text, ctx) => {
+      try {
+        return parseSshPublicKey(text).publicKey;
+      } catch (error) {
+        if (!(error instanceof SshKeyError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    }),
+  )
+  .min(1)
+  .max(MAX_JOB_SSH_KEYS, `at most ${MAX_JOB_SSH_KEYS} keys`);
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
@@ -41,25 +61,67 @@ const envField = z.unknown().transform((value, ctx): Record<string, string> => {
   maxProperties: MAX_ENV_VARIABLES,
 });
 
+const portField = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be 1-32 letters, digits, _ or -, starting with a letter').optional(),
+  containerPort: z.number().int().min(1, 'must be a port from 1 to 65535').max(65535, 'must be a port from 1 to 65535'),
+  protocol: z.enum(['http', 'tcp']).default('tcp'),
+});
+
+/** Up to 8 ports; container ports and names unique (each duplicate is named by its index). */
+export const portsField = z
+  .array(portField)
+  .max(MAX_JOB_PORTS, `at most ${MAX_JOB_PORTS} ports`)
+  .superRefine((ports, ctx) => {
+    const seenPorts = new Set<number>();
+    const seenNames = new Set<string>();
+    ports.forEach((port, at) => {
+      if (seenPorts.has(port.containerPort)) ctx.addIssue({ code: 'custom', path: [at, 'containerPort'], message: `container port ${port.containerPort} is declared twice` });
+      seenPorts.add(port.containerPort);
+      const name = port.name?.toUpperCase().replace(/-/g, '_');
+      if (name !== undefined && seenNames.has(name)) ctx.addIssue({ code: 'custom', path: [at, 'name'], message: `port name ${port.name} is declared twice` });
+      if (name !== undefined) seenNames.add(name);
+    });
+  });
+
 /** POST /v1/jobs, validated as API.md describes; unknown fields are refused (typos cost money). */
 export const SubmitJobInput = z
   .strictObject({
     name: plainText().trim().min(1).max(200).optional(),
+    /** A template from GET /v1/templates: it gives the image, command, ports, env defaults and GPU floor. */
+    template: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be a template name from GET /v1/templates').optional(),
     image: plainText().trim().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces').optional(),
     command: z.array(z.string().max(4096)).min(1).max(256).optional(),
     env: envField.optional().transform((env) => env ?? {}),
-    gpu: z.strictObject({
-      count: z.number().int().min(1, 'at least 1 GPU per host').max(8, 'at most 8 GPUs per host'),
-      models: z.array(plainText().trim().min(1).max(100)).min(1).max(16).optional(),
-      minVramMb: z.number().int().min(1).max(1_048_576).optional(),
-    }),
+    /** Required unless a template gives it. */
+    gpu: z
+      .strictObject({
+        count: z.number().int().min(1, 'at least 1 GPU per host').max(8, 'at most 8 GPUs per host'),
+        models: z.array(plainText().trim().min(1).max(100)).min(1).max(16).optional(),
+        minVramMb: z.number().int().min(1).max(1_048_576).optional(),
+      })
+      .optional(),
     hosts: z.number().int().min(1).max(32).default(1),
     regions: z.array(regionField).min(1).max(16).optional(),
     maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
-    maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`),
+    /** Required unless a template gives it. */
+    maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`).optional(),
     restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
+    ports: portsField.optional(),
+    sshKeys: sshKeysField.optional(),
   })
-  .refine((job) => job.image !== undefined || job.command !== undefined, { message: 'give an image, a command, or both', path: ['image'] });
+  .superRefine((job, ctx) => {
+    if (job.template !== undefined) {
+      for (const field of ['image', 'command', 'ports'] as const) {
+        if (job[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'the template gives it: leave it out, or submit without a template' });
+      }
+      return;
+    }
+    if (job.image === undefined && job.command === undefined) ctx.addIssue({ code: 'custom', path: ['image'], message: 'give an image, a command, or both (or a template)' });
+    if (job.gpu === undefined) ctx.addIssue({ code: 'custom', path: ['gpu'], message: 'required (unless a template gives it)' });
+    if (job.maxDurationSeconds === undefined) ctx.addIssue({ code: 'custom', path: ['maxDurationSeconds'], message: 'required (unless a template gives it)' });
+  });
+
+export type SubmitJobBody = z.output<typeof SubmitJobInput>;
 
 export const JobPath = z.object({ jobId: z.string().min(1).max(64) });
 
@@ -68,6 +130,8 @@ export const AgentEventInput = z.object({
   at: z.iso.datetime({ offset: true }).optional(),
   exitCode: z.number().int().min(-255).max(255).optional(),
   message: multilineText().max(2000).optional(),
+  /** Host ports the agent has seen accept connections (jobs with ports). */
+  readyPorts: z.array(z.number().int().min(1).max(65535)).max(MAX_JOB_PORTS).optional(),
 });
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });

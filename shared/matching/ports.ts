@@ -1,3 +1,4 @@
+import type { JobTemplate } from './domain/template.ts';
 import type { DomainEvent } from '#events/define.ts';
 import type { MicroUsd } from '#platform/money.ts';
 import type { Page } from '#platform/pagination.ts';
@@ -67,4 +68,15 @@ export interface HostMessenger {
 /** Billing's read-only port: what the renter could hold now (advisory; the hold decides). */
 export interface BalanceReader {
   available(accountId: string): Promise<MicroUsd>;
+}
+
+/** Accounts' read-only port: the public SSH keys the renter saved (jobs with ports get them). */
+export interface SshKeyReader {
+  savedKeys(accountId: string): Promise<string[]>;
+}
+
+/** The job templates kept in the repository (templates/*.yaml). */
+export interface TemplateCatalogue {
+  get(name: string): JobTemplate | undefined;
+  list(): JobTemplate[];
 }

@@ -32,6 +32,7 @@ export const hostView = (host: Host, now: Date) => ({
   memoryMb: host.memoryMb,
   diskGb: host.diskGb,
   publicAddress: host.publicAddress ?? null,
+  portRange: host.portRange ?? null,
   simulated: host.simulated,
   registeredAt: host.registeredAt,
   lastHeartbeatAt: host.lastHeartbeatAt,

@@ -45,6 +45,7 @@ export const HostResponse = z.object({
   memoryMb: z.int(),
   diskGb: z.int(),
   publicAddress: z.string().nullable(),
+  portRange: z.object({ from: z.int(), to: z.int() }).nullable().meta({ description: 'Public ports forwarded to the host for jobs with ports.' }),
   simulated: z.boolean(),
   registeredAt: time,
   lastHeartbeatAt: time,

@@ -25,6 +25,17 @@ const gpuField = z.object({
   index: z.number().int().min(0).max(63),
 });
 
+/** The public TCP ports the provider's firewall forwards to this host, for jobs' declared ports. */
+export const portRangeField = z
+  .strictObject({
+    from: z.number().int().min(1024, 'must be 1024 or more').max(65535, 'must be at most 65535'),
+    to: z.number().int().min(1024, 'must be 1024 or more').max(65535, 'must be at most 65535'),
+  })
+  .refine((range) => range.from <= range.to, { message: 'from must not be above to', path: ['to'] })
+  .refine((range) => range.to - range.from < 10_000, { message: 'at most 10000 ports', path: ['to'] });
+
+const publicAddressField = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address');
+
 const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
 /** Agents may be newer than the server: unknown fields are ignored, known ones checked. */
@@ -46,9 +57,10 @@ export const RegisterAgentInput = z.object({
   driverVersion: plainText().trim().max(50).optional(),
   cudaVersion: plainText().trim().max(50).optional(),
   bandwidthMbps: z.number().positive().max(1_000_000).optional(),
-  publicAddress: z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').optional(),
+  publicAddress: publicAddressField.optional(),
+  portRange: portRangeField.optional(),
   simulated: z.boolean().optional(),
-});
+}).refine((facts) => !facts.portRange || facts.publicAddress, { message: 'a port range needs a publicAddress', path: ['portRange'] });
 
 export const HeartbeatInput = z.object({
   runningAssignments: z.array(z.string().min(1).max(100)).max(256).default([]),
@@ -59,8 +71,15 @@ export const HeartbeatInput = z.object({
 });
 
 export const UpdateHostInput = z
-  .strictObject({ pricePerGpuHour: priceField.optional(), listed: z.boolean().optional(), draining: z.boolean().optional() })
-  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining');
+  .strictObject({
+    pricePerGpuHour: priceField.optional(),
+    listed: z.boolean().optional(),
+    draining: z.boolean().optional(),
+    publicAddress: publicAddressField.optional(),
+    /** null removes the range: the host takes no new jobs with ports. */
+    portRange: portRangeField.nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining, publicAddress, portRange');
 
 export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
 

@@ -131,7 +131,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
   }, 90_000);
 
   it('publishes only the declared port, on the provider\'s range', async () => {
-    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [8080] });
+    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [{ containerPort: 8080, hostPort: 41_000, protocol: 'tcp' }] });
     const { running, logs, output } = await startJob(runner({ portRange: { from: 41_000, to: 41_009 } }), job);
     try {
       await expect.poll(output, { timeout: 60_000 }).toContain('listening');
@@ -149,7 +149,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
   }, 90_000);
 
   it('refuses a job that declares a port when the provider gave no port range', async () => {
-    await expect(startJob(runner(), message(['true'], { ports: [8080] }))).rejects.toThrow(/no port range/);
+    await expect(startJob(runner(), message(['true'], { ports: [{ containerPort: 8080, hostPort: 41_000, protocol: 'tcp' }] }))).rejects.toThrow(/no port range/);
   }, 90_000);
 
   it('stops forking at its pids limit', async () => {

@@ -21,6 +21,8 @@ export interface RegisterRequest {
   readonly driverVersion?: string;
   readonly cudaVersion?: string;
   readonly publicAddress?: string;
+  /** Public TCP ports the provider's firewall forwards here, for jobs' declared ports. */
+  readonly portRange?: { readonly from: number; readonly to: number };
   readonly simulated?: boolean;
 }
 
@@ -92,8 +94,20 @@ export interface AssignmentMessage {
   readonly rank: number;
   readonly worldSize: number;
   readonly peers: readonly Peer[];
-  /** Container ports the job listens on; only these are published (none is sent today). */
-  readonly ports?: readonly number[];
+  /** The job's declared ports and the host ports the platform reserved for them: only these are published. */
+  readonly ports?: readonly AssignedPort[];
+  /** OpenSSH public keys let into the job: `PUBLIC_KEY`, and a read-only authorized_keys file in Docker jobs. */
+  readonly sshKeys?: readonly string[];
+  /** Env names whose values the platform generated for the renter (a Jupyter token): kept out of the logs. */
+  readonly secretEnv?: readonly string[];
+}
+
+/** A port the job listens on (`containerPort`) and the public host port placement gave it. */
+export interface AssignedPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: 'http' | 'tcp';
+  readonly hostPort: number;
 }
 
 export interface CancelMessage {
@@ -123,6 +137,8 @@ export interface AgentEvent {
   readonly at: string;
   readonly exitCode?: number;
   readonly message?: string;
+  /** With `started`: the host ports seen accepting connections. */
+  readonly readyPorts?: readonly number[];
 }
 
 export interface UsageRecord {

@@ -32,6 +32,8 @@ export interface AgentState {
   readonly region: string;
   readonly pricePerGpuHour: string;
   readonly publicAddress?: string;
+  /** The public port range registered for jobs' ports. */
+  readonly portRange?: { readonly from: number; readonly to: number };
   readonly allowProcessJobs: boolean;
   /** Set when the GPUs are simulated (`--simulate-gpus`). */
   readonly simulateGpus?: string;

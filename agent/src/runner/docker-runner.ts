@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
-import type { AssignmentMessage } from '#agent/api/types.ts';
+import type { AssignedPort, AssignmentMessage } from '#agent/api/types.ts';
 import { runCommand, type RunCommand } from '#agent/config/hardware.ts';
 import { exitOf } from './process-runner.ts';
-import { chmodSync, chownSync } from 'node:fs';
+import { chmodSync, chownSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ensurePrivateDir } from '#agent/core/files.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob, type StartContext } from './types.ts';
 import type { JobLogs } from './job-logs.ts';
@@ -34,6 +35,8 @@ export interface ContainerIsolation {
   readonly pidsLimit?: number;
   /** The job's scratch directory on the host, mounted read-write at /scratch: the only host mount. */
   readonly scratchDir?: string;
+  /** The job's SSH public keys as a file on the host, mounted read-only at AUTHORIZED_KEYS_MOUNT. */
+  readonly authorizedKeysFile?: string;
   /** Only these ports are published; none when empty. */
   readonly ports?: readonly PublishedPort[];
   /** Resolvers the container uses (the provider's own are usually on a private address the firewall drops). */
@@ -43,6 +46,8 @@ export interface ContainerIsolation {
 /** The unprivileged user job containers run as unless Docker remaps users ("nobody"). */
 export const DEFAULT_CONTAINER_USER = '65534:65534';
 export const SCRATCH_MOUNT = '/scratch';
+/** Where sshd looks for root's keys by default: an image that runs sshd lets the renter in as is. */
+export const AUTHORIZED_KEYS_MOUNT = '/root/.ssh/authorized_keys';
 
 /**
  * `docker run` arguments: an unprivileged user, no kernel capabilities at all, no privilege
@@ -72,6 +77,7 @@ export const dockerRunArgs = (message: AssignmentMessage, env: Record<string, st
     ...(isolation.dns ?? []).flatMap((server) => ['--dns', server]),
     ...(isolation.ports ?? []).flatMap((port) => ['--publish', `${port.hostPort}:${port.containerPort}`]),
     ...(isolation.scratchDir ? ['--mount', `type=bind,source=${isolation.scratchDir},target=${SCRATCH_MOUNT}`] : []),
+    ...(isolation.authorizedKeysFile ? ['--mount', `type=bind,source=${isolation.authorizedKeysFile},target=${AUTHORIZED_KEYS_MOUNT},readonly`] : []),
     ...Object.entries({ ...env, ...(isolation.simulatedGpus ? { CUDA_VISIBLE_DEVICES: gpus } : {}), ...(isolation.scratchDir ? { GPUHIVE_SCRATCH_DIR: SCRATCH_MOUNT } : {}) })
       .flatMap(([name, value]) => ['-e', `${name}=${value}`]),
     message.image!,
@@ -95,27 +101,38 @@ const pipeLogs = (child: ChildProcess, logs: JobLogs) => {
 export interface DockerRunnerOptions {
   readonly docker?: string;
   readonly run?: RunCommand;
-  /** How job containers are confined; `scratchDir` and `ports` are filled per job. */
-  readonly isolation?: Omit<ContainerIsolation, 'scratchDir' | 'ports'>;
+  /** How job containers are confined; `scratchDir`, `ports` and `authorizedKeysFile` are filled per job. */
+  readonly isolation?: Omit<ContainerIsolation, 'scratchDir' | 'ports' | 'authorizedKeysFile'>;
   /** The provider's range for published ports (inclusive); a job declaring ports fails without one. */
   readonly portRange?: { readonly from: number; readonly to: number };
   /** Says why no job may start now (e.g. the egress firewall is not in place); undefined when all is well. */
   readonly preflight?: () => Promise<string | undefined>;
 }
 
-/** Host ports for the declared ones: the lowest free ports of the range, never one already handed out. */
-export const allocatePorts = (declared: readonly number[], range: { from: number; to: number } | undefined, taken: ReadonlySet<number>): PublishedPort[] => {
+/**
+ * The ports to publish: exactly those the platform reserved for the job's declared ports. A
+ * job with ports on a host without a range, or a host port outside it, is refused: the agent
+ * publishes nothing the provider did not open.
+ */
+export const publishedPorts = (declared: readonly AssignedPort[], range: { from: number; to: number } | undefined): PublishedPort[] => {
   if (declared.length === 0) return [];
-  if (!range) throw new StartError('the job declares ports, but this host has no port range for jobs (gpuhive-agent run --port-range FROM-TO)');
-  const ports: PublishedPort[] = [];
-  let next = range.from;
-  for (const containerPort of declared) {
-    while (next <= range.to && taken.has(next)) next += 1;
-    if (next > range.to) throw new StartError(`no free port left in this host's range ${range.from}-${range.to}`);
-    ports.push({ containerPort, hostPort: next });
-    next += 1;
+  if (!range) throw new StartError('the job declares ports, but this host has no port range for jobs (gpuhive-agent register or run --port-range FROM-TO)');
+  for (const port of declared) {
+    if (port.hostPort < range.from || port.hostPort > range.to) throw new StartError(`host port ${port.hostPort} is outside this host's range ${range.from}-${range.to}`);
   }
-  return ports;
+  return declared.map(({ containerPort, hostPort }) => ({ containerPort, hostPort }));
+};
+
+/**
+ * The job's keys beside (not inside) its scratch directory, readable by the container's user
+ * (the file holds public keys only; its 0700 parents keep other host users out).
+ */
+const writeAuthorizedKeys = (workDir: string, keys: readonly string[]): string | undefined => {
+  if (keys.length === 0) return undefined;
+  const file = join(dirname(workDir), 'authorized_keys');
+  writeFileSync(file, `${keys.join('\n')}\n`, { mode: 0o644 });
+  chmodSync(file, 0o644);
+  return file;
 };
 
 /** The job's scratch directory, writable by the container's user and nobody else on the host. */
@@ -139,8 +156,6 @@ const prepareScratch = (dir: string, user: string | undefined): void => {
 export class DockerRunner implements JobRunner {
   private readonly docker: string;
   private readonly run: RunCommand;
-  /** Host ports handed to running containers of this agent. */
-  private readonly portsInUse = new Set<number>();
 
   constructor(
     private readonly limits: DockerLimits,
@@ -158,9 +173,9 @@ export class DockerRunner implements JobRunner {
     const isolation = this.options.isolation ?? {};
     const user = 'user' in isolation ? isolation.user : DEFAULT_CONTAINER_USER;
     prepareScratch(context.workDir, user);
-    const ports = allocatePorts(context.message.ports ?? [], this.options.portRange, this.portsInUse);
-    for (const port of ports) this.portsInUse.add(port.hostPort);
-    const args = dockerRunArgs(context.message, context.env, this.limits, { ...isolation, scratchDir: context.workDir, ports });
+    const ports = publishedPorts(context.message.ports ?? [], this.options.portRange);
+    const authorizedKeysFile = writeAuthorizedKeys(context.workDir, context.message.sshKeys ?? []);
+    const args = dockerRunArgs(context.message, context.env, this.limits, { ...isolation, scratchDir: context.workDir, ports, ...(authorizedKeysFile ? { authorizedKeysFile } : {}) });
     const child = childProcess().spawn(this.docker, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
@@ -169,7 +184,6 @@ export class DockerRunner implements JobRunner {
       child.once('error', (error) => fail(new StartError(`cannot run docker: ${error.message}`)));
       child.once('close', (code, signal) => done(exitOf(code, signal)));
     });
-    void exited.catch(() => undefined).finally(() => { for (const port of ports) this.portsInUse.delete(port.hostPort); });
     // Wait until the container runs, or the CLI gives up (125: docker itself failed, e.g. the pull).
     for (;;) {
       const outcome = await Promise.race([exited.then((exit) => ({ exit }), (error: Error) => ({ error })), new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);

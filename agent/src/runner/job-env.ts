@@ -9,6 +9,11 @@ export const DEFAULT_MASTER_PORT = '29500';
  *   rank's address in rank order, comma-separated), and torchrun's `MASTER_ADDR` (rank 0's
  *   public address), `MASTER_PORT` (the renter's, else 29500), `WORLD_SIZE`, `RANK`
  *   (hosts and this host's rank: pass them to `torchrun --nnodes --node_rank`).
+ * - jobs with ports: `GPUHIVE_PORT_<NAME>` (the port's name upper-cased, else its container
+ *   port) and `PORT` (the first declared port): the host port a process job binds itself,
+ *   the container port an image listens on (Docker maps it to the host port).
+ * - jobs with SSH keys: `PUBLIC_KEY` (the keys, one a line), the convention images that
+ *   run sshd follow (RunPod's, Vast's).
  * A renter's value never overrides the GPUHIVE_* ones; MASTER_PORT may be chosen.
  */
 export const jobEnvironment = (message: AssignmentMessage): Record<string, string> => {
@@ -28,7 +33,17 @@ export const jobEnvironment = (message: AssignmentMessage): Record<string, strin
     GPUHIVE_RANK: rank,
     GPUHIVE_WORLD_SIZE: worldSize,
     GPUHIVE_PEERS: (peers.length > 0 ? peers.map((peer) => addressOf(peer.rank)) : [addressOf(0)]).join(','),
+    ...portEnvironment(message),
+    ...(message.sshKeys && message.sshKeys.length > 0 ? { PUBLIC_KEY: message.sshKeys.join('\n') } : {}),
   };
+};
+
+const portEnvironment = (message: AssignmentMessage): Record<string, string> => {
+  const ports = message.ports ?? [];
+  if (ports.length === 0) return {};
+  const bound = (port: (typeof ports)[number]) => String(message.image ? port.containerPort : port.hostPort);
+  const named = ports.map((port) => [`GPUHIVE_PORT_${port.name ? port.name.toUpperCase().replace(/[^A-Z0-9_]/g, '_') : port.containerPort}`, bound(port)]);
+  return { ...Object.fromEntries(named), PORT: bound(ports[0] as (typeof ports)[number]) };
 };
 
 /** Process jobs see only their GPUs, numbered as the host numbers them. */

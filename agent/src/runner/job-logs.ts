@@ -12,6 +12,8 @@ export interface JobLogsOptions {
   readonly onChunk?: (stream: Stream, data: string, at: Date) => void;
   readonly flushMs?: number;
   readonly chunkChars?: number;
+  /** Values never written or shipped as they are (a generated Jupyter token): each becomes `[redacted]`. */
+  readonly redact?: readonly string[];
 }
 
 /** At most 16 Ki characters is at most 64 KiB of UTF-8: the contract's chunk limit. */
@@ -39,8 +41,10 @@ export class JobLogs {
     this.size = fstatSync(this.fd).size;
   }
 
-  write(stream: Stream, text: string): void {
-    if (text === '') return;
+  write(stream: Stream, raw: string): void {
+    if (raw === '') return;
+    let text = raw;
+    for (const secret of this.options.redact ?? []) if (secret.length >= 8) text = text.split(secret).join('[redacted]');
     this.lastWriteAt = new Date();
     const bytes = Buffer.from(text, 'utf8');
     if (this.size + bytes.length > (this.options.maxFileBytes ?? 10 * 1024 * 1024) && this.size > 0) this.rotate();

@@ -11,6 +11,7 @@ import { OutboxSender, type Outcome } from '#agent/core/outbox-sender.ts';
 import type { AgentState, LastHeartbeat, StatePaths } from '#agent/config/state.ts';
 import { DockerRunner } from '#agent/runner/docker-runner.ts';
 import { jobEnvironment } from '#agent/runner/job-env.ts';
+import { watchPorts } from '#agent/runner/port-probe.ts';
 import { JobLogs, tailOfFile } from '#agent/runner/job-logs.ts';
 import { killLeftover } from '#agent/runner/process-runner.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob } from '#agent/runner/types.ts';
@@ -312,6 +313,7 @@ export class Agent {
     const live: Live = {
       shipped: 0,
       logs: new JobLogs(this.jobDir(record.assignmentId), {
+        redact: (record.message.secretEnv ?? []).map((name) => record.message.env[name] ?? '').filter(Boolean),
         onChunk: (stream, data, at) => {
           record.lastLogAt = at.toISOString();
           if (live.shipped >= max) return;
@@ -378,6 +380,22 @@ export class Agent {
       this.jobsDone.delete(record.assignmentId);
     });
     this.jobsDone.set(record.assignmentId, done);
+    this.watchEndpoints(record, done);
+  }
+
+  /**
+   * Jobs with ports: connects to each host port until it answers, and tells the platform with
+   * a repeated `started` carrying the ports ready so far (the renter's `endpoints[].ready`).
+   */
+  private watchEndpoints(record: AssignmentRecord, done: Promise<unknown>): void {
+    const ports = (record.message.ports ?? []).map((port) => port.hostPort);
+    if (ports.length === 0) return;
+    let ended = false;
+    void done.finally(() => { ended = true; });
+    const sleep = (ms: number) => new Promise<boolean>((resolve) => { const timer = setTimeout(() => resolve(!ended), ms); timer.unref(); });
+    void watchPorts(ports, (readyPorts) => {
+      if (!ended) this.putEvent(record, { type: 'started', readyPorts }, `ready-${readyPorts.join('-')}`);
+    }, { sleep }).catch((error: unknown) => this.options.logger.warn('port check failed', { assignmentId: record.assignmentId, error: describeError(error) }));
   }
 
   private async stopJob(record: AssignmentRecord, reason: string): Promise<void> {
@@ -435,9 +453,10 @@ export class Agent {
     this.wakeDrain?.();
   }
 
-  private putEvent(record: AssignmentRecord, event: Omit<AgentEvent, 'at'>): void {
+  /** `variant` tells apart events of one type that each must be delivered (a `started` with more ready ports). */
+  private putEvent(record: AssignmentRecord, event: Omit<AgentEvent, 'at'>, variant?: string): void {
     const inert = event.message === undefined ? event : { ...event, message: inertMessage(event.message) };
-    this.outbox.put([{ id: `${record.assignmentId}/event/${event.type}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...inert, at: new Date().toISOString() } }]);
+    this.outbox.put([{ id: `${record.assignmentId}/event/${event.type}${variant ? `/${variant}` : ''}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...inert, at: new Date().toISOString() } }]);
   }
 
   // ---- usage ---------------------------------------------------------------------------

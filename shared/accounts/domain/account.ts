@@ -26,3 +26,18 @@ export interface ApiKey {
 export const keyPrefixFor = (kind: AccountKind): string => SecretPrefix[kind];
 
 export const isActive = (key: ApiKey): boolean => key.revokedAt === undefined;
+
+/** A public key the renter saved: jobs with ports get the account's keys unless they give their own. */
+export interface SavedSshKey {
+  readonly keyId: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly type: string;
+  readonly bits: number;
+  readonly fingerprint: string;
+  readonly publicKey: string;
+  readonly createdAt: string;
+}
+
+/** Keys an account may save: enough for every laptop of a team, few enough to list at once. */
+export const MAX_SSH_KEYS = 20;

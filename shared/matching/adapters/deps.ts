@@ -10,6 +10,7 @@ import { CandidateCache } from '../use-cases/candidate-cache.ts';
 import type { MatchingDeps } from '../use-cases/deps.ts';
 import type { BalanceReader } from '../ports.ts';
 import { DynamoBalanceReader } from './dynamo-balance-reader.ts';
+import { DynamoSshKeyReader } from './dynamo-ssh-key-reader.ts';
 import { DynamoCapacityStore, DynamoJobStore } from './dynamo-matching-store.ts';
 import { SqsHostMessenger } from './sqs-host-messenger.ts';
 
@@ -27,6 +28,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
   const config = matchingConfig();
   const tableName = config[tables.matching.envVar];
   const billingTable = config[tables.billing.envVar];
+  const accountsTable = config[tables.accounts.envVar];
   const documents = documentClient();
   const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
   const now = () => systemClock.now();
@@ -37,6 +39,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
     candidates: new CandidateCache(capacity, systemClock, config[MatchingEnv.capacityCacheSeconds]),
     messenger: new SqsHostMessenger(sqsClient(), config[RegistryEnv.hostQueuePrefix], logger),
     balances: billingTable ? new DynamoBalanceReader(billingTable, documents) : noBalanceAccess,
+    ...(accountsTable ? { sshKeys: new DynamoSshKeyReader(accountsTable, documents) } : {}),
     clock: systemClock,
     settings: {
       queueTimeoutSeconds: config[MatchingEnv.queueTimeoutSeconds],

@@ -1,5 +1,6 @@
 import type { MAINTENANCE_CATEGORIES } from '#events/registry/host-facts.ts';
 import type { MicroUsd } from '#platform/money.ts';
+import { freeHostPorts, type PortRange } from './ports.ts';
 
 export type Runtime = 'docker' | 'process';
 
@@ -22,6 +23,8 @@ export interface CapacityWindow {
 export interface HeldGpus {
   readonly jobId: string;
   readonly gpuIndices: readonly number[];
+  /** Host ports of the host's public range it holds (jobs with ports). */
+  readonly hostPorts?: readonly number[];
 }
 
 /**
@@ -41,6 +44,8 @@ export interface HostCapacity {
   readonly region: string;
   readonly runtimes: readonly Runtime[];
   readonly publicAddress?: string;
+  /** The public port range the provider forwards to this host: only such hosts take jobs with ports. */
+  readonly portRange?: PortRange;
   readonly reliability: number;
   /** The provider's maintenance windows not yet ended when the last snapshot was made (absent: none ever). */
   readonly maintenanceWindows?: readonly CapacityWindow[];
@@ -61,9 +66,23 @@ export const freeGpuIndices = (host: HostCapacity): number[] => {
   return host.gpus.map((gpu) => gpu.index).filter((index) => !held.has(index));
 };
 
+const heldHostPorts = (host: HostCapacity): number[] => Object.values(host.live).flatMap((assignment) => assignment.hostPorts ?? []);
+
+/** The lowest `count` host ports of the host's range that no live assignment holds. */
+export const freePorts = (host: HostCapacity, count: number): number[] => freeHostPorts(host.portRange, heldHostPorts(host), count);
+
+/** Whether these host ports are in the host's range and held by nobody. */
+export const portsFree = (host: HostCapacity, ports: readonly number[]): boolean => {
+  if (ports.length === 0) return true;
+  const range = host.portRange;
+  const held = new Set(heldHostPorts(host));
+  return !!range && new Set(ports).size === ports.length && ports.every((port) => port >= range.from && port <= range.to && !held.has(port));
+};
+
 export const reserve = (host: HostCapacity, assignmentId: string, held: HeldGpus): HostCapacity => {
   const free = new Set(freeGpuIndices(host));
   if (!held.gpuIndices.every((index) => free.has(index))) throw new Error(`GPUs ${held.gpuIndices.join(',')} of ${host.hostId} are not free`);
+  if (!portsFree(host, held.hostPorts ?? [])) throw new Error(`ports ${held.hostPorts?.join(',')} of ${host.hostId} are not free`);
   return { ...host, live: { ...host.live, [assignmentId]: held } };
 };
 

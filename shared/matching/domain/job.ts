@@ -1,6 +1,7 @@
 import type { MicroUsd } from '#platform/money.ts';
-import type { Runtime } from './capacity.ts';
+import type { HeldGpus, Runtime } from './capacity.ts';
 import type { Requirements } from './placement.ts';
+import type { AssignedPort, PortSpec } from './ports.ts';
 
 export type JobStatus = 'queued' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 export type RestartPolicy = 'never' | 'on-host-loss';
@@ -18,7 +19,18 @@ export interface JobSpec {
   readonly maxPricePerGpuHour: MicroUsd;
   readonly maxDurationSeconds: number;
   readonly restartPolicy: RestartPolicy;
+  /** Ports the job listens on: each gets a public host port on its host. */
+  readonly ports?: readonly PortSpec[];
+  /** OpenSSH public keys let into the job (PUBLIC_KEY, authorized_keys): given on the job, else the account's saved keys. */
+  readonly sshKeys?: readonly string[];
+  /** The template the job was made from, and its version. */
+  readonly template?: { readonly name: string; readonly version: number };
+  /** Env values the platform generated (a Jupyter token): shown to the owner, redacted from the job's logs. */
+  readonly secretEnv?: readonly string[];
 }
+
+/** A job with ports and no command runs its image's own entrypoint until cancelled or its max duration. */
+export const isInteractive = (spec: Pick<JobSpec, 'ports' | 'command'>): boolean => (spec.ports?.length ?? 0) > 0 && !spec.command;
 
 /**
  * An assignment's life: `offered` (sent to the host) -> `accepted` -> `running` -> one end:
@@ -41,6 +53,10 @@ export interface Assignment {
   readonly pricePerGpuHour: MicroUsd;
   readonly region: string;
   readonly publicAddress?: string;
+  /** The job's declared ports with the host ports reserved for them. */
+  readonly ports?: readonly AssignedPort[];
+  /** Host ports the agent has seen accept connections. */
+  readonly readyPorts?: readonly number[];
   readonly state: AssignmentState;
   readonly offeredAt: string;
   /** When a message for it (assignment or cancel) was last sent: the resend sweep's clock. */
@@ -90,6 +106,12 @@ export const isLive = (assignment: Assignment): boolean => LIVE_STATES.includes(
 export const liveAssignments = (job: Job): Assignment[] => job.assignments.filter(isLive);
 export const currentAssignments = (job: Job): Assignment[] => job.assignments.filter((a) => a.attempt === job.attempt);
 
+/** What an assignment holds on its host: its GPUs and the host ports of its declared ports, reserved in one write. */
+export const heldBy = (jobId: string, assignment: Pick<Assignment, 'gpuIndices' | 'ports'>): HeldGpus => {
+  const hostPorts = (assignment.ports ?? []).map((port) => port.hostPort);
+  return { jobId, gpuIndices: assignment.gpuIndices, ...(hostPorts.length > 0 ? { hostPorts } : {}) };
+};
+
 export const runtimeOf = (spec: JobSpec): Runtime => (spec.image ? 'docker' : 'process');
 
 export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoidHostIds'>): Requirements => ({
@@ -101,6 +123,7 @@ export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoid
   maxPricePerGpuHour: spec.maxPricePerGpuHour,
   runtime: runtimeOf(spec),
   ...(avoidHostIds && avoidHostIds.length > 0 ? { avoidHostIds } : {}),
+  ...(spec.ports && spec.ports.length > 0 ? { ports: spec.ports.length } : {}),
 });
 
 const HOUR_SECONDS = 3600;

@@ -1,3 +1,5 @@
+import type { AssignedPort } from './ports.ts';
+
 /** The queue messages of API.md, as an agent reads them from its host's queue. */
 export interface AssignmentMessage {
   readonly type: 'assignment';
@@ -16,6 +18,12 @@ export interface AssignmentMessage {
   readonly rank: number;
   readonly worldSize: number;
   readonly peers: readonly { readonly rank: number; readonly hostId: string; readonly address?: string }[];
+  /** Declared ports and the host ports reserved for them: Docker publishes exactly these. */
+  readonly ports?: readonly AssignedPort[];
+  /** OpenSSH public keys: `PUBLIC_KEY` and a read-only authorized_keys file in the job. */
+  readonly sshKeys?: readonly string[];
+  /** Env names whose values are the owner's generated secrets: the agent keeps them out of the logs. */
+  readonly secretEnv?: readonly string[];
 }
 
 export interface CancelMessage {

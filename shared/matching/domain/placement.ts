@@ -1,6 +1,6 @@
 import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
-import { acceptsWork, freeGpuIndices, type HostCapacity, type Runtime } from './capacity.ts';
+import { acceptsWork, freeGpuIndices, freePorts, type HostCapacity, type Runtime } from './capacity.ts';
 import { clearOfMaintenance, type RunSpan } from './maintenance-fit.ts';
 
 /** What a job needs from each of its hosts. */
@@ -17,6 +17,8 @@ export interface Requirements {
   readonly avoidHostIds?: readonly string[];
   /** When the job could hold its hosts: a host with a maintenance window in this span is skipped. */
   readonly runSpan?: RunSpan;
+  /** Public host ports the job needs on each host (its declared ports). */
+  readonly ports?: number;
 }
 
 export interface PlacedHost {
@@ -27,6 +29,8 @@ export interface PlacedHost {
   readonly pricePerGpuHour: MicroUsd;
   readonly region: string;
   readonly publicAddress?: string;
+  /** Host ports reserved for the job's declared ports, in their order. */
+  readonly hostPorts?: readonly number[];
 }
 
 export type Placement =
@@ -56,6 +60,9 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements, fits
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
   if (requirements.hosts > 1 && !host.publicAddress) return undefined;
   if (requirements.runSpan && !clearOfMaintenance(host, requirements.runSpan)) return undefined;
+  const portCount = requirements.ports ?? 0;
+  const hostPorts = portCount > 0 ? freePorts(host, portCount) : [];
+  if (portCount > 0 && (!host.publicAddress || hostPorts.length < portCount)) return undefined;
   const free = freeGpuIndices(host);
   if (free.length < requirements.gpuCount) return undefined;
   // One model per host share, so a job's ranks run on like GPUs.
@@ -74,6 +81,7 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements, fits
         pricePerGpuHour: host.pricePerGpuHour,
         region: host.region,
         ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
+        ...(portCount > 0 ? { hostPorts } : {}),
       };
     }
   }
@@ -105,7 +113,8 @@ export const describeWanted = (requirements: Requirements): string => {
   const models = requirements.models && requirements.models.length > 0 ? ` ${requirements.models.join(' or ')}` : ' GPU';
   const vram = requirements.minVramMb ? ` with ${requirements.minVramMb} MB VRAM` : '';
   const regions = requirements.regions && requirements.regions.length > 0 ? ` in ${requirements.regions.join(' or ')}` : '';
-  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions} (${requirements.runtime})`;
+  const ports = requirements.ports ? ` and ${requirements.ports} free public port(s) in its port range` : '';
+  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions}${ports} (${requirements.runtime})`;
 };
 
 const unplaceable = (requirements: Requirements, hosts: readonly HostCapacity[], found: number): Placement => {

@@ -12,6 +12,7 @@ import {
 import type { AssignmentMessage, HostMessage } from './messages.ts';
 import type { MaintenanceNotice } from './maintenance-notice.ts';
 import type { PlacedHost } from './placement.ts';
+import { assignPorts } from './ports.ts';
 
 export interface MatchingSettings {
   /** A queued job expires after this long (`expired`). */
@@ -267,6 +268,9 @@ export const assignmentMessage = (job: Job, assignment: Assignment, peers: reado
   rank: assignment.rank,
   worldSize: peers.length,
   peers: peers.map((peer) => ({ rank: peer.rank, hostId: peer.hostId, ...(peer.publicAddress ? { address: peer.publicAddress } : {}) })),
+  ...(assignment.ports && assignment.ports.length > 0 ? { ports: assignment.ports } : {}),
+  ...(job.spec.sshKeys && job.spec.sshKeys.length > 0 ? { sshKeys: job.spec.sshKeys } : {}),
+  ...(job.spec.secretEnv && job.spec.secretEnv.length > 0 ? { secretEnv: job.spec.secretEnv } : {}),
 });
 
 /** The matcher found hosts: the job is scheduled and each host gets its assignment. */
@@ -285,6 +289,7 @@ export const onPlaced = (job: Job, hosts: readonly PlacedHost[], now: Date): Out
     pricePerGpuHour: host.pricePerGpuHour,
     region: host.region,
     ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
+    ...(job.spec.ports && job.spec.ports.length > 0 ? { ports: assignPorts(job.spec.ports, host.hostPorts ?? []) } : {}),
     state: 'offered',
     offeredAt: at,
     lastSentAt: at,
@@ -323,7 +328,7 @@ export type AgentEventResult = { readonly kind: 'applied'; readonly outcome: Out
 export const onAgentEvent = (
   job: Job,
   assignmentId: string,
-  event: { type: AgentEventType; exitCode?: number; message?: string },
+  event: { type: AgentEventType; exitCode?: number; message?: string; readyPorts?: readonly number[] },
   now: Date,
 ): AgentEventResult => {
   const assignment = job.assignments.find((candidate) => candidate.assignmentId === assignmentId);
@@ -342,8 +347,19 @@ export const onAgentEvent = (
       return applied();
     }
     case 'started': {
-      if (!isLive(assignment) || assignment.startedAt) return applied();
-      const running = t.updateAssignment(assignmentId, { state: assignment.state === 'stopping' ? 'stopping' : 'running', startedAt: at, acceptedAt: assignment.acceptedAt ?? at });
+      const ready = readyPortsAfter(assignment, event.readyPorts);
+      if (!isLive(assignment)) return applied();
+      if (assignment.startedAt) {
+        // A repeated `started` may only add ports the agent has since seen answer.
+        if (ready) t.updateAssignment(assignmentId, { readyPorts: ready });
+        return applied();
+      }
+      const running = t.updateAssignment(assignmentId, {
+        state: assignment.state === 'stopping' ? 'stopping' : 'running',
+        startedAt: at,
+        acceptedAt: assignment.acceptedAt ?? at,
+        ...(ready ? { readyPorts: ready } : {}),
+      });
       t.started(running);
       t.note('started', `rank ${assignment.rank} started on ${assignment.hostId}`, { assignmentId });
       // Only the current placement's ranks make the job run: an old one may start late.
@@ -381,6 +397,14 @@ export const onAgentEvent = (
       return applied();
     }
   }
+};
+
+/** The ready ports after a report, or undefined when it adds none (only the assignment's own host ports count). */
+const readyPortsAfter = (assignment: Assignment, reported: readonly number[] | undefined): number[] | undefined => {
+  const own = new Set((assignment.ports ?? []).map((port) => port.hostPort));
+  const known = new Set(assignment.readyPorts ?? []);
+  const added = (reported ?? []).filter((port) => own.has(port) && !known.has(port));
+  return added.length > 0 ? [...known, ...new Set(added)].sort((a, b) => a - b) : undefined;
 };
 
 /** The renter cancels: a queued job ends at once; a placed one's hosts are told to stop. */

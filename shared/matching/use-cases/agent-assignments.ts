@@ -38,7 +38,7 @@ export const getAssignment = async (hostId: string, assignmentId: string, deps: 
 export const recordAgentEvent = async (
   hostId: string,
   assignmentId: string,
-  event: { type: AgentEventType; exitCode?: number; message?: string },
+  event: { type: AgentEventType; exitCode?: number; message?: string; readyPorts?: readonly number[] },
   deps: MatchingDeps,
 ): Promise<{ assignmentId: string; state: Assignment['state'] }> => {
   const jobId = jobIdOfAssignment(assignmentId);

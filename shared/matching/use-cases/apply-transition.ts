@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
 import { release, reserve, type HostCapacity } from '../domain/capacity.ts';
-import type { Job } from '../domain/job.ts';
+import { heldBy, type Job } from '../domain/job.ts';
 import { withDeadlines } from '../domain/lease-deadline.ts';
 import { isNoop, type Outcome } from '../domain/transitions.ts';
 import { eventsOf } from './job-events.ts';
@@ -22,7 +22,7 @@ export const capacityChanges = async (
   for (const assignment of outcome.reserve) {
     const host = await load(assignment.hostId);
     if (!host) throw new Error(`No capacity for host ${assignment.hostId}`);
-    touched.set(host.hostId, reserve(host, assignment.assignmentId, { jobId: outcome.job.jobId, gpuIndices: assignment.gpuIndices }));
+    touched.set(host.hostId, reserve(host, assignment.assignmentId, heldBy(outcome.job.jobId, assignment)));
   }
   return [...touched.values()].map((host) => ({ ...host, revision: host.revision + 1 }));
 };

@@ -1,6 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
 import type { MatchingSettings } from '../domain/transitions.ts';
-import type { BalanceReader, CapacityStore, HostMessenger, JobStore } from '../ports.ts';
+import type { BalanceReader, CapacityStore, HostMessenger, JobStore, SshKeyReader, TemplateCatalogue } from '../ports.ts';
 import type { CandidateCache } from './candidate-cache.ts';
 
 export interface MatchingDeps {
@@ -9,6 +9,10 @@ export interface MatchingDeps {
   readonly candidates: CandidateCache;
   readonly messenger: HostMessenger;
   readonly balances: BalanceReader;
+  /** Only where the function reads accounts' saved SSH keys (submit). */
+  readonly sshKeys?: SshKeyReader;
+  /** Only where the function ships the templates (submit, the template list). */
+  readonly templates?: TemplateCatalogue;
   readonly clock: Clock;
   readonly settings: MatchingSettings;
 }

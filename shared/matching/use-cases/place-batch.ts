@@ -1,6 +1,6 @@
 import { placeAvoiding } from '../domain/avoidance.ts';
-import { freeGpuIndices, reserve, type HostCapacity } from '../domain/capacity.ts';
-import type { Job } from '../domain/job.ts';
+import { freeGpuIndices, portsFree, reserve, type HostCapacity } from '../domain/capacity.ts';
+import { heldBy, type Job } from '../domain/job.ts';
 import type { HostMessage } from '../domain/messages.ts';
 import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import type { DomainEvent } from '#events/define.ts';
@@ -108,7 +108,8 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
       const fits = outcome.reserve.every((assignment) => {
         const base = transaction.hosts.get(assignment.hostId) ?? index.get(assignment.hostId);
         const free = base ? freeGpuIndices(base) : [];
-        return assignment.gpuIndices.every((gpu) => free.includes(gpu)) && !(base && assignment.assignmentId in base.live);
+        const { hostPorts = [] } = heldBy(job.jobId, assignment);
+        return assignment.gpuIndices.every((gpu) => free.includes(gpu)) && !(base && assignment.assignmentId in base.live) && (!base || portsFree(base, hostPorts));
       });
       if (!fits) {
         again.push(job);
@@ -119,7 +120,7 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
         if (!base) throw new Error(`No capacity for host ${assignment.hostId}`);
         if (!transaction.hosts.has(assignment.hostId)) transaction.originals.set(assignment.hostId, base);
         const bumped = transaction.hosts.has(assignment.hostId) ? base : { ...base, revision: base.revision + 1 };
-        const reserved = reserve(bumped, assignment.assignmentId, { jobId: job.jobId, gpuIndices: assignment.gpuIndices });
+        const reserved = reserve(bumped, assignment.assignmentId, heldBy(job.jobId, assignment));
         transaction.hosts.set(assignment.hostId, reserved);
         // Tentatively taken: the next job of the batch must not choose these GPUs.
         index.replace(reserved);

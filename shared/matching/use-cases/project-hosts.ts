@@ -37,6 +37,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
       region: snapshot.region,
       runtimes: snapshot.runtimes,
       ...(snapshot.publicAddress ? { publicAddress: snapshot.publicAddress } : {}),
+      ...(snapshot.portRange ? { portRange: snapshot.portRange } : {}),
       reliability: snapshot.reliability,
       ...(snapshot.maintenanceWindows ? { maintenanceWindows: snapshot.maintenanceWindows } : {}),
       ...(current?.lastSeenAt ? { lastSeenAt: current.lastSeenAt } : {}),

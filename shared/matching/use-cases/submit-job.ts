@@ -8,6 +8,13 @@ import { holdMarginSeconds } from '../domain/lease-deadline.ts';
 import type { MatchingDeps } from './deps.ts';
 import { requireKnownModels } from './gpu-models.ts';
 
+/** A job with ports that names no keys gets the account's saved ones, copied now: deleting a key later does not change it. */
+const withSavedSshKeys = async (renterId: string, spec: JobSpec, deps: MatchingDeps): Promise<JobSpec> => {
+  if (spec.sshKeys || !spec.ports?.length || !deps.sshKeys) return spec;
+  const saved = await deps.sshKeys.savedKeys(renterId);
+  return saved.length > 0 ? { ...spec, sshKeys: saved } : spec;
+};
+
 /**
  * Submits a job. Steps: refuse GPU models nobody knows (400); compute the hold; answer 402 at once if billing's balance cannot
  * cover it (advisory: the hold billing places on `job.submitted` is the guarantee); write
@@ -21,6 +28,7 @@ export const submitJob = async (
   deps: MatchingDeps,
 ): Promise<{ jobId: string; status: Job['status'] }> => {
   await requireKnownModels(spec.gpu.models, deps);
+  spec = await withSavedSshKeys(renterId, spec, deps);
   const marginSeconds = holdMarginSeconds(deps.settings.stopGraceSeconds, deps.settings.clockSkewSeconds);
   const holdAmount = holdAmountFor(spec, marginSeconds);
   const available = await deps.balances.available(renterId);

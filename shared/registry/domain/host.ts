@@ -29,6 +29,8 @@ export interface HostFacts {
   readonly cudaVersion?: string;
   readonly bandwidthMbps?: number;
   readonly publicAddress?: string;
+  /** Public TCP ports forwarded to this host, handed to jobs' declared ports. */
+  readonly portRange?: { readonly from: number; readonly to: number };
   readonly simulated?: boolean;
 }
 

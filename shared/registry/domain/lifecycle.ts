@@ -119,12 +119,24 @@ export interface HostPatch {
   readonly pricePerGpuHour?: MicroUsd;
   readonly listed?: boolean;
   readonly draining?: boolean;
+  readonly publicAddress?: string;
+  /** null removes it. */
+  readonly portRange?: { readonly from: number; readonly to: number } | null;
 }
 
+const sameRange = (a: Host['portRange'], b: Host['portRange']): boolean => a?.from === b?.from && a?.to === b?.to;
+
 export const applyPatch = (host: Host, patch: HostPatch): Transition => {
-  const next: Host = { ...host, ...patch };
+  const { portRange, ...rest } = patch;
+  const { portRange: _old, ...base } = host;
+  const range = portRange === undefined ? host.portRange : portRange ?? undefined;
+  const next: Host = { ...base, ...rest, ...(range ? { portRange: range } : {}) };
   const changed =
-    next.pricePerGpuHour !== host.pricePerGpuHour || next.listed !== host.listed || next.draining !== host.draining;
+    next.pricePerGpuHour !== host.pricePerGpuHour ||
+    next.listed !== host.listed ||
+    next.draining !== host.draining ||
+    next.publicAddress !== host.publicAddress ||
+    !sameRange(next.portRange, host.portRange);
   return { host: next, changes: changed ? ['updated'] : [] };
 };
 

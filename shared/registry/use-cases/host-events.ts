@@ -22,6 +22,7 @@ export const hostSnapshot = (host: Host, now: Date) => ({
   region: host.region,
   runtimes: [...host.runtimes],
   ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
+  ...(host.portRange ? { portRange: { from: host.portRange.from, to: host.portRange.to } } : {}),
   reliability: reliability(host, now),
   simulated: host.simulated,
   ...(host.maintenance ? { maintenanceWindows: upcomingWindows(host.maintenance, now).map(announcedWindow) } : {}),

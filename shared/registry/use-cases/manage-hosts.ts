@@ -1,3 +1,4 @@
+import { ValidationError } from '#platform/errors.ts';
 import type { Page } from '#platform/pagination.ts';
 import type { Host } from '../domain/host.ts';
 import { applyPatch, completeDeregistration, requestDeregistration, type HostPatch } from '../domain/lifecycle.ts';
@@ -11,7 +12,10 @@ export const getHost = ownHost;
 
 /** List, unlist, drain or reprice: `host.updated` tells matching. */
 export const updateHost = async (providerId: string, hostId: string, patch: HostPatch, deps: RegistryDeps): Promise<Host> => {
-  await ownHost(providerId, hostId, deps);
+  const current = await ownHost(providerId, hostId, deps);
+  if (patch.portRange && !(patch.publicAddress ?? current.publicAddress)) {
+    throw new ValidationError([{ field: 'portRange', message: 'a port range needs a publicAddress: give one in the same request' }]);
+  }
   return (await mutateHost(hostId, (host) => applyPatch(host, patch), deps)).host;
 };
 

@@ -166,6 +166,28 @@ describe('provider host management', () => {
     );
   });
 
+  it('declares a public address and port range, announces them to matching, and removes the range with null', async () => {
+    const listener = await captureEvents(runtime, ['host.updated']);
+    const host = await onboardHost(api, runtime.adminKey);
+
+    const withoutAddress = await api.call('PATCH', `/v1/hosts/${host.hostId}`, { key: host.providerKey, body: { portRange: { from: 40000, to: 40999 } } });
+    const backwards = await api.call('PATCH', `/v1/hosts/${host.hostId}`, { key: host.providerKey, body: { publicAddress: '203.0.113.7', portRange: { from: 40999, to: 40000 } } });
+    const low = await api.call('PATCH', `/v1/hosts/${host.hostId}`, { key: host.providerKey, body: { publicAddress: '203.0.113.7', portRange: { from: 22, to: 40000 } } });
+    const declared = await api.call('PATCH', `/v1/hosts/${host.hostId}`, { key: host.providerKey, body: { publicAddress: '203.0.113.7', portRange: { from: 40000, to: 40999 } } });
+    const removed = await api.call('PATCH', `/v1/hosts/${host.hostId}`, { key: host.providerKey, body: { portRange: null } });
+
+    expect([withoutAddress.status, backwards.status, low.status]).toEqual([400, 400, 400]);
+    expect([withoutAddress, backwards, low].map((refused) => refused.body.error.details[0].field)).toEqual(['portRange', 'portRange.to', 'portRange.from']);
+    expect(declared.body).toMatchObject({ publicAddress: '203.0.113.7', portRange: { from: 40000, to: 40999 } });
+    expect(removed.body).toMatchObject({ publicAddress: '203.0.113.7', portRange: null });
+    const updates = await eventually(async () => {
+      const received = (await listener.next()).filter((e) => e.detail.hostId === host.hostId);
+      expect(received).toHaveLength(2);
+      return received;
+    });
+    expect(updates.map((e) => e.detail.portRange ?? null)).toEqual(expect.arrayContaining([{ from: 40000, to: 40999 }, null]));
+  });
+
   it('refuses an empty or unknown change with 400', async () => {
     const host = await onboardHost(api, runtime.adminKey);
 

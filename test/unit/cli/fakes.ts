@@ -28,7 +28,8 @@ export const recordedFetch = (replies: Record<string, Reply[]>) => {
     served.set(key, index + 1);
     const reply = list[Math.min(index, list.length - 1)] as Reply;
     const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
-    return new Response(text, { status: reply.status ?? 200, headers: { 'content-type': 'application/json', ...reply.headers } });
+    // A 204 has no body (the Response constructor refuses one).
+    return new Response(reply.status === 204 ? null : text, { status: reply.status ?? 200, headers: { 'content-type': 'application/json', ...reply.headers } });
   };
   return { fetch: fetchFn, requests };
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResult, RunCommand } from '#agent/config/hardware.ts';
-import { allocatePorts } from '#agent/runner/docker-runner.ts';
+import { publishedPorts } from '#agent/runner/docker-runner.ts';
 import { chainRules, checkEgressRules, EGRESS_CHAIN, expectedListing, HOST_CHAIN, installEgressRules, removeEgressRules } from '#agent/runner/job-network.ts';
 import { processLimitArgs } from '#agent/runner/process-runner.ts';
 
@@ -79,19 +79,21 @@ describe('egress firewall rules', () => {
 });
 
 describe('published ports', () => {
+  const port = (containerPort: number, hostPort: number) => ({ containerPort, hostPort, protocol: 'tcp' as const });
+
   it('publishes nothing when the job declares nothing', () => {
-    expect(allocatePorts([], undefined, new Set())).toEqual([]);
+    expect(publishedPorts([], undefined)).toEqual([]);
   });
 
-  it('hands out the lowest free ports of the provider\'s range, never one in use', () => {
-    expect(allocatePorts([8080, 22], { from: 41000, to: 41003 }, new Set([41000, 41002]))).toEqual([
+  it('publishes exactly the host ports the platform reserved, in the provider\'s range', () => {
+    expect(publishedPorts([port(8080, 41001), port(22, 41003)], { from: 41000, to: 41003 })).toEqual([
       { containerPort: 8080, hostPort: 41001 }, { containerPort: 22, hostPort: 41003 },
     ]);
   });
 
-  it('refuses a declared port without a range, or past its end', () => {
-    expect(() => allocatePorts([8080], undefined, new Set())).toThrow(/no port range/);
-    expect(() => allocatePorts([1, 2], { from: 41000, to: 41000 }, new Set())).toThrow(/no free port left in this host's range 41000-41000/);
+  it('refuses a declared port without a range, or a host port outside it', () => {
+    expect(() => publishedPorts([port(8080, 41000)], undefined)).toThrow(/no port range/);
+    expect(() => publishedPorts([port(8080, 41001)], { from: 41000, to: 41000 })).toThrow(/outside this host's range 41000-41000/);
   });
 });
 
