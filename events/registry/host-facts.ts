@@ -14,6 +14,8 @@ export const hostSnapshot = {
   publicAddress: z.string().optional(),
   reliability: z.number().min(0).max(1),
   simulated: z.boolean(),
+  /** Added within v1: absent from hosts announced before verification existed (read as unverified). */
+  verification: z.object({ state: z.enum(['unverified', 'verified', 'failed', 'expired']), score: z.number().optional() }).optional(),
 };
 
 export const hostTransition = {

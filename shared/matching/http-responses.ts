@@ -22,6 +22,8 @@ export const JobResponse = z.object({
   maxPricePerGpuHour: usdText,
   maxDurationSeconds: z.int(),
   restartPolicy: z.enum(['never', 'on-host-loss']),
+  verified: z.boolean().meta({ description: 'Placed only on verified hosts.' }),
+  minScore: z.number().nullable(),
   hold: usdText.meta({ description: 'Held for the job now: its hold while it can run, 0 once it has ended (billing releases the rest).' }),
   assignments: z.array(
     z.object({
@@ -59,6 +61,9 @@ export const OfferResponse = z.object({
   runtimes: z.array(z.enum(['docker', 'process'])),
   reliability: z.number().min(0).max(1),
   multiHost: z.boolean().meta({ description: 'The host registered a publicAddress, so multi-host jobs can use it.' }),
+  verified: z.boolean().meta({ description: "The host's latest verification passed and has not expired (docs/verification.md)." }),
+  score: z.number().nullable().meta({ description: 'The measured score per GPU (the weakest GPU of the host); null when unverified.' }),
+  usdPerScore: usdText.nullable().meta({ description: 'pricePerGpuHour / score: what a unit of measured performance costs per hour.' }),
 });
 
 export const OfferPageResponse = z.object({ items: z.array(OfferResponse), nextCursor: z.null() });

@@ -58,6 +58,8 @@ export const SubmitJobInput = z
     maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
     maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`),
     restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
+    verified: z.boolean().optional().meta({ description: "Only hosts whose verification passed (docs/verification.md). Default: the platform's (true on AWS stages, false on a local runtime)." }),
+    minScore: z.number().min(0).max(100_000).optional().meta({ description: 'Only verified hosts whose score (their weakest GPU) is at least this.' }),
   })
   .refine((job) => job.image !== undefined || job.command !== undefined, { message: 'give an image, a command, or both', path: ['image'] });
 
@@ -85,5 +87,7 @@ export const OffersQuery = z.object({
   maxPricePerGpuHour: usdField.optional(),
   count: z.coerce.number().int().min(1).max(8).optional(),
   runtime: z.enum(['docker', 'process']).optional(),
+  verified: z.enum(['true', 'false']).transform((value) => value === 'true').optional().meta({ description: "Only verified hosts (true) or any host (false). Default: the platform's, as for jobs." }),
+  minScore: z.coerce.number().min(0).max(100_000).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

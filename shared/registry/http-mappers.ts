@@ -1,6 +1,22 @@
 import { formatUsd } from '#platform/money.ts';
 import { acceptsWork, statusReason, type Host } from './domain/host.ts';
 import { reliability } from './domain/reliability.ts';
+import type { HostVerification } from './domain/verification/host-verification.ts';
+
+/** The host's verification as providers read it: state, measured figures, the run in flight, the latest runs. */
+export const verificationView = (verification: HostVerification | undefined) => ({
+  state: verification?.state ?? 'unverified',
+  since: verification?.since ?? null,
+  verifiedAt: verification?.verifiedAt ?? null,
+  score: verification?.score ?? null,
+  gpus: verification?.gpus ?? [],
+  reason: verification?.reason ?? null,
+  nextRunAt: verification?.nextRunAt ?? null,
+  inFlight: verification?.run
+    ? { runId: verification.run.challenge.runId, issuedAt: verification.run.challenge.issuedAt, commitBy: verification.run.challenge.commitBy, committedAt: verification.run.committedAt ?? null }
+    : null,
+  runs: verification?.history.map((run) => ({ ...run, reason: run.reason ?? null, score: run.score ?? null })) ?? [],
+});
 
 export const hostView = (host: Host, now: Date) => ({
   hostId: host.hostId,
@@ -23,4 +39,5 @@ export const hostView = (host: Host, now: Date) => ({
   lastHeartbeatAt: host.lastHeartbeatAt,
   lastAssignedAt: host.lastAssignedAt ?? null,
   reliability: reliability(host, now),
+  verification: verificationView(host.verification),
 });

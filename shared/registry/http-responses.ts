@@ -11,6 +11,35 @@ export const RegistrationTokenResponse = z.object({
   expiresAt: time,
 });
 
+const measuredGpu = z.object({
+  index: z.int(),
+  model: z.string(),
+  tflops: z.number().meta({ description: 'Measured TF32 GEMM throughput.' }),
+  bandwidthGBs: z.number().meta({ description: 'Measured memory bandwidth (fill and read back).' }),
+  score: z.number().meta({ description: 'sqrt(TFLOPS x GB/s) / 10: a DLPerf-like figure per GPU.' }),
+});
+
+export const VerificationView = z.object({
+  state: z.enum(['unverified', 'verified', 'failed', 'expired']),
+  since: time.nullable(),
+  verifiedAt: time.nullable(),
+  score: z.number().nullable().meta({ description: "The host's score: its weakest GPU's." }),
+  gpus: z.array(measuredGpu),
+  reason: z.string().nullable().meta({ description: 'Why the last run failed, for the provider to act on.' }),
+  nextRunAt: time.nullable(),
+  inFlight: z.object({ runId: z.string(), issuedAt: time, commitBy: time, committedAt: time.nullable() }).nullable(),
+  runs: z.array(
+    z.object({
+      runId: z.string(),
+      issuedAt: time,
+      endedAt: time,
+      outcome: z.enum(['passed', 'failed', 'aborted', 'missed']),
+      reason: z.string().nullable(),
+      score: z.number().nullable(),
+    }),
+  ).meta({ description: "The host's latest verification runs, oldest first: its verification timeline." }),
+});
+
 export const HostResponse = z.object({
   hostId: z.string(),
   hostname: z.string(),
@@ -32,6 +61,7 @@ export const HostResponse = z.object({
   lastHeartbeatAt: time,
   lastAssignedAt: time.nullable(),
   reliability: z.number().min(0).max(1),
+  verification: VerificationView,
 });
 
 export const HostPageResponse = z.object({ items: z.array(HostResponse), nextCursor: z.string().nullable() });
@@ -42,6 +72,33 @@ export const RegisteredHostResponse = z.object({
   heartbeatIntervalSeconds: z.int(),
 });
 
+const gpuChallenge = z.object({
+  index: z.int(),
+  gemm: z.object({ n: z.int(), k: z.int(), tile: z.int(), seed: z.int() }),
+  memory: z.object({ chunks: z.int(), chunkWords: z.int(), seed: z.int(), bytes: z.number() }),
+  workFlops: z.number(),
+  memoryBytesMoved: z.number(),
+});
+
+export const ChallengeResponse = z.object({
+  runId: z.string(),
+  issuedAt: time,
+  commitBy: time,
+  simulated: z.boolean(),
+  precision: z.literal('tf32'),
+  gpus: z.array(gpuChallenge),
+});
+
+export const VerificationStepResponse = z.object({
+  runId: z.string(),
+  kind: z.enum(['revealed', 'passed', 'failed']),
+  reveal: z.array(z.object({ index: z.int(), tiles: z.array(z.int()), vectorSeed: z.int(), chunks: z.array(z.int()) })).optional(),
+  answerBy: time.optional(),
+  score: z.number().optional(),
+  gpus: z.array(measuredGpu).optional(),
+  reason: z.string().optional(),
+});
+
 export const HeartbeatResponse = z.object({
   status: hostStatus,
   statusReason: z.string().nullable(),
@@ -49,6 +106,7 @@ export const HeartbeatResponse = z.object({
   acceptsWork: z.boolean(),
   heartbeatIntervalSeconds: z.int(),
   assignments: z.array(z.string()).meta({ description: 'Assignments the platform holds live on this host.' }),
+  verification: ChallengeResponse.optional().meta({ description: 'A verification run for the agent to start while idle (docs/verification.md).' }),
 });
 
 export const SignOffResponse = z.object({ status: hostStatus, statusReason: z.string().nullable() });

@@ -32,6 +32,8 @@ export interface HostCapacity {
   readonly runtimes: readonly Runtime[];
   readonly publicAddress?: string;
   readonly reliability: number;
+  /** The registry's verification of the host, from its snapshots; absent: never verified. */
+  readonly verification?: { readonly state: 'unverified' | 'verified' | 'failed' | 'expired'; readonly score?: number };
   /** When the host was last seen alive: the lease of work on it ends here if it is lost. */
   readonly lastSeenAt?: string;
   /** Occurrence times of the last snapshot and status applied: older events are ignored. */

@@ -18,6 +18,10 @@ export interface JobSpec {
   readonly maxPricePerGpuHour: MicroUsd;
   readonly maxDurationSeconds: number;
   readonly restartPolicy: RestartPolicy;
+  /** Only verified hosts (docs/verification.md); unset on jobs stored before it existed: any host. */
+  readonly verified?: boolean;
+  /** Only hosts whose verified score is at least this. */
+  readonly minScore?: number;
 }
 
 /**
@@ -99,6 +103,8 @@ export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoid
   maxPricePerGpuHour: spec.maxPricePerGpuHour,
   runtime: runtimeOf(spec),
   ...(avoidHostIds && avoidHostIds.length > 0 ? { avoidHostIds } : {}),
+  ...(spec.verified ? { verifiedOnly: true } : {}),
+  ...(spec.minScore !== undefined ? { minScore: spec.minScore } : {}),
 });
 
 const HOUR_SECONDS = 3600;

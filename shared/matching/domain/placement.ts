@@ -1,9 +1,10 @@
 import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import { acceptsWork, freeGpuIndices, type HostCapacity, type Runtime } from './capacity.ts';
+import { describeVerification, meetsVerification, type VerificationRequirement } from './verification-filter.ts';
 
 /** What a job needs from each of its hosts. */
-export interface Requirements {
+export interface Requirements extends VerificationRequirement {
   /** GPUs on each host. */
   readonly gpuCount: number;
   readonly models?: readonly string[];
@@ -48,6 +49,7 @@ const gpuFilter = (requirements: Requirements): GpuFilter => {
 export const candidateOn = (host: HostCapacity, requirements: Requirements, fits: GpuFilter = gpuFilter(requirements)): PlacedHost | undefined => {
   if (!acceptsWork(host)) return undefined;
   if (requirements.avoidHostIds?.includes(host.hostId)) return undefined;
+  if (!meetsVerification(host, requirements)) return undefined;
   if (host.pricePerGpuHour > requirements.maxPricePerGpuHour) return undefined;
   if (!host.runtimes.includes(requirements.runtime)) return undefined;
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
@@ -101,7 +103,7 @@ export const describeWanted = (requirements: Requirements): string => {
   const models = requirements.models && requirements.models.length > 0 ? ` ${requirements.models.join(' or ')}` : ' GPU';
   const vram = requirements.minVramMb ? ` with ${requirements.minVramMb} MB VRAM` : '';
   const regions = requirements.regions && requirements.regions.length > 0 ? ` in ${requirements.regions.join(' or ')}` : '';
-  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions} (${requirements.runtime})`;
+  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions}${describeVerification(requirements)} (${requirements.runtime})`;
 };
 
 const unplaceable = (requirements: Requirements, hosts: readonly HostCapacity[], found: number): Placement => {

@@ -37,6 +37,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
       runtimes: snapshot.runtimes,
       ...(snapshot.publicAddress ? { publicAddress: snapshot.publicAddress } : {}),
       reliability: snapshot.reliability,
+      ...(snapshot.verification ? { verification: snapshot.verification } : {}),
       ...(current?.lastSeenAt ? { lastSeenAt: current.lastSeenAt } : {}),
       snapshotAt: at,
       statusAt: statusIsNewer ? at : current.statusAt,

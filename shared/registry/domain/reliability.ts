@@ -1,4 +1,5 @@
 import type { Host } from './host.ts';
+import { reliabilityFactor } from './verification/host-verification.ts';
 
 const DAY_SECONDS = 86_400;
 const WINDOW_DAYS = 7;
@@ -31,10 +32,12 @@ export const creditUptime = (
  * whole or not at all: an approximation of at most one day's share. Rounded to hundredths,
  * so a heartbeat re-announces it (host.updated) exactly when the shown figure changes.
  */
-export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt' | 'status' | 'lastHeartbeatAt'>, now: Date): number => {
+export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt' | 'status' | 'lastHeartbeatAt'> & Partial<Pick<Host, 'verification'>>, now: Date): number => {
+  // Repeated failed verifications lower the figure (docs/verification.md).
+  const factor = reliabilityFactor(host.verification);
   const windowStart = Math.max(new Date(host.registeredAt).getTime(), now.getTime() - WINDOW_DAYS * DAY_SECONDS * 1000);
   const observedSeconds = (now.getTime() - windowStart) / 1000;
-  if (observedSeconds < 1) return 1;
+  if (observedSeconds < 1) return factor;
   const oldestDay = dayOf(new Date(windowStart));
   const online = Object.entries(host.uptime)
     .filter(([day]) => day >= oldestDay)
@@ -42,5 +45,5 @@ export const reliability = (host: Pick<Host, 'uptime' | 'registeredAt' | 'status
   // An online host is online right now too: the sweep would have said otherwise.
   const sinceLastHeartbeat = host.status === 'online' ? Math.max(0, (now.getTime() - new Date(host.lastHeartbeatAt).getTime()) / 1000) : 0;
   // Hundredths: the one figure /v1/hosts and (through host snapshots) /v1/offers both show.
-  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * 100) / 100;
+  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * factor * 100) / 100;
 };

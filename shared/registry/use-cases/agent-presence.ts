@@ -4,6 +4,7 @@ import { handedHeartbeatIntervalSeconds } from '../domain/heartbeat-interval.ts'
 import { applyHeartbeat, applySignOff } from '../domain/lifecycle.ts';
 import { mutateHost } from './mutate-host.ts';
 import type { RegistryDeps } from './deps.ts';
+import { verificationOnHeartbeat } from './verify-host.ts';
 
 export interface HeartbeatReport {
   readonly runningAssignments: readonly string[];
@@ -11,6 +12,10 @@ export interface HeartbeatReport {
   readonly gpuUtilization?: readonly number[];
   /** The agent's queue poll keeps failing: assignments cannot reach the host. */
   readonly queuePoll?: { readonly failingSince: string; readonly failures: number; readonly error: string };
+  /** `gpuhive-agent verify`: issue a verification run now if none is in flight. */
+  readonly requestVerification?: boolean;
+  /** The run the agent gave up because a renter's assignment arrived. */
+  readonly abortedVerification?: string;
 }
 
 /**
@@ -20,9 +25,12 @@ export interface HeartbeatReport {
  */
 export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps) => {
   // Every host heartbeats every minute: the cheaper eventually consistent read comes first.
-  const { host } = await mutateHost(hostId, (current, now) => applyHeartbeat(current, report, now, deps.settings), deps, {
-    eventualFirstRead: true,
-  });
+  const { host } = await mutateHost(
+    hostId,
+    (current, now) => verificationOnHeartbeat(current, applyHeartbeat(current, report, now, deps.settings), report, now, deps),
+    deps,
+    { eventualFirstRead: true },
+  );
   if (host.deregisteredAt) throw new UnauthorizedError('This host was deregistered: register it again with a new token.');
   const assignments = await deps.liveAssignments.liveOn(hostId);
   return {
@@ -32,6 +40,8 @@ export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: R
     acceptsWork: acceptsWork(host),
     heartbeatIntervalSeconds: handedHeartbeatIntervalSeconds(deps.settings),
     assignments,
+    // A run in flight and not yet committed: the agent (re)starts it when idle (docs/verification.md).
+    ...(host.verification?.run && !host.verification.run.commitment ? { verification: host.verification.run.challenge } : {}),
   };
 };
 

@@ -1,9 +1,12 @@
 import type { Clock } from '#platform/clock.ts';
 import type { LivenessSettings } from '../domain/host.ts';
+import type { RandomSource, VerificationSettings } from '../domain/verification/challenge.ts';
 import type { HostQueues, HostStore, LiveAssignments, QueueCredentialsVendor } from '../ports.ts';
 
 export interface RegistrySettings extends LivenessSettings {
   readonly registrationTokenTtlSeconds: number;
+  /** Default: DEFAULT_VERIFICATION_SETTINGS. */
+  readonly verification?: VerificationSettings;
 }
 
 export interface RegistryDeps {
@@ -13,4 +16,6 @@ export interface RegistryDeps {
   readonly liveAssignments: LiveAssignments;
   readonly clock: Clock;
   readonly settings: RegistrySettings;
+  /** Seeds and reveals of verification runs; default: node:crypto. */
+  readonly random?: RandomSource;
 }
