@@ -1,3 +1,5 @@
+import type { Challenge, GpuAnswer, GpuCommitment, GpuReveal } from '#registry/domain/verification/challenge.ts';
+
 /** The Agent section of API.md, as the agent sends and reads it. */
 export interface GpuFact {
   readonly name: string;
@@ -42,6 +44,10 @@ export interface HeartbeatRequest {
   readonly draining?: boolean;
   readonly gpuUtilization?: readonly number[];
   readonly queuePoll?: QueuePollHealth;
+  /** Ask for a verification run now (`gpuhive-agent verify`). */
+  readonly requestVerification?: boolean;
+  /** The verification run given up because a renter's assignment arrived. */
+  readonly abortedVerification?: string;
 }
 
 export interface HeartbeatResponse {
@@ -52,6 +58,22 @@ export interface HeartbeatResponse {
   readonly acceptsWork?: boolean;
   readonly heartbeatIntervalSeconds: number;
   readonly assignments: readonly string[];
+  /** A verification run to start while idle (docs/verification.md). */
+  readonly verification?: Challenge;
+}
+
+export type VerificationStep =
+  | { readonly step: 'commit'; readonly gpus: readonly GpuCommitment[] }
+  | { readonly step: 'answer'; readonly gpus: readonly GpuAnswer[] };
+
+export interface VerificationStepResult {
+  readonly runId: string;
+  readonly kind: 'revealed' | 'passed' | 'failed';
+  readonly reveal?: readonly GpuReveal[];
+  readonly answerBy?: string;
+  readonly score?: number;
+  readonly gpus?: readonly { readonly index: number; readonly model: string; readonly tflops: number; readonly bandwidthGBs: number; readonly score: number }[];
+  readonly reason?: string;
 }
 
 export interface QueueCredentials {

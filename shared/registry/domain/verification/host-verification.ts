@@ -102,7 +102,7 @@ export const onHeartbeat = (current: HostVerification | undefined, context: Hear
   let verification = current ?? newVerification(now);
   let announce = false;
   const run = verification.run;
-  if (run && !run.commitment && context.abortedRunId === run.challenge.runId) {
+  if (run && context.abortedRunId === run.challenge.runId) {
     verification = { ...end(verification, run, 'aborted', now, { reason: 'a renter’s job arrived: verification yields to it' }), nextRunAt: new Date(now.getTime() + settings.retryAfterSeconds * 1000).toISOString() };
   } else if (run) {
     const missedAt = Date.parse(run.answerBy ?? run.challenge.commitBy) + settings.missedAfterSeconds * 1000;
