@@ -50,6 +50,25 @@ export const verificationOnHeartbeat = (
   return { host: { ...host, verification }, changes };
 };
 
+/**
+ * A new host gets its first challenge with its registration (one write), so its first
+ * heartbeats stay ordinary pulse-only writes while they hand the challenge out.
+ */
+export const withFirstRun = (host: Host, now: Date, deps: Pick<RegistryDeps, 'settings' | 'random'>): Host => ({
+  ...host,
+  verification: onHeartbeat(host.verification, {
+    now,
+    idle: true,
+    requested: false,
+    cameBackFromOffline: false,
+    gpus: host.gpus,
+    simulated: host.simulated,
+    settings: verificationSettings(deps),
+    random: randomOf(deps),
+    newRunId: () => newId('vrf', now),
+  }).verification,
+});
+
 /** What the platform answers a commitment or an answer with. */
 export type StepResult = CommitResult | AnswerResult;
 

@@ -71,7 +71,9 @@ export interface Challenge {
 
 const MIB = 1024 * 1024;
 const REAL_TILE = 16;
-const REAL_CHUNK_WORDS = 65_536;
+const REAL_CHUNK_WORDS = 16_384;
+/** The platform's check reads 2·tile·k entries per revealed tile: k is capped so a check stays well under 50 ms. */
+const MAX_K = 4096;
 const SIMULATED = { n: 64, k: 256, tile: 8, chunks: 256, chunkWords: 1024 } as const;
 
 const floorOf = (model: string) => {
@@ -81,14 +83,14 @@ const floorOf = (model: string) => {
 
 /**
  * Sizes one GPU's work: n = 16384 on cards of 20 GB and more (8192 below), k chosen so a
- * healthy card of the claimed model spends about `targetGemmSeconds` (1024..16384: the
+ * healthy card of the claimed model spends about `targetGemmSeconds` (1024..4096: the
  * platform's check costs O(tile·k) per revealed tile); the memory test fills
- * `memoryFraction` of the claimed VRAM in 256 KiB chunks.
+ * `memoryFraction` of the claimed VRAM in 64 KiB chunks.
  */
 const realChallenge = (gpu: ClaimedGpu, settings: VerificationSettings, random: RandomSource): GpuChallenge => {
   const typical = (expectationFor(gpu.model)?.tf32Tflops ?? UNKNOWN_MODEL_FLOOR.tf32Tflops) * TYPICAL_SHARE;
   const n = gpu.vramMb >= 20_000 ? 16_384 : 8192;
-  const k = Math.min(16_384, Math.max(1024, Math.round((settings.targetGemmSeconds * typical * 1e12) / (2 * n * n) / 1024) * 1024));
+  const k = Math.min(MAX_K, Math.max(1024, Math.round((settings.targetGemmSeconds * typical * 1e12) / (2 * n * n) / 1024) * 1024));
   const gemm = { n, k, tile: REAL_TILE, seed: random() };
   const chunks = Math.max(1, Math.floor((gpu.vramMb * settings.memoryFraction * MIB) / (REAL_CHUNK_WORDS * 4)));
   const memory = { chunks, chunkWords: REAL_CHUNK_WORDS, seed: random(), bytes: chunks * REAL_CHUNK_WORDS * 4 };
