@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostChange, Transition } from '../domain/lifecycle.ts';
+import { reliability } from '../domain/reliability.ts';
 import { DEFAULT_VERIFICATION_SETTINGS, type GpuAnswer, type GpuCommitment, type RandomSource, type VerificationSettings } from '../domain/verification/challenge.ts';
 import { onAnswer, onCommit, onHeartbeat, type AnswerResult, type CommitResult } from '../domain/verification/host-verification.ts';
 import { mutateHost } from './mutate-host.ts';
@@ -69,6 +70,10 @@ export const withFirstRun = (host: Host, now: Date, deps: Pick<RegistryDeps, 'se
   }).verification,
 });
 
+/** A verdict renters see is announced with the reliability it implies, so the next heartbeat need not announce it again. */
+const announced = (host: Host, announce: boolean, now: Date): Transition =>
+  announce ? { host: { ...host, publishedReliability: reliability(host, now) }, changes: ['updated'] } : { host, changes: [] };
+
 /** What the platform answers a commitment or an answer with. */
 export type StepResult = CommitResult | AnswerResult;
 
@@ -89,7 +94,7 @@ export const commitVerification = async (hostId: string, runId: string, commitme
     const outcome = onCommit(host.verification, runId, commitment, { now, gpus: host.gpus, settings: verificationSettings(deps), random: randomOf(deps) });
     if (typeof outcome === 'string') return refuse(outcome);
     result = outcome.result;
-    return { host: { ...host, verification: outcome.verification }, changes: outcome.announce ? ['updated'] : [] };
+    return announced({ ...host, verification: outcome.verification }, outcome.announce, now);
   }, deps);
   return result as StepResult;
 };
@@ -101,7 +106,7 @@ export const answerVerification = async (hostId: string, runId: string, answer: 
     const outcome = onAnswer(host.verification, runId, answer, { now, settings: verificationSettings(deps), random: randomOf(deps) });
     if (typeof outcome === 'string') return refuse(outcome);
     result = outcome.result;
-    return { host: { ...host, verification: outcome.verification }, changes: outcome.announce ? ['updated'] : [] };
+    return announced({ ...host, verification: outcome.verification }, outcome.announce, now);
   }, deps);
   return result as StepResult;
 };
