@@ -27,6 +27,7 @@ import { ErrorResponse, type ApiDescription } from '#platform/openapi.ts';
 import {
   AckAssignmentsResponse,
   HeartbeatResponse,
+  VerificationStepResponse,
   HostPageResponse,
   HostResponse,
   MaintenanceWindowListResponse,
@@ -47,6 +48,8 @@ import {
   RegisterAgentInput,
   ScheduleMaintenanceInput,
   UpdateHostInput,
+  VerificationPath,
+  VerificationStepInput,
 } from '#registry/http-schemas.ts';
 
 /**
@@ -114,6 +117,16 @@ export const apiDescription: ApiDescription = {
   'POST /v1/agent/sign-off': { summary: 'A drained agent signs off', responses: { 200: { description: 'Signed off', schema: SignOffResponse }, 409: { description: 'Assignments are still live', schema: ErrorResponse } } },
   'POST /v1/agent/queue-credentials': { summary: "Short-lived credentials to long-poll the host's own queue", responses: { 200: { description: 'Credentials', schema: QueueCredentialsResponse } } },
   'GET /v1/agent/assignments': { summary: "Receive from the host's queue through the API", query: ReceiveAssignmentsQuery, responses: { 200: { description: 'Messages', schema: ReceivedAssignmentsResponse } } },
+  'POST /v1/agent/verifications/{runId}': {
+    summary: 'A verification run of the agent’s own host: the commitment (step "commit": Merkle roots, identity, timings), answered with the reveal; then the answer (step "answer": revealed tiles and chunks with their proofs), answered with the verdict',
+    path: VerificationPath,
+    body: VerificationStepInput,
+    responses: {
+      200: { description: 'The reveal, or the verdict (passed with the score, or failed with the reason)', schema: VerificationStepResponse },
+      404: { description: 'No such run in flight on this host', schema: ErrorResponse },
+      409: { description: 'The step was already taken, or taken out of order', schema: ErrorResponse },
+    },
+  },
   'POST /v1/agent/assignments/ack': { summary: 'Delete received messages', body: AckAssignmentsInput, responses: { 200: { description: 'Acknowledged', schema: AckAssignmentsResponse } } },
 
   // billing

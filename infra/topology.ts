@@ -207,6 +207,8 @@ export const topology: Topology = {
     registryRoute('POST', '/v1/agent/heartbeat', 'heartbeat', agent, undefined, liveAssignmentsPort),
     registryRoute('POST', '/v1/agent/sign-off', 'sign-off', agent, undefined, liveAssignmentsPort),
     registryRoute('POST', '/v1/agent/queue-credentials', 'vend-queue-credentials', agent, ['pollHostQueues', 'vendAgentQueueCredentials']),
+    // Both steps of a verification run (commit, answer) on one route: one Lambda, not two (docs/verification.md).
+    registryRoute('POST', '/v1/agent/verifications/{runId}', 'verification-step', agent),
     // Holds a long poll of up to 20 s (API.md): the default 10 s would time it out.
     { ...registryRoute('GET', '/v1/agent/assignments', 'receive-assignments', agent, ['pollHostQueues']), timeoutSeconds: 25 },
     registryRoute('POST', '/v1/agent/assignments/ack', 'ack-assignments', agent, ['pollHostQueues']),

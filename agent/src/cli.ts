@@ -16,6 +16,8 @@ import { sampleGpuUtilization } from '#agent/usage/gpu-utilization.ts';
 import { Agent } from '#agent/worker/agent.ts';
 import { readAssignmentsFile } from '#agent/worker/assignment-store.ts';
 import { createHash } from 'node:crypto';
+import { chooseVerifier, verificationRecordsPath } from '#agent/verify/choose.ts';
+import { appendVerificationRecord, readVerificationRecords, runVerification, type VerificationRecord } from '#agent/verify/run-verification.ts';
 
 export const VERSION = '0.1.0';
 
@@ -37,6 +39,7 @@ Commands:
   status     show the host, its last heartbeat, the running jobs and the outbox
   doctor     check every prerequisite and the connection to the API, and say how to fix
   drain      let running jobs finish, then sign off (the host goes offline)
+  verify     prove this host's GPUs to the platform now (GEMM and memory challenge)
 
 Every command takes --state-dir DIR (default /var/lib/gpuhive-agent as root,
 ~/.gpuhive-agent otherwise; or GPUHIVE_AGENT_STATE_DIR) and --help.`,
@@ -86,6 +89,15 @@ Shows the host, whether the agent runs, how the platform saw the host at the las
 Checks Node.js, nvidia-smi and the GPUs it lists, Docker and the NVIDIA Container Toolkit,
 the state directory, the registration and the API, and prints how to fix each problem.
 Exits 1 when something needed is missing.`,
+  verify: `Usage: gpuhive-agent verify [--timeout SECONDS] [--json] [--state-dir DIR]
+
+Asks the platform for a verification run now (docs/verification.md): a GEMM whose result is
+committed as a Merkle root before the platform reveals which tiles to prove, and a memory
+test. With the agent running, it signals the agent (SIGUSR1), which runs it while idle, and
+waits for the result; with no agent running, it runs it here. The backend is
+GPUHIVE_VERIFY_BACKEND (simulated, cuda, none): by default simulated for simulated GPUs,
+else the CUDA container (GPUHIVE_VERIFIER_IMAGE, built from verifier/Dockerfile).
+Exits 0 when the run passed.`,
   drain: `Usage: gpuhive-agent drain [--timeout SECONDS] [--state-dir DIR]
 
 Asks the running agent (SIGUSR2) to take no new work, let its jobs finish, and sign off;
@@ -239,6 +251,7 @@ const run = async (args: string[], out: Out): Promise<number> => {
   if (jobUser && process.getuid?.() !== 0) throw new UsageError('--job-user needs the agent to run as root (it starts jobs as that user)');
   const dockerHost = state.runtimes.includes('docker') ? await prepareDockerHost({ logger, simulatedGpus: Boolean(state.simulateGpus) }) : undefined;
   const docker = dockerHost ? new DockerRunner(host, { isolation: dockerHost.isolation, preflight: dockerHost.preflight, ...(portRange ? { portRange } : {}) }) : undefined;
+  const chosen = await chooseVerifier(state, paths);
   const agent = new Agent({
     state,
     paths,
@@ -250,7 +263,9 @@ const run = async (args: string[], out: Out): Promise<number> => {
     reconcileGraceMs: number(values['reconcile-grace'], 'reconcile-grace', 120) * 1000,
     poller: { waitSeconds: Math.min(20, Math.max(1, Math.round(number(values['poll-wait'], 'poll-wait', 20, 1)))) },
     ...(state.simulateGpus ? {} : { gpuUtilization: () => sampleGpuUtilization() }),
+    ...(chosen.verifier ? { verifier: chosen.verifier } : {}),
   });
+  if (chosen.problem) logger.warn(`no verification runs: ${chosen.problem}; the host stays unverified`);
   const onStop = (signal: string) => {
     logger.info(`${signal}: stopping (no new work; Docker jobs keep running)`);
     agent.stop();
@@ -258,6 +273,7 @@ const run = async (args: string[], out: Out): Promise<number> => {
   process.once('SIGTERM', () => onStop('SIGTERM'));
   process.once('SIGINT', () => onStop('SIGINT'));
   process.on('SIGUSR2', () => agent.drain());
+  process.on('SIGUSR1', () => agent.requestVerification());
   if (values.drain) agent.drain();
   let outcome: Awaited<ReturnType<Agent['run']>>;
   try {
@@ -298,6 +314,7 @@ const status = async (args: string[], out: Out): Promise<number> => {
     })),
     recent: assignments.filter((record) => record.phase === 'ended').slice(-10).map((record) => ({ assignmentId: record.assignmentId, outcome: record.outcome, exitCode: record.exitCode ?? null, endedAt: record.endedAt })),
     outbox: { pending: outbox.length, ...byKind, oldestAt: outbox.map((entry) => entry.createdAt).sort()[0] ?? null },
+    verifications: readVerificationRecords(verificationRecordsPath(paths)),
   };
   if (values.json) return out(JSON.stringify(report, null, 2)), 0;
   out(`Host ${state.hostId} (${state.gpus.length}x ${state.gpus[0]?.name ?? '?'}${state.simulateGpus ? ', simulated' : ''}) at ${state.apiUrl}, ${state.region}, ${state.pricePerGpuHour}/GPU-hour; runtimes ${state.runtimes.join(', ')}`);
@@ -306,6 +323,8 @@ const status = async (args: string[], out: Out): Promise<number> => {
   out(`Jobs: ${report.jobs.length === 0 ? 'none running' : ''}`);
   for (const job of report.jobs) out(`  ${job.assignmentId} (job ${job.jobId}) ${job.phase} ${job.runtime} GPUs ${job.gpus.join(',')}${job.startedAt ? ` since ${job.startedAt}` : ''}${job.stopReason ? `; stopping: ${job.stopReason}` : ''}`);
   for (const job of report.recent) out(`  ended: ${job.assignmentId} ${job.outcome}${job.exitCode !== null ? ` (exit ${job.exitCode})` : ''} at ${job.endedAt}`);
+  out(`Verification: ${report.verifications.length === 0 ? 'no run yet on this host' : 'latest runs'}`);
+  for (const line of report.verifications.slice(-5).map(verificationLine)) out(`  ${line}`);
   out(`Outbox: ${outbox.length} waiting (${byKind.event} events, ${byKind.usage} usage records, ${byKind.logs} log chunks)${report.outbox.oldestAt ? `, oldest from ${report.outbox.oldestAt}` : ''}`);
   return 0;
 };
@@ -448,6 +467,52 @@ const doctor = async (args: string[], out: Out): Promise<number> => {
   return failed === 0 ? 0 : 1;
 };
 
+// ---- verify --------------------------------------------------------------------------------
+
+const verificationLine = (record: VerificationRecord): string =>
+  `${record.endedAt} ${record.runId} (${record.backend}): ${record.outcome}${record.score !== undefined ? `, score ${record.score}` : ''}${record.gpus ? ` [${record.gpus.map((gpu) => `GPU ${gpu.index}: ${gpu.tflops} TFLOPS, ${gpu.bandwidthGBs} GB/s`).join('; ')}]` : ''}${record.reason ? `: ${record.reason}` : ''}`;
+
+const verify = async (args: string[], out: Out): Promise<number> => {
+  const { values } = parse(args, { timeout: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) return out(HELP.verify!), 0;
+  const paths = statePaths(resolveStateDir(values['state-dir']));
+  const state = requireState(paths);
+  const recordsPath = verificationRecordsPath(paths);
+  const deadline = Date.now() + number(values.timeout, 'timeout', 900, 1) * 1000;
+  const show = (record: VerificationRecord): number => {
+    out(values.json ? JSON.stringify(record, null, 2) : `Verification ${verificationLine(record)}`);
+    return record.outcome === 'passed' ? 0 : 1;
+  };
+  const pid = existsSync(paths.pid) ? Number(readFileSync(paths.pid, 'utf8')) : undefined;
+  if (pid !== undefined && isAlive(pid)) {
+    const before = new Set(readVerificationRecords(recordsPath).map((record) => record.runId));
+    process.kill(pid, 'SIGUSR1');
+    if (!values.json) out(`Asked the agent (pid ${pid}) for a verification run; it runs while no job does.`);
+    while (Date.now() < deadline) {
+      const fresh = readVerificationRecords(recordsPath).find((record) => !before.has(record.runId));
+      if (fresh) return show(fresh);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    out('No result yet (the agent runs it while idle); check with gpuhive-agent status.');
+    return 1;
+  }
+  const chosen = await chooseVerifier(state, paths);
+  if (!chosen.verifier) throw new UsageError(chosen.problem ?? 'no verifier backend');
+  const api = new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, userAgent: `gpuhive-agent/${VERSION}` });
+  const running = readAssignmentsFile(paths.assignments).filter((record) => record.phase === 'running' || record.phase === 'starting').map((record) => record.assignmentId);
+  let answer = await api.heartbeat({ runningAssignments: running, requestVerification: true });
+  while (!answer.verification && Date.now() < deadline) {
+    // A run in flight elsewhere, or the host is busy: ask again shortly.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    answer = await api.heartbeat({ runningAssignments: running, requestVerification: true });
+  }
+  if (!answer.verification) throw new UsageError(`the platform issued no run: the host is ${answer.status}${answer.statusReason ? ` (${answer.statusReason})` : ''}; a run needs an online host with no job running`);
+  const logger = createLogger(values.json ? 'warn' : 'info');
+  const record = await runVerification(answer.verification, { api, backend: chosen.verifier.backend, gpus: chosen.verifier.gpus, signal: new AbortController().signal, logger });
+  appendVerificationRecord(recordsPath, record);
+  return show(record);
+};
+
 // ---- drain ---------------------------------------------------------------------------------
 
 const drain = async (args: string[], out: Out): Promise<number> => {
@@ -480,7 +545,7 @@ const drain = async (args: string[], out: Out): Promise<number> => {
 
 // ---- main ----------------------------------------------------------------------------------
 
-const commands: Record<string, (args: string[], out: Out) => Promise<number>> = { register, run, status, doctor, drain };
+const commands: Record<string, (args: string[], out: Out) => Promise<number>> = { register, run, status, doctor, drain, verify };
 
 export const main = async (argv: string[], out: Out = (text) => process.stdout.write(`${text}\n`)): Promise<number> => {
   const [command, ...rest] = argv;

@@ -33,6 +33,8 @@ export const hostSnapshot = {
    * after the last is cancelled): matching places no work that could run into one.
    */
   maintenanceWindows: z.array(maintenanceWindow).optional(),
+  /** Added within v1: absent from hosts announced before verification existed (read as unverified). */
+  verification: z.object({ state: z.enum(['unverified', 'verified', 'failed', 'expired']), score: z.number().optional() }).optional(),
 };
 
 export const hostTransition = {

@@ -12,6 +12,7 @@ import { ExportsEnv } from '#exports/config.ts';
 import { SecretPrefix } from '#platform/principal.ts';
 import { hashSecret, newSecret } from '#platform/secrets.ts';
 import { RegistryEnv } from '#registry/config.ts';
+import { MatchingEnv } from '#matching/config.ts';
 import { LogsEnv } from '#logs/config.ts';
 import { NotificationsEnv } from '#notifications/config.ts';
 import { busName, hostQueuePrefix, queueUrlEnvVar, topology as defaultTopology, type Topology } from '../topology.ts';
@@ -175,6 +176,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       [LogsEnv.bucketName]: provisioned.bucketName,
       // Local mode is for one machine: webhooks may go to a receiver on http://127.0.0.1 (tests run one).
       [NotificationsEnv.allowLoopbackHttp]: 'true',
+      // Jobs land on unverified hosts unless they ask (AWS stages default to verified hosts only): docs/verification.md.
+      [MatchingEnv.requireVerifiedHosts]: process.env[MatchingEnv.requireVerifiedHosts] ?? 'false',
     });
     process.env[ExportsEnv.bucketName] = provisioned.bucketName;
     Object.assign(process.env, options.env ?? {});

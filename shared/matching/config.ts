@@ -14,6 +14,8 @@ export const MatchingEnv = {
   maxNotAccepted: 'MAX_NOT_ACCEPTED',
   avoidFailedHostSeconds: 'AVOID_FAILED_HOST_SECONDS',
   capacityCacheSeconds: 'CAPACITY_CACHE_SECONDS',
+  /** Whether jobs and offers without `verified` ask for verified hosts: true on AWS stages, false on the local runtime. */
+  requireVerifiedHosts: 'REQUIRE_VERIFIED_HOSTS',
 } as const;
 
 export const matchingConfig = () =>
@@ -32,6 +34,7 @@ export const matchingConfig = () =>
       [MatchingEnv.maxNotAccepted]: z.coerce.number().int().positive().default(defaults.maxNotAccepted),
       [MatchingEnv.avoidFailedHostSeconds]: seconds(defaults.avoidFailedHostSeconds),
       [MatchingEnv.capacityCacheSeconds]: seconds(5),
+      [MatchingEnv.requireVerifiedHosts]: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
       /** Metering's skew allowance, read here because the hold must cover it. */
       [MeteringEnv.clockSkewSeconds]: z.coerce.number().min(0).max(300).default(DEFAULT_USAGE_CLOCK_SKEW_SECONDS),
     }),

@@ -45,6 +45,8 @@ export const jobView = (job: Job) => ({
   secrets: Object.fromEntries((job.spec.secretEnv ?? []).map((name) => [name, job.spec.env[name] ?? ''])),
   interactive: isInteractive(job.spec),
   endpoints: endpointsOf(job),
+  verified: job.spec.verified ?? false,
+  minScore: job.spec.minScore ?? null,
   // Billing releases what is left of the hold when the job ends: an ended job holds nothing.
   hold: formatUsd(isFinal(job.status) ? microUsd(0) : job.holdAmount),
   assignments: job.assignments.map((assignment) => ({
@@ -83,7 +85,12 @@ export const templateView = (template: JobTemplate) => ({
   maxDurationSeconds: template.maxDurationSeconds,
 });
 
-export const offerView = (offer: Offer) => ({ ...offer, pricePerGpuHour: formatUsd(offer.pricePerGpuHour) });
+export const offerView = (offer: Offer) => ({
+  ...offer,
+  pricePerGpuHour: formatUsd(offer.pricePerGpuHour),
+  // Rounded to the micro-dollar: a price per score unit is for comparing offers, not for charging.
+  usdPerScore: offer.score ? formatUsd(microUsd(Math.round(offer.pricePerGpuHour / offer.score))) : null,
+});
 
 export const gpuModelView = (model: GpuModel) => ({
   ...model,

@@ -42,6 +42,8 @@ export const JobResponse = z.object({
       }),
     )
     .meta({ description: 'Per running assignment and declared port; withdrawn once the assignment ends.' }),
+  verified: z.boolean().meta({ description: 'Placed only on verified hosts.' }),
+  minScore: z.number().nullable(),
   hold: usdText.meta({ description: 'Held for the job now: its hold while it can run, 0 once it has ended (billing releases the rest).' }),
   assignments: z.array(
     z.object({
@@ -83,6 +85,9 @@ export const OfferResponse = z.object({
     .object({ startsAt: z.iso.datetime(), endsAt: z.iso.datetime() })
     .nullable()
     .meta({ description: "The host's next maintenance window: a job is placed here only if its max duration ends before it starts." }),
+  verified: z.boolean().meta({ description: "The host's latest verification passed and has not expired (docs/verification.md)." }),
+  score: z.number().nullable().meta({ description: 'The measured score per GPU (the weakest GPU of the host); null when unverified.' }),
+  usdPerScore: usdText.nullable().meta({ description: 'pricePerGpuHour / score: what a unit of measured performance costs per hour.' }),
 });
 
 export const OfferPageResponse = z.object({ items: z.array(OfferResponse), nextCursor: z.null() });

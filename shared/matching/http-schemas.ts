@@ -108,6 +108,8 @@ export const SubmitJobInput = z
     restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
     ports: portsField.optional(),
     sshKeys: sshKeysField.optional(),
+    verified: z.boolean().optional().meta({ description: "Only hosts whose verification passed (docs/verification.md). Default: the platform's (true on AWS stages, false on a local runtime)." }),
+    minScore: z.number().min(0).max(100_000).optional().meta({ description: 'Only verified hosts whose score (their weakest GPU) is at least this.' }),
   })
   .superRefine((job, ctx) => {
     if (job.template !== undefined) {
@@ -149,5 +151,7 @@ export const OffersQuery = z.object({
   maxPricePerGpuHour: usdField.optional(),
   count: z.coerce.number().int().min(1).max(8).optional(),
   runtime: z.enum(['docker', 'process']).optional(),
+  verified: z.enum(['true', 'false']).transform((value) => value === 'true').optional().meta({ description: "Only verified hosts (true) or any host (false). Default: the platform's, as for jobs." }),
+  minScore: z.coerce.number().min(0).max(100_000).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

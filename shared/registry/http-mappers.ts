@@ -2,6 +2,22 @@ import { formatUsd } from '#platform/money.ts';
 import { acceptsWork, statusReason, type Host } from './domain/host.ts';
 import { stateOf, upcomingWindows, type MaintenanceWindow } from './domain/maintenance.ts';
 import { reliability } from './domain/reliability.ts';
+import type { HostVerification } from './domain/verification/host-verification.ts';
+
+/** The host's verification as providers read it: state, measured figures, the run in flight, the latest runs. */
+export const verificationView = (verification: HostVerification | undefined) => ({
+  state: verification?.state ?? 'unverified',
+  since: verification?.since ?? null,
+  verifiedAt: verification?.verifiedAt ?? null,
+  score: verification?.score ?? null,
+  gpus: verification?.gpus ?? [],
+  reason: verification?.reason ?? null,
+  nextRunAt: verification?.nextRunAt ?? null,
+  inFlight: verification?.run
+    ? { runId: verification.run.challenge.runId, issuedAt: verification.run.challenge.issuedAt, commitBy: verification.run.challenge.commitBy, committedAt: verification.run.committedAt ?? null }
+    : null,
+  runs: verification?.history.map((run) => ({ ...run, reason: run.reason ?? null, score: run.score ?? null })) ?? [],
+});
 
 export const maintenanceWindowView = (hostId: string, window: MaintenanceWindow, now: Date) => ({
   windowId: window.windowId,
@@ -39,4 +55,5 @@ export const hostView = (host: Host, now: Date) => ({
   lastAssignedAt: host.lastAssignedAt ?? null,
   reliability: reliability(host, now),
   maintenance: upcomingWindows(host.maintenance, now).map((window) => maintenanceWindowView(host.hostId, window, now)),
+  verification: verificationView(host.verification),
 });

@@ -28,6 +28,34 @@ export const MaintenanceWindowResponse = z.object({
 });
 
 export const MaintenanceWindowListResponse = z.object({ items: z.array(MaintenanceWindowResponse) });
+const measuredGpu = z.object({
+  index: z.int(),
+  model: z.string(),
+  tflops: z.number().meta({ description: 'Measured TF32 GEMM throughput.' }),
+  bandwidthGBs: z.number().meta({ description: 'Measured memory bandwidth (fill and read back).' }),
+  score: z.number().meta({ description: 'sqrt(TFLOPS x GB/s) / 10: a DLPerf-like figure per GPU.' }),
+});
+
+export const VerificationView = z.object({
+  state: z.enum(['unverified', 'verified', 'failed', 'expired']),
+  since: time.nullable(),
+  verifiedAt: time.nullable(),
+  score: z.number().nullable().meta({ description: "The host's score: its weakest GPU's." }),
+  gpus: z.array(measuredGpu),
+  reason: z.string().nullable().meta({ description: 'Why the last run failed, for the provider to act on.' }),
+  nextRunAt: time.nullable(),
+  inFlight: z.object({ runId: z.string(), issuedAt: time, commitBy: time, committedAt: time.nullable() }).nullable(),
+  runs: z.array(
+    z.object({
+      runId: z.string(),
+      issuedAt: time,
+      endedAt: time,
+      outcome: z.enum(['passed', 'failed', 'aborted', 'missed']),
+      reason: z.string().nullable(),
+      score: z.number().nullable(),
+    }),
+  ).meta({ description: "The host's latest verification runs, oldest first: its verification timeline." }),
+});
 
 export const HostResponse = z.object({
   hostId: z.string(),
@@ -52,6 +80,7 @@ export const HostResponse = z.object({
   lastAssignedAt: time.nullable(),
   reliability: z.number().min(0).max(1),
   maintenance: z.array(MaintenanceWindowResponse).meta({ description: 'Maintenance windows not yet ended, soonest first.' }),
+  verification: VerificationView,
 });
 
 export const HostPageResponse = z.object({ items: z.array(HostResponse), nextCursor: z.string().nullable() });
@@ -60,6 +89,33 @@ export const RegisteredHostResponse = z.object({
   hostId: z.string(),
   agentToken: z.string().meta({ description: 'The host-scoped agent token, shown only in this response.' }),
   heartbeatIntervalSeconds: z.int(),
+});
+
+const gpuChallenge = z.object({
+  index: z.int(),
+  gemm: z.object({ n: z.int(), k: z.int(), tile: z.int(), seed: z.int() }),
+  memory: z.object({ chunks: z.int(), chunkWords: z.int(), seed: z.int(), bytes: z.number() }),
+  workFlops: z.number(),
+  memoryBytesMoved: z.number(),
+});
+
+export const ChallengeResponse = z.object({
+  runId: z.string(),
+  issuedAt: time,
+  commitBy: time,
+  simulated: z.boolean(),
+  precision: z.literal('tf32'),
+  gpus: z.array(gpuChallenge),
+});
+
+export const VerificationStepResponse = z.object({
+  runId: z.string(),
+  kind: z.enum(['revealed', 'passed', 'failed']),
+  reveal: z.array(z.object({ index: z.int(), tiles: z.array(z.int()), vectorSeed: z.int(), chunks: z.array(z.int()) })).optional(),
+  answerBy: time.optional(),
+  score: z.number().optional(),
+  gpus: z.array(measuredGpu).optional(),
+  reason: z.string().optional(),
 });
 
 export const HeartbeatResponse = z.object({
@@ -72,6 +128,7 @@ export const HeartbeatResponse = z.object({
   maintenance: z
     .array(z.object({ windowId: z.string(), startsAt: time, endsAt: time, category: z.enum(MAINTENANCE_CATEGORIES), note: z.string().optional() }))
     .meta({ description: "The provider's maintenance windows not yet ended, soonest first." }),
+  verification: ChallengeResponse.optional().meta({ description: 'A verification run for the agent to start while idle (docs/verification.md).' }),
 });
 
 export const SignOffResponse = z.object({ status: hostStatus, statusReason: z.string().nullable() });

@@ -68,7 +68,54 @@ export const HeartbeatInput = z.object({
   gpuUtilization: z.array(z.number().min(0).max(100)).max(64).optional(),
   /** Present only while the agent's queue poll keeps failing: no work is placed on the host meanwhile. */
   queuePoll: z.object({ failingSince: z.iso.datetime(), failures: z.number().int().min(1), error: z.string().trim().min(1).max(500) }).optional(),
+  /** `gpuhive-agent verify`: issue a verification run now (if none is in flight and the host is idle). */
+  requestVerification: z.boolean().optional(),
+  /** The run id the agent gave up because a renter's assignment arrived. */
+  abortedVerification: z.string().min(1).max(64).optional(),
 });
+
+const hexHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lower-case hex');
+const proof = z.array(hexHash).max(64);
+
+/** POST /v1/agent/verifications/{runId}: one route for both steps (each route is a Lambda, and the stack is near CloudFormation's limit). */
+export const VerificationStepInput = z.discriminatedUnion('step', [
+  z.object({
+    step: z.literal('commit'),
+    gpus: z
+      .array(
+        z.object({
+          index: z.number().int().min(0).max(63),
+          uuid: plainText().trim().min(1).max(100),
+          name: plainText().trim().max(100).optional(),
+          vramMb: z.number().int().min(1).max(1_048_576),
+          driverVersion: plainText().trim().max(50).optional(),
+          gemmRoot: hexHash,
+          gemmSeconds: z.number().positive().max(86_400),
+          memoryRoot: hexHash,
+          memorySeconds: z.number().positive().max(86_400),
+        }),
+      )
+      .min(1)
+      .max(16),
+  }),
+  z.object({
+    step: z.literal('answer'),
+    gpus: z
+      .array(
+        z.object({
+          index: z.number().int().min(0).max(63),
+          tiles: z.array(z.object({ tile: z.number().int().min(0), values: z.array(z.number().int()).max(1024), proof })).max(64),
+          chunks: z.array(z.object({ chunk: z.number().int().min(0), proof })).max(64),
+        }),
+      )
+      .min(1)
+      .max(16),
+  }),
+]);
+
+export const VerificationPath = z.object({ runId: z.string().min(1).max(64) });
+/** An answer for 16 GPUs carries up to ~1 MB of tiles and proofs. */
+export const VERIFICATION_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export const UpdateHostInput = z
   .strictObject({

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 export const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/gpuhive-agent.mjs', import.meta.url));
 
 /** Runs `gpuhive-agent <args>` to completion. */
-export const agentCommand = (args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+export const agentCommand = (args: readonly string[], env?: Readonly<Record<string, string>>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -24,8 +24,8 @@ export interface AgentProcess {
 }
 
 /** `gpuhive-agent run ...` as a long-lived child; its log lines are kept for failure messages. */
-export const startAgent = (args: readonly string[]): AgentProcess => {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export const startAgent = (args: readonly string[], env?: Readonly<Record<string, string>>): AgentProcess => {
+  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });

@@ -1,7 +1,7 @@
 import { ApiError, NetworkError } from '#agent/core/errors.ts';
 import { nodeTransport, type HttpAnswer, type Transport } from './http.ts';
 import type {
-  AgentEvent, AssignmentView, HeartbeatRequest, HeartbeatResponse, LogChunk, QueueCredentials, RegisterRequest, RegisterResponse, UsageRecord,
+  AgentEvent, AssignmentView, HeartbeatRequest, HeartbeatResponse, LogChunk, QueueCredentials, RegisterRequest, RegisterResponse, UsageRecord, VerificationStep, VerificationStepResult,
 } from './types.ts';
 
 export interface ApiClientOptions {
@@ -92,6 +92,11 @@ export class ApiClient {
 
   async sendUsage(records: readonly UsageRecord[]): Promise<void> {
     await this.call('POST', '/v1/agent/usage', { records });
+  }
+
+  /** A verification run's commitment or answer (docs/verification.md); an answer may be large, so it gets longer. */
+  verificationStep(runId: string, step: VerificationStep): Promise<VerificationStepResult> {
+    return this.call('POST', `/v1/agent/verifications/${encodeURIComponent(runId)}`, step, Math.max(this.options.timeoutMs ?? 15_000, 60_000));
   }
 
   async sendLogs(assignmentId: string, chunks: readonly LogChunk[]): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Challenge, GpuAnswer, GpuCommitment, GpuReveal } from '#registry/domain/verification/challenge.ts';
+
 /** The Agent section of API.md, as the agent sends and reads it. */
 export interface GpuFact {
   readonly name: string;
@@ -44,6 +46,10 @@ export interface HeartbeatRequest {
   readonly draining?: boolean;
   readonly gpuUtilization?: readonly number[];
   readonly queuePoll?: QueuePollHealth;
+  /** Ask for a verification run now (`gpuhive-agent verify`). */
+  readonly requestVerification?: boolean;
+  /** The verification run given up because a renter's assignment arrived. */
+  readonly abortedVerification?: string;
 }
 
 export interface HeartbeatResponse {
@@ -56,6 +62,8 @@ export interface HeartbeatResponse {
   readonly assignments: readonly string[];
   /** The provider's maintenance windows not yet ended (older APIs leave it out): shown by `status`, nothing more. */
   readonly maintenance?: readonly MaintenanceWindow[];
+  /** A verification run to start while idle (docs/verification.md). */
+  readonly verification?: Challenge;
 }
 
 export interface MaintenanceWindow {
@@ -64,6 +72,20 @@ export interface MaintenanceWindow {
   readonly endsAt: string;
   readonly category: string;
   readonly note?: string;
+}
+
+export type VerificationStep =
+  | { readonly step: 'commit'; readonly gpus: readonly GpuCommitment[] }
+  | { readonly step: 'answer'; readonly gpus: readonly GpuAnswer[] };
+
+export interface VerificationStepResult {
+  readonly runId: string;
+  readonly kind: 'revealed' | 'passed' | 'failed';
+  readonly reveal?: readonly GpuReveal[];
+  readonly answerBy?: string;
+  readonly score?: number;
+  readonly gpus?: readonly { readonly index: number; readonly model: string; readonly tflops: number; readonly bandwidthGBs: number; readonly score: number }[];
+  readonly reason?: string;
 }
 
 export interface QueueCredentials {

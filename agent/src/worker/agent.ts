@@ -16,6 +16,8 @@ import { JobLogs, tailOfFile } from '#agent/runner/job-logs.ts';
 import { killLeftover } from '#agent/runner/process-runner.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob } from '#agent/runner/types.ts';
 import { usageDue, usageRecord } from '#agent/usage/meter.ts';
+import type { Challenge, GpuIdentity, VerifierBackend } from '#agent/verify/backend.ts';
+import { appendVerificationRecord, runVerification } from '#agent/verify/run-verification.ts';
 import { AssignmentStore, type AssignmentRecord } from './assignment-store.ts';
 import { QueuePoller, type QueuePollerOptions } from './queue-poller.ts';
 import { reconcile } from './reconcile.ts';
@@ -40,6 +42,8 @@ export interface AgentOptions {
   /** Log chunks of one assignment beyond this many characters are kept on disk only (default 10 Mi). */
   readonly maxShippedLogChars?: number;
   readonly sleep?: Sleep;
+  /** Runs the platform's verification challenges while idle; absent: none are run (they end `missed`). */
+  readonly verifier?: { readonly backend: VerifierBackend; readonly gpus: readonly GpuIdentity[]; readonly recordsPath: string };
 }
 
 interface Live {
@@ -99,6 +103,12 @@ export class Agent {
   /** Each followed job's watcher, which settles once its end is reported. */
   private readonly jobsDone = new Map<string, Promise<void>>();
   private wakeDrain: (() => void) | undefined;
+  /** The verification run computing now, if any: aborted the moment an assignment arrives. */
+  private verifying: { readonly runId: string; readonly controller: AbortController; readonly done: Promise<void> } | undefined;
+  /** Runs started by this process: the heartbeat repeats a run until it is committed. */
+  private readonly startedRuns = new Set<string>();
+  private abortedRunId: string | undefined;
+  private verificationRequested = false;
 
   constructor(private readonly options: AgentOptions) {
     this.sleep = options.sleep ?? defaultSleep;
@@ -132,8 +142,15 @@ export class Agent {
     this.wakeDrain?.();
   }
 
+  /** `gpuhive-agent verify` (SIGUSR1): ask the platform for a verification run at the next heartbeat, now. */
+  requestVerification(): void {
+    this.verificationRequested = true;
+    this.wakeHeartbeat?.();
+  }
+
   /** Graceful stop (SIGTERM): no new work, process jobs stopped, Docker jobs left running, outbox flushed. */
   stop(): void {
+    this.verifying?.controller.abort();
     this.stopping.abort();
     this.wakeDrain?.();
   }
@@ -243,6 +260,8 @@ export class Agent {
     }
     // Draining or stopping: leave it in the queue; unaccepted, the platform places it elsewhere.
     if (this.draining || this.stopping.signal.aborted) return this.store.get(message.assignmentId) !== undefined;
+    // A renter's work never waits for verification: the run in progress gives way at once.
+    this.abortVerification();
     this.onAssignment(message);
     return true;
   }
@@ -493,12 +512,18 @@ export class Agent {
       try {
         const utilization = await this.options.gpuUtilization?.().catch(() => undefined);
         const queuePoll = this.poller.health();
+        const requested = this.verificationRequested;
+        const abortedRunId = this.abortedRunId;
         response = await this.options.api.heartbeat({
           runningAssignments: this.store.active().filter((record) => record.phase !== 'accepting').map((record) => record.assignmentId),
           ...(this.draining ? { draining: true } : {}),
           ...(utilization && utilization.size > 0 ? { gpuUtilization: this.options.state.gpus.map((gpu) => utilization.get(gpu.index) ?? 0) } : {}),
           ...(queuePoll ? { queuePoll } : {}),
+          ...(this.verificationRequested ? { requestVerification: true } : {}),
+          ...(abortedRunId ? { abortedVerification: abortedRunId } : {}),
         });
+        if (requested) this.verificationRequested = false;
+        if (abortedRunId === this.abortedRunId) this.abortedRunId = undefined;
         if (!this.heartbeatOk) {
           logger.info('API reachable again: resending the outbox now', { pending: this.outbox.size });
           this.sender.retryNow();
@@ -513,6 +538,7 @@ export class Agent {
           ...(response.maintenance && response.maintenance.length > 0 ? { maintenance: response.maintenance } : {}),
         });
         await this.reconcileWith(response.assignments);
+        if (response.verification) this.maybeVerify(response.verification);
       } catch (error) {
         if (signal.aborted) break;
         if (this.heartbeatOk || !(error instanceof ApiError && error.unauthorized)) {
@@ -587,10 +613,46 @@ export class Agent {
     }
   }
 
+  // ---- verification ----------------------------------------------------------------------
+
+  /** Starts a challenge the heartbeat handed out, only on an idle agent, once per run. */
+  private maybeVerify(challenge: Challenge): void {
+    const verifier = this.options.verifier;
+    if (!verifier || this.verifying || this.startedRuns.has(challenge.runId)) return;
+    if (this.draining || this.stopping.signal.aborted || this.state === 'busy') return;
+    this.startedRuns.add(challenge.runId);
+    const controller = new AbortController();
+    const done = runVerification(challenge, { api: this.options.api, backend: verifier.backend, gpus: verifier.gpus, signal: controller.signal, logger: this.options.logger })
+      .then((record) => {
+        if (record.outcome === 'aborted') {
+          // Told in the next heartbeat (sent at once): the run ends without counting against the host.
+          this.abortedRunId = challenge.runId;
+          this.wakeHeartbeat?.();
+        }
+        try {
+          appendVerificationRecord(verifier.recordsPath, record);
+        } catch (error) {
+          this.options.logger.warn('cannot record the verification run', { error: describeError(error) });
+        }
+      })
+      .finally(() => {
+        if (this.verifying?.runId === challenge.runId) this.verifying = undefined;
+      });
+    this.verifying = { runId: challenge.runId, controller, done };
+  }
+
+  private abortVerification(): void {
+    if (!this.verifying || this.verifying.controller.signal.aborted) return;
+    this.options.logger.info('an assignment arrived: aborting the verification run', { runId: this.verifying.runId });
+    this.verifying.controller.abort();
+  }
+
   // ---- shutdown --------------------------------------------------------------------------
 
   private async shutdown(): Promise<void> {
     const { logger } = this.options;
+    this.verifying?.controller.abort();
+    await this.verifying?.done;
     const running = [...this.live.entries()];
     for (const [assignmentId, live] of running) {
       const record = this.store.get(assignmentId);

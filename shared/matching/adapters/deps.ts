@@ -49,6 +49,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
       maxNotAccepted: config[MatchingEnv.maxNotAccepted],
       clockSkewSeconds: config[MeteringEnv.clockSkewSeconds],
       avoidFailedHostSeconds: config[MatchingEnv.avoidFailedHostSeconds],
+      requireVerifiedByDefault: config[MatchingEnv.requireVerifiedHosts],
     },
   };
 };

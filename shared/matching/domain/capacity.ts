@@ -49,6 +49,8 @@ export interface HostCapacity {
   readonly reliability: number;
   /** The provider's maintenance windows not yet ended when the last snapshot was made (absent: none ever). */
   readonly maintenanceWindows?: readonly CapacityWindow[];
+  /** The registry's verification of the host, from its snapshots; absent: never verified. */
+  readonly verification?: { readonly state: 'unverified' | 'verified' | 'failed' | 'expired'; readonly score?: number };
   /** When the host was last seen alive: the lease of work on it ends here if it is lost. */
   readonly lastSeenAt?: string;
   /** Occurrence times of the last snapshot and status applied: older events are ignored. */

@@ -27,6 +27,10 @@ export interface JobSpec {
   readonly template?: { readonly name: string; readonly version: number };
   /** Env values the platform generated (a Jupyter token): shown to the owner, redacted from the job's logs. */
   readonly secretEnv?: readonly string[];
+  /** Only verified hosts (docs/verification.md); unset on jobs stored before it existed: any host. */
+  readonly verified?: boolean;
+  /** Only hosts whose verified score is at least this. */
+  readonly minScore?: number;
 }
 
 /** A job with ports and no command runs its image's own entrypoint until cancelled or its max duration. */
@@ -124,6 +128,8 @@ export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoid
   runtime: runtimeOf(spec),
   ...(avoidHostIds && avoidHostIds.length > 0 ? { avoidHostIds } : {}),
   ...(spec.ports && spec.ports.length > 0 ? { ports: spec.ports.length } : {}),
+  ...(spec.verified ? { verifiedOnly: true } : {}),
+  ...(spec.minScore !== undefined ? { minScore: spec.minScore } : {}),
 });
 
 const HOUR_SECONDS = 3600;

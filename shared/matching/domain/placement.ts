@@ -2,9 +2,10 @@ import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import { acceptsWork, freeGpuIndices, freePorts, type HostCapacity, type Runtime } from './capacity.ts';
 import { clearOfMaintenance, type RunSpan } from './maintenance-fit.ts';
+import { describeVerification, meetsVerification, type VerificationRequirement } from './verification-filter.ts';
 
 /** What a job needs from each of its hosts. */
-export interface Requirements {
+export interface Requirements extends VerificationRequirement {
   /** GPUs on each host. */
   readonly gpuCount: number;
   readonly models?: readonly string[];
@@ -55,6 +56,7 @@ const gpuFilter = (requirements: Requirements): GpuFilter => {
 export const candidateOn = (host: HostCapacity, requirements: Requirements, fits: GpuFilter = gpuFilter(requirements)): PlacedHost | undefined => {
   if (!acceptsWork(host)) return undefined;
   if (requirements.avoidHostIds?.includes(host.hostId)) return undefined;
+  if (!meetsVerification(host, requirements)) return undefined;
   if (host.pricePerGpuHour > requirements.maxPricePerGpuHour) return undefined;
   if (!host.runtimes.includes(requirements.runtime)) return undefined;
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
@@ -114,7 +116,7 @@ export const describeWanted = (requirements: Requirements): string => {
   const vram = requirements.minVramMb ? ` with ${requirements.minVramMb} MB VRAM` : '';
   const regions = requirements.regions && requirements.regions.length > 0 ? ` in ${requirements.regions.join(' or ')}` : '';
   const ports = requirements.ports ? ` and ${requirements.ports} free public port(s) in its port range` : '';
-  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions}${ports} (${requirements.runtime})`;
+  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions}${ports}${describeVerification(requirements)} (${requirements.runtime})`;
 };
 
 const unplaceable = (requirements: Requirements, hosts: readonly HostCapacity[], found: number): Placement => {

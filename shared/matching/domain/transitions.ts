@@ -29,6 +29,8 @@ export interface MatchingSettings {
   readonly clockSkewSeconds?: number;
   /** Hosts that failed a job are skipped for it this long after its last re-queue, then tried again. */
   readonly avoidFailedHostSeconds: number;
+  /** A job or offer query that does not say `verified` gets this (REQUIRE_VERIFIED_HOSTS; docs/verification.md). */
+  readonly requireVerifiedByDefault?: boolean;
 }
 
 export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {

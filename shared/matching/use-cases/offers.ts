@@ -2,6 +2,7 @@ import type { MicroUsd } from '#platform/money.ts';
 import { acceptsWork, freeGpuIndices, type Runtime } from '../domain/capacity.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import type { MatchingDeps } from './deps.ts';
+import { isVerified, meetsVerification } from '../domain/verification-filter.ts';
 
 export interface OfferFilter {
   readonly gpuModel?: string;
@@ -11,6 +12,9 @@ export interface OfferFilter {
   /** GPUs wanted on one host. */
   readonly count?: number;
   readonly runtime?: Runtime;
+  /** Default: the platform's (requireVerifiedByDefault). */
+  readonly verified?: boolean;
+  readonly minScore?: number;
   readonly limit: number;
 }
 
@@ -26,6 +30,8 @@ export interface Offer {
   readonly multiHost: boolean;
   /** The host's next maintenance window not yet ended: work placed here must end before it starts. */
   readonly nextMaintenance: { readonly startsAt: string; readonly endsAt: string } | null;
+  readonly verified: boolean;
+  readonly score: number | null;
 }
 
 /**
@@ -34,12 +40,14 @@ export interface Offer {
  */
 export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promise<Offer[]> => {
   const offers: Offer[] = [];
+  const wanted = { verifiedOnly: filter.verified ?? deps.settings.requireVerifiedByDefault ?? false, ...(filter.minScore !== undefined ? { minScore: filter.minScore } : {}) };
   // Offers promise capacity a job could get now: a copy at most a second old.
   for (const host of (await deps.candidates.all(1)).values()) {
     if (!acceptsWork(host)) continue;
     if (filter.region && host.region !== filter.region) continue;
     if (filter.maxPricePerGpuHour !== undefined && host.pricePerGpuHour > filter.maxPricePerGpuHour) continue;
     if (filter.runtime && !host.runtimes.includes(filter.runtime)) continue;
+    if (!meetsVerification(host, wanted)) continue;
     const free = new Set(freeGpuIndices(host));
     const byModel = new Map<string, { vramMb: number; count: number }>();
     for (const gpu of host.gpus) {
@@ -64,6 +72,8 @@ export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promi
         reliability: host.reliability,
         multiHost: Boolean(host.publicAddress),
         nextMaintenance: next ? { startsAt: next.startsAt, endsAt: next.endsAt } : null,
+        verified: isVerified(host),
+        score: isVerified(host) ? (host.verification?.score ?? null) : null,
       });
     }
   }

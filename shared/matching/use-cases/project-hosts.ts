@@ -40,6 +40,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
       ...(snapshot.portRange ? { portRange: snapshot.portRange } : {}),
       reliability: snapshot.reliability,
       ...(snapshot.maintenanceWindows ? { maintenanceWindows: snapshot.maintenanceWindows } : {}),
+      ...(snapshot.verification ? { verification: snapshot.verification } : {}),
       ...(current?.lastSeenAt ? { lastSeenAt: current.lastSeenAt } : {}),
       snapshotAt: at,
       statusAt: statusIsNewer ? at : current.statusAt,

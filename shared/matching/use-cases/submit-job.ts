@@ -27,6 +27,8 @@ export const submitJob = async (
   idempotency: { key: string; bodyHash: string } | undefined,
   deps: MatchingDeps,
 ): Promise<{ jobId: string; status: Job['status'] }> => {
+  // The platform's default applies to a job that does not say; a minimum score implies verified.
+  spec = { ...spec, verified: spec.minScore !== undefined || (spec.verified ?? deps.settings.requireVerifiedByDefault ?? false) };
   await requireKnownModels(spec.gpu.models, deps);
   spec = await withSavedSshKeys(renterId, spec, deps);
   const marginSeconds = holdMarginSeconds(deps.settings.stopGraceSeconds, deps.settings.clockSkewSeconds);

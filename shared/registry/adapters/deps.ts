@@ -3,7 +3,7 @@ import { systemClock } from '#platform/clock.ts';
 import { createLogger } from '#platform/logger.ts';
 import { Outbox } from '#platform/outbox.ts';
 import { tables } from '#infra/topology.ts';
-import { RegistryEnv, registryConfig } from '../config.ts';
+import { RegistryEnv, registryConfig, verificationSettingsOf } from '../config.ts';
 import type { LiveAssignments } from '../ports.ts';
 import type { RegistryDeps } from '../use-cases/deps.ts';
 import { DynamoHostStore } from './dynamo-host-store.ts';
@@ -50,6 +50,7 @@ export const makeRegistryDeps = async (): Promise<RegistryDeps> => {
       offlineAfterSeconds: config[RegistryEnv.offlineAfterSeconds],
       registrationTokenTtlSeconds: config[RegistryEnv.registrationTokenTtlSeconds],
       maintenanceNoticeSeconds: config[RegistryEnv.maintenanceNoticeSeconds],
+      verification: verificationSettingsOf(config),
     },
   };
 };

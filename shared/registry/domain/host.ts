@@ -1,5 +1,6 @@
 import type { MicroUsd } from '#platform/money.ts';
 import type { MaintenanceWindow } from './maintenance.ts';
+import type { HostVerification } from './verification/host-verification.ts';
 
 export type HostStatus = 'online' | 'unreachable' | 'offline';
 export type Runtime = 'docker' | 'process';
@@ -71,6 +72,8 @@ export interface Host extends Omit<HostFacts, 'gpus' | 'simulated'> {
    */
   readonly publishedReliability?: number;
   readonly agentTokenHash: string;
+  /** The platform's proof of what the host claims (docs/verification.md); absent on hosts stored before it existed. */
+  readonly verification?: HostVerification;
   /** Optimistic-concurrency counter: every write checks and bumps it. */
   readonly revision: number;
 }
@@ -90,7 +93,10 @@ export const DEFAULT_LIVENESS: LivenessSettings = {
 
 /** Whether new work may be placed here (matching keeps its own copy of these facts). */
 export const acceptsWork = (host: Host): boolean =>
-  host.status === 'online' && host.listed && !host.draining && !host.deregistering && !host.queuePollFailing;
+  host.status === 'online' && host.listed && !host.draining && !host.deregistering && !host.queuePollFailing && !verificationFailed(host);
+
+/** A host whose verification failed is unlisted for placement until a run passes again. */
+export const verificationFailed = (host: Pick<Host, 'verification'>): boolean => host.verification?.state === 'failed';
 
 /** The one line a provider reads to learn why a host gets no work, or null when it can. */
 export const statusReason = (host: Host): string | null => {
@@ -102,6 +108,9 @@ export const statusReason = (host: Host): string | null => {
   if (host.status === 'unreachable') return `unreachable since ${host.statusSince}: no heartbeat since ${host.lastHeartbeatAt}`;
   if (host.draining) return 'draining: running work finishes, no new work is assigned';
   if (!host.listed) return 'unlisted: not offered to renters';
+  if (host.verification?.state === 'failed') {
+    return `unlisted until it passes verification again: ${host.verification.reason ?? 'the last run failed'}; fix it and run gpuhive-agent verify on the host`;
+  }
   if (host.queuePollFailing) {
     return `not receiving work: the agent cannot poll its assignment queue since ${host.queuePollFailing.since} (${host.queuePollFailing.error}); it renews its queue credentials on its own, and gpuhive-agent doctor on the host says what else to fix`;
   }

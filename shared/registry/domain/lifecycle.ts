@@ -2,6 +2,7 @@ import type { MicroUsd } from '#platform/money.ts';
 import { canonicalGpuModel } from './gpu-model.ts';
 import type { Gpu, Host, HostFacts, LivenessSettings } from './host.ts';
 import { creditHeartbeatGap, reliability } from './reliability.ts';
+import { newVerification } from './verification/host-verification.ts';
 
 /** What changed, in the words of the `host.*` events that announce it. */
 export type HostChange = 'registered' | 'updated' | 'unreachable' | 'came_online' | 'went_offline' | 'deregistered';
@@ -36,6 +37,8 @@ export const newHost = (
     uptime: {},
     // A new host has shown no downtime: its registration snapshot announces 1.
     publishedReliability: 1,
+    // Due at once: a new host is challenged on its first idle heartbeat.
+    verification: newVerification(at),
     revision: 0,
   };
 };

@@ -1,5 +1,6 @@
 import type { Host } from './host.ts';
 import type { MaintenanceWindow } from './maintenance.ts';
+import { reliabilityFactor } from './verification/host-verification.ts';
 
 const DAY_SECONDS = 86_400;
 const WINDOW_DAYS = 7;
@@ -92,19 +93,21 @@ export const creditHeartbeatGap = (
  * so a heartbeat re-announces it (host.updated) exactly when the shown figure changes.
  */
 export const reliability = (
-  host: Pick<Host, 'uptime' | 'registeredAt' | 'status' | 'lastHeartbeatAt' | 'excusedDowntime' | 'maintenance'>,
+  host: Pick<Host, 'uptime' | 'registeredAt' | 'status' | 'lastHeartbeatAt' | 'excusedDowntime' | 'maintenance'> & Partial<Pick<Host, 'verification'>>,
   now: Date,
 ): number => {
+  // Repeated failed verifications lower the figure (docs/verification.md).
+  const factor = reliabilityFactor(host.verification);
   const windowStart = Math.max(new Date(host.registeredAt).getTime(), now.getTime() - WINDOW_DAYS * DAY_SECONDS * 1000);
   const oldestDay = dayOf(new Date(windowStart));
   const inWindow = (days: Readonly<Record<string, number>>) => total(Object.fromEntries(Object.entries(days).filter(([day]) => day >= oldestDay)));
   // A host away right now inside an announced window is excused for it already.
   const awayExcused = host.status === 'online' ? 0 : total(excusedSecondsByDay(new Date(host.lastHeartbeatAt), now, host.maintenance));
   const observedSeconds = (now.getTime() - windowStart) / 1000 - inWindow(host.excusedDowntime ?? {}) - awayExcused;
-  if (observedSeconds < 1) return 1;
+  if (observedSeconds < 1) return factor;
   const online = inWindow(host.uptime);
   // An online host is online right now too: the sweep would have said otherwise.
   const sinceLastHeartbeat = host.status === 'online' ? Math.max(0, (now.getTime() - new Date(host.lastHeartbeatAt).getTime()) / 1000) : 0;
   // Hundredths: the one figure /v1/hosts and (through host snapshots) /v1/offers both show.
-  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * 100) / 100;
+  return Math.round(Math.min(1, (online + sinceLastHeartbeat) / observedSeconds) * factor * 100) / 100;
 };

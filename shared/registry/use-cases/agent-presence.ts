@@ -6,6 +6,7 @@ import { upcomingWindows } from '../domain/maintenance.ts';
 import { announcedWindow } from './host-events.ts';
 import { mutateHost } from './mutate-host.ts';
 import type { RegistryDeps } from './deps.ts';
+import { verificationOnHeartbeat } from './verify-host.ts';
 
 export interface HeartbeatReport {
   readonly runningAssignments: readonly string[];
@@ -13,6 +14,10 @@ export interface HeartbeatReport {
   readonly gpuUtilization?: readonly number[];
   /** The agent's queue poll keeps failing: assignments cannot reach the host. */
   readonly queuePoll?: { readonly failingSince: string; readonly failures: number; readonly error: string };
+  /** `gpuhive-agent verify`: issue a verification run now if none is in flight. */
+  readonly requestVerification?: boolean;
+  /** The run the agent gave up because a renter's assignment arrived. */
+  readonly abortedVerification?: string;
 }
 
 /**
@@ -22,9 +27,12 @@ export interface HeartbeatReport {
  */
 export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps) => {
   // Every host heartbeats every minute: the cheaper eventually consistent read comes first.
-  const { host } = await mutateHost(hostId, (current, now) => applyHeartbeat(current, report, now, deps.settings), deps, {
-    eventualFirstRead: true,
-  });
+  const { host } = await mutateHost(
+    hostId,
+    (current, now) => verificationOnHeartbeat(current, applyHeartbeat(current, report, now, deps.settings), report, now, deps),
+    deps,
+    { eventualFirstRead: true },
+  );
   if (host.deregisteredAt) throw new UnauthorizedError('This host was deregistered: register it again with a new token.');
   const assignments = await deps.liveAssignments.liveOn(hostId);
   return {
@@ -36,6 +44,8 @@ export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: R
     assignments,
     // The agent shows what is coming (gpuhive-agent status); nothing of it is enforced on the host.
     maintenance: upcomingWindows(host.maintenance, deps.clock.now()).map(announcedWindow),
+    // A run in flight and not yet committed: the agent (re)starts it when idle (docs/verification.md).
+    ...(host.verification?.run && !host.verification.run.commitment ? { verification: host.verification.run.challenge } : {}),
   };
 };
 

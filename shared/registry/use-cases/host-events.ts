@@ -14,8 +14,8 @@ export const hostSnapshot = (host: Host, now: Date) => ({
   hostId: host.hostId,
   providerId: host.providerId,
   status: host.status,
-  // Matching places only on listed hosts: one whose agent cannot receive assignments is not listed for placement.
-  listed: host.listed && !host.queuePollFailing,
+  // Matching places only on listed hosts: one whose agent cannot receive assignments, or whose verification failed, is not listed for placement.
+  listed: host.listed && !host.queuePollFailing && host.verification?.state !== 'failed',
   draining: host.draining || host.deregistering,
   gpus: host.gpus.map(({ index, model, vramMb, uuid }) => ({ index, model, vramMb, uuid })),
   pricePerGpuHour: host.pricePerGpuHour,
@@ -25,6 +25,10 @@ export const hostSnapshot = (host: Host, now: Date) => ({
   ...(host.portRange ? { portRange: { from: host.portRange.from, to: host.portRange.to } } : {}),
   reliability: reliability(host, now),
   simulated: host.simulated,
+  verification: {
+    state: host.verification?.state ?? 'unverified',
+    ...(host.verification?.state === 'verified' && host.verification.score !== undefined ? { score: host.verification.score } : {}),
+  },
   ...(host.maintenance ? { maintenanceWindows: upcomingWindows(host.maintenance, now).map(announcedWindow) } : {}),
 });
 

@@ -8,6 +8,7 @@ import type { HostFacts } from '../domain/host.ts';
 import { newHost } from '../domain/lifecycle.ts';
 import { hostEvents } from './host-events.ts';
 import type { RegistryDeps } from './deps.ts';
+import { withFirstRun } from './verify-host.ts';
 
 /** A one-use token a provider hands to the agent of one new host. */
 export const createRegistrationToken = async (providerId: string, deps: Pick<RegistryDeps, 'store' | 'clock' | 'settings'>) => {
@@ -32,7 +33,7 @@ export const registerHost = async (registrationToken: string, facts: HostFacts, 
   if (!token || token.usedAt || new Date(token.expiresAt) <= now) throw unusable();
 
   const agentToken = newSecret(SecretPrefix.agent);
-  const host = newHost(facts, { hostId: newId('host', now), providerId: token.providerId, agentTokenHash: hashSecret(agentToken) }, now);
+  const host = withFirstRun(newHost(facts, { hostId: newId('host', now), providerId: token.providerId, agentTokenHash: hashSecret(agentToken) }, now), now, deps);
   await deps.queues.create(host);
   const outcome = await deps.store.registerHost(tokenHash, host, hostEvents(host, ['registered'], now), now);
   if (outcome === 'token_unusable') {

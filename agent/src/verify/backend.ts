@@ -1,0 +1,36 @@
+import type { Challenge, GpuAnswer, GpuCommitment, GpuReveal } from '#registry/domain/verification/challenge.ts';
+
+export type { Challenge, GpuAnswer, GpuCommitment, GpuReveal };
+
+/** The GPU facts the agent registered: what every commitment states again. */
+export interface GpuIdentity {
+  readonly index: number;
+  readonly name: string;
+  readonly vramMb: number;
+  readonly uuid: string;
+  readonly driverVersion?: string;
+}
+
+/** A challenge computed and committed: its answer is read from what the backend kept. */
+export interface ComputedRun {
+  readonly commitment: readonly GpuCommitment[];
+  answer(reveal: readonly GpuReveal[]): Promise<GpuAnswer[]>;
+  /** Frees what the run holds (the CUDA container and its GPU memory). */
+  close(): void;
+}
+
+/**
+ * Computes a verification challenge on this host's GPUs (docs/verification.md): `simulated`
+ * for development and tests, `cuda` in a container on real GPUs. `signal` aborts it when a
+ * renter's assignment arrives: verification never delays renters.
+ */
+export interface VerifierBackend {
+  readonly name: 'simulated' | 'cuda';
+  compute(challenge: Challenge, gpus: readonly GpuIdentity[], signal: AbortSignal): Promise<ComputedRun>;
+}
+
+export class VerificationAborted extends Error {
+  constructor() {
+    super('verification aborted: a renter’s assignment arrived');
+  }
+}

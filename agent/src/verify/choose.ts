@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { detectDocker, detectGpus } from '#agent/config/hardware.ts';
+import type { AgentState, StatePaths } from '#agent/config/state.ts';
+import type { GpuIdentity, VerifierBackend } from './backend.ts';
+import { CudaBackend } from './cuda-backend.ts';
+import { SimulatedBackend, simulatedOptionsFromEnv } from './simulated-backend.ts';
+
+export const verificationRecordsPath = (paths: StatePaths): string => join(paths.dir, 'verifications.json');
+
+export interface ChosenVerifier {
+  readonly backend: VerifierBackend;
+  readonly gpus: readonly GpuIdentity[];
+  readonly recordsPath: string;
+}
+
+/**
+ * The verifier backend for this host: GPUHIVE_VERIFY_BACKEND (simulated, cuda, none), or by
+ * default the simulated one for simulated GPUs and the CUDA container where Docker runs GPU
+ * containers. Undefined (with the reason) when none can run: the platform's runs then end
+ * `missed`, and the host stays unverified.
+ */
+export const chooseVerifier = async (
+  state: AgentState,
+  paths: StatePaths,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ verifier?: ChosenVerifier; problem?: string }> => {
+  const wanted = env.GPUHIVE_VERIFY_BACKEND ?? (state.simulateGpus ? 'simulated' : 'cuda');
+  const recordsPath = verificationRecordsPath(paths);
+  if (wanted === 'none') return { problem: 'verification is off (GPUHIVE_VERIFY_BACKEND=none)' };
+  if (wanted === 'simulated') {
+    return { verifier: { backend: new SimulatedBackend(simulatedOptionsFromEnv(env, join(paths.dir, 'verify-replay.json'))), gpus: state.gpus, recordsPath } };
+  }
+  if (wanted !== 'cuda') return { problem: `GPUHIVE_VERIFY_BACKEND must be simulated, cuda or none, not ${wanted}` };
+  const docker = await detectDocker();
+  if (!docker.available || !docker.nvidiaRuntime) return { problem: `the CUDA verifier needs Docker with the NVIDIA runtime: ${docker.problem ?? 'not available'}` };
+  const detected = await detectGpus();
+  const gpus = state.gpus.map((gpu) => ({ ...gpu, ...(detected.driverVersion ? { driverVersion: detected.driverVersion } : {}) }));
+  return { verifier: { backend: new CudaBackend(env.GPUHIVE_VERIFIER_IMAGE ? { image: env.GPUHIVE_VERIFIER_IMAGE } : {}), gpus, recordsPath } };
+};

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { VerificationAborted, type Challenge, type ComputedRun, type GpuAnswer, type GpuCommitment, type GpuIdentity, type VerifierBackend } from './backend.ts';
+
+/** The verifier image, built from verifier/Dockerfile (docs/verification.md); GPUHIVE_VERIFIER_IMAGE overrides it. */
+export const DEFAULT_VERIFIER_IMAGE = 'gpuhive/verifier:0.1.0';
+
+interface ScriptCommitment {
+  readonly index: number;
+  readonly gemmRoot: string;
+  readonly gemmSeconds: number;
+  readonly memoryRoot: string;
+  readonly memorySeconds: number;
+}
+
+/**
+ * Runs verifier/verify.py in its container with the challenged GPUs (`docker run --gpus`,
+ * no network): the challenge goes in on stdin, the commitment comes back as one JSON line;
+ * the container keeps the tiles' tree and the chunk checksums until the reveal is written to
+ * it, answers with one more line and exits. Aborting kills the container, freeing the GPUs
+ * for the renter's job at once. UNTRIED: no machine with a GPU was available when it was
+ * written (docs/verification.md says so).
+ */
+export class CudaBackend implements VerifierBackend {
+  readonly name = 'cuda' as const;
+
+  constructor(private readonly options: { readonly image?: string; readonly docker?: string } = {}) {}
+
+  async compute(challenge: Challenge, gpus: readonly GpuIdentity[], signal: AbortSignal): Promise<ComputedRun> {
+    const devices = challenge.gpus.map((gpu) => gpu.index).join(',');
+    const child = spawn(this.options.docker ?? 'docker', [
+      'run', '--rm', '-i', '--network', 'none', '--gpus', `"device=${devices}"`, '--ipc', 'host', this.options.image ?? DEFAULT_VERIFIER_IMAGE,
+    ], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: child.stdout });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+    const kill = () => child.kill('SIGKILL');
+    signal.addEventListener('abort', kill, { once: true });
+    const close = () => {
+      signal.removeEventListener('abort', kill);
+      lines.close();
+      if (child.exitCode === null) child.kill('SIGKILL');
+    };
+    try {
+      // Inside the container the GPUs are renumbered from 0 in the order given.
+      child.stdin.write(`${JSON.stringify({ ...challenge, gpus: challenge.gpus.map((gpu, position) => ({ ...gpu, device: position })) })}\n`);
+      const committed = (await nextLine(child, lines, signal, () => stderr)) as { commitment: ScriptCommitment[] };
+      const commitment: GpuCommitment[] = committed.commitment.map((gpu) => {
+        const identity = gpus.find((candidate) => candidate.index === gpu.index);
+        if (!identity) throw new Error(`the verifier reported GPU ${gpu.index}, which this host does not have`);
+        return {
+          index: gpu.index, uuid: identity.uuid, name: identity.name, vramMb: identity.vramMb, ...(identity.driverVersion ? { driverVersion: identity.driverVersion } : {}),
+          gemmRoot: gpu.gemmRoot, gemmSeconds: gpu.gemmSeconds, memoryRoot: gpu.memoryRoot, memorySeconds: gpu.memorySeconds,
+        };
+      });
+      return {
+        commitment,
+        answer: async (reveal) => {
+          child.stdin.write(`${JSON.stringify({ reveal })}\n`);
+          const answered = (await nextLine(child, lines, signal, () => stderr)) as { answer: GpuAnswer[] };
+          return answered.answer;
+        },
+        close,
+      };
+    } catch (error) {
+      close();
+      throw error;
+    }
+  }
+}
+
+const nextLine = (child: ChildProcessWithoutNullStreams, lines: Interface, signal: AbortSignal, stderr: () => string): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    const onLine = (line: string) => {
+      cleanup();
+      try {
+        const parsed = JSON.parse(line) as { error?: string };
+        if (parsed.error) reject(new Error(`the verifier failed: ${parsed.error}`));
+        else resolve(parsed);
+      } catch {
+        reject(new Error(`the verifier wrote something that is not JSON: ${line.slice(0, 200)}`));
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(signal.aborted ? new VerificationAborted() : new Error(`the verifier container exited (${code}) before answering: ${stderr().trim().split('\n').slice(-5).join(' | ')}`));
+    };
+    const cleanup = () => {
+      lines.off('line', onLine);
+      child.off('exit', onExit);
+    };
+    lines.on('line', onLine);
+    child.once('exit', onExit);
+  });
