@@ -138,3 +138,23 @@ describe('listPayouts', () => {
     expect(billing.state.balanceOf(FUNDING_ACCOUNT).balance).toBe(0);
   });
 });
+
+describe('statements with payouts', () => {
+  it("show a provider's payouts and returns, and the closing balance follows from them", async () => {
+    const { getStatement } = await import('#billing/use-cases/statements.ts');
+    const billing = inMemoryBilling(new Date('2026-11-01T00:00:00Z'));
+    await setPayoutMethod({ providerId, method: paypal, threshold: null }, billing.deps);
+    await earn(billing, providerId, 3_000_000);
+    billing.advance(8 * DAY);
+    const { payouts } = await createPayoutBatch({ requestedBy: 'acct_finance' }, billing.deps);
+    await settlePayout({ payoutId: payouts[0]!.payoutId, outcome: 'failed', reference: null, reason: 'closed' }, billing.deps);
+
+    // The test's earnings were posted straight to the ledger, so their charges are stood in for here.
+    const charges = { ...billing.deps.charges, getCharges: async (ids: readonly string[]) => ids.map((id) => ({ usageRecordId: id, jobId: 'job_1', hostId: 'host_1', gpuSeconds: 1 }) as never) };
+    const statement = await getStatement({ accountId: providerId, kind: 'provider' }, '2026-11', { ...billing.deps, charges });
+
+    expect(statement.payouts.map((line) => [line.kind, line.amount])).toEqual([['payout', 3_000_000], ['payout_returned', 3_000_000]]);
+    expect(statement.totals).toMatchObject({ earnings: 3_000_000, payouts: 0 });
+    expect(statement.closingBalance).toBe(3_000_000);
+  });
+});
