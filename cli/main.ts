@@ -5,13 +5,14 @@ import { jobsCancel, jobsGet, jobsList, jobsSubmit, jobsWait } from './commands/
 import { login } from './commands/login.ts';
 import { logs } from './commands/logs.ts';
 import { offers } from './commands/offers.ts';
+import { payouts, payoutsBatch, payoutsFailed, payoutsFile, payoutsMethod, payoutsPaid } from './commands/payouts.ts';
 import { helpOf, makeContext, parseInput, type Command } from './command.ts';
 import type { Env } from './config.ts';
 import { ApiError, CliFailure, ExitCode, UnreachableError, UsageError } from './errors.ts';
 import { inertJson, inertOutput, processOutput, type Output } from './output.ts';
 import type { Fetch } from './api.ts';
 
-export const COMMANDS: readonly Command[] = [login, offers, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, balance, ledger, hosts, hostsGet, earnings, exportCommand];
+export const COMMANDS: readonly Command[] = [login, offers, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, balance, ledger, hosts, hostsGet, earnings, exportCommand, payouts, payoutsMethod, payoutsBatch, payoutsPaid, payoutsFailed, payoutsFile];
 
 const VERSION = '0.1.0';
 
@@ -19,7 +20,7 @@ export const mainHelp = (): string =>
   [
     'Usage: gpuhive COMMAND [options]',
     '',
-    'The gpuhive command line: rent GPUs, follow jobs, see balances, earnings and exports.',
+    'The gpuhive command line: rent GPUs, follow jobs, see balances, earnings, payouts and exports.',
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(13)}  ${command.summary}`),
