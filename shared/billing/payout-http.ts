@@ -26,8 +26,8 @@ export const SetPayoutMethodInput = z.discriminatedUnion(
 
 const payoutStatus = z.enum(['in_transit', 'paid', 'failed']);
 const accountId = z.string().regex(/^acct_[0-9a-z]{10,40}$/, 'must be an account id such as "acct_01jz3k5q7w9d2c4m6n8pqrst"');
-const batchId = z.string().regex(/^pob_[0-9a-z]{22}$/, 'must be a payout batch id such as "pob_01jz3k5q7w9d2c4m6n8pqrst"');
-const payoutId = z.string().regex(/^pay_[0-9a-z]{22}$/, 'must be a payout id such as "pay_01jz3k5q7w9d2c4m6n8pqrst"');
+const batchId = z.string().regex(/^pob_[0-9a-z]{22}$/, 'must be a payout batch id such as "pob_01jz3k5q7w9d2c4m6n8pqr"');
+const payoutId = z.string().regex(/^pay_[0-9a-z]{22}$/, 'must be a payout id such as "pay_01jz3k5q7w9d2c4m6n8pqr"');
 
 /** `providerId` and `batchId` are finance's filters; a provider only ever sees its own payouts. */
 export const PayoutsQuery = z.object({ ...pageQuery, providerId: accountId.optional(), batchId: batchId.optional(), status: payoutStatus.optional() });
