@@ -64,6 +64,10 @@ export class ApiClient {
   post<T>(path: string, body?: unknown, headers?: Readonly<Record<string, string>>): Promise<T> {
     return this.request<T>('POST', path, { body: body ?? {}, ...(headers ? { headers } : {}) });
   }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, { body });
+  }
 }
 
 const errorOf = (status: number, body: unknown, text: string): ApiError => {

@@ -7,6 +7,7 @@ import { login } from './commands/login.ts';
 import { logs } from './commands/logs.ts';
 import { maintenance, maintenanceCancel, maintenanceSchedule } from './commands/maintenance.ts';
 import { offers } from './commands/offers.ts';
+import { payouts, payoutsBatch, payoutsFailed, payoutsFile, payoutsMethod, payoutsPaid } from './commands/payouts.ts';
 import { helpOf, makeContext, parseInput, type Command } from './command.ts';
 import type { Env } from './config.ts';
 import { ApiError, CliFailure, ExitCode, UnreachableError, UsageError } from './errors.ts';
@@ -16,6 +17,7 @@ import type { Fetch } from './api.ts';
 export const COMMANDS: readonly Command[] = [
   login, offers, templates, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, ssh, open, sshKeysAdd, sshKeysList, sshKeysRm,
   balance, ledger, hosts, hostsGet, maintenance, maintenanceSchedule, maintenanceCancel, earnings, exportCommand,
+  payouts, payoutsMethod, payoutsBatch, payoutsPaid, payoutsFailed, payoutsFile,
 ];
 
 const VERSION = '0.1.0';
@@ -24,7 +26,7 @@ export const mainHelp = (): string =>
   [
     'Usage: gpuhive COMMAND [options]',
     '',
-    'The gpuhive command line: rent GPUs, follow jobs, see balances, earnings and exports.',
+    'The gpuhive command line: rent GPUs, follow jobs, see balances, earnings, payouts and exports.',
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(13)}  ${command.summary}`),

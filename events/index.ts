@@ -4,6 +4,7 @@ import { event as balanceLow } from './billing/balance-low.ts';
 import { event as fundsExhausted } from './billing/funds-exhausted.ts';
 import { event as fundsHeld } from './billing/funds-held.ts';
 import { event as fundsRefused } from './billing/funds-refused.ts';
+import { event as payoutPaid } from './billing/payout-paid.ts';
 import { event as usageCharged } from './billing/usage-charged.ts';
 import { event as usageRecorded } from './metering/usage-recorded.ts';
 import { event as exportRequested } from './exports/export-requested.ts';
@@ -43,6 +44,7 @@ export const events = {
   balanceLow,
   usageRecorded,
   usageCharged,
+  payoutPaid,
   exportRequested,
 } as const satisfies Record<string, EventDefinition>;
 

@@ -3,6 +3,20 @@ import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResp
 import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http-schemas.ts';
 import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
 import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
+import {
+  MarkFailedInput,
+  MarkPaidInput,
+  PayoutBatchPath,
+  PayoutBatchWithPayoutsResponse,
+  PayoutFileQuery,
+  PayoutFileResponse,
+  PayoutMethodResponse,
+  PayoutPageResponse,
+  PayoutPath,
+  PayoutResponse,
+  PayoutsQuery,
+  SetPayoutMethodInput,
+} from '#billing/payout-http.ts';
 import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
 import * as logsSchemas from '#logs/http-schemas.ts';
 import {
@@ -143,6 +157,56 @@ export const apiDescription: ApiDescription = {
     summary: "The caller's statement of a month (yyyy-mm, UTC): opening, credits, charges per job or earnings per host, closing",
     path: StatementPath,
     responses: { 200: { description: 'The statement', schema: StatementResponse }, 400: { description: 'A malformed month, or one that has not begun', schema: ErrorResponse } },
+  },
+  // billing: payouts (docs/payouts.md)
+  'PUT /v1/payouts/method': {
+    summary: "Provider: set where earnings are paid (bank_transfer, paypal or wise, details checked per rail) and an optional threshold",
+    body: SetPayoutMethodInput,
+    responses: { 200: { description: 'The method, masked', schema: PayoutMethodResponse }, 400: { description: 'An unknown rail, details that fail the rail, or a threshold not above 0 (each named)', schema: ErrorResponse } },
+  },
+  'GET /v1/payouts/method': {
+    summary: "Provider: its payout method, masked",
+    responses: { 200: { description: 'The method, masked', schema: PayoutMethodResponse }, 404: { description: 'No method set yet (`payout_method_not_set`)', schema: ErrorResponse } },
+  },
+  'GET /v1/payouts': {
+    summary: 'Providers: their own payouts; finance: every payout, filtered by provider, batch or status. Newest first',
+    query: PayoutsQuery,
+    responses: { 200: { description: 'A page of payouts', schema: PayoutPageResponse } },
+  },
+  'POST /v1/finance/payout-batches': {
+    summary: 'Finance: pay every provider whose settled earnings reach its threshold now (the weekly schedule does the same)',
+    responses: { 201: { description: 'The batch and its payouts', schema: PayoutBatchWithPayoutsResponse } },
+  },
+  'GET /v1/finance/payout-batches/{batchId}': {
+    summary: 'Finance: a batch and its payouts as they stand',
+    path: PayoutBatchPath,
+    responses: { 200: { description: 'The batch', schema: PayoutBatchWithPayoutsResponse }, 404: { description: 'No such batch', schema: ErrorResponse } },
+  },
+  'GET /v1/finance/payout-batches/{batchId}/file': {
+    summary: "Finance: the batch as a mass-payout CSV: generic, or one rail's upload (paypal, wise, bank_transfer) with its payouts still in transit",
+    path: PayoutBatchPath,
+    query: PayoutFileQuery,
+    responses: { 200: { description: 'The file, inside JSON', schema: PayoutFileResponse }, 404: { description: 'No such batch', schema: ErrorResponse } },
+  },
+  'POST /v1/finance/payouts/{payoutId}/paid': {
+    summary: "Finance: the rail sent the payout (emits payout.paid); the same reference again is a no-op",
+    path: PayoutPath,
+    body: MarkPaidInput,
+    responses: {
+      200: { description: 'The payout', schema: PayoutResponse },
+      404: { description: 'No such payout', schema: ErrorResponse },
+      409: { description: 'Already paid with another reference (`payout_already_paid`), or failed (`payout_already_failed`)', schema: ErrorResponse },
+    },
+  },
+  'POST /v1/finance/payouts/{payoutId}/failed': {
+    summary: "Finance: the rail refused the payout; its amount returns to the provider's balance",
+    path: PayoutPath,
+    body: MarkFailedInput,
+    responses: {
+      200: { description: 'The payout', schema: PayoutResponse },
+      404: { description: 'No such payout', schema: ErrorResponse },
+      409: { description: 'Already paid (`payout_already_paid`), or failed with another reference (`payout_already_failed`)', schema: ErrorResponse },
+    },
   },
 
   // matching

@@ -10,7 +10,7 @@ export type Context =
   | 'platform' | 'accounts' | 'registry' | 'billing' | 'matching' | 'metering' | 'exports' | 'logs' | 'notifications';
 export type AccountRole = 'renter' | 'provider' | 'finance' | 'admin';
 export type Role = AccountRole | 'agent';
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface TableDef {
   /** Env var through which functions learn the physical table name. */
@@ -167,6 +167,9 @@ const meteringRoute = contextRoute('metering');
 const matchingRoute = contextRoute('matching');
 const renter: readonly Role[] = ['renter'];
 
+/** API Gateway's integration limit less a second (infra/constructs/sizing.ts checks it): a batch on demand may look at many providers. */
+const MAX_ROUTE_SECONDS = 29;
+
 /** Matching's read-only port: which assignments are live on a host (heartbeat, sign-off, deregistration). */
 const liveAssignmentsPort: readonly TableName[] = ['matching'];
 
@@ -236,6 +239,15 @@ export const topology: Topology = {
     }),
     // billing: holds and statements
     billingRoute('GET', '/v1/billing/statements/{month}', 'get-statement', ['renter', 'provider']),
+    // billing: payouts
+    billingRoute('PUT', '/v1/payouts/method', 'put-payout-method', provider),
+    billingRoute('GET', '/v1/payouts/method', 'get-payout-method', provider),
+    billingRoute('GET', '/v1/payouts', 'list-payouts', ['provider', 'finance']),
+    billingRoute('POST', '/v1/finance/payout-batches', 'create-payout-batch', ['finance'], { timeoutSeconds: MAX_ROUTE_SECONDS }),
+    billingRoute('GET', '/v1/finance/payout-batches/{batchId}', 'get-payout-batch', ['finance']),
+    billingRoute('GET', '/v1/finance/payout-batches/{batchId}/file', 'get-payout-batch-file', ['finance']),
+    billingRoute('POST', '/v1/finance/payouts/{payoutId}/paid', 'mark-payout-paid', ['finance']),
+    billingRoute('POST', '/v1/finance/payouts/{payoutId}/failed', 'mark-payout-failed', ['finance']),
     // exports
     contextRoute('exports')('POST', '/v1/finance/exports', 'request-export', ['finance']),
     contextRoute('exports')('GET', '/v1/finance/exports', 'list-exports', ['finance']),
@@ -322,7 +334,9 @@ export const topology: Topology = {
     // notifications
     {
       name: 'notifications-events',
-      pattern: patternFor(events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline),
+      pattern: patternFor(
+        events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline, events.payoutPaid,
+      ),
       queue: 'notifications-events',
     },
   ],
@@ -332,6 +346,8 @@ export const topology: Topology = {
     { name: 'outbox-sweep', entry: 'functions/platform/sweep-outbox.ts', context: 'platform', capabilities: ['sweepOutboxes'], everySeconds: 60 },
     // billing: holds
     { name: 'billing-holds', entry: 'functions/billing/renew-holds.ts', context: 'billing', everySeconds: 60 },
+    // billing: payouts. Weekly, as Vast.ai pays; one run looks at every provider with a method.
+    { name: 'billing-payouts', entry: 'functions/billing/run-payout-batch.ts', context: 'billing', everySeconds: 7 * 24 * 3600, timeoutSeconds: 900 },
     { name: 'metering-pending-sweep', entry: 'functions/metering/sweep-pending-usage.ts', context: 'metering', everySeconds: 300 },
     // exports
     { name: 'exports-daily', entry: 'functions/exports/schedule-daily-exports.ts', context: 'exports', everySeconds: 1800 },

@@ -77,7 +77,9 @@ export interface Statement {
   readonly credits: readonly { readonly transactionId: string; readonly amount: string; readonly reference: string | null; readonly postedAt: string }[];
   readonly charges: readonly { readonly jobId: string; readonly amount: string; readonly gpuSeconds: number; readonly records: number }[];
   readonly earnings: readonly { readonly hostId: string; readonly amount: string; readonly gpuSeconds: number; readonly records: number }[];
-  readonly totals: { readonly credits: string; readonly charges: string; readonly earnings: string };
+  /** Providers: payouts taken from the balance and failed ones returned (absent from servers before payouts). */
+  readonly payouts?: readonly { readonly payoutId: string; readonly kind: 'payout' | 'payout_returned'; readonly amount: string; readonly postedAt: string }[];
+  readonly totals: { readonly credits: string; readonly charges: string; readonly earnings: string; readonly payouts?: string };
 }
 
 const gpuHours = (seconds: number) => (seconds / 3600).toFixed(2);
@@ -93,11 +95,15 @@ export const statementText = (statement: Statement): string => {
   if (statement.credits.length > 0) {
     parts.push(table(['CREDITED', 'AMOUNT', 'REFERENCE'], statement.credits.map((row) => [time(row.postedAt), usd(row.amount), row.reference ?? '-'])));
   }
-  if (statement.earnings.length + statement.charges.length + statement.credits.length === 0) parts.push('Nothing this month.\n');
+  if (statement.payouts && statement.payouts.length > 0) {
+    parts.push(table(['PAYOUT', 'KIND', 'AMOUNT', 'POSTED'], statement.payouts.map((row) => [row.payoutId, row.kind === 'payout' ? 'paid out' : 'returned', usd(row.amount), time(row.postedAt)])));
+  }
+  if (statement.earnings.length + statement.charges.length + statement.credits.length + (statement.payouts?.length ?? 0) === 0) parts.push('Nothing this month.\n');
   parts.push(
     [
       statement.kind === 'provider' ? `Earned:          ${usd(statement.totals.earnings)}` : `Charged:         ${usd(statement.totals.charges)}`,
       `Credits:         ${usd(statement.totals.credits)}`,
+      ...(statement.kind === 'provider' && statement.totals.payouts !== undefined ? [`Paid out:        ${usd(statement.totals.payouts)}`] : []),
       `Closing balance: ${usd(statement.closingBalance)}`,
     ].join('\n') + '\n',
   );

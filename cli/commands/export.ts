@@ -76,9 +76,9 @@ export const exportSummary = (status: ExportStatus, path: string, size: number):
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Finance: export usage or ledger rows for a period, wait for the file and download it.',
+  summary: 'Finance: export usage, ledger or payout rows for a period, wait for the file and download it.',
   options: {
-    kind: { type: 'string', value: 'KIND', description: 'usage or ledger (required)' },
+    kind: { type: 'string', value: 'KIND', description: 'usage, ledger or payouts (required)' },
     from: { type: 'string', value: 'TIME', description: 'start of the period, a date or ISO time (required)' },
     to: { type: 'string', value: 'TIME', description: 'end of the period (required)' },
     format: { type: 'string', value: 'FORMAT', description: 'csv (default) or jsonl' },
@@ -88,10 +88,10 @@ export const exportCommand: Command = {
   details: 'Example:\n  gpuhive export --kind usage --from 2026-11-01 --to 2026-12-01 --out usage-november.csv',
   async run(context, input) {
     noPositionals(input);
-    const kind = enumFlag(input, 'kind', ['usage', 'ledger'] as const);
+    const kind = enumFlag(input, 'kind', ['usage', 'ledger', 'payouts'] as const);
     const from = stringFlag(input, 'from');
     const to = stringFlag(input, 'to');
-    if (!kind || !from || !to) throw new UsageError('Give --kind usage|ledger, --from and --to.', 'export');
+    if (!kind || !from || !to) throw new UsageError('Give --kind usage|ledger|payouts, --from and --to.', 'export');
     const format = enumFlag(input, 'format', ['csv', 'jsonl'] as const) ?? 'csv';
     const timeout = intFlag(input, 'timeout', 1, 24 * 3600) ?? 600;
     const out = stringFlag(input, 'out') ?? `${kind}-${from}-${to}.${format}`.replace(/[:/\\]/g, '');

@@ -12,7 +12,7 @@ export const event = defineEvent({
   payload: {
     exportId: z.string(),
     runId: z.string(),
-    kind: z.enum(['usage', 'ledger']),
+    kind: z.enum(['usage', 'ledger', 'payouts']),
     format: z.enum(['csv', 'jsonl']),
     from: z.iso.datetime(),
     to: z.iso.datetime(),

@@ -32,7 +32,7 @@ import { acknowledgeWildcardResource } from '#infra/constructs/nag.ts';
 import { Observability } from '#infra/constructs/observability.ts';
 import { TableCapacity } from '#infra/constructs/table-capacity.ts';
 import type { FunctionKind } from '#infra/constructs/sizing.ts';
-import { scheduleMinutes } from './schedule-rate.ts';
+import { scheduleMaxEventAgeMinutes, scheduleMinutes } from './schedule-rate.ts';
 import { stageConfigFromContext, type Stage, type StageConfig } from './stage-config.ts';
 
 export interface GpuhiveStackProps extends StackProps {
@@ -297,7 +297,7 @@ export class GpuhiveStack extends Stack {
         ruleName: resourceName(this.config.stage, def.name),
         description: `${def.name}: every ${minutes} min`,
         schedule: Schedule.rate(Duration.minutes(minutes)),
-        targets: [new LambdaFunction(this.functionOf(def), { retryAttempts: 2, maxEventAge: Duration.minutes(minutes) })],
+        targets: [new LambdaFunction(this.functionOf(def), { retryAttempts: 2, maxEventAge: Duration.minutes(scheduleMaxEventAgeMinutes(minutes)) })],
       });
     }
   }

@@ -3,6 +3,7 @@ import { parseEnv, platformConfigSchema } from '#platform/config.ts';
 import { tables } from '#infra/topology.ts';
 import { BASIS_POINTS, DEFAULT_PLATFORM_FEE_BPS } from './domain/rating.ts';
 import { DEFAULT_HOLD_SETTINGS } from './domain/renewal.ts';
+import { DEFAULT_SETTLEMENT_DELAY_SECONDS } from './domain/payouts.ts';
 
 /** Billing's own env names; the CDK code may import them to set a stage's values. */
 export const BillingEnv = {
@@ -14,6 +15,8 @@ export const BillingEnv = {
   holdMinCoverSeconds: 'HOLD_MIN_COVER_SECONDS',
   /** `balance.low` fires when a renter's runway drops under this. */
   lowRunwaySeconds: 'BALANCE_LOW_RUNWAY_SECONDS',
+  /** Earnings are payable once older than this (default 7 days: room for disputes and corrections). */
+  payoutSettlementDelaySeconds: 'PAYOUT_SETTLEMENT_DELAY_SECONDS',
 } as const;
 
 export const billingConfig = () =>
@@ -24,6 +27,7 @@ export const billingConfig = () =>
       [BillingEnv.holdCoverSeconds]: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(DEFAULT_HOLD_SETTINGS.coverSeconds),
       [BillingEnv.holdMinCoverSeconds]: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(DEFAULT_HOLD_SETTINGS.minCoverSeconds),
       [BillingEnv.lowRunwaySeconds]: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(DEFAULT_HOLD_SETTINGS.lowRunwaySeconds),
+      [BillingEnv.payoutSettlementDelaySeconds]: z.coerce.number().int().min(0).max(90 * 24 * 3600).default(DEFAULT_SETTLEMENT_DELAY_SECONDS),
     }).refine((env) => env[BillingEnv.holdMinCoverSeconds] <= env[BillingEnv.holdCoverSeconds], {
       path: [BillingEnv.holdMinCoverSeconds],
       message: `must not exceed ${BillingEnv.holdCoverSeconds}`,

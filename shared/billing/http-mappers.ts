@@ -38,5 +38,11 @@ export const statementView = (statement: Statement) => ({
   credits: statement.credits.map((credit) => ({ transactionId: credit.transactionId, amount: formatUsd(credit.amount), reference: credit.reference, postedAt: credit.postedAt })),
   charges: statement.charges.map((line) => ({ jobId: line.jobId, amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
   earnings: statement.earnings.map((line) => ({ hostId: line.hostId, amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
-  totals: { credits: formatUsd(statement.totals.credits), charges: formatUsd(statement.totals.charges), earnings: formatUsd(statement.totals.earnings) },
+  payouts: statement.payouts.map((line) => ({ payoutId: line.payoutId, kind: line.kind, amount: formatUsd(line.amount), postedAt: line.postedAt })),
+  totals: {
+    credits: formatUsd(statement.totals.credits),
+    charges: formatUsd(statement.totals.charges),
+    earnings: formatUsd(statement.totals.earnings),
+    payouts: formatUsd(statement.totals.payouts),
+  },
 });

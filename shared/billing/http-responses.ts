@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { usdText } from '#platform/money.ts';
 
 /** What the billing routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
-const transactionKind = z.enum(['credit', 'usage_charge']);
+const transactionKind = z.enum(['credit', 'usage_charge', 'payout', 'payout_paid', 'payout_returned']);
 
 export const TransactionResponse = z.object({
   transactionId: z.string(),
@@ -42,9 +42,12 @@ export const StatementResponse = z.object({
   accountId: z.string(),
   kind: z.enum(['renter', 'provider']),
   openingBalance: usdText.meta({ description: 'The balance at the start of the month (UTC).' }),
-  closingBalance: usdText.meta({ description: 'openingBalance + credits - charges + earnings; the balance now for the running month.' }),
+  closingBalance: usdText.meta({ description: 'openingBalance + credits - charges + earnings - payouts; the balance now for the running month.' }),
   credits: z.array(z.object({ transactionId: z.string(), amount: usdText, reference: z.string().nullable(), postedAt: z.iso.datetime() })),
   charges: z.array(z.object({ jobId: z.string(), ...statementLine })).meta({ description: 'Renters: usage charges per job.' }),
   earnings: z.array(z.object({ hostId: z.string(), ...statementLine })).meta({ description: 'Providers: usage earnings per host.' }),
-  totals: z.object({ credits: usdText, charges: usdText, earnings: usdText }),
+  payouts: z
+    .array(z.object({ payoutId: z.string(), kind: z.enum(['payout', 'payout_returned']), amount: usdText, postedAt: z.iso.datetime() }))
+    .meta({ description: 'Providers: payouts taken from the balance, and failed payouts returned to it.' }),
+  totals: z.object({ credits: usdText, charges: usdText, earnings: usdText, payouts: usdText.meta({ description: 'Paid out of the balance, net of returns.' }) }),
 });

@@ -6,6 +6,8 @@ import type { JobCost, UsageCharge } from './domain/charge.ts';
 import type { Hold } from './domain/hold.ts';
 import type { LowRunwayMarker } from './domain/renewal.ts';
 import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
+import type { PayoutMethod } from './domain/payout-method.ts';
+import type { Payout, PayoutBatch, PayoutStatus } from './domain/payouts.ts';
 
 /** The credit a reference was first used for: a retry with the same reference gets it back. */
 export interface CreditReference {
@@ -125,4 +127,52 @@ export interface ChargeStore {
    * held and available too), the hold, the job's total and the event, in one transaction.
    */
   charge(write: ChargeWrite): Promise<ChargeWriteResult>;
+}
+
+/** Which payouts finance lists: all, or one provider's, or one batch's; `status` narrows any of them. */
+export interface PayoutFilter {
+  readonly providerId?: string;
+  readonly batchId?: string;
+  readonly status?: PayoutStatus;
+}
+
+/** A payout made whole or not at all. */
+export interface PayoutWrite {
+  readonly payout: Payout;
+  /** Provider -> in transit; posted only while the provider has at least the amount available. */
+  readonly transaction: LedgerTransaction;
+  /** The provider's payout cursor as read before the payable amount was computed. */
+  readonly cursorVersion: number;
+}
+
+export interface PayoutSettlementWrite {
+  /** The payout settled, at `version` one above the stored one. */
+  readonly payout: Payout;
+  readonly transaction: LedgerTransaction;
+  /** `payout.paid`, through the outbox; none for a failure. */
+  readonly event?: DomainEvent;
+}
+
+export interface PayoutStore {
+  getMethod(providerId: string): Promise<PayoutMethod | undefined>;
+  saveMethod(method: PayoutMethod): Promise<void>;
+  /** Every provider with a method set, page by page. */
+  listMethods(limit: number, cursor?: string): Promise<Page<PayoutMethod>>;
+  /** The provider's payout cursor: bumped by every payout made; 0 before the first. */
+  getCursorVersion(providerId: string): Promise<number>;
+  saveBatch(batch: PayoutBatch): Promise<void>;
+  getBatch(batchId: string): Promise<PayoutBatch | undefined>;
+  /**
+   * The payout, its batch's and the log's pointers, its ledger transaction with both balances,
+   * and the cursor moved to `cursorVersion + 1`, in one write; 'stale' when another payout to
+   * the provider was made since the cursor was read (nothing written).
+   */
+  createPayout(write: PayoutWrite): Promise<'created' | 'stale'>;
+  getPayout(payoutId: string): Promise<Payout | undefined>;
+  /** Newest first. */
+  listPayouts(filter: PayoutFilter, limit: number, cursor?: string): Promise<Page<Payout>>;
+  /** Every payout of a batch, for its file. */
+  listBatchPayouts(batchId: string): Promise<Payout[]>;
+  /** Settles the payout with its transaction (and event) only while it is still in transit at the version before; false otherwise. */
+  settle(write: PayoutSettlementWrite): Promise<boolean>;
 }

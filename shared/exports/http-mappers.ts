@@ -13,14 +13,28 @@ const totalsView = (result: ExportResult) =>
         providerAmount: usd(result.totals.providerAmount),
         fee: usd(result.totals.fee),
       }
-    : {
-        sum: usd(result.totals.sum),
-        debits: usd(result.totals.debits),
-        credits: usd(result.totals.credits),
-      };
+    : result.kind === 'payouts'
+      ? {
+          amount: usd(result.totals.amount),
+          paid: usd(result.totals.paid),
+          inTransit: usd(result.totals.inTransit),
+          failed: usd(result.totals.failed),
+        }
+      : {
+          sum: usd(result.totals.sum),
+          debits: usd(result.totals.debits),
+          credits: usd(result.totals.credits),
+        };
 
 /** What the ledger says for the same period: the other side of the reconciliation. */
 const ledgerView = (result: ExportResult) => {
+  if (result.kind === 'payouts') {
+    const { made, madeAmount, earnings, paid, inTransit, providerBalances } = result.ledger;
+    return {
+      usageCharges: { transactions: 0, renterDebits: usd(0), providerCredits: usd(earnings), platformFees: usd(0) },
+      payouts: { made, madeAmount: usd(madeAmount), earnings: usd(earnings), paid: usd(paid), inTransit: usd(inTransit), providerBalances: usd(providerBalances) },
+    };
+  }
   const charges = result.kind === 'usage' ? result.ledger : result.totals.usageCharges;
   return {
     usageCharges: {

@@ -6,10 +6,11 @@ export const StartedExportResponse = z.object({ exportId: z.string(), status: z.
 
 const usageTotals = z.object({ gpuSeconds: z.string(), amount: usdText, providerAmount: usdText, fee: usdText });
 const ledgerTotals = z.object({ sum: usdText.meta({ description: 'Zero when the ledger balances.' }), debits: usdText, credits: usdText });
+const payoutTotals = z.object({ amount: usdText, paid: usdText, inTransit: usdText, failed: usdText }).meta({ description: 'Payouts made in the period, by their status now.' });
 
 export const ExportResponse = z.object({
   exportId: z.string(),
-  kind: z.enum(['usage', 'ledger']),
+  kind: z.enum(['usage', 'ledger', 'payouts']),
   format: z.enum(['csv', 'jsonl']),
   from: z.iso.datetime(),
   to: z.iso.datetime(),
@@ -19,10 +20,21 @@ export const ExportResponse = z.object({
   finishedAt: z.iso.datetime().optional(),
   rows: z.number().int().optional(),
   bytes: z.number().int().optional(),
-  totals: z.union([usageTotals, ledgerTotals]).optional(),
+  totals: z.union([usageTotals, ledgerTotals, payoutTotals]).optional(),
   ledger: z
     .object({
       usageCharges: z.object({ transactions: z.number().int(), renterDebits: usdText, providerCredits: usdText, platformFees: usdText }),
+      payouts: z
+        .object({
+          made: z.number().int(),
+          madeAmount: usdText,
+          earnings: usdText,
+          paid: usdText,
+          inTransit: usdText,
+          providerBalances: usdText,
+        })
+        .optional()
+        .meta({ description: 'Payouts exports: the ledger\'s payouts in the period, and the change of earnings = paid + in transit + providers\' balances (still payable or not yet settled).' }),
     })
     .optional()
     .meta({ description: "The ledger's usage charges for the same period: the other side of the reconciliation." }),

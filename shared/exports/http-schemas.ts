@@ -18,7 +18,7 @@ const instant = z.unknown().transform((value, ctx) => {
  */
 export const RequestExportInput = z
   .strictObject({
-    kind: z.enum(['usage', 'ledger'], { error: 'must be "usage" or "ledger"' }),
+    kind: z.enum(['usage', 'ledger', 'payouts'], { error: 'must be "usage", "ledger" or "payouts"' }),
     format: z.enum(['csv', 'jsonl'], { error: 'must be "csv" or "jsonl"' }).default('csv'),
     from: instant,
     to: instant,

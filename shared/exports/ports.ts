@@ -2,7 +2,7 @@ import type { DomainEvent } from '#events/define.ts';
 import type { Page } from '#platform/pagination.ts';
 import type { ExportJob, ExportResult } from './domain/export-job.ts';
 import type { Period } from './domain/period.ts';
-import type { LedgerRow, UsageRow } from './domain/rows.ts';
+import type { LedgerRow, PayoutRow, UsageRow } from './domain/rows.ts';
 
 /** An Idempotency-Key on a request, and the hash of the body it came with. */
 export interface IdempotencyClaim {
@@ -35,6 +35,8 @@ export interface ExportStore {
 export interface BillingReader {
   usageCharges(period: Period): AsyncIterable<readonly UsageRow[]>;
   ledgerEntries(period: Period): AsyncIterable<readonly LedgerRow[]>;
+  /** Payouts made in the period (by `createdAt`), with their status now. */
+  payouts(period: Period): AsyncIterable<readonly PayoutRow[]>;
 }
 
 /** The exports prefix of the bucket. */

@@ -118,6 +118,9 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
     leaseStart: undefined,
   },
   usageCharged: { usageRecordId: 'use_1', jobId: 'job_1', renterId: 'acct_renter000000001', amount: 225_000, jobCost: 225_000, chargedAt: T0.toISOString() },
+  payoutPaid: {
+    payoutId: 'pay_1', batchId: 'pob_1', providerId: hostIds.providerId, amount: 405_000, rail: 'paypal', reference: 'PP-7781', paidAt: T0.toISOString(),
+  },
   exportRequested: {
     exportId: 'exp_01jz3k5q7w9d2c4m6n8p',
     runId: 'run_01jz3k5q7w9d2c4m6n8p',

@@ -12,6 +12,9 @@ const firstOfMonth = (offset: number) => {
 
 const totalsOf = (item: Export): string => {
   if (!item.totals) return '—';
+  if ('paid' in item.totals) {
+    return `${usd(item.totals.amount)} paid out: ${usd(item.totals.paid)} paid, ${usd(item.totals.inTransit)} in transit, ${usd(item.totals.failed)} failed`;
+  }
   return 'amount' in item.totals
     ? `${usd(item.totals.amount)} charged, ${usd(item.totals.providerAmount)} to providers, ${usd(item.totals.fee)} fees`
     : `sum ${usd(item.totals.sum)} (debits ${usd(item.totals.debits)}, credits ${usd(item.totals.credits)})`;

@@ -10,6 +10,7 @@ import { DynamoBalanceStore } from './dynamo-balance-store.ts';
 import { DynamoHoldStore } from './dynamo-hold-store.ts';
 import { DynamoLedgerStore } from './dynamo-ledger-store.ts';
 import { DynamoLowRunwayStore } from './dynamo-low-runway-store.ts';
+import { DynamoPayoutStore } from './dynamo-payout-store.ts';
 
 export const logger = createLogger('billing');
 
@@ -32,5 +33,7 @@ export const makeBillingDeps = (): BillingDeps => {
       minCoverSeconds: config[BillingEnv.holdMinCoverSeconds],
       lowRunwaySeconds: config[BillingEnv.lowRunwaySeconds],
     },
+    payouts: new DynamoPayoutStore(tableName, documents, outbox),
+    settlementDelaySeconds: config[BillingEnv.payoutSettlementDelaySeconds],
   };
 };

@@ -36,6 +36,20 @@
  * - `LOWRUNWAY#<accountId>` / `LOWRUNWAY`: the renter's low-runway warning state: `state`
  *   (`low` | `ok`), `jobIds` (the running jobs the last warning named), `version`, `at`.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
+ * - `PAYOUTMETHOD#<providerId>` / `PAYOUTMETHOD`: the provider's payout method (`method`:
+ *   `{ type, details }`, whole; shown masked), `threshold` (µUSD, absent for none), `updatedAt`;
+ *   `gsi1pk = PAYOUTMETHODS`, `gsi1sk = <providerId>` list the providers a batch looks at.
+ * - `PAYOUTCURSOR#<providerId>` / `PAYOUTCURSOR`: `version`, bumped by every payout in the
+ *   payout's own transaction, conditioned on the version read before the payable amount was
+ *   computed: two batches at once cannot both pay the same money.
+ * - `PAYOUT#<payoutId>` / `PAYOUT`: one payout (domain/payouts.ts): `amount`, `method`,
+ *   `status`, `txnId`, `reference`, `failureReason`, `settledAt`, `settlementTxnId`, `version`;
+ *   `gsi1pk = PAYOUTS#<providerId>`, `gsi1sk = <createdAt>#<payoutId>`: a provider's payouts.
+ * - `PAYOUTBATCH#<batchId>` / `PAYOUTBATCH`: the batch (`requestedBy`, `createdAt`,
+ *   `settledBefore`, `payouts`, `total` once done); `gsi1pk = PAYOUTBATCHES`. Beside it,
+ *   `PAYOUTBATCH#<batchId>` / `PAYOUT#<payoutId>` points at each of its payouts.
+ * - `PAYOUTLOG` / `<createdAt>#<payoutId>`: every payout by time, for finance's unfiltered list
+ *   (one partition: payouts are made a few thousand a week, far below a partition's limit).
  */
 export const balanceKey = (accountId: string) => ({ pk: `BALANCE#${accountId}`, sk: 'BALANCE' });
 export const holdKey = (jobId: string) => ({ pk: `HOLD#${jobId}`, sk: 'HOLD' });
@@ -71,3 +85,14 @@ export const numberAttribute = (value: unknown): number => {
   if (value && typeof value === 'object' && 'N' in value && typeof value.N === 'string') return Number(value.N);
   return 0;
 };
+
+export const payoutMethodKey = (providerId: string) => ({ pk: `PAYOUTMETHOD#${providerId}`, sk: 'PAYOUTMETHOD' });
+export const PAYOUT_METHODS_PK = 'PAYOUTMETHODS';
+export const payoutCursorKey = (providerId: string) => ({ pk: `PAYOUTCURSOR#${providerId}`, sk: 'PAYOUTCURSOR' });
+export const payoutKey = (payoutId: string) => ({ pk: `PAYOUT#${payoutId}`, sk: 'PAYOUT' });
+export const providerPayoutsPk = (providerId: string) => `PAYOUTS#${providerId}`;
+export const payoutBatchKey = (batchId: string) => ({ pk: `PAYOUTBATCH#${batchId}`, sk: 'PAYOUTBATCH' });
+export const payoutBatchMemberKey = (batchId: string, payoutId: string) => ({ pk: `PAYOUTBATCH#${batchId}`, sk: `PAYOUT#${payoutId}` });
+export const PAYOUT_BATCHES_PK = 'PAYOUTBATCHES';
+export const PAYOUT_LOG_PK = 'PAYOUTLOG';
+export const payoutLogKey = (createdAt: string, payoutId: string) => ({ pk: PAYOUT_LOG_PK, sk: `${createdAt}#${payoutId}` });

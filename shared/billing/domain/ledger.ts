@@ -30,7 +30,11 @@ export const feeShardOf = (usageRecordId: string): string => {
   return platformFeeAccount(hash % PLATFORM_FEE_SHARDS);
 };
 
-export type TransactionKind = 'credit' | 'usage_charge';
+/**
+ * `payout`: provider -> payouts in transit; `payout_paid`: in transit -> `external:payouts`;
+ * `payout_returned`: in transit -> provider, for a payout the rail refused (domain/payouts.ts).
+ */
+export type TransactionKind = 'credit' | 'usage_charge' | 'payout' | 'payout_paid' | 'payout_returned';
 
 export interface LedgerEntry {
   readonly entryId: string;

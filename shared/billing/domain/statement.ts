@@ -20,7 +20,18 @@ export interface Statement {
   readonly credits: readonly { readonly transactionId: string; readonly amount: MicroUsd; readonly reference: string | null; readonly postedAt: string }[];
   readonly charges: readonly StatementLine<'jobId'>[];
   readonly earnings: readonly StatementLine<'hostId'>[];
-  readonly totals: { readonly credits: MicroUsd; readonly charges: MicroUsd; readonly earnings: MicroUsd };
+  /** Providers: payouts made from the balance (`payout`) and failed ones that came back (`payout_returned`). */
+  readonly payouts: readonly StatementPayout[];
+  /** `payouts`: what left the balance for payouts, net of returns. */
+  readonly totals: { readonly credits: MicroUsd; readonly charges: MicroUsd; readonly earnings: MicroUsd; readonly payouts: MicroUsd };
+}
+
+export interface StatementPayout {
+  readonly payoutId: string;
+  readonly kind: 'payout' | 'payout_returned';
+  /** Positive: paid out of the balance for a payout, or back into it for a return. */
+  readonly amount: MicroUsd;
+  readonly postedAt: string;
 }
 
 export type StatementLine<K extends 'jobId' | 'hostId'> = { readonly [key in K]: string } & {
@@ -88,6 +99,15 @@ export const buildStatement = (input: {
   const earnings = input.kind === 'provider'
     ? group('hostId', usage.filter(({ entry }) => entry.amount > 0).map(({ entry, charge, gpuMs }) => ({ id: charge.hostId, amount: entry.amount, gpuMs })))
     : [];
+  const payouts: StatementPayout[] = input.entries
+    .filter((entry) => entry.kind === 'payout' || entry.kind === 'payout_returned')
+    .map((entry) => ({
+      payoutId: entry.reference ?? '',
+      kind: entry.kind as StatementPayout['kind'],
+      amount: microUsd(Math.abs(entry.amount)),
+      postedAt: entry.postedAt,
+    }))
+    .sort((a, b) => a.postedAt.localeCompare(b.postedAt));
   return {
     month: input.month,
     accountId: input.accountId,
@@ -97,10 +117,12 @@ export const buildStatement = (input: {
     credits,
     charges,
     earnings,
+    payouts,
     totals: {
       credits: sum(credits.map((credit) => credit.amount)),
       charges: sum(charges.map((line) => line.amount)),
       earnings: sum(earnings.map((line) => line.amount)),
+      payouts: sum(payouts.map((line) => (line.kind === 'payout' ? line.amount : -line.amount))),
     },
   };
 };

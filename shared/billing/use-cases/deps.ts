@@ -1,6 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
 import type { HoldSettings } from '../domain/renewal.ts';
-import type { BalanceStore, ChargeStore, HoldStore, LedgerStore, LowRunwayStore } from '../ports.ts';
+import type { BalanceStore, ChargeStore, HoldStore, LedgerStore, LowRunwayStore, PayoutStore } from '../ports.ts';
 
 export interface BillingDeps {
   readonly ledger: LedgerStore;
@@ -13,4 +13,7 @@ export interface BillingDeps {
   readonly lowRunway: LowRunwayStore;
   /** Rolling holds and the low-runway warning. */
   readonly holdSettings: HoldSettings;
+  readonly payouts: PayoutStore;
+  /** Earnings are payable once older than this many seconds. */
+  readonly settlementDelaySeconds: number;
 }

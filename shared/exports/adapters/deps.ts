@@ -20,6 +20,9 @@ const noBillingPort: BillingReader = {
   ledgerEntries: () => {
     throw new Error(`This function has no read-only port on billing's table (${tables.billing.envVar} is not set)`);
   },
+  payouts: () => {
+    throw new Error(`This function has no read-only port on billing's table (${tables.billing.envVar} is not set)`);
+  },
 };
 
 /** The exports context's wiring: built once per Lambda container, at module scope. */

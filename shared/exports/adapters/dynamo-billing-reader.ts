@@ -1,6 +1,6 @@
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Period } from '../domain/period.ts';
-import type { LedgerRow, UsageRow } from '../domain/rows.ts';
+import type { LedgerRow, PayoutRow, UsageRow } from '../domain/rows.ts';
 import type { BillingReader } from '../ports.ts';
 
 /**
@@ -9,6 +9,8 @@ import type { BillingReader } from '../ports.ts';
  * - `CHARGE#<usageRecordId>` items, listed in the `byType` index under
  *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId>`;
  * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>`, `gsi1sk = <postedAt>#<entryId>`.
+ * - `PAYOUTLOG` / `<createdAt>#<payoutId>` pointers to `PAYOUT#<payoutId>` items, every payout by
+ *   the time it was made.
  * A period is key ranges within the UTC days it touches: `gsi1sk BETWEEN <from> AND <to>` keeps
  * `from` itself and leaves `to` out (every sort key is `<time>#<id>`, which sorts after its time).
  */
@@ -75,6 +77,22 @@ export const toLedgerRow = (item: Record<string, unknown>): LedgerRow => ({
   reference: text(item.reference),
 });
 
+export const toPayoutRow = (item: Record<string, unknown>): PayoutRow => ({
+  payoutId: item.payoutId as string,
+  batchId: item.batchId as string,
+  providerId: item.providerId as string,
+  rail: (item.method as { type?: string } | undefined)?.type ?? '',
+  amount: whole(item.amount),
+  status: item.status as string,
+  reference: text(item.reference),
+  failureReason: text(item.failureReason),
+  createdAt: item.createdAt as string,
+  settledAt: text(item.settledAt),
+  transactionId: item.txnId as string,
+});
+
+const PAYOUT_ATTRIBUTES = ['payoutId', 'batchId', 'providerId', 'method', 'amount', 'status', 'reference', 'failureReason', 'createdAt', 'settledAt', 'txnId'] as const;
+
 export class DynamoBillingReader implements BillingReader {
   constructor(
     private readonly billingTable: string,
@@ -87,6 +105,31 @@ export class DynamoBillingReader implements BillingReader {
 
   ledgerEntries(period: Period): AsyncIterable<readonly LedgerRow[]> {
     return this.byDay('LEDGER', period, ENTRY_ATTRIBUTES, toLedgerRow);
+  }
+
+  /** The period's pointers in time order, each page's payouts read whole (BatchGet, in the pointers' order). */
+  async *payouts(period: Period): AsyncGenerator<readonly PayoutRow[]> {
+    const { ProjectionExpression, names } = projection(PAYOUT_ATTRIBUTES);
+    const input: QueryInput = {
+      TableName: this.billingTable,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': 'PAYOUTLOG', ':from': period.from, ':to': period.to },
+    };
+    for await (const pointers of this.pages([input], (item) => item.payoutId as string)) {
+      if (pointers.length === 0) continue;
+      const found = new Map<string, PayoutRow>();
+      for (let start = 0; start < pointers.length; start += 100) {
+        let keys: Record<string, unknown>[] = pointers.slice(start, start + 100).map((payoutId) => ({ pk: `PAYOUT#${payoutId}`, sk: 'PAYOUT' }));
+        while (keys.length > 0) {
+          const answer = await this.documents.send(
+            new BatchGetCommand({ RequestItems: { [this.billingTable]: { Keys: keys, ProjectionExpression, ExpressionAttributeNames: names, ConsistentRead: true } } }),
+          );
+          for (const item of answer.Responses?.[this.billingTable] ?? []) found.set(item.payoutId as string, toPayoutRow(item));
+          keys = (answer.UnprocessedKeys?.[this.billingTable]?.Keys ?? []) as Record<string, unknown>[];
+        }
+      }
+      yield pointers.flatMap((payoutId) => found.get(payoutId) ?? []);
+    }
   }
 
   private byDay<R>(prefix: string, period: Period, attributes: readonly string[], toRow: (item: Record<string, unknown>) => R): AsyncGenerator<readonly R[]> {

@@ -1,8 +1,8 @@
 import { csvRecord } from './csv.ts';
-import { ledgerColumns, usageColumns, type LedgerRow, type UsageRow } from './rows.ts';
+import { ledgerColumns, payoutColumns, usageColumns, type LedgerRow, type PayoutRow, type UsageRow } from './rows.ts';
 
 export type ExportFormat = 'csv' | 'jsonl';
-export type ExportKind = 'usage' | 'ledger';
+export type ExportKind = 'usage' | 'ledger' | 'payouts';
 
 /** Writes rows of one kind in one format: the header (CSV only), then each page of rows as one chunk. */
 export interface Encoder<R> {
@@ -26,6 +26,7 @@ const encoderFor = <R>(columns: readonly (readonly [string, (row: R) => string |
 
 export const usageEncoder = (format: ExportFormat): Encoder<UsageRow> => encoderFor(usageColumns, format);
 export const ledgerEncoder = (format: ExportFormat): Encoder<LedgerRow> => encoderFor(ledgerColumns, format);
+export const payoutEncoder = (format: ExportFormat): Encoder<PayoutRow> => encoderFor(payoutColumns, format);
 
 export const contentTypeOf = (format: ExportFormat): string => (format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/x-ndjson; charset=utf-8');
 export const extensionOf = (format: ExportFormat): string => (format === 'csv' ? 'csv' : 'jsonl');

@@ -1,14 +1,15 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
 import { extensionOf, type ExportFormat, type ExportKind } from './encode.ts';
 import type { Period } from './period.ts';
-import type { LedgerTotals, LedgerUsageCharges, UsageTotals } from './totals.ts';
+import type { LedgerPayouts, LedgerTotals, LedgerUsageCharges, PayoutTotals, UsageTotals } from './totals.ts';
 
 export type ExportStatus = 'running' | 'succeeded' | 'failed';
 
 /** What the runner found, kept on the export when it succeeds. */
 export type ExportResult =
   | { readonly kind: 'usage'; readonly totals: UsageTotals; readonly ledger: LedgerUsageCharges; readonly differences: readonly string[]; readonly bytes: number }
-  | { readonly kind: 'ledger'; readonly totals: LedgerTotals; readonly differences: readonly string[]; readonly bytes: number };
+  | { readonly kind: 'ledger'; readonly totals: LedgerTotals; readonly differences: readonly string[]; readonly bytes: number }
+  | { readonly kind: 'payouts'; readonly totals: PayoutTotals; readonly ledger: LedgerPayouts; readonly differences: readonly string[]; readonly bytes: number };
 
 /**
  * One export: requested by finance or by the daily schedule, run by its own function. Each

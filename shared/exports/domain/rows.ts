@@ -38,6 +38,22 @@ export interface LedgerRow {
   readonly reference: string | null;
 }
 
+/** One payout made in the period, with its status as it is now. */
+export interface PayoutRow {
+  readonly payoutId: string;
+  readonly batchId: string;
+  readonly providerId: string;
+  readonly rail: string;
+  /** micro-USD. */
+  readonly amount: number;
+  readonly status: string;
+  readonly reference: string | null;
+  readonly failureReason: string | null;
+  readonly createdAt: string;
+  readonly settledAt: string | null;
+  readonly transactionId: string;
+}
+
 /** GPU-seconds are kept to the millisecond: `1800` -> `"1800.000"`. */
 export const formatGpuSeconds = (gpuSeconds: number): string => {
   const millis = Math.round(gpuSeconds * 1000);
@@ -78,4 +94,18 @@ export const ledgerColumns: readonly (readonly [string, (row: LedgerRow) => stri
   ['kind', (row) => row.kind],
   ['amount', (row) => usd(row.amount)],
   ['reference', (row) => row.reference],
+];
+
+export const payoutColumns: readonly (readonly [string, (row: PayoutRow) => string | null])[] = [
+  ['payoutId', (row) => row.payoutId],
+  ['batchId', (row) => row.batchId],
+  ['providerId', (row) => row.providerId],
+  ['rail', (row) => row.rail],
+  ['amount', (row) => usd(row.amount)],
+  ['status', (row) => row.status],
+  ['reference', (row) => row.reference],
+  ['failureReason', (row) => row.failureReason],
+  ['createdAt', (row) => row.createdAt],
+  ['settledAt', (row) => row.settledAt],
+  ['transactionId', (row) => row.transactionId],
 ];

@@ -1,5 +1,6 @@
 import { isPlatformFeeAccount } from '#billing/domain/ledger.ts';
-import type { LedgerRow, UsageRow } from './rows.ts';
+import { PAYOUTS_IN_TRANSIT_ACCOUNT, PAYOUTS_PAID_ACCOUNT } from '#billing/domain/payouts.ts';
+import type { LedgerRow, PayoutRow, UsageRow } from './rows.ts';
 
 /**
  * Totals and reconciliation, in integer micro-USD (and whole milli-GPU-seconds), summed as
@@ -100,3 +101,76 @@ export const usageDifferences = (usage: UsageTotals, ledger: LedgerUsageCharges)
 ];
 
 export const ledgerDifferences = (ledger: LedgerTotals): string[] => (ledger.sum === 0 ? [] : [`entries sum to ${ledger.sum}, not 0`]);
+
+/** A payouts export's rows: payouts made in the period, by their status now. */
+export interface PayoutTotals {
+  readonly rows: number;
+  readonly amount: number;
+  readonly paid: number;
+  readonly inTransit: number;
+  readonly failed: number;
+}
+
+/**
+ * The ledger's side of a payouts export, for the same period:
+ * - `made`, `madeAmount`: payout transactions (provider -> in transit), which the rows must match;
+ * - the change of the payout identity `earnings = paid + inTransit + providerBalances`, each
+ *   summed from the entries of its own accounts: providers' usage earnings; what reached
+ *   `external:payouts`; what `platform:payouts-in-transit` gained or lost; and what the
+ *   providers' balances gained or lost through earnings, payouts and returns. A payout posted
+ *   to the wrong account, or only half posted, breaks it.
+ */
+export interface LedgerPayouts {
+  readonly made: number;
+  readonly madeAmount: number;
+  readonly earnings: number;
+  readonly paid: number;
+  readonly inTransit: number;
+  readonly providerBalances: number;
+}
+
+export const emptyPayoutTotals = (): PayoutTotals => ({ rows: 0, amount: 0, paid: 0, inTransit: 0, failed: 0 });
+export const emptyLedgerPayouts = (): LedgerPayouts => ({ made: 0, madeAmount: 0, earnings: 0, paid: 0, inTransit: 0, providerBalances: 0 });
+
+export const addPayoutRows = (totals: PayoutTotals, rows: readonly PayoutRow[]): PayoutTotals => {
+  let { rows: count, amount, paid, inTransit, failed } = totals;
+  for (const row of rows) {
+    count += 1;
+    amount += row.amount;
+    if (row.status === 'paid') paid += row.amount;
+    else if (row.status === 'failed') failed += row.amount;
+    else inTransit += row.amount;
+  }
+  return { rows: count, amount: checked(amount), paid: checked(paid), inTransit: checked(inTransit), failed: checked(failed) };
+};
+
+const isProviderEarning = (row: LedgerRow): boolean => row.kind === 'usage_charge' && row.amount > 0 && !isPlatformFeeAccount(row.accountId);
+
+export const addLedgerPayouts = (payouts: LedgerPayouts, rows: readonly LedgerRow[]): LedgerPayouts => {
+  let { made, madeAmount, earnings, paid, inTransit, providerBalances } = payouts;
+  for (const row of rows) {
+    if (isProviderEarning(row)) {
+      earnings += row.amount;
+      providerBalances += row.amount;
+    } else if (row.accountId === PAYOUTS_IN_TRANSIT_ACCOUNT) {
+      inTransit += row.amount;
+      if (row.kind === 'payout') {
+        made += 1;
+        madeAmount += row.amount;
+      }
+    } else if (row.accountId === PAYOUTS_PAID_ACCOUNT) paid += row.amount;
+    else if (row.kind === 'payout' || row.kind === 'payout_returned') providerBalances += row.amount;
+  }
+  return {
+    made, madeAmount: checked(madeAmount), earnings: checked(earnings), paid: checked(paid), inTransit: checked(inTransit), providerBalances: checked(providerBalances),
+  };
+};
+
+/** Each difference between a payouts export and the ledger, by name; empty when they reconcile. */
+export const payoutDifferences = (totals: PayoutTotals, ledger: LedgerPayouts): string[] => [
+  ...(totals.amount === ledger.madeAmount ? [] : [`payouts ${totals.amount} != ledger payouts made ${ledger.madeAmount}`]),
+  ...(totals.rows === ledger.made ? [] : [`${totals.rows} payouts != ${ledger.made} ledger payout transactions`]),
+  ...(ledger.earnings === ledger.paid + ledger.inTransit + ledger.providerBalances
+    ? []
+    : [`earnings ${ledger.earnings} != paid ${ledger.paid} + in transit ${ledger.inTransit} + providers' balances ${ledger.providerBalances}`]),
+];

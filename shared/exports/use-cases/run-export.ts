@@ -1,9 +1,15 @@
-import { contentTypeOf, ledgerEncoder, usageEncoder, type Encoder } from '../domain/encode.ts';
+import { contentTypeOf, ledgerEncoder, payoutEncoder, usageEncoder, type Encoder } from '../domain/encode.ts';
 import { downloadName, type ExportJob, type ExportResult } from '../domain/export-job.ts';
 import type { Period } from '../domain/period.ts';
-import type { LedgerRow, UsageRow } from '../domain/rows.ts';
+import type { LedgerRow, PayoutRow, UsageRow } from '../domain/rows.ts';
 import {
+  addLedgerPayouts,
   addLedgerRows,
+  addPayoutRows,
+  emptyLedgerPayouts,
+  emptyPayoutTotals,
+  payoutDifferences,
+  type LedgerPayouts,
   addLedgerUsageCharges,
   addUsageRows,
   emptyLedgerTotals,
@@ -78,6 +84,29 @@ const writeLedger = async (job: ExportJob, deps: ExportsDeps): Promise<ExportRes
   return { kind: 'ledger', totals, differences: ledgerDifferences(totals), bytes: written.bytes };
 };
 
+/** The ledger's payouts for the period: read beside the payout rows, to reconcile them. */
+const ledgerPayouts = async (period: Period, deps: Pick<ExportsDeps, 'billing'>): Promise<LedgerPayouts> => {
+  let payouts = emptyLedgerPayouts();
+  for await (const rows of deps.billing.ledgerEntries(period)) payouts = addLedgerPayouts(payouts, rows);
+  return payouts;
+};
+
+const writePayouts = async (job: ExportJob, deps: ExportsDeps): Promise<ExportResult> => {
+  let totals = emptyPayoutTotals();
+  const report = progressEvery(job, deps);
+  const chunks = encodePages<PayoutRow>(deps.billing.payouts(job.period), payoutEncoder(job.format), (rows) => {
+    totals = addPayoutRows(totals, rows);
+    report(totals.rows);
+  });
+  const [written, ledger] = await Promise.all([
+    deps.files.write(job.fileKey, contentTypeOf(job.format), downloadName(job), chunks),
+    ledgerPayouts(job.period, deps),
+  ]);
+  return { kind: 'payouts', totals, ledger, differences: payoutDifferences(totals, ledger), bytes: written.bytes };
+};
+
+const writers: Record<ExportJob['kind'], (job: ExportJob, deps: ExportsDeps) => Promise<ExportResult>> = { usage: writeUsage, ledger: writeLedger, payouts: writePayouts };
+
 /**
  * Runs one export (ARCHITECTURE.md, flow 6). Steps: read the export; skip it unless this is
  * its current run and it is still running (a duplicate or stale delivery changes nothing);
@@ -92,7 +121,7 @@ export const runExport = async (request: { readonly exportId: string; readonly r
   if (job.runId !== request.runId || job.status !== 'running') return { outcome: 'skipped', reason: 'not_current' };
   let result: ExportResult;
   try {
-    result = job.kind === 'usage' ? await writeUsage(job, deps) : await writeLedger(job, deps);
+    result = await writers[job.kind](job, deps);
   } catch (cause) {
     await deps.exports.finish(job.exportId, job.runId, { error: 'The export could not be written; request it again.' }, deps.clock.now());
     return { outcome: 'failed', job, cause };

@@ -6,7 +6,7 @@ import { formatUsd, microUsd } from '#platform/money.ts';
 /** Which events each kind of account may subscribe to (API contract, Webhooks). */
 export const WEBHOOK_EVENTS = {
   renter: [events.jobEnded.DETAIL_TYPE, events.balanceLow.DETAIL_TYPE, events.hostMaintenanceScheduled.DETAIL_TYPE],
-  provider: [events.hostUnreachable.DETAIL_TYPE, events.hostWentOffline.DETAIL_TYPE, events.hostCameOnline.DETAIL_TYPE],
+  provider: [events.hostUnreachable.DETAIL_TYPE, events.hostWentOffline.DETAIL_TYPE, events.hostCameOnline.DETAIL_TYPE, events.payoutPaid.DETAIL_TYPE],
 } as const satisfies Partial<Record<AccountRole, readonly string[]>>;
 
 export type WebhookRole = keyof typeof WEBHOOK_EVENTS;
@@ -66,6 +66,9 @@ export const webhookEventOf = (type: string, detail: Record<string, unknown> & {
   else if (type === events.balanceLow.DETAIL_TYPE) {
     ownerId = data.accountId;
     if (typeof data.available === 'number') data.available = formatUsd(microUsd(data.available));
+  } else if (type === events.payoutPaid.DETAIL_TYPE) {
+    ownerId = data.providerId;
+    if (typeof data.amount === 'number') data.amount = formatUsd(microUsd(data.amount));
   } else ownerId = data.providerId;
   if (typeof ownerId !== 'string') throw new Error(`No owner in ${type} ${eventId}`);
   return { eventId, type, occurredAt, ownerId, data };

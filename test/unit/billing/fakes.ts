@@ -18,8 +18,14 @@ import type {
   LedgerStore,
   LowRunwayStore,
   PlaceHoldResult,
+  PayoutFilter,
+  PayoutSettlementWrite,
+  PayoutStore,
+  PayoutWrite,
   RenewableHold,
 } from '#billing/ports.ts';
+import type { PayoutMethod } from '#billing/domain/payout-method.ts';
+import type { Payout, PayoutBatch } from '#billing/domain/payouts.ts';
 import type { BillingDeps } from '#billing/use-cases/deps.ts';
 
 /** What the billing table would hold, in memory. */
@@ -32,6 +38,10 @@ export class BillingState {
   readonly charges = new Map<string, UsageCharge>();
   readonly jobCosts = new Map<string, JobCost>();
   readonly lowRunway = new Map<string, LowRunwayMarker>();
+  readonly payoutMethods = new Map<string, PayoutMethod>();
+  readonly payoutCursors = new Map<string, number>();
+  readonly payouts = new Map<string, Payout>();
+  readonly payoutBatches = new Map<string, PayoutBatch>();
   /** Events committed with a change, as the outbox would hold them. */
   readonly outbox: DomainEvent[] = [];
 
@@ -220,6 +230,78 @@ export class FakeChargeStore implements ChargeStore {
   }
 }
 
+/** Posts a transaction's entries and balances, as `ledgerItems` writes them. */
+const applyTransaction = (state: BillingState, transaction: LedgerTransaction): void => {
+  state.transactions.set(transaction.transactionId, transaction);
+  state.entries.push(...accountEntries(transaction));
+  for (const [accountId, amount] of netByAccount(transaction)) state.balances.set(accountId, applyEntry(state.balanceOf(accountId), amount));
+};
+
+export class FakePayoutStore implements PayoutStore {
+  constructor(private readonly state: BillingState) {}
+
+  async getMethod(providerId: string): Promise<PayoutMethod | undefined> {
+    return this.state.payoutMethods.get(providerId);
+  }
+
+  async saveMethod(method: PayoutMethod): Promise<void> {
+    this.state.payoutMethods.set(method.providerId, method);
+  }
+
+  async listMethods(limit: number, cursor?: string): Promise<Page<PayoutMethod>> {
+    const start = Number(decodeCursor(cursor)?.offset ?? 0);
+    const all = [...this.state.payoutMethods.values()].sort((a, b) => a.providerId.localeCompare(b.providerId));
+    return { items: all.slice(start, start + limit), nextCursor: start + limit < all.length ? encodeCursor({ offset: start + limit }) : null };
+  }
+
+  async getCursorVersion(providerId: string): Promise<number> {
+    return this.state.payoutCursors.get(providerId) ?? 0;
+  }
+
+  async saveBatch(batch: PayoutBatch): Promise<void> {
+    this.state.payoutBatches.set(batch.batchId, batch);
+  }
+
+  async getBatch(batchId: string): Promise<PayoutBatch | undefined> {
+    return this.state.payoutBatches.get(batchId);
+  }
+
+  async createPayout(write: PayoutWrite): Promise<'created' | 'stale'> {
+    const { payout, transaction, cursorVersion } = write;
+    if ((this.state.payoutCursors.get(payout.providerId) ?? 0) !== cursorVersion) return 'stale';
+    if (this.state.balanceOf(payout.providerId).available < payout.amount) return 'stale';
+    this.state.payoutCursors.set(payout.providerId, cursorVersion + 1);
+    this.state.payouts.set(payout.payoutId, payout);
+    applyTransaction(this.state, transaction);
+    return 'created';
+  }
+
+  async getPayout(payoutId: string): Promise<Payout | undefined> {
+    return this.state.payouts.get(payoutId);
+  }
+
+  async listPayouts(filter: PayoutFilter, limit: number, cursor?: string): Promise<Page<Payout>> {
+    const start = Number(decodeCursor(cursor)?.offset ?? 0);
+    const all = [...this.state.payouts.values()]
+      .filter((payout) => (!filter.providerId || payout.providerId === filter.providerId) && (!filter.batchId || payout.batchId === filter.batchId) && (!filter.status || payout.status === filter.status))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { items: all.slice(start, start + limit), nextCursor: start + limit < all.length ? encodeCursor({ offset: start + limit }) : null };
+  }
+
+  async listBatchPayouts(batchId: string): Promise<Payout[]> {
+    return [...this.state.payouts.values()].filter((payout) => payout.batchId === batchId).sort((a, b) => a.payoutId.localeCompare(b.payoutId));
+  }
+
+  async settle(write: PayoutSettlementWrite): Promise<boolean> {
+    const stored = this.state.payouts.get(write.payout.payoutId);
+    if (!stored || stored.status !== 'in_transit' || stored.version !== write.payout.version - 1) return false;
+    this.state.payouts.set(write.payout.payoutId, write.payout);
+    applyTransaction(this.state, write.transaction);
+    if (write.event) this.state.outbox.push(write.event);
+    return true;
+  }
+}
+
 /** Use-case deps over one in-memory state, with a clock the test moves. */
 export const inMemoryBilling = (start: Date) => {
   const state = new BillingState();
@@ -227,6 +309,7 @@ export const inMemoryBilling = (start: Date) => {
   const clock: Clock = { now: () => now };
   const deps: BillingDeps = { ledger: new FakeLedgerStore(state), balances: new FakeBalanceStore(state), holds: new FakeHoldStore(state), charges: new FakeChargeStore(state), clock, platformFeeBps: 1_000,
     lowRunway: new FakeLowRunwayStore(state), holdSettings: DEFAULT_HOLD_SETTINGS,
+    payouts: new FakePayoutStore(state), settlementDelaySeconds: 7 * 24 * 3600,
   };
   return { state, deps, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); } };
 };

@@ -140,7 +140,7 @@ describe('gpuhive export', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('Export exp_1 ended failed: boom');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('Give --kind usage|ledger, --from and --to.');
+    expect(missing.stderr).toContain('Give --kind usage|ledger|payouts, --from and --to.');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { DomainEvent } from '#events/define.ts';
 import type { ExportJob, ExportResult } from '#exports/domain/export-job.ts';
 import type { Period } from '#exports/domain/period.ts';
-import type { LedgerRow, UsageRow } from '#exports/domain/rows.ts';
+import type { LedgerRow, PayoutRow, UsageRow } from '#exports/domain/rows.ts';
 import type { BillingReader, CreateExportResult, ExportFiles, ExportStore, IdempotencyClaim } from '#exports/ports.ts';
 import type { ExportsDeps, ExportsSettings } from '#exports/use-cases/deps.ts';
 import type { Page } from '#platform/pagination.ts';
@@ -53,6 +53,7 @@ export class FakeBillingReader implements BillingReader {
     readonly charges: UsageRow[] = [],
     readonly entries: LedgerRow[] = [],
     private readonly pageSize = 2,
+    readonly payoutRows: PayoutRow[] = [],
   ) {}
 
   pagesServed = 0;
@@ -63,6 +64,10 @@ export class FakeBillingReader implements BillingReader {
 
   ledgerEntries(period: Period): AsyncIterable<readonly LedgerRow[]> {
     return this.pages(this.entries.filter((row) => row.postedAt >= period.from && row.postedAt < period.to));
+  }
+
+  payouts(period: Period): AsyncIterable<readonly PayoutRow[]> {
+    return this.pages(this.payoutRows.filter((row) => row.createdAt >= period.from && row.createdAt < period.to));
   }
 
   private async *pages<R>(rows: readonly R[]): AsyncGenerator<readonly R[]> {

@@ -53,7 +53,7 @@ describe('getStatement', () => {
       { jobId: 'job_1', amount: 165_125, gpuMs: 660_500, records: 2 },
       { jobId: 'job_2', amount: 900_000, gpuMs: 3_600_000, records: 1 },
     ]);
-    expect(statement.totals).toEqual({ credits: 5 * USD, charges: 1_065_125, earnings: 0 });
+    expect(statement.totals).toEqual({ credits: 5 * USD, charges: 1_065_125, earnings: 0, payouts: 0 });
     expect(statement.closingBalance).toBe(statement.openingBalance + statement.totals.credits - statement.totals.charges);
   });
 
