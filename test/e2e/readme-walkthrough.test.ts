@@ -31,7 +31,7 @@ describe('the README walkthrough', () => {
 
     expect(run.stderr, run.stdout.slice(-3000)).toBe('');
     expect(run.status, run.stdout.slice(-3000)).toBe(0);
-    expect(run.outputs).toHaveLength(17);
+    expect(run.outputs).toHaveLength(21);
     const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, started, exited, finished, timeline, ledger, balance] = run.outputs.slice(0, 16).map(
       (output) => JSON.parse(output.trim().split('\n').pop() ?? ''),
     );
@@ -59,15 +59,21 @@ describe('the README walkthrough', () => {
     expect(balance).toMatchObject({ balance: '24.999750', held: '0.000000', available: '24.999750' });
     // The console at the API's own address, under its strict CSP.
     expect(run.outputs[16]?.trim()).toMatch(/^content-security-policy: default-src 'none'; script-src 'self'/i);
-  }, 150_000);
+    // The interactive job: a port range on the host, Jupyter from its template, its URL with the token.
+    const [opened, jupyter, jupyterStarted] = run.outputs.slice(17, 20).map((output) => JSON.parse(output.trim().split('\n').pop() ?? ''));
+    expect(opened).toEqual({ publicAddress: '203.0.113.7', portRange: { from: 40000, to: 40009 } });
+    expect(jupyter).toMatchObject({ jobId: expect.stringMatching(/^job_/), status: 'queued' });
+    expect(jupyterStarted).toMatchObject({ state: 'running' });
+    expect(run.outputs[20]?.trim()).toMatch(/^http:\/\/203\.0\.113\.7:4000\d\/lab\?token=[\w-]{20,} \(ready: true\)$/);
+  }, 180_000);
 
   it('prints --help', () => {
-    const help = spawnSync('npm', ['start', '--silent', '--', '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const help = spawnSync('npm', ['start', '--silent', '--', '--help'], { encoding: 'utf8', timeout: 60_000 });
 
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--data-dir DIR');
     expect(help.stdout).toContain('GPUHIVE_ADMIN_KEY');
-  });
+  }, 90_000);
 
   it('stops every process it started on Ctrl-C, leaving nothing listening', async () => {
     const dynamodb = /DynamoDB (http:\/\/\S+)/.exec(runtime.stdout())?.[1] ?? '';
