@@ -118,7 +118,8 @@ describe('host verification with real agents', () => {
     expect(Number(offer.usdPerScore)).toBeCloseTo(0.5 / offer.score, 5);
 
     const status = await agentCommand(['status', '--state-dir', hosts.honest!.stateDir]);
-    expect(status.stdout).toMatch(/Verification: latest runs\n.*\(simulated\): passed, score \d+/);
+    // On a busy machine an honest run can miss its deadline before one passes: the passed run is listed among them.
+    expect(status.stdout).toMatch(/Verification: latest runs\n(?:.*\n)*?.*\(simulated\): passed, score \d+/);
   }, 90_000);
 
   it.each([

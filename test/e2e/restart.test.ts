@@ -135,7 +135,12 @@ describe('killing the local runtime with SIGKILL mid-flow', () => {
       expect(usageAfter.records.accepted).toBeGreaterThanOrEqual(chargedBefore);
 
       // The agent resends what was never acknowledged: each counts once, whether or not the dead runtime stored it.
-      const resent = await api.call('POST', '/v1/agent/usage', { key: host.agentToken, body: { records: unacknowledged } });
+      // As the agent does, it sends again after a 503 (Retry-After): a restarted runtime under load may ask for that.
+      const resent = await eventually(async () => {
+        const answer = await api.call('POST', '/v1/agent/usage', { key: host.agentToken, body: { records: unacknowledged } });
+        expect(answer.status, JSON.stringify(answer.body)).not.toBe(503);
+        return answer;
+      }, 60_000);
       expect(resent.status).toBe(202);
       expect(resent.body.accepted + resent.body.duplicates).toBe(unacknowledged.length);
 

@@ -1,4 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 import { createInterface, type Interface } from 'node:readline';
 import { VerificationAborted, type Challenge, type ComputedRun, type GpuAnswer, type GpuCommitment, type GpuIdentity, type VerifierBackend } from './backend.ts';
 
@@ -28,7 +31,7 @@ export class CudaBackend implements VerifierBackend {
 
   async compute(challenge: Challenge, gpus: readonly GpuIdentity[], signal: AbortSignal): Promise<ComputedRun> {
     const devices = challenge.gpus.map((gpu) => gpu.index).join(',');
-    const child = spawn(this.options.docker ?? 'docker', [
+    const child = childProcess().spawn(this.options.docker ?? 'docker', [
       'run', '--rm', '-i', '--network', 'none', '--gpus', `"device=${devices}"`, '--ipc', 'host', this.options.image ?? DEFAULT_VERIFIER_IMAGE,
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = createInterface({ input: child.stdout });

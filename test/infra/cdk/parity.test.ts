@@ -1,3 +1,5 @@
+import { Duration } from 'aws-cdk-lib';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { resourceName, routeKey, topology } from '#infra/topology.ts';
 import { scheduleMinutes } from '#infra/stacks/gpuhive-stack.ts';
@@ -63,7 +65,7 @@ describe('the synthesized template equals the topology', () => {
     expect({
       rate: rule?.Properties.ScheduleExpression,
       targets: (rule?.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map((target) => target.Arn['Fn::GetAtt'][0]),
-    }).toEqual({ rate: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`, targets: [logicalIdOf(stack.functionOf(schedule))] });
+    }).toEqual({ rate: Schedule.rate(Duration.minutes(minutes)).expressionString, targets: [logicalIdOf(stack.functionOf(schedule))] });
   });
 
   it('feeds exactly the topology\'s consumers from queues', () => {

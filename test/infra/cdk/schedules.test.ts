@@ -1,3 +1,5 @@
+import { Duration } from 'aws-cdk-lib';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { topology } from '#infra/topology.ts';
 import { scheduleMinutes } from '#infra/stacks/gpuhive-stack.ts';
@@ -18,7 +20,7 @@ describe('GpuhiveStack schedules', () => {
   it.each(schedules)('runs %s at the topology\'s rate, in whole minutes', (_name, schedule) => {
     const minutes = scheduleMinutes(schedule.everySeconds);
     expect(ruleTargeting(logicalIdOf(stack.functionOf(schedule)))?.Properties.ScheduleExpression).toBe(
-      `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+      Schedule.rate(Duration.minutes(minutes)).expressionString,
     );
   });
 

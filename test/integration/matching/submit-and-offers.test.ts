@@ -69,7 +69,7 @@ describe('submitting jobs', () => {
     const attempt = await api.call('POST', '/v1/jobs', { key: renterKey, body: { gpu: { count: 1 }, maxPricePerGpuHour: '1', maxDurationSeconds: 600 } });
 
     expect(attempt.status).toBe(400);
-    expect(attempt.body.error.details).toContainEqual({ field: 'image', message: 'give an image, a command, or both' });
+    expect(attempt.body.error.details).toContainEqual({ field: 'image', message: 'give an image, a command, or both (or a template)' });
   });
 
   it('keeps a job queued with a reason the renter can read when nothing fits', async () => {
