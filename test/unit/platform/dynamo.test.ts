@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll, queryPages } from '#platform/dynamo.ts';
+import type { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll, queryPages, scanAll } from '#platform/dynamo.ts';
 
 /** A client whose query answers three pages of two items, keyed by the start key. */
 const pagedClient = () => {
@@ -10,7 +10,7 @@ const pagedClient = () => {
     second: { Items: [{ n: 3 }, { n: 4 }], LastEvaluatedKey: { k: 'third' } },
     third: { Items: [{ n: 5 }] },
   };
-  const send = async (command: QueryCommand) => {
+  const send = async (command: QueryCommand | ScanCommand) => {
     const start = command.input.ExclusiveStartKey as { k: string } | undefined;
     starts.push(start);
     return pages[start?.k ?? 'first'];
@@ -18,7 +18,7 @@ const pagedClient = () => {
   return { starts, documents: { send } as never };
 };
 
-describe('queryPages / queryAll', () => {
+describe('queryPages / queryAll / scanAll', () => {
   it('follows LastEvaluatedKey to the last page', async () => {
     const { starts, documents } = pagedClient();
     expect(await queryAll(documents, { TableName: 't' })).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
@@ -32,5 +32,11 @@ describe('queryPages / queryAll', () => {
       break;
     }
     expect(starts).toEqual([{ k: 'second' }]);
+  });
+
+  it('scans to the last page', async () => {
+    const { starts, documents } = pagedClient();
+    expect(await scanAll(documents, { TableName: 't' })).toHaveLength(5);
+    expect(starts).toEqual([undefined, { k: 'second' }, { k: 'third' }]);
   });
 });
