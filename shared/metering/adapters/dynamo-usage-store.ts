@@ -12,6 +12,8 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 type Item = Record<string, unknown>;
 
 const BATCH_GET_MAX = 100;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+const MAX_TRANSACT_ITEMS = 100;
 
 const RECORD_FIELDS = ['eventId', 'assignmentId', 'from', 'to', 'gpuSeconds', 'gpuUtilization', 'hostId', 'receivedAt'] as const;
 
@@ -42,6 +44,8 @@ const isConflict = (error: unknown): boolean =>
     (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'));
 
 export class DynamoUsageStore implements UsageStore {
+  readonly maxItemsPerCommit = MAX_TRANSACT_ITEMS;
+
   constructor(
     private readonly tableName: string,
     private readonly documents: DynamoDBDocumentClient,
