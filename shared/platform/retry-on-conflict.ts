@@ -23,7 +23,7 @@ export interface RetryOnConflictOptions {
   readonly random?: () => number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The wait before the attempt after `attempt` (1-based): full jitter under an exponential ceiling. */
 export const backoffDelay = (attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number =>
