@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, QueryCommand, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Outbox } from '#platform/outbox.ts';
+import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
 import type { Segment } from '../domain/usage.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
@@ -79,7 +80,7 @@ export class DynamoUsageStore implements UsageStore {
     const found: Item[] = [];
     let pending: Item[] = keys;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+      if (attempt > 0) await realSleep(backoffDelay(attempt, 20, 1000, Math.random));
       const { Responses, UnprocessedKeys } = await this.documents.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
       );
