@@ -1,13 +1,38 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 
 type QueryInput = ConstructorParameters<typeof QueryCommand>[0];
+type ScanInput = ConstructorParameters<typeof ScanCommand>[0];
+
+/**
+ * A query's pages, following `LastEvaluatedKey`, from `startKey` when given. A caller that
+ * has seen enough breaks out of its `for await` and no further page is read.
+ */
+export async function* queryPages(
+  documents: Pick<DynamoDBDocumentClient, 'send'>,
+  input: Omit<QueryInput, 'ExclusiveStartKey'>,
+  startKey?: Record<string, unknown>,
+): AsyncGenerator<QueryCommandOutput> {
+  let next = startKey;
+  do {
+    const page = await documents.send(new QueryCommand({ ...input, ...(next ? { ExclusiveStartKey: next } : {}) }));
+    yield page;
+    next = page.LastEvaluatedKey;
+  } while (next);
+}
 
 /** Every item a query matches, following `LastEvaluatedKey` page by page. */
 export const queryAll = async (documents: DynamoDBDocumentClient, input: Omit<QueryInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
+  for await (const page of queryPages(documents, input)) items.push(...(page.Items ?? []));
+  return items;
+};
+
+/** Every item a scan matches, following `LastEvaluatedKey` page by page. */
+export const scanAll = async (documents: Pick<DynamoDBDocumentClient, 'send'>, input: Omit<ScanInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await documents.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    const page = await documents.send(new ScanCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);

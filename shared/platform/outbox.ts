@@ -1,11 +1,12 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { definitionOf } from '#events/index.ts';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from './clock.ts';
+import { queryPages } from './dynamo.ts';
 
 /**
  * The transactional outbox (ARCHITECTURE.md, Failure model). A producer writes its events
@@ -146,26 +147,20 @@ export class Outbox {
 
   private async republish(bucket: string, createdBefore: string, sent?: { since: string; before: string }): Promise<number> {
     let total = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.documents.send(
-        new QueryCommand({
-          TableName: this.deps.tableName,
-          IndexName: 'outbox',
-          KeyConditionExpression: 'outboxBucket = :bucket AND createdAt <= :before',
-          ...(sent
-            ? {
-                FilterExpression: 'sentAt >= :sentSince AND sentAt < :sentBefore',
-                ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore, ':sentSince': sent.since, ':sentBefore': sent.before },
-              }
-            : { ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore } }),
-          ExclusiveStartKey: startKey,
-          Limit: 100,
-        }),
-      );
+    for await (const page of queryPages(this.deps.documents, {
+      TableName: this.deps.tableName,
+      IndexName: 'outbox',
+      KeyConditionExpression: 'outboxBucket = :bucket AND createdAt <= :before',
+      ...(sent
+        ? {
+            FilterExpression: 'sentAt >= :sentSince AND sentAt < :sentBefore',
+            ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore, ':sentSince': sent.since, ':sentBefore': sent.before },
+          }
+        : { ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore } }),
+      Limit: 100,
+    })) {
       total += await this.publish((page.Items ?? []).map((item) => toEvent(item as OutboxRow)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return total;
   }
 

@@ -1,4 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { retryOnConflict as retry } from '#platform/retry-on-conflict.ts';
 
 /** Why each item of a cancelled TransactWriteItems failed ('None' for those that did not). */
 export const cancellationReasons = (error: unknown) =>
@@ -21,14 +22,5 @@ const MAX_ATTEMPTS = 8;
 const BASE_DELAY_MS = 15;
 const MAX_DELAY_MS = 1000;
 
-export const retryOnConflict = async <T>(write: () => Promise<T>): Promise<T> => {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await write();
-    } catch (error) {
-      if (!isConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
-      const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-    }
-  }
-};
+export const retryOnConflict = <T>(write: () => Promise<T>): Promise<T> =>
+  retry(write, { attempts: MAX_ATTEMPTS, isConflict, exhausted: (lastError) => lastError, baseDelayMs: BASE_DELAY_MS, maxDelayMs: MAX_DELAY_MS });

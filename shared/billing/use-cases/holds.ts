@@ -2,6 +2,7 @@ import { newEvent } from '#events/define.ts';
 import { event as fundsHeld } from '#events/billing/funds-held.ts';
 import { event as fundsRefused } from '#events/billing/funds-refused.ts';
 import { microUsd } from '#platform/money.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import type { Hold } from '../domain/hold.ts';
 import type { BillingDeps } from './deps.ts';
 
@@ -59,16 +60,19 @@ export const releaseHold = async (
   job: { readonly jobId: string; readonly renterId: string },
   deps: Pick<BillingDeps, 'holds' | 'clock'>,
 ): Promise<ReleaseHoldOutcome> => {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const hold = await deps.holds.get(job.jobId);
-    if (!hold) {
-      if (await deps.holds.markEndedBeforeHold(job.jobId, job.renterId, deps.clock.now())) return 'ended_before_hold';
-    } else if (hold.status !== 'held') {
-      return 'nothing_held';
-    } else if (await deps.holds.release(hold, deps.clock.now())) {
-      return 'released';
-    }
-    // Lost a race with another delivery or the placement: read again.
-  }
-  throw new Error(`the hold of job ${job.jobId} kept changing; the event will be retried`);
+  return retryOnConflict<ReleaseHoldOutcome>(
+    async () => {
+      const hold = await deps.holds.get(job.jobId);
+      if (!hold) {
+        if (await deps.holds.markEndedBeforeHold(job.jobId, job.renterId, deps.clock.now())) return 'ended_before_hold';
+      } else if (hold.status !== 'held') {
+        return 'nothing_held';
+      } else if (await deps.holds.release(hold, deps.clock.now())) {
+        return 'released';
+      }
+      // Lost a race with another delivery or the placement: read again.
+      return CONFLICT;
+    },
+    { attempts: MAX_ATTEMPTS, exhausted: () => new Error(`the hold of job ${job.jobId} kept changing; the event will be retried`) },
+  );
 };

@@ -1,6 +1,7 @@
 import { newEvent } from '#events/define.ts';
 import { event as balanceLow } from '#events/billing/balance-low.ts';
 import { event as fundsExhausted } from '#events/billing/funds-exhausted.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import type { JobCost } from '../domain/charge.ts';
 import type { Hold } from '../domain/hold.ts';
 import { decideLowRunway, decideRenewal, type RenewalDecision } from '../domain/renewal.ts';
@@ -33,31 +34,34 @@ const MAX_ATTEMPTS = 10;
  * the hold or the balance moved in between, read again.
  */
 export const renewHold = async (renewable: RenewableHold, deps: Deps, renterOutOfFunds = false): Promise<RenewOutcome> => {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const [hold, cost, balance] = await Promise.all([
-      deps.holds.get(renewable.jobId),
-      deps.charges.getJobCost(renewable.jobId),
-      deps.balances.get(renewable.accountId),
-    ]);
-    if (!hold || hold.status !== 'held') {
-      await deps.holds.forgetRenewal(renewable.jobId);
-      return 'gone';
-    }
-    if (hold.exhaustedAt) return 'already_exhausted';
-    const now = deps.clock.now();
-    const decision = decideRenewal(hold, cost, balance.available, now, deps.holdSettings, renterOutOfFunds);
-    if (decision.kind === 'no_rate' || decision.kind === 'covered') return decision.kind;
-    const exhausted =
-      decision.kind === 'exhausted'
-        ? newEvent(
-            fundsExhausted,
-            { jobId: hold.jobId, renterId: hold.accountId, amount: decision.wanted, available: balance.available, reason: 'insufficient_funds' },
-            now,
-          )
-        : undefined;
-    if ((await deps.holds.renew(hold, decision.amount, now, exhausted)) === 'renewed') return decision.kind;
-  }
-  throw new Error(`the hold of job ${renewable.jobId} kept changing; the next run renews it`);
+  return retryOnConflict<RenewOutcome>(
+    async () => {
+      const [hold, cost, balance] = await Promise.all([
+        deps.holds.get(renewable.jobId),
+        deps.charges.getJobCost(renewable.jobId),
+        deps.balances.get(renewable.accountId),
+      ]);
+      if (!hold || hold.status !== 'held') {
+        await deps.holds.forgetRenewal(renewable.jobId);
+        return 'gone';
+      }
+      if (hold.exhaustedAt) return 'already_exhausted';
+      const now = deps.clock.now();
+      const decision = decideRenewal(hold, cost, balance.available, now, deps.holdSettings, renterOutOfFunds);
+      if (decision.kind === 'no_rate' || decision.kind === 'covered') return decision.kind;
+      const exhausted =
+        decision.kind === 'exhausted'
+          ? newEvent(
+              fundsExhausted,
+              { jobId: hold.jobId, renterId: hold.accountId, amount: decision.wanted, available: balance.available, reason: 'insufficient_funds' },
+              now,
+            )
+          : undefined;
+      if ((await deps.holds.renew(hold, decision.amount, now, exhausted)) === 'renewed') return decision.kind;
+      return CONFLICT;
+    },
+    { attempts: MAX_ATTEMPTS, exhausted: () => new Error(`the hold of job ${renewable.jobId} kept changing; the next run renews it`) },
+  );
 };
 
 /**

@@ -1,5 +1,6 @@
 import { addSeconds } from '#platform/clock.ts';
 import { timeOfId } from '#platform/ids.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import { createHash } from 'node:crypto';
 import { isTooYoungToKnow, planAccept, type LogChunk } from '../domain/log-chunks.ts';
 import { AssignmentNotFoundError, AssignmentNotReadyError } from '../errors.ts';
@@ -44,22 +45,25 @@ export const recordLogs = async (hostId: string, assignmentId: string, chunks: r
 
   const seqs = [...new Set(chunks.map((chunk) => chunk.seq))];
   const known = await deps.index.storedSeqs(assignmentId, seqs);
-  for (let attempt = 0; attempt < MAX_TRIES; attempt += 1) {
-    const job = await deps.index.getJob(assignment.jobId);
-    if (!job) throw new AssignmentNotReadyError(assignmentId);
-    const plan = planAccept(chunks, known, job, deps.settings.maxJobBytes);
-    if (plan.accept.length === 0) {
-      if (plan.truncated && !job.truncated) await deps.index.markTruncated(job.jobId);
-      return { accepted: 0, duplicates: plan.duplicates, dropped: plan.dropped };
-    }
-    const key = segmentKey(assignment, plan.accept);
-    await deps.objects.put(key, plan.accept);
-    const outcome = await deps.index.appendSegment({
-      job, assignment, key, chunks: plan.accept, bytes: plan.bytes, truncated: plan.truncated,
-      expiresAt: addSeconds(now, deps.settings.retentionDays * 86_400),
-    });
-    if (outcome.kind === 'appended') return { accepted: plan.accept.length, duplicates: plan.duplicates, dropped: plan.dropped };
-    if (outcome.kind === 'duplicates') for (const seq of outcome.seqs) known.add(seq);
-  }
-  throw new Error(`The log index of job ${assignment.jobId} kept moving; giving up after ${MAX_TRIES} tries`);
+  return retryOnConflict<LogReceipt>(
+    async () => {
+      const job = await deps.index.getJob(assignment.jobId);
+      if (!job) throw new AssignmentNotReadyError(assignmentId);
+      const plan = planAccept(chunks, known, job, deps.settings.maxJobBytes);
+      if (plan.accept.length === 0) {
+        if (plan.truncated && !job.truncated) await deps.index.markTruncated(job.jobId);
+        return { accepted: 0, duplicates: plan.duplicates, dropped: plan.dropped };
+      }
+      const key = segmentKey(assignment, plan.accept);
+      await deps.objects.put(key, plan.accept);
+      const outcome = await deps.index.appendSegment({
+        job, assignment, key, chunks: plan.accept, bytes: plan.bytes, truncated: plan.truncated,
+        expiresAt: addSeconds(now, deps.settings.retentionDays * 86_400),
+      });
+      if (outcome.kind === 'appended') return { accepted: plan.accept.length, duplicates: plan.duplicates, dropped: plan.dropped };
+      if (outcome.kind === 'duplicates') for (const seq of outcome.seqs) known.add(seq);
+      return CONFLICT;
+    },
+    { attempts: MAX_TRIES, exhausted: () => new Error(`The log index of job ${assignment.jobId} kept moving; giving up after ${MAX_TRIES} tries`) },
+  );
 };

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import { release, reserve, type HostCapacity } from '../domain/capacity.ts';
 import { heldBy, type Job } from '../domain/job.ts';
 import { withDeadlines } from '../domain/lease-deadline.ts';
@@ -50,13 +51,16 @@ export const applyToJob = async (
   transition: (job: Job, now: Date) => Outcome,
   deps: MatchingDeps,
 ): Promise<Outcome | undefined> => {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const job = await deps.jobs.get(jobId);
-    if (!job) throw new NotFoundError('No such job.');
-    const outcome = transition(job, deps.clock.now());
-    if (isNoop(outcome, job)) return undefined;
-    const hosts = await capacityChanges(outcome, (hostId) => deps.capacity.get(hostId));
-    if (await commitOutcome(job, outcome, hosts, deps)) return outcome;
-  }
-  throw new ConflictError('busy', 'The job is being changed by another request; try again.');
+  return retryOnConflict<Outcome | undefined>(
+    async () => {
+      const job = await deps.jobs.get(jobId);
+      if (!job) throw new NotFoundError('No such job.');
+      const outcome = transition(job, deps.clock.now());
+      if (isNoop(outcome, job)) return undefined;
+      const hosts = await capacityChanges(outcome, (hostId) => deps.capacity.get(hostId));
+      if (await commitOutcome(job, outcome, hosts, deps)) return outcome;
+      return CONFLICT;
+    },
+    { attempts: MAX_ATTEMPTS, exhausted: () => new ConflictError('busy', 'The job is being changed by another request; try again.') },
+  );
 };

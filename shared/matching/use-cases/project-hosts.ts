@@ -2,6 +2,7 @@ import type { Detail } from '#events/define.ts';
 import type { event as hostRegistered } from '#events/registry/host-registered.ts';
 import type { event as hostWentOffline } from '#events/registry/host-went-offline.ts';
 import { microUsd } from '#platform/money.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import { onHostMaintenance } from '../domain/maintenance-notice.ts';
 import { onHostLost, onHostUnreachable } from '../domain/transitions.ts';
@@ -71,13 +72,15 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
  * or add capacity, so the matcher runs.
  */
 export const projectHostEvent = async (event: HostEvent, deps: MatchingDeps): Promise<void> => {
-  let projected: HostCapacity | undefined;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS && !projected; attempt += 1) {
-    const next = project(await deps.capacity.get(event.detail.hostId), event);
-    if (!next) return;
-    if (await deps.capacity.save(next)) projected = next;
-  }
-  if (!projected) throw new Error(`Could not project ${event.kind} for ${event.detail.hostId}: too many concurrent writers`);
+  const projected = await retryOnConflict<HostCapacity | undefined>(
+    async () => {
+      const next = project(await deps.capacity.get(event.detail.hostId), event);
+      if (!next) return undefined;
+      return (await deps.capacity.save(next)) ? next : CONFLICT;
+    },
+    { attempts: MAX_ATTEMPTS, exhausted: () => new Error(`Could not project ${event.kind} for ${event.detail.hostId}: too many concurrent writers`) },
+  );
+  if (!projected) return;
   deps.candidates.remember([projected]);
 
   const jobIds = [...new Set(Object.values(projected.live).map((held) => held.jobId))];

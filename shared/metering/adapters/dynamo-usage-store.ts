@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, QueryCommand, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Outbox } from '#platform/outbox.ts';
+import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
 import type { Segment } from '../domain/usage.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
@@ -12,6 +13,8 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 type Item = Record<string, unknown>;
 
 const BATCH_GET_MAX = 100;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+const MAX_TRANSACT_ITEMS = 100;
 
 const RECORD_FIELDS = ['eventId', 'assignmentId', 'from', 'to', 'gpuSeconds', 'gpuUtilization', 'hostId', 'receivedAt'] as const;
 
@@ -42,6 +45,8 @@ const isConflict = (error: unknown): boolean =>
     (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'));
 
 export class DynamoUsageStore implements UsageStore {
+  readonly maxItemsPerCommit = MAX_TRANSACT_ITEMS;
+
   constructor(
     private readonly tableName: string,
     private readonly documents: DynamoDBDocumentClient,
@@ -75,7 +80,7 @@ export class DynamoUsageStore implements UsageStore {
     const found: Item[] = [];
     let pending: Item[] = keys;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+      if (attempt > 0) await realSleep(backoffDelay(attempt, 20, 1000, Math.random));
       const { Responses, UnprocessedKeys } = await this.documents.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
       );

@@ -2,16 +2,16 @@ import { newEvent } from '#events/define.ts';
 import { event as usageRecorded } from '#events/metering/usage-recorded.ts';
 import { ServiceBusyError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import { effectiveLease, judgeable, leaseState, type Lease } from '../domain/lease.ts';
 import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSettings, type ReceivedUsage, type UsageReport } from '../domain/usage.ts';
 import { recordKey, type HourDelta, type StoredStatus, type StoredUsage, type UsagePlan, type UsageState, type UsageSummary } from '../ports.ts';
 import type { MeteringDeps } from './deps.ts';
 
-/** DynamoDB's limit on the items of one TransactWriteItems. */
-export const MAX_TRANSACT_ITEMS = 100;
-/** Records tried per transaction: 2 items each (record + event), one summary and a few hours fit in 100. */
+/** Records tried per commit: 2 items each (record + event), one summary and a few hours; a plan over the store's limit is halved. */
 const CHUNK_RECORDS = 48;
-const MAX_CONFLICTS = 8;
+/** Lost races before giving up; between them a jittered wait of up to min(1 s, 10 ms * 2^n). */
+const CONFLICT_RETRY = { attempts: 8, baseDelayMs: 10, maxDelayMs: 1000 } as const;
 const PENDING_PAGE = 40;
 
 export type Candidate = ReceivedUsage & { readonly previous: 'none' | 'pending' };
@@ -166,8 +166,6 @@ export const planUsage = (
   return { plan: { records, summaries, hours: [...hours.values()], events }, outcomes };
 };
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
-
 /** A 503 with Retry-After at the API (the agent resends); a consumer's record is redelivered. */
 const conflictsExhausted = (what: string) => new ServiceBusyError(`${what} kept conflicting with concurrent writers; retry shortly`);
 
@@ -181,22 +179,22 @@ const conflictsExhausted = (what: string) => new ServiceBusyError(`${what} kept 
  */
 export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<number> => {
   let judged = 0;
-  let conflicts = 0;
-  for (;;) {
-    const waiting = await deps.usage.pending(assignmentId, PENDING_PAGE);
-    if (waiting.length === 0) return judged;
-    const state = await deps.usage.load([assignmentId], []);
-    const lease = state.leases.get(assignmentId);
-    if (!lease || !judgeable(lease)) return judged;
-    const { plan } = planUsage(waiting.map((record) => ({ ...record, previous: 'pending' as const })), state, deps.clock.now(), deps.settings);
-    if ((await deps.usage.commit(plan)) === 'conflict') {
-      conflicts += 1;
-      if (conflicts >= MAX_CONFLICTS) throw conflictsExhausted(`pending usage of ${assignmentId}`);
-      await pause(conflicts);
-      continue;
-    }
-    judged += waiting.length;
-  }
+  // One attempt judges pages until none is left or a write loses a race; the cap counts lost races.
+  return retryOnConflict(
+    async () => {
+      for (;;) {
+        const waiting = await deps.usage.pending(assignmentId, PENDING_PAGE);
+        if (waiting.length === 0) return judged;
+        const state = await deps.usage.load([assignmentId], []);
+        const lease = state.leases.get(assignmentId);
+        if (!lease || !judgeable(lease)) return judged;
+        const { plan } = planUsage(waiting.map((record) => ({ ...record, previous: 'pending' as const })), state, deps.clock.now(), deps.settings);
+        if ((await deps.usage.commit(plan)) === 'conflict') return CONFLICT;
+        judged += waiting.length;
+      }
+    },
+    { ...CONFLICT_RETRY, exhausted: () => conflictsExhausted(`pending usage of ${assignmentId}`) },
+  );
 };
 
 export interface RecordUsageResult {
@@ -223,29 +221,30 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
   const outcomes = new Map<string, RecordOutcome>();
   let queue = [...candidates.values()];
   let size = CHUNK_RECORDS;
-  let conflicts = 0;
-  while (queue.length > 0) {
-    const chunk = queue.slice(0, size);
-    const state = await deps.usage.load([...new Set(chunk.map((c) => c.assignmentId))], chunk);
-    const fresh = chunk.filter((candidate) => {
-      const stored = state.stored.get(recordKey(candidate));
-      if (stored) outcomes.set(recordKey(candidate), duplicateOf(stored));
-      return !stored;
-    });
-    const { plan, outcomes: planned } = planUsage(fresh, state, now, deps.settings);
-    if (planSize(plan) > MAX_TRANSACT_ITEMS && size > 1) {
-      size = Math.ceil(size / 2);
-      continue;
-    }
-    if ((await deps.usage.commit(plan)) === 'conflict') {
-      conflicts += 1;
-      if (conflicts >= MAX_CONFLICTS) throw conflictsExhausted('usage records');
-      await pause(conflicts);
-      continue;
-    }
-    for (const [key, outcome] of planned) outcomes.set(key, outcome);
-    queue = queue.slice(chunk.length);
-  }
+  // One attempt writes chunks until all are written or a write loses a race; the cap counts lost races.
+  await retryOnConflict(
+    async () => {
+      while (queue.length > 0) {
+        const chunk = queue.slice(0, size);
+        const state = await deps.usage.load([...new Set(chunk.map((c) => c.assignmentId))], chunk);
+        const fresh = chunk.filter((candidate) => {
+          const stored = state.stored.get(recordKey(candidate));
+          if (stored) outcomes.set(recordKey(candidate), duplicateOf(stored));
+          return !stored;
+        });
+        const { plan, outcomes: planned } = planUsage(fresh, state, now, deps.settings);
+        if (planSize(plan) > deps.usage.maxItemsPerCommit && size > 1) {
+          size = Math.ceil(size / 2);
+          continue;
+        }
+        if ((await deps.usage.commit(plan)) === 'conflict') return CONFLICT;
+        for (const [key, outcome] of planned) outcomes.set(key, outcome);
+        queue = queue.slice(chunk.length);
+      }
+      return undefined;
+    },
+    { ...CONFLICT_RETRY, exhausted: () => conflictsExhausted('usage records') },
+  );
 
   const waiting = new Set([...outcomes.values()].filter((outcome) => outcome.status === 'pending').map((outcome) => outcome.assignmentId));
   for (const assignmentId of waiting) await resolvePending(assignmentId, deps);

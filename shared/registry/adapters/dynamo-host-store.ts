@@ -1,12 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { queryAll } from '#platform/dynamo.ts';
+import { queryAll, scanAll } from '#platform/dynamo.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostStore, RegistrationToken } from '../ports.ts';
@@ -221,21 +221,12 @@ export class DynamoHostStore implements HostStore {
 
   /** A full scan: only the local runtime calls it, once at start, to rebuild host queues. */
   async listHostsWithQueues(): Promise<readonly Host[]> {
-    const hosts: Host[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :host AND attribute_not_exists(deregisteredAt)',
-          ExpressionAttributeValues: { ':host': 'HOST' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      hosts.push(...(page.Items ?? []).map((item) => toHost(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return hosts;
+    const items = await scanAll(this.documents, {
+      TableName: this.tableName,
+      FilterExpression: 'sk = :host AND attribute_not_exists(deregisteredAt)',
+      ExpressionAttributeValues: { ':host': 'HOST' },
+    });
+    return items.map((item) => toHost(item));
   }
 
   /** Hosts and their pulses in one BatchGet, in the order asked. */

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import type { Host } from '../domain/host.ts';
 import type { Transition } from '../domain/lifecycle.ts';
 import { hostEvents } from './host-events.ts';
@@ -16,19 +17,22 @@ export const mutateHost = async (
   deps: Pick<RegistryDeps, 'store' | 'clock'>,
   options: { eventualFirstRead?: boolean } = {},
 ): Promise<Transition> => {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    // A stale first read is safe (the write is conditional, and a lost race rereads consistently).
-    const eventual = attempt === 1 && options.eventualFirstRead === true;
-    const host = await deps.store.get(hostId, { consistent: !eventual });
-    if (!host && eventual) continue;
-    if (!host) throw new NotFoundError('No such host.');
-    const now = deps.clock.now();
-    const result = transition(host, now);
-    if (result.host === host) return result;
-    const saved = await deps.store.save(host, result.host, hostEvents(result.host, result.changes, now));
-    if (saved) return { host: saved, changes: result.changes };
-  }
-  throw new ConflictError('busy', 'The host is being changed by another request; try again.');
+  return retryOnConflict<Transition>(
+    async (attempt) => {
+      // A stale first read is safe (the write is conditional, and a lost race rereads consistently).
+      const eventual = attempt === 1 && options.eventualFirstRead === true;
+      const host = await deps.store.get(hostId, { consistent: !eventual });
+      if (!host && eventual) return CONFLICT;
+      if (!host) throw new NotFoundError('No such host.');
+      const now = deps.clock.now();
+      const result = transition(host, now);
+      if (result.host === host) return result;
+      const saved = await deps.store.save(host, result.host, hostEvents(result.host, result.changes, now));
+      if (saved) return { host: saved, changes: result.changes };
+      return CONFLICT;
+    },
+    { attempts: MAX_ATTEMPTS, exhausted: () => new ConflictError('busy', 'The host is being changed by another request; try again.') },
+  );
 };
 
 /** A provider sees and changes only its own hosts: another provider's host is simply not found. */

@@ -42,6 +42,8 @@ export class FakeLeaseStore implements LeaseStore {
 
 /** The usage port in memory: `commit` checks every condition first and writes all or nothing. */
 export class FakeUsageStore implements UsageStore {
+  readonly maxItemsPerCommit = 100;
+
   constructor(private readonly state: MeteringState) {}
 
   async load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState> {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll, queryPages, scanAll } from '#platform/dynamo.ts';
+
+/** A client whose query answers three pages of two items, keyed by the start key. */
+const pagedClient = () => {
+  const starts: unknown[] = [];
+  const pages: Record<string, { Items: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }> = {
+    first: { Items: [{ n: 1 }, { n: 2 }], LastEvaluatedKey: { k: 'second' } },
+    second: { Items: [{ n: 3 }, { n: 4 }], LastEvaluatedKey: { k: 'third' } },
+    third: { Items: [{ n: 5 }] },
+  };
+  const send = async (command: QueryCommand | ScanCommand) => {
+    const start = command.input.ExclusiveStartKey as { k: string } | undefined;
+    starts.push(start);
+    return pages[start?.k ?? 'first'];
+  };
+  return { starts, documents: { send } as never };
+};
+
+describe('queryPages / queryAll / scanAll', () => {
+  it('follows LastEvaluatedKey to the last page', async () => {
+    const { starts, documents } = pagedClient();
+    expect(await queryAll(documents, { TableName: 't' })).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+    expect(starts).toEqual([undefined, { k: 'second' }, { k: 'third' }]);
+  });
+
+  it('reads no further page once the caller stops, and can start from a key', async () => {
+    const { starts, documents } = pagedClient();
+    for await (const page of queryPages(documents, { TableName: 't' }, { k: 'second' })) {
+      expect(page.Items).toEqual([{ n: 3 }, { n: 4 }]);
+      break;
+    }
+    expect(starts).toEqual([{ k: 'second' }]);
+  });
+
+  it('scans to the last page', async () => {
+    const { starts, documents } = pagedClient();
+    expect(await scanAll(documents, { TableName: 't' })).toHaveLength(5);
+    expect(starts).toEqual([undefined, { k: 'second' }, { k: 'third' }]);
+  });
+});
