@@ -27,7 +27,8 @@ export const HealthCheckInput = z
     startupGraceSeconds: z.number().int().min(0, 'must be from 0 to 3600 seconds').max(3600, 'must be from 0 to 3600 seconds').default(300),
   })
   .superRefine((check, ctx) => {
-    if (check.timeoutSeconds > check.intervalSeconds) ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: 'must be at most intervalSeconds' });
+    // Only between two valid values: an out-of-range interval is named on its own.
+    if (check.intervalSeconds >= 1 && check.intervalSeconds <= 300 && check.timeoutSeconds > check.intervalSeconds) ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: 'must be at most intervalSeconds' });
   });
 
 /** POST /v1/services. Unknown fields are refused, as for jobs. */
