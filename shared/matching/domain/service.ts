@@ -110,8 +110,12 @@ export const MIN_REPLICAS = 1;
 export const MAX_REPLICAS = 64;
 /** A slot whose replacements fail this many times in a row (never ready) is not replaced again. */
 export const MAX_REPLICA_FAILURES = 5;
-/** Replica jobs run up to the longest job allowed, then are replaced like any ended replica. */
-export const REPLICA_MAX_DURATION_SECONDS = 30 * 24 * 3600;
+/**
+ * Replica jobs run 14 days, then are replaced like any ended replica. Not the 30 days a job may
+ * have: an agent's max-duration timer (setTimeout) cannot be armed past 24.8 days, and a host
+ * with maintenance scheduled inside the span is not chosen (maintenance-fit.ts).
+ */
+export const REPLICA_MAX_DURATION_SECONDS = 14 * 24 * 3600;
 
 export const isServiceFinal = (status: ServiceStatus): boolean => status === 'stopped' || status === 'failed';
 
