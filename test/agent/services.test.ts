@@ -75,8 +75,12 @@ afterAll(async () => {
 const getService = async (key: string, serviceId: string) => (await api.call('GET', `/v1/services/${serviceId}`, { key })).body;
 const endpointsOf = async (key: string, serviceId: string) =>
   (await api.call('GET', `/v1/services/${serviceId}/endpoints`, { key })).body.endpoints as { replica: number; hostId: string; url: string; jobId: string }[];
-const current = (service: { replicaJobs: { replica: number; state: string }[] }, replica: number) =>
-  service.replicaJobs.find((candidate) => candidate.replica === replica && candidate.state !== 'retiring') as { jobId: string; hostId: string; state: string; revision: number };
+interface ReplicaView { replica: number; jobId: string; hostId: string; state: string; revision: number }
+const current = (service: { replicaJobs: ReplicaView[] }, replica: number): ReplicaView => {
+  const found = service.replicaJobs.find((candidate) => candidate.replica === replica && candidate.state !== 'retiring');
+  if (!found) throw new Error(`no replica ${replica} in ${JSON.stringify(service.replicaJobs)}`);
+  return found;
+};
 
 describe('a service on real agents', () => {
   it('becomes ready, survives a killed agent and a failing health path, and rolls an update keeping 2 of 3 ready', async () => {
