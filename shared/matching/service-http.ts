@@ -22,13 +22,14 @@ export const HealthCheckInput = z
     /** One of the service's http container ports; the first one when left out. */
     port: z.number().int().min(1, 'must be a port from 1 to 65535').max(65535, 'must be a port from 1 to 65535').optional(),
     intervalSeconds: z.number().int().min(1, 'must be from 1 to 300 seconds').max(300, 'must be from 1 to 300 seconds').default(10),
-    timeoutSeconds: z.number().int().min(1, 'must be from 1 to 60 seconds').max(60, 'must be from 1 to 60 seconds').default(5),
+    /** Default: 5 s, or the interval if shorter. */
+    timeoutSeconds: z.number().int().min(1, 'must be from 1 to 60 seconds').max(60, 'must be from 1 to 60 seconds').optional(),
     failureThreshold: z.number().int().min(1, 'must be from 1 to 20').max(20, 'must be from 1 to 20').default(3),
     startupGraceSeconds: z.number().int().min(0, 'must be from 0 to 3600 seconds').max(3600, 'must be from 0 to 3600 seconds').default(300),
   })
   .superRefine((check, ctx) => {
     // Only between two valid values: an out-of-range interval is named on its own.
-    if (check.intervalSeconds >= 1 && check.intervalSeconds <= 300 && check.timeoutSeconds > check.intervalSeconds) ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: 'must be at most intervalSeconds' });
+    if (check.timeoutSeconds !== undefined && check.intervalSeconds >= 1 && check.intervalSeconds <= 300 && check.timeoutSeconds > check.intervalSeconds) ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: 'must be at most intervalSeconds' });
   });
 
 /** POST /v1/services. Unknown fields are refused, as for jobs. */

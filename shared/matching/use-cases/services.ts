@@ -13,6 +13,8 @@ import { requireKnownModels } from './gpu-models.ts';
 import { jobSpecOf } from './job-spec.ts';
 import { reconcileService } from './reconcile-service.ts';
 
+const DEFAULT_HEALTH_TIMEOUT_SECONDS = 5;
+
 const servicesOf = (deps: MatchingDeps) => {
   if (!deps.services) throw new Error('This function was not given the service store');
   return deps.services;
@@ -54,7 +56,7 @@ export const serviceSpecOf = (body: CreateServiceBody, deps: Pick<MatchingDeps, 
     gpu: job.gpu,
     ...(job.regions ? { regions: job.regions } : {}),
     maxPricePerGpuHour: job.maxPricePerGpuHour,
-    healthCheck: { ...body.healthCheck, port },
+    healthCheck: { ...body.healthCheck, port, timeoutSeconds: body.healthCheck.timeoutSeconds ?? Math.min(DEFAULT_HEALTH_TIMEOUT_SECONDS, body.healthCheck.intervalSeconds) },
     ...(job.template ? { template: job.template } : {}),
     ...(job.secretEnv ? { secretEnv: job.secretEnv } : {}),
     ...(body.verified !== undefined ? { verified: body.verified } : {}),
