@@ -7,6 +7,7 @@ import { login } from './commands/login.ts';
 import { logs } from './commands/logs.ts';
 import { maintenance, maintenanceCancel, maintenanceSchedule } from './commands/maintenance.ts';
 import { offers } from './commands/offers.ts';
+import { SERVICE_COMMANDS } from './commands/services.ts';
 import { payouts, payoutsBatch, payoutsFailed, payoutsFile, payoutsMethod, payoutsPaid } from './commands/payouts.ts';
 import { helpOf, makeContext, parseInput, type Command } from './command.ts';
 import type { Env } from './config.ts';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   login, offers, templates, jobsSubmit, jobsList, jobsGet, jobsCancel, jobsWait, logs, ssh, open, sshKeysAdd, sshKeysList, sshKeysRm,
   balance, ledger, hosts, hostsGet, maintenance, maintenanceSchedule, maintenanceCancel, earnings, exportCommand,
   payouts, payoutsMethod, payoutsBatch, payoutsPaid, payoutsFailed, payoutsFile,
+  ...SERVICE_COMMANDS,
 ];
 
 const VERSION = '0.1.0';

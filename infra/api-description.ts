@@ -30,6 +30,16 @@ import {
   TemplatesResponse,
   TimelineResponse,
 } from '#matching/http-responses.ts';
+import {
+  CreateServiceInput,
+  CreatedServiceResponse,
+  ListServicesQuery,
+  ServiceEndpointsResponse,
+  ServicePageResponse,
+  ServicePath,
+  ServiceResponse,
+  UpdateServiceInput,
+} from '#matching/service-http.ts';
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
 import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http-responses.ts';
 import * as meteringSchemas from '#metering/http-schemas.ts';
@@ -232,9 +242,52 @@ export const apiDescription: ApiDescription = {
     description: 'A job whose `gpu.models` names none of these is a 400 naming the field, with the nearest known names.',
     responses: { 200: { description: 'Models by name', schema: GpuModelsResponse } },
   },
+  // matching: inference services
+  'POST /v1/services': {
+    summary: 'Create an inference service: replicas (each a job) kept ready across hosts, health-checked, with an endpoint list',
+    body: CreateServiceInput,
+    headers: [{ name: 'Idempotency-Key', description: 'The same key and body return the same service; the same key with another body is a 409.' }],
+    responses: {
+      202: { description: 'Created; its replica jobs are being placed', schema: CreatedServiceResponse },
+      400: { description: 'A bad field, each named: `replicas` out of 1-64, `ports` without an http port, `healthCheck.path` not a path, `healthCheck.intervalSeconds` (and the other bounds) out of range, `healthCheck.port` not an http port of the service', schema: ErrorResponse },
+      402: { description: "The available balance cannot cover every replica's first hold", schema: ErrorResponse },
+      409: { description: 'The Idempotency-Key was used with another body', schema: ErrorResponse },
+    },
+  },
+  'GET /v1/services': { summary: "The renter's services, newest first", query: ListServicesQuery, responses: { 200: { description: 'A page of services', schema: ServicePageResponse } } },
+  'GET /v1/services/{serviceId}': {
+    summary: "One service: desired and ready replicas, each replica's job, host, endpoint, state and last health result, its cost so far and per hour",
+    path: ServicePath,
+    responses: { 200: { description: 'The service', schema: ServiceResponse }, 404: { description: 'No such service of this renter', schema: ErrorResponse } },
+  },
+  'PATCH /v1/services/{serviceId}': {
+    summary: 'Scale (replicas), or roll out a new image, command or env one replica at a time (at least replicas - 1 stay ready)',
+    path: ServicePath,
+    body: UpdateServiceInput,
+    responses: {
+      202: { description: 'Accepted; the replicas converge', schema: ServiceResponse },
+      404: { description: 'No such service of this renter', schema: ErrorResponse },
+      409: { description: 'The service is stopping, stopped or failed (`service_not_active`)', schema: ErrorResponse },
+    },
+  },
+  'POST /v1/services/{serviceId}/stop': {
+    summary: 'Stop every replica; the service ends stopped',
+    path: ServicePath,
+    responses: { 202: { description: 'Stopping (or already stopped)', schema: ServiceResponse }, 404: { description: 'No such service of this renter', schema: ErrorResponse } },
+  },
+  'GET /v1/services/{serviceId}/endpoints': {
+    summary: 'The ready endpoints, for client-side load balancing; poll with If-None-Match',
+    path: ServicePath,
+    headers: [{ name: 'If-None-Match', description: 'The ETag of an earlier answer: 304 while the set is unchanged.' }],
+    responses: {
+      200: { description: 'The ready endpoints, with an ETag', schema: ServiceEndpointsResponse },
+      304: { description: 'Unchanged since the ETag given' },
+      404: { description: 'No such service of this renter', schema: ErrorResponse },
+    },
+  },
   'GET /v1/agent/assignments/{assignmentId}': { summary: 'An assignment of this host, with its message while live', path: AssignmentPath, responses: { 200: { description: 'The assignment', schema: AgentAssignmentResponse } } },
   'POST /v1/agent/assignments/{assignmentId}/events': {
-    summary: 'Report accepted, started, exited, failed or stopped',
+    summary: "Report accepted, started, exited, failed or stopped; or a service replica's health check changing state (health)",
     path: AssignmentPath,
     body: AgentEventInput,
     responses: { 200: { description: 'The assignment state', schema: AgentEventResponse }, 409: { description: 'The assignment was withdrawn: drop it', schema: ErrorResponse } },

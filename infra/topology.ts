@@ -230,6 +230,13 @@ export const topology: Topology = {
     matchingRoute('GET', '/v1/offers', 'list-offers', ['renter', 'provider']),
     matchingRoute('GET', '/v1/gpu-models', 'list-gpu-models', ['renter', 'provider']),
     matchingRoute('GET', '/v1/agent/assignments/{assignmentId}', 'get-assignment', agent),
+    // inference services (docs/services.md): their replicas are jobs, so these send to host queues as jobs' routes do
+    matchingRoute('POST', '/v1/services', 'create-service', renter, { reads: ['billing'], bundlesTemplates: true, capabilities: ['sendToHostQueues'] }),
+    matchingRoute('GET', '/v1/services', 'list-services', renter),
+    matchingRoute('GET', '/v1/services/{serviceId}', 'get-service', renter),
+    matchingRoute('PATCH', '/v1/services/{serviceId}', 'update-service', renter, { capabilities: ['sendToHostQueues'] }),
+    matchingRoute('POST', '/v1/services/{serviceId}/stop', 'stop-service', renter, { capabilities: ['sendToHostQueues'] }),
+    matchingRoute('GET', '/v1/services/{serviceId}/endpoints', 'get-service-endpoints', renter),
 
     meteringRoute('POST', '/v1/agent/usage', 'record-usage', agent),
     meteringRoute('GET', '/v1/jobs/{jobId}/usage', 'get-job-usage', renter),
@@ -336,6 +343,7 @@ export const topology: Topology = {
       name: 'notifications-events',
       pattern: patternFor(
         events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline, events.payoutPaid,
+        events.serviceEndpointsChanged,
       ),
       queue: 'notifications-events',
     },

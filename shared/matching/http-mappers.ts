@@ -38,6 +38,7 @@ export const jobView = (job: Job) => ({
   maxPricePerGpuHour: formatUsd(job.spec.maxPricePerGpuHour),
   maxDurationSeconds: job.spec.maxDurationSeconds,
   restartPolicy: job.spec.restartPolicy,
+  service: job.spec.service ? { serviceId: job.spec.service.serviceId, replica: job.spec.service.replica } : null,
   ports: job.spec.ports ?? [],
   sshKeys: job.spec.sshKeys ?? [],
   template: job.spec.template ?? null,

@@ -22,6 +22,7 @@ export const JobResponse = z.object({
   maxPricePerGpuHour: usdText,
   maxDurationSeconds: z.int(),
   restartPolicy: z.enum(['never', 'on-host-loss']),
+  service: z.object({ serviceId: z.string(), replica: z.int() }).nullable().meta({ description: 'The inference service this job is a replica of (docs/services.md).' }),
   ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
   sshKeys: z.array(z.string()).meta({ description: 'The public keys let into the job.' }),
   template: z.object({ name: z.string(), version: z.int() }).nullable().meta({ description: 'The template the job was made from.' }),

@@ -42,6 +42,8 @@ export interface HttpRequest<B, Q, P> {
 export interface HttpResult {
   readonly statusCode: number;
   readonly body?: unknown;
+  /** Extra response headers (an ETag). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const json = (statusCode: number, body?: unknown): HttpResult => ({ statusCode, body });
@@ -79,9 +81,9 @@ export const errorBody = (code: string, message: string, details?: readonly Fiel
   error: { code, message, ...(details && details.length > 0 ? { details } : {}) },
 });
 
-const respond = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+const respond = (statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
-  headers: { 'content-type': 'application/json' },
+  headers: { 'content-type': 'application/json', ...headers },
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 
@@ -245,7 +247,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       requestId: event.requestContext.requestId,
       ...(idempotency ? { idempotency } : {}),
     });
-    return respond(result.statusCode, result.body);
+    return respond(result.statusCode, result.body, result.headers);
   });
   // The schemas it validates with, so the OpenAPI test can prove the spec describes these very objects,
   // and the body limit it enforces, so tests of oversized bodies judge each route by its own.

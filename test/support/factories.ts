@@ -96,6 +96,12 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
   assignmentStopping: { ...assignmentLeaseSample, stopRequestedAt: T0.toISOString(), billableUntil: new Date(T0.getTime() + 30_000).toISOString(), reason: 'cancelled' },
   assignmentEnded: { ...assignmentLeaseSample, leaseEnd: T0.toISOString(), reason: 'exited' },
   jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
+  serviceEndpointsChanged: {
+    serviceId: 'svc_1',
+    renterId: 'acct_renter000000001',
+    endpointsVersion: 2,
+    endpoints: [{ replica: 0, jobId: 'job_1r0g1', hostId: 'host_1', address: '203.0.113.7:40000', url: 'http://203.0.113.7:40000' }],
+  },
   hostMaintenanceScheduled: {
     renterId: 'acct_renter000000001',
     jobId: 'job_1',

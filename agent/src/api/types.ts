@@ -1,3 +1,4 @@
+import type { HealthCheckSpec, HealthReport } from '#agent/runner/health-check.ts';
 import type { Challenge, GpuAnswer, GpuCommitment, GpuReveal } from '#registry/domain/verification/challenge.ts';
 
 /** The Agent section of API.md, as the agent sends and reads it. */
@@ -122,6 +123,8 @@ export interface AssignmentMessage {
   readonly sshKeys?: readonly string[];
   /** Env names whose values the platform generated for the renter (a Jupyter token): kept out of the logs. */
   readonly secretEnv?: readonly string[];
+  /** A service replica: the HTTP check to run against its host port and report (runner/health-check.ts). */
+  readonly healthCheck?: HealthCheckSpec;
 }
 
 /** A port the job listens on (`containerPort`) and the public host port placement gave it. */
@@ -152,7 +155,7 @@ export interface AssignmentView {
   readonly message?: AssignmentMessage;
 }
 
-export type AgentEventType = 'accepted' | 'started' | 'exited' | 'failed' | 'stopped';
+export type AgentEventType = 'accepted' | 'started' | 'exited' | 'failed' | 'stopped' | 'health';
 
 export interface AgentEvent {
   readonly type: AgentEventType;
@@ -161,6 +164,8 @@ export interface AgentEvent {
   readonly message?: string;
   /** With `started`: the host ports seen accepting connections. */
   readonly readyPorts?: readonly number[];
+  /** With `health`: a service replica's health check changed state. */
+  readonly health?: HealthReport;
 }
 
 export interface UsageRecord {

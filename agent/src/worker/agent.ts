@@ -12,6 +12,7 @@ import type { AgentState, LastHeartbeat, StatePaths } from '#agent/config/state.
 import { DockerRunner } from '#agent/runner/docker-runner.ts';
 import { jobEnvironment } from '#agent/runner/job-env.ts';
 import { watchPorts } from '#agent/runner/port-probe.ts';
+import { startHealthChecks } from '#agent/runner/health-check.ts';
 import { JobLogs, tailOfFile } from '#agent/runner/job-logs.ts';
 import { killLeftover } from '#agent/runner/process-runner.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob } from '#agent/runner/types.ts';
@@ -400,6 +401,8 @@ export class Agent {
     });
     this.jobsDone.set(record.assignmentId, done);
     this.watchEndpoints(record, done);
+    const check = record.message.healthCheck;
+    if (check) startHealthChecks(check, Date.parse(record.startedAt ?? record.receivedAt), done, (health) => this.putEvent(record, { type: 'health', health }, `${health.state}-${Date.now()}`), (error) => this.options.logger.warn('health check failed', { assignmentId: record.assignmentId, error: describeError(error) }));
   }
 
   /**

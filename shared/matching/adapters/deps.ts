@@ -8,6 +8,8 @@ import { RegistryEnv } from '#registry/config.ts';
 import { MatchingEnv, matchingConfig } from '../config.ts';
 import { CandidateCache } from '../use-cases/candidate-cache.ts';
 import type { MatchingDeps } from '../use-cases/deps.ts';
+import { reconcileService } from '../use-cases/reconcile-service.ts';
+import { DynamoServiceStore } from './dynamo-service-store.ts';
 import type { BalanceReader } from '../ports.ts';
 import { DynamoBalanceReader } from './dynamo-balance-reader.ts';
 import { DynamoSshKeyReader } from './dynamo-ssh-key-reader.ts';
@@ -33,7 +35,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
   const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
   const now = () => systemClock.now();
   const capacity = new DynamoCapacityStore(tableName, documents, now);
-  return {
+  const deps: MatchingDeps = {
     jobs: new DynamoJobStore(tableName, documents, outbox, now),
     capacity,
     candidates: new CandidateCache(capacity, systemClock, config[MatchingEnv.capacityCacheSeconds]),
@@ -51,6 +53,15 @@ export const makeMatchingDeps = (): MatchingDeps => {
       avoidFailedHostSeconds: config[MatchingEnv.avoidFailedHostSeconds],
       requireVerifiedByDefault: config[MatchingEnv.requireVerifiedHosts],
     },
+    services: new DynamoServiceStore(tableName, documents, outbox),
+    // A replica's change reconciles its service; a failure is the minute sweep's to repair, not the caller's.
+    onReplicaChanged: async (job) => {
+      if (!job.spec.service) return;
+      await reconcileService(job.spec.service.serviceId, deps, job).catch((error: unknown) =>
+        logger.warn('service reconciliation failed; the sweep will retry', { serviceId: job.spec.service?.serviceId, error: String(error) }),
+      );
+    },
   };
+  return deps;
 };
 

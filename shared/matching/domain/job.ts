@@ -2,6 +2,9 @@ import type { MicroUsd } from '#platform/money.ts';
 import type { HeldGpus, Runtime } from './capacity.ts';
 import type { Requirements } from './placement.ts';
 import type { AssignedPort, PortSpec } from './ports.ts';
+import type { ReplicaHealth } from './replica-health.ts';
+import type { ReplicaOf } from './service.ts';
+import { servicePlacementOf } from './service-spread.ts';
 
 export type JobStatus = 'queued' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 export type RestartPolicy = 'never' | 'on-host-loss';
@@ -31,6 +34,8 @@ export interface JobSpec {
   readonly verified?: boolean;
   /** Only hosts whose verified score is at least this. */
   readonly minScore?: number;
+  /** A replica of an inference service (docs/services.md). */
+  readonly service?: ReplicaOf;
 }
 
 /** A job with ports and no command runs its image's own entrypoint until cancelled or its max duration. */
@@ -73,6 +78,8 @@ export interface Assignment {
   readonly endedAt?: string;
   readonly endReason?: string;
   readonly exitCode?: number;
+  /** A service replica's last health check result, as its agent reported it. */
+  readonly health?: ReplicaHealth;
 }
 
 export interface Job {
@@ -130,6 +137,7 @@ export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoid
   ...(spec.ports && spec.ports.length > 0 ? { ports: spec.ports.length } : {}),
   ...(spec.verified ? { verifiedOnly: true } : {}),
   ...(spec.minScore !== undefined ? { minScore: spec.minScore } : {}),
+  ...(spec.service ? { service: servicePlacementOf(spec.service) } : {}),
 });
 
 const HOUR_SECONDS = 3600;

@@ -24,6 +24,17 @@ export interface AssignmentMessage {
   readonly sshKeys?: readonly string[];
   /** Env names whose values are the owner's generated secrets: the agent keeps them out of the logs. */
   readonly secretEnv?: readonly string[];
+  /** A service replica: the HTTP check the agent runs against its host port and reports (docs/services.md). */
+  readonly healthCheck?: ReplicaHealthCheck;
+}
+
+export interface ReplicaHealthCheck {
+  readonly path: string;
+  readonly hostPort: number;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+  readonly startupGraceSeconds: number;
 }
 
 export interface CancelMessage {

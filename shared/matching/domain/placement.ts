@@ -2,6 +2,7 @@ import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import { acceptsWork, freeGpuIndices, freePorts, type HostCapacity, type Runtime } from './capacity.ts';
 import { clearOfMaintenance, type RunSpan } from './maintenance-fit.ts';
+import { fitsServicePlacement, type ServicePlacement } from './service-spread.ts';
 import { describeVerification, meetsVerification, type VerificationRequirement } from './verification-filter.ts';
 
 /** What a job needs from each of its hosts. */
@@ -20,6 +21,8 @@ export interface Requirements extends VerificationRequirement {
   readonly runSpan?: RunSpan;
   /** Public host ports the job needs on each host (its declared ports). */
   readonly ports?: number;
+  /** A service replica: spread, restart in place, hosts its slot failed on (service-spread.ts). */
+  readonly service?: ServicePlacement;
 }
 
 export interface PlacedHost {
@@ -62,6 +65,7 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements, fits
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
   if (requirements.hosts > 1 && !host.publicAddress) return undefined;
   if (requirements.runSpan && !clearOfMaintenance(host, requirements.runSpan)) return undefined;
+  if (requirements.service && !fitsServicePlacement(host, requirements.service)) return undefined;
   const portCount = requirements.ports ?? 0;
   const hostPorts = portCount > 0 ? freePorts(host, portCount) : [];
   if (portCount > 0 && (!host.publicAddress || hostPorts.length < portCount)) return undefined;

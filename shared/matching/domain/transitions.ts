@@ -13,6 +13,7 @@ import type { AssignmentMessage, HostMessage } from './messages.ts';
 import type { MaintenanceNotice } from './maintenance-notice.ts';
 import type { PlacedHost } from './placement.ts';
 import { assignPorts } from './ports.ts';
+import { replicaHealthCheckOf } from './replica-health-check.ts';
 
 export interface MatchingSettings {
   /** A queued job expires after this long (`expired`). */
@@ -273,6 +274,7 @@ export const assignmentMessage = (job: Job, assignment: Assignment, peers: reado
   ...(assignment.ports && assignment.ports.length > 0 ? { ports: assignment.ports } : {}),
   ...(job.spec.sshKeys && job.spec.sshKeys.length > 0 ? { sshKeys: job.spec.sshKeys } : {}),
   ...(job.spec.secretEnv && job.spec.secretEnv.length > 0 ? { secretEnv: job.spec.secretEnv } : {}),
+  ...replicaHealthCheckOf(job.spec, assignment),
 });
 
 /** The matcher found hosts: the job is scheduled and each host gets its assignment. */

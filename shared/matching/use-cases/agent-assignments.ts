@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
 import { isLive, jobIdOfAssignment, type Assignment, type Job } from '../domain/job.ts';
 import { assignmentMessage, onAgentEvent, type AgentEventType, type Outcome } from '../domain/transitions.ts';
+import { onReplicaHealth, type HealthReport } from '../domain/replica-health.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { placeQueuedJobs } from './place-jobs.ts';
@@ -38,22 +39,34 @@ export const getAssignment = async (hostId: string, assignmentId: string, deps: 
 export const recordAgentEvent = async (
   hostId: string,
   assignmentId: string,
-  event: { type: AgentEventType; exitCode?: number; message?: string; readyPorts?: readonly number[] },
+  event: { type: AgentEventType | 'health'; exitCode?: number; message?: string; readyPorts?: readonly number[]; health?: HealthReport },
   deps: MatchingDeps,
 ): Promise<{ assignmentId: string; state: Assignment['state'] }> => {
   const jobId = jobIdOfAssignment(assignmentId);
   if (!jobId) throw notYours();
+  if (event.type === 'health') return recordHealth(hostId, jobId, assignmentId, event.health, deps);
   const outcome: Outcome | undefined = await applyToJob(
     jobId,
     (job, now) => {
       ownAssignment(job, hostId, assignmentId);
-      const result = onAgentEvent(job, assignmentId, event, now);
+      const result = onAgentEvent(job, assignmentId, { ...event, type: event.type as AgentEventType }, now);
       if (result.kind === 'withdrawn') throw new ConflictError('assignment_withdrawn', 'This assignment was withdrawn or cancelled: drop it.');
       return result.outcome;
     },
     deps,
   );
   if (outcome && outcome.release.length > 0) await placeQueuedJobs(deps, 20);
+  const job = outcome?.job ?? (await deps.jobs.get(jobId));
+  return { assignmentId, state: ownAssignment(job, hostId, assignmentId).state };
+};
+
+/** A service replica's health report: kept on the assignment; the service reconciles on the write (restart, replace, endpoints). */
+const recordHealth = async (hostId: string, jobId: string, assignmentId: string, report: HealthReport | undefined, deps: MatchingDeps) => {
+  if (!report) throw new Error('the event schema requires health with type health');
+  const outcome = await applyToJob(jobId, (job, now) => {
+    ownAssignment(job, hostId, assignmentId);
+    return onReplicaHealth(job, assignmentId, report, now);
+  }, deps);
   const job = outcome?.job ?? (await deps.jobs.get(jobId));
   return { assignmentId, state: ownAssignment(job, hostId, assignmentId).state };
 };

@@ -39,6 +39,8 @@ export const commitOutcome = async (before: Job, outcome: Outcome, hosts: readon
   deps.candidates.remember(hosts);
   await deps.messenger.send(withDeadlines(outcome.send, outcome.job, deps.settings.stopGraceSeconds));
   await deps.jobs.publish(events);
+  // A service replica's change of state (each noted on its timeline; a cost update is not) reconciles its service.
+  if (outcome.job.spec.service && outcome.timeline.length > 0) await deps.onReplicaChanged?.(outcome.job);
   return true;
 };
 

@@ -1,6 +1,8 @@
 import type { Clock } from '#platform/clock.ts';
 import type { MatchingSettings } from '../domain/transitions.ts';
 import type { BalanceReader, CapacityStore, HostMessenger, JobStore, SshKeyReader, TemplateCatalogue } from '../ports.ts';
+import type { Job } from '../domain/job.ts';
+import type { ServiceStore } from '../service-ports.ts';
 import type { CandidateCache } from './candidate-cache.ts';
 
 export interface MatchingDeps {
@@ -15,4 +17,8 @@ export interface MatchingDeps {
   readonly templates?: TemplateCatalogue;
   readonly clock: Clock;
   readonly settings: MatchingSettings;
+  /** Inference services (docs/services.md); absent where a function has no use for them. */
+  readonly services?: ServiceStore;
+  /** Called after a service replica's job was written: its service reconciles (reconcile-service.ts). */
+  readonly onReplicaChanged?: (job: Job) => Promise<void>;
 }

@@ -1,0 +1,12 @@
+import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
+import { ServicePath } from '#matching/service-http.ts';
+import { serviceView } from '#matching/service-views.ts';
+import { serviceDetail } from '#matching/use-cases/services.ts';
+import { httpRoute, json } from '#platform/http.ts';
+import { accountOf } from '#platform/principal.ts';
+
+const deps = makeMatchingDeps();
+
+export const handler = httpRoute(logger, { path: ServicePath }, async ({ principal, path }) =>
+  json(200, serviceView(await serviceDetail(accountOf(principal).accountId, path.serviceId, deps))),
+);

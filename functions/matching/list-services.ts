@@ -1,0 +1,13 @@
+import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
+import { ListServicesQuery } from '#matching/service-http.ts';
+import { serviceSummaryView } from '#matching/service-views.ts';
+import { listServices } from '#matching/use-cases/services.ts';
+import { httpRoute, json } from '#platform/http.ts';
+import { accountOf } from '#platform/principal.ts';
+
+const deps = makeMatchingDeps();
+
+export const handler = httpRoute(logger, { query: ListServicesQuery }, async ({ principal, query }) => {
+  const page = await listServices(accountOf(principal).accountId, query, deps);
+  return json(200, { items: page.items.map(serviceSummaryView), nextCursor: page.nextCursor });
+});

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { usdField, usdText } from '#platform/money.ts';
+import { pageQuery } from '#platform/pagination.ts';
+import { plainText } from '#platform/text.ts';
+import { regionField } from '#registry/http-schemas.ts';
+import { MAX_REPLICAS, MIN_REPLICAS } from './domain/service.ts';
+import { envField, portsField } from './http-schemas.ts';
+
+const MAX_PRICE_MICRO_USD = 1_000_000_000;
+const replicasField = z
+  .number()
+  .int('must be a whole number')
+  .min(MIN_REPLICAS, `must be from ${MIN_REPLICAS} to ${MAX_REPLICAS}`)
+  .max(MAX_REPLICAS, `must be from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
+
+/** An absolute HTTP path of printable ASCII: `/health`, `/v1/models?ready=1`. */
+const HEALTH_PATH = /^\/[\x21-\x7e]{0,511}$/;
+
+export const HealthCheckInput = z
+  .strictObject({
+    path: z.string().regex(HEALTH_PATH, 'must be an absolute path such as /health (printable characters, no spaces)'),
+    /** One of the service's http container ports; the first one when left out. */
+    port: z.number().int().min(1, 'must be a port from 1 to 65535').max(65535, 'must be a port from 1 to 65535').optional(),
+    intervalSeconds: z.number().int().min(1, 'must be from 1 to 300 seconds').max(300, 'must be from 1 to 300 seconds').default(10),
+    /** Default: 5 s, or the interval if shorter. */
+    timeoutSeconds: z.number().int().min(1, 'must be from 1 to 60 seconds').max(60, 'must be from 1 to 60 seconds').optional(),
+    failureThreshold: z.number().int().min(1, 'must be from 1 to 20').max(20, 'must be from 1 to 20').default(3),
+    startupGraceSeconds: z.number().int().min(0, 'must be from 0 to 3600 seconds').max(3600, 'must be from 0 to 3600 seconds').default(300),
+  })
+  .superRefine((check, ctx) => {
+    // Only between two valid values: an out-of-range interval is named on its own.
+    if (check.timeoutSeconds !== undefined && check.intervalSeconds >= 1 && check.intervalSeconds <= 300 && check.timeoutSeconds > check.intervalSeconds) ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: 'must be at most intervalSeconds' });
+  });
+
+/** POST /v1/services. Unknown fields are refused, as for jobs. */
+export const CreateServiceInput = z
+  .strictObject({
+    name: plainText().trim().min(1).max(200),
+    template: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'must be a template name from GET /v1/templates').optional(),
+    image: plainText().trim().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces').optional(),
+    command: z.array(z.string().max(4096)).min(1).max(256).optional(),
+    env: envField.optional().transform((env) => env ?? {}),
+    ports: portsField.optional(),
+    gpu: z
+      .strictObject({
+        count: z.number().int().min(1, 'at least 1 GPU per replica').max(8, 'at most 8 GPUs per replica'),
+        models: z.array(plainText().trim().min(1).max(100)).min(1).max(16).optional(),
+        minVramMb: z.number().int().min(1).max(1_048_576).optional(),
+      })
+      .optional(),
+    regions: z.array(regionField).min(1).max(16).optional(),
+    replicas: replicasField,
+    maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
+    healthCheck: HealthCheckInput,
+    spread: z.enum(['hosts', 'providers']).optional(),
+    verified: z.boolean().optional(),
+    minScore: z.number().min(0).max(100_000).optional(),
+  })
+  .superRefine((service, ctx) => {
+    if (service.template !== undefined) {
+      for (const field of ['image', 'command', 'ports'] as const) {
+        if (service[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'the template gives it: leave it out, or create without a template' });
+      }
+      return;
+    }
+    if (service.image === undefined && service.command === undefined) ctx.addIssue({ code: 'custom', path: ['image'], message: 'give an image, a command, or both (or a template)' });
+    if (service.gpu === undefined) ctx.addIssue({ code: 'custom', path: ['gpu'], message: 'required (unless a template gives it)' });
+    if (!(service.ports ?? []).some((port) => port.protocol === 'http')) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a service needs at least one http port' });
+  });
+export type CreateServiceBody = z.output<typeof CreateServiceInput>;
+
+/** PATCH /v1/services/{serviceId}: a new replica count, and/or a new image, command or env (rolled out one replica at a time). */
+export const UpdateServiceInput = z
+  .strictObject({
+    replicas: replicasField.optional(),
+    image: plainText().trim().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces').optional(),
+    command: z.array(z.string().max(4096)).min(1).max(256).optional(),
+    /** Variables to set, over the current env. */
+    env: envField.optional(),
+  })
+  .superRefine((update, ctx) => {
+    if (Object.values(update).every((value) => value === undefined)) ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'give replicas, image, command or env' });
+  });
+export type UpdateServiceBody = z.output<typeof UpdateServiceInput>;
+
+export const ServicePath = z.object({ serviceId: z.string().min(1).max(64) });
+export const ListServicesQuery = z.object({ ...pageQuery });
+
+const time = z.iso.datetime();
+const endpoint = z.object({
+  replica: z.int(),
+  jobId: z.string(),
+  assignmentId: z.string(),
+  hostId: z.string(),
+  region: z.string(),
+  address: z.string().meta({ description: 'publicAddress:hostPort of the health-checked port' }),
+  url: z.string(),
+});
+const serviceStatus = z.enum(['active', 'stopping', 'stopped', 'failed']);
+
+export const CreatedServiceResponse = z.object({ serviceId: z.string(), status: serviceStatus });
+
+export const ServiceSummaryResponse = z.object({
+  serviceId: z.string(),
+  name: z.string(),
+  status: serviceStatus,
+  statusReason: z.string().nullable(),
+  replicas: z.int().meta({ description: 'Desired replicas.' }),
+  readyReplicas: z.int(),
+  image: z.string().nullable(),
+  command: z.array(z.string()).nullable(),
+  template: z.object({ name: z.string(), version: z.int() }).nullable(),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
+  gpu: z.object({ count: z.int(), models: z.array(z.string()).optional(), minVramMb: z.int().optional() }),
+  regions: z.array(z.string()).nullable(),
+  spread: z.enum(['hosts', 'providers']).nullable(),
+  maxPricePerGpuHour: usdText,
+  healthCheck: z.object({ path: z.string(), port: z.int(), intervalSeconds: z.int(), timeoutSeconds: z.int(), failureThreshold: z.int(), startupGraceSeconds: z.int() }),
+  revision: z.int().meta({ description: 'Raised by each update of image, command or env.' }),
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const ServiceResponse = ServiceSummaryResponse.extend({
+  replicaJobs: z.array(
+    z.object({
+      replica: z.int(),
+      jobId: z.string(),
+      state: z.enum(['pending', 'queued', 'starting', 'ready', 'unhealthy', 'unreachable', 'ended', 'retiring']),
+      jobStatus: z.string().nullable(),
+      statusReason: z.string().nullable(),
+      revision: z.int(),
+      hostId: z.string().nullable(),
+      endpoint: z.object({ address: z.string(), url: z.string() }).nullable(),
+      health: z.object({ state: z.enum(['healthy', 'failing', 'unhealthy']), failures: z.int(), statusCode: z.int().optional(), message: z.string().optional(), checkedAt: time }).nullable(),
+      failures: z.int().meta({ description: 'Replacements in a row without becoming ready.' }),
+    }),
+  ),
+  cost: usdText.meta({ description: 'Charged so far for every replica job the service made.' }),
+  costPerHour: usdText.meta({ description: 'What its running replicas cost per hour now.' }),
+});
+
+export const ServicePageResponse = z.object({ items: z.array(ServiceSummaryResponse), nextCursor: z.string().nullable() });
+
+export const ServiceEndpointsResponse = z.object({
+  serviceId: z.string(),
+  version: z.int().meta({ description: 'Raised whenever the set changes; the ETag is its quoted form.' }),
+  endpoints: z.array(endpoint),
+});
