@@ -13,6 +13,7 @@ import { event as assignmentStarted } from './matching/assignment-started.ts';
 import { event as assignmentStopping } from './matching/assignment-stopping.ts';
 import { event as hostMaintenanceScheduled } from './matching/host-maintenance-scheduled.ts';
 import { event as jobEnded } from './matching/job-ended.ts';
+import { event as jobPreempted } from './matching/job-preempted.ts';
 import { event as jobScheduled } from './matching/job-scheduled.ts';
 import { event as jobSubmitted } from './matching/job-submitted.ts';
 import { event as hostCameOnline } from './registry/host-came-online.ts';
@@ -37,6 +38,7 @@ export const events = {
   assignmentStopping,
   assignmentEnded,
   jobEnded,
+  jobPreempted,
   hostMaintenanceScheduled,
   fundsHeld,
   fundsRefused,

@@ -54,7 +54,7 @@ export interface Endpoint {
   readonly ready: boolean;
 }
 
-export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired'];
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired', 'preempted'];
 const STATUSES = ['queued', 'scheduled', 'running', ...FINAL_STATUSES] as const;
 
 const gpusOf = (job: Job) => `${job.hosts > 1 ? `${job.hosts}x` : ''}${job.gpu.count}${job.gpu.models ? ` ${job.gpu.models.join('|')}` : ''}`;

@@ -96,6 +96,7 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
   assignmentStopping: { ...assignmentLeaseSample, stopRequestedAt: T0.toISOString(), billableUntil: new Date(T0.getTime() + 30_000).toISOString(), reason: 'cancelled' },
   assignmentEnded: { ...assignmentLeaseSample, leaseEnd: T0.toISOString(), reason: 'exited' },
   jobEnded: { jobId: 'job_1', renterId: 'acct_renter000000001', status: 'succeeded' },
+  jobPreempted: { jobId: 'job_1', renterId: 'acct_renter000000001', assignmentIds: ['job_1.a1.r0'], hostIds: ['host_1'], cause: 'on-demand', deadline: '2026-01-01T00:00:30.000Z', requeued: true, preemptions: 1 },
   hostMaintenanceScheduled: {
     renterId: 'acct_renter000000001',
     jobId: 'job_1',

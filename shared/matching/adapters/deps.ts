@@ -50,6 +50,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
       clockSkewSeconds: config[MeteringEnv.clockSkewSeconds],
       avoidFailedHostSeconds: config[MatchingEnv.avoidFailedHostSeconds],
       requireVerifiedByDefault: config[MatchingEnv.requireVerifiedHosts],
+      preemption: { graceSeconds: config[MatchingEnv.preemptionGraceSeconds], minRunSeconds: config[MatchingEnv.preemptMinRunSeconds] },
     },
   };
 };
