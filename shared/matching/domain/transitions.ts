@@ -406,7 +406,9 @@ export const onAgentEvent = (
     }
     case 'stopped': {
       if (!isLive(assignment)) return applied();
-      t.end(assignment, 'stopped', at, assignment.stopReason ?? 'stopped');
+      // A preemption's lease ends at its deadline at the latest, however late the agent says so.
+      const endedAt = assignment.stopDeadline !== undefined && assignment.stopDeadline < at ? assignment.stopDeadline : at;
+      t.end(assignment, 'stopped', endedAt, assignment.stopReason ?? 'stopped');
       t.note('stopped', `rank ${assignment.rank} stopped on ${assignment.hostId}`, { assignmentId });
       return applied();
     }

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { PoolIndex } from '#matching/domain/pool-index.ts';
 import { place } from '#matching/domain/placement.ts';
-import { requirementsOf } from '#matching/domain/job.ts';
+import { requirementsOf, type Assignment } from '#matching/domain/job.ts';
+import { billableUntil, withDeadlines } from '#matching/domain/lease-deadline.ts';
+import { onPreempted } from '#matching/domain/preempt-transition.ts';
+import { onPlaced } from '#matching/domain/transitions.ts';
 import { minimumBidOf } from '#matching/domain/interruptible.ts';
 import { planPreemption, placementOrder } from '#matching/domain/preemption.ts';
 import { microUsd } from '#platform/money.ts';
 import { T0 } from '#test/support/factories.ts';
-import { aCapacity, aJob, aJobSpec, gpus, iso, requirements } from '#test/support/matching-factories.ts';
+import { aCapacity, aJob, aJobSpec, anAssignment, aPlacedHost, gpus, iso, requirements } from '#test/support/matching-factories.ts';
 
 const bidding = (bid: number, overrides = {}) => requirementsOf(aJob({ spec: aJobSpec({ tier: 'interruptible', bidPerGpuHour: microUsd(bid), maxPricePerGpuHour: microUsd(bid), restartPolicy: 'on-preemption', ...overrides }) }));
 const held = (jobId: string, gpuIndices: number[], bid?: number, since = T0.toISOString()) => ({ jobId, gpuIndices, ...(bid !== undefined ? { interruptible: { bidPerGpuHour: bid, since } } : {}) });
@@ -93,5 +96,43 @@ describe('planPreemption', () => {
 
   it('does nothing when there is room without preempting', () => {
     expect(planPreemption(requirements(), [aCapacity({ live: { x: held('job_a', [0], 1) } })], now, 300)).toBeUndefined();
+  });
+});
+
+describe('onPreempted', () => {
+  const spec = aJobSpec({ tier: 'interruptible', bidPerGpuHour: microUsd(300_000), maxPricePerGpuHour: microUsd(300_000), restartPolicy: 'on-preemption' });
+  const running = aJob({
+    spec,
+    status: 'running',
+    fundsHeld: true,
+    startedAt: T0.toISOString(),
+    assignments: [anAssignment({ state: 'running', interruptible: true, pricePerGpuHour: microUsd(300_000), startedAt: T0.toISOString() })],
+  });
+  const now = new Date(T0.getTime() + 600_000);
+
+  it('sends a cancel with the deadline, re-queues the job, and tells the next run why', () => {
+    const outcome = onPreempted(running, { kind: 'on-demand', byJobId: 'job_od' }, 30, now);
+    const deadline = iso(now, 30);
+
+    expect(outcome.job).toMatchObject({ status: 'queued', attempt: 2, preemptions: 1, restartReason: 'preempted by on-demand work (job_od)' });
+    expect(outcome.stopping?.[0]).toMatchObject({ state: 'stopping', stopDeadline: deadline });
+    expect(withDeadlines(outcome.send, outcome.job, 30)[0]?.message).toMatchObject({ type: 'cancel', deadline });
+    expect(billableUntil(outcome.job, outcome.job.assignments[0] as Assignment, 30)).toBe(deadline);
+    expect(outcome.timeline.map((entry) => entry.type)).toEqual(['preempted', 'requeued']);
+
+    const placed = onPlaced({ ...outcome.job, fundsHeld: true }, [aPlacedHost({ pricePerGpuHour: microUsd(300_000) })], new Date(now.getTime() + 60_000));
+    const message = placed.send[0]?.message;
+    expect(message?.type === 'assignment' && message.env).toMatchObject({ GPUHIVE_RESTART_COUNT: '1', GPUHIVE_RESTART_REASON: 'preempted by on-demand work (job_od)' });
+    expect(placed.reserve[0]).toMatchObject({ interruptible: true });
+  });
+
+  it("ends the job preempted when the renter chose never; on-demand work is never preempted", () => {
+    const never = { ...running, spec: { ...spec, restartPolicy: 'never' as const } };
+    const outcome = onPreempted(never, { kind: 'higher-bid', byJobId: 'job_rich' }, 30, now);
+
+    expect(outcome.job.status).toBe('preempted');
+    expect(outcome.jobEnded).toEqual({ status: 'preempted', reason: 'preempted' });
+    const onDemand = { ...running, spec: aJobSpec() };
+    expect(onPreempted(onDemand, { kind: 'on-demand', byJobId: 'job_od' }, 30, now).job).toBe(onDemand);
   });
 });
