@@ -30,6 +30,9 @@ export interface SubmitFlags {
   readonly maxDurationSeconds?: number;
   readonly name?: string;
   readonly restartPolicy?: string;
+  /** `interruptible`: priced by `bid` instead of a max price (docs/interruptible.md). */
+  readonly tier?: string;
+  readonly bid?: string;
   readonly command: readonly string[];
   /** A template from `gpuhive templates`: it gives the image, command, ports, GPU floor and duration. */
   readonly template?: string;
@@ -95,8 +98,15 @@ export const buildJobSpec = (file: JobSpec | undefined, flags: SubmitFlags, shel
   if (gpu.count === undefined && !fromTemplate) throw new UsageError('Give the GPUs per host with --gpus N (or gpu.count in the job file).');
   // A template gives the GPU floor and one GPU; models, VRAM and the count may still be chosen.
   if (Object.keys(gpu).length > 0) spec.gpu = { ...gpu, count: gpu.count ?? 1 };
+  if (flags.tier !== undefined) spec.tier = flags.tier;
+  if (flags.bid !== undefined) spec.bidPerGpuHour = flags.bid;
   if (flags.maxPrice !== undefined) spec.maxPricePerGpuHour = flags.maxPrice;
-  if (spec.maxPricePerGpuHour === undefined) throw new UsageError('Give the most you pay per GPU-hour with --max-price USD (or maxPricePerGpuHour in the job file).');
+  if (spec.tier === 'interruptible') {
+    if (spec.bidPerGpuHour === undefined) throw new UsageError('Interruptible work needs a bid: give --bid USD (per GPU-hour; or bidPerGpuHour in the job file).');
+    if (spec.maxPricePerGpuHour !== undefined) throw new UsageError('Interruptible work pays its bid: leave out --max-price (and maxPricePerGpuHour).');
+  } else if (spec.bidPerGpuHour !== undefined) {
+    throw new UsageError('--bid is for --tier interruptible; on-demand work gives --max-price.');
+  } else if (spec.maxPricePerGpuHour === undefined) throw new UsageError('Give the most you pay per GPU-hour with --max-price USD (or maxPricePerGpuHour in the job file).');
   if (flags.hosts !== undefined) spec.hosts = flags.hosts;
   if (flags.regions.length > 0) spec.regions = [...flags.regions];
   if (flags.image !== undefined) spec.image = flags.image;

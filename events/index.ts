@@ -14,6 +14,7 @@ import { event as assignmentStopping } from './matching/assignment-stopping.ts';
 import { event as hostMaintenanceScheduled } from './matching/host-maintenance-scheduled.ts';
 import { event as jobEnded } from './matching/job-ended.ts';
 import { event as serviceEndpointsChanged } from './matching/service-endpoints-changed.ts';
+import { event as jobPreempted } from './matching/job-preempted.ts';
 import { event as jobScheduled } from './matching/job-scheduled.ts';
 import { event as jobSubmitted } from './matching/job-submitted.ts';
 import { event as hostCameOnline } from './registry/host-came-online.ts';
@@ -39,6 +40,7 @@ export const events = {
   assignmentEnded,
   jobEnded,
   serviceEndpointsChanged,
+  jobPreempted,
   hostMaintenanceScheduled,
   fundsHeld,
   fundsRefused,

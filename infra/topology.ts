@@ -342,7 +342,7 @@ export const topology: Topology = {
     {
       name: 'notifications-events',
       pattern: patternFor(
-        events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline, events.payoutPaid,
+        events.jobEnded, events.jobPreempted, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline, events.payoutPaid,
         events.serviceEndpointsChanged,
       ),
       queue: 'notifications-events',

@@ -53,6 +53,8 @@ Options:
   --api URL               the gpuhive API, e.g. https://api.gpuhive.example
   --token TOKEN           the registration token
   --price USD             price per GPU-hour, e.g. 0.45
+  --min-bid USD           the lowest bid for idle GPUs sold as interruptible work (default: half
+                          the price; 0: sell none; at most the price)
   --region REGION         e.g. eu-west
   --public-address ADDR   address other hosts reach this one at (needed for multi-host jobs and ports)
   --port-range FROM-TO    public TCP ports your firewall forwards here, e.g. 40000-40999: jobs'
@@ -122,6 +124,11 @@ const priceOf = (value: string): string => {
   return Number(value).toFixed(6);
 };
 
+const minBidOf = (value: string): string => {
+  if (!/^\d+(\.\d{1,6})?$/.test(value)) throw new UsageError('--min-bid must be a price in USD per GPU-hour (0 sells no interruptible work), e.g. 0.20');
+  return Number(value).toFixed(6);
+};
+
 const portRangeOf = (value: string | undefined): { from: number; to: number } | undefined => {
   if (value === undefined) return undefined;
   const match = /^(\d+)-(\d+)$/.exec(value);
@@ -161,6 +168,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
     api: { type: 'string' }, token: { type: 'string' }, price: { type: 'string' }, region: { type: 'string' },
     'public-address': { type: 'string' }, hostname: { type: 'string' }, 'allow-process-jobs': { type: 'boolean' },
     'simulate-gpus': { type: 'string' }, force: { type: 'boolean' }, 'no-docker': { type: 'boolean' }, 'port-range': { type: 'string' },
+    'min-bid': { type: 'string' },
   });
   if (values.help) return out(HELP.register!), 0;
   for (const name of ['api', 'token', 'price', 'region'] as const) if (!values[name]) throw new UsageError(`--${name} is required (see gpuhive-agent register --help)`);
@@ -194,6 +202,7 @@ const register = async (args: string[], out: Out): Promise<number> => {
     ...(values['public-address'] ? { publicAddress: values['public-address'] } : {}),
     ...(portRange ? { portRange } : {}),
     ...(simulate ? { simulated: true } : {}),
+    ...(values['min-bid'] !== undefined ? { minBidPerGpuHour: minBidOf(values['min-bid']) } : {}),
   };
   out(`Detected (${detection.source}): ${request.gpus.map((gpu) => `[${gpu.index}] ${gpu.name} ${gpu.vramMb} MB`).join(', ')}; ${host.cpuCores} cores, ${host.memoryMb} MB memory, ${host.diskGb} GB free disk; runtimes ${runtimes.join(', ')}`);
   let registered;

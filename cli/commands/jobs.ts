@@ -54,7 +54,7 @@ export interface Endpoint {
   readonly ready: boolean;
 }
 
-export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired'];
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired', 'preempted'];
 const STATUSES = ['queued', 'scheduled', 'running', ...FINAL_STATUSES] as const;
 
 const gpusOf = (job: Job) => `${job.hosts > 1 ? `${job.hosts}x` : ''}${job.gpu.count}${job.gpu.models ? ` ${job.gpu.models.join('|')}` : ''}`;
@@ -154,7 +154,9 @@ export const jobsSubmit: Command = {
   options: {
     file: { type: 'string', short: 'f', value: 'FILE', description: 'a YAML or JSON file with the fields of POST /v1/jobs; flags override its fields' },
     gpus: { type: 'string', value: 'N', description: 'GPUs per host (1-8); required without -f' },
-    'max-price': { type: 'string', value: 'USD', description: 'the most you pay per GPU-hour; required without -f' },
+    'max-price': { type: 'string', value: 'USD', description: 'the most you pay per GPU-hour; required without -f (not with --tier interruptible)' },
+    tier: { type: 'string', value: 'TIER', description: 'on-demand (default) or interruptible: idle GPUs at your bid, preempted when on-demand work needs them' },
+    bid: { type: 'string', value: 'USD', description: 'interruptible work: what you pay per GPU-hour (at least the host minimum; higher bids are placed first)' },
     hosts: { type: 'string', value: 'N', description: 'hosts for a multi-host job (1-32, default 1)' },
     model: { type: 'string', multiple: true, value: 'MODEL', description: 'acceptable GPU model, e.g. "RTX 4090"' },
     'min-vram': { type: 'string', value: 'MB', description: 'at least this much VRAM per GPU' },
@@ -163,7 +165,7 @@ export const jobsSubmit: Command = {
     env: { type: 'string', multiple: true, value: 'K=V', description: 'environment variable (a bare K copies it from this shell)' },
     'max-duration': { type: 'string', value: 'SECONDS', description: 'stop the job after SECONDS (60-2592000, default 3600)' },
     name: { type: 'string', value: 'NAME', description: 'a name to find it by' },
-    'restart-policy': { type: 'string', value: 'POLICY', description: 'on-host-loss (default) or never' },
+    'restart-policy': { type: 'string', value: 'POLICY', description: 'on-host-loss (default), never, or on-preemption (interruptible work: the default)' },
     'idempotency-key': { type: 'string', value: 'KEY', description: 'submitting again with the same key and job returns the same job' },
     wait: { type: 'boolean', description: 'then wait for the job to end, as `jobs wait` does (exit code by outcome)' },
     port: { type: 'string', multiple: true, value: '[NAME:]PORT[/http]', description: 'a port the job listens on, published on its host (tcp unless /http); with no command, an image runs its own entrypoint' },
@@ -173,6 +175,7 @@ export const jobsSubmit: Command = {
     'Examples:',
     '  gpuhive jobs submit --gpus 1 --max-price 0.60 --model "RTX 4090" --image pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime -- python train.py',
     '  gpuhive jobs submit -f job.yaml --wait',
+    '  gpuhive jobs submit --tier interruptible --bid 0.25 --gpus 1 -- python train.py --resume',
     '  gpuhive jobs submit --template vllm --env MODEL=Qwen/Qwen2.5-7B-Instruct --max-price 0.90',
     '',
     'job.yaml:',
@@ -199,7 +202,9 @@ export const jobsSubmit: Command = {
         env: listFlag(input, 'env'),
         maxDurationSeconds: intFlag(input, 'max-duration', 60, 30 * 24 * 3600),
         name: stringFlag(input, 'name'),
-        restartPolicy: enumFlag(input, 'restart-policy', ['on-host-loss', 'never'] as const),
+        restartPolicy: enumFlag(input, 'restart-policy', ['on-host-loss', 'never', 'on-preemption'] as const),
+        tier: enumFlag(input, 'tier', ['on-demand', 'interruptible'] as const),
+        bid: usdFlag(input, 'bid'),
         command: input.rest,
         template: stringFlag(input, 'template'),
         ports: listFlag(input, 'port'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../define.ts';
 
-export const JOB_FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired'] as const;
+export const JOB_FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired', 'preempted'] as const;
 
 export const event = defineEvent({
   source: 'gpuhive.matching',

@@ -21,6 +21,8 @@ export const hostSnapshot = {
   draining: z.boolean(),
   gpus: z.array(z.object({ index: z.number().int(), model: z.string(), vramMb: z.number().int(), uuid: z.string() })),
   pricePerGpuHour: z.number().int().describe('micro-USD the renter pays per GPU-hour'),
+  /** The provider's minimum bid for interruptible work (0: none); absent: half the price. Added within v1. */
+  minBidPerGpuHour: z.number().int().min(0).optional(),
   region: z.string(),
   runtimes: z.array(z.enum(['docker', 'process'])),
   publicAddress: z.string().optional(),

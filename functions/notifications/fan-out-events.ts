@@ -6,10 +6,10 @@ import { eventConsumer } from '#platform/consumer.ts';
 
 const deps = makeNotificationsDeps();
 
-/** `job.ended`, `balance.low`, `host.maintenance_scheduled`, `service.endpoints_changed` and the host transitions -> one queued delivery per subscribed endpoint of their owner. */
+/** `job.ended`, `job.preempted`, `balance.low`, `host.maintenance_scheduled`, `service.endpoints_changed` and the host transitions -> one queued delivery per subscribed endpoint of their owner. */
 export const handler = eventConsumer(
   logger,
-  [events.jobEnded, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline, events.payoutPaid, events.serviceEndpointsChanged],
+  [events.jobEnded, events.jobPreempted, events.balanceLow, events.hostMaintenanceScheduled, events.hostUnreachable, events.hostWentOffline, events.hostCameOnline, events.payoutPaid, events.serviceEndpointsChanged],
   async ({ definition, detail }) => {
     const event = webhookEventOf(definition.DETAIL_TYPE, detail);
     const queued = await fanOut(event, deps);

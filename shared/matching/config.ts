@@ -5,6 +5,7 @@ import { DEFAULT_HOST_QUEUE_PREFIX, RegistryEnv } from '#registry/config.ts';
 import { MeteringEnv } from '#metering/config.ts';
 import { DEFAULT_USAGE_CLOCK_SKEW_SECONDS } from './domain/lease-deadline.ts';
 import { DEFAULT_MATCHING_SETTINGS as defaults } from './domain/transitions.ts';
+import { DEFAULT_PREEMPTION_SETTINGS } from './domain/preemption.ts';
 
 export const MatchingEnv = {
   queueTimeoutSeconds: 'QUEUE_TIMEOUT_SECONDS',
@@ -16,6 +17,10 @@ export const MatchingEnv = {
   capacityCacheSeconds: 'CAPACITY_CACHE_SECONDS',
   /** Whether jobs and offers without `verified` ask for verified hosts: true on AWS stages, false on the local runtime. */
   requireVerifiedHosts: 'REQUIRE_VERIFIED_HOSTS',
+  /** Interruptible work gets this long from its preempt message to SIGKILL and the end of billing. */
+  preemptionGraceSeconds: 'PREEMPTION_GRACE_SECONDS',
+  /** A bidder keeps its GPUs this long against higher bids (never against on-demand work). */
+  preemptMinRunSeconds: 'PREEMPT_MIN_RUN_SECONDS',
 } as const;
 
 export const matchingConfig = () =>
@@ -34,6 +39,8 @@ export const matchingConfig = () =>
       [MatchingEnv.maxNotAccepted]: z.coerce.number().int().positive().default(defaults.maxNotAccepted),
       [MatchingEnv.avoidFailedHostSeconds]: seconds(defaults.avoidFailedHostSeconds),
       [MatchingEnv.capacityCacheSeconds]: seconds(5),
+      [MatchingEnv.preemptionGraceSeconds]: seconds(DEFAULT_PREEMPTION_SETTINGS.graceSeconds),
+      [MatchingEnv.preemptMinRunSeconds]: seconds(DEFAULT_PREEMPTION_SETTINGS.minRunSeconds),
       [MatchingEnv.requireVerifiedHosts]: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
       /** Metering's skew allowance, read here because the hold must cover it. */
       [MeteringEnv.clockSkewSeconds]: z.coerce.number().min(0).max(300).default(DEFAULT_USAGE_CLOCK_SKEW_SECONDS),

@@ -39,6 +39,9 @@ export const jobView = (job: Job) => ({
   maxDurationSeconds: job.spec.maxDurationSeconds,
   restartPolicy: job.spec.restartPolicy,
   service: job.spec.service ? { serviceId: job.spec.service.serviceId, replica: job.spec.service.replica } : null,
+  tier: job.spec.tier ?? 'on-demand',
+  bidPerGpuHour: job.spec.bidPerGpuHour !== undefined ? formatUsd(job.spec.bidPerGpuHour) : null,
+  preemptions: job.preemptions ?? 0,
   ports: job.spec.ports ?? [],
   sshKeys: job.spec.sshKeys ?? [],
   template: job.spec.template ?? null,
@@ -89,6 +92,8 @@ export const templateView = (template: JobTemplate) => ({
 export const offerView = (offer: Offer) => ({
   ...offer,
   pricePerGpuHour: formatUsd(offer.pricePerGpuHour),
+  minBidPerGpuHour: offer.minBidPerGpuHour === null ? null : formatUsd(offer.minBidPerGpuHour),
+  lowestRunningBidPerGpuHour: offer.lowestRunningBidPerGpuHour === null ? null : formatUsd(offer.lowestRunningBidPerGpuHour),
   // Rounded to the micro-dollar: a price per score unit is for comparing offers, not for charging.
   usdPerScore: offer.score ? formatUsd(microUsd(Math.round(offer.pricePerGpuHour / offer.score))) : null,
 });

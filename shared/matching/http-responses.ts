@@ -21,8 +21,11 @@ export const JobResponse = z.object({
   regions: z.array(z.string()).nullable(),
   maxPricePerGpuHour: usdText,
   maxDurationSeconds: z.int(),
-  restartPolicy: z.enum(['never', 'on-host-loss']),
+  restartPolicy: z.enum(['never', 'on-host-loss', 'on-preemption']),
   service: z.object({ serviceId: z.string(), replica: z.int() }).nullable().meta({ description: 'The inference service this job is a replica of (docs/services.md).' }),
+  tier: z.enum(['on-demand', 'interruptible']),
+  bidPerGpuHour: usdText.nullable().meta({ description: 'Interruptible work: its bid, which is its price (also shown as maxPricePerGpuHour).' }),
+  preemptions: z.int().meta({ description: 'Times this interruptible job gave way to other work.' }),
   ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
   sshKeys: z.array(z.string()).meta({ description: 'The public keys let into the job.' }),
   template: z.object({ name: z.string(), version: z.int() }).nullable().meta({ description: 'The template the job was made from.' }),
@@ -89,6 +92,11 @@ export const OfferResponse = z.object({
   verified: z.boolean().meta({ description: "The host's latest verification passed and has not expired (docs/verification.md)." }),
   score: z.number().nullable().meta({ description: 'The measured score per GPU (the weakest GPU of the host); null when unverified.' }),
   usdPerScore: usdText.nullable().meta({ description: 'pricePerGpuHour / score: what a unit of measured performance costs per hour.' }),
+  preemptibleGpus: z.int().meta({ description: 'GPUs of this model held by interruptible work: on-demand work gets them within the preemption grace.' }),
+  minBidPerGpuHour: usdText.nullable().meta({ description: "The host's lowest bid for interruptible work; null when it takes none." }),
+  lowestRunningBidPerGpuHour: usdText
+    .nullable()
+    .meta({ description: 'The going interruptible price of this model: the lowest bid running on it anywhere (a higher bid may preempt it after the minimum run); null when none runs.' }),
 });
 
 export const OfferPageResponse = z.object({ items: z.array(OfferResponse), nextCursor: z.null() });

@@ -83,6 +83,23 @@ export const portsField = z
     });
   });
 
+export const JOB_TIERS = ['on-demand', 'interruptible'] as const;
+
+/** The tier's rules on the price fields (docs/interruptible.md), each issue naming its field. */
+const tierIssues = (job: { tier?: (typeof JOB_TIERS)[number]; bidPerGpuHour?: unknown; maxPricePerGpuHour?: unknown; restartPolicy?: string }): { path: string[]; message: string }[] => {
+  if (job.tier === 'interruptible') {
+    return [
+      ...(job.bidPerGpuHour === undefined ? [{ path: ['bidPerGpuHour'], message: 'required for interruptible work: the price you pay per GPU-hour' }] : []),
+      ...(job.maxPricePerGpuHour !== undefined ? [{ path: ['maxPricePerGpuHour'], message: 'not for interruptible work: its bid is its price (give bidPerGpuHour)' }] : []),
+    ];
+  }
+  return [
+    ...(job.bidPerGpuHour !== undefined ? [{ path: ['bidPerGpuHour'], message: 'only for tier "interruptible": on-demand work pays the host\'s price, capped by maxPricePerGpuHour' }] : []),
+    ...(job.maxPricePerGpuHour === undefined ? [{ path: ['maxPricePerGpuHour'], message: 'required' }] : []),
+    ...(job.restartPolicy === 'on-preemption' ? [{ path: ['restartPolicy'], message: 'on-preemption is for tier "interruptible" only: on-demand work is never preempted' }] : []),
+  ];
+};
+
 /** POST /v1/jobs, validated as API.md describes; unknown fields are refused (typos cost money). */
 export const SubmitJobInput = z
   .strictObject({
@@ -102,16 +119,21 @@ export const SubmitJobInput = z
       .optional(),
     hosts: z.number().int().min(1).max(32).default(1),
     regions: z.array(regionField).min(1).max(16).optional(),
-    maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
+    /** Required for on-demand work; refused on interruptible work (its bid is its price). */
+    maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000').optional(),
+    tier: z.enum(JOB_TIERS, { message: `must be one of ${JOB_TIERS.join(', ')}` }).optional().meta({ description: 'on-demand (default) or interruptible: idle GPUs at your bid, preempted when on-demand work needs them (docs/interruptible.md).' }),
+    bidPerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be a price more than 0 and at most 1000.000000').optional().meta({ description: 'Interruptible work only: the price paid per GPU-hour; placed on hosts whose minimum bid it meets, highest bid first.' }),
     /** Required unless a template gives it. */
     maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`).optional(),
-    restartPolicy: z.enum(['never', 'on-host-loss']).default('on-host-loss'),
+    /** Default: on-host-loss, or on-preemption for interruptible work. */
+    restartPolicy: z.enum(['never', 'on-host-loss', 'on-preemption']).optional(),
     ports: portsField.optional(),
     sshKeys: sshKeysField.optional(),
     verified: z.boolean().optional().meta({ description: "Only hosts whose verification passed (docs/verification.md). Default: the platform's (true on AWS stages, false on a local runtime)." }),
     minScore: z.number().min(0).max(100_000).optional().meta({ description: 'Only verified hosts whose score (their weakest GPU) is at least this.' }),
   })
   .superRefine((job, ctx) => {
+    for (const issue of tierIssues(job)) ctx.addIssue({ code: 'custom', ...issue });
     if (job.template !== undefined) {
       for (const field of ['image', 'command', 'ports'] as const) {
         if (job[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'the template gives it: leave it out, or submit without a template' });
@@ -150,7 +172,7 @@ export const AgentEventInput = z.object({
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });
 
-export const JOB_STATUSES = ['queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
+export const JOB_STATUSES = ['queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired', 'preempted'] as const;
 
 export const ListJobsQuery = z.object({ ...pageQuery, status: z.enum(JOB_STATUSES).optional() });
 

@@ -2,6 +2,7 @@ import { formatUsd } from '#platform/money.ts';
 import { acceptsWork, statusReason, type Host } from './domain/host.ts';
 import { stateOf, upcomingWindows, type MaintenanceWindow } from './domain/maintenance.ts';
 import { reliability } from './domain/reliability.ts';
+import { minimumBidOf } from '#matching/domain/interruptible.ts';
 import type { HostVerification } from './domain/verification/host-verification.ts';
 
 /** The host's verification as providers read it: state, measured figures, the run in flight, the latest runs. */
@@ -42,6 +43,7 @@ export const hostView = (host: Host, now: Date) => ({
   statusReason: statusReason(host),
   gpus: host.gpus.map(({ index, model, name, vramMb, uuid }) => ({ index, model, name, vramMb, uuid })),
   pricePerGpuHour: formatUsd(host.pricePerGpuHour),
+  minBidPerGpuHour: formatUsd(minimumBidOf(host)),
   region: host.region,
   runtimes: host.runtimes,
   cpuCores: host.cpuCores,

@@ -67,6 +67,7 @@ export const HostResponse = z.object({
   statusReason: z.string().nullable(),
   gpus: z.array(z.object({ index: z.int(), model: z.string(), name: z.string(), vramMb: z.int(), uuid: z.string() })),
   pricePerGpuHour: usdText,
+  minBidPerGpuHour: usdText.meta({ description: 'The lowest bid interruptible work must offer here (default half the price; 0.000000: none taken).' }),
   region: z.string(),
   runtimes: z.array(z.enum(RUNTIMES)),
   cpuCores: z.int(),

@@ -18,6 +18,11 @@ export const priceField = usdField.refine((price) => price > 0 && price <= MAX_P
   message: 'must be more than 0 and at most 1000.000000 USD per GPU-hour',
 });
 
+/** The lowest bid the host sells idle GPUs for (docs/interruptible.md): 0 sells none; at most its own price. */
+export const minBidField = usdField.refine((price) => price >= 0 && price <= MAX_PRICE_MICRO_USD, {
+  message: 'must be 0 (no interruptible work) or a price of at most 1000.000000 USD per GPU-hour',
+});
+
 const gpuField = z.object({
   name: plainText().trim().min(1).max(100),
   vramMb: z.number().int().min(1024, 'must be at least 1024 MB').max(1_048_576, 'must be at most 1048576 MB'),
@@ -60,7 +65,14 @@ export const RegisterAgentInput = z.object({
   publicAddress: publicAddressField.optional(),
   portRange: portRangeField.optional(),
   simulated: z.boolean().optional(),
-}).refine((facts) => !facts.portRange || facts.publicAddress, { message: 'a port range needs a publicAddress', path: ['portRange'] });
+  /** Default: half the host's price. */
+  minBidPerGpuHour: minBidField.optional(),
+})
+  .refine((facts) => !facts.portRange || facts.publicAddress, { message: 'a port range needs a publicAddress', path: ['portRange'] })
+  .refine((facts) => facts.minBidPerGpuHour === undefined || facts.minBidPerGpuHour <= facts.pricePerGpuHour, {
+    message: "must not be above the host's own pricePerGpuHour",
+    path: ['minBidPerGpuHour'],
+  });
 
 export const HeartbeatInput = z.object({
   runningAssignments: z.array(z.string().min(1).max(100)).max(256).default([]),
@@ -125,8 +137,10 @@ export const UpdateHostInput = z
     publicAddress: publicAddressField.optional(),
     /** null removes the range: the host takes no new jobs with ports. */
     portRange: portRangeField.nullable().optional(),
+    /** The lowest bid for idle GPUs; 0 sells none; null returns to the default (half the price). */
+    minBidPerGpuHour: minBidField.nullable().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining, publicAddress, portRange');
+  .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining, publicAddress, portRange, minBidPerGpuHour');
 
 export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
 

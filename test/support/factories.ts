@@ -102,6 +102,7 @@ const samplePayloads: { readonly [K in keyof typeof events]: Record<string, unkn
     endpointsVersion: 2,
     endpoints: [{ replica: 0, jobId: 'job_1r0g1', hostId: 'host_1', address: '203.0.113.7:40000', url: 'http://203.0.113.7:40000' }],
   },
+  jobPreempted: { jobId: 'job_1', renterId: 'acct_renter000000001', assignmentIds: ['job_1.a1.r0'], hostIds: ['host_1'], cause: 'on-demand', deadline: '2026-01-01T00:00:30.000Z', requeued: true, preemptions: 1 },
   hostMaintenanceScheduled: {
     renterId: 'acct_renter000000001',
     jobId: 'job_1',

@@ -16,6 +16,8 @@ export interface RegisterRequest {
   readonly hostname: string;
   readonly region: string;
   readonly pricePerGpuHour: string;
+  /** The lowest bid for idle GPUs (interruptible work); absent: the platform's default (half the price). */
+  readonly minBidPerGpuHour?: string;
   readonly gpus: readonly GpuFact[];
   readonly cpuCores: number;
   readonly memoryMb: number;

@@ -3,6 +3,7 @@ import { rmSync, writeFileSync, existsSync } from 'node:fs';
 import type { ApiClient } from '#agent/api/client.ts';
 import type { AgentEvent, AssignmentMessage, CancelMessage, HeartbeatResponse, HostMessage, LogChunk, UsageRecord } from '#agent/api/types.ts';
 import { sleep as defaultSleep, type BackoffPolicy, type Sleep } from '#agent/core/backoff.ts';
+import { gpusInUse, waitForGpus } from './gpu-handover.ts';
 import { ApiError, describeError, isRetryable } from '#agent/core/errors.ts';
 import { writeJsonFile, PRIVATE_FILE } from '#agent/core/files.ts';
 import type { Logger } from '#agent/core/logger.ts';
@@ -312,7 +313,8 @@ export class Agent {
         return;
       }
       this.store.update(record.assignmentId, { phase: 'starting' });
-      void this.startJob(record);
+      // A preempted job may still hold these GPUs until its deadline (docs/interruptible.md).
+      void waitForGpus(record.message.gpuIndices, () => gpusInUse(this.store.all(), record.assignmentId), this.sleep, undefined, this.stopping.signal).then(() => this.startJob(record));
       return;
     }
     this.options.logger.info('assignment withdrawn: dropped', { assignmentId: record.assignmentId, reason: error instanceof ApiError ? error.code : outcome });

@@ -5,7 +5,7 @@ import { duration, time, usd, visible } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import type { Job, LogPage, Timeline } from '../types.ts';
 
-const ENDED = new Set(['succeeded', 'failed', 'cancelled', 'expired']);
+const ENDED = new Set(['succeeded', 'failed', 'cancelled', 'expired', 'preempted']);
 
 /** Follows the job's logs: reads on from `nextSince` until the API says the job is complete. */
 const useLogs = (api: Api, jobId: string, follow: boolean) => {

@@ -6,7 +6,7 @@ import { useLoad } from '../hooks.ts';
 import { href } from '../router.ts';
 import type { Job } from '../types.ts';
 
-const STATUSES = ['', 'queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired'];
+const STATUSES = ['', 'queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired', 'preempted'];
 
 /** The renter's jobs, newest first, refreshed every few seconds so statuses move by themselves. */
 export const JobsPage = ({ api }: { api: Api }) => {

@@ -52,6 +52,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
       clockSkewSeconds: config[MeteringEnv.clockSkewSeconds],
       avoidFailedHostSeconds: config[MatchingEnv.avoidFailedHostSeconds],
       requireVerifiedByDefault: config[MatchingEnv.requireVerifiedHosts],
+      preemption: { graceSeconds: config[MatchingEnv.preemptionGraceSeconds], minRunSeconds: config[MatchingEnv.preemptMinRunSeconds] },
     },
     services: new DynamoServiceStore(tableName, documents, outbox),
     // A replica's change reconciles its service; a failure is the minute sweep's to repair, not the caller's.

@@ -25,6 +25,8 @@ export interface HeldGpus {
   readonly gpuIndices: readonly number[];
   /** Host ports of the host's public range it holds (jobs with ports). */
   readonly hostPorts?: readonly number[];
+  /** Interruptible work: what it pays and since when it holds the GPUs (preemption decides on these). */
+  readonly interruptible?: { readonly bidPerGpuHour: number; readonly since: string };
 }
 
 /**
@@ -41,6 +43,8 @@ export interface HostCapacity {
   readonly deregistered: boolean;
   readonly gpus: readonly CapacityGpu[];
   readonly pricePerGpuHour: MicroUsd;
+  /** The lowest bid interruptible work must offer here (0: the host takes none); absent: half its price. */
+  readonly minBidPerGpuHour?: MicroUsd;
   readonly region: string;
   readonly runtimes: readonly Runtime[];
   readonly publicAddress?: string;

@@ -5,11 +5,15 @@ import type { AssignedPort, PortSpec } from './ports.ts';
 import type { ReplicaHealth } from './replica-health.ts';
 import type { ReplicaOf } from './service.ts';
 import { servicePlacementOf } from './service-spread.ts';
+import { ANY_LIST_PRICE, interruptibleHold } from './interruptible.ts';
 
-export type JobStatus = 'queued' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
-export type RestartPolicy = 'never' | 'on-host-loss';
-export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'expired';
-export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'expired'];
+export type JobStatus = 'queued' | 'scheduled' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'preempted';
+/** `on-preemption` (interruptible jobs only; their default): re-queued after each preemption, and once after a host loss. */
+export type RestartPolicy = 'never' | 'on-host-loss' | 'on-preemption';
+export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'preempted';
+export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'expired', 'preempted'];
+/** Whether a lost host (or a failed start) re-queues the job once. */
+export const restartsOnHostLoss = (policy: RestartPolicy): boolean => policy !== 'never';
 
 export interface JobSpec {
   readonly name?: string;
@@ -36,6 +40,10 @@ export interface JobSpec {
   readonly minScore?: number;
   /** A replica of an inference service (docs/services.md). */
   readonly service?: ReplicaOf;
+  /** `interruptible`: runs on idle GPUs at its bid and gives way to on-demand work (docs/interruptible.md). Absent: on-demand. */
+  readonly tier?: 'interruptible';
+  /** The interruptible job's price (also stored as its maxPricePerGpuHour, so holds are taken at the bid). */
+  readonly bidPerGpuHour?: MicroUsd;
 }
 
 /** A job with ports and no command runs its image's own entrypoint until cancelled or its max duration. */
@@ -75,6 +83,10 @@ export interface Assignment {
   readonly startedAt?: string;
   readonly stopRequestedAt?: string;
   readonly stopReason?: string;
+  /** A stop's own billable end when it is not the request + the stop grace (a preemption's grace). */
+  readonly stopDeadline?: string;
+  /** Interruptible work: billed at its bid (`pricePerGpuHour`) and preemptible. */
+  readonly interruptible?: true;
   readonly endedAt?: string;
   readonly endReason?: string;
   readonly exitCode?: number;
@@ -99,6 +111,10 @@ export interface Job {
   readonly attempt: number;
   readonly restarts: number;
   readonly notAccepted: number;
+  /** Times an interruptible job was preempted (absent: never). */
+  readonly preemptions?: number;
+  /** Why it was last re-queued: the next run reads it as GPUHIVE_RESTART_REASON. */
+  readonly restartReason?: string;
   /** Hosts that failed this job (did not accept, could not start it, were lost), most recent last: placed elsewhere for a while. */
   readonly avoidHostIds?: readonly string[];
   /** When the avoid list last grew: the avoidance lapses `avoidFailedHostSeconds` later. */
@@ -118,9 +134,9 @@ export const liveAssignments = (job: Job): Assignment[] => job.assignments.filte
 export const currentAssignments = (job: Job): Assignment[] => job.assignments.filter((a) => a.attempt === job.attempt);
 
 /** What an assignment holds on its host: its GPUs and the host ports of its declared ports, reserved in one write. */
-export const heldBy = (jobId: string, assignment: Pick<Assignment, 'gpuIndices' | 'ports'>): HeldGpus => {
+export const heldBy = (jobId: string, assignment: Pick<Assignment, 'gpuIndices' | 'ports'> & Partial<Pick<Assignment, 'interruptible' | 'pricePerGpuHour' | 'offeredAt'>>): HeldGpus => {
   const hostPorts = (assignment.ports ?? []).map((port) => port.hostPort);
-  return { jobId, gpuIndices: assignment.gpuIndices, ...(hostPorts.length > 0 ? { hostPorts } : {}) };
+  return { jobId, gpuIndices: assignment.gpuIndices, ...(hostPorts.length > 0 ? { hostPorts } : {}), ...interruptibleHold(assignment) };
 };
 
 export const runtimeOf = (spec: JobSpec): Runtime => (spec.image ? 'docker' : 'process');
@@ -138,6 +154,8 @@ export const requirementsOf = ({ spec, avoidHostIds }: Pick<Job, 'spec' | 'avoid
   ...(spec.verified ? { verifiedOnly: true } : {}),
   ...(spec.minScore !== undefined ? { minScore: spec.minScore } : {}),
   ...(spec.service ? { service: servicePlacementOf(spec.service) } : {}),
+  // A bid is not a cap on the host's list price: the host's minimum bid decides instead.
+  ...(spec.tier === 'interruptible' && spec.bidPerGpuHour !== undefined ? { maxPricePerGpuHour: ANY_LIST_PRICE, bidPerGpuHour: spec.bidPerGpuHour } : {}),
 });
 
 const HOUR_SECONDS = 3600;

@@ -28,7 +28,8 @@ const earliest = (a: string | undefined, b: string | undefined): string | undefi
 export const billableUntil = (job: Pick<Job, 'startedAt' | 'attempt'> & { readonly spec: Pick<JobSpec, 'maxDurationSeconds'> }, assignment: Assignment, stopGraceSeconds: number): string | undefined => {
   const jobStart = assignment.attempt === job.attempt && job.startedAt ? job.startedAt : assignment.startedAt;
   const byMaxDuration = jobStart ? addSeconds(new Date(jobStart), job.spec.maxDurationSeconds + stopGraceSeconds).toISOString() : undefined;
-  const byStop = assignment.stopRequestedAt ? addSeconds(new Date(assignment.stopRequestedAt), stopGraceSeconds).toISOString() : undefined;
+  // A preemption carries its own deadline (its grace); any other stop ends at the request + the stop grace.
+  const byStop = assignment.stopDeadline ?? (assignment.stopRequestedAt ? addSeconds(new Date(assignment.stopRequestedAt), stopGraceSeconds).toISOString() : undefined);
   return earliest(byMaxDuration, byStop);
 };
 

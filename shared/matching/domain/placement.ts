@@ -1,6 +1,7 @@
 import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import { acceptsWork, freeGpuIndices, freePorts, type HostCapacity, type Runtime } from './capacity.ts';
+import { meetsMinimumBid, priceOn } from './interruptible.ts';
 import { clearOfMaintenance, type RunSpan } from './maintenance-fit.ts';
 import { fitsServicePlacement, type ServicePlacement } from './service-spread.ts';
 import { describeVerification, meetsVerification, type VerificationRequirement } from './verification-filter.ts';
@@ -23,6 +24,8 @@ export interface Requirements extends VerificationRequirement {
   readonly ports?: number;
   /** A service replica: spread, restart in place, hosts its slot failed on (service-spread.ts). */
   readonly service?: ServicePlacement;
+  /** Interruptible work: its bid, which is its price; the host's minimum bid must be met. */
+  readonly bidPerGpuHour?: MicroUsd;
 }
 
 export interface PlacedHost {
@@ -60,7 +63,7 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements, fits
   if (!acceptsWork(host)) return undefined;
   if (requirements.avoidHostIds?.includes(host.hostId)) return undefined;
   if (!meetsVerification(host, requirements)) return undefined;
-  if (host.pricePerGpuHour > requirements.maxPricePerGpuHour) return undefined;
+  if (host.pricePerGpuHour > requirements.maxPricePerGpuHour || !meetsMinimumBid(host, requirements)) return undefined;
   if (!host.runtimes.includes(requirements.runtime)) return undefined;
   if (requirements.regions && requirements.regions.length > 0 && !requirements.regions.includes(host.region)) return undefined;
   if (requirements.hosts > 1 && !host.publicAddress) return undefined;
@@ -84,7 +87,7 @@ export const candidateOn = (host: HostCapacity, requirements: Requirements, fits
         providerId: host.providerId,
         gpuIndices: indices,
         gpuModel: gpu.model,
-        pricePerGpuHour: host.pricePerGpuHour,
+        pricePerGpuHour: priceOn(host, requirements),
         region: host.region,
         ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
         ...(portCount > 0 ? { hostPorts } : {}),
@@ -120,7 +123,8 @@ export const describeWanted = (requirements: Requirements): string => {
   const vram = requirements.minVramMb ? ` with ${requirements.minVramMb} MB VRAM` : '';
   const regions = requirements.regions && requirements.regions.length > 0 ? ` in ${requirements.regions.join(' or ')}` : '';
   const ports = requirements.ports ? ` and ${requirements.ports} free public port(s) in its port range` : '';
-  return `${requirements.gpuCount}x${models}${vram} under ${formatUsd(requirements.maxPricePerGpuHour)}/GPU-hour${regions}${ports}${describeVerification(requirements)} (${requirements.runtime})`;
+  const price = requirements.bidPerGpuHour !== undefined ? `bidding ${formatUsd(requirements.bidPerGpuHour)}` : `under ${formatUsd(requirements.maxPricePerGpuHour)}`;
+  return `${requirements.gpuCount}x${models}${vram} ${price}/GPU-hour${regions}${ports}${describeVerification(requirements)} (${requirements.runtime})`;
 };
 
 const unplaceable = (requirements: Requirements, hosts: readonly HostCapacity[], found: number): Placement => {

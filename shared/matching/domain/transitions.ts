@@ -6,6 +6,7 @@ import {
   isLive,
   assignmentIdFor,
   type Assignment,
+  restartsOnHostLoss,
   type FinalStatus,
   type Job,
 } from './job.ts';
@@ -14,6 +15,7 @@ import type { MaintenanceNotice } from './maintenance-notice.ts';
 import type { PlacedHost } from './placement.ts';
 import { assignPorts } from './ports.ts';
 import { replicaHealthCheckOf } from './replica-health-check.ts';
+import type { PreemptionSettings } from './preemption.ts';
 
 export interface MatchingSettings {
   /** A queued job expires after this long (`expired`). */
@@ -32,6 +34,8 @@ export interface MatchingSettings {
   readonly avoidFailedHostSeconds: number;
   /** A job or offer query that does not say `verified` gets this (REQUIRE_VERIFIED_HOSTS; docs/verification.md). */
   readonly requireVerifiedByDefault?: boolean;
+  /** The interruptible tier's preemption grace and minimum run (docs/interruptible.md); absent: the defaults. */
+  readonly preemption?: PreemptionSettings;
 }
 
 export const DEFAULT_MATCHING_SETTINGS: MatchingSettings = {
@@ -98,8 +102,8 @@ export const andThen = (first: Outcome, next: (job: Job) => Outcome): Outcome =>
 export const isNoop = (outcome: Outcome, before: Job): boolean =>
   outcome.job === before && outcome.timeline.length === 0 && outcome.send.length === 0 && outcome.ended.length === 0;
 
-/** Accumulates a transition's effects; every transition below is written with it. */
-class Transition {
+/** Accumulates a transition's effects; every transition below is written with it (and preemption's, in preempt-transition.ts). */
+export class Transition {
   job: Job;
   private readonly at: string;
   private readonly effects = {
@@ -170,14 +174,14 @@ class Transition {
    * Stops a live assignment: one never accepted is withdrawn at once (it never ran); one
    * accepted or running gets a cancel and ends on the agent's `stopped` or after the grace.
    */
-  stop(assignment: Assignment, reason: string): void {
+  stop(assignment: Assignment, reason: string, deadline?: string): void {
     if (!isLive(assignment) || assignment.state === 'stopping') return;
     this.send({ hostId: assignment.hostId, message: { type: 'cancel', assignmentId: assignment.assignmentId, jobId: this.job.jobId, reason } });
     if (assignment.state === 'offered') {
       this.end(assignment, 'withdrawn', this.at, reason);
       return;
     }
-    this.effects.stopping.push(this.updateAssignment(assignment.assignmentId, { state: 'stopping', stopRequestedAt: this.at, stopReason: reason, lastSentAt: this.at }));
+    this.effects.stopping.push(this.updateAssignment(assignment.assignmentId, { state: 'stopping', stopRequestedAt: this.at, stopReason: reason, lastSentAt: this.at, ...(deadline ? { stopDeadline: deadline } : {}) }));
   }
 
   finish(status: FinalStatus, reason: string | null, message: string): void {
@@ -188,8 +192,8 @@ class Transition {
   }
 
   /** Places the job again on other hosts: the current ranks stop, the job waits in the queue. */
-  requeue(reason: string, counter: 'restarts' | 'notAccepted', failedHostIds: readonly string[]): void {
-    for (const assignment of currentAssignments(this.job)) this.stop(assignment, reason);
+  requeue(reason: string, counter: 'restarts' | 'notAccepted' | 'preemptions', failedHostIds: readonly string[], stopDeadline?: string): void {
+    for (const assignment of currentAssignments(this.job)) this.stop(assignment, reason, stopDeadline);
     const { startedAt: _previousStart, ...rest } = this.job;
     this.job = rest;
     this.update({
@@ -199,7 +203,8 @@ class Transition {
       status: 'queued',
       statusReason: `waiting for capacity (re-queued: ${reason})`,
       attempt: this.job.attempt + 1,
-      [counter]: this.job[counter] + 1,
+      [counter]: (this.job[counter] ?? 0) + 1,
+      ...(counter === 'notAccepted' ? {} : { restartReason: reason }),
     });
     this.note('requeued', `re-queued: ${reason}`, { reason });
   }
@@ -265,7 +270,7 @@ export const assignmentMessage = (job: Job, assignment: Assignment, peers: reado
   jobId: job.jobId,
   ...(job.spec.image ? { image: job.spec.image } : {}),
   ...(job.spec.command ? { command: job.spec.command } : {}),
-  env: job.spec.env,
+  env: withRestartEnv(job, job.spec.env),
   gpuIndices: assignment.gpuIndices,
   maxDurationSeconds: job.spec.maxDurationSeconds,
   rank: assignment.rank,
@@ -276,6 +281,12 @@ export const assignmentMessage = (job: Job, assignment: Assignment, peers: reado
   ...(job.spec.secretEnv && job.spec.secretEnv.length > 0 ? { secretEnv: job.spec.secretEnv } : {}),
   ...replicaHealthCheckOf(job.spec, assignment),
 });
+
+/** A restarted run is told how many runs came before and why the last one ended (so it can resume from a checkpoint). */
+const withRestartEnv = (job: Job, env: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+  const count = job.restarts + (job.preemptions ?? 0);
+  return count > 0 ? { ...env, GPUHIVE_RESTART_COUNT: String(count), GPUHIVE_RESTART_REASON: job.restartReason ?? 'restarted' } : env;
+};
 
 /** The matcher found hosts: the job is scheduled and each host gets its assignment. */
 export const onPlaced = (job: Job, hosts: readonly PlacedHost[], now: Date): Outcome => {
@@ -293,6 +304,7 @@ export const onPlaced = (job: Job, hosts: readonly PlacedHost[], now: Date): Out
     pricePerGpuHour: host.pricePerGpuHour,
     region: host.region,
     ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),
+    ...(job.spec.tier === 'interruptible' ? { interruptible: true as const } : {}),
     ...(job.spec.ports && job.spec.ports.length > 0 ? { ports: assignPorts(job.spec.ports, host.hostPorts ?? []) } : {}),
     state: 'offered',
     offeredAt: at,
@@ -390,13 +402,15 @@ export const onAgentEvent = (
       t.end(assignment, 'failed', at, reason, event.exitCode);
       t.note('failed', `rank ${assignment.rank} failed on ${assignment.hostId}${event.message ? `: ${event.message}` : ''}`, { assignmentId, reason });
       if (isFinal(t.job.status) || assignment.attempt !== job.attempt) return applied();
-      if (beforeStart && job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue('the host could not start it', 'restarts', [assignment.hostId]);
+      if (beforeStart && restartsOnHostLoss(job.spec.restartPolicy) && job.restarts < MAX_RESTARTS) t.requeue('the host could not start it', 'restarts', [assignment.hostId]);
       else t.finish('failed', reason, beforeStart ? 'failed: the job could not start' : `failed: rank ${assignment.rank} died with its agent`);
       return applied();
     }
     case 'stopped': {
       if (!isLive(assignment)) return applied();
-      t.end(assignment, 'stopped', at, assignment.stopReason ?? 'stopped');
+      // A preemption's lease ends at its deadline at the latest, however late the agent says so.
+      const endedAt = assignment.stopDeadline !== undefined && assignment.stopDeadline < at ? assignment.stopDeadline : at;
+      t.end(assignment, 'stopped', endedAt, assignment.stopReason ?? 'stopped');
       t.note('stopped', `rank ${assignment.rank} stopped on ${assignment.hostId}`, { assignmentId });
       return applied();
     }
@@ -435,7 +449,7 @@ export const onHostLost = (job: Job, hostId: string, lastSeenAt: string, now: Da
   t.note('host_lost', `host ${hostId} went offline`, { hostId });
   const current = lost.some((assignment) => assignment.attempt === job.attempt);
   if (!current || isFinal(job.status)) return t.outcome();
-  if (job.spec.restartPolicy === 'on-host-loss' && job.restarts < MAX_RESTARTS) t.requeue(`host ${hostId} was lost`, 'restarts', [hostId]);
+  if (restartsOnHostLoss(job.spec.restartPolicy) && job.restarts < MAX_RESTARTS) t.requeue(`host ${hostId} was lost`, 'restarts', [hostId]);
   else t.finish('failed', 'host_lost', `failed: host ${hostId} was lost`);
   return t.outcome();
 };
@@ -448,8 +462,9 @@ export const onHostUnreachable = (job: Job, hostId: string, now: Date): Outcome 
   return t.outcome();
 };
 
+/** When a stop's lease ends at the latest: its own deadline (a preemption's), else the request + the grace. */
 const stopDeadline = (assignment: Assignment, graceSeconds: number): string =>
-  addSeconds(new Date(assignment.stopRequestedAt ?? assignment.offeredAt), graceSeconds).toISOString();
+  assignment.stopDeadline ?? addSeconds(new Date(assignment.stopRequestedAt ?? assignment.offeredAt), graceSeconds).toISOString();
 
 const minIso = (a: string, b: string): string => (a < b ? a : b);
 
@@ -477,7 +492,8 @@ export const onSweep = (job: Job, now: Date, settings: MatchingSettings): Outcom
     t.finish('failed', 'max_duration_exceeded', `failed: ran past its max duration of ${t.job.spec.maxDurationSeconds} s`);
   }
   for (const assignment of t.job.assignments) {
-    if (assignment.state === 'stopping' && olderThan(assignment.stopRequestedAt, settings.stopGraceSeconds, now)) {
+    const stopDue = assignment.stopDeadline !== undefined ? assignment.stopDeadline <= now.toISOString() : olderThan(assignment.stopRequestedAt, settings.stopGraceSeconds, now);
+    if (assignment.state === 'stopping' && stopDue) {
       t.end(assignment, 'stopped', stopDeadline(assignment, settings.stopGraceSeconds), `${assignment.stopReason ?? 'stopped'} (no stop confirmed within the grace)`);
     } else if (isLive(assignment) && (assignment.state === 'offered' || assignment.state === 'stopping') && olderThan(assignment.lastSentAt, settings.resendAfterSeconds, now)) {
       const peers = t.job.assignments.filter((peer) => peer.attempt === assignment.attempt);

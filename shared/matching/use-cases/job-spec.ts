@@ -5,6 +5,19 @@ import { expandTemplate } from '../domain/template.ts';
 import type { SubmitJobBody } from '../http-schemas.ts';
 import type { MatchingDeps } from './deps.ts';
 
+/**
+ * The price fields of a spec. Interruptible work's bid is also stored as its
+ * maxPricePerGpuHour, so its holds and their renewals are taken at the bid.
+ */
+const pricing = (body: Pick<SubmitJobBody, 'tier' | 'bidPerGpuHour' | 'maxPricePerGpuHour' | 'restartPolicy'>): Pick<JobSpec, 'maxPricePerGpuHour' | 'restartPolicy' | 'tier' | 'bidPerGpuHour'> => {
+  if (body.tier === 'interruptible') {
+    if (body.bidPerGpuHour === undefined) throw new Error('the submit schema lets no interruptible job without a bid through');
+    return { tier: 'interruptible', bidPerGpuHour: body.bidPerGpuHour, maxPricePerGpuHour: body.bidPerGpuHour, restartPolicy: body.restartPolicy ?? 'on-preemption' };
+  }
+  if (body.maxPricePerGpuHour === undefined) throw new Error('the submit schema lets no on-demand job without a max price through');
+  return { maxPricePerGpuHour: body.maxPricePerGpuHour, restartPolicy: body.restartPolicy ?? 'on-host-loss' };
+};
+
 /** A Jupyter-style token: 192 random bits, URL-safe. */
 const newToken = (): string => randomBytes(24).toString('base64url');
 
@@ -15,7 +28,8 @@ const newToken = (): string => randomBytes(24).toString('base64url');
  * the job records the template's name and version and which env values were generated.
  */
 export const jobSpecOf = (body: SubmitJobBody, deps: Pick<MatchingDeps, 'templates'>, generate: () => string = newToken): JobSpec => {
-  const { template: templateName, gpu, maxDurationSeconds, ...rest } = body;
+  const { template: templateName, gpu, maxDurationSeconds, tier, bidPerGpuHour, maxPricePerGpuHour, restartPolicy, ...fields } = body;
+  const rest = { ...fields, ...pricing({ tier, bidPerGpuHour, maxPricePerGpuHour, restartPolicy }) };
   if (templateName === undefined) {
     if (!gpu || maxDurationSeconds === undefined) throw new Error('the submit schema lets no job without gpu or maxDurationSeconds through');
     return { ...rest, gpu, maxDurationSeconds };

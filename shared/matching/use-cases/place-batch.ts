@@ -8,6 +8,8 @@ import type { JobChange } from '../ports.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { eventsOf } from './job-events.ts';
+import { placementOrder } from '../domain/preemption.ts';
+import { placeByPreempting } from './preempt.ts';
 
 /** Jobs one invocation places at most: a batch's transactions stay well inside a Lambda's time. */
 export const MAX_BATCH_JOBS = 200;
@@ -52,7 +54,8 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
   const result: BatchResult = { placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0 };
   // One transaction may not write an item twice: a job named twice (a repeated message) is placed once.
   const unique = new Map(queued.filter((job) => job.status === 'queued' && job.fundsHeld).map((job) => [job.jobId, job]));
-  let jobs = [...unique.values()].slice(0, MAX_BATCH_JOBS);
+  // On-demand work first, then bids from the highest (docs/interruptible.md).
+  let jobs = placementOrder([...unique.values()].slice(0, MAX_BATCH_JOBS));
   const unplaceable = new Map<string, string>();
 
   for (let round = 0; round < MAX_ROUNDS && jobs.length > 0; round += 1) {
@@ -94,6 +97,11 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
       const now = deps.clock.now();
       const placement = placeAvoiding(job, (requirements, seed) => index.place(requirements, seed), now, deps.settings);
       if (placement.kind === 'unplaceable') {
+        if (await placeByPreempting(job, index, deps, commit)) {
+          unplaceable.delete(job.jobId);
+          result.placed += 1;
+          continue;
+        }
         unplaceable.set(job.jobId, placement.reason);
         continue;
       }

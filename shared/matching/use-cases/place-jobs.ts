@@ -3,6 +3,7 @@ import type { Job } from '../domain/job.ts';
 import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
+import { placeByPreempting } from './preempt.ts';
 import { MAX_BATCH_JOBS, placeBatch, type BatchResult } from './place-batch.ts';
 
 const MAX_RACES = 5;
@@ -31,6 +32,7 @@ const placeOne = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> =
       candidates = await deps.candidates.all(FRESH_SECONDS);
       placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
+    if (placement.kind === 'unplaceable' && (await placeByPreempting(job, candidates, deps))) return 'placed';
     if (placement.kind === 'unplaceable') {
       await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
       return 'waiting';

@@ -35,6 +35,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
       deregistered: current?.deregistered ?? false,
       gpus: snapshot.gpus.map(({ index, model, vramMb }) => ({ index, model, vramMb })),
       pricePerGpuHour: microUsd(snapshot.pricePerGpuHour),
+      ...(snapshot.minBidPerGpuHour !== undefined ? { minBidPerGpuHour: microUsd(snapshot.minBidPerGpuHour) } : {}),
       region: snapshot.region,
       runtimes: snapshot.runtimes,
       ...(snapshot.publicAddress ? { publicAddress: snapshot.publicAddress } : {}),

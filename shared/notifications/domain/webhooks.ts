@@ -5,7 +5,7 @@ import { formatUsd, microUsd } from '#platform/money.ts';
 
 /** Which events each kind of account may subscribe to (API contract, Webhooks). */
 export const WEBHOOK_EVENTS = {
-  renter: [events.jobEnded.DETAIL_TYPE, events.balanceLow.DETAIL_TYPE, events.hostMaintenanceScheduled.DETAIL_TYPE, events.serviceEndpointsChanged.DETAIL_TYPE],
+  renter: [events.jobEnded.DETAIL_TYPE, events.jobPreempted.DETAIL_TYPE, events.balanceLow.DETAIL_TYPE, events.hostMaintenanceScheduled.DETAIL_TYPE, events.serviceEndpointsChanged.DETAIL_TYPE],
   provider: [events.hostUnreachable.DETAIL_TYPE, events.hostWentOffline.DETAIL_TYPE, events.hostCameOnline.DETAIL_TYPE, events.payoutPaid.DETAIL_TYPE],
 } as const satisfies Partial<Record<AccountRole, readonly string[]>>;
 
@@ -62,7 +62,7 @@ export interface WebhookEvent {
 export const webhookEventOf = (type: string, detail: Record<string, unknown> & { eventId: string; occurredAt: string }): WebhookEvent => {
   const { eventId, occurredAt, version: _version, ...data } = detail;
   let ownerId: unknown;
-  if (type === events.jobEnded.DETAIL_TYPE || type === events.hostMaintenanceScheduled.DETAIL_TYPE || type === events.serviceEndpointsChanged.DETAIL_TYPE) ownerId = data.renterId;
+  if (type === events.jobEnded.DETAIL_TYPE || type === events.jobPreempted.DETAIL_TYPE || type === events.hostMaintenanceScheduled.DETAIL_TYPE || type === events.serviceEndpointsChanged.DETAIL_TYPE) ownerId = data.renterId;
   else if (type === events.balanceLow.DETAIL_TYPE) {
     ownerId = data.accountId;
     if (typeof data.available === 'number') data.available = formatUsd(microUsd(data.available));

@@ -33,6 +33,8 @@ export interface HostFacts {
   /** Public TCP ports forwarded to this host, handed to jobs' declared ports. */
   readonly portRange?: { readonly from: number; readonly to: number };
   readonly simulated?: boolean;
+  /** The lowest bid for its idle GPUs (docs/interruptible.md); absent: half its price; 0: none sold. */
+  readonly minBidPerGpuHour?: MicroUsd;
 }
 
 export interface Host extends Omit<HostFacts, 'gpus' | 'simulated'> {

@@ -125,20 +125,24 @@ export interface HostPatch {
   readonly publicAddress?: string;
   /** null removes it. */
   readonly portRange?: { readonly from: number; readonly to: number } | null;
+  /** null returns to the default (half the price). */
+  readonly minBidPerGpuHour?: MicroUsd | null;
 }
 
 const sameRange = (a: Host['portRange'], b: Host['portRange']): boolean => a?.from === b?.from && a?.to === b?.to;
 
 export const applyPatch = (host: Host, patch: HostPatch): Transition => {
-  const { portRange, ...rest } = patch;
-  const { portRange: _old, ...base } = host;
+  const { portRange, minBidPerGpuHour, ...rest } = patch;
+  const { portRange: _old, minBidPerGpuHour: _oldMinimum, ...base } = host;
   const range = portRange === undefined ? host.portRange : portRange ?? undefined;
-  const next: Host = { ...base, ...rest, ...(range ? { portRange: range } : {}) };
+  const minimum = minBidPerGpuHour === undefined ? host.minBidPerGpuHour : minBidPerGpuHour ?? undefined;
+  const next: Host = { ...base, ...rest, ...(range ? { portRange: range } : {}), ...(minimum !== undefined ? { minBidPerGpuHour: minimum } : {}) };
   const changed =
     next.pricePerGpuHour !== host.pricePerGpuHour ||
     next.listed !== host.listed ||
     next.draining !== host.draining ||
     next.publicAddress !== host.publicAddress ||
+    next.minBidPerGpuHour !== host.minBidPerGpuHour ||
     !sameRange(next.portRange, host.portRange);
   return { host: next, changes: changed ? ['updated'] : [] };
 };

@@ -19,6 +19,7 @@ export const hostSnapshot = (host: Host, now: Date) => ({
   draining: host.draining || host.deregistering,
   gpus: host.gpus.map(({ index, model, vramMb, uuid }) => ({ index, model, vramMb, uuid })),
   pricePerGpuHour: host.pricePerGpuHour,
+  ...(host.minBidPerGpuHour !== undefined ? { minBidPerGpuHour: host.minBidPerGpuHour } : {}),
   region: host.region,
   runtimes: [...host.runtimes],
   ...(host.publicAddress ? { publicAddress: host.publicAddress } : {}),

@@ -1,4 +1,5 @@
 import { ValidationError } from '#platform/errors.ts';
+import { formatUsd } from '#platform/money.ts';
 import type { Page } from '#platform/pagination.ts';
 import type { Host } from '../domain/host.ts';
 import { applyPatch, completeDeregistration, requestDeregistration, type HostPatch } from '../domain/lifecycle.ts';
@@ -15,6 +16,12 @@ export const updateHost = async (providerId: string, hostId: string, patch: Host
   const current = await ownHost(providerId, hostId, deps);
   if (patch.portRange && !(patch.publicAddress ?? current.publicAddress)) {
     throw new ValidationError([{ field: 'portRange', message: 'a port range needs a publicAddress: give one in the same request' }]);
+  }
+  const minimum = patch.minBidPerGpuHour === undefined ? current.minBidPerGpuHour : patch.minBidPerGpuHour ?? undefined;
+  const price = patch.pricePerGpuHour ?? current.pricePerGpuHour;
+  if (minimum !== undefined && minimum > price) {
+    const field = patch.minBidPerGpuHour === undefined ? 'pricePerGpuHour' : 'minBidPerGpuHour';
+    throw new ValidationError([{ field, message: `the host's minimum bid (${formatUsd(minimum)}) must not be above its price (${formatUsd(price)})` }]);
   }
   return (await mutateHost(hostId, (host) => applyPatch(host, patch), deps)).host;
 };
