@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the whole deployable shape is one declaration (see below), so
+// that a route, rule or schedule cannot be in one target and not the other.
 import { patternFor } from '#events/define.ts';
 import { events } from '#events/index.ts';
 

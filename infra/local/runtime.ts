@@ -2,10 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { newSigningKey, publicKeyOf } from '#agent/core/signature.ts';
 import { SigningEnv } from '#platform/signing-key.ts';
 import { join, resolve } from 'node:path';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DeleteQueueCommand, paginateListQueues, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { COUNT_SDK_CALLS_ENV } from '#platform/call-counter.ts';
 import { PlatformEnv } from '#platform/config.ts';
 import { ExportsEnv } from '#exports/config.ts';
@@ -16,9 +16,8 @@ import { MatchingEnv } from '#matching/config.ts';
 import { LogsEnv } from '#logs/config.ts';
 import { NotificationsEnv } from '#notifications/config.ts';
 import { busName, hostQueuePrefix, queueUrlEnvVar, resourceName, topology as defaultTopology, type Topology } from '../topology.ts';
-import { startDynamoDbLocal, waitForDynamoDb, type DynamoDbLocal } from './dynamodb-local.ts';
 import { startEventBridge } from './eventbridge/server.ts';
-import { startSqsAndS3, type LocalSqsS3 } from './fauxqs.ts';
+import { deleteQueues, deleteTables, ownDynamoDbLocal, ownSqsAndS3, useDynamoDbLocal, useSqsAndS3 } from './stand-ins.ts';
 import { startGateway } from './gateway.ts';
 import { consoleSite } from './console-site.ts';
 import { loadHandler } from './handlers.ts';
@@ -248,39 +247,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     await stop();
     throw error;
   }
-};
-
-const ownDynamoDbLocal = (dataDir: string | undefined, log: (line: string) => void): Promise<DynamoDbLocal> => {
-  log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
-  return startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
-};
-
-const useDynamoDbLocal = async (endpoint: string, log: (line: string) => void): Promise<DynamoDbLocal> => {
-  log(`Using DynamoDB Local at ${endpoint}...`);
-  await waitForDynamoDb(endpoint);
-  return { endpoint, stop: async () => undefined };
-};
-
-const ownSqsAndS3 = async (log: (line: string) => void): Promise<LocalSqsS3> => {
-  log('Starting SQS and S3 (fauxqs, in memory)...');
-  return startSqsAndS3();
-};
-
-const useSqsAndS3 = (endpoint: string, log: (line: string) => void): LocalSqsS3 => {
-  log(`Using SQS and S3 at ${endpoint}...`);
-  return { endpoint, stop: async () => undefined };
-};
-
-/** A shared fauxqs keeps a stopped runtime's queues (host queues included): they go with it. */
-const deleteQueues = async (sqs: SQSClient, prefix: string): Promise<void> => {
-  const urls: string[] = [];
-  for await (const page of paginateListQueues({ client: sqs }, { QueueNamePrefix: prefix })) urls.push(...(page.QueueUrls ?? []));
-  await Promise.all(urls.map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))));
-};
-
-/** A shared DynamoDB Local keeps a stopped runtime's tables in its memory: they go with it. */
-const deleteTables = async (dynamodb: DynamoDBClient, tableNames: readonly string[]): Promise<void> => {
-  await Promise.all(tableNames.map((TableName) => dynamodb.send(new DeleteTableCommand({ TableName }))));
 };
 
 const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; seconds: string }> => {
