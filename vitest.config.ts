@@ -1,17 +1,64 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/** Where tests of pure code live: no runtime, no processes, no Docker. */
+const UNIT_DIRS = ['test/unit', 'test/infra', 'test/contract'];
+
+/**
+ * What makes a file unfit to share its worker's modules with other files: module mocks,
+ * a stubbed environment or global, fake timers, spies on shared modules, SDK client mocks,
+ * a handler imported through its env, child processes, a runtime or a server of its own.
+ */
+const NEEDS_ISOLATION = /vi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers|spyOn)|process\.env|mockClient|process\.chdir|handler-import|startTestRuntime|startLocalRuntime|spawn|execFile|listen\(/;
+
+const testFiles = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => join(dir, file));
+
+/**
+ * Unit test files that can run one after another in a shared worker without per-file
+ * isolation: they re-import nothing, so the SDK, CDK and zod are loaded once per worker
+ * instead of once per file. Decided by reading each file, so a new test lands on the
+ * safe side (isolated) as soon as it mocks or stubs anything.
+ */
+const shareable = UNIT_DIRS.flatMap(testFiles).filter((file) => !NEEDS_ISOLATION.test(readFileSync(file, 'utf8')));
+
+const shared = {
+  // Functions' JSON logs are for people running the system; tests show only warnings.
+  env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+  execArgv: ['--disable-warning=NodeVersionSupportWarning'],
+  // Integration tests start Java and local services, CDK tests synthesize whole stacks: give them room on 2-core machines.
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // One DynamoDB Local for the run, shared by every file's in-memory runtime.
-    globalSetup: ['test/support/global-setup.ts'],
-    // Integration tests start Java and local services: give them room on 2-core machines.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
     maxWorkers: 2,
-    // Functions' JSON logs are for people running the system; tests show only warnings.
-    env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
-    execArgv: ['--disable-warning=NodeVersionSupportWarning'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: shareable,
+          // Forks, not threads: CDK's bundling hands the worker's stdio to esbuild, which a thread cannot give.
+          pool: 'forks',
+          isolate: false,
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'isolated',
+          include: ['test/**/*.test.ts'],
+          exclude: shareable,
+          // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime.
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+        },
+      },
+    ],
   },
 });

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one operator script, its simulated hosts, renters and final checks together.
 /**
  * `npm run soak -- [--minutes 10] [--hosts 200] [--renters 20] [--jobs-per-minute 120]
  * [--job-seconds 20]`: the local runtime (`npm start`, its own process) under a stream of

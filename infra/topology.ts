@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the whole deployable shape is one declaration (see below), so
+// that a route, rule or schedule cannot be in one target and not the other.
 import { patternFor } from '#events/define.ts';
 import { events } from '#events/index.ts';
 
@@ -293,13 +295,13 @@ export const topology: Topology = {
   defaultRoute: { entry: 'functions/platform/not-found.ts', context: 'platform' },
   authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },
   queues: [
-    { name: 'billing-jobs', entry: 'functions/billing/handle-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-    { name: 'matching-funds', entry: 'functions/matching/handle-funds.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
-    { name: 'matching-hosts', entry: 'functions/matching/project-hosts.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    { name: 'billing-jobs', entry: 'functions/billing/hold-and-release-funds-on-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'matching-funds', entry: 'functions/matching/place-or-stop-jobs-on-funds-events.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    { name: 'matching-hosts', entry: 'functions/matching/project-hosts-and-replace-lost-jobs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'metering-leases', entry: 'functions/metering/track-leases.ts', context: 'metering', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'billing-usage', entry: 'functions/billing/charge-usage.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-    { name: 'matching-costs', entry: 'functions/matching/record-costs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-    { name: 'registry-assignments', entry: 'functions/registry/record-assignments.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'matching-costs', entry: 'functions/matching/show-cost-on-usage-charged.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    { name: 'registry-assignments', entry: 'functions/registry/record-last-work-on-job-scheduled.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // billing: holds
     // exports
     // The runner streams a whole period to S3: the longest timeout Lambda allows, and memory for
@@ -312,7 +314,7 @@ export const topology: Topology = {
     { name: 'logs-jobs', entry: 'functions/logs/project-jobs.ts', context: 'logs', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // notifications
     {
-      name: 'notifications-events', entry: 'functions/notifications/fan-out-events.ts', context: 'notifications', batchSize: 10, maxReceiveCount: 5,
+      name: 'notifications-events', entry: 'functions/notifications/queue-webhook-deliveries-on-events.ts', context: 'notifications', batchSize: 10, maxReceiveCount: 5,
       visibilityTimeoutSeconds: 60, sendsTo: ['notifications-deliveries'],
     },
     // Fed by the fan-out, not by a rule; a failed attempt is sent again with a delay (exponential backoff).

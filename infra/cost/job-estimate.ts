@@ -38,7 +38,7 @@ export const PER_JOB_STEPS: readonly Step[] = [
   { what: 'publish job.submitted', ...publish(1) },
   {
     what: 'billing places the hold: conditional write on the balance, hold item, outbox; publishes funds.held',
-    lambda: [['functions/billing/handle-job-events.ts', 1, 60]],
+    lambda: [['functions/billing/hold-and-release-funds-on-job-events.ts', 1, 60]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS,
     dynamoReads: 1,
     dynamoWrites: 12 + publish(1).dynamoWrites!,
@@ -46,7 +46,7 @@ export const PER_JOB_STEPS: readonly Step[] = [
   },
   {
     what: 'matching places the job: query capacity, reserve host + assignment + job + outbox, send to the host queue; publishes job.scheduled',
-    lambda: [['functions/matching/handle-funds.ts', 1, 120]],
+    lambda: [['functions/matching/place-or-stop-jobs-on-funds-events.ts', 1, 120]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS + 1,
     dynamoReads: 5,
     dynamoWrites: 16 + publish(1).dynamoWrites!,
@@ -54,7 +54,7 @@ export const PER_JOB_STEPS: readonly Step[] = [
   },
   {
     what: 'registry records the assignment on the host',
-    lambda: [['functions/registry/record-assignments.ts', 1, 40]],
+    lambda: [['functions/registry/record-last-work-on-job-scheduled.ts', 1, 40]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS,
     dynamoWrites: 4,
   },
@@ -76,7 +76,7 @@ export const PER_JOB_STEPS: readonly Step[] = [
   },
   {
     what: 'matching ends the job (job.ended); billing releases the hold',
-    lambda: [['functions/billing/handle-job-events.ts', 1, 60]],
+    lambda: [['functions/billing/hold-and-release-funds-on-job-events.ts', 1, 60]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS,
     dynamoWrites: 10 + publish(1).dynamoWrites!,
     events: 1,
@@ -108,7 +108,7 @@ export const PER_RUNNING_MINUTE_STEPS: readonly Step[] = [
   },
   {
     what: 'matching records the cost so far on the job',
-    lambda: [['functions/matching/record-costs.ts', 1, 40]],
+    lambda: [['functions/matching/show-cost-on-usage-charged.ts', 1, 40]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS,
     dynamoWrites: 2,
   },

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one operator script, its fleet simulation and its report together.
 /**
  * Measures what an idle host costs, on the local runtime: `npx tsx infra/cost/measure.ts`
  * (options: --hosts 5 --heartbeat-seconds 60 --poll-seconds 20 --credential-refresh-minutes 50

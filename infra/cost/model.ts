@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the whole cost model (the billable quantities, then one formula
+// per AWS service), read top to bottom; prices are in ./prices.ts, the inputs in ./assumptions.ts.
 import type { SdkUsage } from '#platform/call-counter.ts';
 import type { Topology } from '#infra/topology.ts';
 import { alarmCountOf } from '#infra/constructs/monitoring-plan.ts';

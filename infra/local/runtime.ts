@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { newSigningKey, publicKeyOf } from '#agent/core/signature.ts';
 import { SigningEnv } from '#platform/signing-key.ts';
 import { join, resolve } from 'node:path';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -15,10 +15,9 @@ import { RegistryEnv } from '#registry/config.ts';
 import { MatchingEnv } from '#matching/config.ts';
 import { LogsEnv } from '#logs/config.ts';
 import { NotificationsEnv } from '#notifications/config.ts';
-import { busName, hostQueuePrefix, queueUrlEnvVar, topology as defaultTopology, type Topology } from '../topology.ts';
-import { startDynamoDbLocal, waitForDynamoDb, type DynamoDbLocal } from './dynamodb-local.ts';
+import { busName, hostQueuePrefix, queueUrlEnvVar, resourceName, topology as defaultTopology, type Topology } from '../topology.ts';
 import { startEventBridge } from './eventbridge/server.ts';
-import { startSqsAndS3 } from './fauxqs.ts';
+import { deleteQueues, deleteTables, ownDynamoDbLocal, ownSqsAndS3, useDynamoDbLocal, useSqsAndS3 } from './stand-ins.ts';
 import { startGateway } from './gateway.ts';
 import { consoleSite } from './console-site.ts';
 import { loadHandler } from './handlers.ts';
@@ -41,6 +40,11 @@ export interface LocalRuntimeOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Runs every schedule this often instead of its own period. */
   readonly scheduleEverySeconds?: number;
+  /**
+   * Runs the named schedules this often, the others at their own period (or
+   * `scheduleEverySeconds`): a test speeds up the sweeps it waits on, not a weekly payout run.
+   */
+  readonly scheduleSeconds?: Readonly<Record<string, number>>;
   readonly topology?: Topology;
   /** Overrides the authorizer's 60 s identity cache, e.g. 0 to see a revocation at once. */
   readonly authorizerCacheSeconds?: number;
@@ -51,10 +55,20 @@ export interface LocalRuntimeOptions {
    * (test files) share one Java process without seeing each other. Their tables go on stop.
    */
   readonly dynamodb?: { readonly endpoint: string; readonly accessKeyId: string };
+  /**
+   * A fauxqs (SQS and S3) started elsewhere, to use instead of starting one. Its queues and
+   * buckets are one namespace: give each runtime sharing it a `stage` of its own. The
+   * runtime's queues go on stop.
+   */
+  readonly sqsS3?: { readonly endpoint: string };
+  /** Names the runtime's queues, bus and bucket (`gpuhive-<stage>-...`); `local` unless given. */
+  readonly stage?: string;
 }
 
 export interface LocalRuntime {
   readonly apiUrl: string;
+  /** What the runtime's resource names carry (`resourceName(stage, ...)`). */
+  readonly stage: string;
   readonly adminKey: string;
   /** The public half of the key install.sh and the agent bundle are signed with (PEM). */
   readonly signingPublicKey: string;
@@ -121,6 +135,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   // Before the first client: the stand-in's clients carry the call counter (`npm run cost`, the placement bench).
   process.env[COUNT_SDK_CALLS_ENV] = 'true';
   const root = resolve(options.root ?? process.cwd());
+  const stage = options.stage ?? LOCAL_STAGE;
   const topology = options.topology ?? defaultTopology;
   const dataDir = options.inMemory ? undefined : resolve(root, options.dataDir ?? '.gpuhive');
   const stops: (() => Promise<void>)[] = [];
@@ -135,8 +150,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     const dynamo = options.dynamodb ? await useDynamoDbLocal(options.dynamodb.endpoint, log) : await ownDynamoDbLocal(dataDir, log);
     stops.push(() => dynamo.stop());
 
-    log('Starting SQS and S3 (fauxqs, in memory)...');
-    const sqsS3 = await startSqsAndS3();
+    const sqsS3 = options.sqsS3 ? useSqsAndS3(options.sqsS3.endpoint, log) : await ownSqsAndS3(log);
     stops.push(() => sqsS3.stop());
     const sqs = new SQSClient({ endpoint: sqsS3.endpoint, region: REGION, credentials, useQueueUrlAsEndpoint: false });
 
@@ -154,11 +168,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       AWS_ENDPOINT_URL_SQS: sqsS3.endpoint,
       AWS_ENDPOINT_URL_S3: sqsS3.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
-      [PlatformEnv.stage]: LOCAL_STAGE,
-      [PlatformEnv.eventBusName]: busName(LOCAL_STAGE),
+      [PlatformEnv.stage]: stage,
+      [PlatformEnv.eventBusName]: busName(stage),
       [PlatformEnv.adminKeySha256]: hashSecret(adminKey),
       [SigningEnv.keyPem]: signingKey,
-      [RegistryEnv.hostQueuePrefix]: hostQueuePrefix(LOCAL_STAGE),
+      [RegistryEnv.hostQueuePrefix]: hostQueuePrefix(stage),
     });
 
     log('Creating tables, queues, the bus and its rules from the topology...');
@@ -168,7 +182,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       eventBridge: new EventBridgeClient({ endpoint: eventBridge.endpoint, region: REGION, credentials }),
       s3: new S3Client({ endpoint: sqsS3.endpoint, region: REGION, credentials, forcePathStyle: true }),
     };
-    const provisioned = await provision(topology, LOCAL_STAGE, clients);
+    const provisioned = await provision(topology, stage, clients);
+    if (options.sqsS3) stops.push(() => deleteQueues(sqs, resourceName(stage, '')));
     if (options.dynamodb) stops.push(() => deleteTables(clients.dynamodb, Object.values(provisioned.tableNames)));
     for (const [name, table] of Object.entries(topology.tables)) process.env[table.envVar] = provisioned.tableNames[name];
     for (const queue of topology.queues) process.env[queueUrlEnvVar(queue.name)] = provisioned.queueUrls[queue.name];
@@ -201,7 +216,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       startPoller({ root, queue, queueUrl: provisioned.queueUrls[queue.name] ?? '', sqs, log }),
     );
     stops.push(async () => { await Promise.all(pollers.map((poller) => poller.stop())); });
-    const schedules = startSchedules({ root, schedules: topology.schedules, ...(options.scheduleEverySeconds ? { everySeconds: options.scheduleEverySeconds } : {}), log });
+    const unknown = Object.keys(options.scheduleSeconds ?? {}).filter((name) => !topology.schedules.some((schedule) => schedule.name === name));
+    if (unknown.length > 0) throw new Error(`No such schedule in the topology: ${unknown.join(', ')}`);
+    const schedules = startSchedules({
+      root, schedules: topology.schedules, log,
+      ...(options.scheduleEverySeconds ? { everySeconds: options.scheduleEverySeconds } : {}),
+      ...(options.scheduleSeconds ? { periodSeconds: options.scheduleSeconds } : {}),
+    });
     stops.push(() => schedules.stop());
 
     const gateway = await startGateway({
@@ -213,6 +234,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     if (dataDir) writeFileSync(join(dataDir, RUNTIME_FILE), `${JSON.stringify({ apiUrl: gateway.url, endpoints: { dynamodb: dynamo.endpoint, sqs: sqsS3.endpoint, eventBridge: eventBridge.endpoint }, pid: process.pid })}\n`);
     return {
       apiUrl: gateway.url,
+      stage,
       adminKey,
       signingPublicKey: publicKeyOf(signingKey),
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsS3.endpoint, s3: sqsS3.endpoint, eventBridge: eventBridge.endpoint },
@@ -225,22 +247,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     await stop();
     throw error;
   }
-};
-
-const ownDynamoDbLocal = (dataDir: string | undefined, log: (line: string) => void): Promise<DynamoDbLocal> => {
-  log(dataDir ? `Starting DynamoDB Local (data in ${dataDir}/dynamodb)...` : 'Starting DynamoDB Local (in memory)...');
-  return startDynamoDbLocal({ ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}), log });
-};
-
-const useDynamoDbLocal = async (endpoint: string, log: (line: string) => void): Promise<DynamoDbLocal> => {
-  log(`Using DynamoDB Local at ${endpoint}...`);
-  await waitForDynamoDb(endpoint);
-  return { endpoint, stop: async () => undefined };
-};
-
-/** A shared DynamoDB Local keeps a stopped runtime's tables in its memory: they go with it. */
-const deleteTables = async (dynamodb: DynamoDBClient, tableNames: readonly string[]): Promise<void> => {
-  await Promise.all(tableNames.map((TableName) => dynamodb.send(new DeleteTableCommand({ TableName }))));
 };
 
 const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; seconds: string }> => {

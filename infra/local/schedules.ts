@@ -16,6 +16,8 @@ export const startSchedules = (options: {
   schedules: readonly ScheduleDef[];
   /** Overrides every period, so tests need not wait a minute. */
   everySeconds?: number;
+  /** Overrides the named schedules' periods (and `everySeconds`), so a test speeds up only what it waits on. */
+  periodSeconds?: Readonly<Record<string, number>>;
   log: (line: string) => void;
 }): Schedules => {
   const running = new Set<Promise<void>>();
@@ -41,7 +43,7 @@ export const startSchedules = (options: {
       running.add(run);
       void run.finally(() => running.delete(run));
     };
-    return setInterval(tick, (options.everySeconds ?? schedule.everySeconds) * 1000);
+    return setInterval(tick, (options.periodSeconds?.[schedule.name] ?? options.everySeconds ?? schedule.everySeconds) * 1000);
   });
   return {
     stop: async () => {

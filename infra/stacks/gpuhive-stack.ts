@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the one place where each kind of topology entry becomes its CDK
+// resources, in deployment order; the reusable parts are in infra/constructs/.
 import { CfnOutput, Duration, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';

@@ -4,8 +4,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { busName } from '#infra/topology.ts';
-import { LOCAL_STAGE } from '#infra/local/runtime.ts';
+import { busName, resourceName } from '#infra/topology.ts';
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
@@ -42,15 +41,16 @@ export const apiClient = (baseUrl: string): ApiClient => ({
 
 /**
  * A whole local backend in this test process, quiet, in memory unless a data dir is given.
- * In memory, it uses the run's one DynamoDB Local (test/support/global-setup.ts) under an
- * access key of its own, rather than starting Java for every file.
+ * In memory, it uses the run's one DynamoDB Local and one fauxqs (test/support/global-setup.ts)
+ * under an access key and a stage of its own, rather than starting Java and SQS for every file.
  */
 export const startTestRuntime = (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const inMemory = options.dataDir === undefined;
-  const shared = inMemory && process.env.VITEST ? inject('sharedDynamoDb') : undefined;
+  const shared = inMemory && process.env.VITEST;
+  const id = randomUUID().replaceAll('-', '').slice(0, 12);
   return startLocalRuntime({
     inMemory, log: () => undefined, port: 0,
-    ...(shared ? { dynamodb: { endpoint: shared, accessKeyId: `test${randomUUID().replaceAll('-', '').slice(0, 12)}` } } : {}),
+    ...(shared ? { dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId: `test${id}` }, sqsS3: { endpoint: inject('sharedSqsS3') }, stage: `t${id}` } : {}),
     ...options,
   });
 };
@@ -121,11 +121,12 @@ export interface CapturedEvent {
 export const captureEvents = async (runtime: LocalRuntime, detailTypes: readonly string[]) => {
   const sqs = localSqs(runtime);
   const events = new EventBridgeClient({ endpoint: runtime.endpoints.eventBridge, region: 'us-east-1', credentials: localCredentials });
-  const name = `capture-${randomUUID().slice(0, 8)}`;
+  // Under the runtime's stage, so a shared fauxqs drops the queue with the runtime's own.
+  const name = resourceName(runtime.stage, `capture-${randomUUID().slice(0, 8)}`);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await events.send(new PutRuleCommand({ Name: name, EventBusName: busName(LOCAL_STAGE), EventPattern: JSON.stringify({ 'detail-type': [...detailTypes] }) }));
-  await events.send(new PutTargetsCommand({ Rule: name, EventBusName: busName(LOCAL_STAGE), Targets: [{ Id: 'capture', Arn: Attributes?.QueueArn ?? '' }] }));
+  await events.send(new PutRuleCommand({ Name: name, EventBusName: busName(runtime.stage), EventPattern: JSON.stringify({ 'detail-type': [...detailTypes] }) }));
+  await events.send(new PutTargetsCommand({ Rule: name, EventBusName: busName(runtime.stage), Targets: [{ Id: 'capture', Arn: Attributes?.QueueArn ?? '' }] }));
   return {
     async next(): Promise<CapturedEvent[]> {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: every pattern operator's validation and matching side by side,
+// one operator at a time, as the EventBridge documentation lists them.
 /**
  * EventBridge event patterns for the local stand-in: validation and matching, following
  * the AWS EventBridge event-pattern documentation. Pure: no I/O.

@@ -1,10 +1,12 @@
+import { z } from 'zod';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import type { Outbox } from '#platform/outbox.ts';
+import { itemDecoder } from '#platform/item-codec.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import type { Account, ApiKey, SavedSshKey } from '../domain/account.ts';
+import { ACCOUNT_KINDS, type Account, type ApiKey, type SavedSshKey } from '../domain/account.ts';
 import type { AccountStore } from '../ports.ts';
 
 /**
@@ -24,36 +26,36 @@ const sshFingerprintKey = (accountId: string, fingerprint: string) => ({ pk: `AC
 /** Saved SSH keys are listed by this sort-key prefix (matching's read-only port reads it too). */
 export const SSH_KEY_PREFIX = 'SSHKEY#';
 
-export const toSshKey = (item: Record<string, unknown>): SavedSshKey => ({
-  keyId: item.keyId as string,
-  accountId: item.accountId as string,
-  name: item.name as string,
-  type: item.type as string,
-  bits: item.bits as number,
-  fingerprint: item.fingerprint as string,
-  publicKey: item.publicKey as string,
-  createdAt: item.createdAt as string,
-});
+export const toSshKey = itemDecoder('ssh key', z.object({
+  keyId: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  type: z.string(),
+  bits: z.number().int(),
+  fingerprint: z.string(),
+  publicKey: z.string(),
+  createdAt: z.string(),
+})) satisfies (item: Record<string, unknown>) => SavedSshKey;
 
 export const keyHashKey = (secretHash: string) => ({ pk: `KEYHASH#${secretHash}`, sk: 'KEYHASH' });
 
-const toAccount = (item: Record<string, unknown>): Account => ({
-  accountId: item.accountId as string,
-  kind: item.kind as Account['kind'],
-  name: item.name as string,
-  createdAt: item.createdAt as string,
-});
+const toAccount = itemDecoder('account', z.object({
+  accountId: z.string(),
+  kind: z.enum(ACCOUNT_KINDS),
+  name: z.string(),
+  createdAt: z.string(),
+})) satisfies (item: Record<string, unknown>) => Account;
 
-const toKey = (item: Record<string, unknown>): ApiKey => ({
-  keyId: item.keyId as string,
-  accountId: item.accountId as string,
-  role: item.role as ApiKey['role'],
-  prefix: item.prefix as string,
-  secretHash: item.secretHash as string,
-  createdAt: item.createdAt as string,
-  ...(item.lastUsedAt ? { lastUsedAt: item.lastUsedAt as string } : {}),
-  ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}),
-});
+const toKey = itemDecoder('api key', z.object({
+  keyId: z.string(),
+  accountId: z.string(),
+  role: z.enum(ACCOUNT_KINDS),
+  prefix: z.string(),
+  secretHash: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().optional(),
+  revokedAt: z.string().optional(),
+}).transform(({ lastUsedAt, revokedAt, ...key }): ApiKey => ({ ...key, ...(lastUsedAt ? { lastUsedAt } : {}), ...(revokedAt ? { revokedAt } : {}) })));
 
 export class DynamoAccountStore implements AccountStore {
   constructor(

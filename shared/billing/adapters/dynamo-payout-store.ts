@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#platform/errors.ts';
-import { microUsd } from '#platform/money.ts';
+import { absentAsNull, itemDecoder, stored, storedMicroUsd } from '#platform/item-codec.ts';
 import type { Outbox } from '#platform/outbox.ts';
+import { queryPages } from '#platform/dynamo.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { PayoutMethod, PayoutMethodDetails } from '../domain/payout-method.ts';
 import type { Payout, PayoutBatch, PayoutStatus } from '../domain/payouts.ts';
@@ -22,29 +24,29 @@ import {
 } from './items.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
 
-const toMethod = (item: Record<string, unknown>): PayoutMethod => ({
-  providerId: item.providerId as string,
-  method: item.method as PayoutMethodDetails,
-  threshold: item.threshold === undefined ? null : microUsd(item.threshold as number),
-  updatedAt: item.updatedAt as string,
-});
+const toMethod = itemDecoder('payout method', z.object({
+  providerId: z.string(),
+  method: stored<PayoutMethodDetails>(),
+  threshold: absentAsNull(storedMicroUsd),
+  updatedAt: z.string(),
+})) satisfies (item: Record<string, unknown>) => PayoutMethod;
 
-const toPayout = (item: Record<string, unknown>): Payout => ({
-  payoutId: item.payoutId as string,
-  batchId: item.batchId as string,
-  providerId: item.providerId as string,
-  amount: microUsd(item.amount as number),
-  method: item.method as PayoutMethodDetails,
-  status: item.status as PayoutStatus,
-  settledBefore: item.settledBefore as string,
-  createdAt: item.createdAt as string,
-  transactionId: item.txnId as string,
-  reference: (item.reference as string | undefined) ?? null,
-  failureReason: (item.failureReason as string | undefined) ?? null,
-  settledAt: (item.settledAt as string | undefined) ?? null,
-  settlementTransactionId: (item.settlementTxnId as string | undefined) ?? null,
-  version: item.version as number,
-});
+const toPayout = itemDecoder('payout', z.object({
+  payoutId: z.string(),
+  batchId: z.string(),
+  providerId: z.string(),
+  amount: storedMicroUsd,
+  method: stored<PayoutMethodDetails>(),
+  status: z.enum(['in_transit', 'paid', 'failed'] satisfies PayoutStatus[]),
+  settledBefore: z.string(),
+  createdAt: z.string(),
+  txnId: z.string(),
+  reference: absentAsNull(z.string()),
+  failureReason: absentAsNull(z.string()),
+  settledAt: absentAsNull(z.string()),
+  settlementTxnId: absentAsNull(z.string()),
+  version: z.number().int(),
+}).transform(({ txnId, settlementTxnId, ...payout }): Payout => ({ ...payout, transactionId: txnId, settlementTransactionId: settlementTxnId })));
 
 const payoutItem = (payout: Payout): Record<string, unknown> => ({
   ...payoutKey(payout.payoutId),
@@ -66,14 +68,20 @@ const payoutItem = (payout: Payout): Record<string, unknown> => ({
   gsi1sk: `${payout.createdAt}#${payout.payoutId}`,
 });
 
-const toBatch = (item: Record<string, unknown>): PayoutBatch => ({
-  batchId: item.batchId as string,
-  requestedBy: item.requestedBy as string,
-  createdAt: item.createdAt as string,
-  settledBefore: item.settledBefore as string,
-  payouts: (item.payouts as number | undefined) ?? null,
-  total: item.total === undefined ? null : microUsd(item.total as number),
-});
+/** A batch's or the log's pointer to a payout. */
+const toPayoutRef = itemDecoder('payout reference', z.object({ payoutId: z.string() }));
+
+/** A provider's payout cursor: the version its next payout's write is conditioned on. */
+const toCursor = itemDecoder('payout cursor', z.object({ version: z.number().int() }));
+
+const toBatch = itemDecoder('payout batch', z.object({
+  batchId: z.string(),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  settledBefore: z.string(),
+  payouts: absentAsNull(z.number().int()),
+  total: absentAsNull(storedMicroUsd),
+})) satisfies (item: Record<string, unknown>) => PayoutBatch;
 
 export class DynamoPayoutStore implements PayoutStore {
   constructor(
@@ -120,7 +128,7 @@ export class DynamoPayoutStore implements PayoutStore {
 
   async getCursorVersion(providerId: string): Promise<number> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: payoutCursorKey(providerId), ConsistentRead: true }));
-    return (Item?.version as number | undefined) ?? 0;
+    return Item ? toCursor(Item).version : 0;
   }
 
   async saveBatch(batch: PayoutBatch): Promise<void> {
@@ -221,18 +229,19 @@ export class DynamoPayoutStore implements PayoutStore {
         ExclusiveStartKey: startKey,
       }),
     );
-    const payouts = await this.getPayouts((page.Items ?? []).map((item) => item.payoutId as string));
+    const payouts = await this.getPayouts((page.Items ?? []).map((item) => toPayoutRef(item).payoutId));
     return { items: keep(payouts), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async listBatchPayouts(batchId: string): Promise<Payout[]> {
     const payouts: Payout[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.listPayouts({ batchId }, 100, cursor);
-      payouts.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const page of queryPages(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :payout)',
+      ExpressionAttributeValues: { ':pk': payoutBatchKey(batchId).pk, ':payout': 'PAYOUT#' },
+      // A BatchGet reads at most 100 keys.
+      Limit: 100,
+    })) payouts.push(...(await this.getPayouts((page.Items ?? []).map((item) => toPayoutRef(item).payoutId))));
     return payouts.sort((a, b) => a.payoutId.localeCompare(b.payoutId));
   }
 
@@ -266,8 +275,8 @@ export class DynamoPayoutStore implements PayoutStore {
     let keys: Record<string, unknown>[] = payoutIds.map(payoutKey);
     while (keys.length > 0) {
       const answer = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of answer.Responses?.[this.tableName] ?? []) found.set(item.payoutId as string, toPayout(item));
-      keys = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      for (const payout of (answer.Responses?.[this.tableName] ?? []).map(toPayout)) found.set(payout.payoutId, payout);
+      keys = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
     return payoutIds.flatMap((id) => found.get(id) ?? []);
   }

@@ -3,6 +3,7 @@ import { events } from '#events/index.ts';
 import { newId } from '#platform/ids.ts';
 import type { MicroUsd } from '#platform/money.ts';
 import type { Page } from '#platform/pagination.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import type { AccountEntry } from '../domain/ledger.ts';
 import type { PayoutMethod, PayoutMethodDetails } from '../domain/payout-method.ts';
 import {
@@ -153,7 +154,7 @@ export const settlePayout = async (
   input: { readonly payoutId: string; readonly outcome: 'paid' | 'failed'; readonly reference: string | null; readonly reason: string | null },
   deps: Pick<BillingDeps, 'payouts' | 'clock'>,
 ): Promise<Payout> => {
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+  return retryOnConflict(async () => {
     const payout = await deps.payouts.getPayout(input.payoutId);
     if (!payout) throw new PayoutNotFoundError(input.payoutId);
     if (settlementDecision(payout, input) === 'unchanged') return payout;
@@ -168,7 +169,9 @@ export const settlePayout = async (
           reference: input.reference ?? '', paidAt: now.toISOString(),
         }, now)
       : undefined;
-    if (await deps.payouts.settle({ payout: settled, transaction, ...(event ? { event } : {}) })) return settled;
-  }
-  throw new Error(`payout ${input.payoutId} kept changing while it was settled`);
+    return (await deps.payouts.settle({ payout: settled, transaction, ...(event ? { event } : {}) })) ? settled : CONFLICT;
+  }, { attempts: SETTLE_ATTEMPTS, exhausted: () => new Error(`payout ${input.payoutId} kept changing while it was settled`) });
 };
+
+/** Reads of a payout that another settlement changed in between: two requests at once need two. */
+const SETTLE_ATTEMPTS = 3;

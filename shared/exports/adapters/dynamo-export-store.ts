@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import { ValidationError } from '#platform/errors.ts';
 import type { Outbox } from '#platform/outbox.ts';
+import { itemDecoder, stored } from '#platform/item-codec.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { ExportFormat, ExportKind } from '../domain/encode.ts';
 import type { ExportJob, ExportResult, ExportStatus } from '../domain/export-job.ts';
@@ -30,21 +32,32 @@ const toItem = (job: ExportJob): Record<string, unknown> => ({
   gsi1sk: `${job.requestedAt}#${job.exportId}`,
 });
 
-const toJob = (item: Record<string, unknown>): ExportJob => ({
-  exportId: item.exportId as string,
-  kind: item.kind as ExportKind,
-  format: item.format as ExportFormat,
-  period: { from: item.from as string, to: item.to as string },
-  daily: item.daily === true,
-  requestedBy: item.requestedBy as string,
-  requestedAt: item.requestedAt as string,
-  runId: item.runId as string,
-  status: item.status as ExportStatus,
-  fileKey: item.fileKey as string,
-  ...(typeof item.finishedAt === 'string' ? { finishedAt: item.finishedAt } : {}),
-  ...(item.result ? { result: item.result as ExportResult } : {}),
-  ...(typeof item.error === 'string' ? { error: item.error } : {}),
-});
+const toJob = itemDecoder('export', z.object({
+  exportId: z.string(),
+  kind: z.enum(['usage', 'ledger', 'payouts'] satisfies ExportKind[]),
+  format: z.enum(['csv', 'jsonl'] satisfies ExportFormat[]),
+  from: z.string(),
+  to: z.string(),
+  daily: z.boolean().optional(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  runId: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed'] satisfies ExportStatus[]),
+  fileKey: z.string(),
+  finishedAt: z.string().optional(),
+  result: stored<ExportResult>().optional(),
+  error: z.string().optional(),
+}).transform(({ from, to, daily, finishedAt, result, error, ...job }): ExportJob => ({
+  ...job,
+  period: { from, to },
+  daily: daily === true,
+  ...(finishedAt ? { finishedAt } : {}),
+  ...(result ? { result } : {}),
+  ...(error ? { error } : {}),
+})));
+
+/** What an Idempotency-Key's record says it made. */
+const toExportClaim = itemDecoder('export idempotency key', z.object({ exportId: z.string(), bodyHash: z.string().optional() }));
 
 const claimFailed = (error: unknown): boolean =>
   error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
@@ -81,7 +94,8 @@ export class DynamoExportStore implements ExportStore {
         new GetCommand({ TableName: this.tableName, Key: idempotencyKey(job.requestedBy, claim.key), ConsistentRead: true }),
       );
       if (!Item) throw error;
-      return { outcome: 'key_used', exportId: Item.exportId as string, sameBody: Item.bodyHash === claim.bodyHash };
+      const used = toExportClaim(Item);
+      return { outcome: 'key_used', exportId: used.exportId, sameBody: used.bodyHash === claim.bodyHash };
     }
   }
 

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '#platform/clock.ts';
 import { queryAll } from '#platform/dynamo.ts';
-import type { LogStream, SegmentEntry } from '../domain/log-chunks.ts';
+import { itemDecoder } from '#platform/item-codec.ts';
+import type { SegmentEntry } from '../domain/log-chunks.ts';
 import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment } from '../ports.ts';
 
 /**
@@ -20,14 +22,31 @@ const seqKey = (assignmentId: string, seq: number) => ({ pk: `ASSIGNMENT#${assig
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET = 100;
 
-const toJob = (item: Record<string, unknown>): JobLogs => ({
-  jobId: item.jobId as string,
-  renterId: item.renterId as string,
-  bytes: (item.bytes as number | undefined) ?? 0,
-  truncated: item.truncated === true,
-  segments: (item.segments as number | undefined) ?? 0,
-  ...(typeof item.endedAt === 'string' ? { endedAt: item.endedAt } : {}),
-});
+const toJob = itemDecoder('job logs head', z.object({
+  jobId: z.string(),
+  renterId: z.string(),
+  bytes: z.number().int().default(0),
+  truncated: z.boolean().optional().transform((truncated) => truncated === true),
+  segments: z.number().int().default(0),
+  endedAt: z.string().optional(),
+})) satisfies (item: Record<string, unknown>) => JobLogs;
+
+const toAssignment = itemDecoder('assignment', z.object({
+  jobId: z.string(),
+  hostId: z.string(),
+  renterId: z.string(),
+  rank: z.number().int(),
+}));
+
+const toSeq = itemDecoder('chunk marker', z.object({ seq: z.number().int() }));
+
+const toSegment = itemDecoder('segment', z.object({
+  index: z.number().int(),
+  assignmentId: z.string(),
+  rank: z.number().int(),
+  key: z.string(),
+  chunks: z.array(z.object({ bytes: z.number().int() })),
+}).transform(({ chunks, ...segment }): SegmentEntry => ({ ...segment, chunkBytes: chunks.map((chunk) => chunk.bytes) })));
 
 export class DynamoLogIndex implements LogIndex, JobProjection {
   constructor(
@@ -38,7 +57,8 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
   async getAssignment(assignmentId: string): Promise<KnownAssignment | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: assignmentKey(assignmentId), ConsistentRead: true }));
     if (!Item) return undefined;
-    return { assignmentId, jobId: Item.jobId as string, hostId: Item.hostId as string, renterId: Item.renterId as string, rank: Item.rank as number };
+    const { jobId, hostId, renterId, rank } = toAssignment(Item);
+    return { assignmentId, jobId, hostId, renterId, rank };
   }
 
   async getJob(jobId: string): Promise<JobLogs | undefined> {
@@ -54,7 +74,7 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
         const result: BatchGetCommandOutput = await this.documents.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'seq' } } }),
         );
-        for (const item of result.Responses?.[this.tableName] ?? []) stored.add(item.seq as number);
+        for (const item of result.Responses?.[this.tableName] ?? []) stored.add(toSeq(item).seq);
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
       }
     }
@@ -138,13 +158,7 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
       ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':from': segmentSk(fromIndex), ':to': segmentSk(toIndex - 1) },
       ConsistentRead: true,
     });
-    return items.map((item) => ({
-      index: item.index as number,
-      assignmentId: item.assignmentId as string,
-      rank: item.rank as number,
-      key: item.key as string,
-      chunkBytes: (item.chunks as { bytes: number; seq: number; stream: LogStream; at: string }[]).map((chunk) => chunk.bytes),
-    }));
+    return items.map(toSegment);
   }
 
   /** The head exists as soon as the job is known; counters start at zero and are never reset. */

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '#platform/clock.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import { queryAll } from '#platform/dynamo.ts';
+import { itemDecoder } from '#platform/item-codec.ts';
 import type { Delivery, DeliveryStatus, Webhook } from '../domain/webhooks.ts';
 import type { AttemptRecord, CreateOutcome, DeliveryStore, IdempotencyClaim, WebhookStore } from '../ports.ts';
 
@@ -19,31 +21,34 @@ const deliveryKey = (webhookId: string, deliveryId: string) => ({ pk: `WEBHOOK#$
 /** An Idempotency-Key is remembered this long. */
 const IDEMPOTENCY_SECONDS = 24 * 3600;
 
-const toWebhook = (item: Record<string, unknown>): Webhook => ({
-  webhookId: item.webhookId as string,
-  ownerId: item.ownerId as string,
-  url: item.url as string,
-  events: item.events as string[],
-  ...(typeof item.description === 'string' ? { description: item.description } : {}),
-  secret: item.secret as string,
-  createdAt: item.createdAt as string,
-});
+const toWebhook = itemDecoder('webhook', z.object({
+  webhookId: z.string(),
+  ownerId: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().optional(),
+  secret: z.string(),
+  createdAt: z.string(),
+})) satisfies (item: Record<string, unknown>) => Webhook;
 
-const toDelivery = (item: Record<string, unknown>): Delivery => ({
-  deliveryId: item.deliveryId as string,
-  webhookId: item.webhookId as string,
-  ownerId: item.ownerId as string,
-  eventId: item.eventId as string,
-  type: item.type as string,
-  body: item.body as string,
-  attempts: item.attempts as number,
-  status: item.status as DeliveryStatus,
-  ...(typeof item.lastStatusCode === 'number' ? { lastStatusCode: item.lastStatusCode } : {}),
-  ...(typeof item.lastError === 'string' ? { lastError: item.lastError } : {}),
-  createdAt: item.createdAt as string,
-  ...(typeof item.deliveredAt === 'string' ? { deliveredAt: item.deliveredAt } : {}),
-  ...(typeof item.nextAttemptAt === 'string' ? { nextAttemptAt: item.nextAttemptAt } : {}),
-});
+const toDelivery = itemDecoder('delivery', z.object({
+  deliveryId: z.string(),
+  webhookId: z.string(),
+  ownerId: z.string(),
+  eventId: z.string(),
+  type: z.string(),
+  body: z.string(),
+  attempts: z.number().int(),
+  status: z.enum(['pending', 'delivered', 'failed'] satisfies DeliveryStatus[]),
+  lastStatusCode: z.number().int().optional(),
+  lastError: z.string().optional(),
+  createdAt: z.string(),
+  deliveredAt: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+})) satisfies (item: Record<string, unknown>) => Delivery;
+
+/** What an Idempotency-Key's record says it made. */
+const toWebhookClaim = itemDecoder('webhook idempotency key', z.object({ webhookId: z.string(), bodyHash: z.string().optional() }));
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 
@@ -97,7 +102,10 @@ export class DynamoWebhookStore implements WebhookStore {
       const reasons = error.CancellationReasons ?? [];
       if (claimKey && reasons[2]?.Code === 'ConditionalCheckFailed') {
         const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: claimKey, ConsistentRead: true }));
-        if (Item) return { kind: 'replayed', webhookId: Item.webhookId as string, sameBody: Item.bodyHash === claim?.bodyHash };
+        if (Item) {
+          const replayed = toWebhookClaim(Item);
+          return { kind: 'replayed', webhookId: replayed.webhookId, sameBody: replayed.bodyHash === claim?.bodyHash };
+        }
       }
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return { kind: 'too_many' };
       throw error;

@@ -10,7 +10,7 @@ let api: ApiClient;
 // The renewal runs every second here, and a hold must cover all but 2 s of the hour, so a
 // renter with 1.5 USD beyond the first hour's hold runs out within seconds at 1,000 USD/h.
 beforeAll(async () => {
-  runtime = await startTestRuntime({ scheduleEverySeconds: 1, env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598' } });
+  runtime = await startTestRuntime({ scheduleSeconds: { 'billing-holds': 1 }, env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598' } });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(() => runtime?.stop());

@@ -4,7 +4,6 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { newEvent, type DomainEvent, type EventDefinition, type Payload } from '#events/define.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { LOCAL_STAGE } from '#infra/local/runtime.ts';
 import { busName } from '#infra/topology.ts';
 import { eventually, localDynamoDb, localSqs } from '#test/support/local-runtime.ts';
 
@@ -23,7 +22,7 @@ export const localBus = (runtime: LocalRuntime) => {
       const result = await client.send(
         new PutEventsCommand({
           Entries: events.slice(start, start + 10).map((event) => ({
-            EventBusName: busName(LOCAL_STAGE),
+            EventBusName: busName(runtime.stage),
             Source: event.source,
             DetailType: event.detailType,
             Detail: JSON.stringify(event.detail),

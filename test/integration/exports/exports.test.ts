@@ -1,7 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { LOCAL_STAGE } from '#infra/local/runtime.ts';
 import { resourceName } from '#infra/topology.ts';
 import { parseUsd } from '#platform/money.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
@@ -15,7 +14,8 @@ let renter: Awaited<ReturnType<typeof fundedRenter>>;
 let host: Awaited<ReturnType<typeof offeredHost>>;
 let period: { from: string; to: string };
 
-const bucket = resourceName(LOCAL_STAGE, 'exports');
+/** The runtime's exports bucket (named after its stage). */
+const bucket = () => resourceName(runtime.stage, 'exports');
 
 /** A signed amount in USD as exports write it, in micro-USD. */
 const micro = (text: string): number => (text.startsWith('-') ? -(parseUsd(text.slice(1)) ?? NaN) : (parseUsd(text) ?? NaN));
@@ -120,7 +120,7 @@ describe('finance exports on the local services', () => {
     const exportId = requested.body.exportId as string;
 
     // What a restart of the local runtime does to every file: the in-memory S3 forgets it.
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `exports/on-demand/${exportId}.jsonl` }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: `exports/on-demand/${exportId}.jsonl` }));
 
     const listed = await api.call('GET', '/v1/finance/exports?limit=2', { key: financeKey });
     expect(listed.status).toBe(200);
@@ -137,7 +137,7 @@ describe('finance exports on the local services', () => {
     const { lambdaContext } = await import('#infra/local/lambda-context.ts');
     const day = period.from.slice(0, 10);
     const key = `exports/daily/${day.replaceAll('-', '/')}/usage.csv`;
-    const readDaily = async () => (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString()) ?? '';
+    const readDaily = async () => (await (await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }))).Body?.transformToString()) ?? '';
 
     await handler({ days: [day] }, lambdaContext('exports-schedule-daily-exports', 60));
     const first = await waitForExport(`exp_daily_usage_${day.replaceAll('-', '')}`);

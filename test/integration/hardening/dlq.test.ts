@@ -26,7 +26,8 @@ let runtime: LocalRuntime;
 let api: ApiClient;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ topology: withFailingConsumer });
+  // Its own fauxqs under the `local` stage, which `npm run dlq` looks at unless told otherwise.
+  runtime = await startTestRuntime({ topology: withFailingConsumer, sqsS3: undefined, stage: LOCAL_STAGE });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(() => runtime?.stop());

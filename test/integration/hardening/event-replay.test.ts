@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '#events/index.ts';
-import { LOCAL_STAGE, type LocalRuntime } from '#infra/local/runtime.ts';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { busName } from '#infra/topology.ts';
 import { apiClient, captureEvents, eventually, localSqs, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
@@ -120,7 +120,7 @@ describe('replaying the bus', () => {
     for (let offset = 0; offset < replay.length; offset += 10) {
       const { FailedEntryCount } = await bus.send(new PutEventsCommand({
         Entries: replay.slice(offset, offset + 10).map((event) => ({
-          EventBusName: busName(LOCAL_STAGE), Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail),
+          EventBusName: busName(runtime.stage), Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail),
         })),
       }));
       expect(FailedEntryCount ?? 0).toBe(0);

@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patternFor } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import { LOCAL_STAGE, type LocalRuntime } from '#infra/local/runtime.ts';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { startSchedules } from '#infra/local/schedules.ts';
 import { busName, resourceName, routeKey, topology, type Topology } from '#infra/topology.ts';
 import { apiClient, eventually, localDynamoDb, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
@@ -67,7 +67,7 @@ describe('the local runtime is built from the topology', () => {
     const dynamodb = localDynamoDb(runtime);
 
     for (const [name, table] of Object.entries(topology.tables)) {
-      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resourceName(LOCAL_STAGE, name) }));
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resourceName(runtime.stage, name) }));
       expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(table.indexes.map((index) => index.name).sort());
     }
   });
@@ -83,14 +83,14 @@ describe('the local runtime is built from the topology', () => {
 
   it('creates every rule on the bus with its pattern and its queue as target', async () => {
     const client = new EventBridgeClient({ endpoint: runtime.endpoints.eventBridge, region: 'us-east-1', credentials });
-    const ruleName = resourceName(LOCAL_STAGE, 'parity-hosts');
+    const ruleName = resourceName(runtime.stage, 'parity-hosts');
 
-    const { Rules = [] } = await client.send(new ListRulesCommand({ EventBusName: busName(LOCAL_STAGE) }));
-    const { Targets = [] } = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName, EventBusName: busName(LOCAL_STAGE) }));
+    const { Rules = [] } = await client.send(new ListRulesCommand({ EventBusName: busName(runtime.stage) }));
+    const { Targets = [] } = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName, EventBusName: busName(runtime.stage) }));
 
     const rule = Rules.find((candidate) => candidate.Name === ruleName);
     expect(JSON.parse(rule?.EventPattern ?? '{}')).toEqual({ source: ['gpuhive.registry'], 'detail-type': ['host.registered', 'host.updated'] });
-    expect(Targets.map((target) => target.Arn)).toEqual([expect.stringMatching(/:gpuhive-local-parity$/)]);
+    expect(Targets.map((target) => target.Arn)).toEqual([expect.stringMatching(new RegExp(`:${resourceName(runtime.stage, 'parity')}$`))]);
   });
 
   it('runs every schedule on its timer with a Scheduled Event', async () => {

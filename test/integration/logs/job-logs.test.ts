@@ -13,7 +13,7 @@ let gpuSerial = 0;
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { LOGS_MAX_JOB_BYTES: String(CAP_BYTES), LOGS_COMPLETE_GRACE_SECONDS: '1', ACCEPT_TIMEOUT_SECONDS: '30', RESEND_AFTER_SECONDS: '30' },
-    scheduleEverySeconds: 1,
+    scheduleSeconds: { 'matching-sweep': 1 },
     ...(process.env.DEBUG_RUNTIME ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
   });
   api = apiClient(runtime.apiUrl);

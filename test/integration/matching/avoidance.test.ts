@@ -10,7 +10,7 @@ let api: ApiClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { ACCEPT_TIMEOUT_SECONDS: '2', AVOID_FAILED_HOST_SECONDS: String(AVOID_SECONDS), MAX_NOT_ACCEPTED: '5', RESEND_AFTER_SECONDS: '30', CAPACITY_CACHE_SECONDS: '0.5' },
-    scheduleEverySeconds: 1,
+    scheduleSeconds: { 'matching-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
 });

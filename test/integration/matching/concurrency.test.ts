@@ -43,7 +43,7 @@ const seedFleet = async (deps: MatchingDeps): Promise<void> => {
       revision: 1,
     });
     expect(await deps.capacity.save(host)).toBe(true);
-    await sqs.send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix('local')}${hostId}` }));
+    await sqs.send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix(runtime.stage)}${hostId}` }));
   }
 };
 

@@ -10,7 +10,7 @@ let api: ApiClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { UNREACHABLE_AFTER_SECONDS: '2', OFFLINE_AFTER_SECONDS: '4', QUEUE_TIMEOUT_SECONDS: '3', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
-    scheduleEverySeconds: 1,
+    scheduleSeconds: { 'registry-liveness-sweep': 1, 'matching-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
 });

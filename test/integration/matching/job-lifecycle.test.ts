@@ -9,7 +9,7 @@ let api: ApiClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { ACCEPT_TIMEOUT_SECONDS: '3', STOP_GRACE_SECONDS: '2', RESEND_AFTER_SECONDS: '30', CAPACITY_CACHE_SECONDS: '0.5' },
-    scheduleEverySeconds: 1,
+    scheduleSeconds: { 'matching-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
 });

@@ -11,7 +11,7 @@ let server: Server | undefined;
 
 // Matchers re-read capacity on every placement, so a window just projected is always seen.
 beforeAll(async () => {
-  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.01' }, scheduleEverySeconds: 1 });
+  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.01' }, scheduleSeconds: { 'matching-sweep': 1 } });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(async () => {

@@ -27,7 +27,7 @@ describe('host ports under concurrent placement', () => {
     const at = new Date().toISOString();
     // More GPUs than ports: the ports are what runs out.
     expect(await seeding.capacity.save(aCapacity({ hostId: HOST_ID, gpus: gpus(8, 'L40S', 46_068), publicAddress: '198.51.100.9', portRange: PORTS, snapshotAt: at, statusAt: at, revision: 1 }))).toBe(true);
-    await localSqs(runtime).send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix('local')}${HOST_ID}` }));
+    await localSqs(runtime).send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix(runtime.stage)}${HOST_ID}` }));
     const jobIds = Array.from({ length: JOBS }, (_, n) => `job_portrace${String(n).padStart(4, '0')}`);
     await Promise.all(jobIds.map((jobId, n) => seeding.jobs.create(aFundedJob({
       jobId,

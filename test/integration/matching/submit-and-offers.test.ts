@@ -7,7 +7,7 @@ let runtime: LocalRuntime;
 let api: ApiClient;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' }, scheduleEverySeconds: 1 });
+  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' }, scheduleSeconds: { 'matching-sweep': 1 } });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(() => runtime?.stop());

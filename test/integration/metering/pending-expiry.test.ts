@@ -7,7 +7,7 @@ let api: ApiClient;
 
 // Records wait at most 2 s for their lease here (a day by default); the sweep runs every second.
 beforeAll(async () => {
-  runtime = await startTestRuntime({ env: { USAGE_PENDING_MAX_SECONDS: '2' }, scheduleEverySeconds: 1 });
+  runtime = await startTestRuntime({ env: { USAGE_PENDING_MAX_SECONDS: '2' }, scheduleSeconds: { 'metering-pending-sweep': 1 } });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(() => runtime?.stop());

@@ -37,7 +37,7 @@ let api: ApiClient;
 const receivers: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ env: { WEBHOOKS_RETRY_BASE_SECONDS: '1', WEBHOOKS_MAX_ATTEMPTS: '3' }, scheduleEverySeconds: 1 });
+  runtime = await startTestRuntime({ env: { WEBHOOKS_RETRY_BASE_SECONDS: '1', WEBHOOKS_MAX_ATTEMPTS: '3' }, scheduleSeconds: { 'registry-liveness-sweep': 1 } });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(async () => {

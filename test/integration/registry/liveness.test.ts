@@ -9,7 +9,7 @@ let api: ApiClient;
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { UNREACHABLE_AFTER_SECONDS: '2', OFFLINE_AFTER_SECONDS: '6', HEARTBEAT_INTERVAL_SECONDS: '1' },
-    scheduleEverySeconds: 1,
+    scheduleSeconds: { 'registry-liveness-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
 });

@@ -16,7 +16,7 @@ beforeAll(async () => {
       HEARTBEAT_INTERVAL_SECONDS: '1',
       MAINTENANCE_NOTICE_SECONDS: String(NOTICE_SECONDS),
     },
-    scheduleEverySeconds: 1,
+    scheduleSeconds: { 'registry-liveness-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
 });
