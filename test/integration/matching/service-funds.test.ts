@@ -68,6 +68,14 @@ describe('a service whose renter runs out of funds', () => {
         const job = (await api.call('GET', `/v1/jobs/${jobId}`, { key: renter.renterKey })).body;
         expect(usd(job.cost)).toBeLessThanOrEqual(Math.ceil((1000 * 1_000_000 * (leaseSeconds + 5)) / 3600));
       }
+      // The statement's job lines name the service.
+      const month = new Date().toISOString().slice(0, 7);
+      const charges = await eventually(async () => {
+        const lines = (await api.call('GET', `/v1/billing/statements/${month}`, { key: renter.renterKey })).body.charges as { jobId: string; serviceId?: string }[];
+        expect(lines.length).toBeGreaterThan(0);
+        return lines;
+      }, 30_000);
+      for (const line of charges) expect(line).toMatchObject({ jobId: expect.stringMatching(/^job_/), serviceId });
       const balance = (await api.call('GET', '/v1/billing/balance', { key: renter.renterKey })).body;
       expect(usd(balance.balance)).toBeGreaterThanOrEqual(0);
     } finally {
