@@ -44,7 +44,7 @@ describe('a service whose renter runs out of funds', () => {
         const service = (await api.call('GET', `/v1/services/${serviceId}`, { key: renter.renterKey })).body;
         expect(service.status).toBe('failed');
         return service;
-      }, 90_000);
+      }, 180_000);
       expect(failed.statusReason).toMatch(/^insufficient_funds/);
       expect((await api.call('GET', `/v1/services/${serviceId}/endpoints`, { key: renter.renterKey })).body.endpoints).toEqual([]);
 
@@ -81,5 +81,5 @@ describe('a service whose renter runs out of funds', () => {
     } finally {
       await agents.stop();
     }
-  }, 150_000);
+  }, 300_000);
 });
