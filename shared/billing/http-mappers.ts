@@ -1,7 +1,14 @@
+import { replicaOfJobId } from '#matching/domain/service.ts';
 import { formatUsd } from '#platform/money.ts';
 import type { Balance } from './domain/balance.ts';
 import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
 import type { Statement } from './domain/statement.ts';
+
+/** A service replica's job line names its service (docs/services.md): its id is read from the job id, nothing is looked up. */
+const serviceOfJob = (jobId: string): { serviceId?: string } => {
+  const replica = replicaOfJobId(jobId);
+  return replica ? { serviceId: replica.serviceId } : {};
+};
 
 export const transactionView = (transaction: LedgerTransaction) => ({
   transactionId: transaction.transactionId,
@@ -36,7 +43,7 @@ export const statementView = (statement: Statement) => ({
   openingBalance: formatUsd(statement.openingBalance),
   closingBalance: formatUsd(statement.closingBalance),
   credits: statement.credits.map((credit) => ({ transactionId: credit.transactionId, amount: formatUsd(credit.amount), reference: credit.reference, postedAt: credit.postedAt })),
-  charges: statement.charges.map((line) => ({ jobId: line.jobId, amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
+  charges: statement.charges.map((line) => ({ jobId: line.jobId, ...serviceOfJob(line.jobId), amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
   earnings: statement.earnings.map((line) => ({ hostId: line.hostId, amount: formatUsd(line.amount), gpuSeconds: line.gpuMs / 1000, records: line.records })),
   payouts: statement.payouts.map((line) => ({ payoutId: line.payoutId, kind: line.kind, amount: formatUsd(line.amount), postedAt: line.postedAt })),
   totals: {

@@ -44,7 +44,7 @@ export const StatementResponse = z.object({
   openingBalance: usdText.meta({ description: 'The balance at the start of the month (UTC).' }),
   closingBalance: usdText.meta({ description: 'openingBalance + credits - charges + earnings - payouts; the balance now for the running month.' }),
   credits: z.array(z.object({ transactionId: z.string(), amount: usdText, reference: z.string().nullable(), postedAt: z.iso.datetime() })),
-  charges: z.array(z.object({ jobId: z.string(), ...statementLine })).meta({ description: 'Renters: usage charges per job.' }),
+  charges: z.array(z.object({ jobId: z.string(), serviceId: z.string().optional().meta({ description: 'The inference service the job is a replica of.' }), ...statementLine })).meta({ description: 'Renters: usage charges per job.' }),
   earnings: z.array(z.object({ hostId: z.string(), ...statementLine })).meta({ description: 'Providers: usage earnings per host.' }),
   payouts: z
     .array(z.object({ payoutId: z.string(), kind: z.enum(['payout', 'payout_returned']), amount: usdText, postedAt: z.iso.datetime() }))

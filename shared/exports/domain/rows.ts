@@ -1,3 +1,4 @@
+import { replicaOfJobId } from '#matching/domain/service.ts';
 import { formatUsd, microUsd } from '#platform/money.ts';
 
 /**
@@ -84,6 +85,8 @@ export const usageColumns: readonly (readonly [string, (row: UsageRow) => string
   ['fee', (row) => usd(row.fee)],
   ['chargedAt', (row) => row.chargedAt],
   ['transactionId', (row) => row.transactionId],
+  // Last, so files read by position keep their columns: the inference service a replica job serves (read from its id).
+  ['serviceId', (row) => replicaOfJobId(row.jobId)?.serviceId ?? null],
 ];
 
 export const ledgerColumns: readonly (readonly [string, (row: LedgerRow) => string | null])[] = [

@@ -3,7 +3,7 @@ import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 import { acceptsWork, freeGpuIndices, freePorts, type HostCapacity, type Runtime } from './capacity.ts';
 import { meetsMinimumBid, priceOn } from './interruptible.ts';
 import { clearOfMaintenance, type RunSpan } from './maintenance-fit.ts';
-import { fitsServicePlacement, type ServicePlacement } from './service-spread.ts';
+import { describeServicePlacement, fitsServicePlacement, type ServicePlacement } from './service-spread.ts';
 import { describeVerification, meetsVerification, type VerificationRequirement } from './verification-filter.ts';
 
 /** What a job needs from each of its hosts. */
@@ -124,7 +124,7 @@ export const describeWanted = (requirements: Requirements): string => {
   const regions = requirements.regions && requirements.regions.length > 0 ? ` in ${requirements.regions.join(' or ')}` : '';
   const ports = requirements.ports ? ` and ${requirements.ports} free public port(s) in its port range` : '';
   const price = requirements.bidPerGpuHour !== undefined ? `bidding ${formatUsd(requirements.bidPerGpuHour)}` : `under ${formatUsd(requirements.maxPricePerGpuHour)}`;
-  return `${requirements.gpuCount}x${models}${vram} ${price}/GPU-hour${regions}${ports}${describeVerification(requirements)} (${requirements.runtime})`;
+  return `${requirements.gpuCount}x${models}${vram} ${price}/GPU-hour${regions}${ports}${describeVerification(requirements)}${describeServicePlacement(requirements.service)} (${requirements.runtime})`;
 };
 
 const unplaceable = (requirements: Requirements, hosts: readonly HostCapacity[], found: number): Placement => {

@@ -37,3 +37,12 @@ export const fitsServicePlacement = (host: Pick<HostCapacity, 'hostId' | 'provid
   const ownSlot = slotJobPrefix(placement.serviceId, placement.replica);
   return !Object.values(host.live).some(({ jobId }) => jobId.startsWith(service) && !jobId.startsWith(ownSlot));
 };
+
+/** What the placement predicate adds to a replica's wants, for its queued reason: ", not on a host another replica of its service uses". */
+export const describeServicePlacement = (placement: ServicePlacement | undefined): string => {
+  if (!placement) return '';
+  if (placement.pinHostId) return ` on ${placement.pinHostId} (a restart in place)`;
+  const spread = placement.spread === 'providers' ? ", on a provider none of its service's other replicas uses" : placement.spread === 'hosts' ? ", on a host none of its service's other replicas uses" : '';
+  const avoided = placement.excludeHostIds?.length ? `, not on ${placement.excludeHostIds.join(', ')} (failed it before)` : '';
+  return `${spread}${avoided}`;
+};

@@ -16,8 +16,11 @@ const MAX_ATTEMPTS = 8;
 /** A reconciliation that itself changed replicas looks again, at most this many times in a row. */
 const MAX_PASSES = 5;
 
-/** Services being reconciled in this process: a change made by the reconciler marks its service for one more pass instead of recursing. */
-const inFlight = new Map<string, { again: boolean }>();
+/**
+ * Services being reconciled with these deps (one set per Lambda container): a change the
+ * reconciler makes itself marks its service for one more pass instead of recursing.
+ */
+const inFlightOf = new WeakMap<MatchingDeps, Map<string, { again: boolean }>>();
 
 const servicesOf = (deps: MatchingDeps) => {
   if (!deps.services) throw new Error('This function was not given the service store');
@@ -104,6 +107,8 @@ const reconcileOnce = async (serviceId: string, deps: MatchingDeps, touched?: Jo
  * update and stop, and by the minute sweep.
  */
 export const reconcileService = async (serviceId: string, deps: MatchingDeps, touched?: Job): Promise<void> => {
+  let inFlight = inFlightOf.get(deps);
+  if (!inFlight) inFlightOf.set(deps, (inFlight = new Map()));
   const running = inFlight.get(serviceId);
   if (running) {
     running.again = true;

@@ -5,7 +5,7 @@ import type { Page } from '#platform/pagination.ts';
 import { holdAmountFor, isFinal, type Job } from '../domain/job.ts';
 import { holdMarginSeconds } from '../domain/lease-deadline.ts';
 import { replicaJobSpec } from '../domain/replica-job.ts';
-import { isServiceFinal, REPLICA_MAX_DURATION_SECONDS, type Service, type ServiceSpec } from '../domain/service.ts';
+import { REPLICA_MAX_DURATION_SECONDS, type Service, type ServiceSpec } from '../domain/service.ts';
 import { replicaState, servingAssignment, type HostStatus, type ReplicaState } from '../domain/service-reconcile.ts';
 import type { CreateServiceBody, UpdateServiceBody } from '../service-http.ts';
 import type { MatchingDeps } from './deps.ts';
@@ -217,4 +217,3 @@ export const serviceDetail = async (renterId: string, serviceId: string, deps: M
   return { service, replicas, cost: microUsd(cost), costPerHour: microUsd(perHour) };
 };
 
-export { isServiceFinal };

@@ -44,7 +44,7 @@ describe('a service whose renter runs out of funds', () => {
         const service = (await api.call('GET', `/v1/services/${serviceId}`, { key: renter.renterKey })).body;
         expect(service.status).toBe('failed');
         return service;
-      }, 90_000);
+      }, 180_000);
       expect(failed.statusReason).toMatch(/^insufficient_funds/);
       expect((await api.call('GET', `/v1/services/${serviceId}/endpoints`, { key: renter.renterKey })).body.endpoints).toEqual([]);
 
@@ -68,10 +68,18 @@ describe('a service whose renter runs out of funds', () => {
         const job = (await api.call('GET', `/v1/jobs/${jobId}`, { key: renter.renterKey })).body;
         expect(usd(job.cost)).toBeLessThanOrEqual(Math.ceil((1000 * 1_000_000 * (leaseSeconds + 5)) / 3600));
       }
+      // The statement's job lines name the service.
+      const month = new Date().toISOString().slice(0, 7);
+      const charges = await eventually(async () => {
+        const lines = (await api.call('GET', `/v1/billing/statements/${month}`, { key: renter.renterKey })).body.charges as { jobId: string; serviceId?: string }[];
+        expect(lines.length).toBeGreaterThan(0);
+        return lines;
+      }, 30_000);
+      for (const line of charges) expect(line).toMatchObject({ jobId: expect.stringMatching(/^job_/), serviceId });
       const balance = (await api.call('GET', '/v1/billing/balance', { key: renter.renterKey })).body;
       expect(usd(balance.balance)).toBeGreaterThanOrEqual(0);
     } finally {
       await agents.stop();
     }
-  }, 150_000);
+  }, 300_000);
 });

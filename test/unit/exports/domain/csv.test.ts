@@ -90,14 +90,21 @@ describe('csvRecord', () => {
 describe('usage CSV', () => {
   it('starts with the header row of the documented columns', () => {
     expect(usageEncoder('csv').header).toBe(
-      'usageRecordId,jobId,assignmentId,renterId,providerId,hostId,gpuModel,from,to,gpuSeconds,pricePerGpuHour,amount,providerAmount,fee,chargedAt,transactionId\r\n',
+      'usageRecordId,jobId,assignmentId,renterId,providerId,hostId,gpuModel,from,to,gpuSeconds,pricePerGpuHour,amount,providerAmount,fee,chargedAt,transactionId,serviceId\r\n',
     );
   });
 
   it('writes amounts as decimal USD strings, GPU-seconds to the millisecond and times as ISO-8601', () => {
     expect(usageEncoder('csv').page([usageRow({ gpuSeconds: 1.5 })])).toBe(
-      'use_1,job_1,asg_1,acct_renter,acct_provider,host_1,H100 80GB HBM3,2025-03-10T10:00:00.000Z,2025-03-10T10:30:00.000Z,1.500,0.900000,0.450000,0.405000,0.045000,2025-03-10T10:30:01.000Z,txn_1\r\n',
+      'use_1,job_1,asg_1,acct_renter,acct_provider,host_1,H100 80GB HBM3,2025-03-10T10:00:00.000Z,2025-03-10T10:30:00.000Z,1.500,0.900000,0.450000,0.405000,0.045000,2025-03-10T10:30:01.000Z,txn_1,\r\n',
     );
+  });
+
+  it("names the service of a service replica's job (read from its id), and leaves it empty for any other job", () => {
+    const [replica] = parseCsv(usageEncoder('csv').page([usageRow({ jobId: 'job_01testservice000000001r2g3' })]));
+    expect(replica?.[16]).toBe('svc_01testservice000000001');
+    const [plain] = parseCsv(usageEncoder('csv').page([usageRow()]));
+    expect(plain?.[16]).toBe('');
   });
 
   it('quotes a field that needs it and leaves a missing one empty', () => {
@@ -116,6 +123,7 @@ describe('JSON Lines', () => {
       usageRecordId: 'use_1', jobId: 'job_1', assignmentId: 'asg_1', renterId: 'acct_renter', providerId: 'acct_provider', hostId: 'host_1',
       gpuModel: 'H100 80GB HBM3', from: '2025-03-10T10:00:00.000Z', to: '2025-03-10T10:30:00.000Z', gpuSeconds: '1800.000',
       pricePerGpuHour: '0.900000', amount: '0.450000', providerAmount: '0.405000', fee: '0.045000', chargedAt: '2025-03-10T10:30:01.000Z', transactionId: 'txn_1',
+      serviceId: null,
     });
     expect(JSON.parse(lines[1] ?? '').gpuModel).toBeNull();
   });

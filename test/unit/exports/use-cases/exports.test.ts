@@ -138,7 +138,7 @@ describe('runExport', () => {
     await runExport({ exportId, runId: job.runId }, deps);
 
     expect(deps.files.files.get(job.fileKey)?.body).toBe(
-      'usageRecordId,jobId,assignmentId,renterId,providerId,hostId,gpuModel,from,to,gpuSeconds,pricePerGpuHour,amount,providerAmount,fee,chargedAt,transactionId\r\n',
+      'usageRecordId,jobId,assignmentId,renterId,providerId,hostId,gpuModel,from,to,gpuSeconds,pricePerGpuHour,amount,providerAmount,fee,chargedAt,transactionId,serviceId\r\n',
     );
     expect(deps.exports.jobs.get(exportId)).toMatchObject({ status: 'succeeded', result: { totals: { rows: 0 }, differences: [] } });
   });

@@ -41,3 +41,15 @@ describe('fitsServicePlacement', () => {
     expect(nowhere.kind).toBe('unplaceable');
   });
 });
+
+describe('describeServicePlacement', () => {
+  it("says in a queued replica's reason why hosts were skipped", () => {
+    const placement = place(requirements({ service: { serviceId: SERVICE_ID, replica: 1, spread: 'providers', excludeHostIds: ['host_x'] } }), []);
+    expect(placement).toEqual({
+      kind: 'unplaceable',
+      reason: "no online host offers 1x GPU under 0.900000/GPU-hour, on a provider none of its service's other replicas uses, not on host_x (failed it before) (docker)",
+    });
+    const pinned = place(requirements({ service: { serviceId: SERVICE_ID, replica: 0, pinHostId: 'host_busy' } }), []);
+    expect(pinned.kind === 'unplaceable' && pinned.reason).toMatch(/on host_busy \(a restart in place\)/);
+  });
+});
