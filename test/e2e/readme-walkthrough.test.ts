@@ -31,7 +31,7 @@ describe('the README walkthrough', () => {
 
     expect(run.stderr, run.stdout.slice(-3000)).toBe('');
     expect(run.status, run.stdout.slice(-3000)).toBe(0);
-    expect(run.outputs).toHaveLength(21);
+    expect(run.outputs).toHaveLength(25);
     const [account, token, host, heartbeat, listing, silent, badInput, credit, offers, job, started, exited, finished, timeline, ledger, balance] = run.outputs.slice(0, 16).map(
       (output) => JSON.parse(output.trim().split('\n').pop() ?? ''),
     );
@@ -65,6 +65,12 @@ describe('the README walkthrough', () => {
     expect(jupyter).toMatchObject({ jobId: expect.stringMatching(/^job_/), status: 'queued' });
     expect(jupyterStarted).toMatchObject({ state: 'running' });
     expect(run.outputs[20]?.trim()).toMatch(/^http:\/\/203\.0\.113\.7:4000\d\/lab\?token=[\w-]{20,} \(ready: true\)$/);
+    // A service from the vLLM template: Jupyter's GPU freed, one replica placed, healthy, listed.
+    const [jupyterStopped, service, replicaHealthy, endpoints] = run.outputs.slice(21, 25).map((output) => JSON.parse(output.trim().split('\n').pop() ?? ''));
+    expect(jupyterStopped).toMatchObject({ state: 'stopped' });
+    expect(service).toMatchObject({ serviceId: expect.stringMatching(/^svc_/) });
+    expect(replicaHealthy).toMatchObject({ state: 'running' });
+    expect(endpoints).toMatchObject({ serviceId: service.serviceId, endpoints: [{ url: expect.stringMatching(/^http:\/\/203\.0\.113\.7:4000\d$/) }] });
   }, 180_000);
 
   it('prints --help', () => {
