@@ -8,8 +8,8 @@ import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSe
 import { recordKey, type HourDelta, type StoredStatus, type StoredUsage, type UsagePlan, type UsageState, type UsageSummary } from '../ports.ts';
 import type { MeteringDeps } from './deps.ts';
 
-/** Records tried per commit: 2 items each (record + event), one summary and a few hours; a plan over the store's limit is halved. */
-const CHUNK_RECORDS = 48;
+/** Records tried per commit: 1 item each, and per assignment one summary, one chunk event and its hours; a plan over the store's limit is halved. */
+const CHUNK_RECORDS = 96;
 /** Lost races before giving up; between them a jittered wait of up to min(1 s, 10 ms * 2^n). */
 const CONFLICT_RETRY = { attempts: 8, baseDelayMs: 10, maxDelayMs: 1000 } as const;
 const PENDING_PAGE = 40;
