@@ -6,7 +6,9 @@ import { event as fundsHeld } from './billing/funds-held.ts';
 import { event as fundsRefused } from './billing/funds-refused.ts';
 import { event as payoutPaid } from './billing/payout-paid.ts';
 import { event as usageCharged } from './billing/usage-charged.ts';
+import { event as usageChunkCharged } from './billing/usage-chunk-charged.ts';
 import { event as usageRecorded } from './metering/usage-recorded.ts';
+import { event as usageChunkRecorded } from './metering/usage-chunk-recorded.ts';
 import { event as exportRequested } from './exports/export-requested.ts';
 import { event as assignmentEnded } from './matching/assignment-ended.ts';
 import { event as assignmentStarted } from './matching/assignment-started.ts';
@@ -47,7 +49,9 @@ export const events = {
   fundsExhausted,
   balanceLow,
   usageRecorded,
+  usageChunkRecorded,
   usageCharged,
+  usageChunkCharged,
   payoutPaid,
   exportRequested,
 } as const satisfies Record<string, EventDefinition>;

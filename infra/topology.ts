@@ -299,7 +299,18 @@ export const topology: Topology = {
     { name: 'matching-funds', entry: 'functions/matching/place-or-stop-jobs-on-funds-events.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'matching-hosts', entry: 'functions/matching/project-hosts-and-replace-lost-jobs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
     { name: 'metering-leases', entry: 'functions/metering/track-leases.ts', context: 'metering', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-    { name: 'billing-usage', entry: 'functions/billing/charge-usage.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
+    // Usage to charge (issue 14): the rule's standard queue moves each event to the FIFO queue with
+    // the renter as its message group (EventBridge gives a FIFO target one fixed group only), in
+    // batches gathered for up to a second; the FIFO consumer charges each chunk in one
+    // transaction, one renter at a time, many renters in parallel.
+    {
+      name: 'billing-usage', entry: 'functions/billing/route-usage.ts', context: 'billing', batchSize: 100, maxBatchingWindowSeconds: 1,
+      maxReceiveCount: 5, visibilityTimeoutSeconds: 60, sendsTo: ['billing-charges'],
+    },
+    {
+      name: 'billing-charges', entry: 'functions/billing/charge-usage.ts', context: 'billing', batchSize: 10, fifo: true, maxConcurrency: 8,
+      maxReceiveCount: 5, visibilityTimeoutSeconds: 60,
+    },
     { name: 'matching-costs', entry: 'functions/matching/show-cost-on-usage-charged.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'registry-assignments', entry: 'functions/registry/record-last-work-on-job-scheduled.ts', context: 'registry', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // billing: holds
@@ -333,8 +344,8 @@ export const topology: Topology = {
     },
     { name: 'registry-assignments', pattern: patternFor(events.jobScheduled), queue: 'registry-assignments' },
     { name: 'metering-leases', pattern: patternFor(events.jobScheduled, events.assignmentStarted, events.assignmentStopping, events.assignmentEnded), queue: 'metering-leases' },
-    { name: 'billing-usage', pattern: patternFor(events.usageRecorded), queue: 'billing-usage' },
-    { name: 'matching-costs', pattern: patternFor(events.usageCharged), queue: 'matching-costs' },
+    { name: 'billing-usage', pattern: patternFor(events.usageChunkRecorded, events.usageRecorded), queue: 'billing-usage' },
+    { name: 'matching-costs', pattern: patternFor(events.usageChunkCharged, events.usageCharged), queue: 'matching-costs' },
     // billing: holds
     // exports
     { name: 'exports-run', pattern: patternFor(events.exportRequested), queue: 'exports-run' },

@@ -17,7 +17,15 @@ export const BillingEnv = {
   lowRunwaySeconds: 'BALANCE_LOW_RUNWAY_SECONDS',
   /** Earnings are payable once older than this (default 7 days: room for disputes and corrections). */
   payoutSettlementDelaySeconds: 'PAYOUT_SETTLEMENT_DELAY_SECONDS',
+  /** `queueUrlEnvVar(CHARGES_QUEUE)`, spelled out so its type is the literal: set for the function that `sendsTo` it. */
+  chargesQueueUrl: 'BILLING_CHARGES_QUEUE_URL',
 } as const;
+
+/** Billing's FIFO queue of usage to charge, grouped by renter (infra/topology.ts). */
+export const CHARGES_QUEUE = 'billing-charges';
+
+/** What the usage router needs: the charges queue's URL. */
+export const chargeRouterConfig = () => parseEnv(platformConfigSchema.extend({ [BillingEnv.chargesQueueUrl]: z.string().min(1) }));
 
 export const billingConfig = () =>
   parseEnv(

@@ -3,7 +3,9 @@ import type { MicroUsd } from '#platform/money.ts';
 import type { Page } from '#platform/pagination.ts';
 import type { Balance } from './domain/balance.ts';
 import type { JobCost, UsageCharge } from './domain/charge.ts';
+import type { ChunkCharge } from './domain/chunk-charge.ts';
 import type { Hold } from './domain/hold.ts';
+import type { ChargedUsageLine } from './domain/statement.ts';
 import type { LowRunwayMarker } from './domain/renewal.ts';
 import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
 import type { PayoutMethod } from './domain/payout-method.ts';
@@ -116,6 +118,28 @@ export interface ChargeWrite {
  */
 export type ChargeWriteResult = 'charged' | 'already_charged' | 'stale';
 
+/** One chunk of usage records charged whole or not at all (issue 14). */
+export interface ChunkChargeWrite {
+  /** Recorded only while no charge has this chunk id. */
+  readonly charge: ChunkCharge;
+  /** The chunk's money, one transaction for all its records; absent when it cost nothing. */
+  readonly transaction?: LedgerTransaction;
+  /**
+   * Takes `charge.fromHold` out of this hold, only while it is held with at least that much;
+   * for a chunk that was cut, only while everything held for the job is still what was read.
+   */
+  readonly hold?: Hold;
+  /** The part of the renter's amount not from the hold: written only while that much is available. */
+  readonly fromAvailable: MicroUsd;
+  /** The job's new total, only while the stored one is still at version `jobCost.version - 1`. */
+  readonly jobCost: JobCost;
+  /** `usage.chunk_charged`, through the outbox. */
+  readonly event: DomainEvent;
+}
+
+/** What a statement needs of the charge a usage entry references: a record's charge (`UsageCharge` has it), or a chunk's. */
+export type ChargedUsage = ChargedUsageLine;
+
 export interface ChargeStore {
   getCharge(usageRecordId: string): Promise<UsageCharge | undefined>;
   /** The charges of these usage records that exist (any order). */
@@ -127,6 +151,14 @@ export interface ChargeStore {
    * held and available too), the hold, the job's total and the event, in one transaction.
    */
   charge(write: ChargeWrite): Promise<ChargeWriteResult>;
+  getChunkCharge(chunkId: string): Promise<ChunkCharge | undefined>;
+  /**
+   * The chunk's charge with its lines, its one ledger transaction and entries, every balance
+   * it changes, the hold, the job's total and the event, in one transaction.
+   */
+  chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult>;
+  /** What the chunks with these ids charged, by chunk id, for statements; unknown ids are left out. */
+  getChunkUsage(chunkIds: readonly string[]): Promise<ReadonlyMap<string, ChargedUsage>>;
 }
 
 /** Which payouts finance lists: all, or one provider's, or one batch's; `status` narrows any of them. */

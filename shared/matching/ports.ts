@@ -14,6 +14,11 @@ export interface IdempotencyClaim {
 
 export type CreateResult = { readonly kind: 'created' } | { readonly kind: 'replayed'; readonly jobId: string; readonly sameBody: boolean };
 
+/** Raises a job's cost so far (`usage.chunk_charged`); false when the job is unknown or already shows as much. */
+export interface JobCostWriter {
+  raiseCost(jobId: string, cost: MicroUsd): Promise<boolean>;
+}
+
 export interface JobStore {
   /** Creates the job with its first timeline entry and `job.submitted`; with a claim, once per key. */
   create(job: Job, timeline: readonly TimelineEntry[], events: readonly DomainEvent[], claim?: IdempotencyClaim): Promise<CreateResult>;

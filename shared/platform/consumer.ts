@@ -79,3 +79,53 @@ export const queueConsumer = <S extends z.ZodType>(logger: Logger, schema: S, ha
     .use(injectLambdaContext(logger, { clearState: true }))
     .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
 };
+
+/**
+ * `eventConsumer` for a FIFO queue (Lambda hands a batch of up to 10 records, from one or
+ * more message groups, each group's in order). Records of one group are handled one after
+ * another, in order; groups run concurrently (Powertools' FIFO processors take groups one
+ * after another, which wastes a batch of several renters). When a record fails, it and every
+ * later record of its group are reported failed and come back in order; other groups go on.
+ */
+export const fifoEventConsumer = <D extends EventDefinition>(
+  logger: Logger,
+  definitions: readonly D[],
+  handle: (event: ReceivedEvent<D>) => Promise<void>,
+) => {
+  const bySource = new Map(definitions.map((definition) => [`${definition.SOURCE}|${definition.DETAIL_TYPE}`, definition]));
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const received = envelope.parse(JSON.parse(record.body));
+    const definition = bySource.get(`${received.source}|${received['detail-type']}`);
+    if (!definition) throw new Error(`This consumer does not take ${received.source} ${received['detail-type']}`);
+    const detail = definition.schema.parse(received.detail) as z.infer<D['schema']>;
+    await handle({ definition, detail, record });
+  };
+  const handleGroup = async (records: readonly SQSRecord[]): Promise<string[]> => {
+    for (const [index, record] of records.entries()) {
+      try {
+        await handleRecord(record);
+      } catch (error) {
+        logger.error('record failed; it and the rest of its message group will be retried', { messageId: record.messageId, messageGroupId: record.attributes.MessageGroupId, error });
+        return records.slice(index).map((failed) => failed.messageId);
+      }
+    }
+    return [];
+  };
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .handler(async (event) => {
+      const groups = new Map<string, SQSRecord[]>();
+      for (const record of event.Records) {
+        const group = record.attributes.MessageGroupId ?? record.messageId;
+        groups.set(group, [...(groups.get(group) ?? []), record]);
+      }
+      const failed = (await Promise.all([...groups.values()].map(handleGroup))).flat();
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    });
+};
+
+/** `dispatchEvents` over a FIFO queue (`fifoEventConsumer`): one typed handler per detail type. */
+export const fifoDispatchEvents = <D extends EventDefinition>(logger: Logger, definitions: readonly D[], handlers: NoInfer<EventHandlers<D>>) => {
+  const byType = handlers as unknown as Record<string, (detail: unknown, event: ReceivedEvent<D>) => Promise<void>>;
+  return fifoEventConsumer(logger, definitions, (event) => byType[event.definition.DETAIL_TYPE]!(event.detail, event));
+};

@@ -3,9 +3,11 @@ import type { BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib
 import { microUsd } from '#platform/money.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import type { AssignmentRate, JobCost, UsageCharge } from '../domain/charge.ts';
-import type { ChargeStore, ChargeWrite, ChargeWriteResult } from '../ports.ts';
+import type { ChargeLine, ChunkCharge } from '../domain/chunk-charge.ts';
+import type { Hold } from '../domain/hold.ts';
+import type { ChargedUsage, ChargeStore, ChargeWrite, ChargeWriteResult, ChunkChargeWrite } from '../ports.ts';
 import { ledgerItems, type TransactItem } from './dynamo-ledger-store.ts';
-import { chargeKey, chargesDayPk, holdKey, jobCostKey, numberAttribute } from './items.ts';
+import { chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey, numberAttribute } from './items.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
 
 const BATCH_GET_MAX = 100;
@@ -54,6 +56,117 @@ const toJobCost = (item: Record<string, unknown>): JobCost => ({
   ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
 });
 
+const toLine = (line: Record<string, unknown>): ChargeLine => ({
+  usageRecordId: line.usageRecordId as string,
+  gpuSeconds: line.gpuSeconds as number,
+  from: line.from as string,
+  to: line.to as string,
+  amounts: { renter: microUsd(numberAttribute(line.amount)), provider: microUsd(numberAttribute(line.providerAmount)), platform: microUsd(numberAttribute(line.fee)) },
+  ...(numberAttribute(line.cut) > 0 ? { cut: microUsd(numberAttribute(line.cut)) } : {}),
+});
+
+const toChunkCharge = (item: Record<string, unknown>): ChunkCharge => ({
+  chunkId: item.chunkId as string,
+  jobId: item.jobId as string,
+  assignmentId: item.assignmentId as string,
+  renterId: item.renterId as string,
+  providerId: item.providerId as string,
+  hostId: item.hostId as string,
+  ...(typeof item.gpuModel === 'string' ? { gpuModel: item.gpuModel } : {}),
+  pricePerGpuHour: item.pricePerGpuHour as number,
+  lines: ((item.lines ?? []) as Record<string, unknown>[]).map(toLine),
+  amounts: {
+    renter: microUsd(numberAttribute(item.amount)),
+    provider: microUsd(numberAttribute(item.providerAmount)),
+    platform: microUsd(numberAttribute(item.fee)),
+  },
+  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
+  fromHold: microUsd(numberAttribute(item.fromHold)),
+  transactionId: (item.txnId as string | undefined) ?? null,
+  chargedAt: item.chargedAt as string,
+  jobCost: microUsd(numberAttribute(item.jobCost)),
+});
+
+/** A chunk's item: the charge with a line per record (exports expand them into rows). */
+export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
+  ...chunkKey(charge.chunkId),
+  chunkId: charge.chunkId,
+  jobId: charge.jobId,
+  assignmentId: charge.assignmentId,
+  renterId: charge.renterId,
+  providerId: charge.providerId,
+  hostId: charge.hostId,
+  ...(charge.gpuModel === undefined ? {} : { gpuModel: charge.gpuModel }),
+  pricePerGpuHour: charge.pricePerGpuHour,
+  lines: charge.lines.map((line) => ({
+    usageRecordId: line.usageRecordId,
+    gpuSeconds: line.gpuSeconds,
+    from: line.from,
+    to: line.to,
+    amount: line.amounts.renter,
+    providerAmount: line.amounts.provider,
+    fee: line.amounts.platform,
+    ...(line.cut ? { cut: line.cut } : {}),
+  })),
+  amount: charge.amounts.renter,
+  providerAmount: charge.amounts.provider,
+  fee: charge.amounts.platform,
+  fromHold: charge.fromHold,
+  ...(charge.cut ? { cut: charge.cut } : {}),
+  ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
+  chargedAt: charge.chargedAt,
+  jobCost: charge.jobCost,
+  gsi1pk: chargesDayPk(charge.chargedAt),
+  gsi1sk: `${charge.chargedAt}#${charge.chunkId}`,
+});
+
+/** GPU-milliseconds, summed exactly (a record's GPU-seconds are kept to the millisecond). */
+const gpuSecondsOf = (lines: readonly { readonly gpuSeconds: number }[]): number => lines.reduce((sum, line) => sum + Math.round(line.gpuSeconds * 1000), 0) / 1000;
+
+/**
+ * The hold's part of a charge's transaction: takes `fromHold` out of it while it is held with
+ * that much (and, for a cut charge, while everything held for the job is what was read); for
+ * a cut charge that takes nothing from the hold, only checks that; otherwise nothing.
+ */
+const holdUse = (tableName: string, hold: Hold | undefined, fromHold: number, cut: boolean, now: string): TransactItem | undefined =>
+  !hold
+    ? undefined
+    : fromHold > 0
+      ? {
+          Update: {
+            TableName: tableName,
+            Key: holdKey(hold.jobId),
+            UpdateExpression: 'ADD amount :minusFromHold SET updatedAt = :now',
+            ConditionExpression: `#status = :held AND amount >= :fromHold${cut ? heldTotalCondition(hold) : ''}`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':minusFromHold': -fromHold, ':fromHold': fromHold, ':held': 'held', ':now': now,
+              ...(cut && hold.heldTotal !== undefined ? { ':heldTotal': hold.heldTotal } : {}),
+            },
+          },
+        }
+      : cut
+        ? {
+            ConditionCheck: {
+              TableName: tableName,
+              Key: holdKey(hold.jobId),
+              ConditionExpression: `#status = :status${heldTotalCondition(hold)}`,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': hold.status, ...(hold.heldTotal !== undefined ? { ':heldTotal': hold.heldTotal } : {}) },
+            },
+          }
+        : undefined;
+
+/** The job's running total, written only over the version it was built on. */
+const jobCostPut = (tableName: string, jobCost: JobCost, now: string): TransactItem => ({
+  Put: {
+    TableName: tableName,
+    Item: { ...jobCostKey(jobCost.jobId), ...jobCost, updatedAt: now },
+    ConditionExpression: jobCost.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+    ...(jobCost.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': jobCost.version - 1 } }),
+  },
+});
+
 export class DynamoChargeStore implements ChargeStore {
   constructor(
     private readonly tableName: string,
@@ -77,6 +190,16 @@ export class DynamoChargeStore implements ChargeStore {
 
   async getCharges(usageRecordIds: readonly string[]): Promise<UsageCharge[]> {
     return (await this.batchGet(usageRecordIds.map(chargeKey))).map(toCharge);
+  }
+
+  async getChunkCharge(chunkId: string): Promise<ChunkCharge | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: chunkKey(chunkId), ConsistentRead: true }));
+    return Item ? toChunkCharge(Item) : undefined;
+  }
+
+  async getChunkUsage(chunkIds: readonly string[]): Promise<ReadonlyMap<string, ChargedUsage>> {
+    const chunks = (await this.batchGet(chunkIds.map(chunkKey))).map(toChunkCharge);
+    return new Map(chunks.map((chunk) => [chunk.chunkId, { jobId: chunk.jobId, hostId: chunk.hostId, gpuSeconds: gpuSecondsOf(chunk.lines), records: chunk.lines.length }]));
   }
 
   private async batchGet(allKeys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
@@ -103,33 +226,7 @@ export class DynamoChargeStore implements ChargeStore {
   async charge(write: ChargeWrite): Promise<ChargeWriteResult> {
     const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
     const cut = (charge.cut ?? 0) > 0;
-    const holdItem: TransactItem | undefined = !hold
-      ? undefined
-      : charge.fromHold > 0
-        ? {
-            Update: {
-              TableName: this.tableName,
-              Key: holdKey(hold.jobId),
-              UpdateExpression: 'ADD amount :minusFromHold SET updatedAt = :now',
-              ConditionExpression: `#status = :held AND amount >= :fromHold${cut ? heldTotalCondition(hold) : ''}`,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':minusFromHold': -charge.fromHold, ':fromHold': charge.fromHold, ':held': 'held', ':now': charge.chargedAt,
-                ...(cut && hold.heldTotal !== undefined ? { ':heldTotal': hold.heldTotal } : {}),
-              },
-            },
-          }
-        : cut
-          ? {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: holdKey(hold.jobId),
-                ConditionExpression: `#status = :status${heldTotalCondition(hold)}`,
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':status': hold.status, ...(hold.heldTotal !== undefined ? { ':heldTotal': hold.heldTotal } : {}) },
-              },
-            }
-          : undefined;
+    const holdItem = holdUse(this.tableName, hold, charge.fromHold, cut, charge.chargedAt);
     const ledger = transaction ? ledgerItems(this.tableName, transaction, { accountId: charge.renterId, amount: -charge.fromHold }, { accountId: charge.renterId, amount: fromAvailable }) : [];
     const items: TransactItem[] = [
       {
@@ -162,14 +259,34 @@ export class DynamoChargeStore implements ChargeStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...jobCostKey(jobCost.jobId), ...jobCost, updatedAt: charge.chargedAt },
-          ConditionExpression: jobCost.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
-          ...(jobCost.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': jobCost.version - 1 } }),
-        },
-      },
+      jobCostPut(this.tableName, jobCost, charge.chargedAt),
+      ...(holdItem ? [holdItem] : []),
+      ...ledger,
+    ];
+    const renterBalanceAt = items.findIndex((item) => item.Update?.ConditionExpression === 'available >= :needed');
+    try {
+      await retryOnConflict(() => this.outbox.commit(items, [event]));
+      return 'charged';
+    } catch (error) {
+      if (conditionFailedAt(error, 0)) return 'already_charged';
+      if (conditionFailedAt(error, 1) || (holdItem && conditionFailedAt(error, 2)) || (renterBalanceAt >= 0 && conditionFailedAt(error, renterBalanceAt))) return 'stale';
+      throw error;
+    }
+  }
+
+  /**
+   * One TransactWriteItems through the outbox for a whole chunk: its charge (index 0, so a
+   * redelivery is found there), the job's total (index 1, guarded by its version), the hold
+   * (index 2 when used), then the one ledger transaction's items and `usage.chunk_charged`.
+   * About 10 items for up to 100 records.
+   */
+  async chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult> {
+    const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
+    const holdItem = holdUse(this.tableName, hold, charge.fromHold, (charge.cut ?? 0) > 0, charge.chargedAt);
+    const ledger = transaction ? ledgerItems(this.tableName, transaction, { accountId: charge.renterId, amount: -charge.fromHold }, { accountId: charge.renterId, amount: fromAvailable }) : [];
+    const items: TransactItem[] = [
+      { Put: { TableName: this.tableName, Item: chunkItem(charge), ConditionExpression: 'attribute_not_exists(pk)' } },
+      jobCostPut(this.tableName, jobCost, charge.chargedAt),
       ...(holdItem ? [holdItem] : []),
       ...ledger,
     ];

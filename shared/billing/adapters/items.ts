@@ -23,6 +23,13 @@
  *   `gsi1sk = <chargedAt>#<usageRecordId>` list charges by the day the money moved, for exports.
  *   A CONTRACT with ENTRY items: the exports context reads both through its read-only port
  *   (shared/exports/adapters/dynamo-billing-reader.ts).
+ * - `CHUNK#<chunkId>` / `CHUNK`: the charge of a chunk of usage records (`usage.chunk_recorded`,
+ *   issue 14), kept forever: `chunkId`, `jobId`, `assignmentId`, `renterId`, `providerId`,
+ *   `hostId`, `gpuModel`, `pricePerGpuHour`, `lines` (one map per usage record: `usageRecordId`,
+ *   `gpuSeconds`, `from`, `to`, `amount`, `providerAmount`, `fee`, `cut`), their sums `amount`,
+ *   `providerAmount`, `fee` (what the one ledger transaction `txnId` moved), `fromHold`, `cut`,
+ *   `chargedAt`, `jobCost`; listed beside CHARGE items under `gsi1pk = CHARGES#<yyyy-mm-dd>`,
+ *   `gsi1sk = <chargedAt>#<chunkId>`. A CONTRACT with exports, which expand `lines` into rows.
  * - `JOBCOST#<jobId>` / `JOBCOST`: the job's running total: `jobId`, `renterId`, `cost`,
  *   `charges`, `version` (each charge writes only over the version it read), `rates`
  *   (`{ <assignmentId>: { perHour, asOf } }`, each assignment's latest rate), `updatedAt`.
@@ -62,6 +69,7 @@ export const entryKey = (accountId: string, postedAt: string, entryId: string) =
 });
 export const creditReferenceKey = (reference: string) => ({ pk: `CREDITREF#${reference}`, sk: 'CREDITREF' });
 export const chargeKey = (usageRecordId: string) => ({ pk: `CHARGE#${usageRecordId}`, sk: 'CHARGE' });
+export const chunkKey = (chunkId: string) => ({ pk: `CHUNK#${chunkId}`, sk: 'CHUNK' });
 export const jobCostKey = (jobId: string) => ({ pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' });
 export const chargesDayPk = (chargedAt: string) => `CHARGES#${chargedAt.slice(0, 10)}`;
 export const activeHoldsPk = (accountId: string) => `HOLDS#${accountId}`;

@@ -1,5 +1,4 @@
 import { microUsd, type MicroUsd } from '#platform/money.ts';
-import type { UsageCharge } from './charge.ts';
 import type { AccountEntry } from './ledger.ts';
 
 /**
@@ -57,14 +56,22 @@ export const isFutureMonth = (month: string, now: Date): boolean => (monthRange(
 
 const sum = (amounts: readonly number[]): MicroUsd => microUsd(amounts.reduce((total, amount) => total + amount, 0));
 
+/** What a statement needs of a usage entry's charge: one record's, or a chunk's (`records` of them). */
+export interface ChargedUsageLine {
+  readonly jobId: string;
+  readonly hostId: string;
+  readonly gpuSeconds: number;
+  readonly records?: number;
+}
+
 const group = <K extends 'jobId' | 'hostId'>(
   key: K,
-  lines: readonly { readonly id: string; readonly amount: number; readonly gpuMs: number }[],
+  lines: readonly { readonly id: string; readonly amount: number; readonly gpuMs: number; readonly records: number }[],
 ): StatementLine<K>[] => {
   const byId = new Map<string, { amount: number; gpuMs: number; records: number }>();
   for (const line of lines) {
     const known = byId.get(line.id) ?? { amount: 0, gpuMs: 0, records: 0 };
-    byId.set(line.id, { amount: known.amount + line.amount, gpuMs: known.gpuMs + line.gpuMs, records: known.records + 1 });
+    byId.set(line.id, { amount: known.amount + line.amount, gpuMs: known.gpuMs + line.gpuMs, records: known.records + line.records });
   }
   return [...byId].map(([id, line]) => ({ [key]: id, amount: microUsd(line.amount), gpuMs: line.gpuMs, records: line.records }) as StatementLine<K>);
 };
@@ -80,7 +87,7 @@ export const buildStatement = (input: {
   readonly kind: StatementKind;
   readonly openingBalance: MicroUsd;
   readonly entries: readonly AccountEntry[];
-  readonly charges: ReadonlyMap<string, UsageCharge>;
+  readonly charges: ReadonlyMap<string, ChargedUsageLine>;
 }): Statement => {
   const credits = input.entries
     .filter((entry) => entry.kind === 'credit')
@@ -91,13 +98,13 @@ export const buildStatement = (input: {
     .map((entry) => {
       const charge = entry.reference ? input.charges.get(entry.reference) : undefined;
       if (!charge) throw new Error(`ledger entry ${entry.entryId} names no known usage charge (${entry.reference ?? 'no reference'})`);
-      return { entry, charge, gpuMs: Math.round(charge.gpuSeconds * 1000) };
+      return { entry, charge, gpuMs: Math.round(charge.gpuSeconds * 1000), records: charge.records ?? 1 };
     });
   const charges = input.kind === 'renter'
-    ? group('jobId', usage.filter(({ entry }) => entry.amount < 0).map(({ entry, charge, gpuMs }) => ({ id: charge.jobId, amount: -entry.amount, gpuMs })))
+    ? group('jobId', usage.filter(({ entry }) => entry.amount < 0).map(({ entry, charge, gpuMs, records }) => ({ id: charge.jobId, amount: -entry.amount, gpuMs, records })))
     : [];
   const earnings = input.kind === 'provider'
-    ? group('hostId', usage.filter(({ entry }) => entry.amount > 0).map(({ entry, charge, gpuMs }) => ({ id: charge.hostId, amount: entry.amount, gpuMs })))
+    ? group('hostId', usage.filter(({ entry }) => entry.amount > 0).map(({ entry, charge, gpuMs, records }) => ({ id: charge.hostId, amount: entry.amount, gpuMs, records })))
     : [];
   const payouts: StatementPayout[] = input.entries
     .filter((entry) => entry.kind === 'payout' || entry.kind === 'payout_returned')

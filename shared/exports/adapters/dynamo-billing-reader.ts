@@ -6,8 +6,10 @@ import type { BillingReader } from '../ports.ts';
 /**
  * Billing's read-only port for exports (ARCHITECTURE.md), granted read-only in IAM. It reads
  * the items billing documents as a contract for exports (shared/billing/adapters/items.ts):
- * - `CHARGE#<usageRecordId>` items, listed in the `byType` index under
- *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId>`;
+ * - `CHARGE#<usageRecordId>` items (one record each) and `CHUNK#<chunkId>` items (a chunk of
+ *   records charged in one transaction, a line per record), listed in the `byType` index under
+ *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId or chunkId>`; a chunk
+ *   is expanded into one row per line, so files still list every record;
  * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>`, `gsi1sk = <postedAt>#<entryId>`.
  * - `PAYOUTLOG` / `<createdAt>#<payoutId>` pointers to `PAYOUT#<payoutId>` items, every payout by
  *   the time it was made.
@@ -16,7 +18,7 @@ import type { BillingReader } from '../ports.ts';
  */
 const CHARGE_ATTRIBUTES = [
   'usageRecordId', 'jobId', 'assignmentId', 'renterId', 'providerId', 'hostId', 'gpuModel', 'from', 'to',
-  'gpuSeconds', 'pricePerGpuHour', 'amount', 'providerAmount', 'fee', 'chargedAt', 'txnId',
+  'gpuSeconds', 'pricePerGpuHour', 'amount', 'providerAmount', 'fee', 'chargedAt', 'txnId', 'chunkId', 'lines',
 ] as const;
 const ENTRY_ATTRIBUTES = ['txnId', 'entryId', 'postedAt', 'accountId', 'kind', 'amount', 'reference'] as const;
 
@@ -67,6 +69,26 @@ export const toUsageRow = (item: Record<string, unknown>): UsageRow => ({
   transactionId: text(item.txnId),
 });
 
+/**
+ * The rows of a charge item: one for a record's own charge, one per line for a chunk's (each
+ * line with the chunk's job, host, price, time and transaction). A chunk's lines sum to what its
+ * transaction moved, so the rows reconcile with the ledger to the µUSD.
+ */
+export const toUsageRows = (item: Record<string, unknown>): UsageRow[] => {
+  if (!Array.isArray(item.lines)) return [toUsageRow(item)];
+  const shared = toUsageRow({ ...item, usageRecordId: item.chunkId });
+  return (item.lines as Record<string, unknown>[]).map((line) => ({
+    ...shared,
+    usageRecordId: line.usageRecordId as string,
+    from: text(line.from),
+    to: text(line.to),
+    gpuSeconds: whole(line.gpuSeconds),
+    amount: whole(line.amount),
+    providerAmount: whole(line.providerAmount),
+    fee: whole(line.fee),
+  }));
+};
+
 export const toLedgerRow = (item: Record<string, unknown>): LedgerRow => ({
   transactionId: item.txnId as string,
   entryId: item.entryId as string,
@@ -100,7 +122,7 @@ export class DynamoBillingReader implements BillingReader {
   ) {}
 
   usageCharges(period: Period): AsyncIterable<readonly UsageRow[]> {
-    return this.byDay('CHARGES', period, CHARGE_ATTRIBUTES, toUsageRow);
+    return this.byDay('CHARGES', period, CHARGE_ATTRIBUTES, toUsageRows);
   }
 
   ledgerEntries(period: Period): AsyncIterable<readonly LedgerRow[]> {
@@ -132,7 +154,7 @@ export class DynamoBillingReader implements BillingReader {
     }
   }
 
-  private byDay<R>(prefix: string, period: Period, attributes: readonly string[], toRow: (item: Record<string, unknown>) => R): AsyncGenerator<readonly R[]> {
+  private byDay<R>(prefix: string, period: Period, attributes: readonly string[], toRow: (item: Record<string, unknown>) => R | R[]): AsyncGenerator<readonly R[]> {
     const { ProjectionExpression, names } = projection(attributes);
     const inputs = sliceByHour(period).map((slice) => ({
       TableName: this.billingTable,
@@ -146,7 +168,7 @@ export class DynamoBillingReader implements BillingReader {
   }
 
   /** The queries' pages in order, the next page (of this query or the next) already on its way while the caller works on this one. */
-  private async *pages<R>(inputs: readonly QueryInput[], toRow: (item: Record<string, unknown>) => R): AsyncGenerator<readonly R[]> {
+  private async *pages<R>(inputs: readonly QueryInput[], toRow: (item: Record<string, unknown>) => R | R[]): AsyncGenerator<readonly R[]> {
     const send = (index: number, startKey?: Record<string, unknown>) => {
       const request = this.documents.send(new QueryCommand({ ...inputs[index], ExclusiveStartKey: startKey } as QueryInput));
       // Awaited below; this only keeps a read the caller no longer wants from being an unhandled rejection.
@@ -158,7 +180,7 @@ export class DynamoBillingReader implements BillingReader {
       const { index, request } = pending;
       const page: QueryCommandOutput = await request;
       pending = page.LastEvaluatedKey ? send(index, page.LastEvaluatedKey) : index + 1 < inputs.length ? send(index + 1) : undefined;
-      yield (page.Items ?? []).map(toRow);
+      yield (page.Items ?? []).flatMap(toRow);
     }
   }
 }

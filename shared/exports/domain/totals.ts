@@ -8,7 +8,8 @@ import type { LedgerRow, PayoutRow, UsageRow } from './rows.ts';
  *
  * - A usage export reconciles when its renter amounts, provider amounts and fees equal the
  *   ledger's usage charges for the same period (renter debits, provider credits, platform
- *   fees), and it lists one charge per usage transaction. Both select by the time the money
+ *   fees), and its rows name as many transactions as the ledger holds usage transactions (a
+ *   chunk's rows, one per record, share one). Both select by the time the money
  *   moved, so late usage lands in the same period on both sides.
  * - A ledger export reconciles when its entries sum to zero: every transaction's entries
  *   share one `postedAt`, so a period holds whole transactions.
@@ -19,7 +20,10 @@ export interface UsageTotals {
   readonly amount: number;
   readonly providerAmount: number;
   readonly fee: number;
-  /** Charges that moved money (the others cost 0 and have no ledger transaction). */
+  /**
+   * Ledger transactions the rows were charged in: one per charge that moved money (a chunk's
+   * rows share one; rows that cost 0 have none).
+   */
   readonly charged: number;
 }
 
@@ -53,13 +57,17 @@ const checked = (value: number): number => {
 
 export const addUsageRows = (totals: UsageTotals, rows: readonly UsageRow[]): UsageTotals => {
   let { rows: count, milliGpuSeconds, amount, providerAmount, fee, charged } = totals;
+  // A chunk's rows come together, from one item, never split across pages: a transaction
+  // is new where the previous row's differs.
+  let previous: string | null = null;
   for (const row of rows) {
     count += 1;
     milliGpuSeconds += Math.round(row.gpuSeconds * 1000);
     amount += row.amount;
     providerAmount += row.providerAmount;
     fee += row.fee;
-    if (row.transactionId !== null) charged += 1;
+    if (row.transactionId !== null && row.transactionId !== previous) charged += 1;
+    previous = row.transactionId;
   }
   return { rows: count, milliGpuSeconds: checked(milliGpuSeconds), amount: checked(amount), providerAmount: checked(providerAmount), fee: checked(fee), charged };
 };

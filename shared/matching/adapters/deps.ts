@@ -13,6 +13,7 @@ import { DynamoServiceStore } from './dynamo-service-store.ts';
 import type { BalanceReader } from '../ports.ts';
 import { DynamoBalanceReader } from './dynamo-balance-reader.ts';
 import { DynamoSshKeyReader } from './dynamo-ssh-key-reader.ts';
+import { DynamoJobCostWriter } from './dynamo-job-cost-writer.ts';
 import { DynamoCapacityStore, DynamoJobStore } from './dynamo-matching-store.ts';
 import { SqsHostMessenger } from './sqs-host-messenger.ts';
 
@@ -24,6 +25,9 @@ const noBalanceAccess: BalanceReader = {
     throw new Error('This function has no read access to balances');
   },
 };
+
+/** What the cost consumer needs: only the job's cost, written in place. */
+export const makeJobCostWriter = (): DynamoJobCostWriter => new DynamoJobCostWriter(matchingConfig()[tables.matching.envVar], documentClient());
 
 /** The matching context's wiring: built once per Lambda container, at module scope. */
 export const makeMatchingDeps = (): MatchingDeps => {

@@ -1,5 +1,5 @@
-import { newEvent } from '#events/define.ts';
-import { event as usageRecorded } from '#events/metering/usage-recorded.ts';
+import { newEvent, type Payload } from '#events/define.ts';
+import { event as usageChunkRecorded } from '#events/metering/usage-chunk-recorded.ts';
 import { ServiceBusyError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
@@ -8,11 +8,24 @@ import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSe
 import { recordKey, type HourDelta, type StoredStatus, type StoredUsage, type UsagePlan, type UsageState, type UsageSummary } from '../ports.ts';
 import type { MeteringDeps } from './deps.ts';
 
-/** Records tried per commit: 2 items each (record + event), one summary and a few hours; a plan over the store's limit is halved. */
-const CHUNK_RECORDS = 48;
+/** Records tried per commit: 1 item each, and per assignment one summary, one chunk event and its hours; a plan over the store's limit is halved. */
+const CHUNK_RECORDS = 96;
 /** Lost races before giving up; between them a jittered wait of up to min(1 s, 10 ms * 2^n). */
 const CONFLICT_RETRY = { attempts: 8, baseDelayMs: 10, maxDelayMs: 1000 } as const;
 const PENDING_PAGE = 40;
+
+type ChunkRecord = Payload<typeof usageChunkRecorded>['records'][number];
+
+/** What every record of an assignment's chunk shares: from its lease. */
+const chunkFacts = (lease: Lease) => ({
+  assignmentId: lease.assignmentId,
+  jobId: lease.jobId,
+  renterId: lease.renterId,
+  providerId: lease.providerId,
+  hostId: lease.hostId,
+  gpuModel: lease.gpuModel,
+  pricePerGpuHour: lease.pricePerGpuHour,
+});
 
 export type Candidate = ReceivedUsage & { readonly previous: 'none' | 'pending' };
 
@@ -66,7 +79,7 @@ const addHours = (hours: Map<string, HourDelta>, lease: Lease, shares: Map<strin
 /**
  * Judges records against what the store holds and says what to write, all in one plan:
  * per assignment, its records in order against its coverage (domain/usage.ts); each accepted
- * one gets its own usage record id, one `usage.recorded` and its share of the hourly
+ * one gets its own usage record id, a line in the assignment's one `usage.chunk_recorded` and its share of the hourly
  * buckets; rejected ones are kept (so a resend reports itself) and counted; records for a
  * lease not known yet are kept as pending. A record refused as another host's is not
  * stored unless it was already waiting (then it is closed as rejected).
@@ -93,6 +106,7 @@ export const planUsage = (
     const { verdicts, coverage } = judgeBatch(group, lease, before.coverage, settings);
     let summary: UsageSummary = { ...before, coverage };
     let changed = false;
+    const accepted: ChunkRecord[] = [];
     for (const [received, verdict] of verdicts) {
       const candidate = received as Candidate;
       const { previous, ...usage } = candidate;
@@ -129,26 +143,7 @@ export const planUsage = (
         judgedAt,
       };
       records.push({ ...stored, previous });
-      events.push(
-        newEvent(
-          usageRecorded,
-          {
-            usageRecordId,
-            assignmentId,
-            jobId: known.jobId,
-            renterId: known.renterId,
-            providerId: known.providerId,
-            hostId: known.hostId,
-            gpuModel: known.gpuModel,
-            gpuSeconds: verdict.gpuMs / 1000,
-            from: new Date(verdict.from).toISOString(),
-            to: new Date(verdict.to).toISOString(),
-            pricePerGpuHour: known.pricePerGpuHour,
-            recordedAt: judgedAt,
-          },
-          now,
-        ),
-      );
+      accepted.push({ usageRecordId, gpuSeconds: verdict.gpuMs / 1000, from: new Date(verdict.from).toISOString(), to: new Date(verdict.to).toISOString() });
       addHours(hours, known, hourShares(verdict.segments, verdict.gpuMs), usage.gpuUtilization);
       summary = {
         ...summary,
@@ -162,6 +157,8 @@ export const planUsage = (
       outcomes.set(key, outcomeOf(stored));
     }
     if (changed) summaries.push({ beforeVersion: before.version, after: { ...summary, version: before.version + 1 } });
+    // One event for the assignment's records of this commit: billing charges them in one transaction.
+    if (lease && accepted.length > 0) events.push(newEvent(usageChunkRecorded, { chunkId: newId('uch', now), ...chunkFacts(lease), recordedAt: judgedAt, records: accepted }, now));
   }
   return { plan: { records, summaries, hours: [...hours.values()], events }, outcomes };
 };
@@ -174,8 +171,8 @@ const conflictsExhausted = (what: string) => new ServiceBusyError(`${what} kept 
  * Called by the leases consumer when a lease arrives, and by `recordUsage` right after it
  * stored records as pending (so a lease that arrived in between is not missed). Steps: read
  * a page of pending records and the lease; plan; write with each record conditioned on
- * still pending, so two callers judge each record once. Emits `usage.recorded` per accepted
- * record. Returns how many records it judged.
+ * still pending, so two callers judge each record once. Emits one `usage.chunk_recorded`
+ * per assignment and commit, listing its accepted records. Returns how many records it judged.
  */
 export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<number> => {
   let judged = 0;

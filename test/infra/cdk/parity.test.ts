@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
-import { resourceName, routeKey, topology } from '#infra/topology.ts';
+import { queueResourceNames, resourceName, routeKey, topology } from '#infra/topology.ts';
 import { scheduleMinutes } from '#infra/stacks/gpuhive-stack.ts';
 import { synthesize } from './synth.ts';
 
@@ -33,7 +33,7 @@ describe('the synthesized template equals the topology', () => {
 
   it('creates exactly the topology\'s queues and one DLQ for each', () => {
     expect(sorted(templateQueueNames)).toEqual(
-      sorted(topology.queues.flatMap((queue) => [resourceName('dev', queue.name), resourceName('dev', `${queue.name}-dlq`)])),
+      sorted(topology.queues.flatMap((queue) => Object.values(queueResourceNames('dev', queue)))),
     );
   });
 

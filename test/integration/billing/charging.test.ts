@@ -217,3 +217,83 @@ describe('charging usage on the local services', () => {
     expect((await balanceOf(provider.key)).runwaySeconds).toBeNull();
   });
 });
+
+type UsageChunkRecorded = Payload<typeof events.usageChunkRecorded>;
+
+/** `count` one-minute records of 1 GPU at $0.90/h ($0.015 each), from `first` minutes past T0. */
+const chunkFor = (renterId: string, providerId: string, jobId: string, count: number, first = 0): UsageChunkRecorded => ({
+  chunkId: newId('uch'),
+  assignmentId: `${jobId}_asg`,
+  jobId,
+  renterId,
+  providerId,
+  hostId: 'host_1',
+  gpuModel: 'NVIDIA H100 80GB HBM3',
+  pricePerGpuHour: 900_000,
+  recordedAt: T0.toISOString(),
+  records: Array.from({ length: count }, (_, index) => ({
+    usageRecordId: newId('use'),
+    gpuSeconds: 60,
+    from: new Date(T0.getTime() + (first + index) * 60_000).toISOString(),
+    to: new Date(T0.getTime() + (first + index + 1) * 60_000).toISOString(),
+  })),
+});
+
+describe('charging usage chunks on the local services (issue 14)', () => {
+  it('charges a chunk once in one transaction, keeps a line per record, and shows the job\'s cost', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const platformBefore = await platformBalance();
+    const listener = await captureEvents(runtime, ['usage.chunk_charged']);
+    const jobId = newId('job');
+    await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 2 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    const chunk = chunkFor(renter.accountId, provider.accountId, jobId, 40);
+
+    const first = await bus.publish(events.usageChunkRecorded, chunk);
+    // The same event again (an outbox republish), and the same chunk in a new event.
+    await bus.put([first]);
+    await bus.publish(events.usageChunkRecorded, chunk);
+
+    const announced = await settle(listener);
+    expect(announced.map((event) => event.detail)).toEqual([
+      expect.objectContaining({ chunkId: chunk.chunkId, jobId, renterId: renter.accountId, records: 40, amount: 600_000, jobCost: 600_000 }),
+    ]);
+    const renterLedger = await ledgerOf(renter.key);
+    expect(renterLedger.filter((entry) => entry.kind === 'usage_charge')).toEqual([expect.objectContaining({ amount: '-0.600000', reference: chunk.chunkId })]);
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '9.400000', held: '1.400000', available: '8.000000' });
+    expect((await balanceOf(provider.key)).balance).toBe('0.540000');
+    expect((await platformBalance()) - platformBefore).toBe(60_000);
+    await expectBalanced(renterLedger);
+    const stored = await billingItem(runtime, { pk: `CHUNK#${chunk.chunkId}`, sk: 'CHUNK' });
+    expect((stored?.lines as { usageRecordId: string; amount: number }[]).map((line) => [line.usageRecordId, line.amount])).toEqual(
+      chunk.records.map((record) => [record.usageRecordId, 15_000]),
+    );
+    expect(await billingItem(runtime, { pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' })).toMatchObject({ cost: 600_000, charges: 40, version: 1 });
+  });
+
+  it('charges many chunks of one renter\'s jobs, each once, with nothing lost, however they are redelivered', async () => {
+    const renter = await account('renter', 100);
+    const provider = await account('provider');
+    const listener = await captureEvents(runtime, ['usage.chunk_charged']);
+    const jobs = [newId('job'), newId('job'), newId('job')];
+    for (const jobId of jobs) await bus.publish(events.jobSubmitted, { jobId, renterId: renter.accountId, holdAmount: 5 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    // 4 chunks of 10 records per job: 120 records at $0.015.
+    const chunks = jobs.flatMap((jobId) => Array.from({ length: 4 }, (_, index) => chunkFor(renter.accountId, provider.accountId, jobId, 10, index * 10)));
+
+    await Promise.all(chunks.map((chunk) => bus.publish(events.usageChunkRecorded, chunk)));
+    await Promise.all([...chunks].reverse().map((chunk) => bus.publish(events.usageChunkRecorded, chunk)));
+
+    const announced = await settle(listener);
+    expect(announced).toHaveLength(12);
+    expect(new Set(announced.map((event) => event.detail.chunkId))).toEqual(new Set(chunks.map((chunk) => chunk.chunkId)));
+    for (const jobId of jobs) {
+      const costs = announced.filter((event) => event.detail.jobId === jobId).map((event) => event.detail.jobCost as number).sort((a, b) => a - b);
+      expect(costs).toEqual([150_000, 300_000, 450_000, 600_000]);
+    }
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '98.200000', held: '13.200000', available: '85.000000' });
+    expect((await balanceOf(provider.key)).balance).toBe('1.620000');
+    await expectBalanced(await ledgerOf(renter.key));
+  });
+});

@@ -88,7 +88,11 @@ describe('an agent deaf to cancel, on the real local runtime with the default sc
     await billingQueueDrained(runtime, 'billing-usage');
 
     const items = await billingItems();
-    const charges = items.filter((item) => String(item.pk).startsWith('CHARGE#') && item.jobId === jobId);
+    // A record's own charge (CHARGE#), or a line of its chunk's (CHUNK#, issue 14).
+    const charges = [
+      ...items.filter((item) => String(item.pk).startsWith('CHARGE#') && item.jobId === jobId),
+      ...items.filter((item) => String(item.pk).startsWith('CHUNK#') && item.jobId === jobId).flatMap((item) => item.lines as Record<string, unknown>[]),
+    ];
     const charged = charges.reduce((total, charge) => total + Number(charge.amount), 0);
     const fees = charges.reduce((total, charge) => total + Number(charge.fee), 0);
     const billedSeconds = (charged * 3600) / PRICE;

@@ -42,12 +42,8 @@ export const localBus = (runtime: LocalRuntime) => {
   };
 };
 
-/**
- * Resolves once billing's consumer queue holds nothing, visible or in flight: every event
- * put on the bus so far was consumed (the shim delivers before PutEvents answers, and the
- * poller deletes a batch only after its handler finished).
- */
-export const billingQueueDrained = (runtime: LocalRuntime, queue: 'billing-jobs' | 'billing-usage' = 'billing-jobs') => {
+/** Resolves once the queue holds nothing, visible or in flight. */
+const queueEmpty = (runtime: LocalRuntime, queue: string) => {
   const sqs = localSqs(runtime);
   const QueueUrl = runtime.queueUrls[queue] ?? '';
   return eventually(async () => {
@@ -56,6 +52,18 @@ export const billingQueueDrained = (runtime: LocalRuntime, queue: 'billing-jobs'
     );
     expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(0);
   }, 30_000);
+};
+
+/**
+ * Resolves once billing's consumer queue holds nothing, visible or in flight: every event
+ * put on the bus so far was consumed (the shim delivers before PutEvents answers, and the
+ * poller deletes a batch only after its handler finished). Usage goes on from `billing-usage`
+ * to the `billing-charges` FIFO queue (deleted from the first only once sent to the second),
+ * so it is charged once both are empty, in that order.
+ */
+export const billingQueueDrained = async (runtime: LocalRuntime, queue: 'billing-jobs' | 'billing-usage' = 'billing-jobs') => {
+  await queueEmpty(runtime, queue);
+  if (queue === 'billing-usage') await queueEmpty(runtime, 'billing-charges');
 };
 
 /** Reads billing's table as it is, to see what no API shows (a hold marker). */

@@ -90,13 +90,16 @@ describe('finance exports on the local services', () => {
     expect(done).toMatchObject({
       kind: 'usage', format: 'csv', rows: 2, reconciled: true,
       totals: { gpuSeconds: '2.000', amount: '0.000500', providerAmount: '0.000450', fee: '0.000050' },
-      ledger: { usageCharges: { transactions: 2, renterDebits: '0.000500', providerCredits: '0.000450', platformFees: '0.000050' } },
+      // Both records were posted together: one chunk, charged in one ledger transaction, still one row each.
+      ledger: { usageCharges: { transactions: 1, renterDebits: '0.000500', providerCredits: '0.000450', platformFees: '0.000050' } },
     });
     expect(Date.parse(done.urlExpiresAt)).toBeGreaterThan(Date.now());
     const rows = csvRows(await download(done.url));
     expect(rows).toHaveLength(2);
     expect(rows.map((row) => row.renterId)).toEqual([renter.renterId, renter.renterId]);
     expect(rows[0]).toMatchObject({ hostId: host.hostId, providerId: host.providerId, gpuModel: 'RTX 4080', gpuSeconds: '1.000', pricePerGpuHour: '0.900000', amount: '0.000250' });
+    expect(rows[1]).toMatchObject({ gpuSeconds: '1.000', amount: '0.000250', providerAmount: '0.000225', fee: '0.000025', transactionId: rows[0]?.transactionId });
+    expect(new Set(rows.map((row) => row.usageRecordId)).size).toBe(2);
     expect(rows.every((row) => row.chargedAt! >= period.from && row.chargedAt! < period.to)).toBe(true);
   });
 

@@ -113,7 +113,7 @@ describe('replaying the bus', () => {
     await drain(capture, captured);
     const inOrder = await snapshot();
     const kinds = new Set(captured.map((event) => event['detail-type']));
-    expect([...kinds]).toEqual(expect.arrayContaining(['job.submitted', 'funds.held', 'job.scheduled', 'assignment.started', 'usage.recorded', 'usage.charged', 'assignment.ended', 'job.ended', 'host.updated', 'host.went_offline']));
+    expect([...kinds]).toEqual(expect.arrayContaining(['job.submitted', 'funds.held', 'job.scheduled', 'assignment.started', 'usage.chunk_recorded', 'usage.chunk_charged', 'assignment.ended', 'job.ended', 'host.updated', 'host.went_offline']));
 
     const replay = shuffled([...captured, ...captured], random(SEED));
     const bus = new EventBridgeClient({ endpoint: runtime.endpoints.eventBridge, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

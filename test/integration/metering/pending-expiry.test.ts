@@ -15,7 +15,7 @@ afterAll(() => runtime?.stop());
 describe('usage whose lease never arrives', () => {
   it('is rejected after the bound (lease_never_arrived), never billed, and a resend says so', async () => {
     const host = await onboardHost(api, runtime.adminKey);
-    const capture = await captureEvents(runtime, ['usage.recorded']);
+    const capture = await captureEvents(runtime, ['usage.chunk_recorded', 'usage.recorded']);
     const now = Date.now();
     const record = { eventId: 'ghost-1', assignmentId: 'job_doesnotexist.a1.r0', from: new Date(now - 60_000).toISOString(), to: new Date(now).toISOString(), gpuSeconds: 60 };
 

@@ -52,8 +52,8 @@ const drain = async (capture: { next(): Promise<CapturedEvent[]> }, into: Captur
 };
 
 describe('POST /v1/agent/usage', () => {
-  it('stores usage, emits one usage.recorded per record, and counts a resend once, even a day later', async () => {
-    const capture = await captureEvents(runtime, ['usage.recorded']);
+  it('stores usage, emits its records in one usage.chunk_recorded, and counts a resend once, even a day later', async () => {
+    const capture = await captureEvents(runtime, ['usage.chunk_recorded']);
     const job = await placedJob();
     const startedAt = await job.start();
     const to = startedAt + 1_500;
@@ -66,13 +66,17 @@ describe('POST /v1/agent/usage', () => {
     expect(posted.body).toMatchObject({ accepted: 2, duplicates: 0, pending: 0, rejected: [] });
     const ids = posted.body.records.map((r: { usageRecordId: string }) => r.usageRecordId);
     const seen: CapturedEvent[] = [];
+    const recordsOf = (events: CapturedEvent[]) =>
+      events.filter((e) => e.detail.assignmentId === job.assignmentId).flatMap((e) => e.detail.records as { usageRecordId: string; gpuSeconds: number }[]);
     await eventually(async () => {
       await drain(capture, seen);
-      expect(seen.filter((e) => e.detail.assignmentId === job.assignmentId).map((e) => e.detail.usageRecordId).sort()).toEqual([...ids].sort());
+      expect(recordsOf(seen).map((r) => r.usageRecordId).sort()).toEqual([...ids].sort());
     });
-    expect(seen.find((e) => e.detail.usageRecordId === ids[0])?.detail).toMatchObject({
-      jobId: job.jobId, hostId: job.host.hostId, providerId: job.host.providerId, gpuModel: 'RTX 3090', gpuSeconds: 1, pricePerGpuHour: 900_000,
+    expect(seen.filter((e) => e.detail.assignmentId === job.assignmentId)).toHaveLength(1);
+    expect(seen.find((e) => e.detail.assignmentId === job.assignmentId)?.detail).toMatchObject({
+      jobId: job.jobId, hostId: job.host.hostId, providerId: job.host.providerId, gpuModel: 'RTX 3090', pricePerGpuHour: 900_000,
     });
+    expect(recordsOf(seen).find((r) => r.usageRecordId === ids[0])).toMatchObject({ gpuSeconds: 1 });
 
     const resent = await postUsage(job.host.agentToken, records);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -82,7 +86,7 @@ describe('POST /v1/agent/usage', () => {
     expect(aDayLater.body.records[0]).toMatchObject({ status: 'duplicate', original: 'accepted', usageRecordId: ids[1] });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await drain(capture, seen);
-    expect(seen.filter((e) => e.detail.assignmentId === job.assignmentId)).toHaveLength(2);
+    expect(recordsOf(seen)).toHaveLength(2);
     const usage = await api.call('GET', `/v1/jobs/${job.jobId}/usage`, { key: job.renterKey });
     expect(usage.body).toMatchObject({ jobId: job.jobId, gpuSeconds: 1.5, records: { accepted: 2, clipped: 0, rejected: 0, pending: 0 } });
     expect(usage.body.assignments[0].hours).toEqual([expect.objectContaining({ gpuSeconds: 1.5, records: 2 })]);
@@ -125,7 +129,7 @@ describe('POST /v1/agent/usage', () => {
   });
 
   it('keeps usage sent before the lease is known and accepts it when the lease arrives', async () => {
-    const capture = await captureEvents(runtime, ['usage.recorded']);
+    const capture = await captureEvents(runtime, ['usage.chunk_recorded']);
     const job = await placedJob();
     const now = Date.now();
 

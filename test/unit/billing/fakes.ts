@@ -4,6 +4,7 @@ import { microUsd, type MicroUsd } from '#platform/money.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import { applyEntry, chargeBalance, emptyBalance, placeHold, releaseHold, type Balance } from '#billing/domain/balance.ts';
 import type { JobCost, UsageCharge } from '#billing/domain/charge.ts';
+import type { ChunkCharge } from '#billing/domain/chunk-charge.ts';
 import type { Hold } from '#billing/domain/hold.ts';
 import { DEFAULT_HOLD_SETTINGS, type LowRunwayMarker } from '#billing/domain/renewal.ts';
 import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction } from '#billing/domain/ledger.ts';
@@ -12,6 +13,8 @@ import type {
   ChargeStore,
   ChargeWrite,
   ChargeWriteResult,
+  ChargedUsage,
+  ChunkChargeWrite,
   CreditReference,
   HoldStore,
   LedgerRange,
@@ -36,6 +39,7 @@ export class BillingState {
   readonly holds = new Map<string, Hold>();
   readonly references = new Map<string, CreditReference>();
   readonly charges = new Map<string, UsageCharge>();
+  readonly chunks = new Map<string, ChunkCharge>();
   readonly jobCosts = new Map<string, JobCost>();
   readonly lowRunway = new Map<string, LowRunwayMarker>();
   readonly payoutMethods = new Map<string, PayoutMethod>();
@@ -221,6 +225,46 @@ export class FakeChargeStore implements ChargeStore {
       for (const [accountId, amount] of netByAccount(transaction)) {
         const before = this.state.balanceOf(accountId);
         // The renter's share leaves the hold first, as the adapter's balance update does.
+        const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
+        this.state.balances.set(accountId, after);
+      }
+    }
+    this.state.outbox.push(event);
+    return 'charged';
+  }
+
+  async getChunkCharge(chunkId: string): Promise<ChunkCharge | undefined> {
+    return this.state.chunks.get(chunkId);
+  }
+
+  async getChunkUsage(chunkIds: readonly string[]): Promise<ReadonlyMap<string, ChargedUsage>> {
+    return new Map(
+      chunkIds.flatMap((chunkId) => {
+        const chunk = this.state.chunks.get(chunkId);
+        if (!chunk) return [];
+        const gpuMs = chunk.lines.reduce((sum, line) => sum + Math.round(line.gpuSeconds * 1000), 0);
+        return [[chunkId, { jobId: chunk.jobId, hostId: chunk.hostId, gpuSeconds: gpuMs / 1000, records: chunk.lines.length }] as const];
+      }),
+    );
+  }
+
+  /** The same conditions as the Dynamo adapter's chunk transaction, checked before anything changes. */
+  async chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult> {
+    const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
+    if (this.state.chunks.has(charge.chunkId)) return 'already_charged';
+    if ((this.state.jobCosts.get(jobCost.jobId)?.version ?? 0) !== jobCost.version - 1) return 'stale';
+    const currentHold = hold ? this.state.holds.get(hold.jobId) : undefined;
+    if (hold && charge.fromHold > 0 && (currentHold?.status !== 'held' || currentHold.amount < charge.fromHold)) return 'stale';
+    if (hold && (charge.cut ?? 0) > 0 && (currentHold?.status !== hold.status || currentHold?.heldTotal !== hold.heldTotal)) return 'stale';
+    if (transaction && fromAvailable > 0 && this.state.balanceOf(charge.renterId).available < fromAvailable) return 'stale';
+    this.state.chunks.set(charge.chunkId, charge);
+    this.state.jobCosts.set(jobCost.jobId, jobCost);
+    if (currentHold) this.state.holds.set(currentHold.jobId, { ...currentHold, amount: microUsd(currentHold.amount - charge.fromHold) });
+    if (transaction) {
+      this.state.transactions.set(transaction.transactionId, transaction);
+      this.state.entries.push(...accountEntries(transaction));
+      for (const [accountId, amount] of netByAccount(transaction)) {
+        const before = this.state.balanceOf(accountId);
         const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
         this.state.balances.set(accountId, after);
       }

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '#events/define.ts';
 import { microUsd, type MicroUsd } from '#platform/money.ts';
 import { sumOf } from '#billing/domain/ledger.ts';
-import type { UsageRecord } from '#billing/domain/charge.ts';
-import { chargeUsage } from '#billing/use-cases/charge-usage.ts';
+import type { UsageChunk } from '#billing/domain/chunk-charge.ts';
+import { chargeChunk } from '#billing/use-cases/charge-chunk.ts';
+import type { BillingState } from '#test/unit/billing/fakes.ts';
 import { addCredits } from '#billing/use-cases/credits.ts';
 import { placeHold, releaseHold } from '#billing/use-cases/holds.ts';
 import { renewHolds } from '#billing/use-cases/renew-holds.ts';
@@ -166,8 +167,8 @@ const simulate = async (s: Scenario) => {
       if (item.event.detailType === 'job.ended') await releaseHold({ jobId: job.jobId, renterId: job.renterId }, billing.deps);
     }
     // Billing charges what metering recorded (its queue: at once here).
-    const recorded = metering.state.outbox.filter((event) => event.detailType === 'usage.recorded');
-    for (const event of recorded.slice(chargedOutbox)) await chargeUsage(event.detail as unknown as UsageRecord, billing.deps);
+    const recorded = metering.state.outbox.filter((event) => event.detailType === 'usage.chunk_recorded');
+    for (const event of recorded.slice(chargedOutbox)) await chargeChunk(event.detail as unknown as UsageChunk, billing.deps);
     chargedOutbox = recorded.length;
 
     if (t % s.renewEverySeconds === 0) {
@@ -181,6 +182,9 @@ const simulate = async (s: Scenario) => {
   return { billing, metering, assignmentId, holdAmount };
 };
 
+/** Every record's charge line, with its chunk's job: what a record-at-a-time charge used to be. */
+const chargeLines = (state: BillingState) => [...state.chunks.values()].flatMap((chunk) => chunk.lines.map((line) => ({ ...line, jobId: chunk.jobId })));
+
 describe('billing past the lease, over any agent behaviour and schedule timing (issue 13)', () => {
   it('bills no more than max duration + grace + skew, keeps the renter at or above zero, balances every transaction and pays the provider charged - fee', async () => {
     await fc.assert(
@@ -191,7 +195,7 @@ describe('billing past the lease, over any agent behaviour and schedule timing (
         const meteredMs = metering.state.summaries.get(assignmentId)?.gpuMs ?? 0;
         expect(meteredMs).toBeLessThanOrEqual((s.maxDurationSeconds + GRACE + SKEW) * 1000);
 
-        const charges = [...state.charges.values()];
+        const charges = chargeLines(state);
         const charged = sumOf(charges.map((charge) => charge.amounts.renter));
         const billedSeconds = (charged * 3600) / PRICE;
         expect(billedSeconds).toBeLessThanOrEqual(s.maxDurationSeconds + GRACE + SKEW + 0.001);
@@ -207,7 +211,9 @@ describe('billing past the lease, over any agent behaviour and schedule timing (
         expect(provider.balance).toBe(charged - fees);
         expect(sumOf(charges.map((charge) => charge.amounts.provider))).toBe(provider.balance);
         // Every recorded usage was charged exactly once.
-        expect(new Set(charges.map((charge) => charge.usageRecordId)).size).toBe(metering.state.outbox.filter((event) => event.detailType === 'usage.recorded').length);
+        const recordedRecords = metering.state.outbox.filter((event) => event.detailType === 'usage.chunk_recorded').flatMap((event) => event.detail.records as unknown[]);
+        expect(charges).toHaveLength(recordedRecords.length);
+        expect(new Set(charges.map((charge) => charge.usageRecordId)).size).toBe(recordedRecords.length);
       }),
       { numRuns: 60 },
     );
@@ -218,7 +224,7 @@ describe('billing past the lease, over any agent behaviour and schedule timing (
       fc.asyncProperty(scenario.filter((s) => s.cancelAt === null), async (base) => {
         const s: Scenario = { ...base, behaviour: 'honest', extraFunds: 1_000_000 };
         const { billing, metering, assignmentId } = await simulate(s);
-        const charges = [...billing.state.charges.values()];
+        const charges = chargeLines(billing.state);
 
         expect(charges.every((charge) => (charge.cut ?? 0) === 0)).toBe(true);
         const ran = Math.min(s.workSeconds, s.maxDurationSeconds);

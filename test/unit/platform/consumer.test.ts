@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import { dispatchEvents } from '#platform/consumer.ts';
+import { dispatchEvents, fifoDispatchEvents } from '#platform/consumer.ts';
 import { lambdaContext, sampleDetail, silentLogger } from '#test/support/factories.ts';
 
 const recordOf = (definition: EventDefinition, detail: Record<string, unknown>, messageId: string): SQSRecord =>
@@ -66,5 +66,49 @@ describe('dispatchEvents', () => {
     expect(() =>
       dispatchEvents(silentLogger(), [events.fundsHeld, impostor], { [events.fundsHeld.DETAIL_TYPE]: async () => undefined }),
     ).toThrow(/share the detail type funds\.held/);
+  });
+});
+
+const inGroup = (record: SQSRecord, group: string): SQSRecord => ({ ...record, attributes: { ...record.attributes, MessageGroupId: group } });
+
+describe('fifoDispatchEvents', () => {
+  it('handles one message group\'s records in order and different groups at the same time', async () => {
+    const log: string[] = [];
+    let releaseA: () => void = () => undefined;
+    const aWaits = new Promise<void>((resolve) => {
+      releaseA = resolve;
+    });
+    const handler = fifoDispatchEvents(silentLogger(), [events.fundsHeld], {
+      [events.fundsHeld.DETAIL_TYPE]: async (held) => {
+        log.push(`start ${held.jobId}`);
+        // a1 waits until b1 ran: it can only finish if group b is not queued behind group a.
+        if (held.jobId === 'a1') await aWaits;
+        if (held.jobId === 'b1') releaseA();
+        log.push(`end ${held.jobId}`);
+      },
+    });
+    const held = (jobId: string, id: string, group: string) => inGroup(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId }, id), group);
+
+    const result = await handler(batch(held('a1', 'm1', 'a'), held('a2', 'm2', 'a'), held('b1', 'm3', 'b')), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(log.indexOf('end a1')).toBeLessThan(log.indexOf('start a2'));
+    expect(log.indexOf('start b1')).toBeLessThan(log.indexOf('end a1'));
+  });
+
+  it('fails a record that throws and every later record of its group, never an earlier one or another group\'s', async () => {
+    const seen: string[] = [];
+    const handler = fifoDispatchEvents(silentLogger(), [events.fundsHeld], {
+      [events.fundsHeld.DETAIL_TYPE]: async (held) => {
+        if (held.jobId === 'a2') throw new Error('the store is down');
+        seen.push(held.jobId);
+      },
+    });
+    const held = (jobId: string, id: string, group: string) => inGroup(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId }, id), group);
+
+    const result = await handler(batch(held('a1', 'm1', 'a'), held('a2', 'm2', 'a'), held('b1', 'm3', 'b'), held('a3', 'm4', 'a'), held('b2', 'm5', 'b')), lambdaContext());
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m2', 'm4']);
+    expect(seen.sort()).toEqual(['a1', 'b1', 'b2']);
   });
 });

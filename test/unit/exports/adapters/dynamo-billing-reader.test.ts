@@ -66,6 +66,39 @@ describe('DynamoBillingReader', () => {
     expect(dynamo.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'CHARGE#use_1' });
   });
 
+  it('expands a chunk\'s charge into one row per record, each with the chunk\'s job, host, price, time and transaction', async () => {
+    const chargedAt = '2025-03-10T10:30:00.000Z';
+    const line = (usageRecordId: string, from: string, to: string, amount: number) => ({ usageRecordId, gpuSeconds: 60, from, to, amount, providerAmount: amount - amount / 10, fee: amount / 10 });
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [
+          charge('use_0', '2025-03-10T10:00:00.000Z'),
+          {
+            chunkId: 'uch_1', jobId: 'job_2', assignmentId: 'asg_2', renterId: 'acct_r', providerId: 'acct_p', hostId: 'host_2', gpuModel: 'H100', pricePerGpuHour: 900_000,
+            amount: 25_000, providerAmount: 22_500, fee: 2_500, chargedAt, txnId: 'txn_chunk',
+            lines: [line('use_1', '2025-03-10T10:00:00.000Z', '2025-03-10T10:01:00.000Z', 15_000), line('use_2', '2025-03-10T10:01:00.000Z', '2025-03-10T10:02:00.000Z', 10_000)],
+          },
+        ],
+      })
+      .resolves({ Items: [] });
+    const reader = new DynamoBillingReader('gpuhive-test-billing', documents);
+
+    const [page] = await collect(reader.usageCharges({ from: '2025-03-10T10:00:00.000Z', to: '2025-03-10T11:00:00.000Z' }));
+
+    expect(page?.map((row) => [row.usageRecordId, row.jobId, row.amount, row.transactionId])).toEqual([
+      ['use_0', 'job_1', 15_000, 'txn_use_0'],
+      ['use_1', 'job_2', 15_000, 'txn_chunk'],
+      ['use_2', 'job_2', 10_000, 'txn_chunk'],
+    ]);
+    expect(page?.[2]).toEqual({
+      usageRecordId: 'use_2', jobId: 'job_2', assignmentId: 'asg_2', renterId: 'acct_r', providerId: 'acct_p', hostId: 'host_2', gpuModel: 'H100',
+      from: '2025-03-10T10:01:00.000Z', to: '2025-03-10T10:02:00.000Z', gpuSeconds: 60, pricePerGpuHour: 900_000,
+      amount: 10_000, providerAmount: 9_000, fee: 1_000, chargedAt, transactionId: 'txn_chunk',
+    });
+    expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeNames).toEqual(expect.objectContaining({ '#a17': 'lines' }));
+  });
+
   it('reads ledger entries by day with their signed amounts', async () => {
     dynamo.on(QueryCommand).resolves({
       Items: [{ txnId: 'txn_1', entryId: 'ent_1', postedAt: '2025-03-10T10:00:00.000Z', accountId: 'acct_r', kind: 'usage_charge', amount: -15_000, reference: 'use_1' }],

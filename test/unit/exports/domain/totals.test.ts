@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPlatformFeeAccount, PLATFORM_ACCOUNT, usageChargeTransaction, accountEntries, creditTransaction } from '#billing/domain/ledger.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
+import { planChunkCharge, type UsageChunk } from '#billing/domain/chunk-charge.ts';
 import { microUsd } from '#platform/money.ts';
 import type { LedgerRow, UsageRow } from '#exports/domain/rows.ts';
 import {
@@ -59,6 +60,43 @@ describe('usage reconciliation', () => {
           const made = records.map(([milli, price, fee], index) => charged(index, milli / 1000, price, fee));
           const usage = addUsageRows(emptyUsageTotals(), made.map((m) => m.row));
           const ledger = addLedgerUsageCharges(emptyLedgerUsageCharges(), made.flatMap((m) => m.entries));
+          expect(usageDifferences(usage, ledger)).toEqual([]);
+        },
+      ),
+    );
+  });
+
+  it('reconciles chunks charged in one transaction each, listed as a row per record (issue 14)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 5_000_000 }), fc.integer({ min: 0, max: 10_000 })), { maxLength: 15 }),
+        (chunks) => {
+          const rows: UsageRow[] = [];
+          const entries: LedgerRow[] = [];
+          for (const [index, [millis, price, feeBps]] of chunks.entries()) {
+            const chunk: UsageChunk = {
+              chunkId: `uch_${index}`, assignmentId: 'asg_1', jobId: `job_${index}`, renterId: 'acct_renter', providerId: 'acct_provider', hostId: 'host_1', pricePerGpuHour: price,
+              records: millis.map((milli, n) => ({ usageRecordId: `use_${index}_${n}`, gpuSeconds: milli / 1000, from: AT, to: AT })),
+            };
+            const plan = planChunkCharge(chunk, undefined, undefined, microUsd(0), feeBps);
+            const transaction = usageChargeTransaction({
+              transactionId: `txn_${index}`, usageRecordId: chunk.chunkId, renterId: 'acct_renter', providerId: 'acct_provider', amounts: plan.amounts, postedAt: AT,
+              entryIds: [`ent_${index}_r`, `ent_${index}_p`, `ent_${index}_f`],
+            });
+            for (const line of plan.lines) {
+              rows.push({
+                usageRecordId: line.usageRecordId, jobId: chunk.jobId, assignmentId: 'asg_1', renterId: 'acct_renter', providerId: 'acct_provider', hostId: 'host_1', gpuModel: null,
+                from: AT, to: AT, gpuSeconds: line.gpuSeconds, pricePerGpuHour: price, amount: line.amounts.renter, providerAmount: line.amounts.provider, fee: line.amounts.platform,
+                chargedAt: AT, transactionId: transaction?.transactionId ?? null,
+              });
+            }
+            if (transaction) entries.push(...accountEntries(transaction).map((entry) => ({ ...entry, amount: entry.amount as number })));
+          }
+
+          const usage = addUsageRows(emptyUsageTotals(), rows);
+          const ledger = addLedgerUsageCharges(emptyLedgerUsageCharges(), entries);
+
+          expect(usage.rows).toBe(chunks.reduce((sum, [millis]) => sum + millis.length, 0));
           expect(usageDifferences(usage, ledger)).toEqual([]);
         },
       ),

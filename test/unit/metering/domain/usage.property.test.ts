@@ -36,10 +36,12 @@ describe('usage properties', () => {
           }
           if (usageFirst) await trackLeases({ kind: 'ended', detail: ended }, deps);
 
-          const accepted = state.outbox.reduce((sum, event) => sum + Math.round((event.detail.gpuSeconds as number) * 1000), 0);
+          const records = state.outbox.flatMap((event) => event.detail.records as { usageRecordId: string; gpuSeconds: number }[]);
+          const accepted = records.reduce((sum, record) => sum + Math.round(record.gpuSeconds * 1000), 0);
           const distinctEvents = new Set(batches.flat().map((r) => r.eventId)).size;
           expect(accepted).toBeLessThanOrEqual(gpuCount * (leaseSeconds + 2 * skew) * 1000);
-          expect(state.outbox.length).toBeLessThanOrEqual(distinctEvents);
+          expect(records.length).toBeLessThanOrEqual(distinctEvents);
+          expect(new Set(records.map((record) => record.usageRecordId)).size).toBe(records.length);
           expect(state.summaries.get('asg_1')?.gpuMs ?? 0).toBe(accepted);
           expect([...state.hours.values()].reduce((sum, hour) => sum + hour.gpuMs, 0)).toBe(accepted);
           expect(state.pending.size).toBe(0);

@@ -45,6 +45,7 @@ describe('expireStalePending', () => {
     const result = await expireStalePending(metering.deps);
 
     expect(result).toEqual({ expired: 0, judged: 1, conflicts: 0 });
-    expect(metering.state.outbox.map((event) => event.detailType)).toEqual(['usage.recorded']);
+    expect(metering.state.outbox.map((event) => event.detailType)).toEqual(['usage.chunk_recorded']);
+    expect(metering.state.outbox[0]?.detail.records).toHaveLength(1);
   });
 });

@@ -26,16 +26,22 @@ describe('recordUsage', () => {
     await expect(recordUsage(hostId, [record('e1', 0, 60)], deps)).rejects.toBeInstanceOf(ServiceBusyError);
   }, 30_000);
 
-  it('accepts records, each with its own usage record id and one usage.recorded carrying what billing needs', async () => {
+  it('accepts records, each with its own usage record id, in one usage.chunk_recorded per assignment carrying what billing needs', async () => {
     const { deps, state } = await running();
 
     const { outcomes } = await recordUsage(hostId, [record('e1', 0, 60), record('e2', 60, 120)], deps);
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['accepted', 'accepted']);
     expect(new Set(outcomes.map((outcome) => outcome.usageRecordId)).size).toBe(2);
+    expect(state.outbox.map((event) => event.detailType)).toEqual(['usage.chunk_recorded']);
     expect(state.outbox.map((event) => event.detail)).toEqual([
-      expect.objectContaining({ usageRecordId: outcomes[0]?.usageRecordId, jobId: 'job_1', renterId: started.renterId, providerId: started.providerId, hostId, gpuModel: 'RTX 4090', gpuSeconds: 60, pricePerGpuHour: 450_000 }),
-      expect.objectContaining({ usageRecordId: outcomes[1]?.usageRecordId, gpuSeconds: 60 }),
+      expect.objectContaining({
+        chunkId: expect.stringMatching(/^uch_/), assignmentId: 'asg_1', jobId: 'job_1', renterId: started.renterId, providerId: started.providerId, hostId, gpuModel: 'RTX 4090', pricePerGpuHour: 450_000,
+        records: [
+          { usageRecordId: outcomes[0]?.usageRecordId, gpuSeconds: 60, from: at(T0, 0).toISOString(), to: at(T0, 60).toISOString() },
+          { usageRecordId: outcomes[1]?.usageRecordId, gpuSeconds: 60, from: at(T0, 60).toISOString(), to: at(T0, 120).toISOString() },
+        ],
+      }),
     ]);
     expect(state.commits).toBe(1);
     expect(state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 2, gpuMs: 120_000 });
