@@ -11,13 +11,11 @@ import { OutboxSender, type Outcome } from '#agent/core/outbox-sender.ts';
 import type { AgentState, LastHeartbeat, StatePaths } from '#agent/config/state.ts';
 import { DockerRunner } from '#agent/runner/docker-runner.ts';
 import { jobEnvironment } from '#agent/runner/job-env.ts';
-import { watchPorts } from '#agent/runner/port-probe.ts';
 import { JobLogs, tailOfFile } from '#agent/runner/job-logs.ts';
 import { killLeftover } from '#agent/runner/process-runner.ts';
 import { StartError, type JobExit, type JobRunner, type RunningJob } from '#agent/runner/types.ts';
 import { usageDue, usageRecord } from '#agent/usage/meter.ts';
 import type { Challenge, GpuIdentity, VerifierBackend } from '#agent/verify/backend.ts';
-import { appendVerificationRecord, runVerification } from '#agent/verify/run-verification.ts';
 import { AssignmentStore, type AssignmentRecord } from './assignment-store.ts';
 import { QueuePoller, type QueuePollerOptions } from './queue-poller.ts';
 import { reconcile } from './reconcile.ts';
@@ -412,9 +410,10 @@ export class Agent {
     let ended = false;
     void done.finally(() => { ended = true; });
     const sleep = (ms: number) => new Promise<boolean>((resolve) => { const timer = setTimeout(() => resolve(!ended), ms); timer.unref(); });
-    void watchPorts(ports, (readyPorts) => {
+    // Loaded with the first job that declares ports: most agents never run one.
+    void import('#agent/runner/port-probe.ts').then(({ watchPorts }) => watchPorts(ports, (readyPorts) => {
       if (!ended) this.putEvent(record, { type: 'started', readyPorts }, `ready-${readyPorts.join('-')}`);
-    }, { sleep }).catch((error: unknown) => this.options.logger.warn('port check failed', { assignmentId: record.assignmentId, error: describeError(error) }));
+    }, { sleep })).catch((error: unknown) => this.options.logger.warn('port check failed', { assignmentId: record.assignmentId, error: describeError(error) }));
   }
 
   private async stopJob(record: AssignmentRecord, reason: string): Promise<void> {
@@ -622,19 +621,22 @@ export class Agent {
     if (this.draining || this.stopping.signal.aborted || this.state === 'busy') return;
     this.startedRuns.add(challenge.runId);
     const controller = new AbortController();
-    const done = runVerification(challenge, { api: this.options.api, backend: verifier.backend, gpus: verifier.gpus, signal: controller.signal, logger: this.options.logger })
-      .then((record) => {
-        if (record.outcome === 'aborted') {
-          // Told in the next heartbeat (sent at once): the run ends without counting against the host.
-          this.abortedRunId = challenge.runId;
-          this.wakeHeartbeat?.();
-        }
-        try {
-          appendVerificationRecord(verifier.recordsPath, record);
-        } catch (error) {
-          this.options.logger.warn('cannot record the verification run', { error: describeError(error) });
-        }
-      })
+    // The runner loads with the first run (hours apart, after registration).
+    const done = import('#agent/verify/run-verification.ts')
+      .then(({ runVerification, appendVerificationRecord }) => runVerification(challenge, { api: this.options.api, backend: verifier.backend, gpus: verifier.gpus, signal: controller.signal, logger: this.options.logger })
+        .then((record) => {
+          if (record.outcome === 'aborted') {
+            // Told in the next heartbeat (sent at once): the run ends without counting against the host.
+            this.abortedRunId = challenge.runId;
+            this.wakeHeartbeat?.();
+          }
+          try {
+            appendVerificationRecord(verifier.recordsPath, record);
+          } catch (error) {
+            this.options.logger.warn('cannot record the verification run', { error: describeError(error) });
+          }
+        }))
+      .catch((error: unknown) => this.options.logger.warn('verification could not run', { runId: challenge.runId, error: describeError(error) }))
       .finally(() => {
         if (this.verifying?.runId === challenge.runId) this.verifying = undefined;
       });
