@@ -54,12 +54,8 @@ const BANNER =
   "import { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url); " +
   "require('node:v8').setFlagsFromString('--lite-mode');";
 
-/**
- * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled
- * in): what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
- */
-export const bundleAgent = async (): Promise<string> => {
-  const result = await build({
+const build_ = (metafile: boolean) =>
+  build({
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
@@ -70,12 +66,20 @@ export const bundleAgent = async (): Promise<string> => {
     minify: true,
     plugins: [builtinsThroughRequire],
     write: false,
+    metafile,
     legalComments: 'none',
     logLevel: 'silent',
     banner: { js: `#!/usr/bin/env node\n${BANNER}` },
   });
-  return result.outputFiles[0]!.text;
-};
+
+/**
+ * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled
+ * in): what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
+ */
+export const bundleAgent = async (): Promise<string> => (await build_(false)).outputFiles[0]!.text;
+
+/** The source files the bundle is made of (relative to the repository), for tests of what it must not hold. */
+export const agentBundleInputs = async (): Promise<string[]> => Object.keys((await build_(true)).metafile?.inputs ?? {});
 
 /** `tsx agent/bundle.ts OUT`: writes the bundle (the CDK bundling hook and the bench use it). */
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentEvent } from '#contract/agent.ts';
 import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
@@ -127,14 +128,7 @@ export type SubmitJobBody = z.output<typeof SubmitJobInput>;
 
 export const JobPath = z.object({ jobId: z.string().min(1).max(64) });
 
-export const AgentEventInput = z.object({
-  type: z.enum(['accepted', 'started', 'exited', 'failed', 'stopped']),
-  at: z.iso.datetime({ offset: true }).optional(),
-  exitCode: z.number().int().min(-255).max(255).optional(),
-  message: multilineText().max(2000).optional(),
-  /** Host ports the agent has seen accept connections (jobs with ports). */
-  readyPorts: z.array(z.number().int().min(1).max(65535)).max(MAX_JOB_PORTS).optional(),
-});
+export const AgentEventInput = AgentEvent;
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinShim, bundleAgent } from '../../../agent/bundle.ts';
+import { agentBundleInputs, builtinShim, bundleAgent } from '../../../agent/bundle.ts';
 
 /** Prints, at exit, the built-in modules the process loaded that an idle agent has no use for. */
 const REPORT_LOADED =
@@ -41,6 +41,19 @@ describe('the agent bundle', () => {
 
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('LAZY []');
+  });
+});
+
+describe('what the agent bundle is made of', () => {
+  it('holds no zod and no backend code: the wire contract reaches it as types only', async () => {
+    const inputs = (await agentBundleInputs()).filter((input) => !input.startsWith('builtin:'));
+    const backend = inputs.filter((input) => !input.startsWith('agent/src/') && !input.startsWith('node_modules/@smithy/'));
+
+    expect(inputs.filter((input) => input.includes('node_modules/zod/'))).toEqual([]);
+    // The one exception: the simulated verifier computes with the platform's own verification
+    // maths, so a simulated host proves exactly what the platform checks (loaded at its first run).
+    expect(backend.filter((input) => !input.startsWith('shared/registry/domain/verification/') && input !== 'shared/registry/domain/gpu-model.ts')).toEqual([]);
+    expect(inputs).toContain('agent/src/api/types.ts');
   });
 });
 
