@@ -13,6 +13,9 @@ import { multilineText, plainText } from './text.ts';
  * bundle (test/unit/agent/bundle.test.ts checks it); the backend, which validates with zod
  * anyway, imports the schemas. So this module imports nothing but zod and `./text.ts`.
  *
+ * One file of about 350 lines rather than one per route: the whole of what crosses the wire
+ * between the platform and an agent is read in one place, in the order of an agent's life.
+ *
  * Each schema and its type share a name: a request's type is what the agent sends
  * (`z.input`), a response's or a message's what it reads (`z.output`). Agents may be newer
  * than the server: request objects ignore unknown fields unless they say otherwise.
