@@ -1,25 +1,44 @@
 import { build, type Plugin } from 'esbuild';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('./src/entry.ts', import.meta.url));
 
 /**
- * Node's built-in modules through `require`, not `import`: importing a built-in as ESM builds its
- * namespace from every export, which runs the lazy getters. On Node 22 `node:http`'s
- * `WebSocket` getter loads undici (~12 MB of RSS in an idle agent) and on both `node:crypto`'s
- * `webcrypto` loads Web Crypto. esbuild turns a CommonJS shim's exports into getters that read
- * the module only when a name is used.
+ * Node's built-in modules through `require`, not `import`, and only the names each file imports.
+ * Importing a built-in as ESM builds its namespace from every export, which runs the lazy
+ * getters: on Node 22 `node:http`'s `WebSocket` getter loads undici (~12 MB of RSS in an idle
+ * agent), and on both `node:crypto`'s `webcrypto` loads Web Crypto. A CommonJS shim
+ * (`module.exports = require(...)`) is not enough either: esbuild's interop walks the module's
+ * property descriptors, and on Node 22 that loads every lazy part of `node:util` (worker_threads,
+ * the diff and colour helpers: ~1 MB). So each importing file gets its own small ES module
+ * that reads from `require(...)` exactly the names that file imports.
  */
 const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
   setup(plugin) {
     plugin.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' },
+      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: `${args.path}|${args.importer}`, namespace: 'builtin' },
     );
-    plugin.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    plugin.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const [builtin, importer] = args.path.split('|') as [string, string];
+      return { contents: builtinShim(builtin, readFileSync(importer, 'utf8')), loader: 'js', resolveDir: dirname(importer) };
+    });
   },
+};
+
+/** The ES module standing in for `builtin` in a file with `source`: `export const name = m.name` per imported value. */
+export const builtinShim = (builtin: string, source: string): string => {
+  const quoted = builtin.replace(/[/]/g, '\\/');
+  const clauses = [...source.matchAll(new RegExp(`import\\s+(type\\s+)?\\{([^}]*)\\}\\s*from\\s*["']${quoted}["']`, 'g'))]
+    .filter((match) => !match[1])
+    .flatMap((match) => match[2]!.split(','));
+  const names = [...new Set(clauses.map((clause) => clause.trim()).filter((clause) => clause && !clause.startsWith('type ')).map((clause) => clause.split(/\s+as\s+/)[0]!))];
+  const other = new RegExp(`import\\s+(?!type\\b)[^{'"]*from\\s*["']${quoted}["']`).test(source);
+  // A namespace or default import (a dependency's file the bundle then drops, e.g. the SDK's zlib CRC32) keeps the whole module.
+  if (other) return `module.exports = require(${JSON.stringify(builtin)});\n`;
+  return `const m = require(${JSON.stringify(builtin)});\n${names.map((name) => `export const ${name} = m.${name};`).join('\n')}\n`;
 };
 
 /**
@@ -35,12 +54,8 @@ const BANNER =
   "import { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url); " +
   "require('node:v8').setFlagsFromString('--lite-mode');";
 
-/**
- * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled
- * in): what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
- */
-export const bundleAgent = async (): Promise<string> => {
-  const result = await build({
+const build_ = (metafile: boolean) =>
+  build({
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
@@ -51,12 +66,20 @@ export const bundleAgent = async (): Promise<string> => {
     minify: true,
     plugins: [builtinsThroughRequire],
     write: false,
+    metafile,
     legalComments: 'none',
     logLevel: 'silent',
     banner: { js: `#!/usr/bin/env node\n${BANNER}` },
   });
-  return result.outputFiles[0]!.text;
-};
+
+/**
+ * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled
+ * in): what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
+ */
+export const bundleAgent = async (): Promise<string> => (await build_(false)).outputFiles[0]!.text;
+
+/** The source files the bundle is made of (relative to the repository), for tests of what it must not hold. */
+export const agentBundleInputs = async (): Promise<string[]> => Object.keys((await build_(true)).metafile?.inputs ?? {});
 
 /** `tsx agent/bundle.ts OUT`: writes the bundle (the CDK bundling hook and the bench use it). */
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -58,6 +58,7 @@ const dir = mkdtempSync(join(tmpdir(), 'agent-bench-'));
 const bundle = join(dir, 'gpuhive-agent.mjs');
 let agentOutput = '';
 let agent: ReturnType<typeof spawn> | undefined;
+let quiet: ReturnType<typeof spawn> | undefined;
 try {
   progress('bundling the agent');
   writeFileSync(bundle, await bundleAgent());
@@ -70,16 +71,26 @@ try {
   const nodeHttpRss = await baselineRssMb(`${httpInUse}setInterval(() => undefined, 1 << 30);`);
   const nodeHttpsRss = await baselineRssMb(`${httpInUse}require('node:https'); setInterval(() => undefined, 1 << 30);`);
   const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'bench' } });
-  const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
+  /** A host of its own, registered with the bundle as a provider would (simulated GPUs). */
+  const registerHost = async (stateDir: string): Promise<void> => {
+    const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
+    await new Promise<void>((resolve, reject) => {
+      const register = spawn(NODE, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', ...(values['no-docker'] ? ['--no-docker'] : []), '--state-dir', stateDir], { stdio: 'inherit' });
+      register.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`register exited ${code}`))));
+    });
+  };
   const stateDir = join(dir, 'state');
-  await new Promise<void>((resolve, reject) => {
-    const register = spawn(NODE, [bundle, 'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564x8', '--allow-process-jobs', ...(values['no-docker'] ? ['--no-docker'] : []), '--state-dir', stateDir], { stdio: 'inherit' });
-    register.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`register exited ${code}`))));
-  });
+  await registerHost(stateDir);
+  // Beside it, for the breakdown: the same agent with no verifier, so its first verification run
+  // (computed in the agent's own process for simulated GPUs; a real host computes it in the CUDA
+  // container) leaves nothing in its memory. Signed off before the jobs, so it takes none.
+  const quietStateDir = join(dir, 'state-no-verifier');
+  await registerHost(quietStateDir);
   const runtimes = (JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { runtimes: string[] }).runtimes.join(' and ');
   agent = spawn(NODE, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   agent.stderr?.on('data', (chunk: Buffer) => { agentOutput += chunk.toString(); });
   const pid = agent.pid!;
+  quiet = spawn(NODE, [...(process.env.AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), bundle, 'run', '--state-dir', quietStateDir], { stdio: 'ignore', env: { ...process.env, GPUHIVE_VERIFY_BACKEND: 'none' } });
 
   progress(`idling ${IDLE_SECONDS} s (a heartbeat a minute, 20 s long polls)`);
   await sleep(5000);
@@ -88,6 +99,9 @@ try {
   await sleep(Math.max(1, IDLE_SECONDS - 5) * 1000);
   const idleCpu = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - idleStart) / 1000)) * 100;
   const idleRss = rssMb(pid);
+  const quietRss = rssMb(quiet.pid!);
+  quiet.kill('SIGUSR2'); // drain: signs off at once (nothing runs), so the jobs below go to the measured agent
+  await new Promise((resolve) => (quiet && quiet.exitCode === null ? quiet.once('exit', resolve) : resolve(undefined)));
 
   progress(`picking up ${JOBS} jobs one after another`);
   const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'bench' } });
@@ -118,12 +132,14 @@ try {
     ['  of which Node.js alone (empty script)', `${nodeAloneRss.toFixed(1)} MB (the floor on this Node.js)`],
     ['  + node:http and node:crypto in use', `${(nodeHttpRss - nodeAloneRss).toFixed(1)} MB (the agent's transport and SigV4 hashing; fetch would add ~12 MB)`],
     ['  + the agent (code, state, timers, sockets)', `${(idleRss - nodeHttpRss).toFixed(1)} MB`],
+    ['  of which the first verification run leaves', `${(idleRss - quietRss).toFixed(1)} MB (the same agent with no verifier: ${quietRss.toFixed(1)} MB; simulated GPUs compute it in the agent, real ones in the CUDA container)`],
     ['  not here: node:https (TLS), loaded at the first HTTPS request', `+${(nodeHttpsRss - nodeHttpRss).toFixed(1)} MB where the API or the queue is HTTPS (production)`],
     ['idle CPU', `${idleCpu.toFixed(3)}% of one core (target < 0.5%)`],
     [`pick-up, queued -> received (${fromPlaced.length} jobs)`, `p50 ${percentile(fromPlaced, 50)} ms, max ${fromPlaced.at(-1)} ms (target < 1,000 ms)`],
     ['pick-up, submit returned -> received', `p50 ${percentile(fromSubmit, 50)} ms, max ${fromSubmit.at(-1)} ms (includes the hold and placement)`],
   ]);
 } finally {
+  quiet?.kill('SIGTERM');
   agent?.kill('SIGTERM');
   await new Promise((resolve) => (agent && agent.exitCode === null ? agent.once('exit', resolve) : resolve(undefined)));
   await runtime.stop();

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { ASSIGNMENT_STATES, AssignmentMessage, AssignmentView } from '#contract/agent.ts';
 import { usdText } from '#platform/money.ts';
 import { JOB_STATUSES } from './http-schemas.ts';
 
 /** What the matching routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
 const time = z.iso.datetime();
-const assignmentState = z.enum(['offered', 'accepted', 'running', 'stopping', 'exited', 'failed', 'stopped', 'withdrawn', 'lost']);
+const assignmentState = z.enum(ASSIGNMENT_STATES);
 const jobStatus = z.enum(JOB_STATUSES);
 
 export const SubmittedJobResponse = z.object({ jobId: z.string(), status: jobStatus });
@@ -101,32 +102,9 @@ export const OfferResponse = z.object({
 
 export const OfferPageResponse = z.object({ items: z.array(OfferResponse), nextCursor: z.null() });
 
-export const AssignmentMessageResponse = z.object({
-  type: z.literal('assignment'),
-  assignmentId: z.string(),
-  jobId: z.string(),
-  image: z.string().optional(),
-  command: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()),
-  gpuIndices: z.array(z.int()),
-  maxDurationSeconds: z.int(),
-  rank: z.int(),
-  worldSize: z.int(),
-  peers: z.array(z.object({ rank: z.int(), hostId: z.string(), address: z.string().optional() })),
-  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']), hostPort: z.int() })).optional(),
-  sshKeys: z.array(z.string()).optional(),
-  secretEnv: z.array(z.string()).optional(),
-});
-
-export const AgentAssignmentResponse = z.object({
-  assignmentId: z.string(),
-  jobId: z.string().optional(),
-  state: assignmentState,
-  live: z.boolean(),
-  message: AssignmentMessageResponse.optional().meta({ description: 'Present while the assignment is live.' }),
-});
-
-export const AgentEventResponse = z.object({ assignmentId: z.string(), state: assignmentState });
+export const AssignmentMessageResponse = AssignmentMessage;
+export const AgentAssignmentResponse = AssignmentView;
+export { AgentEventResponse } from '#contract/agent.ts';
 
 export const GpuModelsResponse = z.object({
   items: z.array(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentEvent } from '#contract/agent.ts';
 import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
@@ -149,26 +150,7 @@ export type SubmitJobBody = z.output<typeof SubmitJobInput>;
 
 export const JobPath = z.object({ jobId: z.string().min(1).max(64) });
 
-export const AgentEventInput = z.object({
-  /** `health`: a service replica's health check changed state (docs/services.md). */
-  type: z.enum(['accepted', 'started', 'exited', 'failed', 'stopped', 'health']),
-  at: z.iso.datetime({ offset: true }).optional(),
-  exitCode: z.number().int().min(-255).max(255).optional(),
-  message: multilineText().max(2000).optional(),
-  /** Host ports the agent has seen accept connections (jobs with ports). */
-  readyPorts: z.array(z.number().int().min(1).max(65535)).max(MAX_JOB_PORTS).optional(),
-  /** With `health`: the check's state, failures in a row, and the last answer's status code. */
-  health: z
-    .object({
-      state: z.enum(['healthy', 'failing', 'unhealthy']),
-      failures: z.number().int().min(0).max(1_000_000),
-      statusCode: z.number().int().min(100).max(599).optional(),
-      message: multilineText().max(500).optional(),
-    })
-    .optional(),
-}).superRefine((event, ctx) => {
-  if (event.type === 'health' && !event.health) ctx.addIssue({ code: 'custom', path: ['health'], message: 'required with type health' });
-});
+export const AgentEventInput = AgentEvent;
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Challenge, heartbeatResponseFields, maintenanceWindowFields, MeasuredGpu, QueueCredentials, RegisterResponse, VerificationStepResult } from '#contract/agent.ts';
 import { usdText } from '#platform/money.ts';
 import { RUNTIMES } from './domain/host.ts';
 import { MAINTENANCE_CATEGORIES } from './domain/maintenance.ts';
@@ -28,13 +29,7 @@ export const MaintenanceWindowResponse = z.object({
 });
 
 export const MaintenanceWindowListResponse = z.object({ items: z.array(MaintenanceWindowResponse) });
-const measuredGpu = z.object({
-  index: z.int(),
-  model: z.string(),
-  tflops: z.number().meta({ description: 'Measured TF32 GEMM throughput.' }),
-  bandwidthGBs: z.number().meta({ description: 'Measured memory bandwidth (fill and read back).' }),
-  score: z.number().meta({ description: 'sqrt(TFLOPS x GB/s) / 10: a DLPerf-like figure per GPU.' }),
-});
+const measuredGpu = MeasuredGpu;
 
 export const VerificationView = z.object({
   state: z.enum(['unverified', 'verified', 'failed', 'expired']),
@@ -86,61 +81,20 @@ export const HostResponse = z.object({
 
 export const HostPageResponse = z.object({ items: z.array(HostResponse), nextCursor: z.string().nullable() });
 
-export const RegisteredHostResponse = z.object({
-  hostId: z.string(),
-  agentToken: z.string().meta({ description: 'The host-scoped agent token, shown only in this response.' }),
-  heartbeatIntervalSeconds: z.int(),
-});
-
-const gpuChallenge = z.object({
-  index: z.int(),
-  gemm: z.object({ n: z.int(), k: z.int(), tile: z.int(), seed: z.int() }),
-  memory: z.object({ chunks: z.int(), chunkWords: z.int(), seed: z.int(), bytes: z.number() }),
-  workFlops: z.number(),
-  memoryBytesMoved: z.number(),
-});
-
-export const ChallengeResponse = z.object({
-  runId: z.string(),
-  issuedAt: time,
-  commitBy: time,
-  simulated: z.boolean(),
-  precision: z.literal('tf32'),
-  gpus: z.array(gpuChallenge),
-});
-
-export const VerificationStepResponse = z.object({
-  runId: z.string(),
-  kind: z.enum(['revealed', 'passed', 'failed']),
-  reveal: z.array(z.object({ index: z.int(), tiles: z.array(z.int()), vectorSeed: z.int(), chunks: z.array(z.int()) })).optional(),
-  answerBy: time.optional(),
-  score: z.number().optional(),
-  gpus: z.array(measuredGpu).optional(),
-  reason: z.string().optional(),
-});
+export const RegisteredHostResponse = RegisterResponse;
+export const ChallengeResponse = Challenge;
+export const VerificationStepResponse = VerificationStepResult;
 
 export const HeartbeatResponse = z.object({
-  status: hostStatus,
-  statusReason: z.string().nullable(),
-  listed: z.boolean(),
-  acceptsWork: z.boolean(),
-  heartbeatIntervalSeconds: z.int(),
-  assignments: z.array(z.string()).meta({ description: 'Assignments the platform holds live on this host.' }),
+  ...heartbeatResponseFields,
   maintenance: z
-    .array(z.object({ windowId: z.string(), startsAt: time, endsAt: time, category: z.enum(MAINTENANCE_CATEGORIES), note: z.string().optional() }))
+    .array(z.object({ ...maintenanceWindowFields, category: z.enum(MAINTENANCE_CATEGORIES) }))
     .meta({ description: "The provider's maintenance windows not yet ended, soonest first." }),
-  verification: ChallengeResponse.optional().meta({ description: 'A verification run for the agent to start while idle (docs/verification.md).' }),
 });
 
-export const SignOffResponse = z.object({ status: hostStatus, statusReason: z.string().nullable() });
+export { SignOffResponse } from '#contract/agent.ts';
 
-export const QueueCredentialsResponse = z.object({
-  queueUrl: z.string(),
-  region: z.string(),
-  endpoint: z.string().optional(),
-  credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string(), sessionToken: z.string() }),
-  expiresAt: time,
-});
+export const QueueCredentialsResponse = QueueCredentials;
 
 export const ReceivedAssignmentsResponse = z.object({
   messages: z.array(

@@ -6,23 +6,12 @@
  * The agent reports only changes of state, through the assignment's event route, as it does
  * readiness: the platform restarts or replaces an unhealthy replica.
  */
-export interface HealthCheckSpec {
-  readonly path: string;
-  readonly hostPort: number;
-  readonly intervalSeconds: number;
-  readonly timeoutSeconds: number;
-  readonly failureThreshold: number;
-  readonly startupGraceSeconds: number;
-}
+import type { AgentEvent, ReplicaHealthCheck } from '#contract/agent.ts';
 
-export type HealthState = 'healthy' | 'failing' | 'unhealthy';
-
-export interface HealthReport {
-  readonly state: HealthState;
-  readonly failures: number;
-  readonly statusCode?: number;
-  readonly message?: string;
-}
+/** The check as the assignment message carries it, and the report the agent sends (the wire contract). */
+export type HealthCheckSpec = ReplicaHealthCheck;
+export type HealthReport = NonNullable<AgentEvent['health']>;
+export type HealthState = HealthReport['state'];
 
 export interface ProbeResult {
   readonly ok: boolean;

@@ -1,6 +1,10 @@
-import type { Challenge, GpuAnswer, GpuCommitment, GpuReveal } from '#registry/domain/verification/challenge.ts';
+import type { Challenge, VerificationStep, VerificationStepResult } from '#contract/agent.ts';
 
-export type { Challenge, GpuAnswer, GpuCommitment, GpuReveal };
+/** The challenge, and what the agent commits, is revealed and answers: the wire contract's shapes. */
+export type { Challenge };
+export type GpuCommitment = Extract<VerificationStep, { step: 'commit' }>['gpus'][number];
+export type GpuAnswer = Extract<VerificationStep, { step: 'answer' }>['gpus'][number];
+export type GpuReveal = NonNullable<VerificationStepResult['reveal']>[number];
 
 /** The GPU facts the agent registered: what every commitment states again. */
 export interface GpuIdentity {

@@ -2,10 +2,19 @@ import { join } from 'node:path';
 import { detectDocker, detectGpus } from '#agent/config/hardware.ts';
 import type { AgentState, StatePaths } from '#agent/config/state.ts';
 import type { GpuIdentity, VerifierBackend } from './backend.ts';
-import { CudaBackend } from './cuda-backend.ts';
-import { SimulatedBackend, simulatedOptionsFromEnv } from './simulated-backend.ts';
+import { simulatedOptionsFromEnv } from './simulated-options.ts';
 
 export const verificationRecordsPath = (paths: StatePaths): string => join(paths.dir, 'verifications.json');
+
+/**
+ * A backend whose code loads at its first run: most of an agent's life is idle between runs
+ * hours apart, and the simulated solver (with the platform's verification maths) and the CUDA
+ * container's driver then stay out of its memory.
+ */
+const loadedOnFirstRun = (name: VerifierBackend['name'], load: () => Promise<VerifierBackend>): VerifierBackend => {
+  let backend: Promise<VerifierBackend> | undefined;
+  return { name, compute: async (challenge, gpus, signal) => (await (backend ??= load())).compute(challenge, gpus, signal) };
+};
 
 export interface ChosenVerifier {
   readonly backend: VerifierBackend;
@@ -28,12 +37,16 @@ export const chooseVerifier = async (
   const recordsPath = verificationRecordsPath(paths);
   if (wanted === 'none') return { problem: 'verification is off (GPUHIVE_VERIFY_BACKEND=none)' };
   if (wanted === 'simulated') {
-    return { verifier: { backend: new SimulatedBackend(simulatedOptionsFromEnv(env, join(paths.dir, 'verify-replay.json'))), gpus: state.gpus, recordsPath } };
+    const options = simulatedOptionsFromEnv(env, join(paths.dir, 'verify-replay.json'));
+    const backend = loadedOnFirstRun('simulated', async () => new (await import('./simulated-backend.ts')).SimulatedBackend(options));
+    return { verifier: { backend, gpus: state.gpus, recordsPath } };
   }
   if (wanted !== 'cuda') return { problem: `GPUHIVE_VERIFY_BACKEND must be simulated, cuda or none, not ${wanted}` };
   const docker = await detectDocker();
   if (!docker.available || !docker.nvidiaRuntime) return { problem: `the CUDA verifier needs Docker with the NVIDIA runtime: ${docker.problem ?? 'not available'}` };
   const detected = await detectGpus();
   const gpus = state.gpus.map((gpu) => ({ ...gpu, ...(detected.driverVersion ? { driverVersion: detected.driverVersion } : {}) }));
-  return { verifier: { backend: new CudaBackend(env.GPUHIVE_VERIFIER_IMAGE ? { image: env.GPUHIVE_VERIFIER_IMAGE } : {}), gpus, recordsPath } };
+  const image = env.GPUHIVE_VERIFIER_IMAGE;
+  const backend = loadedOnFirstRun('cuda', async () => new (await import('./cuda-backend.ts')).CudaBackend(image ? { image } : {}));
+  return { verifier: { backend, gpus, recordsPath } };
 };

@@ -22,7 +22,7 @@ export interface PortRange {
   readonly to: number;
 }
 
-export const MAX_JOB_PORTS = 8;
+export { MAX_JOB_PORTS } from '#contract/agent.ts';
 
 /** Host ports of the range not held by any live assignment, lowest first, at most `count`. */
 export const freeHostPorts = (range: PortRange | undefined, held: Iterable<number>, count: number): number[] => {

@@ -3,11 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleAgent } from '../../../agent/bundle.ts';
+import { agentBundleInputs, builtinShim, bundleAgent } from '../../../agent/bundle.ts';
 
 /** Prints, at exit, the built-in modules the process loaded that an idle agent has no use for. */
 const REPORT_LOADED =
   'data:text/javascript,process.on("exit",()=>process.stderr.write("LOADED "+JSON.stringify(process.moduleLoadList.filter((m)=>/^NativeModule (child_process|https|tls|internal\\/deps\\/undici\\/undici)$/.test(m)))))';
+
+/** The same at exit for what only a command other than `--version`, a verification run or a job loads. */
+const REPORT_LAZY =
+  'data:text/javascript,process.on("exit",()=>process.stderr.write("LAZY "+JSON.stringify(process.moduleLoadList.filter((m)=>/^NativeModule (readline|worker_threads|internal\\/crypto\\/webcrypto|internal\\/util\\/diff)$/.test(m)))))';
 
 describe('the agent bundle', () => {
   let text: string;
@@ -30,5 +34,37 @@ describe('the agent bundle', () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(run.stderr).toContain('LOADED []');
+  });
+
+  it('loads readline (the CUDA verifier), Web Crypto and the rest of node:util only when used', () => {
+    const run = spawnSync(process.execPath, ['--import', REPORT_LAZY, file, '--version'], { encoding: 'utf8' });
+
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('LAZY []');
+  });
+});
+
+describe('what the agent bundle is made of', () => {
+  it('holds no zod and no backend code: the wire contract reaches it as types only', async () => {
+    const inputs = (await agentBundleInputs()).filter((input) => !input.startsWith('builtin:'));
+    const backend = inputs.filter((input) => !input.startsWith('agent/src/') && !input.startsWith('node_modules/@smithy/'));
+
+    expect(inputs.filter((input) => input.includes('node_modules/zod/'))).toEqual([]);
+    // The one exception: the simulated verifier computes with the platform's own verification
+    // maths, so a simulated host proves exactly what the platform checks (loaded at its first run).
+    expect(backend.filter((input) => !input.startsWith('shared/registry/domain/verification/') && input !== 'shared/registry/domain/gpu-model.ts')).toEqual([]);
+    expect(inputs).toContain('agent/src/api/types.ts');
+  });
+});
+
+describe('the stand-in for a built-in module in the bundle', () => {
+  it('reads exactly the values the file imports, leaving types and aliases out', () => {
+    const source = "import { createHash, createHmac as hmac, type Hash } from 'node:crypto';\nimport type { Hmac } from 'node:crypto';\n";
+
+    expect(builtinShim('node:crypto', source)).toBe('const m = require("node:crypto");\nexport const createHash = m.createHash;\nexport const createHmac = m.createHmac;\n');
+  });
+
+  it('keeps the whole module for a namespace import (a dependency file the bundle then drops)', () => {
+    expect(builtinShim('node:zlib', 'import * as zlib from "node:zlib";')).toBe('module.exports = require("node:zlib");\n');
   });
 });
