@@ -172,7 +172,8 @@ export const place = (requirements: Requirements, hosts: Iterable<HostCapacity>,
   for (const regional of byRegion.values()) {
     if (regional.length < requirements.hosts) continue;
     const set = [...regional].sort(order).slice(0, requirements.hosts);
-    if (!bestSet || cost(set) < cost(bestSet)) bestSet = set;
+    // Equal costs are settled by the sets' best hosts, so the choice never depends on the fleet's order.
+    if (!bestSet || cost(set) < cost(bestSet) || (cost(set) === cost(bestSet) && order(set[0]!, bestSet[0]!) < 0)) bestSet = set;
   }
   return { kind: 'placed', hosts: bestSet ?? [...candidates].sort(order).slice(0, requirements.hosts) };
 };
