@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { resourceName, topology, type FunctionDef } from '#infra/topology.ts';
+import { queueResourceNames, resourceName, topology, type FunctionDef } from '#infra/topology.ts';
 import { alarmCountOf, hostQueueAgeQuery } from '#infra/constructs/observability.ts';
 import { synthesize } from './synth.ts';
 
@@ -24,7 +24,8 @@ const alarmOf = (construct: Parameters<typeof logicalIdOf>[0]) => resources[logi
 const passedIn = (construct: Parameters<typeof logicalIdOf>[0]) => ({
   Ref: Match.stringLikeRegexp(`^referenceto\\w*${logicalIdOf(construct).slice(0, -8)}[0-9A-F]{8}Ref$`),
 });
-const sharedQueueNames = topology.queues.flatMap((queue) => [resourceName('dev', queue.name), resourceName('dev', `${queue.name}-dlq`)]);
+// As deployed: a FIFO queue's names end `.fifo`.
+const sharedQueueNames = topology.queues.flatMap((queue) => Object.values(queueResourceNames('dev', queue)));
 const dashboardBody = (): string => {
   const [dashboard] = Object.values(monitoring.findResources('AWS::CloudWatch::Dashboard'));
   const body = dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
