@@ -91,7 +91,9 @@ export const servicesCreate: Command = {
   options: {
     name: { type: 'string', value: 'NAME', description: 'the service name (required)' },
     replicas: { type: 'string', value: 'N', description: 'replicas to keep ready (1-64, required)' },
-    'max-price': { type: 'string', value: 'USD', description: 'the most each replica pays per GPU-hour (required)' },
+    'max-price': { type: 'string', value: 'USD', description: 'the most each replica pays per GPU-hour (required, unless --tier interruptible)' },
+    tier: { type: 'string', value: 'TIER', description: 'on-demand (default) or interruptible: replicas on idle GPUs at --bid, preempted by on-demand work and replaced' },
+    bid: { type: 'string', value: 'USD', description: 'interruptible replicas: the price paid per GPU-hour' },
     'health-path': { type: 'string', value: 'PATH', description: 'the HTTP path checked on each replica, e.g. /health (required)' },
     'health-port': { type: 'string', value: 'PORT', description: 'the container port checked (default: the first http port)' },
     'health-interval': { type: 'string', value: 'SECONDS', description: 'seconds between checks (1-300, default 10)' },
@@ -124,7 +126,12 @@ export const servicesCreate: Command = {
     };
     const name = required('name');
     const replicas = intFlag(input, 'replicas', 1, 64) ?? Number(required('replicas'));
-    const maxPrice = usdFlag(input, 'max-price') ?? required('max-price');
+    const tier = enumFlag(input, 'tier', ['on-demand', 'interruptible'] as const);
+    const bid = usdFlag(input, 'bid');
+    if (tier === 'interruptible' && bid === undefined) throw new UsageError('Interruptible replicas need a bid: give --bid USD (per GPU-hour).', 'services create');
+    if (tier !== 'interruptible' && bid !== undefined) throw new UsageError('--bid is for --tier interruptible; on-demand replicas give --max-price.', 'services create');
+    if (tier === 'interruptible' && stringFlag(input, 'max-price') !== undefined) throw new UsageError('Interruptible replicas pay their bid: leave out --max-price.', 'services create');
+    const maxPrice = tier === 'interruptible' ? undefined : usdFlag(input, 'max-price') ?? required('max-price');
     const path = required('health-path');
     const template = stringFlag(input, 'template');
     const models = listFlag(input, 'model');
@@ -151,7 +158,8 @@ export const servicesCreate: Command = {
       ...(gpu ? { gpu } : {}),
       ...(regions.length > 0 ? { regions } : {}),
       replicas,
-      maxPricePerGpuHour: maxPrice,
+      ...(maxPrice !== undefined ? { maxPricePerGpuHour: maxPrice } : {}),
+      ...(tier === 'interruptible' ? { tier, bidPerGpuHour: bid } : {}),
       healthCheck: {
         path,
         ...(healthPort !== undefined ? { port: healthPort } : {}),

@@ -87,7 +87,7 @@ export const portsField = z
 export const JOB_TIERS = ['on-demand', 'interruptible'] as const;
 
 /** The tier's rules on the price fields (docs/interruptible.md), each issue naming its field. */
-const tierIssues = (job: { tier?: (typeof JOB_TIERS)[number]; bidPerGpuHour?: unknown; maxPricePerGpuHour?: unknown; restartPolicy?: string }): { path: string[]; message: string }[] => {
+export const tierIssues = (job: { tier?: (typeof JOB_TIERS)[number]; bidPerGpuHour?: unknown; maxPricePerGpuHour?: unknown; restartPolicy?: string }): { path: string[]; message: string }[] => {
   if (job.tier === 'interruptible') {
     return [
       ...(job.bidPerGpuHour === undefined ? [{ path: ['bidPerGpuHour'], message: 'required for interruptible work: the price you pay per GPU-hour' }] : []),

@@ -4,7 +4,7 @@ import { pageQuery } from '#platform/pagination.ts';
 import { plainText } from '#platform/text.ts';
 import { regionField } from '#registry/http-schemas.ts';
 import { MAX_REPLICAS, MIN_REPLICAS } from './domain/service.ts';
-import { envField, portsField } from './http-schemas.ts';
+import { envField, JOB_TIERS, portsField, tierIssues } from './http-schemas.ts';
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const replicasField = z
@@ -50,13 +50,17 @@ export const CreateServiceInput = z
       .optional(),
     regions: z.array(regionField).min(1).max(16).optional(),
     replicas: replicasField,
-    maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000'),
+    /** Required for on-demand replicas; refused on interruptible ones (their bid is their price). */
+    maxPricePerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be more than 0 and at most 1000.000000').optional(),
+    tier: z.enum(JOB_TIERS, { message: `must be one of ${JOB_TIERS.join(', ')}` }).optional().meta({ description: 'on-demand (default) or interruptible: replicas on idle GPUs at your bid, preempted when on-demand work needs them and replaced by the service (docs/interruptible.md).' }),
+    bidPerGpuHour: usdField.refine((price) => price > 0 && price <= MAX_PRICE_MICRO_USD, 'must be a price more than 0 and at most 1000.000000').optional(),
     healthCheck: HealthCheckInput,
     spread: z.enum(['hosts', 'providers']).optional(),
     verified: z.boolean().optional(),
     minScore: z.number().min(0).max(100_000).optional(),
   })
   .superRefine((service, ctx) => {
+    for (const issue of tierIssues(service)) ctx.addIssue({ code: 'custom', ...issue });
     if (service.template !== undefined) {
       for (const field of ['image', 'command', 'ports'] as const) {
         if (service[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'the template gives it: leave it out, or create without a template' });
@@ -115,6 +119,8 @@ export const ServiceSummaryResponse = z.object({
   regions: z.array(z.string()).nullable(),
   spread: z.enum(['hosts', 'providers']).nullable(),
   maxPricePerGpuHour: usdText,
+  tier: z.enum(['on-demand', 'interruptible']),
+  bidPerGpuHour: usdText.nullable().meta({ description: 'Interruptible replicas: the bid, which is their price.' }),
   healthCheck: z.object({ path: z.string(), port: z.int(), intervalSeconds: z.int(), timeoutSeconds: z.int(), failureThreshold: z.int(), startupGraceSeconds: z.int() }),
   revision: z.int().meta({ description: 'Raised by each update of image, command or env.' }),
   createdAt: time,

@@ -20,6 +20,8 @@ export const serviceSummaryView = (service: Service) => ({
   regions: service.spec.regions ?? null,
   spread: service.spread ?? null,
   maxPricePerGpuHour: formatUsd(service.spec.maxPricePerGpuHour),
+  tier: service.spec.tier ?? 'on-demand',
+  bidPerGpuHour: service.spec.bidPerGpuHour !== undefined ? formatUsd(service.spec.bidPerGpuHour) : null,
   healthCheck: service.spec.healthCheck,
   revision: service.specRevision,
   createdAt: service.createdAt,

@@ -19,6 +19,8 @@ export const replicaJobSpec = (service: Service, slot: ReplicaSlot): JobSpec => 
     hosts: 1,
     ...(spec.regions ? { regions: spec.regions } : {}),
     maxPricePerGpuHour: spec.maxPricePerGpuHour,
+    // Interruptible replicas run at their bid; a preempted one ends and the service replaces it.
+    ...(spec.tier ? { tier: spec.tier, ...(spec.bidPerGpuHour !== undefined ? { bidPerGpuHour: spec.bidPerGpuHour } : {}) } : {}),
     maxDurationSeconds: REPLICA_MAX_DURATION_SECONDS,
     restartPolicy: 'never',
     ports: spec.ports,

@@ -32,7 +32,10 @@ export interface ServiceSpec {
   readonly ports: readonly PortSpec[];
   readonly gpu: JobSpec['gpu'];
   readonly regions?: readonly string[];
+  /** For interruptible replicas, their bid (as on jobs). */
   readonly maxPricePerGpuHour: MicroUsd;
+  readonly tier?: JobSpec['tier'];
+  readonly bidPerGpuHour?: MicroUsd;
   readonly healthCheck: HealthCheck;
   readonly template?: JobSpec['template'];
   readonly secretEnv?: readonly string[];

@@ -24,6 +24,21 @@ const service = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe('gpuhive services', () => {
+  it('creates interruptible replicas priced by their bid, and refuses a bid without the tier', async () => {
+    const result = await run(
+      ['services', 'create', '--name', 'embed', '--replicas', '2', '--tier', 'interruptible', '--bid', '0.25', '--port', 'api:8000/http', '--health-path', '/health', '--', 'node', 'server.js'],
+      { 'POST /v1/services': [{ status: 202, body: { serviceId: 'svc_2', status: 'active' } }] },
+    );
+    expect(result.code).toBe(0);
+    expect(result.requests[0]?.body).toMatchObject({ tier: 'interruptible', bidPerGpuHour: '0.25' });
+    expect(result.requests[0]?.body).not.toHaveProperty('maxPricePerGpuHour');
+
+    const refused = await run(['services', 'create', '--name', 'embed', '--replicas', '2', '--max-price', '0.90', '--bid', '0.25', '--health-path', '/health', '--', 'node', 'server.js']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--bid is for --tier interruptible');
+    expect(refused.requests).toHaveLength(0);
+  });
+
   it('creates a service from a template with its health check, spread and env', async () => {
     const result = await run(
       ['services', 'create', '--name', 'chat', '--template', 'vllm', '--env', 'MODEL=Qwen/Qwen2.5-7B-Instruct', '--replicas', '3', '--max-price', '0.90', '--health-path', '/health', '--health-interval', '15', '--spread', 'providers', '--idempotency-key', 'k1'],
