@@ -5,6 +5,7 @@
 import type { CapacityGpu, HostCapacity } from '#matching/domain/capacity.ts';
 import { assignmentIdFor, holdAmountFor, type Assignment, type Job, type JobSpec } from '#matching/domain/job.ts';
 import type { PlacedHost, Requirements } from '#matching/domain/placement.ts';
+import type { Service } from '#matching/domain/service.ts';
 import { DEFAULT_MATCHING_SETTINGS, type MatchingSettings } from '#matching/domain/transitions.ts';
 import { microUsd } from '#platform/money.ts';
 import { T0 } from './factories.ts';
@@ -121,5 +122,35 @@ export const anAssignment = (overrides: Partial<Assignment> = {}): Assignment =>
 /** Settings with the defaults spelled out, so a test's arithmetic is visible. */
 export const settings = (overrides: Partial<MatchingSettings> = {}): MatchingSettings => ({
   ...DEFAULT_MATCHING_SETTINGS,
+  ...overrides,
+});
+
+export const SERVICE_ID = 'svc_01testservice000000001';
+
+/** An active 3-replica service of a small HTTP server, with no slots yet. */
+export const aService = (overrides: Partial<Service> = {}): Service => ({
+  serviceId: SERVICE_ID,
+  renterId: RENTER_ID,
+  name: 'chat',
+  spec: {
+    command: ['node', 'server.js'],
+    env: { MODEL: 'tiny' },
+    ports: [{ name: 'api', containerPort: 8000, protocol: 'http' }],
+    gpu: { count: 1 },
+    maxPricePerGpuHour: microUsd(900_000),
+    healthCheck: { path: '/health', port: 8000, intervalSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, startupGraceSeconds: 30 },
+  },
+  specRevision: 1,
+  replicas: 3,
+  status: 'active',
+  statusReason: null,
+  slots: [],
+  retiring: [],
+  jobIds: [],
+  endpoints: [],
+  endpointsVersion: 0,
+  createdAt: T0.toISOString(),
+  updatedAt: T0.toISOString(),
+  revision: 1,
   ...overrides,
 });

@@ -138,7 +138,11 @@ describe('finance exports on the local services', () => {
   it('writes a day\'s files under exports/daily/, and rewrites the same rows when the day runs again', async () => {
     const { handler } = await import('#functions/exports/schedule-daily-exports.ts');
     const { lambdaContext } = await import('#infra/local/lambda-context.ts');
-    const day = period.from.slice(0, 10);
+    // The day the charge was posted on (not the period's start: a run may cross midnight UTC).
+    const ledger0 = await api.call('GET', '/v1/billing/ledger', { key: renter.renterKey });
+    const charge = (ledger0.body.items as { kind: string; postedAt: string }[]).find((entry) => entry.kind === 'usage_charge');
+    expect(charge).toBeDefined();
+    const day = charge!.postedAt.slice(0, 10);
     const key = `exports/daily/${day.replaceAll('-', '/')}/usage.csv`;
     const readDaily = async () => (await (await s3.send(new GetObjectCommand({ Bucket: bucket(), Key: key }))).Body?.transformToString()) ?? '';
 

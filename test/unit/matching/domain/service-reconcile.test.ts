@@ -6,37 +6,9 @@ import { MAX_REPLICA_FAILURES, replicaJobId, replicaOfJobId, type Service } from
 import { planService, type HostStatus } from '#matching/domain/service-reconcile.ts';
 import { microUsd } from '#platform/money.ts';
 import { T0 } from '#test/support/factories.ts';
-import { anAssignment, RENTER_ID } from '#test/support/matching-factories.ts';
+import { anAssignment, aService, RENTER_ID, SERVICE_ID } from '#test/support/matching-factories.ts';
 
-const SERVICE_ID = 'svc_01testservice000000001';
 const body = SERVICE_ID.slice(4);
-
-const aService = (overrides: Partial<Service> = {}): Service => ({
-  serviceId: SERVICE_ID,
-  renterId: RENTER_ID,
-  name: 'chat',
-  spec: {
-    command: ['node', 'server.js'],
-    env: { MODEL: 'tiny' },
-    ports: [{ name: 'api', containerPort: 8000, protocol: 'http' }],
-    gpu: { count: 1 },
-    maxPricePerGpuHour: microUsd(900_000),
-    healthCheck: { path: '/health', port: 8000, intervalSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, startupGraceSeconds: 30 },
-  },
-  specRevision: 1,
-  replicas: 3,
-  status: 'active',
-  statusReason: null,
-  slots: [],
-  retiring: [],
-  jobIds: [],
-  endpoints: [],
-  endpointsVersion: 0,
-  createdAt: T0.toISOString(),
-  updatedAt: T0.toISOString(),
-  revision: 1,
-  ...overrides,
-});
 
 const slot = (index: number, overrides: Partial<Service['slots'][number]> = {}) => ({
   index,

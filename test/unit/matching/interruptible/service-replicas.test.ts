@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { requirementsOf } from '#matching/domain/job.ts';
 import { replicaJobSpec } from '#matching/domain/replica-job.ts';
-import type { Service } from '#matching/domain/service.ts';
 import { CreateServiceInput } from '#matching/service-http.ts';
 import { microUsd } from '#platform/money.ts';
-import { T0 } from '#test/support/factories.ts';
-import { RENTER_ID } from '#test/support/matching-factories.ts';
+import { aService } from '#test/support/matching-factories.ts';
 
 const create = (fields: Record<string, unknown>) =>
   CreateServiceInput.safeParse({
@@ -20,33 +18,8 @@ const create = (fields: Record<string, unknown>) =>
 
 const fieldsOf = (result: ReturnType<typeof create>) => (result.success ? [] : result.error.issues.map((issue) => issue.path.join('.')));
 
-const anInterruptibleService = (): Service => ({
-  serviceId: 'svc_01testservice000000001',
-  renterId: RENTER_ID,
-  name: 'batch-embeddings',
-  spec: {
-    command: ['node', 'server.js'],
-    env: {},
-    ports: [{ name: 'api', containerPort: 8000, protocol: 'http' }],
-    gpu: { count: 1 },
-    maxPricePerGpuHour: microUsd(250_000),
-    tier: 'interruptible',
-    bidPerGpuHour: microUsd(250_000),
-    healthCheck: { path: '/health', port: 8000, intervalSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, startupGraceSeconds: 30 },
-  },
-  specRevision: 1,
-  replicas: 2,
-  status: 'active',
-  statusReason: null,
-  slots: [],
-  retiring: [],
-  jobIds: [],
-  endpoints: [],
-  endpointsVersion: 0,
-  createdAt: T0.toISOString(),
-  updatedAt: T0.toISOString(),
-  revision: 1,
-});
+const anInterruptibleService = () =>
+  aService({ spec: { ...aService().spec, maxPricePerGpuHour: microUsd(250_000), tier: 'interruptible', bidPerGpuHour: microUsd(250_000) } });
 
 describe('interruptible service replicas', () => {
   it('takes a bid instead of a max price, each mistake a 400 naming its field', () => {
