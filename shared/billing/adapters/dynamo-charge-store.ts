@@ -263,15 +263,7 @@ export class DynamoChargeStore implements ChargeStore {
       ...(holdItem ? [holdItem] : []),
       ...ledger,
     ];
-    const renterBalanceAt = items.findIndex((item) => item.Update?.ConditionExpression === 'available >= :needed');
-    try {
-      await retryOnConflict(() => this.outbox.commit(items, [event]));
-      return 'charged';
-    } catch (error) {
-      if (conditionFailedAt(error, 0)) return 'already_charged';
-      if (conditionFailedAt(error, 1) || (holdItem && conditionFailedAt(error, 2)) || (renterBalanceAt >= 0 && conditionFailedAt(error, renterBalanceAt))) return 'stale';
-      throw error;
-    }
+    return this.commitCharge(items, event, holdItem !== undefined);
   }
 
   /**
@@ -290,13 +282,22 @@ export class DynamoChargeStore implements ChargeStore {
       ...(holdItem ? [holdItem] : []),
       ...ledger,
     ];
+    return this.commitCharge(items, event, holdItem !== undefined);
+  }
+
+  /**
+   * Commits a charge's items (the charge or chunk at index 0, the job's total at 1, the hold at
+   * 2 when used) with its event, and reads a refusal: the charge already there, or a total,
+   * hold or balance that moved since it was read.
+   */
+  private async commitCharge(items: TransactItem[], event: Parameters<Outbox['commit']>[1][number], usesHold: boolean): Promise<ChargeWriteResult> {
     const renterBalanceAt = items.findIndex((item) => item.Update?.ConditionExpression === 'available >= :needed');
     try {
       await retryOnConflict(() => this.outbox.commit(items, [event]));
       return 'charged';
     } catch (error) {
       if (conditionFailedAt(error, 0)) return 'already_charged';
-      if (conditionFailedAt(error, 1) || (holdItem && conditionFailedAt(error, 2)) || (renterBalanceAt >= 0 && conditionFailedAt(error, renterBalanceAt))) return 'stale';
+      if (conditionFailedAt(error, 1) || (usesHold && conditionFailedAt(error, 2)) || (renterBalanceAt >= 0 && conditionFailedAt(error, renterBalanceAt))) return 'stale';
       throw error;
     }
   }
