@@ -209,28 +209,7 @@ export class FakeChargeStore implements ChargeStore {
 
   /** The same conditions as the Dynamo adapter's transaction, checked before anything changes. */
   async charge(write: ChargeWrite): Promise<ChargeWriteResult> {
-    const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
-    if (this.state.charges.has(charge.usageRecordId)) return 'already_charged';
-    if ((this.state.jobCosts.get(jobCost.jobId)?.version ?? 0) !== jobCost.version - 1) return 'stale';
-    const currentHold = hold ? this.state.holds.get(hold.jobId) : undefined;
-    if (hold && charge.fromHold > 0 && (currentHold?.status !== 'held' || currentHold.amount < charge.fromHold)) return 'stale';
-    if (hold && (charge.cut ?? 0) > 0 && (currentHold?.status !== hold.status || currentHold?.heldTotal !== hold.heldTotal)) return 'stale';
-    if (transaction && fromAvailable > 0 && this.state.balanceOf(charge.renterId).available < fromAvailable) return 'stale';
-    this.state.charges.set(charge.usageRecordId, charge);
-    this.state.jobCosts.set(jobCost.jobId, jobCost);
-    if (currentHold) this.state.holds.set(currentHold.jobId, { ...currentHold, amount: microUsd(currentHold.amount - charge.fromHold) });
-    if (transaction) {
-      this.state.transactions.set(transaction.transactionId, transaction);
-      this.state.entries.push(...accountEntries(transaction));
-      for (const [accountId, amount] of netByAccount(transaction)) {
-        const before = this.state.balanceOf(accountId);
-        // The renter's share leaves the hold first, as the adapter's balance update does.
-        const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
-        this.state.balances.set(accountId, after);
-      }
-    }
-    this.state.outbox.push(event);
-    return 'charged';
+    return this.commitCharge(write, this.state.charges.has(write.charge.usageRecordId), () => this.state.charges.set(write.charge.usageRecordId, write.charge));
   }
 
   async getChunkCharge(chunkId: string): Promise<ChunkCharge | undefined> {
@@ -250,14 +229,19 @@ export class FakeChargeStore implements ChargeStore {
 
   /** The same conditions as the Dynamo adapter's chunk transaction, checked before anything changes. */
   async chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult> {
+    return this.commitCharge(write, this.state.chunks.has(write.charge.chunkId), () => this.state.chunks.set(write.charge.chunkId, write.charge));
+  }
+
+  /** One record's or one chunk's charge: the adapter's conditions, then every item it writes. */
+  private commitCharge(write: ChargeWrite | ChunkChargeWrite, alreadyCharged: boolean, storeCharge: () => void): ChargeWriteResult {
     const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
-    if (this.state.chunks.has(charge.chunkId)) return 'already_charged';
+    if (alreadyCharged) return 'already_charged';
     if ((this.state.jobCosts.get(jobCost.jobId)?.version ?? 0) !== jobCost.version - 1) return 'stale';
     const currentHold = hold ? this.state.holds.get(hold.jobId) : undefined;
     if (hold && charge.fromHold > 0 && (currentHold?.status !== 'held' || currentHold.amount < charge.fromHold)) return 'stale';
     if (hold && (charge.cut ?? 0) > 0 && (currentHold?.status !== hold.status || currentHold?.heldTotal !== hold.heldTotal)) return 'stale';
     if (transaction && fromAvailable > 0 && this.state.balanceOf(charge.renterId).available < fromAvailable) return 'stale';
-    this.state.chunks.set(charge.chunkId, charge);
+    storeCharge();
     this.state.jobCosts.set(jobCost.jobId, jobCost);
     if (currentHold) this.state.holds.set(currentHold.jobId, { ...currentHold, amount: microUsd(currentHold.amount - charge.fromHold) });
     if (transaction) {
@@ -265,6 +249,7 @@ export class FakeChargeStore implements ChargeStore {
       this.state.entries.push(...accountEntries(transaction));
       for (const [accountId, amount] of netByAccount(transaction)) {
         const before = this.state.balanceOf(accountId);
+        // The renter's share leaves the hold first, as the adapter's balance update does.
         const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
         this.state.balances.set(accountId, after);
       }
