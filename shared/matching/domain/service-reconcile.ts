@@ -148,6 +148,9 @@ export const planService = (service: Service, jobs: ReadonlyMap<string, Job>, ho
       const host = lastHostOf(job)?.hostId;
       if (state === 'ready') {
         slots.push(slot.failures === 0 ? slot : { ...slot, failures: 0 });
+      } else if (state === 'ended' && job?.status === 'preempted') {
+        // Outbid or displaced by on-demand work: the replica did nothing wrong, so neither the slot nor the host is blamed.
+        slots.push(mayCreate ? next(slot, index, { excludeHostIds: slot.excludeHostIds ?? [] }) : slot);
       } else if (state === 'ended') {
         const failures = slot.failures + 1;
         const why = `${job?.statusReason ?? job?.status ?? 'ended'}${host ? ` on ${host}` : ''}`;

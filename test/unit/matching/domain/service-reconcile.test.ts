@@ -158,6 +158,20 @@ describe('planService', () => {
     expect(alone.service.status).toBe('failed');
   });
 
+  it('replaces a preempted replica without counting it toward the crash-loop limit or avoiding its host', () => {
+    let service = aService({ replicas: 1, slots: [slot(0)] });
+    for (let generation = 1; generation <= MAX_REPLICA_FAILURES + 1; generation += 1) {
+      const preempted: Job = { ...replica(service, 0, 'ended', { generation }), status: 'preempted', statusReason: 'preempted' };
+      const plan = planService(service, jobsOf(preempted), online, T0);
+      expect(plan.create.map((s) => s.jobId)).toEqual([replicaJobId(SERVICE_ID, 0, generation + 1)]);
+      service = plan.service;
+    }
+    expect(service.slots[0]!.failures).toBe(0);
+    expect(service.slots[0]!.excludeHostIds ?? []).toEqual([]);
+    expect(service.slots[0]!.gaveUp).toBeUndefined();
+    expect(service.statusReason).toBeNull();
+  });
+
   it('stops the whole service when a replica ran out of funds', () => {
     const service = aService({ slots: [slot(0), slot(1), slot(2)] });
     const jobs = jobsOf(replica(service, 0, 'ready'), replica(service, 1, 'ended', { reason: 'insufficient_funds' }), replica(service, 2, 'ready'));
