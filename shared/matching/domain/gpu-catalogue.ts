@@ -1,3 +1,4 @@
+import { editDistance } from '#contract/edit-distance.ts';
 import { gpuModelMatches } from '#registry/domain/gpu-model.ts';
 
 /**
@@ -28,20 +29,6 @@ export const isKnownModel = (wanted: string, known: Iterable<string>): boolean =
 
 const normalised = (model: string) => model.trim().toLowerCase().replace(/[\s-]+/g, ' ');
 
-/** Edit distance counting an adjacent swap as one edit ("4900" is one from "4090"): optimal string alignment. */
-const distance = (a: string, b: string): number => {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number) => rows[i]?.[j] ?? 0;
-  for (let i = 1; i <= a.length; i += 1) {
-    for (let j = 1; j <= b.length; j += 1) {
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      rows[i]![j] = best;
-    }
-  }
-  return at(a.length, b.length);
-};
-
 /**
  * The known models nearest to a mistyped one, closest first: compared case-blind, on the
  * known name cut to the typed length too, so "RTX 409" finds "RTX 4090" and "h10" "H100 ...".
@@ -50,8 +37,8 @@ export const nearestModels = (wanted: string, known: Iterable<string>, count = 3
   const typed = normalised(wanted);
   const scored = [...new Set(known)].map((model) => {
     const name = normalised(model);
-    const whole = distance(typed, name);
-    return { model, whole, score: Math.min(whole, distance(typed, name.slice(0, typed.length)) + 1) };
+    const whole = editDistance(typed, name);
+    return { model, whole, score: Math.min(whole, editDistance(typed, name.slice(0, typed.length)) + 1) };
   });
   return scored
     .sort((a, b) => a.score - b.score || a.whole - b.whole || a.model.localeCompare(b.model))
