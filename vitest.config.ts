@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -34,9 +35,17 @@ const shared = {
   hookTimeout: 60_000,
 };
 
+/**
+ * Test files at once: twice the cores, at least 4, at most 8. Most files of the isolated
+ * project spend their time waiting (on an agent's timers, a schedule, a spawned process),
+ * not computing, so two files a core keep the CPUs busy; each worker with its runtime takes
+ * under a gigabyte. `--maxWorkers N` on the command line still decides.
+ */
+const WORKERS = Math.min(8, Math.max(4, 2 * availableParallelism()));
+
 export default defineConfig({
   test: {
-    maxWorkers: 2,
+    maxWorkers: WORKERS,
     projects: [
       {
         test: {
