@@ -30,9 +30,10 @@ const shared = {
   // Functions' JSON logs are for people running the system; tests show only warnings.
   env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   execArgv: ['--disable-warning=NodeVersionSupportWarning'],
-  // Integration tests start Java and local services, CDK tests synthesize whole stacks: give them room on 2-core machines.
+  // Integration tests start Java and local services, CDK tests synthesize whole stacks: give them room on 2-core
+  // machines (a runtime's start took over 60 s with the machine at a load of 38).
   testTimeout: 30_000,
-  hookTimeout: 60_000,
+  hookTimeout: 120_000,
 };
 
 /**

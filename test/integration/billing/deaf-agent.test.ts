@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, localDynamoDb, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, localDynamoDb, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 import { billingQueueDrained } from './support.ts';
 
@@ -20,7 +20,6 @@ const SKEW = 5;
  * allows, well after its lease ended, and must still not be billed past its lease.
  */
 const SWEEP = 15;
-const SWEEPS = ['registry-liveness-sweep', 'matching-sweep', 'outbox-sweep', 'billing-holds'];
 /** $60 per GPU-hour, as issue 13 played it: 16,666.67 µUSD a second. */
 const PRICE = 60_000_000;
 /** Credit for the lease and its margin, and 4 s more: billing past the lease would take the renter below zero. */
@@ -29,7 +28,7 @@ const CREDIT = (((MAX_DURATION + GRACE + SKEW + 4) * PRICE) / 3600 / 1_000_000).
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: String(GRACE) },
-    scheduleSeconds: Object.fromEntries(SWEEPS.map((name) => [name, SWEEP])),
+    scheduleSeconds: minuteSchedulesEvery(SWEEP),
   });
   api = apiClient(runtime.apiUrl);
 }, 240_000);
