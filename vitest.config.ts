@@ -41,7 +41,7 @@ const shared = {
  * project spend their time waiting (on an agent's timers, a schedule, a spawned process),
  * not computing, so two files a core keep the CPUs busy. Memory is not the limit: measured
  * at a load of 40, a worker took 60-300 MB and a spawned `npm start` about 400 MB with its
- * Java (the docs test's four, 1.6 GB). `--maxWorkers N` on the command line still decides.
+ * Java (the docs test's two, 0.8 GB). `--maxWorkers N` on the command line still decides.
  */
 const WORKERS = Math.min(8, Math.max(4, 2 * availableParallelism()));
 
