@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
@@ -29,14 +30,24 @@ const shared = {
   // Functions' JSON logs are for people running the system; tests show only warnings.
   env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   execArgv: ['--disable-warning=NodeVersionSupportWarning'],
-  // Integration tests start Java and local services, CDK tests synthesize whole stacks: give them room on 2-core machines.
+  // Integration tests start Java and local services, CDK tests synthesize whole stacks: give them room on 2-core
+  // machines (a runtime's start took over 60 s with the machine at a load of 38).
   testTimeout: 30_000,
-  hookTimeout: 60_000,
+  hookTimeout: 120_000,
 };
+
+/**
+ * Test files at once: twice the cores, at least 4, at most 8. Most files of the isolated
+ * project spend their time waiting (on an agent's timers, a schedule, a spawned process),
+ * not computing, so two files a core keep the CPUs busy. Memory is not the limit: measured
+ * at a load of 40, a worker took 60-300 MB and a spawned `npm start` about 400 MB with its
+ * Java (the docs test's two, 0.8 GB). `--maxWorkers N` on the command line still decides.
+ */
+const WORKERS = Math.min(8, Math.max(4, 2 * availableParallelism()));
 
 export default defineConfig({
   test: {
-    maxWorkers: 2,
+    maxWorkers: WORKERS,
     projects: [
       {
         test: {

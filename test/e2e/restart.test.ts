@@ -45,7 +45,7 @@ describe('restarting the local runtime on the same data dir', () => {
     expect(second.stderr()).toContain('Recreated 1 host queue(s)');
     // On Node 20 the AWS SDK would print its eight-line "node >=22" warning at every start.
     expect(first.stderr() + second.stderr()).not.toContain('NodeVersionSupportWarning');
-  }, 90_000);
+  }, 180_000);
 });
 
 /** Every ledger entry of the caller, all pages. */
@@ -88,7 +88,7 @@ describe('killing the local runtime with SIGKILL mid-flow', () => {
 
       // Job one runs and meters; job two is assigned but not yet accepted when the runtime dies.
       const running1 = await submit('crash-1');
-      const one = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === running1);
+      const one = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === running1, 60_000);
       expect((await reportEvent(api, host.agentToken, one.assignmentId, 'accepted')).status).toBe(200);
       expect((await reportEvent(api, host.agentToken, one.assignmentId, 'started')).status).toBe(200);
       const leaseStart = await eventually(async () => {

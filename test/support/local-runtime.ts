@@ -4,7 +4,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { busName, resourceName } from '#infra/topology.ts';
+import { busName, resourceName, topology } from '#infra/topology.ts';
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
@@ -54,6 +54,14 @@ export const startTestRuntime = (options: LocalRuntimeOptions = {}): Promise<Loc
     ...options,
   });
 };
+
+/**
+ * `scheduleSeconds` that runs every once-a-minute schedule (the sweeps, the hold renewals)
+ * this often and leaves the others (payouts, daily exports, the pending-usage sweep) at
+ * their own period, where `scheduleEverySeconds` would run a weekly payout every second.
+ */
+export const minuteSchedulesEvery = (seconds: number): Record<string, number> =>
+  Object.fromEntries(topology.schedules.filter((schedule) => schedule.everySeconds === 60).map((schedule) => [schedule.name, seconds]));
 
 /** A DynamoDB client that sees the runtime's tables (its stand-in keeps a database per access key). */
 export const localDynamoDb = (runtime: LocalRuntime) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, minuteSchedulesEvery, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
 const UNREACHABLE_AFTER = 2;
@@ -18,7 +18,7 @@ beforeAll(async () => {
       UNREACHABLE_AFTER_SECONDS: String(UNREACHABLE_AFTER), OFFLINE_AFTER_SECONDS: String(OFFLINE_AFTER),
       CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2',
     },
-    scheduleEverySeconds: SWEEP_EVERY,
+    scheduleSeconds: minuteSchedulesEvery(SWEEP_EVERY),
   });
   api = apiClient(runtime.apiUrl);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, offeredHost } from '#test/support/marketplace.ts';
 import { playAgents } from '#test/support/service-agents.ts';
 
@@ -10,7 +10,7 @@ let api: ApiClient;
 // Holds renew every second and must cover all but 2 s of the hour (as billing/running-out.test.ts):
 // a renter with 1.5 USD beyond two replicas' first hours runs out within seconds at 1,000 USD/h.
 beforeAll(async () => {
-  runtime = await startTestRuntime({ scheduleEverySeconds: 1, env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '2' } });
+  runtime = await startTestRuntime({ scheduleSeconds: minuteSchedulesEvery(1), env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '2' } });
   api = apiClient(runtime.apiUrl);
 }, 60_000);
 afterAll(() => runtime?.stop());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, offeredHost } from '#test/support/marketplace.ts';
 import { playAgents } from '#test/support/service-agents.ts';
 
@@ -15,7 +15,7 @@ let api: ApiClient;
 let portBase = 42000;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ scheduleEverySeconds: 2, env: { CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' } });
+  runtime = await startTestRuntime({ scheduleSeconds: minuteSchedulesEvery(2), env: { CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' } });
   api = apiClient(runtime.apiUrl);
 }, 60_000);
 afterAll(() => runtime?.stop());
