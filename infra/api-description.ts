@@ -1,8 +1,8 @@
 // Over 300 lines on purpose: one entry per route mapping it to its zod schemas, so the OpenAPI
 // document is read from a single list that a test checks against the topology's routes.
 import { z } from 'zod';
-import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http-responses.ts';
-import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http-schemas.ts';
+import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http/responses.ts';
+import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http/schemas.ts';
 import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
 import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
 import {

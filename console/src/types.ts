@@ -1,7 +1,7 @@
 // Response and request shapes come from the schemas the handlers validate with (type-only
 // imports: nothing of the backend reaches the bundle).
 import type { z } from 'zod';
-import type { AccountResponse, CreatedAccountResponse } from '#accounts/http-responses.ts';
+import type { AccountResponse, CreatedAccountResponse } from '#accounts/http/responses.ts';
 import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#billing/http-responses.ts';
 import type { ExportResponse } from '#exports/http-responses.ts';
 import type { LogPageResponse } from '#logs/http-responses.ts';

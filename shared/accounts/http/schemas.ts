@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { plainText } from '#platform/text.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { ACCOUNT_KINDS } from './domain/account.ts';
+import { ACCOUNT_KINDS } from '../domain/account.ts';
 
 export const CreateAccountInput = z.strictObject({
   kind: z.enum(ACCOUNT_KINDS),

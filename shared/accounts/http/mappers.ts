@@ -1,4 +1,4 @@
-import type { Account, ApiKey, SavedSshKey } from './domain/account.ts';
+import type { Account, ApiKey, SavedSshKey } from '../domain/account.ts';
 
 export const accountView = (account: Account) => ({
   accountId: account.accountId,

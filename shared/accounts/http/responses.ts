@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS } from './domain/account.ts';
+import { ACCOUNT_KINDS } from '../domain/account.ts';
 
-/** What the accounts routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/** What the accounts routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
 export const AccountResponse = z.object({
   accountId: z.string(),
   kind: z.enum(ACCOUNT_KINDS),
