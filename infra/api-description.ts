@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http/responses.ts';
 import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http/schemas.ts';
-import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
-import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
+import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http/responses.ts';
+import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http/schemas.ts';
 import {
   MarkFailedInput,
   MarkPaidInput,
@@ -18,7 +18,7 @@ import {
   PayoutResponse,
   PayoutsQuery,
   SetPayoutMethodInput,
-} from '#billing/payout-http.ts';
+} from '#billing/http/payouts.ts';
 import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
 import * as logsSchemas from '#logs/http-schemas.ts';
 import {

@@ -2,7 +2,7 @@
 // imports: nothing of the backend reaches the bundle).
 import type { z } from 'zod';
 import type { AccountResponse, CreatedAccountResponse } from '#accounts/http/responses.ts';
-import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#billing/http-responses.ts';
+import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#billing/http/responses.ts';
 import type { ExportResponse } from '#exports/http-responses.ts';
 import type { LogPageResponse } from '#logs/http-responses.ts';
 import type { JobResponse, OfferResponse, TimelineResponse } from '#matching/http-responses.ts';

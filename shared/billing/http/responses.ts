@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { usdText } from '#platform/money.ts';
 
-/** What the billing routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/** What the billing routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
 const transactionKind = z.enum(['credit', 'usage_charge', 'payout', 'payout_paid', 'payout_returned']);
 
 export const TransactionResponse = z.object({

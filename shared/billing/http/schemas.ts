@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { MAX_CREDIT } from './domain/ledger.ts';
+import { MAX_CREDIT } from '../domain/ledger.ts';
 
 /**
  * Account ids as the accounts context makes them (`acct_` and a base32 tail). Billing

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { formatUsd, usdField, usdText } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { plainText } from '#platform/text.ts';
-import { BankTransferDetails, PaypalDetails, WiseDetails, PAYOUT_RAILS, maskedDetails, type PayoutMethod } from './domain/payout-method.ts';
-import { PAYOUT_FILE_FORMATS, type PayoutFile } from './domain/payout-files.ts';
-import type { Payout, PayoutBatch } from './domain/payouts.ts';
+import { BankTransferDetails, PaypalDetails, WiseDetails, PAYOUT_RAILS, maskedDetails, type PayoutMethod } from '../domain/payout-method.ts';
+import { PAYOUT_FILE_FORMATS, type PayoutFile } from '../domain/payout-files.ts';
+import type { Payout, PayoutBatch } from '../domain/payouts.ts';
 
 /** Requests and answers of the payout routes (docs/payouts.md). Money is USD decimal strings at this edge only. */
 

@@ -1,8 +1,8 @@
 import { replicaOfJobId } from '#matching/domain/service.ts';
 import { formatUsd } from '#platform/money.ts';
-import type { Balance } from './domain/balance.ts';
-import type { AccountEntry, LedgerTransaction } from './domain/ledger.ts';
-import type { Statement } from './domain/statement.ts';
+import type { Balance } from '../domain/balance.ts';
+import type { AccountEntry, LedgerTransaction } from '../domain/ledger.ts';
+import type { Statement } from '../domain/statement.ts';
 
 /** A service replica's job line names its service (docs/services.md): its id is read from the job id, nothing is looked up. */
 const serviceOfJob = (jobId: string): { serviceId?: string } => {
