@@ -19,8 +19,8 @@ import {
   PayoutsQuery,
   SetPayoutMethodInput,
 } from '#billing/http/payouts.ts';
-import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
-import * as logsSchemas from '#logs/http-schemas.ts';
+import { LogPageResponse, LogReceiptResponse } from '#logs/http/responses.ts';
+import * as logsSchemas from '#logs/http/schemas.ts';
 import {
   AgentAssignmentResponse,
   AgentEventResponse,
@@ -45,10 +45,10 @@ import {
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
 import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http-responses.ts';
 import * as meteringSchemas from '#metering/http-schemas.ts';
-import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http-responses.ts';
-import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http-schemas.ts';
-import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http-responses.ts';
-import { CreateWebhookInput, PageQuery as WebhookPageQuery, WebhookPath } from '#notifications/http-schemas.ts';
+import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http/responses.ts';
+import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http/schemas.ts';
+import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http/responses.ts';
+import { CreateWebhookInput, PageQuery as WebhookPageQuery, WebhookPath } from '#notifications/http/schemas.ts';
 import { ErrorResponse, type ApiDescription } from '#platform/openapi.ts';
 import {
   AckAssignmentsResponse,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What the logs routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
+/** What the logs routes answer, as `mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
 export const LogReceiptResponse = z.object({
   accepted: z.int().min(0).meta({ description: 'New chunks, now durable.' }),
   duplicates: z.int().min(0).meta({ description: 'Chunks whose (assignment, seq) was already stored, or repeated in the batch.' }),

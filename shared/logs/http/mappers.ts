@@ -1,6 +1,6 @@
 import { ValidationError } from '#platform/errors.ts';
-import { START, type LogPosition } from './domain/log-chunks.ts';
-import type { LogPage } from './use-cases/read-logs.ts';
+import { START, type LogPosition } from '../domain/log-chunks.ts';
+import type { LogPage } from '../use-cases/read-logs.ts';
 
 /** `since` is opaque to clients: the position to read from, as base64url JSON. */
 export const encodeSince = (position: LogPosition): string => Buffer.from(JSON.stringify({ s: position.segment, o: position.offset }), 'utf8').toString('base64url');

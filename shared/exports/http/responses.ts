@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { usdText } from '#platform/money.ts';
 
-/** What the exports routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/** What the exports routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
 export const StartedExportResponse = z.object({ exportId: z.string(), status: z.literal('running') });
 
 const usageTotals = z.object({ gpuSeconds: z.string(), amount: usdText, providerAmount: usdText, fee: usdText });

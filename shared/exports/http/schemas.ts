@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '#platform/pagination.ts';
-import { checkSpan, readInstant } from './domain/period.ts';
+import { checkSpan, readInstant } from '../domain/period.ts';
 
 const instant = z.unknown().transform((value, ctx) => {
   const read = readInstant(value);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { WEBHOOK_EVENTS } from './domain/webhooks.ts';
+import { WEBHOOK_EVENTS } from '../domain/webhooks.ts';
 
-/** What the webhook routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/** What the webhook routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
 const time = z.iso.datetime();
 const eventType = z.enum([...WEBHOOK_EVENTS.renter, ...WEBHOOK_EVENTS.provider]);
 

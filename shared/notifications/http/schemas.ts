@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { plainText } from '#platform/text.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { ALL_WEBHOOK_EVENTS } from './domain/webhooks.ts';
-import { MAX_URL_LENGTH } from './domain/endpoint-url.ts';
+import { ALL_WEBHOOK_EVENTS } from '../domain/webhooks.ts';
+import { MAX_URL_LENGTH } from '../domain/endpoint-url.ts';
 
 export const CreateWebhookInput = z.strictObject({
   url: plainText().min(1).max(MAX_URL_LENGTH),

@@ -1,4 +1,4 @@
-import type { Delivery, Webhook } from './domain/webhooks.ts';
+import type { Delivery, Webhook } from '../domain/webhooks.ts';
 
 /** An endpoint as listed: never its secret. */
 export const webhookView = (webhook: Webhook) => ({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_CHUNK_BYTES, MAX_CHUNKS_PER_REQUEST } from './domain/log-chunks.ts';
+import { MAX_CHUNK_BYTES, MAX_CHUNKS_PER_REQUEST } from '../domain/log-chunks.ts';
 
 /** 50 chunks of 64 KiB with JSON's escapes; Lambda takes at most 6 MB per request. */
 export const MAX_LOG_BODY_BYTES = 4 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { formatUsd, microUsd } from '#platform/money.ts';
-import { formatGpuSeconds } from './domain/rows.ts';
-import type { ExportResult } from './domain/export-job.ts';
-import type { ExportWithFile } from './use-cases/read-exports.ts';
+import { formatGpuSeconds } from '../domain/rows.ts';
+import type { ExportResult } from '../domain/export-job.ts';
+import type { ExportWithFile } from '../use-cases/read-exports.ts';
 
 const usd = (amount: number): string => formatUsd(microUsd(amount));
 
