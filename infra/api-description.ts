@@ -43,8 +43,8 @@ import {
   UpdateServiceInput,
 } from '#matching/service-http.ts';
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
-import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http-responses.ts';
-import * as meteringSchemas from '#metering/http-schemas.ts';
+import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http/responses.ts';
+import * as meteringSchemas from '#metering/http/schemas.ts';
 import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http/responses.ts';
 import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http/schemas.ts';
 import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http/responses.ts';

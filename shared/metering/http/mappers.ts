@@ -1,7 +1,7 @@
 import { formatUsd } from '#platform/money.ts';
-import { effectiveLease } from './domain/lease.ts';
-import type { AssignmentUsage } from './ports.ts';
-import type { RecordOutcome, RecordUsageResult } from './use-cases/record-usage.ts';
+import { effectiveLease } from '../domain/lease.ts';
+import type { AssignmentUsage } from '../ports.ts';
+import type { RecordOutcome, RecordUsageResult } from '../use-cases/record-usage.ts';
 
 const seconds = (ms: number): number => ms / 1000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lease } from '#metering/domain/lease.ts';
-import { assignmentUsageView } from '#metering/http-mappers.ts';
+import { assignmentUsageView } from '#metering/http/mappers.ts';
 import type { AssignmentUsage, UsageSummary } from '#metering/ports.ts';
 import type { MicroUsd } from '#platform/money.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { usdText } from '#platform/money.ts';
 
-/** What the metering routes answer, as `http-mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/** What the metering routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
 const storedStatus = z.enum(['accepted', 'rejected', 'pending']);
 const clipReason = z.enum(['outside_lease', 'already_covered', 'exceeds_gpu_capacity']);
 const recordCounts = z.object({ accepted: z.int(), clipped: z.int(), rejected: z.int(), pending: z.int() });
