@@ -63,7 +63,7 @@ import {
   RegisteredHostResponse,
   RegistrationTokenResponse,
   SignOffResponse,
-} from '#registry/http-responses.ts';
+} from '#registry/http/responses.ts';
 import {
   AckAssignmentsInput,
   HeartbeatInput,
@@ -76,7 +76,7 @@ import {
   UpdateHostInput,
   VerificationPath,
   VerificationStepInput,
-} from '#registry/http-schemas.ts';
+} from '#registry/http/schemas.ts';
 
 /**
  * The OpenAPI description of every route in `topology.routes`, keyed by route key. Request

@@ -9,7 +9,7 @@ import type { JobResponse, OfferResponse, TimelineResponse } from '#matching/htt
 import type { SubmitJobInput } from '#matching/http-schemas.ts';
 import type { HostUsagePageResponse } from '#metering/http/responses.ts';
 import type { DeliveryResponse, WebhookResponse, CreatedWebhookResponse } from '#notifications/http/responses.ts';
-import type { HostResponse, RegistrationTokenResponse } from '#registry/http-responses.ts';
+import type { HostResponse, RegistrationTokenResponse } from '#registry/http/responses.ts';
 
 export type Account = z.infer<typeof AccountResponse>;
 export type CreatedAccount = z.infer<typeof CreatedAccountResponse>;

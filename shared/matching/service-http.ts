@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { usdField, usdText } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { plainText } from '#platform/text.ts';
-import { regionField } from '#registry/http-schemas.ts';
+import { regionField } from '#registry/http/schemas.ts';
 import { MAX_REPLICAS, MIN_REPLICAS } from './domain/service.ts';
 import { envField, JOB_TIERS, portsField, tierIssues } from './http-schemas.ts';
 

@@ -1,9 +1,9 @@
 import { formatUsd } from '#platform/money.ts';
-import { acceptsWork, statusReason, type Host } from './domain/host.ts';
-import { stateOf, upcomingWindows, type MaintenanceWindow } from './domain/maintenance.ts';
-import { reliability } from './domain/reliability.ts';
+import { acceptsWork, statusReason, type Host } from '../domain/host.ts';
+import { stateOf, upcomingWindows, type MaintenanceWindow } from '../domain/maintenance.ts';
+import { reliability } from '../domain/reliability.ts';
 import { minimumBidOf } from '#matching/domain/interruptible.ts';
-import type { HostVerification } from './domain/verification/host-verification.ts';
+import type { HostVerification } from '../domain/verification/host-verification.ts';
 
 /** The host's verification as providers read it: state, measured figures, the run in flight, the latest runs. */
 export const verificationView = (verification: HostVerification | undefined) => ({

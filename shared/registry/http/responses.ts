@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { Challenge, heartbeatResponseFields, maintenanceWindowFields, MeasuredGpu, QueueCredentials, RegisterResponse, VerificationStepResult } from '#contract/agent.ts';
 import { usdText } from '#platform/money.ts';
-import { RUNTIMES } from './domain/host.ts';
-import { MAINTENANCE_CATEGORIES } from './domain/maintenance.ts';
+import { RUNTIMES } from '../domain/host.ts';
+import { MAINTENANCE_CATEGORIES } from '../domain/maintenance.ts';
 
-/** What the registry's routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
+/** What the registry's routes answer, as `mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
 const time = z.iso.datetime();
 const hostStatus = z.enum(['online', 'unreachable', 'offline']);
 

@@ -3,7 +3,7 @@ import { HeartbeatRequest, PORT_RANGE_NEEDS_ADDRESS, portRangeField, portRangeNe
 import { plainText } from '#contract/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { MAINTENANCE_CATEGORIES, MAX_WINDOW_SECONDS } from './domain/maintenance.ts';
+import { MAINTENANCE_CATEGORIES, MAX_WINDOW_SECONDS } from '../domain/maintenance.ts';
 
 export { portRangeField, regionField } from '#contract/agent.ts';
 
