@@ -31,7 +31,7 @@ import {
   SubmittedJobResponse,
   TemplatesResponse,
   TimelineResponse,
-} from '#matching/http-responses.ts';
+} from '#matching/http/responses.ts';
 import {
   CreateServiceInput,
   CreatedServiceResponse,
@@ -41,8 +41,8 @@ import {
   ServicePath,
   ServiceResponse,
   UpdateServiceInput,
-} from '#matching/service-http.ts';
-import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
+} from '#matching/http/services.ts';
+import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http/schemas.ts';
 import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http/responses.ts';
 import * as meteringSchemas from '#metering/http/schemas.ts';
 import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http/responses.ts';
@@ -81,8 +81,8 @@ import {
 /**
  * The OpenAPI description of every route in `topology.routes`, keyed by route key. Request
  * schemas are the same objects the handlers pass to `httpRoute` (imported from each
- * context's `http-schemas.ts`; test/integration/platform/openapi.test.ts checks identity);
- * response schemas live beside them in `http-responses.ts`. A route added to the topology
+ * context's `http/schemas.ts`; test/integration/platform/openapi.test.ts checks identity);
+ * response schemas live beside them in `http/responses.ts`. A route added to the topology
  * without an entry here fails that test. Add entries below the section comment of your work.
  */
 export const apiDescription: ApiDescription = {

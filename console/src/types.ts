@@ -5,8 +5,8 @@ import type { AccountResponse, CreatedAccountResponse } from '#accounts/http/res
 import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#billing/http/responses.ts';
 import type { ExportResponse } from '#exports/http/responses.ts';
 import type { LogPageResponse } from '#logs/http/responses.ts';
-import type { JobResponse, OfferResponse, TimelineResponse } from '#matching/http-responses.ts';
-import type { SubmitJobInput } from '#matching/http-schemas.ts';
+import type { JobResponse, OfferResponse, TimelineResponse } from '#matching/http/responses.ts';
+import type { SubmitJobInput } from '#matching/http/schemas.ts';
 import type { HostUsagePageResponse } from '#metering/http/responses.ts';
 import type { DeliveryResponse, WebhookResponse, CreatedWebhookResponse } from '#notifications/http/responses.ts';
 import type { HostResponse, RegistrationTokenResponse } from '#registry/http/responses.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SubmitJobInput } from '#matching/http-schemas.ts';
+import { SubmitJobInput } from '#matching/http/schemas.ts';
 import { jobSpecOf } from '#matching/use-cases/job-spec.ts';
 import { holdAmountFor } from '#matching/domain/job.ts';
 import { RegisterAgentInput, UpdateHostInput } from '#registry/http/schemas.ts';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ASSIGNMENT_STATES, AssignmentMessage, AssignmentView } from '#contract/agent.ts';
 import { usdText } from '#platform/money.ts';
-import { JOB_STATUSES } from './http-schemas.ts';
+import { JOB_STATUSES } from './schemas.ts';
 
-/** What the matching routes answer, as `http-mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
+/** What the matching routes answer, as `mappers.ts` and the use cases build it; the OpenAPI spec is generated from these. */
 const time = z.iso.datetime();
 const assignmentState = z.enum(ASSIGNMENT_STATES);
 const jobStatus = z.enum(JOB_STATUSES);

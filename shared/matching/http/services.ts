@@ -3,8 +3,8 @@ import { usdField, usdText } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { plainText } from '#platform/text.ts';
 import { regionField } from '#registry/http/schemas.ts';
-import { MAX_REPLICAS, MIN_REPLICAS } from './domain/service.ts';
-import { envField, JOB_TIERS, portsField, tierIssues } from './http-schemas.ts';
+import { MAX_REPLICAS, MIN_REPLICAS } from '../domain/service.ts';
+import { envField, JOB_TIERS, portsField, tierIssues } from './schemas.ts';
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const replicasField = z

@@ -4,7 +4,7 @@ import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { regionField } from '#registry/http/schemas.ts';
-import { MAX_JOB_PORTS } from './domain/ports.ts';
+import { MAX_JOB_PORTS } from '../domain/ports.ts';
 import { parseSshPublicKey, SshKeyError } from '#accounts/domain/ssh-key.ts';
 
 const MAX_JOB_SSH_KEYS = 10;

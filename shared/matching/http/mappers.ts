@@ -1,9 +1,9 @@
 import { formatUsd, microUsd } from '#platform/money.ts';
-import { isFinal, isInteractive, type Job } from './domain/job.ts';
-import { endpointOf } from './domain/ports.ts';
-import type { JobTemplate } from './domain/template.ts';
-import type { GpuModel } from './use-cases/gpu-models.ts';
-import type { Offer } from './use-cases/offers.ts';
+import { isFinal, isInteractive, type Job } from '../domain/job.ts';
+import { endpointOf } from '../domain/ports.ts';
+import type { JobTemplate } from '../domain/template.ts';
+import type { GpuModel } from '../use-cases/gpu-models.ts';
+import type { Offer } from '../use-cases/offers.ts';
 
 /**
  * Where the renter reaches a job: each declared port of each running assignment. An ended

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SubmitJobInput } from '#matching/http-schemas.ts';
+import { SubmitJobInput } from '#matching/http/schemas.ts';
 import { plainText } from '#platform/text.ts';
 
 const job = (env: string) =>

@@ -1,8 +1,8 @@
 import { formatUsd } from '#platform/money.ts';
-import { servingAssignment } from './domain/service-reconcile.ts';
-import type { Service } from './domain/service.ts';
-import { endpointOf } from './domain/ports.ts';
-import type { ServiceDetail } from './use-cases/services.ts';
+import { servingAssignment } from '../domain/service-reconcile.ts';
+import type { Service } from '../domain/service.ts';
+import { endpointOf } from '../domain/ports.ts';
+import type { ServiceDetail } from '../use-cases/services.ts';
 
 /** What GET /v1/services lists: the service as configured, and how many replicas serve now. */
 export const serviceSummaryView = (service: Service) => ({
