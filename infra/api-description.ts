@@ -1,9 +1,9 @@
 // Over 300 lines on purpose: one entry per route mapping it to its zod schemas, so the OpenAPI
 // document is read from a single list that a test checks against the topology's routes.
 import { z } from 'zod';
-import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http/responses.ts';
+import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#contract/accounts.ts';
 import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http/schemas.ts';
-import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http/responses.ts';
+import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#contract/billing.ts';
 import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http/schemas.ts';
 import {
   MarkFailedInput,
@@ -19,29 +19,14 @@ import {
   PayoutsQuery,
   SetPayoutMethodInput,
 } from '#billing/http/payouts.ts';
-import { LogPageResponse, LogReceiptResponse } from '#logs/http/responses.ts';
+import { LogReceiptResponse } from '#logs/http/responses.ts';
+import { LogPageResponse } from '#contract/logs.ts';
 import * as logsSchemas from '#logs/http/schemas.ts';
-import {
-  AgentAssignmentResponse,
-  AgentEventResponse,
-  JobPageResponse,
-  JobResponse,
-  GpuModelsResponse,
-  OfferPageResponse,
-  SubmittedJobResponse,
-  TemplatesResponse,
-  TimelineResponse,
-} from '#matching/http/responses.ts';
-import {
-  CreateServiceInput,
-  CreatedServiceResponse,
-  ListServicesQuery,
-  ServiceEndpointsResponse,
-  ServicePageResponse,
-  ServicePath,
-  ServiceResponse,
-  UpdateServiceInput,
-} from '#matching/http/services.ts';
+import { AgentAssignmentResponse, AgentEventResponse } from '#matching/http/responses.ts';
+import { JobPageResponse, JobResponse, SubmittedJobResponse, TimelineResponse } from '#contract/jobs.ts';
+import { GpuModelsResponse, OfferPageResponse, TemplatesResponse } from '#contract/offers.ts';
+import { CreateServiceInput, ListServicesQuery, ServicePath, UpdateServiceInput } from '#matching/http/services.ts';
+import { CreatedServiceResponse, ServiceEndpointsResponse, ServicePageResponse, ServiceResponse } from '#contract/services.ts';
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http/schemas.ts';
 import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http/responses.ts';
 import * as meteringSchemas from '#metering/http/schemas.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentEvent } from '#contract/agent.ts';
+import { JOB_STATUSES, JOB_TIERS } from '#contract/jobs.ts';
 import { multilineText, plainText } from '#platform/text.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
@@ -84,8 +85,6 @@ export const portsField = z
     });
   });
 
-export const JOB_TIERS = ['on-demand', 'interruptible'] as const;
-
 /** The tier's rules on the price fields (docs/interruptible.md), each issue naming its field. */
 export const tierIssues = (job: { tier?: (typeof JOB_TIERS)[number]; bidPerGpuHour?: unknown; maxPricePerGpuHour?: unknown; restartPolicy?: string }): { path: string[]; message: string }[] => {
   if (job.tier === 'interruptible') {
@@ -153,8 +152,6 @@ export const JobPath = z.object({ jobId: z.string().min(1).max(64) });
 export const AgentEventInput = AgentEvent;
 
 export const AssignmentPath = z.object({ assignmentId: z.string().min(1).max(128) });
-
-export const JOB_STATUSES = ['queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled', 'expired', 'preempted'] as const;
 
 export const ListJobsQuery = z.object({ ...pageQuery, status: z.enum(JOB_STATUSES).optional() });
 

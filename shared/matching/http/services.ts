@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { usdField, usdText } from '#platform/money.ts';
+import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { plainText } from '#platform/text.ts';
 import { regionField } from '#registry/http/schemas.ts';
 import { MAX_REPLICAS, MIN_REPLICAS } from '../domain/service.ts';
-import { envField, JOB_TIERS, portsField, tierIssues } from './schemas.ts';
+import { JOB_TIERS } from '#contract/jobs.ts';
+import { envField, portsField, tierIssues } from './schemas.ts';
 
 const MAX_PRICE_MICRO_USD = 1_000_000_000;
 const replicasField = z
@@ -89,67 +90,3 @@ export type UpdateServiceBody = z.output<typeof UpdateServiceInput>;
 
 export const ServicePath = z.object({ serviceId: z.string().min(1).max(64) });
 export const ListServicesQuery = z.object({ ...pageQuery });
-
-const time = z.iso.datetime();
-const endpoint = z.object({
-  replica: z.int(),
-  jobId: z.string(),
-  assignmentId: z.string(),
-  hostId: z.string(),
-  region: z.string(),
-  address: z.string().meta({ description: 'publicAddress:hostPort of the health-checked port' }),
-  url: z.string(),
-});
-const serviceStatus = z.enum(['active', 'stopping', 'stopped', 'failed']);
-
-export const CreatedServiceResponse = z.object({ serviceId: z.string(), status: serviceStatus });
-
-export const ServiceSummaryResponse = z.object({
-  serviceId: z.string(),
-  name: z.string(),
-  status: serviceStatus,
-  statusReason: z.string().nullable(),
-  replicas: z.int().meta({ description: 'Desired replicas.' }),
-  readyReplicas: z.int(),
-  image: z.string().nullable(),
-  command: z.array(z.string()).nullable(),
-  template: z.object({ name: z.string(), version: z.int() }).nullable(),
-  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.int(), protocol: z.enum(['http', 'tcp']) })),
-  gpu: z.object({ count: z.int(), models: z.array(z.string()).optional(), minVramMb: z.int().optional() }),
-  regions: z.array(z.string()).nullable(),
-  spread: z.enum(['hosts', 'providers']).nullable(),
-  maxPricePerGpuHour: usdText,
-  tier: z.enum(['on-demand', 'interruptible']),
-  bidPerGpuHour: usdText.nullable().meta({ description: 'Interruptible replicas: the bid, which is their price.' }),
-  healthCheck: z.object({ path: z.string(), port: z.int(), intervalSeconds: z.int(), timeoutSeconds: z.int(), failureThreshold: z.int(), startupGraceSeconds: z.int() }),
-  revision: z.int().meta({ description: 'Raised by each update of image, command or env.' }),
-  createdAt: time,
-  updatedAt: time,
-});
-
-export const ServiceResponse = ServiceSummaryResponse.extend({
-  replicaJobs: z.array(
-    z.object({
-      replica: z.int(),
-      jobId: z.string(),
-      state: z.enum(['pending', 'queued', 'starting', 'ready', 'unhealthy', 'unreachable', 'ended', 'retiring']),
-      jobStatus: z.string().nullable(),
-      statusReason: z.string().nullable(),
-      revision: z.int(),
-      hostId: z.string().nullable(),
-      endpoint: z.object({ address: z.string(), url: z.string() }).nullable(),
-      health: z.object({ state: z.enum(['healthy', 'failing', 'unhealthy']), failures: z.int(), statusCode: z.int().optional(), message: z.string().optional(), checkedAt: time }).nullable(),
-      failures: z.int().meta({ description: 'Replacements in a row without becoming ready.' }),
-    }),
-  ),
-  cost: usdText.meta({ description: 'Charged so far for every replica job the service made.' }),
-  costPerHour: usdText.meta({ description: 'What its running replicas cost per hour now.' }),
-});
-
-export const ServicePageResponse = z.object({ items: z.array(ServiceSummaryResponse), nextCursor: z.string().nullable() });
-
-export const ServiceEndpointsResponse = z.object({
-  serviceId: z.string(),
-  version: z.int().meta({ description: 'Raised whenever the set changes; the ETag is its quoted form.' }),
-  endpoints: z.array(endpoint),
-});

@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { ACCOUNT_KINDS } from '../domain/account.ts';
+import type { Wire } from './agent.ts';
 
-/** What the accounts routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/**
+ * The wire contract of accounts, API keys and saved SSH keys (API.md, "Accounts"). Imports
+ * nothing but zod and its siblings; the CLI takes the types with `import type` only (see ./jobs.ts).
+ */
+
+export const ACCOUNT_KINDS = ['renter', 'provider', 'finance'] as const;
+
 export const AccountResponse = z.object({
   accountId: z.string(),
   kind: z.enum(ACCOUNT_KINDS),
@@ -40,3 +46,11 @@ export const SshKeyResponse = z.object({
 });
 
 export const SshKeyPageResponse = z.object({ items: z.array(SshKeyResponse), nextCursor: z.null() });
+
+export type AccountResponse = Wire<z.output<typeof AccountResponse>>;
+export type CreatedAccountResponse = Wire<z.output<typeof CreatedAccountResponse>>;
+export type KeyResponse = Wire<z.output<typeof KeyResponse>>;
+export type KeyPageResponse = Wire<z.output<typeof KeyPageResponse>>;
+export type IssuedKeyResponse = Wire<z.output<typeof IssuedKeyResponse>>;
+export type SshKeyResponse = Wire<z.output<typeof SshKeyResponse>>;
+export type SshKeyPageResponse = Wire<z.output<typeof SshKeyPageResponse>>;

@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { usdText } from '#platform/money.ts';
+import type { Wire } from './agent.ts';
+import { usdText } from './money.ts';
 
-/** What the billing routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/**
+ * The wire contract of balances, the ledger and monthly statements (API.md, "Billing").
+ * Imports nothing but zod and its siblings; the CLI takes the types with `import type` only (see ./jobs.ts).
+ */
+
 const transactionKind = z.enum(['credit', 'usage_charge', 'payout', 'payout_paid', 'payout_returned']);
 
 export const TransactionResponse = z.object({
@@ -51,3 +56,9 @@ export const StatementResponse = z.object({
     .meta({ description: 'Providers: payouts taken from the balance, and failed payouts returned to it.' }),
   totals: z.object({ credits: usdText, charges: usdText, earnings: usdText, payouts: usdText.meta({ description: 'Paid out of the balance, net of returns.' }) }),
 });
+
+export type TransactionResponse = Wire<z.output<typeof TransactionResponse>>;
+export type BalanceResponse = Wire<z.output<typeof BalanceResponse>>;
+export type LedgerEntryResponse = Wire<z.output<typeof LedgerEntryResponse>>;
+export type LedgerPageResponse = Wire<z.output<typeof LedgerPageResponse>>;
+export type StatementResponse = Wire<z.output<typeof StatementResponse>>;
