@@ -5,20 +5,8 @@ import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResp
 import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http/schemas.ts';
 import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#contract/billing.ts';
 import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http/schemas.ts';
-import {
-  MarkFailedInput,
-  MarkPaidInput,
-  PayoutBatchPath,
-  PayoutBatchWithPayoutsResponse,
-  PayoutFileQuery,
-  PayoutFileResponse,
-  PayoutMethodResponse,
-  PayoutPageResponse,
-  PayoutPath,
-  PayoutResponse,
-  PayoutsQuery,
-  SetPayoutMethodInput,
-} from '#billing/http/payouts.ts';
+import { MarkFailedInput, MarkPaidInput, PayoutBatchPath, PayoutFileQuery, PayoutPath, PayoutsQuery, SetPayoutMethodInput } from '#billing/http/payouts.ts';
+import { PayoutBatchWithPayoutsResponse, PayoutFileResponse, PayoutMethodResponse, PayoutPageResponse, PayoutResponse } from '#contract/payouts.ts';
 import { LogReceiptResponse } from '#logs/http/responses.ts';
 import { LogPageResponse } from '#contract/logs.ts';
 import * as logsSchemas from '#logs/http/schemas.ts';
@@ -30,7 +18,7 @@ import { CreatedServiceResponse, ServiceEndpointsResponse, ServicePageResponse, 
 import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http/schemas.ts';
 import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http/responses.ts';
 import * as meteringSchemas from '#metering/http/schemas.ts';
-import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http/responses.ts';
+import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#contract/exports.ts';
 import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http/schemas.ts';
 import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http/responses.ts';
 import { CreateWebhookInput, PageQuery as WebhookPageQuery, WebhookPath } from '#notifications/http/schemas.ts';
@@ -39,16 +27,13 @@ import {
   AckAssignmentsResponse,
   HeartbeatResponse,
   VerificationStepResponse,
-  HostPageResponse,
-  HostResponse,
-  MaintenanceWindowListResponse,
-  MaintenanceWindowResponse,
   QueueCredentialsResponse,
   ReceivedAssignmentsResponse,
   RegisteredHostResponse,
   RegistrationTokenResponse,
   SignOffResponse,
 } from '#registry/http/responses.ts';
+import { HostPageResponse, HostResponse, MaintenanceWindowListResponse, MaintenanceWindowResponse } from '#contract/hosts.ts';
 import {
   AckAssignmentsInput,
   HeartbeatInput,

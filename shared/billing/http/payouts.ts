@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { formatUsd, usdField, usdText } from '#platform/money.ts';
+import { PAYOUT_STATUSES } from '#contract/payouts.ts';
+import { formatUsd, usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import { plainText } from '#platform/text.ts';
 import { BankTransferDetails, PaypalDetails, WiseDetails, PAYOUT_RAILS, maskedDetails, type PayoutMethod } from '../domain/payout-method.ts';
 import { PAYOUT_FILE_FORMATS, type PayoutFile } from '../domain/payout-files.ts';
 import type { Payout, PayoutBatch } from '../domain/payouts.ts';
 
-/** Requests and answers of the payout routes (docs/payouts.md). Money is USD decimal strings at this edge only. */
+/** Requests of the payout routes and the views their answers are built with (docs/payouts.md); the answers' schemas are the wire contract's (shared/contract/payouts.ts). */
 
 const threshold = usdField
   .refine((amount) => amount > 0, { message: 'must be more than 0' })
@@ -24,7 +25,7 @@ export const SetPayoutMethodInput = z.discriminatedUnion(
   { error: `must be one of ${PAYOUT_RAILS.join(', ')}` },
 );
 
-const payoutStatus = z.enum(['in_transit', 'paid', 'failed']);
+const payoutStatus = z.enum(PAYOUT_STATUSES);
 const accountId = z.string().regex(/^acct_[0-9a-z]{10,40}$/, 'must be an account id such as "acct_01jz3k5q7w9d2c4m6n8pqrst"');
 const batchId = z.string().regex(/^pob_[0-9a-z]{22}$/, 'must be a payout batch id such as "pob_01jz3k5q7w9d2c4m6n8pqr"');
 const payoutId = z.string().regex(/^pay_[0-9a-z]{22}$/, 'must be a payout id such as "pay_01jz3k5q7w9d2c4m6n8pqr"');
@@ -77,49 +78,4 @@ export const payoutFileView = (file: PayoutFile) => ({
   rows: file.rows,
   total: formatUsd(file.total),
   content: file.content,
-});
-
-const maskedDetailsResponse = z.record(z.string(), z.string()).meta({ description: 'Masked: an email as "j***@example.com", an IBAN with only its first and last four characters.' });
-
-export const PayoutMethodResponse = z.object({
-  type: z.enum(PAYOUT_RAILS),
-  details: maskedDetailsResponse,
-  threshold: usdText.nullable(),
-  updatedAt: z.iso.datetime(),
-});
-
-export const PayoutResponse = z.object({
-  payoutId: z.string(),
-  batchId: z.string(),
-  providerId: z.string(),
-  amount: usdText,
-  status: payoutStatus,
-  method: z.object({ type: z.enum(PAYOUT_RAILS), details: maskedDetailsResponse }),
-  settledBefore: z.iso.datetime().meta({ description: 'Earnings posted before this time were the settled part the payout was taken from.' }),
-  createdAt: z.iso.datetime(),
-  reference: z.string().nullable(),
-  failureReason: z.string().nullable(),
-  settledAt: z.iso.datetime().nullable(),
-});
-
-export const PayoutPageResponse = z.object({ items: z.array(PayoutResponse), nextCursor: z.string().nullable() });
-
-export const PayoutBatchResponse = z.object({
-  batchId: z.string(),
-  requestedBy: z.string(),
-  createdAt: z.iso.datetime(),
-  settledBefore: z.iso.datetime(),
-  payouts: z.int().nullable(),
-  total: usdText.nullable(),
-});
-
-export const PayoutBatchWithPayoutsResponse = PayoutBatchResponse.extend({ items: z.array(PayoutResponse) });
-
-export const PayoutFileResponse = z.object({
-  format: z.enum(PAYOUT_FILE_FORMATS),
-  fileName: z.string(),
-  contentType: z.literal('text/csv'),
-  rows: z.int(),
-  total: usdText,
-  content: z.string().meta({ description: 'The CSV file itself (RFC 4180, CRLF line ends).' }),
 });

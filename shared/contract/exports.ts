@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { usdText } from '#platform/money.ts';
+import type { Wire } from './agent.ts';
+import { usdText } from './money.ts';
 
-/** What the exports routes answer, as `mappers.ts` builds it; the OpenAPI spec is generated from these. */
+/**
+ * The wire contract of finance exports (API.md, "Finance"): what the exports routes answer, as
+ * the backend's `shared/exports/http/mappers.ts` builds it. Imports nothing but zod and its
+ * siblings; the CLI takes the types with `import type` only (see ./jobs.ts).
+ */
 export const StartedExportResponse = z.object({ exportId: z.string(), status: z.literal('running') });
 
 const usageTotals = z.object({ gpuSeconds: z.string(), amount: usdText, providerAmount: usdText, fee: usdText });
@@ -46,3 +51,7 @@ export const ExportResponse = z.object({
 });
 
 export const ExportPageResponse = z.object({ items: z.array(ExportResponse), nextCursor: z.string().nullable() });
+
+export type StartedExportResponse = Wire<z.output<typeof StartedExportResponse>>;
+export type ExportResponse = Wire<z.output<typeof ExportResponse>>;
+export type ExportPageResponse = Wire<z.output<typeof ExportPageResponse>>;
