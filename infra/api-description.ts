@@ -52,7 +52,8 @@ import {
  * The OpenAPI description of every route in `topology.routes`, keyed by route key. Request
  * schemas are the same objects the handlers pass to `httpRoute` (imported from each
  * context's `http/schemas.ts`; test/integration/platform/openapi.test.ts checks identity);
- * response schemas live beside them in `http/responses.ts`. A route added to the topology
+ * response schemas are the wire contract's (`shared/contract/`: what the CLI and the agent read)
+ * or, for the rest, beside the requests in `http/responses.ts`. A route added to the topology
  * without an entry here fails that test. Add entries below the section comment of your work.
  */
 export const apiDescription: ApiDescription = {
