@@ -5,13 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('./entry.ts', import.meta.url));
 
-/**
- * The renter CLI as one ESM file that needs only Node.js 20+ (its one dependency, yaml,
- * bundled in): what `GET /cli/gpuhive.mjs` serves and `npm pack` in cli/ ships as the bin.
- * Plain Node starts it in well under the time tsx takes to compile the sources.
- */
-export const bundleCli = async (): Promise<string> => {
-  const result = await build({
+const buildCli = (metafile: boolean) =>
+  build({
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
@@ -25,9 +20,18 @@ export const bundleCli = async (): Promise<string> => {
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url);",
     },
+    metafile,
   });
-  return result.outputFiles[0]!.text;
-};
+
+/**
+ * The renter CLI as one ESM file that needs only Node.js 20+ (its one dependency, yaml,
+ * bundled in): what `GET /cli/gpuhive.mjs` serves and `npm pack` in cli/ ships as the bin.
+ * Plain Node starts it in well under the time tsx takes to compile the sources.
+ */
+export const bundleCli = async (): Promise<string> => (await buildCli(false)).outputFiles[0]!.text;
+
+/** The source files the bundle is made of, relative to the repository root (test/unit/cli/bundle.test.ts reads them). */
+export const cliBundleInputs = async (): Promise<string[]> => Object.keys((await buildCli(true)).metafile?.inputs ?? {});
 
 /** Writes the bundle to `out`, executable. */
 export const writeCliBundle = async (out: string): Promise<void> => {

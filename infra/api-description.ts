@@ -1,69 +1,39 @@
 // Over 300 lines on purpose: one entry per route mapping it to its zod schemas, so the OpenAPI
 // document is read from a single list that a test checks against the topology's routes.
 import { z } from 'zod';
-import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#accounts/http-responses.ts';
-import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http-schemas.ts';
-import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#billing/http-responses.ts';
-import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http-schemas.ts';
-import {
-  MarkFailedInput,
-  MarkPaidInput,
-  PayoutBatchPath,
-  PayoutBatchWithPayoutsResponse,
-  PayoutFileQuery,
-  PayoutFileResponse,
-  PayoutMethodResponse,
-  PayoutPageResponse,
-  PayoutPath,
-  PayoutResponse,
-  PayoutsQuery,
-  SetPayoutMethodInput,
-} from '#billing/payout-http.ts';
-import { LogPageResponse, LogReceiptResponse } from '#logs/http-responses.ts';
-import * as logsSchemas from '#logs/http-schemas.ts';
-import {
-  AgentAssignmentResponse,
-  AgentEventResponse,
-  JobPageResponse,
-  JobResponse,
-  GpuModelsResponse,
-  OfferPageResponse,
-  SubmittedJobResponse,
-  TemplatesResponse,
-  TimelineResponse,
-} from '#matching/http-responses.ts';
-import {
-  CreateServiceInput,
-  CreatedServiceResponse,
-  ListServicesQuery,
-  ServiceEndpointsResponse,
-  ServicePageResponse,
-  ServicePath,
-  ServiceResponse,
-  UpdateServiceInput,
-} from '#matching/service-http.ts';
-import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http-schemas.ts';
-import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http-responses.ts';
-import * as meteringSchemas from '#metering/http-schemas.ts';
-import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#exports/http-responses.ts';
-import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http-schemas.ts';
-import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http-responses.ts';
-import { CreateWebhookInput, PageQuery as WebhookPageQuery, WebhookPath } from '#notifications/http-schemas.ts';
+import { AccountResponse, CreatedAccountResponse, IssuedKeyResponse, KeyPageResponse, SshKeyPageResponse, SshKeyResponse } from '#contract/accounts.ts';
+import { AddSshKeyInput, CreateAccountInput, KeyPath, KeysQuery, SshKeyPath } from '#accounts/http/schemas.ts';
+import { BalanceResponse, LedgerPageResponse, StatementResponse, TransactionResponse } from '#contract/billing.ts';
+import { AccountPath, AddCreditsInput, LedgerQuery, StatementPath } from '#billing/http/schemas.ts';
+import { MarkFailedInput, MarkPaidInput, PayoutBatchPath, PayoutFileQuery, PayoutPath, PayoutsQuery, SetPayoutMethodInput } from '#billing/http/payouts.ts';
+import { PayoutBatchWithPayoutsResponse, PayoutFileResponse, PayoutMethodResponse, PayoutPageResponse, PayoutResponse } from '#contract/payouts.ts';
+import { LogReceiptResponse } from '#logs/http/responses.ts';
+import { LogPageResponse } from '#contract/logs.ts';
+import * as logsSchemas from '#logs/http/schemas.ts';
+import { AgentAssignmentResponse, AgentEventResponse } from '#matching/http/responses.ts';
+import { JobPageResponse, JobResponse, SubmittedJobResponse, TimelineResponse } from '#contract/jobs.ts';
+import { GpuModelsResponse, OfferPageResponse, TemplatesResponse } from '#contract/offers.ts';
+import { CreateServiceInput, ListServicesQuery, ServicePath, UpdateServiceInput } from '#matching/http/services.ts';
+import { CreatedServiceResponse, ServiceEndpointsResponse, ServicePageResponse, ServiceResponse } from '#contract/services.ts';
+import { AgentEventInput, AssignmentPath, JobPath, ListJobsQuery, OffersQuery, SubmitJobInput, TimelineQuery } from '#matching/http/schemas.ts';
+import { HostUsagePageResponse, JobUsageResponse, UsageReceiptResponse } from '#metering/http/responses.ts';
+import * as meteringSchemas from '#metering/http/schemas.ts';
+import { ExportPageResponse, ExportResponse, StartedExportResponse } from '#contract/exports.ts';
+import { ExportPath, ListExportsQuery, RequestExportInput } from '#exports/http/schemas.ts';
+import { CreatedWebhookResponse, DeliveryPageResponse, WebhookPageResponse } from '#notifications/http/responses.ts';
+import { CreateWebhookInput, PageQuery as WebhookPageQuery, WebhookPath } from '#notifications/http/schemas.ts';
 import { ErrorResponse, type ApiDescription } from '#platform/openapi.ts';
 import {
   AckAssignmentsResponse,
   HeartbeatResponse,
   VerificationStepResponse,
-  HostPageResponse,
-  HostResponse,
-  MaintenanceWindowListResponse,
-  MaintenanceWindowResponse,
   QueueCredentialsResponse,
   ReceivedAssignmentsResponse,
   RegisteredHostResponse,
   RegistrationTokenResponse,
   SignOffResponse,
-} from '#registry/http-responses.ts';
+} from '#registry/http/responses.ts';
+import { HostPageResponse, HostResponse, MaintenanceWindowListResponse, MaintenanceWindowResponse } from '#contract/hosts.ts';
 import {
   AckAssignmentsInput,
   HeartbeatInput,
@@ -76,13 +46,14 @@ import {
   UpdateHostInput,
   VerificationPath,
   VerificationStepInput,
-} from '#registry/http-schemas.ts';
+} from '#registry/http/schemas.ts';
 
 /**
  * The OpenAPI description of every route in `topology.routes`, keyed by route key. Request
  * schemas are the same objects the handlers pass to `httpRoute` (imported from each
- * context's `http-schemas.ts`; test/integration/platform/openapi.test.ts checks identity);
- * response schemas live beside them in `http-responses.ts`. A route added to the topology
+ * context's `http/schemas.ts`; test/integration/platform/openapi.test.ts checks identity);
+ * response schemas are the wire contract's (`shared/contract/`: what the CLI and the agent read)
+ * or, for the rest, beside the requests in `http/responses.ts`. A route added to the topology
  * without an entry here fails that test. Add entries below the section comment of your work.
  */
 export const apiDescription: ApiDescription = {

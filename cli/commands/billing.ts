@@ -1,24 +1,13 @@
+import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#contract/billing.ts';
 import { allPages } from '../api.ts';
 import { intFlag, noPositionals, stringFlag, type Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { duration, table, time, usd } from '../format.ts';
 import { line, printJson } from '../output.ts';
 
-interface Balance {
-  readonly balance: string;
-  readonly held?: string;
-  readonly available?: string;
-  readonly runwaySeconds?: number | null;
-}
+type Balance = BalanceResponse;
 
-interface LedgerEntry {
-  readonly transactionId: string;
-  readonly entryId: string;
-  readonly postedAt: string;
-  readonly kind: string;
-  readonly amount: string;
-  readonly reference: string | null;
-}
+type LedgerEntry = LedgerEntryResponse;
 
 export const balance: Command = {
   name: 'balance',
@@ -67,20 +56,8 @@ export const ledger: Command = {
   },
 };
 
-/** `GET /v1/billing/statements/{yyyy-mm}` (the Statements contract). */
-export interface Statement {
-  readonly month: string;
-  readonly accountId: string;
-  readonly kind: 'renter' | 'provider';
-  readonly openingBalance: string;
-  readonly closingBalance: string;
-  readonly credits: readonly { readonly transactionId: string; readonly amount: string; readonly reference: string | null; readonly postedAt: string }[];
-  readonly charges: readonly { readonly jobId: string; readonly amount: string; readonly gpuSeconds: number; readonly records: number }[];
-  readonly earnings: readonly { readonly hostId: string; readonly amount: string; readonly gpuSeconds: number; readonly records: number }[];
-  /** Providers: payouts taken from the balance and failed ones returned (absent from servers before payouts). */
-  readonly payouts?: readonly { readonly payoutId: string; readonly kind: 'payout' | 'payout_returned'; readonly amount: string; readonly postedAt: string }[];
-  readonly totals: { readonly credits: string; readonly charges: string; readonly earnings: string; readonly payouts?: string };
-}
+/** `GET /v1/billing/statements/{yyyy-mm}`: the wire contract's type (shared/contract/billing.ts). */
+export type Statement = StatementResponse;
 
 const gpuHours = (seconds: number) => (seconds / 3600).toFixed(2);
 

@@ -1,3 +1,4 @@
+import type { ExportResponse, StartedExportResponse } from '#contract/exports.ts';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { ApiClient, Fetch } from '../api.ts';
@@ -6,17 +7,8 @@ import { CliFailure, ExitCode, UsageError } from '../errors.ts';
 import { bytes, progressBar } from '../format.ts';
 import { line, printJson, redrawLine } from '../output.ts';
 
-/** `GET /v1/finance/exports/{exportId}` (API.md, Finance). */
-export interface ExportStatus {
-  readonly exportId: string;
-  readonly status: string;
-  readonly rows?: number;
-  readonly totals?: Readonly<Record<string, unknown>>;
-  readonly reconciled?: boolean;
-  readonly url?: string;
-  readonly urlExpiresAt?: string;
-  readonly [field: string]: unknown;
-}
+/** `GET /v1/finance/exports/{exportId}`: the wire contract's type (shared/contract/exports.ts). */
+export type ExportStatus = ExportResponse;
 
 /** Polls the export until it is no longer running; exit code 6 past the deadline. */
 export const waitForExport = async (context: Context, api: ApiClient, exportId: string, intervalMs: number, timeoutSeconds: number): Promise<ExportStatus> => {
@@ -96,7 +88,7 @@ export const exportCommand: Command = {
     const timeout = intFlag(input, 'timeout', 1, 24 * 3600) ?? 600;
     const out = stringFlag(input, 'out') ?? `${kind}-${from}-${to}.${format}`.replace(/[:/\\]/g, '');
     const api = await context.api();
-    const started = await api.post<{ exportId: string; status: string }>('/v1/finance/exports', { kind, from, to, format });
+    const started = await api.post<StartedExportResponse>('/v1/finance/exports', { kind, from, to, format });
     if (!context.json) context.output.err(`Export ${started.exportId} ${started.status}...\n`);
     const status = await waitForExport(context, api, started.exportId, 1000, timeout);
     if (status.status !== 'succeeded' || !status.url) {

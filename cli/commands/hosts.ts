@@ -1,23 +1,11 @@
+import type { HostResponse } from '#contract/hosts.ts';
 import { allPages } from '../api.ts';
 import { intFlag, noPositionals, onePositional, type Command } from '../command.ts';
 import { percent, table, time, usd } from '../format.ts';
 import { line, printJson } from '../output.ts';
 
-interface Host {
-  readonly hostId: string;
-  readonly hostname: string;
-  readonly status: string;
-  readonly listed: boolean;
-  /** Offered to renters now (online, listed, not draining); older APIs lack it. */
-  readonly acceptsWork?: boolean;
-  readonly draining: boolean;
-  readonly statusReason: string | null;
-  readonly gpus: readonly { readonly model: string; readonly vramMb: number }[];
-  readonly pricePerGpuHour: string;
-  readonly region: string;
-  readonly lastHeartbeatAt: string;
-  readonly reliability: number;
-}
+/** A host as GET /v1/hosts/{id} shows it: the wire contract's type (shared/contract/hosts.ts). */
+type Host = HostResponse;
 
 const gpuSummary = (host: Host): string => {
   const counts = new Map<string, number>();

@@ -1,3 +1,5 @@
+import type { SshKeyResponse } from '#contract/accounts.ts';
+import type { TemplatesResponse } from '#contract/offers.ts';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { intFlag, noPositionals, onePositional, stringFlag, type Command, type Context } from '../command.ts';
@@ -125,17 +127,7 @@ export const open: Command = {
   },
 };
 
-interface Template {
-  readonly name: string;
-  readonly version: number;
-  readonly title: string;
-  readonly description: string;
-  readonly image: string;
-  readonly ports: readonly { readonly name: string; readonly containerPort: number; readonly protocol: string }[];
-  readonly env: readonly { readonly name: string; readonly description: string; readonly required: boolean; readonly generated: boolean; readonly default: string | null }[];
-  readonly gpu: { readonly count: number; readonly minVramMb: number };
-  readonly maxDurationSeconds: number;
-}
+type Template = TemplatesResponse['items'][number];
 
 export const templates: Command = {
   name: 'templates',
@@ -145,7 +137,7 @@ export const templates: Command = {
   async run(context, input) {
     const [name, ...extra] = input.positionals;
     if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
-    const { items } = await (await context.api()).get<{ items: Template[] }>('/v1/templates');
+    const { items } = await (await context.api()).get<TemplatesResponse>('/v1/templates');
     const chosen = name ? items.filter((template) => template.name === name) : items;
     if (name && chosen.length === 0) throw new CliFailure(`No template named ${name}: one of ${items.map((t) => t.name).join(', ')}.`, ExitCode.usage);
     if (context.json) printJson(context.output, name ? chosen[0] : items);
@@ -163,14 +155,7 @@ export const templates: Command = {
   },
 };
 
-interface SshKey {
-  readonly keyId: string;
-  readonly name: string;
-  readonly type: string;
-  readonly bits: number;
-  readonly fingerprint: string;
-  readonly createdAt: string;
-}
+type SshKey = SshKeyResponse;
 
 export const sshKeysAdd: Command = {
   name: 'ssh-keys add',

@@ -1,3 +1,4 @@
+import type { JobResponse, SubmittedJobResponse } from '#contract/jobs.ts';
 import type { ApiClient } from '../api.ts';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type Context } from '../command.ts';
@@ -6,53 +7,11 @@ import { duration, table, time, usd } from '../format.ts';
 import { buildJobSpec, readJobFile } from '../job-spec.ts';
 import { line, printJson, redrawLine } from '../output.ts';
 
-export interface Job {
-  readonly jobId: string;
-  readonly name: string | null;
-  readonly status: string;
-  readonly statusReason: string | null;
-  readonly image: string | null;
-  readonly command: readonly string[] | null;
-  readonly gpu: { readonly count: number; readonly models?: readonly string[]; readonly minVramMb?: number };
-  readonly hosts: number;
-  readonly regions: readonly string[] | null;
-  readonly maxPricePerGpuHour: string;
-  readonly maxDurationSeconds: number;
-  readonly restartPolicy: string;
-  readonly hold: string;
-  readonly assignments: readonly {
-    readonly assignmentId: string;
-    readonly hostId: string;
-    readonly rank: number;
-    readonly gpus: { readonly count: number; readonly model: string };
-    readonly pricePerGpuHour: string;
-    readonly state: string;
-    readonly exitCode: number | null;
-    readonly startedAt: string | null;
-    readonly endedAt: string | null;
-  }[];
-  readonly cost: string;
-  readonly createdAt: string;
-  readonly startedAt: string | null;
-  readonly endedAt: string | null;
-  /** Older APIs leave these out. */
-  readonly template?: { readonly name: string; readonly version: number } | null;
-  readonly endpoints?: readonly Endpoint[];
-  readonly secrets?: Readonly<Record<string, string>>;
-}
+/** A job as GET /v1/jobs/{id} shows it: the wire contract's type (shared/contract/jobs.ts). */
+export type Job = JobResponse;
 
 /** Where a running job's declared port is reached (GET /v1/jobs/{id} `endpoints`). */
-export interface Endpoint {
-  readonly assignmentId: string;
-  readonly rank: number;
-  readonly name: string | null;
-  readonly containerPort: number;
-  readonly protocol: 'http' | 'tcp';
-  readonly hostPort: number;
-  readonly address: string;
-  readonly url: string | null;
-  readonly ready: boolean;
-}
+export type Endpoint = JobResponse['endpoints'][number];
 
 export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'expired', 'preempted'];
 const STATUSES = ['queued', 'scheduled', 'running', ...FINAL_STATUSES] as const;
@@ -213,7 +172,7 @@ export const jobsSubmit: Command = {
     );
     const api = await context.api();
     const key = stringFlag(input, 'idempotency-key');
-    const submitted = await api.post<{ jobId: string; status: string }>('/v1/jobs', spec, key ? { 'idempotency-key': key } : undefined);
+    const submitted = await api.post<SubmittedJobResponse>('/v1/jobs', spec, key ? { 'idempotency-key': key } : undefined);
     if (input.values.wait) {
       if (!context.json) line(context.output, `Submitted ${submitted.jobId} (${submitted.status}).`);
       return waitForJob(context, api, submitted.jobId, 2, undefined);
@@ -268,7 +227,7 @@ export const jobsCancel: Command = {
   async run(context, input) {
     const jobId = onePositional(input, 'job id');
     const api = await context.api();
-    const result = await api.post<{ jobId: string; status: string }>(`/v1/jobs/${encodeURIComponent(jobId)}/cancel`);
+    const result = await api.post<SubmittedJobResponse>(`/v1/jobs/${encodeURIComponent(jobId)}/cancel`);
     // The API answers a cancel of an ended job with its final status: nothing was cancelled.
     const ended = result.status !== 'cancelled' && FINAL_STATUSES.includes(result.status);
     if (context.json) printJson(context.output, result);

@@ -1,15 +1,12 @@
 import { createInterface } from 'node:readline';
+import type { AccountResponse } from '#contract/accounts.ts';
 import { ApiClient } from '../api.ts';
 import { noPositionals, stringFlag, type Command } from '../command.ts';
 import { readConfig, writeConfig } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { line, printJson } from '../output.ts';
 
-interface Account {
-  readonly accountId: string;
-  readonly kind: string;
-  readonly name: string;
-}
+type Account = AccountResponse;
 
 /** The key from a pipe (its first line), or typed at a prompt that does not echo it. */
 const readKey = async (): Promise<string> => {

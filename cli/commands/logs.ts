@@ -1,23 +1,13 @@
+import type { LogPageResponse } from '#contract/logs.ts';
 import type { ApiClient } from '../api.ts';
 import { intFlag, onePositional, stringFlag, type Command, type Context } from '../command.ts';
 import { escapeControls, inertJson, note } from '../output.ts';
 
-/** One chunk as `GET /v1/jobs/{jobId}/logs` returns it (the Job logs contract). */
-export interface LogItem {
-  readonly assignmentId: string;
-  readonly rank: number;
-  readonly seq: number;
-  readonly stream: 'stdout' | 'stderr';
-  readonly at: string;
-  readonly data: string;
-}
+/** A page as `GET /v1/jobs/{jobId}/logs` returns it: the wire contract's type (shared/contract/logs.ts). */
+export type LogPage = LogPageResponse;
 
-export interface LogPage {
-  readonly items: readonly LogItem[];
-  readonly nextSince: string;
-  readonly truncated: boolean;
-  readonly complete: boolean;
-}
+/** One chunk of a page. */
+export type LogItem = LogPage['items'][number];
 
 export interface LogReadOptions {
   readonly follow: boolean;

@@ -1,22 +1,19 @@
+import type { MaintenanceCategory, MaintenanceWindowResponse } from '#contract/hosts.ts';
 import { randomUUID } from 'node:crypto';
 import { enumFlag, onePositional, stringFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { duration, table, time } from '../format.ts';
 import { line, printJson } from '../output.ts';
 
-/** As the API's MAINTENANCE_CATEGORIES (the CLI ships on its own, so it keeps its copy). */
-const CATEGORIES = ['power', 'internet', 'disk', 'gpu', 'software', 'other'] as const;
+/**
+ * The contract's MAINTENANCE_CATEGORIES, copied: the CLI takes nothing but types from the
+ * contract (no zod in its bundle). The compiler checks the copy lists exactly the contract's.
+ */
+const CATEGORIES = ['power', 'internet', 'disk', 'gpu', 'software', 'other'] as const satisfies readonly MaintenanceCategory[];
+type None<T extends never> = T;
+export type MissingCategories = None<Exclude<MaintenanceCategory, (typeof CATEGORIES)[number]>>;
 
-interface Window {
-  readonly windowId: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly durationSeconds: number;
-  readonly category: string;
-  readonly note: string | null;
-  readonly state: string;
-  readonly excusesDowntime: boolean;
-}
+type Window = MaintenanceWindowResponse;
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
 

@@ -1,18 +1,9 @@
+import type { OfferResponse } from '#contract/offers.ts';
 import { enumFlag, intFlag, noPositionals, stringFlag, usdFlag, type Command } from '../command.ts';
 import { percent, table, usd } from '../format.ts';
 import { line, printJson } from '../output.ts';
 
-export interface Offer {
-  readonly hostId: string;
-  readonly gpuModel: string;
-  readonly vramMb: number;
-  readonly availableGpus: number;
-  readonly pricePerGpuHour: string;
-  readonly region: string;
-  readonly runtimes: readonly string[];
-  readonly reliability: number;
-  readonly multiHost: boolean;
-}
+export type Offer = OfferResponse;
 
 export const offersTable = (offers: readonly Offer[]): string =>
   table(

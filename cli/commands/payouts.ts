@@ -1,3 +1,4 @@
+import type { PayoutBatchWithPayoutsResponse, PayoutFileFormat, PayoutFileResponse, PayoutMethodResponse, PayoutRail, PayoutResponse } from '#contract/payouts.ts';
 import { writeFile } from 'node:fs/promises';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';
@@ -5,46 +6,20 @@ import { UsageError } from '../errors.ts';
 import { table, time, usd } from '../format.ts';
 import { line, printJson } from '../output.ts';
 
-/** `GET /v1/payouts` items (docs/payouts.md). */
-export interface Payout {
-  readonly payoutId: string;
-  readonly batchId: string;
-  readonly providerId: string;
-  readonly amount: string;
-  readonly status: 'in_transit' | 'paid' | 'failed';
-  readonly method: { readonly type: string; readonly details: Readonly<Record<string, string>> };
-  readonly createdAt: string;
-  readonly reference: string | null;
-  readonly failureReason: string | null;
-  readonly settledAt: string | null;
-}
+/** The payout routes' answers: the wire contract's types (shared/contract/payouts.ts). */
+export type Payout = PayoutResponse;
+type PayoutMethod = PayoutMethodResponse;
+type PayoutBatch = PayoutBatchWithPayoutsResponse;
+type PayoutFile = PayoutFileResponse;
 
-interface PayoutMethod {
-  readonly type: string;
-  readonly details: Readonly<Record<string, string>>;
-  readonly threshold: string | null;
-  readonly updatedAt: string;
-}
-
-interface PayoutBatch {
-  readonly batchId: string;
-  readonly createdAt: string;
-  readonly settledBefore: string;
-  readonly payouts: number | null;
-  readonly total: string | null;
-  readonly items: readonly Payout[];
-}
-
-interface PayoutFile {
-  readonly fileName: string;
-  readonly rows: number;
-  readonly total: string;
-  readonly content: string;
-}
-
-const RAILS = ['bank_transfer', 'paypal', 'wise'] as const;
-const FORMATS = ['generic', 'paypal', 'wise', 'bank_transfer'] as const;
-const STATUSES = ['in_transit', 'paid', 'failed'] as const;
+/** The contract's lists, copied (the CLI takes only types from it); the compiler checks each copy is exact. */
+const RAILS = ['bank_transfer', 'paypal', 'wise'] as const satisfies readonly PayoutRail[];
+const FORMATS = ['generic', 'paypal', 'wise', 'bank_transfer'] as const satisfies readonly PayoutFileFormat[];
+const STATUSES = ['in_transit', 'paid', 'failed'] as const satisfies readonly Payout['status'][];
+type None<T extends never> = T;
+export type MissingLists = None<
+  Exclude<PayoutRail, (typeof RAILS)[number]> | Exclude<PayoutFileFormat, (typeof FORMATS)[number]> | Exclude<Payout['status'], (typeof STATUSES)[number]>
+>;
 
 const recipientOf = (payout: Payout): string => payout.method.details.email ?? payout.method.details.iban ?? '-';
 

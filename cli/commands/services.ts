@@ -1,3 +1,4 @@
+import type { CreatedServiceResponse, ServiceEndpointsResponse, ServiceResponse, ServiceSummaryResponse } from '#contract/services.ts';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -5,41 +6,10 @@ import { table, time, usd } from '../format.ts';
 import { parseEnvFlags, parsePortFlag } from '../job-spec.ts';
 import { line, printJson } from '../output.ts';
 
-/** GET /v1/services/{id}, as the CLI reads it (docs/services.md). */
-export interface Service {
-  readonly serviceId: string;
-  readonly name: string;
-  readonly status: string;
-  readonly statusReason: string | null;
-  readonly replicas: number;
-  readonly readyReplicas: number;
-  readonly image: string | null;
-  readonly command: readonly string[] | null;
-  readonly template: { readonly name: string; readonly version: number } | null;
-  readonly maxPricePerGpuHour: string;
-  readonly spread: string | null;
-  readonly healthCheck: { readonly path: string; readonly port: number; readonly intervalSeconds: number; readonly failureThreshold: number; readonly startupGraceSeconds: number };
-  readonly revision: number;
-  readonly createdAt: string;
-  readonly replicaJobs?: readonly {
-    readonly replica: number;
-    readonly jobId: string;
-    readonly state: string;
-    readonly statusReason: string | null;
-    readonly revision: number;
-    readonly hostId: string | null;
-    readonly endpoint: { readonly url: string } | null;
-    readonly health: { readonly state: string; readonly failures: number } | null;
-  }[];
-  readonly cost?: string;
-  readonly costPerHour?: string;
-}
+/** GET /v1/services/{id}: the wire contract's type (shared/contract/services.ts); a list shows each without its replicas. */
+export type Service = ServiceSummaryResponse & Partial<Pick<ServiceResponse, 'replicaJobs' | 'cost' | 'costPerHour'>>;
 
-interface Endpoints {
-  readonly serviceId: string;
-  readonly version: number;
-  readonly endpoints: readonly { readonly replica: number; readonly jobId: string; readonly hostId: string; readonly region: string; readonly address: string; readonly url: string }[];
-}
+type Endpoints = ServiceEndpointsResponse;
 
 const servicesTable = (services: readonly Service[]): string =>
   table(
@@ -172,7 +142,7 @@ export const servicesCreate: Command = {
     };
     const api = await context.api();
     const key = stringFlag(input, 'idempotency-key');
-    const created = await api.post<{ serviceId: string; status: string }>('/v1/services', body, key ? { 'idempotency-key': key } : undefined);
+    const created = await api.post<CreatedServiceResponse>('/v1/services', body, key ? { 'idempotency-key': key } : undefined);
     if (context.json) printJson(context.output, created);
     else line(context.output, `Created ${created.serviceId} (${created.status}). Watch it with: gpuhive services get ${created.serviceId}`);
     return 0;

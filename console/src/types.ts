@@ -1,15 +1,17 @@
 // Response and request shapes come from the schemas the handlers validate with (type-only
 // imports: nothing of the backend reaches the bundle).
 import type { z } from 'zod';
-import type { AccountResponse, CreatedAccountResponse } from '#accounts/http-responses.ts';
-import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#billing/http-responses.ts';
-import type { ExportResponse } from '#exports/http-responses.ts';
-import type { LogPageResponse } from '#logs/http-responses.ts';
-import type { JobResponse, OfferResponse, TimelineResponse } from '#matching/http-responses.ts';
-import type { SubmitJobInput } from '#matching/http-schemas.ts';
-import type { HostUsagePageResponse } from '#metering/http-responses.ts';
-import type { DeliveryResponse, WebhookResponse, CreatedWebhookResponse } from '#notifications/http-responses.ts';
-import type { HostResponse, RegistrationTokenResponse } from '#registry/http-responses.ts';
+import type { AccountResponse, CreatedAccountResponse } from '#contract/accounts.ts';
+import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#contract/billing.ts';
+import type { ExportResponse } from '#contract/exports.ts';
+import type { LogPageResponse } from '#contract/logs.ts';
+import type { JobResponse, TimelineResponse } from '#contract/jobs.ts';
+import type { OfferResponse } from '#contract/offers.ts';
+import type { SubmitJobInput } from '#matching/http/schemas.ts';
+import type { HostUsagePageResponse } from '#metering/http/responses.ts';
+import type { DeliveryResponse, WebhookResponse, CreatedWebhookResponse } from '#notifications/http/responses.ts';
+import type { HostResponse } from '#contract/hosts.ts';
+import type { RegistrationTokenResponse } from '#registry/http/responses.ts';
 
 export type Account = z.infer<typeof AccountResponse>;
 export type CreatedAccount = z.infer<typeof CreatedAccountResponse>;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { MAINTENANCE_CATEGORIES } from '#contract/hosts.ts';
 
-/** What a provider takes a host down for (the categories Vast.ai's `schedule maint` offers). */
-export const MAINTENANCE_CATEGORIES = ['power', 'internet', 'disk', 'gpu', 'software', 'other'] as const;
+/** What a provider takes a host down for: the wire contract's list. */
+export { MAINTENANCE_CATEGORIES };
 
 /** A planned downtime of a host, as matching and renters are told of it. */
 export const maintenanceWindow = z.object({

@@ -1,6 +1,6 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { sshKeyView } from '#accounts/http-mappers.ts';
-import { AddSshKeyInput } from '#accounts/http-schemas.ts';
+import { sshKeyView } from '#accounts/http/mappers.ts';
+import { AddSshKeyInput } from '#accounts/http/schemas.ts';
 import { addSshKey } from '#accounts/use-cases/ssh-keys.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { accountView } from '#accounts/http-mappers.ts';
-import { CreateAccountInput } from '#accounts/http-schemas.ts';
+import { accountView } from '#accounts/http/mappers.ts';
+import { CreateAccountInput } from '#accounts/http/schemas.ts';
 import { createAccount } from '#accounts/use-cases/manage-accounts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

@@ -1,5 +1,5 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { SshKeyPath } from '#accounts/http-schemas.ts';
+import { SshKeyPath } from '#accounts/http/schemas.ts';
 import { deleteSshKey } from '#accounts/use-cases/ssh-keys.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

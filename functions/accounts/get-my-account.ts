@@ -1,5 +1,5 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { accountView } from '#accounts/http-mappers.ts';
+import { accountView } from '#accounts/http/mappers.ts';
 import { getAccount } from '#accounts/use-cases/manage-accounts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { keyView } from '#accounts/http-mappers.ts';
-import { KeysQuery } from '#accounts/http-schemas.ts';
+import { keyView } from '#accounts/http/mappers.ts';
+import { KeysQuery } from '#accounts/http/schemas.ts';
 import { listKeys } from '#accounts/use-cases/manage-accounts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { sshKeyView } from '#accounts/http-mappers.ts';
+import { sshKeyView } from '#accounts/http/mappers.ts';
 import { listSshKeys } from '#accounts/use-cases/ssh-keys.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeAccountsDeps } from '#accounts/adapters/deps.ts';
-import { KeyPath } from '#accounts/http-schemas.ts';
+import { KeyPath } from '#accounts/http/schemas.ts';
 import { revokeKey } from '#accounts/use-cases/manage-accounts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { transactionView } from '#billing/http-mappers.ts';
-import { AccountPath, AddCreditsInput } from '#billing/http-schemas.ts';
+import { transactionView } from '#billing/http/mappers.ts';
+import { AccountPath, AddCreditsInput } from '#billing/http/schemas.ts';
 import { addCredits } from '#billing/use-cases/credits.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

@@ -1,5 +1,5 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { balanceView } from '#billing/http-mappers.ts';
+import { balanceView } from '#billing/http/mappers.ts';
 import { getBalanceWithRunway } from '#billing/use-cases/balances.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

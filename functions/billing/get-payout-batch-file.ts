@@ -1,6 +1,6 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
 import { payoutFile } from '#billing/domain/payout-files.ts';
-import { PayoutBatchPath, PayoutFileQuery, payoutFileView } from '#billing/payout-http.ts';
+import { PayoutBatchPath, PayoutFileQuery, payoutFileView } from '#billing/http/payouts.ts';
 import { getPayoutBatch } from '#billing/use-cases/payouts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

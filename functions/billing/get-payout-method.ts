@@ -1,6 +1,6 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
 import { PayoutMethodNotSetError } from '#billing/domain/payouts.ts';
-import { payoutMethodView } from '#billing/payout-http.ts';
+import { payoutMethodView } from '#billing/http/payouts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';
 

@@ -1,6 +1,6 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { statementView } from '#billing/http-mappers.ts';
-import { StatementPath } from '#billing/http-schemas.ts';
+import { statementView } from '#billing/http/mappers.ts';
+import { StatementPath } from '#billing/http/schemas.ts';
 import { getStatement } from '#billing/use-cases/statements.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { entryView } from '#billing/http-mappers.ts';
-import { LedgerQuery } from '#billing/http-schemas.ts';
+import { entryView } from '#billing/http/mappers.ts';
+import { LedgerQuery } from '#billing/http/schemas.ts';
 import { listLedger } from '#billing/use-cases/balances.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

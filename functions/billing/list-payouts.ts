@@ -1,5 +1,5 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { PayoutsQuery, payoutView } from '#billing/payout-http.ts';
+import { PayoutsQuery, payoutView } from '#billing/http/payouts.ts';
 import { listPayouts } from '#billing/use-cases/payouts.ts';
 import { ForbiddenError } from '#platform/errors.ts';
 import { httpRoute, json } from '#platform/http.ts';

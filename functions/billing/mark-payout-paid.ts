@@ -1,5 +1,5 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { MarkPaidInput, PayoutPath, payoutView } from '#billing/payout-http.ts';
+import { MarkPaidInput, PayoutPath, payoutView } from '#billing/http/payouts.ts';
 import { settlePayout } from '#billing/use-cases/payouts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

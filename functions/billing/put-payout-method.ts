@@ -1,5 +1,5 @@
 import { logger, makeBillingDeps } from '#billing/adapters/deps.ts';
-import { SetPayoutMethodInput, payoutMethodView } from '#billing/payout-http.ts';
+import { SetPayoutMethodInput, payoutMethodView } from '#billing/http/payouts.ts';
 import { setPayoutMethod } from '#billing/use-cases/payouts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

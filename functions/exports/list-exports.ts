@@ -1,6 +1,6 @@
 import { logger, makeExportsDeps } from '#exports/adapters/deps.ts';
-import { exportView } from '#exports/http-mappers.ts';
-import { ListExportsQuery } from '#exports/http-schemas.ts';
+import { exportView } from '#exports/http/mappers.ts';
+import { ListExportsQuery } from '#exports/http/schemas.ts';
 import { listExports } from '#exports/use-cases/read-exports.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

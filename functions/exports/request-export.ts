@@ -1,5 +1,5 @@
 import { logger, makeExportsDeps } from '#exports/adapters/deps.ts';
-import { RequestExportInput } from '#exports/http-schemas.ts';
+import { RequestExportInput } from '#exports/http/schemas.ts';
 import { requestExport } from '#exports/use-cases/request-export.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

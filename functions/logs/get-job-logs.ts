@@ -1,6 +1,6 @@
 import { logger, makeLogsDeps } from '#logs/adapters/deps.ts';
-import { decodeSince, logPageView } from '#logs/http-mappers.ts';
-import { JobLogsQuery, JobPath } from '#logs/http-schemas.ts';
+import { decodeSince, logPageView } from '#logs/http/mappers.ts';
+import { JobLogsQuery, JobPath } from '#logs/http/schemas.ts';
 import { readLogs } from '#logs/use-cases/read-logs.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

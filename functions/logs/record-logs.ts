@@ -1,5 +1,5 @@
 import { logger, makeLogsDeps } from '#logs/adapters/deps.ts';
-import { AssignmentPath, MAX_LOG_BODY_BYTES, RecordLogsInput } from '#logs/http-schemas.ts';
+import { AssignmentPath, MAX_LOG_BODY_BYTES, RecordLogsInput } from '#logs/http/schemas.ts';
 import { recordLogs } from '#logs/use-cases/record-logs.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { JobPath } from '#matching/http-schemas.ts';
+import { JobPath } from '#matching/http/schemas.ts';
 import { cancelJob } from '#matching/use-cases/manage-jobs.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

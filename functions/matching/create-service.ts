@@ -1,6 +1,6 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
 import { YamlTemplateCatalogue, templatesDir } from '#matching/adapters/yaml-template-catalogue.ts';
-import { CreateServiceInput } from '#matching/service-http.ts';
+import { CreateServiceInput } from '#matching/http/services.ts';
 import { createService } from '#matching/use-cases/services.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

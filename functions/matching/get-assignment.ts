@@ -1,5 +1,5 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { AssignmentPath } from '#matching/http-schemas.ts';
+import { AssignmentPath } from '#matching/http/schemas.ts';
 import { getAssignment } from '#matching/use-cases/agent-assignments.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { JobPath, TimelineQuery } from '#matching/http-schemas.ts';
+import { JobPath, TimelineQuery } from '#matching/http/schemas.ts';
 import { jobTimeline } from '#matching/use-cases/manage-jobs.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { gpuModelView } from '#matching/http-mappers.ts';
+import { gpuModelView } from '#matching/http/mappers.ts';
 import { listGpuModels } from '#matching/use-cases/gpu-models.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

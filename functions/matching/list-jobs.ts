@@ -1,6 +1,6 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { jobView } from '#matching/http-mappers.ts';
-import { ListJobsQuery } from '#matching/http-schemas.ts';
+import { jobView } from '#matching/http/mappers.ts';
+import { ListJobsQuery } from '#matching/http/schemas.ts';
 import { listJobs } from '#matching/use-cases/manage-jobs.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { offerView } from '#matching/http-mappers.ts';
-import { OffersQuery } from '#matching/http-schemas.ts';
+import { offerView } from '#matching/http/mappers.ts';
+import { OffersQuery } from '#matching/http/schemas.ts';
 import { listOffers } from '#matching/use-cases/offers.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

@@ -1,6 +1,6 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { ListServicesQuery } from '#matching/service-http.ts';
-import { serviceSummaryView } from '#matching/service-views.ts';
+import { ListServicesQuery } from '#matching/http/services.ts';
+import { serviceSummaryView } from '#matching/http/service-mappers.ts';
 import { listServices } from '#matching/use-cases/services.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

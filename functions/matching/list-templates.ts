@@ -1,6 +1,6 @@
 import { logger } from '#matching/adapters/deps.ts';
 import { YamlTemplateCatalogue, templatesDir } from '#matching/adapters/yaml-template-catalogue.ts';
-import { templateView } from '#matching/http-mappers.ts';
+import { templateView } from '#matching/http/mappers.ts';
 import { httpRoute, json } from '#platform/http.ts';
 
 const catalogue = new YamlTemplateCatalogue(templatesDir());

@@ -1,5 +1,5 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { AgentEventInput, AssignmentPath } from '#matching/http-schemas.ts';
+import { AgentEventInput, AssignmentPath } from '#matching/http/schemas.ts';
 import { recordAgentEvent } from '#matching/use-cases/agent-assignments.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { ServicePath } from '#matching/service-http.ts';
-import { serviceView } from '#matching/service-views.ts';
+import { ServicePath } from '#matching/http/services.ts';
+import { serviceView } from '#matching/http/service-mappers.ts';
 import { serviceDetail, stopService } from '#matching/use-cases/services.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

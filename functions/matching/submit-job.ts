@@ -1,5 +1,5 @@
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { SubmitJobInput } from '#matching/http-schemas.ts';
+import { SubmitJobInput } from '#matching/http/schemas.ts';
 import { YamlTemplateCatalogue, templatesDir } from '#matching/adapters/yaml-template-catalogue.ts';
 import { jobSpecOf } from '#matching/use-cases/job-spec.ts';
 import { submitJob } from '#matching/use-cases/submit-job.ts';

@@ -1,6 +1,6 @@
 import { logger, makeMeteringDeps } from '#metering/adapters/deps.ts';
-import { assignmentUsageView } from '#metering/http-mappers.ts';
-import { HostPath, HostUsageQuery } from '#metering/http-schemas.ts';
+import { assignmentUsageView } from '#metering/http/mappers.ts';
+import { HostPath, HostUsageQuery } from '#metering/http/schemas.ts';
 import { getHostUsage } from '#metering/use-cases/read-usage.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeMeteringDeps } from '#metering/adapters/deps.ts';
-import { jobUsageView } from '#metering/http-mappers.ts';
-import { JobPath } from '#metering/http-schemas.ts';
+import { jobUsageView } from '#metering/http/mappers.ts';
+import { JobPath } from '#metering/http/schemas.ts';
 import { getJobUsage } from '#metering/use-cases/read-usage.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

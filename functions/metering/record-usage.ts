@@ -1,6 +1,6 @@
 import { logger, makeMeteringDeps } from '#metering/adapters/deps.ts';
-import { usageReceiptView } from '#metering/http-mappers.ts';
-import { RecordUsageInput } from '#metering/http-schemas.ts';
+import { usageReceiptView } from '#metering/http/mappers.ts';
+import { RecordUsageInput } from '#metering/http/schemas.ts';
 import { recordUsage } from '#metering/use-cases/record-usage.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

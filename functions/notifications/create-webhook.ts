@@ -1,7 +1,7 @@
 import { logger, makeWebhookApiDeps } from '#notifications/adapters/deps.ts';
 import type { WebhookRole } from '#notifications/domain/webhooks.ts';
-import { createdWebhookView } from '#notifications/http-mappers.ts';
-import { CreateWebhookInput } from '#notifications/http-schemas.ts';
+import { createdWebhookView } from '#notifications/http/mappers.ts';
+import { CreateWebhookInput } from '#notifications/http/schemas.ts';
 import { createWebhook } from '#notifications/use-cases/manage-webhooks.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

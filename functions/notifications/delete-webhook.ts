@@ -1,5 +1,5 @@
 import { logger, makeWebhookApiDeps } from '#notifications/adapters/deps.ts';
-import { WebhookPath } from '#notifications/http-schemas.ts';
+import { WebhookPath } from '#notifications/http/schemas.ts';
 import { deleteWebhook } from '#notifications/use-cases/manage-webhooks.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeNotificationsDeps } from '#notifications/adapters/deps.ts';
-import { DeliveryMessageSchema } from '#notifications/http-schemas.ts';
+import { DeliveryMessageSchema } from '#notifications/http/schemas.ts';
 import { deliver } from '#notifications/use-cases/deliver.ts';
 import { queueConsumer } from '#platform/consumer.ts';
 

@@ -1,6 +1,6 @@
 import { logger, makeWebhookApiDeps } from '#notifications/adapters/deps.ts';
-import { deliveryView } from '#notifications/http-mappers.ts';
-import { PageQuery, WebhookPath } from '#notifications/http-schemas.ts';
+import { deliveryView } from '#notifications/http/mappers.ts';
+import { PageQuery, WebhookPath } from '#notifications/http/schemas.ts';
 import { listDeliveries } from '#notifications/use-cases/manage-webhooks.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,6 +1,6 @@
 import { logger, makeWebhookApiDeps } from '#notifications/adapters/deps.ts';
-import { webhookView } from '#notifications/http-mappers.ts';
-import { PageQuery } from '#notifications/http-schemas.ts';
+import { webhookView } from '#notifications/http/mappers.ts';
+import { PageQuery } from '#notifications/http/schemas.ts';
 import { listWebhooks } from '#notifications/use-cases/manage-webhooks.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { MaintenancePath } from '#registry/http-schemas.ts';
+import { MaintenancePath } from '#registry/http/schemas.ts';
 import { cancelMaintenance } from '#registry/use-cases/maintenance.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

@@ -1,5 +1,5 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { HeartbeatInput } from '#registry/http-schemas.ts';
+import { HeartbeatInput } from '#registry/http/schemas.ts';
 import { heartbeat } from '#registry/use-cases/agent-presence.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

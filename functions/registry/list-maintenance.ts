@@ -1,6 +1,6 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { maintenanceWindowView } from '#registry/http-mappers.ts';
-import { HostPath } from '#registry/http-schemas.ts';
+import { maintenanceWindowView } from '#registry/http/mappers.ts';
+import { HostPath } from '#registry/http/schemas.ts';
 import { listMaintenance } from '#registry/use-cases/maintenance.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

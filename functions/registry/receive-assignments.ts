@@ -1,5 +1,5 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { ReceiveAssignmentsQuery } from '#registry/http-schemas.ts';
+import { ReceiveAssignmentsQuery } from '#registry/http/schemas.ts';
 import { receiveAssignments } from '#registry/use-cases/host-queue-access.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

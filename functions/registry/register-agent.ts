@@ -1,5 +1,5 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { RegisterAgentInput } from '#registry/http-schemas.ts';
+import { RegisterAgentInput } from '#registry/http/schemas.ts';
 import { registerHost } from '#registry/use-cases/register-host.ts';
 import { httpRoute, json } from '#platform/http.ts';
 

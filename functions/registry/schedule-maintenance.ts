@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { maintenanceWindowView } from '#registry/http-mappers.ts';
-import { HostPath, ScheduleMaintenanceInput } from '#registry/http-schemas.ts';
+import { maintenanceWindowView } from '#registry/http/mappers.ts';
+import { HostPath, ScheduleMaintenanceInput } from '#registry/http/schemas.ts';
 import { scheduleMaintenance, type IdempotencyClaim } from '#registry/use-cases/maintenance.ts';
 import { ValidationError } from '#platform/errors.ts';
 import { httpRoute, json } from '#platform/http.ts';

@@ -1,6 +1,6 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { hostView } from '#registry/http-mappers.ts';
-import { HostPath, UpdateHostInput } from '#registry/http-schemas.ts';
+import { hostView } from '#registry/http/mappers.ts';
+import { HostPath, UpdateHostInput } from '#registry/http/schemas.ts';
 import { updateHost } from '#registry/use-cases/manage-hosts.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { accountOf } from '#platform/principal.ts';

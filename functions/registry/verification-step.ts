@@ -1,5 +1,5 @@
 import { logger, makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { VERIFICATION_MAX_BODY_BYTES, VerificationPath, VerificationStepInput } from '#registry/http-schemas.ts';
+import { VERIFICATION_MAX_BODY_BYTES, VerificationPath, VerificationStepInput } from '#registry/http/schemas.ts';
 import { answerVerification, commitVerification } from '#registry/use-cases/verify-host.ts';
 import { httpRoute, json } from '#platform/http.ts';
 import { agentOf } from '#platform/principal.ts';

@@ -5,7 +5,7 @@ import { multilineText, plainText } from './text.ts';
  * The wire contract between the platform and its agents (API.md, "Agent"): the bodies the
  * agent sends, the answers it reads, and the messages on its host queue. One definition:
  * the backend's HTTP layer validates with these schemas (registry, matching and metering
- * `http-schemas.ts`, and the responses the OpenAPI document is generated from), matching
+ * `http/schemas.ts`, and the responses the OpenAPI document is generated from), matching
  * builds the assignment message to this type, and the agent takes the TypeScript types.
  *
  * Why here and why zod only: the agent is one small file on providers' machines. It imports

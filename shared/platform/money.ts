@@ -42,8 +42,5 @@ export const usdField = z
   })
   .meta({ description: 'USD: a decimal string with at most 6 decimals, or a JSON number', examples: ['0.450000'] });
 
-/** A USD amount in a response, as `formatUsd` writes it: the schema the OpenAPI spec shows. */
-export const usdText = z
-  .string()
-  .regex(/^-?\d+\.\d{6}$/)
-  .meta({ description: 'USD as a decimal string with six decimals', examples: ['0.450000'] });
+/** A USD amount in a response lives with the wire contract, which the CLI shares. */
+export { usdText } from '#contract/money.ts';

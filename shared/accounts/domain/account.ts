@@ -1,8 +1,9 @@
 import type { AccountRole } from '#infra/topology.ts';
 import { SecretPrefix } from '#platform/principal.ts';
+import { ACCOUNT_KINDS as WIRE_ACCOUNT_KINDS } from '#contract/accounts.ts';
 
 export type AccountKind = Exclude<AccountRole, 'admin'>;
-export const ACCOUNT_KINDS = ['renter', 'provider', 'finance'] as const satisfies readonly AccountKind[];
+export const ACCOUNT_KINDS = WIRE_ACCOUNT_KINDS satisfies readonly AccountKind[];
 
 export interface Account {
   readonly accountId: string;

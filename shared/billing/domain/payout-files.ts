@@ -2,6 +2,7 @@ import { csvRecord } from '#exports/domain/csv.ts';
 import { formatUsd, type MicroUsd } from '#platform/money.ts';
 import type { Payout } from './payouts.ts';
 import type { PayoutRail } from './payout-method.ts';
+import { PAYOUT_FILE_FORMATS, type PayoutFileFormat } from '#contract/payouts.ts';
 
 /**
  * A payout batch as the files finance uploads to its rails: a generic CSV with every payout,
@@ -9,8 +10,7 @@ import type { PayoutRail } from './payout-method.ts';
  * Cells go through the exports context's CSV writer, which defuses spreadsheet formulas: a
  * provider's account holder name is text it chose.
  */
-export const PAYOUT_FILE_FORMATS = ['generic', 'paypal', 'wise', 'bank_transfer'] as const;
-export type PayoutFileFormat = (typeof PAYOUT_FILE_FORMATS)[number];
+export { PAYOUT_FILE_FORMATS, type PayoutFileFormat };
 
 export interface PayoutFile {
   readonly format: PayoutFileFormat;

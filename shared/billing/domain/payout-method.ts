@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MicroUsd } from '#platform/money.ts';
 import { plainText } from '#platform/text.ts';
+import { PAYOUT_RAILS, type PayoutRail } from '#contract/payouts.ts';
 
 /**
  * Where a provider's earnings are sent: one of the rails finance pays through, with the
@@ -8,8 +9,7 @@ import { plainText } from '#platform/text.ts';
  * edge, so that a batch never carries a payout finance cannot send (a mistyped IBAN fails its
  * checksum now, not in the bank's rejection file a week later).
  */
-export const PAYOUT_RAILS = ['bank_transfer', 'paypal', 'wise'] as const;
-export type PayoutRail = (typeof PAYOUT_RAILS)[number];
+export { PAYOUT_RAILS, type PayoutRail };
 
 /**
  * ISO 13616: move the first four characters to the end, replace letters by 10..35, and the

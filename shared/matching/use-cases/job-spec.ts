@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ValidationError } from '#platform/errors.ts';
 import type { JobSpec } from '../domain/job.ts';
 import { expandTemplate } from '../domain/template.ts';
-import type { SubmitJobBody } from '../http-schemas.ts';
+import type { SubmitJobBody } from '../http/schemas.ts';
 import type { MatchingDeps } from './deps.ts';
 
 /**

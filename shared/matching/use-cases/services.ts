@@ -7,7 +7,7 @@ import { holdMarginSeconds } from '../domain/lease-deadline.ts';
 import { replicaJobSpec } from '../domain/replica-job.ts';
 import { REPLICA_MAX_DURATION_SECONDS, type Service, type ServiceSpec } from '../domain/service.ts';
 import { replicaState, servingAssignment, type HostStatus, type ReplicaState } from '../domain/service-reconcile.ts';
-import type { CreateServiceBody, UpdateServiceBody } from '../service-http.ts';
+import type { CreateServiceBody, UpdateServiceBody } from '../http/services.ts';
 import type { MatchingDeps } from './deps.ts';
 import { requireKnownModels } from './gpu-models.ts';
 import { jobSpecOf } from './job-spec.ts';

@@ -54,8 +54,8 @@ afterAll(async () => {
 
 const HOW_TO_DESCRIBE =
   "Add an entry for each to `apiDescription` in infra/api-description.ts, below your section comment: '<METHOD> <path>': { summary, body / query / path: " +
-  'the same zod objects its handler passes to httpRoute (export them from shared/<context>/http-schemas.ts), responses: { <status>: { description, schema: ' +
-  'a zod schema of the body, beside the request schemas in shared/<context>/http-responses.ts } } }.';
+  'the same zod objects its handler passes to httpRoute (export them from shared/<context>/http/schemas.ts), responses: { <status>: { description, schema: ' +
+  'a zod schema of the body, in shared/contract/ where a client reads it, else in shared/<context>/http/responses.ts } } }.';
 
 describe('GET /v1/openapi.json', () => {
   it('is public and answers an OpenAPI 3.1 document', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isValidIban, maskEmail, maskIban, maskedDetails, PayoutMethodInput } from '#billing/domain/payout-method.ts';
-import { SetPayoutMethodInput } from '#billing/payout-http.ts';
+import { SetPayoutMethodInput } from '#billing/http/payouts.ts';
 import { issuesOf } from '#platform/http.ts';
 
 const fieldsOf = (input: unknown): string[] => {

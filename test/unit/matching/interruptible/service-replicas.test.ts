@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { requirementsOf } from '#matching/domain/job.ts';
 import { replicaJobSpec } from '#matching/domain/replica-job.ts';
-import { CreateServiceInput } from '#matching/service-http.ts';
+import { CreateServiceInput } from '#matching/http/services.ts';
 import { microUsd } from '#platform/money.ts';
 import { aService } from '#test/support/matching-factories.ts';
 

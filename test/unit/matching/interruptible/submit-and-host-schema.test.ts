@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SubmitJobInput } from '#matching/http-schemas.ts';
+import { SubmitJobInput } from '#matching/http/schemas.ts';
 import { jobSpecOf } from '#matching/use-cases/job-spec.ts';
 import { holdAmountFor } from '#matching/domain/job.ts';
-import { RegisterAgentInput, UpdateHostInput } from '#registry/http-schemas.ts';
+import { RegisterAgentInput, UpdateHostInput } from '#registry/http/schemas.ts';
 import { applyPatch } from '#registry/domain/lifecycle.ts';
 import { microUsd } from '#platform/money.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostView } from '#registry/http-mappers.ts';
+import { hostView } from '#registry/http/mappers.ts';
 import { hostSnapshot } from '#registry/use-cases/host-events.ts';
 import { aHost, at, T0 } from '#test/support/factories.ts';
 

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { AGENT_RUNTIMES, MeasuredGpu, type Wire } from './agent.ts';
+import { usdText } from './money.ts';
+
+/**
+ * The wire contract of hosts and their maintenance windows as providers (and the CLI's
+ * `hosts` and `maintenance` commands) read them (API.md, "Hosts"), as the backend's
+ * `shared/registry/http/mappers.ts` builds them. Imports nothing but zod and its siblings;
+ * the CLI takes the types with `import type` only (see ./jobs.ts).
+ */
+
+/** What a provider takes a host down for (the categories Vast.ai's `schedule maint` offers). */
+export const MAINTENANCE_CATEGORIES = ['power', 'internet', 'disk', 'gpu', 'software', 'other'] as const;
+export type MaintenanceCategory = (typeof MAINTENANCE_CATEGORIES)[number];
+
+const time = z.iso.datetime();
+const hostStatus = z.enum(['online', 'unreachable', 'offline']);
+
+export const MaintenanceWindowResponse = z.object({
+  windowId: z.string(),
+  hostId: z.string(),
+  startsAt: time,
+  endsAt: time,
+  durationSeconds: z.int(),
+  category: z.enum(MAINTENANCE_CATEGORIES),
+  note: z.string().nullable(),
+  state: z.enum(['scheduled', 'in_progress', 'ended']),
+  announcedAt: time,
+  excusesDowntime: z.boolean().meta({
+    description: 'Announced at least the notice (default 24 h) before it starts: time offline inside it does not lower reliability.',
+  }),
+});
+
+export const MaintenanceWindowListResponse = z.object({ items: z.array(MaintenanceWindowResponse) });
+export const VerificationView = z.object({
+  state: z.enum(['unverified', 'verified', 'failed', 'expired']),
+  since: time.nullable(),
+  verifiedAt: time.nullable(),
+  score: z.number().nullable().meta({ description: "The host's score: its weakest GPU's." }),
+  gpus: z.array(MeasuredGpu),
+  reason: z.string().nullable().meta({ description: 'Why the last run failed, for the provider to act on.' }),
+  nextRunAt: time.nullable(),
+  inFlight: z.object({ runId: z.string(), issuedAt: time, commitBy: time, committedAt: time.nullable() }).nullable(),
+  runs: z.array(
+    z.object({
+      runId: z.string(),
+      issuedAt: time,
+      endedAt: time,
+      outcome: z.enum(['passed', 'failed', 'aborted', 'missed']),
+      reason: z.string().nullable(),
+      score: z.number().nullable(),
+    }),
+  ).meta({ description: "The host's latest verification runs, oldest first: its verification timeline." }),
+});
+
+export const HostResponse = z.object({
+  hostId: z.string(),
+  hostname: z.string(),
+  status: hostStatus,
+  listed: z.boolean().meta({ description: "The provider's setting (PATCH): whether to offer the host when it can take work." }),
+  acceptsWork: z.boolean().meta({ description: 'Offered to renters now: online, listed, not draining; statusReason says why not.' }),
+  draining: z.boolean(),
+  statusReason: z.string().nullable(),
+  gpus: z.array(z.object({ index: z.int(), model: z.string(), name: z.string(), vramMb: z.int(), uuid: z.string() })),
+  pricePerGpuHour: usdText,
+  minBidPerGpuHour: usdText.meta({ description: 'The lowest bid interruptible work must offer here (default half the price; 0.000000: none taken).' }),
+  region: z.string(),
+  runtimes: z.array(z.enum(AGENT_RUNTIMES)),
+  cpuCores: z.int(),
+  memoryMb: z.int(),
+  diskGb: z.int(),
+  publicAddress: z.string().nullable(),
+  portRange: z.object({ from: z.int(), to: z.int() }).nullable().meta({ description: 'Public ports forwarded to the host for jobs with ports.' }),
+  simulated: z.boolean(),
+  registeredAt: time,
+  lastHeartbeatAt: time,
+  lastAssignedAt: time.nullable(),
+  reliability: z.number().min(0).max(1),
+  maintenance: z.array(MaintenanceWindowResponse).meta({ description: 'Maintenance windows not yet ended, soonest first.' }),
+  verification: VerificationView,
+});
+
+export const HostPageResponse = z.object({ items: z.array(HostResponse), nextCursor: z.string().nullable() });
+
+export type MaintenanceWindowResponse = Wire<z.output<typeof MaintenanceWindowResponse>>;
+export type MaintenanceWindowListResponse = Wire<z.output<typeof MaintenanceWindowListResponse>>;
+export type VerificationView = Wire<z.output<typeof VerificationView>>;
+export type HostResponse = Wire<z.output<typeof HostResponse>>;
+export type HostPageResponse = Wire<z.output<typeof HostPageResponse>>;

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { cliBundleInputs } from '../../../cli/bundle.ts';
+
+describe('what the CLI bundle is made of', () => {
+  it('holds no zod and no backend code: the wire contract reaches it as types only', async () => {
+    const inputs = (await cliBundleInputs()).filter((input) => !input.startsWith('builtin:'));
+
+    expect(inputs.filter((input) => input.includes('node_modules/zod/'))).toEqual([]);
+    // Its own sources and its one dependency (yaml, for job files), nothing of shared/.
+    expect(inputs.filter((input) => !input.startsWith('cli/') && !input.startsWith('node_modules/yaml/'))).toEqual([]);
+    // The commands that read the contract's types are in it, so the check above means something.
+    expect(inputs).toEqual(expect.arrayContaining(['cli/commands/jobs.ts', 'cli/commands/services.ts', 'cli/commands/billing.ts']));
+  });
+});
