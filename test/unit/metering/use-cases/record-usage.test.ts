@@ -12,6 +12,8 @@ const hostId = started.hostId;
 const iso = (seconds: number) => at(T0, seconds).toISOString();
 const record = (eventId: string, from: number, to: number, gpuSeconds = to - from) => ({ eventId, assignmentId: 'asg_1', from: iso(from), to: iso(to), gpuSeconds });
 
+const linesOf = (event: { detail: unknown }) => (event.detail as Detail<typeof events.usageChunkRecorded>).records;
+
 const running = async () => {
   const metering = inMemoryMetering(at(T0, 120));
   await trackLeases({ kind: 'started', detail: started }, metering.deps);
@@ -117,7 +119,7 @@ describe('recordUsage', () => {
     await recordUsage(hostId, batch, deps);
 
     expect(state.commits).toBe(2);
-    expect(state.outbox.map((event) => (event.detail as { records: unknown[] }).records.length)).toEqual([97, 3]);
+    expect(state.outbox.map((event) => linesOf(event).length)).toEqual([97, 3]);
     expect(usage.loads).toBe(1);
     expect(usage.recordKeysLoaded).toBe(0);
   });
@@ -146,7 +148,7 @@ describe('recordUsage', () => {
 
     expect(mixed.outcomes.map((outcome) => outcome.status)).toEqual(['duplicate', 'accepted', 'duplicate', 'accepted']);
     expect(metering.state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 4, gpuMs: 40_000 });
-    const charged = metering.state.outbox.flatMap((event) => (event.detail as { records: { usageRecordId: string }[] }).records.map((line) => line.usageRecordId));
+    const charged = metering.state.outbox.flatMap((event) => linesOf(event).map((line) => line.usageRecordId));
     expect(new Set(charged).size).toBe(4);
     expect(charged).toHaveLength(4);
   });
