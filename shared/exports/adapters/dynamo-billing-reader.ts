@@ -200,7 +200,7 @@ export class DynamoBillingReader implements BillingReader {
     const { ProjectionExpression, names } = projection([...attributes, 'gsi1sk']);
     for (const slice of sliceByHour(period)) {
       const streams = dayPartitions(listing, slice.from.slice(0, 10)).map((partition) =>
-        this.pages(
+        this.pages<Item>(
           [{
             TableName: this.billingTable,
             IndexName: 'byType',
