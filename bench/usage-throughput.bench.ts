@@ -223,6 +223,7 @@ try {
     ['SDK calls per record, end to end', `${measured.calls.toFixed(2)}: ${measured.listing}`],
     ['SDK calls per record, API path (POST /v1/agent/usage)', `${measured.apiCalls.toFixed(3)}: ${measured.apiListing}`],
     ['DynamoDB units per record (reported by the store)', `write ${measured.work.dynamoWriteUnits.toFixed(2)}, read ${measured.work.dynamoReadUnits.toFixed(2)}`],
+    ['requests per record (UnitWork)', Object.entries(measured.work).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')],
     ['AWS cost per 1,000 records (infra/cost/unit-cost.ts, from these counts)', `$${cost.total.toFixed(5)} (${Object.entries(cost.byService).filter(([, usd]) => usd > 0).map(([service, usd]) => `${service} $${usd.toFixed(5)}`).join(', ')})`],
     ...hottest.map(([key, writes], index): [string, string] => [index === 0 ? 'hottest partition keys (writes/s at this load)' : '', `${key}: ${(writes / chargeSeconds).toFixed(1)}/s (${writes} writes; ${((writes / total) * TARGET_RECORDS_PER_SECOND).toFixed(0)}/s at ${TARGET_RECORDS_PER_SECOND.toLocaleString('en-US')} records/s)`]),
     ['billed to the renter', `${billed} µUSD (expected ${expectedCharge})`],

@@ -49,17 +49,23 @@ export const costPerThousand = (work: UnitWork, prices: PriceTable, memoryMb = D
 export const usageRecordCosts = (work: UnitWork, prices: PriceTable): UnitCost => costPerThousand(work, prices);
 
 /**
- * Per usage record, as bench/usage-throughput.bench.ts counted it (10 hosts x 500 records in
- * batches of 100; see docs/throughput.md for the run). Update from the bench's printout.
+ * Per usage record. Counted by bench/usage-throughput.bench.ts (2026-12-05, 2,000 records in
+ * batches of 100, 50 records per chunk): API requests, DynamoDB units as the store reported
+ * them, EventBridge events (a `usage.chunk_recorded` and a `usage.chunk_charged` per chunk).
+ * Queue requests and Lambda work are by design, per chunk of 50 records, because the local
+ * runtime's in-process pollers do not bill like Lambda's event sources: about 8 SQS requests
+ * (EventBridge's delivery, receive and delete on `billing-usage`, the move to
+ * `billing-charges.fifo` with its receive and delete, and `matching-costs`), 3 invocations
+ * (route, charge, cost; batched, so fewer) of about 20 ms each. Update from the bench's printout.
  */
 export const USAGE_RECORD_WORK: UnitWork = {
   apiRequests: 0.01,
-  lambdaInvocations: 0.05,
-  lambdaMs: 1.5,
-  dynamoWriteUnits: 3.2,
-  dynamoReadUnits: 0.2,
-  sqsRequests: 0.1,
-  eventBridgeEvents: 0.03,
+  lambdaInvocations: 3 / 50,
+  lambdaMs: (3 * 20) / 50,
+  dynamoWriteUnits: 2.03,
+  dynamoReadUnits: 0.26,
+  sqsRequests: 8 / 50,
+  eventBridgeEvents: 0.04,
 };
 
 /** What bench/placements.bench.ts prints per placement; the one place to enter it. */
