@@ -6,13 +6,19 @@
  * also checks that no record is lost or charged twice and that what was billed equals, to the
  * micro-dollar, what the records should cost. Beside it, the ceiling measured in the same run:
  * DynamoDB Local's items/s in 100-item transactions, divided by the items the design writes
- * per record (counted from the chunks this run wrote).
+ * per record (counted on the client during the run). It also prints SDK calls and DynamoDB
+ * units per record (the call counter), the AWS cost per 1,000 records from them, and the
+ * hottest partition keys' writes per second at the measured load.
  * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 10] [--records 500] [--batch 100] [--concurrency 4]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#platform/aws-clients.ts';
+import { callCounter, type CallCounts } from '#platform/call-counter.ts';
+import { usageRecordCosts } from '#infra/cost/unit-cost.ts';
+import { PRICES } from '#infra/cost/prices.ts';
+import { PartitionWrites } from './partition-writes.ts';
 import { tables } from '#infra/topology.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { apiClient, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
@@ -26,6 +32,8 @@ const HOSTS = Number(values.hosts);
 const RECORDS = Number(values.records);
 const BATCH = Number(values.batch);
 const RECORD_MS = 10;
+/** The issue's target: the hottest key's writes are also scaled to it (AWS: at most 1,000 writes/s per partition). */
+const TARGET_RECORDS_PER_SECOND = 2_000;
 // 3.600000 USD per GPU-hour is 1 µUSD per GPU-millisecond: every record's cost is exact.
 const PRICE = '3.600000';
 const CREDIT_USD = 1_000_000;
@@ -77,7 +85,41 @@ const transactionRate = async (tableName: string, seconds = 4): Promise<number> 
   return items / seconds;
 };
 
+/** SDK calls and DynamoDB units per record, in all and on the API's path (the usage route's scope). */
+const perRecord = (counts: CallCounts, records: number) => {
+  const operations = new Map<string, number>();
+  const apiOperations = new Map<string, number>();
+  let writeUnits = 0;
+  let readUnits = 0;
+  let sqsRequests = 0;
+  let events = 0;
+  let invocations = 0;
+  let durationMs = 0;
+  for (const [scope, counted] of Object.entries(counts.scopes)) {
+    // The bench's own polling of the renter's balance is not part of the work.
+    if (/balance/.test(scope)) continue;
+    invocations += counted.invocations;
+    durationMs += counted.durationMs;
+    for (const [operation, usage] of Object.entries(counted.sdk)) {
+      operations.set(operation, (operations.get(operation) ?? 0) + usage.calls);
+      if (/record-usage/.test(scope)) apiOperations.set(operation, (apiOperations.get(operation) ?? 0) + usage.calls);
+      writeUnits += usage.writeUnits;
+      readUnits += usage.readUnits;
+      if (operation.startsWith('SQS.')) sqsRequests += usage.billableRequests;
+      if (operation === 'EventBridge.PutEvents') events += usage.billableRequests;
+    }
+  }
+  const apiRequests = Object.entries(counts.apiRequests).reduce((sum, [route, n]) => sum + (/usage/.test(route) ? n : 0), 0);
+  const listing = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).map(([operation, calls]) => `${operation} ${(calls / records).toFixed(3)}`).join(', ');
+  const total = (map: Map<string, number>) => [...map.values()].reduce((sum, n) => sum + n, 0) / records;
+  return {
+    calls: total(operations), apiCalls: total(apiOperations), listing: listing(operations), apiListing: listing(apiOperations),
+    work: { apiRequests: apiRequests / records, lambdaInvocations: invocations / records, lambdaMs: durationMs / records, dynamoWriteUnits: writeUnits / records, dynamoReadUnits: readUnits / records, sqsRequests: sqsRequests / records, eventBridgeEvents: events / records },
+  };
+};
+
 const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '0.5' });
+const partitionWrites = PartitionWrites.attach();
 const api = apiClient(runtime.apiUrl);
 try {
   const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'bench' } });
@@ -121,6 +163,8 @@ try {
   progress(`posting ${total} records in batches of ${BATCH}, ${values.concurrency} requests at a time`);
   let accepted = 0;
   let resent = 0;
+  callCounter.start();
+  partitionWrites.counting = true;
   const started = performance.now();
   await inParallel(requests, Number(values.concurrency), async (request) => {
     // A busy API answers 503 (Retry-After): the agent sends the same batch again, and so does the bench.
@@ -145,6 +189,8 @@ try {
     await sleep(100);
   }
   const charged = performance.now();
+  const counts = callCounter.stop();
+  partitionWrites.counting = false;
   await sleep(2_000); // anything billed twice would show by now
   billed = before - usd((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.balance);
   const billingTable = process.env[tables.billing.envVar] ?? '';
@@ -153,9 +199,15 @@ try {
   const load = loadavg()[0] ?? 0;
   progress('measuring the ceiling (100-item transactions)');
   const itemsPerSecond = await transactionRate(billingTable);
-  const itemsPerRecord = (total + ITEMS_PER_CHUNK * lines.chunks) / total;
+  // Counted on the client while the run went (every table item written); the design's count beside it.
+  const itemsPerRecord = partitionWrites.itemsWritten() / total;
+  const designItemsPerRecord = (total + ITEMS_PER_CHUNK * lines.chunks) / total;
   const ceiling = itemsPerSecond / itemsPerRecord;
   const endToEnd = (total / (charged - started)) * 1000;
+  const chargeSeconds = (charged - started) / 1000;
+  const measured = perRecord(counts, total);
+  const cost = usageRecordCosts(measured.work, PRICES);
+  const hottest = partitionWrites.hottest(4);
 
   table(`Usage records through API -> metering -> billing (local runtime, this machine, load ${load.toFixed(1)})`, [
     ['records posted', String(total)],
@@ -166,7 +218,14 @@ try {
     ['stored by the API', `${((total / (stored - started)) * 1000).toFixed(0)} records/s`],
     ['end to end (posted -> all charged)', `${endToEnd.toFixed(0)} records/s`],
     ['ceiling, same run', `${itemsPerSecond.toFixed(0)} items/s in 100-item transactions / ${itemsPerRecord.toFixed(2)} items per record = ${ceiling.toFixed(0)} records/s`],
+    ['items written per record', `${itemsPerRecord.toFixed(2)} counted (by design: ${designItemsPerRecord.toFixed(2)})`],
     ['end to end / ceiling', `${((100 * endToEnd) / ceiling).toFixed(0)}%`],
+    ['SDK calls per record, end to end', `${measured.calls.toFixed(2)}: ${measured.listing}`],
+    ['SDK calls per record, API path (POST /v1/agent/usage)', `${measured.apiCalls.toFixed(3)}: ${measured.apiListing}`],
+    ['DynamoDB units per record (reported by the store)', `write ${measured.work.dynamoWriteUnits.toFixed(2)}, read ${measured.work.dynamoReadUnits.toFixed(2)}`],
+    ['requests per record (UnitWork)', Object.entries(measured.work).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')],
+    ['AWS cost per 1,000 records (infra/cost/unit-cost.ts, from these counts)', `$${cost.total.toFixed(5)} (${Object.entries(cost.byService).filter(([, usd]) => usd > 0).map(([service, usd]) => `${service} $${usd.toFixed(5)}`).join(', ')})`],
+    ...hottest.map(([key, writes], index): [string, string] => [index === 0 ? 'hottest partition keys (writes/s at this load)' : '', `${key}: ${(writes / chargeSeconds).toFixed(1)}/s (${writes} writes; ${((writes / total) * TARGET_RECORDS_PER_SECOND).toFixed(0)}/s at ${TARGET_RECORDS_PER_SECOND.toLocaleString('en-US')} records/s)`]),
     ['billed to the renter', `${billed} µUSD (expected ${expectedCharge})`],
     ['job costs sum', `${costs.reduce((sum, cost) => sum + cost, 0)} µUSD`],
     ['billed equals expected exactly', String(billed === expectedCharge && lines.records.length === total && new Set(lines.records).size === total)],

@@ -14,6 +14,7 @@ import { MEASURED_PATH, measuredJobUsage, readMeasured } from './measured.ts';
 import { monthlyCost, type CostInputs } from './model.ts';
 import { PRICES } from './prices.ts';
 import { renderReport } from './report.ts';
+import { PLACEMENT_INPUTS, USAGE_RECORD_WORK, costPerThousand, placementWork, type UnitCost } from './unit-cost.ts';
 
 const measured = readMeasured();
 const { values } = parseArgs({
@@ -56,9 +57,25 @@ const report = monthlyCost({
   prices: PRICES,
 });
 
+const perThousand = {
+  usageRecords: costPerThousand(USAGE_RECORD_WORK, PRICES),
+  placements: costPerThousand(placementWork(PLACEMENT_INPUTS), PRICES),
+};
+const unitLine = (what: string, cost: UnitCost) =>
+  `  ${what.padEnd(22)} $${cost.total.toFixed(4)} (${Object.entries(cost.byService).map(([service, usd]) => `${service} $${usd.toFixed(4)}`).join(', ')})`;
+
 if (values.json) {
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...report, perThousand }, null, 2)}\n`);
 } else {
   const measuredPath = relative(process.cwd(), fileURLToPath(MEASURED_PATH));
   process.stdout.write(`${renderReport(report, { prices: PRICES, measuredAt: measured.measuredAt, measuredPath })}\n`);
+  process.stdout.write(
+    [
+      '',
+      'Per 1,000 units of work (infra/cost/unit-cost.ts; requests per unit from bench/usage-throughput.bench.ts and bench/placements.bench.ts):',
+      unitLine('1,000 usage records', perThousand.usageRecords),
+      unitLine('1,000 placements', perThousand.placements),
+      '',
+    ].join('\n'),
+  );
 }

@@ -80,6 +80,8 @@ export const recordKey = (key: RecordKey): string => `${key.assignmentId}#${key.
 export interface UsageStore {
   /** The most items one `commit` can write (a larger plan is split by the caller). */
   readonly maxItemsPerCommit: number;
+  /** Items `commit` would write for this plan, to compare with `maxItemsPerCommit`. */
+  itemsOf(plan: UsagePlan): number;
   /** Leases and summaries of these assignments and the records stored under these keys, read consistently. */
   load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState>;
   /** An assignment's records waiting for its lease, oldest first, read consistently. */

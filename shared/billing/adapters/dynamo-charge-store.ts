@@ -116,7 +116,7 @@ export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
   ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
   chargedAt: charge.chargedAt,
   jobCost: charge.jobCost,
-  gsi1pk: chargesDayPk(charge.chargedAt),
+  gsi1pk: chargesDayPk(charge.chargedAt, charge.chunkId),
   gsi1sk: `${charge.chargedAt}#${charge.chunkId}`,
 });
 
@@ -253,7 +253,7 @@ export class DynamoChargeStore implements ChargeStore {
             ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
             chargedAt: charge.chargedAt,
             jobCost: charge.jobCost,
-            gsi1pk: chargesDayPk(charge.chargedAt),
+            gsi1pk: chargesDayPk(charge.chargedAt, charge.usageRecordId),
             gsi1sk: `${charge.chargedAt}#${charge.usageRecordId}`,
           },
           ConditionExpression: 'attribute_not_exists(pk)',

@@ -69,7 +69,7 @@ export const ledgerItems = (
         amount: entry.amount,
         ...(entry.reference === null ? {} : { reference: entry.reference }),
         postedAt: entry.postedAt,
-        gsi1pk: ledgerDayPk(entry.postedAt),
+        gsi1pk: ledgerDayPk(entry.postedAt, entry.entryId),
         gsi1sk: `${entry.postedAt}#${entry.entryId}`,
       },
       ConditionExpression: 'attribute_not_exists(pk)',

@@ -1,3 +1,5 @@
+import { dayPartition } from '../domain/day-partitions.ts';
+
 /**
  * Items of the billing table (pk / sk):
  * - `BALANCE#<accountId>` / `BALANCE`: `accountId`, `balance` (integer µUSD, the sum of the
@@ -12,14 +14,14 @@
  * - `TXN#<txnId>` / `TXN`: a ledger transaction: `txnId`, `kind`, `reference`, `postedAt`, `entries`.
  * - `ACCOUNT#<accountId>` / `ENTRY#<postedAt>#<entryId>`: one entry of a transaction, for
  *   the account's ledger by time: `txnId`, `entryId`, `accountId`, `kind`, `amount`
- *   (signed µUSD), `reference`, `postedAt`; `gsi1pk = LEDGER#<yyyy-mm-dd>` and
+ *   (signed µUSD), `reference`, `postedAt`; `gsi1pk = LEDGER#<yyyy-mm-dd>#<shard>` and
  *   `gsi1sk = <postedAt>#<entryId>` list the whole ledger by day, for exports.
  * - `CREDITREF#<reference>` / `CREDITREF`: the credit a reference was first used for.
  * - `CHARGE#<usageRecordId>` / `CHARGE`: the charge of one usage record, kept forever (no
  *   TTL: a record resent any time later must find it): `usageRecordId`, `jobId`,
  *   `assignmentId`, `renterId`, `providerId`, `hostId`, `gpuModel`, `from`, `to`, `gpuSeconds`, `pricePerGpuHour`,
  *   `amount` (the renter's), `providerAmount`, `fee`, `fromHold`, `txnId` (absent for a
- *   record that cost 0), `chargedAt`, `jobCost`; `gsi1pk = CHARGES#<yyyy-mm-dd>` and
+ *   record that cost 0), `chargedAt`, `jobCost`; `gsi1pk = CHARGES#<yyyy-mm-dd>#<shard>` and
  *   `gsi1sk = <chargedAt>#<usageRecordId>` list charges by the day the money moved, for exports.
  *   A CONTRACT with ENTRY items: the exports context reads both through its read-only port
  *   (shared/exports/adapters/dynamo-billing-reader.ts).
@@ -28,8 +30,11 @@
  *   `hostId`, `gpuModel`, `pricePerGpuHour`, `lines` (one map per usage record: `usageRecordId`,
  *   `gpuSeconds`, `from`, `to`, `amount`, `providerAmount`, `fee`, `cut`), their sums `amount`,
  *   `providerAmount`, `fee` (what the one ledger transaction `txnId` moved), `fromHold`, `cut`,
- *   `chargedAt`, `jobCost`; listed beside CHARGE items under `gsi1pk = CHARGES#<yyyy-mm-dd>`,
+ *   `chargedAt`, `jobCost`; listed beside CHARGE items under `gsi1pk = CHARGES#<yyyy-mm-dd>#<shard>`,
  *   `gsi1sk = <chargedAt>#<chunkId>`. A CONTRACT with exports, which expand `lines` into rows.
+ *   `<shard>` in CHARGES and LEDGER listings is 0-7 by a hash of the item's id
+ *   (domain/day-partitions.ts); items written before sharding are under `<LISTING>#<yyyy-mm-dd>`,
+ *   which readers query too.
  * - `JOBCOST#<jobId>` / `JOBCOST`: the job's running total: `jobId`, `renterId`, `cost`,
  *   `charges`, `version` (each charge writes only over the version it read), `rates`
  *   (`{ <assignmentId>: { perHour, asOf } }`, each assignment's latest rate), `updatedAt`.
@@ -71,7 +76,8 @@ export const creditReferenceKey = (reference: string) => ({ pk: `CREDITREF#${ref
 export const chargeKey = (usageRecordId: string) => ({ pk: `CHARGE#${usageRecordId}`, sk: 'CHARGE' });
 export const chunkKey = (chunkId: string) => ({ pk: `CHUNK#${chunkId}`, sk: 'CHUNK' });
 export const jobCostKey = (jobId: string) => ({ pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' });
-export const chargesDayPk = (chargedAt: string) => `CHARGES#${chargedAt.slice(0, 10)}`;
+/** The day's charge listing, sharded by the charge's (record's or chunk's) id (domain/day-partitions.ts). */
+export const chargesDayPk = (chargedAt: string, id: string) => dayPartition('CHARGES', chargedAt, id);
 export const activeHoldsPk = (accountId: string) => `HOLDS#${accountId}`;
 export const renewalKey = (jobId: string) => ({ pk: `RENEWAL#${jobId}`, sk: 'RENEWAL' });
 export const RENEWAL_SHARDS = 8;
@@ -82,7 +88,8 @@ export const renewalShardOf = (jobId: string): number => {
   return hash % RENEWAL_SHARDS;
 };
 export const lowRunwayKey = (accountId: string) => ({ pk: `LOWRUNWAY#${accountId}`, sk: 'LOWRUNWAY' });
-export const ledgerDayPk = (postedAt: string) => `LEDGER#${postedAt.slice(0, 10)}`;
+/** The day's ledger listing, sharded by the entry id (domain/day-partitions.ts). */
+export const ledgerDayPk = (postedAt: string, entryId: string) => dayPartition('LEDGER', postedAt, entryId);
 
 /**
  * A number attribute as the document client returns it, or as a transaction's

@@ -1,4 +1,5 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { dayPartitions, type DayListing } from '#billing/domain/day-partitions.ts';
 import type { Period } from '../domain/period.ts';
 import type { LedgerRow, PayoutRow, UsageRow } from '../domain/rows.ts';
 import type { BillingReader } from '../ports.ts';
@@ -8,9 +9,11 @@ import type { BillingReader } from '../ports.ts';
  * the items billing documents as a contract for exports (shared/billing/adapters/items.ts):
  * - `CHARGE#<usageRecordId>` items (one record each) and `CHUNK#<chunkId>` items (a chunk of
  *   records charged in one transaction, a line per record), listed in the `byType` index under
- *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId or chunkId>`; a chunk
+ *   `gsi1pk = CHARGES#<yyyy-mm-dd>#<shard>`, `gsi1sk = <chargedAt>#<usageRecordId or chunkId>`; a chunk
  *   is expanded into one row per line, so files still list every record;
- * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>`, `gsi1sk = <postedAt>#<entryId>`.
+ * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>#<shard>`, `gsi1sk = <postedAt>#<entryId>`.
+ * A day's listing is every shard and the unsharded key of before (#billing/domain/day-partitions.ts),
+ * merged by sort key, so rows come in the order one partition would give.
  * - `PAYOUTLOG` / `<createdAt>#<payoutId>` pointers to `PAYOUT#<payoutId>` items, every payout by
  *   the time it was made.
  * A period is key ranges within the UTC days it touches: `gsi1sk BETWEEN <from> AND <to>` keeps
@@ -113,6 +116,44 @@ export const toPayoutRow = (item: Record<string, unknown>): PayoutRow => ({
   transactionId: item.txnId as string,
 });
 
+type Item = Record<string, unknown>;
+
+/**
+ * Merges page streams that are each in `gsi1sk` order into one stream in that order. Holds one
+ * page per stream; yields what is certain to come first each time a stream needs its next page.
+ */
+export async function* mergeBySortKey(streams: readonly AsyncIterator<readonly Item[]>[]): AsyncGenerator<readonly Item[]> {
+  const heads = streams.map((stream) => ({ stream, items: [] as readonly Item[], at: 0, done: false }));
+  const refill = async (head: (typeof heads)[number]) => {
+    while (!head.done && head.at >= head.items.length) {
+      const next = await head.stream.next();
+      if (next.done) head.done = true;
+      else {
+        head.items = next.value;
+        head.at = 0;
+      }
+    }
+  };
+  for (;;) {
+    await Promise.all(heads.map(refill));
+    const live = heads.filter((head) => head.at < head.items.length);
+    if (live.length === 0) return;
+    const out: Item[] = [];
+    // Take the smallest head until a stream runs out of its page (its next page may hold smaller keys).
+    while (live.every((head) => head.at < head.items.length || head.done)) {
+      let first: (typeof live)[number] | undefined;
+      for (const head of live) {
+        if (head.at >= head.items.length) continue;
+        if (!first || String(head.items[head.at]?.gsi1sk) < String(first.items[first.at]?.gsi1sk)) first = head;
+      }
+      if (!first) break;
+      out.push(first.items[first.at] as Item);
+      first.at += 1;
+    }
+    yield out;
+  }
+}
+
 const PAYOUT_ATTRIBUTES = ['payoutId', 'batchId', 'providerId', 'method', 'amount', 'status', 'reference', 'failureReason', 'createdAt', 'settledAt', 'txnId'] as const;
 
 export class DynamoBillingReader implements BillingReader {
@@ -154,17 +195,25 @@ export class DynamoBillingReader implements BillingReader {
     }
   }
 
-  private byDay<R>(prefix: string, period: Period, attributes: readonly string[], toRow: (item: Record<string, unknown>) => R | R[]): AsyncGenerator<readonly R[]> {
-    const { ProjectionExpression, names } = projection(attributes);
-    const inputs = sliceByHour(period).map((slice) => ({
-      TableName: this.billingTable,
-      IndexName: 'byType',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-      ProjectionExpression,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':pk': `${prefix}#${slice.from.slice(0, 10)}`, ':from': slice.from, ':to': slice.to },
-    }));
-    return this.pages(inputs, toRow);
+  /** Each hour slice's partitions (every shard, and the unsharded key of before) merged by sort key, slice after slice. */
+  private async *byDay<R>(listing: DayListing, period: Period, attributes: readonly string[], toRow: (item: Record<string, unknown>) => R | R[]): AsyncGenerator<readonly R[]> {
+    const { ProjectionExpression, names } = projection([...attributes, 'gsi1sk']);
+    for (const slice of sliceByHour(period)) {
+      const streams = dayPartitions(listing, slice.from.slice(0, 10)).map((partition) =>
+        this.pages<Item>(
+          [{
+            TableName: this.billingTable,
+            IndexName: 'byType',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+            ProjectionExpression,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':pk': partition, ':from': slice.from, ':to': slice.to },
+          }],
+          (item) => item,
+        ),
+      );
+      for await (const items of mergeBySortKey(streams)) yield items.flatMap(toRow);
+    }
   }
 
   /** The queries' pages in order, the next page (of this query or the next) already on its way while the caller works on this one. */

@@ -38,6 +38,11 @@ export const toSummary = (item: Item): UsageSummary => ({
   ...(typeof item.lastOpenUsageAt === 'string' ? { lastOpenUsageAt: item.lastOpenUsageAt } : {}),
 });
 
+/** Items one `commit` writes: a pending record also writes (or deletes) its pointer; each event is one outbox item. */
+export const commitItems = (plan: UsagePlan): number =>
+  plan.records.reduce((sum, record) => sum + (record.previous === 'pending' || record.status === 'pending' ? 2 : 1), 0) +
+  plan.summaries.length + plan.hours.length + plan.events.length;
+
 /** Cancelled by a failed condition or a concurrent transaction: someone else wrote first. */
 const isConflict = (error: unknown): boolean =>
   (error as { name?: string }).name === 'TransactionConflictException' ||
@@ -46,6 +51,10 @@ const isConflict = (error: unknown): boolean =>
 
 export class DynamoUsageStore implements UsageStore {
   readonly maxItemsPerCommit = MAX_TRANSACT_ITEMS;
+
+  itemsOf(plan: UsagePlan): number {
+    return commitItems(plan);
+  }
 
   constructor(
     private readonly tableName: string,

@@ -1,5 +1,5 @@
 import { newEvent, type Payload } from '#events/define.ts';
-import { event as usageChunkRecorded } from '#events/metering/usage-chunk-recorded.ts';
+import { MAX_CHUNK_RECORDS, event as usageChunkRecorded } from '#events/metering/usage-chunk-recorded.ts';
 import { ServiceBusyError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
 import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
@@ -8,8 +8,6 @@ import { hourShares, judgeBatch, reportedGpuMs, type ClipReason, type MeteringSe
 import { recordKey, type HourDelta, type StoredStatus, type StoredUsage, type UsagePlan, type UsageState, type UsageSummary } from '../ports.ts';
 import type { MeteringDeps } from './deps.ts';
 
-/** Records tried per commit: 1 item each, and per assignment one summary, one chunk event and its hours; a plan over the store's limit is halved. */
-const CHUNK_RECORDS = 96;
 /** Lost races before giving up; between them a jittered wait of up to min(1 s, 10 ms * 2^n). */
 const CONFLICT_RETRY = { attempts: 8, baseDelayMs: 10, maxDelayMs: 1000 } as const;
 const PENDING_PAGE = 40;
@@ -57,10 +55,12 @@ const outcomeOf = (stored: StoredUsage): RecordOutcome => ({
 
 const duplicateOf = (stored: StoredUsage): RecordOutcome => ({ ...outcomeOf(stored), status: 'duplicate', original: stored.status });
 
-/** Items the plan's transaction writes: a pending record also writes (or deletes) its pointer. */
-export const planSize = (plan: UsagePlan): number =>
-  plan.records.reduce((sum, record) => sum + (record.previous === 'pending' || record.status === 'pending' ? 2 : 1), 0) +
-  plan.summaries.length + plan.hours.length + plan.events.length;
+/**
+ * Records to try in the next commit after a plan of `size` records came to `items` items
+ * where the store takes at most `max`: the share that fits at the plan's items per record.
+ */
+export const shrunkChunk = (size: number, items: number, max: number): number =>
+  Math.max(1, Math.min(size - 1, Math.floor((size * max) / items)));
 
 const addHours = (hours: Map<string, HourDelta>, lease: Lease, shares: Map<string, number>, utilization: number | undefined) => {
   for (const [hour, gpuMs] of shares) {
@@ -200,12 +200,16 @@ export interface RecordUsageResult {
 
 /**
  * `POST /v1/agent/usage`: stores every record durably before answering (ARCHITECTURE.md,
- * Failure model). Steps, per chunk of records that fits one transaction: read the leases,
- * summaries and any stored copies (a stored copy makes the record a duplicate, forever);
- * plan (`planUsage`); write records, summaries, hours and events in one transaction, each
- * record only if its key is unused and each summary only if unchanged since read; on a
- * conflict read again. Then judge at once any record stored as pending whose lease has
- * arrived meanwhile. A record repeated within the request is a duplicate of its first copy.
+ * Failure model). Leases and summaries are read once per request; each commit's summaries
+ * are carried forward from what it wrote. Records are written optimistically, each only if
+ * its key is unused, so the common case (no record seen before) reads no record: a
+ * transaction cancelled by a stored copy (a resend, or a concurrent writer) or by a changed
+ * summary is a lost race, and the next attempt reads everything again, stored copies
+ * included (a stored copy makes the record a duplicate, forever). Per commit: as many
+ * records as the store takes in one transaction (`maxItemsPerCommit`, counted by the store's
+ * `itemsOf`), with summaries, hours and one `usage.chunk_recorded` per assignment. Then
+ * judge at once any record stored as pending whose lease has arrived meanwhile. A record
+ * repeated within the request is a duplicate of its first copy.
  */
 export const recordUsage = async (hostId: string, reports: readonly UsageReport[], deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<RecordUsageResult> => {
   const now = deps.clock.now();
@@ -217,25 +221,42 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
   }
   const outcomes = new Map<string, RecordOutcome>();
   let queue = [...candidates.values()];
-  let size = CHUNK_RECORDS;
+  let size = Math.min(queue.length, MAX_CHUNK_RECORDS);
   // One attempt writes chunks until all are written or a write loses a race; the cap counts lost races.
   await retryOnConflict(
-    async () => {
+    async (attempt) => {
+      // The first attempt trusts that no record was stored before; after a lost race, read them.
+      const checked = new Set<string>();
+      const state = await deps.usage.load([...new Set(queue.map((c) => c.assignmentId))], attempt > 1 ? queue : []);
+      const summaries = new Map(state.summaries);
+      const stored = new Map(state.stored);
+      if (attempt > 1) for (const candidate of queue) checked.add(recordKey(candidate));
       while (queue.length > 0) {
         const chunk = queue.slice(0, size);
-        const state = await deps.usage.load([...new Set(chunk.map((c) => c.assignmentId))], chunk);
         const fresh = chunk.filter((candidate) => {
-          const stored = state.stored.get(recordKey(candidate));
-          if (stored) outcomes.set(recordKey(candidate), duplicateOf(stored));
-          return !stored;
+          const copy = stored.get(recordKey(candidate));
+          if (copy) outcomes.set(recordKey(candidate), duplicateOf(copy));
+          return !copy;
         });
-        const { plan, outcomes: planned } = planUsage(fresh, state, now, deps.settings);
-        if (planSize(plan) > deps.usage.maxItemsPerCommit && size > 1) {
-          size = Math.ceil(size / 2);
+        const { plan, outcomes: planned } = planUsage(fresh, { leases: state.leases, summaries, stored }, now, deps.settings);
+        const items = deps.usage.itemsOf(plan);
+        if (items > deps.usage.maxItemsPerCommit && size > 1) {
+          size = shrunkChunk(size, items, deps.usage.maxItemsPerCommit);
           continue;
         }
-        if ((await deps.usage.commit(plan)) === 'conflict') return CONFLICT;
+        // A record the plan does not write has no key condition to catch a stored copy: read it.
+        const written = new Set(plan.records.map(recordKey));
+        const unchecked = fresh.filter((candidate) => !written.has(recordKey(candidate)) && !checked.has(recordKey(candidate)));
+        if (unchecked.length > 0) {
+          const copies = await deps.usage.load([], unchecked);
+          for (const candidate of unchecked) checked.add(recordKey(candidate));
+          for (const [key, copy] of copies.stored) stored.set(key, copy);
+          continue;
+        }
+        const empty = plan.records.length === 0 && plan.summaries.length === 0;
+        if (!empty && (await deps.usage.commit(plan)) === 'conflict') return CONFLICT;
         for (const [key, outcome] of planned) outcomes.set(key, outcome);
+        for (const { after } of plan.summaries) summaries.set(after.assignmentId, after);
         queue = queue.slice(chunk.length);
       }
       return undefined;

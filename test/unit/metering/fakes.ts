@@ -15,6 +15,7 @@ import {
   type UsageStore,
   type UsageSummary,
 } from '#metering/ports.ts';
+import { commitItems } from '#metering/adapters/dynamo-usage-store.ts';
 import type { MeteringDeps } from '#metering/use-cases/deps.ts';
 
 /** What the metering table would hold, in memory. */
@@ -43,10 +44,19 @@ export class FakeLeaseStore implements LeaseStore {
 /** The usage port in memory: `commit` checks every condition first and writes all or nothing. */
 export class FakeUsageStore implements UsageStore {
   readonly maxItemsPerCommit = 100;
+  /** Loads asked for, and record keys among them, to count reads per request. */
+  loads = 0;
+  recordKeysLoaded = 0;
 
   constructor(private readonly state: MeteringState) {}
 
+  itemsOf(plan: UsagePlan): number {
+    return commitItems(plan);
+  }
+
   async load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState> {
+    this.loads += 1;
+    this.recordKeysLoaded += keys.length;
     const pick = <T>(map: Map<string, T>, ids: readonly string[]) =>
       new Map(ids.flatMap((id) => (map.has(id) ? [[id, structuredClone(map.get(id) as T)] as const] : [])));
     return {

@@ -105,7 +105,7 @@ describe('add-credits handler', () => {
 
     const entries = transactItems().filter((item) => String(item.Put?.Item?.sk).startsWith('ENTRY#')).map((item) => item.Put!.Item!);
     expect(entries.map((entry) => entry.amount)).toEqual([450_000, -450_000]);
-    expect(entries[0]).toMatchObject({ kind: 'credit', accountId, gsi1pk: expect.stringMatching(/^LEDGER#\d{4}-\d{2}-\d{2}$/) });
+    expect(entries[0]).toMatchObject({ kind: 'credit', accountId, gsi1pk: expect.stringMatching(/^LEDGER#\d{4}-\d{2}-\d{2}#[0-7]$/) });
   });
 
   it('answers the first transaction when the reference was claimed concurrently with the same credit', async () => {

@@ -5,12 +5,14 @@ import { ServiceBusyError } from '#platform/errors.ts';
 import { recordUsage } from '#metering/use-cases/record-usage.ts';
 import { trackLeases } from '#metering/use-cases/track-leases.ts';
 import { T0, at, sampleDetail } from '#test/support/factories.ts';
-import { inMemoryMetering } from '../fakes.ts';
+import { inMemoryMetering, type FakeUsageStore } from '../fakes.ts';
 
 const started = sampleDetail('assignmentStarted') as Detail<typeof events.assignmentStarted>;
 const hostId = started.hostId;
 const iso = (seconds: number) => at(T0, seconds).toISOString();
 const record = (eventId: string, from: number, to: number, gpuSeconds = to - from) => ({ eventId, assignmentId: 'asg_1', from: iso(from), to: iso(to), gpuSeconds });
+
+const linesOf = (event: { detail: unknown }) => (event.detail as Detail<typeof events.usageChunkRecorded>).records;
 
 const running = async () => {
   const metering = inMemoryMetering(at(T0, 120));
@@ -107,6 +109,59 @@ describe('recordUsage', () => {
     expect(outcomes.every((outcome) => outcome.status === 'accepted')).toBe(true);
     expect(state.commits).toBeLessThanOrEqual(3);
     expect(state.summaries.get('asg_1')?.gpuMs).toBe(100_000);
+  });
+
+  it('writes a batch of 100 in two transactions (97 records fill one with the summary, hour and event), reading the lease once and no record', async () => {
+    const { deps, state } = await running();
+    const usage = deps.usage as FakeUsageStore;
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
+
+    await recordUsage(hostId, batch, deps);
+
+    expect(state.commits).toBe(2);
+    expect(state.outbox.map((event) => linesOf(event).length)).toEqual([97, 3]);
+    expect(usage.loads).toBe(1);
+    expect(usage.recordKeysLoaded).toBe(0);
+  });
+
+  it('answers a resent batch as duplicates of what each record became, writing nothing again', async () => {
+    const metering = await running();
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
+    const first = await recordUsage(hostId, batch, metering.deps);
+    const commits = metering.state.commits;
+
+    const again = await recordUsage(hostId, batch, metering.deps);
+
+    expect(again.outcomes.map((outcome) => [outcome.status, outcome.original, outcome.usageRecordId])).toEqual(
+      first.outcomes.map((outcome) => ['duplicate', 'accepted', outcome.usageRecordId]),
+    );
+    expect(metering.state.commits).toBe(commits);
+    expect(metering.state.outbox).toHaveLength(2);
+    expect(metering.state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 100, gpuMs: 100_000 });
+  });
+
+  it('stores the new records of a batch that mixes resent and new ones, each once', async () => {
+    const metering = await running();
+    await recordUsage(hostId, [record('e1', 0, 10), record('e2', 10, 20)], metering.deps);
+
+    const mixed = await recordUsage(hostId, [record('e1', 0, 10), record('e3', 20, 30), record('e2', 10, 20), record('e4', 30, 40)], metering.deps);
+
+    expect(mixed.outcomes.map((outcome) => outcome.status)).toEqual(['duplicate', 'accepted', 'duplicate', 'accepted']);
+    expect(metering.state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 4, gpuMs: 40_000 });
+    const charged = metering.state.outbox.flatMap((event) => linesOf(event).map((line) => line.usageRecordId));
+    expect(new Set(charged).size).toBe(4);
+    expect(charged).toHaveLength(4);
+  });
+
+  it('answers a stranger resending a record it once left waiting as a duplicate of its rejection, which no key condition would catch', async () => {
+    const { deps, state } = inMemoryMetering(at(T0, 120));
+    await recordUsage('host_stranger', [record('e1', 0, 60)], deps);
+    await trackLeases({ kind: 'started', detail: started }, deps);
+    expect(state.usage.get('asg_1#e1#host_stranger')).toMatchObject({ status: 'rejected', reason: 'not_your_assignment' });
+
+    const again = await recordUsage('host_stranger', [record('e1', 0, 60)], deps);
+
+    expect(again.outcomes[0]).toMatchObject({ status: 'duplicate', original: 'rejected' });
   });
 
   it('ends a lost host\'s lease no earlier than the last usage received while it was open', async () => {
