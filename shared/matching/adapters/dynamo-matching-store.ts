@@ -243,8 +243,12 @@ export class DynamoJobStore implements JobStore {
     return this.outbox.publishCommittedBatch(events);
   }
 
-  /** The oldest placeable jobs of each shard, oldest first overall, at most `limit`. */
+  /**
+   * The head of the queue, at most `limit`, oldest first: each shard's oldest (twice its even
+   * share of `limit`, so a caller reads a bounded number of items and every shard moves on).
+   */
   async listPlaceable(limit: number): Promise<readonly Job[]> {
+    const perShard = Math.min(limit, 2 * Math.ceil(limit / WORK_SHARDS));
     const shards = await Promise.all(
       workBuckets('place').map(async (bucket) => {
         const page = await this.documents.send(
@@ -253,7 +257,7 @@ export class DynamoJobStore implements JobStore {
             IndexName: 'work',
             KeyConditionExpression: 'workBucket = :place',
             ExpressionAttributeValues: { ':place': bucket },
-            Limit: limit,
+            Limit: perShard,
           }),
         );
         return page.Items ?? [];
