@@ -183,14 +183,13 @@ try {
       const shard = workShardOf(job.jobId);
       perShard.set(shard, (perShard.get(shard) ?? 0) + 1);
     }
-    const hottestWork = Math.max(...perShard.values()) * (scheduled / Math.max(1, allJobs.length));
+    const hottestWork = (Math.max(...perShard.values()) * (scheduled / Math.max(1, allJobs.length))) / seconds;
     return {
       matchers, seconds, totals, scheduled, steadyItems, loadedItems: loadedItems / matchers, hottestWork,
       matcherCalls: byOperation((name) => name === MATCHER_SCOPE),
       // The local pollers run consumers outside any scope: what is not the matchers' is the
-      // consumers' (of `job.scheduled` mostly) and the pollers'. Receives of idle queues are left out.
+      // consumers' (of `job.scheduled` mostly) and the pollers'. Receives, if counted, are left out.
       downstreamCalls: new Map([...byOperation((name) => name !== MATCHER_SCOPE)].filter(([operation]) => operation !== 'SQS.ReceiveMessage')),
-      receives: byOperation((name) => name !== MATCHER_SCOPE).get('SQS.ReceiveMessage') ?? 0,
     };
   };
 
@@ -223,7 +222,7 @@ try {
       [`P=${matchers}: items written per placement`, `${itemsPerPlacement.toFixed(2)} (${totals.itemsWritten} in ${totals.transactions} transactions, of which ${totals.hostWrites} hosts' capacity)`],
       [`P=${matchers}: transactions, lost races`, `${totals.transactions}, ${totals.lostRaces} (${((100 * totals.lostRaces) / Math.max(1, totals.transactions)).toFixed(1)}%)`],
       [`P=${matchers}: matcher's SDK calls per placement`, `${perPlacement(sum(result.matcherCalls))} (${listed(result.matcherCalls)})`],
-      [`P=${matchers}: everything else's SDK calls per placement`, `${perPlacement(sum(result.downstreamCalls))} (the job.scheduled consumers, pollers' deletes, sweeps: ${listed(result.downstreamCalls)}); and ${result.receives} queue receives`],
+      [`P=${matchers}: everything else's SDK calls per placement`, `${perPlacement(sum(result.downstreamCalls))} (the job.scheduled consumers, pollers' deletes, sweeps: ${listed(result.downstreamCalls)})`],
       [`P=${matchers}: capacity items read`, `${result.loadedItems.toFixed(0)} once per matcher at cold start; ${(result.steadyItems / Math.max(1, result.scheduled)).toFixed(3)} per placement after`],
       [
         `P=${matchers}: hottest partition keys, writes/s`,
