@@ -16,6 +16,7 @@ const SQS_BATCH_MAX = 10;
  */
 export class SqsHostMessenger implements HostMessenger {
   private base: string | undefined;
+  private learning: Promise<void> | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -48,10 +49,25 @@ export class SqsHostMessenger implements HostMessenger {
 
   private async urlOf(hostId: string): Promise<string> {
     const name = `${this.queuePrefix}${hostId}`;
+    // Concurrent first sends wait for one lookup rather than each making its own.
+    if (this.base === undefined) await (this.learning ??= this.learnBase(name).finally(() => (this.learning = undefined)));
     if (this.base !== undefined) return `${this.base}${name}`;
+    return this.lookUp(name);
+  }
+
+  /** Learns the base from one queue's URL; a failed lookup leaves it to each caller's own. */
+  private async learnBase(name: string): Promise<void> {
+    try {
+      const url = await this.lookUp(name);
+      if (url.endsWith(`/${name}`)) this.base = url.slice(0, url.length - name.length);
+    } catch {
+      // That host's queue may be gone; the callers look their own queues up.
+    }
+  }
+
+  private async lookUp(name: string): Promise<string> {
     const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-    if (!QueueUrl) throw new Error(`No queue for host ${hostId}`);
-    if (QueueUrl.endsWith(`/${name}`)) this.base = QueueUrl.slice(0, QueueUrl.length - name.length);
+    if (!QueueUrl) throw new Error(`No queue ${name}`);
     return QueueUrl;
   }
 }

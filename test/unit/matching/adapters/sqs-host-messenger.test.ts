@@ -28,6 +28,25 @@ describe('SqsHostMessenger', () => {
     );
   });
 
+  it('makes one lookup for concurrent first sends to many hosts', async () => {
+    const messenger = new SqsHostMessenger(new SQSClient({ region: 'eu-west-1' }), 'gpuhive-prod-host-', new Logger({ logLevel: 'SILENT' }));
+
+    await messenger.send(Array.from({ length: 20 }, (_, n) => message(`host_${n}`, n)));
+
+    expect(sqs.commandCalls(GetQueueUrlCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(20);
+  });
+
+  it('still reaches the other hosts when the first lookup names a queue that is gone', async () => {
+    sqs.on(GetQueueUrlCommand, { QueueName: 'gpuhive-prod-host-host_gone' }).rejects(new Error('AWS.SimpleQueueService.NonExistentQueue'));
+    const messenger = new SqsHostMessenger(new SQSClient({ region: 'eu-west-1' }), 'gpuhive-prod-host-', new Logger({ logLevel: 'SILENT' }));
+
+    await messenger.send([message('host_gone', 1)]);
+    await messenger.send([message('host_b', 2)]);
+
+    expect(sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.QueueUrl)).toEqual([`${BASE}gpuhive-prod-host-host_b`]);
+  });
+
   it('sends one batch per host for the messages of that host', async () => {
     const messenger = new SqsHostMessenger(new SQSClient({ region: 'eu-west-1' }), 'gpuhive-prod-host-', new Logger({ logLevel: 'SILENT' }));
 
