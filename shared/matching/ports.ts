@@ -39,6 +39,8 @@ export interface JobStore {
   commitBatch(changes: readonly JobChange[], hosts: readonly HostCapacity[]): Promise<BatchCommitResult>;
   /** Publishes events a successful commit wrote to the outbox. */
   publish(events: readonly DomainEvent[]): Promise<void>;
+  /** Publishes the events `commitBatch` committed (as one outbox item), then marks it sent. */
+  publishBatch(events: readonly DomainEvent[]): Promise<void>;
   /** Jobs funded and waiting for capacity, oldest first. */
   listPlaceable(limit: number): Promise<readonly Job[]>;
   /** Every job a sweep must look at: queued, placed, running, or still stopping work. */

@@ -17,6 +17,10 @@ import { queryPages } from './dynamo.ts';
  *
  * Outbox items live in the sparse `outbox` index: `outboxBucket` is `pending` until sent,
  * then `sent#<hour>` so recent sends can be found by the hour, and they expire by TTL.
+ *
+ * An item holds one event (`outboxPut`) or, for a producer that commits many changes in one
+ * transaction (the matcher's batches), all of that transaction's events (`outboxBatchPut`):
+ * one item written and one mark-sent per transaction instead of per event.
  */
 export const PENDING = 'pending';
 const RETENTION_SECONDS = 2 * 24 * 3600;
@@ -42,17 +46,52 @@ export const outboxPut = (tableName: string, event: DomainEvent): TransactItem =
   },
 });
 
+/** DynamoDB's item limit is 400 KB; a batch item stays well under it. */
+export const MAX_BATCH_OUTBOX_BYTES = 300 * 1024;
+
+/**
+ * One outbox item for several events committed in one transaction, keyed by the first event's
+ * id (ids are unique, so the key is too). Published together, marked sent together.
+ */
+export const outboxBatchPut = (tableName: string, events: readonly DomainEvent[]): TransactItem => {
+  const [first] = events;
+  if (!first) throw new Error('An outbox batch needs at least one event');
+  const stored = JSON.stringify(events.map(({ source, detailType, detail }) => ({ source, detailType, detail })));
+  if (Buffer.byteLength(stored) > MAX_BATCH_OUTBOX_BYTES) throw new Error(`An outbox batch of ${events.length} events is too large for one item`);
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { pk: `OUTBOX#${first.detail.eventId}`, sk: 'OUTBOX', events: stored, createdAt: first.detail.occurredAt, outboxBucket: PENDING },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+};
+
 interface OutboxRow {
-  readonly source: string;
-  readonly detailType: string;
-  readonly detail: string;
+  readonly pk?: string;
+  readonly source?: string;
+  readonly detailType?: string;
+  readonly detail?: string;
+  /** A batch item's events (outboxBatchPut). */
+  readonly events?: string;
 }
 
-const toEvent = (row: OutboxRow): DomainEvent => ({
-  source: row.source,
-  detailType: row.detailType,
-  detail: JSON.parse(row.detail) as DomainEvent['detail'],
-});
+/** Events published together and marked sent as one item. */
+interface Publication {
+  readonly key: string;
+  readonly events: readonly DomainEvent[];
+}
+
+const single = (event: DomainEvent): Publication => ({ key: `OUTBOX#${event.detail.eventId}`, events: [event] });
+
+const toPublication = (row: OutboxRow): Publication => {
+  if (row.events) {
+    const events = JSON.parse(row.events) as DomainEvent[];
+    return { key: row.pk ?? `OUTBOX#${events[0]?.detail.eventId}`, events };
+  }
+  const event: DomainEvent = { source: row.source ?? '', detailType: row.detailType ?? '', detail: JSON.parse(row.detail ?? '{}') as DomainEvent['detail'] };
+  return row.pk ? { key: row.pk, events: [event] } : single(event);
+};
 
 /** Producers validate before PutEvents: an event that does not match its schema never leaves. */
 export const validateEvent = (event: DomainEvent): void => {
@@ -90,25 +129,47 @@ export class Outbox {
    * is left to the sweep: the change is committed and the events are durable.
    */
   async publishCommitted(events: readonly DomainEvent[]): Promise<void> {
+    await this.publishOrLeave(events.map(single));
+  }
+
+  /** As `publishCommitted`, for events the caller wrote as one item with `outboxBatchPut`. */
+  async publishCommittedBatch(events: readonly DomainEvent[]): Promise<void> {
+    const [first] = events;
+    if (first) await this.publishOrLeave([{ key: `OUTBOX#${first.detail.eventId}`, events }]);
+  }
+
+  private async publishOrLeave(publications: readonly Publication[]): Promise<void> {
     try {
-      await this.publish(events);
+      await this.publishAll(publications);
     } catch (error) {
       this.deps.logger.warn('events committed but not yet published; the outbox sweep will send them', {
         error: error as Error,
-        eventIds: events.map((event) => event.detail.eventId),
+        eventIds: publications.flatMap((publication) => publication.events.map((event) => event.detail.eventId)),
       });
     }
   }
 
   /** Sends events (in PutEvents batches) and marks those EventBridge accepted as sent. */
   async publish(events: readonly DomainEvent[]): Promise<number> {
+    return this.publishAll(events.map(single));
+  }
+
+  /**
+   * Sends the events of every publication in PutEvents batches of ten (a batch may span
+   * publications), then marks sent each publication whose events were all accepted; one with
+   * a refused event stays pending for the sweep (its accepted events go again: consumers are
+   * idempotent). Returns the events accepted.
+   */
+  private async publishAll(publications: readonly Publication[]): Promise<number> {
+    const flat = publications.flatMap((publication, owner) => publication.events.map((event) => ({ event, owner })));
+    const refused = new Set<number>();
     let sent = 0;
-    for (let start = 0; start < events.length; start += PUT_EVENTS_MAX) {
-      const batch = events.slice(start, start + PUT_EVENTS_MAX);
-      batch.forEach(validateEvent);
+    for (let start = 0; start < flat.length; start += PUT_EVENTS_MAX) {
+      const batch = flat.slice(start, start + PUT_EVENTS_MAX);
+      batch.forEach(({ event }) => validateEvent(event));
       const result = await this.deps.eventBridge.send(
         new PutEventsCommand({
-          Entries: batch.map((event) => ({
+          Entries: batch.map(({ event }) => ({
             EventBusName: this.deps.busName,
             Source: event.source,
             DetailType: event.detailType,
@@ -117,10 +178,12 @@ export class Outbox {
           })),
         }),
       );
-      const accepted = batch.filter((_, index) => !result.Entries?.[index]?.ErrorCode);
-      await Promise.all(accepted.map((event) => this.markSent(event.detail.eventId)));
-      sent += accepted.length;
+      batch.forEach(({ owner }, index) => {
+        if (result.Entries?.[index]?.ErrorCode) refused.add(owner);
+        else sent += 1;
+      });
     }
+    await Promise.all(publications.flatMap((publication, owner) => (refused.has(owner) ? [] : [this.markSent(publication.key)])));
     return sent;
   }
 
@@ -159,17 +222,17 @@ export class Outbox {
         : { ExpressionAttributeValues: { ':bucket': bucket, ':before': createdBefore } }),
       Limit: 100,
     })) {
-      total += await this.publish((page.Items ?? []).map((item) => toEvent(item as OutboxRow)));
+      total += await this.publishAll((page.Items ?? []).map((item) => toPublication(item as OutboxRow)));
     }
     return total;
   }
 
-  private async markSent(eventId: string): Promise<void> {
+  private async markSent(key: string): Promise<void> {
     const now = this.deps.now();
     await this.deps.documents.send(
       new UpdateCommand({
         TableName: this.deps.tableName,
-        Key: { pk: `OUTBOX#${eventId}`, sk: 'OUTBOX' },
+        Key: { pk: key, sk: 'OUTBOX' },
         UpdateExpression: 'SET outboxBucket = :bucket, sentAt = :now, #ttl = :expires',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#ttl': 'ttl' },

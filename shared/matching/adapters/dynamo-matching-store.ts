@@ -4,7 +4,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
-import { outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
+import { outboxBatchPut, outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
 import { queryAll } from '#platform/dynamo.ts';
 import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
@@ -15,8 +15,11 @@ import type { BatchCommitResult, CapacityStore, CreateResult, IdempotencyClaim, 
 /**
  * Items of the matching table:
  * - `JOB#<id>` / `JOB`: the job with its assignments; `gsi1pk = RENTER#<id>` lists a renter's
- *   jobs; `workBucket` (`place` while funded and queued, `active` while anything is left to
- *   watch) lets the matcher and the sweep find work without scanning;
+ *   jobs; `workBucket` (`place#<shard>` while funded and queued, `active#<shard>` while anything
+ *   is left to watch) lets the matcher and the sweep find work without scanning. Each is spread
+ *   over `WORK_SHARDS` partitions by the job id, since every placement moves a job from one to
+ *   the other: one partition key would take every placement's write (readers query them all,
+ *   and the unsharded `place` and `active` of items written before);
  * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
  * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
  *   its GPUs; `gsi1pk = CAPACITY#<shard>` lists them all without one hot partition, and
@@ -24,14 +27,19 @@ import type { BatchCommitResult, CapacityStore, CreateResult, IdempotencyClaim, 
  * - `IDEMPOTENCY#<renter>#<key>` / `IDEMPOTENCY`: a submit's Idempotency-Key, for a day.
  */
 const CAPACITY_SHARDS = 8;
+export const WORK_SHARDS = 8;
 const IDEMPOTENCY_SECONDS = 24 * 3600;
 const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 const capacityKey = (hostId: string) => ({ pk: `HOST#${hostId}`, sk: 'CAPACITY' });
 const shardOf = (hostId: string) => createHash('sha1').update(hostId).digest()[0]! % CAPACITY_SHARDS;
 
+export const workShardOf = (jobId: string) => createHash('sha1').update(jobId).digest()[0]! % WORK_SHARDS;
+/** Every partition of a work bucket, the unsharded one of older items last. */
+const workBuckets = (bucket: 'place' | 'active') => [...Array.from({ length: WORK_SHARDS }, (_, shard) => `${bucket}#${shard}`), bucket];
+
 const workBucketOf = (job: Job): string | undefined => {
-  if (job.status === 'queued' && job.fundsHeld) return 'place';
-  if (!isFinal(job.status) || liveAssignments(job).length > 0) return 'active';
+  if (job.status === 'queued' && job.fundsHeld) return `place#${workShardOf(job.jobId)}`;
+  if (!isFinal(job.status) || liveAssignments(job).length > 0) return `active#${workShardOf(job.jobId)}`;
   return undefined;
 };
 
@@ -51,7 +59,8 @@ const specOf = (stored: Record<string, unknown>): JobSpec => {
   return { ...rest, env: restored } as unknown as JobSpec;
 };
 
-const jobItem = (job: Job) => {
+/** The job as stored (exported for bulk seeding in benchmarks). */
+export const jobItem = (job: Job) => {
   const bucket = workBucketOf(job);
   return {
     ...jobKey(job.jobId),
@@ -69,7 +78,8 @@ const toJob = (item: Record<string, unknown>): Job => {
 };
 
 const CHANGED_PREFIX = 'AT#';
-const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
+/** A host's capacity as stored (exported for bulk seeding in benchmarks). */
+export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
   ...capacityKey(capacity.hostId),
   ...capacity,
   gsi1pk: `CAPACITY#${shardOf(capacity.hostId)}`,
@@ -200,10 +210,15 @@ export class DynamoJobStore implements JobStore {
       const rows = [
         { Put: { TableName: this.tableName, Item: jobItem({ ...after, revision: before.revision + 1 }), ...revisionCondition(before.revision) } },
         ...timelinePuts(this.tableName, after.jobId, timeline, before.revision * 100),
-        ...events.map((event) => outboxPut(this.tableName, event)),
       ];
       items.push(...rows);
       owners.push({ jobId: after.jobId }, ...rows.slice(1).map(() => undefined));
+    }
+    // Every job's events in one outbox item: one write and one mark-sent per transaction.
+    const events = changes.flatMap((change) => change.events);
+    if (events.length > 0) {
+      items.push(outboxBatchPut(this.tableName, events));
+      owners.push(undefined);
     }
     try {
       await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
@@ -224,22 +239,37 @@ export class DynamoJobStore implements JobStore {
     return this.outbox.publishCommitted(events);
   }
 
+  publishBatch(events: readonly DomainEvent[]): Promise<void> {
+    return this.outbox.publishCommittedBatch(events);
+  }
+
+  /**
+   * The head of the queue, at most `limit`, oldest first: each shard's oldest (twice its even
+   * share of `limit`, so a caller reads a bounded number of items and every shard moves on).
+   */
   async listPlaceable(limit: number): Promise<readonly Job[]> {
-    const page = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'work',
-        KeyConditionExpression: 'workBucket = :place',
-        ExpressionAttributeValues: { ':place': 'place' },
-        Limit: limit,
+    const perShard = Math.min(limit, 2 * Math.ceil(limit / WORK_SHARDS));
+    const shards = await Promise.all(
+      workBuckets('place').map(async (bucket) => {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'work',
+            KeyConditionExpression: 'workBucket = :place',
+            ExpressionAttributeValues: { ':place': bucket },
+            Limit: perShard,
+          }),
+        );
+        return page.Items ?? [];
       }),
     );
-    return (page.Items ?? []).map(toJob);
+    const oldestFirst = shards.flat().sort((a, b) => String(a.workDueAt).localeCompare(String(b.workDueAt)));
+    return oldestFirst.slice(0, limit).map(toJob);
   }
 
   async listActive(): Promise<readonly Job[]> {
     const buckets = await Promise.all(
-      ['place', 'active'].map((bucket) =>
+      [...workBuckets('place'), ...workBuckets('active')].map((bucket) =>
         queryAll(this.documents, {
           TableName: this.tableName,
           IndexName: 'work',

@@ -1,4 +1,4 @@
-import { GetQueueUrlCommand, QueueDoesNotExist, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { HostMessage } from '../domain/messages.ts';
 import type { HostMessenger } from '../ports.ts';
@@ -8,9 +8,15 @@ const SQS_BATCH_MAX = 10;
 /**
  * Sends assignments and cancels to each host's own queue. A message that cannot be sent is
  * logged and left to the resend sweep (the job records when it last sent each one).
+ *
+ * Queue URLs: every host queue lives in one account and region, so its URL is a common base
+ * followed by the queue's name. The first lookup learns the base; every later URL is built
+ * from it, without a GetQueueUrl per host (a fleet of hosts would otherwise cost one call per
+ * host per container). A queue that does not exist fails its send as the lookup would have.
  */
 export class SqsHostMessenger implements HostMessenger {
-  private readonly urls = new Map<string, string>();
+  private base: string | undefined;
+  private learning: Promise<void> | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -37,17 +43,31 @@ export class SqsHostMessenger implements HostMessenger {
         if (Failed.length > 0) this.logger.warn('some host messages were not sent; the sweep resends them', { hostId, failed: Failed.length });
       }
     } catch (error) {
-      if (error instanceof QueueDoesNotExist) this.urls.delete(hostId);
       this.logger.warn('host messages not sent; the sweep resends them', { hostId, error: error as Error });
     }
   }
 
   private async urlOf(hostId: string): Promise<string> {
-    const cached = this.urls.get(hostId);
-    if (cached) return cached;
-    const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: `${this.queuePrefix}${hostId}` }));
-    if (!QueueUrl) throw new Error(`No queue for host ${hostId}`);
-    this.urls.set(hostId, QueueUrl);
+    const name = `${this.queuePrefix}${hostId}`;
+    // Concurrent first sends wait for one lookup rather than each making its own.
+    if (this.base === undefined) await (this.learning ??= this.learnBase(name).finally(() => (this.learning = undefined)));
+    if (this.base !== undefined) return `${this.base}${name}`;
+    return this.lookUp(name);
+  }
+
+  /** Learns the base from one queue's URL; a failed lookup leaves it to each caller's own. */
+  private async learnBase(name: string): Promise<void> {
+    try {
+      const url = await this.lookUp(name);
+      if (url.endsWith(`/${name}`)) this.base = url.slice(0, url.length - name.length);
+    } catch {
+      // That host's queue may be gone; the callers look their own queues up.
+    }
+  }
+
+  private async lookUp(name: string): Promise<string> {
+    const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!QueueUrl) throw new Error(`No queue ${name}`);
     return QueueUrl;
   }
 }

@@ -23,9 +23,12 @@ export interface BatchResult {
   /** Transactions written, and those a concurrent writer made fail (the lost races). */
   transactions: number;
   lostRaces: number;
-  /** Items written by committed transactions. */
+  /** Items written by committed transactions, and how many of them were hosts' capacity. */
   itemsWritten: number;
+  hostWrites: number;
 }
+
+export const emptyBatchResult = (): BatchResult => ({ placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0, hostWrites: 0 });
 
 interface Pending {
   readonly changes: JobChange[];
@@ -34,29 +37,37 @@ interface Pending {
   readonly originals: Map<string, HostCapacity>;
   readonly sends: HostMessage[];
   items: number;
+  /** The size of the transaction's events, which share one outbox item. */
+  eventBytes: number;
 }
 
-const emptyTransaction = (): Pending => ({ changes: [], hosts: new Map(), originals: new Map(), sends: [], items: 0 });
+/** What one transaction's shared outbox item may hold (an item is at most 400 KB). */
+const MAX_OUTBOX_EVENT_BYTES = 200 * 1024;
+const emptyTransaction = (): Pending => ({ changes: [], hosts: new Map(), originals: new Map(), sends: [], items: 0, eventBytes: 0 });
 
 /**
  * Places a batch of funded, queued jobs (at most `MAX_BATCH_JOBS`). Steps: choose hosts for
  * each job from the matcher's pool index, reserving them in memory so the next job sees them
  * taken; pack the jobs into transactions of at most 100 items, where each host is written
  * once with every reservation the transaction makes on it (checked by its revision) and each
- * job once (checked by its revision), with its timeline and `job.scheduled` outbox item; then,
- * per committed transaction, the host messages in parallel and the events in PutEvents batches.
+ * job once (checked by its revision), with its timeline entry, and one outbox item carries every
+ * `job.scheduled` of the transaction; then, per committed transaction, the host messages in
+ * parallel and the events in PutEvents batches, and the outbox item is marked sent once.
  * A cancelled transaction names its stale jobs and hosts: only those are read again, and its
  * jobs are placed again in the next round. Jobs that fit nowhere keep their reason.
  */
 export const placeBatch = (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => deps.candidates.exclusive(() => placeInTurn(queued, deps));
 
 const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => {
-  const result: BatchResult = { placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0 };
+  const result = emptyBatchResult();
   // One transaction may not write an item twice: a job named twice (a repeated message) is placed once.
   const unique = new Map(queued.filter((job) => job.status === 'queued' && job.fundsHeld).map((job) => [job.jobId, job]));
   // On-demand work first, then bids from the highest (docs/interruptible.md).
   let jobs = placementOrder([...unique.values()].slice(0, MAX_BATCH_JOBS));
   const unplaceable = new Map<string, string>();
+
+  // A committed transaction's messages and events go out while the next one is built and written.
+  let delivering: Promise<unknown> = Promise.resolve();
 
   for (let round = 0; round < MAX_ROUNDS && jobs.length > 0; round += 1) {
     const index = await deps.candidates.all();
@@ -79,8 +90,10 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
       }
       if (outcome.committed) {
         result.placed += current.changes.length;
-        result.itemsWritten += current.items;
-        await Promise.all([deps.messenger.send(current.sends), deps.jobs.publish(current.changes.flatMap((change) => change.events))]);
+        result.itemsWritten += current.items + (current.eventBytes > 0 ? 1 : 0);
+        result.hostWrites += current.hosts.size;
+        // Neither throws: what is not sent is resent by the sweeps (host messages, outbox).
+        delivering = Promise.all([delivering, deps.messenger.send(current.sends), deps.jobs.publishBatch(current.changes.flatMap((change) => change.events))]);
         return;
       }
       result.lostRaces += 1;
@@ -109,8 +122,10 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
       const outcome = onPlaced(job, placement.hosts, now);
       const events: DomainEvent[] = eventsOf(outcome, now);
       // Hosts already written by this transaction cost nothing more; counted again after a commit empties it.
-      const itemsOf = () => 1 + outcome.timeline.length + events.length + placement.hosts.filter((host) => !transaction.hosts.has(host.hostId)).length;
-      if (transaction.items + itemsOf() > MAX_TRANSACTION_ITEMS) await commit();
+      // One item is kept for the transaction's outbox item, which carries every job's events.
+      const itemsOf = () => 1 + outcome.timeline.length + placement.hosts.filter((host) => !transaction.hosts.has(host.hostId)).length;
+      const eventBytes = events.reduce((sum, event) => sum + JSON.stringify(event).length, 0);
+      if (transaction.items + itemsOf() + 1 > MAX_TRANSACTION_ITEMS || transaction.eventBytes + eventBytes > MAX_OUTBOX_EVENT_BYTES) await commit();
       const items = itemsOf();
       // A copy refreshed meanwhile may show these GPUs taken: place the job again next round.
       const fits = outcome.reserve.every((assignment) => {
@@ -136,11 +151,13 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
       transaction.changes.push({ before: job, after: outcome.job, timeline: outcome.timeline, events });
       transaction.sends.push(...outcome.send);
       transaction.items += items;
+      transaction.eventBytes += eventBytes;
     }
     await commit();
     jobs = again;
   }
 
+  await delivering;
   for (const [jobId, reason] of unplaceable) {
     await applyToJob(jobId, (current, now) => onUnplaceable(current, reason, now), deps);
     result.waiting += 1;

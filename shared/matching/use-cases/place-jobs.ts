@@ -4,7 +4,7 @@ import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { placeByPreempting } from './preempt.ts';
-import { MAX_BATCH_JOBS, placeBatch, type BatchResult } from './place-batch.ts';
+import { emptyBatchResult, MAX_BATCH_JOBS, placeBatch, type BatchResult } from './place-batch.ts';
 
 const MAX_RACES = 5;
 /** A copy of the hosts younger than this is trusted when it says a job fits nowhere. */
@@ -62,7 +62,7 @@ const shuffled = <T>(items: readonly T[]): T[] => {
  * matchers may read it at once.
  */
 export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100): Promise<BatchResult> => {
-  const total: BatchResult = { placed: 0, waiting: 0, transactions: 0, lostRaces: 0, itemsWritten: 0 };
+  const total = emptyBatchResult();
   const jobs = shuffled(await deps.jobs.listPlaceable(limit));
   for (let start = 0; start < jobs.length; start += MAX_BATCH_JOBS) {
     const batch = await placeBatch(jobs.slice(start, start + MAX_BATCH_JOBS), deps);

@@ -106,6 +106,6 @@ export const placeByPreempting = async (job: Job, index: PoolIndex, deps: Matchi
   }
   deps.candidates.remember(written);
   const sends = [...withDeadlines(placed.send, placed.job, stopGrace), ...victims.flatMap(({ outcome }) => withDeadlines(outcome.send, outcome.job, stopGrace))];
-  await Promise.all([deps.messenger.send(sends), deps.jobs.publish(changes.flatMap((change) => change.events))]);
+  await Promise.all([deps.messenger.send(sends), deps.jobs.publishBatch(changes.flatMap((change) => change.events))]);
   return true;
 };

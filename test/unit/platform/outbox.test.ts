@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newEvent, type DomainEvent } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import { Outbox, PENDING } from '#platform/outbox.ts';
+import { Outbox, outboxBatchPut, PENDING } from '#platform/outbox.ts';
 import { at, T0, silentLogger } from '#test/support/factories.ts';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -144,6 +144,45 @@ describe('Outbox.publish', () => {
 
     expect(sent).toBe(23);
     expect(bus.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([10, 10, 3]);
+  });
+});
+
+describe('Outbox batch items', () => {
+  it('keeps the events of one transaction in one pending item keyed by the first event', () => {
+    const batch = Array.from({ length: 3 }, (_, i) => accountCreated(`user${i}`));
+
+    const item = outboxBatchPut('accounts-table', batch).Put!.Item!;
+
+    expect(item).toMatchObject({ pk: `OUTBOX#${batch[0]!.detail.eventId}`, sk: 'OUTBOX', outboxBucket: PENDING, createdAt: batch[0]!.detail.occurredAt });
+    expect(JSON.parse(item.events as string).map((event: DomainEvent) => event.detail)).toEqual(batch.map((event) => event.detail));
+  });
+
+  it('publishes a batch in PutEvents of ten and marks its one item sent once', async () => {
+    const batch = Array.from({ length: 23 }, (_, i) => accountCreated(`user${i}`));
+
+    await outbox.publishCommittedBatch(batch);
+
+    expect(bus.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([10, 10, 3]);
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: `OUTBOX#${batch[0]!.detail.eventId}`, sk: 'OUTBOX' }]);
+  });
+
+  it('leaves a batch pending when EventBridge refused one of its events', async () => {
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: 'eb-0' }, { ErrorCode: 'InternalFailure' }] });
+
+    await outbox.publishCommittedBatch([accountCreated('ada'), accountCreated('bob')]);
+
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('republishes every event of a pending batch item and marks the item', async () => {
+    const batch = [accountCreated('ada'), accountCreated('bob')];
+    dynamo.on(QueryCommand).resolves({ Items: [outboxBatchPut('accounts-table', batch).Put!.Item!] });
+
+    const sent = await outbox.sweepPending(60);
+
+    expect(sent).toBe(2);
+    expect(bus.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries!.map((entry) => JSON.parse(entry.Detail!))).toEqual(batch.map((event) => event.detail));
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: `OUTBOX#${batch[0]!.detail.eventId}`, sk: 'OUTBOX' }]);
   });
 });
 

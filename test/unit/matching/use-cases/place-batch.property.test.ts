@@ -51,8 +51,9 @@ class MemoryTable implements JobStore {
       this.crash = undefined;
       throw new Error('crashed before the write');
     }
-    // As DynamoDB: at most 100 items a transaction, each written at most once.
-    const items = hosts.length + changes.reduce((sum, change) => sum + 1 + change.timeline.length + change.events.length, 0);
+    // As DynamoDB: at most 100 items a transaction, each written at most once; the events share one outbox item.
+    const events = changes.reduce((sum, change) => sum + change.events.length, 0);
+    const items = hosts.length + changes.reduce((sum, change) => sum + 1 + change.timeline.length, 0) + (events > 0 ? 1 : 0);
     if (items > 100) throw new Error(`ValidationException: Member must have length less than or equal to 100 (${items} items)`);
     const ids = [...hosts.map((host) => host.hostId), ...changes.map(({ after }) => after.jobId)];
     if (new Set(ids).size !== ids.length) throw new Error('ValidationException: Transaction request cannot include multiple operations on one item');
@@ -68,6 +69,7 @@ class MemoryTable implements JobStore {
     return { committed: true };
   }
   async publish(_events: readonly DomainEvent[]): Promise<void> {}
+  async publishBatch(_events: readonly DomainEvent[]): Promise<void> {}
   async listPlaceable(limit: number): Promise<readonly Job[]> {
     return [...this.jobs.values()].filter((job) => job.status === 'queued' && job.fundsHeld).slice(0, limit);
   }
