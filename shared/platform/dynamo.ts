@@ -1,4 +1,5 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { encodeCursor, type Page } from './pagination.ts';
 
 type QueryInput = ConstructorParameters<typeof QueryCommand>[0];
 type ScanInput = ConstructorParameters<typeof ScanCommand>[0];
@@ -37,4 +38,18 @@ export const scanAll = async (documents: Pick<DynamoDBDocumentClient, 'send'>, i
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+};
+
+/**
+ * One page of a listing the API pages with `?limit=&cursor=`: the query from the decoded
+ * cursor's key, each item read with `toItem`, and the cursor to the next page (null at the end).
+ */
+export const queryPage = async <T>(
+  documents: Pick<DynamoDBDocumentClient, 'send'>,
+  input: Omit<QueryInput, 'ExclusiveStartKey'>,
+  startKey: Record<string, unknown> | undefined,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> => {
+  const page = await documents.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+  return { items: (page.Items ?? []).map(toItem), nextCursor: encodeCursor(page.LastEvaluatedKey) };
 };
