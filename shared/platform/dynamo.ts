@@ -53,3 +53,32 @@ export const queryPage = async <T>(
   const page = await documents.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
   return { items: (page.Items ?? []).map(toItem), nextCursor: encodeCursor(page.LastEvaluatedKey) };
 };
+
+/**
+ * The pages of several queries, one query after another, the next page (of this query or the
+ * next) already requested while the caller works on this one: for readers that stream a long
+ * listing and should not wait for DynamoDB between pages.
+ */
+export async function* queryPagesAhead(
+  documents: Pick<DynamoDBDocumentClient, 'send'>,
+  inputs: readonly Omit<QueryInput, 'ExclusiveStartKey'>[],
+): AsyncGenerator<QueryCommandOutput> {
+  async function* inOrder() {
+    for (const input of inputs) yield* queryPages(documents, input);
+  }
+  const pages = inOrder();
+  let next = pages.next();
+  try {
+    for (;;) {
+      const page = await next;
+      if (page.done) return;
+      next = pages.next();
+      // Awaited on the next turn; this only keeps a read the caller no longer wants from being an unhandled rejection.
+      next.catch(() => undefined);
+      yield page.value;
+    }
+  } finally {
+    // Not awaited: a caller that stops need not wait for the page already on its way.
+    pages.return(undefined).catch(() => undefined);
+  }
+}
