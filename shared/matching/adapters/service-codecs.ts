@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { itemDecoder } from '#platform/item-codec.ts';
+import { itemDecoder, withoutKeys } from '#platform/item-codec.ts';
 import type { Service, ServiceSpec, ServiceStatus } from '../domain/service.ts';
 
 /**
@@ -12,7 +12,10 @@ const SERVICE_STATUSES = ['active', 'stopping', 'stopped', 'failed'] as const sa
 
 /** The env is stored as [name, value] pairs (`constructor` is a legal name). */
 const storedSpec = z.looseObject({ envPairs: z.array(z.tuple([z.string(), z.string()])).optional() })
-  .transform(({ envPairs, ...spec }) => ({ ...spec, env: Object.fromEntries(envPairs ?? []) }) as unknown as ServiceSpec);
+  .transform((stored) => {
+    const env = Object.fromEntries(stored.envPairs ?? []);
+    return Object.assign(withoutKeys(stored, ['envPairs']), { env }) as unknown as ServiceSpec;
+  });
 
 export const toService = itemDecoder('service', z.looseObject({
   serviceId: z.string(),
@@ -20,7 +23,7 @@ export const toService = itemDecoder('service', z.looseObject({
   status: z.enum(SERVICE_STATUSES),
   spec: storedSpec,
   revision: z.number().int(),
-}).transform(({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...service }) => service as unknown as Service));
+}).transform((service) => withoutKeys(service, ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'workBucket', 'workDueAt']) as unknown as Service));
 
 /** What a service's Idempotency-Key says it made. */
 export const toServiceClaim = itemDecoder('service idempotency key', z.object({ serviceId: z.string(), bodyHash: z.string().optional() }));
