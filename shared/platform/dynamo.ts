@@ -1,4 +1,5 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { encodeCursor, type Page } from './pagination.ts';
 
 type QueryInput = ConstructorParameters<typeof QueryCommand>[0];
 type ScanInput = ConstructorParameters<typeof ScanCommand>[0];
@@ -38,3 +39,46 @@ export const scanAll = async (documents: Pick<DynamoDBDocumentClient, 'send'>, i
   } while (startKey);
   return items;
 };
+
+/**
+ * One page of a listing the API pages with `?limit=&cursor=`: the query from the decoded
+ * cursor's key, each item read with `toItem`, and the cursor to the next page (null at the end).
+ */
+export const queryPage = async <T>(
+  documents: Pick<DynamoDBDocumentClient, 'send'>,
+  input: Omit<QueryInput, 'ExclusiveStartKey'>,
+  startKey: Record<string, unknown> | undefined,
+  toItem: (item: Record<string, unknown>) => T,
+): Promise<Page<T>> => {
+  const page = await documents.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+  return { items: (page.Items ?? []).map(toItem), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+};
+
+/**
+ * The pages of several queries, one query after another, the next page (of this query or the
+ * next) already requested while the caller works on this one: for readers that stream a long
+ * listing and should not wait for DynamoDB between pages.
+ */
+export async function* queryPagesAhead(
+  documents: Pick<DynamoDBDocumentClient, 'send'>,
+  inputs: readonly Omit<QueryInput, 'ExclusiveStartKey'>[],
+): AsyncGenerator<QueryCommandOutput> {
+  async function* inOrder() {
+    for (const input of inputs) yield* queryPages(documents, input);
+  }
+  const pages = inOrder();
+  let next = pages.next();
+  try {
+    for (;;) {
+      const page = await next;
+      if (page.done) return;
+      next = pages.next();
+      // Awaited on the next turn; this only keeps a read the caller no longer wants from being an unhandled rejection.
+      next.catch(() => undefined);
+      yield page.value;
+    }
+  } finally {
+    // Not awaited: a caller that stops need not wait for the page already on its way.
+    pages.return(undefined).catch(() => undefined);
+  }
+}

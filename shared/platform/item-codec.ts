@@ -28,3 +28,12 @@ export const storedMicroUsd = z.number().int().transform((value) => microUsd(val
 
 /** A stored value kept whole (the adapter wrote it from a value of type T and never edits it). */
 export const stored = <T>() => z.custom<T>((value) => value !== undefined && value !== null);
+
+/**
+ * The parsed item (a fresh object the codec owns) without the given attributes (keys, index
+ * attributes): removed in place, since a rest copy of a large item costs far more than the parse.
+ */
+export const withoutKeys = <T extends Record<string, unknown>>(item: T, keys: readonly string[]): T => {
+  for (const key of keys) delete item[key];
+  return item;
+};

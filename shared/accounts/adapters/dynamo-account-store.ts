@@ -1,13 +1,13 @@
-import { z } from 'zod';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { itemDecoder } from '#platform/item-codec.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import { ACCOUNT_KINDS, type Account, type ApiKey, type SavedSshKey } from '../domain/account.ts';
+import { queryPage } from '#platform/dynamo.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import type { Account, ApiKey, SavedSshKey } from '../domain/account.ts';
 import type { AccountStore } from '../ports.ts';
+import { toAccount, toKey, toSshKey } from './codecs.ts';
 
 /**
  * Items of the accounts table:
@@ -26,36 +26,7 @@ const sshFingerprintKey = (accountId: string, fingerprint: string) => ({ pk: `AC
 /** Saved SSH keys are listed by this sort-key prefix (matching's read-only port reads it too). */
 export const SSH_KEY_PREFIX = 'SSHKEY#';
 
-export const toSshKey = itemDecoder('ssh key', z.object({
-  keyId: z.string(),
-  accountId: z.string(),
-  name: z.string(),
-  type: z.string(),
-  bits: z.number().int(),
-  fingerprint: z.string(),
-  publicKey: z.string(),
-  createdAt: z.string(),
-})) satisfies (item: Record<string, unknown>) => SavedSshKey;
-
 export const keyHashKey = (secretHash: string) => ({ pk: `KEYHASH#${secretHash}`, sk: 'KEYHASH' });
-
-const toAccount = itemDecoder('account', z.object({
-  accountId: z.string(),
-  kind: z.enum(ACCOUNT_KINDS),
-  name: z.string(),
-  createdAt: z.string(),
-})) satisfies (item: Record<string, unknown>) => Account;
-
-const toKey = itemDecoder('api key', z.object({
-  keyId: z.string(),
-  accountId: z.string(),
-  role: z.enum(ACCOUNT_KINDS),
-  prefix: z.string(),
-  secretHash: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().optional(),
-  revokedAt: z.string().optional(),
-}).transform(({ lastUsedAt, revokedAt, ...key }): ApiKey => ({ ...key, ...(lastUsedAt ? { lastUsedAt } : {}), ...(revokedAt ? { revokedAt } : {}) })));
 
 export class DynamoAccountStore implements AccountStore {
   constructor(
@@ -117,16 +88,12 @@ export class DynamoAccountStore implements AccountStore {
   }
 
   async listKeys(accountId: string, limit: number, cursor?: string): Promise<Page<ApiKey>> {
-    const page = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
-        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':key': 'KEY#' },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
+    return queryPage(
+      this.documents,
+      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)', ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':key': 'KEY#' }, Limit: limit },
+      decodeCursor(cursor),
+      toKey,
     );
-    return { items: (page.Items ?? []).map(toKey), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async revokeKey(key: ApiKey, at: Date): Promise<'revoked' | 'last_active_key'> {

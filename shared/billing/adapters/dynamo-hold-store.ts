@@ -4,25 +4,11 @@ import type { DomainEvent } from '#events/define.ts';
 import { queryAll } from '#platform/dynamo.ts';
 import { microUsd, type MicroUsd } from '#platform/money.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import type { Hold, HoldStatus } from '../domain/hold.ts';
+import type { Hold } from '../domain/hold.ts';
 import type { HoldStore, PlaceHoldResult, RenewableHold } from '../ports.ts';
 import { activeHoldsPk, balanceKey, holdKey, numberAttribute, RENEWAL_SHARDS, renewalKey, renewalShardOf, renewalShardPk } from './items.ts';
+import { toHold, toRenewableHold } from './codecs.ts';
 import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
-
-const toHold = (item: Record<string, unknown>): Hold => ({
-  jobId: item.jobId as string,
-  accountId: item.accountId as string,
-  amount: microUsd(item.amount as number),
-  status: item.status as HoldStatus,
-  createdAt: item.createdAt as string,
-  ...(item.releasedAt ? { releasedAt: item.releasedAt as string } : {}),
-  ...(item.available !== undefined ? { available: microUsd(item.available as number) } : {}),
-  ...(item.endedBeforeHold ? { endedBeforeHold: true } : {}),
-  ...(typeof item.maxDurationSeconds === 'number' ? { maxDurationSeconds: item.maxDurationSeconds } : {}),
-  ...(typeof item.marginSeconds === 'number' ? { marginSeconds: item.marginSeconds } : {}),
-  ...(typeof item.heldTotal === 'number' ? { heldTotal: microUsd(item.heldTotal) } : {}),
-  ...(typeof item.exhaustedAt === 'string' ? { exhaustedAt: item.exhaustedAt } : {}),
-});
 
 const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
@@ -185,7 +171,7 @@ export class DynamoHoldStore implements HoldStore {
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': renewalShardPk(shard) },
       });
-      found.push(...items.map((item) => ({ jobId: item.jobId as string, accountId: item.accountId as string })));
+      found.push(...items.map(toRenewableHold));
     }
     return found;
   }

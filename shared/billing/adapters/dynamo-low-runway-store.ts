@@ -4,6 +4,7 @@ import type { DomainEvent } from '#events/define.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import type { LowRunwayMarker } from '../domain/renewal.ts';
 import type { LowRunwayStore } from '../ports.ts';
+import { toLowRunwayMarker } from './codecs.ts';
 import { lowRunwayKey } from './items.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
 
@@ -16,14 +17,7 @@ export class DynamoLowRunwayStore implements LowRunwayStore {
 
   async get(accountId: string): Promise<LowRunwayMarker | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: lowRunwayKey(accountId), ConsistentRead: true }));
-    if (!Item) return undefined;
-    return {
-      accountId: Item.accountId as string,
-      state: Item.state as LowRunwayMarker['state'],
-      jobIds: (Item.jobIds as string[] | undefined) ?? [],
-      version: Item.version as number,
-      at: Item.at as string,
-    };
+    return Item ? toLowRunwayMarker(Item) : undefined;
   }
 
   /** The marker, guarded by its version, and the event through the outbox, in one transaction. */

@@ -1,13 +1,11 @@
-import { z } from 'zod';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#platform/errors.ts';
-import { absentAsNull, itemDecoder, stored, storedMicroUsd } from '#platform/item-codec.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { queryPages } from '#platform/dynamo.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import type { PayoutMethod, PayoutMethodDetails } from '../domain/payout-method.ts';
-import type { Payout, PayoutBatch, PayoutStatus } from '../domain/payouts.ts';
+import { queryPage, queryPages } from '#platform/dynamo.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import type { PayoutMethod } from '../domain/payout-method.ts';
+import type { Payout, PayoutBatch } from '../domain/payouts.ts';
 import type { PayoutFilter, PayoutSettlementWrite, PayoutStore, PayoutWrite } from '../ports.ts';
 import { ledgerItems, type TransactItem } from './dynamo-ledger-store.ts';
 import {
@@ -22,31 +20,8 @@ import {
   payoutMethodKey,
   providerPayoutsPk,
 } from './items.ts';
+import { toBatch, toCursor, toMethod, toPayout, toPayoutRef } from './codecs.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
-
-const toMethod = itemDecoder('payout method', z.object({
-  providerId: z.string(),
-  method: stored<PayoutMethodDetails>(),
-  threshold: absentAsNull(storedMicroUsd),
-  updatedAt: z.string(),
-})) satisfies (item: Record<string, unknown>) => PayoutMethod;
-
-const toPayout = itemDecoder('payout', z.object({
-  payoutId: z.string(),
-  batchId: z.string(),
-  providerId: z.string(),
-  amount: storedMicroUsd,
-  method: stored<PayoutMethodDetails>(),
-  status: z.enum(['in_transit', 'paid', 'failed'] satisfies PayoutStatus[]),
-  settledBefore: z.string(),
-  createdAt: z.string(),
-  txnId: z.string(),
-  reference: absentAsNull(z.string()),
-  failureReason: absentAsNull(z.string()),
-  settledAt: absentAsNull(z.string()),
-  settlementTxnId: absentAsNull(z.string()),
-  version: z.number().int(),
-}).transform(({ txnId, settlementTxnId, ...payout }): Payout => ({ ...payout, transactionId: txnId, settlementTransactionId: settlementTxnId })));
 
 const payoutItem = (payout: Payout): Record<string, unknown> => ({
   ...payoutKey(payout.payoutId),
@@ -67,21 +42,6 @@ const payoutItem = (payout: Payout): Record<string, unknown> => ({
   gsi1pk: providerPayoutsPk(payout.providerId),
   gsi1sk: `${payout.createdAt}#${payout.payoutId}`,
 });
-
-/** A batch's or the log's pointer to a payout. */
-const toPayoutRef = itemDecoder('payout reference', z.object({ payoutId: z.string() }));
-
-/** A provider's payout cursor: the version its next payout's write is conditioned on. */
-const toCursor = itemDecoder('payout cursor', z.object({ version: z.number().int() }));
-
-const toBatch = itemDecoder('payout batch', z.object({
-  batchId: z.string(),
-  requestedBy: z.string(),
-  createdAt: z.string(),
-  settledBefore: z.string(),
-  payouts: absentAsNull(z.number().int()),
-  total: absentAsNull(storedMicroUsd),
-})) satisfies (item: Record<string, unknown>) => PayoutBatch;
 
 export class DynamoPayoutStore implements PayoutStore {
   constructor(
@@ -113,17 +73,12 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 
   async listMethods(limit: number, cursor?: string): Promise<Page<PayoutMethod>> {
-    const page = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byType',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': PAYOUT_METHODS_PK },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
+    return queryPage(
+      this.documents,
+      { TableName: this.tableName, IndexName: 'byType', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': PAYOUT_METHODS_PK }, Limit: limit },
+      decodeCursor(cursor),
+      toMethod,
     );
-    return { items: (page.Items ?? []).map(toMethod), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async getCursorVersion(providerId: string): Promise<number> {
@@ -203,34 +158,36 @@ export class DynamoPayoutStore implements PayoutStore {
       payouts.filter((payout) => (!filter.status || payout.status === filter.status) && (!filter.providerId || payout.providerId === filter.providerId));
     if (filter.providerId) {
       if (startKey && startKey.gsi1pk !== providerPayoutsPk(filter.providerId)) throw badCursor();
-      const page = await this.documents.send(
-        new QueryCommand({
+      const page = await queryPage(
+        this.documents,
+        {
           TableName: this.tableName,
           IndexName: 'byType',
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': providerPayoutsPk(filter.providerId) },
           ScanIndexForward: false,
           Limit: limit,
-          ExclusiveStartKey: startKey,
-        }),
+        },
+        startKey,
+        toPayout,
       );
-      const payouts = (page.Items ?? []).map(toPayout).filter((payout) => !filter.batchId || payout.batchId === filter.batchId);
-      return { items: keep(payouts), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+      return { items: keep(page.items.filter((payout) => !filter.batchId || payout.batchId === filter.batchId)), nextCursor: page.nextCursor };
     }
     const pk = filter.batchId ? payoutBatchKey(filter.batchId).pk : PAYOUT_LOG_PK;
     if (startKey && startKey.pk !== pk) throw badCursor();
-    const page = await this.documents.send(
-      new QueryCommand({
+    const page = await queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         KeyConditionExpression: filter.batchId ? 'pk = :pk AND begins_with(sk, :payout)' : 'pk = :pk',
         ExpressionAttributeValues: { ':pk': pk, ...(filter.batchId ? { ':payout': 'PAYOUT#' } : {}) },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
+      },
+      startKey,
+      (item) => toPayoutRef(item).payoutId,
     );
-    const payouts = await this.getPayouts((page.Items ?? []).map((item) => toPayoutRef(item).payoutId));
-    return { items: keep(payouts), nextCursor: encodeCursor(page.LastEvaluatedKey) };
+    return { items: keep(await this.getPayouts(page.items)), nextCursor: page.nextCursor };
   }
 
   async listBatchPayouts(batchId: string): Promise<Payout[]> {

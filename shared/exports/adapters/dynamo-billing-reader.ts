@@ -1,19 +1,19 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dayPartitions, type DayListing } from '#billing/domain/day-partitions.ts';
+import { queryPagesAhead } from '#platform/dynamo.ts';
 import type { Period } from '../domain/period.ts';
 import type { LedgerRow, PayoutRow, UsageRow } from '../domain/rows.ts';
 import type { BillingReader } from '../ports.ts';
+import { toLedgerRow, toPayoutIdOf, toPayoutRow, toUsageRows } from './codecs.ts';
 
 /**
  * Billing's read-only port for exports (ARCHITECTURE.md), granted read-only in IAM. It reads
  * the items billing documents as a contract for exports (shared/billing/adapters/items.ts):
  * - `CHARGE#<usageRecordId>` items (one record each) and `CHUNK#<chunkId>` items (a chunk of
  *   records charged in one transaction, a line per record), listed in the `byType` index under
- *   `gsi1pk = CHARGES#<yyyy-mm-dd>#<shard>`, `gsi1sk = <chargedAt>#<usageRecordId or chunkId>`; a chunk
+ *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId or chunkId>`; a chunk
  *   is expanded into one row per line, so files still list every record;
- * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>#<shard>`, `gsi1sk = <postedAt>#<entryId>`.
- * A day's listing is every shard and the unsharded key of before (#billing/domain/day-partitions.ts),
- * merged by sort key, so rows come in the order one partition would give.
+ * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>`, `gsi1sk = <postedAt>#<entryId>`.
  * - `PAYOUTLOG` / `<createdAt>#<payoutId>` pointers to `PAYOUT#<payoutId>` items, every payout by
  *   the time it was made.
  * A period is key ranges within the UTC days it touches: `gsi1sk BETWEEN <from> AND <to>` keeps
@@ -49,72 +49,6 @@ export const sliceByHour = (period: Period): Period[] => {
   }
   return slices;
 };
-
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const whole = (value: unknown): number => (typeof value === 'number' ? value : 0);
-
-export const toUsageRow = (item: Record<string, unknown>): UsageRow => ({
-  usageRecordId: item.usageRecordId as string,
-  jobId: item.jobId as string,
-  assignmentId: item.assignmentId as string,
-  renterId: item.renterId as string,
-  providerId: item.providerId as string,
-  hostId: item.hostId as string,
-  gpuModel: text(item.gpuModel),
-  from: text(item.from),
-  to: text(item.to),
-  gpuSeconds: whole(item.gpuSeconds),
-  pricePerGpuHour: whole(item.pricePerGpuHour),
-  amount: whole(item.amount),
-  providerAmount: whole(item.providerAmount),
-  fee: whole(item.fee),
-  chargedAt: item.chargedAt as string,
-  transactionId: text(item.txnId),
-});
-
-/**
- * The rows of a charge item: one for a record's own charge, one per line for a chunk's (each
- * line with the chunk's job, host, price, time and transaction). A chunk's lines sum to what its
- * transaction moved, so the rows reconcile with the ledger to the µUSD.
- */
-export const toUsageRows = (item: Record<string, unknown>): UsageRow[] => {
-  if (!Array.isArray(item.lines)) return [toUsageRow(item)];
-  const shared = toUsageRow({ ...item, usageRecordId: item.chunkId });
-  return (item.lines as Record<string, unknown>[]).map((line) => ({
-    ...shared,
-    usageRecordId: line.usageRecordId as string,
-    from: text(line.from),
-    to: text(line.to),
-    gpuSeconds: whole(line.gpuSeconds),
-    amount: whole(line.amount),
-    providerAmount: whole(line.providerAmount),
-    fee: whole(line.fee),
-  }));
-};
-
-export const toLedgerRow = (item: Record<string, unknown>): LedgerRow => ({
-  transactionId: item.txnId as string,
-  entryId: item.entryId as string,
-  postedAt: item.postedAt as string,
-  accountId: item.accountId as string,
-  kind: item.kind as string,
-  amount: whole(item.amount),
-  reference: text(item.reference),
-});
-
-export const toPayoutRow = (item: Record<string, unknown>): PayoutRow => ({
-  payoutId: item.payoutId as string,
-  batchId: item.batchId as string,
-  providerId: item.providerId as string,
-  rail: (item.method as { type?: string } | undefined)?.type ?? '',
-  amount: whole(item.amount),
-  status: item.status as string,
-  reference: text(item.reference),
-  failureReason: text(item.failureReason),
-  createdAt: item.createdAt as string,
-  settledAt: text(item.settledAt),
-  transactionId: item.txnId as string,
-});
 
 type Item = Record<string, unknown>;
 
@@ -178,7 +112,7 @@ export class DynamoBillingReader implements BillingReader {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': 'PAYOUTLOG', ':from': period.from, ':to': period.to },
     };
-    for await (const pointers of this.pages([input], (item) => item.payoutId as string)) {
+    for await (const pointers of this.pages([input], toPayoutIdOf)) {
       if (pointers.length === 0) continue;
       const found = new Map<string, PayoutRow>();
       for (let start = 0; start < pointers.length; start += 100) {
@@ -187,7 +121,10 @@ export class DynamoBillingReader implements BillingReader {
           const answer = await this.documents.send(
             new BatchGetCommand({ RequestItems: { [this.billingTable]: { Keys: keys, ProjectionExpression, ExpressionAttributeNames: names, ConsistentRead: true } } }),
           );
-          for (const item of answer.Responses?.[this.billingTable] ?? []) found.set(item.payoutId as string, toPayoutRow(item));
+          for (const item of answer.Responses?.[this.billingTable] ?? []) {
+            const row = toPayoutRow(item);
+            found.set(row.payoutId, row);
+          }
           keys = (answer.UnprocessedKeys?.[this.billingTable]?.Keys ?? []) as Record<string, unknown>[];
         }
       }
@@ -218,18 +155,6 @@ export class DynamoBillingReader implements BillingReader {
 
   /** The queries' pages in order, the next page (of this query or the next) already on its way while the caller works on this one. */
   private async *pages<R>(inputs: readonly QueryInput[], toRow: (item: Record<string, unknown>) => R | R[]): AsyncGenerator<readonly R[]> {
-    const send = (index: number, startKey?: Record<string, unknown>) => {
-      const request = this.documents.send(new QueryCommand({ ...inputs[index], ExclusiveStartKey: startKey } as QueryInput));
-      // Awaited below; this only keeps a read the caller no longer wants from being an unhandled rejection.
-      request.catch(() => undefined);
-      return { index, request };
-    };
-    let pending: { index: number; request: Promise<QueryCommandOutput> } | undefined = inputs.length > 0 ? send(0) : undefined;
-    while (pending) {
-      const { index, request } = pending;
-      const page: QueryCommandOutput = await request;
-      pending = page.LastEvaluatedKey ? send(index, page.LastEvaluatedKey) : index + 1 < inputs.length ? send(index + 1) : undefined;
-      yield (page.Items ?? []).flatMap(toRow);
-    }
+    for await (const page of queryPagesAhead(this.documents, inputs)) yield (page.Items ?? []).flatMap(toRow);
   }
 }

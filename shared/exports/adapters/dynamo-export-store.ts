@@ -1,15 +1,14 @@
-import { z } from 'zod';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import { ValidationError } from '#platform/errors.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { itemDecoder, stored } from '#platform/item-codec.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import type { ExportFormat, ExportKind } from '../domain/encode.ts';
-import type { ExportJob, ExportResult, ExportStatus } from '../domain/export-job.ts';
+import { queryPage } from '#platform/dynamo.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import type { ExportJob, ExportResult } from '../domain/export-job.ts';
 import type { CreateExportResult, ExportStore, IdempotencyClaim } from '../ports.ts';
+import { toExportClaim, toJob } from './codecs.ts';
 import { EXPORTS_LIST_PK, IDEMPOTENCY_SECONDS, exportKey, idempotencyKey } from './items.ts';
 
 const toItem = (job: ExportJob): Record<string, unknown> => ({
@@ -31,33 +30,6 @@ const toItem = (job: ExportJob): Record<string, unknown> => ({
   gsi1pk: EXPORTS_LIST_PK,
   gsi1sk: `${job.requestedAt}#${job.exportId}`,
 });
-
-const toJob = itemDecoder('export', z.object({
-  exportId: z.string(),
-  kind: z.enum(['usage', 'ledger', 'payouts'] satisfies ExportKind[]),
-  format: z.enum(['csv', 'jsonl'] satisfies ExportFormat[]),
-  from: z.string(),
-  to: z.string(),
-  daily: z.boolean().optional(),
-  requestedBy: z.string(),
-  requestedAt: z.string(),
-  runId: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed'] satisfies ExportStatus[]),
-  fileKey: z.string(),
-  finishedAt: z.string().optional(),
-  result: stored<ExportResult>().optional(),
-  error: z.string().optional(),
-}).transform(({ from, to, daily, finishedAt, result, error, ...job }): ExportJob => ({
-  ...job,
-  period: { from, to },
-  daily: daily === true,
-  ...(finishedAt ? { finishedAt } : {}),
-  ...(result ? { result } : {}),
-  ...(error ? { error } : {}),
-})));
-
-/** What an Idempotency-Key's record says it made. */
-const toExportClaim = itemDecoder('export idempotency key', z.object({ exportId: z.string(), bodyHash: z.string().optional() }));
 
 const claimFailed = (error: unknown): boolean =>
   error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
@@ -115,18 +87,12 @@ export class DynamoExportStore implements ExportStore {
     if (startKey && (startKey.gsi1pk !== EXPORTS_LIST_PK || typeof startKey.gsi1sk !== 'string' || typeof startKey.pk !== 'string' || startKey.sk !== 'EXPORT')) {
       throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
     }
-    const page = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byType',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': EXPORTS_LIST_PK },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
+    return queryPage(
+      this.documents,
+      { TableName: this.tableName, IndexName: 'byType', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': EXPORTS_LIST_PK }, ScanIndexForward: false, Limit: limit },
+      startKey,
+      toJob,
     );
-    return { items: (page.Items ?? []).map(toJob), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async finish(exportId: string, runId: string, outcome: { readonly result: ExportResult } | { readonly error: string }, at: Date): Promise<boolean> {

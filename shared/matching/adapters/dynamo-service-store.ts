@@ -1,13 +1,14 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
-import { queryAll } from '#platform/dynamo.ts';
+import { queryAll, queryPage } from '#platform/dynamo.ts';
 import { outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import { isServiceFinal, type Service, type ServiceSpec } from '../domain/service.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import { isServiceFinal, type Service } from '../domain/service.ts';
 import type { IdempotencyClaim } from '../ports.ts';
 import type { CreateServiceResult, ServiceStore } from '../service-ports.ts';
+import { toService, toServiceClaim } from './service-codecs.ts';
 
 /**
  * Items of the matching table for services:
@@ -30,12 +31,6 @@ const serviceItem = (service: Service) => {
     gsi1sk: `${service.createdAt}#${service.serviceId}`,
     ...(isServiceFinal(service.status) ? {} : { workBucket: 'service', workDueAt: service.createdAt }),
   };
-};
-
-const toService = (item: Record<string, unknown>): Service => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...rest } = item;
-  const { envPairs, ...spec } = rest.spec as Record<string, unknown>;
-  return { ...rest, spec: { ...spec, env: Object.fromEntries((envPairs as [string, string][] | undefined) ?? []) } as unknown as ServiceSpec } as unknown as Service;
 };
 
 const isConditionFailure = (error: unknown): boolean =>
@@ -72,7 +67,8 @@ export class DynamoServiceStore implements ServiceStore {
       if (!claim || !claimKey || !isConditionFailure(error)) throw error;
       const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: claimKey, ConsistentRead: true }));
       if (!Item) throw error;
-      return { kind: 'replayed', serviceId: Item.serviceId as string, sameBody: Item.bodyHash === claim.bodyHash };
+      const made = toServiceClaim(Item);
+      return { kind: 'replayed', serviceId: made.serviceId, sameBody: made.bodyHash === claim.bodyHash };
     }
   }
 
@@ -111,18 +107,19 @@ export class DynamoServiceStore implements ServiceStore {
   }
 
   async listByRenter(renterId: string, page: { limit: number; cursor?: string }): Promise<Page<Service>> {
-    const result = await this.documents.send(
-      new QueryCommand({
+    return queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         IndexName: 'byType',
         KeyConditionExpression: 'gsi1pk = :renter',
         ExpressionAttributeValues: { ':renter': `SERVICES#${renterId}` },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor),
-      }),
+      },
+      decodeCursor(page.cursor),
+      toService,
     );
-    return { items: (result.Items ?? []).map(toService), nextCursor: encodeCursor(result.LastEvaluatedKey) };
   }
 
   async listActive(): Promise<readonly Service[]> {

@@ -2,6 +2,7 @@ import { ConflictError, InsufficientFundsError, NotFoundError, ValidationError }
 import { newId } from '#platform/ids.ts';
 import { formatUsd, microUsd, type MicroUsd } from '#platform/money.ts';
 import type { Page } from '#platform/pagination.ts';
+import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import { holdAmountFor, isFinal, type Job } from '../domain/job.ts';
 import { holdMarginSeconds } from '../domain/lease-deadline.ts';
 import { replicaJobSpec } from '../domain/replica-job.ts';
@@ -136,16 +137,18 @@ export const listServices = (renterId: string, page: { limit: number; cursor?: s
   servicesOf(deps).listByRenter(renterId, page);
 
 const change = async (renterId: string, serviceId: string, deps: MatchingDeps, apply: (service: Service, at: string) => Service | undefined): Promise<Service> => {
-  for (let attempt = 0; attempt < 8; attempt += 1) {
-    const service = await getOwnService(renterId, serviceId, deps);
-    const after = apply(service, deps.clock.now().toISOString());
-    if (!after) return service;
-    if (await servicesOf(deps).save(service, after, [])) {
-      await reconcileService(serviceId, deps);
-      return (await servicesOf(deps).get(serviceId)) ?? after;
-    }
-  }
-  throw new ConflictError('busy', 'The service is being changed by another request; try again.');
+  const saved = await retryOnConflict<{ service: Service; changed: boolean }>(
+    async () => {
+      const service = await getOwnService(renterId, serviceId, deps);
+      const after = apply(service, deps.clock.now().toISOString());
+      if (!after) return { service, changed: false };
+      return (await servicesOf(deps).save(service, after, [])) ? { service: after, changed: true } : CONFLICT;
+    },
+    { attempts: 8, exhausted: () => new ConflictError('busy', 'The service is being changed by another request; try again.') },
+  );
+  if (!saved.changed) return saved.service;
+  await reconcileService(serviceId, deps);
+  return (await servicesOf(deps).get(serviceId)) ?? saved.service;
 };
 
 /**

@@ -1,25 +1,12 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { microUsd } from '#platform/money.ts';
 import type { Lease, LeaseObservation } from '../domain/lease.ts';
 import type { LeaseStore } from '../ports.ts';
+import { toLease } from './codecs.ts';
 import { hostLeasesPk, jobLeaseKey, leaseKey } from './items.ts';
 
-export const toLease = (item: Record<string, unknown>): Lease => ({
-  assignmentId: item.assignmentId as string,
-  jobId: item.jobId as string,
-  renterId: item.renterId as string,
-  providerId: item.providerId as string,
-  hostId: item.hostId as string,
-  gpuCount: item.gpuCount as number,
-  gpuModel: item.gpuModel as string,
-  pricePerGpuHour: microUsd(item.pricePerGpuHour as number),
-  ...(item.leaseStart ? { leaseStart: item.leaseStart as string } : {}),
-  ...(item.leaseEnd ? { leaseEnd: item.leaseEnd as string } : {}),
-  ...(item.endReason ? { endReason: item.endReason as string } : {}),
-  ...(typeof item.billableUntil === 'string' ? { billableUntil: item.billableUntil } : {}),
-  ended: item.ended === true,
-});
+/** Kept here too: the usage store reads leases through this import. */
+export { toLease };
 
 const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 

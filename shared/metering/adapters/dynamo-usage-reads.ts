@@ -1,22 +1,14 @@
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from '#platform/dynamo.ts';
+import { queryAll, queryPage } from '#platform/dynamo.ts';
 import { ValidationError } from '#platform/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import type { AssignmentUsage, HourBucket, UsageReadModel, UsageSummary } from '../ports.ts';
-import { toLease } from './dynamo-lease-store.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import type { AssignmentUsage, UsageReadModel, UsageSummary } from '../ports.ts';
+import { toAssignmentIdOf, toHourBucket, toLease } from './codecs.ts';
 import { toSummary } from './dynamo-usage-store.ts';
 import { HOUR_PREFIX, PENDING_PREFIX, hostLeasesPk, leasePk, summaryKey } from './items.ts';
 
 type Item = Record<string, unknown>;
-
-const toHour = (item: Item): HourBucket => ({
-  hour: item.hour as string,
-  gpuMs: item.gpuMs as number,
-  records: item.records as number,
-  utilizationGpuMs: (item.utilizationGpuMs as number | undefined) ?? 0,
-  weighedGpuMs: (item.weighedGpuMs as number | undefined) ?? 0,
-});
 
 export class DynamoUsageReads implements UsageReadModel {
   constructor(
@@ -31,7 +23,7 @@ export class DynamoUsageReads implements UsageReadModel {
   /** The job's pointers, then each assignment's partition: lease, summary, hours and waiting records. */
   async jobUsage(jobId: string): Promise<readonly AssignmentUsage[]> {
     const pointers = await this.queryAll(`JOB#${jobId}`);
-    const partitions = await Promise.all(pointers.map((pointer) => this.queryAll(leasePk(pointer.assignmentId as string))));
+    const partitions = await Promise.all(pointers.map((pointer) => this.queryAll(leasePk(toAssignmentIdOf(pointer)))));
     return partitions.flatMap((items): AssignmentUsage[] => {
       const lease = items.find((item) => item.sk === 'LEASE');
       if (!lease) return [];
@@ -40,7 +32,7 @@ export class DynamoUsageReads implements UsageReadModel {
         {
           lease: toLease(lease),
           summary: summary ? toSummary(summary) : undefined,
-          hours: items.filter((item) => String(item.sk).startsWith(HOUR_PREFIX)).map(toHour),
+          hours: items.filter((item) => String(item.sk).startsWith(HOUR_PREFIX)).map(toHourBucket),
           pendingRecords: items.filter((item) => String(item.sk).startsWith(PENDING_PREFIX)).length,
         },
       ];
@@ -54,28 +46,22 @@ export class DynamoUsageReads implements UsageReadModel {
     if (startKey && startKey.gsi1pk !== gsi1pk) {
       throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned for this host' }]);
     }
-    const page = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byType',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': gsi1pk },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
+    const { items: leases, nextCursor } = await queryPage(
+      this.documents,
+      { TableName: this.tableName, IndexName: 'byType', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': gsi1pk }, ScanIndexForward: false, Limit: limit },
+      startKey,
+      toLease,
     );
-    const leases = (page.Items ?? []).map(toLease);
     const summaries = new Map<string, UsageSummary>();
     if (leases.length > 0) {
       const { Responses } = await this.documents.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: leases.map((lease) => summaryKey(lease.assignmentId)) } } }),
       );
-      for (const item of Responses?.[this.tableName] ?? []) summaries.set(item.assignmentId as string, toSummary(item));
+      for (const item of Responses?.[this.tableName] ?? []) summaries.set(toAssignmentIdOf(item), toSummary(item));
     }
     return {
       items: leases.map((lease) => ({ lease, summary: summaries.get(lease.assignmentId), hours: [], pendingRecords: 0 })),
-      nextCursor: encodeCursor(page.LastEvaluatedKey),
+      nextCursor,
     };
   }
 }

@@ -1,11 +1,10 @@
-import { z } from 'zod';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '#platform/clock.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import { queryAll } from '#platform/dynamo.ts';
-import { itemDecoder } from '#platform/item-codec.ts';
-import type { Delivery, DeliveryStatus, Webhook } from '../domain/webhooks.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import { queryAll, queryPage } from '#platform/dynamo.ts';
+import type { Delivery, Webhook } from '../domain/webhooks.ts';
+import { toDelivery, toWebhook, toWebhookClaim } from './codecs.ts';
 import type { AttemptRecord, CreateOutcome, DeliveryStore, IdempotencyClaim, WebhookStore } from '../ports.ts';
 
 /**
@@ -20,35 +19,6 @@ const deliveryKey = (webhookId: string, deliveryId: string) => ({ pk: `WEBHOOK#$
 
 /** An Idempotency-Key is remembered this long. */
 const IDEMPOTENCY_SECONDS = 24 * 3600;
-
-const toWebhook = itemDecoder('webhook', z.object({
-  webhookId: z.string(),
-  ownerId: z.string(),
-  url: z.string(),
-  events: z.array(z.string()),
-  description: z.string().optional(),
-  secret: z.string(),
-  createdAt: z.string(),
-})) satisfies (item: Record<string, unknown>) => Webhook;
-
-const toDelivery = itemDecoder('delivery', z.object({
-  deliveryId: z.string(),
-  webhookId: z.string(),
-  ownerId: z.string(),
-  eventId: z.string(),
-  type: z.string(),
-  body: z.string(),
-  attempts: z.number().int(),
-  status: z.enum(['pending', 'delivered', 'failed'] satisfies DeliveryStatus[]),
-  lastStatusCode: z.number().int().optional(),
-  lastError: z.string().optional(),
-  createdAt: z.string(),
-  deliveredAt: z.string().optional(),
-  nextAttemptAt: z.string().optional(),
-})) satisfies (item: Record<string, unknown>) => Delivery;
-
-/** What an Idempotency-Key's record says it made. */
-const toWebhookClaim = itemDecoder('webhook idempotency key', z.object({ webhookId: z.string(), bodyHash: z.string().optional() }));
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 
@@ -119,16 +89,17 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async list(ownerId: string, limit: number, cursor: string | undefined): Promise<Page<Webhook>> {
     const startKey = decodeCursor(cursor);
-    const page = await this.documents.send(
-      new QueryCommand({
+    return queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :webhook)',
         ExpressionAttributeValues: { ':pk': `OWNER#${ownerId}`, ':webhook': 'WEBHOOK#' },
         Limit: limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
+      },
+      startKey,
+      toWebhook,
     );
-    return { items: (page.Items ?? []).map(toWebhook), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async delete(ownerId: string, webhookId: string): Promise<boolean> {
@@ -225,16 +196,17 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   async list(webhookId: string, limit: number, cursor: string | undefined): Promise<Page<Delivery>> {
     const startKey = decodeCursor(cursor);
-    const page = await this.documents.send(
-      new QueryCommand({
+    return queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
         ExpressionAttributeValues: { ':pk': `WEBHOOK#${webhookId}`, ':delivery': 'DELIVERY#' },
         ScanIndexForward: false,
         Limit: limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
+      },
+      startKey,
+      toDelivery,
     );
-    return { items: (page.Items ?? []).map(toDelivery), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 }

@@ -1,15 +1,16 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { queryAll, scanAll } from '#platform/dynamo.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
+import { queryAll, queryPage, scanAll } from '#platform/dynamo.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostStore, RegistrationToken } from '../ports.ts';
+import { toHostIdOf, toHostWithoutPulse, toPulse, toRegistrationToken } from './items.ts';
 
 /**
  * Items of the registry table:
@@ -34,7 +35,6 @@ const pulseKey = (hostId: string) => ({
   sk: `HOST#${hostId}`,
 });
 
-type Pulse = Pick<Host, 'lastHeartbeatAt' | 'uptime' | 'gpuUtilization' | 'excusedDowntime'>;
 const withoutPulse = ({ lastHeartbeatAt: _l, uptime: _u, gpuUtilization: _g, excusedDowntime: _e, ...rest }: Host) => rest;
 
 const hostItem = (host: Host) => ({
@@ -67,18 +67,8 @@ const unchangedPulse = (previous: Host) => ({
   ExpressionAttributeValues: { ':previousHeartbeat': previous.lastHeartbeatAt, ':previousRevision': previous.revision },
 });
 
-const toHost = (item: Record<string, unknown>, pulse?: Record<string, unknown>): Host => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, livenessBucket: _l, deregisteringFlag: _d, ...host } = item;
-  const beat: Partial<Pulse> = pulse
-    ? {
-        lastHeartbeatAt: pulse.lastHeartbeatAt as string,
-        uptime: pulse.uptime as Record<string, number>,
-        ...(pulse.gpuUtilization ? { gpuUtilization: pulse.gpuUtilization as number[] } : {}),
-        ...(pulse.excusedDowntime ? { excusedDowntime: pulse.excusedDowntime as Record<string, number> } : {}),
-      }
-    : {};
-  return { ...host, ...beat } as unknown as Host;
-};
+const toHost = (item: Record<string, unknown>, pulse?: Record<string, unknown>): Host =>
+  ({ ...toHostWithoutPulse(item), ...(pulse ? toPulse(pulse) : {}) }) as Host;
 
 const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
@@ -104,14 +94,7 @@ export class DynamoHostStore implements HostStore {
 
   async getRegistrationToken(tokenHash: string): Promise<RegistrationToken | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: regTokenKey(tokenHash) }));
-    if (!Item) return undefined;
-    return {
-      tokenHash: Item.tokenHash as string,
-      providerId: Item.providerId as string,
-      createdAt: Item.createdAt as string,
-      expiresAt: Item.expiresAt as string,
-      ...(Item.usedAt ? { usedAt: Item.usedAt as string } : {}),
-    };
+    return Item ? toRegistrationToken(Item) : undefined;
   }
 
   async registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable'> {
@@ -154,21 +137,20 @@ export class DynamoHostStore implements HostStore {
   }
 
   async listByProvider(providerId: string, limit: number, cursor?: string): Promise<Page<Host>> {
-    const page = await this.documents.send(
-      new QueryCommand({
+    const page = await queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         IndexName: 'byType',
         KeyConditionExpression: 'gsi1pk = :provider',
         ExpressionAttributeValues: { ':provider': `PROVIDER#${providerId}` },
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
+      },
+      decodeCursor(cursor),
+      (item) => ({ item, hostId: toHostIdOf(item) }),
     );
-    const pulses = await this.pulsesOf((page.Items ?? []).map((item) => item.hostId as string));
-    return {
-      items: (page.Items ?? []).map((item) => toHost(item, pulses.get(item.hostId as string))),
-      nextCursor: encodeCursor(page.LastEvaluatedKey),
-    };
+    const pulses = await this.pulsesOf(page.items.map(({ hostId }) => hostId));
+    return { items: page.items.map(({ item, hostId }) => toHost(item, pulses.get(hostId))), nextCursor: page.nextCursor };
   }
 
   async listSilentSince(before: Date): Promise<readonly string[]> {
@@ -241,8 +223,8 @@ export class DynamoHostStore implements HostStore {
     );
     if (UnprocessedKeys && Object.keys(UnprocessedKeys).length > 0) throw new Error('DynamoDB left host reads unprocessed; retry.');
     const items = Responses?.[this.tableName] ?? [];
-    const hosts = new Map(items.filter((item) => item.sk === 'HOST').map((item) => [item.hostId as string, item]));
-    const pulses = new Map(items.filter((item) => item.sk !== 'HOST').map((item) => [item.hostId as string, item]));
+    const hosts = new Map(items.filter((item) => item.sk === 'HOST').map((item) => [toHostIdOf(item), item]));
+    const pulses = new Map(items.filter((item) => item.sk !== 'HOST').map((item) => [toHostIdOf(item), item]));
     return hostIds.map((hostId) => {
       const item = hosts.get(hostId);
       return item ? toHost(item, pulses.get(hostId)) : undefined;
@@ -255,7 +237,7 @@ export class DynamoHostStore implements HostStore {
       new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: hostIds.map(pulseKey) } } }),
     );
     if (UnprocessedKeys && Object.keys(UnprocessedKeys).length > 0) throw new Error('DynamoDB left pulse reads unprocessed; retry.');
-    return new Map((Responses?.[this.tableName] ?? []).map((item) => [item.hostId as string, item]));
+    return new Map((Responses?.[this.tableName] ?? []).map((item) => [toHostIdOf(item), item]));
   }
 
   /** Host ids of the watched pulses that match, across every shard. */
@@ -271,6 +253,6 @@ export class DynamoHostStore implements HostStore {
         }),
       ),
     );
-    return shards.flat().map((item) => item.hostId as string);
+    return shards.flat().map(toHostIdOf);
   }
 }

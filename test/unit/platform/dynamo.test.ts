@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll, queryPages, scanAll } from '#platform/dynamo.ts';
+import { queryAll, queryPage, queryPages, queryPagesAhead, scanAll } from '#platform/dynamo.ts';
+import { encodeCursor } from '#platform/pagination.ts';
 
 /** A client whose query answers three pages of two items, keyed by the start key. */
 const pagedClient = () => {
@@ -38,5 +39,48 @@ describe('queryPages / queryAll / scanAll', () => {
     const { starts, documents } = pagedClient();
     expect(await scanAll(documents, { TableName: 't' })).toHaveLength(5);
     expect(starts).toEqual([undefined, { k: 'second' }, { k: 'third' }]);
+  });
+});
+
+describe('queryPage', () => {
+  it('reads one page from the given key, mapping its items, with the cursor to the next', async () => {
+    const { starts, documents } = pagedClient();
+    const page = await queryPage(documents, { TableName: 't', Limit: 2 }, { k: 'second' }, (item) => item.n);
+    expect(page).toEqual({ items: [3, 4], nextCursor: encodeCursor({ k: 'third' }) });
+    expect(starts).toEqual([{ k: 'second' }]);
+  });
+
+  it('starts at the beginning without a key and gives no cursor after the last page', async () => {
+    const { starts, documents } = pagedClient();
+    expect((await queryPage(documents, { TableName: 't' }, undefined, (item) => item.n)).items).toEqual([1, 2]);
+    expect(await queryPage(documents, { TableName: 't' }, { k: 'third' }, (item) => item.n)).toEqual({ items: [5], nextCursor: null });
+    expect(starts).toEqual([undefined, { k: 'third' }]);
+  });
+});
+
+describe('queryPagesAhead', () => {
+  it('reads each query to its last page in order, asking for the next page before the caller is done with this one', async () => {
+    const { starts, documents } = pagedClient();
+    const seen: unknown[] = [];
+    for await (const page of queryPagesAhead(documents, [{ TableName: 'a' }, { TableName: 'b' }])) {
+      seen.push({ items: page.Items, requestedSoFar: starts.length });
+    }
+    expect(seen).toEqual([
+      { items: [{ n: 1 }, { n: 2 }], requestedSoFar: 2 },
+      { items: [{ n: 3 }, { n: 4 }], requestedSoFar: 3 },
+      { items: [{ n: 5 }], requestedSoFar: 4 },
+      { items: [{ n: 1 }, { n: 2 }], requestedSoFar: 5 },
+      { items: [{ n: 3 }, { n: 4 }], requestedSoFar: 6 },
+      { items: [{ n: 5 }], requestedSoFar: 6 },
+    ]);
+  });
+
+  it('asks for nothing more than the one page ahead once the caller stops', async () => {
+    const { starts, documents } = pagedClient();
+    for await (const page of queryPagesAhead(documents, [{ TableName: 'a' }])) {
+      expect(page.Items).toEqual([{ n: 1 }, { n: 2 }]);
+      break;
+    }
+    expect(starts).toEqual([undefined, { k: 'second' }]);
   });
 });
