@@ -38,7 +38,8 @@ export const chooseVerifier = async (
   if (wanted === 'none') return { problem: 'verification is off (GPUHIVE_VERIFY_BACKEND=none)' };
   if (wanted === 'simulated') {
     const options = simulatedOptionsFromEnv(env, join(paths.dir, 'verify-replay.json'));
-    const backend = loadedOnFirstRun('simulated', async () => new (await import('./simulated-backend.ts')).SimulatedBackend(options));
+    // In a child process, as the CUDA verifier runs in its container: what the run allocates leaves with it.
+    const backend = loadedOnFirstRun('simulated', async () => new (await import('./simulated-process-backend.ts')).SimulatedProcessBackend(options));
     return { verifier: { backend, gpus: state.gpus, recordsPath } };
   }
   if (wanted !== 'cuda') return { problem: `GPUHIVE_VERIFY_BACKEND must be simulated, cuda or none, not ${wanted}` };
