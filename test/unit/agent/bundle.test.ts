@@ -28,6 +28,10 @@ describe('the agent bundle', () => {
     expect(esmImports).toEqual(['node:module']);
   });
 
+  it('never calls the global fetch: undici compiles WebAssembly, which the bundle\'s lite mode makes V8 abort on', () => {
+    expect(text.match(/(?<![\w$.])fetch\(/g)).toBeNull();
+  });
+
   it('starts without loading node:https, node:child_process or undici, which only HTTPS endpoints and jobs need', () => {
     const run = spawnSync(process.execPath, ['--import', REPORT_LOADED, file, '--version'], { encoding: 'utf8' });
 
