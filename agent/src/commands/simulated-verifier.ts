@@ -10,5 +10,7 @@ stdin and stdout); not meant to be run by hand.`;
 export const run = async (args: string[], out: Out): Promise<number> => {
   if (args.includes('--help')) return out(help), 0;
   const { serveSimulatedVerifier } = await import('#agent/verify/simulated-child.ts');
+  // The agent gone (killed, restarted): stop at once rather than finish a run nobody reads.
+  process.stdin.once('end', () => process.exit(1));
   return serveSimulatedVerifier(process.stdin, (line) => process.stdout.write(line));
 };
