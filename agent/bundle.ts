@@ -41,40 +41,51 @@ export const builtinShim = (builtin: string, source: string): string => {
   return `const m = require(${JSON.stringify(builtin)});\n${names.map((name) => `export const ${name} = m.${name};`).join('\n')}\n`;
 };
 
+export { AGENT_NODE_FLAGS } from './src/core/node-flags.ts';
+
 /**
- * First in the bundle: the `require` the built-ins load through, and V8's lite mode (no
- * optimizing compiler, lazier feedback and source positions). The agent's JavaScript is a
- * heartbeat a minute and a poll every 20 s; the optimizing compiler's code and data cost an
- * idle agent ~5 MB of RSS and buy it nothing measurable (pick-up p50 and idle CPU stay within
- * the bench's run-to-run spread; docs/operations-footprint.md). Set here rather than on the command line so every way of starting the
- * agent (systemd, by hand, `node gpuhive-agent.mjs`) gets it; Node allows setting V8 flags
- * at run time, and the few functions compiled before this line keep their code.
+ * One file that Node.js runs as an ES module under its `.mjs` name (what is served, signed
+ * and verified) and as a CommonJS script under a `.cjs` name (the installer's hard link to
+ * the same bytes, what its launcher runs): no import or export statement, no `import.meta`.
+ * As CommonJS it skips the ES module loader (0.4-0.6 MB of an idle agent's RSS). The bundle
+ * is one function of the `require` that every built-in loads through: CommonJS's own, or one
+ * made from `node:module` when loaded as an ES module. First in it, lite mode set at run time
+ * for a start without the flags (`node gpuhive-agent.mjs`, by hand): V8 allows it, though the
+ * functions compiled before that line keep their code, and `node:v8` itself costs ~0.4 MB, so
+ * a start with the flags skips it.
  */
-const BANNER =
-  "import { createRequire as gpuhiveCreateRequire } from 'node:module'; const require = gpuhiveCreateRequire(import.meta.url); " +
-  "require('node:v8').setFlagsFromString('--lite-mode');";
+const HEAD =
+  '#!/usr/bin/env node\n"use strict";var gpuhiveAgent=(require,gpuhiveSelf)=>{' +
+  'process.execArgv.includes("--lite-mode")||require("node:v8").setFlagsFromString("--lite-mode");';
+const TAIL =
+  '};typeof require=="function"?gpuhiveAgent(require,__filename):' +
+  '(process.getBuiltinModule?Promise.resolve(process.getBuiltinModule("node:module")):import("node:module"))' +
+  '.then((m)=>gpuhiveAgent(m.createRequire(process.argv[1]),process.argv[1]));';
 
 const build_ = (metafile: boolean) =>
   build({
     entryPoints: [ENTRY],
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     // The ESM builds of the SDK's signer packages: esbuild drops what the agent does not call (~140 KB -> ~14 KB).
     mainFields: ['module', 'main'],
+    // The one use, createRequire(import.meta.url) for built-ins loaded late: this file's path.
+    define: { 'import.meta.url': 'gpuhiveSelf' },
     minify: true,
     plugins: [builtinsThroughRequire],
     write: false,
     metafile,
     legalComments: 'none',
     logLevel: 'silent',
-    banner: { js: `#!/usr/bin/env node\n${BANNER}` },
+    banner: { js: HEAD },
+    footer: { js: TAIL },
   });
 
 /**
- * The agent as one ESM file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled
- * in): what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
+ * The agent as one file that needs only Node.js 20+ (the AWS SDK's SigV4 signer bundled in):
+ * what `GET /agent/gpuhive-agent.mjs` serves and install.sh downloads.
  */
 export const bundleAgent = async (): Promise<string> => (await build_(false)).outputFiles[0]!.text;
 

@@ -32,6 +32,8 @@ const COMMANDS: Record<string, () => Promise<AgentCommand>> = {
   doctor: () => import('./commands/doctor.ts'),
   drain: () => import('./commands/drain.ts'),
   verify: () => import('./commands/verify.ts'),
+  // Not in the help: the child process a simulated host's verification run computes in.
+  'simulated-verifier': () => import('./commands/simulated-verifier.ts'),
 };
 
 export const main = async (argv: string[], out: Out = (text) => process.stdout.write(`${text}\n`)): Promise<number> => {

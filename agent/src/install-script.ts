@@ -1,4 +1,7 @@
+import { AGENT_NODE_FLAGS } from './core/node-flags.ts';
 import { INSTALLER_VERIFY_SCRIPT, SIGNATURE_HEADER } from './core/signature.ts';
+
+const FLAGS = AGENT_NODE_FLAGS.join(' ');
 
 /**
  * `GET /install.sh`: what `curl -fsSL <api>/install.sh | sh -s -- --token T --price 0.45
@@ -9,6 +12,8 @@ import { INSTALLER_VERIFY_SCRIPT, SIGNATURE_HEADER } from './core/signature.ts';
  * signing key are filled in by the server (the script itself is signed, key included): the
  * downloaded agent runs only once its SHA-256 and Ed25519 signature check out. With
  * --allow-process-jobs as root it creates the unprivileged user process jobs run as.
+ * The launcher and the service run the agent with AGENT_NODE_FLAGS, under a `.cjs` hard link
+ * to the verified file (the same bytes, run as CommonJS: agent/bundle.ts says why).
  */
 export const installScript = (apiUrl: string, publicKeyPem: string | undefined): string => `#!/bin/sh
 # gpuhive provider agent installer, served by ${apiUrl}
@@ -114,10 +119,12 @@ if ! VERDICT="$(GPUHIVE_VERIFY_FILE="$PREFIX/gpuhive-agent.mjs.tmp" GPUHIVE_SIGN
 fi
 echo "  ok    the agent's SHA-256 and Ed25519 signature check out"
 mv "$PREFIX/gpuhive-agent.mjs.tmp" "$PREFIX/gpuhive-agent.mjs"
+# The same bytes under a .cjs name: Node.js runs it as CommonJS, without its ES module loader (less memory).
+ln -f "$PREFIX/gpuhive-agent.mjs" "$PREFIX/gpuhive-agent.cjs" 2>/dev/null || cp -f "$PREFIX/gpuhive-agent.mjs" "$PREFIX/gpuhive-agent.cjs"
 NODE="$(command -v node)"
 cat > "$PREFIX/gpuhive-agent" <<WRAPPER
 #!/bin/sh
-exec "$NODE" "$PREFIX/gpuhive-agent.mjs" "\\$@"
+exec "$NODE" ${FLAGS} "$PREFIX/gpuhive-agent.cjs" "\\$@"
 WRAPPER
 chmod 755 "$PREFIX/gpuhive-agent" "$PREFIX/gpuhive-agent.mjs"
 AGENT="$PREFIX/gpuhive-agent"
@@ -154,7 +161,7 @@ After=network-online.target docker.service
 Wants=network-online.target
 
 [Service]
-ExecStart=$NODE $PREFIX/gpuhive-agent.mjs run --state-dir $STATE_DIR$RUN_FLAGS
+ExecStart=$NODE ${FLAGS} $PREFIX/gpuhive-agent.cjs run --state-dir $STATE_DIR$RUN_FLAGS
 Restart=always
 RestartSec=5
 # SIGTERM to the agent only: it stops its process jobs, leaves Docker jobs running and flushes.

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ApiClient } from '#agent/api/client.ts';
+import { nodeTransport } from '#agent/api/http.ts';
 import { ApiError, describeError } from '#agent/core/errors.ts';
 import { readJsonFile } from '#agent/core/files.ts';
 import { detectDocker, detectGpus } from '#agent/config/hardware.ts';
@@ -85,13 +86,14 @@ export const run = async (args: string[], out: Out): Promise<number> => {
         // Assignments arrive over SQS directly: a firewall that lets the API through may still block it.
         const sqsOrigin = new URL(credentials.endpoint ?? credentials.queueUrl).origin;
         try {
-          const answer = await fetch(sqsOrigin, { signal: AbortSignal.timeout(5000) });
+          // node:http, never the global fetch: the bundle's lite mode cannot run undici's WebAssembly.
+          const answer = await nodeTransport(sqsOrigin, { method: 'GET', headers: {}, signal: AbortSignal.timeout(5000) });
           checks.push({ name: 'queue (SQS)', ok: true, detail: `${sqsOrigin} reachable (HTTP ${answer.status})` });
         } catch (error) {
           checks.push({ name: 'queue (SQS)', ok: false, detail: `${sqsOrigin}: ${describeError(error)}: no assignment can reach this host`, fix: `allow outbound HTTPS from this machine to ${new URL(sqsOrigin).host}` });
         }
       } else {
-        const response = await fetch(`${apiUrl.replace(/\/+$/, '')}/install.sh`, { signal: AbortSignal.timeout(5000) });
+        const response = await nodeTransport(`${apiUrl.replace(/\/+$/, '')}/install.sh`, { method: 'GET', headers: {}, signal: AbortSignal.timeout(5000) });
         checks.push({ name: 'API', ok: response.status < 500, detail: `${apiUrl} answers (${response.status})` });
       }
     } catch (error) {

@@ -6,6 +6,7 @@
  * The agent reports only changes of state, through the assignment's event route, as it does
  * readiness: the platform restarts or replaces an unhealthy replica.
  */
+import { nodeTransport } from '#agent/api/http.ts';
 import type { AgentEvent, ReplicaHealthCheck } from '#contract/agent.ts';
 
 /** The check as the assignment message carries it, and the report the agent sends (the wire contract). */
@@ -21,16 +22,20 @@ export interface ProbeResult {
 
 export type HealthProbe = (url: string, timeoutMs: number) => Promise<ProbeResult>;
 
-/** One GET, redirects not followed (a 3xx counts as an answer), the body drained. */
+/**
+ * One GET, redirects not followed (a 3xx counts as an answer), through node:http as every
+ * request of the agent: the global fetch compiles undici's WebAssembly parser, which the
+ * bundle's V8 lite mode does not allow (the process would abort).
+ */
 export const httpProbe: HealthProbe = async (url, timeoutMs) => {
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    await response.body?.cancel().catch(() => undefined);
+    const response = await nodeTransport(url, { method: 'GET', headers: {}, signal });
     const ok = response.status >= 200 && response.status < 400;
     return { ok, statusCode: response.status, ...(ok ? {} : { message: `answered ${response.status}` }) };
   } catch (error) {
-    const timedOut = (error as { name?: string }).name === 'TimeoutError';
-    return { ok: false, message: timedOut ? `no answer within ${timeoutMs} ms` : `could not connect: ${(error as Error).message}` };
+    const cause = (error as { cause?: unknown }).cause;
+    return { ok: false, message: signal.aborted ? `no answer within ${timeoutMs} ms` : `could not connect: ${cause instanceof Error ? cause.message : (error as Error).message}` };
   }
 };
 

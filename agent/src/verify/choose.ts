@@ -16,6 +16,16 @@ const loadedOnFirstRun = (name: VerifierBackend['name'], load: () => Promise<Ver
   return { name, compute: async (challenge, gpus, signal) => (await (backend ??= load())).compute(challenge, gpus, signal) };
 };
 
+/**
+ * Whether this agent runs from its TypeScript sources (a clone's agent/bin, through tsx) rather
+ * than the bundle. The bundle computes a simulated run in a child process, as the CUDA verifier
+ * runs in its container, so what the run allocates leaves with it. From the sources it computes
+ * in the agent's own process: starting tsx again takes seconds on a busy machine, against a
+ * challenge's deadline of a few seconds in the local runtime's tests, and a clone's memory is
+ * not what a provider runs (the bundle's `import.meta.url` is the bundle file itself).
+ */
+const fromSources = import.meta.url.endsWith('.ts');
+
 export interface ChosenVerifier {
   readonly backend: VerifierBackend;
   readonly gpus: readonly GpuIdentity[];
@@ -38,7 +48,10 @@ export const chooseVerifier = async (
   if (wanted === 'none') return { problem: 'verification is off (GPUHIVE_VERIFY_BACKEND=none)' };
   if (wanted === 'simulated') {
     const options = simulatedOptionsFromEnv(env, join(paths.dir, 'verify-replay.json'));
-    const backend = loadedOnFirstRun('simulated', async () => new (await import('./simulated-backend.ts')).SimulatedBackend(options));
+    const backend = loadedOnFirstRun('simulated', async () =>
+      fromSources
+        ? new (await import('./simulated-backend.ts')).SimulatedBackend(options)
+        : new (await import('./simulated-process-backend.ts')).SimulatedProcessBackend(options));
     return { verifier: { backend, gpus: state.gpus, recordsPath } };
   }
   if (wanted !== 'cuda') return { problem: `GPUHIVE_VERIFY_BACKEND must be simulated, cuda or none, not ${wanted}` };

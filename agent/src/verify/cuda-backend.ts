@@ -1,9 +1,8 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { lazyBuiltin } from '#agent/core/lazy-builtin.ts';
+import type { Challenge, ComputedRun, GpuAnswer, GpuCommitment, GpuIdentity, VerifierBackend } from './backend.ts';
+import { JsonLinesChild } from './json-lines.ts';
 
 const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
-import { createInterface, type Interface } from 'node:readline';
-import { VerificationAborted, type Challenge, type ComputedRun, type GpuAnswer, type GpuCommitment, type GpuIdentity, type VerifierBackend } from './backend.ts';
 
 /** The verifier image, built from verifier/Dockerfile (docs/verification.md); GPUHIVE_VERIFIER_IMAGE overrides it. */
 export const DEFAULT_VERIFIER_IMAGE = 'gpuhive/verifier:0.1.0';
@@ -34,20 +33,12 @@ export class CudaBackend implements VerifierBackend {
     const child = childProcess().spawn(this.options.docker ?? 'docker', [
       'run', '--rm', '-i', '--network', 'none', '--gpus', `"device=${devices}"`, '--ipc', 'host', this.options.image ?? DEFAULT_VERIFIER_IMAGE,
     ], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const lines = createInterface({ input: child.stdout });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-    const kill = () => child.kill('SIGKILL');
-    signal.addEventListener('abort', kill, { once: true });
-    const close = () => {
-      signal.removeEventListener('abort', kill);
-      lines.close();
-      if (child.exitCode === null) child.kill('SIGKILL');
-    };
+    const lines = new JsonLinesChild(child, signal, 'the verifier container');
+    const close = () => lines.close();
     try {
       // Inside the container the GPUs are renumbered from 0 in the order given.
-      child.stdin.write(`${JSON.stringify({ ...challenge, gpus: challenge.gpus.map((gpu, position) => ({ ...gpu, device: position })) })}\n`);
-      const committed = (await nextLine(child, lines, signal, () => stderr)) as { commitment: ScriptCommitment[] };
+      lines.send({ ...challenge, gpus: challenge.gpus.map((gpu, position) => ({ ...gpu, device: position })) });
+      const committed = (await lines.next()) as { commitment: ScriptCommitment[] };
       const commitment: GpuCommitment[] = committed.commitment.map((gpu) => {
         const identity = gpus.find((candidate) => candidate.index === gpu.index);
         if (!identity) throw new Error(`the verifier reported GPU ${gpu.index}, which this host does not have`);
@@ -59,8 +50,8 @@ export class CudaBackend implements VerifierBackend {
       return {
         commitment,
         answer: async (reveal) => {
-          child.stdin.write(`${JSON.stringify({ reveal })}\n`);
-          const answered = (await nextLine(child, lines, signal, () => stderr)) as { answer: GpuAnswer[] };
+          lines.send({ reveal });
+          const answered = (await lines.next()) as { answer: GpuAnswer[] };
           return answered.answer;
         },
         close,
@@ -71,27 +62,3 @@ export class CudaBackend implements VerifierBackend {
     }
   }
 }
-
-const nextLine = (child: ChildProcessWithoutNullStreams, lines: Interface, signal: AbortSignal, stderr: () => string): Promise<unknown> =>
-  new Promise((resolve, reject) => {
-    const onLine = (line: string) => {
-      cleanup();
-      try {
-        const parsed = JSON.parse(line) as { error?: string };
-        if (parsed.error) reject(new Error(`the verifier failed: ${parsed.error}`));
-        else resolve(parsed);
-      } catch {
-        reject(new Error(`the verifier wrote something that is not JSON: ${line.slice(0, 200)}`));
-      }
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(signal.aborted ? new VerificationAborted() : new Error(`the verifier container exited (${code}) before answering: ${stderr().trim().split('\n').slice(-5).join(' | ')}`));
-    };
-    const cleanup = () => {
-      lines.off('line', onLine);
-      child.off('exit', onExit);
-    };
-    lines.on('line', onLine);
-    child.once('exit', onExit);
-  });

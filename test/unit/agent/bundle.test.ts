@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { agentBundleInputs, builtinShim, bundleAgent } from '../../../agent/bundle.ts';
+import { AGENT_NODE_FLAGS, agentBundleInputs, builtinShim, bundleAgent } from '../../../agent/bundle.ts';
 
 /** Prints, at exit, the built-in modules the process loaded that an idle agent has no use for. */
 const REPORT_LOADED =
@@ -24,8 +24,28 @@ describe('the agent bundle', () => {
 
   it('imports no built-in module as ESM (a namespace runs every lazy getter: undici on Node 22)', () => {
     const esmImports = [...text.matchAll(/\bimport\s*(?:\{[^}]*\}\s*from\s*|[\w$]+\s*from\s*|\*\s*as\s*[\w$]+\s*from\s*)?["'](node:[\w/]+)["']/g)].map((match) => match[1]);
-    // Only the banner's node:module, which makes the `require` every other built-in goes through.
-    expect(esmImports).toEqual(['node:module']);
+    expect(esmImports).toEqual([]);
+    // The one dynamic import: node:module, for the `require` of an ES module start on a Node.js without process.getBuiltinModule.
+    expect([...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1])).toEqual(['node:module']);
+  });
+
+  it('runs as an ES module under its .mjs name and as CommonJS under a .cjs name (the installer\'s hard link), with or without the launcher\'s flags', () => {
+    const cjs = file.replace(/\.mjs$/, '.cjs');
+    linkSync(file, cjs);
+    // Loaded through --require: a preload through --import would load the ES module loader itself.
+    const report = join(dirname(file), 'report.cjs');
+    writeFileSync(report, 'process.on("exit",()=>process.stderr.write("ESM-LOADER "+process.moduleLoadList.includes("NativeModule internal/modules/esm/translators")))');
+    for (const [args, esm] of [[[file], true], [[cjs], false], [[...AGENT_NODE_FLAGS, cjs], false]] as const) {
+      const run = spawnSync(process.execPath, ['--require', report, ...args, '--version'], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(run.stderr).toContain(`ESM-LOADER ${esm}`);
+      expect(run.stderr).not.toContain('Warning');
+    }
+  });
+
+  it('never calls the global fetch: undici compiles WebAssembly, which the bundle\'s lite mode makes V8 abort on', () => {
+    expect(text.match(/(?<![\w$.])fetch\(/g)).toBeNull();
   });
 
   it('starts without loading node:https, node:child_process or undici, which only HTTPS endpoints and jobs need', () => {
@@ -36,7 +56,7 @@ describe('the agent bundle', () => {
     expect(run.stderr).toContain('LOADED []');
   });
 
-  it('loads readline (the CUDA verifier), Web Crypto and the rest of node:util only when used', () => {
+  it('loads readline (the simulated verifier child), Web Crypto and the rest of node:util only when used', () => {
     const run = spawnSync(process.execPath, ['--import', REPORT_LAZY, file, '--version'], { encoding: 'utf8' });
 
     expect(run.status).toBe(0);
