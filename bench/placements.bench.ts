@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { hostQueuePrefix, tables } from '#infra/topology.ts';
 import { makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { capacityItem, jobItem, WORK_SHARDS, workShardOf } from '#matching/adapters/dynamo-matching-store.ts';
+import { capacityItem, jobItem, WORK_SHARDS, workShardOf } from '#matching/adapters/items.ts';
 import type { HostCapacity } from '#matching/domain/capacity.ts';
 import type { Job } from '#matching/domain/job.ts';
 import { poolKey, poolsOf } from '#matching/domain/pool-index.ts';

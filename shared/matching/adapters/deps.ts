@@ -14,7 +14,8 @@ import type { BalanceReader } from '../ports.ts';
 import { DynamoBalanceReader } from './dynamo-balance-reader.ts';
 import { DynamoSshKeyReader } from './dynamo-ssh-key-reader.ts';
 import { DynamoJobCostWriter } from './dynamo-job-cost-writer.ts';
-import { DynamoCapacityStore, DynamoJobStore } from './dynamo-matching-store.ts';
+import { DynamoCapacityStore } from './dynamo-capacity-store.ts';
+import { DynamoJobStore } from './dynamo-matching-store.ts';
 import { SqsHostMessenger } from './sqs-host-messenger.ts';
 
 export const logger = createLogger('matching');

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
+import type { HostCapacity } from '../domain/capacity.ts';
+import type { TimelineEntry } from '../domain/transitions.ts';
+
+/**
+ * Items of the matching table:
+ * - `JOB#<id>` / `JOB`: the job with its assignments; `gsi1pk = RENTER#<id>` lists a renter's
+ *   jobs; `workBucket` (`place#<shard>` while funded and queued, `active#<shard>` while anything
+ *   is left to watch) lets the matcher and the sweep find work without scanning. Each is spread
+ *   over `WORK_SHARDS` partitions by the job id, since every placement moves a job from one to
+ *   the other: one partition key would take every placement's write (readers query them all,
+ *   and the unsharded `place` and `active` of items written before);
+ * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
+ * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
+ *   its GPUs; `gsi1pk = CAPACITY#<shard>` lists them all without one hot partition, and
+ *   `gsi1sk = AT#<written at>#<id>` lets a matcher read only what changed since it last looked;
+ * - `IDEMPOTENCY#<renter>#<key>` / `IDEMPOTENCY`: a submit's Idempotency-Key, for a day.
+ */
+export const CAPACITY_SHARDS = 8;
+export const WORK_SHARDS = 8;
+export const IDEMPOTENCY_SECONDS = 24 * 3600;
+export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
+export const capacityKey = (hostId: string) => ({ pk: `HOST#${hostId}`, sk: 'CAPACITY' });
+export const shardOf = (hostId: string) => createHash('sha1').update(hostId).digest()[0]! % CAPACITY_SHARDS;
+
+export const workShardOf = (jobId: string) => createHash('sha1').update(jobId).digest()[0]! % WORK_SHARDS;
+/** Every partition of a work bucket, the unsharded one of older items last. */
+export const workBuckets = (bucket: 'place' | 'active') => [...Array.from({ length: WORK_SHARDS }, (_, shard) => `${bucket}#${shard}`), bucket];
+
+export const workBucketOf = (job: Job): string | undefined => {
+  if (job.status === 'queued' && job.fundsHeld) return `place#${workShardOf(job.jobId)}`;
+  if (!isFinal(job.status) || liveAssignments(job).length > 0) return `active#${workShardOf(job.jobId)}`;
+  return undefined;
+};
+
+/**
+ * The job's env is stored as a list of [name, value] pairs (`envPairs`), not a map: the
+ * DynamoDB marshaller refuses a map key `constructor` and drops `__proto__`, and both are
+ * legal variable names. Items written before keep `env` as a map, which still reads.
+ */
+export const storedSpec = (spec: JobSpec) => {
+  const { env, ...rest } = spec;
+  return { ...rest, envPairs: Object.entries(env) };
+};
+
+export const specOf = (stored: Record<string, unknown>): JobSpec => {
+  const { envPairs, env, ...rest } = stored;
+  const restored = Array.isArray(envPairs) ? Object.fromEntries(envPairs as [string, string][]) : ((env as Record<string, string> | undefined) ?? {});
+  return { ...rest, env: restored } as unknown as JobSpec;
+};
+
+/** The job as stored (exported for bulk seeding in benchmarks). */
+export const jobItem = (job: Job) => {
+  const bucket = workBucketOf(job);
+  return {
+    ...jobKey(job.jobId),
+    ...job,
+    spec: storedSpec(job.spec),
+    gsi1pk: `RENTER#${job.renterId}`,
+    gsi1sk: `${job.createdAt}#${job.jobId}`,
+    ...(bucket ? { workBucket: bucket, workDueAt: job.createdAt } : {}),
+  };
+};
+
+export const toJob = (item: Record<string, unknown>): Job => {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...job } = item;
+  return { ...job, spec: specOf(job.spec as Record<string, unknown>) } as unknown as Job;
+};
+
+export const CHANGED_PREFIX = 'AT#';
+/** A host's capacity as stored (exported for bulk seeding in benchmarks). */
+export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
+  ...capacityKey(capacity.hostId),
+  ...capacity,
+  gsi1pk: `CAPACITY#${shardOf(capacity.hostId)}`,
+  gsi1sk: `${CHANGED_PREFIX}${writtenAt.toISOString()}#${capacity.hostId}`,
+});
+
+export const toCapacity = (item: Record<string, unknown>): HostCapacity => {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, ...capacity } = item;
+  return capacity as unknown as HostCapacity;
+};
+
+export const timelinePuts = (tableName: string, jobId: string, entries: readonly TimelineEntry[], base: number) =>
+  entries.map((entry, index) => ({
+    Put: {
+      TableName: tableName,
+      Item: { pk: `JOB#${jobId}`, sk: `EVENT#${entry.at}#${String(base + index).padStart(4, '0')}`, ...entry },
+    },
+  }));
+
+export const revisionCondition = (previous: number) =>
+  previous === 0
+    ? { ConditionExpression: 'attribute_not_exists(pk) OR revision = :previous', ExpressionAttributeValues: { ':previous': previous } }
+    : { ConditionExpression: 'revision = :previous', ExpressionAttributeValues: { ':previous': previous } };
+
+export const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
+  (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'));
