@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the agent's whole wire (requests, answers, host-queue messages) in one module, so a protocol change is one diff both sides see.
 import { z } from 'zod';
 import { multilineText, plainText } from './text.ts';
 
