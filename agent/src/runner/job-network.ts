@@ -57,7 +57,18 @@ const ensureJump = async (run: RunCommand, tool: string, hook: string, bridge: s
   if (!inserted.ok) throw new Error(inserted.error ?? `${tool} -I ${hook} failed`);
 };
 
+/** Whether the chain holds exactly these rules already. */
+const chainIs = async (run: RunCommand, tool: string, chain: string, rules: string[][]): Promise<boolean> => {
+  const listing = await run(tool, ['-w', '-S', chain]);
+  return listing.ok && listing.stdout.trim().split('\n').map((line) => line.trim()).join('\n') === expectedListing(chain, rules).join('\n');
+};
+
+/**
+ * A chain already right is left alone: flushing it to fill it again would leave jobs unfiltered
+ * for a moment (the preflight before every job installs, and so may another agent's).
+ */
 const fillChain = async (run: RunCommand, tool: string, chain: string, rules: string[][]): Promise<void> => {
+  if (await chainIs(run, tool, chain, rules)) return;
   await run(tool, ['-w', '-N', chain]); // exists already after a crash: flushed below
   const flushed = await run(tool, ['-w', '-F', chain]);
   if (!flushed.ok) throw new Error(flushed.error ?? `${tool} -F ${chain} failed`);

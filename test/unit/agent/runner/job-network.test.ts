@@ -64,6 +64,24 @@ describe('egress firewall rules', () => {
     expect(await checkEgressRules({ run })).toContain(`iptables chain ${EGRESS_CHAIN} is missing`);
   });
 
+  it('leaves chains that are already right alone, so a reinstall never opens a moment without filtering', async () => {
+    const { run, tables } = fakeIptables();
+    await installEgressRules({ run });
+    const writes: string[] = [];
+    const recording: RunCommand = (file, args, timeoutMs) => {
+      if (['-N', '-F', '-A', '-X'].includes(args[1] ?? '')) writes.push(`${file} ${args.slice(1).join(' ')}`);
+      return run(file, args, timeoutMs);
+    };
+
+    await installEgressRules({ run: recording });
+    expect(writes).toEqual([]);
+
+    tables.iptables!.get(EGRESS_CHAIN)!.pop();
+    await installEgressRules({ run: recording });
+    expect(writes.filter((write) => write.startsWith(`iptables -F`))).toEqual([`iptables -F ${EGRESS_CHAIN}`]);
+    expect(await checkEgressRules({ run })).toEqual([]);
+  });
+
   it('hooks FORWARD where Docker made no DOCKER-USER chain, and reports (not fails on) missing IPv6 support', async () => {
     const { run, tables } = fakeIptables({ dockerUser: false, ipv6: false });
 
