@@ -17,6 +17,20 @@ const BATCH_GET_MAX = 100;
 const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
   hold.heldTotal === undefined ? ' AND attribute_not_exists(heldTotal)' : ' AND heldTotal = :heldTotal';
 
+/** What a record's charge and a chunk's charge both settled: the split, the hold's part, the ledger transaction. */
+const settlementOf = (item: Record<string, unknown>) => ({
+  amounts: {
+    renter: microUsd(numberAttribute(item.amount)),
+    provider: microUsd(numberAttribute(item.providerAmount)),
+    platform: microUsd(numberAttribute(item.fee)),
+  },
+  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
+  fromHold: microUsd(numberAttribute(item.fromHold)),
+  transactionId: (item.txnId as string | undefined) ?? null,
+  chargedAt: item.chargedAt as string,
+  jobCost: microUsd(numberAttribute(item.jobCost)),
+});
+
 const toCharge = (item: Record<string, unknown>): UsageCharge => ({
   usageRecordId: item.usageRecordId as string,
   jobId: item.jobId as string,
@@ -29,16 +43,7 @@ const toCharge = (item: Record<string, unknown>): UsageCharge => ({
   ...(typeof item.to === 'string' ? { to: item.to } : {}),
   gpuSeconds: item.gpuSeconds as number,
   pricePerGpuHour: item.pricePerGpuHour as number,
-  amounts: {
-    renter: microUsd(numberAttribute(item.amount)),
-    provider: microUsd(numberAttribute(item.providerAmount)),
-    platform: microUsd(numberAttribute(item.fee)),
-  },
-  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
-  fromHold: microUsd(numberAttribute(item.fromHold)),
-  transactionId: (item.txnId as string | undefined) ?? null,
-  chargedAt: item.chargedAt as string,
-  jobCost: microUsd(numberAttribute(item.jobCost)),
+  ...settlementOf(item),
 });
 
 const toJobCost = (item: Record<string, unknown>): JobCost => ({
@@ -76,16 +81,7 @@ const toChunkCharge = (item: Record<string, unknown>): ChunkCharge => ({
   ...(typeof item.gpuModel === 'string' ? { gpuModel: item.gpuModel } : {}),
   pricePerGpuHour: item.pricePerGpuHour as number,
   lines: ((item.lines ?? []) as Record<string, unknown>[]).map(toLine),
-  amounts: {
-    renter: microUsd(numberAttribute(item.amount)),
-    provider: microUsd(numberAttribute(item.providerAmount)),
-    platform: microUsd(numberAttribute(item.fee)),
-  },
-  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
-  fromHold: microUsd(numberAttribute(item.fromHold)),
-  transactionId: (item.txnId as string | undefined) ?? null,
-  chargedAt: item.chargedAt as string,
-  jobCost: microUsd(numberAttribute(item.jobCost)),
+  ...settlementOf(item),
 });
 
 /** A chunk's item: the charge with a line per record (exports expand them into rows). */
