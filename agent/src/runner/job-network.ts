@@ -102,7 +102,14 @@ export const installEgressRules = async (options: FirewallOptions = {}): Promise
   }
 };
 
-/** Removes the jumps and both chains (what `installEgressRules` added, nothing else). */
+/** How many rules jump to the chain (`Chain NAME (N references)`); undefined when it cannot be listed. */
+const references = async (run: RunCommand, tool: string, chain: string): Promise<number | undefined> => {
+  const listing = await run(tool, ['-w', '-L', chain, '-n']);
+  const count = listing.ok ? /\((\d+) references?\)/.exec(listing.stdout)?.[1] : undefined;
+  return count === undefined ? undefined : Number(count);
+};
+
+/** Removes this bridge's jumps, and both chains once no other bridge jumps to them (what `installEgressRules` added, nothing else). */
 export const removeEgressRules = async (options: FirewallOptions = {}): Promise<void> => {
   const run = options.run ?? runCommand;
   const bridge = options.bridge ?? JOB_BRIDGE;
@@ -113,6 +120,8 @@ export const removeEgressRules = async (options: FirewallOptions = {}): Promise<
       for (let i = 0; i < 10 && (await run(tool, ['-w', '-D', hook, '-i', bridge, '-j', chain])).ok; i += 1);
     }
     for (const chain of [EGRESS_CHAIN, HOST_CHAIN]) {
+      // The chains are machine-wide: flushing one that another agent's bridge still jumps to would unfilter its jobs.
+      if ((await references(run, tool, chain)) !== 0) continue;
       await run(tool, ['-w', '-F', chain]);
       await run(tool, ['-w', '-X', chain]);
     }

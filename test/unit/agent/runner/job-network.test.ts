@@ -26,6 +26,11 @@ const fakeIptables = (options: { dockerUser?: boolean; ipv6?: boolean } = {}) =>
       case '-I': if (!rules) return fail('no chain'); rules.unshift(rest.slice(1).join(' ')); return ok();
       case '-C': return rules?.includes(rule) ? ok() : fail('no rule');
       case '-D': { const at = rules?.indexOf(rule) ?? -1; if (at < 0) return fail('no rule'); rules!.splice(at, 1); return ok(); }
+      case '-L': {
+        if (!rules) return fail('no chain');
+        const jumps = [...table.values()].flat().filter((r) => r.endsWith(`-j ${chain}`)).length;
+        return ok(`Chain ${chain} (${jumps} references)\n`);
+      }
       case '-S': if (!rules) return fail('no chain'); return ok(`-N ${chain}\n${rules.map((r) => `-A ${chain} ${r.replace('ESTABLISHED,RELATED', 'RELATED,ESTABLISHED')}`).join('\n')}\n`);
       default: return fail(`unexpected ${op}`);
     }
@@ -62,6 +67,20 @@ describe('egress firewall rules', () => {
     expect([...tables.iptables!.values()].flat()).toEqual([]);
     expect([...tables.ip6tables!.values()].flat()).toEqual([]);
     expect(await checkEgressRules({ run })).toContain(`iptables chain ${EGRESS_CHAIN} is missing`);
+  });
+
+  it('keeps the shared chains filled while another agent\'s bridge on the same machine still jumps to them', async () => {
+    const { run, tables } = fakeIptables();
+    await installEgressRules({ run, bridge: 'gpuhive0' });
+    await installEgressRules({ run, bridge: 'gpuhive1' });
+
+    await removeEgressRules({ run, bridge: 'gpuhive0' });
+    expect(tables.iptables!.get('DOCKER-USER')).toEqual([`-i gpuhive1 -j ${EGRESS_CHAIN}`]);
+    expect(await checkEgressRules({ run, bridge: 'gpuhive1' })).toEqual([]);
+
+    await removeEgressRules({ run, bridge: 'gpuhive1' });
+    expect(tables.iptables!.has(EGRESS_CHAIN)).toBe(false);
+    expect(tables.iptables!.has(HOST_CHAIN)).toBe(false);
   });
 
   it('leaves chains that are already right alone, so a reinstall never opens a moment without filtering', async () => {
