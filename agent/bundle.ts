@@ -71,7 +71,7 @@ const build_ = (metafile: boolean) =>
     target: 'node20',
     // The ESM builds of the SDK's signer packages: esbuild drops what the agent does not call (~140 KB -> ~14 KB).
     mainFields: ['module', 'main'],
-    // The one use, createRequire(import.meta.url) for built-ins loaded late: this file's path.
+    // import.meta.url (the verifier's check whether it runs from sources): this file's path.
     define: { 'import.meta.url': 'gpuhiveSelf' },
     minify: true,
     plugins: [builtinsThroughRequire],
