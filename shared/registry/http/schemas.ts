@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { HeartbeatRequest, PORT_RANGE_NEEDS_ADDRESS, portRangeField, portRangeNeedsAddress, publicAddressField, registerRequestFields, VerificationStep } from '#contract/agent.ts';
-import { plainText } from '#contract/text.ts';
+import { ScheduleMaintenanceRequest } from '#contract/hosts.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { MAINTENANCE_CATEGORIES, MAX_WINDOW_SECONDS } from '../domain/maintenance.ts';
 
 export { portRangeField, regionField } from '#contract/agent.ts';
 
@@ -52,17 +51,8 @@ export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
 
 export const HostsQuery = z.object(pageQuery);
 
-/** A maintenance window: whether the start is in the past or overlaps another is the domain's check (it needs the clock and the host). */
-export const ScheduleMaintenanceInput = z.strictObject({
-  startsAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time, such as "2026-12-05T02:00:00Z"' }),
-  durationSeconds: z
-    .number({ message: 'must be a number of seconds' })
-    .int('must be a whole number of seconds')
-    .positive('must be more than 0')
-    .max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (24 h)`),
-  category: z.enum(MAINTENANCE_CATEGORIES, { message: `must be one of ${MAINTENANCE_CATEGORIES.join(', ')}` }),
-  note: plainText().trim().max(500).optional(),
-});
+/** A maintenance window: the wire contract's body as it is. */
+export const ScheduleMaintenanceInput = ScheduleMaintenanceRequest;
 
 export const MaintenancePath = HostPath.extend({ windowId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'is not a window id') });
 
