@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { SubmitJobRequest } from '#contract/jobs.ts';
+import type { SubmitJobRequest } from '../shared/contract/jobs.ts';
 import { UsageError } from './errors.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ExportResponse, RequestExportRequest, StartedExportResponse } from '#contract/exports.ts';
+import type { ExportResponse, RequestExportRequest, StartedExportResponse } from '../../shared/contract/exports.ts';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { ApiClient, Fetch } from '../api.ts';

@@ -1,4 +1,4 @@
-import type { MaintenanceCategory, MaintenanceWindowResponse, ScheduleMaintenanceRequest } from '#contract/hosts.ts';
+import type { MaintenanceCategory, MaintenanceWindowResponse, ScheduleMaintenanceRequest } from '../../shared/contract/hosts.ts';
 import { randomUUID } from 'node:crypto';
 import { enumFlag, onePositional, stringFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';

@@ -8,7 +8,7 @@ import type {
   PayoutRail,
   PayoutResponse,
   SetPayoutMethodRequest,
-} from '#contract/payouts.ts';
+} from '../../shared/contract/payouts.ts';
 import { writeFile } from 'node:fs/promises';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';

@@ -1,4 +1,4 @@
-import type { CreatedServiceResponse, CreateServiceRequest, ServiceEndpointsResponse, ServiceResponse, ServiceSummaryResponse, UpdateServiceRequest } from '#contract/services.ts';
+import type { CreatedServiceResponse, CreateServiceRequest, ServiceEndpointsResponse, ServiceResponse, ServiceSummaryResponse, UpdateServiceRequest } from '../../shared/contract/services.ts';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
