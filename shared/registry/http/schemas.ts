@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { HeartbeatRequest, PORT_RANGE_NEEDS_ADDRESS, portRangeField, portRangeNeedsAddress, publicAddressField, registerRequestFields, VerificationStep } from '#contract/agent.ts';
-import { ScheduleMaintenanceRequest } from '#contract/hosts.ts';
+import { HeartbeatRequest, PORT_RANGE_NEEDS_ADDRESS, portRangeNeedsAddress, registerRequestFields, VerificationStep } from '#contract/agent.ts';
+import { ScheduleMaintenanceRequest, UpdateHostRequest } from '#contract/hosts.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
+import type { Holds, ReadsContractBody } from '#platform/wire-input.ts';
 
 export { portRangeField, regionField } from '#contract/agent.ts';
 
@@ -34,18 +35,11 @@ export const VerificationPath = z.object({ runId: z.string().min(1).max(64) });
 /** An answer for 16 GPUs carries up to ~1 MB of tiles and proofs. */
 export const VERIFICATION_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-export const UpdateHostInput = z
-  .strictObject({
-    pricePerGpuHour: priceField.optional(),
-    listed: z.boolean().optional(),
-    draining: z.boolean().optional(),
-    publicAddress: publicAddressField.optional(),
-    /** null removes the range: the host takes no new jobs with ports. */
-    portRange: portRangeField.nullable().optional(),
-    /** The lowest bid for idle GPUs; 0 sells none; null returns to the default (half the price). */
-    minBidPerGpuHour: minBidField.nullable().optional(),
-  })
+/** The wire contract's body, its prices read into micro-USD and bounded; at least one field. */
+export const UpdateHostInput = UpdateHostRequest
+  .extend({ pricePerGpuHour: priceField.optional(), minBidPerGpuHour: minBidField.nullable().optional() })
   .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining, publicAddress, portRange, minBidPerGpuHour');
+type _UpdateHostReadsContract = Holds<ReadsContractBody<typeof UpdateHostInput, typeof UpdateHostRequest>>;
 
 export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
 
