@@ -1,22 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import type { SubmitJobRequest } from '../shared/contract/jobs.ts';
 import { UsageError } from './errors.ts';
 
-/** The body of `POST /v1/jobs` (API.md), as the CLI builds it. */
-export interface JobSpec {
-  name?: string;
-  image?: string;
-  command?: string[];
-  env?: Record<string, string>;
-  gpu?: { count?: number; models?: string[]; minVramMb?: number };
-  hosts?: number;
-  regions?: string[];
-  maxPricePerGpuHour?: string | number;
-  maxDurationSeconds?: number;
-  restartPolicy?: string;
-  template?: string;
-  [field: string]: unknown;
-}
+/**
+ * The body of `POST /v1/jobs` as the CLI builds it: the wire contract's type
+ * (shared/contract/jobs.ts), so a field renamed or retyped there fails `tsc` here. A job
+ * file is sent as it is read: the API names any field it does not take.
+ */
+export type JobSpec = SubmitJobRequest;
 
 export interface SubmitFlags {
   readonly gpus?: number;
@@ -91,14 +83,15 @@ export const buildJobSpec = (file: JobSpec | undefined, flags: SubmitFlags, shel
   const spec: JobSpec = { ...(file ?? {}) };
   if (flags.template !== undefined) spec.template = flags.template;
   const fromTemplate = spec.template !== undefined;
-  const gpu = { ...(spec.gpu ?? {}) };
+  const gpu: Partial<NonNullable<JobSpec['gpu']>> = { ...(spec.gpu ?? {}) };
   if (flags.gpus !== undefined) gpu.count = flags.gpus;
   if (flags.models.length > 0) gpu.models = [...flags.models];
   if (flags.minVramMb !== undefined) gpu.minVramMb = flags.minVramMb;
   if (gpu.count === undefined && !fromTemplate) throw new UsageError('Give the GPUs per host with --gpus N (or gpu.count in the job file).');
   // A template gives the GPU floor and one GPU; models, VRAM and the count may still be chosen.
   if (Object.keys(gpu).length > 0) spec.gpu = { ...gpu, count: gpu.count ?? 1 };
-  if (flags.tier !== undefined) spec.tier = flags.tier;
+  // The command reads --tier and --restart-policy with enumFlag; the API names a bad value in a job file.
+  if (flags.tier !== undefined) spec.tier = flags.tier as JobSpec['tier'];
   if (flags.bid !== undefined) spec.bidPerGpuHour = flags.bid;
   if (flags.maxPrice !== undefined) spec.maxPricePerGpuHour = flags.maxPrice;
   if (spec.tier === 'interruptible') {
@@ -111,7 +104,7 @@ export const buildJobSpec = (file: JobSpec | undefined, flags: SubmitFlags, shel
   if (flags.regions.length > 0) spec.regions = [...flags.regions];
   if (flags.image !== undefined) spec.image = flags.image;
   if (flags.name !== undefined) spec.name = flags.name;
-  if (flags.restartPolicy !== undefined) spec.restartPolicy = flags.restartPolicy;
+  if (flags.restartPolicy !== undefined) spec.restartPolicy = flags.restartPolicy as JobSpec['restartPolicy'];
   if (flags.command.length > 0) spec.command = [...flags.command];
   if (flags.env.length > 0) spec.env = { ...(spec.env ?? {}), ...parseEnvFlags(flags.env, shellEnv) };
   if (flags.maxDurationSeconds !== undefined) spec.maxDurationSeconds = flags.maxDurationSeconds;

@@ -1,4 +1,4 @@
-import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '#contract/billing.ts';
+import type { BalanceResponse, LedgerEntryResponse, StatementResponse } from '../../shared/contract/billing.ts';
 import { allPages } from '../api.ts';
 import { intFlag, noPositionals, stringFlag, type Command } from '../command.ts';
 import { UsageError } from '../errors.ts';

@@ -1,4 +1,4 @@
-import type { HostResponse } from '#contract/hosts.ts';
+import type { HostResponse } from '../../shared/contract/hosts.ts';
 import { allPages } from '../api.ts';
 import { intFlag, noPositionals, onePositional, type Command } from '../command.ts';
 import { percent, table, time, usd } from '../format.ts';

@@ -1,5 +1,5 @@
-import type { SshKeyResponse } from '#contract/accounts.ts';
-import type { TemplatesResponse } from '#contract/offers.ts';
+import type { SshKeyResponse } from '../../shared/contract/accounts.ts';
+import type { TemplatesResponse } from '../../shared/contract/offers.ts';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { intFlag, noPositionals, onePositional, stringFlag, type Command, type Context } from '../command.ts';

@@ -1,4 +1,4 @@
-import type { JobResponse, SubmittedJobResponse } from '#contract/jobs.ts';
+import type { JobResponse, SubmittedJobResponse } from '../../shared/contract/jobs.ts';
 import type { ApiClient } from '../api.ts';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type Context } from '../command.ts';

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { AccountResponse } from '#contract/accounts.ts';
+import type { AccountResponse } from '../../shared/contract/accounts.ts';
 import { ApiClient } from '../api.ts';
 import { noPositionals, stringFlag, type Command } from '../command.ts';
 import { readConfig, writeConfig } from '../config.ts';

@@ -1,4 +1,4 @@
-import type { LogPageResponse } from '#contract/logs.ts';
+import type { LogPageResponse } from '../../shared/contract/logs.ts';
 import type { ApiClient } from '../api.ts';
 import { intFlag, onePositional, stringFlag, type Command, type Context } from '../command.ts';
 import { escapeControls, inertJson, note } from '../output.ts';

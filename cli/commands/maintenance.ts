@@ -1,4 +1,4 @@
-import type { MaintenanceCategory, MaintenanceWindowResponse } from '#contract/hosts.ts';
+import type { MaintenanceCategory, MaintenanceWindowResponse, ScheduleMaintenanceRequest } from '../../shared/contract/hosts.ts';
 import { randomUUID } from 'node:crypto';
 import { enumFlag, onePositional, stringFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -106,7 +106,7 @@ export const maintenanceSchedule: Command = {
     const category = enumFlag(input, 'category', CATEGORIES);
     if (!start || !length || !category) throw new UsageError('Give --start, --duration and --category.');
     const note = stringFlag(input, 'note');
-    const body = { startsAt: parseStart(start, context.now()), durationSeconds: parseDuration(length, 'duration'), category, ...(note !== undefined ? { note } : {}) };
+    const body: ScheduleMaintenanceRequest = { startsAt: parseStart(start, context.now()), durationSeconds: parseDuration(length, 'duration'), category, ...(note !== undefined ? { note } : {}) };
     const api = await context.api();
     const window = await api.post<Window>(hostPath(hostId), body, { 'idempotency-key': randomUUID() });
     if (context.json) printJson(context.output, window);

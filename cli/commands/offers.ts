@@ -1,4 +1,4 @@
-import type { OfferResponse } from '#contract/offers.ts';
+import type { OfferResponse } from '../../shared/contract/offers.ts';
 import { enumFlag, intFlag, noPositionals, stringFlag, usdFlag, type Command } from '../command.ts';
 import { percent, table, usd } from '../format.ts';
 import { line, printJson } from '../output.ts';

@@ -1,4 +1,14 @@
-import type { PayoutBatchWithPayoutsResponse, PayoutFileFormat, PayoutFileResponse, PayoutMethodResponse, PayoutRail, PayoutResponse } from '#contract/payouts.ts';
+import type {
+  MarkPayoutFailedRequest,
+  MarkPayoutPaidRequest,
+  PayoutBatchWithPayoutsResponse,
+  PayoutFileFormat,
+  PayoutFileResponse,
+  PayoutMethodResponse,
+  PayoutRail,
+  PayoutResponse,
+  SetPayoutMethodRequest,
+} from '../../shared/contract/payouts.ts';
 import { writeFile } from 'node:fs/promises';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';
@@ -56,16 +66,19 @@ export const payouts: Command = {
 };
 
 /** The method's details from the flags each rail needs; a missing one is named. */
-const detailsOf = (input: ParsedInput, type: (typeof RAILS)[number]): Record<string, string> => {
+/** The body of PUT /v1/payouts/method for the rail: the wire contract's type, so a detail renamed there fails `tsc` here. */
+const methodOf = (input: ParsedInput, type: (typeof RAILS)[number], threshold: string | undefined): SetPayoutMethodRequest => {
   const need = (flag: string): string => {
     const value = stringFlag(input, flag);
     if (value === undefined) throw new UsageError(`--${flag} is required for --type ${type}.`, 'payouts method');
     return value;
   };
-  const optional = (flag: string, field: string) => (stringFlag(input, flag) === undefined ? {} : { [field]: stringFlag(input, flag) as string });
-  if (type === 'paypal') return { email: need('email') };
-  if (type === 'wise') return { email: need('email'), accountHolderName: need('name'), ...optional('currency', 'currency') };
-  return { accountHolderName: need('name'), iban: need('iban'), ...optional('bic', 'bic') };
+  const bic = stringFlag(input, 'bic');
+  const currency = stringFlag(input, 'currency');
+  const limit = threshold ? { threshold } : {};
+  if (type === 'paypal') return { type, details: { email: need('email') }, ...limit };
+  if (type === 'wise') return { type, details: { email: need('email'), accountHolderName: need('name'), ...(currency === undefined ? {} : { currency }) }, ...limit };
+  return { type, details: { accountHolderName: need('name'), iban: need('iban'), ...(bic === undefined ? {} : { bic }) }, ...limit };
 };
 
 const methodText = (method: PayoutMethod): string =>
@@ -105,7 +118,7 @@ export const payoutsMethod: Command = {
       const type = enumFlag(input, 'type', RAILS);
       if (!type) throw new UsageError('--type is required: bank_transfer, paypal or wise.', 'payouts method');
       const threshold = usdFlag(input, 'threshold');
-      method = await api.put<PayoutMethod>('/v1/payouts/method', { type, details: detailsOf(input, type), ...(threshold ? { threshold } : {}) });
+      method = await api.put<PayoutMethod>('/v1/payouts/method', methodOf(input, type, threshold));
     } else {
       method = await api.get<PayoutMethod>('/v1/payouts/method');
     }
@@ -142,7 +155,7 @@ export const payoutsPaid: Command = {
     const reference = stringFlag(input, 'reference');
     if (!reference) throw new UsageError('--reference is required.', 'payouts paid');
     const api = await context.api();
-    const payout = await api.post<Payout>(`/v1/finance/payouts/${encodeURIComponent(payoutId)}/paid`, { reference });
+    const payout = await api.post<Payout>(`/v1/finance/payouts/${encodeURIComponent(payoutId)}/paid`, { reference } satisfies MarkPayoutPaidRequest);
     if (context.json) printJson(context.output, payout);
     else line(context.output, `Payout ${payout.payoutId}: ${payout.status}, ${usd(payout.amount)}, reference ${payout.reference ?? '-'}.`);
     return 0;
@@ -163,7 +176,7 @@ export const payoutsFailed: Command = {
     if (!reason) throw new UsageError('--reason is required.', 'payouts failed');
     const reference = stringFlag(input, 'reference');
     const api = await context.api();
-    const payout = await api.post<Payout>(`/v1/finance/payouts/${encodeURIComponent(payoutId)}/failed`, { reason, ...(reference ? { reference } : {}) });
+    const payout = await api.post<Payout>(`/v1/finance/payouts/${encodeURIComponent(payoutId)}/failed`, { reason, ...(reference ? { reference } : {}) } satisfies MarkPayoutFailedRequest);
     if (context.json) printJson(context.output, payout);
     else line(context.output, `Payout ${payout.payoutId}: ${payout.status} (${payout.failureReason ?? reason}); ${usd(payout.amount)} is back in the provider's balance.`);
     return 0;

@@ -1,4 +1,4 @@
-import type { CreatedServiceResponse, ServiceEndpointsResponse, ServiceResponse, ServiceSummaryResponse } from '#contract/services.ts';
+import type { CreatedServiceResponse, CreateServiceRequest, ServiceEndpointsResponse, ServiceResponse, ServiceSummaryResponse, UpdateServiceRequest } from '../../shared/contract/services.ts';
 import { allPages } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -122,7 +122,7 @@ export const servicesCreate: Command = {
       name,
       ...(template ? { template } : {}),
       ...(image ? { image } : {}),
-      ...(input.rest.length > 0 ? { command: input.rest } : {}),
+      ...(input.rest.length > 0 ? { command: [...input.rest] } : {}),
       env: parseEnvFlags(listFlag(input, 'env'), context.env),
       ...(listFlag(input, 'port').length > 0 ? { ports: listFlag(input, 'port').map(parsePortFlag) } : {}),
       ...(gpu ? { gpu } : {}),
@@ -139,7 +139,7 @@ export const servicesCreate: Command = {
         ...(grace !== undefined ? { startupGraceSeconds: grace } : {}),
       },
       ...(spread ? { spread } : {}),
-    };
+    } satisfies CreateServiceRequest;
     const api = await context.api();
     const key = stringFlag(input, 'idempotency-key');
     const created = await api.post<CreatedServiceResponse>('/v1/services', body, key ? { 'idempotency-key': key } : undefined);
@@ -185,7 +185,7 @@ export const servicesScale: Command = {
     const [serviceId, count] = positionals(input, ['the service id', 'the replica count']) as [string, string];
     if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 64) throw new UsageError(`REPLICAS must be a whole number from 1 to 64, not "${count}".`, 'services scale');
     const api = await context.api();
-    printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body: { replicas: Number(count) } }));
+    printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body: { replicas: Number(count) } satisfies UpdateServiceRequest }));
     return 0;
   },
 };
@@ -208,9 +208,9 @@ export const servicesUpdate: Command = {
     const body = {
       ...(image ? { image } : {}),
       ...(env.length > 0 ? { env: parseEnvFlags(env, context.env) } : {}),
-      ...(input.rest.length > 0 ? { command: input.rest } : {}),
+      ...(input.rest.length > 0 ? { command: [...input.rest] } : {}),
       ...(replicas !== undefined ? { replicas } : {}),
-    };
+    } satisfies UpdateServiceRequest;
     if (Object.keys(body).length === 0) throw new UsageError('Give --image, --env, --replicas or a command after --.', 'services update');
     const api = await context.api();
     printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body }));

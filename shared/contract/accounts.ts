@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Wire } from './agent.ts';
+import { plainText } from './text.ts';
 
 /**
  * The wire contract of accounts, API keys and saved SSH keys (API.md, "Accounts"). Imports
@@ -7,6 +8,23 @@ import type { Wire } from './agent.ts';
  */
 
 export const ACCOUNT_KINDS = ['renter', 'provider', 'finance'] as const;
+
+/** An OpenSSH public key line is far shorter; the bound only stops a body from being one huge key. */
+export const SSH_PUBLIC_KEY_MAX_CHARS = 16 * 1024;
+
+/** POST /v1/accounts (admin). */
+export const CreateAccountRequest = z.strictObject({
+  kind: z.enum(ACCOUNT_KINDS),
+  name: plainText().trim().min(1).max(200),
+});
+export type CreateAccountRequest = z.input<typeof CreateAccountRequest>;
+
+/** POST /v1/ssh-keys: the key line as `ssh-keygen` writes it; the use case parses and checks it (ed25519, or RSA of at least 3072 bits). */
+export const AddSshKeyRequest = z.strictObject({
+  name: plainText().trim().min(1).max(100),
+  publicKey: z.string().min(1).max(SSH_PUBLIC_KEY_MAX_CHARS),
+});
+export type AddSshKeyRequest = z.input<typeof AddSshKeyRequest>;
 
 export const AccountResponse = z.object({
   accountId: z.string(),

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import type { Wire } from './agent.ts';
-import { usdText } from './money.ts';
+import { usdAmount, usdText } from './money.ts';
+import { plainText } from './text.ts';
 
 /**
- * The wire contract of balances, the ledger and monthly statements (API.md, "Billing").
+ * The wire contract of credits, balances, the ledger and monthly statements (API.md, "Billing").
  * Imports nothing but zod and its siblings; the CLI takes the types with `import type` only (see ./jobs.ts).
  */
+
+/** POST /v1/accounts/{accountId}/credits (admin). The backend's `AddCreditsInput` reads `amount` into micro-USD and bounds it. */
+export const AddCreditsRequest = z.strictObject({
+  amount: usdAmount,
+  /** An invoice or payment id: the same reference credits once. */
+  reference: plainText().trim().min(1).max(200).optional(),
+});
+export type AddCreditsRequest = z.input<typeof AddCreditsRequest>;
 
 const transactionKind = z.enum(['credit', 'usage_charge', 'payout', 'payout_paid', 'payout_returned']);
 

@@ -3,10 +3,26 @@ import type { Wire } from './agent.ts';
 import { usdText } from './money.ts';
 
 /**
- * The wire contract of finance exports (API.md, "Finance"): what the exports routes answer, as
- * the backend's `shared/exports/http/mappers.ts` builds it. Imports nothing but zod and its
- * siblings; the CLI takes the types with `import type` only (see ./jobs.ts).
+ * The wire contract of finance exports (API.md, "Finance"): the body that requests one and
+ * what the exports routes answer, as the backend's `shared/exports/http/` reads and builds
+ * them. Imports nothing but zod and its siblings; the CLI takes the types with `import type`
+ * only (see ./jobs.ts).
  */
+
+export const EXPORT_KINDS = ['usage', 'ledger', 'payouts'] as const;
+export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+
+/** One end of an export's period, as the client writes it; the backend reads it (shared/exports/domain/period.ts) and names a bad one. */
+export const periodEndText = z.string().meta({ description: 'An ISO-8601 time with any offset, or a date (its midnight UTC), between 2000-01-01 and 2100-01-01' });
+
+/** POST /v1/finance/exports: `from` inclusive, `to` exclusive. */
+export const RequestExportRequest = z.strictObject({
+  kind: z.enum(EXPORT_KINDS, { error: 'must be "usage", "ledger" or "payouts"' }),
+  format: z.enum(EXPORT_FORMATS, { error: 'must be "csv" or "jsonl"' }).default('csv'),
+  from: periodEndText,
+  to: periodEndText,
+});
+export type RequestExportRequest = z.input<typeof RequestExportRequest>;
 export const StartedExportResponse = z.object({ exportId: z.string(), status: z.literal('running') });
 
 const usageTotals = z.object({ gpuSeconds: z.string(), amount: usdText, providerAmount: usdText, fee: usdText });
@@ -15,8 +31,8 @@ const payoutTotals = z.object({ amount: usdText, paid: usdText, inTransit: usdTe
 
 export const ExportResponse = z.object({
   exportId: z.string(),
-  kind: z.enum(['usage', 'ledger', 'payouts']),
-  format: z.enum(['csv', 'jsonl']),
+  kind: z.enum(EXPORT_KINDS),
+  format: z.enum(EXPORT_FORMATS),
   from: z.iso.datetime(),
   to: z.iso.datetime(),
   daily: z.boolean(),

@@ -1,17 +1,55 @@
 import { z } from 'zod';
-import { AGENT_RUNTIMES, MeasuredGpu, type Wire } from './agent.ts';
-import { usdText } from './money.ts';
+import { AGENT_RUNTIMES, MeasuredGpu, portRangeField, publicAddressField, type Wire } from './agent.ts';
+import { usdAmount, usdText } from './money.ts';
+import { plainText } from './text.ts';
 
 /**
  * The wire contract of hosts and their maintenance windows as providers (and the CLI's
  * `hosts` and `maintenance` commands) read them (API.md, "Hosts"), as the backend's
- * `shared/registry/http/mappers.ts` builds them. Imports nothing but zod and its siblings;
- * the CLI takes the types with `import type` only (see ./jobs.ts).
+ * `shared/registry/http/mappers.ts` builds them, and the bodies that change a host and
+ * schedule a window.
+ * Imports nothing but zod and its siblings; the CLI takes the types with `import type` only
+ * (see ./jobs.ts).
  */
 
 /** What a provider takes a host down for (the categories Vast.ai's `schedule maint` offers). */
 export const MAINTENANCE_CATEGORIES = ['power', 'internet', 'disk', 'gpu', 'software', 'other'] as const;
 export type MaintenanceCategory = (typeof MAINTENANCE_CATEGORIES)[number];
+
+/**
+ * PATCH /v1/hosts/{hostId}: at least one field (the backend's `UpdateHostInput` checks that,
+ * and reads the prices into micro-USD and bounds them).
+ */
+export const UpdateHostRequest = z.strictObject({
+  pricePerGpuHour: usdAmount.optional(),
+  listed: z.boolean().optional(),
+  draining: z.boolean().optional(),
+  publicAddress: publicAddressField.optional(),
+  /** null removes the range: the host takes no new jobs with ports. */
+  portRange: portRangeField.nullable().optional(),
+  /** The lowest bid for idle GPUs; 0 sells none; null returns to the default (half the price). */
+  minBidPerGpuHour: usdAmount.nullable().optional(),
+});
+export type UpdateHostRequest = z.input<typeof UpdateHostRequest>;
+
+/** A maintenance window is at most a day. */
+export const MAX_WINDOW_SECONDS = 86_400;
+
+/**
+ * POST /v1/hosts/{hostId}/maintenance. Whether the start is in the past or overlaps another
+ * window is the backend's check (it needs the clock and the host); nothing here needs a parser.
+ */
+export const ScheduleMaintenanceRequest = z.strictObject({
+  startsAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time, such as "2026-12-05T02:00:00Z"' }),
+  durationSeconds: z
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .positive('must be more than 0')
+    .max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (24 h)`),
+  category: z.enum(MAINTENANCE_CATEGORIES, { message: `must be one of ${MAINTENANCE_CATEGORIES.join(', ')}` }),
+  note: plainText().trim().max(500).optional(),
+});
+export type ScheduleMaintenanceRequest = z.input<typeof ScheduleMaintenanceRequest>;
 
 const time = z.iso.datetime();
 const hostStatus = z.enum(['online', 'unreachable', 'offline']);

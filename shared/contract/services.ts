@@ -1,12 +1,89 @@
 import { z } from 'zod';
-import type { Wire } from './agent.ts';
-import { usdText } from './money.ts';
+import { regionField, type Wire } from './agent.ts';
+import { commandField, envField, gpuModelsField, imageField, JOB_TIERS, minVramField, portsField, templateField } from './jobs.ts';
+import { usdAmount, usdText } from './money.ts';
+import { plainText } from './text.ts';
 
 /**
- * The wire contract of a renter's inference services (docs/services.md): a service as
- * GET /v1/services/{id} shows it, its list and its ready endpoints. Imports nothing but zod
- * and its siblings; the CLI takes the types with `import type` only (see ./jobs.ts).
+ * The wire contract of a renter's inference services (docs/services.md): the bodies that
+ * create and update one, a service as GET /v1/services/{id} shows it, its list and its ready
+ * endpoints. Imports nothing but zod and its siblings; the CLI takes the types with
+ * `import type` only (see ./jobs.ts).
  */
+
+export const MIN_REPLICAS = 1;
+export const MAX_REPLICAS = 64;
+
+const replicasField = z
+  .number()
+  .int('must be a whole number')
+  .min(MIN_REPLICAS, `must be from ${MIN_REPLICAS} to ${MAX_REPLICAS}`)
+  .max(MAX_REPLICAS, `must be from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
+
+/** An absolute HTTP path of printable ASCII: `/health`, `/v1/models?ready=1`. */
+const HEALTH_PATH = /^\/[\x21-\x7e]{0,511}$/;
+
+export const HealthCheckRequest = z
+  .strictObject({
+    path: z.string().regex(HEALTH_PATH, 'must be an absolute path such as /health (printable characters, no spaces)'),
+    /** One of the service's http container ports; the first one when left out. */
+    port: z.number().int().min(1, 'must be a port from 1 to 65535').max(65535, 'must be a port from 1 to 65535').optional(),
+    intervalSeconds: z.number().int().min(1, 'must be from 1 to 300 seconds').max(300, 'must be from 1 to 300 seconds').default(10),
+    /** Default: 5 s, or the interval if shorter. */
+    timeoutSeconds: z.number().int().min(1, 'must be from 1 to 60 seconds').max(60, 'must be from 1 to 60 seconds').optional(),
+    failureThreshold: z.number().int().min(1, 'must be from 1 to 20').max(20, 'must be from 1 to 20').default(3),
+    startupGraceSeconds: z.number().int().min(0, 'must be from 0 to 3600 seconds').max(3600, 'must be from 0 to 3600 seconds').default(300),
+  })
+  .superRefine((check, ctx) => {
+    // Only between two valid values: an out-of-range interval is named on its own.
+    if (check.timeoutSeconds !== undefined && check.intervalSeconds >= 1 && check.intervalSeconds <= 300 && check.timeoutSeconds > check.intervalSeconds) ctx.addIssue({ code: 'custom', path: ['timeoutSeconds'], message: 'must be at most intervalSeconds' });
+  });
+
+/**
+ * POST /v1/services as the renter writes it; unknown fields are refused, as for jobs. The
+ * backend's `CreateServiceInput` (shared/matching/http/services.ts) extends it with its
+ * money parser and the rules across fields.
+ */
+export const CreateServiceRequest = z.strictObject({
+  name: plainText().trim().min(1).max(200),
+  template: templateField.optional(),
+  image: imageField.optional(),
+  command: commandField.optional(),
+  env: envField.optional().transform((env) => env ?? {}),
+  ports: portsField.optional(),
+  gpu: z
+    .strictObject({
+      count: z.number().int().min(1, 'at least 1 GPU per replica').max(8, 'at most 8 GPUs per replica'),
+      models: gpuModelsField.optional(),
+      minVramMb: minVramField.optional(),
+    })
+    .optional(),
+  regions: z.array(regionField).min(1).max(16).optional(),
+  replicas: replicasField,
+  /** Required for on-demand replicas; refused on interruptible ones (their bid is their price). */
+  maxPricePerGpuHour: usdAmount.optional(),
+  tier: z.enum(JOB_TIERS, { message: `must be one of ${JOB_TIERS.join(', ')}` }).optional().meta({ description: 'on-demand (default) or interruptible: replicas on idle GPUs at your bid, preempted when on-demand work needs them and replaced by the service (docs/interruptible.md).' }),
+  bidPerGpuHour: usdAmount.optional(),
+  healthCheck: HealthCheckRequest,
+  spread: z.enum(['hosts', 'providers']).optional(),
+  verified: z.boolean().optional(),
+  minScore: z.number().min(0).max(100_000).optional(),
+});
+export type CreateServiceRequest = z.input<typeof CreateServiceRequest>;
+
+/** PATCH /v1/services/{serviceId}: a new replica count, and/or a new image, command or env (rolled out one replica at a time). Nothing in it needs a backend parser. */
+export const UpdateServiceRequest = z
+  .strictObject({
+    replicas: replicasField.optional(),
+    image: imageField.optional(),
+    command: commandField.optional(),
+    /** Variables to set, over the current env. */
+    env: envField.optional(),
+  })
+  .superRefine((update, ctx) => {
+    if (Object.values(update).every((value) => value === undefined)) ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'give replicas, image, command or env' });
+  });
+export type UpdateServiceRequest = z.input<typeof UpdateServiceRequest>;
 
 const time = z.iso.datetime();
 const endpoint = z.object({

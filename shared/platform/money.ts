@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usdAmount } from '#contract/money.ts';
 
 /** Integer micro-USD: the only money type inside the system. */
 export type MicroUsd = number & { readonly __brand: 'MicroUsd' };
@@ -28,10 +29,10 @@ export const formatUsd = (amount: MicroUsd): string => {
 
 /**
  * A USD amount in a request: a decimal string ("0.45") or a JSON number (0.45), read
- * through its decimal text so that 0.45 never becomes 449999 µUSD.
+ * through its decimal text so that 0.45 never becomes 449999 µUSD. The wire shape is the
+ * contract's `usdAmount`, which clients type their bodies with.
  */
-export const usdField = z
-  .union([z.string(), z.number()])
+export const usdField = usdAmount
   .transform((value, ctx) => {
     const parsed = parseUsd(typeof value === 'number' ? String(value) : value);
     if (parsed === undefined) {

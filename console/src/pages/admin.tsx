@@ -1,11 +1,13 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
 import { Copyable, ErrorBox } from '../components.tsx';
+import type { CreateAccountRequest } from '#contract/accounts.ts';
+import type { AddCreditsRequest } from '#contract/billing.ts';
 import type { CreatedAccount } from '../types.ts';
 
 /** Admin: create accounts (the key is shown once) and credit them (a reference makes it idempotent). */
 export const AdminPage = ({ api }: { api: Api }) => {
-  const [account, setAccount] = useState({ kind: 'renter', name: '' });
+  const [account, setAccount] = useState<CreateAccountRequest>({ kind: 'renter', name: '' });
   const [created, setCreated] = useState<CreatedAccount>();
   const [credit, setCredit] = useState({ accountId: '', amount: '', reference: '' });
   const [credited, setCredited] = useState<string>();
@@ -27,7 +29,7 @@ export const AdminPage = ({ api }: { api: Api }) => {
       await api.post(`/v1/accounts/${encodeURIComponent(credit.accountId.trim())}/credits`, {
         amount: credit.amount.trim(),
         ...(credit.reference.trim() ? { reference: credit.reference.trim() } : {}),
-      });
+      } satisfies AddCreditsRequest);
       setCredited(`Credited ${credit.amount} to ${credit.accountId}.`);
     } catch (creditError) {
       setError(creditError as Error);
@@ -42,7 +44,7 @@ export const AdminPage = ({ api }: { api: Api }) => {
         <form class="filters" onSubmit={create}>
           <label>
             Kind
-            <select value={account.kind} onChange={(event) => setAccount({ ...account, kind: (event.currentTarget as HTMLSelectElement).value })}>
+            <select value={account.kind} onChange={(event) => setAccount({ ...account, kind: (event.currentTarget as HTMLSelectElement).value as CreateAccountRequest['kind'] })}>
               <option value="renter">renter</option>
               <option value="provider">provider</option>
               <option value="finance">finance</option>

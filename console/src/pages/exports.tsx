@@ -3,6 +3,7 @@ import type { Api } from '../api.ts';
 import { ErrorBox, Section, Status, Table } from '../components.tsx';
 import { time, usd } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import type { RequestExportRequest } from '#contract/exports.ts';
 import type { Export } from '../types.ts';
 
 const firstOfMonth = (offset: number) => {
@@ -23,7 +24,7 @@ const totalsOf = (item: Export): string => {
 /** Finance: request a usage or ledger export for a period, watch it run, download it, see if it reconciled. */
 export const ExportsPage = ({ api }: { api: Api }) => {
   const exports = useLoad(() => api.get<{ items: Export[] }>('/v1/finance/exports?limit=50'), [], 2000);
-  const [form, setForm] = useState({ kind: 'usage', format: 'csv', from: firstOfMonth(0), to: firstOfMonth(1) });
+  const [form, setForm] = useState<Required<RequestExportRequest>>({ kind: 'usage', format: 'csv', from: firstOfMonth(0), to: firstOfMonth(1) });
   const [error, setError] = useState<Error>();
   const request = async (event: Event) => {
     event.preventDefault();

@@ -3,6 +3,7 @@ import type { Api } from '../api.ts';
 import { Copyable, ErrorBox, Section, Table } from '../components.tsx';
 import { time } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import type { CreateWebhookRequest } from '#contract/webhooks.ts';
 import type { CreatedWebhook, Delivery, Role, Webhook } from '../types.ts';
 
 /** The events each role may subscribe to (the API refuses the others). */
@@ -41,7 +42,7 @@ export const WebhooksPage = ({ api, role }: { api: Api; role: Role }) => {
     event.preventDefault();
     setError(undefined);
     try {
-      setCreated(await api.post<CreatedWebhook>('/v1/webhooks', { url, events }));
+      setCreated(await api.post<CreatedWebhook>('/v1/webhooks', { url, events } satisfies CreateWebhookRequest));
       setUrl('');
       hooks.reload();
     } catch (createError) {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { MicroUsd } from '#platform/money.ts';
-import { plainText } from '#platform/text.ts';
-import { PAYOUT_RAILS, type PayoutRail } from '#contract/payouts.ts';
+import { BankTransferDetailsRequest, emailText, PAYOUT_RAILS, PaypalDetailsRequest, WiseDetailsRequest, type PayoutRail } from '#contract/payouts.ts';
 
 /**
  * Where a provider's earnings are sent: one of the rails finance pays through, with the
@@ -38,13 +37,12 @@ const bicField = z
   .transform((text) => text.trim().toUpperCase())
   .refine((bic) => /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic), { message: 'must be a BIC / SWIFT code of 8 or 11 characters' });
 
-const emailField = z.email({ message: 'must be an email address' }).max(254).transform((email) => email.toLowerCase());
-const holderName = plainText().trim().min(1).max(140);
-const currencyField = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as "USD"');
+const emailField = emailText.transform((email) => email.toLowerCase());
 
-export const BankTransferDetails = z.strictObject({ accountHolderName: holderName, iban: ibanField, bic: bicField.optional() });
-export const PaypalDetails = z.strictObject({ email: emailField });
-export const WiseDetails = z.strictObject({ email: emailField, accountHolderName: holderName, currency: currencyField.default('USD') });
+/** The wire contract's details (shared/contract/payouts.ts), read by each rail's rules. */
+export const BankTransferDetails = BankTransferDetailsRequest.extend({ iban: ibanField, bic: bicField.optional() });
+export const PaypalDetails = PaypalDetailsRequest.extend({ email: emailField });
+export const WiseDetails = WiseDetailsRequest.extend({ email: emailField });
 
 /** The method as a provider sends it: `type` picks the rail, `details` are checked by that rail's rules. */
 export const PayoutMethodInput = z.discriminatedUnion(

@@ -1,9 +1,18 @@
 import { z } from 'zod';
-import { PAYOUT_STATUSES } from '#contract/payouts.ts';
+import {
+  BankTransferMethodRequest,
+  MarkPayoutFailedRequest,
+  MarkPayoutPaidRequest,
+  PAYOUT_RAIL_MESSAGE,
+  PAYOUT_STATUSES,
+  PaypalMethodRequest,
+  SetPayoutMethodRequest,
+  WiseMethodRequest,
+} from '#contract/payouts.ts';
 import { formatUsd, usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { plainText } from '#platform/text.ts';
-import { BankTransferDetails, PaypalDetails, WiseDetails, PAYOUT_RAILS, maskedDetails, type PayoutMethod } from '../domain/payout-method.ts';
+import type { Holds, ReadsContractBody } from '#platform/wire-input.ts';
+import { BankTransferDetails, PaypalDetails, WiseDetails, maskedDetails, type PayoutMethod } from '../domain/payout-method.ts';
 import { PAYOUT_FILE_FORMATS, type PayoutFile } from '../domain/payout-files.ts';
 import type { Payout, PayoutBatch } from '../domain/payouts.ts';
 
@@ -14,16 +23,17 @@ const threshold = usdField
   .optional()
   .meta({ description: 'Pay only once at least this much is payable (USD). Absent: any amount of at least one cent.' });
 
-/** `type` picks the rail; `details` are checked by that rail's rules (an IBAN by its checksum). */
+/** The wire contract's body: `type` picks the rail; `details` are checked by that rail's rules (an IBAN by its checksum); the threshold read into micro-USD. */
 export const SetPayoutMethodInput = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('bank_transfer'), details: BankTransferDetails, threshold }),
-    z.strictObject({ type: z.literal('paypal'), details: PaypalDetails, threshold }),
-    z.strictObject({ type: z.literal('wise'), details: WiseDetails, threshold }),
+    BankTransferMethodRequest.extend({ details: BankTransferDetails, threshold }),
+    PaypalMethodRequest.extend({ details: PaypalDetails, threshold }),
+    WiseMethodRequest.extend({ details: WiseDetails, threshold }),
   ],
-  { error: `must be one of ${PAYOUT_RAILS.join(', ')}` },
+  { error: PAYOUT_RAIL_MESSAGE },
 );
+type _SetPayoutMethodReadsContract = Holds<ReadsContractBody<typeof SetPayoutMethodInput, typeof SetPayoutMethodRequest>>;
 
 const payoutStatus = z.enum(PAYOUT_STATUSES);
 const accountId = z.string().regex(/^acct_[0-9a-z]{10,40}$/, 'must be an account id such as "acct_01jz3k5q7w9d2c4m6n8pqrst"');
@@ -36,10 +46,9 @@ export const PayoutPath = z.object({ payoutId });
 export const PayoutBatchPath = z.object({ batchId });
 export const PayoutFileQuery = z.object({ format: z.enum(PAYOUT_FILE_FORMATS).default('generic') });
 
-/** The rail's own id for the transfer (a PayPal batch item id, a Wise transfer id, a bank's end-to-end id). */
-const reference = plainText().trim().min(1).max(200);
-export const MarkPaidInput = z.strictObject({ reference });
-export const MarkFailedInput = z.strictObject({ reason: plainText().trim().min(1).max(500), reference: reference.optional() });
+/** Finance's marks are the wire contract's bodies as they are. */
+export const MarkPaidInput = MarkPayoutPaidRequest;
+export const MarkFailedInput = MarkPayoutFailedRequest;
 
 export const payoutMethodView = (method: PayoutMethod) => ({
   type: method.method.type,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { plainText } from '#platform/text.ts';
+import { AddCreditsRequest } from '#contract/billing.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
+import type { Holds, ReadsContractBody } from '#platform/wire-input.ts';
 import { MAX_CREDIT } from '../domain/ledger.ts';
 
 /**
@@ -13,13 +14,13 @@ export const AccountPath = z.object({
   accountId: z.string().regex(/^acct_[0-9a-z]{10,40}$/, 'must be an account id such as "acct_01jz3k5q7w9d2c4m6n8pqrst"'),
 });
 
-export const AddCreditsInput = z.strictObject({
+/** The wire contract's body, its amount read into micro-USD. */
+export const AddCreditsInput = AddCreditsRequest.extend({
   amount: usdField.refine((amount) => amount > 0 && amount <= MAX_CREDIT, {
     message: 'must be more than 0 and at most 1000000.000000 USD',
   }),
-  /** An invoice or payment id: the same reference credits once. */
-  reference: plainText().trim().min(1).max(200).optional(),
 });
+type _AddCreditsReadsContract = Holds<ReadsContractBody<typeof AddCreditsInput, typeof AddCreditsRequest>>;
 
 const timeMessage = 'must be an ISO-8601 time such as "2025-03-10T10:00:00Z", or a date such as "2025-03-10"';
 

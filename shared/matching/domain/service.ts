@@ -109,8 +109,7 @@ export interface Service {
   readonly revision: number;
 }
 
-export const MIN_REPLICAS = 1;
-export const MAX_REPLICAS = 64;
+export { MAX_REPLICAS, MIN_REPLICAS } from '#contract/services.ts';
 /** A slot whose replacements fail this many times in a row (never ready) is not replaced again. */
 export const MAX_REPLICA_FAILURES = 5;
 /**

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
+import { MAX_WEBHOOK_URL_LENGTH as MAX_URL_LENGTH } from '#contract/webhooks.ts';
 import { isLoopbackAddress, isPublicAddress } from './addresses.ts';
 
-export const MAX_URL_LENGTH = 2048;
+/** The wire contract's bound on a webhook URL. */
+export { MAX_URL_LENGTH };
 
 /** Host names that name this machine or a private network, never a public receiver. */
 const PRIVATE_NAME = /(^|\.)(localhost|local|internal|intranet|lan|home|corp|localdomain|home\.arpa)$/i;

@@ -1,3 +1,4 @@
+import { MAX_WINDOW_SECONDS } from '#contract/hosts.ts';
 import { MAINTENANCE_CATEGORIES } from '#events/registry/host-facts.ts';
 import { ConflictError, NotFoundError, ValidationError } from '#platform/errors.ts';
 import type { Host } from './host.ts';
@@ -7,7 +8,7 @@ export { MAINTENANCE_CATEGORIES };
 export type MaintenanceCategory = (typeof MAINTENANCE_CATEGORIES)[number];
 
 /** A window is at most a day: longer downtime is an outage, or a host to unlist. */
-export const MAX_WINDOW_SECONDS = 86_400;
+export { MAX_WINDOW_SECONDS };
 /** Announced at least this long before it starts, a window's downtime does not lower reliability. */
 export const DEFAULT_MAINTENANCE_NOTICE_SECONDS = 86_400;
 /** A start this far in the past is still taken ("now" from a client whose request took a moment). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { HeartbeatRequest, PORT_RANGE_NEEDS_ADDRESS, portRangeField, portRangeNeedsAddress, publicAddressField, registerRequestFields, VerificationStep } from '#contract/agent.ts';
-import { plainText } from '#contract/text.ts';
+import { HeartbeatRequest, PORT_RANGE_NEEDS_ADDRESS, portRangeNeedsAddress, registerRequestFields, VerificationStep } from '#contract/agent.ts';
+import { ScheduleMaintenanceRequest, UpdateHostRequest } from '#contract/hosts.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
-import { MAINTENANCE_CATEGORIES, MAX_WINDOW_SECONDS } from '../domain/maintenance.ts';
+import type { Holds, ReadsContractBody } from '#platform/wire-input.ts';
 
 export { portRangeField, regionField } from '#contract/agent.ts';
 
@@ -35,34 +35,18 @@ export const VerificationPath = z.object({ runId: z.string().min(1).max(64) });
 /** An answer for 16 GPUs carries up to ~1 MB of tiles and proofs. */
 export const VERIFICATION_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-export const UpdateHostInput = z
-  .strictObject({
-    pricePerGpuHour: priceField.optional(),
-    listed: z.boolean().optional(),
-    draining: z.boolean().optional(),
-    publicAddress: publicAddressField.optional(),
-    /** null removes the range: the host takes no new jobs with ports. */
-    portRange: portRangeField.nullable().optional(),
-    /** The lowest bid for idle GPUs; 0 sells none; null returns to the default (half the price). */
-    minBidPerGpuHour: minBidField.nullable().optional(),
-  })
+/** The wire contract's body, its prices read into micro-USD and bounded; at least one field. */
+export const UpdateHostInput = UpdateHostRequest
+  .extend({ pricePerGpuHour: priceField.optional(), minBidPerGpuHour: minBidField.nullable().optional() })
   .refine((patch) => Object.keys(patch).length > 0, 'must change at least one of pricePerGpuHour, listed, draining, publicAddress, portRange, minBidPerGpuHour');
+type _UpdateHostReadsContract = Holds<ReadsContractBody<typeof UpdateHostInput, typeof UpdateHostRequest>>;
 
 export const HostPath = z.object({ hostId: z.string().min(1).max(64) });
 
 export const HostsQuery = z.object(pageQuery);
 
-/** A maintenance window: whether the start is in the past or overlaps another is the domain's check (it needs the clock and the host). */
-export const ScheduleMaintenanceInput = z.strictObject({
-  startsAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time, such as "2026-12-05T02:00:00Z"' }),
-  durationSeconds: z
-    .number({ message: 'must be a number of seconds' })
-    .int('must be a whole number of seconds')
-    .positive('must be more than 0')
-    .max(MAX_WINDOW_SECONDS, `must be at most ${MAX_WINDOW_SECONDS} (24 h)`),
-  category: z.enum(MAINTENANCE_CATEGORIES, { message: `must be one of ${MAINTENANCE_CATEGORIES.join(', ')}` }),
-  note: plainText().trim().max(500).optional(),
-});
+/** A maintenance window: the wire contract's body as it is. */
+export const ScheduleMaintenanceInput = ScheduleMaintenanceRequest;
 
 export const MaintenancePath = HostPath.extend({ windowId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'is not a window id') });
 
