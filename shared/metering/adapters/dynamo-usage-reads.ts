@@ -4,8 +4,7 @@ import { queryAll, queryPage } from '#platform/dynamo.ts';
 import { ValidationError } from '#platform/errors.ts';
 import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { AssignmentUsage, UsageReadModel, UsageSummary } from '../ports.ts';
-import { toAssignmentIdOf, toHourBucket, toLease } from './codecs.ts';
-import { toSummary } from './dynamo-usage-store.ts';
+import { toAssignmentIdOf, toHourBucket, toLease, toSummary } from './codecs.ts';
 import { HOUR_PREFIX, PENDING_PREFIX, hostLeasesPk, leasePk, summaryKey } from './items.ts';
 
 type Item = Record<string, unknown>;
