@@ -128,7 +128,7 @@ export const toCreditReference = itemDecoder('credit reference', z.object({
   txnId: z.string(),
   accountId: z.string(),
   amount: storedMicroUsd,
-}).transform(({ txnId, ...credit }): CreditReference => ({ ...credit, transactionId: txnId })));
+}).transform(({ reference, txnId, accountId, amount }): CreditReference => ({ reference, transactionId: txnId, accountId, amount })));
 
 /** An amount a charge leaves out when there is none (a cut, or a figure older items lack): zero. */
 const amountOrZero = z.number().int().optional().transform((value) => microUsd(value ?? 0));
@@ -163,6 +163,14 @@ const partiesAttributes = {
   gpuModel: optionalText,
   pricePerGpuHour: z.number(),
 };
+const partiesOf = (stored: z.output<z.ZodObject<typeof partiesAttributes>>) => ({
+  jobId: stored.jobId,
+  assignmentId: stored.assignmentId,
+  renterId: stored.renterId,
+  providerId: stored.providerId,
+  hostId: stored.hostId,
+  ...(stored.gpuModel == null ? {} : { gpuModel: stored.gpuModel }),
+});
 
 export const toCharge = itemDecoder('usage charge', z.object({
   usageRecordId: z.string(),
@@ -173,12 +181,7 @@ export const toCharge = itemDecoder('usage charge', z.object({
   ...settlementAttributes,
 }).transform((stored): UsageCharge => ({
   usageRecordId: stored.usageRecordId,
-  jobId: stored.jobId,
-  assignmentId: stored.assignmentId,
-  renterId: stored.renterId,
-  providerId: stored.providerId,
-  hostId: stored.hostId,
-  ...(stored.gpuModel == null ? {} : { gpuModel: stored.gpuModel }),
+  ...partiesOf(stored),
   ...(stored.from == null ? {} : { from: stored.from }),
   ...(stored.to == null ? {} : { to: stored.to }),
   gpuSeconds: stored.gpuSeconds,
@@ -208,12 +211,7 @@ export const toChunkCharge = itemDecoder('chunk charge', z.object({
   ...settlementAttributes,
 }).transform((stored): ChunkCharge => ({
   chunkId: stored.chunkId,
-  jobId: stored.jobId,
-  assignmentId: stored.assignmentId,
-  renterId: stored.renterId,
-  providerId: stored.providerId,
-  hostId: stored.hostId,
-  ...(stored.gpuModel == null ? {} : { gpuModel: stored.gpuModel }),
+  ...partiesOf(stored),
   pricePerGpuHour: stored.pricePerGpuHour,
   lines: stored.lines ?? [],
   ...settlementOf(stored),
