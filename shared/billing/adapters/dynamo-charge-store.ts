@@ -1,5 +1,6 @@
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '#platform/dynamo.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import type { JobCost, UsageCharge } from '../domain/charge.ts';
 import type { ChunkCharge } from '../domain/chunk-charge.ts';
@@ -9,8 +10,6 @@ import { ledgerItems, type TransactItem } from './dynamo-ledger-store.ts';
 import { toCharge, toChunkCharge, toJobCost } from './codecs.ts';
 import { chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey } from './items.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
-
-const BATCH_GET_MAX = 100;
 
 /** Everything held for the job is still what the charge read (holds placed before `heldTotal` was kept have none). */
 const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
@@ -131,17 +130,8 @@ export class DynamoChargeStore implements ChargeStore {
     return new Map(chunks.map((chunk) => [chunk.chunkId, { jobId: chunk.jobId, hostId: chunk.hostId, gpuSeconds: gpuSecondsOf(chunk.lines), records: chunk.lines.length }]));
   }
 
-  private async batchGet(allKeys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    for (let start = 0; start < allKeys.length; start += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] | undefined = allKeys.slice(start, start + BATCH_GET_MAX);
-      while (keys && keys.length > 0) {
-        const result: BatchGetCommandOutput = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        found.push(...(result.Responses?.[this.tableName] ?? []));
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return found;
+  private batchGet(keys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.documents, this.tableName, keys, { ConsistentRead: true });
   }
 
   /**
