@@ -1,8 +1,12 @@
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, ScanCommand, type BatchGetCommandInput, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { encodeCursor, type Page } from './pagination.ts';
 
 type QueryInput = ConstructorParameters<typeof QueryCommand>[0];
 type ScanInput = ConstructorParameters<typeof ScanCommand>[0];
+type BatchGetRead = Omit<NonNullable<BatchGetCommandInput['RequestItems']>[string], 'Keys'>;
+
+/** DynamoDB's limit on the keys of one BatchGetItem. */
+const BATCH_GET_MAX = 100;
 
 /**
  * A query's pages, following `LastEvaluatedKey`, from `startKey` when given. A caller that
@@ -82,3 +86,26 @@ export async function* queryPagesAhead(
     pages.return(undefined).catch(() => undefined);
   }
 }
+
+/**
+ * Every item of one table found under `keys` (in no particular order; a missing key is simply
+ * absent): one BatchGetItem per 100 keys, one after another, each asking again for the keys
+ * DynamoDB left unprocessed. `read` carries the rest of the request (`ConsistentRead`, a projection).
+ */
+export const batchGetAll = async (
+  documents: Pick<DynamoDBDocumentClient, 'send'>,
+  tableName: string,
+  keys: readonly Record<string, unknown>[],
+  read: BatchGetRead = {},
+): Promise<Record<string, unknown>[]> => {
+  const found: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_MAX) {
+    let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_MAX);
+    while (pending.length > 0) {
+      const answer = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { ...read, Keys: pending } } }));
+      found.push(...(answer.Responses?.[tableName] ?? []));
+      pending = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+  }
+  return found;
+};

@@ -1,88 +1,19 @@
-// Just over 300 lines: the per-record and the per-chunk charge share this adapter's conditions and refusal reading; split, they would be copied.
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { microUsd } from '#platform/money.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '#platform/dynamo.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import type { AssignmentRate, JobCost, UsageCharge } from '../domain/charge.ts';
-import type { ChargeLine, ChunkCharge } from '../domain/chunk-charge.ts';
+import type { JobCost, UsageCharge } from '../domain/charge.ts';
+import type { ChunkCharge } from '../domain/chunk-charge.ts';
 import type { Hold } from '../domain/hold.ts';
 import type { ChargedUsage, ChargeStore, ChargeWrite, ChargeWriteResult, ChunkChargeWrite } from '../ports.ts';
 import { ledgerItems, type TransactItem } from './dynamo-ledger-store.ts';
-import { chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey, numberAttribute } from './items.ts';
+import { toCharge, toChunkCharge, toJobCost } from './codecs.ts';
+import { chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey } from './items.ts';
 import { conditionFailedAt, retryOnConflict } from './transactions.ts';
-
-const BATCH_GET_MAX = 100;
 
 /** Everything held for the job is still what the charge read (holds placed before `heldTotal` was kept have none). */
 const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
   hold.heldTotal === undefined ? ' AND attribute_not_exists(heldTotal)' : ' AND heldTotal = :heldTotal';
-
-/** What a record's charge and a chunk's charge both settled: the split, the hold's part, the ledger transaction. */
-const settlementOf = (item: Record<string, unknown>) => ({
-  amounts: {
-    renter: microUsd(numberAttribute(item.amount)),
-    provider: microUsd(numberAttribute(item.providerAmount)),
-    platform: microUsd(numberAttribute(item.fee)),
-  },
-  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
-  fromHold: microUsd(numberAttribute(item.fromHold)),
-  transactionId: (item.txnId as string | undefined) ?? null,
-  chargedAt: item.chargedAt as string,
-  jobCost: microUsd(numberAttribute(item.jobCost)),
-});
-
-const toCharge = (item: Record<string, unknown>): UsageCharge => ({
-  usageRecordId: item.usageRecordId as string,
-  jobId: item.jobId as string,
-  assignmentId: item.assignmentId as string,
-  renterId: item.renterId as string,
-  providerId: item.providerId as string,
-  hostId: item.hostId as string,
-  ...(typeof item.gpuModel === 'string' ? { gpuModel: item.gpuModel } : {}),
-  ...(typeof item.from === 'string' ? { from: item.from } : {}),
-  ...(typeof item.to === 'string' ? { to: item.to } : {}),
-  gpuSeconds: item.gpuSeconds as number,
-  pricePerGpuHour: item.pricePerGpuHour as number,
-  ...settlementOf(item),
-});
-
-const toJobCost = (item: Record<string, unknown>): JobCost => ({
-  jobId: item.jobId as string,
-  renterId: item.renterId as string,
-  cost: microUsd(numberAttribute(item.cost)),
-  charges: numberAttribute(item.charges),
-  version: numberAttribute(item.version),
-  rates: Object.fromEntries(
-    Object.entries((item.rates ?? {}) as Record<string, { perHour: number; asOf: string }>).map(([assignmentId, rate]): [string, AssignmentRate] => [
-      assignmentId,
-      { perHour: microUsd(rate.perHour), asOf: rate.asOf },
-    ]),
-  ),
-  ...(typeof item.firstUsageAt === 'string' ? { firstUsageAt: item.firstUsageAt } : {}),
-  ...(numberAttribute(item.cut) > 0 ? { cut: microUsd(numberAttribute(item.cut)) } : {}),
-});
-
-const toLine = (line: Record<string, unknown>): ChargeLine => ({
-  usageRecordId: line.usageRecordId as string,
-  gpuSeconds: line.gpuSeconds as number,
-  from: line.from as string,
-  to: line.to as string,
-  amounts: { renter: microUsd(numberAttribute(line.amount)), provider: microUsd(numberAttribute(line.providerAmount)), platform: microUsd(numberAttribute(line.fee)) },
-  ...(numberAttribute(line.cut) > 0 ? { cut: microUsd(numberAttribute(line.cut)) } : {}),
-});
-
-const toChunkCharge = (item: Record<string, unknown>): ChunkCharge => ({
-  chunkId: item.chunkId as string,
-  jobId: item.jobId as string,
-  assignmentId: item.assignmentId as string,
-  renterId: item.renterId as string,
-  providerId: item.providerId as string,
-  hostId: item.hostId as string,
-  ...(typeof item.gpuModel === 'string' ? { gpuModel: item.gpuModel } : {}),
-  pricePerGpuHour: item.pricePerGpuHour as number,
-  lines: ((item.lines ?? []) as Record<string, unknown>[]).map(toLine),
-  ...settlementOf(item),
-});
 
 /** A chunk's item: the charge with a line per record (exports expand them into rows). */
 export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
@@ -199,17 +130,8 @@ export class DynamoChargeStore implements ChargeStore {
     return new Map(chunks.map((chunk) => [chunk.chunkId, { jobId: chunk.jobId, hostId: chunk.hostId, gpuSeconds: gpuSecondsOf(chunk.lines), records: chunk.lines.length }]));
   }
 
-  private async batchGet(allKeys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    for (let start = 0; start < allKeys.length; start += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] | undefined = allKeys.slice(start, start + BATCH_GET_MAX);
-      while (keys && keys.length > 0) {
-        const result: BatchGetCommandOutput = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        found.push(...(result.Responses?.[this.tableName] ?? []));
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return found;
+  private batchGet(keys: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.documents, this.tableName, keys, { ConsistentRead: true });
   }
 
   /**

@@ -1,10 +1,11 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#platform/errors.ts';
-import { microUsd } from '#platform/money.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
-import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction, type TransactionKind } from '../domain/ledger.ts';
+import { queryPage } from '#platform/dynamo.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
+import { accountEntries, netByAccount, type AccountEntry, type LedgerTransaction } from '../domain/ledger.ts';
 import type { CreditReference, LedgerRange, LedgerStore } from '../ports.ts';
+import { toCreditReference, toEntry, toTransaction } from './codecs.ts';
 import {
   ENTRY_PREFIX,
   accountLedgerPk,
@@ -20,16 +21,6 @@ export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWrit
 
 /** Sorts after every ISO time, so an open-ended range reaches the newest entry. */
 const AFTER_ALL_TIMES = '~';
-
-const toEntry = (item: Record<string, unknown>): AccountEntry => ({
-  transactionId: item.txnId as string,
-  entryId: item.entryId as string,
-  accountId: item.accountId as string,
-  kind: item.kind as TransactionKind,
-  amount: microUsd(item.amount as number),
-  reference: (item.reference as string | undefined) ?? null,
-  postedAt: item.postedAt as string,
-});
 
 /**
  * The writes that post a transaction: its item, an item per entry, and one balance update
@@ -138,31 +129,14 @@ export class DynamoLedgerStore implements LedgerStore {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: creditReferenceKey(reference), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return {
-      reference: Item.reference as string,
-      transactionId: Item.txnId as string,
-      accountId: Item.accountId as string,
-      amount: microUsd(Item.amount as number),
-    };
+    return Item ? toCreditReference(Item) : undefined;
   }
 
   async getTransaction(transactionId: string): Promise<LedgerTransaction | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: transactionKey(transactionId), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return {
-      transactionId: Item.txnId as string,
-      kind: Item.kind as TransactionKind,
-      reference: (Item.reference as string | undefined) ?? null,
-      postedAt: Item.postedAt as string,
-      entries: (Item.entries as { entryId: string; accountId: string; amount: number }[]).map((entry) => ({
-        entryId: entry.entryId,
-        accountId: entry.accountId,
-        amount: microUsd(entry.amount),
-      })),
-    };
+    return Item ? toTransaction(Item) : undefined;
   }
 
   /**
@@ -179,20 +153,17 @@ export class DynamoLedgerStore implements LedgerStore {
     if (startKey && (startKey.pk !== pk || typeof startKey.sk !== 'string' || startKey.sk < low || startKey.sk > high)) {
       throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned for this account and range' }]);
     }
-    const page = await this.documents.send(
-      new QueryCommand({
+    return queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':low': low,
-          ':high': high,
-        },
+        ExpressionAttributeValues: { ':pk': pk, ':low': low, ':high': high },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
+      },
+      startKey,
+      toEntry,
     );
-    return { items: (page.Items ?? []).map(toEntry), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 }

@@ -1,8 +1,8 @@
-import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#platform/errors.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { queryPage, queryPages } from '#platform/dynamo.ts';
+import { batchGetAll, queryPage, queryPages } from '#platform/dynamo.ts';
 import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { PayoutMethod } from '../domain/payout-method.ts';
 import type { Payout, PayoutBatch } from '../domain/payouts.ts';
@@ -228,13 +228,8 @@ export class DynamoPayoutStore implements PayoutStore {
   /** Payouts by id, in the order asked (BatchGet answers in any order, and may leave keys for a second call). */
   private async getPayouts(payoutIds: readonly string[]): Promise<Payout[]> {
     if (payoutIds.length === 0) return [];
-    const found = new Map<string, Payout>();
-    let keys: Record<string, unknown>[] = payoutIds.map(payoutKey);
-    while (keys.length > 0) {
-      const answer = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-      for (const payout of (answer.Responses?.[this.tableName] ?? []).map(toPayout)) found.set(payout.payoutId, payout);
-      keys = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
+    const payouts = (await batchGetAll(this.documents, this.tableName, payoutIds.map(payoutKey), { ConsistentRead: true })).map(toPayout);
+    const found = new Map(payouts.map((payout) => [payout.payoutId, payout]));
     return payoutIds.flatMap((id) => found.get(id) ?? []);
   }
 }

@@ -1,6 +1,6 @@
-import { BatchGetCommand, type QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dayPartitions, type DayListing } from '#billing/domain/day-partitions.ts';
-import { queryPagesAhead } from '#platform/dynamo.ts';
+import { batchGetAll, queryPagesAhead } from '#platform/dynamo.ts';
 import type { Period } from '../domain/period.ts';
 import type { LedgerRow, PayoutRow, UsageRow } from '../domain/rows.ts';
 import type { BillingReader } from '../ports.ts';
@@ -114,20 +114,9 @@ export class DynamoBillingReader implements BillingReader {
     };
     for await (const pointers of this.pages([input], toPayoutIdOf)) {
       if (pointers.length === 0) continue;
-      const found = new Map<string, PayoutRow>();
-      for (let start = 0; start < pointers.length; start += 100) {
-        let keys: Record<string, unknown>[] = pointers.slice(start, start + 100).map((payoutId) => ({ pk: `PAYOUT#${payoutId}`, sk: 'PAYOUT' }));
-        while (keys.length > 0) {
-          const answer = await this.documents.send(
-            new BatchGetCommand({ RequestItems: { [this.billingTable]: { Keys: keys, ProjectionExpression, ExpressionAttributeNames: names, ConsistentRead: true } } }),
-          );
-          for (const item of answer.Responses?.[this.billingTable] ?? []) {
-            const row = toPayoutRow(item);
-            found.set(row.payoutId, row);
-          }
-          keys = (answer.UnprocessedKeys?.[this.billingTable]?.Keys ?? []) as Record<string, unknown>[];
-        }
-      }
+      const keys = pointers.map((payoutId) => ({ pk: `PAYOUT#${payoutId}`, sk: 'PAYOUT' }));
+      const rows = (await batchGetAll(this.documents, this.billingTable, keys, { ProjectionExpression, ExpressionAttributeNames: names, ConsistentRead: true })).map(toPayoutRow);
+      const found = new Map(rows.map((row) => [row.payoutId, row]));
       yield pointers.flatMap((payoutId) => found.get(payoutId) ?? []);
     }
   }

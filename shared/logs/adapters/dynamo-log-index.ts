@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '#platform/clock.ts';
-import { queryAll } from '#platform/dynamo.ts';
+import { batchGetAll, queryAll } from '#platform/dynamo.ts';
 import { itemDecoder } from '#platform/item-codec.ts';
 import type { SegmentEntry } from '../domain/log-chunks.ts';
 import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment } from '../ports.ts';
@@ -18,9 +18,6 @@ const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'HEAD' });
 const segmentSk = (index: number) => `SEG#${String(index).padStart(10, '0')}`;
 const assignmentKey = (assignmentId: string) => ({ pk: `ASSIGNMENT#${assignmentId}`, sk: 'ASSIGNMENT' });
 const seqKey = (assignmentId: string, seq: number) => ({ pk: `ASSIGNMENT#${assignmentId}`, sk: `SEQ#${String(seq).padStart(10, '0')}` });
-
-/** BatchGetItem takes at most 100 keys. */
-const BATCH_GET = 100;
 
 const toJob = itemDecoder('job logs head', z.object({
   jobId: z.string(),
@@ -67,18 +64,9 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
   }
 
   async storedSeqs(assignmentId: string, seqs: readonly number[]): Promise<Set<number>> {
-    const stored = new Set<number>();
-    for (let i = 0; i < seqs.length; i += BATCH_GET) {
-      let keys: Record<string, unknown>[] | undefined = seqs.slice(i, i + BATCH_GET).map((seq) => seqKey(assignmentId, seq));
-      while (keys && keys.length > 0) {
-        const result: BatchGetCommandOutput = await this.documents.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'seq' } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) stored.add(toSeq(item).seq);
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return stored;
+    const keys = seqs.map((seq) => seqKey(assignmentId, seq));
+    const found = await batchGetAll(this.documents, this.tableName, keys, { ConsistentRead: true, ProjectionExpression: 'seq' });
+    return new Set(found.map((item) => toSeq(item).seq));
   }
 
   async appendSegment(segment: NewSegment): Promise<AppendOutcome> {

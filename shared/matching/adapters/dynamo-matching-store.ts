@@ -4,12 +4,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import { outboxBatchPut, outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
-import { queryAll } from '#platform/dynamo.ts';
-import { decodeCursor, encodeCursor, type Page } from '#platform/pagination.ts';
+import { queryAll, queryPage } from '#platform/dynamo.ts';
+import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import type { Job } from '../domain/job.ts';
 import type { TimelineEntry } from '../domain/transitions.ts';
 import type { BatchCommitResult, CreateResult, IdempotencyClaim, JobChange, JobStore } from '../ports.ts';
+import { toJobClaim, toTimelineEntry } from './job-codecs.ts';
 import { capacityItem, IDEMPOTENCY_SECONDS, isConditionFailure, jobItem, jobKey, revisionCondition, timelinePuts, toJob, WORK_SHARDS, workBuckets } from './items.ts';
 
 /** Jobs, their timelines and Idempotency-Keys in the matching table (items.ts), with the outbox in the same transactions. */
@@ -46,7 +47,8 @@ export class DynamoJobStore implements JobStore {
       if (!claim || !claimKey || !isConditionFailure(error)) throw error;
       const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: claimKey, ConsistentRead: true }));
       if (!Item) throw error;
-      return { kind: 'replayed', jobId: Item.jobId as string, sameBody: Item.bodyHash === claim.bodyHash };
+      const stored = toJobClaim(Item);
+      return { kind: 'replayed', jobId: stored.jobId, sameBody: stored.bodyHash === claim.bodyHash };
     }
   }
 
@@ -56,8 +58,9 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listByRenter(renterId: string, query: { status?: string; limit: number; cursor?: string }): Promise<Page<Job>> {
-    const page = await this.documents.send(
-      new QueryCommand({
+    return queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         IndexName: 'byType',
         KeyConditionExpression: 'gsi1pk = :renter',
@@ -65,24 +68,24 @@ export class DynamoJobStore implements JobStore {
         ExpressionAttributeValues: { ':renter': `RENTER#${renterId}`, ...(query.status ? { ':status': query.status } : {}) },
         ScanIndexForward: false,
         Limit: query.limit,
-        ExclusiveStartKey: decodeCursor(query.cursor),
-      }),
+      },
+      decodeCursor(query.cursor),
+      toJob,
     );
-    return { items: (page.Items ?? []).map(toJob), nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async timeline(jobId: string, limit: number, cursor?: string): Promise<Page<TimelineEntry>> {
-    const page = await this.documents.send(
-      new QueryCommand({
+    return queryPage(
+      this.documents,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :job AND begins_with(sk, :event)',
         ExpressionAttributeValues: { ':job': `JOB#${jobId}`, ':event': 'EVENT#' },
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
+      },
+      decodeCursor(cursor),
+      toTimelineEntry,
     );
-    const items = (page.Items ?? []).map(({ at, type, message, data }) => ({ at, type, message, ...(data ? { data } : {}) }) as TimelineEntry);
-    return { items, nextCursor: encodeCursor(page.LastEvaluatedKey) };
   }
 
   async commit(before: Job, after: Job, hosts: readonly HostCapacity[], timeline: readonly TimelineEntry[], events: readonly DomainEvent[]): Promise<boolean> {

@@ -1,5 +1,11 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { queryAll } from '#platform/dynamo.ts';
+import { itemDecoder } from '#platform/item-codec.ts';
 import type { SshKeyReader } from '../ports.ts';
+
+/** A saved key item, projected to its public key. */
+const toPublicKey = itemDecoder('saved SSH key', z.object({ publicKey: z.string() }).transform(({ publicKey }) => publicKey));
 
 /**
  * Accounts' read-only SSH key port: the renter's saved public keys, read once at submit and
@@ -13,14 +19,12 @@ export class DynamoSshKeyReader implements SshKeyReader {
   ) {}
 
   async savedKeys(accountId: string): Promise<string[]> {
-    const page = await this.documents.send(
-      new QueryCommand({
-        TableName: this.accountsTable,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
-        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':key': 'SSHKEY#' },
-        ProjectionExpression: 'publicKey',
-      }),
-    );
-    return (page.Items ?? []).map((item) => item.publicKey as string);
+    const items = await queryAll(this.documents, {
+      TableName: this.accountsTable,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
+      ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':key': 'SSHKEY#' },
+      ProjectionExpression: 'publicKey',
+    });
+    return items.map(toPublicKey);
   }
 }

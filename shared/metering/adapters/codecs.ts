@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { itemDecoder, storedMicroUsd } from '#platform/item-codec.ts';
 import type { Lease } from '../domain/lease.ts';
-import type { HourBucket } from '../ports.ts';
+import type { ClipReason, RejectReason } from '../domain/usage.ts';
+import type { HourBucket, StoredStatus, StoredUsage, UsageSummary } from '../ports.ts';
 
 /** Codecs of the metering table's items (their keys and attributes are in items.ts). */
 
@@ -51,3 +52,44 @@ export const toHourBucket = itemDecoder('usage hour', z.object({
 
 /** The assignment an item is about: a job's pointer to one of its leases, or a summary. */
 export const toAssignmentIdOf = itemDecoder('assignment reference', z.object({ assignmentId: z.string() }).transform(({ assignmentId }) => assignmentId));
+
+const STORED_STATUSES = ['accepted', 'rejected', 'pending'] as const satisfies readonly StoredStatus[];
+const CLIP_REASONS = ['outside_lease', 'already_covered', 'exceeds_gpu_capacity'] as const satisfies readonly ClipReason[];
+const REJECT_REASONS = ['outside_lease', 'already_covered', 'lease_never_started', 'not_your_assignment', 'lease_never_arrived'] as const satisfies readonly RejectReason[];
+
+/**
+ * A usage record as stored (or its pending pointer, which carries the same attributes): the
+ * record as received, and the verdict's attributes it has. Read for every record of a batch
+ * already seen, so optional attributes stay absent rather than being copied in as undefined.
+ */
+export const toStoredUsage = itemDecoder('usage record', z.object({
+  eventId: z.string(),
+  assignmentId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  gpuSeconds: z.number(),
+  gpuUtilization: z.number().optional(),
+  hostId: z.string(),
+  receivedAt: z.string(),
+  status: z.enum(STORED_STATUSES),
+  usageRecordId: z.string().optional(),
+  gpuMs: z.number().optional(),
+  acceptedFrom: z.string().optional(),
+  acceptedTo: z.string().optional(),
+  clipped: z.array(z.enum(CLIP_REASONS)).optional(),
+  reason: z.enum(REJECT_REASONS).optional(),
+  judgedAt: z.string().optional(),
+})) satisfies (item: Record<string, unknown>) => StoredUsage;
+
+/** An assignment's summary; its coverage is stored as [from, to] pairs of epoch milliseconds. */
+export const toSummary = itemDecoder('usage summary', z.object({
+  assignmentId: z.string(),
+  version: z.number().int(),
+  coverage: z.array(z.tuple([z.number(), z.number()]).transform(([from, to]) => ({ from, to }))),
+  acceptedRecords: z.number().int(),
+  clippedRecords: z.number().int(),
+  rejectedRecords: z.number().int(),
+  gpuMs: z.number(),
+  reportedGpuMs: z.number(),
+  lastOpenUsageAt: z.string().optional(),
+})) satisfies (item: Record<string, unknown>) => UsageSummary;

@@ -1,11 +1,9 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { queryAll, queryPage } from '#platform/dynamo.ts';
+import { batchGetAll, queryAll, queryPage } from '#platform/dynamo.ts';
 import { ValidationError } from '#platform/errors.ts';
 import { decodeCursor, type Page } from '#platform/pagination.ts';
-import type { AssignmentUsage, UsageReadModel, UsageSummary } from '../ports.ts';
-import { toAssignmentIdOf, toHourBucket, toLease } from './codecs.ts';
-import { toSummary } from './dynamo-usage-store.ts';
+import type { AssignmentUsage, UsageReadModel } from '../ports.ts';
+import { toAssignmentIdOf, toHourBucket, toLease, toSummary } from './codecs.ts';
 import { HOUR_PREFIX, PENDING_PREFIX, hostLeasesPk, leasePk, summaryKey } from './items.ts';
 
 type Item = Record<string, unknown>;
@@ -39,7 +37,7 @@ export class DynamoUsageReads implements UsageReadModel {
     });
   }
 
-  /** The host's leases from `byType`, newest job first, with their summaries (one BatchGetItem). */
+  /** The host's leases from `byType`, newest job first, with their summaries (BatchGetItem, unprocessed keys asked again). */
   async hostUsage(hostId: string, limit: number, cursor?: string): Promise<Page<AssignmentUsage>> {
     const gsi1pk = hostLeasesPk(hostId);
     const startKey = decodeCursor(cursor);
@@ -52,13 +50,8 @@ export class DynamoUsageReads implements UsageReadModel {
       startKey,
       toLease,
     );
-    const summaries = new Map<string, UsageSummary>();
-    if (leases.length > 0) {
-      const { Responses } = await this.documents.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: leases.map((lease) => summaryKey(lease.assignmentId)) } } }),
-      );
-      for (const item of Responses?.[this.tableName] ?? []) summaries.set(toAssignmentIdOf(item), toSummary(item));
-    }
+    const found = await batchGetAll(this.documents, this.tableName, leases.map((lease) => summaryKey(lease.assignmentId)));
+    const summaries = new Map(found.map(toSummary).map((summary) => [summary.assignmentId, summary]));
     return {
       items: leases.map((lease) => ({ lease, summary: summaries.get(lease.assignmentId), hours: [], pendingRecords: 0 })),
       nextCursor,

@@ -4,9 +4,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Outbox } from '#platform/outbox.ts';
 import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
-import type { Segment } from '../domain/usage.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
-import { toLease } from './dynamo-lease-store.ts';
+import { toLease, toStoredUsage, toSummary } from './codecs.ts';
 import { PENDING_PREFIX, PENDING_SHARDS, hourKey, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, summaryKey, usageKey } from './items.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -15,28 +14,6 @@ type Item = Record<string, unknown>;
 const BATCH_GET_MAX = 100;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 const MAX_TRANSACT_ITEMS = 100;
-
-const RECORD_FIELDS = ['eventId', 'assignmentId', 'from', 'to', 'gpuSeconds', 'gpuUtilization', 'hostId', 'receivedAt'] as const;
-
-export const toStoredUsage = (item: Item): StoredUsage => {
-  const picked: Item = {};
-  for (const field of [...RECORD_FIELDS, 'status', 'usageRecordId', 'gpuMs', 'acceptedFrom', 'acceptedTo', 'clipped', 'reason', 'judgedAt']) {
-    if (item[field] !== undefined) picked[field] = item[field];
-  }
-  return picked as unknown as StoredUsage;
-};
-
-export const toSummary = (item: Item): UsageSummary => ({
-  assignmentId: item.assignmentId as string,
-  version: item.version as number,
-  coverage: (item.coverage as [number, number][]).map(([from, to]): Segment => ({ from, to })),
-  acceptedRecords: item.acceptedRecords as number,
-  clippedRecords: item.clippedRecords as number,
-  rejectedRecords: item.rejectedRecords as number,
-  gpuMs: item.gpuMs as number,
-  reportedGpuMs: item.reportedGpuMs as number,
-  ...(typeof item.lastOpenUsageAt === 'string' ? { lastOpenUsageAt: item.lastOpenUsageAt } : {}),
-});
 
 /** Items one `commit` writes: a pending record also writes (or deletes) its pointer; each event is one outbox item. */
 export const commitItems = (plan: UsagePlan): number =>
@@ -75,9 +52,13 @@ export class DynamoUsageStore implements UsageStore {
     const summaries = new Map<string, UsageSummary>();
     const stored = new Map<string, StoredUsage>();
     for (const item of items) {
-      if (item.sk === 'LEASE') leases.set(item.assignmentId as string, toLease(item));
-      else if (item.sk === 'SUMMARY') summaries.set(item.assignmentId as string, toSummary(item));
-      else {
+      if (item.sk === 'LEASE') {
+        const lease = toLease(item);
+        leases.set(lease.assignmentId, lease);
+      } else if (item.sk === 'SUMMARY') {
+        const summary = toSummary(item);
+        summaries.set(summary.assignmentId, summary);
+      } else {
         const usage = toStoredUsage(item);
         stored.set(recordKey(usage), usage);
       }
@@ -94,7 +75,7 @@ export class DynamoUsageStore implements UsageStore {
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
       );
       found.push(...(Responses?.[this.tableName] ?? []));
-      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Item[];
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
     return found;
   }

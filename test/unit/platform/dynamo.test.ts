@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll, queryPage, queryPages, queryPagesAhead, scanAll } from '#platform/dynamo.ts';
+import type { BatchGetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, queryAll, queryPage, queryPages, queryPagesAhead, scanAll } from '#platform/dynamo.ts';
 import { encodeCursor } from '#platform/pagination.ts';
 
 /** A client whose query answers three pages of two items, keyed by the start key. */
@@ -82,5 +82,39 @@ describe('queryPagesAhead', () => {
       break;
     }
     expect(starts).toEqual([undefined, { k: 'second' }]);
+  });
+});
+
+describe('batchGetAll', () => {
+  /** A table of items 0..249 under { id }, whose first answer to each request leaves its last key unprocessed. */
+  const batchClient = () => {
+    const requests: { keys: number[]; consistent?: boolean; projection?: string }[] = [];
+    const send = async (command: BatchGetCommand) => {
+      const asked = command.input.RequestItems?.t;
+      const keys = (asked?.Keys ?? []).map((key) => key.id as number);
+      requests.push({ keys, consistent: asked?.ConsistentRead, projection: asked?.ProjectionExpression });
+      const again = requests.filter((request) => request.keys[0] === keys[0]).length > 1;
+      const answered = again || keys.length < 2 ? keys : keys.slice(0, -1);
+      return {
+        Responses: { t: answered.filter((id) => id < 250).map((id) => ({ id })) },
+        ...(answered.length < keys.length ? { UnprocessedKeys: { t: { Keys: keys.slice(answered.length).map((id) => ({ id })) } } } : {}),
+      };
+    };
+    return { requests, documents: { send } as never };
+  };
+
+  it('asks 100 keys at a time, asks again for what was left unprocessed, and finds every item there is', async () => {
+    const { requests, documents } = batchClient();
+    const keys = Array.from({ length: 260 }, (_, id) => ({ id }));
+    const found = await batchGetAll(documents, 't', keys, { ConsistentRead: true, ProjectionExpression: 'id' });
+    expect(found.map((item) => item.id).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 250 }, (_, id) => id));
+    expect(requests.map((request) => request.keys.length)).toEqual([100, 1, 100, 1, 60, 1]);
+    expect(requests.every((request) => request.consistent === true && request.projection === 'id')).toBe(true);
+  });
+
+  it('asks nothing for no keys', async () => {
+    const { requests, documents } = batchClient();
+    expect(await batchGetAll(documents, 't', [])).toEqual([]);
+    expect(requests).toEqual([]);
   });
 });

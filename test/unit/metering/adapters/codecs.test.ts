@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedItemError } from '#platform/item-codec.ts';
-import { toAssignmentIdOf, toHourBucket, toLease } from '#metering/adapters/codecs.ts';
+import { toAssignmentIdOf, toHourBucket, toLease, toStoredUsage, toSummary } from '#metering/adapters/codecs.ts';
 
 const leaseItem = {
   pk: 'LEASE#as1', sk: 'LEASE', assignmentId: 'as1', jobId: 'j1', renterId: 'r1', providerId: 'p1', hostId: 'h1',
   gpuCount: 2, gpuModel: 'H100', pricePerGpuHour: 2_000_000, gsi1pk: 'HOST#h1', gsi1sk: 'j1#as1', updatedAt: 'u',
+};
+
+const received = { eventId: 'e1', assignmentId: 'as1', from: 'f', to: 't', gpuSeconds: 2, hostId: 'h1', receivedAt: 'r' };
+const summaryItem = {
+  pk: 'LEASE#as1', sk: 'SUMMARY', assignmentId: 'as1', version: 3, coverage: [[0, 1000], [2000, 3000]],
+  acceptedRecords: 2, clippedRecords: 1, rejectedRecords: 0, gpuMs: 1500, reportedGpuMs: 2000,
 };
 
 describe('metering item codecs', () => {
@@ -19,7 +25,27 @@ describe('metering item codecs', () => {
     expect(toHourBucket({ sk: 'HOUR#2026-01-01T00', hour: '2026-01-01T00', gpuMs: 10, records: 1 })).toEqual({ hour: '2026-01-01T00', gpuMs: 10, records: 1, utilizationGpuMs: 0, weighedGpuMs: 0 });
   });
 
+  it('read a stored usage record with only the verdict attributes it has, keys and index attributes left out', () => {
+    expect(toStoredUsage({ pk: 'LEASE#as1', sk: 'USAGE#e1#h1', gsi1pk: 'PENDING#1', ...received, status: 'pending' })).toEqual({ ...received, status: 'pending' });
+    const accepted = { ...received, gpuUtilization: 80, status: 'accepted', usageRecordId: 'u1', gpuMs: 2000, acceptedFrom: 'f', acceptedTo: 't', clipped: ['already_covered'], judgedAt: 'j' };
+    expect(toStoredUsage(accepted)).toEqual(accepted);
+    expect(toStoredUsage({ ...received, status: 'rejected', reason: 'outside_lease', judgedAt: 'j' })).toEqual({ ...received, status: 'rejected', reason: 'outside_lease', judgedAt: 'j' });
+  });
+
+  it('read a summary, its coverage pairs as segments', () => {
+    expect(toSummary(summaryItem)).toEqual({
+      assignmentId: 'as1', version: 3, coverage: [{ from: 0, to: 1000 }, { from: 2000, to: 3000 }],
+      acceptedRecords: 2, clippedRecords: 1, rejectedRecords: 0, gpuMs: 1500, reportedGpuMs: 2000,
+    });
+    expect(toSummary({ ...summaryItem, lastOpenUsageAt: 'l' })).toMatchObject({ lastOpenUsageAt: 'l' });
+  });
+
   it('refuse a malformed item, naming the kind and the field', () => {
+    expect(() => toStoredUsage({ ...received, status: 'lost' })).toThrow(/stored usage record item .*status/s);
+    expect(() => toStoredUsage({ ...received, status: 'rejected', reason: 'bored' })).toThrow(/stored usage record item .*reason/s);
+    expect(() => toStoredUsage({ ...received, hostId: undefined, status: 'pending' })).toThrow(/stored usage record item .*hostId/s);
+    expect(() => toSummary({ ...summaryItem, coverage: [[0]] })).toThrow(/stored usage summary item .*coverage/s);
+    expect(() => toSummary({ ...summaryItem, version: undefined })).toThrow(/stored usage summary item .*version/s);
     expect(() => toLease({ ...leaseItem, pricePerGpuHour: 0.5 })).toThrow(MalformedItemError);
     expect(() => toLease({ ...leaseItem, pricePerGpuHour: 0.5 })).toThrow(/stored lease item .*pricePerGpuHour/s);
     expect(() => toLease({ ...leaseItem, hostId: undefined })).toThrow(/stored lease item .*hostId/s);
