@@ -27,10 +27,13 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => runtime?.stop());
 
+/** Rows written at once while seeding: the seeding is set-up, not the race under test. */
+const SEED_BATCH = 25;
+
 const seedFleet = async (deps: MatchingDeps): Promise<void> => {
   const sqs = localSqs(runtime);
   const at = new Date().toISOString();
-  for (let n = 0; n < HOSTS; n += 1) {
+  const seedHost = async (n: number) => {
     const hostId = `host_conc${String(n).padStart(4, '0')}`;
     const host: HostCapacity = aCapacity({
       hostId,
@@ -44,6 +47,9 @@ const seedFleet = async (deps: MatchingDeps): Promise<void> => {
     });
     expect(await deps.capacity.save(host)).toBe(true);
     await sqs.send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix(runtime.stage)}${hostId}` }));
+  };
+  for (let start = 0; start < HOSTS; start += SEED_BATCH) {
+    await Promise.all(Array.from({ length: Math.min(SEED_BATCH, HOSTS - start) }, (_, offset) => seedHost(start + offset)));
   }
 };
 
@@ -62,8 +68,8 @@ const seedJobs = async (deps: MatchingDeps): Promise<void> => {
   ];
   // Interleave gangs with single jobs, as a real queue would hold them.
   jobs.sort((a, b) => (a.jobId.charCodeAt(9) % 3) - (b.jobId.charCodeAt(9) % 3));
-  for (let start = 0; start < jobs.length; start += 25) {
-    await Promise.all(jobs.slice(start, start + 25).map((j) => deps.jobs.create(j, [], [])));
+  for (let start = 0; start < jobs.length; start += SEED_BATCH) {
+    await Promise.all(jobs.slice(start, start + SEED_BATCH).map((j) => deps.jobs.create(j, [], [])));
   }
 };
 
