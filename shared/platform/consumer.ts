@@ -8,6 +8,8 @@ import type { Detail, EventDefinition } from '#events/define.ts';
 
 /** What EventBridge delivers to a rule's SQS target. */
 const envelope = z.object({ id: z.string(), source: z.string(), 'detail-type': z.string(), time: z.string(), detail: z.unknown() });
+/** Several envelopes of one FIFO message group that their sender packed into one message, in order. */
+const packedEvents = z.object({ events: z.array(z.unknown()).min(1) }).strict();
 
 export interface ReceivedEvent<D extends EventDefinition = EventDefinition> {
   readonly definition: D;
@@ -87,7 +89,9 @@ export const queueConsumer = <S extends z.ZodType>(logger: Logger, schema: S, ha
  * another, in order; groups run concurrently (Powertools' FIFO processors take groups one
  * after another, which wastes a batch of several renters). When a run fails (or a record does
  * not parse), its records and every later record of its group are reported failed and come
- * back in order; other groups go on.
+ * back in order; other groups go on. A record may carry several events of its group, packed
+ * by its sender as `{"events":[envelope, ...]}`: they join runs as records of their own would,
+ * and fail with their record.
  */
 const fifoRunConsumer = <D extends EventDefinition>(
   logger: Logger,
@@ -96,12 +100,18 @@ const fifoRunConsumer = <D extends EventDefinition>(
   handleRun: (run: readonly ReceivedEvent<D>[]) => Promise<void>,
 ) => {
   const bySource = new Map(definitions.map((definition) => [`${definition.SOURCE}|${definition.DETAIL_TYPE}`, definition]));
-  const parse = (record: SQSRecord): ReceivedEvent<D> => {
-    const received = envelope.parse(JSON.parse(record.body));
+  const parseOne = (body: unknown, record: SQSRecord): ReceivedEvent<D> => {
+    const received = envelope.parse(body);
     const definition = bySource.get(`${received.source}|${received['detail-type']}`);
     if (!definition) throw new Error(`This consumer does not take ${received.source} ${received['detail-type']}`);
     const detail = definition.schema.parse(received.detail) as z.infer<D['schema']>;
     return { definition, detail, record };
+  };
+  /** A record carries one event, or several of its group packed by their sender (`{"events":[...]}`, in order). */
+  const parse = (record: SQSRecord): ReceivedEvent<D>[] => {
+    const body: unknown = JSON.parse(record.body);
+    const packed = packedEvents.safeParse(body);
+    return packed.success ? packed.data.events.map((event) => parseOne(event, record)) : [parseOne(body, record)];
   };
   const failFrom = (records: readonly SQSRecord[], index: number, error: unknown): string[] => {
     const record = records[index] as SQSRecord;
@@ -122,20 +132,22 @@ const fifoRunConsumer = <D extends EventDefinition>(
       return [];
     };
     for (const [index, record] of records.entries()) {
-      let event: ReceivedEvent<D>;
+      let received: ReceivedEvent<D>[];
       try {
-        event = parse(record);
+        received = parse(record);
       } catch (error) {
         const failed = await flush();
         return failed.length > 0 ? failed : failFrom(records, index, error);
       }
-      const last = run.at(-1);
-      if (last && !sameRun(last, event)) {
-        const failed = await flush();
-        if (failed.length > 0) return failed;
+      for (const event of received) {
+        const last = run.at(-1);
+        if (last && !sameRun(last, event)) {
+          const failed = await flush();
+          if (failed.length > 0) return failed;
+        }
+        if (run.length === 0) runStart = index;
+        run.push(event);
       }
-      if (run.length === 0) runStart = index;
-      run.push(event);
     }
     return flush();
   };

@@ -167,3 +167,37 @@ describe('fifoDispatchEventRuns', () => {
     expect(handled).toEqual(['a1']);
   });
 });
+
+describe('fifoDispatchEventRuns over packed records', () => {
+  const envelopeOf = (jobId: string) => JSON.parse(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId }, jobId).body) as unknown;
+  const packed = (id: string, group: string, jobIds: string[]): SQSRecord => inGroup({ ...recordOf(events.fundsHeld, sampleDetail('fundsHeld'), id), body: JSON.stringify({ events: jobIds.map(envelopeOf) }) }, group);
+
+  it('joins the events of a packed record to the run, in order, with the records around it', async () => {
+    const runs: string[][] = [];
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld], {
+      [events.fundsHeld.DETAIL_TYPE]: async (details) => {
+        runs.push(details.map((detail) => detail.jobId));
+      },
+    });
+    const single = inGroup(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId: 'a0' }, 'm0'), 'a');
+
+    const result = await handler(batch(single, packed('m1', 'a', ['a1', 'a2', 'a3']), packed('m2', 'a', ['a4'])), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(runs).toEqual([['a0', 'a1', 'a2', 'a3', 'a4']]);
+  });
+
+  it('fails a packed record whose run throws, with every later record of its group', async () => {
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld, events.balanceLow], {
+      [events.fundsHeld.DETAIL_TYPE]: async () => {
+        throw new Error('the store is down');
+      },
+      [events.balanceLow.DETAIL_TYPE]: async () => undefined,
+    });
+    const low = inGroup(recordOf(events.balanceLow, sampleDetail('balanceLow'), 'm0'), 'a');
+
+    const result = await handler(batch(low, packed('m1', 'a', ['a1', 'a2']), inGroup(recordOf(events.balanceLow, sampleDetail('balanceLow'), 'm2'), 'a')), lambdaContext());
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m1', 'm2']);
+  });
+});
