@@ -21,7 +21,10 @@ const MAX_CALL_BYTES = 240 * 1024;
 
 /** One FIFO message: one event's envelope unchanged, or several of one renter's as `{"events":[...]}`. */
 interface Packed {
+  /** The events in the body, in order. */
   readonly sources: readonly ChargeMessage[];
+  /** Every message the body delivers: its events and their copies (what fails if it is not taken). */
+  readonly ids: readonly string[];
   readonly body: string;
   readonly deduplicationId: string;
 }
@@ -37,7 +40,9 @@ interface Packed {
 const pack = (messages: readonly ChargeMessage[]): Packed[] => {
   const byRenter = new Map<string, ChargeMessage[]>();
   for (const message of messages) byRenter.set(message.renterId, [...(byRenter.get(message.renterId) ?? []), message]);
-  const packed: Packed[] = [];
+  const packed: Omit<Packed, 'ids'>[] = [];
+  const copies = new Map<string, ChargeMessage[]>();
+  const idsOf = (sources: readonly ChargeMessage[]) => sources.flatMap((source) => (copies.get(source.eventId) ?? [source]).map((message) => message.id));
   const close = (sources: ChargeMessage[]) => {
     if (sources.length === 1) packed.push({ sources, body: (sources[0] as ChargeMessage).body, deduplicationId: (sources[0] as ChargeMessage).eventId });
     else if (sources.length > 1) {
@@ -51,7 +56,16 @@ const pack = (messages: readonly ChargeMessage[]): Packed[] => {
   for (const ofRenter of byRenter.values()) {
     let sources: ChargeMessage[] = [];
     let bytes = 0;
+    // An event twice in one batch (a redelivery beside its first copy) goes once: SQS would drop the copy (same deduplication id), a packed message would not.
+    const seen = new Map<string, ChargeMessage[]>();
     for (const message of ofRenter) {
+      const twin = seen.get(message.eventId);
+      if (twin) {
+        twin.push(message);
+        continue;
+      }
+      seen.set(message.eventId, [message]);
+      copies.set(message.eventId, seen.get(message.eventId) as ChargeMessage[]);
       const size = Buffer.byteLength(message.body) + 1;
       if (sources.length >= MAX_EVENTS_PER_MESSAGE || (sources.length > 0 && bytes + size > MAX_PACKED_BYTES)) {
         close(sources);
@@ -63,7 +77,8 @@ const pack = (messages: readonly ChargeMessage[]): Packed[] => {
     }
     close(sources);
   }
-  return packed;
+  // Copies found after their message closed still ride on it: ids are read once every copy is known.
+  return packed.map((message) => ({ ...message, ids: idsOf(message.sources) }));
 };
 
 /**
@@ -107,10 +122,10 @@ export class SqsChargeQueue {
               })),
             }),
           );
-          return Failed.flatMap((entry) => batch[Number(entry.Id)]!.sources.map((source) => source.id));
+          return Failed.flatMap((entry) => batch[Number(entry.Id)]!.ids);
         } catch {
           // The whole call failed: every message of it is retried by its source queue.
-          return batch.flatMap((message) => message.sources.map((source) => source.id));
+          return batch.flatMap((message) => message.ids);
         }
       }),
     );

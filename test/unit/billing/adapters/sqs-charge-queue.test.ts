@@ -61,4 +61,15 @@ describe('SqsChargeQueue', () => {
 
     expect(failed.sort()).toEqual(['m0', 'm1']);
   });
+
+  it('sends an event that is twice in the batch once, and fails both copies when it is not taken', async () => {
+    mock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError' }] });
+    const copy = { ...message(0, 'acct_a'), id: 'm0-again' };
+
+    const failed = await new SqsChargeQueue(URL, sqs).send([message(0, 'acct_a'), message(1, 'acct_a'), copy]);
+
+    const [entry] = mock.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect((JSON.parse(entry?.MessageBody ?? '') as { events: { n: number }[] }).events.map((event) => event.n)).toEqual([0, 1]);
+    expect(failed.sort()).toEqual(['m0', 'm0-again', 'm1']);
+  });
 });
