@@ -9,7 +9,17 @@
  * per record (counted on the client during the run). It also prints SDK calls and DynamoDB
  * units per record (the call counter), the AWS cost per 1,000 records from them, and the
  * hottest partition keys' writes per second at the measured load.
- * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 10] [--records 500] [--batch 100] [--concurrency 4]
+ *
+ * Renters: the jobs (one per host) are spread round-robin over `--renters` renters, each with
+ * its own credit, and billed = expected is checked per renter and in total. Billing serialises
+ * a renter's charges through one FIFO message group, so one renter is the worst case (every
+ * charge in line behind the one before; keep `--renters 1` for it). The default, 8 renters of
+ * 2 jobs each, models a fleet: a real one has far more renters than the charges queue has
+ * concurrent consumers (its `maxConcurrency` is 8), so every consumer has a renter's group to
+ * work, while each renter still has more than one job whose chunks queue behind each other.
+ * Where the time goes: SDK calls per record by function, and how long after metering stored a
+ * record billing charged it (p50 / p99).
+ * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--concurrency 4]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,12 +33,13 @@ import { tables } from '#infra/topology.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { apiClient, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
 import { jobStatus, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
-import { benchRuntime, inParallel, progress, table } from './support.ts';
+import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
 
 const { values } = parseArgs({
-  options: { hosts: { type: 'string', default: '10' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' } },
+  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' } },
 });
 const HOSTS = Number(values.hosts);
+const RENTERS = Math.min(Number(values.renters), HOSTS);
 const RECORDS = Number(values.records);
 const BATCH = Number(values.batch);
 const RECORD_MS = 10;
@@ -42,30 +53,55 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Items written per chunk besides its records, by design: metering's summary, hour bucket and
- * chunk event (outbox) with the records; billing's chunk, job total, hold, ledger transaction,
- * 3 entries, 3 balances and event; the two outbox mark-sent updates; matching's job cost.
+ * Items written per chunk besides its records, by design, for a chunk charged alone: metering's
+ * summary, hour bucket and chunk event (outbox) with the records; billing's chunk, job total,
+ * hold, ledger transaction, 3 entries, 3 balances and event; the two outbox mark-sent updates;
+ * matching's job cost. A renter's chunks charged together share the job totals, holds,
+ * balances, outbox item and mark-sent: fewer (the counted figure shows it).
  */
 const ITEMS_PER_CHUNK = 3 + 11 + 2 + 1;
 
-/** Every charged record line in billing's table: chunk lines (and any record's own charge). */
-const chargedLines = async (tableName: string): Promise<{ records: string[]; chunks: number }> => {
+/** Every item of a table whose key starts with one of `prefixes`. */
+const scanPrefixes = async (tableName: string, prefixes: readonly string[]): Promise<Record<string, unknown>[]> => {
   const documents = documentClient();
-  const records: string[] = [];
-  let chunks = 0;
+  const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
+  const values = Object.fromEntries(prefixes.map((prefix, index) => [`:p${index}`, prefix]));
   do {
-    const page = await documents.send(new ScanCommand({ TableName: tableName, FilterExpression: 'begins_with(pk, :chunk) OR begins_with(pk, :charge)', ExpressionAttributeValues: { ':chunk': 'CHUNK#', ':charge': 'CHARGE#' }, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) {
-      if (Array.isArray(item.lines)) {
-        chunks += 1;
-        records.push(...(item.lines as { usageRecordId: string }[]).map((line) => line.usageRecordId));
-      } else records.push(item.usageRecordId as string);
-    }
+    const page = await documents.send(new ScanCommand({ TableName: tableName, FilterExpression: prefixes.map((_, index) => `begins_with(pk, :p${index})`).join(' OR '), ExpressionAttributeValues: values, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return { records, chunks };
+  return items;
 };
+
+/** Every charged record line in billing's table (chunk lines, and any record's own charge), with when it was charged. */
+const chargedLines = async (tableName: string): Promise<{ records: string[]; chunks: number; chargedAt: Map<string, number> }> => {
+  const records: string[] = [];
+  const chargedAt = new Map<string, number>();
+  let chunks = 0;
+  for (const item of await scanPrefixes(tableName, ['CHUNK#', 'CHARGE#'])) {
+    const at = Date.parse(item.chargedAt as string);
+    if (Array.isArray(item.lines)) {
+      chunks += 1;
+      for (const line of item.lines as { usageRecordId: string }[]) {
+        records.push(line.usageRecordId);
+        chargedAt.set(line.usageRecordId, at);
+      }
+    } else {
+      records.push(item.usageRecordId as string);
+      chargedAt.set(item.usageRecordId as string, at);
+    }
+  }
+  return { records, chunks, chargedAt };
+};
+
+/** Milliseconds from metering storing (judging) each accepted record to billing charging it, sorted. */
+const storedToCharged = async (meteringTable: string, chargedAt: ReadonlyMap<string, number>): Promise<number[]> =>
+  (await scanPrefixes(meteringTable, ['USAGE#']))
+    .filter((item) => typeof item.usageRecordId === 'string' && chargedAt.has(item.usageRecordId))
+    .map((item) => (chargedAt.get(item.usageRecordId as string) as number) - Date.parse(item.judgedAt as string))
+    .sort((a, b) => a - b);
 
 /** The store's own ceiling, this run: items/s in 100-item transactions, 4 callers. */
 const transactionRate = async (tableName: string, seconds = 4): Promise<number> => {
@@ -95,11 +131,17 @@ const perRecord = (counts: CallCounts, records: number) => {
   let events = 0;
   let invocations = 0;
   let durationMs = 0;
+  const byScope: [string, string][] = [];
   for (const [scope, counted] of Object.entries(counts.scopes)) {
     // The bench's own polling of the renter's balance is not part of the work.
     if (/balance/.test(scope)) continue;
     invocations += counted.invocations;
     durationMs += counted.durationMs;
+    const calls = Object.values(counted.sdk).reduce((sum, usage) => sum + usage.calls, 0);
+    if (calls > 0) {
+      const perInvocation = counted.invocations > 0 ? `, ${counted.invocations} invocations of ${(counted.durationMs / counted.invocations).toFixed(0)} ms` : '';
+      byScope.push([scope, `${(calls / records).toFixed(3)} SDK calls per record${perInvocation}`]);
+    }
     for (const [operation, usage] of Object.entries(counted.sdk)) {
       operations.set(operation, (operations.get(operation) ?? 0) + usage.calls);
       if (/record-usage/.test(scope)) apiOperations.set(operation, (apiOperations.get(operation) ?? 0) + usage.calls);
@@ -113,7 +155,7 @@ const perRecord = (counts: CallCounts, records: number) => {
   const listing = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).map(([operation, calls]) => `${operation} ${(calls / records).toFixed(3)}`).join(', ');
   const total = (map: Map<string, number>) => [...map.values()].reduce((sum, n) => sum + n, 0) / records;
   return {
-    calls: total(operations), apiCalls: total(apiOperations), listing: listing(operations), apiListing: listing(apiOperations),
+    calls: total(operations), apiCalls: total(apiOperations), listing: listing(operations), apiListing: listing(apiOperations), byScope,
     work: { apiRequests: apiRequests / records, lambdaInvocations: invocations / records, lambdaMs: durationMs / records, dynamoWriteUnits: writeUnits / records, dynamoReadUnits: readUnits / records, sqsRequests: sqsRequests / records, eventBridgeEvents: events / records },
   };
 };
@@ -122,14 +164,19 @@ const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '0.5' });
 const partitionWrites = PartitionWrites.attach();
 const api = apiClient(runtime.apiUrl);
 try {
-  const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'bench' } });
-  const renterKey = renter.body.apiKey as string;
-  await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: { amount: String(CREDIT_USD) } });
+  const renters: { accountId: string; key: string }[] = [];
+  for (let n = 0; n < RENTERS; n += 1) {
+    const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: `bench-${n}` } });
+    await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: { amount: String(CREDIT_USD) } });
+    renters.push({ accountId: renter.body.accountId as string, key: renter.body.apiKey as string });
+  }
 
-  progress(`starting ${HOSTS} one-GPU jobs on ${HOSTS} hosts`);
-  const jobs: { jobId: string; assignmentId: string; agentToken: string; startedAt: number }[] = [];
+  progress(`starting ${HOSTS} one-GPU jobs on ${HOSTS} hosts for ${RENTERS} renter(s)`);
+  const jobs: { jobId: string; assignmentId: string; agentToken: string; startedAt: number; renter: number }[] = [];
   for (let n = 0; n < HOSTS; n += 1) {
     const model = `RTX ${5000 + n}`;
+    const renter = n % RENTERS;
+    const renterKey = renters[renter]!.key;
     const host = await onboardHost(api, runtime.adminKey, { gpus: [{ name: `NVIDIA ${model}`, vramMb: 24564, uuid: `GPU-usage-bench-${n}`, index: 0 }], pricePerGpuHour: PRICE });
     for (;;) {
       const submitted = await api.call('POST', '/v1/jobs', { key: renterKey, body: { image: 'busybox', command: ['true'], gpu: { count: 1, models: [model] }, maxPricePerGpuHour: PRICE, maxDurationSeconds: 3600 } });
@@ -138,7 +185,7 @@ try {
       await reportEvent(api, host.agentToken, message.assignmentId, 'accepted');
       await reportEvent(api, host.agentToken, message.assignmentId, 'started');
       const startedAt = Date.parse((await jobStatus(api, renterKey, submitted.body.jobId)).assignments[0].startedAt);
-      jobs.push({ jobId: submitted.body.jobId, assignmentId: message.assignmentId, agentToken: host.agentToken, startedAt });
+      jobs.push({ jobId: submitted.body.jobId, assignmentId: message.assignmentId, agentToken: host.agentToken, startedAt, renter });
       break;
     }
   }
@@ -158,7 +205,10 @@ try {
   ).flat();
   const total = HOSTS * RECORDS;
   const expected = rateUsage({ gpuSeconds: RECORD_MS / 1000, pricePerGpuHour: usd(PRICE) }, 1_000);
-  const before = usd((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.balance);
+  const balanceOf = async (renter: { key: string }) => usd((await api.call('GET', '/v1/billing/balance', { key: renter.key })).body.balance);
+  const before = await Promise.all(renters.map(balanceOf));
+  const billedOf = async () => (await Promise.all(renters.map(balanceOf))).map((balance, index) => (before[index] as number) - balance);
+  const sum = (numbers: readonly number[]) => numbers.reduce((total, n) => total + n, 0);
 
   progress(`posting ${total} records in batches of ${BATCH}, ${values.concurrency} requests at a time`);
   let accepted = 0;
@@ -180,22 +230,25 @@ try {
   const stored = performance.now();
 
   progress('waiting for billing to charge every record');
-  const expectedCharge = expected.renter * total;
-  let billed = 0;
+  const expectedOf = renters.map((_, index) => expected.renter * RECORDS * jobs.filter((job) => job.renter === index).length);
+  const expectedCharge = sum(expectedOf);
+  let billed = renters.map(() => 0);
   const deadline = performance.now() + 600_000;
   while (performance.now() < deadline) {
-    billed = before - usd((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.balance);
-    if (billed >= expectedCharge) break;
+    billed = await billedOf();
+    if (billed.every((amount, index) => amount >= (expectedOf[index] as number))) break;
     await sleep(100);
   }
   const charged = performance.now();
   const counts = callCounter.stop();
   partitionWrites.counting = false;
   await sleep(2_000); // anything billed twice would show by now
-  billed = before - usd((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.balance);
+  billed = await billedOf();
   const billingTable = process.env[tables.billing.envVar] ?? '';
   const lines = await chargedLines(billingTable);
-  const costs = await Promise.all(jobs.map(async (job) => usd((await jobStatus(api, renterKey, job.jobId)).cost)));
+  const lags = await storedToCharged(process.env[tables.metering.envVar] ?? '', lines.chargedAt);
+  const costs = await Promise.all(jobs.map(async (job) => usd((await jobStatus(api, renters[job.renter]!.key, job.jobId)).cost)));
+  const renterMismatches = billed.filter((amount, index) => amount !== expectedOf[index]).length;
   const load = loadavg()[0] ?? 0;
   progress('measuring the ceiling (100-item transactions)');
   const itemsPerSecond = await transactionRate(billingTable);
@@ -210,6 +263,7 @@ try {
   const hottest = partitionWrites.hottest(4);
 
   table(`Usage records through API -> metering -> billing (local runtime, this machine, load ${load.toFixed(1)})`, [
+    ['renters, jobs', `${RENTERS} renter(s), ${HOSTS} one-GPU jobs (${(HOSTS / RENTERS).toFixed(1)} per renter), ${RECORDS} records each`],
     ['records posted', String(total)],
     ['records accepted (202)', `${accepted}${resent > 0 ? ` (${resent} batches sent again after a 503)` : ''}`],
     ['records charged (charge lines)', `${lines.records.length} in ${lines.chunks} chunks (${new Set(lines.records).size} distinct)`],
@@ -218,17 +272,20 @@ try {
     ['stored by the API', `${((total / (stored - started)) * 1000).toFixed(0)} records/s`],
     ['end to end (posted -> all charged)', `${endToEnd.toFixed(0)} records/s`],
     ['ceiling, same run', `${itemsPerSecond.toFixed(0)} items/s in 100-item transactions / ${itemsPerRecord.toFixed(2)} items per record = ${ceiling.toFixed(0)} records/s`],
-    ['items written per record', `${itemsPerRecord.toFixed(2)} counted (by design: ${designItemsPerRecord.toFixed(2)})`],
+    ['items written per record', `${itemsPerRecord.toFixed(2)} counted (by design, each chunk charged alone: ${designItemsPerRecord.toFixed(2)})`],
     ['end to end / ceiling', `${((100 * endToEnd) / ceiling).toFixed(0)}%`],
+    ['stored by metering -> charged by billing', `p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, max ${(lags.at(-1) ?? Number.NaN).toFixed(0)} ms (${lags.length} records)`],
+    ['after the last record was stored, all charged within', `${((charged - stored) / 1000).toFixed(1)} s`],
     ['SDK calls per record, end to end', `${measured.calls.toFixed(2)}: ${measured.listing}`],
     ['SDK calls per record, API path (POST /v1/agent/usage)', `${measured.apiCalls.toFixed(3)}: ${measured.apiListing}`],
     ['DynamoDB units per record (reported by the store)', `write ${measured.work.dynamoWriteUnits.toFixed(2)}, read ${measured.work.dynamoReadUnits.toFixed(2)}`],
     ['requests per record (UnitWork)', Object.entries(measured.work).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')],
+    ...measured.byScope.map(([scope, text], index): [string, string] => [index === 0 ? 'SDK calls per record, by function' : '', `${scope}: ${text}`]),
     ['AWS cost per 1,000 records (infra/cost/unit-cost.ts, from these counts)', `$${cost.total.toFixed(5)} (${Object.entries(cost.byService).filter(([, usd]) => usd > 0).map(([service, usd]) => `${service} $${usd.toFixed(5)}`).join(', ')})`],
     ...hottest.map(([key, writes], index): [string, string] => [index === 0 ? 'hottest partition keys (writes/s at this load)' : '', `${key}: ${(writes / chargeSeconds).toFixed(1)}/s (${writes} writes; ${((writes / total) * TARGET_RECORDS_PER_SECOND).toFixed(0)}/s at ${TARGET_RECORDS_PER_SECOND.toLocaleString('en-US')} records/s)`]),
-    ['billed to the renter', `${billed} µUSD (expected ${expectedCharge})`],
-    ['job costs sum', `${costs.reduce((sum, cost) => sum + cost, 0)} µUSD`],
-    ['billed equals expected exactly', String(billed === expectedCharge && lines.records.length === total && new Set(lines.records).size === total)],
+    ['billed to the renters', `${sum(billed)} µUSD (expected ${expectedCharge}); renters billed other than expected: ${renterMismatches} of ${RENTERS}`],
+    ['job costs sum', `${sum(costs)} µUSD`],
+    ['billed equals expected exactly', String(sum(billed) === expectedCharge && renterMismatches === 0 && lines.records.length === total && new Set(lines.records).size === total)],
     ['target', '>= 2,000 records/s on 2 cores, 0 lost'],
   ]);
 } finally {

@@ -137,6 +137,27 @@ export interface ChunkChargeWrite {
   readonly event: DomainEvent;
 }
 
+/**
+ * Several chunks of one renter charged whole or not at all, in one transaction (issue 14):
+ * a FIFO batch brings a renter's chunks together, and one write for them all costs the store
+ * one transaction instead of one each, with one balance update per account and one total
+ * and hold update per job.
+ */
+export interface ChunkChargesWrite {
+  readonly renterId: string;
+  /** Each chunk's charge (recorded only while no charge has its id), its ledger transaction (absent when it cost nothing) and `usage.chunk_charged`. */
+  readonly chunks: readonly { readonly charge: ChunkCharge; readonly transaction?: LedgerTransaction; readonly event: DomainEvent }[];
+  /**
+   * Per job whose hold the chunks use: takes `fromHold` out of it, only while it is held with
+   * at least that much; with `cut`, only while everything held for the job is what was read.
+   */
+  readonly holds: readonly { readonly hold: Hold; readonly fromHold: MicroUsd; readonly cut: boolean }[];
+  /** Everything not from holds: written only while that much of the renter's funds is available. */
+  readonly fromAvailable: MicroUsd;
+  /** Each job's new total, only while the stored one is still at version `version - 1`. */
+  readonly jobCosts: readonly JobCost[];
+}
+
 /** What a statement needs of the charge a usage entry references: a record's charge (`UsageCharge` has it), or a chunk's. */
 export type ChargedUsage = ChargedUsageLine;
 
@@ -157,6 +178,13 @@ export interface ChargeStore {
    * it changes, the hold, the job's total and the event, in one transaction.
    */
   chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult>;
+  /** The charges of these chunks that exist (any order). */
+  getChunkCharges(chunkIds: readonly string[]): Promise<ChunkCharge[]>;
+  /**
+   * Several chunks of one renter in one transaction (`ChunkChargesWrite`): `already_charged`
+   * when any of them was charged already (nothing written: read which, and charge the rest).
+   */
+  chargeChunks(write: ChunkChargesWrite): Promise<ChargeWriteResult>;
   /** What the chunks with these ids charged, by chunk id, for statements; unknown ids are left out. */
   getChunkUsage(chunkIds: readonly string[]): Promise<ReadonlyMap<string, ChargedUsage>>;
 }

@@ -8,6 +8,8 @@ import type { Detail, EventDefinition } from '#events/define.ts';
 
 /** What EventBridge delivers to a rule's SQS target. */
 const envelope = z.object({ id: z.string(), source: z.string(), 'detail-type': z.string(), time: z.string(), detail: z.unknown() });
+/** Several envelopes of one FIFO message group that their sender packed into one message, in order. */
+const packedEvents = z.object({ events: z.array(z.unknown()).min(1) }).strict();
 
 export interface ReceivedEvent<D extends EventDefinition = EventDefinition> {
   readonly definition: D;
@@ -81,35 +83,73 @@ export const queueConsumer = <S extends z.ZodType>(logger: Logger, schema: S, ha
 };
 
 /**
- * `eventConsumer` for a FIFO queue (Lambda hands a batch of up to 10 records, from one or
- * more message groups, each group's in order). Records of one group are handled one after
+ * A FIFO queue's batch (Lambda hands up to 10 records, from one or more message groups, each
+ * group's in order), handled run by run: `runs` cuts each group's parsed records into runs of
+ * consecutive records, `handleRun` takes one run at a time. A group's runs go one after
  * another, in order; groups run concurrently (Powertools' FIFO processors take groups one
- * after another, which wastes a batch of several renters). When a record fails, it and every
- * later record of its group are reported failed and come back in order; other groups go on.
+ * after another, which wastes a batch of several renters). When a run fails (or a record does
+ * not parse), its records and every later record of its group are reported failed and come
+ * back in order; other groups go on. A record may carry several events of its group, packed
+ * by its sender as `{"events":[envelope, ...]}`: they join runs as records of their own would,
+ * and fail with their record.
  */
-export const fifoEventConsumer = <D extends EventDefinition>(
+const fifoRunConsumer = <D extends EventDefinition>(
   logger: Logger,
   definitions: readonly D[],
-  handle: (event: ReceivedEvent<D>) => Promise<void>,
+  sameRun: (previous: ReceivedEvent<D>, next: ReceivedEvent<D>) => boolean,
+  handleRun: (run: readonly ReceivedEvent<D>[]) => Promise<void>,
 ) => {
   const bySource = new Map(definitions.map((definition) => [`${definition.SOURCE}|${definition.DETAIL_TYPE}`, definition]));
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const received = envelope.parse(JSON.parse(record.body));
+  const parseOne = (body: unknown, record: SQSRecord): ReceivedEvent<D> => {
+    const received = envelope.parse(body);
     const definition = bySource.get(`${received.source}|${received['detail-type']}`);
     if (!definition) throw new Error(`This consumer does not take ${received.source} ${received['detail-type']}`);
     const detail = definition.schema.parse(received.detail) as z.infer<D['schema']>;
-    await handle({ definition, detail, record });
+    return { definition, detail, record };
+  };
+  /** A record carries one event, or several of its group packed by their sender (`{"events":[...]}`, in order). */
+  const parse = (record: SQSRecord): ReceivedEvent<D>[] => {
+    const body: unknown = JSON.parse(record.body);
+    const packed = packedEvents.safeParse(body);
+    return packed.success ? packed.data.events.map((event) => parseOne(event, record)) : [parseOne(body, record)];
+  };
+  const failFrom = (records: readonly SQSRecord[], index: number, error: unknown): string[] => {
+    const record = records[index] as SQSRecord;
+    logger.error('record failed; it and the rest of its message group will be retried', { messageId: record.messageId, messageGroupId: record.attributes.MessageGroupId, error });
+    return records.slice(index).map((failed) => failed.messageId);
   };
   const handleGroup = async (records: readonly SQSRecord[]): Promise<string[]> => {
-    for (const [index, record] of records.entries()) {
+    let run: ReceivedEvent<D>[] = [];
+    let runStart = 0;
+    const flush = async (): Promise<string[]> => {
+      if (run.length === 0) return [];
       try {
-        await handleRecord(record);
+        await handleRun(run);
       } catch (error) {
-        logger.error('record failed; it and the rest of its message group will be retried', { messageId: record.messageId, messageGroupId: record.attributes.MessageGroupId, error });
-        return records.slice(index).map((failed) => failed.messageId);
+        return failFrom(records, runStart, error);
+      }
+      run = [];
+      return [];
+    };
+    for (const [index, record] of records.entries()) {
+      let received: ReceivedEvent<D>[];
+      try {
+        received = parse(record);
+      } catch (error) {
+        const failed = await flush();
+        return failed.length > 0 ? failed : failFrom(records, index, error);
+      }
+      for (const event of received) {
+        const last = run.at(-1);
+        if (last && !sameRun(last, event)) {
+          const failed = await flush();
+          if (failed.length > 0) return failed;
+        }
+        if (run.length === 0) runStart = index;
+        run.push(event);
       }
     }
-    return [];
+    return flush();
   };
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(logger, { clearState: true }))
@@ -124,8 +164,35 @@ export const fifoEventConsumer = <D extends EventDefinition>(
     });
 };
 
+/** `eventConsumer` for a FIFO queue (`fifoRunConsumer`): each record is a run of its own. */
+export const fifoEventConsumer = <D extends EventDefinition>(
+  logger: Logger,
+  definitions: readonly D[],
+  handle: (event: ReceivedEvent<D>) => Promise<void>,
+) => fifoRunConsumer(logger, definitions, () => false, async ([event]) => handle(event as ReceivedEvent<D>));
+
 /** `dispatchEvents` over a FIFO queue (`fifoEventConsumer`): one typed handler per detail type. */
 export const fifoDispatchEvents = <D extends EventDefinition>(logger: Logger, definitions: readonly D[], handlers: NoInfer<EventHandlers<D>>) => {
   const byType = handlers as unknown as Record<string, (detail: unknown, event: ReceivedEvent<D>) => Promise<void>>;
   return fifoEventConsumer(logger, definitions, (event) => byType[event.definition.DETAIL_TYPE]!(event.detail, event));
+};
+
+/** One handler per event a FIFO consumer takes, given a run of that event's details (in order). */
+export type EventRunHandlers<D extends EventDefinition> = {
+  readonly [K in D as K['DETAIL_TYPE']]: (details: readonly Detail<K>[], events: readonly ReceivedEvent<K>[]) => Promise<void>;
+};
+
+/**
+ * `fifoDispatchEvents` that hands over runs: each message group's consecutive records of one
+ * detail type go to that type's handler together, in order (a charger that writes a renter's
+ * several chunks in one transaction). A run fails or succeeds whole.
+ */
+export const fifoDispatchEventRuns = <D extends EventDefinition>(logger: Logger, definitions: readonly D[], handlers: NoInfer<EventRunHandlers<D>>) => {
+  const byType = handlers as unknown as Record<string, (details: readonly unknown[], events: readonly ReceivedEvent<D>[]) => Promise<void>>;
+  return fifoRunConsumer(
+    logger,
+    definitions,
+    (previous, next) => previous.definition.DETAIL_TYPE === next.definition.DETAIL_TYPE,
+    (run) => byType[(run[0] as ReceivedEvent<D>).definition.DETAIL_TYPE]!(run.map((event) => event.detail), run),
+  );
 };

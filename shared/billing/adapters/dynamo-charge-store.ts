@@ -1,15 +1,16 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '#platform/dynamo.ts';
-import type { Outbox } from '#platform/outbox.ts';
+import { outboxBatchPut, validateEvent, type Outbox } from '#platform/outbox.ts';
 import type { JobCost, UsageCharge } from '../domain/charge.ts';
 import type { ChunkCharge } from '../domain/chunk-charge.ts';
 import type { Hold } from '../domain/hold.ts';
-import type { ChargedUsage, ChargeStore, ChargeWrite, ChargeWriteResult, ChunkChargeWrite } from '../ports.ts';
-import { ledgerItems, type TransactItem } from './dynamo-ledger-store.ts';
+import { netByAccount } from '../domain/ledger.ts';
+import type { ChargedUsage, ChargeStore, ChargeWrite, ChargeWriteResult, ChunkChargesWrite, ChunkChargeWrite } from '../ports.ts';
+import { balanceItems, ledgerItems, transactionItems, type TransactItem } from './dynamo-ledger-store.ts';
 import { toCharge, toChunkCharge, toJobCost } from './codecs.ts';
 import { chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey } from './items.ts';
-import { conditionFailedAt, retryOnConflict } from './transactions.ts';
+import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
 
 /** Everything held for the job is still what the charge read (holds placed before `heldTotal` was kept have none). */
 const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
@@ -102,6 +103,9 @@ export class DynamoChargeStore implements ChargeStore {
     private readonly outbox: Outbox,
   ) {}
 
+  /** Items of one several-chunk transaction at most: DynamoDB takes 100 (`chargeChunks` says how many chunks fit). */
+  static readonly MAX_ITEMS = 100;
+
   async getCharge(usageRecordId: string): Promise<UsageCharge | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: chargeKey(usageRecordId), ConsistentRead: true }));
     return Item ? toCharge(Item) : undefined;
@@ -123,6 +127,10 @@ export class DynamoChargeStore implements ChargeStore {
   async getChunkCharge(chunkId: string): Promise<ChunkCharge | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: chunkKey(chunkId), ConsistentRead: true }));
     return Item ? toChunkCharge(Item) : undefined;
+  }
+
+  async getChunkCharges(chunkIds: readonly string[]): Promise<ChunkCharge[]> {
+    return (await this.batchGet(chunkIds.map(chunkKey))).map(toChunkCharge);
   }
 
   async getChunkUsage(chunkIds: readonly string[]): Promise<ReadonlyMap<string, ChargedUsage>> {
@@ -209,6 +217,55 @@ export class DynamoChargeStore implements ChargeStore {
    * 2 when used) with its event, and reads a refusal: the charge already there, or a total,
    * hold or balance that moved since it was read.
    */
+  /**
+   * One TransactWriteItems for several chunks of one renter, in this order: each chunk's
+   * charge (each only while its id is unused: a redelivered chunk is found there), each job's
+   * total (guarded by its version), each used hold, each chunk's ledger transaction and
+   * entries, one balance update per account for all of them (the renter's guarded by
+   * `available` for what holds do not cover), and one outbox item with every
+   * `usage.chunk_charged`. Per chunk 5 items (charge, transaction, 3 entries) and at most 4
+   * more (its job's total and hold, provider and fee shard balances), plus the renter's
+   * balance and the outbox item: 10 chunks are at most 92 items.
+   */
+  async chargeChunks(write: ChunkChargesWrite): Promise<ChargeWriteResult> {
+    const chargedAt = write.chunks[0]?.charge.chargedAt;
+    if (chargedAt === undefined) return 'charged';
+    const events = write.chunks.map((chunk) => chunk.event);
+    events.forEach(validateEvent);
+    const net = new Map<string, number>();
+    for (const { transaction } of write.chunks) {
+      if (transaction) for (const [accountId, amount] of netByAccount(transaction)) net.set(accountId, (net.get(accountId) ?? 0) + amount);
+    }
+    const fromHold = write.holds.reduce((sum, use) => sum + use.fromHold, 0);
+    const holdItems = write.holds.flatMap((use) => holdUse(this.tableName, use.hold, use.fromHold, use.cut, chargedAt) ?? []);
+    const guarded = [
+      ...write.jobCosts.map((jobCost) => jobCostPut(this.tableName, jobCost, chargedAt)),
+      ...holdItems,
+    ];
+    const balances = balanceItems(this.tableName, net, chargedAt, { accountId: write.renterId, amount: -fromHold }, { accountId: write.renterId, amount: write.fromAvailable });
+    const items: TransactItem[] = [
+      ...write.chunks.map(({ charge }): TransactItem => ({ Put: { TableName: this.tableName, Item: chunkItem(charge), ConditionExpression: 'attribute_not_exists(pk)' } })),
+      ...guarded,
+      ...write.chunks.flatMap(({ transaction }) => (transaction ? transactionItems(this.tableName, transaction) : [])),
+      ...balances,
+      outboxBatchPut(this.tableName, events),
+    ];
+    if (items.length > DynamoChargeStore.MAX_ITEMS) throw new Error(`${write.chunks.length} chunks make ${items.length} items: more than one transaction takes`);
+    try {
+      await retryOnConflict(() => this.documents.send(new TransactWriteCommand({ TransactItems: items })));
+    } catch (error) {
+      const reasons = cancellationReasons(error) ?? [];
+      const failedAt = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+      if (write.chunks.some((_, index) => failedAt(index))) return 'already_charged';
+      const firstBalance = items.length - 1 - balances.length;
+      const renterBalanceAt = balances.findIndex((item) => item.Update?.ConditionExpression === 'available >= :needed');
+      if (guarded.some((_, index) => failedAt(write.chunks.length + index)) || (renterBalanceAt >= 0 && failedAt(firstBalance + renterBalanceAt))) return 'stale';
+      throw error;
+    }
+    await this.outbox.publishCommittedBatch(events);
+    return 'charged';
+  }
+
   private async commitCharge(items: TransactItem[], event: Parameters<Outbox['commit']>[1][number], usesHold: boolean): Promise<ChargeWriteResult> {
     const renterBalanceAt = items.findIndex((item) => item.Update?.ConditionExpression === 'available >= :needed');
     try {

@@ -22,18 +22,8 @@ export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWrit
 /** Sorts after every ISO time, so an open-ended range reaches the newest entry. */
 const AFTER_ALL_TIMES = '~';
 
-/**
- * The writes that post a transaction: its item, an item per entry, and one balance update
- * per account it touches (ADD, so a missing item starts at zero). `heldChange` moves part of
- * one account's change out of `held` instead of `available` (a charge that uses a hold up).
- */
-export const ledgerItems = (
-  tableName: string,
-  transaction: LedgerTransaction,
-  heldChange?: { readonly accountId: string; readonly amount: number },
-  /** Posts only while this account has at least `amount` available (a usage charge beyond its hold). */
-  mustHaveAvailable?: { readonly accountId: string; readonly amount: number },
-): TransactItem[] => [
+/** A transaction's own items: the transaction and an item per entry (no balances). */
+export const transactionItems = (tableName: string, transaction: LedgerTransaction): TransactItem[] => [
   {
     Put: {
       TableName: tableName,
@@ -66,21 +56,51 @@ export const ledgerItems = (
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   })),
-  ...[...netByAccount(transaction)].map(([accountId, amount]) => {
+];
+
+/**
+ * One balance update per account (ADD, so a missing item starts at zero) for the net change
+ * of one or more transactions. `heldChange` moves part of one account's change out of `held`
+ * instead of `available` (a charge that uses a hold up); `mustHaveAvailable` posts only while
+ * that account has at least that much available (a usage charge beyond its hold).
+ */
+export const balanceItems = (
+  tableName: string,
+  net: ReadonlyMap<string, number>,
+  postedAt: string,
+  heldChange?: { readonly accountId: string; readonly amount: number },
+  mustHaveAvailable?: { readonly accountId: string; readonly amount: number },
+): TransactItem[] =>
+  [...net].map(([accountId, amount]) => {
     const held = heldChange?.accountId === accountId ? heldChange.amount : 0;
+    const guarded = mustHaveAvailable?.accountId === accountId && mustHaveAvailable.amount > 0;
     return {
       Update: {
         TableName: tableName,
         Key: balanceKey(accountId),
         UpdateExpression: 'ADD balance :amount, available :available, held :held SET accountId = :accountId, updatedAt = :now',
         ExpressionAttributeValues: {
-          ':amount': amount, ':available': amount - held, ':held': held, ':accountId': accountId, ':now': transaction.postedAt,
-          ...(mustHaveAvailable?.accountId === accountId && mustHaveAvailable.amount > 0 ? { ':needed': mustHaveAvailable.amount } : {}),
+          ':amount': amount, ':available': amount - held, ':held': held, ':accountId': accountId, ':now': postedAt,
+          ...(guarded ? { ':needed': mustHaveAvailable.amount } : {}),
         },
-        ...(mustHaveAvailable?.accountId === accountId && mustHaveAvailable.amount > 0 ? { ConditionExpression: 'available >= :needed' } : {}),
+        ...(guarded ? { ConditionExpression: 'available >= :needed' } : {}),
       },
     };
-  }),
+  });
+
+/**
+ * The writes that post a transaction: its item, an item per entry, and one balance update
+ * per account it touches (`balanceItems`).
+ */
+export const ledgerItems = (
+  tableName: string,
+  transaction: LedgerTransaction,
+  heldChange?: { readonly accountId: string; readonly amount: number },
+  /** Posts only while this account has at least `amount` available (a usage charge beyond its hold). */
+  mustHaveAvailable?: { readonly accountId: string; readonly amount: number },
+): TransactItem[] => [
+  ...transactionItems(tableName, transaction),
+  ...balanceItems(tableName, netByAccount(transaction), transaction.postedAt, heldChange, mustHaveAvailable),
 ];
 
 export class DynamoLedgerStore implements LedgerStore {

@@ -134,3 +134,52 @@ export const planChunkCharge = (
     jobCost: { ...after, version: before.version + 1 },
   };
 };
+
+/** Chunks of one renter planned together: each chunk's plan, and what the write leaves per job. */
+export interface ChunksPlan {
+  /** In the chunks' order: each as if charged right after the ones before it. */
+  readonly plans: readonly ChunkPlan[];
+  /** Per job: its total after every chunk, one version above the one read (one write per job). */
+  readonly jobCosts: ReadonlyMap<string, JobCost>;
+  /** Per job: the hold as read, with what the chunks take out of it and whether any was cut. */
+  readonly holdUse: ReadonlyMap<string, { readonly hold: Hold; readonly fromHold: MicroUsd; readonly cut: boolean }>;
+  /** Everything the chunks take from the renter's available funds. */
+  readonly fromAvailable: MicroUsd;
+}
+
+/**
+ * Plans several chunks of one renter for one write (issue 14): in order, each chunk sees the
+ * hold, job total and available funds the chunks before it left, so the result is exactly
+ * what charging them one at a time would give (`planChunkCharge`); the write then takes the
+ * sums out of each hold and the renter's funds, and moves each job's total once.
+ */
+export const planChunkCharges = (
+  chunks: readonly UsageChunk[],
+  holds: ReadonlyMap<string, Hold | undefined>,
+  jobCosts: ReadonlyMap<string, JobCost | undefined>,
+  available: MicroUsd,
+  feeBps: number,
+): ChunksPlan => {
+  const heldNow = new Map(holds);
+  const costNow = new Map(jobCosts);
+  const holdUse = new Map<string, { hold: Hold; fromHold: MicroUsd; cut: boolean }>();
+  const after = new Map<string, JobCost>();
+  let availableLeft = available;
+  let fromAvailable = 0;
+  const plans = chunks.map((chunk) => {
+    const hold = heldNow.get(chunk.jobId);
+    const plan = planChunkCharge(chunk, hold, costNow.get(chunk.jobId), availableLeft, feeBps);
+    const read = holds.get(chunk.jobId);
+    if (read && (plan.fromHold > 0 || plan.cut > 0)) {
+      const used = holdUse.get(chunk.jobId) ?? { hold: read, fromHold: microUsd(0), cut: false };
+      holdUse.set(chunk.jobId, { hold: read, fromHold: microUsd(used.fromHold + plan.fromHold), cut: used.cut || plan.cut > 0 });
+    }
+    if (hold && plan.fromHold > 0) heldNow.set(chunk.jobId, { ...hold, amount: microUsd(hold.amount - plan.fromHold) });
+    costNow.set(chunk.jobId, plan.jobCost);
+    after.set(chunk.jobId, { ...plan.jobCost, version: (jobCosts.get(chunk.jobId)?.version ?? 0) + 1 });
+    availableLeft = microUsd(availableLeft - plan.fromAvailable);
+    fromAvailable += plan.fromAvailable;
+    return plan;
+  });
+  return { plans, jobCosts: after, holdUse, fromAvailable: microUsd(fromAvailable) };
+};

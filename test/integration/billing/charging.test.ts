@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '#events/define.ts';
 import { events } from '#events/index.ts';
+import { makeBillingDeps } from '#billing/adapters/deps.ts';
 import { platformFeeAccounts } from '#billing/domain/ledger.ts';
+import { chargeChunk } from '#billing/use-cases/charge-chunk.ts';
+import { chargeChunks } from '#billing/use-cases/charge-chunks.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, captureEvents, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { billingItem, billingQueueDrained, localBus } from './support.ts';
@@ -295,5 +298,43 @@ describe('charging usage chunks on the local services (issue 14)', () => {
     expect(await balanceOf(renter.key)).toMatchObject({ balance: '98.200000', held: '13.200000', available: '85.000000' });
     expect((await balanceOf(provider.key)).balance).toBe('1.620000');
     await expectBalanced(await ledgerOf(renter.key));
+  });
+
+  it('charges a batch of one renter\'s chunks in one transaction: a chunk charged before and a repeat once, a cut within the hold, the ledger balanced', async () => {
+    const renter = await account('renter', 10);
+    const provider = await account('provider');
+    const platformBefore = await platformBalance();
+    const [jobA, jobB] = [newId('job'), newId('job')];
+    await bus.publish(events.jobSubmitted, { jobId: jobA, renterId: renter.accountId, holdAmount: 1 * USD });
+    await bus.publish(events.jobSubmitted, { jobId: jobB, renterId: renter.accountId, holdAmount: 5 * USD });
+    await billingQueueDrained(runtime, 'billing-jobs');
+    // $0.60 each for job A, which held $1.00: the second is cut to $0.40. $0.15 for job B.
+    const a1 = chunkFor(renter.accountId, provider.accountId, jobA, 40);
+    const a2 = chunkFor(renter.accountId, provider.accountId, jobA, 40, 40);
+    const b1 = chunkFor(renter.accountId, provider.accountId, jobB, 10);
+    const deps = makeBillingDeps();
+    await chargeChunk(b1, deps);
+
+    const outcomes = await chargeChunks([a1, b1, a2, a1], deps);
+
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['charged', 'already_charged', 'charged', 'already_charged']);
+    const stored = await Promise.all([a1, a2, b1].map((chunk) => billingItem(runtime, { pk: `CHUNK#${chunk.chunkId}`, sk: 'CHUNK' })));
+    const lines = stored.flatMap((item) => (item?.lines as { usageRecordId: string }[]).map((line) => line.usageRecordId));
+    expect(lines.sort()).toEqual([a1, a2, b1].flatMap((chunk) => chunk.records.map((record) => record.usageRecordId)).sort());
+    // a1 and a2 in one write: one charge time, and job A's total written once.
+    expect(stored[0]?.chargedAt).toBe(stored[1]?.chargedAt);
+    expect(await billingItem(runtime, { pk: `JOBCOST#${jobA}`, sk: 'JOBCOST' })).toMatchObject({ cost: 1_000_000, cut: 200_000, charges: 80, version: 1 });
+    expect(await billingItem(runtime, { pk: `JOBCOST#${jobB}`, sk: 'JOBCOST' })).toMatchObject({ cost: 150_000, charges: 10, version: 1 });
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '8.850000', held: '4.850000', available: '4.000000' });
+    expect((await balanceOf(provider.key)).balance).toBe('1.035000');
+    expect((await platformBalance()) - platformBefore).toBe(115_000);
+    const renterLedger = await ledgerOf(renter.key);
+    expect(renterLedger.filter((entry) => entry.kind === 'usage_charge').map((entry) => entry.reference).sort()).toEqual([a1.chunkId, a2.chunkId, b1.chunkId].sort());
+    await expectBalanced(renterLedger);
+
+    // The same chunks through the consumer again (redelivered events): nothing more is charged.
+    await Promise.all([a2, a1, b1].map((chunk) => bus.publish(events.usageChunkRecorded, chunk)));
+    await billingQueueDrained(runtime, 'billing-usage');
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '8.850000', held: '4.850000', available: '4.000000' });
   });
 });

@@ -14,6 +14,7 @@ import type {
   ChargeWrite,
   ChargeWriteResult,
   ChargedUsage,
+  ChunkChargesWrite,
   ChunkChargeWrite,
   CreditReference,
   HoldStore,
@@ -230,6 +231,41 @@ export class FakeChargeStore implements ChargeStore {
   /** The same conditions as the Dynamo adapter's chunk transaction, checked before anything changes. */
   async chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult> {
     return this.commitCharge(write, this.state.chunks.has(write.charge.chunkId), () => this.state.chunks.set(write.charge.chunkId, write.charge));
+  }
+
+  async getChunkCharges(chunkIds: readonly string[]): Promise<ChunkCharge[]> {
+    return chunkIds.flatMap((chunkId) => this.state.chunks.get(chunkId) ?? []);
+  }
+
+  /** The same conditions as the Dynamo adapter's several-chunk transaction, checked before anything changes. */
+  async chargeChunks(write: ChunkChargesWrite): Promise<ChargeWriteResult> {
+    if (write.chunks.some(({ charge }) => this.state.chunks.has(charge.chunkId))) return 'already_charged';
+    if (write.jobCosts.some((jobCost) => (this.state.jobCosts.get(jobCost.jobId)?.version ?? 0) !== jobCost.version - 1)) return 'stale';
+    for (const { hold, fromHold, cut } of write.holds) {
+      const current = this.state.holds.get(hold.jobId);
+      if (fromHold > 0 && (current?.status !== 'held' || current.amount < fromHold)) return 'stale';
+      if (cut && (current?.status !== hold.status || current?.heldTotal !== hold.heldTotal)) return 'stale';
+    }
+    if (write.fromAvailable > 0 && this.state.balanceOf(write.renterId).available < write.fromAvailable) return 'stale';
+    for (const { charge, transaction, event } of write.chunks) {
+      this.state.chunks.set(charge.chunkId, charge);
+      if (transaction) {
+        this.state.transactions.set(transaction.transactionId, transaction);
+        this.state.entries.push(...accountEntries(transaction));
+        for (const [accountId, amount] of netByAccount(transaction)) {
+          const before = this.state.balanceOf(accountId);
+          const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
+          this.state.balances.set(accountId, after);
+        }
+      }
+      this.state.outbox.push(event);
+    }
+    for (const jobCost of write.jobCosts) this.state.jobCosts.set(jobCost.jobId, jobCost);
+    for (const { hold, fromHold } of write.holds) {
+      const current = this.state.holds.get(hold.jobId);
+      if (current) this.state.holds.set(hold.jobId, { ...current, amount: microUsd(current.amount - fromHold) });
+    }
+    return 'charged';
   }
 
   /** One record's or one chunk's charge: the adapter's conditions, then every item it writes. */

@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import { dispatchEvents, fifoDispatchEvents } from '#platform/consumer.ts';
+import { dispatchEvents, fifoDispatchEventRuns, fifoDispatchEvents } from '#platform/consumer.ts';
 import { lambdaContext, sampleDetail, silentLogger } from '#test/support/factories.ts';
 
 const recordOf = (definition: EventDefinition, detail: Record<string, unknown>, messageId: string): SQSRecord =>
@@ -110,5 +110,94 @@ describe('fifoDispatchEvents', () => {
 
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m2', 'm4']);
     expect(seen.sort()).toEqual(['a1', 'b1', 'b2']);
+  });
+});
+
+describe('fifoDispatchEventRuns', () => {
+  const held = (jobId: string, id: string, group: string) => inGroup(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId }, id), group);
+  const low = (id: string, group: string) => inGroup(recordOf(events.balanceLow, sampleDetail('balanceLow'), id), group);
+
+  it('hands each group\'s consecutive records of one event to its handler together, in order', async () => {
+    const runs: string[] = [];
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld, events.balanceLow], {
+      [events.fundsHeld.DETAIL_TYPE]: async (details) => {
+        runs.push(`held ${details.map((detail) => detail.jobId).join(',')}`);
+      },
+      [events.balanceLow.DETAIL_TYPE]: async (details) => {
+        runs.push(`low x${details.length}`);
+      },
+    });
+
+    const result = await handler(batch(held('a1', 'm1', 'a'), held('a2', 'm2', 'a'), held('b1', 'm3', 'b'), low('m4', 'a'), held('a3', 'm5', 'a')), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(runs.filter((run) => !run.includes('b1'))).toEqual(['held a1,a2', 'low x1', 'held a3']);
+    expect(runs).toContain('held b1');
+  });
+
+  it('fails a run that throws with every later record of its group, never an earlier run or another group', async () => {
+    const handled: string[] = [];
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld, events.balanceLow], {
+      [events.fundsHeld.DETAIL_TYPE]: async (details) => {
+        handled.push(...details.map((detail) => detail.jobId));
+      },
+      [events.balanceLow.DETAIL_TYPE]: async () => {
+        throw new Error('the store is down');
+      },
+    });
+
+    const result = await handler(batch(held('a1', 'm1', 'a'), low('m2', 'a'), held('a2', 'm3', 'a'), held('b1', 'm4', 'b')), lambdaContext());
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m2', 'm3']);
+    expect(handled.sort()).toEqual(['a1', 'b1']);
+  });
+
+  it('fails a record that does not parse and the rest of its group, after handling the run before it', async () => {
+    const handled: string[] = [];
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld], {
+      [events.fundsHeld.DETAIL_TYPE]: async (details) => {
+        handled.push(...details.map((detail) => detail.jobId));
+      },
+    });
+    const broken = inGroup({ ...recordOf(events.fundsHeld, sampleDetail('fundsHeld'), 'm2'), body: '{"not":"an event"}' }, 'a');
+
+    const result = await handler(batch(held('a1', 'm1', 'a'), broken, held('a2', 'm3', 'a')), lambdaContext());
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m2', 'm3']);
+    expect(handled).toEqual(['a1']);
+  });
+});
+
+describe('fifoDispatchEventRuns over packed records', () => {
+  const envelopeOf = (jobId: string) => JSON.parse(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId }, jobId).body) as unknown;
+  const packed = (id: string, group: string, jobIds: string[]): SQSRecord => inGroup({ ...recordOf(events.fundsHeld, sampleDetail('fundsHeld'), id), body: JSON.stringify({ events: jobIds.map(envelopeOf) }) }, group);
+
+  it('joins the events of a packed record to the run, in order, with the records around it', async () => {
+    const runs: string[][] = [];
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld], {
+      [events.fundsHeld.DETAIL_TYPE]: async (details) => {
+        runs.push(details.map((detail) => detail.jobId));
+      },
+    });
+    const single = inGroup(recordOf(events.fundsHeld, { ...sampleDetail('fundsHeld'), jobId: 'a0' }, 'm0'), 'a');
+
+    const result = await handler(batch(single, packed('m1', 'a', ['a1', 'a2', 'a3']), packed('m2', 'a', ['a4'])), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(runs).toEqual([['a0', 'a1', 'a2', 'a3', 'a4']]);
+  });
+
+  it('fails a packed record whose run throws, with every later record of its group', async () => {
+    const handler = fifoDispatchEventRuns(silentLogger(), [events.fundsHeld, events.balanceLow], {
+      [events.fundsHeld.DETAIL_TYPE]: async () => {
+        throw new Error('the store is down');
+      },
+      [events.balanceLow.DETAIL_TYPE]: async () => undefined,
+    });
+    const low = inGroup(recordOf(events.balanceLow, sampleDetail('balanceLow'), 'm0'), 'a');
+
+    const result = await handler(batch(low, packed('m1', 'a', ['a1', 'a2']), inGroup(recordOf(events.balanceLow, sampleDetail('balanceLow'), 'm2'), 'a')), lambdaContext());
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m1', 'm2']);
   });
 });

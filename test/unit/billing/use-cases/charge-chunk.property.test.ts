@@ -4,6 +4,7 @@ import { microUsd } from '#platform/money.ts';
 import type { UsageChunk } from '#billing/domain/chunk-charge.ts';
 import { FUNDING_ACCOUNT, platformFeeAccounts, sumOf } from '#billing/domain/ledger.ts';
 import { chargeChunk } from '#billing/use-cases/charge-chunk.ts';
+import { chargeChunks } from '#billing/use-cases/charge-chunks.ts';
 import { addCredits } from '#billing/use-cases/credits.ts';
 import { placeHold, releaseHold } from '#billing/use-cases/holds.ts';
 import type { BillingDeps } from '#billing/use-cases/deps.ts';
@@ -51,7 +52,13 @@ type Step =
   /** Deliveries handled at once (two consumers, or a redelivery racing the first): duplicates and any order. */
   | { kind: 'deliver'; chunks: number[] }
   /** A batch handled in order until the container dies after `crashAfter` of them; the whole batch comes back to a fresh container. */
-  | { kind: 'restart'; chunks: number[]; crashAfter: number };
+  | { kind: 'restart'; chunks: number[]; crashAfter: number }
+  /**
+   * FIFO batches of the renter's chunks, each charged in one transaction (`chargeChunks`), racing
+   * each other (two containers, or a batch redelivered while the first still runs): duplicates,
+   * chunks charged already and any order within and across them.
+   */
+  | { kind: 'batches'; batches: number[][] };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('credit' as const), usd: fc.integer({ min: 1, max: 30 }) }),
@@ -59,11 +66,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('release' as const), job: fc.integer({ min: 1, max: JOBS }) }),
   fc.record({ kind: fc.constant('deliver' as const), chunks: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }) }),
   fc.record({ kind: fc.constant('restart' as const), chunks: fc.array(fc.nat(), { minLength: 1, maxLength: 10 }), crashAfter: fc.nat() }),
+  fc.record({ kind: fc.constant('batches' as const), batches: fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 3 }) }),
 );
 
 const platformFees = (state: BillingState): number => sumOf(platformFeeAccounts().map((accountId) => state.balanceOf(accountId).balance));
 
-describe('chargeChunk over duplicate, reordered and redelivered chunks, a restart mid-batch, credits, holds and releases', () => {
+describe('chargeChunk and chargeChunks over duplicate, reordered and redelivered chunks, batches, a restart mid-batch, credits, holds and releases', () => {
   it('charges every record exactly once, balances every transaction, keeps holds within the balance and charges within the holds', async () => {
     await fc.assert(
       fc.asyncProperty(chunkPool, fc.array(step, { maxLength: 30 }), async (pool, steps) => {
@@ -86,6 +94,18 @@ describe('chargeChunk over duplicate, reordered and redelivered chunks, a restar
           if (next.kind === 'hold') await placeHold({ jobId: `job_${next.job}`, renterId, holdAmount: next.usd * USD }, billing.deps);
           if (next.kind === 'release') await releaseHold({ jobId: `job_${next.job}`, renterId }, billing.deps);
           if (next.kind === 'deliver') await Promise.all(next.chunks.map((index) => charge(index, container())));
+          if (next.kind === 'batches') {
+            await Promise.all(
+              next.batches.map((batch) => {
+                const chunks = batch.map((index) => pool[index % pool.length]!);
+                for (const chunk of chunks) {
+                  if (!state.holds.has(chunk.jobId)) chargedWithoutHold.add(chunk.jobId);
+                  delivered.add(chunk.chunkId);
+                }
+                return chargeChunks(chunks, container());
+              }),
+            );
+          }
           if (next.kind === 'restart') {
             const before = container();
             for (const index of next.chunks.slice(0, next.crashAfter % (next.chunks.length + 1))) await charge(index, before);
@@ -131,6 +151,54 @@ describe('chargeChunk over duplicate, reordered and redelivered chunks, a restar
         expect(renter.balance + state.balanceOf(FUNDING_ACCOUNT).balance + charged).toBe(0);
         expect(state.balanceOf(providerId).balance + platformFees(state)).toBe(charged);
       }),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+});
+
+describe('chargeChunks', () => {
+  /** What charging left, without the ids each run draws: per chunk its lines, per job its total and hold, per account its balance. */
+  const outcomeOf = (state: BillingState) => ({
+    chunks: [...state.chunks.values()].map((chunk) => ({ chunkId: chunk.chunkId, lines: chunk.lines, amounts: chunk.amounts, cut: chunk.cut, fromHold: chunk.fromHold, jobCost: chunk.jobCost })).sort((a, b) => a.chunkId.localeCompare(b.chunkId)),
+    jobCosts: [...state.jobCosts.values()].map(({ version: _version, ...cost }) => cost).sort((a, b) => a.jobId.localeCompare(b.jobId)),
+    holds: [...state.holds.values()].map((hold) => [hold.jobId, hold.amount, hold.status]).sort(),
+    balances: [...state.balances.values()].filter((balance) => balance.balance !== 0 || balance.held !== 0).sort((a, b) => a.accountId.localeCompare(b.accountId)),
+  });
+
+  it('charges a batch in one write exactly as charging its chunks one at a time would, to the µUSD, a redelivered chunk included', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        chunkPool,
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.record({ job: fc.integer({ min: 1, max: JOBS }), usd: fc.integer({ min: 1, max: 6 }) }), { maxLength: JOBS }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        fc.array(fc.nat(), { minLength: 2, maxLength: 10 }),
+        async (pool, creditUsd, holds, chargedBefore, batch) => {
+          const setUp = async () => {
+            const billing = inMemoryBilling(T0);
+            if (creditUsd > 0) await addCredits({ accountId: renterId, amount: microUsd(creditUsd * USD) }, billing.deps);
+            for (const hold of holds) await placeHold({ jobId: `job_${hold.job}`, renterId, holdAmount: hold.usd * USD }, billing.deps);
+            // Chunks an earlier delivery charged: the batch finds them taken.
+            for (const index of chargedBefore) await chargeChunk(pool[index % pool.length]!, billing.deps);
+            return billing;
+          };
+          const chunks = batch.map((index) => pool[index % pool.length]!);
+          const oneAtATime = await setUp();
+          const expected: string[] = [];
+          for (const chunk of chunks) expected.push((await chargeChunk(chunk, oneAtATime.deps)).outcome);
+          const together = await setUp();
+
+          const outcomes = await chargeChunks(chunks, together.deps);
+
+          expect(outcomes.map((outcome) => outcome.outcome)).toEqual(expected);
+          expect(outcomeOf(together.state)).toEqual(outcomeOf(oneAtATime.state));
+          // One write per job for the whole batch: each job's total moved one version, not one per chunk.
+          for (const [jobId, cost] of together.state.jobCosts) {
+            const before = (await setUp()).state.jobCosts.get(jobId)?.version ?? 0;
+            expect(cost.version).toBe(before + (chunks.some((chunk) => chunk.jobId === jobId && expected[chunks.indexOf(chunk)] === 'charged') ? 1 : 0));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   }, 120_000);
