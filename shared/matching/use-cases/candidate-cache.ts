@@ -36,7 +36,13 @@ export class CandidateCache {
     const from = new Date(now.getTime() - CHANGE_OVERLAP_SECONDS * 1000).toISOString();
     const hosts = this.loaded ? await this.store.changedSince(this.watermark) : await this.store.all();
     this.itemsRead += hosts.length;
-    for (const host of hosts) this.index.upsert(host);
+    for (const host of hosts) {
+      // Half of what a refresh reads is read back by the overlap, and this process's own writes
+      // are already held: an index entry moves (two searches and splices per pool) only for news.
+      const known = this.index.get(host.hostId);
+      if (known && known.revision >= host.revision) continue;
+      this.index.upsert(host);
+    }
     this.loaded = true;
     this.watermark = from;
     this.refreshedAt = now.getTime();
