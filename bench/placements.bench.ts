@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { queuesQuiet } from '#infra/local/quiet-mark.ts';
 import { hostQueuePrefix, tables } from '#infra/topology.ts';
 import { makeMatchingDeps } from '#matching/adapters/deps.ts';
-import { capacityItem, jobItem, WORK_SHARDS, workShardOf } from '#matching/adapters/items.ts';
+import { CAPACITY_SHARDS, capacityItem, jobItem, WORK_SHARDS, workShardOf } from '#matching/adapters/items.ts';
 import type { HostCapacity } from '#matching/domain/capacity.ts';
 import type { Job } from '#matching/domain/job.ts';
 import { poolKey, poolsOf } from '#matching/domain/pool-index.ts';
@@ -248,7 +248,7 @@ try {
       [`P=${matchers}: capacity items read`, `${result.loadedItems.toFixed(0)} once per matcher at cold start; ${(result.steadyItems / Math.max(1, result.scheduled)).toFixed(3)} per placement after`],
       [
         `P=${matchers}: hottest partition keys, writes/s`,
-        `work=active#<shard> ${result.hottestWork.toFixed(0)} (of ${WORK_SHARDS}); CAPACITY#<shard> ~${(hostWritesPerSecond / 8).toFixed(0)} (8 shards); outbox=pending ${(totals.transactions / result.seconds).toFixed(0)} (one item per transaction); a host item: at most one write per transaction`,
+        `work=active#<shard> ${result.hottestWork.toFixed(0)} (of ${WORK_SHARDS}); CAPACITY#<shard> ~${(hostWritesPerSecond / CAPACITY_SHARDS).toFixed(0)} (${CAPACITY_SHARDS} shards, two per pool); outbox=pending ${(totals.transactions / result.seconds).toFixed(0)} (one item per transaction); a host item: at most one write per transaction`,
       ],
     );
   }
