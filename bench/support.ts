@@ -1,4 +1,4 @@
-import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#infra/local/runtime.ts';
 
 /** Benchmarks print figures and never fail on time: targets are read by people. */
 export const percentile = (sorted: readonly number[], p: number): number =>
@@ -14,9 +14,9 @@ export const progress = (line: string): void => {
 };
 
 /** A quiet local runtime in memory, as `npm start -- --in-memory` would run it. */
-export const benchRuntime = async (env: Record<string, string> = {}): Promise<LocalRuntime> => {
+export const benchRuntime = async (env: Record<string, string> = {}, options: Pick<LocalRuntimeOptions, 'scheduleSeconds'> = {}): Promise<LocalRuntime> => {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  return startLocalRuntime({ inMemory: true, port: 0, log: () => undefined, env });
+  return startLocalRuntime({ inMemory: true, port: 0, log: () => undefined, env, ...options });
 };
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */

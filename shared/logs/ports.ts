@@ -61,9 +61,17 @@ export interface SegmentObjects {
   get(key: string): Promise<readonly LogChunk[] | undefined>;
 }
 
+export interface ScheduledJob {
+  readonly jobId: string;
+  readonly renterId: string;
+  readonly assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[];
+}
+
 /** What the projection consumer folds in from matching's events; each call is idempotent. */
 export interface JobProjection {
   jobSeen(jobId: string, renterId: string): Promise<void>;
   assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]): Promise<void>;
+  /** `assignmentsScheduled` for many jobs, in as few writes as the store allows. */
+  assignmentsScheduledMany(scheduled: readonly ScheduledJob[]): Promise<void>;
   jobEnded(jobId: string, renterId: string, endedAt: string, expiresAt: Date): Promise<void>;
 }

@@ -60,8 +60,14 @@ export type BatchCommitResult =
 
 export interface CapacityStore {
   all(): Promise<readonly HostCapacity[]>;
-  /** Hosts whose capacity was written at or after `since` (ISO time), in any order. */
-  changedSince(since: string): Promise<readonly HostCapacity[]>;
+  /** Hosts whose capacity was written at or after `since` (ISO time) in these change shards (all when omitted), in any order. */
+  changedSince(since: string, shards?: readonly number[]): Promise<readonly HostCapacity[]>;
+  /** How many change shards list the hosts (numbered from 0). */
+  readonly shards: number;
+  /** The change shard a host's capacity is listed under. */
+  shardOf(capacity: HostCapacity): number;
+  /** The change shards a pool's hosts are listed under (a host in several pools under one of them only). */
+  shardsOfPool(pool: string): readonly number[];
   get(hostId: string): Promise<HostCapacity | undefined>;
   /** Writes a projection change if the revision is still `capacity.revision - 1`. */
   save(capacity: HostCapacity): Promise<boolean>;

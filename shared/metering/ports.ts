@@ -6,6 +6,8 @@ import type { ClipReason, Coverage, ReceivedUsage, RejectReason } from './domain
 export interface LeaseStore {
   /** Folds what one event says into the assignment's lease (idempotent, any order) and returns it. */
   observe(seen: LeaseObservation): Promise<Lease>;
+  /** `observe` for many observations, in as few writes as the store allows; each lease they name once, as now known. */
+  observeAll(seen: readonly LeaseObservation[]): Promise<Lease[]>;
 }
 
 /** What an assignment's accepted and rejected records add up to, with the time they cover. */

@@ -196,3 +196,73 @@ export const fifoDispatchEventRuns = <D extends EventDefinition>(logger: Logger,
     (run) => byType[(run[0] as ReceivedEvent<D>).definition.DETAIL_TYPE]!(run.map((event) => event.detail), run),
   );
 };
+
+/**
+ * Handles every event of one detail type in an SQS batch together (`dispatchEventBatches`).
+ * Returns the message ids of the records that failed, or nothing when all succeeded; a throw
+ * fails every record it was given. Applying the same events again must change nothing.
+ */
+export type EventBatchHandler<K extends EventDefinition> = (events: readonly ReceivedEvent<K>[]) => Promise<readonly string[] | void>;
+
+export type EventBatchHandlers<D extends EventDefinition> = {
+  readonly [K in D as K['DETAIL_TYPE']]: EventBatchHandler<K>;
+};
+
+/** A batch handler that takes its events one at a time, each failing only itself (as `dispatchEvents` does); `definition` types `detail`. */
+export const eachOnItsOwn =
+  <K extends EventDefinition>(logger: Logger, _definition: K, handle: (detail: Detail<K>, event: ReceivedEvent<K>) => Promise<void>): EventBatchHandler<K> =>
+  async (received) => {
+    const failed = await Promise.all(
+      received.map(async (event) => {
+        try {
+          await handle(event.detail, event);
+          return [];
+        } catch (error) {
+          logger.error('record failed; it will be retried', { messageId: event.record.messageId, detailType: event.definition.DETAIL_TYPE, error });
+          return [event.record.messageId];
+        }
+      }),
+    );
+    return failed.flat();
+  };
+
+/**
+ * `dispatchEvents` for consumers that write a whole SQS batch at once (issue 14: one write per
+ * batch instead of one per event): the records of each detail type go to its handler together.
+ * Detail types are handled one after another in the order of `definitions`, so a handler may
+ * rely on an earlier type's writes (a lease's shell before its start). A record that cannot be
+ * parsed fails alone and ends in the DLQ, as with `eventConsumer`.
+ */
+export const dispatchEventBatches = <D extends EventDefinition>(logger: Logger, definitions: readonly D[], handlers: NoInfer<EventBatchHandlers<D>>) => {
+  const bySource = new Map(definitions.map((definition) => [`${definition.SOURCE}|${definition.DETAIL_TYPE}`, definition]));
+  const handlerOf = (definition: D) => (handlers as unknown as Record<string, EventBatchHandler<D>>)[definition.DETAIL_TYPE]!;
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .handler(async (event) => {
+      const failed: string[] = [];
+      const byType = new Map<D, ReceivedEvent<D>[]>();
+      for (const record of event.Records) {
+        try {
+          const received = envelope.parse(JSON.parse(record.body));
+          const definition = bySource.get(`${received.source}|${received['detail-type']}`);
+          if (!definition) throw new Error(`This consumer does not take ${received.source} ${received['detail-type']}`);
+          const detail = definition.schema.parse(received.detail) as z.infer<D['schema']>;
+          byType.set(definition, [...(byType.get(definition) ?? []), { definition, detail, record }]);
+        } catch (error) {
+          logger.error('record cannot be parsed; it will end in the DLQ', { messageId: record.messageId, error });
+          failed.push(record.messageId);
+        }
+      }
+      for (const definition of definitions) {
+        const received = byType.get(definition);
+        if (!received) continue;
+        try {
+          failed.push(...((await handlerOf(definition)(received)) ?? []));
+        } catch (error) {
+          logger.error('batch failed; its records will be retried', { detailType: definition.DETAIL_TYPE, records: received.length, error });
+          failed.push(...received.map((one) => one.record.messageId));
+        }
+      }
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    });
+};

@@ -30,6 +30,14 @@ export interface HostStore {
    * saved host (revision bumped unless only its pulse moved), or undefined on a lost race.
    */
   save(previous: Host, next: Host, events: readonly DomainEvent[]): Promise<Host | undefined>;
+  /** Consistent reads of many hosts in as few calls as the store allows, in the order asked (undefined where none). */
+  getMany(hostIds: readonly string[]): Promise<(Host | undefined)[]>;
+  /**
+   * Writes every change without events, each checked as `save` checks it, 50 hosts at a time
+   * all or none: false when a host was written since its `previous` was read (what an earlier
+   * group wrote stays; the caller retries the rest, and the writes are idempotent).
+   */
+  saveAll(changes: readonly { readonly previous: Host; readonly next: Host }[]): Promise<boolean>;
   /** Stops the host's agent token from opening anything, for good. */
   revokeAgentToken(host: Host, at: Date): Promise<void>;
   /** Hosts not deregistered: those that have a queue. */

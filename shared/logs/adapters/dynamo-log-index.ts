@@ -5,7 +5,7 @@ import { epochSeconds } from '#platform/clock.ts';
 import { batchGetAll, queryAll } from '#platform/dynamo.ts';
 import { itemDecoder } from '#platform/item-codec.ts';
 import type { SegmentEntry } from '../domain/log-chunks.ts';
-import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment } from '../ports.ts';
+import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment, ScheduledJob } from '../ports.ts';
 
 /**
  * The logs table:
@@ -18,6 +18,9 @@ const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'HEAD' });
 const segmentSk = (index: number) => `SEG#${String(index).padStart(10, '0')}`;
 const assignmentKey = (assignmentId: string) => ({ pk: `ASSIGNMENT#${assignmentId}`, sk: 'ASSIGNMENT' });
 const seqKey = (assignmentId: string, seq: number) => ({ pk: `ASSIGNMENT#${assignmentId}`, sk: `SEQ#${String(seq).padStart(10, '0')}` });
+
+/** TransactWriteItems takes at most 100 items. */
+const TRANSACTION_ITEMS = 100;
 
 const toJob = itemDecoder('job logs head', z.object({
   jobId: z.string(),
@@ -151,34 +154,71 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
 
   /** The head exists as soon as the job is known; counters start at zero and are never reset. */
   async jobSeen(jobId: string, renterId: string): Promise<void> {
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: jobKey(jobId),
-        UpdateExpression:
-          'SET jobId = :jobId, renterId = :renterId, #segments = if_not_exists(#segments, :zero), #bytes = if_not_exists(#bytes, :zero), #truncated = if_not_exists(#truncated, :false)',
-        ExpressionAttributeNames: { '#segments': 'segments', '#bytes': 'bytes', '#truncated': 'truncated' },
-        ExpressionAttributeValues: { ':jobId': jobId, ':renterId': renterId, ':zero': 0, ':false': false },
-      }),
-    );
+    await this.documents.send(new UpdateCommand(this.headUpdate(jobId, renterId)));
   }
 
   /** The head first: an assignment the write route sees always has a job to count against. */
   async assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]): Promise<void> {
     await this.jobSeen(jobId, renterId);
-    for (const assignment of assignments) {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: assignmentKey(assignment.assignmentId),
-          UpdateExpression: 'SET assignmentId = :assignmentId, jobId = :jobId, hostId = :hostId, renterId = :renterId, #rank = :rank',
-          ExpressionAttributeNames: { '#rank': 'rank' },
-          ExpressionAttributeValues: {
-            ':assignmentId': assignment.assignmentId, ':jobId': jobId, ':hostId': assignment.hostId, ':renterId': renterId, ':rank': assignment.rank,
-          },
-        }),
-      );
+    for (const assignment of assignments) await this.documents.send(new UpdateCommand(this.assignmentUpdate(jobId, renterId, assignment)));
+  }
+
+  /**
+   * A whole SQS batch of `job.scheduled` at once (issue 14): each job's head and assignments
+   * in TransactWriteItems of at most 100 items, a job's head in the same transaction as its
+   * assignments or an earlier one. A transaction that collides with another writer (a log
+   * upload on a restarted job's head) falls back to `assignmentsScheduled` job by job.
+   */
+  async assignmentsScheduledMany(scheduled: readonly ScheduledJob[]): Promise<void> {
+    const transactions: { jobs: ScheduledJob[]; items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> }[] = [];
+    const written = new Set<string>();
+    for (const job of scheduled) {
+      const items = [
+        ...(written.has(`JOB#${job.jobId}`) ? [] : [{ Update: this.headUpdate(job.jobId, job.renterId) }]),
+        ...job.assignments.filter((assignment) => !written.has(assignment.assignmentId)).map((assignment) => ({ Update: this.assignmentUpdate(job.jobId, job.renterId, assignment) })),
+      ];
+      written.add(`JOB#${job.jobId}`);
+      for (const assignment of job.assignments) written.add(assignment.assignmentId);
+      for (let start = 0; start < items.length; start += TRANSACTION_ITEMS) {
+        const part = items.slice(start, start + TRANSACTION_ITEMS);
+        const last = transactions.at(-1);
+        if (last && last.items.length + part.length <= TRANSACTION_ITEMS) {
+          last.items.push(...part);
+          last.jobs.push(job);
+        } else transactions.push({ jobs: [job], items: [...part] });
+      }
     }
+    for (const { jobs, items } of transactions) {
+      try {
+        await this.documents.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        for (const job of jobs) await this.assignmentsScheduled(job.jobId, job.renterId, job.assignments);
+      }
+    }
+  }
+
+  private headUpdate(jobId: string, renterId: string) {
+    return {
+      TableName: this.tableName,
+      Key: jobKey(jobId),
+      UpdateExpression:
+        'SET jobId = :jobId, renterId = :renterId, #segments = if_not_exists(#segments, :zero), #bytes = if_not_exists(#bytes, :zero), #truncated = if_not_exists(#truncated, :false)',
+      ExpressionAttributeNames: { '#segments': 'segments', '#bytes': 'bytes', '#truncated': 'truncated' },
+      ExpressionAttributeValues: { ':jobId': jobId, ':renterId': renterId, ':zero': 0, ':false': false },
+    };
+  }
+
+  private assignmentUpdate(jobId: string, renterId: string, assignment: Omit<KnownAssignment, 'jobId' | 'renterId'>) {
+    return {
+      TableName: this.tableName,
+      Key: assignmentKey(assignment.assignmentId),
+      UpdateExpression: 'SET assignmentId = :assignmentId, jobId = :jobId, hostId = :hostId, renterId = :renterId, #rank = :rank',
+      ExpressionAttributeNames: { '#rank': 'rank' },
+      ExpressionAttributeValues: {
+        ':assignmentId': assignment.assignmentId, ':jobId': jobId, ':hostId': assignment.hostId, ':renterId': renterId, ':rank': assignment.rank,
+      },
+    };
   }
 
   /** The first `job.ended` wins; the head then expires with the job's logs. */

@@ -28,3 +28,9 @@ export const projectJobEvent = async (event: JobEvent, deps: Pick<LogsDeps, 'pro
   const expiresAt = addSeconds(new Date(detail.occurredAt), deps.settings.retentionDays * 86_400);
   return deps.projection.jobEnded(detail.jobId, detail.renterId, detail.occurredAt, expiresAt);
 };
+
+/** `job.scheduled` events of one SQS batch together (issue 14): one write for all their jobs and assignments. */
+export const projectScheduledJobs = async (scheduled: readonly Detail<typeof events.jobScheduled>[], deps: Pick<LogsDeps, 'projection'>): Promise<void> =>
+  deps.projection.assignmentsScheduledMany(
+    scheduled.map(({ jobId, renterId, assignments }) => ({ jobId, renterId, assignments: assignments.map(({ assignmentId, hostId, rank }) => ({ assignmentId, hostId, rank })) })),
+  );

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { queryAll } from '#platform/dynamo.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import type { CapacityStore } from '../ports.ts';
-import { CAPACITY_SHARDS, CHANGED_PREFIX, capacityItem, capacityKey, isConditionFailure, revisionCondition, toCapacity } from './items.ts';
+import { CAPACITY_SHARDS, CHANGED_PREFIX, capacityItem, capacityShardOf, capacityShardsOfPool, capacityKey, isConditionFailure, revisionCondition, toCapacity } from './items.ts';
 
 /** Matching's projection of every host (`HOST#<id>` / `CAPACITY`, items.ts), read by the matchers' pool index. */
 export class DynamoCapacityStore implements CapacityStore {
@@ -12,9 +12,19 @@ export class DynamoCapacityStore implements CapacityStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async changedSince(since: string): Promise<readonly HostCapacity[]> {
-    const shards = await Promise.all(
-      Array.from({ length: CAPACITY_SHARDS }, (_, shard) =>
+  readonly shards = CAPACITY_SHARDS;
+
+  shardOf(capacity: HostCapacity): number {
+    return capacityShardOf(capacity);
+  }
+
+  shardsOfPool(pool: string): readonly number[] {
+    return capacityShardsOfPool(pool);
+  }
+
+  async changedSince(since: string, shards: readonly number[] = Array.from({ length: CAPACITY_SHARDS }, (_, shard) => shard)): Promise<readonly HostCapacity[]> {
+    const read = await Promise.all(
+      shards.map((shard) =>
         queryAll(this.documents, {
           TableName: this.tableName,
           IndexName: 'byType',
@@ -24,7 +34,7 @@ export class DynamoCapacityStore implements CapacityStore {
         }),
       ),
     );
-    return shards.flat().map(toCapacity);
+    return read.flat().map(toCapacity);
   }
 
   async all(): Promise<readonly HostCapacity[]> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
+import { poolKey, poolsOf } from '../domain/pool-index.ts';
 import type { TimelineEntry } from '../domain/transitions.ts';
 
 /**
@@ -14,16 +15,31 @@ import type { TimelineEntry } from '../domain/transitions.ts';
  *   and the unsharded `place` and `active` of items written before);
  * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
  * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
- *   its GPUs; `gsi1pk = CAPACITY#<shard>` lists them all without one hot partition, and
+ *   its GPUs; `gsi1pk = CAPACITY#<shard>` (32 shards, two per pool: `capacityShardOf`) lists
+ *   them without one hot partition, so that a matcher reads only its pools' shards, and
  *   `gsi1sk = AT#<written at>#<id>` lets a matcher read only what changed since it last looked;
  * - `IDEMPOTENCY#<renter>#<key>` / `IDEMPOTENCY`: a submit's Idempotency-Key, for a day.
  */
-export const CAPACITY_SHARDS = 8;
+export const CAPACITY_SHARDS = 32;
 export const WORK_SHARDS = 8;
 export const IDEMPOTENCY_SECONDS = 24 * 3600;
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
 export const capacityKey = (hostId: string) => ({ pk: `HOST#${hostId}`, sk: 'CAPACITY' });
-export const shardOf = (hostId: string) => createHash('sha1').update(hostId).digest()[0]! % CAPACITY_SHARDS;
+const hashByte = (text: string) => createHash('sha1').update(text).digest()[0]!;
+/** A pool's hosts are listed under this many shards: a pool's writes never all land on one partition key. */
+export const POOL_SPREAD = 2;
+/** The capacity shards that list a pool's hosts (those whose first pool, by key, it is). */
+export const capacityShardsOfPool = (pool: string): number[] =>
+  Array.from({ length: POOL_SPREAD }, (_, n) => (hashByte(pool) + n) % CAPACITY_SHARDS);
+/**
+ * The capacity shard of a host: one of its first pool's, so a matcher working a few pools
+ * reads only their shards' changes. A host in no pool (no GPUs) is spread by its id.
+ */
+export const capacityShardOf = (capacity: Pick<HostCapacity, 'hostId' | 'gpus' | 'region'>): number => {
+  const [first] = poolsOf(capacity).map(poolKey).sort();
+  if (first === undefined) return hashByte(capacity.hostId) % CAPACITY_SHARDS;
+  return (hashByte(first) + (hashByte(capacity.hostId) % POOL_SPREAD)) % CAPACITY_SHARDS;
+};
 
 export const workShardOf = (jobId: string) => createHash('sha1').update(jobId).digest()[0]! % WORK_SHARDS;
 /** Every partition of a work bucket, the unsharded one of older items last. */
@@ -74,7 +90,7 @@ export const CHANGED_PREFIX = 'AT#';
 export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
   ...capacityKey(capacity.hostId),
   ...capacity,
-  gsi1pk: `CAPACITY#${shardOf(capacity.hostId)}`,
+  gsi1pk: `CAPACITY#${capacityShardOf(capacity)}`,
   gsi1sk: `${CHANGED_PREFIX}${writtenAt.toISOString()}#${capacity.hostId}`,
 });
 

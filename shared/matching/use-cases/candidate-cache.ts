@@ -1,6 +1,7 @@
 import type { Clock } from '#platform/clock.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
-import { PoolIndex } from '../domain/pool-index.ts';
+import { requirementsOf, type Job } from '../domain/job.ts';
+import { PoolIndex, poolKey, poolsOf } from '../domain/pool-index.ts';
 import type { CapacityStore } from '../ports.ts';
 
 /** Writers' clocks may disagree a little: each refresh reads back this far before its watermark. */
@@ -10,15 +11,16 @@ export const CHANGE_OVERLAP_SECONDS = 5;
  * The matcher's view of every host's capacity, kept in memory between invocations as a
  * `PoolIndex`. Loaded once per process; afterwards refreshed every few seconds with only
  * the hosts whose capacity changed since the last refresh (the store lists them by change
- * time), never by reloading the fleet. A stale entry costs nothing but a lost race,
+ * time, in shards by pool), never by reloading the fleet. A stale entry costs nothing but a lost race,
  * because every reservation is a conditional write on the host's revision.
  */
 export class CandidateCache {
   private readonly index = new PoolIndex();
   private loaded = false;
-  private refreshedAt = 0;
-  /** Read from this change time on, next refresh (ISO). */
-  private watermark = '';
+  /** Per change shard: when it was last read, and from which change time (ISO) to read it next. */
+  private readonly shardReads = new Map<number, { refreshedAt: number; watermark: string }>();
+  /** The shards each pool's known hosts are listed under (a host in several pools: its first pool's). */
+  private readonly poolShards = new Map<string, Set<number>>();
   /** Capacity items read from the store so far: the bench divides it by placements. */
   itemsRead = 0;
   private turn: Promise<unknown> = Promise.resolve();
@@ -29,18 +31,69 @@ export class CandidateCache {
     private readonly maxAgeSeconds: number,
   ) {}
 
-  /** The index, brought up to date first if the last refresh is older than `maxAgeSeconds`. */
-  async all(maxAgeSeconds = this.maxAgeSeconds): Promise<PoolIndex> {
+  /**
+   * The index, brought up to date first where it is older than `maxAgeSeconds`. With `forJobs`,
+   * only the change shards of the pools those jobs can use are brought up to date: a matcher
+   * working its pools does not read what other pools' matchers write (a host that newly joined
+   * one of these pools as its second model waits for a refresh without `forJobs`, which
+   * placement asks for as soon as a job fits nowhere). Without, every shard.
+   */
+  async all(maxAgeSeconds = this.maxAgeSeconds, forJobs?: readonly Pick<Job, 'spec' | 'avoidHostIds'>[]): Promise<PoolIndex> {
     const now = this.clock.now();
-    if (now.getTime() - this.refreshedAt <= maxAgeSeconds * 1000) return this.index;
     const from = new Date(now.getTime() - CHANGE_OVERLAP_SECONDS * 1000).toISOString();
-    const hosts = this.loaded ? await this.store.changedSince(this.watermark) : await this.store.all();
-    this.itemsRead += hosts.length;
-    for (const host of hosts) this.index.upsert(host);
-    this.loaded = true;
-    this.watermark = from;
-    this.refreshedAt = now.getTime();
+    const every = Array.from({ length: this.store.shards }, (_, shard) => shard);
+    if (!this.loaded) {
+      const hosts = await this.store.all();
+      this.itemsRead += hosts.length;
+      for (const host of hosts) this.take(host);
+      for (const shard of every) this.shardReads.set(shard, { refreshedAt: now.getTime(), watermark: from });
+      this.loaded = true;
+      return this.index;
+    }
+    const wanted = forJobs ? this.shardsFor(forJobs) : every;
+    const due = wanted.filter((shard) => now.getTime() - (this.shardReads.get(shard)?.refreshedAt ?? 0) > maxAgeSeconds * 1000);
+    if (due.length === 0) return this.index;
+    const read = await Promise.all(due.map((shard) => this.store.changedSince(this.shardReads.get(shard)?.watermark ?? '', [shard])));
+    for (const hosts of read) {
+      this.itemsRead += hosts.length;
+      for (const host of hosts) {
+        // Half of what a refresh reads is read back by the overlap, and this process's own writes
+        // are already held: an index entry moves (two searches and splices per pool) only for news.
+        const known = this.index.get(host.hostId);
+        if (known && known.revision >= host.revision) continue;
+        this.take(host);
+      }
+    }
+    for (const shard of due) this.shardReads.set(shard, { refreshedAt: now.getTime(), watermark: from });
     return this.index;
+  }
+
+  /** The shards of every pool the jobs can use; every shard if one of them can use no known pool. */
+  private shardsFor(jobs: readonly Pick<Job, 'spec' | 'avoidHostIds'>[]): number[] {
+    const shards = new Set<number>();
+    for (const job of jobs) {
+      const pools = this.index.poolKeysFor(requirementsOf(job));
+      if (pools.length === 0) return Array.from({ length: this.store.shards }, (_, shard) => shard);
+      for (const pool of pools) {
+        for (const shard of this.store.shardsOfPool(pool)) shards.add(shard);
+        for (const shard of this.poolShards.get(pool) ?? []) shards.add(shard);
+      }
+    }
+    return [...shards];
+  }
+
+  /** Into the index, noting under which shard each of the host's pools finds it. */
+  private take(host: HostCapacity): void {
+    this.index.upsert(host);
+    this.noteShard(host);
+  }
+
+  private noteShard(host: HostCapacity): void {
+    const shard = this.store.shardOf(host);
+    for (const pool of poolsOf(host)) {
+      const key = poolKey(pool);
+      if (!this.store.shardsOfPool(key).includes(shard)) this.poolShards.set(key, new Set([...(this.poolShards.get(key) ?? []), shard]));
+    }
   }
 
   /**
@@ -56,14 +109,18 @@ export class CandidateCache {
 
   /** What this process just wrote, so the next placement sees it at once. */
   remember(hosts: readonly HostCapacity[]): void {
-    for (const host of hosts) this.index.upsert(host);
+    for (const host of hosts) this.take(host);
   }
 
   /** After a lost race: read these hosts again (what the store holds wins over a tentative copy). */
   async refresh(hostIds: readonly string[]): Promise<void> {
     const fresh = await Promise.all(hostIds.map((hostId) => this.store.get(hostId)));
     this.itemsRead += fresh.length;
-    for (const host of fresh) if (host) this.index.replace(host);
+    for (const host of fresh) {
+      if (!host) continue;
+      this.index.replace(host);
+      this.noteShard(host);
+    }
   }
 
   /** Puts back copies taken before a tentative change that was not committed. */

@@ -31,7 +31,7 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
   }
   // In turn with this process's other placements (see CandidateCache.exclusive).
   const { placement, committed } = await deps.candidates.exclusive(async () => {
-    let candidates = await deps.candidates.all();
+    let candidates = await deps.candidates.all(undefined, [held.job]);
     let chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (chosen.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.

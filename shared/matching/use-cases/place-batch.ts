@@ -69,8 +69,13 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
   // A committed transaction's messages and events go out while the next one is built and written.
   let delivering: Promise<unknown> = Promise.resolve();
 
-  for (let round = 0; round < MAX_ROUNDS && jobs.length > 0; round += 1) {
-    const index = await deps.candidates.all();
+  // Jobs that fit nowhere, kept to look at once more with every shard current.
+  const unplaced = new Map<string, Job>();
+  let widened = false;
+  // The look again may take one round past the last.
+  for (let round = 0; (round < MAX_ROUNDS || (widened && round === MAX_ROUNDS)) && jobs.length > 0; round += 1) {
+    // Only the batch's pools need to be current: other pools' changes are not read.
+    const index = await deps.candidates.all(undefined, widened ? undefined : jobs);
     const again: Job[] = [];
     let transaction = emptyTransaction();
 
@@ -116,6 +121,7 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
           continue;
         }
         unplaceable.set(job.jobId, placement.reason);
+        unplaced.set(job.jobId, job);
         continue;
       }
       unplaceable.delete(job.jobId);
@@ -155,6 +161,12 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
     }
     await commit();
     jobs = again;
+    // A host that joined a job's pool as its second GPU model is listed under its first pool's
+    // shards: before jobs wait, the index is brought up to date everywhere and they look again.
+    if (jobs.length === 0 && !widened && unplaced.size > 0) {
+      widened = true;
+      jobs = [...unplaced.values()];
+    }
   }
 
   await delivering;

@@ -24,7 +24,7 @@ const placeOne = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> =
   let job: Job | undefined = queued;
   for (let race = 0; race < MAX_RACES && job; race += 1) {
     if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
-    let candidates = await deps.candidates.all();
+    let candidates = await deps.candidates.all(undefined, [job]);
     const now = deps.clock.now();
     let placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (placement.kind === 'unplaceable') {

@@ -1,4 +1,6 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Lease, LeaseObservation } from '../domain/lease.ts';
 import type { LeaseStore } from '../ports.ts';
@@ -10,6 +12,10 @@ export { toLease };
 
 const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
+/** Two items per lease (pointer and lease) in a TransactWriteItems of at most 100. */
+const LEASES_PER_TRANSACTION = 50;
+const BATCH_GET_KEYS = 100;
+
 export class DynamoLeaseStore implements LeaseStore {
   constructor(
     private readonly tableName: string,
@@ -18,17 +24,97 @@ export class DynamoLeaseStore implements LeaseStore {
   ) {}
 
   /**
-   * One update that is `mergeLease` in DynamoDB's words: the facts are the same on every
-   * event, lease start, end and reason are kept from the first event that had them
-   * (`if_not_exists`), and `ended` is only ever set. So deliveries twice or out of order
-   * converge on the same item. The job's pointer to the lease goes first: a crash between
+   * One update that merges what the event says into the lease (`mergeUpdate`), so deliveries
+   * twice or out of order converge on the same item. The job's pointer to the lease goes first: a crash between
    * the two leaves the event to be retried. The billable end only moves earlier: a second
    * update, conditioned on it, since one update expression cannot take a minimum.
    */
   async observe(seen: LeaseObservation): Promise<Lease> {
-    await this.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...jobLeaseKey(seen.jobId, seen.assignmentId), assignmentId: seen.assignmentId } }),
-    );
+    await this.documents.send(new PutCommand(this.pointerPut(seen)));
+    const { Attributes } = await this.documents.send(new UpdateCommand({ ...this.mergeUpdate(seen), ReturnValues: 'ALL_NEW' }));
+    const lease = toLease(Attributes ?? {});
+    if (!seen.billableUntil || (lease.billableUntil !== undefined && lease.billableUntil <= seen.billableUntil)) return lease;
+    try {
+      const { Attributes: moved } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: leaseKey(seen.assignmentId),
+          UpdateExpression: 'SET billableUntil = :until',
+          ConditionExpression: 'attribute_not_exists(billableUntil) OR billableUntil > :until',
+          ExpressionAttributeValues: { ':until': seen.billableUntil },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toLease(moved ?? {});
+    } catch (error) {
+      // Another delivery set an earlier end in between: it stands.
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: leaseKey(seen.assignmentId), ConsistentRead: true }));
+      return toLease(Item ?? {});
+    }
+  }
+
+  /**
+   * `observe` for a whole batch of observations (issue 14: one write per SQS batch of
+   * `job.scheduled`): the job's pointer and the merge of each lease, 50 leases per
+   * TransactWriteItems, then the leases read back in one BatchGet per 100. A transaction that
+   * collides with another writer of the same lease falls back to `observe` one by one, as do
+   * observations with a billable end (its minimum needs a second, conditioned update).
+   */
+  async observeAll(seen: readonly LeaseObservation[]): Promise<Lease[]> {
+    const byAssignment = new Map<string, LeaseObservation>();
+    const alone: LeaseObservation[] = [];
+    for (const one of seen) {
+      const known = byAssignment.get(one.assignmentId);
+      // A redelivered event in the same batch says nothing new; the same assignment twice in
+      // one transaction is refused, so another observation of it goes on its own.
+      if (known && isDeepStrictEqual(known, one)) continue;
+      if (one.billableUntil || known) alone.push(one);
+      else byAssignment.set(one.assignmentId, one);
+    }
+    const batched = [...byAssignment.values()];
+    for (let start = 0; start < batched.length; start += LEASES_PER_TRANSACTION) {
+      const chunk = batched.slice(start, start + LEASES_PER_TRANSACTION);
+      try {
+        await this.documents.send(
+          new TransactWriteCommand({ TransactItems: chunk.flatMap((one) => [{ Put: this.pointerPut(one) }, { Update: this.mergeUpdate(one) }]) }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        for (const one of chunk) await this.observe(one);
+      }
+    }
+    const leases = new Map((await this.getAll(batched.map((one) => one.assignmentId))).map((lease) => [lease.assignmentId, lease]));
+    for (const one of alone) leases.set(one.assignmentId, await this.observe(one));
+    return [...leases.values()];
+  }
+
+  private async getAll(assignmentIds: readonly string[]): Promise<Lease[]> {
+    const leases: Lease[] = [];
+    for (let start = 0; start < assignmentIds.length; start += BATCH_GET_KEYS) {
+      let keys: Record<string, unknown>[] = assignmentIds.slice(start, start + BATCH_GET_KEYS).map(leaseKey);
+      while (keys.length > 0) {
+        const { Responses, UnprocessedKeys } = await this.documents.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        leases.push(...(Responses?.[this.tableName] ?? []).map(toLease));
+        keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return leases;
+  }
+
+  /** The job's pointer to the lease. */
+  private pointerPut(seen: LeaseObservation) {
+    return { TableName: this.tableName, Item: { ...jobLeaseKey(seen.jobId, seen.assignmentId), assignmentId: seen.assignmentId } };
+  }
+
+  /**
+   * `mergeLease` in DynamoDB's words: the facts are the same on every event, lease start, end
+   * and reason are kept from the first event that had them (`if_not_exists`), and `ended` is
+   * only ever set.
+   */
+  private mergeUpdate(seen: LeaseObservation) {
     const sets = [
       'assignmentId = :assignmentId', 'jobId = :jobId', 'renterId = :renterId', 'providerId = :providerId', 'hostId = :hostId',
       'gpuCount = :gpuCount', 'gpuModel = :gpuModel', 'pricePerGpuHour = :price', 'gsi1pk = :gsi1pk', 'gsi1sk = :gsi1sk', 'updatedAt = :now',
@@ -54,34 +140,6 @@ export class DynamoLeaseStore implements LeaseStore {
       sets.push('ended = :ended');
       values[':ended'] = true;
     }
-    const { Attributes } = await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: leaseKey(seen.assignmentId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const lease = toLease(Attributes ?? {});
-    if (!seen.billableUntil || (lease.billableUntil !== undefined && lease.billableUntil <= seen.billableUntil)) return lease;
-    try {
-      const { Attributes: moved } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: leaseKey(seen.assignmentId),
-          UpdateExpression: 'SET billableUntil = :until',
-          ConditionExpression: 'attribute_not_exists(billableUntil) OR billableUntil > :until',
-          ExpressionAttributeValues: { ':until': seen.billableUntil },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toLease(moved ?? {});
-    } catch (error) {
-      // Another delivery set an earlier end in between: it stands.
-      if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: leaseKey(seen.assignmentId), ConsistentRead: true }));
-      return toLease(Item ?? {});
-    }
+    return { TableName: this.tableName, Key: leaseKey(seen.assignmentId), UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeValues: values };
   }
 }

@@ -71,3 +71,18 @@ export const trackLeases = async (
   }
   return { leases, judged };
 };
+
+/**
+ * `trackLeases` for a whole SQS batch of lease events at once (issue 14): every observation
+ * goes to the store together (`observeAll`), then any lease that can now judge usage has its
+ * waiting records judged. Same outcome as each event on its own, in any order and repeated.
+ */
+export const trackLeasesBatch = async (
+  received: readonly LeaseEvent[],
+  deps: Pick<MeteringDeps, 'leases' | 'usage' | 'clock' | 'settings'>,
+): Promise<{ readonly leases: Lease[]; readonly judged: number }> => {
+  const leases = await deps.leases.observeAll(received.flatMap(observationsOf));
+  let judged = 0;
+  for (const lease of leases) if (judgeable(lease)) judged += await resolvePending(lease.assignmentId, deps);
+  return { leases, judged };
+};

@@ -74,6 +74,14 @@ const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
   (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
 
+const isTransactionConflict = (error: unknown): boolean =>
+  error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
+
+/** BatchGetItem takes 100 keys: a host and its pulse each. */
+const HOSTS_PER_BATCH_GET = 50;
+/** TransactWriteItems takes 100 items: a host and its pulse each. */
+const HOSTS_PER_TRANSACTION = 50;
+
 export class DynamoHostStore implements HostStore {
   constructor(
     private readonly tableName: string,
@@ -211,8 +219,38 @@ export class DynamoHostStore implements HostStore {
     return items.map((item) => toHost(item));
   }
 
+  /** Hosts and their pulses, 50 hosts (100 keys) per BatchGet, the calls at once. */
+  async getMany(hostIds: readonly string[], consistent = true): Promise<(Host | undefined)[]> {
+    const chunks = Array.from({ length: Math.ceil(hostIds.length / HOSTS_PER_BATCH_GET) }, (_, n) => hostIds.slice(n * HOSTS_PER_BATCH_GET, (n + 1) * HOSTS_PER_BATCH_GET));
+    return (await Promise.all(chunks.map((chunk) => this.getChunk(chunk, consistent)))).flat();
+  }
+
+  /**
+   * One transaction per 50 hosts (host and pulse, each conditioned as `save` does). A
+   * caller's batch of `job.scheduled` events names at most a few dozen hosts: one call.
+   */
+  async saveAll(changes: readonly { readonly previous: Host; readonly next: Host }[]): Promise<boolean> {
+    try {
+      for (let start = 0; start < changes.length; start += HOSTS_PER_TRANSACTION) {
+        const items = changes.slice(start, start + HOSTS_PER_TRANSACTION).flatMap(({ previous, next }) => {
+          const saved = { ...next, revision: previous.revision + 1 };
+          return [
+            { Put: { TableName: this.tableName, Item: hostItem(saved), ConditionExpression: 'revision = :previous', ExpressionAttributeValues: { ':previous': previous.revision } } },
+            { Put: { TableName: this.tableName, Item: pulseItem(saved), ...unchangedPulse(previous) } },
+          ];
+        });
+        await this.outbox.commit(items, []);
+      }
+      return true;
+    } catch (error) {
+      // A conflict with another transaction on the same host counts as a lost race too.
+      if (isConditionFailure(error) || isTransactionConflict(error)) return false;
+      throw error;
+    }
+  }
+
   /** Hosts and their pulses in one BatchGet, in the order asked. */
-  private async getMany(hostIds: readonly string[], consistent: boolean): Promise<(Host | undefined)[]> {
+  private async getChunk(hostIds: readonly string[], consistent: boolean): Promise<(Host | undefined)[]> {
     if (hostIds.length === 0) return [];
     const { Responses, UnprocessedKeys } = await this.documents.send(
       new BatchGetCommand({

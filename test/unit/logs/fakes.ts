@@ -1,6 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
 import { DEFAULT_LOG_SETTINGS, type LogChunk, type SegmentEntry } from '#logs/domain/log-chunks.ts';
-import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment, SegmentObjects } from '#logs/ports.ts';
+import type { AppendOutcome, JobLogs, JobProjection, KnownAssignment, LogIndex, NewSegment, ScheduledJob, SegmentObjects } from '#logs/ports.ts';
 import type { LogsDeps } from '#logs/use-cases/deps.ts';
 
 /** The logs table and the bucket's `logs/` prefix, in memory, with the same conditions as the adapters. */
@@ -42,6 +42,9 @@ export class LogsState implements LogIndex, JobProjection, SegmentObjects {
   async assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]) {
     await this.jobSeen(jobId, renterId);
     for (const a of assignments) this.assignments.set(a.assignmentId, { ...a, jobId, renterId });
+  }
+  async assignmentsScheduledMany(scheduled: readonly ScheduledJob[]) {
+    for (const { jobId, renterId, assignments } of scheduled) await this.assignmentsScheduled(jobId, renterId, assignments);
   }
   async jobEnded(jobId: string, renterId: string, endedAt: string) {
     await this.jobSeen(jobId, renterId);

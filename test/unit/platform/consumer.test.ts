@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import { dispatchEvents, fifoDispatchEventRuns, fifoDispatchEvents } from '#platform/consumer.ts';
+import { dispatchEventBatches, dispatchEvents, eachOnItsOwn, fifoDispatchEventRuns, fifoDispatchEvents } from '#platform/consumer.ts';
 import { lambdaContext, sampleDetail, silentLogger } from '#test/support/factories.ts';
 
 const recordOf = (definition: EventDefinition, detail: Record<string, unknown>, messageId: string): SQSRecord =>
@@ -199,5 +199,55 @@ describe('fifoDispatchEventRuns over packed records', () => {
     const result = await handler(batch(low, packed('m1', 'a', ['a1', 'a2']), inGroup(recordOf(events.balanceLow, sampleDetail('balanceLow'), 'm2'), 'a')), lambdaContext());
 
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m1', 'm2']);
+  });
+});
+
+describe('dispatchEventBatches', () => {
+  it('hands every record of a detail type to its handler at once, the types in the order given', async () => {
+    const log: string[] = [];
+    const handler = dispatchEventBatches(silentLogger(), [events.jobScheduled, events.jobEnded], {
+      [events.jobScheduled.DETAIL_TYPE]: async (scheduled) => {
+        log.push(`scheduled ${scheduled.map(({ detail }) => detail.jobId).join(',')}`);
+      },
+      [events.jobEnded.DETAIL_TYPE]: eachOnItsOwn(silentLogger(), events.jobEnded, async (ended) => {
+        log.push(`ended ${ended.jobId}`);
+      }),
+    });
+
+    const result = await handler(
+      batch(
+        recordOf(events.jobEnded, { ...sampleDetail('jobEnded'), jobId: 'job_e' }, 'e'),
+        recordOf(events.jobScheduled, { ...sampleDetail('jobScheduled'), jobId: 'job_a' }, 'a'),
+        recordOf(events.jobScheduled, { ...sampleDetail('jobScheduled'), jobId: 'job_b' }, 'b'),
+      ),
+      lambdaContext(),
+    );
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(log).toEqual(['scheduled job_a,job_b', 'ended job_e']);
+  });
+
+  it('fails every record of a batch handler that throws, only the ones it names, and a record it cannot parse alone', async () => {
+    const handler = dispatchEventBatches(silentLogger(), [events.jobScheduled, events.jobEnded, events.fundsHeld], {
+      [events.jobScheduled.DETAIL_TYPE]: async () => {
+        throw new Error('the store is down');
+      },
+      [events.jobEnded.DETAIL_TYPE]: async (ended) => ended.filter(({ detail }) => detail.jobId === 'job_bad').map(({ record }) => record.messageId),
+      [events.fundsHeld.DETAIL_TYPE]: async () => undefined,
+    });
+
+    const result = await handler(
+      batch(
+        recordOf(events.jobScheduled, sampleDetail('jobScheduled'), 's1'),
+        recordOf(events.jobScheduled, sampleDetail('jobScheduled'), 's2'),
+        recordOf(events.jobEnded, { ...sampleDetail('jobEnded'), jobId: 'job_bad' }, 'e1'),
+        recordOf(events.jobEnded, sampleDetail('jobEnded'), 'e2'),
+        recordOf(events.fundsHeld, { jobId: 'job_1' }, 'unparsable'),
+        recordOf(events.balanceLow, sampleDetail('balanceLow'), 'foreign'),
+      ),
+      lambdaContext(),
+    );
+
+    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['e1', 'foreign', 's1', 's2', 'unparsable']);
   });
 });

@@ -83,6 +83,9 @@ class MemoryTable implements JobStore {
       return [...this.hosts.values()];
     },
     changedSince: async () => this.capacity.all(),
+    shards: 1,
+    shardOf: () => 0,
+    shardsOfPool: () => [0],
     get: async (hostId) => {
       await roundTrip();
       return this.hosts.get(hostId);

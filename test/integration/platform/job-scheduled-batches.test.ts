@@ -1,0 +1,140 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events } from '#events/index.ts';
+import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { makeLogsDeps } from '#logs/adapters/deps.ts';
+import { makeMeteringDeps } from '#metering/adapters/deps.ts';
+import { callCounter } from '#platform/call-counter.ts';
+import { makeRegistryDeps } from '#registry/adapters/deps.ts';
+import { lambdaContext, sampleDetail } from '#test/support/factories.ts';
+import { apiClient, onboardHost, startTestRuntime } from '#test/support/local-runtime.ts';
+
+/**
+ * The `job.scheduled` consumers write a whole SQS batch at once (issue 14): registry's last
+ * work per host, metering's lease shells, the logs context's assignments. They are driven
+ * here with the batch Lambda would hand them, straight against the local stores.
+ */
+let runtime: LocalRuntime;
+let hosts: { hostId: string; providerId: string }[];
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  const api = apiClient(runtime.apiUrl);
+  hosts = await Promise.all([0, 1].map(() => onboardHost(api, runtime.adminKey)));
+}, 120_000);
+afterAll(() => runtime?.stop());
+
+const recordOf = (detail: Record<string, unknown>, messageId: string): SQSRecord =>
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: JSON.stringify({ id: `ev-${messageId}`, source: events.jobScheduled.SOURCE, 'detail-type': events.jobScheduled.DETAIL_TYPE, time: detail.occurredAt, detail }),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
+    awsRegion: 'us-east-1',
+  }) as SQSRecord;
+
+/** Ten placements over two hosts, the last one delivered twice; the later placements on each host happened later. */
+const scheduledBatch = (run: string): { batch: SQSEvent; jobIds: string[]; assignmentIds: string[]; latestAt: Map<string, string> } => {
+  const jobIds: string[] = [];
+  const assignmentIds: string[] = [];
+  const latestAt = new Map<string, string>();
+  const records = Array.from({ length: 9 }, (_, n) => {
+    const host = hosts[n % 2]!;
+    const occurredAt = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+    const jobId = `job_${run}${n}`;
+    const assignmentId = `${jobId}.a1.r0`;
+    jobIds.push(jobId);
+    assignmentIds.push(assignmentId);
+    latestAt.set(host.hostId, occurredAt);
+    const detail = {
+      ...sampleDetail('jobScheduled'),
+      eventId: `evt_${run}${n}`,
+      occurredAt,
+      jobId,
+      assignments: [{ assignmentId, hostId: host.hostId, providerId: host.providerId, gpuIndices: [0], gpuModel: 'RTX 4090', pricePerGpuHour: 450_000, rank: 0 }],
+    };
+    return recordOf(detail, `m${n}`);
+  });
+  return { batch: { Records: [...records, { ...records.at(-1)!, messageId: 'm9' }] }, jobIds, assignmentIds, latestAt };
+};
+
+/** Runs `handler` on `batch` and counts its SDK calls. */
+const handled = async (handler: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>, batch: SQSEvent) => {
+  callCounter.start();
+  const result = (await callCounter.within('test: consumer', () => handler(batch, lambdaContext()))) as { batchItemFailures: unknown[] };
+  const sdk = callCounter.stop().scopes['test: consumer']?.sdk ?? {};
+  return { failures: result.batchItemFailures, calls: Object.fromEntries(Object.entries(sdk).map(([operation, usage]) => [operation, usage.calls])) };
+};
+
+describe('the job.scheduled consumers, a batch at a time', () => {
+  it('registry records each host\'s latest work with one read and one write for the whole batch, and a redelivery changes nothing', async () => {
+    const { handler } = await import('#functions/registry/record-last-work-on-job-scheduled.ts');
+    const registry = await makeRegistryDeps();
+    const { batch, latestAt } = scheduledBatch('r');
+
+    const first = await handled(handler, batch);
+    const after = await Promise.all(hosts.map(({ hostId }) => registry.store.get(hostId)));
+    const again = await handled(handler, batch);
+
+    expect(first.failures).toEqual([]);
+    expect(first.calls).toEqual({ 'DynamoDB.BatchGetItem': 1, 'DynamoDB.TransactWriteItems': 1 });
+    expect(after.map((host) => host?.lastAssignedAt)).toEqual(hosts.map(({ hostId }) => latestAt.get(hostId)));
+    expect(again).toEqual({ failures: [], calls: { 'DynamoDB.BatchGetItem': 1 } });
+    expect((await Promise.all(hosts.map(({ hostId }) => registry.store.get(hostId)))).map((host) => host?.revision)).toEqual(after.map((host) => host?.revision));
+  });
+
+  it('registry never moves a host\'s last work back to an older placement', async () => {
+    const { handler } = await import('#functions/registry/record-last-work-on-job-scheduled.ts');
+    const registry = await makeRegistryDeps();
+    const newer = scheduledBatch('n');
+    await handled(handler, newer.batch);
+    const older = scheduledBatch('o');
+    const shifted = older.batch.Records.map((record) => {
+      const body = JSON.parse(record.body);
+      return { ...record, body: JSON.stringify({ ...body, detail: { ...body.detail, occurredAt: '2025-12-31T00:00:00.000Z' } }) };
+    });
+
+    const result = await handled(handler, { Records: shifted });
+
+    expect(result.failures).toEqual([]);
+    expect((await Promise.all(hosts.map(({ hostId }) => registry.store.get(hostId)))).map((host) => host?.lastAssignedAt)).toEqual(hosts.map(({ hostId }) => newer.latestAt.get(hostId)));
+  });
+
+  it('metering writes every lease shell and its job pointer in one transaction, read back in one call, and a redelivery converges', async () => {
+    const { handler } = await import('#functions/metering/track-leases.ts');
+    const metering = makeMeteringDeps();
+    const { batch, jobIds, assignmentIds } = scheduledBatch('m');
+
+    const first = await handled(handler, batch);
+    const again = await handled(handler, batch);
+
+    expect(first.failures).toEqual([]);
+    expect(first.calls).toEqual({ 'DynamoDB.TransactWriteItems': 1, 'DynamoDB.BatchGetItem': 1 });
+    expect(again.failures).toEqual([]);
+    const state = await metering.usage.load(assignmentIds, []);
+    for (const [n, assignmentId] of assignmentIds.entries()) {
+      expect(state.leases.get(assignmentId)).toMatchObject({ assignmentId, jobId: jobIds[n], hostId: hosts[n % 2]!.hostId, gpuCount: 1, ended: false });
+      expect(state.leases.get(assignmentId)?.leaseStart).toBeUndefined();
+    }
+  });
+
+  it('logs writes every job head and assignment in one transaction, and a redelivery converges', async () => {
+    const { handler } = await import('#functions/logs/project-jobs.ts');
+    const logs = makeLogsDeps();
+    const { batch, jobIds, assignmentIds } = scheduledBatch('l');
+
+    const first = await handled(handler, batch);
+    const again = await handled(handler, batch);
+
+    expect(first).toEqual({ failures: [], calls: { 'DynamoDB.TransactWriteItems': 1 } });
+    expect(again).toEqual({ failures: [], calls: { 'DynamoDB.TransactWriteItems': 1 } });
+    for (const [n, assignmentId] of assignmentIds.entries()) {
+      expect(await logs.index.getAssignment(assignmentId)).toEqual({ assignmentId, jobId: jobIds[n], hostId: hosts[n % 2]!.hostId, renterId: 'acct_renter000000001', rank: 0 });
+      expect(await logs.index.getJob(jobIds[n]!)).toMatchObject({ jobId: jobIds[n], segments: 0, bytes: 0 });
+    }
+  });
+});

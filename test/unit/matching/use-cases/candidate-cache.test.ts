@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { HostCapacity } from '#matching/domain/capacity.ts';
+import type { CapacityStore } from '#matching/ports.ts';
+import { CandidateCache } from '#matching/use-cases/candidate-cache.ts';
+import { aCapacity, aJobSpec, gpus } from '#test/support/matching-factories.ts';
+
+/** A store that lists each host under its first pool's shard, one shard per pool, and counts what it reads. */
+class ShardedStore implements CapacityStore {
+  readonly shards = 3;
+  readonly hosts = new Map<string, HostCapacity>();
+  /** Shards read, one entry per shard per read. */
+  readonly shardsRead: number[] = [];
+  private readonly poolShard: Record<string, number> = { 'RTX 4090@eu-west': 0, 'A100@eu-west': 1, 'L40S@eu-west': 2 };
+
+  shardOf(capacity: HostCapacity): number {
+    const first = [...new Set(capacity.gpus.map((gpu) => gpu.model))].map((model) => `${model}@${capacity.region}`).sort()[0] ?? '';
+    return this.poolShard[first] ?? 0;
+  }
+  shardsOfPool(pool: string): readonly number[] {
+    return [this.poolShard[pool] ?? 0];
+  }
+  async all() {
+    return [...this.hosts.values()];
+  }
+  async changedSince(_since: string, shards: readonly number[] = [0, 1, 2]) {
+    this.shardsRead.push(...shards);
+    return [...this.hosts.values()].filter((host) => shards.includes(this.shardOf(host)));
+  }
+  async get(hostId: string) {
+    return this.hosts.get(hostId);
+  }
+  async save(capacity: HostCapacity) {
+    this.hosts.set(capacity.hostId, capacity);
+    return true;
+  }
+}
+
+const jobFor = (model: string) => ({ spec: aJobSpec({ gpu: { count: 1, models: [model] }, regions: ['eu-west'] }) });
+
+describe('CandidateCache', () => {
+  const setUp = () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new ShardedStore();
+    const host = (hostId: string, ...models: string[]) => aCapacity({ hostId, region: 'eu-west', gpus: models.flatMap((model, n) => gpus(1, model, 24_564, n)), revision: 1 });
+    for (const capacity of [host('host_4090', 'RTX 4090'), host('host_a100', 'A100'), host('host_both', 'A100', 'L40S')]) store.hosts.set(capacity.hostId, capacity);
+    const cache = new CandidateCache(store, { now: () => new Date(now) }, 5);
+    return { store, cache, later: (seconds: number) => (now += seconds * 1000) };
+  };
+
+  it('brings up to date only the shards of the pools the jobs can use, and every shard when asked without jobs', async () => {
+    const { store, cache, later } = setUp();
+    await cache.all();
+    store.hosts.set('host_a100', { ...store.hosts.get('host_a100')!, listed: false, revision: 2 });
+    later(6);
+
+    const forRtx = await cache.all(undefined, [jobFor('RTX 4090')]);
+    const a100Then = forRtx.get('host_a100')?.revision;
+    const readForRtx = [...store.shardsRead];
+    later(6);
+    const everywhere = await cache.all();
+
+    expect(readForRtx).toEqual([0]);
+    expect(store.shardsRead.slice(1).sort()).toEqual([0, 1, 2]);
+    expect(a100Then).toBe(1);
+    expect(everywhere.get('host_a100')?.revision).toBe(2);
+  });
+
+  it('reads the shard of a host listed under its first pool for a job of its second pool', async () => {
+    const { store, cache, later } = setUp();
+    await cache.all();
+    store.hosts.set('host_both', { ...store.hosts.get('host_both')!, listed: false, revision: 2 });
+    later(6);
+
+    const forL40s = await cache.all(undefined, [jobFor('L40S')]);
+
+    expect(store.shardsRead.sort()).toEqual([1, 2]);
+    expect(forL40s.get('host_both')?.revision).toBe(2);
+  });
+
+  it('reads nothing while the shards a job needs are younger than the cache age', async () => {
+    const { store, cache, later } = setUp();
+    await cache.all();
+    later(3);
+
+    await cache.all(undefined, [jobFor('A100')]);
+
+    expect(store.shardsRead).toEqual([]);
+  });
+});
