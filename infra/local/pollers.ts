@@ -4,6 +4,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { QueueDef } from '../topology.ts';
 import { functionName, loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { reportQueueHop, tracingQueueHops } from './stage-trace.ts';
 
 const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   messageId: message.MessageId ?? randomUUID(),
@@ -91,6 +92,7 @@ export const startPoller = (options: {
   const pollOnce = async (): Promise<void> => {
     const Messages = await nextBatch();
     if (Messages.length === 0) return;
+    const receivedAt = Date.now();
     const records = Messages.map((message) => toRecord(message, queueArn));
     const handler = await loadHandler(options.root, options.queue);
     let failed = new Set(records.map((record) => record.messageId));
@@ -103,16 +105,33 @@ export const startPoller = (options: {
       options.log(`${name} failed a batch of ${records.length}: ${(error as Error).message}`);
     }
     const done = records.filter((record) => !failed.has(record.messageId));
+    if (tracingQueueHops()) {
+      const handledAt = Date.now();
+      for (const record of done) reportQueueHop(options.queue.name, record.body, Number(record.attributes.SentTimestamp), receivedAt, handledAt);
+    }
     if (failed.size > 0) options.log(`${name}: ${failed.size} of ${records.length} record(s) will be retried`);
+    // Lambda's event source deletes a batch after the invocation, while its pollers already
+    // receive the next: the deletes do not hold up the next receive here either.
+    const deleting = deleteAll(done).catch((error: Error) => options.log(`${name}: deleting handled records: ${error.message} (they return after the visibility timeout)`));
+    deletes.add(deleting);
+    void deleting.finally(() => deletes.delete(deleting));
+  };
+
+  const deletes = new Set<Promise<unknown>>();
+  const deleteAll = async (done: readonly SQSRecord[]): Promise<void> => {
     // DeleteMessageBatch takes ten entries a call.
+    const calls = [];
     for (let start = 0; start < done.length; start += MAX_PER_RECEIVE) {
-      await options.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: done.slice(start, start + MAX_PER_RECEIVE).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-        }),
+      calls.push(
+        options.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: done.slice(start, start + MAX_PER_RECEIVE).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+          }),
+        ),
       );
     }
+    await Promise.all(calls);
   };
 
   const loop = async (): Promise<void> => {
@@ -133,6 +152,7 @@ export const startPoller = (options: {
     stop: async () => {
       abort.abort();
       await Promise.all(loops);
+      await Promise.all(deletes);
     },
   };
 };

@@ -9,17 +9,18 @@ import type { BillingDeps } from './deps.ts';
 export type PlaceHoldOutcome = 'held' | 'refused' | 'already_decided';
 
 /**
- * Holds a submitted job's funds (ARCHITECTURE.md, flow 3). Steps: a job that already has a
- * hold or a marker was decided by an earlier delivery (its event is in the outbox), so
- * nothing more happens; otherwise hold the amount with one conditional write (available
- * funds must cover it, so concurrent submits can never overdraw) and emit `funds.held`; if
- * they do not cover it, record the refusal and emit `funds.refused` with what was available.
+ * Holds a submitted job's funds (ARCHITECTURE.md, flow 3). Steps: hold the amount with one
+ * conditional write (available funds must cover it, so concurrent submits can never
+ * overdraw; the job must have no hold yet) and emit `funds.held`; if they do not cover it,
+ * record the refusal (only if the job has no hold yet) and emit `funds.refused` with what was
+ * available. A job that already has a hold, a refusal or a marker was decided by an earlier
+ * delivery (its event is in the outbox): either write's condition finds it, and nothing more
+ * happens. No read first: it is on the path from submit to placement.
  */
 export const placeHold = async (
   job: { readonly jobId: string; readonly renterId: string; readonly holdAmount: number; readonly maxDurationSeconds?: number | undefined; readonly holdMarginSeconds?: number | undefined },
   deps: Pick<BillingDeps, 'holds' | 'clock'>,
 ): Promise<PlaceHoldOutcome> => {
-  if (await deps.holds.get(job.jobId)) return 'already_decided';
   const now = deps.clock.now();
   const amount = microUsd(job.holdAmount);
   const hold: Hold = {

@@ -28,19 +28,32 @@ export const capacityChanges = async (
   return [...touched.values()].map((host) => ({ ...host, revision: host.revision + 1 }));
 };
 
+/** What is left after a commit: the host messages (first: an agent is waiting on them), then the events. */
+export type Delivery = () => Promise<void>;
+
 /**
- * Commits an outcome: job, reservations, timeline and events in one transaction; then the
- * host messages (first: an agent is waiting on them), then the events. False when a
- * concurrent writer won.
+ * Commits an outcome: job, reservations, timeline and events in one transaction, and updates
+ * this process's copy of the hosts. Returns its delivery, for the caller to run once it has
+ * left the placement turn (the next placement need not wait for this one's sends); undefined
+ * when a concurrent writer won. What is not delivered is resent by the sweeps.
  */
-export const commitOutcome = async (before: Job, outcome: Outcome, hosts: readonly HostCapacity[], deps: MatchingDeps): Promise<boolean> => {
+export const commitState = async (before: Job, outcome: Outcome, hosts: readonly HostCapacity[], deps: MatchingDeps): Promise<Delivery | undefined> => {
   const events = eventsOf(outcome, deps.clock.now(), deps.settings.stopGraceSeconds);
-  if (!(await deps.jobs.commit(before, outcome.job, hosts, outcome.timeline, events))) return false;
+  if (!(await deps.jobs.commit(before, outcome.job, hosts, outcome.timeline, events))) return undefined;
   deps.candidates.remember(hosts);
-  await deps.messenger.send(withDeadlines(outcome.send, outcome.job, deps.settings.stopGraceSeconds));
-  await deps.jobs.publish(events);
-  // A service replica's change of state (each noted on its timeline; a cost update is not) reconciles its service.
-  if (outcome.job.spec.service && outcome.timeline.length > 0) await deps.onReplicaChanged?.(outcome.job);
+  return async () => {
+    await deps.messenger.send(withDeadlines(outcome.send, outcome.job, deps.settings.stopGraceSeconds));
+    await deps.jobs.publish(events);
+    // A service replica's change of state (each noted on its timeline; a cost update is not) reconciles its service.
+    if (outcome.job.spec.service && outcome.timeline.length > 0) await deps.onReplicaChanged?.(outcome.job);
+  };
+};
+
+/** `commitState`, then its delivery. False when a concurrent writer won. */
+export const commitOutcome = async (before: Job, outcome: Outcome, hosts: readonly HostCapacity[], deps: MatchingDeps): Promise<boolean> => {
+  const delivery = await commitState(before, outcome, hosts, deps);
+  if (!delivery) return false;
+  await delivery();
   return true;
 };
 

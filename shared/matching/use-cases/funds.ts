@@ -10,7 +10,7 @@ import {
   onUnplaceable,
   type BalanceLowNotice,
 } from '../domain/transitions.ts';
-import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
+import { applyToJob, capacityChanges, commitState } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { FRESH_SECONDS, placeJob } from './place-jobs.ts';
 
@@ -30,7 +30,7 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     return;
   }
   // In turn with this process's other placements (see CandidateCache.exclusive).
-  const { placement, committed } = await deps.candidates.exclusive(async () => {
+  const { placement, delivery } = await deps.candidates.exclusive(async () => {
     let candidates = await deps.candidates.all(undefined, [held.job]);
     let chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (chosen.kind === 'unplaceable') {
@@ -40,9 +40,10 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     }
     const outcome = andThen(held, (funded) => (chosen.kind === 'placed' ? onPlaced(funded, chosen.hosts, now) : onUnplaceable(funded, chosen.reason, now)));
     const hosts = await capacityChanges(outcome, (hostId) => candidates.get(hostId));
-    return { placement: chosen, committed: await commitOutcome(job, outcome, hosts, deps) };
+    return { placement: chosen, delivery: await commitState(job, outcome, hosts, deps) };
   });
-  if (committed) return;
+  // Sent after the turn: the next funded job is placed meanwhile.
+  if (delivery) return delivery();
   // Lost a race (another writer, or a host taken meanwhile): the slow path settles it.
   if (placement.kind === 'placed') await deps.candidates.refresh(placement.hosts.map((host) => host.hostId));
   await applyToJob(jobId, (current, at) => onFundsHeld(current, at), deps);

@@ -1,7 +1,7 @@
 import { placeAvoiding } from '../domain/avoidance.ts';
 import type { Job } from '../domain/job.ts';
 import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
-import { applyToJob, capacityChanges, commitOutcome } from './apply-transition.ts';
+import { applyToJob, capacityChanges, commitState, type Delivery } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { placeByPreempting } from './preempt.ts';
 import { emptyBatchResult, MAX_BATCH_JOBS, placeBatch, type BatchResult } from './place-batch.ts';
@@ -18,12 +18,17 @@ export type PlaceResult = 'placed' | 'waiting' | 'gone';
  * a gang is whole or absent and no GPU is held twice. A lost race refreshes those hosts and
  * tries again; a job that fits nowhere keeps its reason for the renter.
  */
-export const placeJob = (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => deps.candidates.exclusive(() => placeOne(queued, deps));
+export const placeJob = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => {
+  const { result, delivery } = await deps.candidates.exclusive(() => placeOne(queued, deps));
+  // Sent after the turn: the next placement need not wait for this one's sends.
+  await delivery?.();
+  return result;
+};
 
-const placeOne = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> => {
+const placeOne = async (queued: Job, deps: MatchingDeps): Promise<{ result: PlaceResult; delivery?: Delivery }> => {
   let job: Job | undefined = queued;
   for (let race = 0; race < MAX_RACES && job; race += 1) {
-    if (job.status !== 'queued' || !job.fundsHeld) return 'gone';
+    if (job.status !== 'queued' || !job.fundsHeld) return { result: 'gone' };
     let candidates = await deps.candidates.all(undefined, [job]);
     const now = deps.clock.now();
     let placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
@@ -32,18 +37,19 @@ const placeOne = async (queued: Job, deps: MatchingDeps): Promise<PlaceResult> =
       candidates = await deps.candidates.all(FRESH_SECONDS);
       placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
-    if (placement.kind === 'unplaceable' && (await placeByPreempting(job, candidates, deps))) return 'placed';
+    if (placement.kind === 'unplaceable' && (await placeByPreempting(job, candidates, deps))) return { result: 'placed' };
     if (placement.kind === 'unplaceable') {
       await applyToJob(job.jobId, (current, now) => onUnplaceable(current, placement.reason, now), deps);
-      return 'waiting';
+      return { result: 'waiting' };
     }
     const outcome = onPlaced(job, placement.hosts, deps.clock.now());
     const hosts = await capacityChanges(outcome, (hostId) => candidates.get(hostId));
-    if (await commitOutcome(job, outcome, hosts, deps)) return 'placed';
+    const delivery = await commitState(job, outcome, hosts, deps);
+    if (delivery) return { result: 'placed', delivery };
     await deps.candidates.refresh(placement.hosts.map((host) => host.hostId));
     job = await deps.jobs.get(job.jobId);
   }
-  return 'waiting';
+  return { result: 'waiting' };
 };
 
 /** Fisher-Yates, so that concurrent matchers reading the same queue head rarely collide. */

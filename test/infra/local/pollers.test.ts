@@ -1,7 +1,8 @@
-import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsAndS3, type LocalSqsS3 } from '#infra/local/fauxqs.ts';
 import { startPoller, type Poller } from '#infra/local/pollers.ts';
+import { traceQueueHops, type QueueHop } from '#infra/local/stage-trace.ts';
 import { queueKnobProblem, type QueueDef } from '#infra/topology.ts';
 import { eventually } from '#test/support/local-runtime.ts';
 import { recorded, resetRecording } from '#test/fixtures/batch-recording-handler.ts';
@@ -111,6 +112,33 @@ describe('the local SQS poller, with the knobs Lambda\'s event source takes', ()
     for (const batch of recorded.batches) for (const group of batch.groups) expect(groups).toContain(group);
     expect(recorded.groupOverlaps).toBe(0);
     expect(recorded.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('reports, when traced, each handled event\'s hop by its job, and has deleted every handled record once stopped', async () => {
+    const queue = consumer({ batchSize: 10 });
+    const url = await create(queue);
+    const hops: QueueHop[] = [];
+    const stopTracing = traceQueueHops((hop) => hops.push(hop));
+    try {
+      const event = (jobId: string) => JSON.stringify({ 'detail-type': 'job.submitted', detail: { jobId } });
+      await send(url, [{ body: event('job-1') }, { body: event('job-2') }, { body: 'not an event' }, { body: 'fail: not an event either' }]);
+      start(queue, url);
+      await eventually(async () => expect(hops.map((hop) => hop.jobId).sort()).toEqual(['job-1', 'job-2']));
+    } finally {
+      stopTracing();
+    }
+    for (const hop of hops) {
+      expect(hop).toMatchObject({ queue: queue.name, detailType: 'job.submitted' });
+      expect(hop.sentAt).toBeLessThanOrEqual(hop.receivedAt);
+      expect(hop.receivedAt).toBeLessThanOrEqual(hop.handledAt);
+    }
+    await poller?.stop();
+    poller = undefined;
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    // Only the failed record is left, invisible until its visibility timeout.
+    expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(1);
   });
 
   it('refuses knobs Lambda refuses', () => {
