@@ -56,10 +56,15 @@ export const prepareDockerHost = async (options: DockerHostOptions): Promise<Doc
     },
     preflight: async () => {
       if (networkProblem) return networkProblem;
-      // Repaired before every job: another agent on this machine, or an operator, may have removed the rules.
-      await installEgressRules(options.run ? { run: options.run } : {}).catch(() => undefined);
-      const problems = await checkEgressRules(options.run ? { run: options.run } : {});
-      return problems.length === 0 ? undefined : `the egress firewall is not in place (${problems.join('; ')}); run the agent as root, see gpuhive-agent doctor`;
+      // Repaired before every job: another agent on this machine, or an operator, may have removed the rules
+      // (another agent's release can land between the install and the check, so a few tries).
+      let problems: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        await installEgressRules(options.run ? { run: options.run } : {}).catch(() => undefined);
+        problems = await checkEgressRules(options.run ? { run: options.run } : {});
+        if (problems.length === 0) return undefined;
+      }
+      return `the egress firewall is not in place (${problems.join('; ')}); run the agent as root, see gpuhive-agent doctor`;
     },
     release: async () => {
       const left = await runningJobContainers(tools);
