@@ -3,7 +3,7 @@ import { event as usageChunkCharged } from '#events/billing/usage-chunk-charged.
 import { newId } from '#platform/ids.ts';
 import { microUsd } from '#platform/money.ts';
 import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
-import { planChunkCharge, type ChunkCharge, type UsageChunk } from '../domain/chunk-charge.ts';
+import { planChunkCharge, type ChunkCharge, type ChunkPlan, type UsageChunk } from '../domain/chunk-charge.ts';
 import { usageChargeTransaction } from '../domain/ledger.ts';
 import type { BillingDeps } from './deps.ts';
 
@@ -16,6 +16,50 @@ export type ChargeChunkOutcome =
  * a hold renewal or release, or the same job charged from another path, in between.
  */
 const MAX_ATTEMPTS = 25;
+
+/**
+ * What a planned chunk writes: its charge with a line per record, one ledger transaction for
+ * the sums (none when nothing is owed) and its `usage.chunk_charged`.
+ */
+export const chunkChargeParts = (chunk: UsageChunk, plan: ChunkPlan, now: Date) => {
+  const chargedAt = now.toISOString();
+  const transaction = usageChargeTransaction({
+    transactionId: newId('txn', now),
+    // The chunk id is the entries' reference and picks the fee shard.
+    usageRecordId: chunk.chunkId,
+    renterId: chunk.renterId,
+    providerId: chunk.providerId,
+    amounts: plan.amounts,
+    postedAt: chargedAt,
+    entryIds: [newId('ent', now), newId('ent', now), newId('ent', now)],
+  });
+  const charge: ChunkCharge = {
+    chunkId: chunk.chunkId,
+    jobId: chunk.jobId,
+    assignmentId: chunk.assignmentId,
+    renterId: chunk.renterId,
+    providerId: chunk.providerId,
+    hostId: chunk.hostId,
+    ...(chunk.gpuModel === undefined ? {} : { gpuModel: chunk.gpuModel }),
+    pricePerGpuHour: chunk.pricePerGpuHour,
+    lines: plan.lines,
+    amounts: plan.amounts,
+    ...(plan.cut > 0 ? { cut: plan.cut } : {}),
+    fromHold: transaction ? plan.fromHold : microUsd(0),
+    transactionId: transaction?.transactionId ?? null,
+    chargedAt,
+    jobCost: plan.jobCost.cost,
+  };
+  const event = newEvent(
+    usageChunkCharged,
+    {
+      chunkId: chunk.chunkId, jobId: chunk.jobId, renterId: chunk.renterId, records: chunk.records.length, amount: plan.amounts.renter,
+      jobCost: plan.jobCost.cost, chargedAt, ...(plan.cut > 0 ? { cut: plan.cut } : {}),
+    },
+    now,
+  );
+  return { charge, transaction, event };
+};
 
 /**
  * Charges a chunk of usage records (`usage.chunk_recorded`) once, in one transaction
@@ -38,43 +82,7 @@ export const chargeChunk = async (
       if (existing) return { outcome: 'already_charged', charge: existing };
       const [hold, jobCost, balance] = await Promise.all([deps.holds.get(chunk.jobId), deps.charges.getJobCost(chunk.jobId), deps.balances.get(chunk.renterId)]);
       const plan = planChunkCharge(chunk, hold, jobCost, balance.available, deps.platformFeeBps);
-      const now = deps.clock.now();
-      const chargedAt = now.toISOString();
-      const transaction = usageChargeTransaction({
-        transactionId: newId('txn', now),
-        // The chunk id is the entries' reference and picks the fee shard.
-        usageRecordId: chunk.chunkId,
-        renterId: chunk.renterId,
-        providerId: chunk.providerId,
-        amounts: plan.amounts,
-        postedAt: chargedAt,
-        entryIds: [newId('ent', now), newId('ent', now), newId('ent', now)],
-      });
-      const charge: ChunkCharge = {
-        chunkId: chunk.chunkId,
-        jobId: chunk.jobId,
-        assignmentId: chunk.assignmentId,
-        renterId: chunk.renterId,
-        providerId: chunk.providerId,
-        hostId: chunk.hostId,
-        ...(chunk.gpuModel === undefined ? {} : { gpuModel: chunk.gpuModel }),
-        pricePerGpuHour: chunk.pricePerGpuHour,
-        lines: plan.lines,
-        amounts: plan.amounts,
-        ...(plan.cut > 0 ? { cut: plan.cut } : {}),
-        fromHold: transaction ? plan.fromHold : microUsd(0),
-        transactionId: transaction?.transactionId ?? null,
-        chargedAt,
-        jobCost: plan.jobCost.cost,
-      };
-      const event = newEvent(
-        usageChunkCharged,
-        {
-          chunkId: chunk.chunkId, jobId: chunk.jobId, renterId: chunk.renterId, records: chunk.records.length, amount: plan.amounts.renter,
-          jobCost: plan.jobCost.cost, chargedAt, ...(plan.cut > 0 ? { cut: plan.cut } : {}),
-        },
-        now,
-      );
+      const { charge, transaction, event } = chunkChargeParts(chunk, plan, deps.clock.now());
       const written = await deps.charges.chargeChunk({
         charge,
         ...(transaction ? { transaction } : {}),

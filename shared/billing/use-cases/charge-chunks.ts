@@ -1,13 +1,8 @@
-import { newEvent } from '#events/define.ts';
-import { event as usageChunkCharged } from '#events/billing/usage-chunk-charged.ts';
-import { newId } from '#platform/ids.ts';
-import { microUsd } from '#platform/money.ts';
 import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
-import { planChunkCharges, type ChunkCharge, type UsageChunk } from '../domain/chunk-charge.ts';
+import { planChunkCharges, type ChunkCharge, type ChunkPlan, type UsageChunk } from '../domain/chunk-charge.ts';
 import type { Hold } from '../domain/hold.ts';
-import { usageChargeTransaction } from '../domain/ledger.ts';
 import type { ChunkChargesWrite } from '../ports.ts';
-import { chargeChunk, type ChargeChunkOutcome } from './charge-chunk.ts';
+import { chargeChunk, chunkChargeParts, type ChargeChunkOutcome } from './charge-chunk.ts';
 import type { BillingDeps } from './deps.ts';
 
 /**
@@ -72,44 +67,8 @@ const chargeSlice = (slice: readonly UsageChunk[], deps: Deps): Promise<Map<stri
       ]);
       const plan = planChunkCharges(todo, new Map(holds), new Map(jobCosts.map((cost) => [cost.jobId, cost])), balance.available, deps.platformFeeBps);
       const now = deps.clock.now();
-      const chargedAt = now.toISOString();
       const written = todo.map((chunk, index) => {
-        const planned = plan.plans[index] as (typeof plan.plans)[number];
-        const transaction = usageChargeTransaction({
-          transactionId: newId('txn', now),
-          // The chunk id is the entries' reference and picks the fee shard.
-          usageRecordId: chunk.chunkId,
-          renterId: chunk.renterId,
-          providerId: chunk.providerId,
-          amounts: planned.amounts,
-          postedAt: chargedAt,
-          entryIds: [newId('ent', now), newId('ent', now), newId('ent', now)],
-        });
-        const charge: ChunkCharge = {
-          chunkId: chunk.chunkId,
-          jobId: chunk.jobId,
-          assignmentId: chunk.assignmentId,
-          renterId: chunk.renterId,
-          providerId: chunk.providerId,
-          hostId: chunk.hostId,
-          ...(chunk.gpuModel === undefined ? {} : { gpuModel: chunk.gpuModel }),
-          pricePerGpuHour: chunk.pricePerGpuHour,
-          lines: planned.lines,
-          amounts: planned.amounts,
-          ...(planned.cut > 0 ? { cut: planned.cut } : {}),
-          fromHold: transaction ? planned.fromHold : microUsd(0),
-          transactionId: transaction?.transactionId ?? null,
-          chargedAt,
-          jobCost: planned.jobCost.cost,
-        };
-        const event = newEvent(
-          usageChunkCharged,
-          {
-            chunkId: chunk.chunkId, jobId: chunk.jobId, renterId: chunk.renterId, records: chunk.records.length, amount: planned.amounts.renter,
-            jobCost: planned.jobCost.cost, chargedAt, ...(planned.cut > 0 ? { cut: planned.cut } : {}),
-          },
-          now,
-        );
+        const { charge, transaction, event } = chunkChargeParts(chunk, plan.plans[index] as ChunkPlan, now);
         return { charge, ...(transaction ? { transaction } : {}), event };
       });
       const write: ChunkChargesWrite = {
