@@ -2,7 +2,7 @@
  * Factories for unit and contract tests: hosts, events, API Gateway events and Lambda
  * contexts, each with sensible defaults and overrides. Times are fixed Dates, never "now".
  */
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventDefinition } from '#events/define.ts';
 import { events } from '#events/index.ts';
@@ -216,3 +216,17 @@ export const lambdaContext = (functionName = 'test-function'): Context => ({
   fail: () => undefined,
   succeed: () => undefined,
 });
+
+/** An SQS record carrying one EventBridge event, as a rule's queue target delivers it. */
+export const eventRecord = (definition: EventDefinition, detail: Record<string, unknown>, messageId: string, time = '2025-03-10T10:00:00Z'): SQSRecord =>
+  ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: JSON.stringify({ id: `ev-${messageId}`, source: definition.SOURCE, 'detail-type': definition.DETAIL_TYPE, time, detail }),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
+    awsRegion: 'us-east-1',
+  }) as SQSRecord;

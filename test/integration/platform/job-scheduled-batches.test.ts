@@ -6,7 +6,7 @@ import { makeLogsDeps } from '#logs/adapters/deps.ts';
 import { makeMeteringDeps } from '#metering/adapters/deps.ts';
 import { callCounter } from '#platform/call-counter.ts';
 import { makeRegistryDeps } from '#registry/adapters/deps.ts';
-import { lambdaContext, sampleDetail } from '#test/support/factories.ts';
+import { eventRecord, lambdaContext, sampleDetail } from '#test/support/factories.ts';
 import { apiClient, onboardHost, startTestRuntime } from '#test/support/local-runtime.ts';
 
 /**
@@ -24,18 +24,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => runtime?.stop());
 
-const recordOf = (detail: Record<string, unknown>, messageId: string): SQSRecord =>
-  ({
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body: JSON.stringify({ id: `ev-${messageId}`, source: events.jobScheduled.SOURCE, 'detail-type': events.jobScheduled.DETAIL_TYPE, time: detail.occurredAt, detail }),
-    attributes: {},
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
-    awsRegion: 'us-east-1',
-  }) as SQSRecord;
+const recordOf = (detail: Record<string, unknown>, messageId: string): SQSRecord => eventRecord(events.jobScheduled, detail, messageId, String(detail.occurredAt));
 
 /** Ten placements over two hosts, the last one delivered twice; the later placements on each host happened later. */
 const scheduledBatch = (run: string): { batch: SQSEvent; jobIds: string[]; assignmentIds: string[]; latestAt: Map<string, string> } => {

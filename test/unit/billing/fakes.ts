@@ -249,15 +249,7 @@ export class FakeChargeStore implements ChargeStore {
     if (write.fromAvailable > 0 && this.state.balanceOf(write.renterId).available < write.fromAvailable) return 'stale';
     for (const { charge, transaction, event } of write.chunks) {
       this.state.chunks.set(charge.chunkId, charge);
-      if (transaction) {
-        this.state.transactions.set(transaction.transactionId, transaction);
-        this.state.entries.push(...accountEntries(transaction));
-        for (const [accountId, amount] of netByAccount(transaction)) {
-          const before = this.state.balanceOf(accountId);
-          const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
-          this.state.balances.set(accountId, after);
-        }
-      }
+      if (transaction) this.postCharge(transaction, charge);
       this.state.outbox.push(event);
     }
     for (const jobCost of write.jobCosts) this.state.jobCosts.set(jobCost.jobId, jobCost);
@@ -280,18 +272,20 @@ export class FakeChargeStore implements ChargeStore {
     storeCharge();
     this.state.jobCosts.set(jobCost.jobId, jobCost);
     if (currentHold) this.state.holds.set(currentHold.jobId, { ...currentHold, amount: microUsd(currentHold.amount - charge.fromHold) });
-    if (transaction) {
-      this.state.transactions.set(transaction.transactionId, transaction);
-      this.state.entries.push(...accountEntries(transaction));
-      for (const [accountId, amount] of netByAccount(transaction)) {
-        const before = this.state.balanceOf(accountId);
-        // The renter's share leaves the hold first, as the adapter's balance update does.
-        const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
-        this.state.balances.set(accountId, after);
-      }
-    }
+    if (transaction) this.postCharge(transaction, charge);
     this.state.outbox.push(event);
     return 'charged';
+  }
+
+  /** A charge's ledger transaction, its entries and balances; the renter's share leaves the hold first, as the adapter's balance update does. */
+  private postCharge(transaction: LedgerTransaction, charge: { readonly renterId: string; readonly fromHold: MicroUsd }): void {
+    this.state.transactions.set(transaction.transactionId, transaction);
+    this.state.entries.push(...accountEntries(transaction));
+    for (const [accountId, amount] of netByAccount(transaction)) {
+      const before = this.state.balanceOf(accountId);
+      const after = accountId === charge.renterId ? chargeBalance(before, microUsd(-amount), charge.fromHold) : applyEntry(before, amount);
+      this.state.balances.set(accountId, after);
+    }
   }
 }
 

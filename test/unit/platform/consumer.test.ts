@@ -1,22 +1,10 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { EventDefinition } from '#events/define.ts';
 import { events } from '#events/index.ts';
 import { dispatchEventBatches, dispatchEvents, eachOnItsOwn, fifoDispatchEventRuns, fifoDispatchEvents } from '#platform/consumer.ts';
-import { lambdaContext, sampleDetail, silentLogger } from '#test/support/factories.ts';
+import { eventRecord, lambdaContext, sampleDetail, silentLogger } from '#test/support/factories.ts';
 
-const recordOf = (definition: EventDefinition, detail: Record<string, unknown>, messageId: string): SQSRecord =>
-  ({
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body: JSON.stringify({ id: `ev-${messageId}`, source: definition.SOURCE, 'detail-type': definition.DETAIL_TYPE, time: '2025-03-10T10:00:00Z', detail }),
-    attributes: {},
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
-    awsRegion: 'us-east-1',
-  }) as SQSRecord;
+const recordOf = eventRecord;
 
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
