@@ -4,7 +4,7 @@ import { tables } from '#infra/topology.ts';
 import { DEFAULT_HOST_QUEUE_PREFIX, RegistryEnv } from '#registry/config.ts';
 import { MeteringEnv } from '#metering/config.ts';
 import { DEFAULT_USAGE_CLOCK_SKEW_SECONDS } from './domain/lease-deadline.ts';
-import { DEFAULT_MATCHING_SETTINGS as defaults } from './domain/transitions.ts';
+import { DEFAULT_MATCHING_SETTINGS as defaults } from './domain/matching-settings.ts';
 import { DEFAULT_PREEMPTION_SETTINGS } from './domain/preemption.ts';
 
 export const MatchingEnv = {

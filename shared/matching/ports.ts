@@ -5,7 +5,7 @@ import type { Page } from '#platform/pagination.ts';
 import type { HostCapacity } from './domain/capacity.ts';
 import type { Job } from './domain/job.ts';
 import type { HostMessage } from './domain/messages.ts';
-import type { TimelineEntry } from './domain/transitions.ts';
+import type { TimelineEntry } from './domain/outcome.ts';
 
 export interface IdempotencyClaim {
   readonly key: string;

@@ -6,7 +6,7 @@ import type { CapacityGpu, HostCapacity } from '#matching/domain/capacity.ts';
 import { assignmentIdFor, holdAmountFor, type Assignment, type Job, type JobSpec } from '#matching/domain/job.ts';
 import type { PlacedHost, Requirements } from '#matching/domain/placement.ts';
 import type { Service } from '#matching/domain/service.ts';
-import { DEFAULT_MATCHING_SETTINGS, type MatchingSettings } from '#matching/domain/transitions.ts';
+import { DEFAULT_MATCHING_SETTINGS, type MatchingSettings } from '#matching/domain/matching-settings.ts';
 import { microUsd } from '#platform/money.ts';
 import { T0 } from './factories.ts';
 

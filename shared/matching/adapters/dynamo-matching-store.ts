@@ -8,7 +8,7 @@ import { queryAll, queryPage } from '#platform/dynamo.ts';
 import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import type { Job } from '../domain/job.ts';
-import type { TimelineEntry } from '../domain/transitions.ts';
+import type { TimelineEntry } from '../domain/outcome.ts';
 import type { BatchCommitResult, CreateResult, IdempotencyClaim, JobChange, JobStore } from '../ports.ts';
 import { toJobClaim, toTimelineEntry } from './job-codecs.ts';
 import { capacityItem, IDEMPOTENCY_SECONDS, isConditionFailure, jobItem, jobKey, revisionCondition, timelinePuts, toJob, WORK_SHARDS, workBuckets } from './items.ts';

@@ -3,7 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import { poolKey, poolsOf } from '../domain/pool-index.ts';
-import type { TimelineEntry } from '../domain/transitions.ts';
+import type { TimelineEntry } from '../domain/outcome.ts';
 
 /**
  * Items of the matching table:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemDecoder } from '#platform/item-codec.ts';
-import type { TimelineEntry } from '../domain/transitions.ts';
+import type { TimelineEntry } from '../domain/outcome.ts';
 
 /** Codecs of the matching table's job-side items other than the job itself (their keys are in items.ts). */
 

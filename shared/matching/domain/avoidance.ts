@@ -2,7 +2,7 @@ import { addSeconds } from '#platform/clock.ts';
 import { requirementsOf, type Job } from './job.ts';
 import { placingClearOfMaintenance, type RunSpanSettings } from './maintenance-fit.ts';
 import type { Placement, Requirements } from './placement.ts';
-import type { MatchingSettings } from './transitions.ts';
+import type { MatchingSettings } from './matching-settings.ts';
 
 /** The hosts a job still avoids and until when, or undefined once the avoidance lapsed (or there is none). */
 export const activeAvoidance = (

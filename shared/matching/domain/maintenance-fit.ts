@@ -3,7 +3,7 @@ import type { CapacityWindow, HostCapacity } from './capacity.ts';
 import type { Job } from './job.ts';
 import { DEFAULT_USAGE_CLOCK_SKEW_SECONDS } from './lease-deadline.ts';
 import type { Placement, Requirements } from './placement.ts';
-import { DEFAULT_MATCHING_SETTINGS, type MatchingSettings } from './transitions.ts';
+import { DEFAULT_MATCHING_SETTINGS, type MatchingSettings } from './matching-settings.ts';
 
 /** The span a job placed now could occupy its hosts, in epoch milliseconds: [from, until). */
 export interface RunSpan {

@@ -1,6 +1,6 @@
 import type { CapacityWindow } from './capacity.ts';
 import { isFinal, isLive, type Job } from './job.ts';
-import { unchanged, type Outcome } from './transitions.ts';
+import { unchanged, type Outcome } from './outcome.ts';
 
 /** What the renter of a job running on a host is told when the host's provider schedules maintenance. */
 export interface MaintenanceNotice {

@@ -1,6 +1,6 @@
 import { addSeconds } from '#platform/clock.ts';
 import { currentAssignments, isFinal, isLive, type Job } from './job.ts';
-import { Transition, unchanged, type Outcome } from './transitions.ts';
+import { Transition, unchanged, type Outcome } from './outcome.ts';
 
 /** Why the interruptible work gave way, for its timeline and its next run's GPUHIVE_RESTART_REASON. */
 export type PreemptionCause = { readonly kind: 'on-demand'; readonly byJobId: string } | { readonly kind: 'higher-bid'; readonly byJobId: string };

@@ -1,5 +1,5 @@
 import { isLive, type Job } from './job.ts';
-import { unchanged, type Outcome } from './transitions.ts';
+import { unchanged, type Outcome } from './outcome.ts';
 
 /**
  * A service replica's health, as its agent checks it (agent/src/runner/health-check.ts):

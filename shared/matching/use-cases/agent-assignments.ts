@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '#platform/errors.ts';
 import { isLive, jobIdOfAssignment, type Assignment, type Job } from '../domain/job.ts';
-import { assignmentMessage, onAgentEvent, type AgentEventType, type Outcome } from '../domain/transitions.ts';
+import { assignmentMessage, onAgentEvent, type AgentEventType } from '../domain/transitions.ts';
+import { type Outcome } from '../domain/outcome.ts';
 import { onReplicaHealth, type HealthReport } from '../domain/replica-health.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';

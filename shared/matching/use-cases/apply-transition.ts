@@ -3,7 +3,7 @@ import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import { release, reserve, type HostCapacity } from '../domain/capacity.ts';
 import { heldBy, type Job } from '../domain/job.ts';
 import { withDeadlines } from '../domain/lease-deadline.ts';
-import { isNoop, type Outcome } from '../domain/transitions.ts';
+import { isNoop, type Outcome } from '../domain/outcome.ts';
 import { eventsOf } from './job-events.ts';
 import type { MatchingDeps } from './deps.ts';
 

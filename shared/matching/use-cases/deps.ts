@@ -1,5 +1,5 @@
 import type { Clock } from '#platform/clock.ts';
-import type { MatchingSettings } from '../domain/transitions.ts';
+import type { MatchingSettings } from '../domain/matching-settings.ts';
 import type { BalanceReader, CapacityStore, HostMessenger, JobStore, SshKeyReader, TemplateCatalogue } from '../ports.ts';
 import type { Job } from '../domain/job.ts';
 import type { ServiceStore } from '../service-ports.ts';

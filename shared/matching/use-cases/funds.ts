@@ -1,15 +1,6 @@
 import { placeAvoiding } from '../domain/avoidance.ts';
-import {
-  andThen,
-  isNoop,
-  onBalanceLow,
-  onFundsExhausted,
-  onFundsHeld,
-  onFundsRefused,
-  onPlaced,
-  onUnplaceable,
-  type BalanceLowNotice,
-} from '../domain/transitions.ts';
+import { onBalanceLow, onFundsExhausted, onFundsHeld, onFundsRefused, onPlaced, onUnplaceable, type BalanceLowNotice } from '../domain/transitions.ts';
+import { andThen, isNoop } from '../domain/outcome.ts';
 import { applyToJob, capacityChanges, commitState } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 import { FRESH_SECONDS, placeJob } from './place-jobs.ts';

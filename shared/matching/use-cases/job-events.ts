@@ -7,7 +7,7 @@ import { event as jobEnded } from '#events/matching/job-ended.ts';
 import { event as jobScheduled } from '#events/matching/job-scheduled.ts';
 import type { Assignment, Job } from '../domain/job.ts';
 import { billableUntil, DEFAULT_STOP_GRACE_SECONDS } from '../domain/lease-deadline.ts';
-import type { Outcome } from '../domain/transitions.ts';
+import type { Outcome } from '../domain/outcome.ts';
 
 const lease = (job: Job, assignment: Assignment, stopGraceSeconds: number) => {
   const until = billableUntil(job, assignment, stopGraceSeconds);

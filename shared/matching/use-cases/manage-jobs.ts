@@ -1,7 +1,8 @@
 import { NotFoundError } from '#platform/errors.ts';
 import type { Page } from '#platform/pagination.ts';
 import type { Job } from '../domain/job.ts';
-import { onCancel, type TimelineEntry } from '../domain/transitions.ts';
+import { onCancel } from '../domain/transitions.ts';
+import { type TimelineEntry } from '../domain/outcome.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 

@@ -8,7 +8,8 @@ import { holdMarginSeconds } from '../domain/lease-deadline.ts';
 import { newReplicaJob } from '../domain/replica-job.ts';
 import { isServiceFinal, type ReplicaSlot, type Service } from '../domain/service.ts';
 import { planService, servingAssignment, type HostStatus } from '../domain/service-reconcile.ts';
-import { onCancel, type Outcome } from '../domain/transitions.ts';
+import { onCancel } from '../domain/transitions.ts';
+import { type Outcome } from '../domain/outcome.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activeAvoidance, placeAvoiding } from '#matching/domain/avoidance.ts';
-import { MAX_AVOIDED_HOSTS, onSweep } from '#matching/domain/transitions.ts';
+import { onSweep } from '#matching/domain/transitions.ts';
+import { MAX_AVOIDED_HOSTS } from '#matching/domain/outcome.ts';
 import type { HostCapacity } from '#matching/domain/capacity.ts';
 import { place, type Requirements } from '#matching/domain/placement.ts';
 import { microUsd } from '#platform/money.ts';

@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assignmentIdFor, type Assignment, type Job } from '#matching/domain/job.ts';
 import type { CancelMessage, HostMessage } from '#matching/domain/messages.ts';
-import {
-  isNoop,
-  onAgentEvent,
-  onBalanceLow,
-  onCancel,
-  onFundsExhausted,
-  onFundsHeld,
-  onFundsRefused,
-  onHostLost,
-  onHostUnreachable,
-  onPlaced,
-  onSweep,
-  onUnplaceable,
-  unchanged,
-  type AgentEventResult,
-  type AgentEventType,
-  type Outcome,
-} from '#matching/domain/transitions.ts';
+import { onAgentEvent, onBalanceLow, onCancel, onFundsExhausted, onFundsHeld, onFundsRefused, onHostLost, onHostUnreachable, onPlaced, onSweep, onUnplaceable, type AgentEventResult, type AgentEventType } from '#matching/domain/transitions.ts';
+import { isNoop, unchanged, type Outcome } from '#matching/domain/outcome.ts';
 import { microUsd } from '#platform/money.ts';
 import { at, T0 } from '#test/support/factories.ts';
 import { aFundedJob, aJob, aJobSpec, anAssignment, aPlacedHost, iso, JOB_ID, settings } from '#test/support/matching-factories.ts';
