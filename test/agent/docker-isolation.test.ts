@@ -9,7 +9,7 @@ import { silentLogger } from '#agent/core/logger.ts';
 import { ensurePrivateDir, PRIVATE_FILE } from '#agent/core/files.ts';
 import { prepareDockerHost, type DockerHost } from '#agent/runner/docker-host.ts';
 import { containerNameOf, DockerRunner, type DockerLimits } from '#agent/runner/docker-runner.ts';
-import { checkEgressRules, EGRESS_CHAIN, HOST_CHAIN, JOB_BRIDGE, JOB_NETWORK } from '#agent/runner/job-network.ts';
+import { checkEgressRules, jobNetworkNames } from '#agent/runner/job-network.ts';
 import { JobLogs } from '#agent/runner/job-logs.ts';
 import type { RunningJob } from '#agent/runner/types.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
@@ -28,6 +28,8 @@ const enabled = dockerTestsEnabled('docker isolation tests');
 // A host of one simulated GPU and 1,200 MB: a job gets 90% of it, 1,080 MB.
 const host: DockerLimits = { hostCpuCores: 2, hostMemoryMb: 1200, hostGpuCount: 1 };
 const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-isolation-state-'));
+const names = jobNetworkNames(stateDir);
+const { network: JOB_NETWORK, bridge: JOB_BRIDGE, egressChain: EGRESS_CHAIN, hostChain: HOST_CHAIN } = names;
 const TOKEN = 'gpuhive_agent_isolation_test_token_do_not_leak';
 let dockerHost: DockerHost;
 let counter = 0;
@@ -61,7 +63,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     ensureTestImage();
     ensurePrivateDir(stateDir);
     writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ agentToken: TOKEN }), { mode: PRIVATE_FILE });
-    dockerHost = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true });
+    dockerHost = await prepareDockerHost({ logger: silentLogger, names, simulatedGpus: true });
   }, 180_000);
 
   afterAll(async () => {
@@ -69,7 +71,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
   });
 
   it('installs the egress firewall: private, link-local and metadata ranges dropped from the job bridge, the host itself closed', async () => {
-    expect(await checkEgressRules()).toEqual([]);
+    expect(await checkEgressRules({ names })).toEqual([]);
     const egress = spawnSync('iptables', ['-w', '-S', EGRESS_CHAIN], { encoding: 'utf8' }).stdout;
     for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16']) expect(egress).toContain(`-A ${EGRESS_CHAIN} -d ${range} -j DROP`);
     expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).toContain(`-A DOCKER-USER -i ${JOB_BRIDGE} -j ${EGRESS_CHAIN}`);
@@ -201,7 +203,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
       /^ip6?tables$/.test(file) && args.some((arg) => ['-N', '-A', '-I', '-F'].includes(arg))
         ? Promise.resolve({ ok: false, stdout: '', stderr: 'Permission denied (you must be root)', error: `${file}: Permission denied (you must be root)` })
         : runCommand(file, args, timeoutMs);
-    const refused = await prepareDockerHost({ logger: silentLogger, simulatedGpus: true, run: unprivileged });
+    const refused = await prepareDockerHost({ logger: silentLogger, names, simulatedGpus: true, run: unprivileged });
     await expect(startJob(new DockerRunner(host, { isolation: refused.isolation, preflight: refused.preflight }), message(['true']))).rejects.toThrow(/egress firewall is not in place/);
     expect(inspectContainer(containerNameOf(`iso-${process.pid}-${counter}`))).toBeUndefined();
   }, 90_000);
@@ -220,6 +222,7 @@ describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs
   let api: ApiClient;
   let agent: AgentProcess | undefined;
   const agentState = mkdtempSync(join(tmpdir(), 'gpuhive-docker-agent-'));
+  const agentNames = jobNetworkNames(agentState);
 
   beforeAll(async () => {
     requireDocker();
@@ -241,7 +244,7 @@ describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs
     expect(registered.code).toBe(0);
 
     agent = startAgent(['--state-dir', agentState, '--usage-interval', '1']);
-    await eventually(async () => expect(await checkEgressRules()).toEqual([]), 60_000);
+    await eventually(async () => expect(await checkEgressRules({ names: agentNames })).toEqual([]), 60_000);
     const doctor = await agentCommand(['doctor', '--state-dir', agentState]);
     expect(doctor.stdout).toMatch(/\[ok {2}\] egress firewall: job containers cannot reach private, link-local or metadata addresses/);
 
@@ -261,8 +264,8 @@ describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs
     expect(logs).toContain('cuda=0');
 
     expect(await agent.stop('SIGTERM')).toBe(0);
-    expect(await checkEgressRules()).toContain(`iptables chain ${EGRESS_CHAIN} is missing`);
-    expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).not.toContain(EGRESS_CHAIN);
+    expect(await checkEgressRules({ names: agentNames })).toContain(`iptables chain ${agentNames.egressChain} is missing`);
+    expect(spawnSync('iptables', ['-w', '-S', 'DOCKER-USER'], { encoding: 'utf8' }).stdout).not.toContain(agentNames.egressChain);
     const stopped = await agentCommand(['doctor', '--state-dir', agentState]);
     expect(stopped.stdout).toContain('egress firewall: not installed now; gpuhive-agent run installs it before taking image jobs');
   }, 300_000);

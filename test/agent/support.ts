@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jobNetworkNames, releaseJobNetwork } from '#agent/runner/job-network.ts';
 
 export const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/gpuhive-agent.mjs', import.meta.url));
 
@@ -36,9 +39,30 @@ export const startAgent = (args: readonly string[], env?: Readonly<Record<string
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      await releaseDockerLeftovers(args);
+      return code;
     },
   };
+};
+
+/**
+ * What an agent killed before its release leaves on this machine (its own job network and
+ * iptables chains, named after its state directory), removed as its release would: each test
+ * agent has a fresh directory, so they would pile up run after run, and Docker's address pools
+ * run out after about 30 networks. Nothing for an agent without the docker runtime.
+ */
+const releaseDockerLeftovers = async (args: readonly string[]): Promise<void> => {
+  const at = args.indexOf('--state-dir');
+  const stateDir = at >= 0 ? args[at + 1] : undefined;
+  if (!stateDir) return;
+  let runtimes: string[] = [];
+  try {
+    runtimes = (JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { runtimes?: string[] }).runtimes ?? [];
+  } catch {
+    return;
+  }
+  if (runtimes.includes('docker')) await releaseJobNetwork({ names: jobNetworkNames(stateDir) });
 };
 
 /**

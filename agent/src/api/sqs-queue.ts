@@ -1,5 +1,6 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { UtcIsoDate } from '#agent/core/clock.ts';
 import { AgentError, NetworkError } from '#agent/core/errors.ts';
 import { nodeTransport, type HttpAnswer, type Transport } from './http.ts';
 import type { QueueCredentials } from './types.ts';
@@ -118,7 +119,7 @@ export class SqsQueueClient implements QueueClient {
       query: {},
       headers: { host: this.endpoint.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
       body,
-    });
+    }, { signingDate: new UtcIsoDate() }); // its toISOString leaves ICU's time zone data unloaded (core/clock.ts)
     const { host: _host, ...headers } = signed.headers; // the transport sets Host from the URL itself (the same value)
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: HttpAnswer;

@@ -6,6 +6,7 @@ import { readJsonFile } from '#agent/core/files.ts';
 import { detectDocker, detectGpus } from '#agent/config/hardware.ts';
 import { loadState, modeOf, resolveStateDir, statePaths, type LastHeartbeat } from '#agent/config/state.ts';
 import { firewallCheck } from '#agent/runner/docker-host.ts';
+import { jobNetworkNames } from '#agent/runner/job-network.ts';
 import { isAlive } from '#agent/runner/process-runner.ts';
 import { parse, TOKEN_FIX, type Out } from './common.ts';
 import { QUEUE_FIX } from './host-lines.ts';
@@ -73,7 +74,7 @@ export const run = async (args: string[], out: Out): Promise<number> => {
   else {
     checks.push({ name: 'registration', ok: true, detail: `host ${state.hostId}, runtimes ${state.runtimes.join(', ')}` });
     if (state.runtimes.includes('docker') && !docker.available) checks.push({ name: 'runtimes', ok: false, detail: 'registered with docker, but Docker does not answer now: image jobs would fail', fix: 'start Docker (`sudo systemctl start docker`)' });
-    if (state.runtimes.includes('docker')) checks.push(await firewallCheck(existsSync(paths.pid) && isAlive(Number(readFileSync(paths.pid, 'utf8')))));
+    if (state.runtimes.includes('docker')) checks.push(await firewallCheck(jobNetworkNames(paths.dir), existsSync(paths.pid) && isAlive(Number(readFileSync(paths.pid, 'utf8')))));
   }
 
   const apiUrl = values.api ?? state?.apiUrl;

@@ -6,6 +6,7 @@ import { ensurePrivateDir } from '#agent/core/files.ts';
 import { detectDocker, detectGpus, detectHost, offeredRuntimes } from '#agent/config/hardware.ts';
 import { loadState, resolveStateDir, saveState, statePaths } from '#agent/config/state.ts';
 import { invocation, parse, portRangeOf, UsageError, type Out } from './common.ts';
+import { isoTime } from '#agent/core/clock.ts';
 
 /** `gpuhive-agent register`: detect the hardware, register the host, keep its agent token. */
 
@@ -108,7 +109,7 @@ export const run = async (args: string[], out: Out): Promise<number> => {
     runtimes,
     cpuCores: host.cpuCores,
     memoryMb: host.memoryMb,
-    registeredAt: new Date().toISOString(),
+    registeredAt: isoTime(Date.now()),
   });
   out(`Registered host ${registered.hostId}; state in ${paths.state} (mode 0600). Start it with: ${invocation()} run${values['state-dir'] ? ` --state-dir ${paths.dir}` : ''}`);
   return 0;

@@ -4,6 +4,7 @@ import { createLogger, type LogLevel } from '#agent/core/logger.ts';
 import { resolveStateDir, statePaths } from '#agent/config/state.ts';
 import { DockerRunner } from '#agent/runner/docker-runner.ts';
 import { prepareDockerHost } from '#agent/runner/docker-host.ts';
+import { jobNetworkNames } from '#agent/runner/job-network.ts';
 import { isAlive, ProcessRunner, resolveJobUser } from '#agent/runner/process-runner.ts';
 import { sampleGpuUtilization } from '#agent/usage/gpu-utilization.ts';
 import { chooseVerifier } from '#agent/verify/choose.ts';
@@ -51,7 +52,7 @@ export const run = async (args: string[], out: Out): Promise<number> => {
   const portRange = portRangeOf(values['port-range']) ?? state.portRange;
   const jobUser = values['job-user'] ? await resolveJobUser(values['job-user']) : undefined;
   if (jobUser && process.getuid?.() !== 0) throw new UsageError('--job-user needs the agent to run as root (it starts jobs as that user)');
-  const dockerHost = state.runtimes.includes('docker') ? await prepareDockerHost({ logger, simulatedGpus: Boolean(state.simulateGpus) }) : undefined;
+  const dockerHost = state.runtimes.includes('docker') ? await prepareDockerHost({ logger, names: jobNetworkNames(paths.dir), simulatedGpus: Boolean(state.simulateGpus) }) : undefined;
   const docker = dockerHost ? new DockerRunner(host, { isolation: dockerHost.isolation, preflight: dockerHost.preflight, ...(portRange ? { portRange } : {}) }) : undefined;
   const chosen = await chooseVerifier(state, paths);
   const agent = new Agent({

@@ -1,3 +1,4 @@
+import { isoTime } from './clock.ts';
 /** One line per event on stderr: `2026-11-25T10:00:00.000Z INFO message key=value ...`. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -23,7 +24,7 @@ export const createLogger = (level: LogLevel = 'info', write: (line: string) => 
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `${key}=${format(value)}`)
       .join(' ');
-    write(`${new Date().toISOString()} ${at.toUpperCase()} ${message}${extra ? ` ${extra}` : ''}\n`);
+    write(`${isoTime(Date.now())} ${at.toUpperCase()} ${message}${extra ? ` ${extra}` : ''}\n`);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 };

@@ -3,6 +3,7 @@ import { backoffDelay, DEFAULT_BACKOFF, sleep as defaultSleep, type BackoffPolic
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { Outbox, OutboxEntry, OutboxKind } from './outbox.ts';
+import { isoTime } from './clock.ts';
 
 /** The calls that deliver entries; each throws ApiError or NetworkError when it did not. */
 export interface OutboxTransport {
@@ -90,7 +91,7 @@ export class OutboxSender {
       kind: lane.kind,
       failures: lane.failures,
       lastError: lane.lastError,
-      retryAt: lane.failures > 0 ? new Date(lane.retryAt).toISOString() : undefined,
+      retryAt: lane.failures > 0 ? isoTime(new Date(lane.retryAt)) : undefined,
     }));
   }
 

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { PRIVATE_FILE, writeFileAtomic } from './files.ts';
+import { isoTime } from './clock.ts';
 
 /**
  * The agent's on-disk outbox: every status event, usage record and log chunk is appended
@@ -108,7 +109,7 @@ export class Outbox {
    * this process's life, is skipped. Returns the entries actually added.
    */
   put(entries: readonly Omit<OutboxEntry, 'createdAt'>[]): OutboxEntry[] {
-    const createdAt = (this.options.now?.() ?? new Date()).toISOString();
+    const createdAt = isoTime(this.options.now?.() ?? new Date());
     const added: OutboxEntry[] = [];
     for (const entry of entries) {
       if (this.entries.has(entry.id) || this.settled.has(entry.id) || added.some((other) => other.id === entry.id)) continue;

@@ -1,4 +1,5 @@
 import type { UsageRecord } from '#agent/api/types.ts';
+import { isoTime } from '#agent/core/clock.ts';
 
 /** The record number as an eventId: stable, so a record written before a crash is resent as itself. */
 export const usageEventId = (seq: number): string => `usage-${String(seq).padStart(6, '0')}`;
@@ -21,8 +22,8 @@ export const usageRecord = (input: {
   return {
     eventId: usageEventId(input.seq),
     assignmentId: input.assignmentId,
-    from: input.from.toISOString(),
-    to: input.to.toISOString(),
+    from: isoTime(input.from),
+    to: isoTime(input.to),
     gpuSeconds: Math.round(seconds * input.gpuCount * 1000) / 1000,
     ...(samples.length > 0 ? { gpuUtilization: Math.round((samples.reduce((a, b) => a + b, 0) / samples.length) * 10) / 10 } : {}),
   };

@@ -8,6 +8,7 @@ import type { IdleVerification } from './idle-verification.ts';
 import type { JobSupervisor } from './job-supervisor.ts';
 import type { QueuePoller } from './queue-poller.ts';
 import { reconcile } from './reconcile.ts';
+import { isoTime } from '#agent/core/clock.ts';
 
 /** Refused heartbeats in a row, after earlier ones were answered, before the agent stops. */
 const REFUSALS_BEFORE_STOP = 3;
@@ -76,7 +77,7 @@ export class Heartbeat {
         this.refusals = 0;
         this.intervalSeconds = response.heartbeatIntervalSeconds || this.intervalSeconds;
         if (!this.signedOff) this.record({
-          at: clock().toISOString(), ok: true, status: response.status, statusReason: response.statusReason, listed: response.listed,
+          at: isoTime(clock()), ok: true, status: response.status, statusReason: response.statusReason, listed: response.listed,
           ...(response.acceptsWork !== undefined ? { acceptsWork: response.acceptsWork } : {}), ...(queuePoll ? { queuePoll } : {}),
           ...(response.maintenance && response.maintenance.length > 0 ? { maintenance: response.maintenance } : {}),
         });
@@ -94,7 +95,7 @@ export class Heartbeat {
         }
         this.ok = false;
         const queuePoll = poller.health();
-        this.record({ at: clock().toISOString(), ok: false, error: describeError(error), ...(queuePoll ? { queuePoll } : {}) });
+        this.record({ at: isoTime(clock()), ok: false, error: describeError(error), ...(queuePoll ? { queuePoll } : {}) });
         if (error instanceof ApiError && error.unauthorized && this.refused(error)) break;
       }
       // After a failure, try again sooner (but at most at the interval) to notice the API's return.
@@ -110,7 +111,7 @@ export class Heartbeat {
   /** After a sign-off `status` reads that answer, not a later heartbeat's `online (draining)`. */
   signedOffWith(result: { readonly status: string; readonly statusReason: string | null }): void {
     this.signedOff = true;
-    this.record({ at: this.context.clock().toISOString(), ok: true, status: result.status, statusReason: result.statusReason, listed: false, acceptsWork: false });
+    this.record({ at: isoTime(this.context.clock()), ok: true, status: result.status, statusReason: result.statusReason, listed: false, acceptsWork: false });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { AgentEvent } from '#agent/api/types.ts';
 import type { AssignmentRecord } from './assignment-store.ts';
 import type { WorkerContext } from './context.ts';
+import { isoTime } from '#agent/core/clock.ts';
 
 /** How many of a job's last output lines a `failed` or non-zero `exited` event carries. */
 export const LOG_TAIL_LINES = 20;
@@ -25,7 +26,7 @@ export const withTail = (text: string, tail: string): string => {
  */
 export const putEvent = (context: WorkerContext, record: AssignmentRecord, event: Omit<AgentEvent, 'at'>, variant?: string): void => {
   const inert = event.message === undefined ? event : { ...event, message: inertMessage(event.message) };
-  context.outbox.put([{ id: `${record.assignmentId}/event/${event.type}${variant ? `/${variant}` : ''}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...inert, at: context.clock().toISOString() } }]);
+  context.outbox.put([{ id: `${record.assignmentId}/event/${event.type}${variant ? `/${variant}` : ''}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...inert, at: isoTime(context.clock()) } }]);
 };
 
 /** The assignment's last event, and its record ended: a draining agent may now sign off. */
@@ -37,6 +38,6 @@ export const finishAssignment = (
   exitCode?: number,
 ): void => {
   putEvent(context, record, event);
-  context.store.update(record.assignmentId, { phase: 'ended', outcome, endedAt: context.clock().toISOString(), ...(exitCode !== undefined ? { exitCode } : {}) });
+  context.store.update(record.assignmentId, { phase: 'ended', outcome, endedAt: isoTime(context.clock()), ...(exitCode !== undefined ? { exitCode } : {}) });
   context.wakeDrain();
 };

@@ -12,6 +12,7 @@ import { gpusInUse, waitForGpus } from './gpu-handover.ts';
 import { DEFAULT_STOP_GRACE_MS, type WorkerContext } from './context.ts';
 import { finishAssignment, LOG_TAIL_LINES, putEvent, withTail } from './job-events.ts';
 import type { UsageReporter } from './usage-reporter.ts';
+import { isoTime } from '#agent/core/clock.ts';
 
 interface Live {
   readonly logs: JobLogs;
@@ -49,7 +50,7 @@ export class JobSupervisor {
     if (this.context.store.get(message.assignmentId)) return; // a resend, or already handled
     const runtime = message.image ? 'docker' : 'process';
     const record: AssignmentRecord = {
-      assignmentId: message.assignmentId, message, runtime, phase: 'accepting', receivedAt: this.context.clock().toISOString(), usageSeq: 0, logSeq: 0,
+      assignmentId: message.assignmentId, message, runtime, phase: 'accepting', receivedAt: isoTime(this.context.clock()), usageSeq: 0, logSeq: 0,
     };
     logger.info('assignment received', { assignmentId: message.assignmentId, jobId: message.jobId, runtime, gpus: message.gpuIndices.join(','), rank: message.rank, worldSize: message.worldSize });
     this.context.store.put(record);
@@ -66,7 +67,7 @@ export class JobSupervisor {
       if (message) {
         store.put({
           assignmentId, message: { type: 'assignment', assignmentId, jobId: message.jobId, env: {}, gpuIndices: [], maxDurationSeconds: 0, rank: 0, worldSize: 1, peers: [], command: ['true'] },
-          runtime: 'process', phase: 'ended', receivedAt: clock().toISOString(), endedAt: clock().toISOString(), usageSeq: 0, logSeq: 0, outcome: 'withdrawn', stopReason: reason,
+          runtime: 'process', phase: 'ended', receivedAt: isoTime(clock()), endedAt: isoTime(clock()), usageSeq: 0, logSeq: 0, outcome: 'withdrawn', stopReason: reason,
         });
       }
       return;
@@ -95,7 +96,7 @@ export class JobSupervisor {
       return;
     }
     this.context.options.logger.info('assignment withdrawn: dropped', { assignmentId: record.assignmentId, reason: error instanceof ApiError ? error.code : outcome });
-    this.context.store.update(record.assignmentId, { phase: 'ended', outcome: 'withdrawn', endedAt: this.context.clock().toISOString() });
+    this.context.store.update(record.assignmentId, { phase: 'ended', outcome: 'withdrawn', endedAt: isoTime(this.context.clock()) });
     this.context.wakeDrain();
   }
 
@@ -118,12 +119,12 @@ export class JobSupervisor {
       logs: new JobLogs(this.jobDir(record.assignmentId), {
         redact: (record.message.secretEnv ?? []).map((name) => record.message.env[name] ?? '').filter(Boolean),
         onChunk: (stream, data, at) => {
-          record.lastLogAt = at.toISOString();
+          record.lastLogAt = isoTime(at);
           if (live.shipped >= max) return;
           live.shipped += data.length;
           const seq = record.logSeq;
           record.logSeq += 1;
-          this.context.outbox.put([{ id: `${record.assignmentId}/logs/${seq}`, kind: 'logs', assignmentId: record.assignmentId, payload: { seq, stream, at: at.toISOString(), data } satisfies LogChunk }]);
+          this.context.outbox.put([{ id: `${record.assignmentId}/logs/${seq}`, kind: 'logs', assignmentId: record.assignmentId, payload: { seq, stream, at: isoTime(at), data } satisfies LogChunk }]);
         },
       }),
     };
@@ -156,7 +157,7 @@ export class JobSupervisor {
         workDir: join(this.jobDir(record.assignmentId), 'work'),
         logs,
         onStarted: () => {
-          const now = this.context.clock().toISOString();
+          const now = isoTime(this.context.clock());
           this.context.store.update(record.assignmentId, { phase: record.stopReason ? 'stopping' : 'running', startedAt: now, usageFrom: now });
           putEvent(this.context, record, { type: 'started' });
           logger.info('job started', { assignmentId: record.assignmentId, runtime: record.runtime });

@@ -4,6 +4,7 @@ import { parseHostMessage, type HostMessage, type QueueCredentials, type QueuePo
 import { backoffDelay, sleep as defaultSleep, type Sleep } from '#agent/core/backoff.ts';
 import { describeError } from '#agent/core/errors.ts';
 import type { Logger } from '#agent/core/logger.ts';
+import { isoTime } from '#agent/core/clock.ts';
 
 export interface QueuePollerOptions {
   readonly logger: Logger;
@@ -62,7 +63,7 @@ export class QueuePoller {
   /** What the heartbeat says of the poll: undefined while it works (or failed fewer than `renewAfterFailures` times). */
   health(): QueuePollHealth | undefined {
     if (this.failures < this.renewAfter || this.failingSince === undefined) return undefined;
-    return { failingSince: new Date(this.failingSince).toISOString(), failures: this.failures, error: (this.lastError ?? 'unknown').slice(0, 500) };
+    return { failingSince: isoTime(new Date(this.failingSince)), failures: this.failures, error: (this.lastError ?? 'unknown').slice(0, 500) };
   }
 
   private async ensureClient(): Promise<{ client: QueueClient; queueUrl: string }> {
