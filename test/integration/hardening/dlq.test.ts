@@ -32,9 +32,13 @@ beforeAll(async () => {
 });
 afterAll(() => runtime?.stop());
 
-/** `npm run dlq -- ...` as an operator runs it, against this runtime's SQS. */
+/**
+ * `npm run dlq -- ...` as an operator runs it, against this runtime's SQS: the script's
+ * `tsx infra/ops/dlq-cli.ts`, as one Node process with tsx's loader rather than npx's and
+ * tsx's launchers around it (three Node starts a command on a 2-core machine).
+ */
 const dlqCommand = (...args: string[]) =>
-  run('npx', ['tsx', 'infra/ops/dlq-cli.ts', ...args, '--endpoint', runtime.endpoints.sqs], { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' } });
+  run(process.execPath, ['--import', 'tsx', 'infra/ops/dlq-cli.ts', ...args, '--endpoint', runtime.endpoints.sqs], { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' } });
 
 const pair = () => deadLetterPairs(withFailingConsumer.queues, LOCAL_STAGE, 'fixture-dlq');
 
@@ -73,9 +77,11 @@ describe('a consumer that throws', () => {
   }, 60_000);
 
   it('prints its help, and refuses an unknown command or queue', async () => {
-    const help = await dlqCommand('--help');
-    const unknownCommand = await dlqCommand('purge').catch((error: { code: number; stderr: string }) => error);
-    const unknownQueue = await dlqCommand('list', '--queue', 'nope').catch((error: { code: number; stderr: string }) => error);
+    const [help, unknownCommand, unknownQueue] = await Promise.all([
+      dlqCommand('--help'),
+      dlqCommand('purge').catch((error: { code: number; stderr: string }) => error),
+      dlqCommand('list', '--queue', 'nope').catch((error: { code: number; stderr: string }) => error),
+    ]);
 
     expect(help.stdout).toContain('Usage: npm run dlq -- <list|redrive>');
     expect(unknownCommand).toMatchObject({ code: 2, stderr: expect.stringContaining('list or redrive') });

@@ -18,16 +18,33 @@ afterAll(() => runtime?.stop());
 describe('many hosts long-polling through the API', () => {
   it('still get their assignment within a few seconds of placement, not after other hosts\' polls time out', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
-    const hosts = [];
-    for (let i = 0; i < POLLING_HOSTS; i += 1) {
-      hosts.push(await onboardHost(api, runtime.adminKey, { gpus: [{ name: 'NVIDIA RTX A5000', vramMb: 24564, uuid: `GPU-poll-${i}`, index: 0 }] }));
+    // Onboarded five at a time: set-up, not what is measured.
+    const hosts: Awaited<ReturnType<typeof onboardHost>>[] = [];
+    for (let start = 0; start < POLLING_HOSTS; start += 5) {
+      hosts.push(...(await Promise.all(Array.from({ length: Math.min(5, POLLING_HOSTS - start) }, (_, offset) =>
+        onboardHost(api, runtime.adminKey, { gpus: [{ name: 'NVIDIA RTX A5000', vramMb: 24564, uuid: `GPU-poll-${start + offset}`, index: 0 }] })))));
     }
     const received = new Map<string, number>();
     let polling = true;
+    // At the end the hosts hang up their parked polls instead of waiting out the 20 s each.
+    const hangUp = new AbortController();
+    type Poll = { messages?: { message: { jobId?: string } }[] };
     const pollers = hosts.map(async (host) => {
       while (polling) {
-        const response = await api.call('GET', '/v1/agent/assignments?waitSeconds=20', { key: host.agentToken });
-        for (const { message } of response.body?.messages ?? []) if (message.jobId) received.set(message.jobId, Date.now());
+        const response: Poll = await fetch(`${runtime.apiUrl}/v1/agent/assignments?waitSeconds=20`, { headers: { authorization: `Bearer ${host.agentToken}` }, signal: hangUp.signal })
+          // As apiClient reads an answer: an error page without messages is a round without any.
+          .then(async (answer): Promise<Poll> => {
+            try {
+              return JSON.parse(await answer.text()) ?? {};
+            } catch {
+              return {};
+            }
+          })
+          .catch((error: unknown): Poll => {
+            if (hangUp.signal.aborted) return {};
+            throw error;
+          });
+        for (const { message } of response.messages ?? []) if (message.jobId) received.set(message.jobId, Date.now());
       }
     });
     try {
@@ -50,6 +67,7 @@ describe('many hosts long-polling through the API', () => {
       expect(received.get(body.jobId)! - submittedAt).toBeLessThan(5_000);
     } finally {
       polling = false;
+      hangUp.abort();
       await Promise.all(pollers);
     }
   }, 90_000);

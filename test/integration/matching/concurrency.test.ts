@@ -1,14 +1,15 @@
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { hostQueuePrefix } from '#infra/topology.ts';
 import { makeMatchingDeps } from '#matching/adapters/deps.ts';
+import { capacityItem, jobItem } from '#matching/adapters/items.ts';
 import { freeGpuIndices, type HostCapacity } from '#matching/domain/capacity.ts';
 import { currentAssignments, isLive, type Job } from '#matching/domain/job.ts';
-import type { MatchingDeps } from '#matching/use-cases/deps.ts';
 import { placeQueuedJobs } from '#matching/use-cases/place-jobs.ts';
 import { microUsd } from '#platform/money.ts';
-import { apiClient, eventually, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, localDynamoDb, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody } from '#test/support/marketplace.ts';
 import { aCapacity, aFundedJob, aJobSpec, gpus } from '#test/support/matching-factories.ts';
 
@@ -27,33 +28,48 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => runtime?.stop());
 
-/** Rows written at once while seeding: the seeding is set-up, not the race under test. */
+/**
+ * Seeding is set-up, not the race under test: the fleet and the queue are written as the
+ * stores would write them (their own item mappers), 25 items a BatchWriteItem, instead of
+ * one conditional write or transaction per item (1,250 round trips to DynamoDB Local).
+ */
 const SEED_BATCH = 25;
 
-const seedFleet = async (deps: MatchingDeps): Promise<void> => {
-  const sqs = localSqs(runtime);
-  const at = new Date().toISOString();
-  const seedHost = async (n: number) => {
-    const hostId = `host_conc${String(n).padStart(4, '0')}`;
-    const host: HostCapacity = aCapacity({
-      hostId,
-      gpus: gpus(GPUS_PER_HOST, 'H100 80GB HBM3', 81_559),
-      pricePerGpuHour: microUsd(1_000_000 + (n % 7) * 10_000),
-      region: n % 2 === 0 ? 'eu-west' : 'us-east',
-      publicAddress: `198.51.100.${n % 250}`,
-      snapshotAt: at,
-      statusAt: at,
-      revision: 1,
-    });
-    expect(await deps.capacity.save(host)).toBe(true);
-    await sqs.send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix(runtime.stage)}${hostId}` }));
+const seedItems = async (items: readonly Record<string, unknown>[]): Promise<void> => {
+  const documents = DynamoDBDocumentClient.from(localDynamoDb(runtime));
+  const table = runtime.tableNames.matching ?? '';
+  const batches = Array.from({ length: Math.ceil(items.length / SEED_BATCH) }, (_, n) => items.slice(n * SEED_BATCH, (n + 1) * SEED_BATCH));
+  const writeBatch = async (batch: readonly Record<string, unknown>[]) => {
+    let unprocessed = batch.map((Item) => ({ PutRequest: { Item } }));
+    while (unprocessed.length > 0) {
+      const written = await documents.send(new BatchWriteCommand({ RequestItems: { [table]: unprocessed } }));
+      unprocessed = (written.UnprocessedItems?.[table] ?? []) as typeof unprocessed;
+    }
   };
+  for (let start = 0; start < batches.length; start += 4) await Promise.all(batches.slice(start, start + 4).map(writeBatch));
+  documents.destroy();
+};
+
+const seedFleet = async (): Promise<void> => {
+  const sqs = localSqs(runtime);
+  const at = new Date();
+  const hosts = Array.from({ length: HOSTS }, (_, n): HostCapacity => aCapacity({
+    hostId: `host_conc${String(n).padStart(4, '0')}`,
+    gpus: gpus(GPUS_PER_HOST, 'H100 80GB HBM3', 81_559),
+    pricePerGpuHour: microUsd(1_000_000 + (n % 7) * 10_000),
+    region: n % 2 === 0 ? 'eu-west' : 'us-east',
+    publicAddress: `198.51.100.${n % 250}`,
+    snapshotAt: at.toISOString(),
+    statusAt: at.toISOString(),
+    revision: 1,
+  }));
+  await seedItems(hosts.map((host) => capacityItem(host, at)));
   for (let start = 0; start < HOSTS; start += SEED_BATCH) {
-    await Promise.all(Array.from({ length: Math.min(SEED_BATCH, HOSTS - start) }, (_, offset) => seedHost(start + offset)));
+    await Promise.all(hosts.slice(start, start + SEED_BATCH).map((host) => sqs.send(new CreateQueueCommand({ QueueName: `${hostQueuePrefix(runtime.stage)}${host.hostId}` }))));
   }
 };
 
-const seedJobs = async (deps: MatchingDeps): Promise<void> => {
+const seedJobs = async (): Promise<void> => {
   const createdAt = new Date().toISOString();
   const job = (n: number, hosts: number, gpuCount: number): Job =>
     aFundedJob({
@@ -68,16 +84,15 @@ const seedJobs = async (deps: MatchingDeps): Promise<void> => {
   ];
   // Interleave gangs with single jobs, as a real queue would hold them.
   jobs.sort((a, b) => (a.jobId.charCodeAt(9) % 3) - (b.jobId.charCodeAt(9) % 3));
-  for (let start = 0; start < jobs.length; start += SEED_BATCH) {
-    await Promise.all(jobs.slice(start, start + SEED_BATCH).map((j) => deps.jobs.create(j, [], [])));
-  }
+  await seedItems(jobs.map(jobItem));
 };
 
 describe('placement under concurrency', () => {
   it(`places ${SINGLE_JOBS} single-GPU and ${GANG_JOBS} two-host jobs on ${HOSTS} hosts with ${MATCHERS} matchers at once, never double-booking`, async () => {
     const seeding = makeMatchingDeps();
-    await seedFleet(seeding);
-    await seedJobs(seeding);
+    await seedFleet();
+    await seedJobs();
+    expect((await seeding.capacity.all()).filter((host) => host.hostId.startsWith('host_conc') && host.revision === 1)).toHaveLength(HOSTS);
     // Each matcher is its own Lambda container: its own stale-able cache of candidates.
     const matchers = Array.from({ length: MATCHERS }, () => makeMatchingDeps());
 
