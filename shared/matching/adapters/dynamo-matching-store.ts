@@ -10,8 +10,8 @@ import type { HostCapacity } from '../domain/capacity.ts';
 import type { Job } from '../domain/job.ts';
 import type { TimelineEntry } from '../domain/transitions.ts';
 import type { BatchCommitResult, CreateResult, IdempotencyClaim, JobChange, JobStore } from '../ports.ts';
-import { toJobClaim, toTimelineEntry } from './job-codecs.ts';
-import { capacityItem, IDEMPOTENCY_SECONDS, isConditionFailure, jobItem, jobKey, revisionCondition, timelinePuts, toJob, WORK_SHARDS, workBuckets } from './items.ts';
+import { toJob, toJobClaim, toTimelineEntry } from './job-codecs.ts';
+import { capacityItem, IDEMPOTENCY_SECONDS, isConditionFailure, jobItem, jobKey, revisionCondition, timelinePuts, WORK_SHARDS, workBuckets } from './items.ts';
 
 /** Jobs, their timelines and Idempotency-Keys in the matching table (items.ts), with the outbox in the same transactions. */
 export class DynamoJobStore implements JobStore {

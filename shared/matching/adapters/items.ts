@@ -54,17 +54,12 @@ export const workBucketOf = (job: Job): string | undefined => {
 /**
  * The job's env is stored as a list of [name, value] pairs (`envPairs`), not a map: the
  * DynamoDB marshaller refuses a map key `constructor` and drops `__proto__`, and both are
- * legal variable names. Items written before keep `env` as a map, which still reads.
+ * legal variable names. Items written before keep `env` as a map, which still reads (`toJob`
+ * in job-codecs.ts).
  */
 export const storedSpec = (spec: JobSpec) => {
   const { env, ...rest } = spec;
   return { ...rest, envPairs: Object.entries(env) };
-};
-
-export const specOf = (stored: Record<string, unknown>): JobSpec => {
-  const { envPairs, env, ...rest } = stored;
-  const restored = Array.isArray(envPairs) ? Object.fromEntries(envPairs as [string, string][]) : ((env as Record<string, string> | undefined) ?? {});
-  return { ...rest, env: restored } as unknown as JobSpec;
 };
 
 /** The job as stored (exported for bulk seeding in benchmarks). */
@@ -80,11 +75,6 @@ export const jobItem = (job: Job) => {
   };
 };
 
-export const toJob = (item: Record<string, unknown>): Job => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...job } = item;
-  return { ...job, spec: specOf(job.spec as Record<string, unknown>) } as unknown as Job;
-};
-
 export const CHANGED_PREFIX = 'AT#';
 /** A host's capacity as stored (exported for bulk seeding in benchmarks). */
 export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
@@ -93,11 +83,6 @@ export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
   gsi1pk: `CAPACITY#${capacityShardOf(capacity)}`,
   gsi1sk: `${CHANGED_PREFIX}${writtenAt.toISOString()}#${capacity.hostId}`,
 });
-
-export const toCapacity = (item: Record<string, unknown>): HostCapacity => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, ...capacity } = item;
-  return capacity as unknown as HostCapacity;
-};
 
 export const timelinePuts = (tableName: string, jobId: string, entries: readonly TimelineEntry[], base: number) =>
   entries.map((entry, index) => ({
