@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
+import { PLACE_GROUPS, placeGroupOf } from '../domain/place-groups.ts';
 import { poolKey, poolsOf } from '../domain/pool-index.ts';
 import type { TimelineEntry } from '../domain/transitions.ts';
 
 /**
  * Items of the matching table:
  * - `JOB#<id>` / `JOB`: the job with its assignments; `gsi1pk = RENTER#<id>` lists a renter's
- *   jobs; `workBucket` (`place#<shard>` while funded and queued, `active#<shard>` while anything
- *   is left to watch) lets the matcher and the sweep find work without scanning. Each is spread
- *   over `WORK_SHARDS` partitions by the job id, since every placement moves a job from one to
- *   the other: one partition key would take every placement's write (readers query them all,
- *   and the unsharded `place` and `active` of items written before);
+ *   jobs; `workBucket` (`place#<group>` while funded and queued, `active#<shard>` while anything
+ *   is left to watch) lets the matcher and the sweep find work without scanning. A placeable job
+ *   is listed under its placement group (domain/place-groups.ts), so a pool's matcher reads only
+ *   its own jobs; an active one under `WORK_SHARDS` partitions by the job id, since every
+ *   placement writes one: one partition key would take every placement's write. Readers query
+ *   every partition, and the unsharded `place` and `active` of items written before (a `place#n`
+ *   written by job id before the groups is read as group n's: any matcher may place any job);
  * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
  * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
  *   its GPUs; `gsi1pk = CAPACITY#<shard>` (32 shards, two per pool: `capacityShardOf`) lists
@@ -42,11 +45,14 @@ export const capacityShardOf = (capacity: Pick<HostCapacity, 'hostId' | 'gpus' |
 };
 
 export const workShardOf = (jobId: string) => createHash('sha1').update(jobId).digest()[0]! % WORK_SHARDS;
+/** The work index partition of a placement group's jobs. */
+export const placeBucketOf = (group: number) => `place#${group}`;
 /** Every partition of a work bucket, the unsharded one of older items last. */
-export const workBuckets = (bucket: 'place' | 'active') => [...Array.from({ length: WORK_SHARDS }, (_, shard) => `${bucket}#${shard}`), bucket];
+export const workBuckets = (bucket: 'place' | 'active') =>
+  [...Array.from({ length: bucket === 'place' ? PLACE_GROUPS : WORK_SHARDS }, (_, shard) => `${bucket}#${shard}`), bucket];
 
 export const workBucketOf = (job: Job): string | undefined => {
-  if (job.status === 'queued' && job.fundsHeld) return `place#${workShardOf(job.jobId)}`;
+  if (job.status === 'queued' && job.fundsHeld) return placeBucketOf(placeGroupOf(job.spec));
   if (!isFinal(job.status) || liveAssignments(job).length > 0) return `active#${workShardOf(job.jobId)}`;
   return undefined;
 };

@@ -4,7 +4,7 @@ import { assignmentMessage, onAgentEvent, type AgentEventType, type Outcome } fr
 import { onReplicaHealth, type HealthReport } from '../domain/replica-health.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
-import { placeQueuedJobs } from './place-jobs.ts';
+import { wakeMatcher } from './pool-nudges.ts';
 
 const notYours = () => new NotFoundError('No such assignment on this host.');
 
@@ -55,7 +55,10 @@ export const recordAgentEvent = async (
     },
     deps,
   );
-  if (outcome && outcome.release.length > 0) await placeQueuedJobs(deps, 20);
+  if (outcome && outcome.release.length > 0) {
+    const pools = outcome.release.map((released) => ({ model: released.gpuModel, region: released.region }));
+    await wakeMatcher({ pools, requeued: [outcome.job], cause: `${assignmentId}.${event.type}` }, deps, 20);
+  }
   const job = outcome?.job ?? (await deps.jobs.get(jobId));
   return { assignmentId, state: ownAssignment(job, hostId, assignmentId).state };
 };

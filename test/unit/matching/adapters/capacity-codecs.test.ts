@@ -11,7 +11,7 @@ describe('capacity item codec', () => {
     const capacity = aCapacity({
       live: { asg_1: { jobId: 'job_1', gpuIndices: [0], hostPorts: [40_000], interruptible: { bidPerGpuHour: 100, since: 'x' } } },
       portRange: { from: 40_000, to: 40_099 },
-      maintenanceWindows: [{ windowId: 'w1', startsAt: 'a', endsAt: 'b', category: 'hardware' }],
+      maintenanceWindows: [{ windowId: 'w1', startsAt: 'a', endsAt: 'b', category: 'gpu' }],
       verification: { state: 'verified', score: 90 },
     });
 
