@@ -244,7 +244,7 @@ export const topology: Topology = {
     meteringRoute('GET', '/v1/jobs/{jobId}/usage', 'get-job-usage', renter),
     meteringRoute('GET', '/v1/hosts/{hostId}/usage', 'get-host-usage', provider),
     matchingRoute('POST', '/v1/agent/assignments/{assignmentId}/events', 'record-assignment-event', agent, {
-      capabilities: ['sendToHostQueues'], sendsTo: ['matching-pools'],
+      capabilities: ['sendToHostQueues'],
     }),
     // billing: holds and statements
     billingRoute('GET', '/v1/billing/statements/{month}', 'get-statement', ['renter', 'provider']),
@@ -301,12 +301,12 @@ export const topology: Topology = {
       name: 'matching-hosts', entry: 'functions/matching/project-hosts-and-replace-lost-jobs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60,
       capabilities: ['sendToHostQueues'], sendsTo: ['matching-pools'],
     },
-    // Placement by pool (issue 14): `funds.held` arrives on a standard queue and is moved to the
-    // pools FIFO queue with the job's placement group as its message group (EventBridge gives a
-    // FIFO target one fixed group only); capacity changes are nudged there by the functions that
-    // write them, after the write. The FIFO consumer places one group at a time, groups in parallel.
+    // Placement by pool (issue 14): `funds.held` and `assignment.ended` (freed GPUs) arrive on a
+    // standard queue and are moved to the pools FIFO queue with the placement group as message
+    // group (EventBridge gives a FIFO target one fixed group only); the host projection nudges it
+    // itself, after its write. The FIFO consumer places one group at a time, groups in parallel.
     {
-      name: 'matching-pool-nudges', entry: 'functions/matching/route-funds-held-to-pools.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5,
+      name: 'matching-pool-nudges', entry: 'functions/matching/route-funds-and-freed-gpus-to-pools.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5,
       visibilityTimeoutSeconds: 60, sendsTo: ['matching-pools'],
     },
     {
@@ -352,7 +352,7 @@ export const topology: Topology = {
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
     { name: 'matching-funds', pattern: patternFor(events.fundsRefused, events.fundsExhausted, events.balanceLow), queue: 'matching-funds' },
-    { name: 'matching-pool-nudges', pattern: patternFor(events.fundsHeld), queue: 'matching-pool-nudges' },
+    { name: 'matching-pool-nudges', pattern: patternFor(events.fundsHeld, events.assignmentEnded), queue: 'matching-pool-nudges' },
     {
       name: 'matching-hosts',
       pattern: patternFor(events.hostRegistered, events.hostUpdated, events.hostUnreachable, events.hostCameOnline, events.hostWentOffline, events.hostDeregistered),

@@ -24,6 +24,21 @@ export const nudgesForFundsHeld = async (held: readonly { readonly jobId: string
     }),
   );
 
+/**
+ * `assignment.ended` -> nudges of the groups its freed GPUs serve (the assignment's model and
+ * region, read from the job) and of the job's own group if it went back in the queue. The
+ * event is published after the commit that freed the GPUs, so the nudge never overtakes it.
+ */
+export const nudgesForAssignmentEnded = async (
+  ended: { readonly jobId: string; readonly assignmentId: string; readonly gpuModel: string; readonly eventId: string },
+  deps: Pick<MatchingDeps, 'jobs'>,
+): Promise<PoolNudge[]> => {
+  const job = await deps.jobs.get(ended.jobId);
+  const assignment = job?.assignments.find((candidate) => candidate.assignmentId === ended.assignmentId);
+  if (!job || !assignment) return [];
+  return nudgesForCapacity({ pools: [{ model: assignment.gpuModel, region: assignment.region }], requeued: [job], cause: ended.eventId });
+};
+
 /** What a capacity change may let run: the groups its pools serve, and the groups of the jobs it put back in the queue. */
 export interface CapacityChange {
   readonly pools: readonly Pool[];

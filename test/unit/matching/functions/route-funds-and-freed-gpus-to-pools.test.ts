@@ -5,20 +5,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { events } from '#events/index.ts';
 import { jobItem } from '#matching/adapters/items.ts';
 import { MatchingEnv } from '#matching/config.ts';
-import { groupOfPool, placeGroupOf } from '#matching/domain/place-groups.ts';
+import { groupOfPool, groupsServedBy, placeGroupOf } from '#matching/domain/place-groups.ts';
 import { eventRecord, lambdaContext, sampleDetail } from '#test/support/factories.ts';
 import { importHandlerWith } from '#test/support/handler-import.ts';
-import { aFundedJob, aJobSpec } from '#test/support/matching-factories.ts';
+import { aFundedJob, aJobSpec, anAssignment } from '#test/support/matching-factories.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
-let handler: (typeof import('#functions/matching/route-funds-held-to-pools.ts'))['handler'];
+let handler: (typeof import('#functions/matching/route-funds-and-freed-gpus-to-pools.ts'))['handler'];
 
 const job = aFundedJob({ jobId: 'job_1', spec: aJobSpec({ gpu: { count: 1, models: ['RTX 4090'] }, regions: ['eu-west'] }) });
 const held = (jobId: string, eventId: string) => ({ ...sampleDetail('fundsHeld'), jobId, eventId });
 
 beforeAll(async () => {
-  ({ handler } = await importHandlerWith(() => import('#functions/matching/route-funds-held-to-pools.ts'), {
+  ({ handler } = await importHandlerWith(() => import('#functions/matching/route-funds-and-freed-gpus-to-pools.ts'), {
     MATCHING_TABLE_NAME: 'gpuhive-test-matching',
     [MatchingEnv.poolsQueueUrl]: 'https://sqs.test/gpuhive-test-matching-pools.fifo',
   }));
@@ -37,7 +37,7 @@ beforeEach(() => {
   sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
 });
 
-describe('route-funds-held-to-pools', () => {
+describe('route-funds-and-freed-gpus-to-pools', () => {
   it("moves funds.held to the pools queue in the job's placement group, deduplicated by the event id", async () => {
     const result = await handler({ Records: [eventRecord(events.fundsHeld, held('job_1', 'evt_1'), 'm1')] }, lambdaContext());
 
@@ -65,5 +65,29 @@ describe('route-funds-held-to-pools', () => {
     const result = await handler({ Records: records }, lambdaContext());
 
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['m2', 'm3']);
+  });
+});
+
+describe('route-funds-and-freed-gpus-to-pools on assignment.ended', () => {
+  const ended = (jobId: string, assignmentId: string, eventId: string) => ({ ...sampleDetail('assignmentEnded'), jobId, assignmentId, eventId });
+
+  it("nudges the groups the freed GPUs' pool serves, and the job's own group when it went back in the queue", async () => {
+    const requeued = aFundedJob({ ...job, assignments: [anAssignment({ assignmentId: 'asg_1', gpuModel: 'H100 80GB HBM3', region: 'us-east' })] });
+    dynamo.on(GetCommand).resolves({ Item: jobItem(requeued) });
+
+    await handler({ Records: [eventRecord(events.assignmentEnded, ended('job_1', 'asg_1', 'evt_9'), 'm1')] }, lambdaContext());
+
+    const entries = sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
+    const groups = entries.map((entry) => JSON.parse(entry.MessageBody ?? '{}').group as number);
+    expect(new Set(groups)).toEqual(new Set([...groupsServedBy({ model: 'H100 80GB HBM3', region: 'us-east' }), placeGroupOf(job.spec)]));
+    expect(entries.every((entry) => entry.MessageDeduplicationId === `evt_9#${JSON.parse(entry.MessageBody ?? '{}').group}`)).toBe(true);
+    expect(entries.every((entry) => !JSON.parse(entry.MessageBody ?? '{}').jobId)).toBe(true);
+  });
+
+  it('nudges nothing for an assignment the job does not have', async () => {
+    const result = await handler({ Records: [eventRecord(events.assignmentEnded, ended('job_1', 'asg_unknown', 'evt_9'), 'm1')] }, lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? [])).toEqual([]);
   });
 });
