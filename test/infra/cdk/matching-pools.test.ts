@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MatchingEnv, POOLS_QUEUE } from '#matching/config.ts';
 import { queueResourceNames, queueUrlEnvVar, topology, type FunctionDef } from '#infra/topology.ts';
-import { synthesize } from './synth.ts';
+import { asArray, identityStatements, synthesize } from './synth.ts';
 
 const { stack, template, logicalIdOf } = synthesize();
 const envOf = (def: FunctionDef): Record<string, unknown> =>
@@ -32,6 +32,15 @@ describe('GpuhiveStack wiring of placement by pool (issue 14)', () => {
     const hosts = topology.queues.find((queue) => queue.name === 'matching-hosts')!;
     expect(envOf(hosts)[MatchingEnv.poolsQueueUrl]).toEqual(poolsQueueRef());
     expect(envOf(pools)[MatchingEnv.poolsQueueUrl]).toBeUndefined();
+  });
+
+  it('lets the router and the host projection send to the pools queue', () => {
+    const roleOf = (def: FunctionDef) => logicalIdOf(stack.functionOf(def).executionRole);
+    const sendsToPools = (def: FunctionDef) => identityStatements(template).some(({ roles, statement }) =>
+      roles.includes(roleOf(def)) && asArray(statement.Action).includes('sqs:SendMessage') &&
+      asArray(statement.Resource as unknown[]).some((resource) => JSON.stringify(resource).includes(poolsQueueRef().Ref)));
+    expect(sendsToPools(router)).toBe(true);
+    expect(sendsToPools(topology.queues.find((queue) => queue.name === 'matching-hosts')!)).toBe(true);
   });
 
   it('caps how many groups are worked at once, ten nudges a batch', () => {
