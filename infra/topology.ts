@@ -297,7 +297,22 @@ export const topology: Topology = {
   queues: [
     { name: 'billing-jobs', entry: 'functions/billing/hold-and-release-funds-on-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     { name: 'matching-funds', entry: 'functions/matching/place-or-stop-jobs-on-funds-events.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
-    { name: 'matching-hosts', entry: 'functions/matching/project-hosts-and-replace-lost-jobs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    {
+      name: 'matching-hosts', entry: 'functions/matching/project-hosts-and-replace-lost-jobs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60,
+      capabilities: ['sendToHostQueues'], sendsTo: ['matching-pools'],
+    },
+    // Placement by pool (issue 14): `funds.held` and `assignment.ended` (freed GPUs) arrive on a
+    // standard queue and are moved to the pools FIFO queue with the placement group as message
+    // group (EventBridge gives a FIFO target one fixed group only); the host projection nudges it
+    // itself, after its write. The FIFO consumer places one group at a time, groups in parallel.
+    {
+      name: 'matching-pool-nudges', entry: 'functions/matching/route-funds-and-freed-gpus-to-pools.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 60, sendsTo: ['matching-pools'],
+    },
+    {
+      name: 'matching-pools', entry: 'functions/matching/place-nudged-pool-jobs.ts', context: 'matching', batchSize: 10, fifo: true, maxConcurrency: 8,
+      maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'],
+    },
     { name: 'metering-leases', entry: 'functions/metering/track-leases.ts', context: 'metering', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
     // Usage to charge (issue 14): the rule's standard queue moves each event to the FIFO queue with
     // the renter as its message group (EventBridge gives a FIFO target one fixed group only), in
@@ -336,7 +351,8 @@ export const topology: Topology = {
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
-    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused, events.fundsExhausted, events.balanceLow), queue: 'matching-funds' },
+    { name: 'matching-funds', pattern: patternFor(events.fundsRefused, events.fundsExhausted, events.balanceLow), queue: 'matching-funds' },
+    { name: 'matching-pool-nudges', pattern: patternFor(events.fundsHeld, events.assignmentEnded), queue: 'matching-pool-nudges' },
     {
       name: 'matching-hosts',
       pattern: patternFor(events.hostRegistered, events.hostUpdated, events.hostUnreachable, events.hostCameOnline, events.hostWentOffline, events.hostDeregistered),

@@ -21,7 +21,15 @@ export const MatchingEnv = {
   preemptionGraceSeconds: 'PREEMPTION_GRACE_SECONDS',
   /** A bidder keeps its GPUs this long against higher bids (never against on-demand work). */
   preemptMinRunSeconds: 'PREEMPT_MIN_RUN_SECONDS',
+  /**
+   * `queueUrlEnvVar(POOLS_QUEUE)`, spelled out so its type is the literal: set for the functions
+   * that `sendsTo` it. Where it is unset, a capacity change places the queue's head at once.
+   */
+  poolsQueueUrl: 'MATCHING_POOLS_QUEUE_URL',
 } as const;
+
+/** Matching's FIFO queue of placement nudges, one message group per placement group (infra/topology.ts). */
+export const POOLS_QUEUE = 'matching-pools';
 
 export const matchingConfig = () =>
   parseEnv(
@@ -41,6 +49,7 @@ export const matchingConfig = () =>
       [MatchingEnv.capacityCacheSeconds]: seconds(5),
       [MatchingEnv.preemptionGraceSeconds]: seconds(DEFAULT_PREEMPTION_SETTINGS.graceSeconds),
       [MatchingEnv.preemptMinRunSeconds]: seconds(DEFAULT_PREEMPTION_SETTINGS.minRunSeconds),
+      [MatchingEnv.poolsQueueUrl]: z.string().min(1).optional(),
       [MatchingEnv.requireVerifiedHosts]: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
       /** Metering's skew allowance, read here because the hold must cover it. */
       [MeteringEnv.clockSkewSeconds]: z.coerce.number().min(0).max(300).default(DEFAULT_USAGE_CLOCK_SKEW_SECONDS),

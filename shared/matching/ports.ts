@@ -41,8 +41,11 @@ export interface JobStore {
   publish(events: readonly DomainEvent[]): Promise<void>;
   /** Publishes the events `commitBatch` committed (as one outbox item), then marks it sent. */
   publishBatch(events: readonly DomainEvent[]): Promise<void>;
-  /** Jobs funded and waiting for capacity, oldest first. */
-  listPlaceable(limit: number): Promise<readonly Job[]>;
+  /**
+   * Jobs funded and waiting for capacity, oldest first: every placement group's, or only the
+   * given group's (domain/place-groups.ts), which is all a pool's matcher reads.
+   */
+  listPlaceable(limit: number, group?: number): Promise<readonly Job[]>;
   /** Every job a sweep must look at: queued, placed, running, or still stopping work. */
   listActive(): Promise<readonly Job[]>;
 }
@@ -92,4 +95,21 @@ export interface SshKeyReader {
 export interface TemplateCatalogue {
   get(name: string): JobTemplate | undefined;
   list(): JobTemplate[];
+}
+
+/**
+ * A wake-up for one placement group's matcher (domain/place-groups.ts), sent to the
+ * `matching-pools` FIFO queue with the group as its message group.
+ */
+export interface PoolNudge {
+  readonly group: number;
+  /** What SQS deduplicates it by: the event that caused it, so a redelivered event nudges once. */
+  readonly deduplicationId: string;
+  /** A job whose funds were held (`funds.held`): placed first. Absent: capacity changed, place the group's head. */
+  readonly jobId?: string;
+}
+
+export interface PoolNudger {
+  /** Sends the nudges; returns those SQS did not take. */
+  nudge(nudges: readonly PoolNudge[]): Promise<readonly PoolNudge[]>;
 }

@@ -17,6 +17,7 @@ import { DynamoJobCostWriter } from './dynamo-job-cost-writer.ts';
 import { DynamoCapacityStore } from './dynamo-capacity-store.ts';
 import { DynamoJobStore } from './dynamo-matching-store.ts';
 import { SqsHostMessenger } from './sqs-host-messenger.ts';
+import { SqsPoolNudger } from './sqs-pool-nudger.ts';
 
 export const logger = createLogger('matching');
 
@@ -36,6 +37,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
   const tableName = config[tables.matching.envVar];
   const billingTable = config[tables.billing.envVar];
   const accountsTable = config[tables.accounts.envVar];
+  const poolsQueueUrl = config[MatchingEnv.poolsQueueUrl];
   const documents = documentClient();
   const outbox = new Outbox({ tableName, busName: config.EVENT_BUS_NAME, documents, eventBridge: eventBridgeClient(), logger, now: () => systemClock.now() });
   const now = () => systemClock.now();
@@ -45,6 +47,7 @@ export const makeMatchingDeps = (): MatchingDeps => {
     capacity,
     candidates: new CandidateCache(capacity, systemClock, config[MatchingEnv.capacityCacheSeconds]),
     messenger: new SqsHostMessenger(sqsClient(), config[RegistryEnv.hostQueuePrefix], logger),
+    ...(poolsQueueUrl ? { pools: new SqsPoolNudger(poolsQueueUrl, sqsClient(), logger) } : {}),
     balances: billingTable ? new DynamoBalanceReader(billingTable, documents) : noBalanceAccess,
     ...(accountsTable ? { sshKeys: new DynamoSshKeyReader(accountsTable, documents) } : {}),
     clock: systemClock,

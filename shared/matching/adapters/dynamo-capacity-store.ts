@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { queryAll } from '#platform/dynamo.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import type { CapacityStore } from '../ports.ts';
-import { CAPACITY_SHARDS, CHANGED_PREFIX, capacityItem, capacityShardOf, capacityShardsOfPool, capacityKey, isConditionFailure, revisionCondition, toCapacity } from './items.ts';
+import { toCapacity } from './capacity-codecs.ts';
+import { CAPACITY_SHARDS, CHANGED_PREFIX, capacityItem, capacityShardOf, capacityShardsOfPool, capacityKey, isConditionFailure, revisionCondition } from './items.ts';
 
 /** Matching's projection of every host (`HOST#<id>` / `CAPACITY`, items.ts), read by the matchers' pool index. */
 export class DynamoCapacityStore implements CapacityStore {

@@ -10,8 +10,8 @@ import type { HostCapacity } from '../domain/capacity.ts';
 import type { Job } from '../domain/job.ts';
 import type { TimelineEntry } from '../domain/outcome.ts';
 import type { BatchCommitResult, CreateResult, IdempotencyClaim, JobChange, JobStore } from '../ports.ts';
-import { toJobClaim, toTimelineEntry } from './job-codecs.ts';
-import { capacityItem, IDEMPOTENCY_SECONDS, isConditionFailure, jobItem, jobKey, revisionCondition, timelinePuts, toJob, WORK_SHARDS, workBuckets } from './items.ts';
+import { toJob, toJobClaim, toTimelineEntry } from './job-codecs.ts';
+import { capacityItem, IDEMPOTENCY_SECONDS, isConditionFailure, jobItem, jobKey, placeBucketOf, revisionCondition, timelinePuts, WORK_SHARDS, workBuckets } from './items.ts';
 
 /** Jobs, their timelines and Idempotency-Keys in the matching table (items.ts), with the outbox in the same transactions. */
 export class DynamoJobStore implements JobStore {
@@ -152,13 +152,14 @@ export class DynamoJobStore implements JobStore {
   }
 
   /**
-   * The head of the queue, at most `limit`, oldest first: each shard's oldest (twice its even
-   * share of `limit`, so a caller reads a bounded number of items and every shard moves on).
+   * The head of the queue, at most `limit`, oldest first. Of one placement group: that group's
+   * partition alone. Of every group: each group's oldest (at most `2 * limit / WORK_SHARDS`, so
+   * a caller reads a bounded number of items and every group moves on).
    */
-  async listPlaceable(limit: number): Promise<readonly Job[]> {
-    const perShard = Math.min(limit, 2 * Math.ceil(limit / WORK_SHARDS));
+  async listPlaceable(limit: number, group?: number): Promise<readonly Job[]> {
+    const perShard = group === undefined ? Math.min(limit, 2 * Math.ceil(limit / WORK_SHARDS)) : limit;
     const shards = await Promise.all(
-      workBuckets('place').map(async (bucket) => {
+      (group === undefined ? workBuckets('place') : [placeBucketOf(group)]).map(async (bucket) => {
         const page = await this.documents.send(
           new QueryCommand({
             TableName: this.tableName,

@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { isFinal, liveAssignments, type Job, type JobSpec } from '../domain/job.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
+import { PLACE_GROUPS, placeGroupOf } from '../domain/place-groups.ts';
 import { poolKey, poolsOf } from '../domain/pool-index.ts';
 import type { TimelineEntry } from '../domain/outcome.ts';
 
 /**
  * Items of the matching table:
  * - `JOB#<id>` / `JOB`: the job with its assignments; `gsi1pk = RENTER#<id>` lists a renter's
- *   jobs; `workBucket` (`place#<shard>` while funded and queued, `active#<shard>` while anything
- *   is left to watch) lets the matcher and the sweep find work without scanning. Each is spread
- *   over `WORK_SHARDS` partitions by the job id, since every placement moves a job from one to
- *   the other: one partition key would take every placement's write (readers query them all,
- *   and the unsharded `place` and `active` of items written before);
+ *   jobs; `workBucket` (`place#<group>` while funded and queued, `active#<shard>` while anything
+ *   is left to watch) lets the matcher and the sweep find work without scanning. A placeable job
+ *   is listed under its placement group (domain/place-groups.ts), so a pool's matcher reads only
+ *   its own jobs; an active one under `WORK_SHARDS` partitions by the job id, since every
+ *   placement writes one: one partition key would take every placement's write. Readers query
+ *   every partition, and the unsharded `place` and `active` of items written before (a `place#n`
+ *   written by job id before the groups is read as group n's: any matcher may place any job);
  * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
  * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding
  *   its GPUs; `gsi1pk = CAPACITY#<shard>` (32 shards, two per pool: `capacityShardOf`) lists
@@ -42,11 +45,14 @@ export const capacityShardOf = (capacity: Pick<HostCapacity, 'hostId' | 'gpus' |
 };
 
 export const workShardOf = (jobId: string) => createHash('sha1').update(jobId).digest()[0]! % WORK_SHARDS;
+/** The work index partition of a placement group's jobs. */
+export const placeBucketOf = (group: number) => `place#${group}`;
 /** Every partition of a work bucket, the unsharded one of older items last. */
-export const workBuckets = (bucket: 'place' | 'active') => [...Array.from({ length: WORK_SHARDS }, (_, shard) => `${bucket}#${shard}`), bucket];
+export const workBuckets = (bucket: 'place' | 'active') =>
+  [...Array.from({ length: bucket === 'place' ? PLACE_GROUPS : WORK_SHARDS }, (_, shard) => `${bucket}#${shard}`), bucket];
 
 export const workBucketOf = (job: Job): string | undefined => {
-  if (job.status === 'queued' && job.fundsHeld) return `place#${workShardOf(job.jobId)}`;
+  if (job.status === 'queued' && job.fundsHeld) return placeBucketOf(placeGroupOf(job.spec));
   if (!isFinal(job.status) || liveAssignments(job).length > 0) return `active#${workShardOf(job.jobId)}`;
   return undefined;
 };
@@ -54,17 +60,12 @@ export const workBucketOf = (job: Job): string | undefined => {
 /**
  * The job's env is stored as a list of [name, value] pairs (`envPairs`), not a map: the
  * DynamoDB marshaller refuses a map key `constructor` and drops `__proto__`, and both are
- * legal variable names. Items written before keep `env` as a map, which still reads.
+ * legal variable names. Items written before keep `env` as a map, which still reads (`toJob`
+ * in job-codecs.ts).
  */
 export const storedSpec = (spec: JobSpec) => {
   const { env, ...rest } = spec;
   return { ...rest, envPairs: Object.entries(env) };
-};
-
-export const specOf = (stored: Record<string, unknown>): JobSpec => {
-  const { envPairs, env, ...rest } = stored;
-  const restored = Array.isArray(envPairs) ? Object.fromEntries(envPairs as [string, string][]) : ((env as Record<string, string> | undefined) ?? {});
-  return { ...rest, env: restored } as unknown as JobSpec;
 };
 
 /** The job as stored (exported for bulk seeding in benchmarks). */
@@ -80,11 +81,6 @@ export const jobItem = (job: Job) => {
   };
 };
 
-export const toJob = (item: Record<string, unknown>): Job => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, workBucket: _c, workDueAt: _d, ...job } = item;
-  return { ...job, spec: specOf(job.spec as Record<string, unknown>) } as unknown as Job;
-};
-
 export const CHANGED_PREFIX = 'AT#';
 /** A host's capacity as stored (exported for bulk seeding in benchmarks). */
 export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
@@ -93,11 +89,6 @@ export const capacityItem = (capacity: HostCapacity, writtenAt: Date) => ({
   gsi1pk: `CAPACITY#${capacityShardOf(capacity)}`,
   gsi1sk: `${CHANGED_PREFIX}${writtenAt.toISOString()}#${capacity.hostId}`,
 });
-
-export const toCapacity = (item: Record<string, unknown>): HostCapacity => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, ...capacity } = item;
-  return capacity as unknown as HostCapacity;
-};
 
 export const timelinePuts = (tableName: string, jobId: string, entries: readonly TimelineEntry[], base: number) =>
   entries.map((entry, index) => ({

@@ -5,7 +5,6 @@ import { type Outcome } from '../domain/outcome.ts';
 import { onReplicaHealth, type HealthReport } from '../domain/replica-health.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
-import { placeQueuedJobs } from './place-jobs.ts';
 
 const notYours = () => new NotFoundError('No such assignment on this host.');
 
@@ -35,7 +34,8 @@ export const getAssignment = async (hostId: string, assignmentId: string, deps: 
 /**
  * Records an agent's event on its assignment (accepted, started, exited, failed, stopped),
  * at the platform's receipt time. `accepted` on an assignment that is no longer live is a
- * 409 `assignment_withdrawn`: the agent then drops it. Freed GPUs wake the matcher.
+ * 409 `assignment_withdrawn`: the agent then drops it. Freed GPUs wake the matcher (through
+ * `assignment.ended`).
  */
 export const recordAgentEvent = async (
   hostId: string,
@@ -56,7 +56,7 @@ export const recordAgentEvent = async (
     },
     deps,
   );
-  if (outcome && outcome.release.length > 0) await placeQueuedJobs(deps, 20);
+  // Freed GPUs wake the matcher through the `assignment.ended` the commit published (pool-nudges.ts).
   const job = outcome?.job ?? (await deps.jobs.get(jobId));
   return { assignmentId, state: ownAssignment(job, hostId, assignmentId).state };
 };

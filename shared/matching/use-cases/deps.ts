@@ -1,6 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
 import type { MatchingSettings } from '../domain/matching-settings.ts';
-import type { BalanceReader, CapacityStore, HostMessenger, JobStore, SshKeyReader, TemplateCatalogue } from '../ports.ts';
+import type { BalanceReader, CapacityStore, HostMessenger, JobStore, PoolNudger, SshKeyReader, TemplateCatalogue } from '../ports.ts';
 import type { Job } from '../domain/job.ts';
 import type { ServiceStore } from '../service-ports.ts';
 import type { CandidateCache } from './candidate-cache.ts';
@@ -10,6 +10,8 @@ export interface MatchingDeps {
   readonly capacity: CapacityStore;
   readonly candidates: CandidateCache;
   readonly messenger: HostMessenger;
+  /** The `matching-pools` FIFO queue, where the function sends to it: capacity changes nudge it instead of placing at once. */
+  readonly pools?: PoolNudger;
   readonly balances: BalanceReader;
   /** Only where the function reads accounts' saved SSH keys (submit). */
   readonly sshKeys?: SshKeyReader;

@@ -4,11 +4,13 @@ import type { event as hostWentOffline } from '#events/registry/host-went-offlin
 import { microUsd } from '#platform/money.ts';
 import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
+import type { Job } from '../domain/job.ts';
+import { poolsOf } from '../domain/pool-index.ts';
 import { onHostMaintenance } from '../domain/maintenance-notice.ts';
 import { onHostLost, onHostUnreachable } from '../domain/transitions.ts';
 import { applyToJob } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
-import { placeQueuedJobs } from './place-jobs.ts';
+import { wakeMatcher } from './pool-nudges.ts';
 
 export type HostSnapshot = Detail<typeof hostRegistered>;
 export type HostTransition = Detail<typeof hostWentOffline>;
@@ -70,7 +72,7 @@ const project = (current: HostCapacity | undefined, event: HostEvent): HostCapac
  * changed: an unreachable host's jobs get a timeline note (nothing is stopped); an offline
  * or deregistered host loses its assignments (re-queue or `host_lost`); maintenance windows
  * in a snapshot are told to the renters of the jobs live on the host; any change may free
- * or add capacity, so the matcher runs.
+ * or add capacity, so the matcher of each placement group it concerns is nudged (pool-nudges.ts).
  */
 export const projectHostEvent = async (event: HostEvent, deps: MatchingDeps): Promise<void> => {
   const projected = await retryOnConflict<HostCapacity | undefined>(
@@ -94,9 +96,13 @@ export const projectHostEvent = async (event: HostEvent, deps: MatchingDeps): Pr
   if (event.kind === 'snapshot' && windows.length > 0) {
     for (const jobId of jobIds) await applyToJob(jobId, (job, now) => onHostMaintenance(job, projected.hostId, windows, now), deps);
   }
+  const requeued: Job[] = [];
   if (event.kind === 'went_offline' || event.kind === 'deregistered') {
     const lastSeenAt = projected.lastSeenAt ?? event.detail.since;
-    for (const jobId of jobIds) await applyToJob(jobId, (job, at) => onHostLost(job, projected.hostId, lastSeenAt, at, deps.settings), deps);
+    for (const jobId of jobIds) {
+      const outcome = await applyToJob(jobId, (job, at) => onHostLost(job, projected.hostId, lastSeenAt, at, deps.settings), deps);
+      if (outcome) requeued.push(outcome.job);
+    }
   }
-  await placeQueuedJobs(deps);
+  await wakeMatcher({ pools: poolsOf(projected), requeued, cause: event.detail.eventId }, deps);
 };

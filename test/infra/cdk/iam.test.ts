@@ -116,7 +116,9 @@ describe('GpuhiveStack IAM', () => {
     const senders = allDefs
       .filter((def) => actionsOf(def).has('sqs:SendMessage') && !(def.capabilities ?? []).includes('sendToHostQueues'))
       .map((def) => def.entry);
-    expect(senders.sort()).toEqual(allDefs.filter((def) => (def.sendsTo ?? []).length > 0).map((def) => def.entry).sort());
+    // Those that also send to host queues are checked queue by queue (the consumer test above).
+    const declared = allDefs.filter((def) => (def.sendsTo ?? []).length > 0 && !(def.capabilities ?? []).includes('sendToHostQueues'));
+    expect(senders.sort()).toEqual(declared.map((def) => def.entry).sort());
   });
 
   it('lets only functions with jobLogObjects reach log objects, with put and get only', () => {
