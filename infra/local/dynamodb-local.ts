@@ -26,11 +26,19 @@ export interface DynamoDbLocalOptions {
   /**
    * One database for every caller (the default, so operator tools see the runtime's tables
    * whatever their credentials); `false` gives each access key its own database, which lets
-   * test runtimes share one Java process without seeing each other's tables.
+   * test runtimes share one Java process without seeing each other's tables. On disk, each
+   * access key's database is then a file of its own in `dataDir` (`databaseFile`).
    */
   readonly sharedDb?: boolean;
   readonly log: (line: string) => void;
 }
+
+/**
+ * The SQLite file DynamoDB Local keeps an access key's database in, on disk without
+ * `-sharedDb`. It opens the file at the key's first request: a copy placed there before
+ * holds whatever the copied database held.
+ */
+export const databaseFile = (dataDir: string, accessKeyId: string, region = 'us-east-1'): string => join(dataDir, `${accessKeyId}_${region}.db`);
 
 /** Java started, not yet answering: `ready` settles when it answers (or fails to). */
 export interface LaunchedDynamoDbLocal extends DynamoDbLocal {

@@ -53,8 +53,11 @@ export interface LocalRuntimeOptions {
    * A DynamoDB Local started elsewhere, without `-sharedDb`, to use instead of starting one:
    * the runtime's tables live in the database of its own access key, so several runtimes
    * (test files) share one Java process without seeing each other. Their tables go on stop.
+   * With `tablesStage`, that database holds the topology's tables already, empty and named for
+   * that stage (a copy of the test run's template database): the runtime neither creates nor
+   * deletes them, and has no host queues to recreate.
    */
-  readonly dynamodb?: { readonly endpoint: string; readonly accessKeyId: string };
+  readonly dynamodb?: { readonly endpoint: string; readonly accessKeyId: string; readonly tablesStage?: string };
   /**
    * A fauxqs (SQS and S3) started elsewhere, to use instead of starting one. Its queues and
    * buckets are one namespace: give each runtime sharing it a `stage` of its own. The
@@ -182,9 +185,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       eventBridge: new EventBridgeClient({ endpoint: eventBridge.endpoint, region: REGION, credentials }),
       s3: new S3Client({ endpoint: sqsS3.endpoint, region: REGION, credentials, forcePathStyle: true }),
     };
-    const provisioned = await provision(topology, stage, clients);
+    const tablesStage = options.dynamodb?.tablesStage;
+    const provisioned = await provision(topology, stage, clients, tablesStage === undefined ? {} : { existingTablesStage: tablesStage });
     if (options.sqsS3) stops.push(() => deleteQueues(sqs, resourceName(stage, '')));
-    if (options.dynamodb) stops.push(() => deleteTables(clients.dynamodb, Object.values(provisioned.tableNames)));
+    if (options.dynamodb && tablesStage === undefined) stops.push(() => deleteTables(clients.dynamodb, Object.values(provisioned.tableNames)));
     for (const [name, table] of Object.entries(topology.tables)) process.env[table.envVar] = provisioned.tableNames[name];
     for (const queue of topology.queues) process.env[queueUrlEnvVar(queue.name)] = provisioned.queueUrls[queue.name];
     Object.assign(process.env, {
@@ -197,8 +201,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     process.env[ExportsEnv.bucketName] = provisioned.bucketName;
     Object.assign(process.env, options.env ?? {});
 
-    const hosts = await timed(recreateHostQueues);
-    log(`Recreated ${hosts.result} host queue(s) from the host records (${hosts.seconds} s).`);
+    if (tablesStage === undefined) {
+      const hosts = await timed(recreateHostQueues);
+      log(`Recreated ${hosts.result} host queue(s) from the host records (${hosts.seconds} s).`);
+    }
     if (dataDir && !newDataDir) {
       const mark = readQuietMark(dataDir);
       const since = resendSince(mark, new Date());

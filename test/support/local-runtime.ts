@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { busName, resourceName, topology } from '#infra/topology.ts';
+import { copyTemplate } from './dynamodb-template.ts';
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
@@ -42,17 +43,32 @@ export const apiClient = (baseUrl: string): ApiClient => ({
 /**
  * A whole local backend in this test process, quiet, in memory unless a data dir is given.
  * In memory, it uses the run's one DynamoDB Local and one fauxqs (test/support/global-setup.ts)
- * under an access key and a stage of its own, rather than starting Java and SQS for every file.
+ * under an access key and a stage of its own, rather than starting Java and SQS for every file,
+ * and starts on a copy of the run's template tables rather than creating them.
  */
-export const startTestRuntime = (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
+export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const inMemory = options.dataDir === undefined;
   const shared = inMemory && process.env.VITEST;
+  if (!shared) return startLocalRuntime({ inMemory, log: () => undefined, port: 0, ...options });
   const id = randomUUID().replaceAll('-', '').slice(0, 12);
-  return startLocalRuntime({
-    inMemory, log: () => undefined, port: 0,
-    ...(shared ? { dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId: `test${id}` }, sqsS3: { endpoint: inject('sharedSqsS3') }, stage: `t${id}` } : {}),
-    ...options,
-  });
+  const accessKeyId = `test${id}`;
+  const template = inject('dynamoDbTemplate');
+  // A topology of other tables than the template's gets them created as before.
+  const copied = options.topology === undefined || options.topology.tables === topology.tables;
+  const removeCopy = copied ? await copyTemplate(template, accessKeyId) : () => undefined;
+  try {
+    const runtime = await startLocalRuntime({
+      inMemory, log: () => undefined, port: 0,
+      dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId, ...(copied ? { tablesStage: template.tablesStage } : {}) },
+      sqsS3: { endpoint: inject('sharedSqsS3') },
+      stage: `t${id}`,
+      ...options,
+    });
+    return { ...runtime, stop: async () => { await runtime.stop(); removeCopy(); } };
+  } catch (error) {
+    removeCopy();
+    throw error;
+  }
 };
 
 /**

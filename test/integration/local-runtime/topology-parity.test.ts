@@ -67,7 +67,7 @@ describe('the local runtime is built from the topology', () => {
     const dynamodb = localDynamoDb(runtime);
 
     for (const [name, table] of Object.entries(topology.tables)) {
-      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: resourceName(runtime.stage, name) }));
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: runtime.tableNames[name] }));
       expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(table.indexes.map((index) => index.name).sort());
     }
   });
