@@ -55,16 +55,33 @@ export interface Offer {
   readonly lowestRunningBidPerGpuHour: MicroUsd | null;
 }
 
+/** How old the pools an offers request asks about may be: offers promise capacity a job could get now. */
+export const OFFERS_FRESH_SECONDS = 1;
+
+/**
+ * The matcher's copy of the fleet for an offers request. The pools the filter names (its model,
+ * its region) are brought up to date if older than a second: a few of the 32 capacity shards,
+ * not all of them. The other shards only as often as placement's copy (`CAPACITY_CACHE_SECONDS`):
+ * they hold the other pools and the hosts that newly joined a filtered pool as their second GPU
+ * model (listed under their first pool's shard), and the lowest running bids of other models.
+ * A request that names neither model nor region brings every shard up to date.
+ */
+const freshFor = async (filter: Pick<OfferFilter, 'gpuModel' | 'region'>, deps: MatchingDeps) => {
+  if (!filter.gpuModel && !filter.region) return deps.candidates.serving(OFFERS_FRESH_SECONDS);
+  const asked = { ...(filter.gpuModel ? { models: [filter.gpuModel] } : {}), ...(filter.region ? { regions: [filter.region] } : {}) };
+  const [fleet] = await Promise.all([deps.candidates.serving(OFFERS_FRESH_SECONDS, [asked]), deps.candidates.serving()]);
+  return fleet;
+};
+
 /**
  * The marketplace view: capacity a job could get now, from listed, online hosts that are
  * not draining, counting only GPUs no assignment holds (no phantom GPUs), cheapest first.
  */
 export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promise<Offer[]> => {
   const offers: Offer[] = [];
-  const fleet = await deps.candidates.all(1);
+  const fleet = await freshFor(filter, deps);
   const lowestBids = lowestRunningBids(fleet.values());
   const wanted = { verifiedOnly: filter.verified ?? deps.settings.requireVerifiedByDefault ?? false, ...(filter.minScore !== undefined ? { minScore: filter.minScore } : {}) };
-  // Offers promise capacity a job could get now: a copy at most a second old.
   for (const host of fleet.values()) {
     if (!acceptsWork(host)) continue;
     if (filter.region && host.region !== filter.region) continue;
