@@ -64,6 +64,18 @@ export class CandidateCache {
     return this.index;
   }
 
+  /**
+   * A second look before a job waits, and offers: the shards of the pools that serve `wanted`
+   * brought up to date if older than `maxAgeSeconds`, every other shard if older than the cache
+   * age. A host that just came online in one of these pools is seen within `maxAgeSeconds`; one
+   * that newly joined one of them as its second GPU model (listed under its first pool's shard)
+   * within the cache age. Not every shard each second: that was 32 queries per look.
+   */
+  async lookAgain(maxAgeSeconds: number, wanted: readonly Pick<Requirements, 'models' | 'regions'>[]): Promise<PoolIndex> {
+    await Promise.all([this.serving(maxAgeSeconds, wanted), this.serving()]);
+    return this.index;
+  }
+
   private every(): number[] {
     return Array.from({ length: this.store.shards }, (_, shard) => shard);
   }

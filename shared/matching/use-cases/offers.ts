@@ -59,18 +59,14 @@ export interface Offer {
 export const OFFERS_FRESH_SECONDS = 1;
 
 /**
- * The matcher's copy of the fleet for an offers request. The pools the filter names (its model,
- * its region) are brought up to date if older than a second: a few of the 32 capacity shards,
- * not all of them. The other shards only as often as placement's copy (`CAPACITY_CACHE_SECONDS`):
- * they hold the other pools and the hosts that newly joined a filtered pool as their second GPU
- * model (listed under their first pool's shard), and the lowest running bids of other models.
- * A request that names neither model nor region brings every shard up to date.
+ * The matcher's copy of the fleet for an offers request: the pools the filter names (its model,
+ * its region) at most a second old, the other capacity shards as old as placement's copy
+ * (`CandidateCache.lookAgain`); a few of the 32 shards each second, not all of them. A request
+ * that names neither model nor region brings every shard up to date.
  */
-const freshFor = async (filter: Pick<OfferFilter, 'gpuModel' | 'region'>, deps: MatchingDeps) => {
+const freshFor = (filter: Pick<OfferFilter, 'gpuModel' | 'region'>, deps: MatchingDeps) => {
   if (!filter.gpuModel && !filter.region) return deps.candidates.serving(OFFERS_FRESH_SECONDS);
-  const asked = { ...(filter.gpuModel ? { models: [filter.gpuModel] } : {}), ...(filter.region ? { regions: [filter.region] } : {}) };
-  const [fleet] = await Promise.all([deps.candidates.serving(OFFERS_FRESH_SECONDS, [asked]), deps.candidates.serving()]);
-  return fleet;
+  return deps.candidates.lookAgain(OFFERS_FRESH_SECONDS, [{ ...(filter.gpuModel ? { models: [filter.gpuModel] } : {}), ...(filter.region ? { regions: [filter.region] } : {}) }]);
 };
 
 /**

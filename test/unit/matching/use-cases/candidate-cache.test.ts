@@ -129,6 +129,27 @@ describe('CandidateCache', () => {
   });
 });
 
+describe('CandidateCache.lookAgain (a job that fits nowhere looks again before it waits)', () => {
+  it("reads the job's pools if older than the age asked, the other shards only at the cache age", async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new ShardedStore();
+    store.hosts.set('host_4090', aCapacity({ hostId: 'host_4090', region: 'eu-west', gpus: gpus(1, 'RTX 4090'), revision: 1 }));
+    store.hosts.set('host_a100', aCapacity({ hostId: 'host_a100', region: 'eu-west', gpus: gpus(1, 'A100'), revision: 1 }));
+    const cache = new CandidateCache(store, { now: () => new Date(now) }, 5);
+    await cache.all();
+    now += 2000;
+
+    await cache.lookAgain(1, [{ models: ['RTX 4090'] }]);
+    const soon = [...store.shardsRead];
+    store.shardsRead.length = 0;
+    now += 4000;
+    await cache.lookAgain(1, [{ models: ['RTX 4090'] }]);
+
+    expect(soon).toEqual([0]);
+    expect(store.shardsRead.sort()).toEqual([0, 1, 2]);
+  });
+});
+
 describe('listOffers reads only the capacity shards of the pools it is asked about', () => {
   const setUp = () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
