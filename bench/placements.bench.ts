@@ -31,6 +31,7 @@ import { emptyBatchResult, MAX_BATCH_JOBS, MAX_TRANSACTION_ITEMS, placeBatch, ty
 import { documentClient } from '#platform/aws-clients.ts';
 import { callCounter } from '#platform/call-counter.ts';
 import { microUsd } from '#platform/money.ts';
+import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
 import { benchRuntime, inParallel, progress, table } from './support.ts';
 
 const { values } = parseArgs({ options: { hosts: { type: 'string', default: '10000' }, jobs: { type: 'string', default: '10000' }, matchers: { type: 'string', default: '1,2,4' } } });
@@ -54,6 +55,10 @@ const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '5', ACCEPT_TIMEOUT
 try {
   const tableName = process.env[tables.matching.envVar] ?? '';
   const documents = documentClient();
+  // DynamoDB Local's CPU time, read from /proc (Linux): what a placement costs it, end to end, beside what the ceiling's items cost it.
+  const javaPid = dynamoDbLocalPid(runtime.endpoints.dynamodb);
+  const javaCpu = () => (javaPid === undefined ? undefined : processCpuSeconds(javaPid));
+  const nodeCpu = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1e6; };
   const sqs = new SQSClient({ endpoint: runtime.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
 
   /** The store's own ceiling, this run: items/s in transactions of `size` items, `callers` at once. */
@@ -156,6 +161,7 @@ try {
     let placedSoFar = 0;
     let reported = 0;
     callCounter.start();
+    const cpuAtStart = { java: javaCpu(), node: nodeCpu() };
     const started = performance.now();
     // The matchers' own calls are counted in their scope; the `job.scheduled` consumers' in theirs.
     await callCounter.within(MATCHER_SCOPE, () =>
@@ -182,6 +188,8 @@ try {
       while (!(await queuesQuiet(sqs, SCHEDULED_CONSUMERS.map((name) => runtime.queueUrls[name] ?? '')))) await setTimeout(500);
     });
     const drainSeconds = (performance.now() - drainStarted) / 1000;
+    const javaAtEnd = javaCpu();
+    const cpu = { java: javaAtEnd === undefined || cpuAtStart.java === undefined ? undefined : javaAtEnd - cpuAtStart.java, node: nodeCpu() - cpuAtStart.node };
     const counts = callCounter.stop();
     const byOperation = (scopes: (name: string) => boolean) => {
       const totalsByOperation = new Map<string, number>();
@@ -206,14 +214,18 @@ try {
       // The local pollers run consumers outside any scope: what is not the matchers' (or the
       // bench's own look at the queues) is the consumers' (of `job.scheduled` mostly) and the
       // pollers'. Receives, if counted, are left out.
-      drainSeconds,
+      drainSeconds, cpu,
       downstreamCalls: new Map([...byOperation((name) => name !== MATCHER_SCOPE && name !== DRAIN_SCOPE)].filter(([operation]) => operation !== 'SQS.ReceiveMessage')),
     };
   };
 
   progress('measuring the ceiling (4-item and 100-item transactions)');
   const single = await transactionRate(4, 4);
+  const javaBefore = javaCpu();
   const batched = await transactionRate(MAX_TRANSACTION_ITEMS, 4);
+  const javaAfter = javaCpu();
+  // DynamoDB Local's CPU seconds per item written in the ceiling's 100-item transactions (4 s of them).
+  const javaPerCeilingItem = javaBefore === undefined || javaAfter === undefined ? undefined : (javaAfter - javaBefore) / (batched * 4);
 
   const rows: (readonly [string, string])[] = [
     ['hosts x GPUs', `${HOSTS} x 2 (${MODELS.length} models x ${REGIONS.length} regions = ${MODELS.length * REGIONS.length} pools)`],
@@ -244,6 +256,12 @@ try {
       [
         `P=${matchers}: everything else's SDK calls per placement`,
         `${perPlacement(sum(result.downstreamCalls))} (the job.scheduled consumers until their queues drained ${result.drainSeconds.toFixed(1)} s after the last placement, pollers' deletes, sweeps: ${listed(result.downstreamCalls)})`,
+      ],
+      [
+        `P=${matchers}: CPU per placement, until drained`,
+        result.cpu.java === undefined || javaPerCeilingItem === undefined
+          ? `this Node.js process ${((1000 * result.cpu.node) / Math.max(1, result.scheduled)).toFixed(2)} ms (DynamoDB Local's not readable here)`
+          : `DynamoDB Local ${((1000 * result.cpu.java) / Math.max(1, result.scheduled)).toFixed(2)} ms, where the ceiling's ${itemsPerPlacement.toFixed(2)} items cost it ${(1000 * javaPerCeilingItem * itemsPerPlacement).toFixed(2)} ms (${((100 * javaPerCeilingItem * itemsPerPlacement * result.scheduled) / result.cpu.java).toFixed(0)}%: the most of the ceiling a DynamoDB Local-bound run reaches); this Node.js process (runtime, consumers, matchers) ${((1000 * result.cpu.node) / Math.max(1, result.scheduled)).toFixed(2)} ms`,
       ],
       [`P=${matchers}: capacity items read`, `${result.loadedItems.toFixed(0)} once per matcher at cold start; ${(result.steadyItems / Math.max(1, result.scheduled)).toFixed(3)} per placement after`],
       [

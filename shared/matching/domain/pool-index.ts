@@ -108,7 +108,7 @@ export class PoolIndex {
   }
 
   /** Pool keys a job could be placed in. */
-  poolKeysFor(requirements: Requirements): string[] {
+  poolKeysFor(requirements: Pick<Requirements, 'models' | 'regions'>): string[] {
     return [...this.pools.entries()].filter(([, state]) => state.members.size > 0 && poolServes(state.pool, requirements)).map(([key]) => key);
   }
 

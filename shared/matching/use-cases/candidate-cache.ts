@@ -1,6 +1,7 @@
 import type { Clock } from '#platform/clock.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import { requirementsOf, type Job } from '../domain/job.ts';
+import type { Requirements } from '../domain/placement.ts';
 import { PoolIndex, poolKey, poolsOf } from '../domain/pool-index.ts';
 import type { CapacityStore } from '../ports.ts';
 
@@ -23,6 +24,9 @@ export class CandidateCache {
   private readonly poolShards = new Map<string, Set<number>>();
   /** Capacity items read from the store so far: the bench divides it by placements. */
   itemsRead = 0;
+  /** The first load, and each shard's read, while in flight: concurrent callers share them. */
+  private loading: Promise<void> | undefined;
+  private readonly reading = new Map<number, Promise<void>>();
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -38,23 +42,60 @@ export class CandidateCache {
    * one of these pools as its second model waits for a refresh without `forJobs`, which
    * placement asks for as soon as a job fits nowhere). Without, every shard.
    */
-  async all(maxAgeSeconds = this.maxAgeSeconds, forJobs?: readonly Pick<Job, 'spec' | 'avoidHostIds'>[]): Promise<PoolIndex> {
-    const now = this.clock.now();
-    const from = new Date(now.getTime() - CHANGE_OVERLAP_SECONDS * 1000).toISOString();
-    const every = Array.from({ length: this.store.shards }, (_, shard) => shard);
+  all(maxAgeSeconds = this.maxAgeSeconds, forJobs?: readonly Pick<Job, 'spec' | 'avoidHostIds'>[]): Promise<PoolIndex> {
+    return this.serving(maxAgeSeconds, forJobs?.map(requirementsOf));
+  }
+
+  /**
+   * As `all`, for what `wanted` names (a model, a region; offers' filters): the shards of the
+   * pools that serve any of them, or every shard without `wanted` or when none is known.
+   * Concurrent callers share one read of a shard: a burst of requests reads each shard once.
+   */
+  async serving(maxAgeSeconds = this.maxAgeSeconds, wanted?: readonly Pick<Requirements, 'models' | 'regions'>[]): Promise<PoolIndex> {
     if (!this.loaded) {
-      const hosts = await this.store.all();
-      this.itemsRead += hosts.length;
-      for (const host of hosts) this.take(host);
-      for (const shard of every) this.shardReads.set(shard, { refreshedAt: now.getTime(), watermark: from });
-      this.loaded = true;
+      this.loading ??= this.load().finally(() => (this.loading = undefined));
+      await this.loading;
       return this.index;
     }
-    const wanted = forJobs ? this.shardsFor(forJobs) : every;
-    const due = wanted.filter((shard) => now.getTime() - (this.shardReads.get(shard)?.refreshedAt ?? 0) > maxAgeSeconds * 1000);
-    if (due.length === 0) return this.index;
-    const read = await Promise.all(due.map((shard) => this.store.changedSince(this.shardReads.get(shard)?.watermark ?? '', [shard])));
-    for (const hosts of read) {
+    const now = this.clock.now().getTime();
+    const shards = wanted ? this.shardsFor(wanted) : this.every();
+    const due = shards.filter((shard) => now - (this.shardReads.get(shard)?.refreshedAt ?? 0) > maxAgeSeconds * 1000);
+    await Promise.all(due.map((shard) => this.refreshShard(shard, now)));
+    return this.index;
+  }
+
+  /**
+   * A second look before a job waits, and offers: the shards of the pools that serve `wanted`
+   * brought up to date if older than `maxAgeSeconds`, every other shard if older than the cache
+   * age. A host that just came online in one of these pools is seen within `maxAgeSeconds`; one
+   * that newly joined one of them as its second GPU model (listed under its first pool's shard)
+   * within the cache age. Not every shard each second: that was 32 queries per look.
+   */
+  async lookAgain(maxAgeSeconds: number, wanted: readonly Pick<Requirements, 'models' | 'regions'>[]): Promise<PoolIndex> {
+    await Promise.all([this.serving(maxAgeSeconds, wanted), this.serving()]);
+    return this.index;
+  }
+
+  private every(): number[] {
+    return Array.from({ length: this.store.shards }, (_, shard) => shard);
+  }
+
+  private async load(): Promise<void> {
+    const now = this.clock.now().getTime();
+    const hosts = await this.store.all();
+    this.itemsRead += hosts.length;
+    for (const host of hosts) this.take(host);
+    const watermark = new Date(now - CHANGE_OVERLAP_SECONDS * 1000).toISOString();
+    for (const shard of this.every()) this.shardReads.set(shard, { refreshedAt: now, watermark });
+    this.loaded = true;
+  }
+
+  /** One shard's changes since its watermark; a caller that finds the shard being read joins that read. */
+  private refreshShard(shard: number, now: number): Promise<void> {
+    const running = this.reading.get(shard);
+    if (running) return running;
+    const read = (async () => {
+      const hosts = await this.store.changedSince(this.shardReads.get(shard)?.watermark ?? '', [shard]);
       this.itemsRead += hosts.length;
       for (const host of hosts) {
         // Half of what a refresh reads is read back by the overlap, and this process's own writes
@@ -63,17 +104,18 @@ export class CandidateCache {
         if (known && known.revision >= host.revision) continue;
         this.take(host);
       }
-    }
-    for (const shard of due) this.shardReads.set(shard, { refreshedAt: now.getTime(), watermark: from });
-    return this.index;
+      this.shardReads.set(shard, { refreshedAt: now, watermark: new Date(now - CHANGE_OVERLAP_SECONDS * 1000).toISOString() });
+    })().finally(() => this.reading.delete(shard));
+    this.reading.set(shard, read);
+    return read;
   }
 
-  /** The shards of every pool the jobs can use; every shard if one of them can use no known pool. */
-  private shardsFor(jobs: readonly Pick<Job, 'spec' | 'avoidHostIds'>[]): number[] {
+  /** The shards of every pool that serves what is wanted; every shard if one of them is served by no known pool. */
+  private shardsFor(wanted: readonly Pick<Requirements, 'models' | 'regions'>[]): number[] {
     const shards = new Set<number>();
-    for (const job of jobs) {
-      const pools = this.index.poolKeysFor(requirementsOf(job));
-      if (pools.length === 0) return Array.from({ length: this.store.shards }, (_, shard) => shard);
+    for (const requirements of wanted) {
+      const pools = this.index.poolKeysFor(requirements);
+      if (pools.length === 0) return this.every();
       for (const pool of pools) {
         for (const shard of this.store.shardsOfPool(pool)) shards.add(shard);
         for (const shard of this.poolShards.get(pool) ?? []) shards.add(shard);

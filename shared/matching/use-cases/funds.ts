@@ -1,4 +1,5 @@
 import { placeAvoiding } from '../domain/avoidance.ts';
+import { requirementsOf } from '../domain/job.ts';
 import { onBalanceLow, onFundsExhausted, onFundsHeld, onFundsRefused, onPlaced, onUnplaceable, type BalanceLowNotice } from '../domain/transitions.ts';
 import { andThen, isNoop } from '../domain/outcome.ts';
 import { applyToJob, capacityChanges, commitState } from './apply-transition.ts';
@@ -26,7 +27,7 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     let chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (chosen.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.
-      candidates = await deps.candidates.all(FRESH_SECONDS);
+      candidates = await deps.candidates.lookAgain(FRESH_SECONDS, [requirementsOf(held.job)]);
       chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
     const outcome = andThen(held, (funded) => (chosen.kind === 'placed' ? onPlaced(funded, chosen.hosts, now) : onUnplaceable(funded, chosen.reason, now)));

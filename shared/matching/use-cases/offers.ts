@@ -55,16 +55,29 @@ export interface Offer {
   readonly lowestRunningBidPerGpuHour: MicroUsd | null;
 }
 
+/** How old the pools an offers request asks about may be: offers promise capacity a job could get now. */
+export const OFFERS_FRESH_SECONDS = 1;
+
+/**
+ * The matcher's copy of the fleet for an offers request: the pools the filter names (its model,
+ * its region) at most a second old, the other capacity shards as old as placement's copy
+ * (`CandidateCache.lookAgain`); a few of the 32 shards each second, not all of them. A request
+ * that names neither model nor region brings every shard up to date.
+ */
+const freshFor = (filter: Pick<OfferFilter, 'gpuModel' | 'region'>, deps: MatchingDeps) => {
+  if (!filter.gpuModel && !filter.region) return deps.candidates.serving(OFFERS_FRESH_SECONDS);
+  return deps.candidates.lookAgain(OFFERS_FRESH_SECONDS, [{ ...(filter.gpuModel ? { models: [filter.gpuModel] } : {}), ...(filter.region ? { regions: [filter.region] } : {}) }]);
+};
+
 /**
  * The marketplace view: capacity a job could get now, from listed, online hosts that are
  * not draining, counting only GPUs no assignment holds (no phantom GPUs), cheapest first.
  */
 export const listOffers = async (filter: OfferFilter, deps: MatchingDeps): Promise<Offer[]> => {
   const offers: Offer[] = [];
-  const fleet = await deps.candidates.all(1);
+  const fleet = await freshFor(filter, deps);
   const lowestBids = lowestRunningBids(fleet.values());
   const wanted = { verifiedOnly: filter.verified ?? deps.settings.requireVerifiedByDefault ?? false, ...(filter.minScore !== undefined ? { minScore: filter.minScore } : {}) };
-  // Offers promise capacity a job could get now: a copy at most a second old.
   for (const host of fleet.values()) {
     if (!acceptsWork(host)) continue;
     if (filter.region && host.region !== filter.region) continue;

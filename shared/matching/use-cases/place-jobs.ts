@@ -1,5 +1,5 @@
 import { placeAvoiding } from '../domain/avoidance.ts';
-import type { Job } from '../domain/job.ts';
+import { requirementsOf, type Job } from '../domain/job.ts';
 import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { applyToJob, capacityChanges, commitState, type Delivery } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
@@ -34,7 +34,7 @@ const placeOne = async (queued: Job, deps: MatchingDeps): Promise<{ result: Plac
     let placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (placement.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.
-      candidates = await deps.candidates.all(FRESH_SECONDS);
+      candidates = await deps.candidates.lookAgain(FRESH_SECONDS, [requirementsOf(job)]);
       placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
     if (placement.kind === 'unplaceable' && (await placeByPreempting(job, candidates, deps))) return { result: 'placed' };

@@ -2,6 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '#events/index.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
+import { topology } from '#infra/topology.ts';
 import { makeLogsDeps } from '#logs/adapters/deps.ts';
 import { makeMeteringDeps } from '#metering/adapters/deps.ts';
 import { callCounter } from '#platform/call-counter.ts';
@@ -124,6 +125,43 @@ describe('the job.scheduled consumers, a batch at a time', () => {
     for (const [n, assignmentId] of assignmentIds.entries()) {
       expect(await logs.index.getAssignment(assignmentId)).toEqual({ assignmentId, jobId: jobIds[n], hostId: hosts[n % 2]!.hostId, renterId: 'acct_renter000000001', rank: 0 });
       expect(await logs.index.getJob(jobIds[n]!)).toMatchObject({ jobId: jobIds[n], segments: 0, bytes: 0 });
+    }
+  });
+
+  it('registry and logs take a whole batch of the size their queues declare (100): every host and job written, in transactions of at most 100 items', async () => {
+    const batchSizeOf = (name: string) => topology.queues.find((queue) => queue.name === name)?.batchSize ?? 0;
+    const size = Math.max(batchSizeOf('registry-assignments'), batchSizeOf('logs-jobs'));
+    const jobIds = Array.from({ length: size }, (_, n) => `job_big${n}`);
+    const records = jobIds.map((jobId, n) => {
+      const host = hosts[n % 2]!;
+      const detail = {
+        ...sampleDetail('jobScheduled'),
+        eventId: `evt_big${n}`,
+        occurredAt: new Date(Date.UTC(2026, 0, 2, 0, 0, n)).toISOString(),
+        jobId,
+        assignments: [{ assignmentId: `${jobId}.a1.r0`, hostId: host.hostId, providerId: host.providerId, gpuIndices: [0], gpuModel: 'RTX 4090', pricePerGpuHour: 450_000, rank: 0 }],
+      };
+      return recordOf(detail, `big${n}`);
+    });
+    const registryHandler = (await import('#functions/registry/record-last-work-on-job-scheduled.ts')).handler;
+    const logsHandler = (await import('#functions/logs/project-jobs.ts')).handler;
+    const logs = makeLogsDeps();
+    const registry = await makeRegistryDeps();
+
+    const registered = await handled(registryHandler, { Records: records });
+    const projected = await handled(logsHandler, { Records: records });
+
+    expect(size).toBe(100);
+    expect(registered).toEqual({ failures: [], calls: { 'DynamoDB.BatchGetItem': 1, 'DynamoDB.TransactWriteItems': 1 } });
+    // A job head and an assignment each: 200 items in two transactions.
+    expect(projected).toEqual({ failures: [], calls: { 'DynamoDB.TransactWriteItems': 2 } });
+    expect((await Promise.all(hosts.map(({ hostId }) => registry.store.get(hostId)))).map((host) => host?.lastAssignedAt)).toEqual([
+      new Date(Date.UTC(2026, 0, 2, 0, 0, size - 2)).toISOString(),
+      new Date(Date.UTC(2026, 0, 2, 0, 0, size - 1)).toISOString(),
+    ]);
+    for (const [n, jobId] of jobIds.entries()) {
+      expect(await logs.index.getAssignment(`${jobId}.a1.r0`)).toMatchObject({ jobId, hostId: hosts[n % 2]!.hostId });
+      expect(await logs.index.getJob(jobId)).toMatchObject({ jobId });
     }
   });
 });

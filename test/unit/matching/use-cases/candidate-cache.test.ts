@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { HostCapacity } from '#matching/domain/capacity.ts';
 import type { CapacityStore } from '#matching/ports.ts';
 import { CandidateCache } from '#matching/use-cases/candidate-cache.ts';
+import type { MatchingDeps } from '#matching/use-cases/deps.ts';
+import { listOffers } from '#matching/use-cases/offers.ts';
+import { DEFAULT_MATCHING_SETTINGS } from '#matching/domain/matching-settings.ts';
+import { microUsd } from '#platform/money.ts';
 import { aCapacity, aJobSpec, gpus } from '#test/support/matching-factories.ts';
 
 /** A store that lists each host under its first pool's shard, one shard per pool, and counts what it reads. */
@@ -19,7 +23,10 @@ class ShardedStore implements CapacityStore {
   shardsOfPool(pool: string): readonly number[] {
     return [this.poolShard[pool] ?? 0];
   }
+  /** Whole-fleet loads so far. */
+  loads = 0;
   async all() {
+    this.loads += 1;
     return [...this.hosts.values()];
   }
   async changedSince(_since: string, shards: readonly number[] = [0, 1, 2]) {
@@ -85,5 +92,107 @@ describe('CandidateCache', () => {
     await cache.all(undefined, [jobFor('A100')]);
 
     expect(store.shardsRead).toEqual([]);
+  });
+
+  it('shares one read of a shard among concurrent callers, and one load at a cold start', async () => {
+    const { store, cache, later } = setUp();
+    await Promise.all([cache.all(), cache.all(), cache.serving(1, [{ models: ['A100'] }])]);
+    store.hosts.set('host_a100', { ...store.hosts.get('host_a100')!, listed: false, revision: 2 });
+    later(6);
+
+    const [a, b, c] = await Promise.all([cache.all(), cache.all(1), cache.all(undefined, [jobFor('A100')])]);
+
+    expect(store.loads).toBe(1);
+    expect(store.shardsRead.sort()).toEqual([0, 1, 2]);
+    expect([a, b, c].map((index) => index.get('host_a100')?.revision)).toEqual([2, 2, 2]);
+  });
+
+  it('brings up to date only the pools a model or region names (offers), every shard when it names none', async () => {
+    const { store, cache, later } = setUp();
+    await cache.all();
+    later(2);
+
+    await cache.serving(1, [{ models: ['RTX 4090'] }]);
+    const forModel = [...store.shardsRead];
+    store.shardsRead.length = 0;
+    later(2);
+    await cache.serving(1, [{ models: ['L40S'], regions: ['eu-west'] }]);
+    const forSecondModel = [...store.shardsRead].sort();
+    store.shardsRead.length = 0;
+    later(2);
+    await cache.serving(1, [{ regions: ['us-east'] }]);
+
+    expect(forModel).toEqual([0]);
+    expect(forSecondModel).toEqual([1, 2]);
+    // No known pool serves the region: a host may have just joined one, so every shard is read.
+    expect(store.shardsRead.sort()).toEqual([0, 1, 2]);
+  });
+});
+
+describe('CandidateCache.lookAgain (a job that fits nowhere looks again before it waits)', () => {
+  it("reads the job's pools if older than the age asked, the other shards only at the cache age", async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new ShardedStore();
+    store.hosts.set('host_4090', aCapacity({ hostId: 'host_4090', region: 'eu-west', gpus: gpus(1, 'RTX 4090'), revision: 1 }));
+    store.hosts.set('host_a100', aCapacity({ hostId: 'host_a100', region: 'eu-west', gpus: gpus(1, 'A100'), revision: 1 }));
+    const cache = new CandidateCache(store, { now: () => new Date(now) }, 5);
+    await cache.all();
+    now += 2000;
+
+    await cache.lookAgain(1, [{ models: ['RTX 4090'] }]);
+    const soon = [...store.shardsRead];
+    store.shardsRead.length = 0;
+    now += 4000;
+    await cache.lookAgain(1, [{ models: ['RTX 4090'] }]);
+
+    expect(soon).toEqual([0]);
+    expect(store.shardsRead.sort()).toEqual([0, 1, 2]);
+  });
+});
+
+describe('listOffers reads only the capacity shards of the pools it is asked about', () => {
+  const setUp = () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new ShardedStore();
+    const host = (hostId: string, ...models: string[]) => aCapacity({ hostId, region: 'eu-west', gpus: models.flatMap((model, n) => gpus(1, model, 24_564, n)), revision: 1 });
+    for (const capacity of [host('host_4090', 'RTX 4090'), host('host_a100', 'A100'), host('host_both', 'A100', 'L40S')]) store.hosts.set(capacity.hostId, capacity);
+    const clock = { now: () => new Date(now) };
+    // Only what listOffers uses: the matcher's cache of capacity, its clock and settings.
+    const deps = { candidates: new CandidateCache(store, clock, 5), clock, settings: DEFAULT_MATCHING_SETTINGS } as unknown as MatchingDeps;
+    return { store, deps, later: (seconds: number) => (now += seconds * 1000) };
+  };
+
+  it('brings the filtered pool up to date within a second, the other shards only at the cache age', async () => {
+    const { store, deps, later } = setUp();
+    await listOffers({ limit: 10 }, deps);
+    store.shardsRead.length = 0;
+    store.hosts.set('host_4090', { ...store.hosts.get('host_4090')!, pricePerGpuHour: microUsd(300_000), revision: 2 });
+    store.hosts.set('host_a100', { ...store.hosts.get('host_a100')!, listed: false, revision: 2 });
+    later(2);
+
+    const rtx = await listOffers({ gpuModel: 'RTX 4090', limit: 10 }, deps);
+    const readForRtx = [...store.shardsRead];
+    later(4);
+    const rtxLater = await listOffers({ gpuModel: 'RTX 4090', region: 'eu-west', limit: 10 }, deps);
+    const a100 = await listOffers({ gpuModel: 'A100', limit: 10 }, deps);
+
+    expect(rtx.map((offer) => [offer.hostId, offer.pricePerGpuHour])).toEqual([['host_4090', 300_000]]);
+    expect(readForRtx).toEqual([0]);
+    // Six seconds on, past the cache age of 5 s: every shard once (the filtered one not twice).
+    expect(store.shardsRead.slice(1).sort()).toEqual([0, 1, 2]);
+    expect(rtxLater).toHaveLength(1);
+    expect(a100.map((offer) => offer.hostId)).toEqual(['host_both']);
+  });
+
+  it('brings every shard up to date within a second when the request names no model or region', async () => {
+    const { store, deps, later } = setUp();
+    await listOffers({ limit: 10 }, deps);
+    store.hosts.set('host_a100', { ...store.hosts.get('host_a100')!, listed: false, revision: 2 });
+    later(2);
+
+    const offers = await listOffers({ limit: 10 }, deps);
+
+    expect(store.shardsRead.sort()).toEqual([0, 1, 2]);
+    expect(offers.map((offer) => offer.hostId).sort()).toEqual(['host_4090', 'host_both', 'host_both']);
   });
 });
