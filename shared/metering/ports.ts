@@ -90,8 +90,15 @@ export interface UsageStore {
   pending(assignmentId: string, limit: number): Promise<readonly StoredUsage[]>;
   /** Records of any assignment still waiting for their lease, received before `receivedBefore`, oldest first per shard. */
   stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]>;
-  /** Writes the plan atomically; 'conflict' when a condition failed (someone wrote first) and nothing was written. */
-  commit(plan: UsagePlan): Promise<'committed' | 'conflict'>;
+  /**
+   * Writes the plan atomically, its events into the outbox with it; 'conflict' when a
+   * condition failed (someone wrote first) and nothing was written. Then publishes the
+   * events, unless `publish` is false: the caller then hands them to `publish` itself, so
+   * that several commits' events go out together (one PutEvents, marked sent at once).
+   */
+  commit(plan: UsagePlan, options?: { readonly publish?: boolean }): Promise<'committed' | 'conflict'>;
+  /** Publishes events that committed plans wrote (best effort: the outbox sweep sends what this does not). */
+  publish(events: readonly DomainEvent[]): Promise<void>;
 }
 
 export interface HourBucket {

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, QueryCommand, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DomainEvent } from '#events/define.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
@@ -110,7 +111,11 @@ export class DynamoUsageStore implements UsageStore {
     return pages.flatMap((page) => (page.Items ?? []).map((item) => ({ ...toStoredUsage(item), status: 'pending' as const })));
   }
 
-  async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    await this.outbox.publishCommitted(events);
+  }
+
+  async commit(plan: UsagePlan, options: { readonly publish?: boolean } = {}): Promise<'committed' | 'conflict'> {
     if (plan.records.length === 0 && plan.summaries.length === 0) return 'committed';
     const items: TransactItem[] = [
       ...plan.records.flatMap((record): TransactItem[] => {
@@ -171,11 +176,12 @@ export class DynamoUsageStore implements UsageStore {
       })),
     ];
     try {
-      await this.outbox.commit(items, plan.events);
-      return 'committed';
+      await this.outbox.write(items, plan.events);
     } catch (error) {
       if (isConflict(error)) return 'conflict';
       throw error;
     }
+    if (options.publish !== false) await this.publish(plan.events);
+    return 'committed';
   }
 }

@@ -27,6 +27,8 @@ export class MeteringState {
   readonly hours = new Map<string, HourDelta>();
   /** Events committed with a change, as the outbox would hold them. */
   readonly outbox: DomainEvent[] = [];
+  /** Events published, one entry per publish (PutEvents and mark-sent), in order. */
+  readonly publications: (readonly DomainEvent[])[] = [];
   commits = 0;
 }
 
@@ -80,7 +82,11 @@ export class FakeUsageStore implements UsageStore {
     return [...this.state.pending.values()].filter((record) => record.receivedAt < receivedBefore).slice(0, limit);
   }
 
-  async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    if (events.length > 0) this.state.publications.push(events);
+  }
+
+  async commit(plan: UsagePlan, options: { readonly publish?: boolean } = {}): Promise<'committed' | 'conflict'> {
     for (const record of plan.records) {
       const existing = this.state.usage.get(recordKey(record));
       if (record.previous === 'none' ? existing !== undefined : existing?.status !== 'pending') return 'conflict';
@@ -107,6 +113,7 @@ export class FakeUsageStore implements UsageStore {
     }
     this.state.outbox.push(...plan.events);
     this.state.commits += 1;
+    if (options.publish !== false) await this.publish(plan.events);
     return 'committed';
   }
 }

@@ -124,6 +124,32 @@ describe('recordUsage', () => {
     expect(usage.recordKeysLoaded).toBe(0);
   });
 
+  it('publishes the events of all its commits together once they are committed: one PutEvents and mark-sent per request, not per commit', async () => {
+    const { deps, state } = await running();
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
+
+    await recordUsage(hostId, batch, deps);
+
+    expect(state.commits).toBe(2);
+    expect(state.publications).toHaveLength(1);
+    expect(state.publications[0]?.map((event) => event.detail.eventId)).toEqual(state.outbox.map((event) => event.detail.eventId));
+  });
+
+  it('still publishes what it committed when a later commit of the request keeps losing races', async () => {
+    const { deps, state } = await running();
+    const usage = deps.usage as FakeUsageStore;
+    let commits = 0;
+    const failing = Object.assign(Object.create(usage), {
+      commit: async (...args: Parameters<FakeUsageStore['commit']>) => ((commits += 1) === 1 ? usage.commit(...args) : ('conflict' as const)),
+    });
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
+
+    await expect(recordUsage(hostId, batch, { ...deps, usage: failing })).rejects.toBeInstanceOf(ServiceBusyError);
+
+    expect(state.outbox).toHaveLength(1);
+    expect(state.publications).toEqual([state.outbox]);
+  }, 30_000);
+
   it('answers a resent batch as duplicates of what each record became, writing nothing again', async () => {
     const metering = await running();
     const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
