@@ -238,6 +238,12 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
         const summaries = new Map(state.summaries);
         const stored = new Map(state.stored);
         if (attempt > 1) for (const candidate of queue) checked.add(recordKey(candidate));
+        // An assignment whose records a key condition may not see (stored before record groups): read them first.
+        const unseen = attempt > 1 ? [] : queue.filter((candidate) => state.keysUnseen.has(candidate.assignmentId));
+        if (unseen.length > 0) {
+          for (const [key, copy] of (await deps.usage.load([], unseen)).stored) stored.set(key, copy);
+          for (const candidate of unseen) checked.add(recordKey(candidate));
+        }
         while (queue.length > 0) {
           const chunk = queue.slice(0, size);
           const fresh = chunk.filter((candidate) => {
@@ -245,7 +251,7 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
             if (copy) outcomes.set(recordKey(candidate), duplicateOf(copy));
             return !copy;
           });
-          const { plan, outcomes: planned } = planUsage(fresh, { leases: state.leases, summaries, stored }, now, deps.settings);
+          const { plan, outcomes: planned } = planUsage(fresh, { leases: state.leases, summaries, stored, keysUnseen: state.keysUnseen }, now, deps.settings);
           const items = deps.usage.itemsOf(plan);
           if (items > deps.usage.maxItemsPerCommit && size > 1) {
             size = shrunkChunk(size, items, deps.usage.maxItemsPerCommit);

@@ -29,6 +29,8 @@ export class MeteringState {
   readonly outbox: DomainEvent[] = [];
   /** Events published, one entry per publish (PutEvents and mark-sent), in order. */
   readonly publications: (readonly DomainEvent[])[] = [];
+  /** Assignments the store says a key condition may not see stored records of (`UsageState.keysUnseen`). */
+  readonly keysUnseen = new Set<string>();
   commits = 0;
 }
 
@@ -71,6 +73,7 @@ export class FakeUsageStore implements UsageStore {
       leases: pick(this.state.leases, assignmentIds),
       summaries: pick(this.state.summaries, assignmentIds),
       stored: pick(this.state.usage, keys.map(recordKey)),
+      keysUnseen: new Set(assignmentIds.filter((id) => this.state.keysUnseen.has(id))),
     };
   }
 
@@ -89,7 +92,9 @@ export class FakeUsageStore implements UsageStore {
   async commit(plan: UsagePlan, options: { readonly publish?: boolean } = {}): Promise<'committed' | 'conflict'> {
     for (const record of plan.records) {
       const existing = this.state.usage.get(recordKey(record));
-      if (record.previous === 'none' ? existing !== undefined : existing?.status !== 'pending') return 'conflict';
+      // A key condition that cannot see the stored copy (`keysUnseen`) lets the write through, as the real store's would.
+      const seen = !this.state.keysUnseen.has(record.assignmentId);
+      if (record.previous === 'none' ? existing !== undefined && seen : existing?.status !== 'pending') return 'conflict';
     }
     for (const { beforeVersion, after } of plan.summaries) {
       if ((this.state.summaries.get(after.assignmentId)?.version ?? 0) !== beforeVersion) return 'conflict';
