@@ -54,14 +54,14 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Items written per chunk, by design, for a chunk charged alone: metering's record group (the
+ * Items written per chunk, by design, for a chunk charged alone: metering's record groups (the
  * bench's batches hold 100 records numbered as the agent numbers them, from a multiple of
- * 100: one group each), summary, hour bucket and chunk event (outbox); billing's chunk, job
+ * 100: 10 groups of 10), summary, hour bucket and chunk event (outbox); billing's chunk, job
  * total, hold, ledger transaction, 3 entries, 3 balances and event; the two outbox mark-sent
  * updates; matching's job cost. A renter's chunks charged together share the job totals,
  * holds, balances, outbox item and mark-sent: fewer (the counted figure shows it).
  */
-const ITEMS_PER_CHUNK = 1 + 3 + 11 + 2 + 1;
+const ITEMS_PER_CHUNK = 10 + 3 + 11 + 2 + 1;
 
 /** Every item of a table whose key starts with one of `prefixes`. */
 const scanPrefixes = async (tableName: string, prefixes: readonly string[]): Promise<Record<string, unknown>[]> => {

@@ -27,8 +27,8 @@
  *   records of an assignment from one host whose event ids share a group
  *   (`recordGroupOf`), one attribute `rec#<eventId>` per record holding what the per-record
  *   item held (the dedup key is the attribute: each is set only if absent). An agent numbers
- *   its records (`usage-000123`), so a group holds up to 100 consecutive records and a batch
- *   of 100 writes one or two items, not 100. A pending record's pointer then carries
+ *   its records (`usage-000123`), so a group holds up to 10 consecutive records and a batch
+ *   of 100 writes 10 or 11 items, not 100. A pending record's pointer then carries
  *   `grouped: true`.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
  */
@@ -58,12 +58,13 @@ export const pendingShardOf = (assignmentId: string): number => {
 };
 
 /**
- * The group of an event id: without its last two digits, marked `##`, when it ends in two
- * digits (so `usage-000123` is in the group of `usage-000100` to `usage-000199`), else the id
- * itself. An event id has no `#` (the API refuses it), so no id is a numbered group's name, and
- * a group holds at most 100 records, far under DynamoDB's 400 KB an item.
+ * The group of an event id: without its last digit, marked `#`, when it ends in a digit (so
+ * `usage-000123` is in the group of `usage-000120` to `usage-000129`), else the id itself. An
+ * event id has no `#` (the API refuses it), so no id is a numbered group's name, and a group
+ * holds at most 10 records (about 4 KB). Ten, not more: DynamoDB bills a write by the item's
+ * whole size, and an agent reporting once a minute adds one record to its group at a time.
  */
-export const recordGroupOf = (eventId: string): string => (/\d\d$/.test(eventId) ? `${eventId.slice(0, -2)}##` : eventId);
+export const recordGroupOf = (eventId: string): string => (/\d$/.test(eventId) ? `${eventId.slice(0, -1)}#` : eventId);
 export const USAGE_GROUP_PREFIX = 'USAGES#';
 export const usageGroupKey = (assignmentId: string, eventId: string, hostId: string) => ({
   pk: `${USAGE_GROUP_PREFIX}${assignmentId}#${recordGroupOf(eventId)}`,

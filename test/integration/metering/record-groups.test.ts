@@ -52,7 +52,7 @@ const runningJob = async () => {
 };
 
 describe('usage record groups', () => {
-  it('stores a batch of 100 numbered records as one item, and answers a resend split differently with the first copies', async () => {
+  it('stores a batch of 100 numbered records as 10 items, and answers a resend split differently with the first copies', async () => {
     const { host, assignmentId, startedAt } = await runningJob();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 1_200 - Date.now())));
     // 100 records of 10 ms, numbered as the agent numbers them, from 100.
@@ -62,8 +62,12 @@ describe('usage record groups', () => {
 
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ accepted: 100, duplicates: 0 });
-    const group = await getItem(usageGroupKey(assignmentId, usageEventId(100), host.hostId));
-    expect(Object.keys(group ?? {}).filter((name) => name.startsWith('rec#'))).toHaveLength(100);
+    for (let seq = 100; seq < 200; seq += 10) {
+      const group = await getItem(usageGroupKey(assignmentId, usageEventId(seq), host.hostId));
+      expect(Object.keys(group ?? {}).filter((name) => name.startsWith('rec#')).sort()).toEqual(
+        Array.from({ length: 10 }, (_, index) => `rec#${usageEventId(seq + index)}`),
+      );
+    }
     expect(await getItem(usageKey(assignmentId, usageEventId(100), host.hostId))).toBeUndefined();
     expect(await getItem(summaryKey(assignmentId))).toMatchObject({ acceptedRecords: 100, recordGroups: true });
 

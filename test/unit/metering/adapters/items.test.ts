@@ -10,19 +10,19 @@ const planned = (eventId: string, extra: Partial<UsagePlan['records'][number]> =
 const plan = (records: UsagePlan['records']): UsagePlan => ({ records, summaries: [], hours: [], events: [] });
 
 describe('record groups', () => {
-  it('puts an agent\'s numbered records in groups of 100 and any other id in a group of its own', () => {
-    expect(recordGroupOf('usage-000100')).toBe('usage-0001##');
-    expect(recordGroupOf('usage-000199')).toBe('usage-0001##');
-    expect(recordGroupOf('usage-000200')).toBe('usage-0002##');
-    expect(recordGroupOf('e7')).toBe('e7');
+  it('puts an agent\'s numbered records in groups of 10 and any other id in a group of its own', () => {
+    expect(recordGroupOf('usage-000120')).toBe('usage-00012#');
+    expect(recordGroupOf('usage-000129')).toBe('usage-00012#');
+    expect(recordGroupOf('usage-000130')).toBe('usage-00013#');
+    expect(recordGroupOf('e7')).toBe('e#');
     expect(recordGroupOf('x-1a')).toBe('x-1a');
-    expect(usageGroupKey('asg_1', 'usage-000123', 'host_1')).toEqual({ pk: 'USAGES#asg_1#usage-0001##', sk: 'HOST#host_1' });
+    expect(usageGroupKey('asg_1', 'usage-000123', 'host_1')).toEqual({ pk: 'USAGES#asg_1#usage-00012#', sk: 'HOST#host_1' });
   });
 
   it('counts one item per group a commit writes, and for a waiting record its pointer and, stored alone, its own item', () => {
     const numbered = Array.from({ length: 100 }, (_, index) => planned(`usage-${String(150 + index).padStart(6, '0')}`));
 
-    expect(commitItems(plan(numbered))).toBe(2);
+    expect(commitItems(plan(numbered))).toBe(10);
     expect(commitItems(plan([planned('a'), planned('b')]))).toBe(2);
     expect(commitItems(plan([planned('usage-000001', { status: 'pending' })]))).toBe(2);
     expect(commitItems(plan([planned('usage-000001', { previous: 'pending' })]))).toBe(2);

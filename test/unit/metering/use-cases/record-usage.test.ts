@@ -114,7 +114,7 @@ describe('recordUsage', () => {
     expect(state.summaries.get('asg_1')?.gpuMs).toBe(100_000);
   });
 
-  it('writes a batch of 100 numbered records in one transaction (one record group item, the summary, hour and event), reading the lease once and no record', async () => {
+  it('writes a batch of 100 numbered records in one transaction (10 record group items, the summary, hour and event), reading the lease once and no record', async () => {
     const { deps, state } = await running();
     const usage = deps.usage as FakeUsageStore;
     const batch = Array.from({ length: 100 }, (_, index) => record(agentEventId(100 + index), index, index + 1));
