@@ -31,6 +31,7 @@ import { PRICES } from '#infra/cost/prices.ts';
 import { PartitionWrites } from './partition-writes.ts';
 import { tables } from '#infra/topology.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
+import { usageEventId } from '#agent/usage/meter.ts';
 import { apiClient, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
 import { jobStatus, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
@@ -53,13 +54,14 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Items written per chunk besides its records, by design, for a chunk charged alone: metering's
- * summary, hour bucket and chunk event (outbox) with the records; billing's chunk, job total,
- * hold, ledger transaction, 3 entries, 3 balances and event; the two outbox mark-sent updates;
- * matching's job cost. A renter's chunks charged together share the job totals, holds,
- * balances, outbox item and mark-sent: fewer (the counted figure shows it).
+ * Items written per chunk, by design, for a chunk charged alone: metering's record groups (the
+ * bench's batches hold 100 records numbered as the agent numbers them, from a multiple of
+ * 100: 10 groups of 10), summary, hour bucket and chunk event (outbox); billing's chunk, job
+ * total, hold, ledger transaction, 3 entries, 3 balances and event; the two outbox mark-sent
+ * updates; matching's job cost. A renter's chunks charged together share the job totals,
+ * holds, balances, outbox item and mark-sent: fewer (the counted figure shows it).
  */
-const ITEMS_PER_CHUNK = 3 + 11 + 2 + 1;
+const ITEMS_PER_CHUNK = 10 + 3 + 11 + 2 + 1;
 
 /** Every item of a table whose key starts with one of `prefixes`. */
 const scanPrefixes = async (tableName: string, prefixes: readonly string[]): Promise<Record<string, unknown>[]> => {
@@ -96,9 +98,20 @@ const chargedLines = async (tableName: string): Promise<{ records: string[]; chu
   return { records, chunks, chargedAt };
 };
 
+/**
+ * Metering's stored records: items of their own (`USAGE#`, before record groups) and the
+ * `rec#<eventId>` attributes of record group items (`USAGES#`).
+ */
+const storedRecords = async (meteringTable: string): Promise<Record<string, unknown>[]> =>
+  (await scanPrefixes(meteringTable, ['USAGE#', 'USAGES#'])).flatMap((item) =>
+    String(item.pk).startsWith('USAGES#')
+      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([, record]) => record as Record<string, unknown>)
+      : [item],
+  );
+
 /** Milliseconds from metering storing (judging) each accepted record to billing charging it, sorted. */
 const storedToCharged = async (meteringTable: string, chargedAt: ReadonlyMap<string, number>): Promise<number[]> =>
-  (await scanPrefixes(meteringTable, ['USAGE#']))
+  (await storedRecords(meteringTable))
     .filter((item) => typeof item.usageRecordId === 'string' && chargedAt.has(item.usageRecordId))
     .map((item) => (chargedAt.get(item.usageRecordId as string) as number) - Date.parse(item.judgedAt as string))
     .sort((a, b) => a - b);
@@ -199,7 +212,7 @@ try {
       job,
       records: Array.from({ length: Math.min(BATCH, RECORDS - batch * BATCH) }, (_, index) => {
         const n = batch * BATCH + index;
-        return { eventId: `b-${n}`, assignmentId: job.assignmentId, from: new Date(job.startedAt + n * RECORD_MS).toISOString(), to: new Date(job.startedAt + (n + 1) * RECORD_MS).toISOString(), gpuSeconds: RECORD_MS / 1000 };
+        return { eventId: usageEventId(n), assignmentId: job.assignmentId, from: new Date(job.startedAt + n * RECORD_MS).toISOString(), to: new Date(job.startedAt + (n + 1) * RECORD_MS).toISOString(), gpuSeconds: RECORD_MS / 1000 };
       }),
     })),
   ).flat();
@@ -254,7 +267,7 @@ try {
   const itemsPerSecond = await transactionRate(billingTable);
   // Counted on the client while the run went (every table item written); the design's count beside it.
   const itemsPerRecord = partitionWrites.itemsWritten() / total;
-  const designItemsPerRecord = (total + ITEMS_PER_CHUNK * lines.chunks) / total;
+  const designItemsPerRecord = (ITEMS_PER_CHUNK * lines.chunks) / total;
   const ceiling = itemsPerSecond / itemsPerRecord;
   const endToEnd = (total / (charged - started)) * 1000;
   const chargeSeconds = (charged - started) / 1000;

@@ -25,6 +25,8 @@ export interface UsageSummary {
   readonly reportedGpuMs: number;
   /** When the platform last received accepted usage while the lease was open (host loss ends the lease no earlier). */
   readonly lastOpenUsageAt?: string;
+  /** The store's mark, kept as read: every record of the assignment is where a write's key condition sees it (`UsageState.keysUnseen`). */
+  readonly recordGroups?: true;
 }
 
 export type StoredStatus = 'accepted' | 'rejected' | 'pending';
@@ -32,6 +34,8 @@ export type StoredStatus = 'accepted' | 'rejected' | 'pending';
 /** One usage record as stored, forever, under its (assignment, event, host) key. */
 export interface StoredUsage extends ReceivedUsage {
   readonly status: StoredStatus;
+  /** Read from a waiting record's pointer written before record groups: its stored copy is an item of its own. */
+  readonly storedAlone?: true;
   readonly usageRecordId?: string;
   readonly gpuMs?: number;
   readonly acceptedFrom?: string;
@@ -69,6 +73,12 @@ export interface UsageState {
   readonly summaries: ReadonlyMap<string, UsageSummary>;
   /** Stored records by `recordKey`. */
   readonly stored: ReadonlyMap<string, StoredUsage>;
+  /**
+   * Assignments (of those asked for) that may have records stored where a write's key
+   * condition does not look (written before record groups): read a record's stored copy
+   * before writing it, as after a lost race. Empty for every assignment since.
+   */
+  readonly keysUnseen: ReadonlySet<string>;
 }
 
 export interface RecordKey {
@@ -90,8 +100,15 @@ export interface UsageStore {
   pending(assignmentId: string, limit: number): Promise<readonly StoredUsage[]>;
   /** Records of any assignment still waiting for their lease, received before `receivedBefore`, oldest first per shard. */
   stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]>;
-  /** Writes the plan atomically; 'conflict' when a condition failed (someone wrote first) and nothing was written. */
-  commit(plan: UsagePlan): Promise<'committed' | 'conflict'>;
+  /**
+   * Writes the plan atomically, its events into the outbox with it; 'conflict' when a
+   * condition failed (someone wrote first) and nothing was written. Then publishes the
+   * events, unless `publish` is false: the caller then hands them to `publish` itself, so
+   * that several commits' events go out together (one PutEvents, marked sent at once).
+   */
+  commit(plan: UsagePlan, options?: { readonly publish?: boolean }): Promise<'committed' | 'conflict'>;
+  /** Publishes events that committed plans wrote (best effort: the outbox sweep sends what this does not). */
+  publish(events: readonly DomainEvent[]): Promise<void>;
 }
 
 export interface HourBucket {

@@ -13,8 +13,26 @@ export const newId = (prefix: string, at: Date = new Date()): string => {
     head = alphabet[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  const tail = Array.from(randomBytes(12), (byte) => alphabet[byte % 32]).join('');
+  const bytes = randomTail();
+  let tail = '';
+  for (const byte of bytes) tail += alphabet[byte % 32];
   return `${prefix}_${head}${tail}`;
+};
+
+/**
+ * 12 random bytes for an id's tail, cut from a pool filled 256 ids at a time: one call into
+ * the random generator per id was a visible cost where every usage record gets an id.
+ */
+const TAIL_BYTES = 12;
+let pool = Buffer.alloc(0);
+let used = 0;
+const randomTail = (): Uint8Array => {
+  if (used + TAIL_BYTES > pool.length) {
+    pool = randomBytes(TAIL_BYTES * 256);
+    used = 0;
+  }
+  used += TAIL_BYTES;
+  return pool.subarray(used - TAIL_BYTES, used);
 };
 
 /**

@@ -93,11 +93,20 @@ const toPublication = (row: OutboxRow): Publication => {
   return row.pk ? { key: row.pk, events: [event] } : single(event);
 };
 
+/**
+ * Events that passed `validateEvent`, so that an event validated when committed is not parsed
+ * again when published (a chunk event lists up to 100 records). Events are never changed
+ * after they are built.
+ */
+const validated = new WeakSet<DomainEvent>();
+
 /** Producers validate before PutEvents: an event that does not match its schema never leaves. */
 export const validateEvent = (event: DomainEvent): void => {
+  if (validated.has(event)) return;
   const definition = definitionOf(event.source, event.detailType);
   if (!definition) throw new Error(`Unknown event ${event.source} ${event.detailType}`);
   definition.schema.parse(event.detail);
+  validated.add(event);
 };
 
 export interface OutboxDeps {
@@ -117,11 +126,19 @@ export class Outbox {
    * publish is left to the sweep: the change is committed and the events are durable.
    */
   async commit(items: readonly TransactItem[], events: readonly DomainEvent[]): Promise<void> {
+    await this.write(items, events);
+    await this.publishCommitted(events);
+  }
+
+  /**
+   * `commit` without the publish: for a caller that commits several transactions in a row
+   * and publishes their events together afterwards with `publishCommitted`.
+   */
+  async write(items: readonly TransactItem[], events: readonly DomainEvent[]): Promise<void> {
     events.forEach(validateEvent);
     await this.deps.documents.send(
       new TransactWriteCommand({ TransactItems: [...items, ...events.map((event) => outboxPut(this.deps.tableName, event))] }),
     );
-    await this.publishCommitted(events);
   }
 
   /**

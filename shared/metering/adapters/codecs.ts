@@ -92,4 +92,5 @@ export const toSummary = itemDecoder('usage summary', z.object({
   gpuMs: z.number(),
   reportedGpuMs: z.number(),
   lastOpenUsageAt: z.string().optional(),
+  recordGroups: z.literal(true).optional(),
 })) satisfies (item: Record<string, unknown>) => UsageSummary;

@@ -1,12 +1,16 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, QueryCommand, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DomainEvent } from '#events/define.ts';
 import type { Outbox } from '#platform/outbox.ts';
 import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
 import { toLease, toStoredUsage, toSummary } from './codecs.ts';
-import { PENDING_PREFIX, PENDING_SHARDS, hourKey, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, summaryKey, usageKey } from './items.ts';
+import {
+  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
+  usageGroupKey, usageKey,
+} from './items.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -15,16 +19,48 @@ const BATCH_GET_MAX = 100;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 const MAX_TRANSACT_ITEMS = 100;
 
-/** Items one `commit` writes: a pending record also writes (or deletes) its pointer; each event is one outbox item. */
+type PlannedRecord = UsagePlan['records'][number];
+
+/** Where a planned record's stored copy goes: an item of its own (written before record groups), or its group's item. */
+const storedAlone = (record: PlannedRecord): boolean => record.previous === 'pending' && record.storedAlone === true;
+
+/** The planned records by the record group item they are written to (items.ts); those stored alone are left out. */
+const recordGroups = (plan: UsagePlan): Map<string, { readonly key: ReturnType<typeof usageGroupKey>; readonly records: PlannedRecord[] }> => {
+  const groups = new Map<string, { key: ReturnType<typeof usageGroupKey>; records: PlannedRecord[] }>();
+  for (const record of plan.records) {
+    if (storedAlone(record)) continue;
+    const key = usageGroupKey(record.assignmentId, record.eventId, record.hostId);
+    const id = `${key.pk}|${key.sk}`;
+    const group = groups.get(id);
+    if (group) group.records.push(record);
+    else groups.set(id, { key, records: [record] });
+  }
+  return groups;
+};
+
+/**
+ * Items one `commit` writes: one per record group (and per record stored alone); a pending
+ * record also writes (or deletes) its pointer; each event is one outbox item.
+ */
 export const commitItems = (plan: UsagePlan): number =>
-  plan.records.reduce((sum, record) => sum + (record.previous === 'pending' || record.status === 'pending' ? 2 : 1), 0) +
+  recordGroups(plan).size +
+  plan.records.reduce((sum, record) => sum + (storedAlone(record) ? 1 : 0) + (record.previous === 'pending' || record.status === 'pending' ? 1 : 0), 0) +
   plan.summaries.length + plan.hours.length + plan.events.length;
+
+/** What a stored copy holds: the record and its verdict, without the plan's and the pointer's marks. */
+const storedCopy = (record: PlannedRecord): StoredUsage => {
+  const { previous: _previous, storedAlone: _alone, ...usage } = record;
+  return usage;
+};
 
 /** Cancelled by a failed condition or a concurrent transaction: someone else wrote first. */
 const isConflict = (error: unknown): boolean =>
   (error as { name?: string }).name === 'TransactionConflictException' ||
   (error instanceof TransactionCanceledException &&
     (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict'));
+
+/** A waiting record from its pointer; one written before record groups says its stored copy is an item of its own. */
+const fromPointer = (item: Item): StoredUsage => ({ ...toStoredUsage(item), status: 'pending', ...(item.grouped === true ? {} : { storedAlone: true as const }) });
 
 export class DynamoUsageStore implements UsageStore {
   readonly maxItemsPerCommit = MAX_TRANSACT_ITEMS;
@@ -39,15 +75,26 @@ export class DynamoUsageStore implements UsageStore {
     private readonly outbox: Outbox,
   ) {}
 
-  /** One BatchGetItem per 100 keys, in parallel, consistent; unprocessed keys are asked again. */
+  /**
+   * One BatchGetItem per 100 keys, in parallel, consistent; unprocessed keys are asked again.
+   * A record's stored copy is looked for in its record group and under its own key (where
+   * records were stored before record groups).
+   */
   async load(assignmentIds: readonly string[], keys: readonly RecordKey[]): Promise<UsageState> {
+    const groupKeys = new Map<string, Item>();
+    for (const key of keys) {
+      const groupKey = usageGroupKey(key.assignmentId, key.eventId, key.hostId);
+      groupKeys.set(`${groupKey.pk}|${groupKey.sk}`, groupKey);
+    }
     const wanted = [
       ...assignmentIds.flatMap((assignmentId) => [leaseKey(assignmentId), summaryKey(assignmentId)]),
       ...keys.map((key) => usageKey(key.assignmentId, key.eventId, key.hostId)),
+      ...groupKeys.values(),
     ];
     const batches: Item[][] = [];
     for (let start = 0; start < wanted.length; start += BATCH_GET_MAX) batches.push(wanted.slice(start, start + BATCH_GET_MAX));
     const items = (await Promise.all(batches.map((batch) => this.getAll(batch)))).flat();
+    const wantedKeys = new Set(keys.map(recordKey));
     const leases = new Map<string, Lease>();
     const summaries = new Map<string, UsageSummary>();
     const stored = new Map<string, StoredUsage>();
@@ -58,12 +105,19 @@ export class DynamoUsageStore implements UsageStore {
       } else if (item.sk === 'SUMMARY') {
         const summary = toSummary(item);
         summaries.set(summary.assignmentId, summary);
+      } else if (String(item.pk).startsWith(USAGE_GROUP_PREFIX)) {
+        for (const [name, value] of Object.entries(item)) {
+          if (!name.startsWith(RECORD_ATTRIBUTE_PREFIX)) continue;
+          const usage = toStoredUsage(value as Item);
+          if (wantedKeys.has(recordKey(usage))) stored.set(recordKey(usage), usage);
+        }
       } else {
         const usage = toStoredUsage(item);
         stored.set(recordKey(usage), usage);
       }
     }
-    return { leases, summaries, stored };
+    const keysUnseen = new Set([...summaries.values()].filter((summary) => !summary.recordGroups).map((summary) => summary.assignmentId));
+    return { leases, summaries, stored, keysUnseen };
   }
 
   private async getAll(keys: Item[]): Promise<Item[]> {
@@ -90,7 +144,7 @@ export class DynamoUsageStore implements UsageStore {
         Limit: limit,
       }),
     );
-    return Items.map((item) => ({ ...toStoredUsage(item), status: 'pending' as const }));
+    return Items.map(fromPointer);
   }
 
   async stalePending(receivedBefore: string, limit: number): Promise<readonly StoredUsage[]> {
@@ -107,22 +161,54 @@ export class DynamoUsageStore implements UsageStore {
         ),
       ),
     );
-    return pages.flatMap((page) => (page.Items ?? []).map((item) => ({ ...toStoredUsage(item), status: 'pending' as const })));
+    return pages.flatMap((page) => (page.Items ?? []).map(fromPointer));
   }
 
-  async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    await this.outbox.publishCommitted(events);
+  }
+
+  async commit(plan: UsagePlan, options: { readonly publish?: boolean } = {}): Promise<'committed' | 'conflict'> {
     if (plan.records.length === 0 && plan.summaries.length === 0) return 'committed';
+    const aloneIn = new Set(plan.records.filter(storedAlone).map((record) => record.assignmentId));
     const items: TransactItem[] = [
+      ...[...recordGroups(plan).values()].map(({ key, records }): TransactItem => {
+        // One attribute per record, each set only if absent (new) or still pending (judged after waiting).
+        const names: Record<string, string> = {};
+        const values: Record<string, unknown> = {};
+        const sets: string[] = [];
+        const conditions: string[] = [];
+        records.forEach((record, index) => {
+          names[`#r${index}`] = recordAttribute(record.eventId);
+          values[`:r${index}`] = storedCopy(record);
+          sets.push(`#r${index} = :r${index}`);
+          conditions.push(record.previous === 'pending' ? `#r${index}.#status = :pending` : `attribute_not_exists(#r${index})`);
+        });
+        if (records.some((record) => record.previous === 'pending')) {
+          names['#status'] = 'status';
+          values[':pending'] = 'pending';
+        }
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        };
+      }),
       ...plan.records.flatMap((record): TransactItem[] => {
-        const { previous, ...usage } = record;
-        const key = usageKey(usage.assignmentId, usage.eventId, usage.hostId);
+        const usage = storedCopy(record);
         const pointer = pendingKey(usage.assignmentId, usage.eventId, usage.hostId);
-        if (previous === 'pending') {
+        if (record.previous === 'pending') {
+          if (!storedAlone(record)) return [{ Delete: { TableName: this.tableName, Key: pointer } }];
           return [
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...key, ...usage },
+                Item: { ...usageKey(usage.assignmentId, usage.eventId, usage.hostId), ...usage },
                 ConditionExpression: '#status = :pending',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: { ':pending': 'pending' },
@@ -131,16 +217,15 @@ export class DynamoUsageStore implements UsageStore {
             { Delete: { TableName: this.tableName, Key: pointer } },
           ];
         }
-        const put: TransactItem = { Put: { TableName: this.tableName, Item: { ...key, ...usage }, ConditionExpression: 'attribute_not_exists(pk)' } };
-        if (usage.status !== 'pending') return [put];
+        if (usage.status !== 'pending') return [];
         return [
-          put,
           {
             Put: {
               TableName: this.tableName,
               Item: {
                 ...pointer,
                 ...usage,
+                grouped: true,
                 gsi1pk: pendingShardPk(pendingShardOf(usage.assignmentId)),
                 gsi1sk: `${usage.receivedAt}#${usage.assignmentId}#${usage.eventId}#${usage.hostId}`,
               },
@@ -151,7 +236,14 @@ export class DynamoUsageStore implements UsageStore {
       ...plan.summaries.map(({ beforeVersion, after }): TransactItem => ({
         Put: {
           TableName: this.tableName,
-          Item: { ...summaryKey(after.assignmentId), ...after, coverage: after.coverage.map((segment) => [segment.from, segment.to]) },
+          // A summary made since record groups marks its assignment as having every record where key
+          // conditions see it; not when it closes a record stored alone (waiting since before groups).
+          Item: {
+            ...summaryKey(after.assignmentId),
+            ...after,
+            coverage: after.coverage.map((segment) => [segment.from, segment.to]),
+            ...(after.recordGroups || (beforeVersion === 0 && !aloneIn.has(after.assignmentId)) ? { recordGroups: true } : {}),
+          },
           ...(beforeVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': beforeVersion } }),
@@ -171,11 +263,12 @@ export class DynamoUsageStore implements UsageStore {
       })),
     ];
     try {
-      await this.outbox.commit(items, plan.events);
-      return 'committed';
+      await this.outbox.write(items, plan.events);
     } catch (error) {
       if (isConflict(error)) return 'conflict';
       throw error;
     }
+    if (options.publish !== false) await this.publish(plan.events);
+    return 'committed';
   }
 }

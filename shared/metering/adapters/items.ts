@@ -7,7 +7,8 @@
  *   host's assignments in `byType` (job ids sort by creation).
  * - `LEASE#<assignmentId>` / `SUMMARY`: `version`, `coverage` ([from, to] epoch-ms pairs the
  *   accepted records cover), `acceptedRecords`, `clippedRecords`, `rejectedRecords`, `gpuMs`,
- *   `reportedGpuMs`.
+ *   `reportedGpuMs`; `recordGroups: true` on a summary made since record groups, whose
+ *   assignment therefore has no record stored alone (a write's key condition sees every copy).
  * - `LEASE#<assignmentId>` / `HOUR#<yyyy-mm-ddThh>`: the hourly aggregate (a read model):
  *   `gpuMs`, `records`, `utilizationGpuMs`, `weighedGpuMs`.
  * - `LEASE#<assignmentId>` / `PENDING#<eventId>#<hostId>`: a record waiting for its lease,
@@ -20,6 +21,15 @@
  *   lease is not known yet can never take the key of its real host's record. `status`
  *   (`accepted` | `rejected` | `pending`), the record as reported, `receivedAt`, and once
  *   judged `usageRecordId`, `gpuMs`, `acceptedFrom`, `acceptedTo`, `clipped`, `reason`, `judgedAt`.
+ *   Written before record groups (below); still read, and still written for a record that
+ *   waited for its lease under such a key (its pointer has no `grouped`).
+ * - `USAGES#<assignmentId>#<group>` / `HOST#<hostId>`: a record group, forever: the usage
+ *   records of an assignment from one host whose event ids share a group
+ *   (`recordGroupOf`), one attribute `rec#<eventId>` per record holding what the per-record
+ *   item held (the dedup key is the attribute: each is set only if absent). An agent numbers
+ *   its records (`usage-000123`), so a group holds up to 10 consecutive records and a batch
+ *   of 100 writes 10 or 11 items, not 100. A pending record's pointer then carries
+ *   `grouped: true`.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
  */
 export const leasePk = (assignmentId: string) => `LEASE#${assignmentId}`;
@@ -46,3 +56,20 @@ export const pendingShardOf = (assignmentId: string): number => {
   for (const char of assignmentId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return hash % PENDING_SHARDS;
 };
+
+/**
+ * The group of an event id: without its last digit, marked `#`, when it ends in a digit (so
+ * `usage-000123` is in the group of `usage-000120` to `usage-000129`), else the id itself. An
+ * event id has no `#` (the API refuses it), so no id is a numbered group's name, and a group
+ * holds at most 10 records (about 4 KB). Ten, not more: DynamoDB bills a write by the item's
+ * whole size, and an agent reporting once a minute adds one record to its group at a time.
+ */
+export const recordGroupOf = (eventId: string): string => (/\d$/.test(eventId) ? `${eventId.slice(0, -1)}#` : eventId);
+export const USAGE_GROUP_PREFIX = 'USAGES#';
+export const usageGroupKey = (assignmentId: string, eventId: string, hostId: string) => ({
+  pk: `${USAGE_GROUP_PREFIX}${assignmentId}#${recordGroupOf(eventId)}`,
+  sk: `HOST#${hostId}`,
+});
+/** The attribute of a record group that holds one record. */
+export const RECORD_ATTRIBUTE_PREFIX = 'rec#';
+export const recordAttribute = (eventId: string): string => `${RECORD_ATTRIBUTE_PREFIX}${eventId}`;

@@ -1,4 +1,4 @@
-import { newEvent, type Payload } from '#events/define.ts';
+import { newEvent, type DomainEvent, type Payload } from '#events/define.ts';
 import { MAX_CHUNK_RECORDS, event as usageChunkRecorded } from '#events/metering/usage-chunk-recorded.ts';
 import { ServiceBusyError } from '#platform/errors.ts';
 import { newId } from '#platform/ids.ts';
@@ -98,7 +98,11 @@ export const planUsage = (
   const outcomes = new Map<string, RecordOutcome>();
 
   const byAssignment = new Map<string, Candidate[]>();
-  for (const candidate of candidates) byAssignment.set(candidate.assignmentId, [...(byAssignment.get(candidate.assignmentId) ?? []), candidate]);
+  for (const candidate of candidates) {
+    const group = byAssignment.get(candidate.assignmentId);
+    if (group) group.push(candidate);
+    else byAssignment.set(candidate.assignmentId, [candidate]);
+  }
   for (const [assignmentId, group] of byAssignment) {
     const before = state.summaries.get(assignmentId) ?? emptySummary(assignmentId);
     const lease = effectiveLease(state.leases.get(assignmentId), before.lastOpenUsageAt);
@@ -222,57 +226,75 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
   const outcomes = new Map<string, RecordOutcome>();
   let queue = [...candidates.values()];
   let size = Math.min(queue.length, MAX_CHUNK_RECORDS);
-  // One attempt writes chunks until all are written or a write loses a race; the cap counts lost races.
-  await retryOnConflict(
-    async (attempt) => {
-      // The first attempt trusts that no record was stored before; after a lost race, read them.
-      const checked = new Set<string>();
-      const state = await deps.usage.load([...new Set(queue.map((c) => c.assignmentId))], attempt > 1 ? queue : []);
-      const summaries = new Map(state.summaries);
-      const stored = new Map(state.stored);
-      if (attempt > 1) for (const candidate of queue) checked.add(recordKey(candidate));
-      while (queue.length > 0) {
-        const chunk = queue.slice(0, size);
-        const fresh = chunk.filter((candidate) => {
-          const copy = stored.get(recordKey(candidate));
-          if (copy) outcomes.set(recordKey(candidate), duplicateOf(copy));
-          return !copy;
-        });
-        const { plan, outcomes: planned } = planUsage(fresh, { leases: state.leases, summaries, stored }, now, deps.settings);
-        const items = deps.usage.itemsOf(plan);
-        if (items > deps.usage.maxItemsPerCommit && size > 1) {
-          size = shrunkChunk(size, items, deps.usage.maxItemsPerCommit);
-          continue;
+  // Every commit's events, published together once the request's commits are done.
+  const committedEvents: DomainEvent[] = [];
+  try {
+    // One attempt writes chunks until all are written or a write loses a race; the cap counts lost races.
+    await retryOnConflict(
+      async (attempt) => {
+        // The first attempt trusts that no record was stored before; after a lost race, read them.
+        const checked = new Set<string>();
+        const state = await deps.usage.load([...new Set(queue.map((c) => c.assignmentId))], attempt > 1 ? queue : []);
+        const summaries = new Map(state.summaries);
+        const stored = new Map(state.stored);
+        if (attempt > 1) for (const candidate of queue) checked.add(recordKey(candidate));
+        // An assignment whose records a key condition may not see (stored before record groups): read them first.
+        const unseen = attempt > 1 ? [] : queue.filter((candidate) => state.keysUnseen.has(candidate.assignmentId));
+        if (unseen.length > 0) {
+          for (const [key, copy] of (await deps.usage.load([], unseen)).stored) stored.set(key, copy);
+          for (const candidate of unseen) checked.add(recordKey(candidate));
         }
-        // A record the plan does not write has no key condition to catch a stored copy: read it.
-        const written = new Set(plan.records.map(recordKey));
-        const unchecked = fresh.filter((candidate) => !written.has(recordKey(candidate)) && !checked.has(recordKey(candidate)));
-        if (unchecked.length > 0) {
-          const copies = await deps.usage.load([], unchecked);
-          for (const candidate of unchecked) checked.add(recordKey(candidate));
-          for (const [key, copy] of copies.stored) stored.set(key, copy);
-          continue;
+        while (queue.length > 0) {
+          const chunk = queue.slice(0, size);
+          const fresh = chunk.filter((candidate) => {
+            const copy = stored.get(recordKey(candidate));
+            if (copy) outcomes.set(recordKey(candidate), duplicateOf(copy));
+            return !copy;
+          });
+          const { plan, outcomes: planned } = planUsage(fresh, { leases: state.leases, summaries, stored, keysUnseen: state.keysUnseen }, now, deps.settings);
+          const items = deps.usage.itemsOf(plan);
+          if (items > deps.usage.maxItemsPerCommit && size > 1) {
+            size = shrunkChunk(size, items, deps.usage.maxItemsPerCommit);
+            continue;
+          }
+          // A record the plan does not write has no key condition to catch a stored copy: read it.
+          const written = new Set(plan.records.map(recordKey));
+          const unchecked = fresh.filter((candidate) => !written.has(recordKey(candidate)) && !checked.has(recordKey(candidate)));
+          if (unchecked.length > 0) {
+            const copies = await deps.usage.load([], unchecked);
+            for (const candidate of unchecked) checked.add(recordKey(candidate));
+            for (const [key, copy] of copies.stored) stored.set(key, copy);
+            continue;
+          }
+          const empty = plan.records.length === 0 && plan.summaries.length === 0;
+          if (!empty && (await deps.usage.commit(plan, { publish: false })) === 'conflict') return CONFLICT;
+          if (!empty) committedEvents.push(...plan.events);
+          for (const [key, outcome] of planned) outcomes.set(key, outcome);
+          for (const { after } of plan.summaries) summaries.set(after.assignmentId, after);
+          queue = queue.slice(chunk.length);
         }
-        const empty = plan.records.length === 0 && plan.summaries.length === 0;
-        if (!empty && (await deps.usage.commit(plan)) === 'conflict') return CONFLICT;
-        for (const [key, outcome] of planned) outcomes.set(key, outcome);
-        for (const { after } of plan.summaries) summaries.set(after.assignmentId, after);
-        queue = queue.slice(chunk.length);
-      }
-      return undefined;
-    },
-    { ...CONFLICT_RETRY, exhausted: () => conflictsExhausted('usage records') },
-  );
+        return undefined;
+      },
+      { ...CONFLICT_RETRY, exhausted: () => conflictsExhausted('usage records') },
+    );
+  } finally {
+    // Also after a failure part way: what committed goes out now rather than at the next sweep.
+    await deps.usage.publish(committedEvents);
+  }
 
   const waiting = new Set([...outcomes.values()].filter((outcome) => outcome.status === 'pending').map((outcome) => outcome.assignmentId));
   for (const assignmentId of waiting) await resolvePending(assignmentId, deps);
 
+  const answered = new Set<string>();
   return {
-    outcomes: reports.map((report, index) => {
+    outcomes: reports.map((report) => {
       const key = recordKey({ ...report, hostId });
       const outcome = outcomes.get(key) as RecordOutcome;
-      const firstIndex = reports.findIndex((other) => recordKey({ ...other, hostId }) === key);
-      return firstIndex === index ? outcome : { ...outcome, status: 'duplicate' as const, original: outcome.status === 'duplicate' ? outcome.original : (outcome.status as StoredStatus) };
+      if (!answered.has(key)) {
+        answered.add(key);
+        return outcome;
+      }
+      return { ...outcome, status: 'duplicate' as const, original: outcome.status === 'duplicate' ? outcome.original : (outcome.status as StoredStatus) };
     }),
   };
 };

@@ -27,6 +27,10 @@ export class MeteringState {
   readonly hours = new Map<string, HourDelta>();
   /** Events committed with a change, as the outbox would hold them. */
   readonly outbox: DomainEvent[] = [];
+  /** Events published, one entry per publish (PutEvents and mark-sent), in order. */
+  readonly publications: (readonly DomainEvent[])[] = [];
+  /** Assignments the store says a key condition may not see stored records of (`UsageState.keysUnseen`). */
+  readonly keysUnseen = new Set<string>();
   commits = 0;
 }
 
@@ -69,6 +73,7 @@ export class FakeUsageStore implements UsageStore {
       leases: pick(this.state.leases, assignmentIds),
       summaries: pick(this.state.summaries, assignmentIds),
       stored: pick(this.state.usage, keys.map(recordKey)),
+      keysUnseen: new Set(assignmentIds.filter((id) => this.state.keysUnseen.has(id))),
     };
   }
 
@@ -80,10 +85,16 @@ export class FakeUsageStore implements UsageStore {
     return [...this.state.pending.values()].filter((record) => record.receivedAt < receivedBefore).slice(0, limit);
   }
 
-  async commit(plan: UsagePlan): Promise<'committed' | 'conflict'> {
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    if (events.length > 0) this.state.publications.push(events);
+  }
+
+  async commit(plan: UsagePlan, options: { readonly publish?: boolean } = {}): Promise<'committed' | 'conflict'> {
     for (const record of plan.records) {
       const existing = this.state.usage.get(recordKey(record));
-      if (record.previous === 'none' ? existing !== undefined : existing?.status !== 'pending') return 'conflict';
+      // A key condition that cannot see the stored copy (`keysUnseen`) lets the write through, as the real store's would.
+      const seen = !this.state.keysUnseen.has(record.assignmentId);
+      if (record.previous === 'none' ? existing !== undefined && seen : existing?.status !== 'pending') return 'conflict';
     }
     for (const { beforeVersion, after } of plan.summaries) {
       if ((this.state.summaries.get(after.assignmentId)?.version ?? 0) !== beforeVersion) return 'conflict';
@@ -107,6 +118,7 @@ export class FakeUsageStore implements UsageStore {
     }
     this.state.outbox.push(...plan.events);
     this.state.commits += 1;
+    if (options.publish !== false) await this.publish(plan.events);
     return 'committed';
   }
 }

@@ -12,6 +12,9 @@ const hostId = started.hostId;
 const iso = (seconds: number) => at(T0, seconds).toISOString();
 const record = (eventId: string, from: number, to: number, gpuSeconds = to - from) => ({ eventId, assignmentId: 'asg_1', from: iso(from), to: iso(to), gpuSeconds });
 
+/** How the agent numbers its records (agent/src/usage/meter.ts). */
+const agentEventId = (seq: number) => `usage-${String(seq).padStart(6, '0')}`;
+
 const linesOf = (event: { detail: unknown }) => (event.detail as Detail<typeof events.usageChunkRecorded>).records;
 
 const running = async () => {
@@ -111,24 +114,77 @@ describe('recordUsage', () => {
     expect(state.summaries.get('asg_1')?.gpuMs).toBe(100_000);
   });
 
-  it('writes a batch of 100 in two transactions (97 records fill one with the summary, hour and event), reading the lease once and no record', async () => {
+  it('writes a batch of 100 numbered records in one transaction (10 record group items, the summary, hour and event), reading the lease once and no record', async () => {
     const { deps, state } = await running();
     const usage = deps.usage as FakeUsageStore;
-    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
+    const batch = Array.from({ length: 100 }, (_, index) => record(agentEventId(100 + index), index, index + 1));
+
+    await recordUsage(hostId, batch, deps);
+
+    expect(state.commits).toBe(1);
+    expect(state.outbox.map((event) => linesOf(event).length)).toEqual([100]);
+    expect(usage.loads).toBe(1);
+    expect(usage.recordKeysLoaded).toBe(0);
+  });
+
+  it('fills transactions to the store\'s limit when every record needs an item of its own (ids that share no group): 97 records, then 3', async () => {
+    const { deps, state } = await running();
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}-x`, index, index + 1));
 
     await recordUsage(hostId, batch, deps);
 
     expect(state.commits).toBe(2);
     expect(state.outbox.map((event) => linesOf(event).length)).toEqual([97, 3]);
-    expect(usage.loads).toBe(1);
-    expect(usage.recordKeysLoaded).toBe(0);
   });
+
+  it('reads the stored copies first where the store says a key condition cannot see them (records stored before record groups)', async () => {
+    const { deps, state } = await running();
+    const usage = deps.usage as FakeUsageStore;
+    const first = await recordUsage(hostId, [record('e1', 0, 60)], deps);
+    state.keysUnseen.add('asg_1');
+
+    const again = await recordUsage(hostId, [record('e1', 0, 60), record('e2', 60, 120)], deps);
+
+    expect(again.outcomes).toEqual([
+      expect.objectContaining({ status: 'duplicate', original: 'accepted', usageRecordId: first.outcomes[0]?.usageRecordId }),
+      expect.objectContaining({ status: 'accepted' }),
+    ]);
+    expect(usage.recordKeysLoaded).toBe(2);
+    expect(state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 2, gpuMs: 120_000 });
+  });
+
+  it('publishes the events of all its commits together once they are committed: one PutEvents and mark-sent per request, not per commit', async () => {
+    const { deps, state } = await running();
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}-x`, index, index + 1));
+
+    await recordUsage(hostId, batch, deps);
+
+    expect(state.commits).toBe(2);
+    expect(state.publications).toHaveLength(1);
+    expect(state.publications[0]?.map((event) => event.detail.eventId)).toEqual(state.outbox.map((event) => event.detail.eventId));
+  });
+
+  it('still publishes what it committed when a later commit of the request keeps losing races', async () => {
+    const { deps, state } = await running();
+    const usage = deps.usage as FakeUsageStore;
+    let commits = 0;
+    const failing = Object.assign(Object.create(usage), {
+      commit: async (...args: Parameters<FakeUsageStore['commit']>) => ((commits += 1) === 1 ? usage.commit(...args) : ('conflict' as const)),
+    });
+    const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}-x`, index, index + 1));
+
+    await expect(recordUsage(hostId, batch, { ...deps, usage: failing })).rejects.toBeInstanceOf(ServiceBusyError);
+
+    expect(state.outbox).toHaveLength(1);
+    expect(state.publications).toEqual([state.outbox]);
+  }, 30_000);
 
   it('answers a resent batch as duplicates of what each record became, writing nothing again', async () => {
     const metering = await running();
     const batch = Array.from({ length: 100 }, (_, index) => record(`e${index}`, index, index + 1));
     const first = await recordUsage(hostId, batch, metering.deps);
     const commits = metering.state.commits;
+    const events = metering.state.outbox.length;
 
     const again = await recordUsage(hostId, batch, metering.deps);
 
@@ -136,7 +192,7 @@ describe('recordUsage', () => {
       first.outcomes.map((outcome) => ['duplicate', 'accepted', outcome.usageRecordId]),
     );
     expect(metering.state.commits).toBe(commits);
-    expect(metering.state.outbox).toHaveLength(2);
+    expect(metering.state.outbox).toHaveLength(events);
     expect(metering.state.summaries.get('asg_1')).toMatchObject({ acceptedRecords: 100, gpuMs: 100_000 });
   });
 
