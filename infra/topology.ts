@@ -296,19 +296,22 @@ export const topology: Topology = {
   authorizer: { entry: 'functions/platform/authorizer.ts', context: 'platform', reads: ['accounts', 'registry'], cacheSeconds: 60 },
   queues: [
     { name: 'billing-jobs', entry: 'functions/billing/hold-and-release-funds-on-job-events.ts', context: 'billing', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
-    { name: 'matching-funds', entry: 'functions/matching/place-or-stop-jobs-on-funds-events.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'] },
+    // `funds.held` places its one job at once; the other funds events stop or note running jobs;
+    // `assignment.ended` (freed GPUs) nudges the placement groups the GPUs serve (below).
+    {
+      name: 'matching-funds', entry: 'functions/matching/place-stop-or-nudge-on-funds-and-freed-gpus.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5,
+      visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'], sendsTo: ['matching-pools'],
+    },
     {
       name: 'matching-hosts', entry: 'functions/matching/project-hosts-and-replace-lost-jobs.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60,
       capabilities: ['sendToHostQueues'], sendsTo: ['matching-pools'],
     },
-    // Placement by pool (issue 14): `funds.held` and `assignment.ended` (freed GPUs) arrive on a
-    // standard queue and are moved to the pools FIFO queue with the placement group as message
-    // group (EventBridge gives a FIFO target one fixed group only); the host projection nudges it
-    // itself, after its write. The FIFO consumer places one group at a time, groups in parallel.
-    {
-      name: 'matching-pool-nudges', entry: 'functions/matching/route-funds-and-freed-gpus-to-pools.ts', context: 'matching', batchSize: 10, maxReceiveCount: 5,
-      visibilityTimeoutSeconds: 60, sendsTo: ['matching-pools'],
-    },
+    // Placement by pool (issue 14): capacity changes wake the matcher through the pools FIFO queue,
+    // one message group per placement group, which EventBridge cannot set per event: freed GPUs
+    // (`assignment.ended`) are nudged there by `matching-funds`, host changes by the host
+    // projection after its write. The FIFO consumer places one group's head at a time, groups
+    // in parallel. `funds.held` places its one job at once: a FIFO hop would queue a pool's
+    // submits behind each other (docs/pool-nudges.md).
     {
       name: 'matching-pools', entry: 'functions/matching/place-nudged-pool-jobs.ts', context: 'matching', batchSize: 10, fifo: true, maxConcurrency: 8,
       maxReceiveCount: 5, visibilityTimeoutSeconds: 60, capabilities: ['sendToHostQueues'],
@@ -351,8 +354,7 @@ export const topology: Topology = {
   ],
   rules: [
     { name: 'billing-jobs', pattern: patternFor(events.jobSubmitted, events.jobEnded), queue: 'billing-jobs' },
-    { name: 'matching-funds', pattern: patternFor(events.fundsRefused, events.fundsExhausted, events.balanceLow), queue: 'matching-funds' },
-    { name: 'matching-pool-nudges', pattern: patternFor(events.fundsHeld, events.assignmentEnded), queue: 'matching-pool-nudges' },
+    { name: 'matching-funds', pattern: patternFor(events.fundsHeld, events.fundsRefused, events.fundsExhausted, events.balanceLow, events.assignmentEnded), queue: 'matching-funds' },
     {
       name: 'matching-hosts',
       pattern: patternFor(events.hostRegistered, events.hostUpdated, events.hostUnreachable, events.hostCameOnline, events.hostWentOffline, events.hostDeregistered),

@@ -7,13 +7,13 @@ import { placeNudgedGroup } from '#matching/use-cases/pool-nudges.ts';
 
 const deps = makeMatchingDeps();
 
-/** One message group's records (a placement group's nudges, in order): every one is placed, or every one comes back. */
+/** One message group's records (a placement group's nudges): its head is placed once for all of them, or they all come back. */
 const handleGroup = async (records: readonly SQSRecord[]): Promise<string[]> => {
   try {
     const nudges = records.map((record) => poolNudgeMessage.parse(JSON.parse(record.body)));
     const group = (nudges[0] as (typeof nudges)[number]).group;
     logger.appendKeys({ placeGroup: group });
-    const { placedHead } = await placeNudgedGroup(group, nudges, deps);
+    const { placedHead } = await placeNudgedGroup(group, deps);
     if (placedHead > 0) logger.info('placed the group\'s head', { placed: placedHead });
     return [];
   } catch (error) {
@@ -24,9 +24,9 @@ const handleGroup = async (records: readonly SQSRecord[]): Promise<string[]> => 
 
 /**
  * The `matching-pools` FIFO queue: one placement group's nudges at a time across every
- * container, different groups in parallel (use-cases/pool-nudges.ts). A group's funded jobs
- * are placed in order, then, if capacity changed, the group's head in batches. Handling a
- * nudge twice places nothing twice: placement moves only queued, funded jobs.
+ * container, different groups in parallel (use-cases/pool-nudges.ts): the group's head is
+ * placed in batches. Handling a nudge twice places nothing twice: placement moves only queued,
+ * funded jobs.
  */
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .use(injectLambdaContext(logger, { clearState: true }))

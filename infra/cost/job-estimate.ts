@@ -46,7 +46,7 @@ export const PER_JOB_STEPS: readonly Step[] = [
   },
   {
     what: 'matching places the job: query capacity, reserve host + assignment + job + outbox, send to the host queue; publishes job.scheduled',
-    lambda: [['functions/matching/place-or-stop-jobs-on-funds-events.ts', 1, 120]],
+    lambda: [['functions/matching/place-stop-or-nudge-on-funds-and-freed-gpus.ts', 1, 120]],
     sqsRequests: DELIVERY_AND_CONSUME_SQS + 1,
     dynamoReads: 5,
     dynamoWrites: 16 + publish(1).dynamoWrites!,

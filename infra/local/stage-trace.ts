@@ -2,7 +2,7 @@
  * Opt-in stage timestamps for the local runtime's queue hops, for benchmarks that ask where
  * a job's time goes (bench/submit-latency.bench.ts --stages). Off unless something subscribes:
  * then each record a local poller takes reports when SQS got it, when the poller received it
- * and when its handler returned, keyed by the job its event (or placement nudge) names.
+ * and when its handler returned, keyed by the job its event names.
  * Nothing here runs on AWS.
  */
 export interface QueueHop {
@@ -16,9 +16,6 @@ export interface QueueHop {
   readonly receivedAt: number;
   readonly handledAt: number;
 }
-
-/** The `detailType` reported for a placement nudge, which is not an event. */
-export const POOL_NUDGE = 'pool.nudge';
 
 let subscriber: ((hop: QueueHop) => void) | undefined;
 
@@ -36,12 +33,7 @@ export const tracingQueueHops = (): boolean => subscriber !== undefined;
 export const reportQueueHop = (queue: string, body: string, sentAt: number, receivedAt: number, handledAt: number): void => {
   if (!subscriber) return;
   try {
-    const envelope = JSON.parse(body) as { 'detail-type'?: unknown; detail?: { jobId?: unknown }; group?: unknown; jobId?: unknown };
-    // A placement nudge (matching-pools) names its job at the top: `{ group, jobId }`.
-    if (typeof envelope.group === 'number' && typeof envelope.jobId === 'string') {
-      subscriber({ queue, jobId: envelope.jobId, detailType: POOL_NUDGE, sentAt, receivedAt, handledAt });
-      return;
-    }
+    const envelope = JSON.parse(body) as { 'detail-type'?: unknown; detail?: { jobId?: unknown } };
     if (typeof envelope.detail?.jobId !== 'string') return;
     subscriber({ queue, jobId: envelope.detail.jobId, detailType: String(envelope['detail-type']), sentAt, receivedAt, handledAt });
   } catch {

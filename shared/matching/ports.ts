@@ -105,8 +105,6 @@ export interface PoolNudge {
   readonly group: number;
   /** What SQS deduplicates it by: the event that caused it, so a redelivered event nudges once. */
   readonly deduplicationId: string;
-  /** A job whose funds were held (`funds.held`): placed first. Absent: capacity changed, place the group's head. */
-  readonly jobId?: string;
 }
 
 export interface PoolNudger {

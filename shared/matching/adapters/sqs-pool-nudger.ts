@@ -11,7 +11,6 @@ const SEND_BATCH = 10;
 /** A nudge's body on the queue. */
 export const poolNudgeMessage = z.object({
   group: z.number().int().min(0).max(PLACE_GROUPS - 1),
-  jobId: z.string().min(1).optional(),
 });
 
 /** The message group of a placement group: the name of its work index partition. */
@@ -40,7 +39,7 @@ export class SqsPoolNudger implements PoolNudger {
               QueueUrl: this.queueUrl,
               Entries: batch.map((nudge, index) => ({
                 Id: String(index),
-                MessageBody: JSON.stringify(poolNudgeMessage.parse({ group: nudge.group, ...(nudge.jobId ? { jobId: nudge.jobId } : {}) })),
+                MessageBody: JSON.stringify(poolNudgeMessage.parse({ group: nudge.group })),
                 MessageGroupId: messageGroupOf(nudge.group),
                 MessageDeduplicationId: nudge.deduplicationId,
               })),

@@ -3,40 +3,35 @@ import { groupOfPool, groupsServedBy, placeGroupOf } from '../domain/place-group
 import type { Pool } from '../domain/pool-index.ts';
 import type { PoolNudge } from '../ports.ts';
 import type { MatchingDeps } from './deps.ts';
-import { fundsHeld } from './funds.ts';
 import { placeQueuedJobs } from './place-jobs.ts';
 import { MAX_BATCH_JOBS } from './place-batch.ts';
 
 /**
- * How matching wakes up (issue 14, docs/throughput.md "Pool nudges"): `funds.held` and capacity
- * changes become nudges on the `matching-pools` FIFO queue, one message group per placement
- * group, and the group's consumer places them (`placeNudgedGroup`). Where no pools queue is
+ * How matching wakes up on capacity (issue 14, docs/pool-nudges.md): capacity changes become
+ * nudges on the `matching-pools` FIFO queue, one message group per placement group, and the
+ * group's consumer places that group's head (`placeNudgedGroup`). Where no pools queue is
  * configured (unit tests, the benchmarks), a capacity change places the queue's head at once.
+ * (`funds.held` places its own job at once, in funds.ts.)
  */
-
-/** `funds.held` -> a nudge in the job's group; a job this context never wrote goes to a group by its id (the consumer ignores it). */
-export const nudgesForFundsHeld = async (held: readonly { readonly jobId: string; readonly eventId: string }[], deps: Pick<MatchingDeps, 'jobs'>): Promise<PoolNudge[]> =>
-  Promise.all(
-    held.map(async ({ jobId, eventId }) => {
-      const job = await deps.jobs.get(jobId);
-      const group = job ? placeGroupOf(job.spec) : groupOfPool(jobId);
-      return { group, jobId, deduplicationId: eventId };
-    }),
-  );
 
 /**
  * `assignment.ended` -> nudges of the groups its freed GPUs serve (the assignment's model and
  * region, read from the job) and of the job's own group if it went back in the queue. The
  * event is published after the commit that freed the GPUs, so the nudge never overtakes it.
+ * A nudge SQS did not take fails the event, which comes back; without a pools queue, the
+ * queue's head is placed at once.
  */
-export const nudgesForAssignmentEnded = async (
-  ended: { readonly jobId: string; readonly assignmentId: string; readonly gpuModel: string; readonly eventId: string },
-  deps: Pick<MatchingDeps, 'jobs'>,
-): Promise<PoolNudge[]> => {
+export const gpusFreed = async (ended: { readonly jobId: string; readonly assignmentId: string; readonly eventId: string }, deps: MatchingDeps): Promise<void> => {
   const job = await deps.jobs.get(ended.jobId);
   const assignment = job?.assignments.find((candidate) => candidate.assignmentId === ended.assignmentId);
-  if (!job || !assignment) return [];
-  return nudgesForCapacity({ pools: [{ model: assignment.gpuModel, region: assignment.region }], requeued: [job], cause: ended.eventId });
+  if (!job || !assignment) return;
+  const change = { pools: [{ model: assignment.gpuModel, region: assignment.region }], requeued: [job], cause: ended.eventId };
+  if (!deps.pools) {
+    await placeQueuedJobs(deps);
+    return;
+  }
+  const lost = await deps.pools.nudge(nudgesForCapacity(change));
+  if (lost.length > 0) throw new Error(`${lost.length} pool nudge(s) not taken: the event comes back`);
 };
 
 /** What a capacity change may let run: the groups its pools serve, and the groups of the jobs it put back in the queue. */
@@ -72,14 +67,11 @@ export const wakeMatcher = async (change: CapacityChange, deps: MatchingDeps, li
 };
 
 /**
- * One placement group's nudges, in order: each funded job is made placeable and placed
- * (`fundsHeld`, one transaction on the fast path), then, if capacity changed, the group's head
- * is placed in batches (`placeBatch`). A nudge delivered twice changes nothing: a placed job is
- * no longer queued, and the head holds only jobs still waiting.
+ * A placement group's nudges (however many arrived together): its head is placed once, in
+ * batches (`placeBatch`). A nudge delivered twice changes nothing: the head holds only jobs
+ * still waiting.
  */
-export const placeNudgedGroup = async (group: number, nudges: readonly Pick<PoolNudge, 'jobId'>[], deps: MatchingDeps): Promise<{ placedHead: number }> => {
-  for (const { jobId } of nudges) if (jobId) await fundsHeld(jobId, deps);
-  if (!nudges.some((nudge) => !nudge.jobId)) return { placedHead: 0 };
+export const placeNudgedGroup = async (group: number, deps: MatchingDeps): Promise<{ placedHead: number }> => {
   const { placed } = await placeQueuedJobs(deps, MAX_BATCH_JOBS, group);
   return { placedHead: placed };
 };

@@ -7,7 +7,7 @@ const { stack, template, logicalIdOf } = synthesize();
 const envOf = (def: FunctionDef): Record<string, unknown> =>
   template.toJSON().Resources[logicalIdOf(stack.functionOf(def))].Properties.Environment.Variables;
 const pools = topology.queues.find((queue) => queue.name === POOLS_QUEUE)!;
-const router = topology.queues.find((queue) => queue.name === 'matching-pool-nudges')!;
+const funds = topology.queues.find((queue) => queue.name === 'matching-funds')!;
 const poolsQueueRef = () => ({ Ref: logicalIdOf(stack.consumers.get(POOLS_QUEUE)!.queue) });
 
 describe('GpuhiveStack wiring of placement by pool (issue 14)', () => {
@@ -20,12 +20,11 @@ describe('GpuhiveStack wiring of placement by pool (issue 14)', () => {
     expect(queue).toMatchObject({ FifoQueue: true, QueueName: queueResourceNames('dev', pools).name, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
   });
 
-  it('routes funds.held and assignment.ended to a standard queue whose router is told the pools queue, and no rule feeds the pools queue', () => {
-    expect(router.fifo).toBeUndefined();
-    expect(topology.rules.find((rule) => rule.queue === router.name)?.pattern['detail-type']).toEqual(['funds.held', 'assignment.ended']);
+  it('routes assignment.ended (freed GPUs) to matching-funds, which places funds.held at once and is told the pools queue; no rule feeds the pools queue', () => {
+    expect(funds.fifo).toBeUndefined();
+    expect(topology.rules.find((rule) => rule.queue === funds.name)?.pattern['detail-type']).toEqual(expect.arrayContaining(['funds.held', 'assignment.ended']));
     expect(topology.rules.some((rule) => rule.queue === POOLS_QUEUE)).toBe(false);
-    expect(topology.rules.find((rule) => rule.queue === 'matching-funds')?.pattern['detail-type']).not.toContain('funds.held');
-    expect(envOf(router)[MatchingEnv.poolsQueueUrl]).toEqual(poolsQueueRef());
+    expect(envOf(funds)[MatchingEnv.poolsQueueUrl]).toEqual(poolsQueueRef());
   });
 
   it('tells the pools queue to the host projection, which nudges after its own write, and not to the consumer', () => {
@@ -34,12 +33,12 @@ describe('GpuhiveStack wiring of placement by pool (issue 14)', () => {
     expect(envOf(pools)[MatchingEnv.poolsQueueUrl]).toBeUndefined();
   });
 
-  it('lets the router and the host projection send to the pools queue', () => {
+  it('lets matching-funds and the host projection send to the pools queue', () => {
     const roleOf = (def: FunctionDef) => logicalIdOf(stack.functionOf(def).executionRole);
     const sendsToPools = (def: FunctionDef) => identityStatements(template).some(({ roles, statement }) =>
       roles.includes(roleOf(def)) && asArray(statement.Action).includes('sqs:SendMessage') &&
       asArray(statement.Resource as unknown[]).some((resource) => JSON.stringify(resource).includes(poolsQueueRef().Ref)));
-    expect(sendsToPools(router)).toBe(true);
+    expect(sendsToPools(funds)).toBe(true);
     expect(sendsToPools(topology.queues.find((queue) => queue.name === 'matching-hosts')!)).toBe(true);
   });
 

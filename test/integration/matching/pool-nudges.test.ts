@@ -1,10 +1,10 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { POOL_NUDGE, traceQueueHops, type QueueHop } from '#infra/local/stage-trace.ts';
+import { traceQueueHops, type QueueHop } from '#infra/local/stage-trace.ts';
 import { placeGroupOf } from '#matching/domain/place-groups.ts';
-import { apiClient, captureEvents, eventually, localSqs, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
-import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
+import { apiClient, captureEvents, eventually, localSqs, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { fundedRenter, jobBody, jobStatus, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -30,36 +30,41 @@ const submit = async (renterKey: string, pool: typeof poolA): Promise<string> =>
   expect(submitted.status).toBe(202);
   return submitted.body.jobId as string;
 };
-const nudgesHandled = (jobId: string) => hops.filter((hop) => hop.queue === 'matching-pools' && hop.jobId === jobId && hop.detailType === POOL_NUDGE).length;
 
 describe('matching woken by pool nudges (issue 14)', () => {
-  it('places funded jobs of two pools through the pools queue, places nothing twice on a duplicate nudge, and places a waiting job when capacity frees', async () => {
+  it('places waiting jobs of two pools when hosts join them, places nothing twice on a duplicate nudge, and places a waiting job when capacity frees', async () => {
     expect(placeGroupOf(specOf(poolA))).not.toBe(placeGroupOf(specOf(poolB)));
     const scheduled = await captureEvents(runtime, ['job.scheduled']);
     const { renterKey } = await fundedRenter(api, runtime);
-    const hostA = await offeredHost(api, runtime, renterKey, { region: 'eu-west', gpus: [{ name: 'NVIDIA GeForce RTX 4090', vramMb: 24564, uuid: 'GPU-pool-a', index: 0 }] });
-    const hostB = await offeredHost(api, runtime, renterKey, { region: 'us-east', gpus: [{ name: 'NVIDIA H100 80GB HBM3', vramMb: 81920, uuid: 'GPU-pool-b', index: 0 }] });
 
+    // Funded before any host exists: funds.held finds nothing, and the sweep never runs, so only
+    // the nudges the new hosts' capacity sends can place them.
     const jobA = await submit(renterKey, poolA);
     const jobB = await submit(renterKey, poolB);
+    const fundsHeldHandled = () => hops.filter((hop) => hop.queue === 'matching-funds' && hop.detailType === 'funds.held').map((hop) => hop.jobId).sort();
+    await eventually(async () => expect(fundsHeldHandled()).toEqual([jobA, jobB].sort()));
+    for (const jobId of [jobA, jobB]) expect(await jobStatus(api, renterKey, jobId)).toMatchObject({ status: 'queued', statusReason: expect.stringMatching(/^no online host offers/) });
+    // Not waited for in the offers: their one GPU is taken as soon as they join.
+    const hostA = await onboardHost(api, runtime.adminKey, { region: 'eu-west', gpus: [{ name: 'NVIDIA GeForce RTX 4090', vramMb: 24564, uuid: 'GPU-pool-a', index: 0 }] });
+    const hostB = await onboardHost(api, runtime.adminKey, { region: 'us-east', gpus: [{ name: 'NVIDIA H100 80GB HBM3', vramMb: 81920, uuid: 'GPU-pool-b', index: 0 }] });
     const assignmentA = await waitForMessage(api, hostA.agentToken, (m) => m.type === 'assignment' && m.jobId === jobA);
     await waitForMessage(api, hostB.agentToken, (m) => m.type === 'assignment' && m.jobId === jobB);
 
-    // Each job's funds.held went through the router and its group's nudge, never the old funds queue.
-    await eventually(async () => expect([nudgesHandled(jobA), nudgesHandled(jobB)]).toEqual([1, 1]));
-    expect(hops.filter((hop) => hop.queue === 'matching-pool-nudges').map((hop) => hop.jobId).sort()).toEqual([jobA, jobB].sort());
-    expect(hops.some((hop) => hop.queue === 'matching-funds')).toBe(false);
-
-    // The same nudge again (after SQS's deduplication window), and a capacity nudge of the group: nothing moves.
+    // The group's nudge again, twice (a redelivery past SQS's deduplication window): nothing moves.
     const groupA = placeGroupOf(specOf(poolA));
-    await localSqs(runtime).send(new SendMessageBatchCommand({
+    const sqs = localSqs(runtime);
+    await sqs.send(new SendMessageBatchCommand({
       QueueUrl: runtime.queueUrls['matching-pools'],
-      Entries: [
-        { Id: 'head', MessageBody: JSON.stringify({ group: groupA }), MessageGroupId: `place#${groupA}`, MessageDeduplicationId: 'test-capacity' },
-        { Id: 'again', MessageBody: JSON.stringify({ group: groupA, jobId: jobA }), MessageGroupId: `place#${groupA}`, MessageDeduplicationId: 'test-again' },
-      ],
+      Entries: ['test-again-1', 'test-again-2'].map((id) => ({ Id: id, MessageBody: JSON.stringify({ group: groupA }), MessageGroupId: `place#${groupA}`, MessageDeduplicationId: id })),
     }));
-    await eventually(async () => expect(nudgesHandled(jobA)).toBe(2));
+    // Handled once the queue holds nothing, visible or in flight (the poller deletes after its handler).
+    await eventually(async () => {
+      const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({
+        QueueUrl: runtime.queueUrls['matching-pools'],
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }));
+      expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(0);
+    });
     const afterDuplicate = await jobStatus(api, renterKey, jobA);
     expect(afterDuplicate.status).toBe('scheduled');
     expect(afterDuplicate.assignments).toHaveLength(1);

@@ -13,11 +13,11 @@ describe('SqsPoolNudger', () => {
   it("sends each nudge in its placement group's message group, deduplicated by its cause", async () => {
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 
-    const lost = await nudger.nudge([{ group: 3, jobId: 'job_1', deduplicationId: 'evt_1' }, { group: 7, deduplicationId: 'evt_2#7' }]);
+    const lost = await nudger.nudge([{ group: 3, deduplicationId: 'evt_1#3' }, { group: 7, deduplicationId: 'evt_2#7' }]);
 
     expect(lost).toEqual([]);
     expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries).toEqual([
-      { Id: '0', MessageBody: '{"group":3,"jobId":"job_1"}', MessageGroupId: 'place#3', MessageDeduplicationId: 'evt_1' },
+      { Id: '0', MessageBody: '{"group":3}', MessageGroupId: 'place#3', MessageDeduplicationId: 'evt_1#3' },
       { Id: '1', MessageBody: '{"group":7}', MessageGroupId: 'place#7', MessageDeduplicationId: 'evt_2#7' },
     ]);
   });

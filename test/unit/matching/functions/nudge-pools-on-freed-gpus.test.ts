@@ -5,20 +5,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { events } from '#events/index.ts';
 import { jobItem } from '#matching/adapters/items.ts';
 import { MatchingEnv } from '#matching/config.ts';
-import { groupOfPool, groupsServedBy, placeGroupOf } from '#matching/domain/place-groups.ts';
+import { groupsServedBy, placeGroupOf } from '#matching/domain/place-groups.ts';
 import { eventRecord, lambdaContext, sampleDetail } from '#test/support/factories.ts';
 import { importHandlerWith } from '#test/support/handler-import.ts';
 import { aFundedJob, aJobSpec, anAssignment } from '#test/support/matching-factories.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
-let handler: (typeof import('#functions/matching/route-funds-and-freed-gpus-to-pools.ts'))['handler'];
+let handler: (typeof import('#functions/matching/place-stop-or-nudge-on-funds-and-freed-gpus.ts'))['handler'];
 
 const job = aFundedJob({ jobId: 'job_1', spec: aJobSpec({ gpu: { count: 1, models: ['RTX 4090'] }, regions: ['eu-west'] }) });
-const held = (jobId: string, eventId: string) => ({ ...sampleDetail('fundsHeld'), jobId, eventId });
 
 beforeAll(async () => {
-  ({ handler } = await importHandlerWith(() => import('#functions/matching/route-funds-and-freed-gpus-to-pools.ts'), {
+  ({ handler } = await importHandlerWith(() => import('#functions/matching/place-stop-or-nudge-on-funds-and-freed-gpus.ts'), {
     MATCHING_TABLE_NAME: 'gpuhive-test-matching',
     [MatchingEnv.poolsQueueUrl]: 'https://sqs.test/gpuhive-test-matching-pools.fifo',
   }));
@@ -37,38 +36,7 @@ beforeEach(() => {
   sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
 });
 
-describe('route-funds-and-freed-gpus-to-pools', () => {
-  it("moves funds.held to the pools queue in the job's placement group, deduplicated by the event id", async () => {
-    const result = await handler({ Records: [eventRecord(events.fundsHeld, held('job_1', 'evt_1'), 'm1')] }, lambdaContext());
-
-    expect(result.batchItemFailures).toEqual([]);
-    const [entry] = sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
-    expect(entry).toMatchObject({ MessageGroupId: `place#${placeGroupOf(job.spec)}`, MessageDeduplicationId: 'evt_1' });
-    expect(JSON.parse(entry?.MessageBody ?? '{}')).toEqual({ group: placeGroupOf(job.spec), jobId: 'job_1' });
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.QueueUrl).toBe('https://sqs.test/gpuhive-test-matching-pools.fifo');
-  });
-
-  it('sends a job it never wrote to a group by its id (the consumer ignores it)', async () => {
-    await handler({ Records: [eventRecord(events.fundsHeld, held('job_unknown', 'evt_2'), 'm1')] }, lambdaContext());
-
-    expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.[0]).toMatchObject({ MessageGroupId: `place#${groupOfPool('job_unknown')}` });
-  });
-
-  it('fails only a record that does not parse, and one SQS did not take', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Failed: [{ Id: '1', Code: 'x', SenderFault: false }] });
-    const records = [
-      eventRecord(events.fundsHeld, held('job_1', 'evt_1'), 'm1'),
-      eventRecord(events.fundsHeld, held('job_1', 'evt_2'), 'm2'),
-      eventRecord(events.fundsHeld, { jobId: 'job_1' }, 'm3'),
-    ];
-
-    const result = await handler({ Records: records }, lambdaContext());
-
-    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['m2', 'm3']);
-  });
-});
-
-describe('route-funds-and-freed-gpus-to-pools on assignment.ended', () => {
+describe('matching-funds on assignment.ended: nudges of the groups freed GPUs serve', () => {
   const ended = (jobId: string, assignmentId: string, eventId: string) => ({ ...sampleDetail('assignmentEnded'), jobId, assignmentId, eventId });
 
   it("nudges the groups the freed GPUs' pool serves, and the job's own group when it went back in the queue", async () => {
@@ -89,5 +57,22 @@ describe('route-funds-and-freed-gpus-to-pools on assignment.ended', () => {
 
     expect(result.batchItemFailures).toEqual([]);
     expect(sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? [])).toEqual([]);
+  });
+
+  it('fails only a record that does not parse, and one whose nudges SQS did not take', async () => {
+    const running = aFundedJob({ ...job, assignments: [anAssignment({ assignmentId: 'asg_1' }), anAssignment({ assignmentId: 'asg_2' })] });
+    dynamo.on(GetCommand).resolves({ Item: jobItem(running) });
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageDeduplicationId: string }[] }) => ({
+      Failed: input.Entries.filter((entry) => entry.MessageDeduplicationId.startsWith('evt_2#')).map((entry) => ({ Id: entry.Id, Code: 'x', SenderFault: false })),
+    }));
+    const records = [
+      eventRecord(events.assignmentEnded, ended('job_1', 'asg_1', 'evt_1'), 'm1'),
+      eventRecord(events.assignmentEnded, ended('job_1', 'asg_2', 'evt_2'), 'm2'),
+      eventRecord(events.assignmentEnded, { jobId: 'job_1' }, 'm3'),
+    ];
+
+    const result = await handler({ Records: records }, lambdaContext());
+
+    expect(result.batchItemFailures.map((failure: { itemIdentifier: string }) => failure.itemIdentifier).sort()).toEqual(['m2', 'm3']);
   });
 });
