@@ -56,9 +56,14 @@ const emptyTransaction = (): Pending => ({ changes: [], hosts: new Map(), origin
  * A cancelled transaction names its stale jobs and hosts: only those are read again, and its
  * jobs are placed again in the next round. Jobs that fit nowhere keep their reason.
  */
-export const placeBatch = (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => deps.candidates.exclusive(() => placeInTurn(queued, deps));
+/**
+ * `freshSeconds`: how old the capacity the batch reads may be (the cache's own age by default);
+ * a caller told that capacity just changed passes 0, so a change made within the cache age is seen.
+ */
+export const placeBatch = (queued: readonly Job[], deps: MatchingDeps, freshSeconds?: number): Promise<BatchResult> =>
+  deps.candidates.exclusive(() => placeInTurn(queued, deps, freshSeconds));
 
-const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<BatchResult> => {
+const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps, freshSeconds: number | undefined): Promise<BatchResult> => {
   const result = emptyBatchResult();
   // One transaction may not write an item twice: a job named twice (a repeated message) is placed once.
   const unique = new Map(queued.filter((job) => job.status === 'queued' && job.fundsHeld).map((job) => [job.jobId, job]));
@@ -75,7 +80,7 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps): Promise<
   // The look again may take one round past the last.
   for (let round = 0; (round < MAX_ROUNDS || (widened && round === MAX_ROUNDS)) && jobs.length > 0; round += 1) {
     // Only the batch's pools need to be current: other pools' changes are not read.
-    const index = await deps.candidates.all(undefined, widened ? undefined : jobs);
+    const index = await deps.candidates.all(freshSeconds, widened ? undefined : jobs);
     const again: Job[] = [];
     let transaction = emptyTransaction();
 

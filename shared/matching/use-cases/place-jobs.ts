@@ -67,11 +67,11 @@ const shuffled = <T>(items: readonly T[]): T[] => {
  * group, or of all) in batches (`placeBatch`: many placements per transaction). The head is
  * shuffled, since several matchers may read it at once.
  */
-export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100, group?: number): Promise<BatchResult> => {
+export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100, group?: number, freshSeconds?: number): Promise<BatchResult> => {
   const total = emptyBatchResult();
   const jobs = shuffled(await deps.jobs.listPlaceable(limit, group));
   for (let start = 0; start < jobs.length; start += MAX_BATCH_JOBS) {
-    const batch = await placeBatch(jobs.slice(start, start + MAX_BATCH_JOBS), deps);
+    const batch = await placeBatch(jobs.slice(start, start + MAX_BATCH_JOBS), deps, freshSeconds);
     for (const key of Object.keys(total) as (keyof BatchResult)[]) total[key] += batch[key];
   }
   return total;

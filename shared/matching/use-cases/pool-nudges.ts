@@ -68,10 +68,11 @@ export const wakeMatcher = async (change: CapacityChange, deps: MatchingDeps, li
 
 /**
  * A placement group's nudges (however many arrived together): its head is placed once, in
- * batches (`placeBatch`). A nudge delivered twice changes nothing: the head holds only jobs
- * still waiting.
+ * batches (`placeBatch`), on capacity read again whatever its age: a nudge follows a write that
+ * may be younger than the cache. A nudge delivered twice changes nothing: the head holds only
+ * jobs still waiting.
  */
 export const placeNudgedGroup = async (group: number, deps: MatchingDeps): Promise<{ placedHead: number }> => {
-  const { placed } = await placeQueuedJobs(deps, MAX_BATCH_JOBS, group);
+  const { placed } = await placeQueuedJobs(deps, MAX_BATCH_JOBS, group, 0);
   return { placedHead: placed };
 };
