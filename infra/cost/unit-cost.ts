@@ -49,23 +49,24 @@ export const costPerThousand = (work: UnitWork, prices: PriceTable, memoryMb = D
 export const usageRecordCosts = (work: UnitWork, prices: PriceTable): UnitCost => costPerThousand(work, prices);
 
 /**
- * Per usage record. Counted by bench/usage-throughput.bench.ts (2026-12-05, 2,000 records in
- * batches of 100, 50 records per chunk): API requests, DynamoDB units as the store reported
- * them, EventBridge events (a `usage.chunk_recorded` and a `usage.chunk_charged` per chunk).
- * Queue requests and Lambda work are by design, per chunk of 50 records, because the local
- * runtime's in-process pollers do not bill like Lambda's event sources: about 8 SQS requests
- * (EventBridge's delivery, receive and delete on `billing-usage`, the move to
- * `billing-charges.fifo` with its receive and delete, and `matching-costs`), 3 invocations
- * (route, charge, cost; batched, so fewer) of about 20 ms each. Update from the bench's printout.
+ * Per usage record. Counted by bench/usage-throughput.bench.ts (2026-12-05 08:13 UTC, 8,000
+ * records in batches of 100, one chunk of 100 records per request since record groups): API
+ * requests, DynamoDB units as the store reported them, EventBridge events (a
+ * `usage.chunk_recorded` and a `usage.chunk_charged` per chunk). Queue requests and Lambda work
+ * are by design, per chunk of 100 records, because the local runtime's in-process pollers do
+ * not bill like Lambda's event sources: about 8 SQS requests (EventBridge's delivery, receive
+ * and delete on `billing-usage`, the move to `billing-charges.fifo` with its receive and
+ * delete, and `matching-costs`), 3 invocations (route, charge, cost; batched, so fewer) of
+ * about 20 ms each. Update from the bench's printout.
  */
 export const USAGE_RECORD_WORK: UnitWork = {
   apiRequests: 0.01,
-  lambdaInvocations: 3 / 50,
-  lambdaMs: (3 * 20) / 50,
-  dynamoWriteUnits: 2.03,
-  dynamoReadUnits: 0.26,
-  sqsRequests: 8 / 50,
-  eventBridgeEvents: 0.04,
+  lambdaInvocations: 3 / 100,
+  lambdaMs: (3 * 20) / 100,
+  dynamoWriteUnits: 1.5,
+  dynamoReadUnits: 0.04,
+  sqsRequests: 8 / 100,
+  eventBridgeEvents: 0.02,
 };
 
 /** What bench/placements.bench.ts prints per placement; the one place to enter it. */
