@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { logger, makeMatchingDeps } from '#matching/adapters/deps.ts';
 import { poolNudgeMessage } from '#matching/adapters/sqs-pool-nudger.ts';
 import { placeNudgedGroup } from '#matching/use-cases/pool-nudges.ts';
+import { recordsByMessageGroup } from '#platform/consumer.ts';
 
 const deps = makeMatchingDeps();
 
@@ -31,13 +32,8 @@ const handleGroup = async (records: readonly SQSRecord[]): Promise<string[]> => 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
   .use(injectLambdaContext(logger, { clearState: true }))
   .handler(async (event) => {
-    const groups = new Map<string, SQSRecord[]>();
-    for (const record of event.Records) {
-      const group = record.attributes.MessageGroupId ?? record.messageId;
-      groups.set(group, [...(groups.get(group) ?? []), record]);
-    }
     // Groups one after another: a process's placements take turns anyway (CandidateCache.exclusive).
     const failed: string[] = [];
-    for (const records of groups.values()) failed.push(...(await handleGroup(records)));
+    for (const records of recordsByMessageGroup(event.Records)) failed.push(...(await handleGroup(records)));
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   });

@@ -82,6 +82,16 @@ export const queueConsumer = <S extends z.ZodType>(logger: Logger, schema: S, ha
     .handler((event, context) => processPartialResponse(event, handleRecord, processor, { context }));
 };
 
+/** A FIFO batch's records by message group, each group's in order (a record without a group is its own). */
+export const recordsByMessageGroup = (records: readonly SQSRecord[]): SQSRecord[][] => {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    groups.set(group, [...(groups.get(group) ?? []), record]);
+  }
+  return [...groups.values()];
+};
+
 /**
  * A FIFO queue's batch (Lambda hands up to 10 records, from one or more message groups, each
  * group's in order), handled run by run: `runs` cuts each group's parsed records into runs of
@@ -154,12 +164,7 @@ const fifoRunConsumer = <D extends EventDefinition>(
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(logger, { clearState: true }))
     .handler(async (event) => {
-      const groups = new Map<string, SQSRecord[]>();
-      for (const record of event.Records) {
-        const group = record.attributes.MessageGroupId ?? record.messageId;
-        groups.set(group, [...(groups.get(group) ?? []), record]);
-      }
-      const failed = (await Promise.all([...groups.values()].map(handleGroup))).flat();
+      const failed = (await Promise.all(recordsByMessageGroup(event.Records).map(handleGroup))).flat();
       return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     });
 };
