@@ -57,8 +57,9 @@ const emptyTransaction = (): Pending => ({ changes: [], hosts: new Map(), origin
  * jobs are placed again in the next round. Jobs that fit nowhere keep their reason.
  */
 /**
- * `freshSeconds`: how old the capacity the batch reads may be (the cache's own age by default);
- * a caller told that capacity just changed passes 0, so a change made within the cache age is seen.
+ * `freshSeconds`: how old the capacity of the batch's pools may be (the cache's own age by
+ * default); a caller told that capacity just changed passes 0, so a change made within the
+ * cache age is seen.
  */
 export const placeBatch = (queued: readonly Job[], deps: MatchingDeps, freshSeconds?: number): Promise<BatchResult> =>
   deps.candidates.exclusive(() => placeInTurn(queued, deps, freshSeconds));
@@ -80,7 +81,9 @@ const placeInTurn = async (queued: readonly Job[], deps: MatchingDeps, freshSeco
   // The look again may take one round past the last.
   for (let round = 0; (round < MAX_ROUNDS || (widened && round === MAX_ROUNDS)) && jobs.length > 0; round += 1) {
     // Only the batch's pools need to be current: other pools' changes are not read.
-    const index = await deps.candidates.all(freshSeconds, widened ? undefined : jobs);
+    // Fresh reads only of the batch's pools: the widened look at every shard keeps the cache age,
+    // or each nudge of a group whose jobs fit nowhere would read all the shards again.
+    const index = widened ? await deps.candidates.all() : await deps.candidates.all(freshSeconds, jobs);
     const again: Job[] = [];
     let transaction = emptyTransaction();
 
