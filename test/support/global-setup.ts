@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -21,6 +21,40 @@ declare module 'vitest' {
 /** Memory-backed where there is /dev/shm: DynamoDB Local's files then cost no disk writes. */
 const scratchRoot = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 
+const DATA_DIR_PREFIX = 'gpuhive-test-dynamodb-';
+const OWNER_FILE = 'owner.pid';
+/** A folder without an owner file (left by an older run) is taken as abandoned after this long. */
+const UNOWNED_STALE_MS = 6 * 3600_000;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes the data folders of runs that were killed before their teardown (a killed run leaves
+ * its tables in memory-backed /dev/shm), leaving those of runs still going beside this one.
+ */
+const removeAbandonedDataDirs = (root: string): void => {
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(DATA_DIR_PREFIX)) continue;
+    const dir = join(root, name);
+    try {
+      const owner = join(dir, OWNER_FILE);
+      const abandoned = existsSync(owner)
+        ? !alive(Number(readFileSync(owner, 'utf8')))
+        : Date.now() - statSync(dir).mtimeMs > UNOWNED_STALE_MS;
+      if (abandoned) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run removed it first.
+    }
+  }
+};
+
 /**
  * Starts one DynamoDB Local and one fauxqs for every test file's in-memory runtime, instead
  * of a Java process and an SQS server per file: each runtime keeps its tables under its own
@@ -32,7 +66,9 @@ const scratchRoot = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir(
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Before the first SDK client of vitest's own process, or the SDK prints its Node version warning.
   quietNodeVersionWarning();
-  const dataDir = mkdtempSync(join(scratchRoot(), 'gpuhive-test-dynamodb-'));
+  removeAbandonedDataDirs(scratchRoot());
+  const dataDir = mkdtempSync(join(scratchRoot(), DATA_DIR_PREFIX));
+  writeFileSync(join(dataDir, OWNER_FILE), String(process.pid));
   const dynamodb = await launchDynamoDbLocal({ sharedDb: false, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
   const template = templateIn(dataDir);
   const building = buildTemplate(dynamodb, template);
