@@ -26,6 +26,8 @@ export const launchBrowser = (): Promise<Browser> =>
 /** A page that records every request's origin and every console error, for the no-third-party and no-script checks. */
 export const openPage = async (browser: Browser, baseUrl: string, viewport = { width: 1280, height: 900 }) => {
   const context = await browser.newContext({ viewport, baseURL: baseUrl });
+  // Pages load beside other flows on a loaded 2-core machine: a limit, never a wait.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const origins = new Set<string>();
   const dialogs: string[] = [];
