@@ -20,7 +20,10 @@ const track = async (event: LeaseEvent): Promise<void> => logged(await trackLeas
  * first; the rest, rarer, one at a time.
  */
 export const handler = dispatchEventBatches(logger, [events.jobScheduled, events.assignmentStarted, events.assignmentStopping, events.assignmentEnded], {
-  [events.jobScheduled.DETAIL_TYPE]: async (scheduled) => logged(await trackLeasesBatch(scheduled.map(({ detail }) => ({ kind: 'scheduled', detail })), deps)),
+  [events.jobScheduled.DETAIL_TYPE]: async (scheduled) => {
+    logged(await trackLeasesBatch(scheduled.map(({ detail }) => ({ kind: 'scheduled', detail })), deps));
+    logger.info('lease shells observed', { assignmentIds: scheduled.flatMap(({ detail }) => detail.assignments.map(({ assignmentId }) => assignmentId)) });
+  },
   [events.assignmentStarted.DETAIL_TYPE]: eachOnItsOwn(logger, events.assignmentStarted, (detail) => track({ kind: 'started', detail })),
   [events.assignmentStopping.DETAIL_TYPE]: eachOnItsOwn(logger, events.assignmentStopping, (detail) => track({ kind: 'stopping', detail })),
   [events.assignmentEnded.DETAIL_TYPE]: eachOnItsOwn(logger, events.assignmentEnded, (detail) => track({ kind: 'ended', detail })),

@@ -73,15 +73,30 @@ export const trackLeases = async (
 };
 
 /**
+ * An observation that can make its lease judgeable: a start or an end. A `job.scheduled`
+ * shell carries neither, and a lease it finds judgeable already became so by an event that
+ * judged its waiting records then (`trackLeases`), so after a batch of shells there is nothing
+ * to judge and nothing to read back.
+ */
+const mayMakeJudgeable = (seen: LeaseObservation): boolean => seen.leaseStart !== undefined || seen.leaseEnd !== undefined || seen.ended;
+
+/**
  * `trackLeases` for a whole SQS batch of lease events at once (issue 14): every observation
  * goes to the store together (`observeAll`), then any lease that can now judge usage has its
  * waiting records judged. Same outcome as each event on its own, in any order and repeated.
+ * A batch that can make no lease judgeable (`job.scheduled` only) is written without reading
+ * the leases back (`mergeAll`): `leases` is then empty.
  */
 export const trackLeasesBatch = async (
   received: readonly LeaseEvent[],
   deps: Pick<MeteringDeps, 'leases' | 'usage' | 'clock' | 'settings'>,
 ): Promise<{ readonly leases: Lease[]; readonly judged: number }> => {
-  const leases = await deps.leases.observeAll(received.flatMap(observationsOf));
+  const observations = received.flatMap(observationsOf);
+  if (!observations.some(mayMakeJudgeable)) {
+    await deps.leases.mergeAll(observations);
+    return { leases: [], judged: 0 };
+  }
+  const leases = await deps.leases.observeAll(observations);
   let judged = 0;
   for (const lease of leases) if (judgeable(lease)) judged += await resolvePending(lease.assignmentId, deps);
   return { leases, judged };

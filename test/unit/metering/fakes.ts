@@ -49,6 +49,10 @@ export class FakeLeaseStore implements LeaseStore {
     for (const one of seen) leases.set(one.assignmentId, await this.observe(one));
     return [...leases.values()];
   }
+
+  async mergeAll(seen: readonly LeaseObservation[]): Promise<void> {
+    await this.observeAll(seen);
+  }
 }
 
 /** The usage port in memory: `commit` checks every condition first and writes all or nothing. */

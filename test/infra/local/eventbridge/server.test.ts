@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
@@ -215,6 +216,43 @@ describe('local EventBridge', () => {
 
       expect(response.FailedEntryCount).toBe(1);
       expect(response.Entries?.[0]?.ErrorCode).toBe('ResourceNotFoundException');
+    });
+
+    it('delivers the ten events of one PutEvents to a FIFO target in one SendMessageBatch, in the order sent', async () => {
+      const commands: string[] = [];
+      const counted = new SQSClient({ endpoint: await sqs.config.endpoint?.().then((url) => `${url.protocol}//${url.hostname}:${url.port}`), region, credentials });
+      counted.middlewareStack.add((next, context) => (args) => {
+        commands.push(context.commandName ?? '');
+        return next(args);
+      }, { step: 'initialize' });
+      const ownBus = await startEventBridge({ sqs: counted, region, accountId });
+      const ownEvents = new EventBridgeClient({ endpoint: ownBus.endpoint, region, credentials });
+      try {
+        const { QueueUrl: url = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${uniqueName('queue')}.fifo`, Attributes: { FifoQueue: 'true' } }));
+        const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+        await ownEvents.send(new PutRuleCommand({ Name: 'to-fifo', EventPattern: JSON.stringify({ source: ['gpuhive.matching'] }) }));
+        await ownEvents.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn ?? '', SqsParameters: { MessageGroupId: 'pool' } }] }));
+        const jobIds = Array.from({ length: 10 }, (_, n) => `job-${n}`);
+
+        const response = await ownEvents.send(new PutEventsCommand({ Entries: jobIds.map((jobId) => jobEntry({ Detail: JSON.stringify({ version: 1, jobId }) })) }));
+
+        expect(response.FailedEntryCount).toBe(0);
+        expect(commands.filter((name) => name.startsWith('SendMessage'))).toEqual(['SendMessageBatchCommand']);
+        // A FIFO group hands out its next message once the one before is deleted.
+        const received: string[] = [];
+        for (let attempt = 0; attempt < 20 && received.length < jobIds.length; attempt += 1) {
+          const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+          for (const message of Messages) {
+            received.push((JSON.parse(message.Body ?? '{}') as { detail: { jobId: string } }).detail.jobId);
+            await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+          }
+        }
+        expect(received).toEqual(jobIds);
+      } finally {
+        ownEvents.destroy();
+        counted.destroy();
+        await ownBus.stop();
+      }
     });
 
     it('rejects a request with 11 entries with ValidationException', async () => {

@@ -1,0 +1,180 @@
+/**
+ * What DynamoDB Local spends, in CPU per placement, on each write a placement causes, beside
+ * what the placements bench's ceiling (100-item transactions of plain items) spends on the same
+ * number of items. It answers "where does DynamoDB Local's time per placement go beyond the
+ * ceiling's", shape by shape, with the real adapters where the repository has them:
+ *
+ * - the matcher's job item and timeline entry (the job is in two indexes: `byType` and `work`),
+ *   in tables whose indexes project every attribute (as deployed) or only the keys;
+ * - metering's `job.scheduled` shells (`DynamoLeaseStore`): written and read back
+ *   (`observeAll`) or only written (`mergeAll`);
+ * - the logs context's heads and assignments (`DynamoLogIndex.assignmentsScheduledMany`);
+ * - registry's read of the hosts and pulses (`DynamoHostStore.getMany`, hosts absent here as in
+ *   the placements bench, which registers no hosts with the registry);
+ * - the same items as plain `BatchWriteItem` puts instead of a transaction, to see whether
+ *   idempotent consumers would gain by leaving transactions.
+ *
+ * Each shape runs in batches of 10 placements (an SQS batch of `job.scheduled`), 3 at a time.
+ * The shapes take turns over several passes (the first warms the JIT and is dropped) and the
+ * median pass is printed, so a background pause of DynamoDB Local (its garbage collector, other
+ * processes) lands on no shape alone.
+ *
+ *   npx tsx bench/dynamodb-write-shapes.bench.ts [--placements 1000] [--passes 5]
+ */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { tables, type TableDef } from '#infra/topology.ts';
+import { DynamoLogIndex } from '#logs/adapters/dynamo-log-index.ts';
+import { jobItem } from '#matching/adapters/items.ts';
+import type { Job } from '#matching/domain/job.ts';
+import { DynamoLeaseStore } from '#metering/adapters/dynamo-lease-store.ts';
+import type { LeaseObservation } from '#metering/domain/lease.ts';
+import { microUsd } from '#platform/money.ts';
+import { DynamoHostStore } from '#registry/adapters/dynamo-host-store.ts';
+import type { Outbox } from '#platform/outbox.ts';
+import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
+import { progress, table } from './support.ts';
+
+const { values } = parseArgs({ options: { placements: { type: 'string', default: '1000' }, passes: { type: 'string', default: '5' } } });
+const PLACEMENTS = Number(values.placements);
+const PASSES = Math.max(2, Number(values.passes));
+const BATCH = 10;
+const CALLERS = 3;
+
+process.env.GPUHIVE_DYNAMODB_HEAP_MB ??= '1024';
+const dynamo = await startDynamoDbLocal({ log: () => undefined });
+try {
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const javaPid = dynamoDbLocalPid(dynamo.endpoint);
+  if (javaPid === undefined) throw new Error('DynamoDB Local\'s CPU time is read from /proc: Linux only');
+  const javaCpu = () => processCpuSeconds(javaPid) ?? 0;
+
+  const createTable = async (name: string, def: TableDef, projection: 'ALL' | 'KEYS_ONLY') => {
+    const attributes = new Set(['pk', 'sk', ...def.indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
+    await client.send(new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: def.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, { AttributeName: index.sortKey, KeyType: 'RANGE' }],
+        Projection: { ProjectionType: projection },
+      })),
+    }));
+  };
+  await createTable('matching', tables.matching, 'ALL');
+  await createTable('matching-keys-only', tables.matching, 'KEYS_ONLY');
+  await createTable('metering', tables.metering, 'ALL');
+  await createTable('logs', tables.logs, 'ALL');
+  await createTable('registry', tables.registry, 'ALL');
+
+  const leases = new DynamoLeaseStore('metering', documents, () => new Date());
+  const logs = new DynamoLogIndex('logs', documents);
+  // getMany reads only; it never publishes.
+  const hosts = new DynamoHostStore('registry', documents, undefined as unknown as Outbox);
+
+  let sequence = 0;
+  /** A placement's ids, fresh for every batch so no shape finds another's items. */
+  const ids = () => Array.from({ length: BATCH }, () => {
+    sequence += 1;
+    return { jobId: `job_s${sequence}`, assignmentId: `job_s${sequence}.a1.r0`, hostId: `host_s${sequence % 500}` };
+  });
+  const now = new Date().toISOString();
+  const job = (jobId: string, assignmentId: string, hostId: string): Job => ({
+    jobId, renterId: 'acct_benchrenter0001',
+    spec: { image: 'busybox', env: {}, gpu: { count: 1, models: ['RTX 4090'] }, hosts: 1, regions: ['eu-west'], maxPricePerGpuHour: microUsd(900_000), maxDurationSeconds: 3600, restartPolicy: 'on-host-loss' },
+    status: 'scheduled', statusReason: 'placed', holdAmount: microUsd(900_000), fundsHeld: true, createdAt: now,
+    attempt: 1, restarts: 0, notAccepted: 0, cost: microUsd(0), revision: 1,
+    assignments: [{
+      assignmentId, attempt: 1, hostId, providerId: 'acct_benchprovider01', rank: 0, gpuIndices: [0], gpuModel: 'RTX 4090', pricePerGpuHour: microUsd(200_000),
+      region: 'eu-west', state: 'offered', offeredAt: now, lastSentAt: now,
+    }],
+  });
+  const observation = ({ jobId, assignmentId, hostId }: ReturnType<typeof ids>[number]): LeaseObservation => ({
+    assignmentId, jobId, renterId: 'acct_benchrenter0001', providerId: 'acct_benchprovider01', hostId, gpuCount: 1, gpuModel: 'RTX 4090', pricePerGpuHour: microUsd(200_000), ended: false,
+  });
+  const ceilingItems = (count: number) => Array.from({ length: count }, () => ({ Put: { TableName: 'matching', Item: { pk: `CEILING#${(sequence += 1)}`, sk: 'CEILING', payload: 'x'.repeat(900) } } }));
+
+  const shapes: { readonly name: string; readonly items: number; readonly batch: () => Promise<unknown> }[] = [
+    { name: 'ceiling: plain items in 100-item transactions', items: 1, batch: () => documents.send(new TransactWriteCommand({ TransactItems: ceilingItems(100) })) },
+    ...(['matching', 'matching-keys-only'] as const).map((tableName) => ({
+      name: `matcher: job + timeline entry, indexes ${tableName === 'matching' ? 'ALL (as deployed)' : 'KEYS_ONLY'}`,
+      items: 2,
+      batch: () => documents.send(new TransactWriteCommand({
+        TransactItems: ids().flatMap(({ jobId, assignmentId, hostId }) => [
+          { Put: { TableName: tableName, Item: jobItem(job(jobId, assignmentId, hostId)) } },
+          { Put: { TableName: tableName, Item: { pk: `JOB#${jobId}`, sk: `EVENT#${new Date().toISOString()}#0100`, at: new Date().toISOString(), type: 'placed', message: `placed on ${hostId}` } } },
+        ]),
+      })),
+    })),
+    { name: 'metering: shells written and read back (observeAll, before)', items: 2, batch: () => leases.observeAll(ids().map(observation)) },
+    { name: 'metering: shells written only (mergeAll, now)', items: 2, batch: () => leases.mergeAll(ids().map(observation)) },
+    {
+      name: 'metering, tried: pointers by BatchWriteItem, merges in a transaction',
+      items: 2,
+      batch: async () => {
+        const batch = ids();
+        await documents.send(new BatchWriteCommand({ RequestItems: { metering: batch.map(({ jobId, assignmentId }) => ({ PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `LEASE#${assignmentId}`, assignmentId } } })) } }));
+        await documents.send(new TransactWriteCommand({
+          TransactItems: batch.map(({ assignmentId, jobId, hostId }) => ({
+            Update: { TableName: 'metering', Key: { pk: `LEASE#${assignmentId}`, sk: 'LEASE' }, UpdateExpression: 'SET jobId = :jobId, hostId = :hostId, gpuCount = :one', ExpressionAttributeValues: { ':jobId': jobId, ':hostId': hostId, ':one': 1 } },
+          })),
+        }));
+      },
+    },
+    { name: 'logs: heads and assignments in one transaction (now)', items: 2, batch: () => logs.assignmentsScheduledMany(ids().map(({ jobId, assignmentId, hostId }) => ({ jobId, renterId: 'acct_benchrenter0001', assignments: [{ assignmentId, hostId, rank: 0 }] }))) },
+    {
+      name: 'logs, tried: heads in a transaction, assignments by BatchWriteItem',
+      items: 2,
+      batch: async () => {
+        const batch = ids();
+        await documents.send(new TransactWriteCommand({
+          TransactItems: batch.map(({ jobId }) => ({ Update: { TableName: 'logs', Key: { pk: `JOB#${jobId}`, sk: 'HEAD' }, UpdateExpression: 'SET jobId = :jobId, #segments = if_not_exists(#segments, :zero)', ExpressionAttributeNames: { '#segments': 'segments' }, ExpressionAttributeValues: { ':jobId': jobId, ':zero': 0 } } })),
+        }));
+        await documents.send(new BatchWriteCommand({ RequestItems: { logs: batch.map(({ jobId, assignmentId, hostId }) => ({ PutRequest: { Item: { pk: `ASSIGNMENT#${assignmentId}`, sk: 'ASSIGNMENT', assignmentId, jobId, hostId, renterId: 'acct_benchrenter0001', rank: 0 } } })) } }));
+      },
+    },
+    { name: 'registry: hosts and pulses read (getMany; absent)', items: 0, batch: () => hosts.getMany(ids().map(({ hostId }) => hostId)) },
+  ];
+
+  /** DynamoDB Local's CPU ms per placement of a shape (the ceiling: per item), `batches` batches of 10, 3 callers. */
+  const measure = async (shape: (typeof shapes)[number], batches: number): Promise<number> => {
+    const before = javaCpu();
+    let left = batches;
+    await Promise.all(Array.from({ length: CALLERS }, async () => {
+      while (left > 0) {
+        left -= 1;
+        await shape.batch();
+      }
+    }));
+    const units = shape.name.startsWith('ceiling') ? batches * 100 : batches * BATCH;
+    return (1000 * (javaCpu() - before)) / units;
+  };
+
+  const passes = new Map<string, number[]>();
+  for (let pass = 1; pass <= PASSES; pass += 1) {
+    progress(`pass ${pass} of ${PASSES}${pass === 1 ? ' (warm-up, dropped)' : ''}`);
+    for (const shape of shapes) {
+      const perUnit = await measure(shape, shape.name.startsWith('ceiling') ? Math.ceil(PLACEMENTS / 40) : Math.ceil(PLACEMENTS / BATCH));
+      if (pass > 1) passes.set(shape.name, [...(passes.get(shape.name) ?? []), perUnit]);
+    }
+  }
+  const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
+  const results = new Map([...passes].map(([name, list]) => [name, median(list)]));
+  const perCeilingItem = results.get(shapes[0]!.name) ?? Number.NaN;
+  table(`DynamoDB Local's CPU per placement, by write shape (median of ${PASSES - 1} passes of ${PLACEMENTS} placements per shape, batches of ${BATCH}, ${CALLERS} at once; load ${loadavg()[0]?.toFixed(1)})`, [
+    ...shapes.map((shape): [string, string] => {
+      const ms = results.get(shape.name) ?? Number.NaN;
+      if (shape.name.startsWith('ceiling')) return [shape.name, `${ms.toFixed(3)} ms per item`];
+      const asCeiling = shape.items > 0 ? ` (the ceiling's ${shape.items} items: ${(perCeilingItem * shape.items).toFixed(3)} ms, ${((100 * perCeilingItem * shape.items) / ms).toFixed(0)}%)` : '';
+      return [shape.name, `${ms.toFixed(3)} ms${asCeiling}`];
+    }),
+  ]);
+} finally {
+  await dynamo.stop();
+}
