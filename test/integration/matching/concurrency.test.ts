@@ -18,7 +18,7 @@ import { aCapacity, aFundedJob, aJobSpec, gpus } from '#test/support/matching-fa
  * and the same cheapest hosts, so in each round one commits and the others lose (2-4 races
  * each), over about five rounds until every GPU is taken. Demand is 1.5x the GPUs, gangs
  * interleaved, as before at 200 hosts and 1,050 jobs, which took about 20 such rounds
- * (each reads the whole fleet per matcher) for no new kind of race: throughput is bench/'s.
+ * (each reads the whole fleet per matcher) for no new kind of race; throughput is bench/placement.bench.ts's.
  */
 const HOSTS = 60;
 const GPUS_PER_HOST = 4;
