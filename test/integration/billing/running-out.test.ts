@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
-import { playAgents } from '#test/support/service-agents.ts';
+import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { billingQueueDrained } from './support.ts';
 
@@ -51,8 +50,7 @@ const runningJob = async (credit: string, model: string) => {
   return { ...renter, host, jobId, assignmentId: assignment.assignmentId as string, startedAt };
 };
 
-// Each test has a renter and hosts of its own, so they run at once (on two runtimes, one per configuration):
-// most of their time is waiting for the funds to run out.
+// Each test has a renter and hosts of its own, so they run at once: most of their time is waiting for the funds to drain.
 describe.concurrent('a renter who runs out of funds', () => {
   it('has the running job stopped (failed, insufficient_funds), the agent cancelled, and the provider paid for every recorded second', async () => {
     const job = await runningJob('1001.500000', 'RTX A6000');
@@ -160,85 +158,4 @@ describe.concurrent('a renter who runs out of funds', () => {
     expect(usd(final.balance)).toBeGreaterThanOrEqual(0);
     expect(usd(final.available)).toBeGreaterThanOrEqual(0);
   }, 120_000);
-});
-
-describe.concurrent('a service whose renter runs out of funds', () => {
-  // Its own runtime: every once-a-minute schedule each second and a stop grace of 2 s, so a replica
-  // whose cancel went unanswered still ends its lease within the test.
-  let servicesRuntime: LocalRuntime;
-  let servicesApi: ApiClient;
-
-  // Holds renew every second and must cover all but 2 s of the hour (as above): at 1,000 USD/h a
-  // replica draws 0.28 USD a second, so a renter with 11 USD beyond two replicas' first hours runs
-  // out about 20 s after both run (40 s with one: room for the second to start).
-  beforeAll(async () => {
-    servicesRuntime = await startTestRuntime({ scheduleSeconds: minuteSchedulesEvery(1), env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '2' } });
-    servicesApi = apiClient(servicesRuntime.apiUrl);
-  }, 60_000);
-  afterAll(() => servicesRuntime?.stop());
-
-  it('is stopped whole (failed, insufficient_funds) after balance.low, and bills each replica only inside its observed lease', async () => {
-    const renter = await fundedRenter(servicesApi, servicesRuntime, '2011.000000');
-    const hosts = [];
-    for (const [index, model] of ['RTX A6000', 'RTX A5000'].entries()) {
-      hosts.push(await offeredHost(servicesApi, servicesRuntime, renter.renterKey, {
-        gpus: [{ name: `NVIDIA ${model}`, vramMb: 49140, uuid: `GPU-funds-${index}`, index: 0 }],
-        publicAddress: '198.51.100.30',
-        portRange: { from: 43000 + index * 10, to: 43009 + index * 10 },
-        pricePerGpuHour: '1000.000000',
-      }));
-    }
-    const agents = playAgents(servicesApi, hosts, { usage: true });
-    try {
-      const created = await servicesApi.call('POST', '/v1/services', {
-        key: renter.renterKey,
-        body: {
-          name: 'pricey', image: 'ghcr.io/example/tiny-model:1', ports: [{ containerPort: 8000, protocol: 'http' }],
-          gpu: { count: 1, minVramMb: 40000 }, replicas: 2, maxPricePerGpuHour: '1000.000000', healthCheck: { path: '/health' },
-        },
-      });
-      expect(created.status, JSON.stringify(created.body)).toBe(202);
-      const { serviceId } = created.body;
-      const failed = await eventually(async () => {
-        const service = (await servicesApi.call('GET', `/v1/services/${serviceId}`, { key: renter.renterKey })).body;
-        expect(service.status).toBe('failed');
-        return service;
-      }, 180_000);
-      expect(failed.statusReason).toMatch(/^insufficient_funds/);
-      expect((await servicesApi.call('GET', `/v1/services/${serviceId}/endpoints`, { key: renter.renterKey })).body.endpoints).toEqual([]);
-
-      const jobIds = (await servicesApi.call('GET', '/v1/jobs?limit=100', { key: renter.renterKey })).body.items
-        .filter((job: { service: { serviceId: string } | null }) => job.service?.serviceId === serviceId)
-        .map((job: { jobId: string }) => job.jobId);
-      expect(jobIds).toHaveLength(2);
-      const timelines = await Promise.all(jobIds.map(async (jobId: string) => (await servicesApi.call('GET', `/v1/jobs/${jobId}/events?limit=100`, { key: renter.renterKey })).body.items.map((entry: { type: string }) => entry.type)));
-      expect(timelines.some((types: string[]) => types.includes('balance_low'))).toBe(true);
-      await agents.stop();
-
-      // Every charge lies inside a lease the platform observed: at most price x lease length.
-      for (const jobId of jobIds) {
-        const usage = await eventually(async () => {
-          const body = (await servicesApi.call('GET', `/v1/jobs/${jobId}/usage`, { key: renter.renterKey })).body;
-          expect(body.assignments[0]?.leaseEnd).toBeTruthy();
-          return body;
-        }, 30_000);
-        const lease = usage.assignments[0];
-        const leaseSeconds = (Date.parse(lease.leaseEnd) - Date.parse(lease.leaseStart)) / 1000;
-        const job = (await servicesApi.call('GET', `/v1/jobs/${jobId}`, { key: renter.renterKey })).body;
-        expect(usd(job.cost)).toBeLessThanOrEqual(Math.ceil((1000 * 1_000_000 * (leaseSeconds + 5)) / 3600));
-      }
-      // The statement's job lines name the service.
-      const month = new Date().toISOString().slice(0, 7);
-      const charges = await eventually(async () => {
-        const lines = (await servicesApi.call('GET', `/v1/billing/statements/${month}`, { key: renter.renterKey })).body.charges as { jobId: string; serviceId?: string }[];
-        expect(lines.length).toBeGreaterThan(0);
-        return lines;
-      }, 30_000);
-      for (const line of charges) expect(line).toMatchObject({ jobId: expect.stringMatching(/^job_/), serviceId });
-      const balance = (await servicesApi.call('GET', '/v1/billing/balance', { key: renter.renterKey })).body;
-      expect(usd(balance.balance)).toBeGreaterThanOrEqual(0);
-    } finally {
-      await agents.stop();
-    }
-  }, 300_000);
 });
