@@ -12,7 +12,7 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
 /** The shortest job the API takes. */
 const MAX_DURATION = 60;
 /** The stop grace, shorter than the default 30 s so the test waits seconds, not minutes. */
-const GRACE = 2;
+const GRACE = 1;
 const SKEW = 5;
 /**
  * Every once-a-minute schedule of `npm start` (the sweeps, the hold renewals) runs this
@@ -20,7 +20,7 @@ const SKEW = 5;
  * allows, well after its lease ended, and must still not be billed past its lease. (Each
  * sweep period is waited out twice after the job's minute: the cancel, then the stop.)
  */
-const SWEEP = 8;
+const SWEEP = 4;
 /** $60 per GPU-hour, as issue 13 played it: 16,666.67 µUSD a second. */
 const PRICE = 60_000_000;
 /** Credit for the lease and its margin, and 4 s more: billing past the lease would take the renter below zero. */
@@ -66,7 +66,7 @@ describe('an agent deaf to cancel, on the real local runtime with sweeps slower 
     await reportEvent(api, host.agentToken, assignment.assignmentId, 'started');
     const startedAt = Date.parse((await jobStatus(api, renter.renterKey, jobId)).assignments[0].startedAt);
 
-    // Honest usage every 2 s, forever: it never stops, and never says it stopped.
+    // Honest usage every second, forever: it never stops, and never says it stopped.
     let from = startedAt;
     let sent = 0;
     const report = async () => {
@@ -78,7 +78,7 @@ describe('an agent deaf to cancel, on the real local runtime with sweeps slower 
       sent += 1;
       from = to;
     };
-    const agentCadence = () => new Promise((resolve) => setTimeout(resolve, 2_000)); // the agent's own pace, not a wait on the system
+    const agentCadence = () => new Promise((resolve) => setTimeout(resolve, 1_000)); // the agent's own pace, not a wait on the system
     const ended = await eventually(async () => {
       await agentCadence();
       await report();

@@ -50,7 +50,8 @@ const runningJob = async (credit: string, model: string) => {
   return { ...renter, host, jobId, assignmentId: assignment.assignmentId as string, startedAt };
 };
 
-describe('a renter who runs out of funds', () => {
+// Each test has a renter and hosts of its own, so they run at once: most of their time is waiting for the funds to drain.
+describe.concurrent('a renter who runs out of funds', () => {
   it('has the running job stopped (failed, insufficient_funds), the agent cancelled, and the provider paid for every recorded second', async () => {
     const job = await runningJob('1001.500000', 'RTX A6000');
     const records: { eventId: string; assignmentId: string; from: string; to: string; gpuSeconds: number }[] = [];

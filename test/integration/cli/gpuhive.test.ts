@@ -47,7 +47,8 @@ const runOnHost = async (jobId: string, exitCode: number) => {
   return assignmentId;
 };
 
-describe('gpuhive login', () => {
+// Each login writes a config file of its own: they run at once.
+describe.concurrent('gpuhive login', () => {
   it('checks the key, then stores the URL and key in a config file only its owner can read', async () => {
     const env = { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') };
 
@@ -73,9 +74,12 @@ describe('gpuhive login', () => {
 
 describe('gpuhive offers', () => {
   it('shows a readable table, filters by flags, and prints JSON with --json', async () => {
-    const table = await gpuhive(['offers'], { env: renterEnv });
-    const json = await gpuhive(['offers', '--model', 'rtx 4090', '--max-price', '0.5', '--json'], { env: renterEnv });
-    const none = await gpuhive(['offers', '--model', 'h100'], { env: renterEnv });
+    // Reads only: the three commands run at once.
+    const [table, json, none] = await Promise.all([
+      gpuhive(['offers'], { env: renterEnv }),
+      gpuhive(['offers', '--model', 'rtx 4090', '--max-price', '0.5', '--json'], { env: renterEnv }),
+      gpuhive(['offers', '--model', 'h100'], { env: renterEnv }),
+    ]);
 
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^HOST\s+GPU\s+VRAM\s+FREE\s+\$\/GPU-HOUR\s+REGION/);
@@ -182,8 +186,10 @@ describe('gpuhive jobs', () => {
   });
 
   it('refuses bad usage with exit code 2', async () => {
-    const positional = await gpuhive(['jobs', 'submit', '--gpus', '1', '--max-price', '0.5', 'python', 'x.py'], { env: renterEnv });
-    const range = await gpuhive(['jobs', 'submit', '--gpus', '9', '--max-price', '0.5', '--', 'true'], { env: renterEnv });
+    const [positional, range] = await Promise.all([
+      gpuhive(['jobs', 'submit', '--gpus', '1', '--max-price', '0.5', 'python', 'x.py'], { env: renterEnv }),
+      gpuhive(['jobs', 'submit', '--gpus', '9', '--max-price', '0.5', '--', 'true'], { env: renterEnv }),
+    ]);
 
     expect(positional.code).toBe(2);
     expect(positional.stderr).toContain('Put the command after --');
@@ -194,9 +200,11 @@ describe('gpuhive jobs', () => {
 
 describe('gpuhive balance, ledger and hosts', () => {
   it("shows the renter's balance and ledger", async () => {
-    const balance = await gpuhive(['balance'], { env: renterEnv });
-    const balanceJson = await gpuhive(['balance', '--json'], { env: renterEnv });
-    const ledger = await gpuhive(['ledger', '--limit', '5'], { env: renterEnv });
+    const [balance, balanceJson, ledger] = await Promise.all([
+      gpuhive(['balance'], { env: renterEnv }),
+      gpuhive(['balance', '--json'], { env: renterEnv }),
+      gpuhive(['ledger', '--limit', '5'], { env: renterEnv }),
+    ]);
 
     expect(balance.code, balance.stderr).toBe(0);
     expect(balance.stdout).toMatch(/^Balance: +\$\d+\.\d+\nHeld: +\$[\d.]+\nAvailable: +\$[\d.]+\nRunway: +/);
@@ -208,8 +216,7 @@ describe('gpuhive balance, ledger and hosts', () => {
   it("lists a provider's hosts, with the key from the environment", async () => {
     const env = { HOME: home, GPUHIVE_CONFIG: join(home, 'none.json'), GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: host.providerKey };
 
-    const hosts = await gpuhive(['hosts'], { env });
-    const hostsJson = await gpuhive(['hosts', '--json'], { env });
+    const [hosts, hostsJson] = await Promise.all([gpuhive(['hosts'], { env }), gpuhive(['hosts', '--json'], { env })]);
 
     expect(hosts.code, hosts.stderr).toBe(0);
     expect(hosts.stdout).toMatch(new RegExp(`${host.hostId}\\s+rig-1\\s+online\\s+1x RTX 4090\\s+\\$0\\.45\\s+eu-west\\s+yes`));
@@ -217,8 +224,10 @@ describe('gpuhive balance, ledger and hosts', () => {
   });
 
   it('exits 4 for a key the API does not know, and tells a user who never logged in what to do', async () => {
-    const bogus = await gpuhive(['balance'], { env: { HOME: home, GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: 'gpuhive_renter_bogus' } });
-    const never = await gpuhive(['balance'], { env: { HOME: join(home, 'nobody') } });
+    const [bogus, never] = await Promise.all([
+      gpuhive(['balance'], { env: { HOME: home, GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: 'gpuhive_renter_bogus' } }),
+      gpuhive(['balance'], { env: { HOME: join(home, 'nobody') } }),
+    ]);
 
     expect(bogus.code).toBe(4);
     expect(bogus.stderr).toContain('(HTTP 401)');
@@ -228,7 +237,7 @@ describe('gpuhive balance, ledger and hosts', () => {
 });
 
 describe('gpuhive --help', () => {
-  it.each([['--help'], ['jobs', 'submit', '--help'], ['logs', '--help'], ['export', '--help'], ['earnings', '--help']])('prints usage for %s', async (...args) => {
+  it.concurrent.each([['--help'], ['jobs', 'submit', '--help'], ['logs', '--help'], ['export', '--help'], ['earnings', '--help']])('prints usage for %s', async (...args) => {
     const result = await gpuhive(args, { env: { HOME: home } });
 
     expect(result.code).toBe(0);

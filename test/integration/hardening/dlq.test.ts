@@ -42,7 +42,8 @@ const dlqCommand = (...args: string[]) =>
 
 const pair = () => deadLetterPairs(withFailingConsumer.queues, LOCAL_STAGE, 'fixture-dlq');
 
-describe('a consumer that throws', () => {
+// The second test only runs the command against nothing that the first changes: they run at once.
+describe.concurrent('a consumer that throws', () => {
   it('is retried, ends in its DLQ after the configured receives, and an operator lists and redrives it', async () => {
     await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'poison-dlq' } });
 
@@ -57,11 +58,10 @@ describe('a consumer that throws', () => {
     expect(JSON.parse(dead?.body ?? '{}').detail.name).toBe('poison-dlq');
     expect(consumed).not.toContain('poison-dlq');
 
-    // The operator sees it, in the command's table and with --queue in the message itself.
-    const listed = await dlqCommand('list', '--json');
+    // The operator sees it, in the command's table and with --queue in the message itself (both reads, run at once).
+    const [listed, shown] = await Promise.all([dlqCommand('list', '--json'), dlqCommand('list', '--queue', 'fixture-dlq')]);
     const fixture = JSON.parse(listed.stdout).queues.find((queue: { queue: string }) => queue.queue === 'fixture-dlq');
     expect(fixture).toMatchObject({ deadLetterQueue: 'gpuhive-local-fixture-dlq-dlq', dead: 1 });
-    const shown = await dlqCommand('list', '--queue', 'fixture-dlq');
     expect(shown.stdout).toContain('account.created');
     expect(shown.stdout).toContain('poison-dlq');
 

@@ -61,7 +61,8 @@ const readAll = async (renterKey: string, jobId: string, limit = 500) => {
   return { items, last: page };
 };
 
-describe('job logs', () => {
+// Every test has its own renter, host and GPU model, so they run at once: most of their time is waiting on placement.
+describe.concurrent('job logs', { timeout: 120_000 }, () => {
   it('gives the renter the chunks an agent posted, in seq order, across pages', async () => {
     const job = await runningJob();
 

@@ -13,10 +13,17 @@ import { apiClient, eventually, localDynamoDb, localSqs, startTestRuntime, type 
 import { fundedRenter, jobBody } from '#test/support/marketplace.ts';
 import { aCapacity, aFundedJob, aJobSpec, gpus } from '#test/support/matching-factories.ts';
 
-const HOSTS = 200;
+/**
+ * A fleet and a queue big enough for every round to be a race: 8 matchers read the same head
+ * and the same cheapest hosts, so in each round one commits and the others lose (2-4 races
+ * each), over about five rounds until every GPU is taken. Demand is 1.5x the GPUs, gangs
+ * interleaved, as before at 200 hosts and 1,050 jobs, which took about 20 such rounds
+ * (each reads the whole fleet per matcher) for no new kind of race; throughput is bench/placement.bench.ts's.
+ */
+const HOSTS = 60;
 const GPUS_PER_HOST = 4;
-const SINGLE_JOBS = 1000;
-const GANG_JOBS = 50;
+const SINGLE_JOBS = 300;
+const GANG_JOBS = 15;
 const MATCHERS = 8;
 
 let runtime: LocalRuntime;

@@ -44,7 +44,8 @@ const runningOn = async (renterKey: string, host: { agentToken: string }, body: 
   return { jobId: submitted.jobId as string, assignment };
 };
 
-describe('when things go wrong', () => {
+// Each test has its own renter, hosts and GPU model, so they run at once: most of their time is waiting on liveness.
+describe.concurrent('when things go wrong', { timeout: 120_000 }, () => {
   it('keeps work on an unreachable host, then re-queues the job elsewhere once the host is offline', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const facts = (uuid: string, price: string) => ({ gpus: [{ name: 'NVIDIA RTX 6000 Ada Generation', vramMb: 49140, uuid, index: 0 }], pricePerGpuHour: price });

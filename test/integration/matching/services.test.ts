@@ -53,7 +53,8 @@ const waitReady = (key: string, serviceId: string, count: number, timeoutMs = 30
     return service;
   }, timeoutMs);
 
-describe('inference services', () => {
+// Each test has its own renter and hosts of a GPU model of its own (which its services name), so they run at once.
+describe.concurrent('inference services', () => {
   it('refuses bad input with a 400 naming the field', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const refused = async (body: Record<string, unknown>) => {
@@ -85,11 +86,11 @@ describe('inference services', () => {
     const agents = playAgents(api, hosts, { healthOf: (hostId) => (unhealthy.has(hostId) ? 'unhealthy' : 'healthy') });
     const changes = await captureEvents(runtime, ['service.endpoints_changed']);
     try {
-      const created = await api.call('POST', '/v1/services', { key: renter.renterKey, body: serviceBody({ spread: 'hosts' }), headers: { 'idempotency-key': 'svc-create-1' } });
+      const created = await api.call('POST', '/v1/services', { key: renter.renterKey, body: serviceBody({ spread: 'hosts', gpu: { count: 1, models: ['RTX 4090'] } }), headers: { 'idempotency-key': 'svc-create-1' } });
       expect(created.status).toBe(202);
       const { serviceId } = created.body;
       expect(serviceId).toMatch(/^svc_/);
-      const replay = await api.call('POST', '/v1/services', { key: renter.renterKey, body: serviceBody({ spread: 'hosts' }), headers: { 'idempotency-key': 'svc-create-1' } });
+      const replay = await api.call('POST', '/v1/services', { key: renter.renterKey, body: serviceBody({ spread: 'hosts', gpu: { count: 1, models: ['RTX 4090'] } }), headers: { 'idempotency-key': 'svc-create-1' } });
       expect(replay.body.serviceId).toBe(serviceId);
 
       const ready = await waitReady(renter.renterKey, serviceId, 3);

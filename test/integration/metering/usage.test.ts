@@ -20,11 +20,13 @@ afterAll(() => runtime?.stop());
 const placedJob = async () => {
   const { renterKey } = await fundedRenter(api, runtime);
   gpuSerial += 1;
+  // A model of its own, so the job lands on this host and not on another test's (they run at once).
+  const model = `RTX 3090 M${gpuSerial}`;
   const host = await offeredHost(api, runtime, renterKey, {
-    gpus: [{ name: 'NVIDIA GeForce RTX 3090', vramMb: 24576, uuid: `GPU-meter-${gpuSerial}`, index: 0 }],
+    gpus: [{ name: `NVIDIA GeForce ${model}`, vramMb: 24576, uuid: `GPU-meter-${gpuSerial}`, index: 0 }],
     pricePerGpuHour: '0.900000',
   });
-  const submitted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['RTX 3090'] }, maxPricePerGpuHour: '1.000000' }) });
+  const submitted = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: [model] }, maxPricePerGpuHour: '1.000000' }) });
   const { jobId } = submitted.body;
   const assignment = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === jobId);
   expect((await reportEvent(api, host.agentToken, assignment.assignmentId, 'accepted')).status).toBe(200);
@@ -38,7 +40,7 @@ const placedJob = async () => {
     });
     return startedAt;
   };
-  return { renterKey, host, jobId, assignmentId, start };
+  return { renterKey, host, model, jobId, assignmentId, start };
 };
 
 const postUsage = (agentToken: string, records: unknown[]) => api.call('POST', '/v1/agent/usage', { key: agentToken, body: { records } });
@@ -51,7 +53,8 @@ const drain = async (capture: { next(): Promise<CapturedEvent[]> }, into: Captur
   for (let batch = await capture.next(); batch.length > 0; batch = await capture.next()) into.push(...batch);
 };
 
-describe('POST /v1/agent/usage', () => {
+// Every test has its own renter, host and GPU model, so they run at once: most of their time is waiting on placement and the lease.
+describe.concurrent('POST /v1/agent/usage', { timeout: 120_000 }, () => {
   it('stores usage, emits its records in one usage.chunk_recorded, and counts a resend once, even a day later', async () => {
     const capture = await captureEvents(runtime, ['usage.chunk_recorded']);
     const job = await placedJob();
@@ -74,7 +77,7 @@ describe('POST /v1/agent/usage', () => {
     });
     expect(seen.filter((e) => e.detail.assignmentId === job.assignmentId)).toHaveLength(1);
     expect(seen.find((e) => e.detail.assignmentId === job.assignmentId)?.detail).toMatchObject({
-      jobId: job.jobId, hostId: job.host.hostId, providerId: job.host.providerId, gpuModel: 'RTX 3090', pricePerGpuHour: 900_000,
+      jobId: job.jobId, hostId: job.host.hostId, providerId: job.host.providerId, gpuModel: job.model, pricePerGpuHour: 900_000,
     });
     expect(recordsOf(seen).find((r) => r.usageRecordId === ids[0])).toMatchObject({ gpuSeconds: 1 });
 
@@ -164,7 +167,7 @@ describe('POST /v1/agent/usage', () => {
   });
 });
 
-describe('usage reads', () => {
+describe.concurrent('usage reads', { timeout: 120_000 }, () => {
   it('shows the job only to its renter and the host only to its provider', async () => {
     const job = await placedJob();
     await job.start();

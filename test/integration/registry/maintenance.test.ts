@@ -39,7 +39,8 @@ const beatUntil = async (hosts: readonly Host[], until: string) => {
   for (const host of hosts) await beat(host);
 };
 
-describe('scheduling maintenance windows', () => {
+// Every test onboards hosts of its own providers, so they run at once: the reliability tests mostly wait out their windows.
+describe.concurrent('scheduling maintenance windows', () => {
   it('schedules a window, shows it on the host, in the host list and in the window list, and cancels it', async () => {
     const host = await onboardHost(api, runtime.adminKey);
     const body = window({ note: 'swap the NVMe' });
@@ -132,7 +133,7 @@ describe('scheduling maintenance windows', () => {
   });
 });
 
-describe('reliability around maintenance', () => {
+describe.concurrent('reliability around maintenance', () => {
   it('keeps the reliability of a host offline inside an announced window, while the same surprise outage lowers it', async () => {
     const planned = await onboardHost(api, runtime.adminKey);
     const surprised = await onboardHost(api, runtime.adminKey);
