@@ -19,7 +19,11 @@
  * work, while each renter still has more than one job whose chunks queue behind each other.
  * Where the time goes: SDK calls per record by function, and how long after metering stored a
  * record billing charged it (p50 / p99).
- * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--concurrency 4]
+ * CPU: this Node.js process's and DynamoDB Local's CPU milliseconds per record over the measured
+ * window (Linux; the two share the 2 cores), and the rate those costs allow on 2 idle cores:
+ * less load-dependent than the rates, which other work on the machine slows. `--cpu-prof FILE`
+ * writes a CPU profile of the measured window only.
+ * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--concurrency 4] [--cpu-prof FILE]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,6 +33,8 @@ import { callCounter, type CallCounts } from '#platform/call-counter.ts';
 import { usageRecordCosts } from '#infra/cost/unit-cost.ts';
 import { PRICES } from '#infra/cost/prices.ts';
 import { PartitionWrites } from './partition-writes.ts';
+import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
+import { windowProfile } from './window-profile.ts';
 import { tables } from '#infra/topology.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
@@ -37,7 +43,7 @@ import { jobStatus, reportEvent, waitForMessage } from '#test/support/marketplac
 import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
 
 const { values } = parseArgs({
-  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' } },
+  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' }, 'cpu-prof': { type: 'string' } },
 });
 const HOSTS = Number(values.hosts);
 const RENTERS = Math.min(Number(values.renters), HOSTS);
@@ -173,9 +179,23 @@ const perRecord = (counts: CallCounts, records: number) => {
   };
 };
 
+/**
+ * CPU milliseconds per record of this process and of DynamoDB Local, and the rate they allow
+ * on 2 idle cores: this process runs on one core at most; the two together on two.
+ */
+const cpuMsPerRecord = (start: { java?: number; node: number }, end: { java?: number; node: number }, records: number) => {
+  const node = ((end.node - start.node) * 1000) / records;
+  const java = start.java === undefined || end.java === undefined ? undefined : ((end.java - start.java) * 1000) / records;
+  const bound = java === undefined ? 1000 / node : Math.min(1000 / node, 2000 / (node + java));
+  return { node, java, text: `this Node.js process ${node.toFixed(3)} ms, DynamoDB Local ${java === undefined ? 'n/a' : `${java.toFixed(3)} ms`}: at most ${bound.toFixed(0)} records/s on 2 idle cores` };
+};
+
 const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '0.5' });
 const partitionWrites = PartitionWrites.attach();
 const api = apiClient(runtime.apiUrl);
+const javaPid = dynamoDbLocalPid(runtime.endpoints.dynamodb);
+/** CPU seconds so far: DynamoDB Local's (from /proc) and this process's (the runtime, its stand-ins and consumers, the bench's client). */
+const cpuNow = () => ({ java: javaPid === undefined ? undefined : processCpuSeconds(javaPid), node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
 try {
   const renters: { accountId: string; key: string }[] = [];
   for (let n = 0; n < RENTERS; n += 1) {
@@ -226,8 +246,10 @@ try {
   progress(`posting ${total} records in batches of ${BATCH}, ${values.concurrency} requests at a time`);
   let accepted = 0;
   let resent = 0;
+  const profile = await windowProfile(values['cpu-prof']);
   callCounter.start();
   partitionWrites.counting = true;
+  const cpuAtStart = cpuNow();
   const started = performance.now();
   await inParallel(requests, Number(values.concurrency), async (request) => {
     // A busy API answers 503 (Retry-After): the agent sends the same batch again, and so does the bench.
@@ -253,6 +275,8 @@ try {
     await sleep(100);
   }
   const charged = performance.now();
+  const cpuAtEnd = cpuNow();
+  await profile.stop();
   const counts = callCounter.stop();
   partitionWrites.counting = false;
   await sleep(2_000); // anything billed twice would show by now
@@ -264,7 +288,9 @@ try {
   const renterMismatches = billed.filter((amount, index) => amount !== expectedOf[index]).length;
   const load = loadavg()[0] ?? 0;
   progress('measuring the ceiling (100-item transactions)');
+  const javaBeforeCeiling = cpuNow().java;
   const itemsPerSecond = await transactionRate(billingTable);
+  const javaAfterCeiling = cpuNow().java;
   // Counted on the client while the run went (every table item written); the design's count beside it.
   const itemsPerRecord = partitionWrites.itemsWritten() / total;
   const designItemsPerRecord = (ITEMS_PER_CHUNK * lines.chunks) / total;
@@ -274,6 +300,9 @@ try {
   const measured = perRecord(counts, total);
   const cost = usageRecordCosts(measured.work, PRICES);
   const hottest = partitionWrites.hottest(4);
+  const cpu = cpuMsPerRecord(cpuAtStart, cpuAtEnd, total);
+  // DynamoDB Local's CPU per item in the ceiling's 100-item transactions (4 s of them), times this run's items per record.
+  const javaCeilingMs = javaBeforeCeiling === undefined || javaAfterCeiling === undefined ? undefined : ((javaAfterCeiling - javaBeforeCeiling) * 1000 * itemsPerRecord) / (itemsPerSecond * 4);
 
   table(`Usage records through API -> metering -> billing (local runtime, this machine, load ${load.toFixed(1)})`, [
     ['renters, jobs', `${RENTERS} renter(s), ${HOSTS} one-GPU jobs (${(HOSTS / RENTERS).toFixed(1)} per renter), ${RECORDS} records each`],
@@ -288,6 +317,8 @@ try {
     ['items written per record', `${itemsPerRecord.toFixed(2)} counted (by design, each chunk charged alone: ${designItemsPerRecord.toFixed(2)})`],
     ['end to end / ceiling', `${((100 * endToEnd) / ceiling).toFixed(0)}%`],
     ['stored by metering -> charged by billing', `p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, max ${(lags.at(-1) ?? Number.NaN).toFixed(0)} ms (${lags.length} records)`],
+    ['CPU per record, posted -> all charged', cpu.text],
+    ['', `DynamoDB Local's for the same items in the ceiling's 100-item transactions: ${javaCeilingMs === undefined ? 'n/a' : `${javaCeilingMs.toFixed(3)} ms`}`],
     ['after the last record was stored, all charged within', `${((charged - stored) / 1000).toFixed(1)} s`],
     ['SDK calls per record, end to end', `${measured.calls.toFixed(2)}: ${measured.listing}`],
     ['SDK calls per record, API path (POST /v1/agent/usage)', `${measured.apiCalls.toFixed(3)}: ${measured.apiListing}`],
