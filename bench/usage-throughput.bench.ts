@@ -23,7 +23,10 @@
  * window (Linux; the two share the 2 cores), and the rate those costs allow on 2 idle cores:
  * less load-dependent than the rates, which other work on the machine slows. `--cpu-prof FILE`
  * writes a CPU profile of the measured window only.
- * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--concurrency 4] [--cpu-prof FILE]
+ * Load shape: each host's agent sends its records as the agent's usage lane does, one batch of
+ * up to 100 at a time, the next once the last was answered; every agent sends at once (a
+ * fleet's agents do not wait for each other). `--agents N` lets only N agents send at a time.
+ * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--agents 16] [--cpu-prof FILE]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -43,12 +46,14 @@ import { jobStatus, reportEvent, waitForMessage } from '#test/support/marketplac
 import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
 
 const { values } = parseArgs({
-  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' }, 'cpu-prof': { type: 'string' } },
+  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, agents: { type: 'string' }, 'cpu-prof': { type: 'string' } },
 });
 const HOSTS = Number(values.hosts);
 const RENTERS = Math.min(Number(values.renters), HOSTS);
 const RECORDS = Number(values.records);
 const BATCH = Number(values.batch);
+/** Agents sending at once, each one batch at a time: every host's, unless capped. */
+const AGENTS = Math.min(HOSTS, Number(values.agents ?? HOSTS));
 const RECORD_MS = 10;
 /** The issue's target: the hottest key's writes are also scaled to it (AWS: at most 1,000 writes/s per partition). */
 const TARGET_RECORDS_PER_SECOND = 2_000;
@@ -226,7 +231,7 @@ try {
   const leaseMs = RECORDS * RECORD_MS;
   await sleep(Math.max(0, Math.max(...jobs.map((job) => job.startedAt)) + leaseMs + 500 - Date.now()));
 
-  // Batch by batch across the hosts, as agents each send their own outbox one batch at a time.
+  // Each host's batches, in the order its agent sends them.
   const requests = Array.from({ length: Math.ceil(RECORDS / BATCH) }, (_, batch) =>
     jobs.map((job) => ({
       job,
@@ -243,7 +248,7 @@ try {
   const billedOf = async () => (await Promise.all(renters.map(balanceOf))).map((balance, index) => (before[index] as number) - balance);
   const sum = (numbers: readonly number[]) => numbers.reduce((total, n) => total + n, 0);
 
-  progress(`posting ${total} records in batches of ${BATCH}, ${values.concurrency} requests at a time`);
+  progress(`posting ${total} records in batches of ${BATCH}, ${AGENTS} agents at a time, each one batch at a time`);
   let accepted = 0;
   let resent = 0;
   const profile = await windowProfile(values['cpu-prof']);
@@ -251,7 +256,9 @@ try {
   partitionWrites.counting = true;
   const cpuAtStart = cpuNow();
   const started = performance.now();
-  await inParallel(requests, Number(values.concurrency), async (request) => {
+  // An agent's usage lane: its batches in order, one in flight (agent/src/core/outbox-sender.ts).
+  const lanes = jobs.map((job) => requests.filter((request) => request.job === job));
+  const post = async (request: (typeof requests)[number]) => {
     // A busy API answers 503 (Retry-After): the agent sends the same batch again, and so does the bench.
     let posted = await api.call('POST', '/v1/agent/usage', { key: request.job.agentToken, body: { records: request.records } });
     for (let attempt = 1; posted.status === 503 && attempt < 10; attempt += 1) {
@@ -261,6 +268,9 @@ try {
     }
     if (posted.status !== 202) throw new Error(`usage answered ${posted.status}: ${JSON.stringify(posted.body)}`);
     accepted += (posted.body.accepted as number) + (posted.body.records as { status: string; original?: string }[]).filter((r) => r.status === 'duplicate' && r.original === 'accepted').length;
+  };
+  await inParallel(lanes, AGENTS, async (lane) => {
+    for (const request of lane) await post(request);
   });
   const stored = performance.now();
 
@@ -306,7 +316,7 @@ try {
 
   table(`Usage records through API -> metering -> billing (local runtime, this machine, load ${load.toFixed(1)})`, [
     ['renters, jobs', `${RENTERS} renter(s), ${HOSTS} one-GPU jobs (${(HOSTS / RENTERS).toFixed(1)} per renter), ${RECORDS} records each`],
-    ['records posted', String(total)],
+    ['records posted', `${total}, in batches of ${BATCH}: ${AGENTS} agents at a time, each one batch at a time`],
     ['records accepted (202)', `${accepted}${resent > 0 ? ` (${resent} batches sent again after a 503)` : ''}`],
     ['records charged (charge lines)', `${lines.records.length} in ${lines.chunks} chunks (${new Set(lines.records).size} distinct)`],
     ['records lost', String(total - new Set(lines.records).size)],
