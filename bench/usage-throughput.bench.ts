@@ -19,7 +19,15 @@
  * work, while each renter still has more than one job whose chunks queue behind each other.
  * Where the time goes: SDK calls per record by function, and how long after metering stored a
  * record billing charged it (p50 / p99).
- * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--concurrency 4]
+ * CPU: this Node.js process's and DynamoDB Local's CPU milliseconds per record over the measured
+ * window (Linux; the two share the 2 cores), and the rate those costs allow on 2 idle cores:
+ * less load-dependent than the rates, which other work on the machine slows. `--cpu-prof FILE`
+ * writes a CPU profile of the measured window only.
+ * Load shape: each host's agent sends its records as the agent's usage lane does, one batch of
+ * up to 100 at a time, the next once the last was answered; `--agents N` agents send at once
+ * (default 4, the 4 requests in flight of every earlier figure; `--agents 16` is every host's
+ * agent at once, as a fleet's agents do not wait for each other).
+ * Run: npx tsx bench/usage-throughput.bench.ts [--hosts 16] [--renters 8] [--records 500] [--batch 100] [--agents 4] [--cpu-prof FILE]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -29,6 +37,8 @@ import { callCounter, type CallCounts } from '#platform/call-counter.ts';
 import { usageRecordCosts } from '#infra/cost/unit-cost.ts';
 import { PRICES } from '#infra/cost/prices.ts';
 import { PartitionWrites } from './partition-writes.ts';
+import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
+import { windowProfile } from './window-profile.ts';
 import { tables } from '#infra/topology.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
@@ -37,12 +47,14 @@ import { jobStatus, reportEvent, waitForMessage } from '#test/support/marketplac
 import { benchRuntime, inParallel, percentile, progress, table } from './support.ts';
 
 const { values } = parseArgs({
-  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' } },
+  options: { hosts: { type: 'string', default: '16' }, renters: { type: 'string', default: '8' }, records: { type: 'string', default: '500' }, batch: { type: 'string', default: '100' }, agents: { type: 'string' }, 'cpu-prof': { type: 'string' } },
 });
 const HOSTS = Number(values.hosts);
 const RENTERS = Math.min(Number(values.renters), HOSTS);
 const RECORDS = Number(values.records);
 const BATCH = Number(values.batch);
+/** Agents sending at once, each one batch at a time. */
+const AGENTS = Math.min(HOSTS, Number(values.agents ?? 4));
 const RECORD_MS = 10;
 /** The issue's target: the hottest key's writes are also scaled to it (AWS: at most 1,000 writes/s per partition). */
 const TARGET_RECORDS_PER_SECOND = 2_000;
@@ -173,9 +185,23 @@ const perRecord = (counts: CallCounts, records: number) => {
   };
 };
 
+/**
+ * CPU milliseconds per record of this process and of DynamoDB Local, and the rate they allow
+ * on 2 idle cores: this process runs on one core at most; the two together on two.
+ */
+const cpuMsPerRecord = (start: { java?: number; node: number }, end: { java?: number; node: number }, records: number) => {
+  const node = ((end.node - start.node) * 1000) / records;
+  const java = start.java === undefined || end.java === undefined ? undefined : ((end.java - start.java) * 1000) / records;
+  const bound = java === undefined ? 1000 / node : Math.min(1000 / node, 2000 / (node + java));
+  return { node, java, text: `this Node.js process ${node.toFixed(3)} ms, DynamoDB Local ${java === undefined ? 'n/a' : `${java.toFixed(3)} ms`}: at most ${bound.toFixed(0)} records/s on 2 idle cores` };
+};
+
 const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '0.5' });
 const partitionWrites = PartitionWrites.attach();
 const api = apiClient(runtime.apiUrl);
+const javaPid = dynamoDbLocalPid(runtime.endpoints.dynamodb);
+/** CPU seconds so far: DynamoDB Local's (from /proc) and this process's (the runtime, its stand-ins and consumers, the bench's client). */
+const cpuNow = () => ({ java: javaPid === undefined ? undefined : processCpuSeconds(javaPid), node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
 try {
   const renters: { accountId: string; key: string }[] = [];
   for (let n = 0; n < RENTERS; n += 1) {
@@ -206,7 +232,7 @@ try {
   const leaseMs = RECORDS * RECORD_MS;
   await sleep(Math.max(0, Math.max(...jobs.map((job) => job.startedAt)) + leaseMs + 500 - Date.now()));
 
-  // Batch by batch across the hosts, as agents each send their own outbox one batch at a time.
+  // Each host's batches, in the order its agent sends them.
   const requests = Array.from({ length: Math.ceil(RECORDS / BATCH) }, (_, batch) =>
     jobs.map((job) => ({
       job,
@@ -223,13 +249,17 @@ try {
   const billedOf = async () => (await Promise.all(renters.map(balanceOf))).map((balance, index) => (before[index] as number) - balance);
   const sum = (numbers: readonly number[]) => numbers.reduce((total, n) => total + n, 0);
 
-  progress(`posting ${total} records in batches of ${BATCH}, ${values.concurrency} requests at a time`);
+  progress(`posting ${total} records in batches of ${BATCH}, ${AGENTS} agents at a time, each one batch at a time`);
   let accepted = 0;
   let resent = 0;
+  const profile = await windowProfile(values['cpu-prof']);
   callCounter.start();
   partitionWrites.counting = true;
+  const cpuAtStart = cpuNow();
   const started = performance.now();
-  await inParallel(requests, Number(values.concurrency), async (request) => {
+  // An agent's usage lane: its batches in order, one in flight (agent/src/core/outbox-sender.ts).
+  const lanes = jobs.map((job) => requests.filter((request) => request.job === job));
+  const post = async (request: (typeof requests)[number]) => {
     // A busy API answers 503 (Retry-After): the agent sends the same batch again, and so does the bench.
     let posted = await api.call('POST', '/v1/agent/usage', { key: request.job.agentToken, body: { records: request.records } });
     for (let attempt = 1; posted.status === 503 && attempt < 10; attempt += 1) {
@@ -239,6 +269,9 @@ try {
     }
     if (posted.status !== 202) throw new Error(`usage answered ${posted.status}: ${JSON.stringify(posted.body)}`);
     accepted += (posted.body.accepted as number) + (posted.body.records as { status: string; original?: string }[]).filter((r) => r.status === 'duplicate' && r.original === 'accepted').length;
+  };
+  await inParallel(lanes, AGENTS, async (lane) => {
+    for (const request of lane) await post(request);
   });
   const stored = performance.now();
 
@@ -253,6 +286,8 @@ try {
     await sleep(100);
   }
   const charged = performance.now();
+  const cpuAtEnd = cpuNow();
+  await profile.stop();
   const counts = callCounter.stop();
   partitionWrites.counting = false;
   await sleep(2_000); // anything billed twice would show by now
@@ -264,7 +299,9 @@ try {
   const renterMismatches = billed.filter((amount, index) => amount !== expectedOf[index]).length;
   const load = loadavg()[0] ?? 0;
   progress('measuring the ceiling (100-item transactions)');
+  const javaBeforeCeiling = cpuNow().java;
   const itemsPerSecond = await transactionRate(billingTable);
+  const javaAfterCeiling = cpuNow().java;
   // Counted on the client while the run went (every table item written); the design's count beside it.
   const itemsPerRecord = partitionWrites.itemsWritten() / total;
   const designItemsPerRecord = (ITEMS_PER_CHUNK * lines.chunks) / total;
@@ -274,10 +311,13 @@ try {
   const measured = perRecord(counts, total);
   const cost = usageRecordCosts(measured.work, PRICES);
   const hottest = partitionWrites.hottest(4);
+  const cpu = cpuMsPerRecord(cpuAtStart, cpuAtEnd, total);
+  // DynamoDB Local's CPU per item in the ceiling's 100-item transactions (4 s of them), times this run's items per record.
+  const javaCeilingMs = javaBeforeCeiling === undefined || javaAfterCeiling === undefined ? undefined : ((javaAfterCeiling - javaBeforeCeiling) * 1000 * itemsPerRecord) / (itemsPerSecond * 4);
 
   table(`Usage records through API -> metering -> billing (local runtime, this machine, load ${load.toFixed(1)})`, [
     ['renters, jobs', `${RENTERS} renter(s), ${HOSTS} one-GPU jobs (${(HOSTS / RENTERS).toFixed(1)} per renter), ${RECORDS} records each`],
-    ['records posted', String(total)],
+    ['records posted', `${total}, in batches of ${BATCH}: ${AGENTS} agents at a time, each one batch at a time`],
     ['records accepted (202)', `${accepted}${resent > 0 ? ` (${resent} batches sent again after a 503)` : ''}`],
     ['records charged (charge lines)', `${lines.records.length} in ${lines.chunks} chunks (${new Set(lines.records).size} distinct)`],
     ['records lost', String(total - new Set(lines.records).size)],
@@ -288,6 +328,8 @@ try {
     ['items written per record', `${itemsPerRecord.toFixed(2)} counted (by design, each chunk charged alone: ${designItemsPerRecord.toFixed(2)})`],
     ['end to end / ceiling', `${((100 * endToEnd) / ceiling).toFixed(0)}%`],
     ['stored by metering -> charged by billing', `p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, max ${(lags.at(-1) ?? Number.NaN).toFixed(0)} ms (${lags.length} records)`],
+    ['CPU per record, posted -> all charged', cpu.text],
+    ['', `DynamoDB Local's for the same items in the ceiling's 100-item transactions: ${javaCeilingMs === undefined ? 'n/a' : `${javaCeilingMs.toFixed(3)} ms`}`],
     ['after the last record was stored, all charged within', `${((charged - stored) / 1000).toFixed(1)} s`],
     ['SDK calls per record, end to end', `${measured.calls.toFixed(2)}: ${measured.listing}`],
     ['SDK calls per record, API path (POST /v1/agent/usage)', `${measured.apiCalls.toFixed(3)}: ${measured.apiListing}`],

@@ -32,6 +32,13 @@ export const DEFAULT_LOCAL_CONCURRENCY = 1;
 /** SQS hands out at most this many messages per receive. */
 const MAX_PER_RECEIVE = 10;
 const LONG_POLL_SECONDS = 20;
+/**
+ * With under a second of a batching window left a receive cannot long-poll (it waits whole
+ * seconds): look again after this long, rather than receiving again at once. Receiving at once
+ * took one ReceiveMessage per message of a trickle (about 20 a second on `billing-usage` while
+ * usage flowed), each an SDK call on the runtime's one thread.
+ */
+const WINDOW_LOOK_MS = 200;
 
 export interface Poller {
   stop(): Promise<void>;
@@ -84,7 +91,8 @@ export const startPoller = (options: {
       // Long polls take whole seconds: below one second left, short receives with a pause.
       const more = await receive(options.queue.batchSize - batch.length, Math.floor(left / 1000));
       batch.push(...more);
-      if (more.length === 0 && left < 1000) await new Promise((resolve) => setTimeout(resolve, Math.min(left, 50)));
+      // A full receive: more may be waiting, take it at once. Otherwise let the window gather.
+      if (more.length < MAX_PER_RECEIVE && left < 1000) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(deadline - Date.now(), WINDOW_LOOK_MS))));
     }
     return batch;
   };

@@ -161,6 +161,14 @@ export interface ChunkChargesWrite {
 /** What a statement needs of the charge a usage entry references: a record's charge (`UsageCharge` has it), or a chunk's. */
 export type ChargedUsage = ChargedUsageLine;
 
+/** What `ChargeStore.readForChunks` found; absent holds and totals are left out. */
+export interface ChunkChargeReads {
+  readonly charged: readonly ChunkCharge[];
+  readonly holds: ReadonlyMap<string, Hold>;
+  readonly jobCosts: ReadonlyMap<string, JobCost>;
+  readonly balance: Balance;
+}
+
 export interface ChargeStore {
   getCharge(usageRecordId: string): Promise<UsageCharge | undefined>;
   /** The charges of these usage records that exist (any order). */
@@ -180,6 +188,11 @@ export interface ChargeStore {
   chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult>;
   /** The charges of these chunks that exist (any order). */
   getChunkCharges(chunkIds: readonly string[]): Promise<ChunkCharge[]>;
+  /**
+   * Everything charging these chunks reads, in one round trip: those charged already, their
+   * jobs' holds and running totals, and the renter's balance (each read consistently).
+   */
+  readForChunks(chunkIds: readonly string[], jobIds: readonly string[], renterId: string): Promise<ChunkChargeReads>;
   /**
    * Several chunks of one renter in one transaction (`ChunkChargesWrite`): `already_charged`
    * when any of them was charged already (nothing written: read which, and charge the rest).

@@ -5,6 +5,12 @@ import { emptyBalance, type Balance } from '../domain/balance.ts';
 import type { BalanceStore } from '../ports.ts';
 import { balanceKey, numberAttribute } from './items.ts';
 
+/** An account's balance item, or zero everywhere when it has none. */
+export const toBalance = (accountId: string, item: Record<string, unknown> | undefined): Balance =>
+  item
+    ? { accountId, balance: microUsd(numberAttribute(item.balance)), held: microUsd(numberAttribute(item.held)), available: microUsd(numberAttribute(item.available)) }
+    : emptyBalance(accountId);
+
 export class DynamoBalanceStore implements BalanceStore {
   constructor(
     private readonly tableName: string,
@@ -13,12 +19,6 @@ export class DynamoBalanceStore implements BalanceStore {
 
   async get(accountId: string): Promise<Balance> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: balanceKey(accountId), ConsistentRead: true }));
-    if (!Item) return emptyBalance(accountId);
-    return {
-      accountId,
-      balance: microUsd(numberAttribute(Item.balance)),
-      held: microUsd(numberAttribute(Item.held)),
-      available: microUsd(numberAttribute(Item.available)),
-    };
+    return toBalance(accountId, Item);
   }
 }

@@ -63,9 +63,9 @@ export const chunkChargeParts = (chunk: UsageChunk, plan: ChunkPlan, now: Date) 
 
 /**
  * Charges a chunk of usage records (`usage.chunk_recorded`) once, in one transaction
- * (issue 14; ARCHITECTURE.md, flow 5). Steps: a chunk with a charge already was charged by an
- * earlier delivery: nothing more. Otherwise read the job's hold, its running total and the
- * renter's balance; rate and cap each record in order (`planChunkCharge`: the same rules as
+ * (issue 14; ARCHITECTURE.md, flow 5). Steps: read, in one round trip, whether the chunk has a
+ * charge (then an earlier delivery charged it: nothing more), the job's hold, its running
+ * total and the renter's balance; rate and cap each record in order (`planChunkCharge`: the same rules as
  * one record at a time, issue 13's cap to the job's holds included); write the chunk's charge
  * with a line per record, one ledger transaction for the sums (renter debit, provider credit,
  * platform fee on the chunk's fee shard), the balances, the part of the hold used up, the
@@ -78,9 +78,12 @@ export const chargeChunk = async (
 ): Promise<ChargeChunkOutcome> =>
   retryOnConflict<ChargeChunkOutcome>(
     async () => {
-      const existing = await deps.charges.getChunkCharge(chunk.chunkId);
+      const read = await deps.charges.readForChunks([chunk.chunkId], [chunk.jobId], chunk.renterId);
+      const [existing] = read.charged;
       if (existing) return { outcome: 'already_charged', charge: existing };
-      const [hold, jobCost, balance] = await Promise.all([deps.holds.get(chunk.jobId), deps.charges.getJobCost(chunk.jobId), deps.balances.get(chunk.renterId)]);
+      const hold = read.holds.get(chunk.jobId);
+      const jobCost = read.jobCosts.get(chunk.jobId);
+      const balance = read.balance;
       const plan = planChunkCharge(chunk, hold, jobCost, balance.available, deps.platformFeeBps);
       const { charge, transaction, event } = chunkChargeParts(chunk, plan, deps.clock.now());
       const written = await deps.charges.chargeChunk({

@@ -21,8 +21,9 @@ type Deps = Pick<BillingDeps, 'charges' | 'holds' | 'balances' | 'clock' | 'plat
 /**
  * Charges chunks of one renter, in order, as `chargeChunk` charges each, but several in one
  * transaction (issue 14): a FIFO batch brings a renter's chunks together. Steps, per slice of
- * up to `MAX_CHUNKS_PER_TRANSACTION`: read which chunks were charged already (a redelivery;
- * they are left out), the holds and totals of their jobs and the renter's balance; plan every
+ * up to `MAX_CHUNKS_PER_TRANSACTION`: read, in one round trip, which chunks were charged
+ * already (a redelivery; they are left out), the holds and totals of their jobs and the
+ * renter's balance; plan every
  * chunk as if charged right after the ones before it (`planChunkCharges`); write every
  * chunk's charge and ledger transaction, each job's total and hold once, each account's
  * balance once and every `usage.chunk_charged` in one transaction, conditioned on what was
@@ -55,17 +56,13 @@ const chargeSlice = (slice: readonly UsageChunk[], deps: Deps): Promise<Map<stri
   retryOnConflict<Map<string, ChargeChunkOutcome>>(
     async () => {
       const outcomes = new Map<string, ChargeChunkOutcome>();
-      for (const charge of await deps.charges.getChunkCharges(slice.map((chunk) => chunk.chunkId))) outcomes.set(charge.chunkId, { outcome: 'already_charged', charge });
+      // Every chunk's job is read with the rest, also those of chunks that turn out charged: one round trip.
+      const read = await deps.charges.readForChunks(slice.map((chunk) => chunk.chunkId), [...new Set(slice.map((chunk) => chunk.jobId))], (slice[0] as UsageChunk).renterId);
+      for (const charge of read.charged) outcomes.set(charge.chunkId, { outcome: 'already_charged', charge });
       const todo = slice.filter((chunk) => !outcomes.has(chunk.chunkId));
       const [first] = todo;
       if (!first) return outcomes;
-      const jobIds = [...new Set(todo.map((chunk) => chunk.jobId))];
-      const [holds, jobCosts, balance] = await Promise.all([
-        Promise.all(jobIds.map(async (jobId): Promise<[string, Hold | undefined]> => [jobId, await deps.holds.get(jobId)])),
-        deps.charges.getJobCosts(jobIds),
-        deps.balances.get(first.renterId),
-      ]);
-      const plan = planChunkCharges(todo, new Map(holds), new Map(jobCosts.map((cost) => [cost.jobId, cost])), balance.available, deps.platformFeeBps);
+      const plan = planChunkCharges(todo, read.holds, read.jobCosts, read.balance.available, deps.platformFeeBps);
       const now = deps.clock.now();
       const written = todo.map((chunk, index) => {
         const { charge, transaction, event } = chunkChargeParts(chunk, plan.plans[index] as ChunkPlan, now);

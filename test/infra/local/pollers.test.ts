@@ -76,6 +76,33 @@ describe('the local SQS poller, with the knobs Lambda\'s event source takes', ()
     expect(new Set(allBodies()).size).toBe(50);
   });
 
+  it('gathers a trickle within the window with fewer receives than messages', async () => {
+    let receives = 0;
+    sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ReceiveMessageCommand') receives += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countReceives' },
+    );
+    try {
+      const queue = consumer({ batchSize: 100, maxBatchingWindowSeconds: 1 });
+      const url = await create(queue);
+      start(queue, url);
+      // One message every 10 ms or so, as events arrive one by one from the bus.
+      for (let index = 0; index < 60; index += 1) {
+        await send(url, [{ body: `t${index}` }]);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+
+      await eventually(async () => expect(allBodies()).toHaveLength(60));
+      expect(new Set(allBodies()).size).toBe(60);
+      expect(receives).toBeLessThan(30);
+    } finally {
+      sqs.middlewareStack.remove('countReceives');
+    }
+  });
+
   it('without a window hands over what one receive returns (at most ten)', async () => {
     const queue = consumer({ batchSize: 10 });
     const url = await create(queue);

@@ -14,6 +14,7 @@ import type {
   ChargeWrite,
   ChargeWriteResult,
   ChargedUsage,
+  ChunkChargeReads,
   ChunkChargesWrite,
   ChunkChargeWrite,
   CreditReference,
@@ -235,6 +236,16 @@ export class FakeChargeStore implements ChargeStore {
 
   async getChunkCharges(chunkIds: readonly string[]): Promise<ChunkCharge[]> {
     return chunkIds.flatMap((chunkId) => this.state.chunks.get(chunkId) ?? []);
+  }
+
+  async readForChunks(chunkIds: readonly string[], jobIds: readonly string[], renterId: string): Promise<ChunkChargeReads> {
+    const present = <T>(entries: readonly (readonly [string, T | undefined])[]) => new Map(entries.filter((entry): entry is readonly [string, T] => entry[1] !== undefined));
+    return {
+      charged: await this.getChunkCharges(chunkIds),
+      holds: present(jobIds.map((jobId) => [jobId, this.state.holds.get(jobId)] as const)),
+      jobCosts: present(jobIds.map((jobId) => [jobId, this.state.jobCosts.get(jobId)] as const)),
+      balance: this.state.balanceOf(renterId),
+    };
   }
 
   /** The same conditions as the Dynamo adapter's several-chunk transaction, checked before anything changes. */
