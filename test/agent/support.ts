@@ -45,9 +45,14 @@ export interface AgentProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** `gpuhive-agent run ...` as a long-lived child; its log lines are kept for failure messages. */
+/**
+ * `gpuhive-agent run ...` as a long-lived child; its log lines are kept for failure messages.
+ * Without host verification unless `env` asks for it (GPUHIVE_VERIFY_BACKEND): a new host's first
+ * heartbeat brings a run, which on simulated GPUs is a second or more of CPU per GPU that only
+ * verification.test.ts looks at.
+ */
 export const startAgent = (args: readonly string[], env?: Readonly<Record<string, string>>, via: 'bundle' | 'launcher' = 'bundle'): AgentProcess => {
-  const child = spawn(process.execPath, agentArgs(['run', ...args], via), { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+  const child = spawn(process.execPath, agentArgs(['run', ...args], via), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GPUHIVE_VERIFY_BACKEND: 'none', ...env } });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });

@@ -58,7 +58,7 @@ beforeAll(async () => {
     // process, with V8's optimizing compiler. The bundle runs it in a child under lite mode, about three
     // times slower: with six hosts verifying every few seconds, that is the machine's CPU, and honest
     // runs miss their few seconds' deadline on a busy machine.
-    const agent = startAgent(['--state-dir', stateDir, '--poll-wait', '2', '--stop-grace', '2'], host.env, 'launcher');
+    const agent = startAgent(['--state-dir', stateDir, '--poll-wait', '2', '--stop-grace', '2'], { GPUHIVE_VERIFY_BACKEND: 'simulated', ...host.env }, 'launcher');
     agents.push(agent);
     hosts[name] = { hostId: JSON.parse((await agentCommand(['status', '--json', '--state-dir', stateDir])).stdout).hostId, stateDir, agent };
   }

@@ -29,7 +29,9 @@ const start = async ({ quiet = false } = {}) => {
   port ??= String(await freePort());
   const runtime = await spawnRuntime(
     ['--port', port, '--data-dir', dataDir, ...(quiet ? [] : ['--schedules-every', '1'])],
-    { CAPACITY_CACHE_SECONDS: '0.5', RESEND_AFTER_SECONDS: '2' },
+    // An hour to accept: on a busy machine a restart can outlast the default 120 s, and job two's lost
+    // assignment would expire and be placed again, where the test checks it is sent again as it was.
+    { CAPACITY_CACHE_SECONDS: '0.5', RESEND_AFTER_SECONDS: '2', ACCEPT_TIMEOUT_SECONDS: '3600' },
   );
   running.push(runtime);
   return runtime;
