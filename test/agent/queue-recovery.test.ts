@@ -56,7 +56,7 @@ describe('gpuhive-agent when its queue cannot be polled', () => {
     const registered = await agentCommand([
       'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west',
       '--simulate-gpus', 'RTX 4090:24564x1', '--allow-process-jobs', '--state-dir', stateDir,
-    ]);
+    ], undefined, 'launcher');
     expect(registered.code).toBe(0);
     // The suggested command is one this provider can type as is: from a clone, through npx (issue 15).
     expect(registered.stdout).toMatch(/Start it with: npx gpuhive-agent run --state-dir /);

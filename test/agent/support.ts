@@ -1,16 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS, bundleAgent } from '../../agent/bundle.ts';
 import { jobNetworkNames, releaseJobNetwork } from '#agent/runner/job-network.ts';
 
-export const AGENT_BIN = fileURLToPath(new URL('../../agent/bin/gpuhive-agent.mjs', import.meta.url));
+/** The launcher a clone runs (`npx gpuhive-agent`): tsx compiles the sources at every start. */
+export const AGENT_LAUNCHER = fileURLToPath(new URL('../../agent/bin/gpuhive-agent.mjs', import.meta.url));
 
-/** Runs `gpuhive-agent <args>` to completion. */
-export const agentCommand = (args: readonly string[], env?: Readonly<Record<string, string>>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+/**
+ * The agent as providers install it: the single-file bundle (agent/bundle.ts) under its `.cjs`
+ * name, started with the flags the installer's launcher and systemd unit pass. Built once per
+ * test file: a start takes a fraction of the launcher's CPU (no TypeScript to compile), and a
+ * test file starts the agent, its status, doctor and drain commands many times.
+ */
+const bundleDir = mkdtempSync(join(tmpdir(), 'gpuhive-agent-bundle-'));
+process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
+export const AGENT_BIN = join(bundleDir, 'gpuhive-agent.cjs');
+writeFileSync(AGENT_BIN, await bundleAgent(), { mode: 0o755 });
+const agentArgs = (args: readonly string[], via: 'bundle' | 'launcher') => (via === 'bundle' ? [...AGENT_NODE_FLAGS, AGENT_BIN, ...args] : [AGENT_LAUNCHER, ...args]);
+
+/** Runs `gpuhive-agent <args>` to completion: the bundle, or the clone's launcher where what it prints for a clone is checked. */
+export const agentCommand = (
+  args: readonly string[],
+  env?: Readonly<Record<string, string>>,
+  via: 'bundle' | 'launcher' = 'bundle',
+): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+    const child = spawn(process.execPath, agentArgs(args, via), { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -26,9 +45,14 @@ export interface AgentProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** `gpuhive-agent run ...` as a long-lived child; its log lines are kept for failure messages. */
-export const startAgent = (args: readonly string[], env?: Readonly<Record<string, string>>): AgentProcess => {
-  const child = spawn(process.execPath, [AGENT_BIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+/**
+ * `gpuhive-agent run ...` as a long-lived child; its log lines are kept for failure messages.
+ * Without host verification unless `env` asks for it (GPUHIVE_VERIFY_BACKEND): a new host's first
+ * heartbeat brings a run, which on simulated GPUs is a second or more of CPU per GPU that only
+ * verification.test.ts looks at.
+ */
+export const startAgent = (args: readonly string[], env?: Readonly<Record<string, string>>, via: 'bundle' | 'launcher' = 'bundle'): AgentProcess => {
+  const child = spawn(process.execPath, agentArgs(['run', ...args], via), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GPUHIVE_VERIFY_BACKEND: 'none', ...env } });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });

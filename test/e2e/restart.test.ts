@@ -3,38 +3,75 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/free-port.ts';
-import { apiClient, eventually, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, onboardHost, type ApiClient, type ApiResponse } from '#test/support/local-runtime.ts';
 import { jobBody, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { spawnRuntime, type SpawnedRuntime } from '#test/support/spawned-runtime.ts';
 
+/**
+ * One data dir, restarted as its user would: a quiet stop (SIGTERM), then a crash mid-flow
+ * (SIGKILL). Every start is a runtime's and a Java's (seconds of CPU), so the cases share them:
+ * the quiet restart's second runtime is the one the crash kills. The same port every time, so
+ * the agent's URL survives the restarts, as a real agent's does.
+ */
 const dataDir = mkdtempSync(join(tmpdir(), 'gpuhive-restart-'));
-const crashDir = mkdtempSync(join(tmpdir(), 'gpuhive-crash-'));
 const running: SpawnedRuntime[] = [];
+let port: string;
+/** What the quiet restart left running, for the crash to kill. */
+let restarted: SpawnedRuntime | undefined;
 
 afterAll(async () => {
   await Promise.all(running.map((runtime) => runtime.stop('SIGKILL')));
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(crashDir, { recursive: true, force: true });
 });
 
-const start = async (args: readonly string[] = ['--port', '0', '--data-dir', dataDir], env: Record<string, string> = {}) => {
-  const runtime = await spawnRuntime(args, env);
+/** Every schedule each second (the sweeps that resend what the crash lost), unless `quiet`: before the crash, nothing waits on them. */
+const start = async ({ quiet = false } = {}) => {
+  port ??= String(await freePort());
+  const runtime = await spawnRuntime(
+    ['--port', port, '--data-dir', dataDir, ...(quiet ? [] : ['--schedules-every', '1'])],
+    // An hour to accept: on a busy machine a restart can outlast the default 120 s, and job two's lost
+    // assignment would expire and be placed again, where the test checks it is sent again as it was.
+    { CAPACITY_CACHE_SECONDS: '0.5', RESEND_AFTER_SECONDS: '2', ACCEPT_TIMEOUT_SECONDS: '3600' },
+  );
   running.push(runtime);
   return runtime;
 };
 
+const exportStatus = (api: ApiClient, key: string, exportId: string, status: string) =>
+  eventually(async () => {
+    const shown = await api.call('GET', `/v1/finance/exports/${exportId}`, { key });
+    expect(shown.body.status).toBe(status);
+    return shown.body;
+  }, 30_000);
+
 describe('restarting the local runtime on the same data dir', () => {
-  it('keeps the host, its agent token, its queue and the admin key', async () => {
-    const first = await start();
-    const host = await onboardHost(apiClient(first.apiUrl), first.adminKey);
+  it('keeps the host, its agent token, its queue and the admin key; an export made before shows as expired, and the same file is made again on request', async () => {
+    const first = await start({ quiet: true });
+    const api = apiClient(first.apiUrl);
+    const host = await onboardHost(api, first.adminKey);
+    // A finance export, its file in the in-memory S3 that the restart loses.
+    const finance = await api.call('POST', '/v1/accounts', { key: first.adminKey, body: { kind: 'finance', name: 'Finance' } });
+    const credited = await api.call('POST', '/v1/accounts', { key: first.adminKey, body: { kind: 'renter', name: 'Ada Labs' } });
+    await api.call('POST', `/v1/accounts/${credited.body.accountId}/credits`, { key: first.adminKey, body: { amount: '12.500000' } });
+    const exportBody = { kind: 'ledger', format: 'csv', from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    const before = await api.call('POST', '/v1/finance/exports', { key: finance.body.apiKey, body: exportBody });
+    const made = await exportStatus(api, finance.body.apiKey, before.body.exportId, 'succeeded');
+    const file = await (await fetch(made.url)).text();
     await first.stop('SIGTERM');
 
-    const second = await start();
-    const api = apiClient(second.apiUrl);
-    const hosts = await api.call('GET', '/v1/hosts', { key: host.providerKey });
-    const heartbeat = await api.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: [] } });
-    const poll = await api.call('GET', '/v1/agent/assignments?waitSeconds=0', { key: host.agentToken });
-    const accounts = await api.call('POST', '/v1/accounts', { key: first.adminKey, body: { kind: 'renter', name: 'after restart' } });
+    const second = await start({ quiet: true });
+    restarted = second;
+    const again = apiClient(second.apiUrl);
+    const hosts = await again.call('GET', '/v1/hosts', { key: host.providerKey });
+    // As the agent does, it sends again after a 503 (Retry-After): a handler's first load on a busy machine may outlast its timeout.
+    const notBusy = (call: () => Promise<ApiResponse>) => eventually(async () => {
+      const answer = await call();
+      expect(answer.status, JSON.stringify(answer.body)).not.toBe(503);
+      return answer;
+    }, 30_000);
+    const heartbeat = await notBusy(() => again.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: [] } }));
+    const poll = await notBusy(() => again.call('GET', '/v1/agent/assignments?waitSeconds=0', { key: host.agentToken }));
+    const accounts = await again.call('POST', '/v1/accounts', { key: first.adminKey, body: { kind: 'renter', name: 'after restart' } });
 
     expect(second.adminKey).toBe(first.adminKey);
     expect(hosts.body.items.map((item: { hostId: string }) => item.hostId)).toEqual([host.hostId]);
@@ -45,7 +82,16 @@ describe('restarting the local runtime on the same data dir', () => {
     expect(second.stderr()).toContain('Recreated 1 host queue(s)');
     // On Node 20 the AWS SDK would print its eight-line "node >=22" warning at every start.
     expect(first.stderr() + second.stderr()).not.toContain('NodeVersionSupportWarning');
-  }, 180_000);
+
+    // The export made before the restart: expired (its file is gone), and made again alike.
+    const expired = await exportStatus(again, finance.body.apiKey, before.body.exportId, 'expired');
+    const rerun = await again.call('POST', '/v1/finance/exports', { key: finance.body.apiKey, body: exportBody });
+    const remade = await exportStatus(again, finance.body.apiKey, rerun.body.exportId, 'succeeded');
+    expect(expired).not.toHaveProperty('url');
+    expect(expired).toMatchObject({ rows: made.rows, reconciled: true });
+    expect(remade).toMatchObject({ rows: made.rows, totals: made.totals, reconciled: true });
+    expect(await (await fetch(remade.url)).text()).toBe(file);
+  }, 240_000);
 });
 
 /** Every ledger entry of the caller, all pages. */
@@ -64,11 +110,8 @@ const micro = (usd: string) => Math.round(Number(usd) * 1_000_000);
 
 describe('killing the local runtime with SIGKILL mid-flow', () => {
   it('loses no job, assignment, usage record or ledger entry, and the flows complete after a restart', async () => {
-    // The same port both times, so the agent's URL survives the restart, as a real agent's does.
-    const port = String(await freePort());
-    const args = ['--port', port, '--data-dir', crashDir, '--schedules-every', '1'];
-    const env = { CAPACITY_CACHE_SECONDS: '0.5', RESEND_AFTER_SECONDS: '2' };
-    const first = await start(args, env);
+    const first = restarted;
+    if (!first) throw new Error('the quiet restart above left no runtime running: see its failure');
     const api = apiClient(first.apiUrl);
     const renter = (await api.call('POST', '/v1/accounts', { key: first.adminKey, body: { kind: 'renter', name: 'Crash Labs' } })).body;
     expect((await api.call('POST', `/v1/accounts/${renter.accountId}/credits`, { key: first.adminKey, body: { amount: '50.000000', reference: 'crash' } })).status).toBe(201);
@@ -121,7 +164,7 @@ describe('killing the local runtime with SIGKILL mid-flow', () => {
       expect(killed.signal ?? killed.code).toBeTruthy();
       const chargedBefore = await eventually(async () => expect(unacknowledged.length).toBeGreaterThan(0)).then(() => acknowledged.length);
 
-      const second = await start(args, env);
+      const second = await start();
       expect(second.apiUrl).toBe(first.apiUrl);
       streaming = false;
       await stream;
@@ -179,5 +222,5 @@ describe('killing the local runtime with SIGKILL mid-flow', () => {
     } finally {
       clearInterval(heartbeat);
     }
-  }, 180_000);
+  }, 240_000);
 });
