@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter } from '#test/support/marketplace.ts';
-import type { AgentProcess } from '#test/agent/support.ts';
-import { agentBundle, bundledAgentCommand, startBundledAgent } from '#test/support/bundled-agent.ts';
+import { agentCommand, startAgent, type AgentProcess } from '#test/agent/support.ts';
 import { accessibilityViolations, browserAvailable, launchBrowser, openPage, screenshot, signInOnPage, signInWithKey } from '#test/support/browser.ts';
 
 /**
@@ -23,11 +22,10 @@ const agents: AgentProcess[] = [];
 
 beforeAll(async () => {
   if (!run) return;
-  // Independent starts, side by side: the runtime, the browser and the agent's bundle.
+  // Independent starts, side by side: the runtime and the browser (the agent's bundle is built at import).
   [runtime, browser] = await Promise.all([
     startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5', LOGS_COMPLETE_GRACE_SECONDS: '1' } }),
     launchBrowser(),
-    agentBundle(),
   ]);
   api = apiClient(runtime.apiUrl);
 }, 180_000);
@@ -50,12 +48,12 @@ const newProvider = async () => {
  */
 const runAgent = async (token: string, gpuName = 'RTX 4090') => {
   const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-console-agent-'));
-  const registered = await bundledAgentCommand([
+  const registered = await agentCommand([
     'register', '--api', runtime.apiUrl, '--token', token, '--price', '0.45', '--region', 'eu-west',
     '--simulate-gpus', `${gpuName}:24564x1`, '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
   ]);
   expect(registered.code, registered.stderr).toBe(0);
-  agents.push(await startBundledAgent(['--state-dir', stateDir, '--poll-wait', '1']));
+  agents.push(startAgent(['--state-dir', stateDir, '--poll-wait', '1']));
 };
 
 // Browser flows on a loaded 2-core machine: generous limits; every wait is on a condition.
