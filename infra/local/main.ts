@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import { launchAncestors, watchLaunchers } from './parent-watch.ts';
-import { startLocalRuntime } from './runtime.ts';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -58,6 +56,9 @@ process.env.POWERTOOLS_LOG_LEVEL = values['log-level'].toUpperCase();
 
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`[gpuhive] ${line}\n`);
+// Loaded after the options are read: --help and a bad option answer without loading the backend and the AWS SDK.
+const { startLocalRuntime } = await import('./runtime.ts');
+const { launchAncestors, watchLaunchers } = await import('./parent-watch.ts');
 try {
   const runtime = await startLocalRuntime({
     port,
