@@ -15,6 +15,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { quietNodeVersionWarning } from '#infra/local/runtime.ts';
 import { resourceName, topology } from '#infra/topology.ts';
 import { spawnRuntime } from '#test/support/spawned-runtime.ts';
 import { percentile, progress, table } from './support.ts';
@@ -256,6 +257,8 @@ await Promise.allSettled(agents);
 
 // ---- checks, from the API and from the tables themselves
 
+// The checks' own client: quiet about Node 20, as the runtime is (README, Requirements).
+quietNodeVersionWarning();
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
 const scan = async (table: string, visit: (item: Record<string, any>) => void) => {
   for await (const page of paginateScan({ client: documents }, { TableName: resourceName('local', table) })) for (const item of page.Items ?? []) visit(item);
