@@ -38,7 +38,8 @@ export const launchAncestors = (): number[] => {
   return chain;
 };
 
-const isAlive = (pid: number): boolean => {
+/** Whether a process with this id exists (EPERM: it does, owned by another user). */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { launchDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { startSqsAndS3 } from '#infra/local/fauxqs.ts';
+import { isAlive } from '#infra/local/parent-watch.ts';
 import { quietNodeVersionWarning } from '#infra/local/runtime.ts';
 import { buildTemplate, templateIn, type DynamoDbTemplate } from './dynamodb-template.ts';
 
@@ -26,15 +27,6 @@ const OWNER_FILE = 'owner.pid';
 /** A folder without an owner file (left by an older run) is taken as abandoned after this long. */
 const UNOWNED_STALE_MS = 6 * 3600_000;
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Removes the data folders of runs that were killed before their teardown (a killed run leaves
  * its tables in memory-backed /dev/shm), leaving those of runs still going beside this one.
@@ -46,7 +38,7 @@ const removeAbandonedDataDirs = (root: string): void => {
     try {
       const owner = join(dir, OWNER_FILE);
       const abandoned = existsSync(owner)
-        ? !alive(Number(readFileSync(owner, 'utf8')))
+        ? !isAlive(Number(readFileSync(owner, 'utf8')))
         : Date.now() - statSync(dir).mtimeMs > UNOWNED_STALE_MS;
       if (abandoned) rmSync(dir, { recursive: true, force: true });
     } catch {
