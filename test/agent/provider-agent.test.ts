@@ -109,8 +109,8 @@ describe('gpuhive-agent with the local backend', () => {
       expect(usage.records.rejected).toBe(0);
       expect(Number((await jobStatus(api, renterKey, outage)).cost)).toBeGreaterThan(0);
     }, 20_000);
-    for (const jobId of [writes, exits3, gang]) {
-      await eventually(async () => expect(Number((await jobStatus(api, renterKey, jobId)).cost)).toBeGreaterThan(0), 20_000);
+    for (const [name, jobId] of Object.entries({ writes, exits3, gang })) {
+      await eventually(async () => expect(Number((await jobStatus(api, renterKey, jobId)).cost), `cost of ${name}`).toBeGreaterThan(0), 20_000);
     }
 
     // the agents' own view: every job ended, the outbox empty
