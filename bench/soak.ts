@@ -195,8 +195,9 @@ const runAssignment = async (host: SimHost, message: { assignmentId: string }) =
 
 const agentLoop = async (host: SimHost) => {
   const heartbeat = async () => {
-    while (!stopAgents.signal.aborted) {
-      await call('POST /v1/agent/heartbeat', 'POST', '/v1/agent/heartbeat', host.token, { runningAssignments: [...host.running] }).catch(() => undefined);
+    // Every host's first heartbeat goes out in the same instant (a fleet-wide start): timed on its own line.
+    for (let label = 'POST /v1/agent/heartbeat (first, every host at once)'; !stopAgents.signal.aborted; label = 'POST /v1/agent/heartbeat') {
+      await call(label, 'POST', '/v1/agent/heartbeat', host.token, { runningAssignments: [...host.running] }).catch(() => undefined);
       await sleep(HEARTBEAT_SECONDS * 1000 * (0.8 + Math.random() * 0.4), stopAgents.signal);
     }
   };
