@@ -8,7 +8,7 @@ import type { Lease } from '../domain/lease.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
 import { toLease, toStoredUsage, toSummary } from './codecs.ts';
 import {
-  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
+  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, isWholeGroup, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
   usageGroupKey, usageKey,
 } from './items.ts';
 
@@ -173,6 +173,17 @@ export class DynamoUsageStore implements UsageStore {
     const aloneIn = new Set(plan.records.filter(storedAlone).map((record) => record.assignmentId));
     const items: TransactItem[] = [
       ...[...recordGroups(plan).values()].map(({ key, records }): TransactItem => {
+        // Every record the group can hold, none seen before: the item is absent unless one was stored.
+        // One condition on the key, where DynamoDB would otherwise test and set each attribute.
+        if (records.every((record) => record.previous === 'none') && isWholeGroup(records.map((record) => record.eventId))) {
+          return {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...key, ...Object.fromEntries(records.map((record) => [recordAttribute(record.eventId), storedCopy(record)])) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          };
+        }
         // One attribute per record, each set only if absent (new) or still pending (judged after waiting).
         const names: Record<string, string> = {};
         const values: Record<string, unknown> = {};
