@@ -19,7 +19,7 @@
  *   npx tsx bench/usage-write-shapes.bench.ts [--requests 200] [--passes 5]
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
@@ -105,6 +105,13 @@ try {
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   }));
+  const groupPutsAsText = (req: Request) => groupsOf(req).map(({ key, records }) => ({
+    Put: {
+      TableName: 'metering',
+      Item: { ...key, ...Object.fromEntries(records.map((record) => [recordAttribute(record.eventId), JSON.stringify(record)])) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }));
   const chunkEvent = (req: Request) => JSON.stringify({ source: 'gpuhive.metering', detailType: 'usage.chunk_recorded', detail: { records: req.records.map((r) => ({ usageRecordId: r.usageRecordId, gpuSeconds: r.gpuSeconds, from: r.from, to: r.to })) } });
   const rest = (req: Request) => [
     { Put: { TableName: 'metering', Item: { pk: `LEASE#${req.assignmentId}`, sk: 'SUMMARY', version: 1, coverage: [[1, 2]], acceptedRecords: 100, gpuMs: 1000, recordGroups: true }, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -133,8 +140,23 @@ try {
     { name: 'ceiling: 100 plain items in one transaction', items: 100, run: () => send(ceiling()) },
     { name: 'metering: 10 record groups as UpdateItems, a condition per record (before)', items: 10, run: () => send(groupUpdates(request())) },
     { name: 'metering: 10 record groups as Puts, attribute_not_exists(pk)', items: 10, run: () => send(groupPuts(request())) },
+    { name: 'metering: 10 record groups as Puts, each record as JSON text', items: 10, run: () => send(groupPutsAsText(request())) },
     { name: 'metering: commit with groups as UpdateItems (before)', items: 13, run: () => { const req = request(); return send([...groupUpdates(req), ...rest(req)]); } },
     { name: 'metering: commit with groups as Puts', items: 13, run: () => { const req = request(); return send([...groupPuts(req), ...rest(req)]); } },
+    { name: 'metering: commit with groups as Puts, each record as JSON text (now)', items: 13, run: () => { const req = request(); return send([...groupPutsAsText(req), ...rest(req)]); } },
+    {
+      name: 'outbox: the chunk event\'s item written, then marked sent (moved in the outbox index)',
+      items: 1,
+      run: async () => {
+        const req = request();
+        const key = { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX' };
+        await send([{ Put: { TableName: 'metering', Item: { ...key, events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+        await documents.send(new UpdateCommand({
+          TableName: 'metering', Key: key, UpdateExpression: 'SET outboxBucket = :bucket, sentAt = :now, #ttl = :expires', ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#ttl': 'ttl' }, ExpressionAttributeValues: { ':bucket': 'sent#2026-12-05T12', ':now': now, ':expires': 1 },
+        }));
+      },
+    },
     { name: 'billing: chunk item, lines as a list of maps (before)', items: 1, run: () => send([chunkItem(request(), 'maps')]) },
     { name: 'billing: chunk item, lines as JSON text', items: 1, run: () => send([chunkItem(request(), 'text')]) },
   ];

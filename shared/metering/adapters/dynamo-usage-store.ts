@@ -6,7 +6,7 @@ import type { Outbox } from '#platform/outbox.ts';
 import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
-import { toLease, toStoredUsage, toSummary } from './codecs.ts';
+import { fromGroupedRecord, groupedRecordValue, toLease, toStoredUsage, toSummary } from './codecs.ts';
 import {
   PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, isWholeGroup, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
   usageGroupKey, usageKey,
@@ -108,7 +108,7 @@ export class DynamoUsageStore implements UsageStore {
       } else if (String(item.pk).startsWith(USAGE_GROUP_PREFIX)) {
         for (const [name, value] of Object.entries(item)) {
           if (!name.startsWith(RECORD_ATTRIBUTE_PREFIX)) continue;
-          const usage = toStoredUsage(value as Item);
+          const usage = fromGroupedRecord(value);
           if (wantedKeys.has(recordKey(usage))) stored.set(recordKey(usage), usage);
         }
       } else {
@@ -179,7 +179,7 @@ export class DynamoUsageStore implements UsageStore {
           return {
             Put: {
               TableName: this.tableName,
-              Item: { ...key, ...Object.fromEntries(records.map((record) => [recordAttribute(record.eventId), storedCopy(record)])) },
+              Item: { ...key, ...Object.fromEntries(records.map((record) => [recordAttribute(record.eventId), groupedRecordValue(storedCopy(record))])) },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           };
@@ -191,7 +191,7 @@ export class DynamoUsageStore implements UsageStore {
         const conditions: string[] = [];
         records.forEach((record, index) => {
           names[`#r${index}`] = recordAttribute(record.eventId);
-          values[`:r${index}`] = storedCopy(record);
+          values[`:r${index}`] = groupedRecordValue(storedCopy(record));
           sets.push(`#r${index} = :r${index}`);
           conditions.push(record.previous === 'pending' ? `#r${index}.#status = :pending` : `attribute_not_exists(#r${index})`);
         });
