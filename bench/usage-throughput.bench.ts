@@ -112,12 +112,12 @@ const chargedLines = async (tableName: string): Promise<{ records: string[]; chu
 
 /**
  * Metering's stored records: items of their own (`USAGE#`, before record groups) and the
- * `rec#<eventId>` attributes of record group items (`USAGES#`).
+ * `rec#<eventId>` attributes of record group items (`USAGES#`; JSON text once judged, codecs.ts).
  */
 const storedRecords = async (meteringTable: string): Promise<Record<string, unknown>[]> =>
   (await scanPrefixes(meteringTable, ['USAGE#', 'USAGES#'])).flatMap((item) =>
     String(item.pk).startsWith('USAGES#')
-      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([, record]) => record as Record<string, unknown>)
+      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([, record]) => (typeof record === 'string' ? JSON.parse(record) : record) as Record<string, unknown>)
       : [item],
   );
 

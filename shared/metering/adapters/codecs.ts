@@ -81,6 +81,19 @@ export const toStoredUsage = itemDecoder('usage record', z.object({
   judgedAt: z.string().optional(),
 })) satisfies (item: Record<string, unknown>) => StoredUsage;
 
+/**
+ * A record's value in its record group (items.ts). A judged record is kept as JSON text: one
+ * string attribute instead of a map of a dozen, which DynamoDB (and DynamoDB Local, which
+ * parses, sizes and validates every attribute of every write) handles as one value. Nothing
+ * reads a judged record's fields in an expression; its dedup key is the attribute's name. A
+ * pending record stays a map: its judgment is conditioned on its `status`.
+ */
+export const groupedRecordValue = (usage: StoredUsage): StoredUsage | string => (usage.status === 'pending' ? usage : JSON.stringify(usage));
+
+/** A record group's value read back: JSON text, or a map (pending, or written before records were kept as text). */
+export const fromGroupedRecord = (value: unknown): StoredUsage =>
+  toStoredUsage(typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : (value as Record<string, unknown>));
+
 /** An assignment's summary; its coverage is stored as [from, to] pairs of epoch milliseconds. */
 export const toSummary = itemDecoder('usage summary', z.object({
   assignmentId: z.string(),

@@ -6,9 +6,9 @@ import type { Outbox } from '#platform/outbox.ts';
 import { backoffDelay, realSleep } from '#platform/retry-on-conflict.ts';
 import type { Lease } from '../domain/lease.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
-import { toLease, toStoredUsage, toSummary } from './codecs.ts';
+import { fromGroupedRecord, groupedRecordValue, toLease, toStoredUsage, toSummary } from './codecs.ts';
 import {
-  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
+  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, isWholeGroup, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
   usageGroupKey, usageKey,
 } from './items.ts';
 
@@ -108,7 +108,7 @@ export class DynamoUsageStore implements UsageStore {
       } else if (String(item.pk).startsWith(USAGE_GROUP_PREFIX)) {
         for (const [name, value] of Object.entries(item)) {
           if (!name.startsWith(RECORD_ATTRIBUTE_PREFIX)) continue;
-          const usage = toStoredUsage(value as Item);
+          const usage = fromGroupedRecord(value);
           if (wantedKeys.has(recordKey(usage))) stored.set(recordKey(usage), usage);
         }
       } else {
@@ -173,6 +173,17 @@ export class DynamoUsageStore implements UsageStore {
     const aloneIn = new Set(plan.records.filter(storedAlone).map((record) => record.assignmentId));
     const items: TransactItem[] = [
       ...[...recordGroups(plan).values()].map(({ key, records }): TransactItem => {
+        // Every record the group can hold, none seen before: the item is absent unless one was stored.
+        // One condition on the key, where DynamoDB would otherwise test and set each attribute.
+        if (records.every((record) => record.previous === 'none') && isWholeGroup(records.map((record) => record.eventId))) {
+          return {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...key, ...Object.fromEntries(records.map((record) => [recordAttribute(record.eventId), groupedRecordValue(storedCopy(record))])) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          };
+        }
         // One attribute per record, each set only if absent (new) or still pending (judged after waiting).
         const names: Record<string, string> = {};
         const values: Record<string, unknown> = {};
@@ -180,7 +191,7 @@ export class DynamoUsageStore implements UsageStore {
         const conditions: string[] = [];
         records.forEach((record, index) => {
           names[`#r${index}`] = recordAttribute(record.eventId);
-          values[`:r${index}`] = storedCopy(record);
+          values[`:r${index}`] = groupedRecordValue(storedCopy(record));
           sets.push(`#r${index} = :r${index}`);
           conditions.push(record.previous === 'pending' ? `#r${index}.#status = :pending` : `attribute_not_exists(#r${index})`);
         });

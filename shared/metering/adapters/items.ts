@@ -26,10 +26,13 @@
  * - `USAGES#<assignmentId>#<group>` / `HOST#<hostId>`: a record group, forever: the usage
  *   records of an assignment from one host whose event ids share a group
  *   (`recordGroupOf`), one attribute `rec#<eventId>` per record holding what the per-record
- *   item held (the dedup key is the attribute: each is set only if absent). An agent numbers
+ *   item held (the dedup key is the attribute: each is set only if absent): as JSON text once
+ *   judged, as a map while pending (`groupedRecordValue` in codecs.ts). An agent numbers
  *   its records (`usage-000123`), so a group holds up to 10 consecutive records and a batch
- *   of 100 writes 10 or 11 items, not 100. A pending record's pointer then carries
- *   `grouped: true`.
+ *   of 100 writes 10 or 11 items, not 100. A group whose records all arrive in one commit,
+ *   none seen before (`isWholeGroup`), is written as one `Put` conditioned on the item being
+ *   absent; any other group as an `UpdateItem` setting each record only if absent. A pending
+ *   record's pointer then carries `grouped: true`.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).
  */
 export const leasePk = (assignmentId: string) => `LEASE#${assignmentId}`;
@@ -70,6 +73,22 @@ export const usageGroupKey = (assignmentId: string, eventId: string, hostId: str
   pk: `${USAGE_GROUP_PREFIX}${assignmentId}#${recordGroupOf(eventId)}`,
   sk: `HOST#${hostId}`,
 });
+/** Record groups of numbered ids hold ten records: the id's last digit, 0 to 9. */
+const GROUP_SIZE = 10;
+/**
+ * Whether `eventIds` (distinct, of one group) are every record their group can hold: all ten
+ * of a numbered group, or the one record of an id that is its own group. Such a group's item
+ * exists only if one of these records was stored before (an item is only ever created with a
+ * record in it, and no record is ever removed), so one condition on the item's key says what
+ * a condition per record says.
+ */
+export const isWholeGroup = (eventIds: readonly string[]): boolean => {
+  const [first] = eventIds;
+  if (first === undefined) return false;
+  const group = recordGroupOf(first);
+  if (group === first) return eventIds.length === 1;
+  return eventIds.length === GROUP_SIZE && new Set(eventIds.filter((id) => recordGroupOf(id) === group)).size === GROUP_SIZE;
+};
 /** The attribute of a record group that holds one record. */
 export const RECORD_ATTRIBUTE_PREFIX = 'rec#';
 export const recordAttribute = (eventId: string): string => `${RECORD_ATTRIBUTE_PREFIX}${eventId}`;

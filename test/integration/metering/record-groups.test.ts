@@ -4,6 +4,7 @@ import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { tables } from '#infra/topology.ts';
 import { documentClient } from '#platform/aws-clients.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
+import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
 import { pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey, usageGroupKey, usageKey } from '#metering/adapters/items.ts';
 import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
@@ -84,6 +85,38 @@ describe('usage record groups', () => {
     expect(await getItem(summaryKey(assignmentId))).toMatchObject({ acceptedRecords: 150 });
   }, 90_000); // the first placement on a fresh runtime, on a busy machine
 
+  it('writes a whole group of fresh records as one item, and a whole group part of which was stored before only adds the rest', async () => {
+    const { host, assignmentId, startedAt } = await runningJob();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 300 - Date.now())));
+    const batch = Array.from({ length: 20 }, (_, index) => record(assignmentId, usageEventId(10 + index), startedAt + index * 10, startedAt + (index + 1) * 10));
+    // The first half of group 1 alone, then groups 1 and 2 whole: group 1's item already holds five of its records.
+    const early = await postUsage(host.agentToken, batch.slice(0, 5));
+    expect(early.body).toMatchObject({ accepted: 5, duplicates: 0 });
+
+    const whole = await postUsage(host.agentToken, batch);
+
+    expect(whole.status).toBe(202);
+    expect(whole.body).toMatchObject({ accepted: 15, duplicates: 5 });
+    expect(whole.body.records.slice(0, 5)).toEqual(early.body.records.map((first: { usageRecordId: string }) =>
+      expect.objectContaining({ status: 'duplicate', original: 'accepted', usageRecordId: first.usageRecordId })));
+    for (const seq of [10, 20]) {
+      const group = await getItem(usageGroupKey(assignmentId, usageEventId(seq), host.hostId));
+      expect(Object.keys(group ?? {}).filter((name) => name.startsWith('rec#')).sort()).toEqual(
+        Array.from({ length: 10 }, (_, index) => `rec#${usageEventId(seq + index)}`),
+      );
+    }
+    const firstGroup = await getItem(usageGroupKey(assignmentId, usageEventId(10), host.hostId));
+    // A judged record is kept as JSON text (codecs.ts); the first copy is the one that stays.
+    expect(typeof firstGroup?.[recordAttribute(usageEventId(10))]).toBe('string');
+    expect(fromGroupedRecord(firstGroup?.[recordAttribute(usageEventId(10))])).toMatchObject({ status: 'accepted', usageRecordId: early.body.records[0].usageRecordId });
+    expect(await getItem(summaryKey(assignmentId))).toMatchObject({ acceptedRecords: 20 });
+
+    // Both groups whole again: every record a duplicate of its first copy, nothing written.
+    const again = await postUsage(host.agentToken, batch);
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 20 });
+    expect(await getItem(summaryKey(assignmentId))).toMatchObject({ acceptedRecords: 20 });
+  }, 90_000);
+
   it('still answers a record stored in its own item before record groups as a duplicate, on an assignment whose summary predates them', async () => {
     const { host, assignmentId, startedAt } = await runningJob();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 1_000 - Date.now())));
@@ -92,7 +125,7 @@ describe('usage record groups', () => {
     expect(first.body).toMatchObject({ accepted: 1 });
     // Rewrite the stored copy as the code before record groups stored it: an item of its own, and a summary without the mark.
     const groupKey = usageGroupKey(assignmentId, old.eventId, host.hostId);
-    const stored = (await getItem(groupKey))?.[recordAttribute(old.eventId)] as Record<string, unknown>;
+    const stored = fromGroupedRecord((await getItem(groupKey))?.[recordAttribute(old.eventId)]);
     await documentClient().send(new PutCommand({ TableName: table(), Item: { ...usageKey(assignmentId, old.eventId, host.hostId), ...stored } }));
     await documentClient().send(new DeleteCommand({ TableName: table(), Key: groupKey }));
     await documentClient().send(new UpdateCommand({ TableName: table(), Key: summaryKey(assignmentId), UpdateExpression: 'REMOVE recordGroups' }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedItemError } from '#platform/item-codec.ts';
-import { toAssignmentIdOf, toHourBucket, toLease, toStoredUsage, toSummary } from '#metering/adapters/codecs.ts';
+import { fromGroupedRecord, groupedRecordValue, toAssignmentIdOf, toHourBucket, toLease, toStoredUsage, toSummary } from '#metering/adapters/codecs.ts';
 
 const leaseItem = {
   pk: 'LEASE#as1', sk: 'LEASE', assignmentId: 'as1', jobId: 'j1', renterId: 'r1', providerId: 'p1', hostId: 'h1',
@@ -30,6 +30,17 @@ describe('metering item codecs', () => {
     const accepted = { ...received, gpuUtilization: 80, status: 'accepted', usageRecordId: 'u1', gpuMs: 2000, acceptedFrom: 'f', acceptedTo: 't', clipped: ['already_covered'], judgedAt: 'j' };
     expect(toStoredUsage(accepted)).toEqual(accepted);
     expect(toStoredUsage({ ...received, status: 'rejected', reason: 'outside_lease', judgedAt: 'j' })).toEqual({ ...received, status: 'rejected', reason: 'outside_lease', judgedAt: 'j' });
+  });
+
+  it('keep a judged record in its group as JSON text and a pending one as a map, and read either back', () => {
+    const accepted = { ...received, status: 'accepted' as const, usageRecordId: 'u1', gpuMs: 2000, acceptedFrom: 'f', acceptedTo: 't', clipped: [], judgedAt: 'j' };
+    const pending = { ...received, status: 'pending' as const };
+
+    expect(typeof groupedRecordValue(accepted)).toBe('string');
+    expect(groupedRecordValue(pending)).toEqual(pending);
+    expect(fromGroupedRecord(groupedRecordValue(accepted))).toEqual(accepted);
+    expect(fromGroupedRecord(groupedRecordValue(pending))).toEqual(pending);
+    expect(() => fromGroupedRecord(JSON.stringify({ ...received, status: 'lost' }))).toThrow(/stored usage record item .*status/s);
   });
 
   it('read a summary, its coverage pairs as segments', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commitItems } from '#metering/adapters/dynamo-usage-store.ts';
-import { recordGroupOf, usageGroupKey } from '#metering/adapters/items.ts';
+import { isWholeGroup, recordGroupOf, usageGroupKey } from '#metering/adapters/items.ts';
 import type { UsagePlan } from '#metering/ports.ts';
 
 const planned = (eventId: string, extra: Partial<UsagePlan['records'][number]> = {}): UsagePlan['records'][number] => ({
@@ -28,5 +28,18 @@ describe('record groups', () => {
     expect(commitItems(plan([planned('usage-000001', { previous: 'pending' })]))).toBe(2);
     expect(commitItems(plan([planned('usage-000001', { previous: 'pending', storedAlone: true })]))).toBe(2);
     expect(commitItems(plan([planned('usage-000001', { previous: 'pending' }), planned('usage-000002')]))).toBe(2);
+  });
+
+  it('calls a group whole only when it brings every record the group can hold', () => {
+    const ids = (from: number, count: number) => Array.from({ length: count }, (_, index) => `usage-${String(from + index).padStart(6, '0')}`);
+
+    expect(isWholeGroup(ids(120, 10))).toBe(true);
+    expect(isWholeGroup([...ids(120, 10)].reverse())).toBe(true);
+    expect(isWholeGroup(ids(120, 9))).toBe(false);
+    expect(isWholeGroup(ids(125, 10))).toBe(false); // 125-134: two groups, neither whole
+    expect(isWholeGroup([...ids(120, 9), 'usage-000120'])).toBe(false); // a repeat is not the tenth record
+    expect(isWholeGroup(['x-1a'])).toBe(true); // an id that is its own group
+    expect(isWholeGroup(['usage-000120'])).toBe(false);
+    expect(isWholeGroup([])).toBe(false);
   });
 });
