@@ -16,10 +16,14 @@ const track = async (event: LeaseEvent): Promise<void> => logged(await trackLeas
 
 /**
  * `assignment.started`, `assignment.stopping`, `assignment.ended` -> metering's copy of each
- * lease, one event at a time. `job.scheduled` is not routed here: the lease is written when the
- * assignment starts or ends, which is when it can first judge usage (issue 14).
+ * lease, one event at a time. `job.scheduled` is no longer routed here: the lease is written when
+ * the assignment starts or ends, which is when it can first judge usage (issue 14). One still in
+ * the queue from before the rule changed is taken and dropped, so a deploy sends none to the DLQ.
  */
-export const handler = dispatchEventBatches(logger, [events.assignmentStarted, events.assignmentStopping, events.assignmentEnded], {
+export const handler = dispatchEventBatches(logger, [events.jobScheduled, events.assignmentStarted, events.assignmentStopping, events.assignmentEnded], {
+  [events.jobScheduled.DETAIL_TYPE]: async (scheduled) => {
+    logger.info('job.scheduled from before the rule changed: nothing to do', { jobIds: scheduled.map(({ detail }) => detail.jobId) });
+  },
   [events.assignmentStarted.DETAIL_TYPE]: eachOnItsOwn(logger, events.assignmentStarted, (detail) => track({ kind: 'started', detail })),
   [events.assignmentStopping.DETAIL_TYPE]: eachOnItsOwn(logger, events.assignmentStopping, (detail) => track({ kind: 'stopping', detail })),
   [events.assignmentEnded.DETAIL_TYPE]: eachOnItsOwn(logger, events.assignmentEnded, (detail) => track({ kind: 'ended', detail })),
