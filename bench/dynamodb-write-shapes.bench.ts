@@ -6,9 +6,9 @@
  *
  * - the matcher's job item and timeline entry (the job is in two indexes: `byType` and `work`),
  *   in tables whose indexes project every attribute (as deployed) or only the keys;
- * - metering's `job.scheduled` shells (`DynamoLeaseStore`): written and read back
- *   (`observeAll`) or only written (`mergeAll`);
- * - the logs context's heads and assignments (`DynamoLogIndex.assignmentsScheduledMany`);
+ * - the logs context's assignments (`DynamoLogIndex.assignmentsScheduledMany`; the job's head
+ *   comes from `job.submitted`), and the heads and assignments it wrote before (issue 14);
+ *   metering writes nothing at `job.scheduled` since issue 14, so it has no shape here;
  * - registry's read of the hosts and pulses (`DynamoHostStore.getMany`, hosts absent here as in
  *   the placements bench, which registers no hosts with the registry);
  * - the same items as plain `BatchWriteItem` puts instead of a transaction, to see whether
@@ -30,8 +30,6 @@ import { tables, type TableDef } from '#infra/topology.ts';
 import { DynamoLogIndex } from '#logs/adapters/dynamo-log-index.ts';
 import { jobItem } from '#matching/adapters/items.ts';
 import type { Job } from '#matching/domain/job.ts';
-import { DynamoLeaseStore } from '#metering/adapters/dynamo-lease-store.ts';
-import type { LeaseObservation } from '#metering/domain/lease.ts';
 import { microUsd } from '#platform/money.ts';
 import { DynamoHostStore } from '#registry/adapters/dynamo-host-store.ts';
 import type { Outbox } from '#platform/outbox.ts';
@@ -69,11 +67,9 @@ try {
   };
   await createTable('matching', tables.matching, 'ALL');
   await createTable('matching-keys-only', tables.matching, 'KEYS_ONLY');
-  await createTable('metering', tables.metering, 'ALL');
   await createTable('logs', tables.logs, 'ALL');
   await createTable('registry', tables.registry, 'ALL');
 
-  const leases = new DynamoLeaseStore('metering', documents, () => new Date());
   const logs = new DynamoLogIndex('logs', documents);
   // getMany reads only; it never publishes.
   const hosts = new DynamoHostStore('registry', documents, undefined as unknown as Outbox);
@@ -95,9 +91,6 @@ try {
       region: 'eu-west', state: 'offered', offeredAt: now, lastSentAt: now,
     }],
   });
-  const observation = ({ jobId, assignmentId, hostId }: ReturnType<typeof ids>[number]): LeaseObservation => ({
-    assignmentId, jobId, renterId: 'acct_benchrenter0001', providerId: 'acct_benchprovider01', hostId, gpuCount: 1, gpuModel: 'RTX 4090', pricePerGpuHour: microUsd(200_000), ended: false,
-  });
   const ceilingItems = (count: number) => Array.from({ length: count }, () => ({ Put: { TableName: 'matching', Item: { pk: `CEILING#${(sequence += 1)}`, sk: 'CEILING', payload: 'x'.repeat(900) } } }));
 
   const shapes: { readonly name: string; readonly items: number; readonly batch: () => Promise<unknown> }[] = [
@@ -112,22 +105,17 @@ try {
         ]),
       })),
     })),
-    { name: 'metering: shells written and read back (observeAll, before)', items: 2, batch: () => leases.observeAll(ids().map(observation)) },
-    { name: 'metering: shells written only (mergeAll, now)', items: 2, batch: () => leases.mergeAll(ids().map(observation)) },
+    { name: 'logs: assignments in one transaction (now)', items: 1, batch: () => logs.assignmentsScheduledMany(ids().map(({ jobId, assignmentId, hostId }) => ({ jobId, renterId: 'acct_benchrenter0001', assignments: [{ assignmentId, hostId, rank: 0 }] }))) },
     {
-      name: 'metering, tried: pointers by BatchWriteItem, merges in a transaction',
+      name: 'logs, before: heads and assignments in one transaction',
       items: 2,
-      batch: async () => {
-        const batch = ids();
-        await documents.send(new BatchWriteCommand({ RequestItems: { metering: batch.map(({ jobId, assignmentId }) => ({ PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `LEASE#${assignmentId}`, assignmentId } } })) } }));
-        await documents.send(new TransactWriteCommand({
-          TransactItems: batch.map(({ assignmentId, jobId, hostId }) => ({
-            Update: { TableName: 'metering', Key: { pk: `LEASE#${assignmentId}`, sk: 'LEASE' }, UpdateExpression: 'SET jobId = :jobId, hostId = :hostId, gpuCount = :one', ExpressionAttributeValues: { ':jobId': jobId, ':hostId': hostId, ':one': 1 } },
-          })),
-        }));
-      },
+      batch: () => documents.send(new TransactWriteCommand({
+        TransactItems: ids().flatMap(({ jobId, assignmentId, hostId }) => [
+          { Update: { TableName: 'logs', Key: { pk: `JOB#${jobId}`, sk: 'HEAD' }, UpdateExpression: 'SET jobId = :jobId, #segments = if_not_exists(#segments, :zero)', ExpressionAttributeNames: { '#segments': 'segments' }, ExpressionAttributeValues: { ':jobId': jobId, ':zero': 0 } } },
+          { Put: { TableName: 'logs', Item: { pk: `ASSIGNMENT#${assignmentId}`, sk: 'ASSIGNMENT', assignmentId, jobId, hostId, renterId: 'acct_benchrenter0001', rank: 0 } } },
+        ]),
+      })),
     },
-    { name: 'logs: heads and assignments in one transaction (now)', items: 2, batch: () => logs.assignmentsScheduledMany(ids().map(({ jobId, assignmentId, hostId }) => ({ jobId, renterId: 'acct_benchrenter0001', assignments: [{ assignmentId, hostId, rank: 0 }] }))) },
     {
       name: 'logs, tried: heads in a transaction, assignments by BatchWriteItem',
       items: 2,

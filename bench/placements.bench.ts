@@ -43,7 +43,7 @@ const REGIONS = ['eu-west', 'us-east', 'ap-south'];
 const MATCHER_SCOPE = 'bench: matchers (placeBatch)';
 const DRAIN_SCOPE = 'bench: waiting for the job.scheduled consumers';
 /** The queues of `job.scheduled`'s consumers (infra/topology.ts rules). */
-const SCHEDULED_CONSUMERS = ['registry-assignments', 'metering-leases', 'logs-jobs'];
+const SCHEDULED_CONSUMERS = ['registry-assignments', 'logs-jobs'];
 
 // 10,000 hosts and 3 rounds of 10,000 jobs (with their timelines and outbox items) outgrow the default heap.
 process.env.GPUHIVE_DYNAMODB_HEAP_MB ??= '1024';

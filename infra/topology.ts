@@ -364,7 +364,7 @@ export const topology: Topology = {
       queue: 'matching-hosts',
     },
     { name: 'registry-assignments', pattern: patternFor(events.jobScheduled), queue: 'registry-assignments' },
-    { name: 'metering-leases', pattern: patternFor(events.jobScheduled, events.assignmentStarted, events.assignmentStopping, events.assignmentEnded), queue: 'metering-leases' },
+    { name: 'metering-leases', pattern: patternFor(events.assignmentStarted, events.assignmentStopping, events.assignmentEnded), queue: 'metering-leases' },
     { name: 'billing-usage', pattern: patternFor(events.usageChunkRecorded, events.usageRecorded), queue: 'billing-usage' },
     { name: 'matching-costs', pattern: patternFor(events.usageChunkCharged, events.usageCharged), queue: 'matching-costs' },
     // billing: holds

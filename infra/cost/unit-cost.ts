@@ -85,16 +85,19 @@ export interface PlacementInputs {
 
 /**
  * From the placements bench of 2026-12-05 05:02 UTC (10,000 hosts, P = 4, quiet machine): 2.55
- * items and 1.10 SDK calls per placement (the matcher's 0.69 and everything downstream's 0.41).
- * The `job.scheduled` consumers write a batch in one transaction: about 4 items per placement
- * at two write units each.
+ * items per placement; SDK calls from the run of 12:38 UTC after `job.scheduled` lost its
+ * metering consumer and logs' head (10,000 hosts, P = 4): the matcher's 0.69 and everything
+ * downstream's 0.22. Downstream writes, in transactions at two write units an item: logs'
+ * assignment and registry's host last work (at most one a host a batch; counted as one a
+ * placement, as a bound from above; the bench's registry knows no hosts, so writes none).
+ * Queue messages: the host's assignment and the event's two consumers.
  */
 export const PLACEMENT_INPUTS: PlacementInputs = {
   itemsWritten: 2.55,
-  sdkCalls: 1.10,
+  sdkCalls: 0.91,
   placementsPerInvocation: 100,
-  downstreamWrites: 8,
-  sqsMessages: 4,
+  downstreamWrites: 4,
+  sqsMessages: 3,
 };
 
 /**

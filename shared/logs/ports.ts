@@ -69,7 +69,9 @@ export interface ScheduledJob {
 
 /** What the projection consumer folds in from matching's events; each call is idempotent. */
 export interface JobProjection {
+  /** Makes the job's head, empty, if it has none. */
   jobSeen(jobId: string, renterId: string): Promise<void>;
+  /** The assignments only: the head comes from `job.submitted` (or the write route, `recordLogs`). */
   assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]): Promise<void>;
   /** `assignmentsScheduled` for many jobs, in as few writes as the store allows. */
   assignmentsScheduledMany(scheduled: readonly ScheduledJob[]): Promise<void>;

@@ -6,10 +6,6 @@ import type { ClipReason, Coverage, ReceivedUsage, RejectReason } from './domain
 export interface LeaseStore {
   /** Folds what one event says into the assignment's lease (idempotent, any order) and returns it. */
   observe(seen: LeaseObservation): Promise<Lease>;
-  /** `observe` for many observations, in as few writes as the store allows; each lease they name once, as now known. */
-  observeAll(seen: readonly LeaseObservation[]): Promise<Lease[]>;
-  /** `observeAll` without reading the leases back, for a caller that needs nothing of them (`job.scheduled`'s shells). */
-  mergeAll(seen: readonly LeaseObservation[]): Promise<void>;
 }
 
 /** What an assignment's accepted and rejected records add up to, with the time they cover. */

@@ -157,27 +157,25 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
     await this.documents.send(new UpdateCommand(this.headUpdate(jobId, renterId)));
   }
 
-  /** The head first: an assignment the write route sees always has a job to count against. */
+  /**
+   * Only the assignments: the job's head is written by `job.submitted`, which every job has
+   * before it can be placed, and by the write route if a log arrives first (`recordLogs`), so
+   * a placement costs this context one item per assignment (issue 14).
+   */
   async assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]): Promise<void> {
-    await this.jobSeen(jobId, renterId);
     for (const assignment of assignments) await this.documents.send(new UpdateCommand(this.assignmentUpdate(jobId, renterId, assignment)));
   }
 
   /**
-   * A whole SQS batch of `job.scheduled` at once (issue 14): each job's head and assignments
-   * in TransactWriteItems of at most 100 items, a job's head in the same transaction as its
-   * assignments or an earlier one. A transaction that collides with another writer (a log
-   * upload on a restarted job's head) falls back to `assignmentsScheduled` job by job.
+   * A whole SQS batch of `job.scheduled` at once (issue 14): each job's assignments in
+   * TransactWriteItems of at most 100 items, an assignment named twice written once. A
+   * transaction that collides with another writer falls back to `assignmentsScheduled` job by job.
    */
   async assignmentsScheduledMany(scheduled: readonly ScheduledJob[]): Promise<void> {
     const transactions: { jobs: ScheduledJob[]; items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> }[] = [];
     const written = new Set<string>();
     for (const job of scheduled) {
-      const items = [
-        ...(written.has(`JOB#${job.jobId}`) ? [] : [{ Update: this.headUpdate(job.jobId, job.renterId) }]),
-        ...job.assignments.filter((assignment) => !written.has(assignment.assignmentId)).map((assignment) => ({ Update: this.assignmentUpdate(job.jobId, job.renterId, assignment) })),
-      ];
-      written.add(`JOB#${job.jobId}`);
+      const items = job.assignments.filter((assignment) => !written.has(assignment.assignmentId)).map((assignment) => ({ Update: this.assignmentUpdate(job.jobId, job.renterId, assignment) }));
       for (const assignment of job.assignments) written.add(assignment.assignmentId);
       for (let start = 0; start < items.length; start += TRANSACTION_ITEMS) {
         const part = items.slice(start, start + TRANSACTION_ITEMS);

@@ -22,12 +22,22 @@ export const segmentKey = (assignment: KnownAssignment, chunks: readonly LogChun
   return `logs/${assignment.jobId}/${assignment.assignmentId}/${chunks[0]!.seq}-${chunks.at(-1)!.seq}-${hash}.json`;
 };
 
+/** The job's empty head, made now (an idempotent upsert, as `job.submitted`'s) and read back. */
+const headMade = async (assignment: KnownAssignment, deps: LogsDeps) => {
+  await deps.projection.jobSeen(assignment.jobId, assignment.renterId);
+  const job = await deps.index.getJob(assignment.jobId);
+  if (!job) throw new AssignmentNotReadyError(assignment.assignmentId);
+  return job;
+};
+
 /**
  * Stores one batch of an assignment's log chunks for the agent of its host.
  *
  * 1. The assignment must be this host's, as the projection of `job.scheduled` says. One the
  *    projection does not know yet, but whose id is young, answers 409 `assignment_not_ready`
  *    (the agent sends it again from its outbox); an old unknown one, or another host's, 404.
+ *    The job's head comes from `job.submitted`; if that has not arrived yet, the head is made
+ *    here, empty, from the assignment's job and renter (`job.scheduled` no longer writes it).
  * 2. Seqs already stored are duplicates; the rest is taken up to the job's size cap
  *    (domain/log-chunks.ts, `planAccept`); past it, chunks are dropped and the job truncated.
  * 3. The new chunks go to S3 as one object, then one transaction commits the segment, a marker
@@ -47,8 +57,7 @@ export const recordLogs = async (hostId: string, assignmentId: string, chunks: r
   const known = await deps.index.storedSeqs(assignmentId, seqs);
   return retryOnConflict<LogReceipt>(
     async () => {
-      const job = await deps.index.getJob(assignment.jobId);
-      if (!job) throw new AssignmentNotReadyError(assignmentId);
+      const job = (await deps.index.getJob(assignment.jobId)) ?? (await headMade(assignment, deps));
       const plan = planAccept(chunks, known, job, deps.settings.maxJobBytes);
       if (plan.accept.length === 0) {
         if (plan.truncated && !job.truncated) await deps.index.markTruncated(job.jobId);

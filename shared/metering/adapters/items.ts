@@ -1,7 +1,7 @@
 /**
  * Items of the metering table (pk / sk):
- * - `LEASE#<assignmentId>` / `LEASE`: the lease as metering learned it from `job.scheduled`
- *   and `assignment.*`: `assignmentId`, `jobId`, `renterId`, `providerId`, `hostId`,
+ * - `LEASE#<assignmentId>` / `LEASE`: the lease as metering learned it from `assignment.*`
+ *   (written at the start or end, not at `job.scheduled`: issue 14): `assignmentId`, `jobId`, `renterId`, `providerId`, `hostId`,
  *   `gpuCount`, `gpuModel`, `pricePerGpuHour` (µUSD), `leaseStart`, `leaseEnd`, `endReason`,
  *   `ended`, `updatedAt`; `gsi1pk = HOST#<hostId>`, `gsi1sk = <jobId>#<assignmentId>` list a
  *   host's assignments in `byType` (job ids sort by creation).
@@ -15,7 +15,7 @@
  *   with everything needed to judge it; deleted in the transaction that judges it.
  *   `gsi1pk = PENDING#<shard>`, `gsi1sk = <receivedAt>#<assignmentId>#<eventId>#<hostId>` let
  *   the pending sweep find records whose lease never arrived, oldest first, without a scan.
- * - `JOB#<jobId>` / `LEASE#<assignmentId>`: the job's assignments, read consistently.
+ * - `JOB#<jobId>` / `LEASE#<assignmentId>`: the job's leases (those started or ended), read consistently.
  * - `USAGE#<assignmentId>#<eventId>` / `HOST#<hostId>`: one usage record, forever (no TTL):
  *   the dedup key. Keyed by the sending host too, so a record sent for an assignment whose
  *   lease is not known yet can never take the key of its real host's record. `status`

@@ -2,34 +2,18 @@ import type { Detail } from '#events/define.ts';
 import type { event as assignmentEnded } from '#events/matching/assignment-ended.ts';
 import type { event as assignmentStarted } from '#events/matching/assignment-started.ts';
 import type { event as assignmentStopping } from '#events/matching/assignment-stopping.ts';
-import type { event as jobScheduled } from '#events/matching/job-scheduled.ts';
 import { microUsd } from '#platform/money.ts';
 import { judgeable, type Lease, type LeaseObservation } from '../domain/lease.ts';
 import type { MeteringDeps } from './deps.ts';
 import { resolvePending } from './record-usage.ts';
 
 export type LeaseEvent =
-  | { readonly kind: 'scheduled'; readonly detail: Detail<typeof jobScheduled> }
   | { readonly kind: 'started'; readonly detail: Detail<typeof assignmentStarted> }
   | { readonly kind: 'stopping'; readonly detail: Detail<typeof assignmentStopping> }
   | { readonly kind: 'ended'; readonly detail: Detail<typeof assignmentEnded> };
 
 /** What a lease event says of each assignment it names. */
 export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
-  if (event.kind === 'scheduled') {
-    const { jobId, renterId, assignments } = event.detail;
-    return assignments.map((assignment) => ({
-      assignmentId: assignment.assignmentId,
-      jobId,
-      renterId,
-      providerId: assignment.providerId,
-      hostId: assignment.hostId,
-      gpuCount: assignment.gpuIndices.length,
-      gpuModel: assignment.gpuModel,
-      pricePerGpuHour: microUsd(assignment.pricePerGpuHour),
-      ended: false,
-    }));
-  }
   const { detail } = event;
   return [
     {
@@ -52,8 +36,11 @@ export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
 
 /**
  * Keeps metering's copy of each lease the event names (ARCHITECTURE.md, Flows 5). Steps: the
- * lease is created by whichever event comes first (`job.scheduled` makes the shell), and
- * every delivery folds in what it knows (`assignment.stopping` only its billable end), so duplicates and any order converge; once the
+ * lease is created by whichever `assignment.*` event comes first, and every delivery folds in
+ * what it knows (`assignment.stopping` only its billable end), so duplicates and any order
+ * converge. Each of them carries all the lease's facts. `job.scheduled` is not heard (issue 14):
+ * a lease it made could judge nothing (records wait until a start or an end either way), and
+ * the start or end writes the same lease and job pointer again. Once the
  * lease can judge usage (started or ended), the records that waited for it are judged
  * (`resolvePending`, which emits `usage.recorded` for each one accepted). Returns the leases
  * now known and how many waiting records were judged.
@@ -69,35 +56,5 @@ export const trackLeases = async (
     leases.push(lease);
     if (judgeable(lease)) judged += await resolvePending(lease.assignmentId, deps);
   }
-  return { leases, judged };
-};
-
-/**
- * An observation that can make its lease judgeable: a start or an end. A `job.scheduled`
- * shell carries neither, and a lease it finds judgeable already became so by an event that
- * judged its waiting records then (`trackLeases`), so after a batch of shells there is nothing
- * to judge and nothing to read back.
- */
-const mayMakeJudgeable = (seen: LeaseObservation): boolean => seen.leaseStart !== undefined || seen.leaseEnd !== undefined || seen.ended;
-
-/**
- * `trackLeases` for a whole SQS batch of lease events at once (issue 14): every observation
- * goes to the store together (`observeAll`), then any lease that can now judge usage has its
- * waiting records judged. Same outcome as each event on its own, in any order and repeated.
- * A batch that can make no lease judgeable (`job.scheduled` only) is written without reading
- * the leases back (`mergeAll`): `leases` is then empty.
- */
-export const trackLeasesBatch = async (
-  received: readonly LeaseEvent[],
-  deps: Pick<MeteringDeps, 'leases' | 'usage' | 'clock' | 'settings'>,
-): Promise<{ readonly leases: Lease[]; readonly judged: number }> => {
-  const observations = received.flatMap(observationsOf);
-  if (!observations.some(mayMakeJudgeable)) {
-    await deps.leases.mergeAll(observations);
-    return { leases: [], judged: 0 };
-  }
-  const leases = await deps.leases.observeAll(observations);
-  let judged = 0;
-  for (const lease of leases) if (judgeable(lease)) judged += await resolvePending(lease.assignmentId, deps);
   return { leases, judged };
 };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { apiClient, eventually, localDynamoDb, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
 /** Small enough that a test can fill it. */
@@ -135,6 +136,28 @@ describe.concurrent('job logs', { timeout: 120_000 }, () => {
     const write = await api.call('POST', `/v1/agent/assignments/${job.assignmentId}/logs`, { key: otherHost.agentToken, body: { chunks: [chunk(1, 'forged\n')] } });
 
     expect([read.status, read.body.error.code, write.status]).toEqual([404, 'not_found', 404]);
+  });
+
+  it('takes a log whose job head is missing (job.submitted not projected yet): the write makes the head, and the renter reads it', async () => {
+    const job = await runningJob();
+    const documents = DynamoDBDocumentClient.from(localDynamoDb(runtime));
+    const TableName = runtime.tableNames.logs ?? '';
+    const head = { pk: `JOB#${job.jobId}`, sk: 'HEAD' };
+    // job.scheduled writes only the assignment item; wait for it and for job.submitted's head, then take the head away.
+    await eventually(async () => {
+      expect((await documents.send(new GetCommand({ TableName, Key: { pk: `ASSIGNMENT#${job.assignmentId}`, sk: 'ASSIGNMENT' }, ConsistentRead: true }))).Item).toBeDefined();
+      expect((await documents.send(new GetCommand({ TableName, Key: head, ConsistentRead: true }))).Item).toBeDefined();
+    });
+    await documents.send(new DeleteCommand({ TableName, Key: head }));
+
+    const posted = await api.call('POST', `/v1/agent/assignments/${job.assignmentId}/logs`, { key: job.host.agentToken, body: { chunks: [chunk(0, 'first\n')] } });
+    const { items } = await readAll(job.renterKey, job.jobId);
+    const made = (await documents.send(new GetCommand({ TableName, Key: head, ConsistentRead: true }))).Item;
+    documents.destroy();
+
+    expect(posted).toMatchObject({ status: 202, body: { accepted: 1, duplicates: 0, dropped: 0 } });
+    expect(items.map((item) => item.data)).toEqual(['first\n']);
+    expect(made).toMatchObject({ jobId: job.jobId, segments: 1 });
   });
 
   it('answers 404 for an assignment that never existed, and 400 naming a bad chunk field', async () => {

@@ -11,8 +11,9 @@ import { apiClient, onboardHost, startTestRuntime } from '#test/support/local-ru
 
 /**
  * The `job.scheduled` consumers write a whole SQS batch at once (issue 14): registry's last
- * work per host, metering's lease shells, the logs context's assignments. They are driven
- * here with the batch Lambda would hand them, straight against the local stores.
+ * work per host and the logs context's assignments (not the job's head: `job.submitted`'s).
+ * Metering no longer hears `job.scheduled`: it takes one left in its queue and writes nothing.
+ * They are driven here with the batch Lambda would hand them, straight against the local stores.
  */
 let runtime: LocalRuntime;
 let hosts: { hostId: string; providerId: string }[];
@@ -93,26 +94,19 @@ describe('the job.scheduled consumers, a batch at a time', () => {
     expect((await Promise.all(hosts.map(({ hostId }) => registry.store.get(hostId)))).map((host) => host?.lastAssignedAt)).toEqual(hosts.map(({ hostId }) => newer.latestAt.get(hostId)));
   });
 
-  it('metering writes every lease shell and its job pointer in one transaction, reads nothing back, and a redelivery converges', async () => {
+  it('metering takes a job.scheduled left in its queue from before the rule changed, and writes and reads nothing', async () => {
     const { handler } = await import('#functions/metering/track-leases.ts');
     const metering = makeMeteringDeps();
-    const { batch, jobIds, assignmentIds } = scheduledBatch('m');
+    const { batch, assignmentIds } = scheduledBatch('m');
 
-    const first = await handled(handler, batch);
-    const again = await handled(handler, batch);
+    const taken = await handled(handler, batch);
 
-    expect(first.failures).toEqual([]);
-    // A shell cannot make a lease judgeable: nothing to read back.
-    expect(first.calls).toEqual({ 'DynamoDB.TransactWriteItems': 1 });
-    expect(again.failures).toEqual([]);
+    expect(taken).toEqual({ failures: [], calls: {} });
     const state = await metering.usage.load(assignmentIds, []);
-    for (const [n, assignmentId] of assignmentIds.entries()) {
-      expect(state.leases.get(assignmentId)).toMatchObject({ assignmentId, jobId: jobIds[n], hostId: hosts[n % 2]!.hostId, gpuCount: 1, ended: false });
-      expect(state.leases.get(assignmentId)?.leaseStart).toBeUndefined();
-    }
+    for (const assignmentId of assignmentIds) expect(state.leases.get(assignmentId)).toBeUndefined();
   });
 
-  it('logs writes every job head and assignment in one transaction, and a redelivery converges', async () => {
+  it('logs writes every assignment, and no job head, in one transaction, and a redelivery converges', async () => {
     const { handler } = await import('#functions/logs/project-jobs.ts');
     const logs = makeLogsDeps();
     const { batch, jobIds, assignmentIds } = scheduledBatch('l');
@@ -124,12 +118,13 @@ describe('the job.scheduled consumers, a batch at a time', () => {
     expect(again).toEqual({ failures: [], calls: { 'DynamoDB.TransactWriteItems': 1 } });
     for (const [n, assignmentId] of assignmentIds.entries()) {
       expect(await logs.index.getAssignment(assignmentId)).toEqual({ assignmentId, jobId: jobIds[n], hostId: hosts[n % 2]!.hostId, renterId: 'acct_renter000000001', rank: 0 });
-      expect(await logs.index.getJob(jobIds[n]!)).toMatchObject({ jobId: jobIds[n], segments: 0, bytes: 0 });
+      // The head is job.submitted's to write (or the log write route's), not job.scheduled's.
+      expect(await logs.index.getJob(jobIds[n]!)).toBeUndefined();
     }
   });
 
   // Their queues take 10 today (docs/throughput.md); a batching window on AWS would hand them 100.
-  it('registry and logs take a whole batch of 100: every host and job written, in transactions of at most 100 items', async () => {
+  it('registry and logs take a whole batch of 100: every host and assignment written, in transactions of at most 100 items', async () => {
     const size = 100;
     const jobIds = Array.from({ length: size }, (_, n) => `job_big${n}`);
     const records = jobIds.map((jobId, n) => {
@@ -152,15 +147,15 @@ describe('the job.scheduled consumers, a batch at a time', () => {
     const projected = await handled(logsHandler, { Records: records });
 
     expect(registered).toEqual({ failures: [], calls: { 'DynamoDB.BatchGetItem': 1, 'DynamoDB.TransactWriteItems': 1 } });
-    // A job head and an assignment each: 200 items in two transactions.
-    expect(projected).toEqual({ failures: [], calls: { 'DynamoDB.TransactWriteItems': 2 } });
+    // An assignment each: 100 items in one transaction.
+    expect(projected).toEqual({ failures: [], calls: { 'DynamoDB.TransactWriteItems': 1 } });
     expect((await Promise.all(hosts.map(({ hostId }) => registry.store.get(hostId)))).map((host) => host?.lastAssignedAt)).toEqual([
       new Date(Date.UTC(2026, 0, 2, 0, 0, size - 2)).toISOString(),
       new Date(Date.UTC(2026, 0, 2, 0, 0, size - 1)).toISOString(),
     ]);
     for (const [n, jobId] of jobIds.entries()) {
       expect(await logs.index.getAssignment(`${jobId}.a1.r0`)).toMatchObject({ jobId, hostId: hosts[n % 2]!.hostId });
-      expect(await logs.index.getJob(jobId)).toMatchObject({ jobId });
+      expect(await logs.index.getJob(jobId)).toBeUndefined();
     }
   });
 });

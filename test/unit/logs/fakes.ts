@@ -40,7 +40,6 @@ export class LogsState implements LogIndex, JobProjection, SegmentObjects {
     if (!this.jobs.has(jobId)) this.jobs.set(jobId, { jobId, renterId, bytes: 0, truncated: false, segments: 0 });
   }
   async assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]) {
-    await this.jobSeen(jobId, renterId);
     for (const a of assignments) this.assignments.set(a.assignmentId, { ...a, jobId, renterId });
   }
   async assignmentsScheduledMany(scheduled: readonly ScheduledJob[]) {

@@ -43,16 +43,6 @@ export class FakeLeaseStore implements LeaseStore {
     this.state.leases.set(seen.assignmentId, lease);
     return lease;
   }
-
-  async observeAll(seen: readonly LeaseObservation[]): Promise<Lease[]> {
-    const leases = new Map<string, Lease>();
-    for (const one of seen) leases.set(one.assignmentId, await this.observe(one));
-    return [...leases.values()];
-  }
-
-  async mergeAll(seen: readonly LeaseObservation[]): Promise<void> {
-    await this.observeAll(seen);
-  }
 }
 
 /** The usage port in memory: `commit` checks every condition first and writes all or nothing. */

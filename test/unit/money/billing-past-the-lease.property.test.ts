@@ -69,9 +69,9 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   extraFunds: fc.integer({ min: 0, max: 3_000_000 }),
 });
 
+/** What `metering-leases` hears (infra/topology.ts): `job.scheduled` is not among them. */
 const leaseEventOf = (event: DomainEvent): LeaseEvent | undefined => {
   const detail = event.detail as never;
-  if (event.detailType === 'job.scheduled') return { kind: 'scheduled', detail };
   if (event.detailType === 'assignment.started') return { kind: 'started', detail };
   if (event.detailType === 'assignment.stopping') return { kind: 'stopping', detail };
   if (event.detailType === 'assignment.ended') return { kind: 'ended', detail };

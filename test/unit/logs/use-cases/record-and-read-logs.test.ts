@@ -16,6 +16,7 @@ const assignmentId = `${jobId}.a1.r0`;
 beforeEach(async () => {
   state = new LogsState();
   clock = fixedClock(NOW);
+  await state.jobSeen(jobId, 'acct_renter');
   await state.assignmentsScheduled(jobId, 'acct_renter', [{ assignmentId, hostId: 'host_1', rank: 0 }]);
 });
 
@@ -28,6 +29,20 @@ describe('recordLogs', () => {
   it('answers 404 once an unknown assignment is older than the grace', async () => {
     const old = `${newId('job', new Date('2026-11-25T09:00:00.000Z'))}.a1.r0`;
     await expect(recordLogs('host_1', old, [chunk(0)], logsDeps(state, clock))).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('makes the job\'s head when the log comes before job.submitted reached logs, and its renter reads it', async () => {
+    const lateJob = newId('job', new Date(NOW));
+    const lateAssignment = `${lateJob}.a1.r0`;
+    await state.assignmentsScheduled(lateJob, 'acct_renter', [{ assignmentId: lateAssignment, hostId: 'host_1', rank: 0 }]);
+    const deps = logsDeps(state, clock);
+
+    const receipt = await recordLogs('host_1', lateAssignment, [chunk(0)], deps);
+    const page = await readLogs('acct_renter', lateJob, START, 100, deps);
+
+    expect(receipt).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
+    expect(state.jobs.get(lateJob)).toMatchObject({ renterId: 'acct_renter', segments: 1 });
+    expect(page.items.map((item) => item.seq)).toEqual([0]);
   });
 
   it('answers 404 to another host\'s agent', async () => {

@@ -1,25 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { Detail } from '#events/define.ts';
 import { events } from '#events/index.ts';
-import type { LeaseStore } from '#metering/ports.ts';
 import { recordUsage } from '#metering/use-cases/record-usage.ts';
-import { trackLeases, trackLeasesBatch } from '#metering/use-cases/track-leases.ts';
+import { trackLeases } from '#metering/use-cases/track-leases.ts';
 import { T0, at, sampleDetail } from '#test/support/factories.ts';
 import { inMemoryMetering } from '../fakes.ts';
 
-const scheduled = sampleDetail('jobScheduled') as Detail<typeof events.jobScheduled>;
 const started = sampleDetail('assignmentStarted') as Detail<typeof events.assignmentStarted>;
 const ended = { ...(sampleDetail('assignmentEnded') as Detail<typeof events.assignmentEnded>), leaseEnd: new Date(T0.getTime() + 60_000).toISOString() };
+const pendingRecord = { eventId: 'e1', assignmentId: 'asg_1', from: T0.toISOString(), to: at(T0, 60).toISOString(), gpuSeconds: 60 };
 
 describe('trackLeases', () => {
-  it('creates a lease shell per assignment of job.scheduled, with its GPU count from the indices', async () => {
+  it('creates the lease from assignment.started alone, with every fact the lease needs', async () => {
     const { deps, state } = inMemoryMetering(T0);
 
-    await trackLeases({ kind: 'scheduled', detail: scheduled }, deps);
+    await trackLeases({ kind: 'started', detail: started }, deps);
 
-    expect(state.leases.get('asg_1')).toEqual({
-      assignmentId: 'asg_1', jobId: 'job_1', renterId: 'acct_renter000000001', providerId: scheduled.assignments[0]?.providerId,
-      hostId: scheduled.assignments[0]?.hostId, gpuCount: 1, gpuModel: 'RTX 4090', pricePerGpuHour: 450_000, ended: false,
+    expect(state.leases.get('asg_1')).toMatchObject({
+      assignmentId: 'asg_1', jobId: started.jobId, renterId: started.renterId, providerId: started.providerId,
+      hostId: started.hostId, gpuCount: started.gpuCount, gpuModel: started.gpuModel, leaseStart: T0.toISOString(), ended: false,
     });
   });
 
@@ -28,59 +27,31 @@ describe('trackLeases', () => {
 
     await trackLeases({ kind: 'ended', detail: ended }, deps);
     await trackLeases({ kind: 'started', detail: started }, deps);
-    await trackLeases({ kind: 'scheduled', detail: scheduled }, deps);
     await trackLeases({ kind: 'ended', detail: ended }, deps);
 
     expect(state.leases.get('asg_1')).toMatchObject({ leaseStart: T0.toISOString(), leaseEnd: ended.leaseEnd, endReason: 'exited', ended: true });
   });
-});
 
-describe('trackLeasesBatch', () => {
-  const pendingRecord = { eventId: 'e1', assignmentId: 'asg_1', from: T0.toISOString(), to: at(T0, 60).toISOString(), gpuSeconds: 60 };
-  /** The metering fakes with the lease port's reads counted (a read back is what `observeAll` adds to `mergeAll`). */
-  const counted = (now: Date) => {
-    const metering = inMemoryMetering(now);
-    const calls: string[] = [];
-    const leases: LeaseStore = {
-      observe: (seen) => metering.deps.leases.observe(seen),
-      observeAll: (seen) => { calls.push('observeAll'); return metering.deps.leases.observeAll(seen); },
-      mergeAll: (seen) => { calls.push('mergeAll'); return metering.deps.leases.mergeAll(seen); },
-    };
-    return { ...metering, deps: { ...metering.deps, leases }, calls };
-  };
-
-  it('writes a batch of job.scheduled shells without reading the leases back', async () => {
-    const { deps, state, calls } = counted(T0);
-
-    const result = await trackLeasesBatch([{ kind: 'scheduled', detail: scheduled }, { kind: 'scheduled', detail: scheduled }], deps);
-
-    expect(calls).toEqual(['mergeAll']);
-    expect(result).toEqual({ leases: [], judged: 0 });
-    expect(state.leases.get('asg_1')).toMatchObject({ assignmentId: 'asg_1', jobId: 'job_1', ended: false });
-  });
-
-  it('leaves a lease that started first, and the usage it judged, as they were', async () => {
-    const { deps, state } = counted(at(T0, 120));
+  it('judges usage that waited with no lease at all once the assignment starts', async () => {
+    const { deps, state } = inMemoryMetering(at(T0, 120));
     await recordUsage(started.hostId, [pendingRecord], deps);
+    expect(state.leases.has('asg_1')).toBe(false);
+    expect(state.pending.size).toBe(1);
+
     const { judged } = await trackLeases({ kind: 'started', detail: started }, deps);
 
-    const late = await trackLeasesBatch([{ kind: 'scheduled', detail: scheduled }], deps);
-
     expect(judged).toBe(1);
-    expect(late.judged).toBe(0);
-    expect(state.leases.get('asg_1')).toMatchObject({ leaseStart: T0.toISOString(), ended: false });
     expect(state.usage.get(`asg_1#e1#${started.hostId}`)).toMatchObject({ status: 'accepted' });
     expect(state.pending.size).toBe(0);
   });
 
-  it('reads back and judges waiting usage when the batch holds a start', async () => {
-    const { deps, state, calls } = counted(at(T0, 120));
-    await recordUsage(started.hostId, [pendingRecord], deps);
+  it('refuses, once the assignment starts, usage another host sent before it', async () => {
+    const { deps, state } = inMemoryMetering(at(T0, 120));
+    await recordUsage('host_stranger', [pendingRecord], deps);
 
-    const result = await trackLeasesBatch([{ kind: 'scheduled', detail: scheduled }, { kind: 'started', detail: started }], deps);
+    await trackLeases({ kind: 'started', detail: started }, deps);
 
-    expect(calls).toEqual(['observeAll']);
-    expect(result.judged).toBe(1);
+    expect(state.usage.get('asg_1#e1#host_stranger')).toMatchObject({ status: 'rejected', reason: 'not_your_assignment' });
     expect(state.pending.size).toBe(0);
   });
 });
