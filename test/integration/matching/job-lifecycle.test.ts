@@ -157,9 +157,10 @@ describe.concurrent('a job from submit to success', { timeout: 120_000 }, () => 
     expect(attempt.status).toBe(404);
     expect(read.status).toBe(404);
   });
+});
 
-  // The longest case (an accept timeout, then the avoidance's 15 s): beside the others, not after them.
-  it('a job whose only matching host once failed it (issue 15) says so while it waits, with when the host is tried again, and is placed there again after that', async () => {
+describe.concurrent('a job whose only matching host once failed it (issue 15)', () => {
+  it('says so while it waits, with when the host is tried again, and is placed there again after that', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const host = await offeredHost(api, runtime, renterKey, { gpus: [{ name: 'NVIDIA L4', vramMb: 23034, uuid: 'GPU-avoid-1', index: 0 }] });
     const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['L4'] } }) });
