@@ -26,8 +26,14 @@ const testFiles = (dir: string): string[] =>
 const shareable = UNIT_DIRS.flatMap(testFiles).filter((file) => !NEEDS_ISOLATION.test(readFileSync(file, 'utf8')));
 
 const shared = {
-  // Functions' JSON logs are for people running the system; tests show only warnings.
-  env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
+  env: {
+    // Functions' JSON logs are for people running the system; tests show only warnings.
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    // The JVM's own setting, for the DynamoDB Local a test starts itself (`npm start` in the e2e tests): Java's quick
+    // compiler only, about 40 % less CPU to a first answer (4.1 s against 2.4 s measured here). The run's shared
+    // DynamoDB Local, started by the global setup outside the workers, keeps both compilers for its long run.
+    JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1',
+  },
   execArgv: ['--disable-warning=NodeVersionSupportWarning'],
   // Integration tests start Java and local services, CDK tests synthesize whole stacks: give them room on 2-core
   // machines (a runtime's start took over 60 s with the machine at a load of 38).

@@ -59,7 +59,8 @@ const startNpm = async (): Promise<ChildProcess> => {
 
 describe('stopping `npm start` by signalling only the npm process', () => {
   // SIGKILL: npm passes nothing on; the runtime sees its launcher gone and stops by itself.
-  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included', async (signal) => {
+  // The three at once: each signals only its own npm and watches only its own process tree.
+  it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included', async (signal) => {
     const npm = await startNpm();
     const npmPid = npm.pid ?? 0;
     const children = descendantsOf(npmPid);
