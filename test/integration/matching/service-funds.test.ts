@@ -21,12 +21,15 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
 describe('a service whose renter runs out of funds', () => {
   it('is stopped whole (failed, insufficient_funds) after balance.low, and bills each replica only inside its observed lease', async () => {
     const renter = await fundedRenter(api, runtime, '2007.000000');
-    const hosts = await Promise.all(['RTX A6000', 'RTX A5000'].map((model, index) => offeredHost(api, runtime, renter.renterKey, {
-      gpus: [{ name: `NVIDIA ${model}`, vramMb: 49140, uuid: `GPU-funds-${index}`, index: 0 }],
-      publicAddress: '198.51.100.30',
-      portRange: { from: 43000 + index * 10, to: 43009 + index * 10 },
-      pricePerGpuHour: '1000.000000',
-    })));
+    const hosts = [];
+    for (const [index, model] of ['RTX A6000', 'RTX A5000'].entries()) {
+      hosts.push(await offeredHost(api, runtime, renter.renterKey, {
+        gpus: [{ name: `NVIDIA ${model}`, vramMb: 49140, uuid: `GPU-funds-${index}`, index: 0 }],
+        publicAddress: '198.51.100.30',
+        portRange: { from: 43000 + index * 10, to: 43009 + index * 10 },
+        pricePerGpuHour: '1000.000000',
+      }));
+    }
     const agents = playAgents(api, hosts, { usage: true });
     try {
       const created = await api.call('POST', '/v1/services', {
