@@ -60,7 +60,8 @@ describe('gpuhive-agent when its queue cannot be polled', () => {
     expect(registered.code).toBe(0);
     // The suggested command is one this provider can type as is: from a clone, through npx (issue 15).
     expect(registered.stdout).toMatch(/Start it with: npx gpuhive-agent run --state-dir /);
-    const agent = startAgent(['--state-dir', stateDir, '--poll-wait', '1', '--stop-grace', '2']);
+    // Failed polls retry at most 2 s apart (default 30): the test waits for the first poll after the queue is back.
+    const agent = startAgent(['--state-dir', stateDir, '--poll-wait', '1', '--stop-grace', '2', '--queue-retry-max', '2']);
     agents.push(agent);
     await eventually(async () => expect(await hostOf(api, provider.apiKey)).toMatchObject({ status: 'online', statusReason: 'never assigned' }), 30_000);
     const first = await submit(api, renterKey, 'first');

@@ -46,22 +46,28 @@ beforeAll(async () => {
   });
   api = apiClient(runtime.apiUrl);
   const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Replica Farm' } });
-  for (let n = 0; n < HOSTS; n += 1) {
+  // Each host's two ports, apart from every other host's.
+  const portPairs: [number, number][] = [];
+  while (portPairs.length < HOSTS) {
+    const port = await freePort();
+    if (!portPairs.some(([from, to]) => port + 1 >= from && port <= to)) portPairs.push([port, port + 1]);
+  }
+  // The hosts register at once: each registration is an agent process of its own.
+  agents.push(...(await Promise.all(portPairs.map(async (ports, n) => {
     const stateDir = mkdtempSync(join(tmpdir(), `gpuhive-service-agent-${n}-`));
-    const ports: [number, number] = [await freePort(), 0];
-    ports[1] = ports[0] + 1;
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
+    expect(token.status).toBe(201);
     const registered = await agentCommand([
       'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west',
       '--public-address', '127.0.0.1', '--port-range', `${ports[0]}-${ports[1]}`,
       '--simulate-gpus', 'RTX 4090:24564', '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
     ]);
     expect(registered.code, registered.stderr).toBe(0);
-    agents.push({ stateDir, agent: startAgentFor(stateDir), hostId: '', ports });
-  }
+    return { stateDir, agent: startAgentFor(stateDir), hostId: '', ports };
+  }))));
   await eventually(async () => {
     const hosts = (await api.call('GET', '/v1/hosts', { key: provider.body.apiKey })).body.items as { hostId: string; status: string; portRange: { from: number } }[];
-    expect(hosts.filter((host) => host.status === 'online')).toHaveLength(HOSTS);
+    expect(hosts.filter((host) => host.status === 'online'), JSON.stringify(hosts.map((host) => [host.hostId, host.status]))).toHaveLength(HOSTS);
     for (const entry of agents) entry.hostId = hosts.find((host) => host.portRange.from === entry.ports[0])?.hostId ?? entry.hostId;
   }, 30_000);
 }, 120_000);

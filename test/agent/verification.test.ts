@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,9 +46,12 @@ beforeAll(async () => {
   api = apiClient(runtime.apiUrl);
   const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Honest and Not' } });
   providerKey = provider.body.apiKey;
+  // One host after the other: six agents starting and verifying at the same moment on two busy
+  // cores make the first runs miss their deadline, and a cheat would then fail for being late.
   for (const [name, host] of Object.entries(HOSTS) as [Name, (typeof HOSTS)[Name]][]) {
     const stateDir = mkdtempSync(join(tmpdir(), `gpuhive-verify-${name}-`));
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: providerKey });
+    expect(token.status).toBe(201);
     const registered = await agentCommand([
       'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.50', '--region', 'eu-west',
       '--simulate-gpus', host.gpus, '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
@@ -60,7 +63,7 @@ beforeAll(async () => {
     // runs miss their few seconds' deadline on a busy machine.
     const agent = startAgent(['--state-dir', stateDir, '--poll-wait', '2', '--stop-grace', '2'], { GPUHIVE_VERIFY_BACKEND: 'simulated', ...host.env }, 'launcher');
     agents.push(agent);
-    hosts[name] = { hostId: JSON.parse((await agentCommand(['status', '--json', '--state-dir', stateDir])).stdout).hostId, stateDir, agent };
+    hosts[name] = { hostId: (JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { hostId: string }).hostId, stateDir, agent };
   }
 }, 120_000);
 

@@ -9,6 +9,7 @@ import { isAlive, ProcessRunner, resolveJobUser } from '#agent/runner/process-ru
 import { sampleGpuUtilization } from '#agent/usage/gpu-utilization.ts';
 import { chooseVerifier } from '#agent/verify/choose.ts';
 import { Agent } from '#agent/worker/agent.ts';
+import { DEFAULT_QUEUE_RETRY_CAP_MS } from '#agent/worker/queue-poller.ts';
 import { number, parse, portRangeOf, requireState, TOKEN_FIX, UsageError, VERSION, type Out } from './common.ts';
 
 /** `gpuhive-agent run`: the agent itself, until a signal stops or drains it. */
@@ -26,6 +27,8 @@ Options:
   --stop-grace SECONDS        SIGTERM -> SIGKILL grace when a job is stopped (default 10)
   --reconcile-grace SECONDS   ignore assignments younger than this when reconciling (default 120)
   --poll-wait SECONDS         SQS long-poll wait, 1..20 (default 20)
+  --queue-retry-max SECONDS   longest wait between failed queue polls, at least 1 (default 30): how
+                              late the agent takes work again once its queue answers
   --job-user NAME             run process jobs as this unprivileged user (the installer creates gpuhive-job)
   --port-range FROM-TO        host ports a job's declared ports are published on (default: the registered range)
   --log-level LEVEL           debug, info (default), warn, error
@@ -34,7 +37,7 @@ Options:
 export const run = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     drain: { type: 'boolean' }, 'allow-process-jobs': { type: 'boolean' }, 'usage-interval': { type: 'string' }, 'stop-grace': { type: 'string' },
-    'reconcile-grace': { type: 'string' }, 'poll-wait': { type: 'string' }, 'log-level': { type: 'string' },
+    'reconcile-grace': { type: 'string' }, 'poll-wait': { type: 'string' }, 'queue-retry-max': { type: 'string' }, 'log-level': { type: 'string' },
     'job-user': { type: 'string' }, 'port-range': { type: 'string' },
   });
   if (values.help) return out(help), 0;
@@ -64,7 +67,10 @@ export const run = async (args: string[], out: Out): Promise<number> => {
     usageIntervalMs: number(values['usage-interval'], 'usage-interval', 60, 0.1) * 1000,
     stopGraceMs: number(values['stop-grace'], 'stop-grace', 10) * 1000,
     reconcileGraceMs: number(values['reconcile-grace'], 'reconcile-grace', 120) * 1000,
-    poller: { waitSeconds: Math.min(20, Math.max(1, Math.round(number(values['poll-wait'], 'poll-wait', 20, 1)))) },
+    poller: {
+      waitSeconds: Math.min(20, Math.max(1, Math.round(number(values['poll-wait'], 'poll-wait', 20, 1)))),
+      retryCapMs: number(values['queue-retry-max'], 'queue-retry-max', DEFAULT_QUEUE_RETRY_CAP_MS / 1000, 1) * 1000,
+    },
     ...(state.simulateGpus ? {} : { gpuUtilization: () => sampleGpuUtilization() }),
     ...(chosen.verifier ? { verifier: chosen.verifier } : {}),
   });

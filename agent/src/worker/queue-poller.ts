@@ -19,6 +19,11 @@ export interface QueuePollerOptions {
    * heartbeat reports the queue as failing.
    */
   readonly renewAfterFailures?: number;
+  /**
+   * The longest wait between failed polls (default 30 s): the back-off doubles from 1 s up to
+   * it, so after the queue answers again the agent takes work at most this long later.
+   */
+  readonly retryCapMs?: number;
   readonly sleep?: Sleep;
   readonly now?: () => number;
   /** Seam: the queue client for the vended credentials. */
@@ -26,6 +31,9 @@ export interface QueuePollerOptions {
   /** Called when the poll starts or stops failing (what the heartbeat reports changed). */
   readonly onHealthChange?: (health: QueuePollHealth | undefined) => void;
 }
+
+/** The longest wait between failed queue polls unless `--queue-retry-max` says otherwise. */
+export const DEFAULT_QUEUE_RETRY_CAP_MS = 30_000;
 
 /** Messages return `true` once their effect is safe on disk: only then are they deleted. */
 export type MessageHandler = (message: HostMessage) => Promise<boolean>;
@@ -99,7 +107,7 @@ export class QueuePoller {
     this.failures += 1;
     const renew = this.failures % this.renewAfter === 0 || CREDENTIAL_ERRORS.test(`${(error as { name?: string; code?: string }).code ?? ''} ${(error as { name?: string }).name ?? ''} ${this.lastError}`);
     if (renew) this.credentials = undefined;
-    const delay = backoffDelay(this.failures - 1, { baseMs: 1000, capMs: 30_000 });
+    const delay = backoffDelay(this.failures - 1, { baseMs: 1000, capMs: this.options.retryCapMs ?? DEFAULT_QUEUE_RETRY_CAP_MS });
     this.options.logger.warn('queue poll failed; will retry', { attempt: this.failures, retryInMs: delay, ...(renew ? { renewing: 'credentials and endpoint' } : {}), error: this.lastError });
     const health = this.health();
     if (health && !this.reported) {

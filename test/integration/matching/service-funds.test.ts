@@ -8,8 +8,8 @@ let runtime: LocalRuntime;
 let api: ApiClient;
 
 // Holds renew every second and must cover all but 2 s of the hour (as billing/running-out.test.ts):
-// at 1,000 USD/h a replica draws 0.28 USD a second, so a renter with 11 USD beyond two replicas'
-// first hours runs out about 20 s after both run (40 s with one: room for the second to start).
+// at 1,000 USD/h a replica draws 0.28 USD a second, so a renter with 7 USD beyond two replicas'
+// first hours runs out about 13 s after both run (25 s with one: room for the second to start).
 beforeAll(async () => {
   runtime = await startTestRuntime({ scheduleSeconds: minuteSchedulesEvery(1), env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '2' } });
   api = apiClient(runtime.apiUrl);
@@ -20,7 +20,7 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
 
 describe('a service whose renter runs out of funds', () => {
   it('is stopped whole (failed, insufficient_funds) after balance.low, and bills each replica only inside its observed lease', async () => {
-    const renter = await fundedRenter(api, runtime, '2011.000000');
+    const renter = await fundedRenter(api, runtime, '2007.000000');
     const hosts = [];
     for (const [index, model] of ['RTX A6000', 'RTX A5000'].entries()) {
       hosts.push(await offeredHost(api, runtime, renter.renterKey, {

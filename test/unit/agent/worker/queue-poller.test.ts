@@ -138,6 +138,35 @@ describe('QueuePoller', () => {
     expect(poller.health()).toBeUndefined();
   });
 
+  it('waits at most its retry cap between failed polls', async () => {
+    const clock = { now: Date.parse('2026-11-25T10:00:00Z') };
+    const { api } = vendingApi(clock, 3600_000);
+    const controller = new AbortController();
+    const delays: number[] = [];
+    let calls = 0;
+    const poller = new QueuePoller(api, {
+      logger: silentLogger,
+      now: () => clock.now,
+      retryCapMs: 2000,
+      sleep: async (ms) => { delays.push(ms); clock.now += ms; },
+      sqsFor: () => ({
+        receive: async () => {
+          calls += 1;
+          if (calls <= 12) throw new Error('cannot reach SQS at http://127.0.0.1:4566: ECONNREFUSED');
+          controller.abort();
+          return [];
+        },
+        delete: async () => undefined,
+      }),
+    });
+
+    await poller.run(controller.signal, async () => true);
+
+    // Without the cap the 12th wait could be up to 30 s (1 s doubling, capped at the default).
+    expect(delays).toHaveLength(12);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2000);
+  });
+
   it('finds a queue that moved: after refused polls it polls the endpoint the API vends now', async () => {
     // A backend restart (stand-ins on new ports) or a recreated queue: the old endpoint refuses connections.
     const endpoints = ['http://127.0.0.1:4001', 'http://127.0.0.1:4002'];
