@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one benchmark, its simulated agents, its counters and its report together.
 /**
  * Usage records per second through API -> metering -> billing on the local runtime: agents
  * post batches of usage records (`POST /v1/agent/usage`), metering stores and judges them
