@@ -21,19 +21,17 @@
  *
  *   npx tsx bench/dynamodb-write-shapes.bench.ts [--placements 1000] [--passes 5]
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { tables, type TableDef } from '#infra/topology.ts';
+import { tables } from '#infra/topology.ts';
 import { DynamoLogIndex } from '#logs/adapters/dynamo-log-index.ts';
 import { jobItem } from '#matching/adapters/items.ts';
 import type { Job } from '#matching/domain/job.ts';
 import { microUsd } from '#platform/money.ts';
 import { DynamoHostStore } from '#registry/adapters/dynamo-host-store.ts';
 import type { Outbox } from '#platform/outbox.ts';
-import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
+import { startShapeStore } from './shape-store.ts';
 import { progress, table } from './support.ts';
 
 const { values } = parseArgs({ options: { placements: { type: 'string', default: '1000' }, passes: { type: 'string', default: '5' } } });
@@ -42,33 +40,12 @@ const PASSES = Math.max(2, Number(values.passes));
 const BATCH = 10;
 const CALLERS = 3;
 
-process.env.GPUHIVE_DYNAMODB_HEAP_MB ??= '1024';
-const dynamo = await startDynamoDbLocal({ log: () => undefined });
+const { documents, createTable, javaCpu, stop } = await startShapeStore();
 try {
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const javaPid = dynamoDbLocalPid(dynamo.endpoint);
-  if (javaPid === undefined) throw new Error('DynamoDB Local\'s CPU time is read from /proc: Linux only');
-  const javaCpu = () => processCpuSeconds(javaPid) ?? 0;
-
-  const createTable = async (name: string, def: TableDef, projection: 'ALL' | 'KEYS_ONLY') => {
-    const attributes = new Set(['pk', 'sk', ...def.indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
-    await client.send(new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: def.indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, { AttributeName: index.sortKey, KeyType: 'RANGE' }],
-        Projection: { ProjectionType: projection },
-      })),
-    }));
-  };
-  await createTable('matching', tables.matching, 'ALL');
+  await createTable('matching', tables.matching);
   await createTable('matching-keys-only', tables.matching, 'KEYS_ONLY');
-  await createTable('logs', tables.logs, 'ALL');
-  await createTable('registry', tables.registry, 'ALL');
+  await createTable('logs', tables.logs);
+  await createTable('registry', tables.registry);
 
   const logs = new DynamoLogIndex('logs', documents);
   // getMany reads only; it never publishes.
@@ -164,5 +141,5 @@ try {
     }),
   ]);
 } finally {
-  await dynamo.stop();
+  await stop();
 }

@@ -18,14 +18,12 @@
  *
  *   npx tsx bench/usage-write-shapes.bench.ts [--requests 200] [--passes 5]
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
-import { tables, type TableDef } from '#infra/topology.ts';
+import { tables } from '#infra/topology.ts';
 import { recordAttribute, usageGroupKey } from '#metering/adapters/items.ts';
-import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
+import { startShapeStore } from './shape-store.ts';
 import { progress, table } from './support.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' }, passes: { type: 'string', default: '5' } } });
@@ -34,29 +32,8 @@ const PASSES = Math.max(2, Number(values.passes));
 const RECORDS = 100;
 const CALLERS = 4;
 
-process.env.GPUHIVE_DYNAMODB_HEAP_MB ??= '1024';
-const dynamo = await startDynamoDbLocal({ log: () => undefined });
+const { documents, createTable, javaCpu, stop } = await startShapeStore();
 try {
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const javaPid = dynamoDbLocalPid(dynamo.endpoint);
-  if (javaPid === undefined) throw new Error("DynamoDB Local's CPU time is read from /proc: Linux only");
-  const javaCpu = () => processCpuSeconds(javaPid) ?? 0;
-
-  const createTable = async (name: string, def: TableDef) => {
-    const attributes = new Set(['pk', 'sk', ...def.indexes.flatMap((index) => [index.partitionKey, index.sortKey])]);
-    await client.send(new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: def.indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, { AttributeName: index.sortKey, KeyType: 'RANGE' }],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }));
-  };
   await createTable('metering', tables.metering);
   await createTable('billing', tables.billing);
 
@@ -194,5 +171,5 @@ try {
     }),
   ]);
 } finally {
-  await dynamo.stop();
+  await stop();
 }
