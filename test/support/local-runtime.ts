@@ -111,6 +111,13 @@ export const onboardHost = async (api: ApiClient, adminKey: string, facts: Recor
   };
 };
 
+/**
+ * Resolves once the wall clock has passed `atMs`: for a test that reports usage up to that
+ * time, which the platform refuses while it is still to come. A condition on the clock, not
+ * a guess at how long an effect takes.
+ */
+export const clockPast = (atMs: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, atMs - Date.now())));
+
 /** Polls until `check` passes or the deadline passes; for effects of schedules and queues. */
 export const eventually = async <T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;

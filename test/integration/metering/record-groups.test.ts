@@ -6,7 +6,7 @@ import { documentClient } from '#platform/aws-clients.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
 import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
 import { pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey, usageGroupKey, usageKey } from '#metering/adapters/items.ts';
-import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, clockPast, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
 /** Metering's record groups on DynamoDB Local: a batch is one item, a resend finds every record, and records stored before groups still count once. */
@@ -55,7 +55,7 @@ const runningJob = async () => {
 describe('usage record groups', () => {
   it('stores a batch of 100 numbered records as 10 items, and answers a resend split differently with the first copies', async () => {
     const { host, assignmentId, startedAt } = await runningJob();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 1_200 - Date.now())));
+    await clockPast(startedAt + 1_200);
     // 100 records of 10 ms, numbered as the agent numbers them, from 100.
     const batch = Array.from({ length: 100 }, (_, index) => record(assignmentId, usageEventId(100 + index), startedAt + index * 10, startedAt + (index + 1) * 10));
 
@@ -87,7 +87,7 @@ describe('usage record groups', () => {
 
   it('writes a whole group of fresh records as one item, and a whole group part of which was stored before only adds the rest', async () => {
     const { host, assignmentId, startedAt } = await runningJob();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 300 - Date.now())));
+    await clockPast(startedAt + 300);
     const batch = Array.from({ length: 20 }, (_, index) => record(assignmentId, usageEventId(10 + index), startedAt + index * 10, startedAt + (index + 1) * 10));
     // The first half of group 1 alone, then groups 1 and 2 whole: group 1's item already holds five of its records.
     const early = await postUsage(host.agentToken, batch.slice(0, 5));
@@ -119,7 +119,7 @@ describe('usage record groups', () => {
 
   it('still answers a record stored in its own item before record groups as a duplicate, on an assignment whose summary predates them', async () => {
     const { host, assignmentId, startedAt } = await runningJob();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 1_000 - Date.now())));
+    await clockPast(startedAt + 1_000);
     const old = record(assignmentId, 'before-groups', startedAt, startedAt + 500);
     const first = await postUsage(host.agentToken, [old]);
     expect(first.body).toMatchObject({ accepted: 1 });

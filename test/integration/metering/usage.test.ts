@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, eventually, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, clockPast, eventually, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
@@ -60,7 +60,7 @@ describe.concurrent('POST /v1/agent/usage', { timeout: 120_000 }, () => {
     const job = await placedJob();
     const startedAt = await job.start();
     const to = startedAt + 1_500;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, to - Date.now())));
+    await clockPast(to);
     const records = [record(job.assignmentId, 'u-1', startedAt, startedAt + 1_000), record(job.assignmentId, 'u-2', startedAt + 1_000, to, 0.5)];
 
     const posted = await postUsage(job.host.agentToken, records);
