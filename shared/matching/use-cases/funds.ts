@@ -1,6 +1,7 @@
 import { placeAvoiding } from '../domain/avoidance.ts';
 import { requirementsOf } from '../domain/job.ts';
-import { onBalanceLow, onFundsExhausted, onFundsHeld, onFundsRefused, onPlaced, onUnplaceable, type BalanceLowNotice } from '../domain/transitions.ts';
+import { onBalanceLow, onFundsExhausted, onFundsHeld, onFundsRefused, type BalanceLowNotice } from '../domain/funding-transitions.ts';
+import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { andThen, isNoop } from '../domain/outcome.ts';
 import { applyToJob, capacityChanges, commitState } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';

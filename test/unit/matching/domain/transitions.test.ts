@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { assignmentIdFor, type Assignment, type Job } from '#matching/domain/job.ts';
 import type { CancelMessage, HostMessage } from '#matching/domain/messages.ts';
-import { onAgentEvent, onBalanceLow, onCancel, onFundsExhausted, onFundsHeld, onFundsRefused, onHostLost, onHostUnreachable, onPlaced, onSweep, onUnplaceable, type AgentEventResult, type AgentEventType } from '#matching/domain/transitions.ts';
+import { onBalanceLow, onFundsExhausted, onFundsHeld, onFundsRefused } from '#matching/domain/funding-transitions.ts';
+import { onAgentEvent, onCancel, onHostLost, onHostUnreachable, onPlaced, onSweep, onUnplaceable, type AgentEventResult, type AgentEventType } from '#matching/domain/transitions.ts';
 import { isNoop, unchanged, type Outcome } from '#matching/domain/outcome.ts';
 import { microUsd } from '#platform/money.ts';
 import { at, T0 } from '#test/support/factories.ts';
