@@ -10,8 +10,8 @@
  *   group (`attribute_not_exists(pk)`);
  * - metering's whole commit: the groups, the summary, the hour bucket and the chunk event's
  *   outbox item, in one transaction;
- * - billing's chunk item: its lines as a list of maps (as before) in the billing table, whose
- *   `byType` index takes the item too.
+ * - billing's chunk item: its lines as a list of maps (before) or as JSON text (now) in the
+ *   billing table, whose `byType` index takes the item too.
  *
  * The shapes take turns over several passes (the first warms the JIT and is dropped) and the
  * median pass is printed.
