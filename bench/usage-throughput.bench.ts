@@ -41,6 +41,7 @@ import { PartitionWrites } from './partition-writes.ts';
 import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
 import { windowProfile } from './window-profile.ts';
 import { tables } from '#infra/topology.ts';
+import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
 import { apiClient, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
@@ -90,16 +91,16 @@ const scanPrefixes = async (tableName: string, prefixes: readonly string[]): Pro
   return items;
 };
 
-/** Every charged record line in billing's table (chunk lines, and any record's own charge), with when it was charged. */
+/** Every charged record line in billing's table (chunk lines, text or maps: chunk-lines.ts; and any record's own charge), with when it was charged. */
 const chargedLines = async (tableName: string): Promise<{ records: string[]; chunks: number; chargedAt: Map<string, number> }> => {
   const records: string[] = [];
   const chargedAt = new Map<string, number>();
   let chunks = 0;
   for (const item of await scanPrefixes(tableName, ['CHUNK#', 'CHARGE#'])) {
     const at = Date.parse(item.chargedAt as string);
-    if (Array.isArray(item.lines)) {
+    if (item.lines !== undefined) {
       chunks += 1;
-      for (const line of item.lines as { usageRecordId: string }[]) {
+      for (const line of chunkLinesOf(item.lines) as { usageRecordId: string }[]) {
         records.push(line.usageRecordId);
         chargedAt.set(line.usageRecordId, at);
       }

@@ -10,15 +10,17 @@
  *   group (`attribute_not_exists(pk)`);
  * - metering's whole commit: the groups, the summary, the hour bucket and the chunk event's
  *   outbox item, in one transaction;
- * - billing's chunk item: its lines as a list of maps (as before) in the billing table, whose
- *   `byType` index takes the item too.
+ * - the chunk event's outbox item: written and marked sent (as built), written alone (what
+ *   mark-sent adds, by difference), written and deleted;
+ * - billing's chunk item: its lines as a list of maps (before) or as JSON text (now) in the
+ *   billing table, whose `byType` index takes the item too.
  *
  * The shapes take turns over several passes (the first warms the JIT and is dropped) and the
  * median pass is printed.
  *
  *   npx tsx bench/usage-write-shapes.bench.ts [--requests 200] [--passes 5]
  */
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tables } from '#infra/topology.ts';
@@ -132,6 +134,24 @@ try {
           TableName: 'metering', Key: key, UpdateExpression: 'SET outboxBucket = :bucket, sentAt = :now, #ttl = :expires', ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#ttl': 'ttl' }, ExpressionAttributeValues: { ':bucket': 'sent#2026-12-05T12', ':now': now, ':expires': 1 },
         }));
+      },
+    },
+    {
+      name: 'outbox: the chunk event\'s item written, not marked sent (what mark-sent adds, by difference)',
+      items: 1,
+      run: () => {
+        const req = request();
+        return send([{ Put: { TableName: 'metering', Item: { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX', events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+      },
+    },
+    {
+      name: 'outbox: the chunk event\'s item written, then deleted instead of marked sent',
+      items: 1,
+      run: async () => {
+        const req = request();
+        const key = { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX' };
+        await send([{ Put: { TableName: 'metering', Item: { ...key, events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+        await documents.send(new DeleteCommand({ TableName: 'metering', Key: key }));
       },
     },
     { name: 'billing: chunk item, lines as a list of maps (before)', items: 1, run: () => send([chunkItem(request(), 'maps')]) },

@@ -10,6 +10,7 @@ import type { PayoutMethod, PayoutMethodDetails } from '../domain/payout-method.
 import type { Payout, PayoutBatch, PayoutStatus } from '../domain/payouts.ts';
 import type { LowRunwayMarker } from '../domain/renewal.ts';
 import type { CreditReference, RenewableHold } from '../ports.ts';
+import { chunkLinesOf } from './chunk-lines.ts';
 
 /** Codecs of the billing table's items, one per kind (their keys are in items.ts). */
 
@@ -207,7 +208,7 @@ const toLine = z.object({
 export const toChunkCharge = itemDecoder('chunk charge', z.object({
   chunkId: z.string(),
   ...partiesAttributes,
-  lines: z.array(toLine).optional(),
+  lines: z.preprocess(chunkLinesOf, z.array(toLine).optional()),
   ...settlementAttributes,
 }).transform((stored): ChunkCharge => ({
   chunkId: stored.chunkId,

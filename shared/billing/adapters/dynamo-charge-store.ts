@@ -9,6 +9,7 @@ import { netByAccount } from '../domain/ledger.ts';
 import type { ChargedUsage, ChargeStore, ChargeWrite, ChargeWriteResult, ChunkChargeReads, ChunkChargesWrite, ChunkChargeWrite } from '../ports.ts';
 import { toBalance } from './dynamo-balance-store.ts';
 import { balanceItems, ledgerItems, transactionItems, type TransactItem } from './dynamo-ledger-store.ts';
+import { chunkLinesValue } from './chunk-lines.ts';
 import { toCharge, toChunkCharge, toHold, toJobCost } from './codecs.ts';
 import { balanceKey, chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey } from './items.ts';
 import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
@@ -17,7 +18,7 @@ import { cancellationReasons, conditionFailedAt, retryOnConflict } from './trans
 const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
   hold.heldTotal === undefined ? ' AND attribute_not_exists(heldTotal)' : ' AND heldTotal = :heldTotal';
 
-/** A chunk's item: the charge with a line per record (exports expand them into rows). */
+/** A chunk's item: the charge with a line per record, as JSON text (chunk-lines.ts; exports expand them into rows). */
 export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
   ...chunkKey(charge.chunkId),
   chunkId: charge.chunkId,
@@ -28,7 +29,7 @@ export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
   hostId: charge.hostId,
   ...(charge.gpuModel === undefined ? {} : { gpuModel: charge.gpuModel }),
   pricePerGpuHour: charge.pricePerGpuHour,
-  lines: charge.lines.map((line) => ({
+  lines: chunkLinesValue(charge.lines.map((line) => ({
     usageRecordId: line.usageRecordId,
     gpuSeconds: line.gpuSeconds,
     from: line.from,
@@ -37,7 +38,7 @@ export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
     providerAmount: line.amounts.provider,
     fee: line.amounts.platform,
     ...(line.cut ? { cut: line.cut } : {}),
-  })),
+  }))),
   amount: charge.amounts.renter,
   providerAmount: charge.amounts.provider,
   fee: charge.amounts.platform,

@@ -27,8 +27,10 @@ import { dayPartition } from '../domain/day-partitions.ts';
  *   (shared/exports/adapters/dynamo-billing-reader.ts).
  * - `CHUNK#<chunkId>` / `CHUNK`: the charge of a chunk of usage records (`usage.chunk_recorded`,
  *   issue 14), kept forever: `chunkId`, `jobId`, `assignmentId`, `renterId`, `providerId`,
- *   `hostId`, `gpuModel`, `pricePerGpuHour`, `lines` (one map per usage record: `usageRecordId`,
- *   `gpuSeconds`, `from`, `to`, `amount`, `providerAmount`, `fee`, `cut`), their sums `amount`,
+ *   `hostId`, `gpuModel`, `pricePerGpuHour`, `lines` (one JSON text attribute, a list of one object
+ *   per usage record: `usageRecordId`, `gpuSeconds`, `from`, `to`, `amount`, `providerAmount`,
+ *   `fee`, `cut`; a list of maps on chunks charged before 2026-12-05's afternoon; both read through
+ *   `chunkLinesOf`, chunk-lines.ts), their sums `amount`,
  *   `providerAmount`, `fee` (what the one ledger transaction `txnId` moved), `fromHold`, `cut`,
  *   `chargedAt`, `jobCost`; listed beside CHARGE items under `gsi1pk = CHARGES#<yyyy-mm-dd>#<shard>`,
  *   `gsi1sk = <chargedAt>#<chunkId>`. A CONTRACT with exports, which expand `lines` into rows.

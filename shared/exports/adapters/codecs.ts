@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
 import { absentAsNull, itemDecoder, stored } from '#platform/item-codec.ts';
 import type { ExportFormat, ExportKind } from '../domain/encode.ts';
 import type { ExportJob, ExportResult, ExportStatus } from '../domain/export-job.ts';
@@ -91,14 +92,15 @@ const toRecordCharge = itemDecoder('charge', z.object({ usageRecordId: z.string(
 const toChunkCharge = itemDecoder('charge chunk', z.object({
   chunkId: z.string(),
   ...chargeFacts,
-  lines: z.array(z.object({ usageRecordId: z.string(), ...recordFigures })),
+  lines: z.preprocess(chunkLinesOf, z.array(z.object({ usageRecordId: z.string(), ...recordFigures }))),
 }).transform((chunk) => chunk.lines.map((line) => toUsageRow(chunk, line))));
 
 /**
  * The rows of a charge item: one for a record's own charge, one per line for a chunk's. A
  * chunk's lines sum to what its transaction moved, so the rows reconcile with the ledger to the µUSD.
+ * Only a chunk has `lines` (JSON text, or a list of maps if charged before: chunk-lines.ts).
  */
-export const toUsageRows = (item: Record<string, unknown>): UsageRow[] => (Array.isArray(item.lines) ? toChunkCharge(item) : [toRecordCharge(item)]);
+export const toUsageRows = (item: Record<string, unknown>): UsageRow[] => (item.lines === undefined ? [toRecordCharge(item)] : toChunkCharge(item));
 
 export const toLedgerRow = itemDecoder('ledger entry', z.object({
   txnId: z.string(),

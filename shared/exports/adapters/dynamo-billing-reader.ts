@@ -12,7 +12,8 @@ import { toLedgerRow, toPayoutIdOf, toPayoutRow, toUsageRows } from './codecs.ts
  * - `CHARGE#<usageRecordId>` items (one record each) and `CHUNK#<chunkId>` items (a chunk of
  *   records charged in one transaction, a line per record), listed in the `byType` index under
  *   `gsi1pk = CHARGES#<yyyy-mm-dd>`, `gsi1sk = <chargedAt>#<usageRecordId or chunkId>`; a chunk
- *   is expanded into one row per line, so files still list every record;
+ *   is expanded into one row per line (its `lines` JSON text, or a list of maps on older chunks,
+ *   both read through billing's `chunkLinesOf`), so files still list every record;
  * - ledger entry items, listed under `gsi1pk = LEDGER#<yyyy-mm-dd>`, `gsi1sk = <postedAt>#<entryId>`.
  * - `PAYOUTLOG` / `<createdAt>#<payoutId>` pointers to `PAYOUT#<payoutId>` items, every payout by
  *   the time it was made.

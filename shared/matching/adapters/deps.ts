@@ -10,9 +10,10 @@ import { CandidateCache } from '../use-cases/candidate-cache.ts';
 import type { MatchingDeps } from '../use-cases/deps.ts';
 import { reconcileService } from '../use-cases/reconcile-service.ts';
 import { DynamoServiceStore } from './dynamo-service-store.ts';
-import type { BalanceReader } from '../ports.ts';
+import type { BalanceReader, JobCostWriter } from '../ports.ts';
 import { DynamoBalanceReader } from './dynamo-balance-reader.ts';
 import { DynamoSshKeyReader } from './dynamo-ssh-key-reader.ts';
+import { CoalescedJobCostWriter } from './coalesced-job-cost-writer.ts';
 import { DynamoJobCostWriter } from './dynamo-job-cost-writer.ts';
 import { DynamoCapacityStore } from './dynamo-capacity-store.ts';
 import { DynamoJobStore } from './dynamo-matching-store.ts';
@@ -28,8 +29,8 @@ const noBalanceAccess: BalanceReader = {
   },
 };
 
-/** What the cost consumer needs: only the job's cost, written in place. */
-export const makeJobCostWriter = (): DynamoJobCostWriter => new DynamoJobCostWriter(matchingConfig()[tables.matching.envVar], documentClient());
+/** What the cost consumer needs: only the job's cost, written in place, once per job per batch. */
+export const makeJobCostWriter = (): JobCostWriter => new CoalescedJobCostWriter(new DynamoJobCostWriter(matchingConfig()[tables.matching.envVar], documentClient()));
 
 /** The matching context's wiring: built once per Lambda container, at module scope. */
 export const makeMatchingDeps = (): MatchingDeps => {

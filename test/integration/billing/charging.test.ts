@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '#events/define.ts';
 import { events } from '#events/index.ts';
+import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
 import { makeBillingDeps } from '#billing/adapters/deps.ts';
 import { platformFeeAccounts } from '#billing/domain/ledger.ts';
 import { chargeChunk } from '#billing/use-cases/charge-chunk.ts';
@@ -269,7 +270,7 @@ describe('charging usage chunks on the local services (issue 14)', () => {
     expect((await platformBalance()) - platformBefore).toBe(60_000);
     await expectBalanced(renterLedger);
     const stored = await billingItem(runtime, { pk: `CHUNK#${chunk.chunkId}`, sk: 'CHUNK' });
-    expect((stored?.lines as { usageRecordId: string; amount: number }[]).map((line) => [line.usageRecordId, line.amount])).toEqual(
+    expect((chunkLinesOf(stored?.lines) as { usageRecordId: string; amount: number }[]).map((line) => [line.usageRecordId, line.amount])).toEqual(
       chunk.records.map((record) => [record.usageRecordId, 15_000]),
     );
     expect(await billingItem(runtime, { pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' })).toMatchObject({ cost: 600_000, charges: 40, version: 1 });
@@ -319,7 +320,7 @@ describe('charging usage chunks on the local services (issue 14)', () => {
 
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['charged', 'already_charged', 'charged', 'already_charged']);
     const stored = await Promise.all([a1, a2, b1].map((chunk) => billingItem(runtime, { pk: `CHUNK#${chunk.chunkId}`, sk: 'CHUNK' })));
-    const lines = stored.flatMap((item) => (item?.lines as { usageRecordId: string }[]).map((line) => line.usageRecordId));
+    const lines = stored.flatMap((item) => (chunkLinesOf(item?.lines) as { usageRecordId: string }[]).map((line) => line.usageRecordId));
     expect(lines.sort()).toEqual([a1, a2, b1].flatMap((chunk) => chunk.records.map((record) => record.usageRecordId)).sort());
     // a1 and a2 in one write: one charge time, and job A's total written once.
     expect(stored[0]?.chargedAt).toBe(stored[1]?.chargedAt);

@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, localDynamoDb, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
@@ -104,7 +105,7 @@ describe('an agent deaf to cancel, on the real local runtime with sweeps slower 
     // A record's own charge (CHARGE#), or a line of its chunk's (CHUNK#, issue 14).
     const charges = [
       ...items.filter((item) => String(item.pk).startsWith('CHARGE#') && item.jobId === jobId),
-      ...items.filter((item) => String(item.pk).startsWith('CHUNK#') && item.jobId === jobId).flatMap((item) => item.lines as Record<string, unknown>[]),
+      ...items.filter((item) => String(item.pk).startsWith('CHUNK#') && item.jobId === jobId).flatMap((item) => chunkLinesOf(item.lines) as Record<string, unknown>[]),
     ];
     const charged = charges.reduce((total, charge) => total + Number(charge.amount), 0);
     const fees = charges.reduce((total, charge) => total + Number(charge.fee), 0);
