@@ -26,6 +26,7 @@ import { startPoller } from './pollers.ts';
 import { provision } from './provision.ts';
 import { readQuietMark, resendSince, watchQueuesQuiet } from './quiet-mark.ts';
 import { startSchedules } from './schedules.ts';
+import { LOCAL_STAGE, RUNTIME_FILE } from './runtime-file.ts';
 
 export interface LocalRuntimeOptions {
   /** Repository root, where `functions/` lives. */
@@ -83,9 +84,7 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-export const LOCAL_STAGE = 'local';
-/** In the data dir: the running runtime's API URL and stand-in endpoints, for operator tools. */
-export const RUNTIME_FILE = 'runtime.json';
+export { LOCAL_STAGE, RUNTIME_FILE };
 const REGION = 'us-east-1';
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { LOCAL_STAGE, RUNTIME_FILE } from '../local/runtime.ts';
+import { LOCAL_STAGE, RUNTIME_FILE } from '../local/runtime-file.ts';
 import { topology } from '../topology.ts';
 import { countDeadLetters, discoverDeadLetterPairs, peekDeadLetters, redriveDeadLetters } from './dlq.ts';
 

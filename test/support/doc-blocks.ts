@@ -69,6 +69,13 @@ export interface BlocksRun {
 }
 
 /**
+ * `DOCS_TRACE=PREFIX`: each shell writes bash's xtrace, every command with the time it started,
+ * to `PREFIX.<its pid>`, to see where a document's time goes.
+ */
+const traceCommands = (prefix: string | undefined): string =>
+  prefix ? `PS4='+ $EPOCHREALTIME '\nexec {BASH_XTRACEFD}>>'${prefix}'.$$\nset -x\n` : '';
+
+/**
  * Runs the blocks in order in one `bash -euo pipefail`, so variables set by one block are seen
  * by the next, as in a reader's terminal. Stdin is closed: bash reads the system bashrc when
  * its stdin is a socket (as Node's pipes are), which would break `-u`. Asynchronous, so a
@@ -79,7 +86,7 @@ export const runBlocks = (
   options: { readonly cwd?: string; readonly env: NodeJS.ProcessEnv; readonly timeoutMs: number },
 ): Promise<BlocksRun> =>
   new Promise((resolve) => {
-    const script = blocks.map((block, index) => `echo "<<block ${index}>>"\n${block.code}\necho`).join('\n');
+    const script = traceCommands(process.env.DOCS_TRACE) + blocks.map((block, index) => `echo "<<block ${index}>>"\n${block.code}\necho`).join('\n');
     const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
