@@ -51,7 +51,7 @@ export const tierIssues = (job: { tier?: (typeof JOB_TIERS)[number]; bidPerGpuHo
  * max duration at least the platform's minimum (MIN_MAX_DURATION_SECONDS), and the rules
  * across fields.
  */
-export const submitJobInput = (minMaxDurationSeconds: number) => SubmitJobRequest
+const submitJobSchema = (minMaxDurationSeconds: number) => SubmitJobRequest
   .extend({
     maxDurationSeconds: maxDurationField(minMaxDurationSeconds),
     maxPricePerGpuHour: jobPriceField.optional(),
@@ -71,8 +71,12 @@ export const submitJobInput = (minMaxDurationSeconds: number) => SubmitJobReques
     if (job.maxDurationSeconds === undefined) ctx.addIssue({ code: 'custom', path: ['maxDurationSeconds'], message: 'required (unless a template gives it)' });
   });
 
-/** The submit body with the default minimum max duration (the API description's). */
-export const SubmitJobInput = submitJobInput(DEFAULT_MIN_MAX_DURATION_SECONDS);
+/** The submit body with the default minimum max duration: the API description's. */
+export const SubmitJobInput = submitJobSchema(DEFAULT_MIN_MAX_DURATION_SECONDS);
+
+/** The submit body for a platform's minimum: at the default, the very schema the API description shows. */
+export const submitJobInput = (minMaxDurationSeconds: number): typeof SubmitJobInput =>
+  minMaxDurationSeconds === DEFAULT_MIN_MAX_DURATION_SECONDS ? SubmitJobInput : submitJobSchema(minMaxDurationSeconds);
 
 export type SubmitJobBody = z.output<typeof SubmitJobInput>;
 type _SubmitJobReadsContract = Holds<ReadsContractBody<typeof SubmitJobInput, typeof SubmitJobRequest>>;

@@ -14,6 +14,10 @@ describe("a job's maxDurationSeconds", () => {
     expect(issuesOf(SubmitJobInput, job(59))).toEqual([{ field: 'maxDurationSeconds', message: 'at least 60 seconds' }]);
   });
 
+  it('is checked by the very schema the API description shows where the minimum is the default', () => {
+    expect(submitJobInput(60)).toBe(SubmitJobInput);
+  });
+
   it("is at least the operator's minimum where one is set", () => {
     const schema = submitJobInput(10);
 
