@@ -20,6 +20,18 @@ export const JOB_TIERS = ['on-demand', 'interruptible'] as const;
 export type JobTier = (typeof JOB_TIERS)[number];
 
 export const MAX_DURATION_SECONDS = 30 * 24 * 3600;
+/** The shortest max duration a platform takes unless its operator set another (MIN_MAX_DURATION_SECONDS, docs/operations.md). */
+export const DEFAULT_MIN_MAX_DURATION_SECONDS = 60;
+
+/** A job's `maxDurationSeconds` on a platform whose shortest is `minSeconds` (the wire contract itself allows 1). */
+export const maxDurationField = (minSeconds: number) =>
+  z
+    .number()
+    .int()
+    .min(minSeconds, minSeconds === 1 ? 'at least 1 second' : `at least ${minSeconds} seconds`)
+    .max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`)
+    .optional()
+    .meta({ description: `Required unless a template gives it. At least the platform's minimum: ${DEFAULT_MIN_MAX_DURATION_SECONDS} s unless its operator set another.` });
 
 const time = z.iso.datetime();
 
@@ -117,8 +129,7 @@ export const SubmitJobRequest = z.strictObject({
   maxPricePerGpuHour: usdAmount.optional(),
   tier: z.enum(JOB_TIERS, { message: `must be one of ${JOB_TIERS.join(', ')}` }).optional().meta({ description: 'on-demand (default) or interruptible: idle GPUs at your bid, preempted when on-demand work needs them (docs/interruptible.md).' }),
   bidPerGpuHour: usdAmount.optional(),
-  /** Required unless a template gives it. */
-  maxDurationSeconds: z.number().int().min(60, 'at least 60 seconds').max(MAX_DURATION_SECONDS, `at most ${MAX_DURATION_SECONDS} seconds (30 days)`).optional(),
+  maxDurationSeconds: maxDurationField(1),
   /** Default: on-host-loss, or on-preemption for interruptible work. */
   restartPolicy: z.enum(['never', 'on-host-loss', 'on-preemption']).optional(),
   ports: portsField.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MIN_MAX_DURATION_SECONDS, MAX_DURATION_SECONDS } from '#contract/jobs.ts';
 import { parseEnv, platformConfigSchema, seconds } from '#platform/config.ts';
 import { tables } from '#infra/topology.ts';
 import { DEFAULT_HOST_QUEUE_PREFIX, RegistryEnv } from '#registry/config.ts';
@@ -26,6 +27,8 @@ export const MatchingEnv = {
    * that `sendsTo` it. Where it is unset, a capacity change places the queue's head at once.
    */
   poolsQueueUrl: 'MATCHING_POOLS_QUEUE_URL',
+  /** The shortest `maxDurationSeconds` a job may ask for (default 60): a 400 names the field and this bound below it. */
+  minMaxDurationSeconds: 'MIN_MAX_DURATION_SECONDS',
 } as const;
 
 /** Matching's FIFO queue of placement nudges, one message group per placement group (infra/topology.ts). */
@@ -50,6 +53,7 @@ export const matchingConfig = () =>
       [MatchingEnv.preemptionGraceSeconds]: seconds(DEFAULT_PREEMPTION_SETTINGS.graceSeconds),
       [MatchingEnv.preemptMinRunSeconds]: seconds(DEFAULT_PREEMPTION_SETTINGS.minRunSeconds),
       [MatchingEnv.poolsQueueUrl]: z.string().min(1).optional(),
+      [MatchingEnv.minMaxDurationSeconds]: z.coerce.number().int().min(1).max(MAX_DURATION_SECONDS).default(DEFAULT_MIN_MAX_DURATION_SECONDS),
       [MatchingEnv.requireVerifiedHosts]: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
       /** Metering's skew allowance, read here because the hold must cover it. */
       [MeteringEnv.clockSkewSeconds]: z.coerce.number().min(0).max(300).default(DEFAULT_USAGE_CLOCK_SKEW_SECONDS),

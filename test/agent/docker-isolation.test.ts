@@ -25,8 +25,9 @@ import { dockerTestsEnabled, ensureTestImage, inspectContainer, removeContainer,
  */
 const enabled = dockerTestsEnabled('docker isolation tests');
 
-// A host of one simulated GPU and 1,200 MB: a job gets 90% of it, 1,080 MB.
-const host: DockerLimits = { hostCpuCores: 2, hostMemoryMb: 1200, hostGpuCount: 1 };
+// A host of one simulated GPU and 400 MB: a job gets 90% of it, 360 MB. The job memory floor
+// (`--min-job-memory`, default 1 GiB) is lowered so the memory check fills 360 MB, not a GiB.
+const host: DockerLimits = { hostCpuCores: 2, hostMemoryMb: 400, hostGpuCount: 1, minJobMemoryMb: 128 };
 const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-isolation-state-'));
 const names = jobNetworkNames(stateDir);
 const { network: JOB_NETWORK, bridge: JOB_BRIDGE, egressChain: EGRESS_CHAIN, hostChain: HOST_CHAIN } = names;
@@ -171,18 +172,18 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(exit.exitCode).not.toBe(0);
   }, 60_000);
 
-  it.concurrent('is killed past the memory the assignment states (1,080 MB of 1,200), not below it', async () => {
+  it.concurrent('is killed past the memory the assignment states (360 MB of 400), not below it', async () => {
     const job = message(['sh', '-c', [
       'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null',
       // dd holds one buffer of `bs` bytes, filled (so really allocated) by the read.
-      'dd if=/dev/zero of=/dev/null bs=300M count=1 2>/dev/null && echo "300m fits"',
-      'dd if=/dev/zero of=/dev/null bs=1400M count=1 2>/dev/null && echo "1400m survived" || echo "1400m killed status=$?"',
+      'dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null && echo "100m fits"',
+      'dd if=/dev/zero of=/dev/null bs=470M count=1 2>/dev/null && echo "470m survived" || echo "470m killed status=$?"',
     ].join('; ')]);
     const { exit, output } = await runToEnd(runner(), job);
 
-    expect(output).toContain(String(1080 * 1024 * 1024));
-    expect(output).toContain('300m fits');
-    expect(output).toContain('1400m killed status=137');
+    expect(output).toContain(String(360 * 1024 * 1024));
+    expect(output).toContain('100m fits');
+    expect(output).toContain('470m killed status=137');
     expect(output).not.toContain('survived');
     expect(exit.exitCode).toBe(0);
   }, 180_000);

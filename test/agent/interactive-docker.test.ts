@@ -59,14 +59,17 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
     const hostPort = await freePort();
     const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Docker Ports' } });
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
-    const registered = await agentCommand([
-      'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west',
-      '--public-address', '127.0.0.1', '--port-range', `${hostPort}-${hostPort}`, '--simulate-gpus', 'RTX 4090:24564', '--state-dir', agentState,
+    // The registration (an agent process) and the renter's account at once.
+    const [registered, { renterKey }] = await Promise.all([
+      agentCommand([
+        'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west',
+        '--public-address', '127.0.0.1', '--port-range', `${hostPort}-${hostPort}`, '--simulate-gpus', 'RTX 4090:24564', '--state-dir', agentState,
+      ]),
+      fundedRenter(api, runtime),
     ]);
     expect(registered.code, registered.stderr).toBe(0);
     agent = startAgent(['--state-dir', agentState, '--usage-interval', '1', '--stop-grace', '2']);
 
-    const { renterKey } = await fundedRenter(api, runtime);
     const submitted = await api.call('POST', '/v1/jobs', {
       key: renterKey,
       body: { image: WEB_IMAGE, ports: [{ name: 'web', containerPort: 8080, protocol: 'http' }], sshKeys: [fixture('ed'), fixture('rsa3072')], gpu: { count: 1 }, maxPricePerGpuHour: '0.900000', maxDurationSeconds: 600, restartPolicy: 'never' },

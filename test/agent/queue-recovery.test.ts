@@ -79,15 +79,21 @@ describe('gpuhive-agent when its queue cannot be polled', () => {
     await eventually(async () => expect(await offered()).not.toContain(hostId), 30_000);
     const waiting = await submit(api, renterKey, 'after-endpoint-back');
 
-    const status = await agentCommand(['status', '--state-dir', stateDir]);
+    // Both read the same state at once: two processes started side by side, not one after the other.
+    const [status, doctor] = await Promise.all([agentCommand(['status', '--state-dir', stateDir]), agentCommand(['doctor', '--state-dir', stateDir])]);
     expect(status.stdout).toMatch(/Last heartbeat .*: online \(not receiving work: .*\), listed, NOT receiving work/);
     expect(status.stdout).toMatch(/Queue: FAILING since \S+ \(\d+ polls\): .*ECONNREFUSED.*\n {2}no assignment can reach this host.*restart the agent/);
-    const doctor = await agentCommand(['doctor', '--state-dir', stateDir]);
     expect(doctor.stdout).toMatch(/\[FAIL\] queue poll \(running agent\): failing since .*\n\s+fix: the agent renews its queue credentials and endpoint/);
     expect(doctor.code).toBe(1);
     // GPU lines follow their own header (issue 15: they came first).
     expect(doctor.stdout).toMatch(/\[ok {2}\] GPUs \(simulated\): 1 GPU\(s\)[^\n]*\n {7}GPU 0: [^\n]*RTX 4090[^\n]*, 24564 MB/);
     expect((await jobStatus(api, renterKey, waiting)).status).toBe('queued');
+
+    // A garbage agent token (checked while the queue comes back): `run` stops with the fix instead of retrying forever.
+    const garbageDir = mkdtempSync(join(tmpdir(), 'gpuhive-agent-garbage-'));
+    const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8'));
+    writeFileSync(join(garbageDir, 'state.json'), JSON.stringify({ ...state, agentToken: 'gha_garbage' }), { mode: 0o600 });
+    const refusing = agentCommand(['run', '--state-dir', garbageDir]);
 
     // SQS answers again: the next poll works, the report clears, and the waiting job runs here.
     await sqsProxy.restore();
@@ -96,11 +102,7 @@ describe('gpuhive-agent when its queue cannot be polled', () => {
     await eventually(async () => expect((await hostOf(api, provider.apiKey)).statusReason).toBeNull(), 30_000);
     await eventually(async () => expect((await agentCommand(['status', '--state-dir', stateDir])).stdout).not.toMatch(/Queue: FAILING/), 30_000);
 
-    // A garbage agent token: `run` stops with the fix instead of retrying forever.
-    const garbageDir = mkdtempSync(join(tmpdir(), 'gpuhive-agent-garbage-'));
-    const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8'));
-    writeFileSync(join(garbageDir, 'state.json'), JSON.stringify({ ...state, agentToken: 'gha_garbage' }), { mode: 0o600 });
-    const refused = await agentCommand(['run', '--state-dir', garbageDir]);
+    const refused = await refusing;
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/refused this host's agent token[\s\S]*fix: .* register --force/);
     rmSync(garbageDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { resolveStateDir, statePaths } from '#agent/config/state.ts';
 import { DockerRunner } from '#agent/runner/docker-runner.ts';
 import { prepareDockerHost } from '#agent/runner/docker-host.ts';
 import { jobNetworkNames } from '#agent/runner/job-network.ts';
+import { DEFAULT_MIN_JOB_MEMORY_MB } from '#agent/runner/limits.ts';
 import { isAlive, ProcessRunner, resolveJobUser } from '#agent/runner/process-runner.ts';
 import { sampleGpuUtilization } from '#agent/usage/gpu-utilization.ts';
 import { chooseVerifier } from '#agent/verify/choose.ts';
@@ -29,6 +30,8 @@ Options:
   --poll-wait SECONDS         SQS long-poll wait, 1..20 (default 20)
   --queue-retry-max SECONDS   longest wait between failed queue polls, at least 1 (default 30): how
                               late the agent takes work again once its queue answers
+  --min-job-memory MB         the least memory a job gets, however small its share of the host
+                              (default 1024)
   --job-user NAME             run process jobs as this unprivileged user (the installer creates gpuhive-job)
   --port-range FROM-TO        host ports a job's declared ports are published on (default: the registered range)
   --log-level LEVEL           debug, info (default), warn, error
@@ -38,7 +41,7 @@ export const run = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     drain: { type: 'boolean' }, 'allow-process-jobs': { type: 'boolean' }, 'usage-interval': { type: 'string' }, 'stop-grace': { type: 'string' },
     'reconcile-grace': { type: 'string' }, 'poll-wait': { type: 'string' }, 'queue-retry-max': { type: 'string' }, 'log-level': { type: 'string' },
-    'job-user': { type: 'string' }, 'port-range': { type: 'string' },
+    'job-user': { type: 'string' }, 'port-range': { type: 'string' }, 'min-job-memory': { type: 'string' },
   });
   if (values.help) return out(help), 0;
   const paths = statePaths(resolveStateDir(values['state-dir']));
@@ -51,7 +54,8 @@ export const run = async (args: string[], out: Out): Promise<number> => {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level must be debug, info, warn or error');
   const logger = createLogger(level);
   const allowProcessJobs = values['allow-process-jobs'] ?? state.allowProcessJobs;
-  const host = { hostCpuCores: state.cpuCores, hostMemoryMb: state.memoryMb, hostGpuCount: state.gpus.length };
+  const minJobMemoryMb = Math.round(number(values['min-job-memory'], 'min-job-memory', DEFAULT_MIN_JOB_MEMORY_MB, 64));
+  const host = { hostCpuCores: state.cpuCores, hostMemoryMb: state.memoryMb, hostGpuCount: state.gpus.length, minJobMemoryMb };
   const portRange = portRangeOf(values['port-range']) ?? state.portRange;
   const jobUser = values['job-user'] ? await resolveJobUser(values['job-user']) : undefined;
   if (jobUser && process.getuid?.() !== 0) throw new UsageError('--job-user needs the agent to run as root (it starts jobs as that user)');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SSH_PUBLIC_KEY_MAX_CHARS } from '#contract/accounts.ts';
 import { AgentEvent } from '#contract/agent.ts';
-import { JOB_STATUSES, JOB_TIERS, MAX_JOB_SSH_KEYS, SubmitJobRequest } from '#contract/jobs.ts';
+import { DEFAULT_MIN_MAX_DURATION_SECONDS, JOB_STATUSES, JOB_TIERS, MAX_JOB_SSH_KEYS, maxDurationField, SubmitJobRequest } from '#contract/jobs.ts';
 import { usdField } from '#platform/money.ts';
 import { pageQuery } from '#platform/pagination.ts';
 import type { Holds, ReadsContractBody } from '#platform/wire-input.ts';
@@ -47,11 +47,13 @@ export const tierIssues = (job: { tier?: (typeof JOB_TIERS)[number]; bidPerGpuHo
 
 /**
  * POST /v1/jobs, validated as API.md describes: the wire contract's body (unknown fields
- * refused: typos cost money) with its money read into micro-USD and its SSH keys parsed,
- * and the rules across fields.
+ * refused: typos cost money) with its money read into micro-USD, its SSH keys parsed, its
+ * max duration at least the platform's minimum (MIN_MAX_DURATION_SECONDS), and the rules
+ * across fields.
  */
-export const SubmitJobInput = SubmitJobRequest
+const submitJobSchema = (minMaxDurationSeconds: number) => SubmitJobRequest
   .extend({
+    maxDurationSeconds: maxDurationField(minMaxDurationSeconds),
     maxPricePerGpuHour: jobPriceField.optional(),
     bidPerGpuHour: jobBidField.optional().meta({ description: 'Interruptible work only: the price paid per GPU-hour; placed on hosts whose minimum bid it meets, highest bid first.' }),
     sshKeys: sshKeysField.optional(),
@@ -68,6 +70,13 @@ export const SubmitJobInput = SubmitJobRequest
     if (job.gpu === undefined) ctx.addIssue({ code: 'custom', path: ['gpu'], message: 'required (unless a template gives it)' });
     if (job.maxDurationSeconds === undefined) ctx.addIssue({ code: 'custom', path: ['maxDurationSeconds'], message: 'required (unless a template gives it)' });
   });
+
+/** The submit body with the default minimum max duration: the API description's. */
+export const SubmitJobInput = submitJobSchema(DEFAULT_MIN_MAX_DURATION_SECONDS);
+
+/** The submit body for a platform's minimum: at the default, the very schema the API description shows. */
+export const submitJobInput = (minMaxDurationSeconds: number): typeof SubmitJobInput =>
+  minMaxDurationSeconds === DEFAULT_MIN_MAX_DURATION_SECONDS ? SubmitJobInput : submitJobSchema(minMaxDurationSeconds);
 
 export type SubmitJobBody = z.output<typeof SubmitJobInput>;
 type _SubmitJobReadsContract = Holds<ReadsContractBody<typeof SubmitJobInput, typeof SubmitJobRequest>>;
