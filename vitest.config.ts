@@ -54,6 +54,9 @@ const WORKERS = 2;
 export default defineConfig({
   test: {
     maxWorkers: WORKERS,
+    // Transformed sources kept on disk between runs (keyed by content; node_modules/.experimental-vitest-cache):
+    // a second `npm test` skips transforming every module again in vitest's own process.
+    experimental: { fsModuleCache: true },
     projects: [
       {
         test: {

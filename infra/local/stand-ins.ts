@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, paginateListQueues, type SQSClient } from '@aws-sdk/client-sqs';
 import { startDynamoDbLocal, waitForDynamoDb, type DynamoDbLocal } from './dynamodb-local.ts';
-import { startSqsAndS3, type LocalSqsS3 } from './fauxqs.ts';
+import type { LocalSqsS3 } from './fauxqs.ts';
 
 /**
  * The local runtime's stand-ins, its own or started elsewhere and shared (the tests' one
@@ -23,6 +23,9 @@ export const useDynamoDbLocal = async (endpoint: string, log: (line: string) => 
 
 export const ownSqsAndS3 = async (log: (line: string) => void): Promise<LocalSqsS3> => {
   log('Starting SQS and S3 (fauxqs, in memory)...');
+  // Imported here, not at the top: a runtime on a shared fauxqs (every test file's) would
+  // otherwise load fauxqs and its web server for nothing, about 0.3 s of CPU per process.
+  const { startSqsAndS3 } = await import('./fauxqs.ts');
   return startSqsAndS3();
 };
 
