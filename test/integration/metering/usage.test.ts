@@ -97,11 +97,14 @@ describe.concurrent('POST /v1/agent/usage', { timeout: 120_000 }, () => {
 
   it('clips a record that sticks out of the lease and rejects one entirely outside, counting both on the job', async () => {
     const job = await placedJob();
-    const startedAt = await job.start();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await job.start();
+    // The lease as the platform observed it, not the test's clock: on a busy machine `started` is
+    // stamped seconds before its answer reaches the test.
+    const leaseStart = Date.parse((await api.call('GET', `/v1/jobs/${job.jobId}/usage`, { key: job.renterKey })).body.assignments[0].leaseStart);
+    await clockPast(leaseStart + 500);
 
     const posted = await postUsage(job.host.agentToken, [
-      record(job.assignmentId, 'early', startedAt - 60_000, startedAt + 500, 60.5),
+      record(job.assignmentId, 'early', leaseStart - 60_000, leaseStart + 500, 60.5),
       record(job.assignmentId, 'future', Date.now() + 3_600_000, Date.now() + 3_660_000),
     ]);
 
