@@ -135,12 +135,14 @@ describe('host verification with real agents', () => {
     ['less-vram', /memory chunk \d+ did not hold the pattern/],
     ['slow', /after its deadline/],
   ] as const)('fails the %s cheat with a reason the provider can act on, and unlists the host', async (name, reason) => {
+    // On a busy machine a cheat's first run can also come late, and fail for that (rightly); the
+    // platform runs it again, and the cheat itself must then be what fails it.
     const view = await eventually(async () => {
       const host = await hostView(name);
       expect(host.verification.state).toBe('failed');
+      expect(host.verification.reason).toMatch(reason);
       return host;
     }, 90_000);
-    expect(view.verification.reason).toMatch(reason);
     expect(view.acceptsWork).toBe(false);
     expect(view.statusReason).toMatch(/unlisted until it passes verification again/);
     const { renterKey } = await fundedRenter(api, runtime);
