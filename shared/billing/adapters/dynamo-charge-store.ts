@@ -9,7 +9,7 @@ import { netByAccount } from '../domain/ledger.ts';
 import type { ChargedUsage, ChargeStore, ChargeWrite, ChargeWriteResult, ChunkChargeReads, ChunkChargesWrite, ChunkChargeWrite } from '../ports.ts';
 import { toBalance } from './dynamo-balance-store.ts';
 import { balanceItems, ledgerItems, transactionItems, type TransactItem } from './dynamo-ledger-store.ts';
-import { chunkLinesValue } from './chunk-lines.ts';
+import { chunkItem } from './chunk-item.ts';
 import { toCharge, toChunkCharge, toHold, toJobCost } from './codecs.ts';
 import { balanceKey, chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey } from './items.ts';
 import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
@@ -17,39 +17,6 @@ import { cancellationReasons, conditionFailedAt, retryOnConflict } from './trans
 /** Everything held for the job is still what the charge read (holds placed before `heldTotal` was kept have none). */
 const heldTotalCondition = (hold: { readonly heldTotal?: number }): string =>
   hold.heldTotal === undefined ? ' AND attribute_not_exists(heldTotal)' : ' AND heldTotal = :heldTotal';
-
-/** A chunk's item: the charge with a line per record, as JSON text (chunk-lines.ts; exports expand them into rows). */
-export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
-  ...chunkKey(charge.chunkId),
-  chunkId: charge.chunkId,
-  jobId: charge.jobId,
-  assignmentId: charge.assignmentId,
-  renterId: charge.renterId,
-  providerId: charge.providerId,
-  hostId: charge.hostId,
-  ...(charge.gpuModel === undefined ? {} : { gpuModel: charge.gpuModel }),
-  pricePerGpuHour: charge.pricePerGpuHour,
-  lines: chunkLinesValue(charge.lines.map((line) => ({
-    usageRecordId: line.usageRecordId,
-    gpuSeconds: line.gpuSeconds,
-    from: line.from,
-    to: line.to,
-    amount: line.amounts.renter,
-    providerAmount: line.amounts.provider,
-    fee: line.amounts.platform,
-    ...(line.cut ? { cut: line.cut } : {}),
-  }))),
-  amount: charge.amounts.renter,
-  providerAmount: charge.amounts.provider,
-  fee: charge.amounts.platform,
-  fromHold: charge.fromHold,
-  ...(charge.cut ? { cut: charge.cut } : {}),
-  ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
-  chargedAt: charge.chargedAt,
-  jobCost: charge.jobCost,
-  gsi1pk: chargesDayPk(charge.chargedAt, charge.chunkId),
-  gsi1sk: `${charge.chargedAt}#${charge.chunkId}`,
-});
 
 /** GPU-milliseconds, summed exactly (a record's GPU-seconds are kept to the millisecond). */
 const gpuSecondsOf = (lines: readonly { readonly gpuSeconds: number }[]): number => lines.reduce((sum, line) => sum + Math.round(line.gpuSeconds * 1000), 0) / 1000;

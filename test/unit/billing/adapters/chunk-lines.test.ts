@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkItem } from '#billing/adapters/dynamo-charge-store.ts';
+import { chunkItem } from '#billing/adapters/chunk-item.ts';
 import { chunkLinesOf, chunkLinesValue } from '#billing/adapters/chunk-lines.ts';
 import { toChunkCharge } from '#billing/adapters/codecs.ts';
 import type { ChunkCharge } from '#billing/domain/chunk-charge.ts';
