@@ -1,6 +1,6 @@
 import type { ChunkCharge } from '../domain/chunk-charge.ts';
 import { chunkLinesValue } from './chunk-lines.ts';
-import { chargesDayPk, chunkKey } from './items.ts';
+import { chunkKey, settlementAttributes } from './items.ts';
 
 /** A chunk's item: the charge with a line per record, as JSON text (chunk-lines.ts; exports expand them into rows). */
 export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
@@ -23,14 +23,5 @@ export const chunkItem = (charge: ChunkCharge): Record<string, unknown> => ({
     fee: line.amounts.platform,
     ...(line.cut ? { cut: line.cut } : {}),
   }))),
-  amount: charge.amounts.renter,
-  providerAmount: charge.amounts.provider,
-  fee: charge.amounts.platform,
-  fromHold: charge.fromHold,
-  ...(charge.cut ? { cut: charge.cut } : {}),
-  ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
-  chargedAt: charge.chargedAt,
-  jobCost: charge.jobCost,
-  gsi1pk: chargesDayPk(charge.chargedAt, charge.chunkId),
-  gsi1sk: `${charge.chargedAt}#${charge.chunkId}`,
+  ...settlementAttributes(charge, charge.chunkId),
 });

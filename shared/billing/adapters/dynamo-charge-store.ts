@@ -11,7 +11,7 @@ import { toBalance } from './dynamo-balance-store.ts';
 import { balanceItems, ledgerItems, transactionItems, type TransactItem } from './dynamo-ledger-store.ts';
 import { chunkItem } from './chunk-item.ts';
 import { toCharge, toChunkCharge, toHold, toJobCost } from './codecs.ts';
-import { balanceKey, chargeKey, chargesDayPk, chunkKey, holdKey, jobCostKey } from './items.ts';
+import { balanceKey, chargeKey, chunkKey, holdKey, jobCostKey, settlementAttributes } from './items.ts';
 import { cancellationReasons, conditionFailedAt, retryOnConflict } from './transactions.ts';
 
 /** Everything held for the job is still what the charge read (holds placed before `heldTotal` was kept have none). */
@@ -167,16 +167,7 @@ export class DynamoChargeStore implements ChargeStore {
             to: charge.to,
             gpuSeconds: charge.gpuSeconds,
             pricePerGpuHour: charge.pricePerGpuHour,
-            amount: charge.amounts.renter,
-            providerAmount: charge.amounts.provider,
-            fee: charge.amounts.platform,
-            fromHold: charge.fromHold,
-            ...(charge.cut ? { cut: charge.cut } : {}),
-            ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
-            chargedAt: charge.chargedAt,
-            jobCost: charge.jobCost,
-            gsi1pk: chargesDayPk(charge.chargedAt, charge.usageRecordId),
-            gsi1sk: `${charge.chargedAt}#${charge.usageRecordId}`,
+            ...settlementAttributes(charge, charge.usageRecordId),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },

@@ -1,3 +1,5 @@
+import type { UsageCharge } from '../domain/charge.ts';
+import type { ChunkCharge } from '../domain/chunk-charge.ts';
 import { dayPartition } from '../domain/day-partitions.ts';
 
 /**
@@ -80,6 +82,20 @@ export const chunkKey = (chunkId: string) => ({ pk: `CHUNK#${chunkId}`, sk: 'CHU
 export const jobCostKey = (jobId: string) => ({ pk: `JOBCOST#${jobId}`, sk: 'JOBCOST' });
 /** The day's charge listing, sharded by the charge's (record's or chunk's) id (domain/day-partitions.ts). */
 export const chargesDayPk = (chargedAt: string, id: string) => dayPartition('CHARGES', chargedAt, id);
+
+/** What a record's charge and a chunk's charge both store of their settlement, listed by day under `id`. */
+export const settlementAttributes = (charge: UsageCharge | ChunkCharge, id: string): Record<string, unknown> => ({
+  amount: charge.amounts.renter,
+  providerAmount: charge.amounts.provider,
+  fee: charge.amounts.platform,
+  fromHold: charge.fromHold,
+  ...(charge.cut ? { cut: charge.cut } : {}),
+  ...(charge.transactionId === null ? {} : { txnId: charge.transactionId }),
+  chargedAt: charge.chargedAt,
+  jobCost: charge.jobCost,
+  gsi1pk: chargesDayPk(charge.chargedAt, id),
+  gsi1sk: `${charge.chargedAt}#${id}`,
+});
 export const activeHoldsPk = (accountId: string) => `HOLDS#${accountId}`;
 export const renewalKey = (jobId: string) => ({ pk: `RENEWAL#${jobId}`, sk: 'RENEWAL' });
 export const RENEWAL_SHARDS = 8;
