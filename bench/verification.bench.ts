@@ -14,9 +14,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
-  assessAnswer, DEFAULT_VERIFICATION_SETTINGS, issueChallenge, revealFor, survivalProbability,
-  type GpuAnswer, type GpuCommitment, type RandomSource,
+  assessAnswer, issueChallenge, revealFor, survivalProbability, type GpuAnswer, type GpuCommitment,
 } from '#registry/domain/verification/challenge.ts';
+import { DEFAULT_VERIFICATION_SETTINGS, type RandomSource } from '#registry/domain/verification/settings.ts';
 import { tileCount, tileLeaf, tilesPerSide } from '#registry/domain/verification/gemm.ts';
 import { checksumLeaf, chunkChecksum } from '#registry/domain/verification/memory.ts';
 import { leafHash, MerkleTree } from '#registry/domain/verification/merkle.ts';

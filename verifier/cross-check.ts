@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { assessAnswer, DEFAULT_VERIFICATION_SETTINGS, issueChallenge, revealFor, type GpuAnswer } from '#registry/domain/verification/challenge.ts';
+import { assessAnswer, issueChallenge, revealFor, type GpuAnswer } from '#registry/domain/verification/challenge.ts';
+import { DEFAULT_VERIFICATION_SETTINGS } from '#registry/domain/verification/settings.ts';
 import { mix32 } from '#registry/domain/verification/prng.ts';
 import { solveGpu } from '#registry/domain/verification/solver.ts';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseEnv, platformConfigSchema, seconds } from '#platform/config.ts';
 import { tables } from '#infra/topology.ts';
 import { DEFAULT_MAINTENANCE_NOTICE_SECONDS } from './domain/maintenance.ts';
-import { DEFAULT_VERIFICATION_SETTINGS, type VerificationSettings } from './domain/verification/challenge.ts';
+import { DEFAULT_VERIFICATION_SETTINGS, type VerificationSettings } from './domain/verification/settings.ts';
 
 /** Env names of the registry context; the CDK stack and the local runtime import them. */
 export const RegistryEnv = {

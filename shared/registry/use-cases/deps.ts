@@ -1,6 +1,6 @@
 import type { Clock } from '#platform/clock.ts';
 import type { LivenessSettings } from '../domain/host.ts';
-import type { RandomSource, VerificationSettings } from '../domain/verification/challenge.ts';
+import type { RandomSource, VerificationSettings } from '../domain/verification/settings.ts';
 import type { HostQueues, HostStore, LiveAssignments, QueueCredentialsVendor } from '../ports.ts';
 
 export interface RegistrySettings extends LivenessSettings {

@@ -1,7 +1,8 @@
 import {
   assessAnswer, assessCommitment, issueChallenge, revealFor,
-  type Challenge, type ClaimedGpu, type GpuAnswer, type GpuCommitment, type GpuReveal, type MeasuredGpu, type RandomSource, type VerificationSettings,
+  type Challenge, type ClaimedGpu, type GpuAnswer, type GpuCommitment, type GpuReveal, type MeasuredGpu,
 } from './challenge.ts';
+import type { RandomSource, VerificationSettings } from './settings.ts';
 
 export type VerificationState = 'unverified' | 'verified' | 'failed' | 'expired';
 export type RunOutcome = 'passed' | 'failed' | 'aborted' | 'missed';

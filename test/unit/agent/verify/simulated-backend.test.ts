@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimulatedBackend, simulatedOptionsFromEnv } from '#agent/verify/simulated-backend.ts';
-import { assessAnswer, assessCommitment, DEFAULT_VERIFICATION_SETTINGS, issueChallenge, revealFor } from '#registry/domain/verification/challenge.ts';
+import { assessAnswer, assessCommitment, issueChallenge, revealFor } from '#registry/domain/verification/challenge.ts';
+import { DEFAULT_VERIFICATION_SETTINGS } from '#registry/domain/verification/settings.ts';
 import { mix32 } from '#registry/domain/verification/prng.ts';
 
 let state = 3;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SimulatedProcessBackend } from '#agent/verify/simulated-process-backend.ts';
-import { assessAnswer, assessCommitment, DEFAULT_VERIFICATION_SETTINGS, issueChallenge, revealFor } from '#registry/domain/verification/challenge.ts';
+import { assessAnswer, assessCommitment, issueChallenge, revealFor } from '#registry/domain/verification/challenge.ts';
+import { DEFAULT_VERIFICATION_SETTINGS } from '#registry/domain/verification/settings.ts';
 import { mix32 } from '#registry/domain/verification/prng.ts';
 
 /** The agent as a clone runs it (agent/bin through tsx): what the backend starts again as its child. */

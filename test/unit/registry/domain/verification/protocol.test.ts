@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_VERIFICATION_SETTINGS, issueChallenge, revealFor, assessAnswer, survivalProbability,
-  type ClaimedGpu, type GpuCommitment, type RandomSource,
+  issueChallenge, revealFor, assessAnswer, survivalProbability, type ClaimedGpu, type GpuCommitment,
 } from '#registry/domain/verification/challenge.ts';
+import { DEFAULT_VERIFICATION_SETTINGS, type RandomSource } from '#registry/domain/verification/settings.ts';
 import { tileCount } from '#registry/domain/verification/gemm.ts';
 import { onAnswer, onCommit, onHeartbeat, reliabilityFactor, type HostVerification } from '#registry/domain/verification/host-verification.ts';
 import { mix32 } from '#registry/domain/verification/prng.ts';
