@@ -108,7 +108,10 @@ export const apiDescription: ApiDescription = {
   'POST /v1/agent/register': {
     summary: 'Register a host with a registration token (public: the token in the body is the credential)',
     body: RegisterAgentInput,
-    responses: { 201: { description: 'Registered; the agent token is shown only here', schema: RegisteredHostResponse } },
+    responses: {
+      201: { description: 'Registered (or, sent again with the same agentToken, the same host); the agent token is shown only here', schema: RegisteredHostResponse },
+      409: { description: 'The agentToken is already in use by another host', schema: ErrorResponse },
+    },
   },
   'POST /v1/agent/heartbeat': { summary: "The agent's heartbeat", body: HeartbeatInput, responses: { 200: { description: 'The host as the platform sees it', schema: HeartbeatResponse } } },
   'POST /v1/agent/sign-off': { summary: 'A drained agent signs off', responses: { 200: { description: 'Signed off', schema: SignOffResponse }, 409: { description: 'Assignments are still live', schema: ErrorResponse } } },

@@ -7,8 +7,8 @@ const deps = await makeRegistryDeps();
 
 /** Public route: the one-use registration token in the body is the credential. */
 export const handler = httpRoute(logger, { body: RegisterAgentInput }, async ({ body }) => {
-  const { registrationToken, ...facts } = body;
-  const registered = await registerHost(registrationToken, facts, deps);
-  logger.info('host registered', { hostId: registered.hostId, gpus: facts.gpus.length });
-  return json(201, registered);
+  const { registrationToken, agentToken, ...facts } = body;
+  const registered = await registerHost({ registrationToken, ...(agentToken ? { agentToken } : {}) }, facts, deps);
+  logger.info(registered.replayed ? 'host registration answered again' : 'host registered', { hostId: registered.hostId, gpus: facts.gpus.length });
+  return json(201, { hostId: registered.hostId, agentToken: registered.agentToken, heartbeatIntervalSeconds: registered.heartbeatIntervalSeconds });
 });

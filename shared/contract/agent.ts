@@ -62,6 +62,17 @@ export const portRangeField = z
 export const publicAddressField = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address');
 
 /**
+ * An agent token the agent made itself, sent with its registration: a registration sent again
+ * with the same registration token and this token (its answer was lost: a timeout, a 503 after
+ * the host was stored) gets the same host back rather than a 401 for a used token. Only the
+ * one who made the token can replay, and it already holds what the answer gives.
+ */
+export const agentTokenField = z
+  .string()
+  .regex(/^gpuhive_agent_[A-Za-z0-9_-]{43}$/, 'must be gpuhive_agent_ followed by 32 random bytes in base64url')
+  .meta({ description: 'Optional: the agent token this host will use, made by the agent (gpuhive_agent_ and 32 random bytes in base64url). A registration sent again with the same registrationToken and agentToken answers the same host.' });
+
+/**
  * POST /v1/agent/register, field by field. `pricePerGpuHour` is a USD decimal string here;
  * the registry swaps in its money field, which also reads it into micro-USD.
  */
@@ -88,6 +99,7 @@ export const registerRequestFields = {
   simulated: z.boolean().optional(),
   /** The lowest bid for idle GPUs (interruptible work), a USD decimal string; absent: half the price. */
   minBidPerGpuHour: z.string().optional(),
+  agentToken: agentTokenField.optional(),
 };
 
 /** A port range is only useful where renters can reach the host. */

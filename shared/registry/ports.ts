@@ -8,6 +8,8 @@ export interface RegistrationToken {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly usedAt?: string;
+  /** The host the token registered, once used. */
+  readonly hostId?: string;
 }
 
 export interface HostStore {
@@ -15,9 +17,10 @@ export interface HostStore {
   getRegistrationToken(tokenHash: string): Promise<RegistrationToken | undefined>;
   /**
    * Consumes the token and creates the host and its agent token with the events, in one
-   * transaction; 'token_unusable' when the token was used or expired meanwhile.
+   * transaction; 'token_unusable' when the token was used or expired meanwhile,
+   * 'agent_token_taken' when another host has that agent token.
    */
-  registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable'>;
+  registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable' | 'agent_token_taken'>;
   /** Consistent unless asked otherwise: an eventually consistent read costs half. */
   get(hostId: string, options?: { consistent?: boolean }): Promise<Host | undefined>;
   listByProvider(providerId: string, limit: number, cursor?: string): Promise<Page<Host>>;

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApiClient } from '#agent/api/client.ts';
-import type { RegisterRequest } from '#agent/api/types.ts';
-import { ApiError } from '#agent/core/errors.ts';
+import type { RegisterRequest, RegisterResponse } from '#agent/api/types.ts';
+import { backoffDelay, sleep as realSleep, type Sleep } from '#agent/core/backoff.ts';
+import { ApiError, describeError, isRetryable } from '#agent/core/errors.ts';
 import { ensurePrivateDir } from '#agent/core/files.ts';
 import { detectDocker, detectGpus, detectHost, offeredRuntimes } from '#agent/config/hardware.ts';
 import { loadState, resolveStateDir, saveState, statePaths } from '#agent/config/state.ts';
@@ -43,6 +44,28 @@ const priceOf = (value: string): string => {
   return Number(value).toFixed(6);
 };
 
+/** Sends of one registration at most: its answer can be lost after the host was stored (a timeout, a 503). */
+const REGISTER_ATTEMPTS = 5;
+const REGISTER_BACKOFF = { baseMs: 1_000, capMs: 10_000 };
+
+/**
+ * Registers, sending the same request again after a network error, a 429 or a 5xx. The request
+ * carries an agent token made here, so a resend of a registration that the platform stored
+ * but whose answer was lost gets the same host back rather than a 401 for a used token.
+ */
+export const registerResending = async (client: ApiClient, request: RegisterRequest, out: Out, wait: Sleep = realSleep): Promise<RegisterResponse> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.register(request);
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= REGISTER_ATTEMPTS) throw error;
+      const delayMs = backoffDelay(attempt, REGISTER_BACKOFF);
+      out(`registration not answered (${describeError(error)}); sending it again in ${(delayMs / 1000).toFixed(1)} s (${attempt} of ${REGISTER_ATTEMPTS - 1} resends)`);
+      await wait(delayMs);
+    }
+  }
+};
+
 export const run = async (args: string[], out: Out): Promise<number> => {
   const { values } = parse(args, {
     api: { type: 'string' }, token: { type: 'string' }, price: { type: 'string' }, region: { type: 'string' },
@@ -69,6 +92,7 @@ export const run = async (args: string[], out: Out): Promise<number> => {
   if (runtimes.length === 0) throw new UsageError(`this host offers no runtime: ${docker.problem ?? 'Docker is missing'}. Install Docker and the NVIDIA Container Toolkit, or pass --allow-process-jobs`);
   const request: RegisterRequest = {
     registrationToken: values.token!,
+    agentToken: `gpuhive_agent_${randomBytes(32).toString('base64url')}`,
     hostname: values.hostname ?? host.hostname,
     region: values.region!,
     pricePerGpuHour: priceOf(values.price!),
@@ -87,7 +111,7 @@ export const run = async (args: string[], out: Out): Promise<number> => {
   out(`Detected (${detection.source}): ${request.gpus.map((gpu) => `[${gpu.index}] ${gpu.name} ${gpu.vramMb} MB`).join(', ')}; ${host.cpuCores} cores, ${host.memoryMb} MB memory, ${host.diskGb} GB free disk; runtimes ${runtimes.join(', ')}`);
   let registered;
   try {
-    registered = await new ApiClient({ baseUrl: values.api! }).register(request);
+    registered = await registerResending(new ApiClient({ baseUrl: values.api! }), request, out);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw new UsageError('the registration token was refused: it is used or expired. Make a new one with POST /v1/hosts/registration-tokens');
     if (error instanceof ApiError && error.status === 400) throw new UsageError(`the API refused the registration: ${error.message} ${JSON.stringify((error.body as { error?: { details?: unknown } })?.error?.details ?? '')}`);

@@ -105,7 +105,7 @@ export class DynamoHostStore implements HostStore {
     return Item ? toRegistrationToken(Item) : undefined;
   }
 
-  async registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable'> {
+  async registerHost(tokenHash: string, host: Host, events: readonly DomainEvent[], now: Date): Promise<'registered' | 'token_unusable' | 'agent_token_taken'> {
     try {
       await this.outbox.commit(
         [
@@ -132,9 +132,9 @@ export class DynamoHostStore implements HostStore {
       );
       return 'registered';
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        return 'token_unusable';
-      }
+      const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons ?? [] : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'token_unusable';
+      if (reasons[3]?.Code === 'ConditionalCheckFailed') return 'agent_token_taken';
       throw error;
     }
   }

@@ -17,7 +17,8 @@ export const toRegistrationToken = itemDecoder('registration token', z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   usedAt: z.string().optional(),
-}).transform(({ usedAt, ...token }): RegistrationToken => ({ ...token, ...(usedAt ? { usedAt } : {}) })));
+  hostId: z.string().optional(),
+}).transform(({ usedAt, hostId, ...token }): RegistrationToken => ({ ...token, ...(usedAt ? { usedAt } : {}), ...(hostId ? { hostId } : {}) })));
 
 const HOST_STATUSES = ['online', 'unreachable', 'offline'] as const satisfies readonly HostStatus[];
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import {
@@ -97,6 +98,58 @@ describe('host registration', () => {
 
     expect(attempts.map((attempt) => attempt.status).sort()).toEqual([201, 401, 401]);
     expect((await api.call('GET', '/v1/hosts', { key: provider.apiKey })).body.items).toHaveLength(1);
+  });
+
+  it('answers the same host to a registration sent again with its own agent token, and 401 to anyone else', async () => {
+    const provider = await newProvider();
+    const token = await newToken(provider.apiKey);
+    const agentToken = `gpuhive_agent_${randomBytes(32).toString('base64url')}`;
+    const body = { registrationToken: token.token, agentToken, ...sampleHostFacts() };
+
+    const first = await api.call('POST', '/v1/agent/register', { body });
+    const again = await api.call('POST', '/v1/agent/register', { body });
+    const other = await api.call('POST', '/v1/agent/register', { body: { ...body, agentToken: `gpuhive_agent_${randomBytes(32).toString('base64url')}` } });
+    const plain = await api.call('POST', '/v1/agent/register', { body: { ...body, agentToken: undefined } });
+
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ hostId: expect.stringMatching(/^host_/), agentToken, heartbeatIntervalSeconds: 60 });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect([other.status, plain.status]).toEqual([401, 401]);
+    expect((await api.call('GET', '/v1/hosts', { key: provider.apiKey })).body.items.map((host: { hostId: string }) => host.hostId)).toEqual([first.body.hostId]);
+    expect((await api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: {} })).status).toBe(200);
+  });
+
+  it('registers one host when a registration and its resend arrive at once', async () => {
+    const provider = await newProvider();
+    const token = await newToken(provider.apiKey);
+    const body = { registrationToken: token.token, agentToken: `gpuhive_agent_${randomBytes(32).toString('base64url')}`, ...sampleHostFacts() };
+
+    const attempts = await Promise.all([1, 2, 3].map(() => api.call('POST', '/v1/agent/register', { body })));
+
+    expect(attempts.map((attempt) => attempt.status)).toEqual([201, 201, 201]);
+    expect(new Set(attempts.map((attempt) => attempt.body.hostId)).size).toBe(1);
+    expect((await api.call('GET', '/v1/hosts', { key: provider.apiKey })).body.items).toHaveLength(1);
+  });
+
+  it("refuses with 409 an agent token another host has, and with 400 one that is not a fresh secret", async () => {
+    const provider = await newProvider();
+    const agentToken = `gpuhive_agent_${randomBytes(32).toString('base64url')}`;
+    const first = await api.call('POST', '/v1/agent/register', { body: { registrationToken: (await newToken(provider.apiKey)).token, agentToken, ...sampleHostFacts() } });
+    const weak = await api.call('POST', '/v1/agent/register', { body: { registrationToken: 'gpuhive_reg_x', agentToken: 'gpuhive_agent_123', ...sampleHostFacts() } });
+    // This file's registration tokens expire after 2 s: the token is made right before its two uses.
+    const token = await newToken(provider.apiKey);
+
+    const taken = await api.call('POST', '/v1/agent/register', { body: { registrationToken: token.token, agentToken, ...sampleHostFacts() } });
+    const fresh = await api.call('POST', '/v1/agent/register', { body: { registrationToken: token.token, ...sampleHostFacts() } });
+
+    expect(first.status).toBe(201);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'agent_token_taken', message: expect.stringContaining('agentToken') });
+    expect(weak.status).toBe(400);
+    expect(weak.body.error.details).toEqual([expect.objectContaining({ field: 'agentToken' })]);
+    // Neither refusal used the registration token.
+    expect(fresh.status).toBe(201);
   });
 
   it('refuses an expired registration token with 401', async () => {
