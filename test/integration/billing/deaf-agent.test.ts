@@ -14,7 +14,7 @@ const usd = (text: string) => Math.round(Number(text) * 1_000_000);
  * The shortest job this runtime takes (MIN_MAX_DURATION_SECONDS, an operator's setting; the
  * default is 60 s): the scenario is the same at any length, and this one lasts seconds.
  */
-const MAX_DURATION = 10;
+const MAX_DURATION = 5;
 /** The stop grace, shorter than the default 30 s so the test waits seconds, not minutes. */
 const GRACE = 1;
 const SKEW = 5;

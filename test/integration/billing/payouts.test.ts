@@ -9,8 +9,8 @@ import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/s
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { billingQueueDrained, localBus } from './support.ts';
 
-/** Earnings are payable 3 s after they were posted here, instead of 7 days. */
-const DELAY_SECONDS = 3;
+/** Earnings are payable 1 s after they were posted here, instead of 7 days (each settlement is waited out, three times). */
+const DELAY_SECONDS = 1;
 
 let runtime: LocalRuntime;
 let api: ApiClient;
