@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '#test/support/local-runtime.ts';
+import { eventually } from '#test/support/api.ts';
 
 /**
  * `npm start` is npm -> tsx -> node -> (DynamoDB Local's sh watchdog -> java, esbuild). A
