@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/free-port.ts';
-import { apiClient, eventually, onboardHost, type ApiClient, type ApiResponse } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, onboardHost, type ApiClient, type ApiResponse } from '#test/support/api.ts';
 import { jobBody, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { spawnRuntime, type SpawnedRuntime } from '#test/support/spawned-runtime.ts';
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { eventually, onboardHost, type ApiClient } from './local-runtime.ts';
+import { eventually, onboardHost, type ApiClient } from './api.ts';
 
 /** A renter with credit, through the admin routes a user would call. */
 export const fundedRenter = async (api: ApiClient, runtime: LocalRuntime, amount = '100.000000') => {
