@@ -42,6 +42,8 @@ import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
 import { windowProfile } from './window-profile.ts';
 import { tables } from '#infra/topology.ts';
 import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
+import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
+import { recordPlace } from '#metering/adapters/items.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
 import { apiClient, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
@@ -114,12 +116,12 @@ const chargedLines = async (tableName: string): Promise<{ records: string[]; chu
 
 /**
  * Metering's stored records: items of their own (`USAGE#`, before record groups) and the
- * `rec#<eventId>` attributes of record group items (`USAGES#`; JSON text once judged, codecs.ts).
+ * `rec#<eventId>` attributes of record group items (`USAGES#`; JSON text once judged, read by its codec: codecs.ts).
  */
 const storedRecords = async (meteringTable: string): Promise<Record<string, unknown>[]> =>
   (await scanPrefixes(meteringTable, ['USAGE#', 'USAGES#'])).flatMap((item) =>
     String(item.pk).startsWith('USAGES#')
-      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([, record]) => (typeof record === 'string' ? JSON.parse(record) : record) as Record<string, unknown>)
+      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([name, record]) => fromGroupedRecord(record, recordPlace(item as { pk: unknown; sk: unknown }, name)) as unknown as Record<string, unknown>)
       : [item],
   );
 

@@ -92,3 +92,9 @@ export const isWholeGroup = (eventIds: readonly string[]): boolean => {
 /** The attribute of a record group that holds one record. */
 export const RECORD_ATTRIBUTE_PREFIX = 'rec#';
 export const recordAttribute = (eventId: string): string => `${RECORD_ATTRIBUTE_PREFIX}${eventId}`;
+/** A record's place from its group item's key and its attribute's name (`RecordPlace` in codecs.ts). */
+export const recordPlace = (key: { readonly pk: unknown; readonly sk: unknown }, attribute: string): { assignmentId: string; hostId: string; eventId: string } => {
+  const eventId = attribute.slice(RECORD_ATTRIBUTE_PREFIX.length);
+  const pk = String(key.pk);
+  return { assignmentId: pk.slice(USAGE_GROUP_PREFIX.length, pk.length - recordGroupOf(eventId).length - 1), hostId: String(key.sk).slice('HOST#'.length), eventId };
+};
