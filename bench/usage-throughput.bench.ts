@@ -32,7 +32,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#platform/aws-clients.ts';
 import { callCounter, type CallCounts } from '#platform/call-counter.ts';
 import { usageRecordCosts } from '#infra/cost/unit-cost.ts';
@@ -42,6 +42,8 @@ import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
 import { windowProfile } from './window-profile.ts';
 import { tables } from '#infra/topology.ts';
 import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
+import { toBalance } from '#billing/adapters/dynamo-balance-store.ts';
+import { balanceKey } from '#billing/adapters/items.ts';
 import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
 import { recordPlace } from '#metering/adapters/items.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
@@ -251,6 +253,20 @@ try {
   const balanceOf = async (renter: { key: string }) => usd((await api.call('GET', '/v1/billing/balance', { key: renter.key })).body.balance);
   const before = await Promise.all(renters.map(balanceOf));
   const billedOf = async () => (await Promise.all(renters.map(balanceOf))).map((balance, index) => (before[index] as number) - balance);
+  /**
+   * What each renter was billed so far, read while the measured window runs: one consistent
+   * `BatchGetItem` of the balance items, where the API's balance (with its runway) costs a
+   * request and three DynamoDB calls per renter, 24 calls every 100 ms that ate into the
+   * window's CPU (the final check below still asks the API). Counted in a scope of its own,
+   * left out of the calls per record like the API's balance.
+   */
+  const billingTableName = process.env[tables.billing.envVar] ?? '';
+  const billedSoFar = async (): Promise<number[]> => {
+    const { Responses } = await callCounter.within('bench: balance poll', () =>
+      documentClient().send(new BatchGetCommand({ RequestItems: { [billingTableName]: { Keys: renters.map((renter) => balanceKey(renter.accountId)), ConsistentRead: true } } })));
+    const balances = new Map((Responses?.[billingTableName] ?? []).map((item) => [String(item.pk), toBalance('', item).balance as number]));
+    return renters.map((renter, index) => (before[index] as number) - (balances.get(balanceKey(renter.accountId).pk) ?? 0));
+  };
   const sum = (numbers: readonly number[]) => numbers.reduce((total, n) => total + n, 0);
 
   progress(`posting ${total} records in batches of ${BATCH}, ${AGENTS} agents at a time, each one batch at a time`);
@@ -285,7 +301,7 @@ try {
   let billed = renters.map(() => 0);
   const deadline = performance.now() + 600_000;
   while (performance.now() < deadline) {
-    billed = await billedOf();
+    billed = await billedSoFar();
     if (billed.every((amount, index) => amount >= (expectedOf[index] as number))) break;
     await sleep(100);
   }
