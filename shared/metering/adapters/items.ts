@@ -27,7 +27,8 @@
  *   records of an assignment from one host whose event ids share a group
  *   (`recordGroupOf`), one attribute `rec#<eventId>` per record holding what the per-record
  *   item held (the dedup key is the attribute: each is set only if absent): as JSON text once
- *   judged, as a map while pending (`groupedRecordValue` in codecs.ts). An agent numbers
+ *   judged, without what the key and the attribute's name say (`recordPlace`), as a map while
+ *   pending (`groupedRecordValue` in codecs.ts). An agent numbers
  *   its records (`usage-000123`), so a group holds up to 10 consecutive records and a batch
  *   of 100 writes 10 or 11 items, not 100. A group whose records all arrive in one commit,
  *   none seen before (`isWholeGroup`), is written as one `Put` conditioned on the item being
