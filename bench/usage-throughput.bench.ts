@@ -22,8 +22,11 @@
  * record billing charged it (p50 / p99).
  * CPU: this Node.js process's and DynamoDB Local's CPU milliseconds per record over the measured
  * window (Linux; the two share the 2 cores), and the rate those costs allow on 2 idle cores:
- * less load-dependent than the rates, which other work on the machine slows. `--cpu-prof FILE`
- * writes a CPU profile of the measured window only.
+ * less load-dependent than the rates, which other work on the machine slows. Beside it, the
+ * same less the idle runtime's own CPU per second (pollers, sweeps, timers; measured for a few
+ * seconds before the window) times the window: a loaded machine stretches the window, and that
+ * share grows with it while the records' own cost does not. `--cpu-prof FILE` writes a CPU
+ * profile of the measured window only.
  * Load shape: each host's agent sends its records as the agent's usage lane does, one batch of
  * up to 100 at a time, the next once the last was answered; `--agents N` agents send at once
  * (default 4, the 4 requests in flight of every earlier figure; `--agents 16` is every host's
@@ -32,7 +35,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#platform/aws-clients.ts';
 import { callCounter, type CallCounts } from '#platform/call-counter.ts';
 import { usageRecordCosts } from '#infra/cost/unit-cost.ts';
@@ -42,6 +45,10 @@ import { dynamoDbLocalPid, processCpuSeconds } from './process-cpu.ts';
 import { windowProfile } from './window-profile.ts';
 import { tables } from '#infra/topology.ts';
 import { chunkLinesOf } from '#billing/adapters/chunk-lines.ts';
+import { toBalance } from '#billing/adapters/dynamo-balance-store.ts';
+import { balanceKey } from '#billing/adapters/items.ts';
+import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
+import { recordPlace } from '#metering/adapters/items.ts';
 import { rateUsage } from '#billing/domain/rating.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
 import { apiClient, onboardHost, type ApiClient } from '#test/support/local-runtime.ts';
@@ -58,6 +65,8 @@ const BATCH = Number(values.batch);
 /** Agents sending at once, each one batch at a time. */
 const AGENTS = Math.min(HOSTS, Number(values.agents ?? 4));
 const RECORD_MS = 10;
+/** Seconds the idle runtime's CPU is measured for, before the window. */
+const IDLE_SECONDS = 3;
 /** The issue's target: the hottest key's writes are also scaled to it (AWS: at most 1,000 writes/s per partition). */
 const TARGET_RECORDS_PER_SECOND = 2_000;
 // 3.600000 USD per GPU-hour is 1 µUSD per GPU-millisecond: every record's cost is exact.
@@ -114,12 +123,12 @@ const chargedLines = async (tableName: string): Promise<{ records: string[]; chu
 
 /**
  * Metering's stored records: items of their own (`USAGE#`, before record groups) and the
- * `rec#<eventId>` attributes of record group items (`USAGES#`; JSON text once judged, codecs.ts).
+ * `rec#<eventId>` attributes of record group items (`USAGES#`; JSON text once judged, read by its codec: codecs.ts).
  */
 const storedRecords = async (meteringTable: string): Promise<Record<string, unknown>[]> =>
   (await scanPrefixes(meteringTable, ['USAGE#', 'USAGES#'])).flatMap((item) =>
     String(item.pk).startsWith('USAGES#')
-      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([, record]) => (typeof record === 'string' ? JSON.parse(record) : record) as Record<string, unknown>)
+      ? Object.entries(item).filter(([name]) => name.startsWith('rec#')).map(([name, record]) => fromGroupedRecord(record, recordPlace(item as { pk: unknown; sk: unknown }, name)) as unknown as Record<string, unknown>)
       : [item],
   );
 
@@ -191,12 +200,18 @@ const perRecord = (counts: CallCounts, records: number) => {
  * CPU milliseconds per record of this process and of DynamoDB Local, and the rate they allow
  * on 2 idle cores: this process runs on one core at most; the two together on two.
  */
-const cpuMsPerRecord = (start: { java?: number; node: number }, end: { java?: number; node: number }, records: number) => {
-  const node = ((end.node - start.node) * 1000) / records;
-  const java = start.java === undefined || end.java === undefined ? undefined : ((end.java - start.java) * 1000) / records;
+const cpuMsPerRecord = (start: { java?: number; node: number }, end: { java?: number; node: number }, records: number, idle?: { java?: number; node: number; seconds: number }) => {
+  const node = ((end.node - start.node) * 1000 - (idle ? idle.node * idle.seconds : 0)) / records;
+  const java = start.java === undefined || end.java === undefined ? undefined : ((end.java - start.java) * 1000 - (idle?.java ?? 0) * (idle?.seconds ?? 0)) / records;
   const bound = java === undefined ? 1000 / node : Math.min(1000 / node, 2000 / (node + java));
   return { node, java, text: `this Node.js process ${node.toFixed(3)} ms, DynamoDB Local ${java === undefined ? 'n/a' : `${java.toFixed(3)} ms`}: at most ${bound.toFixed(0)} records/s on 2 idle cores` };
 };
+
+/** CPU milliseconds per second of this process and of DynamoDB Local between two readings. */
+const cpuPerSecond = (start: { java?: number; node: number }, end: { java?: number; node: number }, seconds: number) => ({
+  node: ((end.node - start.node) * 1000) / seconds,
+  java: start.java === undefined || end.java === undefined ? undefined : ((end.java - start.java) * 1000) / seconds,
+});
 
 const runtime = await benchRuntime({ CAPACITY_CACHE_SECONDS: '0.5' });
 const partitionWrites = PartitionWrites.attach();
@@ -249,7 +264,29 @@ try {
   const balanceOf = async (renter: { key: string }) => usd((await api.call('GET', '/v1/billing/balance', { key: renter.key })).body.balance);
   const before = await Promise.all(renters.map(balanceOf));
   const billedOf = async () => (await Promise.all(renters.map(balanceOf))).map((balance, index) => (before[index] as number) - balance);
+  /**
+   * What each renter was billed so far, read while the measured window runs: one consistent
+   * `BatchGetItem` of the balance items, where the API's balance (with its runway) costs a
+   * request and three DynamoDB calls per renter, 24 calls every 100 ms that ate into the
+   * window's CPU (the final check below still asks the API). Counted in a scope of its own,
+   * left out of the calls per record like the API's balance.
+   */
+  const billingTableName = process.env[tables.billing.envVar] ?? '';
+  const billedSoFar = async (): Promise<number[]> => {
+    const { Responses } = await callCounter.within('bench: balance poll', () =>
+      documentClient().send(new BatchGetCommand({ RequestItems: { [billingTableName]: { Keys: renters.map((renter) => balanceKey(renter.accountId)), ConsistentRead: true } } })));
+    const balances = new Map((Responses?.[billingTableName] ?? []).map((item) => [String(item.pk), toBalance('', item).balance as number]));
+    return renters.map((renter, index) => (before[index] as number) - (balances.get(balanceKey(renter.accountId).pk) ?? 0));
+  };
   const sum = (numbers: readonly number[]) => numbers.reduce((total, n) => total + n, 0);
+
+  // The idle runtime's own CPU per second (pollers, sweeps, timers), to tell it from the records' cost:
+  // a loaded machine stretches the window, and this share of the CPU per record grows with it.
+  progress(`measuring the idle runtime's CPU for ${IDLE_SECONDS} s`);
+  const idleStart = cpuNow();
+  const idleStarted = performance.now();
+  await sleep(IDLE_SECONDS * 1000);
+  const idle = cpuPerSecond(idleStart, cpuNow(), (performance.now() - idleStarted) / 1000);
 
   progress(`posting ${total} records in batches of ${BATCH}, ${AGENTS} agents at a time, each one batch at a time`);
   let accepted = 0;
@@ -283,7 +320,7 @@ try {
   let billed = renters.map(() => 0);
   const deadline = performance.now() + 600_000;
   while (performance.now() < deadline) {
-    billed = await billedOf();
+    billed = await billedSoFar();
     if (billed.every((amount, index) => amount >= (expectedOf[index] as number))) break;
     await sleep(100);
   }
@@ -314,6 +351,7 @@ try {
   const cost = usageRecordCosts(measured.work, PRICES);
   const hottest = partitionWrites.hottest(4);
   const cpu = cpuMsPerRecord(cpuAtStart, cpuAtEnd, total);
+  const busy = cpuMsPerRecord(cpuAtStart, cpuAtEnd, total, { ...idle, seconds: chargeSeconds });
   // DynamoDB Local's CPU per item in the ceiling's 100-item transactions (4 s of them), times this run's items per record.
   const javaCeilingMs = javaBeforeCeiling === undefined || javaAfterCeiling === undefined ? undefined : ((javaAfterCeiling - javaBeforeCeiling) * 1000 * itemsPerRecord) / (itemsPerSecond * 4);
 
@@ -331,6 +369,7 @@ try {
     ['end to end / ceiling', `${((100 * endToEnd) / ceiling).toFixed(0)}%`],
     ['stored by metering -> charged by billing', `p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, max ${(lags.at(-1) ?? Number.NaN).toFixed(0)} ms (${lags.length} records)`],
     ['CPU per record, posted -> all charged', cpu.text],
+    ['', `less the idle runtime's (Node.js ${idle.node.toFixed(0)} ms/s, DynamoDB Local ${idle.java === undefined ? 'n/a' : `${idle.java.toFixed(0)} ms/s`}, over ${IDLE_SECONDS} s before) for the window's ${chargeSeconds.toFixed(1)} s: ${busy.text}`],
     ['', `DynamoDB Local's for the same items in the ceiling's 100-item transactions: ${javaCeilingMs === undefined ? 'n/a' : `${javaCeilingMs.toFixed(3)} ms`}`],
     ['after the last record was stored, all charged within', `${((charged - stored) / 1000).toFixed(1)} s`],
     ['SDK calls per record, end to end', `${measured.calls.toFixed(2)}: ${measured.listing}`],

@@ -7,7 +7,8 @@
  *
  * - metering's 10 record groups of 10 records: conditional `UpdateItem`s, one
  *   `attribute_not_exists` per record (as before), or one conditional `Put` per whole fresh
- *   group (`attribute_not_exists(pk)`);
+ *   group (`attribute_not_exists(pk)`), each record as a map, as whole JSON text, or as the
+ *   short JSON text `groupedRecordValue` writes (now);
  * - metering's whole commit: the groups, the summary, the hour bucket and the chunk event's
  *   outbox item, in one transaction;
  * - the chunk event's outbox item: written and marked sent (as built), written alone (what
@@ -24,7 +25,9 @@ import { DeleteCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tables } from '#infra/topology.ts';
+import { groupedRecordValue } from '#metering/adapters/codecs.ts';
 import { recordAttribute, usageGroupKey } from '#metering/adapters/items.ts';
+import type { StoredUsage } from '#metering/ports.ts';
 import { startShapeStore } from './shape-store.ts';
 import { progress, table } from './support.ts';
 
@@ -91,6 +94,13 @@ try {
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   }));
+  const groupPutsAsShortText = (req: Request) => groupsOf(req).map(({ key, records }) => ({
+    Put: {
+      TableName: 'metering',
+      Item: { ...key, ...Object.fromEntries(records.map((record) => [recordAttribute(record.eventId), groupedRecordValue(record as StoredUsage)])) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }));
   const chunkEvent = (req: Request) => JSON.stringify({ source: 'gpuhive.metering', detailType: 'usage.chunk_recorded', detail: { records: req.records.map((r) => ({ usageRecordId: r.usageRecordId, gpuSeconds: r.gpuSeconds, from: r.from, to: r.to })) } });
   const rest = (req: Request) => [
     { Put: { TableName: 'metering', Item: { pk: `LEASE#${req.assignmentId}`, sk: 'SUMMARY', version: 1, coverage: [[1, 2]], acceptedRecords: 100, gpuMs: 1000, recordGroups: true }, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -122,7 +132,9 @@ try {
     { name: 'metering: 10 record groups as Puts, each record as JSON text', items: 10, run: () => send(groupPutsAsText(request())) },
     { name: 'metering: commit with groups as UpdateItems (before)', items: 13, run: () => { const req = request(); return send([...groupUpdates(req), ...rest(req)]); } },
     { name: 'metering: commit with groups as Puts', items: 13, run: () => { const req = request(); return send([...groupPuts(req), ...rest(req)]); } },
-    { name: 'metering: commit with groups as Puts, each record as JSON text (now)', items: 13, run: () => { const req = request(); return send([...groupPutsAsText(req), ...rest(req)]); } },
+    { name: 'metering: 10 record groups as Puts, each record as short JSON text (groupedRecordValue)', items: 10, run: () => send(groupPutsAsShortText(request())) },
+    { name: 'metering: commit with groups as Puts, each record as JSON text', items: 13, run: () => { const req = request(); return send([...groupPutsAsText(req), ...rest(req)]); } },
+    { name: 'metering: commit with groups as Puts, each record as short JSON text (now)', items: 13, run: () => { const req = request(); return send([...groupPutsAsShortText(req), ...rest(req)]); } },
     {
       name: 'outbox: the chunk event\'s item written, then marked sent (moved in the outbox index)',
       items: 1,

@@ -8,7 +8,7 @@ import type { Lease } from '../domain/lease.ts';
 import { recordKey, type RecordKey, type StoredUsage, type UsagePlan, type UsageState, type UsageStore, type UsageSummary } from '../ports.ts';
 import { fromGroupedRecord, groupedRecordValue, toLease, toStoredUsage, toSummary } from './codecs.ts';
 import {
-  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, isWholeGroup, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey,
+  PENDING_PREFIX, PENDING_SHARDS, RECORD_ATTRIBUTE_PREFIX, USAGE_GROUP_PREFIX, hourKey, isWholeGroup, leaseKey, leasePk, pendingKey, pendingShardOf, pendingShardPk, recordAttribute, recordPlace, summaryKey,
   usageGroupKey, usageKey,
 } from './items.ts';
 
@@ -108,8 +108,8 @@ export class DynamoUsageStore implements UsageStore {
       } else if (String(item.pk).startsWith(USAGE_GROUP_PREFIX)) {
         for (const [name, value] of Object.entries(item)) {
           if (!name.startsWith(RECORD_ATTRIBUTE_PREFIX)) continue;
-          const usage = fromGroupedRecord(value);
-          if (wantedKeys.has(recordKey(usage))) stored.set(recordKey(usage), usage);
+          const place = recordPlace(item as { pk: unknown; sk: unknown }, name);
+          if (wantedKeys.has(recordKey(place))) stored.set(recordKey(place), fromGroupedRecord(value, place));
         }
       } else {
         const usage = toStoredUsage(item);

@@ -27,7 +27,8 @@
  *   records of an assignment from one host whose event ids share a group
  *   (`recordGroupOf`), one attribute `rec#<eventId>` per record holding what the per-record
  *   item held (the dedup key is the attribute: each is set only if absent): as JSON text once
- *   judged, as a map while pending (`groupedRecordValue` in codecs.ts). An agent numbers
+ *   judged, without what the key and the attribute's name say (`recordPlace`), as a map while
+ *   pending (`groupedRecordValue` in codecs.ts). An agent numbers
  *   its records (`usage-000123`), so a group holds up to 10 consecutive records and a batch
  *   of 100 writes 10 or 11 items, not 100. A group whose records all arrive in one commit,
  *   none seen before (`isWholeGroup`), is written as one `Put` conditioned on the item being
@@ -92,3 +93,9 @@ export const isWholeGroup = (eventIds: readonly string[]): boolean => {
 /** The attribute of a record group that holds one record. */
 export const RECORD_ATTRIBUTE_PREFIX = 'rec#';
 export const recordAttribute = (eventId: string): string => `${RECORD_ATTRIBUTE_PREFIX}${eventId}`;
+/** A record's place from its group item's key and its attribute's name (`RecordPlace` in codecs.ts). */
+export const recordPlace = (key: { readonly pk: unknown; readonly sk: unknown }, attribute: string): { assignmentId: string; hostId: string; eventId: string } => {
+  const eventId = attribute.slice(RECORD_ATTRIBUTE_PREFIX.length);
+  const pk = String(key.pk);
+  return { assignmentId: pk.slice(USAGE_GROUP_PREFIX.length, pk.length - recordGroupOf(eventId).length - 1), hostId: String(key.sk).slice('HOST#'.length), eventId };
+};

@@ -5,7 +5,7 @@ import { tables } from '#infra/topology.ts';
 import { documentClient } from '#platform/aws-clients.ts';
 import { usageEventId } from '#agent/usage/meter.ts';
 import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
-import { pendingKey, pendingShardOf, pendingShardPk, recordAttribute, summaryKey, usageGroupKey, usageKey } from '#metering/adapters/items.ts';
+import { pendingKey, pendingShardOf, pendingShardPk, recordAttribute, recordPlace, summaryKey, usageGroupKey, usageKey } from '#metering/adapters/items.ts';
 import { apiClient, clockPast, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
@@ -108,7 +108,7 @@ describe('usage record groups', () => {
     const firstGroup = await getItem(usageGroupKey(assignmentId, usageEventId(10), host.hostId));
     // A judged record is kept as JSON text (codecs.ts); the first copy is the one that stays.
     expect(typeof firstGroup?.[recordAttribute(usageEventId(10))]).toBe('string');
-    expect(fromGroupedRecord(firstGroup?.[recordAttribute(usageEventId(10))])).toMatchObject({ status: 'accepted', usageRecordId: early.body.records[0].usageRecordId });
+    expect(fromGroupedRecord(firstGroup?.[recordAttribute(usageEventId(10))], recordPlace(firstGroup as { pk: unknown; sk: unknown }, recordAttribute(usageEventId(10))))).toMatchObject({ status: 'accepted', usageRecordId: early.body.records[0].usageRecordId });
     expect(await getItem(summaryKey(assignmentId))).toMatchObject({ acceptedRecords: 20 });
 
     // Both groups whole again: every record a duplicate of its first copy, nothing written.
@@ -125,7 +125,7 @@ describe('usage record groups', () => {
     expect(first.body).toMatchObject({ accepted: 1 });
     // Rewrite the stored copy as the code before record groups stored it: an item of its own, and a summary without the mark.
     const groupKey = usageGroupKey(assignmentId, old.eventId, host.hostId);
-    const stored = fromGroupedRecord((await getItem(groupKey))?.[recordAttribute(old.eventId)]);
+    const stored = fromGroupedRecord((await getItem(groupKey))?.[recordAttribute(old.eventId)], { assignmentId, hostId: host.hostId, eventId: old.eventId });
     await documentClient().send(new PutCommand({ TableName: table(), Item: { ...usageKey(assignmentId, old.eventId, host.hostId), ...stored } }));
     await documentClient().send(new DeleteCommand({ TableName: table(), Key: groupKey }));
     await documentClient().send(new UpdateCommand({ TableName: table(), Key: summaryKey(assignmentId), UpdateExpression: 'REMOVE recordGroups' }));

@@ -8,6 +8,7 @@ const leaseItem = {
 };
 
 const received = { eventId: 'e1', assignmentId: 'as1', from: 'f', to: 't', gpuSeconds: 2, hostId: 'h1', receivedAt: 'r' };
+const place = { assignmentId: 'as1', hostId: 'h1', eventId: 'e1' };
 const summaryItem = {
   pk: 'LEASE#as1', sk: 'SUMMARY', assignmentId: 'as1', version: 3, coverage: [[0, 1000], [2000, 3000]],
   acceptedRecords: 2, clippedRecords: 1, rejectedRecords: 0, gpuMs: 1500, reportedGpuMs: 2000,
@@ -38,9 +39,31 @@ describe('metering item codecs', () => {
 
     expect(typeof groupedRecordValue(accepted)).toBe('string');
     expect(groupedRecordValue(pending)).toEqual(pending);
-    expect(fromGroupedRecord(groupedRecordValue(accepted))).toEqual(accepted);
-    expect(fromGroupedRecord(groupedRecordValue(pending))).toEqual(pending);
-    expect(() => fromGroupedRecord(JSON.stringify({ ...received, status: 'lost' }))).toThrow(/stored usage record item .*status/s);
+    expect(fromGroupedRecord(groupedRecordValue(accepted), place)).toEqual(accepted);
+    expect(fromGroupedRecord(groupedRecordValue(pending), place)).toEqual(pending);
+    expect(() => fromGroupedRecord(JSON.stringify({ ...received, status: 'lost' }), place)).toThrow(/stored usage record item .*status/s);
+  });
+
+  it('leave out of a judged record\'s text what its place and its other fields say, and read every shape back whole', () => {
+    const at = '2026-12-05T12:00:00.000Z';
+    const base = { ...received, from: '2026-12-05T11:59:00.000Z', to: '2026-12-05T11:59:10.000Z', receivedAt: at };
+    const plain = { ...base, status: 'accepted' as const, usageRecordId: 'u1', gpuMs: 10_000, acceptedFrom: base.from, acceptedTo: base.to, clipped: [], judgedAt: at };
+    const text = groupedRecordValue(plain) as string;
+
+    expect(JSON.parse(text)).toEqual({ from: base.from, to: base.to, gpuSeconds: 2, receivedAt: at, status: 'accepted', usageRecordId: 'u1', gpuMs: 10_000 });
+    expect(text.length).toBeLessThan(JSON.stringify(plain).length / 2);
+    const shapes = [
+      plain,
+      // Clipped, judged after waiting for its lease.
+      { ...plain, gpuUtilization: 55, acceptedFrom: '2026-12-05T11:59:05.000Z', clipped: ['already_covered' as const], judgedAt: '2026-12-05T12:05:00.000Z' },
+      // Lacking what an accepted record usually has: read back lacking it.
+      { ...base, status: 'accepted' as const, usageRecordId: 'u1', gpuMs: 10_000 },
+      { ...base, status: 'rejected' as const, reason: 'outside_lease' as const, judgedAt: at },
+      { ...base, status: 'rejected' as const, reason: 'already_covered' as const, judgedAt: '2026-12-05T12:05:00.000Z' },
+    ];
+    for (const usage of shapes) expect(fromGroupedRecord(groupedRecordValue(usage), place)).toEqual(usage);
+    // Text written before carries every field, and reads as written whatever the place.
+    expect(fromGroupedRecord(JSON.stringify(plain), { assignmentId: 'other', hostId: 'other', eventId: 'other' })).toEqual(plain);
   });
 
   it('read a summary, its coverage pairs as segments', () => {

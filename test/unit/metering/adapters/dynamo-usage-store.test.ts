@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { usageEventId } from '#agent/usage/meter.ts';
 import { fromGroupedRecord } from '#metering/adapters/codecs.ts';
 import { DynamoUsageStore } from '#metering/adapters/dynamo-usage-store.ts';
+import { recordPlace } from '#metering/adapters/items.ts';
 import type { UsagePlan } from '#metering/ports.ts';
 import { Outbox } from '#platform/outbox.ts';
 import { T0, silentLogger } from '#test/support/factories.ts';
@@ -45,7 +46,7 @@ describe('DynamoUsageStore.commit: record groups', () => {
     const value = item?.Put?.Item?.[`rec#${usageEventId(123)}`];
     expect(typeof value).toBe('string');
     const { previous: _previous, ...stored } = planned(123);
-    expect(fromGroupedRecord(value)).toEqual(stored);
+    expect(fromGroupedRecord(value, recordPlace(item?.Put?.Item as { pk: unknown; sk: unknown }, `rec#${usageEventId(123)}`))).toEqual(stored);
   });
 
   it('sets each record of a group it does not fill only if absent, and a record judged after waiting only if still pending', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commitItems } from '#metering/adapters/dynamo-usage-store.ts';
-import { isWholeGroup, recordGroupOf, usageGroupKey } from '#metering/adapters/items.ts';
+import { isWholeGroup, recordAttribute, recordGroupOf, recordPlace, usageGroupKey } from '#metering/adapters/items.ts';
 import type { UsagePlan } from '#metering/ports.ts';
 
 const planned = (eventId: string, extra: Partial<UsagePlan['records'][number]> = {}): UsagePlan['records'][number] => ({
@@ -17,6 +17,12 @@ describe('record groups', () => {
     expect(recordGroupOf('e7')).toBe('e#');
     expect(recordGroupOf('x-1a')).toBe('x-1a');
     expect(usageGroupKey('asg_1', 'usage-000123', 'host_1')).toEqual({ pk: 'USAGES#asg_1#usage-00012#', sk: 'HOST#host_1' });
+  });
+
+  it('reads a record\'s assignment, host and event id back from its group\'s key and its attribute\'s name', () => {
+    for (const [assignmentId, eventId, hostId] of [['asg_1', 'usage-000123', 'host_1'], ['job_x.a1.r0', 'x-1a', 'host_2'], ['asg_2', 'e7', 'host_3']] as const) {
+      expect(recordPlace(usageGroupKey(assignmentId, eventId, hostId), recordAttribute(eventId))).toEqual({ assignmentId, hostId, eventId });
+    }
   });
 
   it('counts one item per group a commit writes, and for a waiting record its pointer and, stored alone, its own item', () => {
