@@ -91,7 +91,7 @@ export const PER_JOB_STEPS: readonly Step[] = [
 
 export const PER_RUNNING_MINUTE_STEPS: readonly Step[] = [
   {
-    what: 'the agent reports a minute of usage (metering, not yet in the topology): dedupe + record + outbox; publishes usage.recorded. Half the time its identity is cached by the heartbeat',
+    what: 'the agent reports a minute of usage (metering, not yet in the topology): dedupe + record + outbox; publishes usage.chunk_recorded. Half the time its identity is cached by the heartbeat',
     apiRequests: 1,
     lambda: [[AUTHORIZER, 0.5, 15], ['functions/metering/record-usage.ts', 1, 50]],
     dynamoReads: 1.5,

@@ -57,7 +57,7 @@ export interface HourDelta {
  * One transaction's worth of writes: records new (`previous: 'none'`, written only if the
  * key is unused) or judged after waiting (`previous: 'pending'`, only if still pending),
  * each assignment's summary (only if still at `beforeVersion`), the hourly buckets and the
- * `usage.recorded` events, all or nothing.
+ * `usage.chunk_recorded` events (one per assignment), all or nothing.
  */
 export interface UsagePlan {
   readonly records: readonly (StoredUsage & { readonly previous: 'none' | 'pending' })[];

@@ -2,7 +2,7 @@ import { microUsd, type MicroUsd } from '#platform/money.ts';
 import type { Hold } from './hold.ts';
 import { roundHalfUp, splitFee, toMilliGpuSeconds, type UsageRating } from './rating.ts';
 
-/** What billing takes from a `usage.recorded` event. */
+/** One record as billing charges it: a line of a `usage.chunk_recorded` event with its chunk's facts (or an older `usage.recorded`). */
 export interface UsageRecord {
   readonly usageRecordId: string;
   readonly assignmentId: string;
@@ -10,7 +10,7 @@ export interface UsageRecord {
   readonly renterId: string;
   readonly providerId: string;
   readonly hostId: string;
-  /** The canonical GPU model (`usage.recorded` carries it); kept on the charge for exports. */
+  /** The canonical GPU model (the usage event carries it); kept on the charge for exports. */
   readonly gpuModel?: string;
   readonly gpuSeconds: number;
   readonly from: string;

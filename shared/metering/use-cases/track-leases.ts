@@ -42,7 +42,7 @@ export const observationsOf = (event: LeaseEvent): LeaseObservation[] => {
  * a lease it made could judge nothing (records wait until a start or an end either way), and
  * the start or end writes the same lease and job pointer again. Once the
  * lease can judge usage (started or ended), the records that waited for it are judged
- * (`resolvePending`, which emits `usage.recorded` for each one accepted). Returns the leases
+ * (`resolvePending`, which emits one `usage.chunk_recorded` per commit listing those accepted). Returns the leases
  * now known and how many waiting records were judged.
  */
 export const trackLeases = async (
