@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { busName, resourceName, topology } from '#infra/topology.ts';
 import { copyTemplate } from './dynamodb-template.ts';
+import { tracked } from './live-things.ts';
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
@@ -49,7 +50,7 @@ export const apiClient = (baseUrl: string): ApiClient => ({
 export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const inMemory = options.dataDir === undefined;
   const shared = inMemory && process.env.VITEST;
-  if (!shared) return startLocalRuntime({ inMemory, log: () => undefined, port: 0, ...options });
+  if (!shared) return tracked('a runtime', await startLocalRuntime({ inMemory, log: () => undefined, port: 0, ...options }));
   const id = randomUUID().replaceAll('-', '').slice(0, 12);
   const accessKeyId = `test${id}`;
   const template = inject('dynamoDbTemplate');
@@ -64,7 +65,7 @@ export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promi
       stage: `t${id}`,
       ...options,
     });
-    return { ...runtime, stop: async () => { await runtime.stop(); removeCopy(); } };
+    return tracked(`runtime ${runtime.stage}`, { ...runtime, stop: async () => { await runtime.stop(); removeCopy(); } });
   } catch (error) {
     removeCopy();
     throw error;
