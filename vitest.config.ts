@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /** Where tests of pure code live: no runtime, no processes, no Docker. */
@@ -24,6 +24,33 @@ const testFiles = (dir: string): string[] =>
  * safe side (isolated) as soon as it mocks or stubs anything.
  */
 const shareable = UNIT_DIRS.flatMap(testFiles).filter((file) => !NEEDS_ISOLATION.test(readFileSync(file, 'utf8')));
+
+/** The harness every runtime file uses: it reads and sets the environment by design. */
+const HARNESS = 'test/support/local-runtime.ts';
+
+/** The test helpers a file imports (`#test/...` or relative), and theirs, the harness left out. */
+const helpersOf = (file: string, seen = new Set<string>()): Set<string> => {
+  for (const [, spec = ''] of readFileSync(file, 'utf8').matchAll(/from '(#test\/[^']+|\.\.?\/[^']+)'/g)) {
+    const path = spec.startsWith('#test/') ? join('test', spec.slice('#test/'.length)) : relative('.', resolve(dirname(file), spec));
+    if (path === HARNESS || seen.has(path)) continue;
+    seen.add(path);
+    helpersOf(path, seen);
+  }
+  return seen;
+};
+
+/**
+ * Integration files that do nothing a per-file reset cannot undo: they start in-memory
+ * runtimes (`startTestRuntime`) and call them, and neither they nor their helpers do anything
+ * else on the isolation list (no child processes, servers of their own, mocks, stubs or
+ * environment writes). They share their workers' node_modules one file after another; each
+ * file gets fresh modules of our own, the worker's environment and a check that it stopped its
+ * runtimes (test/support/runtime-file-setup.ts). Anything else on the list keeps a file isolated.
+ */
+const runtimeOnly = testFiles('test/integration').filter((file) => {
+  const uses = new Set([file, ...helpersOf(file)].flatMap((path) => [...readFileSync(path, 'utf8').matchAll(new RegExp(NEEDS_ISOLATION, 'g'))].map(([match]) => match)));
+  return uses.size === 1 && uses.has('startTestRuntime');
+});
 
 const shared = {
   env: {
@@ -71,9 +98,20 @@ export default defineConfig({
       {
         test: {
           ...shared,
+          name: 'runtime',
+          include: runtimeOnly,
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/runtime-file-setup.ts'],
+          pool: 'forks',
+          isolate: false,
+        },
+      },
+      {
+        test: {
+          ...shared,
           name: 'isolated',
           include: ['test/**/*.test.ts'],
-          exclude: shareable,
+          exclude: [...shareable, ...runtimeOnly],
           // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime.
           globalSetup: ['test/support/global-setup.ts'],
           pool: 'forks',

@@ -47,6 +47,11 @@ const removeAbandonedDataDirs = (root: string): void => {
   }
 };
 
+interface StandIns {
+  readonly provided: { sharedDynamoDb: string; dynamoDbTemplate: DynamoDbTemplate; sharedSqsS3: string };
+  readonly stop: () => Promise<void>;
+}
+
 /**
  * Starts one DynamoDB Local and one fauxqs for every test file's in-memory runtime, instead
  * of a Java process and an SQS server per file: each runtime keeps its tables under its own
@@ -55,7 +60,7 @@ const removeAbandonedDataDirs = (root: string): void => {
  * (test/support/dynamodb-template.ts). Neither Java nor the template is waited for here, so
  * a run of unit tests alone does not wait for them; runtimes wait until the template is ready.
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+const startStandIns = async (): Promise<StandIns> => {
   // Before the first SDK client of vitest's own process, or the SDK prints its Node version warning.
   quietNodeVersionWarning();
   removeAbandonedDataDirs(scratchRoot());
@@ -65,13 +70,37 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const template = templateIn(dataDir);
   const building = buildTemplate(dynamodb, template);
   const sqsS3 = await startSqsAndS3();
-  project.provide('sharedDynamoDb', dynamodb.endpoint);
-  project.provide('dynamoDbTemplate', template);
-  project.provide('sharedSqsS3', sqsS3.endpoint);
+  return {
+    provided: { sharedDynamoDb: dynamodb.endpoint, dynamoDbTemplate: template, sharedSqsS3: sqsS3.endpoint },
+    stop: async () => {
+      await sqsS3.stop();
+      await building;
+      await dynamodb.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/**
+ * The stand-ins of this vitest process, started by the first project that needs them and
+ * stopped by the last one's teardown: vitest loads a project's global setup in that project's
+ * own module runner, so only a global holds them for all of them (`runtime` and `isolated`).
+ */
+const SHARED = Symbol.for('gpuhive.test.standIns');
+type Shared = { starting: Promise<StandIns>; users: number };
+const holder = globalThis as { [SHARED]?: Shared };
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const shared = (holder[SHARED] ??= { starting: startStandIns(), users: 0 });
+  shared.users += 1;
+  const standIns = await shared.starting;
+  project.provide('sharedDynamoDb', standIns.provided.sharedDynamoDb);
+  project.provide('dynamoDbTemplate', standIns.provided.dynamoDbTemplate);
+  project.provide('sharedSqsS3', standIns.provided.sharedSqsS3);
   return async () => {
-    await sqsS3.stop();
-    await building;
-    await dynamodb.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    shared.users -= 1;
+    if (shared.users > 0) return;
+    delete holder[SHARED];
+    await standIns.stop();
   };
 }

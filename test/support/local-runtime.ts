@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { busName, resourceName, topology } from '#infra/topology.ts';
 import { copyTemplate } from './dynamodb-template.ts';
+import { tracked } from './live-things.ts';
 
 // The API helpers live where a test that only calls a runtime's API imports them without the runtime and the SDK.
 export { apiClient, eventually, onboardHost, sampleHostFacts, type ApiClient, type ApiResponse } from './api.ts';
@@ -19,7 +20,7 @@ export { apiClient, eventually, onboardHost, sampleHostFacts, type ApiClient, ty
 export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const inMemory = options.dataDir === undefined;
   const shared = inMemory && process.env.VITEST;
-  if (!shared) return startLocalRuntime({ inMemory, log: () => undefined, port: 0, ...options });
+  if (!shared) return tracked('a runtime', await startLocalRuntime({ inMemory, log: () => undefined, port: 0, ...options }));
   const id = randomUUID().replaceAll('-', '').slice(0, 12);
   const accessKeyId = `test${id}`;
   const template = inject('dynamoDbTemplate');
@@ -34,7 +35,7 @@ export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promi
       stage: `t${id}`,
       ...options,
     });
-    return { ...runtime, stop: async () => { await runtime.stop(); removeCopy(); } };
+    return tracked(`runtime ${runtime.stage}`, { ...runtime, stop: async () => { await runtime.stop(); removeCopy(); } });
   } catch (error) {
     removeCopy();
     throw error;

@@ -1,4 +1,5 @@
 import type { ApiClient } from './local-runtime.ts';
+import { tracked } from './live-things.ts';
 import { nextMessages, reportEvent } from './marketplace.ts';
 
 /**
@@ -58,12 +59,13 @@ export const playAgents = (
       }
     }
   });
-  return {
+  // Tracked: a test that times out leaves its loops running, which in a shared worker would go on calling a stopped runtime.
+  return tracked(`played agents of ${hosts.length} host(s)`, {
     /** The host stops heartbeating and answering, as a dead agent would. */
     silence: (hostId: string) => silent.add(hostId),
     async stop() {
       stopped = true;
       await Promise.all(loops);
     },
-  };
+  });
 };
