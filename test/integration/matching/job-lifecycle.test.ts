@@ -42,9 +42,12 @@ describe.concurrent('a job whose only matching host once failed it (issue 15)', 
     const retryAt = new Date(String(waiting.statusReason).split('retrying them at ')[1] ?? '');
     expect(retryAt.getTime()).toBeGreaterThan(Date.now() - AVOID_SECONDS * 1000);
 
-    // The host is offered and free, as the renter sees it: the reason above is the whole truth.
-    const offers = await api.call('GET', '/v1/offers?limit=100', { key: renterKey });
-    expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+    // The host is offered and free, as the renter sees it: the reason above is the whole truth. The offers show it
+    // once their capacity view has heard of the released placement (the runtime's capacity cache), within the avoidance.
+    await eventually(async () => {
+      const offers = await api.call('GET', '/v1/offers?limit=100', { key: renterKey });
+      expect(offers.body.items.map((offer: { hostId: string }) => offer.hostId)).toContain(host.hostId);
+    }, AVOID_SECONDS * 1000 / 2);
 
     // The agent is back: once the avoidance lapses the job comes to it again and runs.
     const again = await waitForMessage(api, host.agentToken, (m) => m.type === 'assignment' && m.jobId === body.jobId && m.assignmentId !== first.assignmentId, 60_000);
