@@ -1,6 +1,6 @@
 /**
  * Helpers for tests that talk to a runtime through its HTTP API only: no AWS SDK, no runtime
- * module. A file that spawns `npm start` (test/e2e) or only polls imports these without loading
+ * module. A file that runs `npm start` in a child process (test/e2e) or only polls imports these without loading
  * the whole backend into its process (about a second of CPU per file, the SDK clients most of
  * it); test/support/local-runtime.ts re-exports them.
  */
