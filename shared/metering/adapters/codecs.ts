@@ -103,24 +103,27 @@ export interface RecordPlace {
  */
 export const groupedRecordValue = (usage: StoredUsage): StoredUsage | string => {
   if (usage.status === 'pending') return usage;
-  const { eventId: _eventId, assignmentId: _assignmentId, hostId: _hostId, acceptedFrom, acceptedTo, clipped, judgedAt, ...own } = usage;
-  const accepted = usage.status === 'accepted';
+  const { eventId: _eventId, assignmentId: _assignmentId, hostId: _hostId, ...own } = usage;
   const text: Record<string, unknown> = own;
-  // A field left out reads back as its usual value; one the record lacks where it usually has it is written as null.
-  if (!(accepted && acceptedFrom === usage.from)) text.acceptedFrom = acceptedFrom ?? (accepted ? null : undefined);
-  if (!(accepted && acceptedTo === usage.to)) text.acceptedTo = acceptedTo ?? (accepted ? null : undefined);
-  if (!(accepted && clipped?.length === 0)) text.clipped = clipped ?? (accepted ? null : undefined);
-  if (judgedAt !== usage.receivedAt) text.judgedAt = judgedAt ?? null;
+  for (const [field, applies, usual] of USUAL) {
+    if (!applies(usage.status)) continue;
+    if (isUsual(text[field], usual(text))) delete text[field];
+    // One the record lacks where it usually has it is written as null, so it reads back absent.
+    else text[field] ??= null;
+  }
   return JSON.stringify(text);
 };
 
-/** The fields `groupedRecordValue` leaves out when they have their usual value, and that value. */
+/** The fields `groupedRecordValue` leaves out when they have their usual value, and that value; both sides read this one list. */
 const USUAL: readonly (readonly [field: string, applies: (status: unknown) => boolean, usual: (text: Record<string, unknown>) => unknown])[] = [
   ['acceptedFrom', (status) => status === 'accepted', (text) => text.from],
   ['acceptedTo', (status) => status === 'accepted', (text) => text.to],
   ['clipped', (status) => status === 'accepted', () => []],
   ['judgedAt', () => true, (text) => text.receivedAt],
 ];
+
+const isUsual = (value: unknown, usual: unknown): boolean =>
+  Array.isArray(usual) ? Array.isArray(value) && value.length === 0 && usual.length === 0 : value === usual;
 
 /** A record's text as `groupedRecordValue` wrote it, its left-out fields restored. */
 const restored = (text: Record<string, unknown>, place: RecordPlace): Record<string, unknown> => {
