@@ -102,6 +102,11 @@ try {
     },
   }));
   const chunkEvent = (req: Request) => JSON.stringify({ source: 'gpuhive.metering', detailType: 'usage.chunk_recorded', detail: { records: req.records.map((r) => ({ usageRecordId: r.usageRecordId, gpuSeconds: r.gpuSeconds, from: r.from, to: r.to })) } });
+  /** The chunk event's outbox item, as metering's commit writes it. */
+  const chunkEventPut = (req: Request) => {
+    const key = { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX' };
+    return { key, put: { Put: { TableName: 'metering', Item: { ...key, events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } } };
+  };
   const rest = (req: Request) => [
     { Put: { TableName: 'metering', Item: { pk: `LEASE#${req.assignmentId}`, sk: 'SUMMARY', version: 1, coverage: [[1, 2]], acceptedRecords: 100, gpuMs: 1000, recordGroups: true }, ConditionExpression: 'attribute_not_exists(pk)' } },
     { Update: { TableName: 'metering', Key: { pk: `LEASE#${req.assignmentId}`, sk: 'HOUR#2026-12-05T12' }, UpdateExpression: 'SET assignmentId = :a ADD gpuMs :g, records :r', ExpressionAttributeValues: { ':a': req.assignmentId, ':g': 1000, ':r': 100 } } },
@@ -139,9 +144,8 @@ try {
       name: 'outbox: the chunk event\'s item written, then marked sent (moved in the outbox index)',
       items: 1,
       run: async () => {
-        const req = request();
-        const key = { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX' };
-        await send([{ Put: { TableName: 'metering', Item: { ...key, events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+        const { key, put } = chunkEventPut(request());
+        await send([put]);
         await documents.send(new UpdateCommand({
           TableName: 'metering', Key: key, UpdateExpression: 'SET outboxBucket = :bucket, sentAt = :now, #ttl = :expires', ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#ttl': 'ttl' }, ExpressionAttributeValues: { ':bucket': 'sent#2026-12-05T12', ':now': now, ':expires': 1 },
@@ -151,18 +155,14 @@ try {
     {
       name: 'outbox: the chunk event\'s item written, not marked sent (what mark-sent adds, by difference)',
       items: 1,
-      run: () => {
-        const req = request();
-        return send([{ Put: { TableName: 'metering', Item: { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX', events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
-      },
+      run: () => send([chunkEventPut(request()).put]),
     },
     {
       name: 'outbox: the chunk event\'s item written, then deleted instead of marked sent',
       items: 1,
       run: async () => {
-        const req = request();
-        const key = { pk: `OUTBOX#evt_${req.assignmentId}`, sk: 'OUTBOX' };
-        await send([{ Put: { TableName: 'metering', Item: { ...key, events: chunkEvent(req), createdAt: now, outboxBucket: 'pending' }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+        const { key, put } = chunkEventPut(request());
+        await send([put]);
         await documents.send(new DeleteCommand({ TableName: 'metering', Key: key }));
       },
     },
