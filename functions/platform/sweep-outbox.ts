@@ -27,20 +27,25 @@ const outboxes = outboxTables.map(
 /** Events pending longer than this were missed by their producer's own publish. */
 const PENDING_GRACE_SECONDS = 30;
 
-const Input = z.object({ republishSentSince: z.iso.datetime().optional() }).catch({});
+const Input = z
+  .object({ republishSentSince: z.iso.datetime().optional(), pendingGraceSeconds: z.number().int().nonnegative().optional() })
+  .catch({});
 
 /**
  * Scheduled: republishes events that stayed pending. The local runtime also calls it once
- * at start with `republishSentSince`, because its in-memory queues lost what was in flight.
+ * at start with `republishSentSince`, because its in-memory queues lost what was in flight,
+ * and `pendingGraceSeconds: 0`: before its API, pollers and schedules run, no producer of its
+ * own is between commit and publish, so what is pending was left by a runtime that died there
+ * and goes at once instead of after the grace.
  */
 export const handler = middy()
   .use(injectLambdaContext(logger, { clearState: true }))
   .handler(async (event: unknown) => {
-    const { republishSentSince } = Input.parse(event);
+    const { republishSentSince, pendingGraceSeconds = PENDING_GRACE_SECONDS } = Input.parse(event);
     let pending = 0;
     let resent = 0;
     for (const outbox of outboxes) {
-      pending += await outbox.sweepPending(PENDING_GRACE_SECONDS);
+      pending += await outbox.sweepPending(pendingGraceSeconds);
       if (republishSentSince) resent += await outbox.republishSentSince(new Date(republishSentSince));
     }
     if (pending + resent > 0) logger.info('outbox sweep republished events', { pending, resent });

@@ -209,7 +209,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       const since = resendSince(mark, new Date());
       const resent = await timed(() => republishRecentEvents(root, topology, since));
       const which = mark ? `sent since the queues were last seen empty, ${mark.toISOString()}` : 'of the last 48 h (no record of empty queues)';
-      log(`Sent ${resent.result} event(s) again, those ${which} (${resent.seconds} s).`);
+      log(`Sent ${resent.result.resent} event(s) again, those ${which}, and ${resent.result.pending} never sent (${resent.seconds} s).`);
     }
     if (dataDir) {
       // Registered before the pollers, so it stops after them and takes its last look at queues nobody consumes.
@@ -279,11 +279,15 @@ const recreateHostQueues = async (): Promise<number> => {
 /** Lambda's longest timeout: the first start on an old data dir may resend two days of events on a busy machine. */
 const RESEND_TIMEOUT_SECONDS = 900;
 
-/** In-memory queues also lost events in flight: the outbox sweep sends those sent since `since` again. */
-const republishRecentEvents = async (root: string, topology: Topology, since: Date): Promise<number> => {
+/**
+ * In-memory queues also lost events in flight: the outbox sweep sends those sent since `since`
+ * again, and those a killed runtime committed but never published (pending) at once, not 30 s on.
+ */
+const republishRecentEvents = async (root: string, topology: Topology, since: Date): Promise<{ resent: number; pending: number }> => {
   const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
-  if (!sweep) return 0;
+  if (!sweep) return { resent: 0, pending: 0 };
   const handler = await loadHandler(root, sweep);
-  const result = (await handler({ republishSentSince: since.toISOString() }, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number } | undefined;
-  return result?.resent ?? 0;
+  const input = { republishSentSince: since.toISOString(), pendingGraceSeconds: 0 };
+  const result = (await handler(input, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number; pending?: number } | undefined;
+  return { resent: result?.resent ?? 0, pending: result?.pending ?? 0 };
 };
