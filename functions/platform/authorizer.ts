@@ -22,6 +22,7 @@ const deps = {
   registryTable: config[tables.registry.envVar],
   adminKeySha256: config[PlatformEnv.adminKeySha256],
   now: () => new Date(),
+  lastUsedWrites: new Map<string, number>(),
 };
 
 /**

@@ -15,7 +15,17 @@ export interface IdentityDeps {
   readonly registryTable: string;
   readonly adminKeySha256: string | undefined;
   readonly now: () => Date;
+  /**
+   * When this instance last stored each key's lastUsedAt (epoch ms by key id), so that a key
+   * used again within the resolution skips the write its condition would refuse anyway: a
+   * refused conditional write still costs a round trip and a write unit. Kept by the caller
+   * (the authorizer, per instance); without it every use tries the write.
+   */
+  readonly lastUsedWrites?: Map<string, number>;
 }
+
+/** Bounds `lastUsedWrites`, as the authorizer bounds its identities: full, it is emptied rather than grown. */
+const MAX_REMEMBERED_WRITES = 10_000;
 
 const LAST_USED_RESOLUTION_SECONDS = 300;
 
@@ -57,6 +67,9 @@ export const resolvePrincipal = async (authorization: string | undefined, deps: 
 /** Records when a key was last used, at most every few minutes, so listing keys shows stale ones. */
 const touchLastUsed = async (accountId: string, keyId: string, deps: IdentityDeps): Promise<void> => {
   const now = deps.now();
+  const written = deps.lastUsedWrites?.get(keyId);
+  // The condition below refuses a write until the resolution has passed since the last one.
+  if (written !== undefined && now.getTime() - written <= LAST_USED_RESOLUTION_SECONDS * 1000) return;
   try {
     await deps.documents.send(
       new UpdateCommand({
@@ -67,6 +80,10 @@ const touchLastUsed = async (accountId: string, keyId: string, deps: IdentityDep
         ExpressionAttributeValues: { ':now': now.toISOString(), ':stale': addSeconds(now, -LAST_USED_RESOLUTION_SECONDS).toISOString() },
       }),
     );
+    if (deps.lastUsedWrites) {
+      if (deps.lastUsedWrites.size >= MAX_REMEMBERED_WRITES) deps.lastUsedWrites.clear();
+      deps.lastUsedWrites.set(keyId, now.getTime());
+    }
   } catch (error) {
     // Recently touched already: the condition is the throttle, not a failure.
     if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;

@@ -35,11 +35,12 @@ export const preemptibleFor = (held: HeldGpus, wanted: Pick<Requirements, 'bidPe
   return held.interruptible.bidPerGpuHour < wanted.bidPerGpuHour && Date.parse(held.interruptible.since) + minRunSeconds * 1000 <= now.getTime();
 };
 
-/** The host as it would be with every hold this work may preempt released. */
-const withoutPreemptible = (host: HostCapacity, wanted: Requirements, now: Date, minRunSeconds: number): HostCapacity => ({
-  ...host,
-  live: Object.fromEntries(Object.entries(host.live).filter(([, held]) => !preemptibleFor(held, wanted, now, minRunSeconds))),
-});
+/** The host as it would be with every hold this work may preempt released: the host itself where there is none. */
+const withoutPreemptible = (host: HostCapacity, wanted: Requirements, now: Date, minRunSeconds: number): HostCapacity => {
+  const mayTake = (held: HeldGpus) => preemptibleFor(held, wanted, now, minRunSeconds);
+  if (!Object.values(host.live).some(mayTake)) return host;
+  return { ...host, live: Object.fromEntries(Object.entries(host.live).filter(([, held]) => !mayTake(held))) };
+};
 
 /** Cheapest victims first, then the youngest (the least work lost); the whole hold goes. */
 const cheaperThenYounger = ([, a]: [string, HeldGpus], [, b]: [string, HeldGpus]): number =>
@@ -90,13 +91,17 @@ const mayServe = (host: HostCapacity, wanted: Requirements): boolean =>
 export const planPreemption = (wanted: Requirements, hosts: Iterable<HostCapacity>, now: Date, minRunSeconds: number, seed = ''): PreemptionPlan | undefined => {
   const real = new Map<string, HostCapacity>();
   const views: HostCapacity[] = [];
+  let anyPreemptible = false;
   for (const host of hosts) {
     if (!mayServe(host, wanted)) continue;
     real.set(host.hostId, host);
     const view = withoutPreemptible(host, wanted, now, minRunSeconds);
+    if (view !== host) anyPreemptible = true;
     views.push(view);
   }
-  if (views.length === 0) return undefined;
+  // With no hold to take, any room found would need no preemption (the end of this function
+  // says so too): a full fleet of on-demand work is not searched once more per waiting job.
+  if (!anyPreemptible) return undefined;
   const placement = place(wanted, views, seed);
   if (placement.kind !== 'placed') return undefined;
   const placed: PlacedHost[] = [];

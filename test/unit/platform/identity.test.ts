@@ -55,6 +55,33 @@ describe('resolvePrincipal', () => {
     });
   });
 
+  it('skips the write while its own last write of that key is within the resolution, and writes again after it', async () => {
+    dynamo.on(GetCommand).resolves({ Item: keyHashItem });
+    let now = T0;
+    const remembering: IdentityDeps = { ...deps, now: () => now, lastUsedWrites: new Map() };
+
+    await resolvePrincipal(`Bearer ${RENTER_KEY}`, remembering);
+    now = at(T0, 300);
+    const principal = await resolvePrincipal(`Bearer ${RENTER_KEY}`, remembering);
+    now = at(T0, 301);
+    await resolvePrincipal(`Bearer ${RENTER_KEY}`, remembering);
+
+    expect(principal).toEqual({ kind: 'account', role: 'renter', accountId: 'acct_renter1', keyId: 'key_1' });
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues?.[':now'])).toEqual([T0.toISOString(), at(T0, 301).toISOString()]);
+  });
+
+  it('remembers no write the condition refused', async () => {
+    dynamo.on(GetCommand).resolves({ Item: keyHashItem });
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    const remembering: IdentityDeps = { ...deps, lastUsedWrites: new Map() };
+
+    await resolvePrincipal(`Bearer ${RENTER_KEY}`, remembering);
+    await resolvePrincipal(`Bearer ${RENTER_KEY}`, remembering);
+
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(2);
+    expect(remembering.lastUsedWrites?.size).toBe(0);
+  });
+
   it('still resolves the key when it was used moments ago and the throttle condition fails', async () => {
     dynamo.on(GetCommand).resolves({ Item: keyHashItem });
     dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
