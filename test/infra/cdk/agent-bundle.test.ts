@@ -16,7 +16,9 @@ describe('the agent distribution function', () => {
   it('ships gpuhive-agent.mjs beside its handler in the Lambda asset', () => {
     const def = topology.routes.find((route) => route.bundlesAgent)!;
     const outdir = mkdtempSync(join(tmpdir(), 'cdk-agent-'));
-    const app = new App({ outdir });
+    // CloudFormation's template checks are left out: without cdk.json's context they only warn, and nothing here reads
+    // them, yet starting their engine costs seconds of CPU. The whole app is checked by every other CDK test.
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'AgentBundle');
 
     new GpuhiveFunction(stack, 'ServeAgentBundle', { def, kind: 'route', stage: stageConfig('dev'), logGroup: new LogGroup(stack, 'Logs') });

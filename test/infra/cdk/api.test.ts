@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { routeKey, topology } from '#infra/topology.ts';
 import { routeSettingsOf } from '#infra/constructs/gpuhive-api.ts';
 import { stageConfig } from '#infra/stacks/stage-config.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const { stack, template, apiTemplate, logicalIdOf, passedTo } = synthesize();
+const { stack, template, apiTemplate, logicalIdOf, passedTo } = sharedSynthesis();
 const routes = apiTemplate.findResources('AWS::ApiGatewayV2::Route');
 const routeByKey = (key: string) => Object.values(routes).find((route) => route.Properties.RouteKey === key);
 const [authorizerId] = Object.keys(apiTemplate.findResources('AWS::ApiGatewayV2::Authorizer'));
@@ -19,7 +19,7 @@ const integratedFunctionOf = (key: string): unknown => {
 };
 
 const [stage] = Object.values(apiTemplate.findResources('AWS::ApiGatewayV2::Stage'));
-const prodStage = Object.values(synthesize({ stage: 'prod' }).apiTemplate.findResources('AWS::ApiGatewayV2::Stage'))[0];
+const prodStage = Object.values(sharedSynthesis({ stage: 'prod' }).apiTemplate.findResources('AWS::ApiGatewayV2::Stage'))[0];
 const throttledRoutes = Object.entries(stageConfig('dev').routeThrottles);
 const prodThrottledRoutes = Object.entries(stageConfig('prod').routeThrottles);
 

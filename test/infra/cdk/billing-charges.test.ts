@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BillingEnv, CHARGES_QUEUE } from '#billing/config.ts';
 import { queueResourceNames, queueUrlEnvVar, topology, type FunctionDef } from '#infra/topology.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const envOf = (def: FunctionDef): Record<string, unknown> =>
   template.toJSON().Resources[logicalIdOf(stack.functionOf(def))].Properties.Environment.Variables;
 const charges = topology.queues.find((queue) => queue.name === CHARGES_QUEUE)!;

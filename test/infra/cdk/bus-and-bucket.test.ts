@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, it } from 'vitest';
 import { busName } from '#infra/topology.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 
 describe('GpuhiveStack event bus', () => {
   it('creates the stage\'s custom bus', () => {

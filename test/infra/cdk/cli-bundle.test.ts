@@ -18,7 +18,9 @@ describe('the renter CLI distribution function', () => {
     const def = topology.routes.find((route) => route.bundlesCli)!;
     expect(`${def.method} ${def.path}`).toBe('GET /cli/gpuhive.mjs');
     const outdir = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
-    const app = new App({ outdir });
+    // CloudFormation's template checks are left out: without cdk.json's context they only warn, and nothing here reads
+    // them, yet starting their engine costs seconds of CPU. The whole app is checked by every other CDK test.
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'CliBundle');
 
     new GpuhiveFunction(stack, 'ServeCliBundle', { def, kind: 'route', stage: stageConfig('dev'), logGroup: new LogGroup(stack, 'Logs') });

@@ -2,13 +2,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../../console/build.ts';
 import { API_PATH_PATTERNS } from '#infra/constructs/console-site.ts';
-import { synthesize, type Synthesized } from './synth.ts';
+import { sharedSynthesis, type Synthesized } from './synth.ts';
 
 let synthesized: Synthesized;
 let site: Template;
 
 beforeAll(() => {
-  synthesized = synthesize();
+  synthesized = sharedSynthesis();
   site = Template.fromStack(synthesized.stack.consoleSite);
 }, 300_000);
 

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { resourceName } from '#infra/topology.ts';
 import { VISIBILITY_TIMEOUT_FACTOR } from '#infra/constructs/event-consumer.ts';
 import { fixtureQueue, fixtureRule, topologyWithConsumer } from './fixtures/topology.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis, synthesize } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize({ topology: topologyWithConsumer });
+const { stack, template, logicalIdOf } = sharedSynthesis({ topology: topologyWithConsumer });
 const consumer = stack.consumers.get(fixtureQueue.name)!;
 const queue = template.toJSON().Resources[logicalIdOf(consumer.queue)];
 const deadLetterQueue = template.toJSON().Resources[logicalIdOf(consumer.deadLetterQueue)];

@@ -3,11 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { resourceName, tables, topology, type FunctionDef } from '#infra/topology.ts';
 import { stageConfig } from '#infra/stacks/stage-config.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis, synthesize } from './synth.ts';
 
 /** What an idle host costs in production: the choices of docs/operations-footprint.md, as deployed. */
-const prod = synthesize({ stage: 'prod' });
-const dev = synthesize();
+const prod = sharedSynthesis({ stage: 'prod' });
+const dev = sharedSynthesis();
 const resourcesOf = (synthesized: typeof prod) =>
   synthesized.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const functionPropsOf = (synthesized: typeof prod, def: FunctionDef) =>

@@ -5,9 +5,9 @@ import { topology, type FunctionDef } from '#infra/topology.ts';
 import { adminKeyParameterName } from '#infra/stacks/gpuhive-stack.ts';
 import { DEFAULT_TIMEOUT_SECONDS } from '#infra/constructs/sizing.ts';
 import { stageConfig } from '#infra/stacks/stage-config.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis, synthesize } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const lambdas = Object.values(template.findResources('AWS::Lambda::Function'));
 const propsOf = (def: FunctionDef) => resources[logicalIdOf(stack.functionOf(def))]!.Properties;
@@ -62,7 +62,7 @@ describe('GpuhiveFunction', () => {
   });
 
   it('drops Lambda\'s START, END and REPORT lines in prod (system log level WARN)', () => {
-    const prod = Object.values(synthesize({ stage: 'prod' }).template.findResources('AWS::Lambda::Function'));
+    const prod = Object.values(sharedSynthesis({ stage: 'prod' }).template.findResources('AWS::Lambda::Function'));
     expect(prod.every((fn) => fn.Properties.LoggingConfig.SystemLogLevel === 'WARN' && fn.Properties.LoggingConfig.ApplicationLogLevel === 'INFO')).toBe(true);
   });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { topology, type FunctionDef } from '#infra/topology.ts';
 import { AGENT_QUEUE_ACTIONS } from '#infra/constructs/host-queue-access.ts';
-import { allowedActions, asArray, identityStatements, synthesize } from './synth.ts';
+import { allowedActions, asArray, identityStatements, sharedSynthesis } from './synth.ts';
 import { topologyWithConsumer } from './fixtures/topology.ts';
 
-const real = synthesize();
-const fixture = synthesize({ topology: topologyWithConsumer });
-const prod = synthesize({ stage: 'prod' });
+const real = sharedSynthesis();
+const fixture = sharedSynthesis({ topology: topologyWithConsumer });
+const prod = sharedSynthesis({ stage: 'prod' });
 const { stack, template, logicalIdOf } = real;
 
 const DATA_ACTION = /^(dynamodb|sqs|s3):|^events:PutEvents$|^\*$/i;

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { LogsEnv } from '#logs/config.ts';
 import { DELIVERIES_QUEUE, NotificationsEnv } from '#notifications/config.ts';
 import { queueUrlEnvVar, topology, type FunctionDef } from '#infra/topology.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const envOf = (def: FunctionDef): Record<string, unknown> =>
   template.toJSON().Resources[logicalIdOf(stack.functionOf(def))].Properties.Environment.Variables;
 const allDefs: FunctionDef[] = [...topology.routes, ...topology.queues, ...topology.schedules];

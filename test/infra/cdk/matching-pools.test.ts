@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MatchingEnv, POOLS_QUEUE } from '#matching/config.ts';
 import { queueResourceNames, queueUrlEnvVar, topology, type FunctionDef } from '#infra/topology.ts';
-import { asArray, identityStatements, synthesize } from './synth.ts';
+import { asArray, identityStatements, sharedSynthesis } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const envOf = (def: FunctionDef): Record<string, unknown> =>
   template.toJSON().Resources[logicalIdOf(stack.functionOf(def))].Properties.Environment.Variables;
 const pools = topology.queues.find((queue) => queue.name === POOLS_QUEUE)!;

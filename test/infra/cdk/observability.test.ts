@@ -2,12 +2,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { queueResourceNames, resourceName, topology, type FunctionDef } from '#infra/topology.ts';
 import { alarmCountOf, hostQueueAgeQuery } from '#infra/constructs/observability.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis, synthesize } from './synth.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
 /** The main stack, and the nested stack the alarms, their topic and the dashboard live in. */
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const monitoring = Template.fromStack(stack.observability);
 const rootResources = template.toJSON().Resources as Resources;
 const resources = monitoring.toJSON().Resources as Resources;

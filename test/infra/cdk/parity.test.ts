@@ -3,14 +3,14 @@ import { Schedule } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { queueResourceNames, resourceName, routeKey, topology } from '#infra/topology.ts';
 import { scheduleMinutes } from '#infra/stacks/gpuhive-stack.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
 /**
  * ARCHITECTURE.md, One topology, two targets: a route, queue, rule or schedule that exists in
  * one target and not the other is a bug. The local runtime is built from the topology object
  * itself; these tests hold the synthesized template to the same object, in both directions.
  */
-const { stack, template, apiTemplate, logicalIdOf } = synthesize();
+const { stack, template, apiTemplate, logicalIdOf } = sharedSynthesis();
 const resources = Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>);
 const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
 const sorted = (values: readonly string[]) => [...values].sort();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { topology } from '#infra/topology.ts';
 import { VISIBILITY_TIMEOUT_FACTOR } from '#infra/constructs/event-consumer.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
 const queues = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::SQS::Queue');
 const consumers = topology.queues.map((def) => [def.name, def] as const);

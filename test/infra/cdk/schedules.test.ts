@@ -3,9 +3,9 @@ import { Schedule } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { topology } from '#infra/topology.ts';
 import { scheduleMinutes } from '#infra/stacks/gpuhive-stack.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const { stack, template, logicalIdOf } = synthesize();
+const { stack, template, logicalIdOf } = sharedSynthesis();
 const scheduledRules = Object.values(template.findResources('AWS::Events::Rule')).filter((rule) => rule.Properties.ScheduleExpression);
 const ruleTargeting = (functionId: string) =>
   scheduledRules.find((rule) => (rule.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).some((target) => target.Arn['Fn::GetAtt'][0] === functionId));

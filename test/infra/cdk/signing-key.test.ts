@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SigningEnv } from '#platform/signing-key.ts';
-import { synthesize, type Synthesized } from './synth.ts';
+import { sharedSynthesis, type Synthesized } from './synth.ts';
 
 let synthesized: Synthesized;
 
 beforeAll(() => {
-  synthesized = synthesize({ stage: 'prod' });
+  synthesized = sharedSynthesis({ stage: 'prod' });
 }, 300_000);
 
 describe('the signing key of install.sh and the agent bundle on AWS', () => {

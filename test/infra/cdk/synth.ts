@@ -47,6 +47,34 @@ export const synthesize = (options: { stage?: Stage; topology?: Topology; contex
   return { app, stack, template, apiTemplate: Template.fromStack(stack.api), logicalIdOf, passedTo };
 };
 
+/** Makes every object and array of a template read-only, so an in-place edit throws where it is made. */
+const deepFreeze = (value: unknown): void => {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+};
+
+type SharedOptions = { readonly stage?: Stage; readonly topology?: Topology };
+
+const shared: { stage: Stage; topology: Topology | undefined; synthesized: Synthesized }[] = [];
+
+/**
+ * The app for a stage and topology, synthesized once per worker: the `unit` project runs its
+ * files in shared workers, and most CDK files read the same dev, prod or queue-topology app,
+ * each synthesis a few CPU seconds. Its callers only read it. The templates are frozen, so a
+ * test that sorts or edits one in place fails rather than changing what later files see. A test
+ * that adds constructs or aspects, or synthesizes a variant of its own, calls `synthesize`.
+ */
+export const sharedSynthesis = ({ stage = 'dev', topology }: SharedOptions = {}): Synthesized => {
+  const found = shared.find((entry) => entry.stage === stage && entry.topology === topology);
+  if (found) return found.synthesized;
+  const synthesized = synthesize({ stage, ...(topology ? { topology } : {}) });
+  deepFreeze(synthesized.template.toJSON());
+  deepFreeze(synthesized.apiTemplate.toJSON());
+  shared.push({ stage, topology, synthesized });
+  return synthesized;
+};
+
 export interface PolicyStatementJson {
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: string | string[];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resourceName, topology } from '#infra/topology.ts';
-import { synthesize } from './synth.ts';
+import { sharedSynthesis } from './synth.ts';
 
-const dev = synthesize();
-const prod = synthesize({ stage: 'prod' });
+const dev = sharedSynthesis();
+const prod = sharedSynthesis({ stage: 'prod' });
 
 const tableOf = (synthesized: typeof dev, name: string) => {
   const tables = Object.values(synthesized.template.findResources('AWS::DynamoDB::Table'));
