@@ -247,7 +247,7 @@ describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs
     expect(registered.stdout).toContain('runtimes docker');
     expect(registered.code).toBe(0);
 
-    agent = startAgent(['--state-dir', agentState, '--usage-interval', '1']);
+    agent = startAgent(['--state-dir', agentState]);
     await eventually(async () => expect(await checkEgressRules({ names: agentNames })).toEqual([]), 60_000);
     const doctor = await agentCommand(['doctor', '--state-dir', agentState]);
     expect(doctor.stdout).toMatch(/\[ok {2}\] egress firewall: job containers cannot reach private, link-local or metadata addresses/);

@@ -77,7 +77,7 @@ beforeAll(async () => {
     '--simulate-gpus', 'RTX 4090:24564x1', '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
   ]);
   expect(registered.code, registered.stderr).toBe(0);
-  agent = startAgent(['--state-dir', stateDir, '--usage-interval', '1', '--stop-grace', '5', '--poll-wait', '1']);
+  agent = startAgent(['--state-dir', stateDir, '--stop-grace', '5', '--poll-wait', '1']);
   const host = await eventually(async () => {
     const [shown] = (await api.call('GET', '/v1/hosts', { key: providerKey })).body.items;
     expect(shown).toMatchObject({ status: 'online', minBidPerGpuHour: '0.300000' });

@@ -37,7 +37,7 @@ const model = [
   ].join('\n'),
 ];
 
-const startAgentFor = (stateDir: string) => startAgent(['--state-dir', stateDir, '--usage-interval', '1', '--stop-grace', '2', '--poll-wait', '2']);
+const startAgentFor = (stateDir: string) => startAgent(['--state-dir', stateDir, '--stop-grace', '2', '--poll-wait', '2']);
 
 beforeAll(async () => {
   runtime = await startTestRuntime({
