@@ -12,6 +12,7 @@ import { containerNameOf, DockerRunner, type DockerLimits } from '#agent/runner/
 import { checkEgressRules, jobNetworkNames } from '#agent/runner/job-network.ts';
 import { JobLogs } from '#agent/runner/job-logs.ts';
 import type { RunningJob } from '#agent/runner/types.ts';
+import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, waitForStatus } from '#test/support/marketplace.ts';
@@ -137,17 +138,19 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
   }, 90_000);
 
   it.concurrent('publishes only the declared port, on the provider\'s range', async ({ expect }) => {
-    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [{ containerPort: 8080, hostPort: 41_000, protocol: 'tcp' }] });
-    const { running, logs, output } = await startJob(runner({ portRange: { from: 41_000, to: 41_009 } }), job);
+    // A port free now, not a fixed one: another checkout's run of this file on the same machine held 41000 once.
+    const hostPort = await freePort();
+    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [{ containerPort: 8080, hostPort, protocol: 'tcp' }] });
+    const { running, logs, output } = await startJob(runner({ portRange: { from: hostPort, to: hostPort + 9 } }), job);
     try {
       await expect.poll(output, { timeout: 60_000 }).toContain('listening');
       const container = inspectContainer(containerNameOf(job.assignmentId))!;
       const published = spawnSync('docker', ['port', containerNameOf(job.assignmentId)], { encoding: 'utf8' }).stdout.trim().split('\n');
 
       expect(Object.keys(container.HostConfig.PortBindings)).toEqual(['8080/tcp']);
-      expect(container.HostConfig.PortBindings['8080/tcp'].map((binding: { HostPort: string }) => binding.HostPort)).toEqual(['41000']);
+      expect(container.HostConfig.PortBindings['8080/tcp'].map((binding: { HostPort: string }) => binding.HostPort)).toEqual([String(hostPort)]);
       expect(container.HostConfig.PublishAllPorts).toBe(false);
-      expect(published.every((line) => line.startsWith('8080/tcp -> ') && line.endsWith(':41000'))).toBe(true);
+      expect(published.every((line) => line.startsWith('8080/tcp -> ') && line.endsWith(`:${hostPort}`))).toBe(true);
     } finally {
       await running.stop(1000);
       logs.close();
