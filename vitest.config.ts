@@ -113,8 +113,8 @@ export default defineConfig({
           name: 'isolated',
           include: ['test/**/*.test.ts'],
           exclude: [...shareable, ...runtimeOnly],
-          // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime.
-          globalSetup: ['test/support/global-setup.ts'],
+          // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime; one agent bundle.
+          globalSetup: ['test/support/global-setup.ts', 'test/support/agent-bundle-setup.ts'],
           pool: 'forks',
         },
       },

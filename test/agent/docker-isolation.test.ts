@@ -12,6 +12,7 @@ import { containerNameOf, DockerRunner, type DockerLimits } from '#agent/runner/
 import { checkEgressRules, jobNetworkNames } from '#agent/runner/job-network.ts';
 import { JobLogs } from '#agent/runner/job-logs.ts';
 import type { RunningJob } from '#agent/runner/types.ts';
+import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, waitForStatus } from '#test/support/marketplace.ts';
@@ -81,7 +82,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     if (egress6.status === 0) for (const range of ['fc00::/7', 'fe80::/10']) expect(egress6.stdout).toContain(`-d ${range} -j DROP`);
   }, 90_000);
 
-  it.concurrent('runs as an unprivileged user with no capabilities: chown, mknod and network changes are refused', async () => {
+  it.concurrent('runs as an unprivileged user with no capabilities: chown, mknod and network changes are refused', async ({ expect }) => {
     const { exit, output } = await runToEnd(runner(), message(['sh', '-c', [
       'echo "uid=$(id -u) gid=$(id -g)"',
       'grep -E "^(CapEff|CapBnd|CapPrm|NoNewPrivs)" /proc/self/status',
@@ -105,7 +106,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(output).not.toMatch(/chown-ok|mknod-ok|ip-ok|addr-ok/);
   }, 90_000);
 
-  it.concurrent('sits on the agent\'s job network, mounts only its scratch dir, and cannot see the agent\'s state or token', async () => {
+  it.concurrent('sits on the agent\'s job network, mounts only its scratch dir, and cannot see the agent\'s state or token', async ({ expect }) => {
     const runnerUnderTest = runner();
     // Every file outside /proc, /sys and /dev is searched for the token; busybox's applets are
     // hundreds of links to one binary, which is searched once (a search per link read 300 MB).
@@ -136,29 +137,31 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     }
   }, 90_000);
 
-  it.concurrent('publishes only the declared port, on the provider\'s range', async () => {
-    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [{ containerPort: 8080, hostPort: 41_000, protocol: 'tcp' }] });
-    const { running, logs, output } = await startJob(runner({ portRange: { from: 41_000, to: 41_009 } }), job);
+  it.concurrent('publishes only the declared port, on the provider\'s range', async ({ expect }) => {
+    // A port free now, not a fixed one: another checkout's run of this file on the same machine held 41000 once.
+    const hostPort = await freePort();
+    const job = message(['sh', '-c', 'echo listening; sleep 30'], { ports: [{ containerPort: 8080, hostPort, protocol: 'tcp' }] });
+    const { running, logs, output } = await startJob(runner({ portRange: { from: hostPort, to: hostPort + 9 } }), job);
     try {
       await expect.poll(output, { timeout: 60_000 }).toContain('listening');
       const container = inspectContainer(containerNameOf(job.assignmentId))!;
       const published = spawnSync('docker', ['port', containerNameOf(job.assignmentId)], { encoding: 'utf8' }).stdout.trim().split('\n');
 
       expect(Object.keys(container.HostConfig.PortBindings)).toEqual(['8080/tcp']);
-      expect(container.HostConfig.PortBindings['8080/tcp'].map((binding: { HostPort: string }) => binding.HostPort)).toEqual(['41000']);
+      expect(container.HostConfig.PortBindings['8080/tcp'].map((binding: { HostPort: string }) => binding.HostPort)).toEqual([String(hostPort)]);
       expect(container.HostConfig.PublishAllPorts).toBe(false);
-      expect(published.every((line) => line.startsWith('8080/tcp -> ') && line.endsWith(':41000'))).toBe(true);
+      expect(published.every((line) => line.startsWith('8080/tcp -> ') && line.endsWith(`:${hostPort}`))).toBe(true);
     } finally {
       await running.stop(1000);
       logs.close();
     }
   }, 90_000);
 
-  it.concurrent('refuses a job that declares a port when the provider gave no port range', async () => {
+  it.concurrent('refuses a job that declares a port when the provider gave no port range', async ({ expect }) => {
     await expect(startJob(runner(), message(['true'], { ports: [{ containerPort: 8080, hostPort: 41_000, protocol: 'tcp' }] }))).rejects.toThrow(/no port range/);
   }, 90_000);
 
-  it.concurrent('stops forking at its pids limit', async () => {
+  it.concurrent('stops forking at its pids limit', async ({ expect }) => {
     // ash gives up at the first fork the kernel refuses; `started=N` is echoed by the shell itself (no fork).
     const job = message(['sh', '-c', 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; i=0; while [ $i -lt 40 ]; do sleep 20 & i=$((i+1)); echo "started=$i"; done; echo all-started']);
     const { exit, output } = await runToEnd(runner({ isolation: { ...dockerHost.isolation, pidsLimit: 16 } }), job);
@@ -172,7 +175,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(exit.exitCode).not.toBe(0);
   }, 60_000);
 
-  it.concurrent('is killed past the memory the assignment states (360 MB of 400), not below it', async () => {
+  it.concurrent('is killed past the memory the assignment states (360 MB of 400), not below it', async ({ expect }) => {
     const job = message(['sh', '-c', [
       'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null',
       // dd holds one buffer of `bs` bytes, filled (so really allocated) by the read.
@@ -188,7 +191,7 @@ describe.runIf(enabled)('job containers on a real Docker daemon', () => {
     expect(exit.exitCode).toBe(0);
   }, 180_000);
 
-  it.concurrent('runs without --gpus on simulated GPUs, with CUDA_VISIBLE_DEVICES of its GPUs', async () => {
+  it.concurrent('runs without --gpus on simulated GPUs, with CUDA_VISIBLE_DEVICES of its GPUs', async ({ expect }) => {
     const { exit, output } = await runToEnd(runner(), message(['sh', '-c', 'echo "cuda=$CUDA_VISIBLE_DEVICES scratch=$GPUHIVE_SCRATCH_DIR"'], { gpuIndices: [0] }));
 
     expect(exit.exitCode).toBe(0);
@@ -247,7 +250,7 @@ describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs
     expect(registered.stdout).toContain('runtimes docker');
     expect(registered.code).toBe(0);
 
-    agent = startAgent(['--state-dir', agentState, '--usage-interval', '1']);
+    agent = startAgent(['--state-dir', agentState]);
     await eventually(async () => expect(await checkEgressRules({ names: agentNames })).toEqual([]), 60_000);
     const doctor = await agentCommand(['doctor', '--state-dir', agentState]);
     expect(doctor.stdout).toMatch(/\[ok {2}\] egress firewall: job containers cannot reach private, link-local or metadata addresses/);

@@ -68,7 +68,7 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
       fundedRenter(api, runtime),
     ]);
     expect(registered.code, registered.stderr).toBe(0);
-    agent = startAgent(['--state-dir', agentState, '--usage-interval', '1', '--stop-grace', '2']);
+    agent = startAgent(['--state-dir', agentState, '--stop-grace', '2']);
 
     const submitted = await api.call('POST', '/v1/jobs', {
       key: renterKey,

@@ -49,7 +49,7 @@ beforeAll(async () => {
     '--simulate-gpus', 'RTX 4090:24564x2', '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
   ]);
   expect(registered.code, registered.stderr).toBe(0);
-  agent = startAgent(['--state-dir', stateDir, '--usage-interval', '1', '--stop-grace', '2', '--poll-wait', '2']);
+  agent = startAgent(['--state-dir', stateDir, '--stop-grace', '2', '--poll-wait', '2']);
   await eventually(async () => {
     const hosts = (await api.call('GET', '/v1/hosts', { key: provider.body.apiKey })).body.items;
     expect(hosts.map((host: { status: string; portRange: unknown }) => [host.status, host.portRange])).toEqual([['online', { from: hostPort, to: hostPort }]]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 
@@ -65,8 +65,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hooks?.listen(0, '127.0.0.1', resolve));
   runtime = await startTestRuntime({
     env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5', PREEMPTION_GRACE_SECONDS: String(GRACE_SECONDS), PREEMPT_MIN_RUN_SECONDS: '1' },
-    // The matching sweep retries the queued bids (step 4 waits for one to be refused by the host minimum).
-    scheduleSeconds: minuteSchedulesEvery(2),
+    // The matching sweep retries the queued bids (step 4 waits for one to be refused by the host minimum); no other sweep is waited on.
+    scheduleSeconds: schedulesEvery(2, ['matching-sweep']),
   });
   api = apiClient(runtime.apiUrl);
   const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Idle Rigs' } });
@@ -77,7 +77,7 @@ beforeAll(async () => {
     '--simulate-gpus', 'RTX 4090:24564x1', '--allow-process-jobs', '--no-docker', '--state-dir', stateDir,
   ]);
   expect(registered.code, registered.stderr).toBe(0);
-  agent = startAgent(['--state-dir', stateDir, '--usage-interval', '1', '--stop-grace', '5', '--poll-wait', '1']);
+  agent = startAgent(['--state-dir', stateDir, '--stop-grace', '5', '--poll-wait', '1']);
   const host = await eventually(async () => {
     const [shown] = (await api.call('GET', '/v1/hosts', { key: providerKey })).body.items;
     expect(shown).toMatchObject({ status: 'online', minBidPerGpuHour: '0.300000' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 
@@ -37,12 +37,13 @@ const model = [
   ].join('\n'),
 ];
 
-const startAgentFor = (stateDir: string) => startAgent(['--state-dir', stateDir, '--usage-interval', '1', '--stop-grace', '2', '--poll-wait', '2']);
+const startAgentFor = (stateDir: string) => startAgent(['--state-dir', stateDir, '--stop-grace', '2', '--poll-wait', '2']);
 
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: { HEARTBEAT_INTERVAL_SECONDS: '1', UNREACHABLE_AFTER_SECONDS: String(UNREACHABLE_AFTER), OFFLINE_AFTER_SECONDS: '120', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
-    scheduleSeconds: minuteSchedulesEvery(SWEEP_EVERY),
+    // What the test waits on: hosts found silent (liveness) and replicas replaced (matching's service reconcile).
+    scheduleSeconds: schedulesEvery(SWEEP_EVERY, ['registry-liveness-sweep', 'matching-sweep']),
   });
   api = apiClient(runtime.apiUrl);
   const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Replica Farm' } });

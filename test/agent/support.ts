@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_NODE_FLAGS, bundleAgent } from '../../agent/bundle.ts';
+import { inject } from 'vitest';
+import { AGENT_NODE_FLAGS } from '#agent/core/node-flags.ts';
 import { jobNetworkNames, releaseJobNetwork } from '#agent/runner/job-network.ts';
+import { sharedAgentBundle } from './shared-bundle.ts';
 
 /** The launcher a clone runs (`npx gpuhive-agent`): tsx compiles the sources at every start. */
 export const AGENT_LAUNCHER = fileURLToPath(new URL('../../agent/bin/gpuhive-agent.mjs', import.meta.url));
@@ -13,13 +14,11 @@ export const AGENT_LAUNCHER = fileURLToPath(new URL('../../agent/bin/gpuhive-age
 /**
  * The agent as providers install it: the single-file bundle (agent/bundle.ts) under its `.cjs`
  * name, started with the flags the installer's launcher and systemd unit pass. Built once per
- * test file: a start takes a fraction of the launcher's CPU (no TypeScript to compile), and a
- * test file starts the agent, its status, doctor and drain commands many times.
+ * run, by the first file that needs it, in the run's folder for it (agent-bundle-setup.ts): a
+ * start takes a fraction of the launcher's CPU (no TypeScript to compile), and a test file
+ * starts the agent, its status, doctor and drain commands many times.
  */
-const bundleDir = mkdtempSync(join(tmpdir(), 'gpuhive-agent-bundle-'));
-process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
-export const AGENT_BIN = join(bundleDir, 'gpuhive-agent.cjs');
-writeFileSync(AGENT_BIN, await bundleAgent(), { mode: 0o755 });
+export const AGENT_BIN = await sharedAgentBundle(inject('agentBundleDir'));
 const agentArgs = (args: readonly string[], via: 'bundle' | 'launcher') => (via === 'bundle' ? [...AGENT_NODE_FLAGS, AGENT_BIN, ...args] : [AGENT_LAUNCHER, ...args]);
 
 /** Runs `gpuhive-agent <args>` to completion: the bundle, or the clone's launcher where what it prints for a clone is checked. */
