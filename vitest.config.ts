@@ -102,7 +102,7 @@ export default defineConfig({
           name: 'runtime',
           include: runtimeOnly,
           globalSetup: ['test/support/global-setup.ts'],
-          setupFiles: ['test/support/runtime-file-setup.ts'],
+          setupFiles: ['test/support/runtime-file-setup.ts', 'test/support/runtime-log-setup.ts'],
           pool: 'forks',
           isolate: false,
         },
@@ -115,6 +115,7 @@ export default defineConfig({
           exclude: [...shareable, ...runtimeOnly],
           // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime; one agent bundle.
           globalSetup: ['test/support/global-setup.ts', 'test/support/agent-bundle-setup.ts'],
+          setupFiles: ['test/support/runtime-log-setup.ts'],
           pool: 'forks',
         },
       },

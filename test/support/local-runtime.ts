@@ -7,12 +7,13 @@ import { inject } from 'vitest';
 import { busName, resourceName, topology } from '#infra/topology.ts';
 import { copyTemplate } from './dynamodb-template.ts';
 import { tracked } from './live-things.ts';
+import { keptLog } from './runtime-log.ts';
 
 // The API helpers live where a test that only calls a runtime's API imports them without the runtime and the SDK.
 export { apiClient, eventually, onboardHost, sampleHostFacts, type ApiClient, type ApiResponse } from './api.ts';
 
 /**
- * A whole local backend in this test process, quiet, in memory unless a data dir is given.
+ * A whole local backend in this test process, quiet (what it logs is printed under a test that fails: runtime-log.ts), in memory unless a data dir is given.
  * In memory, it uses the run's one DynamoDB Local and one fauxqs (test/support/global-setup.ts)
  * under an access key and a stage of its own, rather than starting Java and SQS for every file,
  * and starts on a copy of the run's template tables rather than creating them.
@@ -20,7 +21,7 @@ export { apiClient, eventually, onboardHost, sampleHostFacts, type ApiClient, ty
 export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
   const inMemory = options.dataDir === undefined;
   const shared = inMemory && process.env.VITEST;
-  if (!shared) return tracked('a runtime', await startLocalRuntime({ inMemory, log: () => undefined, port: 0, ...options }));
+  if (!shared) return tracked('a runtime', await startLocalRuntime({ inMemory, log: keptLog('runtime'), port: 0, ...options }));
   const id = randomUUID().replaceAll('-', '').slice(0, 12);
   const accessKeyId = `test${id}`;
   const template = inject('dynamoDbTemplate');
@@ -29,7 +30,7 @@ export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promi
   const removeCopy = copied ? await copyTemplate(template, accessKeyId) : () => undefined;
   try {
     const runtime = await startLocalRuntime({
-      inMemory, log: () => undefined, port: 0,
+      inMemory, log: keptLog(`runtime t${id}`), port: 0,
       dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId, ...(copied ? { tablesStage: template.tablesStage } : {}) },
       sqsS3: { endpoint: inject('sharedSqsS3') },
       stage: `t${id}`,
