@@ -158,7 +158,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     const sqs = new SQSClient({ endpoint: sqsS3.endpoint, region: REGION, credentials, useQueueUrlAsEndpoint: false });
 
     log('Starting the EventBridge shim...');
-    const eventBridge = await startEventBridge({ port: 0, sqs, region: REGION });
+    // Its failures only (a delivery SQS refused, an internal error): a line per published event would drown the log.
+    const eventBridge = await startEventBridge({
+      port: 0, sqs, region: REGION,
+      log: (message, data) => {
+        if (message === 'eventbridge.delivery-failed' || message === 'eventbridge.internal-error') log(`EventBridge shim: ${message} ${JSON.stringify(data ?? {})}`);
+      },
+    });
     stops.push(() => eventBridge.stop());
 
     const adminKey = resolveAdminKey(options, dataDir);

@@ -180,6 +180,7 @@ export class Outbox {
   private async publishAll(publications: readonly Publication[]): Promise<number> {
     const flat = publications.flatMap((publication, owner) => publication.events.map((event) => ({ event, owner })));
     const refused = new Set<number>();
+    const refusals: { eventId: string; errorCode: string }[] = [];
     let sent = 0;
     for (let start = 0; start < flat.length; start += PUT_EVENTS_MAX) {
       const batch = flat.slice(start, start + PUT_EVENTS_MAX);
@@ -195,11 +196,16 @@ export class Outbox {
           })),
         }),
       );
-      batch.forEach(({ owner }, index) => {
-        if (result.Entries?.[index]?.ErrorCode) refused.add(owner);
-        else sent += 1;
+      batch.forEach(({ event, owner }, index) => {
+        const errorCode = result.Entries?.[index]?.ErrorCode;
+        if (errorCode) {
+          refused.add(owner);
+          refusals.push({ eventId: event.detail.eventId, errorCode });
+        } else sent += 1;
       });
     }
+    // Not an exception, so no caller logs it: without this line an event would wait for the sweep unseen.
+    if (refusals.length > 0) this.deps.logger.warn('EventBridge refused events; they stay pending for the outbox sweep', { refusals });
     await Promise.all(publications.flatMap((publication, owner) => (refused.has(owner) ? [] : [this.markSent(publication.key)])));
     return sent;
   }

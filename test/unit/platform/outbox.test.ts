@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newEvent, type DomainEvent } from '#events/define.ts';
@@ -108,6 +109,22 @@ describe('Outbox.commit', () => {
 
     const marked = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.pk);
     expect(marked).toEqual([`OUTBOX#${accepted!.detail.eventId}`]);
+  });
+
+  it('warns with the event ids and codes EventBridge refused: nothing throws for them, and they wait for the sweep', async () => {
+    const warnings: unknown[][] = [];
+    const logger = new (class extends Logger {
+      override warn(...args: Parameters<Logger['warn']>): void {
+        warnings.push(args);
+      }
+    })({ logLevel: 'SILENT' });
+    const watched = new Outbox({ tableName: 'accounts-table', busName: 'gpuhive-test', documents, eventBridge, logger, now: () => NOW });
+    const [refused, accepted] = [accountCreated('ada'), accountCreated('bob')];
+    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: 'eb-0' }, { ErrorCode: 'InternalFailure' }] });
+
+    await watched.commit([stateItem], [accepted!, refused!]);
+
+    expect(warnings).toEqual([[expect.stringContaining('refused'), { refusals: [{ eventId: refused!.detail.eventId, errorCode: 'InternalFailure' }] }]]);
   });
 
   it('refuses an event that fails its schema before writing anything', async () => {
