@@ -5,7 +5,7 @@ import { onPlaced, onUnplaceable } from '../domain/transitions.ts';
 import { andThen, isNoop } from '../domain/outcome.ts';
 import { applyToJob, capacityChanges, commitState } from './apply-transition.ts';
 import type { MatchingDeps } from './deps.ts';
-import { FRESH_SECONDS, placeJob } from './place-jobs.ts';
+import { freshSecondsFor, placeJob } from './place-jobs.ts';
 
 /**
  * Billing held the job's funds: the job becomes placeable and, in the same transaction when
@@ -28,7 +28,7 @@ export const fundsHeld = async (jobId: string, deps: MatchingDeps): Promise<void
     let chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (chosen.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.
-      candidates = await deps.candidates.lookAgain(FRESH_SECONDS, [requirementsOf(held.job)]);
+      candidates = await deps.candidates.lookAgain(freshSecondsFor(held.job, now), [requirementsOf(held.job)]);
       chosen = placeAvoiding(held.job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
     const outcome = andThen(held, (funded) => (chosen.kind === 'placed' ? onPlaced(funded, chosen.hosts, now) : onUnplaceable(funded, chosen.reason, now)));

@@ -10,6 +10,15 @@ const MAX_RACES = 5;
 /** A copy of the hosts younger than this is trusted when it says a job fits nowhere. */
 export const FRESH_SECONDS = 1;
 
+/**
+ * How old a copy may be for a job's second look: `FRESH_SECONDS`, but never read before the job
+ * was submitted. A host that came online just before a submit is missing from a copy read
+ * earlier, and that host's nudge found this job not yet funded: trusting the copy left the job
+ * waiting for the sweep with the host free (seen in CI: a template job unplaced for 15 s).
+ */
+export const freshSecondsFor = (job: Pick<Job, 'createdAt'>, now: Date): number =>
+  Math.max(0, Math.min(FRESH_SECONDS, (now.getTime() - Date.parse(job.createdAt)) / 1000));
+
 export type PlaceResult = 'placed' | 'waiting' | 'gone';
 
 /**
@@ -34,7 +43,7 @@ const placeOne = async (queued: Job, deps: MatchingDeps): Promise<{ result: Plac
     let placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     if (placement.kind === 'unplaceable') {
       // The copy may predate a host that just came online: look again before waiting.
-      candidates = await deps.candidates.lookAgain(FRESH_SECONDS, [requirementsOf(job)]);
+      candidates = await deps.candidates.lookAgain(freshSecondsFor(job, now), [requirementsOf(job)]);
       placement = placeAvoiding(job, (requirements, seed) => candidates.place(requirements, seed), now, deps.settings);
     }
     if (placement.kind === 'unplaceable' && (await placeByPreempting(job, candidates, deps))) return { result: 'placed' };

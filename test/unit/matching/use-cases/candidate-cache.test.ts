@@ -4,6 +4,7 @@ import type { CapacityStore } from '#matching/ports.ts';
 import { CandidateCache } from '#matching/use-cases/candidate-cache.ts';
 import type { MatchingDeps } from '#matching/use-cases/deps.ts';
 import { listOffers } from '#matching/use-cases/offers.ts';
+import { FRESH_SECONDS, freshSecondsFor } from '#matching/use-cases/place-jobs.ts';
 import { DEFAULT_MATCHING_SETTINGS } from '#matching/domain/matching-settings.ts';
 import { microUsd } from '#platform/money.ts';
 import { aCapacity, aJobSpec, gpus } from '#test/support/matching-factories.ts';
@@ -82,6 +83,27 @@ describe('CandidateCache', () => {
 
     expect(store.shardsRead.sort()).toEqual([1, 2]);
     expect(forL40s.get('host_both')?.revision).toBe(2);
+  });
+
+  it("gives a job's second look a copy read after the job was submitted: a host that came online just before the submit is found", async () => {
+    const { store, cache, later } = setUp();
+    await cache.all();
+    later(0.2);
+    store.hosts.set('host_new', aCapacity({ hostId: 'host_new', region: 'eu-west', gpus: gpus(1, 'RTX 4090'), revision: 1 }));
+    later(0.1);
+    const job = { ...jobFor('RTX 4090'), createdAt: '2026-01-01T00:00:00.300Z' };
+    later(0.05);
+    const now = new Date(Date.parse('2026-01-01T00:00:00.350Z'));
+
+    // The fixed freshness alone trusts the copy read 0.35 s ago, from before the host came.
+    const trusted = await cache.lookAgain(FRESH_SECONDS, [{ models: ['RTX 4090'] }]);
+    const missed = trusted.get('host_new');
+    const looked = await cache.lookAgain(freshSecondsFor(job, now), [{ models: ['RTX 4090'] }]);
+
+    expect(missed).toBeUndefined();
+    expect(looked.get('host_new')?.revision).toBe(1);
+    expect(freshSecondsFor({ createdAt: '2020-01-01T00:00:00Z' }, now)).toBe(FRESH_SECONDS);
+    expect(freshSecondsFor({ createdAt: '2026-01-01T00:00:01Z' }, now)).toBe(0);
   });
 
   it('reads nothing while the shards a job needs are younger than the cache age', async () => {
