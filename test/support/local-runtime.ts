@@ -13,7 +13,8 @@ import { keptLog } from './runtime-log.ts';
 export { apiClient, eventually, onboardHost, sampleHostFacts, type ApiClient, type ApiResponse } from './api.ts';
 
 /**
- * A whole local backend in this test process, quiet (what it logs is printed under a test that fails: runtime-log.ts), in memory unless a data dir is given.
+ * A whole local backend in this test process, in memory unless a data dir is given, quiet:
+ * what it logs is printed only under a test that fails (runtime-log.ts).
  * In memory, it uses the run's one DynamoDB Local and one fauxqs (test/support/global-setup.ts)
  * under an access key and a stage of its own, rather than starting Java and SQS for every file,
  * and starts on a copy of the run's template tables rather than creating them.
