@@ -14,7 +14,7 @@ export const FRESH_SECONDS = 1;
  * How old a copy may be for a job's second look: `FRESH_SECONDS`, but never read before the job
  * was submitted. A host that came online just before a submit is missing from a copy read
  * earlier, and that host's nudge found this job not yet funded: trusting the copy left the job
- * waiting for the sweep with the host free (seen in CI: a template job unplaced for 15 s).
+ * waiting for the sweep with the host free.
  */
 export const freshSecondsFor = (job: Pick<Job, 'createdAt'>, now: Date): number =>
   Math.max(0, Math.min(FRESH_SECONDS, (now.getTime() - Date.parse(job.createdAt)) / 1000));
