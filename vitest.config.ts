@@ -59,7 +59,7 @@ const shared = {
     POWERTOOLS_LOG_LEVEL: 'WARN',
     // The JVM's own setting, for the DynamoDB Local a test starts itself (`npm start` in the e2e tests): Java's quick
     // compiler only, about 40 % less CPU to a first answer (4.1 s against 2.4 s measured here). The run's shared
-    // DynamoDB Local, started by the global setup outside the workers, keeps both compilers for its long run.
+    // DynamoDB Local, started by the global setup outside the workers, is given the same option there.
     JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1',
   },
   execArgv: ['--disable-warning=NodeVersionSupportWarning'],

@@ -5,15 +5,15 @@ import type { DocRuntimeConfig } from './doc-runtime.ts';
 
 /**
  * A child process of a docs test (test/support/doc-runtime.ts): the backend `npm start`
- * runs, on the test run's DynamoDB Local instead of a Java process of its own. It tells its
- * parent where it listens over the IPC channel once every function is loaded, logs to stderr,
- * and stops on SIGTERM or as soon as its parent is gone (the channel closes).
+ * runs, with every schedule at its own period, on the test run's DynamoDB Local instead of a
+ * Java process of its own. It tells its parent where it listens over the IPC channel once every
+ * function is loaded, logs to stderr, and stops on SIGTERM or as soon as its parent is gone
+ * (the channel closes).
  */
 const config = JSON.parse(process.argv[2] ?? '{}') as DocRuntimeConfig;
 const runtime = await startLocalRuntime({
   port: 0,
   dataDir: config.dataDir,
-  scheduleSeconds: config.scheduleSeconds,
   dynamodb: config.dynamodb,
   log: (line) => process.stderr.write(`[gpuhive] ${line}\n`),
 });

@@ -3,12 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { copyTemplate } from './dynamodb-template.ts';
-import { minuteSchedulesEvery } from './local-runtime.ts';
 
 /** What test/support/doc-runtime-main.ts starts the backend with. */
 export interface DocRuntimeConfig {
   readonly dataDir: string;
-  readonly scheduleSeconds: Readonly<Record<string, number>>;
   readonly dynamodb: { readonly endpoint: string; readonly accessKeyId: string; readonly tablesStage: string };
 }
 
@@ -23,12 +21,6 @@ export interface DocRuntime {
 const MAIN = fileURLToPath(new URL('./doc-runtime-main.ts', import.meta.url));
 /** Within the 120 s of the test's beforeAll: on a machine at a load of 40 a start with its functions loaded took over 90 s. */
 const READY_WITHIN_MS = 110_000;
-/**
- * The once-a-minute schedules' period, as under `npm start -- --schedules-every 5`. No document
- * waits on a sweep, and every second they were a third of a CPU second a second per backend,
- * two thirds of it DynamoDB Local's: about a fifth of the file's CPU (measured 2026-12-05).
- */
-const SCHEDULES_EVERY_SECONDS = 5;
 /** How much of its log a runtime keeps. */
 const LOG_CHARS = 200_000;
 
@@ -39,9 +31,9 @@ const LOG_CHARS = 200_000;
  * its data dir at `dataDir` (its runtime.json tells `npm run dlq` where its queues are), its
  * own fauxqs under the local stage's names, and its tables in a copy of the run's template
  * database on the run's one DynamoDB Local: no Java process and no tables to create per
- * backend. The once-a-minute schedules (sweeps, hold renewals) run every few seconds
- * (SCHEDULES_EVERY_SECONDS); the weekly payout run and the daily exports keep their
- * own periods, which a test never reaches.
+ * backend. Every schedule keeps its own period, as under a plain `npm start`: no document waits
+ * on a sweep, and the once-a-minute ones run every 5 s cost the file about 9 CPU s of its 90
+ * (2026-12-06; at every second they had been a fifth of its CPU).
  */
 export const startDocRuntime = async (dataDir: string, env: NodeJS.ProcessEnv): Promise<DocRuntime> => {
   const template = inject('dynamoDbTemplate');
@@ -49,7 +41,6 @@ export const startDocRuntime = async (dataDir: string, env: NodeJS.ProcessEnv): 
   const removeTables = await copyTemplate(template, accessKeyId);
   const config: DocRuntimeConfig = {
     dataDir,
-    scheduleSeconds: minuteSchedulesEvery(SCHEDULES_EVERY_SECONDS),
     dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId, tablesStage: template.tablesStage },
   };
   const child = fork(MAIN, [JSON.stringify(config)], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });

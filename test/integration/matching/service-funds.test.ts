@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, offeredHost } from '#test/support/marketplace.ts';
 import { playAgents } from '#test/support/service-agents.ts';
 
@@ -10,8 +10,10 @@ let api: ApiClient;
 // Holds renew every second and must cover all but 2 s of the hour (as billing/running-out.test.ts):
 // at 1,000 USD/h a replica draws 0.28 USD a second, so a renter with 7 USD beyond two replicas'
 // first hours runs out about 13 s after both run (25 s with one: room for the second to start).
+// No other schedule runs: the stop follows from events, and each sweep a second was most of the
+// file's DynamoDB calls.
 beforeAll(async () => {
-  runtime = await startTestRuntime({ scheduleSeconds: minuteSchedulesEvery(1), env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '2' } });
+  runtime = await startTestRuntime({ scheduleSeconds: schedulesEvery(1, ['billing-holds']), env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '2' } });
   api = apiClient(runtime.apiUrl);
 }, 60_000);
 afterAll(() => runtime?.stop());
