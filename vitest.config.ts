@@ -7,10 +7,12 @@ const UNIT_DIRS = ['test/unit', 'test/infra', 'test/contract'];
 
 /**
  * What makes a file unfit to share its worker's modules with other files: module mocks,
- * a stubbed environment or global, fake timers, spies on shared modules, SDK client mocks,
- * a handler imported through its env, child processes, a runtime or a server of its own.
+ * a stubbed or written environment (reading it is harmless), fake timers, spies on shared
+ * modules, SDK client mocks, a handler imported through its env, child processes, a runtime
+ * or a server of its own, or the shared worker's between-files reset run by the file itself.
  */
-const NEEDS_ISOLATION = /vi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers|spyOn)|process\.env|mockClient|process\.chdir|handler-import|startTestRuntime|startLocalRuntime|spawn|execFile|listen\(/;
+const NEEDS_ISOLATION =
+  /vi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers|spyOn)|process\.env(\.\w+|\[[^\]]+\])?\s*=[^=]|delete process\.env|Object\.assign\(process\.env|mockClient|process\.chdir|handler-import|startTestRuntime|startLocalRuntime|spawn|execFile|listen\(|resetForNextFile/;
 
 const testFiles = (dir: string): string[] =>
   readdirSync(dir, { recursive: true, encoding: 'utf8' })
