@@ -27,6 +27,14 @@ const testFiles = (dir: string): string[] =>
  */
 const shareable = UNIT_DIRS.flatMap(testFiles).filter((file) => !NEEDS_ISOLATION.test(readFileSync(file, 'utf8')));
 
+/**
+ * The other unit test files: each needs modules, mocks, globals or timers of its own, but none
+ * needs a process of its own. They run in VM contexts (pool `vmForks`), a fresh context per
+ * file in a worker process that lives on: 36 files took 29 CPU s (19 s) instead of 46 (27 s)
+ * with a process each (2026-12-06).
+ */
+const unitIsolated = UNIT_DIRS.flatMap(testFiles).filter((file) => !shareable.includes(file));
+
 /** The harness every runtime file uses: it reads and sets the environment by design. */
 const HARNESS = 'test/support/local-runtime.ts';
 
@@ -112,9 +120,19 @@ export default defineConfig({
       {
         test: {
           ...shared,
+          name: 'unit-isolated',
+          include: unitIsolated,
+          // Forks, as above; the environment is the one thing the files share (test/support/vm-file-setup.ts).
+          pool: 'vmForks',
+          setupFiles: ['test/support/vm-file-setup.ts'],
+        },
+      },
+      {
+        test: {
+          ...shared,
           name: 'isolated',
           include: ['test/**/*.test.ts'],
-          exclude: [...shareable, ...runtimeOnly],
+          exclude: [...shareable, ...unitIsolated, ...runtimeOnly],
           // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime; one agent bundle.
           globalSetup: ['test/support/global-setup.ts', 'test/support/agent-bundle-setup.ts'],
           setupFiles: ['test/support/runtime-log-setup.ts'],

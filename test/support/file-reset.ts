@@ -12,11 +12,14 @@ const holder = globalThis as { [BASELINE]?: Readonly<Record<string, string | und
 /** The environment the worker had before its first file: recorded where this module is first evaluated. */
 const workerEnv = (holder[BASELINE] ??= { ...process.env });
 
-/** The worker's environment again: a runtime sets its tables, queues and endpoints there, a test's `env` option its settings. */
-export const restoreWorkerEnv = (): void => {
-  for (const name of Object.keys(process.env)) if (!(name in workerEnv)) delete process.env[name];
-  for (const [name, value] of Object.entries(workerEnv)) if (value !== undefined) process.env[name] = value;
+/** `process.env` as it was in `snapshot`: names added since removed, the others set back. */
+export const restoreEnv = (snapshot: Readonly<Record<string, string | undefined>>): void => {
+  for (const name of Object.keys(process.env)) if (!(name in snapshot)) delete process.env[name];
+  for (const [name, value] of Object.entries(snapshot)) if (value !== undefined) process.env[name] = value;
 };
+
+/** The worker's environment again: a runtime sets its tables, queues and endpoints there, a test's `env` option its settings. */
+export const restoreWorkerEnv = (): void => restoreEnv(workerEnv);
 
 /** Stops the runtimes (and the loops calling them) still running in this process; returns what they were. */
 export const stopLiveThings = async (): Promise<string[]> => {
