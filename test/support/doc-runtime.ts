@@ -32,8 +32,8 @@ const LOG_CHARS = 200_000;
  * own fauxqs under the local stage's names, and its tables in a copy of the run's template
  * database on the run's one DynamoDB Local: no Java process and no tables to create per
  * backend. Every schedule keeps its own period, as under a plain `npm start`: no document waits
- * on a sweep, and the once-a-minute ones run every 5 s cost the file about 9 CPU s of its 90
- * (2026-12-06; at every second they had been a fifth of its CPU).
+ * on a sweep, and with the once-a-minute ones every 5 s the file took 101 CPU s against 92
+ * (2026-12-06; every second, they had been a fifth of its CPU).
  */
 export const startDocRuntime = async (dataDir: string, env: NodeJS.ProcessEnv): Promise<DocRuntime> => {
   const template = inject('dynamoDbTemplate');
