@@ -30,8 +30,6 @@ export interface DynamoDbLocalOptions {
    * access key's database is then a file of its own in `dataDir` (`databaseFile`).
    */
   readonly sharedDb?: boolean;
-  /** Options for the JVM, before `-jar`. */
-  readonly jvmOptions?: readonly string[];
   readonly log: (line: string) => void;
 }
 
@@ -59,9 +57,8 @@ export const launchDynamoDbLocal = async (options: DynamoDbLocalOptions): Promis
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const java = [
     // GPUHIVE_DYNAMODB_HEAP_MB: more heap for benchmarks that load a million items in memory.
-    'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', ...(options.jvmOptions ?? []),
-    `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`, '-jar', join(jars, 'DynamoDBLocal.jar'),
-    ...(options.sharedDb === false ? [] : ['-sharedDb']), '-disableTelemetry', '-port', String(port), ...storage,
+    'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
+    '-jar', join(jars, 'DynamoDBLocal.jar'), ...(options.sharedDb === false ? [] : ['-sharedDb']), '-disableTelemetry', '-port', String(port), ...storage,
   ];
   const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
   const watchdog = `${quoted} & java=$!; trap 'kill $java 2>/dev/null; wait $java; exit 0' TERM INT; ` +

@@ -66,11 +66,9 @@ const startStandIns = async (): Promise<StandIns> => {
   removeAbandonedDataDirs(scratchRoot());
   const dataDir = mkdtempSync(join(scratchRoot(), DATA_DIR_PREFIX));
   writeFileSync(join(dataDir, OWNER_FILE), String(process.pid));
-  // Java's quick compiler only: over a run of the runtime files its optimizing compiler's work cost more than the
-  // faster code it made saved (DynamoDB Local 55-60 CPU s against 70-74, 2026-12-06).
-  const dynamodb = await launchDynamoDbLocal({
-    sharedDb: false, dataDir, jvmOptions: ['-XX:TieredStopAtLevel=1'], log: (line) => process.stderr.write(`${line}\n`),
-  });
+  // Both of Java's compilers (not the workers' JAVA_TOOL_OPTIONS): over a whole run this Java serves tens of thousands
+  // of requests, and the optimizing compiler's faster code pays for its work (130 CPU s against 153, docs/testing.md).
+  const dynamodb = await launchDynamoDbLocal({ sharedDb: false, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
   const template = templateIn(dataDir);
   const building = buildTemplate(dynamodb, template);
   const sqsS3 = await startSqsAndS3();
