@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { topology } from '#infra/topology.ts';
-import { resetForNextFile } from '#test/support/file-reset.ts';
+import { resetForNextFile, restoreEnv } from '#test/support/file-reset.ts';
 import { apiClient, startTestRuntime } from '#test/support/local-runtime.ts';
 
 /**
@@ -49,5 +49,24 @@ describe('a fresh start for the next file of a shared worker', () => {
 
     expect(process.env.CAPACITY_CACHE_SECONDS).toBeUndefined();
     expect(await fetch(`${left.apiUrl}/v1/offers`).catch(() => 'refused')).toBe('refused');
+  });
+
+  // What test/support/vm-file-setup.ts does after each file of the `unit-isolated` project.
+  it('gives the environment back as a snapshot had it: a changed setting set back, an added one and a deleted one undone', () => {
+    process.env.GPUHIVE_RESET_CHANGED = 'before';
+    process.env.GPUHIVE_RESET_DELETED = 'kept';
+    const snapshot = { ...process.env };
+    process.env.GPUHIVE_RESET_CHANGED = 'after';
+    process.env.GPUHIVE_RESET_ADDED = 'new';
+    delete process.env.GPUHIVE_RESET_DELETED;
+
+    restoreEnv(snapshot);
+
+    expect(process.env.GPUHIVE_RESET_CHANGED).toBe('before');
+    expect(process.env.GPUHIVE_RESET_DELETED).toBe('kept');
+    expect(process.env).not.toHaveProperty('GPUHIVE_RESET_ADDED');
+    expect({ ...process.env }).toEqual(snapshot);
+    delete process.env.GPUHIVE_RESET_CHANGED;
+    delete process.env.GPUHIVE_RESET_DELETED;
   });
 });
