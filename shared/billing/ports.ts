@@ -63,6 +63,8 @@ export interface HoldStore {
    * longer of `hold.amount` (a charge used part of it in between: read it again).
    */
   release(hold: Hold, at: Date): Promise<boolean>;
+  /** Marks a held hold whose job ended as kept until `until` (`keptUntil`); false when it was no longer held. */
+  keepUntil(hold: Hold, until: Date): Promise<boolean>;
   /** The account's holds still `held`. */
   listActive(accountId: string): Promise<Hold[]>;
   /** Marks a job that ended before any hold, so a late placement holds nothing; false when one exists. */

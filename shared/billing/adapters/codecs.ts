@@ -30,6 +30,7 @@ export const toHold = itemDecoder('hold', z.object({
   marginSeconds: z.number().optional(),
   heldTotal: storedMicroUsd.optional(),
   exhaustedAt: z.string().optional(),
+  keptUntil: z.string().optional(),
 }).transform((stored): Hold => {
   // Field by field: spreading a rest object of the parsed item costs far more than the parse.
   const hold: { -readonly [K in keyof Hold]: Hold[K] } = {
@@ -46,6 +47,7 @@ export const toHold = itemDecoder('hold', z.object({
   if (stored.marginSeconds !== undefined) hold.marginSeconds = stored.marginSeconds;
   if (stored.heldTotal !== undefined) hold.heldTotal = stored.heldTotal;
   if (stored.exhaustedAt !== undefined) hold.exhaustedAt = stored.exhaustedAt;
+  if (stored.keptUntil !== undefined) hold.keptUntil = stored.keptUntil;
   return hold;
 }));
 

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { queryAll } from '#platform/dynamo.ts';
@@ -143,6 +143,25 @@ export class DynamoHoldStore implements HoldStore {
       return true;
     } catch (error) {
       if (conditionFailedAt(error, 0)) return false;
+      throw error;
+    }
+  }
+
+  async keepUntil(hold: Hold, until: Date): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: holdKey(hold.jobId),
+          UpdateExpression: 'SET keptUntil = :until',
+          ConditionExpression: '#status = :held',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':until': until.toISOString(), ':held': 'held' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

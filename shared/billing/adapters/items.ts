@@ -48,7 +48,8 @@ import { dayPartition } from '../domain/day-partitions.ts';
  *   (written and deleted in the hold's own transactions): `jobId`, `accountId`;
  *   `gsi1pk = RENEWALS#<shard>`, `gsi1sk = <jobId>` let the renewal schedule list every held
  *   hold in `byType` without a scan or one hot partition. A hold also keeps
- *   `maxDurationSeconds` (from `job.submitted`) and, once its funds ran out, `exhaustedAt`.
+ *   `maxDurationSeconds` (from `job.submitted`) and, once its funds ran out, `exhaustedAt`
+ *   (and `keptUntil` once that job ended: held through its stop window).
  * - `LOWRUNWAY#<accountId>` / `LOWRUNWAY`: the renter's low-runway warning state: `state`
  *   (`low` | `ok`), `jobIds` (the running jobs the last warning named), `version`, `at`.
  * - `OUTBOX#<eventId>` / `OUTBOX`: the transactional outbox (#platform/outbox.ts).

@@ -3,7 +3,8 @@ import type { MicroUsd } from '#platform/money.ts';
 /**
  * A job's hold on its renter's funds (ARCHITECTURE.md, flow 3), one per job and keyed by
  * it, so a redelivered `job.submitted` finds the decision already made:
- * - `held`: the amount is held; released on `job.ended`, whatever the job's fate;
+ * - `held`: the amount is held; released on `job.ended`, whatever the job's fate, except that
+ *   the hold of a job whose funds ran out is kept through its stop window (`keptUntil`);
  * - `released`: given back. A job that ended before its hold was decided (events arrive
  *   out of order) gets a released marker of amount 0, so a late `job.submitted` holds nothing;
  * - `refused`: available funds did not cover it; the job fails with `insufficient_funds`.
@@ -32,4 +33,19 @@ export interface Hold {
   readonly heldTotal?: MicroUsd;
   /** When the hold could not be renewed and `funds.exhausted` was announced (once per job). */
   readonly exhaustedAt?: string;
+  /** For an exhausted hold whose job ended: released by the renewal schedule from this time on (`stopReserveUntil`). */
+  readonly keptUntil?: string;
 }
+
+/**
+ * Until when the hold of an ended job is kept, or undefined to release it now. The job's
+ * agent may still run, and be billed, for the stop grace and clock skew (`marginSeconds`)
+ * after matching stopped the job. For a job whose funds ran out that rest of its hold is
+ * its stop reserve: released at once, it would go to the renter's other running jobs'
+ * renewals, and the stopped job's last charges would meet an available balance they took
+ * (issue 13's cap then cuts them, unpaid to the provider). Any other job's hold goes back
+ * at once, so a renter sees a cancelled or finished job's funds available again at once.
+ */
+export const stopReserveUntil = (hold: Hold, endedAt: Date): Date | undefined =>
+  hold.exhaustedAt && hold.marginSeconds ? new Date(endedAt.getTime() + hold.marginSeconds * 1000) : undefined;
+

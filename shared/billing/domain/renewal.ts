@@ -89,10 +89,10 @@ export type RenewalDecision =
  *
  * `renterOutOfFunds`: another running job of the same renter was found exhausted and is not
  * released yet. A job of that renter whose hold is short of its target, and that the
- * available funds cannot bring there (no top-up came), is exhausted too, at once: left running, it would only wait for the stopped job's
- * release on `job.ended` and renew from it, although that rest of the stopped job's hold is
- * its stop reserve (its agent still runs, and is billed, until it stops), and with a short
- * renewal period it could go on for as long as that reserve lasts.
+ * available funds cannot bring there (no top-up came), is exhausted too, at once: left
+ * running, it could renew only from the stopped job's hold, and that rest is the stopped
+ * job's stop reserve (its agent still runs, and is billed, until it stops), which is why
+ * that hold is kept through the stop window (`stopReserveUntil`, hold.ts).
  */
 export const decideRenewal = (
   hold: Hold,

@@ -3,7 +3,7 @@ import { event as fundsHeld } from '#events/billing/funds-held.ts';
 import { event as fundsRefused } from '#events/billing/funds-refused.ts';
 import { microUsd } from '#platform/money.ts';
 import { CONFLICT, retryOnConflict } from '#platform/retry-on-conflict.ts';
-import type { Hold } from '../domain/hold.ts';
+import { stopReserveUntil, type Hold } from '../domain/hold.ts';
 import type { BillingDeps } from './deps.ts';
 
 export type PlaceHoldOutcome = 'held' | 'refused' | 'already_decided';
@@ -45,7 +45,7 @@ export const placeHold = async (
   return (await deps.holds.refuse(refusal, refused)) ? 'refused' : 'already_decided';
 };
 
-export type ReleaseHoldOutcome = 'released' | 'nothing_held' | 'ended_before_hold';
+export type ReleaseHoldOutcome = 'released' | 'kept_for_stop' | 'nothing_held' | 'ended_before_hold';
 
 // Each usage charge of a running job uses part of its hold, so a release may lose a few races.
 const MAX_ATTEMPTS = 10;
@@ -53,9 +53,11 @@ const MAX_ATTEMPTS = 10;
 /**
  * Releases an ended job's hold, whatever the job's fate (cancelled or expired while
  * queued included). Steps: read the hold; if it is held, give it back (a conditional
- * write, so two deliveries release it once); if it was refused or already released there
- * is nothing to do; if there is none yet (`job.ended` overtook `job.submitted`), leave a
- * marker so the late submission holds nothing. Emits no event.
+ * write, so two deliveries release it once), or, for a job whose funds ran out, keep it
+ * through its stop window (domain/hold.ts, `stopReserveUntil`; the renewal schedule
+ * releases it then); if it was refused or already released there is nothing to do; if
+ * there is none yet (`job.ended` overtook `job.submitted`), leave a marker so the late
+ * submission holds nothing. Emits no event.
  */
 export const releaseHold = async (
   job: { readonly jobId: string; readonly renterId: string },
@@ -68,8 +70,16 @@ export const releaseHold = async (
         if (await deps.holds.markEndedBeforeHold(job.jobId, job.renterId, deps.clock.now())) return 'ended_before_hold';
       } else if (hold.status !== 'held') {
         return 'nothing_held';
-      } else if (await deps.holds.release(hold, deps.clock.now())) {
-        return 'released';
+      } else if (hold.keptUntil) {
+        return 'kept_for_stop';
+      } else {
+        const now = deps.clock.now();
+        const keptUntil = stopReserveUntil(hold, now);
+        if (keptUntil === undefined) {
+          if (await deps.holds.release(hold, now)) return 'released';
+        } else if (await deps.holds.keepUntil(hold, keptUntil)) {
+          return 'kept_for_stop';
+        }
       }
       // Lost a race with another delivery or the placement: read again.
       return CONFLICT;

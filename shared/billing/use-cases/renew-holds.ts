@@ -9,13 +9,15 @@ import { runningJobs, runwaySeconds } from '../domain/runway.ts';
 import type { RenewableHold } from '../ports.ts';
 import type { BillingDeps } from './deps.ts';
 
-export type RenewOutcome = 'gone' | 'already_exhausted' | RenewalDecision['kind'];
+export type RenewOutcome = 'gone' | 'already_exhausted' | 'released' | RenewalDecision['kind'];
 
 export interface RenewHoldsResult {
   readonly holds: number;
   readonly renewed: number;
   readonly partial: number;
   readonly exhausted: number;
+  /** Holds of stopped jobs kept through their stop window (`releaseHold`) and released now. */
+  readonly released: number;
   readonly lowRunwayWarnings: number;
 }
 
@@ -26,7 +28,8 @@ const MAX_ATTEMPTS = 10;
 
 /**
  * Rolls one running job's hold forward (domain/renewal.ts). Steps: read the hold (a pointer
- * whose hold is no longer held is dropped; an exhausted one is left to matching's stop),
+ * whose hold is no longer held is dropped; an exhausted one is left to matching's stop, and
+ * released once its job ended and its stop window passed, `keptUntil`),
  * the job's running total (its current rate and first usage) and the renter's balance;
  * decide; write the top-up with one conditional write on the renter's `available` (and on
  * the hold being unchanged); when even all of the available funds cannot cover the minimum,
@@ -45,8 +48,9 @@ export const renewHold = async (renewable: RenewableHold, deps: Deps, renterOutO
         await deps.holds.forgetRenewal(renewable.jobId);
         return 'gone';
       }
-      if (hold.exhaustedAt) return 'already_exhausted';
       const now = deps.clock.now();
+      if (hold.keptUntil && Date.parse(hold.keptUntil) <= now.getTime()) return (await deps.holds.release(hold, now)) ? 'released' : CONFLICT;
+      if (hold.exhaustedAt) return 'already_exhausted';
       const decision = decideRenewal(hold, cost, balance.available, now, deps.holdSettings, renterOutOfFunds);
       if (decision.kind === 'no_rate' || decision.kind === 'covered') return decision.kind;
       const exhausted =
@@ -98,7 +102,8 @@ const OUT_OF_FUNDS: ReadonlySet<RenewOutcome> = new Set(['exhausted', 'already_e
 
 /**
  * The `billing-holds` schedule: renews every held hold (`renewHold`); a renter with a job
- * whose funds are exhausted (now, or still held from an earlier run) has run out, so each of
+ * whose funds are exhausted (now, or still held from an earlier run, kept through its stop
+ * window after the job ended) has run out, so each of
  * their other running jobs short of its cover is exhausted in the same run (`decideRenewal`,
  * `renterOutOfFunds`), whichever came first in the list. Then it checks the runway of each
  * renter with one (`checkLowRunway`). A job that fails to renew is logged by the caller and
@@ -109,7 +114,7 @@ export const renewHolds = async (
   onError: (jobId: string, error: unknown) => void = () => undefined,
 ): Promise<RenewHoldsResult> => {
   const renewable = await deps.holds.listRenewable();
-  const counts = { renewed: 0, partial: 0, exhausted: 0, lowRunwayWarnings: 0 };
+  const counts = { renewed: 0, partial: 0, exhausted: 0, released: 0, lowRunwayWarnings: 0 };
   const outcomes = new Map<string, RenewOutcome>();
   const renew = async (job: RenewableHold, renterOutOfFunds: boolean) => {
     try {
@@ -122,12 +127,13 @@ export const renewHolds = async (
   const outOfFunds = new Set(renewable.filter((job) => OUT_OF_FUNDS.has(outcomes.get(job.jobId)!)).map((job) => job.accountId));
   for (const job of renewable) {
     const outcome = outcomes.get(job.jobId);
-    if (outOfFunds.has(job.accountId) && outcome !== 'gone' && !OUT_OF_FUNDS.has(outcome!)) await renew(job, true);
+    if (outOfFunds.has(job.accountId) && outcome !== 'gone' && outcome !== 'released' && !OUT_OF_FUNDS.has(outcome!)) await renew(job, true);
   }
   for (const outcome of outcomes.values()) {
     if (outcome === 'renew') counts.renewed += 1;
     else if (outcome === 'partial') counts.partial += 1;
     else if (outcome === 'exhausted') counts.exhausted += 1;
+    else if (outcome === 'released') counts.released += 1;
   }
   for (const accountId of new Set(renewable.map((job) => job.accountId))) {
     try {

@@ -4,8 +4,10 @@ import { newEvent } from '#events/define.ts';
 import { events } from '#events/index.ts';
 import { makeBillingDeps } from '#billing/adapters/deps.ts';
 import { placeHold } from '#billing/use-cases/holds.ts';
+import { renewHolds } from '#billing/use-cases/renew-holds.ts';
+import { microUsd } from '#platform/money.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, eventually, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { billingItem, billingQueueDrained, localBus } from './support.ts';
 
 let runtime: LocalRuntime;
@@ -101,6 +103,30 @@ describe('holds for jobs on the local services', () => {
 
     expect(await balanceOf(renter.key)).toMatchObject({ balance: '10.000000', held: '0.000000', available: '10.000000' });
     expect(await billingItem(runtime, { pk: `HOLD#${cancelled}`, sk: 'HOLD' })).toMatchObject({ status: 'released', amount: 3 * USD, releasedAt: expect.any(String) });
+  });
+
+  it('keeps the hold of a job whose funds ran out through its stop window, then the renewal releases it', async () => {
+    const renter = await fundedRenter(10);
+    const deps = makeBillingDeps();
+    const jobId = newJobId();
+    await bus.publish(events.jobSubmitted, { jobId, renterId: renter.renterId, holdAmount: 4 * USD, holdMarginSeconds: 1 });
+    await billingQueueDrained(runtime);
+    // The renewal found nothing left to cover the job: the write renewHolds makes then.
+    const exhausted = newEvent(events.fundsExhausted, { jobId, renterId: renter.renterId, amount: USD, available: 0, reason: 'insufficient_funds' }, new Date());
+    expect(await deps.holds.renew((await deps.holds.get(jobId))!, microUsd(0), new Date(), exhausted)).toBe('renewed');
+
+    await bus.publish(events.jobEnded, { jobId, renterId: renter.renterId, status: 'failed', reason: 'insufficient_funds' });
+    await billingQueueDrained(runtime);
+    const kept = await billingItem(runtime, { pk: `HOLD#${jobId}`, sk: 'HOLD' });
+    expect(kept).toMatchObject({ status: 'held', amount: 4 * USD, keptUntil: expect.any(String) });
+    expect(await balanceOf(renter.key)).toMatchObject({ held: '4.000000', available: '6.000000' });
+
+    // A second later the renewal (here, or the runtime's own schedule) gives it back.
+    await eventually(async () => {
+      await renewHolds(deps);
+      expect(await billingItem(runtime, { pk: `HOLD#${jobId}`, sk: 'HOLD' })).toMatchObject({ status: 'released', releasedAt: expect.any(String) });
+    });
+    expect(await balanceOf(renter.key)).toMatchObject({ balance: '10.000000', held: '0.000000', available: '10.000000' });
   });
 
   it('changes nothing when a refused job ends', async () => {

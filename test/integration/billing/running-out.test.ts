@@ -9,8 +9,12 @@ let api: ApiClient;
 
 // The renewal runs every second here, and a hold must cover all but 2 s of the hour, so a
 // renter with 1.5 USD beyond the first hour's hold runs out within seconds at 1,000 USD/h.
+// A stopped job's hold is kept through its stop window: 3 s of stop grace and 5 s of skew.
 beforeAll(async () => {
-  runtime = await startTestRuntime({ scheduleSeconds: { 'billing-holds': 1 }, env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598' } });
+  runtime = await startTestRuntime({
+    scheduleSeconds: { 'billing-holds': 1 },
+    env: { CAPACITY_CACHE_SECONDS: '0.5', HOLD_MIN_COVER_SECONDS: '3598', STOP_GRACE_SECONDS: '3' },
+  });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(() => runtime?.stop());
@@ -106,10 +110,10 @@ describe.concurrent('a renter who runs out of funds', () => {
     const providerBalance = (await api.call('GET', '/v1/billing/balance', { key: job.host.providerKey })).body;
     const charged = renterCharges.reduce((total: number, entry: { amount: string }) => total - usd(entry.amount), 0);
     expect(usd(providerBalance.balance)).toBe([...earned.values()].reduce((total: number, amount) => total + (amount as number), 0));
-    // Never more than the balance allowed; the rest of the hold is back once the job ended.
+    // Never more than the balance allowed; the rest of the hold is back once the job's stop window has passed.
     expect(usd(renterBalance.balance)).toBe(1_001_500_000 - charged);
     expect(usd(renterBalance.balance)).toBeGreaterThanOrEqual(0);
-    await eventually(async () => expect((await api.call('GET', '/v1/billing/balance', { key: job.renterKey })).body).toMatchObject({ held: '0.000000', available: renterBalance.balance }));
+    await eventually(async () => expect((await api.call('GET', '/v1/billing/balance', { key: job.renterKey })).body).toMatchObject({ held: '0.000000', available: renterBalance.balance }), 30_000);
     const timeline = (await api.call('GET', `/v1/jobs/${job.jobId}/events?limit=100`, { key: job.renterKey })).body.items as { type: string; data?: Record<string, unknown> }[];
     expect(timeline.map((entry) => entry.type)).toContain('balance_low');
     expect(timeline.find((entry) => entry.type === 'failed')?.data).toEqual({ reason: 'insufficient_funds' });

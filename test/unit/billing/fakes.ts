@@ -141,6 +141,13 @@ export class FakeHoldStore implements HoldStore {
     return true;
   }
 
+  async keepUntil(hold: Hold, until: Date): Promise<boolean> {
+    const current = this.state.holds.get(hold.jobId);
+    if (current?.status !== 'held') return false;
+    this.state.holds.set(hold.jobId, { ...current, keptUntil: until.toISOString() });
+    return true;
+  }
+
   async markEndedBeforeHold(jobId: string, accountId: string, at: Date): Promise<boolean> {
     if (this.state.holds.has(jobId)) return false;
     const now = at.toISOString();

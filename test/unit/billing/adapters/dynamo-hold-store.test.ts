@@ -118,6 +118,26 @@ describe('DynamoHoldStore.release', () => {
   });
 });
 
+describe('DynamoHoldStore.keepUntil', () => {
+  it('marks a held hold kept until the given time, leaving its amount, balance and renewal pointer as they are', async () => {
+    expect(await store.keepUntil(hold, at(T0, 35))).toBe(true);
+
+    expect(dynamo.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({
+      Key: { pk: 'HOLD#job_1', sk: 'HOLD' },
+      UpdateExpression: 'SET keptUntil = :until',
+      ConditionExpression: '#status = :held',
+      ExpressionAttributeValues: { ':until': at(T0, 35).toISOString(), ':held': 'held' },
+    });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toEqual([]);
+  });
+
+  it('answers false when the hold is no longer held', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    expect(await store.keepUntil(hold, at(T0, 35))).toBe(false);
+  });
+});
+
 describe('DynamoHoldStore.renew', () => {
   it('adds to the hold only while it is unchanged and not exhausted, guarded by available >= amount, in one transaction', async () => {
     expect(await store.renew(hold, microUsd(1_500_000), at(T0, 60))).toBe('renewed');

@@ -95,6 +95,26 @@ describe('releaseHold', () => {
     expect(state.balanceOf(renterId)).toMatchObject({ held: 0, available: 10 });
   });
 
+  it('keeps the hold of a job whose funds ran out through its stop window, however often the end is delivered', async () => {
+    const { deps, state } = await funded(10);
+    await placeHold({ jobId: 'job_1', renterId, holdAmount: 4, holdMarginSeconds: 35 }, deps);
+    state.holds.set('job_1', { ...state.holds.get('job_1')!, exhaustedAt: T0.toISOString() });
+
+    const outcomes = [await releaseHold({ jobId: 'job_1', renterId }, deps), await releaseHold({ jobId: 'job_1', renterId }, deps)];
+
+    expect(outcomes).toEqual(['kept_for_stop', 'kept_for_stop']);
+    expect(state.holds.get('job_1')).toMatchObject({ status: 'held', amount: 4, keptUntil: '2025-03-10T10:00:35.000Z' });
+    expect(state.balanceOf(renterId)).toMatchObject({ held: 4, available: 6 });
+  });
+
+  it('releases at once the hold of a job that ended with funds left, stop grace or not', async () => {
+    const { deps, state } = await funded(10);
+    await placeHold({ jobId: 'job_1', renterId, holdAmount: 4, holdMarginSeconds: 35 }, deps);
+
+    expect(await releaseHold({ jobId: 'job_1', renterId }, deps)).toBe('released');
+    expect(state.balanceOf(renterId)).toMatchObject({ held: 0, available: 10 });
+  });
+
   it('has nothing to release for a refused job', async () => {
     const { deps, state } = await funded(1);
     await placeHold({ jobId: 'job_1', renterId, holdAmount: 4 }, deps);

@@ -133,6 +133,45 @@ describe('renewHolds', () => {
     expect(billing.state.balanceOf(renterId)).toMatchObject({ balance: 1_050_000, held: 900_000, available: 150_000 });
   });
 
+  it('keeps a stopped job\'s hold through its stop window, so a job that took the last funds cannot renew from it', async () => {
+    // $2,000.40 in all and $1,000 held for each job at $1,000/h, with 35 s of stop grace and
+    // skew; a hold must keep all but 2 s of the hour. job_2 comes first and takes the last
+    // $0.40 as a full top-up, so only job_1 runs out in that run.
+    const billing = inMemoryBilling(T0);
+    await addCredits({ accountId: renterId, amount: microUsd(2_000_400_000) }, billing.deps);
+    for (const jobId of ['job_2', 'job_1']) {
+      await placeHold({ jobId, renterId, holdAmount: 1000 * USD, maxDurationSeconds: 86_400, holdMarginSeconds: 35 }, billing.deps);
+    }
+    const settings = { ...billing.deps, holdSettings: { ...DEFAULT_HOLD_SETTINGS, minCoverSeconds: 3598 } };
+    billing.advance(10);
+    await chargeUsage(usageNow(billing, 1, 1000 * USD, 1, 'job_2'), billing.deps);
+    await chargeUsage(usageNow(billing, 10, 1000 * USD, 1, 'job_1'), billing.deps);
+    expect(await renewHolds(settings)).toMatchObject({ exhausted: 1 });
+    expect(billing.state.holds.get('job_2')).toMatchObject({ amount: 1000 * USD });
+    expect(billing.state.holds.get('job_2')?.exhaustedAt).toBeUndefined();
+
+    // Matching fails job_1 at once; its agent still runs, and is billed, until it stops.
+    expect(await releaseHold({ jobId: 'job_1', renterId }, billing.deps)).toBe('kept_for_stop');
+    billing.advance(2);
+    await chargeUsage(usageNow(billing, 2, 1000 * USD, 1, 'job_1'), billing.deps);
+    await chargeUsage(usageNow(billing, 2, 1000 * USD, 1, 'job_2'), billing.deps);
+
+    // job_2 is short of its cover, and the renter has nothing available: it stops too.
+    expect(await renewHolds(settings)).toMatchObject({ renewed: 0, exhausted: 1, released: 0 });
+    expect(eventsOf(billing.state, 'funds.exhausted').map((event) => event.jobId)).toEqual(['job_1', 'job_2']);
+    expect(billing.state.balanceOf(renterId).available).toBe(0);
+
+    // Once job_1's stop window has passed, the rest of its hold goes back.
+    const kept = billing.state.holds.get('job_1')!;
+    billing.advance(32);
+    expect(await renewHolds(settings)).toMatchObject({ released: 0 });
+    billing.advance(1);
+    expect(await renewHolds(settings)).toMatchObject({ released: 1, renewed: 0 });
+    const balance = billing.state.balanceOf(renterId);
+    expect(balance).toMatchObject({ held: billing.state.holds.get('job_2')!.amount, available: kept.amount });
+    expect(balance.held + balance.available).toBe(balance.balance);
+  });
+
   it('leaves the jobs of another renter alone when one renter runs out', async () => {
     const billing = await setUp(1_000_000, 900_000, ['job_1']);
     const otherRenter = 'acct_renter000000002';
