@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { RUN_TMPDIR_PREFIX } from './test/support/run-tmpdir-setup.ts';
 
 /** Where tests of pure code live: no runtime, no processes, no Docker. */
 const UNIT_DIRS = ['test/unit', 'test/infra', 'test/contract'];
@@ -63,8 +65,14 @@ const runtimeOnly = testFiles('test/integration').filter((file) => {
   return uses.size === 1 && uses.has('startTestRuntime');
 });
 
+/** The run's temporary folder, removed when it ends (test/support/run-tmpdir-setup.ts). */
+const RUN_TMPDIR = join(tmpdir(), `${RUN_TMPDIR_PREFIX}${process.pid}`);
+const RUN_TMPDIR_SETUP = 'test/support/run-tmpdir-setup.ts';
+
 const shared = {
   env: {
+    // Where os.tmpdir() points in the workers and in every process a test starts.
+    TMPDIR: RUN_TMPDIR,
     // Functions' JSON logs are for people running the system; tests show only warnings.
     POWERTOOLS_LOG_LEVEL: 'WARN',
     // The JVM's own setting, for the DynamoDB Local a test starts itself (`npm start` in the e2e tests): Java's quick
@@ -101,6 +109,7 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: shareable,
+          globalSetup: [RUN_TMPDIR_SETUP],
           // Forks, not threads: CDK's bundling hands the worker's stdio to esbuild, which a thread cannot give.
           pool: 'forks',
           isolate: false,
@@ -111,7 +120,7 @@ export default defineConfig({
           ...shared,
           name: 'runtime',
           include: runtimeOnly,
-          globalSetup: ['test/support/global-setup.ts'],
+          globalSetup: [RUN_TMPDIR_SETUP, 'test/support/global-setup.ts'],
           setupFiles: ['test/support/runtime-file-setup.ts', 'test/support/runtime-log-setup.ts'],
           pool: 'forks',
           isolate: false,
@@ -122,6 +131,7 @@ export default defineConfig({
           ...shared,
           name: 'unit-isolated',
           include: unitIsolated,
+          globalSetup: [RUN_TMPDIR_SETUP],
           // Forks, as above; the environment is the one thing the files share (test/support/vm-file-setup.ts).
           pool: 'vmForks',
           setupFiles: ['test/support/vm-file-setup.ts'],
@@ -134,7 +144,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...shareable, ...unitIsolated, ...runtimeOnly],
           // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime; one agent bundle.
-          globalSetup: ['test/support/global-setup.ts', 'test/support/agent-bundle-setup.ts'],
+          globalSetup: [RUN_TMPDIR_SETUP, 'test/support/global-setup.ts', 'test/support/agent-bundle-setup.ts'],
           setupFiles: ['test/support/runtime-log-setup.ts'],
           pool: 'forks',
         },

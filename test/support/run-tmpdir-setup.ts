@@ -1,0 +1,39 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { isAlive } from '#infra/local/parent-watch.ts';
+
+/** The name vitest.config.ts gives each run's temporary folder: this prefix and the run's pid. */
+export const RUN_TMPDIR_PREFIX = 'gpuhive-test-run-';
+const OWNER_FILE = 'owner.pid';
+
+/** Removes the folders of runs killed before their teardown, leaving those of runs still going. */
+const removeAbandoned = (root: string, own: string): void => {
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    if (!name.startsWith(RUN_TMPDIR_PREFIX) || dir === own) continue;
+    try {
+      const owner = join(dir, OWNER_FILE);
+      if (existsSync(owner) && !isAlive(Number(readFileSync(owner, 'utf8')))) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run removed it first.
+    }
+  }
+};
+
+/**
+ * The run's temporary folder: every worker, and every process a test starts, has it as its
+ * `TMPDIR` (vitest.config.ts), and it is removed when the run ends. What tests leave in the
+ * system's temporary folder would otherwise pile up there: each CDK synthesis writes its cloud
+ * assembly (about 25 MB, assets included) to a `cdk.out*` folder that nothing removes, and
+ * agents, bundles and scratch clones leave folders of their own, about 1 GB a run in all.
+ * Each project of the run names this setup; the folder is made once and removed at the end.
+ */
+export default function setup(project: TestProject): () => void {
+  const dir = project.config.env.TMPDIR;
+  if (!dir || !basename(dir).startsWith(RUN_TMPDIR_PREFIX)) throw new Error(`TMPDIR must be a run folder (${RUN_TMPDIR_PREFIX}<pid>), not ${dir}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
+  removeAbandoned(dirname(dir), dir);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
