@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { isAlive } from '#infra/local/parent-watch.ts';
@@ -35,5 +36,10 @@ export default function setup(project: TestProject): () => void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, OWNER_FILE), String(process.pid));
   removeAbandoned(dirname(dir), dir);
+  // tsx keeps its compile cache in the temporary folder (`tsx-<euid>`): it stays the shared one, or each run's
+  // `npm start`s and `npx tsx` would compile every module afresh (docs-commands: 114 CPU s against 91 warm).
+  const tsxCache = `tsx-${process.geteuid?.() ?? userInfo().username}`;
+  mkdirSync(join(dirname(dir), tsxCache), { recursive: true });
+  if (!existsSync(join(dir, tsxCache))) symlinkSync(join(dirname(dir), tsxCache), join(dir, tsxCache));
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -33,11 +33,15 @@ describe('the run\'s temporary folder', () => {
 
     const teardown = setup(projectWith(own));
     writeFileSync(join(own, 'left-by-a-test'), 'x');
+    const tsxCache = `tsx-${process.geteuid!()}`;
+    writeFileSync(join(own, tsxCache, 'compiled.js'), 'x');
 
     expect([existsSync(own), existsSync(abandoned), existsSync(running), existsSync(unrelated)]).toEqual([true, false, true, true]);
     teardown();
     expect(existsSync(own)).toBe(false);
     expect(existsSync(running)).toBe(true);
+    // tsx's compile cache is the shared one beside the run folders, and outlives the run.
+    expect(existsSync(join(root, tsxCache, 'compiled.js'))).toBe(true);
   });
 
   it('refuses a TMPDIR that is not a run folder, since it removes it at the end', () => {
