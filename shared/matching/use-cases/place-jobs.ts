@@ -73,12 +73,18 @@ const shuffled = <T>(items: readonly T[]): T[] => {
 
 /**
  * Wakes the matcher: places funded, queued jobs from the head of the queue (of one placement
- * group, or of all) in batches (`placeBatch`: many placements per transaction). The head is
- * shuffled, since several matchers may read it at once.
+ * group, or of all) in batches (`placeJobs`).
  */
-export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100, group?: number, freshSeconds?: number): Promise<BatchResult> => {
+export const placeQueuedJobs = async (deps: MatchingDeps, limit = 100, group?: number, freshSeconds?: number): Promise<BatchResult> =>
+  placeJobs(await deps.jobs.listPlaceable(limit, group), deps, freshSeconds);
+
+/**
+ * Places funded, queued jobs in batches (`placeBatch`: many placements per transaction),
+ * shuffled, since several matchers may read the same head of the queue at once.
+ */
+export const placeJobs = async (queued: readonly Job[], deps: MatchingDeps, freshSeconds?: number): Promise<BatchResult> => {
   const total = emptyBatchResult();
-  const jobs = shuffled(await deps.jobs.listPlaceable(limit, group));
+  const jobs = shuffled(queued);
   for (let start = 0; start < jobs.length; start += MAX_BATCH_JOBS) {
     const batch = await placeBatch(jobs.slice(start, start + MAX_BATCH_JOBS), deps, freshSeconds);
     for (const key of Object.keys(total) as (keyof BatchResult)[]) total[key] += batch[key];
