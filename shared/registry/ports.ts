@@ -24,10 +24,12 @@ export interface HostStore {
   /** Consistent unless asked otherwise: an eventually consistent read costs half. */
   get(hostId: string, options?: { consistent?: boolean }): Promise<Host | undefined>;
   listByProvider(providerId: string, limit: number, cursor?: string): Promise<Page<Host>>;
-  /** Ids of the hosts not offline whose last heartbeat is older than `before`. */
-  listSilentSince(before: Date): Promise<readonly string[]>;
-  /** Ids of the hosts waiting for their deregistration to complete. */
-  listDeregistering(): Promise<readonly string[]>;
+  /**
+   * What the liveness sweep looks at, in one read of the pulses: the ids of the hosts not
+   * offline whose last heartbeat is older than `silentBefore`, and of those waiting for their
+   * deregistration to complete.
+   */
+  listWatched(silentBefore: Date): Promise<{ readonly silent: readonly string[]; readonly deregistering: readonly string[] }>;
   /**
    * Writes `next` with its events if nobody wrote the host since `previous` was read: the
    * saved host (revision bumped unless only its pulse moved), or undefined on a lost race.

@@ -10,7 +10,7 @@ import { queryAll, queryPage, scanAll } from '#platform/dynamo.ts';
 import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { Host } from '../domain/host.ts';
 import type { HostStore, RegistrationToken } from '../ports.ts';
-import { toHostIdOf, toHostWithoutPulse, toPulse, toRegistrationToken } from './items.ts';
+import { toHostIdOf, toHostWithoutPulse, toPulse, toRegistrationToken, toWatchedPulse } from './items.ts';
 
 /**
  * Items of the registry table:
@@ -161,12 +161,25 @@ export class DynamoHostStore implements HostStore {
     return { items: page.items.map(({ item, hostId }) => toHost(item, pulses.get(hostId))), nextCursor: page.nextCursor };
   }
 
-  async listSilentSince(before: Date): Promise<readonly string[]> {
-    return this.watchedPulses('lastHeartbeatAt < :before', { ':before': before.toISOString() });
-  }
-
-  async listDeregistering(): Promise<readonly string[]> {
-    return this.watchedPulses('deregistering = :one', { ':one': 1 });
+  /** Every pulse shard once: a query reads (and is billed for) every pulse of its shard, whatever it filters. */
+  async listWatched(silentBefore: Date): Promise<{ readonly silent: readonly string[]; readonly deregistering: readonly string[] }> {
+    const before = silentBefore.toISOString();
+    const shards = await Promise.all(
+      Array.from({ length: PULSE_SHARDS }, (_, shard) =>
+        queryAll(this.documents, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :shard',
+          FilterExpression: 'watched = :one AND (lastHeartbeatAt < :before OR deregistering = :one)',
+          ExpressionAttributeValues: { ':shard': pulseShardPk(shard), ':one': 1, ':before': before },
+          ProjectionExpression: 'hostId, lastHeartbeatAt, deregistering',
+        }),
+      ),
+    );
+    const pulses = shards.flat().map(toWatchedPulse);
+    return {
+      silent: pulses.filter((pulse) => pulse.lastHeartbeatAt !== undefined && pulse.lastHeartbeatAt < before).map((pulse) => pulse.hostId),
+      deregistering: pulses.filter((pulse) => pulse.deregistering === 1).map((pulse) => pulse.hostId),
+    };
   }
 
   async save(previous: Host, next: Host, events: readonly DomainEvent[]): Promise<Host | undefined> {
@@ -279,18 +292,5 @@ export class DynamoHostStore implements HostStore {
   }
 
   /** Host ids of the watched pulses that match, across every shard. */
-  private async watchedPulses(filter: string, values: Record<string, unknown>): Promise<string[]> {
-    const shards = await Promise.all(
-      Array.from({ length: PULSE_SHARDS }, (_, shard) =>
-        queryAll(this.documents, {
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :shard',
-          FilterExpression: `watched = :watched AND ${filter}`,
-          ExpressionAttributeValues: { ':shard': pulseShardPk(shard), ':watched': 1, ...values },
-          ProjectionExpression: 'hostId',
-        }),
-      ),
-    );
-    return shards.flat().map(toHostIdOf);
-  }
+
 }

@@ -50,3 +50,5 @@ export const toPulse = itemDecoder('host pulse', z.object({
 
 /** Items read only for the host they name (a pulse, a host in a batch, an index entry). */
 export const toHostIdOf = itemDecoder('host reference', z.object({ hostId: z.string() }).transform(({ hostId }) => hostId));
+/** What the liveness sweep reads of a watched pulse. */
+export const toWatchedPulse = itemDecoder('watched pulse', z.object({ hostId: z.string(), lastHeartbeatAt: z.string().optional(), deregistering: z.number().optional() }));

@@ -11,12 +11,13 @@ export interface SweepResult {
 }
 
 /**
- * The scheduled liveness sweep. Steps: find hosts silent past the unreachable threshold;
- * move each to `unreachable` or `offline` (`host.unreachable`, `host.went_offline`); then
- * complete the deregistrations whose work has ended (`host.deregistered`).
+ * The scheduled liveness sweep. Steps: find hosts silent past the unreachable threshold and
+ * hosts whose deregistration waits (one read of the pulses); move each silent one to
+ * `unreachable` or `offline` (`host.unreachable`, `host.went_offline`); then complete the
+ * deregistrations whose work has ended (`host.deregistered`).
  */
 export const sweepLiveness = async (deps: RegistryDeps): Promise<SweepResult> => {
-  const silent = await deps.store.listSilentSince(addSeconds(deps.clock.now(), -deps.settings.unreachableAfterSeconds));
+  const { silent, deregistering } = await deps.store.listWatched(addSeconds(deps.clock.now(), -deps.settings.unreachableAfterSeconds));
   let unreachable = 0;
   let offline = 0;
   for (const hostId of silent) {
@@ -25,7 +26,7 @@ export const sweepLiveness = async (deps: RegistryDeps): Promise<SweepResult> =>
     if (changes.includes('went_offline')) offline += 1;
   }
   let deregistered = 0;
-  for (const hostId of await deps.store.listDeregistering()) {
+  for (const hostId of deregistering) {
     const host = await deps.store.get(hostId);
     if (host && (await finishDeregistrationIfIdle(host, deps))) deregistered += 1;
   }

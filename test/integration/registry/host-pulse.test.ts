@@ -55,12 +55,25 @@ describe('DynamoHostStore: the host pulse', () => {
     const { hostId } = await onboardHost(api, runtime.adminKey);
     const inAnHour = new Date(Date.now() + 3_600_000);
 
-    expect(await deps.store.listSilentSince(inAnHour)).toContain(hostId);
-    expect(await deps.store.listSilentSince(new Date(Date.now() - 3_600_000))).not.toContain(hostId);
+    expect((await deps.store.listWatched(inAnHour)).silent).toContain(hostId);
+    expect((await deps.store.listWatched(new Date(Date.now() - 3_600_000))).silent).not.toContain(hostId);
 
     const host = (await deps.store.get(hostId))!;
     await deps.store.save(host, { ...host, status: 'offline', statusSince: new Date().toISOString() }, []);
-    expect(await deps.store.listSilentSince(inAnHour)).not.toContain(hostId);
+    expect((await deps.store.listWatched(inAnHour)).silent).not.toContain(hostId);
+  });
+
+  it('the sweep finds a host waiting for its deregistration, offline or not, and only while it waits', async () => {
+    const { hostId } = await onboardHost(api, runtime.adminKey);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    expect((await deps.store.listWatched(anHourAgo)).deregistering).not.toContain(hostId);
+
+    const host = (await deps.store.get(hostId))!;
+    const waiting = (await deps.store.save(host, { ...host, status: 'offline', statusSince: new Date().toISOString(), deregistering: true }, []))!;
+    expect(await deps.store.listWatched(anHourAgo)).toMatchObject({ deregistering: expect.arrayContaining([hostId]), silent: expect.not.arrayContaining([hostId]) });
+
+    await deps.store.save(waiting, { ...waiting, deregistering: false }, []);
+    expect((await deps.store.listWatched(anHourAgo)).deregistering).not.toContain(hostId);
   });
 });
 
