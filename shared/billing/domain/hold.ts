@@ -48,4 +48,3 @@ export interface Hold {
  */
 export const stopReserveUntil = (hold: Hold, endedAt: Date): Date | undefined =>
   hold.exhaustedAt && hold.marginSeconds ? new Date(endedAt.getTime() + hold.marginSeconds * 1000) : undefined;
-

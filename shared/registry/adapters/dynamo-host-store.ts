@@ -290,7 +290,4 @@ export class DynamoHostStore implements HostStore {
     if (UnprocessedKeys && Object.keys(UnprocessedKeys).length > 0) throw new Error('DynamoDB left pulse reads unprocessed; retry.');
     return new Map((Responses?.[this.tableName] ?? []).map((item) => [toHostIdOf(item), item]));
   }
-
-  /** Host ids of the watched pulses that match, across every shard. */
-
 }
