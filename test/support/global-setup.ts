@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { launchDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { startSqsAndS3 } from '#infra/local/fauxqs.ts';
-import { isAlive } from '#infra/local/parent-watch.ts';
 import { quietNodeVersionWarning } from '#infra/local/runtime.ts';
 import { buildTemplate, templateIn, type DynamoDbTemplate } from './dynamodb-template.ts';
+import { claimFolder, removeAbandonedFolders } from './run-owned-folders.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,29 +23,6 @@ declare module 'vitest' {
 const scratchRoot = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 
 const DATA_DIR_PREFIX = 'gpuhive-test-dynamodb-';
-const OWNER_FILE = 'owner.pid';
-/** A folder without an owner file (left by an older run) is taken as abandoned after this long. */
-const UNOWNED_STALE_MS = 6 * 3600_000;
-
-/**
- * Removes the data folders of runs that were killed before their teardown (a killed run leaves
- * its tables in memory-backed /dev/shm), leaving those of runs still going beside this one.
- */
-const removeAbandonedDataDirs = (root: string): void => {
-  for (const name of readdirSync(root)) {
-    if (!name.startsWith(DATA_DIR_PREFIX)) continue;
-    const dir = join(root, name);
-    try {
-      const owner = join(dir, OWNER_FILE);
-      const abandoned = existsSync(owner)
-        ? !isAlive(Number(readFileSync(owner, 'utf8')))
-        : Date.now() - statSync(dir).mtimeMs > UNOWNED_STALE_MS;
-      if (abandoned) rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Another run removed it first.
-    }
-  }
-};
 
 interface StandIns {
   readonly provided: { sharedDynamoDb: string; dynamoDbTemplate: DynamoDbTemplate; sharedSqsS3: string };
@@ -63,9 +40,10 @@ interface StandIns {
 const startStandIns = async (): Promise<StandIns> => {
   // Before the first SDK client of vitest's own process, or the SDK prints its Node version warning.
   quietNodeVersionWarning();
-  removeAbandonedDataDirs(scratchRoot());
+  // A killed run leaves its tables in memory-backed /dev/shm.
+  removeAbandonedFolders(scratchRoot(), DATA_DIR_PREFIX);
   const dataDir = mkdtempSync(join(scratchRoot(), DATA_DIR_PREFIX));
-  writeFileSync(join(dataDir, OWNER_FILE), String(process.pid));
+  claimFolder(dataDir);
   // Both of Java's compilers (not the workers' JAVA_TOOL_OPTIONS): over a whole run this Java serves tens of thousands
   // of requests, and the optimizing compiler's faster code pays for its work (130 CPU s against 153, docs/testing.md).
   const dynamodb = await launchDynamoDbLocal({ sharedDb: false, dataDir, log: (line) => process.stderr.write(`${line}\n`) });

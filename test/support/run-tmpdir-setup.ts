@@ -1,26 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { isAlive } from '#infra/local/parent-watch.ts';
+import { claimFolder, removeAbandonedFolders } from './run-owned-folders.ts';
 
 /** The name vitest.config.ts gives each run's temporary folder: this prefix and the run's pid. */
 export const RUN_TMPDIR_PREFIX = 'gpuhive-test-run-';
-const OWNER_FILE = 'owner.pid';
-
-/** Removes the folders of runs killed before their teardown, leaving those of runs still going. */
-const removeAbandoned = (root: string, own: string): void => {
-  for (const name of readdirSync(root)) {
-    const dir = join(root, name);
-    if (!name.startsWith(RUN_TMPDIR_PREFIX) || dir === own) continue;
-    try {
-      const owner = join(dir, OWNER_FILE);
-      if (existsSync(owner) && !isAlive(Number(readFileSync(owner, 'utf8')))) rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Another run removed it first.
-    }
-  }
-};
 
 /**
  * The run's temporary folder: every worker, and every process a test starts, has it as its
@@ -34,8 +19,8 @@ export default function setup(project: TestProject): () => void {
   const dir = project.config.env.TMPDIR;
   if (!dir || !basename(dir).startsWith(RUN_TMPDIR_PREFIX)) throw new Error(`TMPDIR must be a run folder (${RUN_TMPDIR_PREFIX}<pid>), not ${dir}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
-  removeAbandoned(dirname(dir), dir);
+  claimFolder(dir);
+  removeAbandonedFolders(dirname(dir), RUN_TMPDIR_PREFIX, dir);
   // tsx keeps its compile cache in the temporary folder (`tsx-<euid>`): it stays the shared one, or each run's
   // `npm start`s and `npx tsx` would compile every module afresh (docs-commands: 114 CPU s against 91 warm).
   const tsxCache = `tsx-${process.geteuid?.() ?? userInfo().username}`;

@@ -1,0 +1,30 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive } from '#infra/local/parent-watch.ts';
+
+const OWNER_FILE = 'owner.pid';
+/** A folder without an owner file (left by an older run) is taken as abandoned after this long. */
+const UNOWNED_STALE_MS = 6 * 3600_000;
+
+/** Marks `dir` as this test run's, so a later run can tell whether its owner still lives. */
+export const claimFolder = (dir: string): void => writeFileSync(join(dir, OWNER_FILE), String(process.pid));
+
+/**
+ * Removes the folders in `root` named `prefix...` of runs that were killed before their
+ * teardown, leaving those of runs still going beside this one (and `keep`).
+ */
+export const removeAbandonedFolders = (root: string, prefix: string, keep?: string): void => {
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    if (!name.startsWith(prefix) || dir === keep) continue;
+    try {
+      const owner = join(dir, OWNER_FILE);
+      const abandoned = existsSync(owner)
+        ? !isAlive(Number(readFileSync(owner, 'utf8')))
+        : Date.now() - statSync(dir).mtimeMs > UNOWNED_STALE_MS;
+      if (abandoned) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run removed it first.
+    }
+  }
+};
