@@ -37,14 +37,18 @@ const shareable = UNIT_DIRS.flatMap(testFiles).filter((file) => !NEEDS_ISOLATION
  */
 const unitIsolated = UNIT_DIRS.flatMap(testFiles).filter((file) => !shareable.includes(file));
 
-/** The harness every runtime file uses: it reads and sets the environment by design. */
-const HARNESS = 'test/support/local-runtime.ts';
+/**
+ * Helpers whose side effects a file's reset undoes: the harness every runtime file uses (it reads and
+ * sets the environment by design), and the webhook receiver, whose server the per-file check finds
+ * and stops like a runtime (test/support/live-things.ts).
+ */
+const RESET_SAFE_HELPERS = new Set(['test/support/local-runtime.ts', 'test/support/webhook-receiver.ts']);
 
-/** The test helpers a file imports (`#test/...` or relative), and theirs, the harness left out. */
+/** The test helpers a file imports (`#test/...` or relative), and theirs, the reset-safe ones left out. */
 const helpersOf = (file: string, seen = new Set<string>()): Set<string> => {
   for (const [, spec = ''] of readFileSync(file, 'utf8').matchAll(/from '(#test\/[^']+|\.\.?\/[^']+)'/g)) {
     const path = spec.startsWith('#test/') ? join('test', spec.slice('#test/'.length)) : relative('.', resolve(dirname(file), spec));
-    if (path === HARNESS || seen.has(path)) continue;
+    if (RESET_SAFE_HELPERS.has(path) || seen.has(path)) continue;
     seen.add(path);
     helpersOf(path, seen);
   }
@@ -54,10 +58,10 @@ const helpersOf = (file: string, seen = new Set<string>()): Set<string> => {
 /**
  * Integration files that do nothing a per-file reset cannot undo: they start in-memory
  * runtimes (`startTestRuntime`) and call them, and neither they nor their helpers do anything
- * else on the isolation list (no child processes, servers of their own, mocks, stubs or
- * environment writes). They share their workers' node_modules one file after another; each
- * file gets fresh modules of our own, the worker's environment and a check that it stopped its
- * runtimes (test/support/runtime-file-setup.ts). Anything else on the list keeps a file isolated,
+ * else on the isolation list (no child processes, servers of their own but the webhook receiver,
+ * mocks, stubs or environment writes). They share their workers' node_modules one file after
+ * another; each file gets fresh modules of our own, the worker's environment and a check that it
+ * stopped its runtimes and receivers (test/support/runtime-file-setup.ts). Anything else on the list keeps a file isolated,
  * comments included: the word "spawn" in a helper's comment once kept 18 of 33 files isolated.
  */
 const runtimeOnly = testFiles('test/integration').filter((file) => {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import type { RouteDef } from '#infra/topology.ts';
 import { eventually, onboardHost, sampleHostFacts, type ApiClient } from './local-runtime.ts';
 import { jobBody, reportEvent, waitForMessage } from './marketplace.ts';
+import { startWebhookReceiver } from './webhook-receiver.ts';
 
 /**
  * A small marketplace with two disjoint parties, A and B, for tests that attack every route
@@ -220,26 +219,9 @@ const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B',
   };
 };
 
-/** A local endpoint that takes every delivery with a 204. */
-const startReceiver = async (): Promise<{ url: string; close: () => Promise<void> }> => {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => response.writeHead(204).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-};
-
 /** Seeds both parties, a finance account and a revoked key; returns every caller of the matrix. */
 export const seedWorld = async (api: ApiClient, runtime: LocalRuntime): Promise<World> => {
-  const receiver = await startReceiver();
+  const receiver = await startWebhookReceiver({ path: '' });
   // The parties share nothing (each its own accounts, host and GPU model): seeded at once, as most of it is waiting.
   const [seededA, seededB] = await Promise.all([seedParty(api, runtime, 'A', receiver.url), seedParty(api, runtime, 'B', receiver.url)]);
   const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
@@ -262,7 +244,7 @@ export const seedWorld = async (api: ApiClient, runtime: LocalRuntime): Promise<
     { name: 'agent A', key: A.agentToken, role: 'agent', party: 'A' },
     { name: 'agent B', key: B.agentToken, role: 'agent', party: 'B' },
   ];
-  return { parties: { A, B }, callers, revokedKey: victim.apiKey, financeKey: finance.body.apiKey, close: receiver.close };
+  return { parties: { A, B }, callers, revokedKey: victim.apiKey, financeKey: finance.body.apiKey, close: receiver.stop };
 };
 
 /** Whether the topology admits this caller on this route (public routes admit everyone). */

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '#events/index.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { parseUsd } from '#platform/money.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { billingQueueDrained, localBus } from './support.ts';
 
@@ -16,7 +15,7 @@ let runtime: LocalRuntime;
 let api: ApiClient;
 let bus: ReturnType<typeof localBus>;
 let financeKey: string;
-let hook: { url: string; received: string[]; server: Server };
+let hook: WebhookReceiver;
 const startedAt = new Date(Date.now() - 60_000).toISOString();
 
 const micro = (text: string): number => (text.startsWith('-') ? -(parseUsd(text.slice(1)) ?? NaN) : (parseUsd(text) ?? NaN));
@@ -72,22 +71,10 @@ beforeAll(async () => {
   api = apiClient(runtime.apiUrl);
   bus = localBus(runtime);
   financeKey = (await account('finance')).key;
-  const received: string[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (part: string) => (body += part));
-    request.on('end', () => {
-      received.push(body);
-      response.statusCode = 200;
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  hook = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received, server };
+  hook = await startWebhookReceiver({ statuses: [200] });
 }, 60_000);
 afterAll(async () => {
-  await new Promise<void>((resolve) => hook?.server.close(() => resolve()));
+  await hook?.stop();
   await runtime?.stop();
 });
 
@@ -158,7 +145,7 @@ describe('payouts on the local services', () => {
     expect(again.body).toEqual(paid.body);
     expect(otherReference.body.error.code).toBe('payout_already_paid');
     await eventually(async () => {
-      expect(hook.received.map((body) => JSON.parse(body))).toEqual([
+      expect(hook.received.map((request) => JSON.parse(request.body))).toEqual([
         expect.objectContaining({ type: 'payout.paid', data: expect.objectContaining({ payoutId: payout.payoutId, providerId: host.providerId, amount: '0.040000', reference: 'PP-BATCH-1' }) }),
       ]);
     }, 20_000);

@@ -1,13 +1,12 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
-let server: Server | undefined;
+let receiver: WebhookReceiver | undefined;
 
 // Matchers re-read capacity on every placement, so a window just projected is always seen.
 beforeAll(async () => {
@@ -15,7 +14,7 @@ beforeAll(async () => {
   api = apiClient(runtime.apiUrl);
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await receiver?.stop();
   await runtime?.stop();
 });
 
@@ -81,20 +80,13 @@ describe('placement around maintenance windows', () => {
 
 describe('renters with running work on the host', () => {
   it('get a host.maintenance_scheduled event and webhook, once per window, with the window on the job timeline', async () => {
-    const received: { type: string; data: Record<string, any> }[] = [];
-    server = createServer((request, response) => {
-      let text = '';
-      request.on('data', (part) => (text += part));
-      request.on('end', () => {
-        received.push(JSON.parse(text));
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    receiver = await startWebhookReceiver({ statuses: [200] });
+    const events = receiver.received;
+    const received = () => events.map((request): { type: string; data: Record<string, any> } => JSON.parse(request.body));
     const { renterKey, renterId } = await fundedRenter(api, runtime);
     const hook = await api.call('POST', '/v1/webhooks', {
       key: renterKey,
-      body: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, events: ['host.maintenance_scheduled'] },
+      body: { url: receiver.url, events: ['host.maintenance_scheduled'] },
     });
     expect(hook.status).toBe(201);
     const host = await offeredHost(api, runtime, renterKey, gpu('NVIDIA A10'));
@@ -109,8 +101,8 @@ describe('renters with running work on the host', () => {
     expect((await api.call('PATCH', `/v1/hosts/${host.hostId}`, { key: host.providerKey, body: { pricePerGpuHour: '0.500000' } })).status).toBe(200);
     const second = await scheduleWindow(host, 9 * HOUR, HOUR);
 
-    await eventually(async () => expect(received.map((event) => event.data.window.windowId).sort()).toEqual([first.windowId, second.windowId].sort()), 20_000);
-    expect(received[0]).toMatchObject({
+    await eventually(async () => expect(received().map((event) => event.data.window.windowId).sort()).toEqual([first.windowId, second.windowId].sort()), 20_000);
+    expect(received()[0]).toMatchObject({
       type: 'host.maintenance_scheduled',
       data: { renterId, jobId: body.jobId, hostId: host.hostId, assignmentIds: [assignment.assignmentId], window: { category: 'gpu', note: 'driver upgrade' } },
     });

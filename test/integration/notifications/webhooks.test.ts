@@ -1,52 +1,25 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { verifySignature } from '#notifications/domain/signature.ts';
 import { apiClient, eventually, sampleHostFacts, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, waitForStatus } from '#test/support/marketplace.ts';
-
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** A webhook receiver on 127.0.0.1 that answers each request with the next status of `statuses` (then the last one). */
-const receiver = async (statuses: readonly number[]) => {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (part: string) => (body += part));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body });
-      response.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/gpuhive`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-};
+import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
-const receivers: { close(): Promise<void> }[] = [];
+const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ env: { WEBHOOKS_RETRY_BASE_SECONDS: '1', WEBHOOKS_MAX_ATTEMPTS: '3' }, scheduleSeconds: { 'registry-liveness-sweep': 1 } });
   api = apiClient(runtime.apiUrl);
 });
 afterAll(async () => {
-  for (const one of receivers) await one.close();
+  for (const one of receivers) await one.stop();
   await runtime?.stop();
 });
 
 const startReceiver = async (statuses: readonly number[]) => {
-  const started = await receiver(statuses);
+  const started = await startWebhookReceiver({ path: '/hooks/gpuhive', statuses });
   receivers.push(started);
   return started;
 };

@@ -1,6 +1,4 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiDescription } from '#infra/api-description.ts';
 import { loadHandler } from '#infra/local/handlers.ts';
@@ -9,6 +7,7 @@ import { routeKey, topology, type RouteDef } from '#infra/topology.ts';
 import { descriptionGaps } from '#platform/openapi.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient, type ApiResponse } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, nextMessages, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 
 interface Recorded {
   readonly method: string;
@@ -30,25 +29,17 @@ const recordingClient = (inner: ApiClient): ApiClient => ({
   },
 });
 
-/** A webhook receiver on 127.0.0.1 (the local runtime admits loopback http) that answers 204. */
-const hookServer = createServer((request, response) => {
-  request.resume();
-  request.on('end', () => {
-    response.statusCode = 204;
-    response.end();
-  });
-});
-let hookUrl: string;
+/** Where the spec's webhook example is sent: it answers 204. */
+let hook: WebhookReceiver;
 
 beforeAll(async () => {
   runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '0.5' } });
   api = recordingClient(apiClient(runtime.apiUrl));
   spec = (await apiClient(runtime.apiUrl).call('GET', '/v1/openapi.json')).body;
-  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
-  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hooks/gpuhive`;
+  hook = await startWebhookReceiver({ path: '/hooks/gpuhive' });
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => hookServer.close(() => resolve()));
+  await hook?.stop();
   await runtime?.stop();
 });
 
@@ -173,7 +164,7 @@ describe('real responses of the main flows validate against the spec', () => {
     recorded = [];
     // Accounts
     const { renterKey, renterId } = await fundedRenter(api, runtime);
-    const webhook = await api.call('POST', '/v1/webhooks', { key: renterKey, body: { url: hookUrl, events: ['job.ended'], description: 'openapi' } });
+    const webhook = await api.call('POST', '/v1/webhooks', { key: renterKey, body: { url: hook.url, events: ['job.ended'], description: 'openapi' } });
     await api.call('GET', '/v1/webhooks', { key: renterKey });
     await api.call('GET', '/v1/accounts/me', { key: renterKey });
     const issued = await api.call('POST', '/v1/accounts/me/keys', { key: renterKey });
