@@ -1,6 +1,6 @@
 /**
- * What a test file started in this process and has not stopped yet: its runtimes, and loops
- * that call them (`playAgents`). On globalThis, not in a module's scope: the `runtime` project
+ * What a test file started in this process and has not stopped yet: its runtimes, loops that
+ * call them (`playAgents`) and webhook receivers. On globalThis, not in a module's scope: the `runtime` project
  * evaluates the test modules afresh for every file of a worker, and its per-file setup
  * (test/support/runtime-file-setup.ts) checks after each file that the file stopped all of it.
  */
