@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 
 /**
@@ -25,8 +24,8 @@ let hostId: string;
 const stateDir = mkdtempSync(join(tmpdir(), 'gpuhive-interruptible-agent-'));
 const out = mkdtempSync(join(tmpdir(), 'gpuhive-interruptible-out-'));
 /** The bidder's webhook endpoint: every body it was sent. */
-const received: { type: string; data: Record<string, unknown> }[] = [];
-let hooks: Server | undefined;
+let hooks: WebhookReceiver;
+const received = (): { type: string; data: Record<string, unknown> }[] => hooks.received.map((request) => JSON.parse(request.body));
 
 /** A checkpointing trainer: notes each run (and why it restarted), writes a file on SIGTERM and exits. */
 const trainer = [
@@ -57,12 +56,7 @@ const lines = (file: string) => (existsSync(join(out, file)) ? readFileSync(join
 const liveAssignment = (job: { assignments: { state: string; pricePerGpuHour: string; startedAt: string | null; endedAt: string | null }[] }) => job.assignments.at(-1);
 
 beforeAll(async () => {
-  hooks = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
-    request.on('end', () => { received.push(JSON.parse(body)); response.end(); });
-  });
-  await new Promise<void>((resolve) => hooks?.listen(0, '127.0.0.1', resolve));
+  hooks = await startWebhookReceiver({ statuses: [200] });
   runtime = await startTestRuntime({
     env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5', PREEMPTION_GRACE_SECONDS: String(GRACE_SECONDS), PREEMPT_MIN_RUN_SECONDS: '1' },
     // The matching sweep retries the queued bids (step 4 waits for one to be refused by the host minimum); no other sweep is waited on.
@@ -89,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop('SIGKILL');
   await runtime?.stop();
-  hooks?.close();
+  await hooks?.stop();
   for (const dir of [stateDir, out]) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -106,8 +100,7 @@ describe('interruptible work on a real agent', () => {
     const offers = (await api.call('GET', '/v1/offers?limit=100', { key: onDemand.renterKey })).body.items;
     expect(offers).toEqual([expect.objectContaining({ hostId, availableGpus: 0, preemptibleGpus: 1, minBidPerGpuHour: '0.300000', lowestRunningBidPerGpuHour: '0.500000' })]);
 
-    const hookUrl = `http://127.0.0.1:${(hooks?.address() as AddressInfo).port}/hooks`;
-    expect((await api.call('POST', '/v1/webhooks', { key: bidder.renterKey, body: { url: hookUrl, events: ['job.preempted'] } })).status).toBe(201);
+    expect((await api.call('POST', '/v1/webhooks', { key: bidder.renterKey, body: { url: hooks.url, events: ['job.preempted'] } })).status).toBe(201);
 
     // 2. On-demand work arrives: it is placed at once on the bidder's GPU, the bidder gets SIGTERM and is re-queued.
     const d = await submit(onDemand.renterKey, { command: untilReleased('d'), gpu: { count: 1 }, maxPricePerGpuHour: '1.000000', maxDurationSeconds: 600, restartPolicy: 'never' });
@@ -128,7 +121,7 @@ describe('interruptible work on a real agent', () => {
     // Billing ends at the deadline at the latest: the lease ended by it.
     expect(Date.parse(preempted.assignments[0].endedAt)).toBeLessThanOrEqual(Date.parse(String(entry?.data?.deadline)));
     // The renter's webhook hears it.
-    await eventually(async () => expect(received).toEqual([expect.objectContaining({ type: 'job.preempted', data: expect.objectContaining({ jobId: x, cause: 'on-demand', requeued: true, hostIds: [hostId] }) })]), 30_000);
+    await eventually(async () => expect(received()).toEqual([expect.objectContaining({ type: 'job.preempted', data: expect.objectContaining({ jobId: x, cause: 'on-demand', requeued: true, hostIds: [hostId] }) })]), 30_000);
 
     // 3. While the on-demand job runs, a higher bid arrives; when the GPU is free, it wins over the re-queued bidder.
     const y = await submit(bidder.renterKey, bid('y', '0.600000'));
