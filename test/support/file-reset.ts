@@ -1,4 +1,5 @@
 import { vi } from 'vitest';
+import { dropFixtureStates } from '../fixtures/fixture-state.ts';
 import { liveThings } from './live-things.ts';
 
 /**
@@ -30,13 +31,15 @@ export const stopLiveThings = async (): Promise<string[]> => {
 
 /**
  * A clean start: no runtime of an earlier file left running (its pollers and schedules would
- * go on beside the next file's), nor a loop calling one, the worker's environment, and our own modules evaluated
+ * go on beside the next file's), nor a loop calling one, the worker's environment, no fixture
+ * handler's records (test/fixtures/fixture-state.ts), and our own modules evaluated
  * afresh, so the functions read the next runtime's environment at import and build their
  * clients and caches for it. node_modules stay loaded (Node's own module cache): the saving.
  */
 export const resetForNextFile = async (): Promise<string[]> => {
   const stopped = await stopLiveThings();
   restoreWorkerEnv();
+  dropFixtureStates();
   vi.resetModules();
   return stopped;
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { topology } from '#infra/topology.ts';
+import { fixtureState } from '#test/fixtures/fixture-state.ts';
 import { resetForNextFile, restoreEnv } from '#test/support/file-reset.ts';
 import { apiClient, startTestRuntime } from '#test/support/local-runtime.ts';
 
@@ -49,6 +50,16 @@ describe('a fresh start for the next file of a shared worker', () => {
 
     expect(process.env.CAPACITY_CACHE_SECONDS).toBeUndefined();
     expect(await fetch(`${left.apiUrl}/v1/offers`).catch(() => 'refused')).toBe('refused');
+  });
+
+  it("forgets what an earlier file's fixture handlers recorded and how it changed them", async () => {
+    const earlier = fixtureState('recording-consumer', () => ({ consumed: [] as string[], healed: false }));
+    earlier.consumed.push('earlier-file');
+    earlier.healed = true;
+
+    await resetForNextFile();
+
+    expect(fixtureState('recording-consumer', () => ({ consumed: [] as string[], healed: false }))).toEqual({ consumed: [], healed: false });
   });
 
   // What test/support/vm-file-setup.ts does after each file of the `unit-isolated` project.
