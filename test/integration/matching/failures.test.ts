@@ -6,10 +6,12 @@ import { fundedRenter, jobBody, jobStatus, reportEvent, waitForMessage, waitForS
 let runtime: LocalRuntime;
 let api: ApiClient;
 
-// Liveness and queue timings in seconds, so host loss and expiry happen within a test.
+// Liveness and queue timings in seconds, so host loss and expiry happen within a test. Unreachable after 5 s of
+// silence, not 2: with the machine busy beside another run, heartbeats every 500 ms fell 2 s behind, the host went
+// unreachable before its job was placed, and two tests failed (2026-12-06; 18 s for the file quiet, against 11).
 beforeAll(async () => {
   runtime = await startTestRuntime({
-    env: { UNREACHABLE_AFTER_SECONDS: '2', OFFLINE_AFTER_SECONDS: '4', QUEUE_TIMEOUT_SECONDS: '3', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
+    env: { UNREACHABLE_AFTER_SECONDS: '5', OFFLINE_AFTER_SECONDS: '10', QUEUE_TIMEOUT_SECONDS: '3', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
     scheduleSeconds: { 'registry-liveness-sweep': 1, 'matching-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
