@@ -53,13 +53,14 @@ describe('a fresh start for the next file of a shared worker', () => {
   });
 
   it("forgets what an earlier file's fixture handlers recorded and how it changed them", async () => {
-    const earlier = fixtureState('recording-consumer', () => ({ consumed: [] as string[], healed: false }));
+    const fresh = () => ({ consumed: [] as string[], healed: false });
+    const earlier = fixtureState('a fixture of this test', fresh);
     earlier.consumed.push('earlier-file');
     earlier.healed = true;
 
     await resetForNextFile();
 
-    expect(fixtureState('recording-consumer', () => ({ consumed: [] as string[], healed: false }))).toEqual({ consumed: [], healed: false });
+    expect(fixtureState('a fixture of this test', fresh)).toEqual({ consumed: [], healed: false });
   });
 
   // What test/support/vm-file-setup.ts does after each file of the `unit-isolated` project.
