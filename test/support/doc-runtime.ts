@@ -38,10 +38,11 @@ const LOG_CHARS = 200_000;
 export const startDocRuntime = async (dataDir: string, env: NodeJS.ProcessEnv): Promise<DocRuntime> => {
   const template = inject('dynamoDbTemplate');
   const accessKeyId = `docs${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const removeTables = await copyTemplate(template, accessKeyId);
+  const endpoint = inject('sharedDynamoDb');
+  const removeTables = await copyTemplate(template, endpoint, accessKeyId);
   const config: DocRuntimeConfig = {
     dataDir,
-    dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId, tablesStage: template.tablesStage },
+    dynamodb: { endpoint, accessKeyId, tablesStage: template.tablesStage },
   };
   const child = fork(MAIN, [JSON.stringify(config)], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let log = '';
@@ -67,13 +68,13 @@ export const startDocRuntime = async (dataDir: string, env: NodeJS.ProcessEnv): 
       stop: async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         await exited;
-        removeTables();
+        await removeTables();
       },
     };
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
-    removeTables();
+    await removeTables();
     throw error;
   }
 };

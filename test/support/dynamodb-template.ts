@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { databaseFile, type LaunchedDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { createTables } from '#infra/local/provision.ts';
 import { topology } from '#infra/topology.ts';
@@ -60,11 +60,29 @@ const templateReady = async (template: DynamoDbTemplate): Promise<void> => {
 
 /**
  * Gives `accessKeyId` a database of its own holding the template's empty tables, before its
- * first request (DynamoDB Local opens a key's file then). Returns what removes it again.
+ * first request (DynamoDB Local opens a key's file then). Returns what removes it again: its
+ * tables first, then its file. DynamoDB Local keeps a database open once it has served it,
+ * each table with background jobs (TTL deletion, index builds) polling for the rest of the run:
+ * with 40 databases left open it idled at 13 % of a core against 6 % once their tables were
+ * dropped (2026-12-06), and a run opens one per runtime.
  */
-export const copyTemplate = async (template: DynamoDbTemplate, accessKeyId: string): Promise<() => void> => {
+export const copyTemplate = async (template: DynamoDbTemplate, endpoint: string, accessKeyId: string): Promise<() => Promise<void>> => {
   await templateReady(template);
   const copy = databaseFile(template.dataDir, accessKeyId);
   copyFileSync(databaseFile(template.dataDir, template.accessKeyId), copy);
-  return () => rmSync(copy, { force: true });
+  return async () => {
+    await dropTables(endpoint, accessKeyId);
+    rmSync(copy, { force: true });
+  };
+};
+
+/** Drops every table of `accessKeyId`'s database, so DynamoDB Local stops polling them (`copyTemplate`). */
+export const dropTables = async (endpoint: string, accessKeyId: string): Promise<void> => {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey: 'local' } });
+  try {
+    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+    await Promise.all(TableNames.map((TableName) => client.send(new DeleteTableCommand({ TableName }))));
+  } finally {
+    client.destroy();
+  }
 };

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { busName, resourceName, topology } from '#infra/topology.ts';
-import { copyTemplate } from './dynamodb-template.ts';
+import { copyTemplate, dropTables } from './dynamodb-template.ts';
 import { tracked } from './live-things.ts';
 import { keptLog } from './runtime-log.ts';
 
@@ -28,18 +28,20 @@ export const startTestRuntime = async (options: LocalRuntimeOptions = {}): Promi
   const template = inject('dynamoDbTemplate');
   // A topology of other tables than the template's gets them created as before.
   const copied = options.topology === undefined || options.topology.tables === topology.tables;
-  const removeCopy = copied ? await copyTemplate(template, accessKeyId) : () => undefined;
+  const endpoint = inject('sharedDynamoDb');
+  // Tables the runtime creates itself are dropped too: DynamoDB Local would poll them for the rest of the run.
+  const removeCopy = copied ? await copyTemplate(template, endpoint, accessKeyId) : () => dropTables(endpoint, accessKeyId);
   try {
     const runtime = await startLocalRuntime({
       inMemory, log: keptLog(`runtime t${id}`), port: 0,
-      dynamodb: { endpoint: inject('sharedDynamoDb'), accessKeyId, ...(copied ? { tablesStage: template.tablesStage } : {}) },
+      dynamodb: { endpoint, accessKeyId, ...(copied ? { tablesStage: template.tablesStage } : {}) },
       sqsS3: { endpoint: inject('sharedSqsS3') },
       stage: `t${id}`,
       ...options,
     });
-    return tracked(`runtime ${runtime.stage}`, { ...runtime, stop: async () => { await runtime.stop(); removeCopy(); } });
+    return tracked(`runtime ${runtime.stage}`, { ...runtime, stop: async () => { await runtime.stop(); await removeCopy(); } });
   } catch (error) {
-    removeCopy();
+    await removeCopy();
     throw error;
   }
 };
