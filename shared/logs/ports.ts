@@ -18,6 +18,8 @@ export interface JobLogs {
   /** Segments 0..segments-1 are committed; the next one gets this index. */
   readonly segments: number;
   readonly endedAt?: string;
+  /** When the projection heard of the end: a follower's grace runs from the later of the two. */
+  readonly endKnownAt?: string;
 }
 
 export type AppendOutcome =
@@ -75,5 +77,6 @@ export interface JobProjection {
   assignmentsScheduled(jobId: string, renterId: string, assignments: readonly Omit<KnownAssignment, 'jobId' | 'renterId'>[]): Promise<void>;
   /** `assignmentsScheduled` for many jobs, in as few writes as the store allows. */
   assignmentsScheduledMany(scheduled: readonly ScheduledJob[]): Promise<void>;
-  jobEnded(jobId: string, renterId: string, endedAt: string, expiresAt: Date): Promise<void>;
+  /** The first call's times stay: a repeat neither moves the end nor restarts a follower's grace. */
+  jobEnded(jobId: string, renterId: string, endedAt: string, knownAt: string, expiresAt: Date): Promise<void>;
 }

@@ -24,8 +24,12 @@ export class ApiError extends AgentError {
   }
 
   get retryable(): boolean {
-    // `assignment_not_ready`: the API has not yet heard of an assignment this host just started.
-    return this.status === 429 || this.status >= 500 || (this.status === 409 && this.code === 'assignment_not_ready');
+    return this.status === 429 || this.status >= 500 || this.notReady;
+  }
+
+  /** `assignment_not_ready`: the API has not yet heard of an assignment this host just started. */
+  get notReady(): boolean {
+    return this.status === 409 && this.code === 'assignment_not_ready';
   }
 
   get unauthorized(): boolean {

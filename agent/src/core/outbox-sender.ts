@@ -1,5 +1,5 @@
 import { ApiError, describeError, isRetryable } from './errors.ts';
-import { backoffDelay, DEFAULT_BACKOFF, sleep as defaultSleep, type BackoffPolicy, type Sleep } from './backoff.ts';
+import { backoffDelay, DEFAULT_BACKOFF, NOT_READY_BACKOFF, sleep as defaultSleep, type BackoffPolicy, type Sleep } from './backoff.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { Outbox, OutboxEntry, OutboxKind } from './outbox.ts';
@@ -43,7 +43,8 @@ interface Lane {
  * Sends the outbox in three independent lanes, so log chunks never hold up status events or
  * usage: `event` (per assignment in order: `started` never overtakes `accepted`), `usage`
  * (batches of 100), `logs` (per assignment, by seq). Each lane retries network errors, 429,
- * 5xx and refused tokens with capped exponential backoff and full jitter, and drops what the
+ * 5xx and refused tokens with capped exponential backoff and full jitter (a "not yet" answer
+ * with a short cap, NOT_READY_BACKOFF), and drops what the
  * API refuses for good (400, 404, 409, 413), telling `onSettled`.
  */
 export class OutboxSender {
@@ -133,11 +134,12 @@ export class OutboxSender {
         lane.lastError = undefined;
         continue;
       }
-      const delay = backoffDelay(lane.failures, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+      const notReady = failed instanceof ApiError && failed.notReady;
+      const delay = backoffDelay(lane.failures, notReady ? NOT_READY_BACKOFF : (this.options.backoff ?? DEFAULT_BACKOFF), this.options.random);
       lane.failures += 1;
       lane.lastError = describeError(failed);
       lane.retryAt = Date.now() + delay;
-      const log = failed instanceof ApiError && failed.unauthorized ? this.logger.error : this.logger.warn;
+      const log = failed instanceof ApiError && failed.unauthorized ? this.logger.error : notReady ? this.logger.info : this.logger.warn;
       log(
         failed instanceof ApiError && failed.unauthorized
           ? 'the API refused the agent token: run gpuhive-agent doctor (re-register if the host was deregistered); keeping everything queued'

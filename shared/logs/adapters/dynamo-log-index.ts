@@ -29,6 +29,7 @@ const toJob = itemDecoder('job logs head', z.object({
   truncated: z.boolean().optional().transform((truncated) => truncated === true),
   segments: z.number().int().default(0),
   endedAt: z.string().optional(),
+  endKnownAt: z.string().optional(),
 })) satisfies (item: Record<string, unknown>) => JobLogs;
 
 const toAssignment = itemDecoder('assignment', z.object({
@@ -220,15 +221,15 @@ export class DynamoLogIndex implements LogIndex, JobProjection {
   }
 
   /** The first `job.ended` wins; the head then expires with the job's logs. */
-  async jobEnded(jobId: string, renterId: string, endedAt: string, expiresAt: Date): Promise<void> {
+  async jobEnded(jobId: string, renterId: string, endedAt: string, knownAt: string, expiresAt: Date): Promise<void> {
     await this.jobSeen(jobId, renterId);
     await this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: jobKey(jobId),
-        UpdateExpression: 'SET endedAt = if_not_exists(endedAt, :endedAt), #ttl = :ttl',
+        UpdateExpression: 'SET endedAt = if_not_exists(endedAt, :endedAt), endKnownAt = if_not_exists(endKnownAt, :knownAt), #ttl = :ttl',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':endedAt': endedAt, ':ttl': epochSeconds(expiresAt) },
+        ExpressionAttributeValues: { ':endedAt': endedAt, ':knownAt': knownAt, ':ttl': epochSeconds(expiresAt) },
       }),
     );
   }

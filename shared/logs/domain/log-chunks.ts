@@ -142,12 +142,24 @@ export const planPage = (segments: readonly SegmentEntry[], position: LogPositio
   return { reads, next, more: false };
 };
 
+/** When a job ended, and when the logs context heard of it (its projection of `job.ended`). */
+export interface JobEnd {
+  readonly endedAt?: string;
+  readonly endKnownAt?: string;
+}
+
 /**
  * A follower may stop when the job has ended, the grace for trailing chunks has passed, and
- * it has read everything stored so far.
+ * it has read everything stored so far. The grace runs from the later of the end and the
+ * moment this context heard of it: a projection that lags behind the job (a busy queue) also
+ * lags behind the agent's chunks, which wait for it (`assignment_not_ready`), so a grace counted
+ * from the end alone could pass before they could be stored and end a follower without them.
  */
-export const isComplete = (endedAt: string | undefined, more: boolean, now: Date, graceSeconds: number): boolean =>
-  endedAt !== undefined && !more && now.getTime() - Date.parse(endedAt) >= graceSeconds * 1000;
+export const isComplete = (end: JobEnd, more: boolean, now: Date, graceSeconds: number): boolean => {
+  if (end.endedAt === undefined || more) return false;
+  const from = Math.max(Date.parse(end.endedAt), end.endKnownAt === undefined ? 0 : Date.parse(end.endKnownAt));
+  return now.getTime() - from >= graceSeconds * 1000;
+};
 
 /**
  * An assignment the logs projection has not seen: if its id says it was made within the grace,

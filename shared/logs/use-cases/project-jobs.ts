@@ -11,10 +11,10 @@ export type JobEvent =
 /**
  * The logs context's own copy of who may read a job's logs and which host may write them:
  * `job.submitted` makes the job known to its renter (an empty log), `job.scheduled` adds its
- * assignments with their hosts, `job.ended` makes a follower's `complete` possible. Every
+ * assignments with their hosts, `job.ended` makes a follower's `complete` possible (with when it was heard of). Every
  * write is an idempotent upsert, so repeats and any order converge.
  */
-export const projectJobEvent = async (event: JobEvent, deps: Pick<LogsDeps, 'projection' | 'settings'>): Promise<void> => {
+export const projectJobEvent = async (event: JobEvent, deps: Pick<LogsDeps, 'projection' | 'settings' | 'clock'>): Promise<void> => {
   const { detail } = event;
   if (event.kind === 'submitted') return deps.projection.jobSeen(detail.jobId, detail.renterId);
   if (event.kind === 'scheduled') {
@@ -26,7 +26,7 @@ export const projectJobEvent = async (event: JobEvent, deps: Pick<LogsDeps, 'pro
     );
   }
   const expiresAt = addSeconds(new Date(detail.occurredAt), deps.settings.retentionDays * 86_400);
-  return deps.projection.jobEnded(detail.jobId, detail.renterId, detail.occurredAt, expiresAt);
+  return deps.projection.jobEnded(detail.jobId, detail.renterId, detail.occurredAt, deps.clock.now().toISOString(), expiresAt);
 };
 
 /** `job.scheduled` events of one SQS batch together (issue 14): one write for all their jobs and assignments. */

@@ -46,5 +46,5 @@ export const readLogs = async (renterId: string, jobId: string, position: LogPos
       items.push({ assignmentId: read.segment.assignmentId, rank: read.segment.rank, seq: chunk.seq, stream: chunk.stream, at: chunk.at, data: chunk.data });
     }
   });
-  return { items, next: plan.next, truncated: job.truncated, complete: isComplete(job.endedAt, plan.more, now, deps.settings.completeGraceSeconds) };
+  return { items, next: plan.next, truncated: job.truncated, complete: isComplete(job, plan.more, now, deps.settings.completeGraceSeconds) };
 };

@@ -45,10 +45,10 @@ export class LogsState implements LogIndex, JobProjection, SegmentObjects {
   async assignmentsScheduledMany(scheduled: readonly ScheduledJob[]) {
     for (const { jobId, renterId, assignments } of scheduled) await this.assignmentsScheduled(jobId, renterId, assignments);
   }
-  async jobEnded(jobId: string, renterId: string, endedAt: string) {
+  async jobEnded(jobId: string, renterId: string, endedAt: string, knownAt: string) {
     await this.jobSeen(jobId, renterId);
     const job = this.jobs.get(jobId)!;
-    if (!job.endedAt) this.jobs.set(jobId, { ...job, endedAt });
+    if (!job.endedAt) this.jobs.set(jobId, { ...job, endedAt, endKnownAt: knownAt });
   }
 
   async put(key: string, chunks: readonly LogChunk[]) { this.objects.set(key, chunks); }

@@ -140,6 +140,20 @@ describe('OutboxSender', () => {
     expect(calls.filter((call) => call.kind === 'logs')).toHaveLength(3);
   });
 
+  it('waits at most NOT_READY_BACKOFF\'s 2 s however often the API is not ready for the chunks yet', async () => {
+    const outbox = Outbox.open(newPath());
+    let refusals = 8;
+    const { transport } = fakeApi((kind) => (kind === 'logs' && refusals-- > 0 ? new ApiError(409, 'assignment_not_ready', 'Not known yet') : undefined));
+    const delays: number[] = [];
+    outbox.put([chunk(0)]);
+
+    start(outbox, transport, [], delays);
+
+    await eventually(async () => expect(outbox.size).toBe(0));
+    // Half of each ceiling (random 0.5): NOT_READY_BACKOFF's, capped at 2 s, not the lane's own policy.
+    expect(delays).toEqual([125, 250, 500, 1000, 1000, 1000, 1000, 1000]);
+  });
+
   it('keeps events and usage flowing while the logs lane backs off', async () => {
     const outbox = Outbox.open(newPath());
     const { transport } = fakeApi((kind) => (kind === 'logs' ? new ApiError(503, 'unavailable', 'try later') : undefined));

@@ -73,12 +73,14 @@ describe('planPage', () => {
 describe('isComplete', () => {
   const now = new Date('2026-11-25T10:00:30.000Z');
   it.each([
-    [undefined, false, false],
-    ['2026-11-25T10:00:25.000Z', false, false],
-    ['2026-11-25T10:00:00.000Z', true, false],
-    ['2026-11-25T10:00:00.000Z', false, true],
-  ])('ended at %s with more=%s: %s (10 s grace)', (endedAt, more, expected) => {
-    expect(isComplete(endedAt, more, now, 10)).toBe(expected);
+    [undefined, undefined, false, false],
+    ['2026-11-25T10:00:25.000Z', undefined, false, false],
+    ['2026-11-25T10:00:00.000Z', undefined, true, false],
+    ['2026-11-25T10:00:00.000Z', undefined, false, true],
+    ['2026-11-25T10:00:00.000Z', '2026-11-25T10:00:01.000Z', false, true],
+    ['2026-11-25T10:00:00.000Z', '2026-11-25T10:00:25.000Z', false, false],
+  ])('ended at %s, heard of at %s, with more=%s: %s (10 s grace)', (endedAt, endKnownAt, more, expected) => {
+    expect(isComplete({ endedAt, endKnownAt }, more, now, 10)).toBe(expected);
   });
 });
 

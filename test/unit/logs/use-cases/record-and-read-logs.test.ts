@@ -2,6 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '#platform/ids.ts';
 import { recordLogs } from '#logs/use-cases/record-logs.ts';
 import { readLogs } from '#logs/use-cases/read-logs.ts';
+import { projectJobEvent } from '#logs/use-cases/project-jobs.ts';
+import { events } from '#events/index.ts';
+import { sampleDetail } from '#test/support/factories.ts';
 import { START } from '#logs/domain/log-chunks.ts';
 import { LogsState, fixedClock, logsDeps } from '../fakes.ts';
 
@@ -81,7 +84,7 @@ describe('readLogs', () => {
   it('is complete only once the job ended, the grace passed and everything was read', async () => {
     const deps = logsDeps(state, clock, { completeGraceSeconds: 10 });
     await recordLogs('host_1', assignmentId, [chunk(0), chunk(1)], deps);
-    await state.jobEnded(jobId, 'acct_renter', NOW);
+    await state.jobEnded(jobId, 'acct_renter', NOW, NOW);
 
     const early = await readLogs('acct_renter', jobId, START, 1, deps);
     clock.set('2026-11-25T10:00:11.000Z');
@@ -89,5 +92,21 @@ describe('readLogs', () => {
     const rest = await readLogs('acct_renter', jobId, partial.next, 10, deps);
 
     expect([early.complete, partial.complete, rest.complete, rest.items.map((item) => item.seq)]).toEqual([false, false, true, [1]]);
+  });
+
+  it('waits the grace from when it heard of the end, so chunks held back by a lagging projection still make it', async () => {
+    const deps = logsDeps(state, clock, { completeGraceSeconds: 10 });
+    // The job ended at NOW, but job.ended reached the logs context 20 s later.
+    clock.set('2026-11-25T10:00:20.000Z');
+    await projectJobEvent({ kind: 'ended', detail: events.jobEnded.schema.parse({ ...sampleDetail('jobEnded', new Date(NOW)), jobId, renterId: 'acct_renter' }) }, deps);
+
+    const beforeChunks = await readLogs('acct_renter', jobId, START, 10, deps);
+    clock.set('2026-11-25T10:00:25.000Z');
+    await recordLogs('host_1', assignmentId, [chunk(0)], deps);
+    const withChunks = await readLogs('acct_renter', jobId, START, 10, deps);
+    clock.set('2026-11-25T10:00:30.000Z');
+    const afterGrace = await readLogs('acct_renter', jobId, withChunks.next, 10, deps);
+
+    expect([beforeChunks.complete, withChunks.complete, withChunks.items.map((item) => item.seq), afterGrace.complete]).toEqual([false, false, [0], true]);
   });
 });
