@@ -13,8 +13,8 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 60_000 };
 /**
  * For an API that answered "not yet" (`assignment_not_ready`): nothing is overloaded, a projection
  * is catching up, so the wait stays short however often it repeats. Under DEFAULT_BACKOFF a
- * minute's lag grew the wait to tens of seconds, and the job's logs came after its followers
- * had been told they were complete.
+ * lag of tens of seconds grew the wait as much again, and a short job's logs could arrive after
+ * its followers had been told they were complete.
  */
 export const NOT_READY_BACKOFF: BackoffPolicy = { baseMs: 250, capMs: 2_000 };
 

@@ -44,8 +44,8 @@ interface Lane {
  * usage: `event` (per assignment in order: `started` never overtakes `accepted`), `usage`
  * (batches of 100), `logs` (per assignment, by seq). Each lane retries network errors, 429,
  * 5xx and refused tokens with capped exponential backoff and full jitter (a "not yet" answer
- * with a short cap, NOT_READY_BACKOFF), and drops what the
- * API refuses for good (400, 404, 409, 413), telling `onSettled`.
+ * with a short cap, NOT_READY_BACKOFF), and drops what the API refuses for good (400, 404,
+ * 409, 413), telling `onSettled`.
  */
 export class OutboxSender {
   private readonly lanes: Lane[];
