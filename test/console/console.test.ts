@@ -23,8 +23,10 @@ const agents: AgentProcess[] = [];
 beforeAll(async () => {
   if (!run) return;
   // Independent starts, side by side: the runtime and the browser (the agent's bundle is built at import).
+  // The logs' grace outlasts the agent's 2 s between tries of chunks the logs service is not ready for yet
+  // (NOT_READY_BACKOFF): with 1 s, a busy machine's page could be told the logs were complete before they came.
   [runtime, browser] = await Promise.all([
-    startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5', LOGS_COMPLETE_GRACE_SECONDS: '1' } }),
+    startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5', LOGS_COMPLETE_GRACE_SECONDS: '3' } }),
     launchBrowser(),
   ]);
   api = apiClient(runtime.apiUrl);
