@@ -21,7 +21,16 @@ export interface OutboxSenderOptions {
   readonly random?: () => number;
   readonly sleep?: Sleep;
   readonly onSettled?: (entry: OutboxEntry, outcome: Outcome, error?: unknown) => void;
+  /** How long an assignment's status event waits for the log chunks put before it (default LOGS_FIRST_MS). */
+  readonly logsFirstMs?: number;
 }
+
+/**
+ * An assignment's status event waits this long at most for its earlier log chunks to be stored:
+ * the job's end then reaches the platform after its last output, so a follower told the logs are
+ * complete has them all; a logs service that cannot take them does not hold the end up for longer.
+ */
+export const LOGS_FIRST_MS = 15_000;
 
 const MAX_USAGE_RECORDS = 100;
 const MAX_LOG_CHUNKS = 50;
@@ -40,8 +49,9 @@ interface Lane {
 }
 
 /**
- * Sends the outbox in three independent lanes, so log chunks never hold up status events or
- * usage: `event` (per assignment in order: `started` never overtakes `accepted`), `usage`
+ * Sends the outbox in three lanes, so log chunks never hold up usage, and status events only
+ * briefly: `event` (per assignment in order: `started` never overtakes `accepted`; each after the
+ * log chunks put before it, or LOGS_FIRST_MS), `usage`
  * (batches of 100), `logs` (per assignment, by seq). Each lane retries network errors, 429,
  * 5xx and refused tokens with capped exponential backoff and full jitter (a "not yet" answer
  * with a short cap, NOT_READY_BACKOFF), and drops what the API refuses for good (400, 404,
@@ -111,10 +121,14 @@ export class OutboxSender {
     while (!signal.aborted) {
       const batches = this.batchesOf(lane);
       if (batches.length === 0) {
+        const released = this.nextReleaseIn(lane);
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           lane.wake = resolve;
+          if (released !== undefined) timer = setTimeout(resolve, released);
           if (signal.aborted || this.batchesOf(lane).length > 0) resolve();
         });
+        clearTimeout(timer);
         lane.wake = undefined;
         continue;
       }
@@ -168,7 +182,7 @@ export class OutboxSender {
     }
     const byAssignment = new Map<string, OutboxEntry[]>();
     for (const entry of pending) byAssignment.set(entry.assignmentId, [...(byAssignment.get(entry.assignmentId) ?? []), entry]);
-    if (lane.kind === 'event') return [...byAssignment.values()].map((entries) => [entries[0]!]);
+    if (lane.kind === 'event') return [...byAssignment.values()].map((entries) => [entries[0]!]).filter(([entry]) => this.heldFor(entry!) === undefined);
     return [...byAssignment.values()].map((entries) => {
       const batch: OutboxEntry[] = [];
       let chars = 0;
@@ -180,6 +194,24 @@ export class OutboxSender {
       }
       return batch;
     });
+  }
+
+  /** How much longer `event` waits for log chunks of its assignment put before it; undefined when it may go. */
+  private heldFor(event: OutboxEntry): number | undefined {
+    const left = Date.parse(event.createdAt) + (this.options.logsFirstMs ?? LOGS_FIRST_MS) - Date.now();
+    if (left <= 0) return undefined;
+    for (const entry of this.outbox.pending()) {
+      if (entry.id === event.id) return undefined;
+      if (entry.kind === 'logs' && entry.assignmentId === event.assignmentId) return left;
+    }
+    return undefined;
+  }
+
+  /** When the soonest held event of the lane may go regardless of its logs (ms from now). */
+  private nextReleaseIn(lane: Lane): number | undefined {
+    if (lane.kind !== 'event') return undefined;
+    const held = this.outbox.pending('event').map((entry) => this.heldFor(entry)).filter((left) => left !== undefined);
+    return held.length > 0 ? Math.min(...held) : undefined;
   }
 
   /** Sends one batch; settles it on success or a permanent refusal; throws when it may retry. */
@@ -208,5 +240,7 @@ export class OutboxSender {
   private settle(batch: readonly OutboxEntry[], outcome: Outcome, error?: unknown): void {
     this.outbox.settle(batch.map((entry) => entry.id), outcome === 'delivered' ? 'delivered' : 'dropped');
     for (const entry of batch) this.options.onSettled?.(entry, outcome, error);
+    // Settled chunks may release a status event held for them.
+    if (batch[0]?.kind === 'logs') this.wake();
   }
 }

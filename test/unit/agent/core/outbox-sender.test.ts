@@ -35,8 +35,9 @@ const fakeApi = (fail: (kind: string, payload: any) => Error | undefined = () =>
   return { calls, transport };
 };
 
-const start = (outbox: Outbox, transport: OutboxTransport, settled: [string, Outcome][] = [], delays: number[] = []) => {
+const start = (outbox: Outbox, transport: OutboxTransport, settled: [string, Outcome][] = [], delays: number[] = [], logsFirstMs?: number) => {
   const sender = new OutboxSender(outbox, transport, {
+    ...(logsFirstMs !== undefined ? { logsFirstMs } : {}),
     sleep: async (ms) => { delays.push(ms); await new Promise((resolve) => setImmediate(resolve)); },
     random: () => 0.5,
     backoff: { baseMs: 100, capMs: 1000 },
@@ -154,12 +155,49 @@ describe('OutboxSender', () => {
     expect(delays).toEqual([125, 250, 500, 1000, 1000, 1000, 1000, 1000]);
   });
 
-  it('keeps events and usage flowing while the logs lane backs off', async () => {
+  it('sends an assignment\'s status event only once the log chunks put before it are stored', async () => {
+    const outbox = Outbox.open(newPath());
+    let storeLogs = () => {};
+    const logsStored = new Promise<void>((resolve) => (storeLogs = resolve));
+    const { calls, transport } = fakeApi();
+    const sendLogs = transport.sendLogs.bind(transport);
+    transport.sendLogs = async (assignmentId, chunks) => {
+      await logsStored;
+      await sendLogs(assignmentId, chunks);
+    };
+    const settled: [string, Outcome][] = [];
+    outbox.put([chunk(0)]);
+    outbox.put([event('a-1', 'exited'), event('a-2', 'started')]);
+
+    start(outbox, transport, settled);
+
+    // Another assignment's event is not held up; this one's waits for its chunk.
+    await eventually(async () => expect(settled).toEqual([['a-2/event/started', 'delivered']]));
+    storeLogs();
+    await eventually(async () => expect(outbox.size).toBe(0));
+    expect(settled.slice(1)).toEqual([['a-1/logs/0', 'delivered'], ['a-1/event/exited', 'delivered']]);
+    expect(calls.filter((call) => call.kind === 'event').map((call) => call.assignmentId)).toEqual(['a-2', 'a-1']);
+  });
+
+  it('sends the status event anyway once it has waited logsFirstMs for chunks the API cannot take', async () => {
+    const outbox = Outbox.open(newPath());
+    const { transport } = fakeApi((kind) => (kind === 'logs' ? new NetworkError('logs service unreachable') : undefined));
+    const settled: [string, Outcome][] = [];
+    outbox.put([chunk(0)]);
+    outbox.put([event('a-1', 'exited')]);
+
+    start(outbox, transport, settled, [], 200);
+
+    await eventually(async () => expect(settled).toEqual([['a-1/event/exited', 'delivered']]));
+    expect(outbox.pending('logs').map((entry) => entry.id)).toEqual(['a-1/logs/0']);
+  });
+
+  it('keeps usage flowing, and events after at most logsFirstMs, while the logs lane backs off', async () => {
     const outbox = Outbox.open(newPath());
     const { transport } = fakeApi((kind) => (kind === 'logs' ? new ApiError(503, 'unavailable', 'try later') : undefined));
     outbox.put([chunk(0), event('a-1', 'started'), usage(1)]);
 
-    start(outbox, transport);
+    start(outbox, transport, [], [], 200);
 
     await eventually(async () => expect(outbox.pending().map((entry) => entry.kind)).toEqual(['logs']));
   });
