@@ -21,14 +21,15 @@ export interface OutboxSenderOptions {
   readonly random?: () => number;
   readonly sleep?: Sleep;
   readonly onSettled?: (entry: OutboxEntry, outcome: Outcome, error?: unknown) => void;
-  /** How long an assignment's status event waits for the log chunks put before it (default LOGS_FIRST_MS). */
+  /** How long an assignment's `afterLogs` event waits for the log chunks put before it (default LOGS_FIRST_MS). */
   readonly logsFirstMs?: number;
 }
 
 /**
- * An assignment's status event waits this long at most for its earlier log chunks to be stored:
- * the job's end then reaches the platform after its last output, so a follower told the logs are
- * complete has them all; a logs service that cannot take them does not hold the end up for longer.
+ * A job's end (an `afterLogs` event) waits this long at most for its earlier log chunks to be
+ * stored: it then reaches the platform after the job's last output, so a follower told the logs
+ * are complete has them all; a logs service that cannot take them does not hold the end up for
+ * longer. Other events (accepted, started, health) never wait for logs.
  */
 export const LOGS_FIRST_MS = 15_000;
 
@@ -49,8 +50,8 @@ interface Lane {
 }
 
 /**
- * Sends the outbox in three lanes, so log chunks never hold up usage, and status events only
- * briefly: `event` (per assignment in order: `started` never overtakes `accepted`; each after the
+ * Sends the outbox in three lanes, so log chunks never hold up usage, and events only at a job's
+ * end: `event` (per assignment in order: `started` never overtakes `accepted`; the end after the
  * log chunks put before it, or LOGS_FIRST_MS), `usage`
  * (batches of 100), `logs` (per assignment, by seq). Each lane retries network errors, 429,
  * 5xx and refused tokens with capped exponential backoff and full jitter (a "not yet" answer
@@ -196,8 +197,9 @@ export class OutboxSender {
     });
   }
 
-  /** How much longer `event` waits for log chunks of its assignment put before it; undefined when it may go. */
+  /** How much longer an `afterLogs` event waits for log chunks of its assignment put before it; undefined when it may go. */
   private heldFor(event: OutboxEntry): number | undefined {
+    if (!event.afterLogs) return undefined;
     const left = Date.parse(event.createdAt) + (this.options.logsFirstMs ?? LOGS_FIRST_MS) - Date.now();
     if (left <= 0) return undefined;
     for (const entry of this.outbox.pending()) {

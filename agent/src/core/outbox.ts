@@ -19,6 +19,8 @@ export interface OutboxEntry<P = unknown> {
   readonly assignmentId: string;
   readonly payload: P;
   readonly createdAt: string;
+  /** An event sent only once the log chunks of its assignment put before it are stored (a job's end; see OutboxSender). */
+  readonly afterLogs?: boolean;
 }
 
 export type Settlement = 'delivered' | 'dropped';

@@ -22,11 +22,15 @@ export const withTail = (text: string, tail: string): string => {
 
 /**
  * An assignment's event into the outbox, stamped now. `variant` tells apart events of one type
- * that each must be delivered (a `started` with more ready ports).
+ * that each must be delivered (a `started` with more ready ports). `afterLogs`: the job's end,
+ * which waits for the job's earlier output to be stored (OutboxSender).
  */
-export const putEvent = (context: WorkerContext, record: AssignmentRecord, event: Omit<AgentEvent, 'at'>, variant?: string): void => {
+export const putEvent = (context: WorkerContext, record: AssignmentRecord, event: Omit<AgentEvent, 'at'>, variant?: string, afterLogs = false): void => {
   const inert = event.message === undefined ? event : { ...event, message: inertMessage(event.message) };
-  context.outbox.put([{ id: `${record.assignmentId}/event/${event.type}${variant ? `/${variant}` : ''}`, kind: 'event', assignmentId: record.assignmentId, payload: { ...inert, at: isoTime(context.clock()) } }]);
+  context.outbox.put([{
+    id: `${record.assignmentId}/event/${event.type}${variant ? `/${variant}` : ''}`, kind: 'event', assignmentId: record.assignmentId,
+    payload: { ...inert, at: isoTime(context.clock()) }, ...(afterLogs ? { afterLogs } : {}),
+  }]);
 };
 
 /** The assignment's last event, and its record ended: a draining agent may now sign off. */
@@ -37,7 +41,7 @@ export const finishAssignment = (
   outcome: NonNullable<AssignmentRecord['outcome']>,
   exitCode?: number,
 ): void => {
-  putEvent(context, record, event);
+  putEvent(context, record, event, undefined, true);
   context.store.update(record.assignmentId, { phase: 'ended', outcome, endedAt: isoTime(context.clock()), ...(exitCode !== undefined ? { exitCode } : {}) });
   context.wakeDrain();
 };

@@ -50,6 +50,8 @@ const start = (outbox: Outbox, transport: OutboxTransport, settled: [string, Out
 };
 
 const event = (assignmentId: string, type: string) => ({ id: `${assignmentId}/event/${type}`, kind: 'event' as const, assignmentId, payload: { type, at: '2026-11-25T10:00:00.000Z' } });
+/** A job's end, as finishAssignment puts it: after the job's earlier output. */
+const end = (assignmentId: string, type = 'exited') => ({ ...event(assignmentId, type), afterLogs: true });
 const usage = (n: number) => ({ id: `a-1/usage/usage-${n}`, kind: 'usage' as const, assignmentId: 'a-1', payload: { eventId: `usage-${n}`, assignmentId: 'a-1', gpuSeconds: n } });
 const chunk = (seq: number) => ({ id: `a-1/logs/${seq}`, kind: 'logs' as const, assignmentId: 'a-1', payload: { seq, stream: 'stdout', at: '2026-11-25T10:00:00.000Z', data: `line ${seq}\n` } });
 
@@ -155,7 +157,7 @@ describe('OutboxSender', () => {
     expect(delays).toEqual([125, 250, 500, 1000, 1000, 1000, 1000, 1000]);
   });
 
-  it('sends an assignment\'s status event only once the log chunks put before it are stored', async () => {
+  it('sends a job\'s end only once the log chunks of its assignment put before it are stored', async () => {
     const outbox = Outbox.open(newPath());
     let storeLogs = () => {};
     const logsStored = new Promise<void>((resolve) => (storeLogs = resolve));
@@ -167,24 +169,24 @@ describe('OutboxSender', () => {
     };
     const settled: [string, Outcome][] = [];
     outbox.put([chunk(0)]);
-    outbox.put([event('a-1', 'exited'), event('a-2', 'started')]);
+    outbox.put([end('a-1'), end('a-2')]);
 
     start(outbox, transport, settled);
 
-    // Another assignment's event is not held up; this one's waits for its chunk.
-    await eventually(async () => expect(settled).toEqual([['a-2/event/started', 'delivered']]));
+    // Another assignment's end is not held up; this one's waits for its chunk.
+    await eventually(async () => expect(settled).toEqual([['a-2/event/exited', 'delivered']]));
     storeLogs();
     await eventually(async () => expect(outbox.size).toBe(0));
     expect(settled.slice(1)).toEqual([['a-1/logs/0', 'delivered'], ['a-1/event/exited', 'delivered']]);
     expect(calls.filter((call) => call.kind === 'event').map((call) => call.assignmentId)).toEqual(['a-2', 'a-1']);
   });
 
-  it('sends the status event anyway once it has waited logsFirstMs for chunks the API cannot take', async () => {
+  it('sends the end anyway once it has waited logsFirstMs for chunks the API cannot take', async () => {
     const outbox = Outbox.open(newPath());
     const { transport } = fakeApi((kind) => (kind === 'logs' ? new NetworkError('logs service unreachable') : undefined));
     const settled: [string, Outcome][] = [];
     outbox.put([chunk(0)]);
-    outbox.put([event('a-1', 'exited')]);
+    outbox.put([end('a-1')]);
 
     start(outbox, transport, settled, [], 200);
 
@@ -192,12 +194,12 @@ describe('OutboxSender', () => {
     expect(outbox.pending('logs').map((entry) => entry.id)).toEqual(['a-1/logs/0']);
   });
 
-  it('keeps usage flowing, and events after at most logsFirstMs, while the logs lane backs off', async () => {
+  it('keeps events and usage flowing while the logs lane backs off', async () => {
     const outbox = Outbox.open(newPath());
     const { transport } = fakeApi((kind) => (kind === 'logs' ? new ApiError(503, 'unavailable', 'try later') : undefined));
     outbox.put([chunk(0), event('a-1', 'started'), usage(1)]);
 
-    start(outbox, transport, [], [], 200);
+    start(outbox, transport);
 
     await eventually(async () => expect(outbox.pending().map((entry) => entry.kind)).toEqual(['logs']));
   });

@@ -8,7 +8,7 @@ import { Outbox } from '#agent/core/outbox.ts';
 import { statePaths, type AgentState } from '#agent/config/state.ts';
 import { AssignmentStore, type AssignmentRecord } from '#agent/worker/assignment-store.ts';
 import type { AgentOptions, WorkerContext } from '#agent/worker/context.ts';
-import { finishAssignment } from '#agent/worker/job-events.ts';
+import { finishAssignment, putEvent } from '#agent/worker/job-events.ts';
 import { UsageReporter } from '#agent/worker/usage-reporter.ts';
 
 const NOW = new Date('2030-06-01T12:00:00.000Z');
@@ -54,5 +54,18 @@ describe('the worker on an injected clock', () => {
       { eventId: 'usage-000000', assignmentId: 'asg-1', from: '2030-06-01T11:59:00.000Z', to: NOW.toISOString(), gpuSeconds: 120 },
     ]);
     expect(context.store.get('asg-1')).toMatchObject({ usageSeq: 1, usageFrom: NOW.toISOString() });
+  });
+});
+
+describe('a job\'s end in the outbox', () => {
+  it('waits for the job\'s earlier output (afterLogs), where its other events do not', () => {
+    const context = contextAt(NOW);
+    const record: AssignmentRecord = { assignmentId: 'asg-1', message, runtime: 'process', phase: 'running', receivedAt: '2030-06-01T11:00:00.000Z', usageSeq: 0, logSeq: 0 };
+    context.store.put(record);
+
+    putEvent(context, record, { type: 'started' });
+    finishAssignment(context, record, { type: 'exited', exitCode: 0 }, 'exited', 0);
+
+    expect(context.outbox.pending('event').map((entry) => [entry.id, entry.afterLogs ?? false])).toEqual([['asg-1/event/started', false], ['asg-1/event/exited', true]]);
   });
 });
