@@ -52,11 +52,10 @@ interface Lane {
 /**
  * Sends the outbox in three lanes, so log chunks never hold up usage, and events only at a job's
  * end: `event` (per assignment in order: `started` never overtakes `accepted`; the end after the
- * log chunks put before it, or LOGS_FIRST_MS), `usage`
- * (batches of 100), `logs` (per assignment, by seq). Each lane retries network errors, 429,
- * 5xx and refused tokens with capped exponential backoff and full jitter (a "not yet" answer
- * with a short cap, NOT_READY_BACKOFF), and drops what the API refuses for good (400, 404,
- * 409, 413), telling `onSettled`.
+ * log chunks put before it, or LOGS_FIRST_MS), `usage` (batches of 100), `logs` (per assignment,
+ * by seq). Each lane retries network errors, 429, 5xx and refused tokens with capped exponential
+ * backoff and full jitter (a "not yet" answer with a short cap, NOT_READY_BACKOFF), and drops
+ * what the API refuses for good (400, 404, 409, 413), telling `onSettled`.
  */
 export class OutboxSender {
   private readonly lanes: Lane[];
