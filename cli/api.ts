@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ApiError, UnreachableError } from './errors.ts';
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
@@ -12,12 +13,46 @@ export interface RequestOptions {
 
 const USER_AGENT = 'gpuhive-cli/0.1';
 
+/** Answers that mean "try again shortly": throttled, or the API or its gateway busy for a moment. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/** Waits between tries when the answer names none in `Retry-After`; four tries in all. */
+const RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/** What the CLI says before it tries a busy request again. */
+export interface RetryNotice {
+  readonly status: number;
+  readonly code: string;
+  readonly waitMs: number;
+  /** The try about to be made, 2 for the first retry. */
+  readonly attempt: number;
+  readonly attempts: number;
+}
+
+export interface RetryOptions {
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly onRetry?: (notice: RetryNotice) => void;
+}
+
+/**
+ * Repeating the request cannot do twice what it does: a read, a PUT or DELETE, or a POST with an
+ * Idempotency-Key, which the API answers with what the first try made.
+ */
+const safeToRepeat = (method: string, headers: Readonly<Record<string, string>> = {}): boolean =>
+  ['GET', 'HEAD', 'PUT', 'DELETE'].includes(method) || Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
+
+const retryAfterMs = (response: Response): number | undefined => {
+  const seconds = Number(response.headers.get('retry-after') ?? NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1_000, MAX_RETRY_AFTER_MS) : undefined;
+};
+
 /** Typed calls to the public API: JSON in and out, errors as `ApiError` with the API's code and fields. */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
     private readonly key: string | undefined,
     private readonly fetchFn: Fetch = fetch,
+    private readonly retry?: RetryOptions,
   ) {}
 
   url(path: string, query: Query = {}): string {
@@ -27,7 +62,22 @@ export class ApiClient {
     return `${this.baseUrl}${path}${text ? `?${text}` : ''}`;
   }
 
+  /** One call; a busy answer (429, 502-504) is tried again, up to four tries, where repeating it is safe. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const retry = this.retry && safeToRepeat(method, options.headers) ? this.retry : undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      const { response, text, body } = await this.send(method, path, options);
+      if (response.ok) return body as T;
+      const error = errorOf(response.status, body, text);
+      const backoff = RETRY_DELAYS_MS[attempt - 1];
+      if (!retry || backoff === undefined || !RETRYABLE_STATUSES.has(response.status)) throw error;
+      const waitMs = retryAfterMs(response) ?? backoff;
+      retry.onRetry?.({ status: response.status, code: error.code, waitMs, attempt: attempt + 1, attempts: RETRY_DELAYS_MS.length + 1 });
+      await retry.sleep(waitMs);
+    }
+  }
+
+  private async send(method: string, path: string, options: RequestOptions): Promise<{ response: Response; text: string; body: unknown }> {
     const url = this.url(path, options.query);
     let response: Response;
     try {
@@ -53,8 +103,7 @@ export class ApiClient {
     } catch {
       body = undefined;
     }
-    if (!response.ok) throw errorOf(response.status, body, text);
-    return body as T;
+    return { response, text, body };
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -82,6 +131,9 @@ const errorOf = (status: number, body: unknown, text: string): ApiError => {
   const message = (body as { message?: unknown } | undefined)?.message;
   return new ApiError(status, `http_${status}`, typeof message === 'string' ? message : text.slice(0, 200) || `HTTP ${status}`);
 };
+
+/** The Idempotency-Key of a create: the one given, or a new one, so the CLI's own retries make one thing. */
+export const idempotencyKey = (given?: string): Record<string, string> => ({ 'idempotency-key': given ?? randomUUID() });
 
 /** Every page of a `{ items, nextCursor }` list, up to `max` items. */
 export const allPages = async <T>(api: ApiClient, path: string, query: Query, max: number): Promise<T[]> => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { ApiClient, type Fetch } from './api.ts';
+import { ApiClient, type Fetch, type RetryNotice } from './api.ts';
 import { configPath, readConfig, resolveConnection, type Env } from './config.ts';
 import { CliFailure, ExitCode, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
@@ -69,20 +69,23 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 export const makeContext = (options: { output: Output; env: Env; json: boolean; configFlag?: string; fetch?: Fetch; sleep?: (ms: number) => Promise<void>; now?: () => Date; exec?: (argv: readonly string[]) => Promise<number> }): Context => {
   const configFile = configPath(options.configFlag, options.env);
   const fetchFn = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const onRetry = ({ status, code, waitMs, attempt, attempts }: RetryNotice) =>
+    options.output.err(`The API is busy (${status} ${code}); trying again in ${Math.ceil(waitMs / 1_000)} s (try ${attempt} of ${attempts}).\n`);
   return {
     output: options.output,
     env: options.env,
     json: options.json,
     configFile,
     fetch: fetchFn,
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    sleep,
     now: options.now ?? (() => new Date()),
     exec: options.exec ?? spawnAttached,
     async api() {
       const connection = resolveConnection(await readConfig(configFile), options.env);
       if (!connection) throw new CliFailure('Not logged in: run `gpuhive login --api URL`, or set GPUHIVE_API and GPUHIVE_API_KEY.', ExitCode.auth);
       if (!connection.apiKey) throw new CliFailure('No API key: run `gpuhive login`, or set GPUHIVE_API_KEY.', ExitCode.auth);
-      return new ApiClient(connection.apiUrl, connection.apiKey, fetchFn);
+      return new ApiClient(connection.apiUrl, connection.apiKey, fetchFn, { sleep, onRetry });
     },
   };
 };

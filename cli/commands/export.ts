@@ -1,7 +1,7 @@
 import type { ExportResponse, RequestExportRequest, StartedExportResponse } from '../../shared/contract/exports.ts';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import type { ApiClient, Fetch } from '../api.ts';
+import { idempotencyKey, type ApiClient, type Fetch } from '../api.ts';
 import { enumFlag, intFlag, noPositionals, stringFlag, type Command, type Context } from '../command.ts';
 import { CliFailure, ExitCode, UsageError } from '../errors.ts';
 import { bytes, progressBar } from '../format.ts';
@@ -88,7 +88,7 @@ export const exportCommand: Command = {
     const timeout = intFlag(input, 'timeout', 1, 24 * 3600) ?? 600;
     const out = stringFlag(input, 'out') ?? `${kind}-${from}-${to}.${format}`.replace(/[:/\\]/g, '');
     const api = await context.api();
-    const started = await api.post<StartedExportResponse>('/v1/finance/exports', { kind, from, to, format } satisfies RequestExportRequest);
+    const started = await api.post<StartedExportResponse>('/v1/finance/exports', { kind, from, to, format } satisfies RequestExportRequest, idempotencyKey());
     if (!context.json) context.output.err(`Export ${started.exportId} ${started.status}...\n`);
     const status = await waitForExport(context, api, started.exportId, 1000, timeout);
     if (status.status !== 'succeeded' || !status.url) {

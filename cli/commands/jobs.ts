@@ -1,6 +1,6 @@
 import type { JobResponse, SubmittedJobResponse } from '../../shared/contract/jobs.ts';
 import type { ApiClient } from '../api.ts';
-import { allPages } from '../api.ts';
+import { allPages, idempotencyKey } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type Context } from '../command.ts';
 import { CliFailure, ExitCode, UsageError } from '../errors.ts';
 import { duration, table, time, usd } from '../format.ts';
@@ -125,7 +125,7 @@ export const jobsSubmit: Command = {
     'max-duration': { type: 'string', value: 'SECONDS', description: 'stop the job after SECONDS (60-2592000, default 3600)' },
     name: { type: 'string', value: 'NAME', description: 'a name to find it by' },
     'restart-policy': { type: 'string', value: 'POLICY', description: 'on-host-loss (default), never, or on-preemption (interruptible work: the default)' },
-    'idempotency-key': { type: 'string', value: 'KEY', description: 'submitting again with the same key and job returns the same job' },
+    'idempotency-key': { type: 'string', value: 'KEY', description: 'submitting again with the same key and job returns the same job (default: a new key each run)' },
     wait: { type: 'boolean', description: 'then wait for the job to end, as `jobs wait` does (exit code by outcome)' },
     port: { type: 'string', multiple: true, value: '[NAME:]PORT[/http]', description: 'a port the job listens on, published on its host (tcp unless /http); with no command, an image runs its own entrypoint' },
     template: { type: 'string', value: 'NAME', description: 'start from a template (gpuhive templates): it gives the image, command, ports and GPU floor; fill its env with --env' },
@@ -171,8 +171,7 @@ export const jobsSubmit: Command = {
       context.env,
     );
     const api = await context.api();
-    const key = stringFlag(input, 'idempotency-key');
-    const submitted = await api.post<SubmittedJobResponse>('/v1/jobs', spec, key ? { 'idempotency-key': key } : undefined);
+    const submitted = await api.post<SubmittedJobResponse>('/v1/jobs', spec, idempotencyKey(stringFlag(input, 'idempotency-key')));
     if (input.values.wait) {
       if (!context.json) line(context.output, `Submitted ${submitted.jobId} (${submitted.status}).`);
       return waitForJob(context, api, submitted.jobId, 2, undefined);

@@ -1,5 +1,5 @@
 import type { MaintenanceCategory, MaintenanceWindowResponse, ScheduleMaintenanceRequest } from '../../shared/contract/hosts.ts';
-import { randomUUID } from 'node:crypto';
+import { idempotencyKey } from '../api.ts';
 import { enumFlag, onePositional, stringFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { duration, table, time } from '../format.ts';
@@ -97,7 +97,7 @@ export const maintenanceSchedule: Command = {
     '  gpuhive maintenance schedule host_... --start +2d --duration 90m --category gpu',
     '',
     'Announced at least 24 h before it starts, the window keeps the host\'s reliability while it is down.',
-    'A retry of the same command is safe: it sends an Idempotency-Key.',
+    'When the API is busy, the CLI tries again with the same Idempotency-Key: the window is made once.',
   ].join('\n'),
   async run(context, input) {
     const hostId = onePositional(input, 'host id');
@@ -108,7 +108,7 @@ export const maintenanceSchedule: Command = {
     const note = stringFlag(input, 'note');
     const body: ScheduleMaintenanceRequest = { startsAt: parseStart(start, context.now()), durationSeconds: parseDuration(length, 'duration'), category, ...(note !== undefined ? { note } : {}) };
     const api = await context.api();
-    const window = await api.post<Window>(hostPath(hostId), body, { 'idempotency-key': randomUUID() });
+    const window = await api.post<Window>(hostPath(hostId), body, idempotencyKey());
     if (context.json) printJson(context.output, window);
     else context.output.out(windowsTable([window]));
     return 0;

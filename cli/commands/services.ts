@@ -1,5 +1,5 @@
 import type { CreatedServiceResponse, CreateServiceRequest, ServiceEndpointsResponse, ServiceResponse, ServiceSummaryResponse, UpdateServiceRequest } from '../../shared/contract/services.ts';
-import { allPages } from '../api.ts';
+import { allPages, idempotencyKey } from '../api.ts';
 import { enumFlag, intFlag, listFlag, noPositionals, onePositional, stringFlag, usdFlag, type Command, type ParsedInput } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { table, time, usd } from '../format.ts';
@@ -79,7 +79,7 @@ export const servicesCreate: Command = {
     model: { type: 'string', multiple: true, value: 'MODEL', description: 'acceptable GPU model' },
     'min-vram': { type: 'string', value: 'MB', description: 'at least this much VRAM per GPU' },
     region: { type: 'string', multiple: true, value: 'REGION', description: 'acceptable region' },
-    'idempotency-key': { type: 'string', value: 'KEY', description: 'creating again with the same key and body returns the same service' },
+    'idempotency-key': { type: 'string', value: 'KEY', description: 'creating again with the same key and body returns the same service (default: a new key each run)' },
   },
   details: [
     'Examples:',
@@ -141,8 +141,7 @@ export const servicesCreate: Command = {
       ...(spread ? { spread } : {}),
     } satisfies CreateServiceRequest;
     const api = await context.api();
-    const key = stringFlag(input, 'idempotency-key');
-    const created = await api.post<CreatedServiceResponse>('/v1/services', body, key ? { 'idempotency-key': key } : undefined);
+    const created = await api.post<CreatedServiceResponse>('/v1/services', body, idempotencyKey(stringFlag(input, 'idempotency-key')));
     if (context.json) printJson(context.output, created);
     else line(context.output, `Created ${created.serviceId} (${created.status}). Watch it with: gpuhive services get ${created.serviceId}`);
     return 0;
