@@ -8,4 +8,6 @@ export interface MeteringDeps {
   readonly reads: UsageReadModel;
   readonly clock: Clock;
   readonly settings: MeteringSettings;
+  /** How a lost race waits before reading again: real time unless a test gives one that does not wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }

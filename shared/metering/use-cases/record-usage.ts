@@ -178,7 +178,7 @@ const conflictsExhausted = (what: string) => new ServiceBusyError(`${what} kept 
  * still pending, so two callers judge each record once. Emits one `usage.chunk_recorded`
  * per assignment and commit, listing its accepted records. Returns how many records it judged.
  */
-export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<number> => {
+export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings' | 'sleep'>): Promise<number> => {
   let judged = 0;
   // One attempt judges pages until none is left or a write loses a race; the cap counts lost races.
   return retryOnConflict(
@@ -194,7 +194,7 @@ export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDe
         judged += waiting.length;
       }
     },
-    { ...CONFLICT_RETRY, exhausted: () => conflictsExhausted(`pending usage of ${assignmentId}`) },
+    { ...CONFLICT_RETRY, ...(deps.sleep ? { sleep: deps.sleep } : {}), exhausted: () => conflictsExhausted(`pending usage of ${assignmentId}`) },
   );
 };
 
@@ -215,7 +215,7 @@ export interface RecordUsageResult {
  * judge at once any record stored as pending whose lease has arrived meanwhile. A record
  * repeated within the request is a duplicate of its first copy.
  */
-export const recordUsage = async (hostId: string, reports: readonly UsageReport[], deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings'>): Promise<RecordUsageResult> => {
+export const recordUsage = async (hostId: string, reports: readonly UsageReport[], deps: Pick<MeteringDeps, 'usage' | 'clock' | 'settings' | 'sleep'>): Promise<RecordUsageResult> => {
   const now = deps.clock.now();
   const receivedAt = now.toISOString();
   const candidates = new Map<string, Candidate>();
@@ -275,7 +275,7 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
         }
         return undefined;
       },
-      { ...CONFLICT_RETRY, exhausted: () => conflictsExhausted('usage records') },
+      { ...CONFLICT_RETRY, ...(deps.sleep ? { sleep: deps.sleep } : {}), exhausted: () => conflictsExhausted('usage records') },
     );
   } finally {
     // Also after a failure part way: what committed goes out now rather than at the next sweep.

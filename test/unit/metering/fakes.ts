@@ -149,6 +149,8 @@ export const inMemoryMetering = (start: Date, settings: MeteringSettings = DEFAU
     reads: new FakeUsageReads(state),
     clock,
     settings,
+    // Replays lose a race on purpose (the first try trusts nothing was stored): no real waits.
+    sleep: async () => {},
   };
   return { state, deps, advance: (seconds: number) => { now = new Date(now.getTime() + seconds * 1000); } };
 };
