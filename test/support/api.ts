@@ -38,8 +38,11 @@ export const apiClient = (baseUrl: string): ApiClient => ({
   },
 });
 
-/** Polls until `check` passes or the deadline passes; for effects of schedules and queues. */
-export const eventually = async <T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> => {
+/**
+ * Polls until `check` passes or the deadline passes; for effects of schedules and queues. Every
+ * 200 ms by default, as most checks call a runtime; an in-process check may poll more often.
+ */
+export const eventually = async <T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 200): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -47,7 +50,7 @@ export const eventually = async <T>(check: () => Promise<T>, timeoutMs = 10_000)
       return await check();
     } catch (error) {
       lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
   throw lastError;

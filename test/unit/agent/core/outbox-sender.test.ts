@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, NetworkError } from '#agent/core/errors.ts';
 import { Outbox } from '#agent/core/outbox.ts';
 import { OutboxSender, type OutboxTransport, type Outcome } from '#agent/core/outbox-sender.ts';
-import { eventually } from '#test/support/local-runtime.ts';
+import { eventually as poll } from '#test/support/api.ts';
+
+/** The checks here read in-process state: poll often rather than every 200 ms. */
+const eventually = <T>(check: () => Promise<T>, timeoutMs?: number) => poll(check, timeoutMs, 10);
 
 const controllers: AbortController[] = [];
 afterEach(() => controllers.splice(0).forEach((controller) => controller.abort()));

@@ -12,7 +12,10 @@ import { statePaths, type AgentState } from '#agent/config/state.ts';
 import type { JobRunner, StartContext } from '#agent/runner/types.ts';
 import { Agent } from '#agent/worker/agent.ts';
 import { AssignmentStore } from '#agent/worker/assignment-store.ts';
-import { eventually } from '#test/support/local-runtime.ts';
+import { eventually as poll } from '#test/support/api.ts';
+
+/** The checks here read in-process state: poll often rather than every 200 ms. */
+const eventually = <T>(check: () => Promise<T>, timeoutMs?: number) => poll(check, timeoutMs, 10);
 
 /** The agent's loop against a fake API (its fetch seam) and a fake SQS (its poller seam). */
 const state: AgentState = {
