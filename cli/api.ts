@@ -9,6 +9,8 @@ export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Repeating this request changes nothing more (a scale to N, a stop), whatever its method: a busy answer is tried again. */
+  readonly repeatable?: boolean;
 }
 
 const USER_AGENT = 'gpuhive-cli/0.1';
@@ -35,11 +37,11 @@ export interface RetryOptions {
 }
 
 /**
- * Repeating the request cannot do twice what it does: a read, a PUT or DELETE, or a POST with an
- * Idempotency-Key, which the API answers with what the first try made.
+ * Repeating the request cannot do twice what it does: a read, a PUT or DELETE, a POST with an
+ * Idempotency-Key (the API answers with what the first try made), or one its caller marks.
  */
-const safeToRepeat = (method: string, headers: Readonly<Record<string, string>> = {}): boolean =>
-  ['GET', 'HEAD', 'PUT', 'DELETE'].includes(method) || Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
+const safeToRepeat = (method: string, { headers = {}, repeatable = false }: RequestOptions): boolean =>
+  repeatable || ['GET', 'HEAD', 'PUT', 'DELETE'].includes(method) || Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
 
 const retryAfterMs = (response: Response): number | undefined => {
   const seconds = Number(response.headers.get('retry-after') ?? NaN);
@@ -64,7 +66,7 @@ export class ApiClient {
 
   /** One call; a busy answer (429, 502-504) is tried again, up to four tries, where repeating it is safe. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const retry = this.retry && safeToRepeat(method, options.headers) ? this.retry : undefined;
+    const retry = this.retry && safeToRepeat(method, options) ? this.retry : undefined;
     for (let attempt = 1; ; attempt += 1) {
       const { response, text, body } = await this.send(method, path, options);
       if (response.ok) return body as T;

@@ -184,7 +184,7 @@ export const servicesScale: Command = {
     const [serviceId, count] = positionals(input, ['the service id', 'the replica count']) as [string, string];
     if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 64) throw new UsageError(`REPLICAS must be a whole number from 1 to 64, not "${count}".`, 'services scale');
     const api = await context.api();
-    printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body: { replicas: Number(count) } satisfies UpdateServiceRequest }));
+    printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body: { replicas: Number(count) } satisfies UpdateServiceRequest, repeatable: true }));
     return 0;
   },
 };
@@ -224,7 +224,8 @@ export const servicesStop: Command = {
   options: {},
   async run(context, input) {
     const serviceId = onePositional(input, 'service id');
-    const service = await (await context.api()).post<Service>(`/v1/services/${encodeURIComponent(serviceId)}/stop`);
+    // Stopping a stopping or stopped service changes nothing: safe to try again when the API is busy.
+    const service = await (await context.api()).request<Service>('POST', `/v1/services/${encodeURIComponent(serviceId)}/stop`, { body: {}, repeatable: true });
     if (context.json) printJson(context.output, service);
     else line(context.output, `${service.serviceId} ${service.status}${service.statusReason ? ` (${service.statusReason})` : ''}.`);
     return 0;

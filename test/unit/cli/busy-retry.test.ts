@@ -64,6 +64,21 @@ describe('the CLI when the API is busy', () => {
     expect(refused.requests).toHaveLength(1);
   });
 
+  it('tries a scale and a stop again, which repeat to the same end, but not a rollout, which would roll twice', async () => {
+    const service = { serviceId: 'svc_1', name: 'echo', status: 'active', statusReason: null, replicas: 2, readyReplicas: 2, replicaJobs: [] };
+    const scale = await run(['services', 'scale', 'svc_1', '2', '--json'], { 'PATCH /v1/services/svc_1': [busy(), { status: 202, body: service }] });
+    expect(scale.code).toBe(0);
+    expect(scale.requests.map((request) => request.body)).toEqual([{ replicas: 2 }, { replicas: 2 }]);
+
+    const stop = await run(['services', 'stop', 'svc_1'], { 'POST /v1/services/svc_1/stop': [busy(), { status: 202, body: { ...service, status: 'stopping' } }] });
+    expect(stop.code).toBe(0);
+    expect(stop.requests).toHaveLength(2);
+
+    const rollout = await run(['services', 'update', 'svc_1', '--env', 'VERSION=2'], { 'PATCH /v1/services/svc_1': [busy()] });
+    expect(rollout.code).toBe(5);
+    expect(rollout.requests).toHaveLength(1);
+  });
+
   it('tries a read again', async () => {
     const result = await run(['jobs', 'get', 'job_1'], {
       'GET /v1/jobs/job_1': [{ status: 502, text: 'Bad Gateway' }, { status: 200, body: { jobId: 'job_1', status: 'running' } }],
