@@ -9,7 +9,7 @@ export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
-  /** Repeating this request changes nothing more (a scale to N, a stop), whatever its method: a busy answer is tried again. */
+  /** Repeating this request changes nothing more (a service's PATCH, a stop), whatever its method: a busy answer is tried again. */
   readonly repeatable?: boolean;
 }
 

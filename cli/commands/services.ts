@@ -212,7 +212,7 @@ export const servicesUpdate: Command = {
     } satisfies UpdateServiceRequest;
     if (Object.keys(body).length === 0) throw new UsageError('Give --image, --env, --replicas or a command after --.', 'services update');
     const api = await context.api();
-    printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body }));
+    printService(context, await api.request<Service>('PATCH', `/v1/services/${encodeURIComponent(serviceId)}`, { body, repeatable: true }));
     return 0;
   },
 };

@@ -168,7 +168,9 @@ describe('a service on real agents', () => {
     await eventually(async () => expect(await endpointsOf(renterKey, serviceId)).toHaveLength(3), 60_000);
 
     // 4. A rolling update: never fewer than 2 of 3 ready while it rolls, all on the new env after.
-    expect((await api.call('PATCH', `/v1/services/${serviceId}`, { key: renterKey, body: { env: { VERSION: '2' } } })).status).toBe(202);
+    // As a client does, tried again while the API is busy: the same values again roll nothing more.
+    const rollout = () => api.call('PATCH', `/v1/services/${serviceId}`, { key: renterKey, body: { env: { VERSION: '2' } } });
+    await eventually(async () => expect((await rollout()).status).toBe(202), 60_000);
     let fewest = 3;
     await eventually(async () => {
       const endpoints = await endpointsOf(renterKey, serviceId);
@@ -183,6 +185,10 @@ describe('a service on real agents', () => {
     });
     expect(fewest).toBeGreaterThanOrEqual(2);
     for (const endpoint of await endpointsOf(renterKey, serviceId)) expect(await (await fetch(endpoint.url)).text()).toBe(`${endpoint.jobId} v2`);
+    const again = await rollout();
+    expect(again.status).toBe(202);
+    expect(again.body.revision).toBe(2);
+    expect(again.body.replicaJobs.map((replica: { state: string; revision: number }) => [replica.state, replica.revision])).toEqual([['ready', 2], ['ready', 2], ['ready', 2]]);
 
     expect((await api.call('POST', `/v1/services/${serviceId}/stop`, { key: renterKey })).status).toBe(202);
     await eventually(async () => expect((await getService(renterKey, serviceId)).status).toBe('stopped'), 30_000);

@@ -153,19 +153,21 @@ const change = async (renterId: string, serviceId: string, deps: MatchingDeps, a
 
 /**
  * Scales and/or updates a service. A new image, command or env raises its revision: the
- * reconciler replaces replicas one at a time while all are ready. A stopped, failing or
- * failed service is a 409.
+ * reconciler replaces replicas one at a time while all are ready. The same values again change
+ * nothing, so a retried PATCH (its first try answered 503 after it was saved) does not roll the
+ * replicas twice. A stopped, failing or failed service is a 409.
  */
 export const updateService = (renterId: string, serviceId: string, update: UpdateServiceBody, deps: MatchingDeps): Promise<Service> =>
   change(renterId, serviceId, deps, (service, at) => {
     if (service.status !== 'active') throw new ConflictError('service_not_active', `The service is ${service.status}: it can no longer be changed.`);
-    const rolled = update.image !== undefined || update.command !== undefined || update.env !== undefined;
     const spec: ServiceSpec = {
       ...service.spec,
       ...(update.image !== undefined ? { image: update.image } : {}),
       ...(update.command !== undefined ? { command: update.command } : {}),
       ...(update.env !== undefined ? { env: { ...service.spec.env, ...update.env } } : {}),
     };
+    const rolled = (['image', 'command', 'env'] as const).some((field) => JSON.stringify(spec[field]) !== JSON.stringify(service.spec[field]));
+    if (!rolled && (update.replicas ?? service.replicas) === service.replicas) return undefined;
     return {
       ...service,
       spec,
