@@ -19,7 +19,8 @@ export interface RetryOnConflictOptions {
   /** Full jitter: before attempt n+1, wait random() * min(maxDelayMs, baseDelayMs * 2^n). 0: retry at once. */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Real time when absent (undefined included, so a caller may pass its deps' optional sleep as is). */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   readonly random?: () => number;
 }
 

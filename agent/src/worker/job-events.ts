@@ -25,7 +25,7 @@ export const withTail = (text: string, tail: string): string => {
  * that each must be delivered (a `started` with more ready ports). `afterLogs`: the job's end,
  * which waits for the job's earlier output to be stored (OutboxSender).
  */
-export const putEvent = (context: WorkerContext, record: AssignmentRecord, event: Omit<AgentEvent, 'at'>, variant?: string, afterLogs = false): void => {
+export const putEvent = (context: WorkerContext, record: AssignmentRecord, event: Omit<AgentEvent, 'at'>, { variant, afterLogs = false }: { variant?: string; afterLogs?: boolean } = {}): void => {
   const inert = event.message === undefined ? event : { ...event, message: inertMessage(event.message) };
   context.outbox.put([{
     id: `${record.assignmentId}/event/${event.type}${variant ? `/${variant}` : ''}`, kind: 'event', assignmentId: record.assignmentId,
@@ -41,7 +41,7 @@ export const finishAssignment = (
   outcome: NonNullable<AssignmentRecord['outcome']>,
   exitCode?: number,
 ): void => {
-  putEvent(context, record, event, undefined, true);
+  putEvent(context, record, event, { afterLogs: true });
   context.store.update(record.assignmentId, { phase: 'ended', outcome, endedAt: isoTime(context.clock()), ...(exitCode !== undefined ? { exitCode } : {}) });
   context.wakeDrain();
 };

@@ -201,7 +201,7 @@ export class JobSupervisor {
     const warn = (error: unknown) => this.context.options.logger.warn('health check failed', { assignmentId: record.assignmentId, error: describeError(error) });
     // Loaded with the first service replica: most agents never run one.
     void import('#agent/runner/health-check.ts').then(({ startHealthChecks }) => startHealthChecks(check, startedAt, done,
-      (health) => putEvent(this.context, record, { type: 'health', health }, `${health.state}-${this.context.clock().getTime()}`), warn)).catch(warn);
+      (health) => putEvent(this.context, record, { type: 'health', health }, { variant: `${health.state}-${this.context.clock().getTime()}` }), warn)).catch(warn);
   }
 
   /**
@@ -216,7 +216,7 @@ export class JobSupervisor {
     const sleep = (ms: number) => new Promise<boolean>((resolve) => { const timer = setTimeout(() => resolve(!ended), ms); timer.unref(); });
     // Loaded with the first job that declares ports: most agents never run one.
     void import('#agent/runner/port-probe.ts').then(({ watchPorts }) => watchPorts(ports, (readyPorts) => {
-      if (!ended) putEvent(this.context, record, { type: 'started', readyPorts }, `ready-${readyPorts.join('-')}`);
+      if (!ended) putEvent(this.context, record, { type: 'started', readyPorts }, { variant: `ready-${readyPorts.join('-')}` });
     }, { sleep })).catch((error: unknown) => this.context.options.logger.warn('port check failed', { assignmentId: record.assignmentId, error: describeError(error) }));
   }
 

@@ -194,7 +194,7 @@ export const resolvePending = async (assignmentId: string, deps: Pick<MeteringDe
         judged += waiting.length;
       }
     },
-    { ...CONFLICT_RETRY, ...(deps.sleep ? { sleep: deps.sleep } : {}), exhausted: () => conflictsExhausted(`pending usage of ${assignmentId}`) },
+    { ...CONFLICT_RETRY, sleep: deps.sleep, exhausted: () => conflictsExhausted(`pending usage of ${assignmentId}`) },
   );
 };
 
@@ -275,7 +275,7 @@ export const recordUsage = async (hostId: string, reports: readonly UsageReport[
         }
         return undefined;
       },
-      { ...CONFLICT_RETRY, ...(deps.sleep ? { sleep: deps.sleep } : {}), exhausted: () => conflictsExhausted('usage records') },
+      { ...CONFLICT_RETRY, sleep: deps.sleep, exhausted: () => conflictsExhausted('usage records') },
     );
   } finally {
     // Also after a failure part way: what committed goes out now rather than at the next sweep.
