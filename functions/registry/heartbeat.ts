@@ -6,6 +6,6 @@ import { agentOf } from '#platform/principal.ts';
 
 const deps = await makeRegistryDeps();
 
-export const handler = httpRoute(logger, { body: HeartbeatInput }, async ({ principal, body }) =>
-  json(200, await heartbeat(agentOf(principal).hostId, body, deps)),
+export const handler = httpRoute(logger, { body: HeartbeatInput }, async ({ principal, body, receivedAt }) =>
+  json(200, await heartbeat(agentOf(principal).hostId, body, deps, receivedAt)),
 );

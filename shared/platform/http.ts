@@ -35,6 +35,8 @@ export interface HttpRequest<B, Q, P> {
   readonly principal: Principal;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly requestId: string;
+  /** When API Gateway received the request (`requestContext.timeEpoch`), before any wait to be handled. */
+  readonly receivedAt: Date;
   /** The Idempotency-Key and the body's hash, on a route that takes one (`idempotencyKey: true`) when the request sent it. */
   readonly idempotency?: IdempotencyKey;
 }
@@ -245,6 +247,7 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       principal: principalFromAuthorizerContext(event.requestContext.authorizer?.lambda),
       headers: event.headers,
       requestId: event.requestContext.requestId,
+      receivedAt: new Date(event.requestContext.timeEpoch),
       ...(idempotency ? { idempotency } : {}),
     });
     return respond(result.statusCode, result.body, result.headers);

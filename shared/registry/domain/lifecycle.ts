@@ -52,25 +52,32 @@ const creditedGap = (host: Host, now: Date, settings: LivenessSettings): Pick<Ho
 /**
  * A heartbeat refreshes liveness, credits uptime and brings an unreachable or offline host
  * back online (not one that signed off or was deregistered: those must register or run again).
+ * It counts from when the API received it (`heardAt`, no later than `now`), not from when it was
+ * handled: one that waited past the unreachable threshold (a busy backend) says the host was alive
+ * then, not that it is now, so it revives nothing, and an older one never moves liveness back.
  */
 export const applyHeartbeat = (
   host: Host,
   report: { draining?: boolean; gpuUtilization?: readonly number[]; queuePoll?: { failingSince: string; failures?: number; error: string } },
   now: Date,
   settings: LivenessSettings,
+  heardAt: Date = now,
 ): Transition => {
   // A late heartbeat, on a token still in the authorizer's cache, must not revive it.
   if (host.deregisteredAt) return { host, changes: [] };
   const changes: HostChange[] = [];
   // Hosts stored before the field existed compare with the figure before this beat, as then.
   const published = host.publishedReliability ?? reliability(host, now);
+  const received = Math.min(heardAt.getTime(), now.getTime());
+  const fresh = now.getTime() - received < settings.unreachableAfterSeconds * 1000;
+  const heard = new Date(Math.max(received, new Date(host.lastHeartbeatAt).getTime()));
   let next: Host = {
     ...host,
-    ...creditedGap(host, now, settings),
-    lastHeartbeatAt: now.toISOString(),
+    ...creditedGap(host, heard, settings),
+    lastHeartbeatAt: heard.toISOString(),
     ...(report.gpuUtilization ? { gpuUtilization: report.gpuUtilization } : {}),
   };
-  if (host.status !== 'online') {
+  if (host.status !== 'online' && fresh) {
     const { signedOffAt: _signedOff, ...rest } = next;
     next = { ...rest, status: 'online', statusSince: now.toISOString() };
     changes.push('came_online');

@@ -23,13 +23,14 @@ export interface HeartbeatReport {
 /**
  * Records a heartbeat and tells the agent what the platform believes: the host's status,
  * the interval to use (server-set), and the assignments matching holds live on it, so the
- * agent can reconcile without waiting for any projection.
+ * agent can reconcile without waiting for any projection. `receivedAt` is when the API got the
+ * request: liveness counts from then, however long the backend took to handle it.
  */
-export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps) => {
+export const heartbeat = async (hostId: string, report: HeartbeatReport, deps: RegistryDeps, receivedAt?: Date) => {
   // Every host heartbeats every minute: the cheaper eventually consistent read comes first.
   const { host } = await mutateHost(
     hostId,
-    (current, now) => verificationOnHeartbeat(current, applyHeartbeat(current, report, now, deps.settings), report, now, deps),
+    (current, now) => verificationOnHeartbeat(current, applyHeartbeat(current, report, now, deps.settings, receivedAt), report, now, deps),
     deps,
     { eventualFirstRead: true },
   );

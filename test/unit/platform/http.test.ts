@@ -37,6 +37,15 @@ describe('httpRoute', () => {
     expect(seen[0]?.principal).toEqual(adminPrincipal);
   });
 
+  it('hands the core when API Gateway received the request, not when the handler ran', async () => {
+    const { handler, seen } = route();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+
+    await handler({ ...event, requestContext: { ...event.requestContext, timeEpoch: Date.UTC(2025, 2, 10, 9, 59, 30) } }, lambdaContext());
+
+    expect(seen[0]?.receivedAt.toISOString()).toBe('2025-03-10T09:59:30.000Z');
+  });
+
   it('answers 400 validation_failed naming each bad field', async () => {
     const { handler, seen } = route();
     const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"landlord","name":""}' });

@@ -98,6 +98,42 @@ describe('applyHeartbeat', () => {
     expect(changes).toContain('came_online');
   });
 
+  it('counts a heartbeat handled late from when it was received, reviving a host still within the threshold', () => {
+    const host = aHost({ status: 'unreachable', lastHeartbeatAt: T0.toISOString(), statusSince: T0.toISOString() });
+    const received = at(T0, 100);
+
+    const { host: next, changes } = applyHeartbeat(host, {}, at(T0, 130), settings, received);
+
+    expect(next.status).toBe('online');
+    expect(next.lastHeartbeatAt).toBe(received.toISOString());
+    expect(changes).toContain('came_online');
+  });
+
+  it('does not revive a host with a heartbeat that waited past the unreachable threshold to be handled', () => {
+    const host = aHost({ status: 'unreachable', lastHeartbeatAt: T0.toISOString(), statusSince: T0.toISOString() });
+    const received = at(T0, 100);
+
+    const { host: next, changes } = applyHeartbeat(host, {}, at(T0, 100 + settings.unreachableAfterSeconds), settings, received);
+
+    expect(next.status).toBe('unreachable');
+    expect(next.lastHeartbeatAt).toBe(received.toISOString());
+    expect(changes).not.toContain('came_online');
+  });
+
+  it('never moves liveness back for a heartbeat received before the last one recorded', () => {
+    const host = aHost({ lastHeartbeatAt: at(T0, 60).toISOString() });
+
+    const { host: next } = applyHeartbeat(host, {}, at(T0, 61), settings, at(T0, 30));
+
+    expect(next.lastHeartbeatAt).toBe(at(T0, 60).toISOString());
+  });
+
+  it('takes a receive time later than the handling clock as now', () => {
+    const { host: next } = applyHeartbeat(aHost(), {}, at(T0, 60), settings, at(T0, 75));
+
+    expect(next.lastHeartbeatAt).toBe(at(T0, 60).toISOString());
+  });
+
   it('does not credit a gap longer than the unreachable threshold', () => {
     const host = aHost({ status: 'offline' });
     const now = at(T0, 3600);
