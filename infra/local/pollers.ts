@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { callCounter } from '#platform/call-counter.ts';
 import type { QueueDef } from '../topology.ts';
 import { functionName, loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -105,9 +106,9 @@ export const startPoller = (options: {
     const handler = await loadHandler(options.root, options.queue);
     let failed = new Set(records.map((record) => record.messageId));
     try {
-      const response = (await handler({ Records: records } satisfies SQSEvent, lambdaContext(name, options.queue.timeoutSeconds ?? 10))) as
-        | SQSBatchResponse
-        | undefined;
+      // Counted as one invocation of the consumer's function (only when a cost measurement runs).
+      const invocation = () => handler({ Records: records } satisfies SQSEvent, lambdaContext(name, options.queue.timeoutSeconds ?? 10));
+      const response = (await callCounter.invocation(options.queue.entry, invocation)) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       options.log(`${name} failed a batch of ${records.length}: ${(error as Error).message}`);

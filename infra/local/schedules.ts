@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { callCounter } from '#platform/call-counter.ts';
 import type { ScheduleDef } from '../topology.ts';
 import { functionName, loadHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -29,11 +30,11 @@ export const startSchedules = (options: {
       const run = (async () => {
         try {
           const handler = await loadHandler(options.root, schedule);
-          await handler(
+          await callCounter.invocation(schedule.entry, () => handler(
             { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
               time: new Date().toISOString(), region: 'us-east-1', resources: [`schedule/${schedule.name}`], detail: {} },
             lambdaContext(functionName(schedule), schedule.timeoutSeconds ?? 60),
-          );
+          ));
         } catch (error) {
           options.log(`schedule ${schedule.name} failed: ${(error as Error).message}`);
         } finally {

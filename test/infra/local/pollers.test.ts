@@ -2,6 +2,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand,
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsAndS3, type LocalSqsS3 } from '#infra/local/fauxqs.ts';
 import { startPoller, type Poller } from '#infra/local/pollers.ts';
+import { callCounter } from '#platform/call-counter.ts';
 import { traceQueueHops, type QueueHop } from '#infra/local/stage-trace.ts';
 import { queueKnobProblem, type QueueDef } from '#infra/topology.ts';
 import { eventually } from '#test/support/local-runtime.ts';
@@ -166,6 +167,23 @@ describe('the local SQS poller, with the knobs Lambda\'s event source takes', ()
     );
     // Only the failed record is left, invisible until its visibility timeout.
     expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(1);
+  });
+
+  it('counts, when a cost measurement runs, each batch as an invocation of its consumer', async () => {
+    const queue = consumer({ batchSize: 10 });
+    const url = await create(queue);
+    callCounter.start();
+    try {
+      await send(url, Array.from({ length: 3 }, (_, index) => ({ body: `c${index}` })));
+      start(queue, url);
+      // Counted once the handler has returned, a moment after it recorded the batch.
+      await eventually(async () => {
+        expect(allBodies()).toHaveLength(3);
+        expect(callCounter.snapshot().scopes[queue.entry]?.invocations).toBe(recorded.batches.length);
+      });
+    } finally {
+      callCounter.stop();
+    }
   });
 
   it('refuses knobs Lambda refuses', () => {
