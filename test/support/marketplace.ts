@@ -39,11 +39,21 @@ export const nextMessages = async (api: ApiClient, agentToken: string, waitSecon
   return messages.map((m) => m.message);
 };
 
+/**
+ * Messages an agent's polls acknowledged that no wait has claimed yet, by agent token. One poll
+ * can bring several (two jobs placed while the test was busy), and the queue never delivers an
+ * acknowledged message again: a wait for the first must keep the second for the next wait.
+ */
+const unclaimed = new Map<string, any[]>();
+
 export const waitForMessage = async (api: ApiClient, agentToken: string, predicate: (message: any) => boolean, timeoutMs = 15_000) =>
   eventually(async () => {
-    const found = (await nextMessages(api, agentToken, 1)).find(predicate);
-    expect(found).toBeDefined();
-    return found;
+    const held = unclaimed.get(agentToken) ?? [];
+    unclaimed.set(agentToken, held);
+    if (!held.some(predicate)) held.push(...(await nextMessages(api, agentToken, 1)));
+    const index = held.findIndex(predicate);
+    expect(index, `no matching message among the ${held.length} this agent received`).toBeGreaterThanOrEqual(0);
+    return held.splice(index, 1)[0];
   }, timeoutMs);
 
 export const reportEvent = (api: ApiClient, agentToken: string, assignmentId: string, type: string, extra: Record<string, unknown> = {}) =>
