@@ -49,27 +49,30 @@ const creditedGap = (host: Host, now: Date, settings: LivenessSettings): Pick<Ho
   return host.excusedDowntime || Object.keys(excusedDowntime).length > 0 ? { uptime, excusedDowntime } : { uptime };
 };
 
+/** When a host that is not online went down: an unreachable one's status dates from its last heartbeat. */
+const wentDownAt = (host: Host, settings: LivenessSettings): number =>
+  Date.parse(host.statusSince) + (host.status === 'unreachable' ? settings.unreachableAfterSeconds * 1000 : 0);
+
 /**
  * A heartbeat refreshes liveness, credits uptime and brings an unreachable or offline host
  * back online (not one that signed off or was deregistered: those must register or run again).
- * It counts from when the API received it (`heardAt`, no later than `now`), not from when it was
- * handled: one that waited past the unreachable threshold (a busy backend) says the host was alive
- * then, not that it is now, so it revives nothing, and an older one never moves liveness back.
+ * It counts from when the API received it (`receivedAt`, no later than `now`), not from when it
+ * was handled: one received before the host went down (a dying agent's last, handled late by a
+ * busy backend) brings nothing back, and an older one never moves liveness back.
  */
 export const applyHeartbeat = (
   host: Host,
   report: { draining?: boolean; gpuUtilization?: readonly number[]; queuePoll?: { failingSince: string; failures?: number; error: string } },
   now: Date,
   settings: LivenessSettings,
-  heardAt: Date = now,
+  receivedAt: Date = now,
 ): Transition => {
   // A late heartbeat, on a token still in the authorizer's cache, must not revive it.
   if (host.deregisteredAt) return { host, changes: [] };
   const changes: HostChange[] = [];
   // Hosts stored before the field existed compare with the figure before this beat, as then.
   const published = host.publishedReliability ?? reliability(host, now);
-  const received = Math.min(heardAt.getTime(), now.getTime());
-  const fresh = now.getTime() - received < settings.unreachableAfterSeconds * 1000;
+  const received = Math.min(receivedAt.getTime(), now.getTime());
   const heard = new Date(Math.max(received, new Date(host.lastHeartbeatAt).getTime()));
   let next: Host = {
     ...host,
@@ -77,7 +80,7 @@ export const applyHeartbeat = (
     lastHeartbeatAt: heard.toISOString(),
     ...(report.gpuUtilization ? { gpuUtilization: report.gpuUtilization } : {}),
   };
-  if (host.status !== 'online' && fresh) {
+  if (host.status !== 'online' && received >= wentDownAt(host, settings)) {
     const { signedOffAt: _signedOff, ...rest } = next;
     next = { ...rest, status: 'online', statusSince: now.toISOString() };
     changes.push('came_online');

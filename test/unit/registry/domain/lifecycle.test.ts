@@ -98,7 +98,7 @@ describe('applyHeartbeat', () => {
     expect(changes).toContain('came_online');
   });
 
-  it('counts a heartbeat handled late from when it was received, reviving a host still within the threshold', () => {
+  it('counts a heartbeat handled late from when it was received, reviving a host it reached after it went down', () => {
     const host = aHost({ status: 'unreachable', lastHeartbeatAt: T0.toISOString(), statusSince: T0.toISOString() });
     const received = at(T0, 100);
 
@@ -109,15 +109,30 @@ describe('applyHeartbeat', () => {
     expect(changes).toContain('came_online');
   });
 
-  it('does not revive a host with a heartbeat that waited past the unreachable threshold to be handled', () => {
+  it('does not revive a host with a heartbeat received before it went unreachable and handled after', () => {
     const host = aHost({ status: 'unreachable', lastHeartbeatAt: T0.toISOString(), statusSince: T0.toISOString() });
-    const received = at(T0, 100);
+    const received = at(T0, settings.unreachableAfterSeconds - 30);
 
-    const { host: next, changes } = applyHeartbeat(host, {}, at(T0, 100 + settings.unreachableAfterSeconds), settings, received);
+    const { host: next, changes } = applyHeartbeat(host, {}, at(T0, settings.unreachableAfterSeconds + 10), settings, received);
 
     expect(next.status).toBe('unreachable');
     expect(next.lastHeartbeatAt).toBe(received.toISOString());
     expect(changes).not.toContain('came_online');
+  });
+
+  it('does not revive a signed-off host with a heartbeat received before the sign-off, but does with one received after', () => {
+    const host = aHost({ status: 'offline', lastHeartbeatAt: T0.toISOString(), statusSince: at(T0, 30).toISOString(), signedOffAt: at(T0, 30).toISOString() });
+
+    expect(applyHeartbeat(host, {}, at(T0, 40), settings, at(T0, 20)).host.status).toBe('offline');
+    expect(applyHeartbeat(host, {}, at(T0, 40), settings, at(T0, 31)).host.status).toBe('online');
+  });
+
+  it('revives an offline host with a heartbeat received after it went offline, however late it was handled', () => {
+    const host = aHost({ status: 'offline', lastHeartbeatAt: T0.toISOString(), statusSince: at(T0, 600).toISOString() });
+
+    const { host: next } = applyHeartbeat(host, {}, at(T0, 1000), settings, at(T0, 700));
+
+    expect(next.status).toBe('online');
   });
 
   it('never moves liveness back for a heartbeat received before the last one recorded', () => {
