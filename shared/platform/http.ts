@@ -247,7 +247,8 @@ export const httpRoute = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodT
       principal: principalFromAuthorizerContext(event.requestContext.authorizer?.lambda),
       headers: event.headers,
       requestId: event.requestContext.requestId,
-      receivedAt: new Date(event.requestContext.timeEpoch),
+      // A hand-made test event in the Lambda console may lack it: then the handler's clock.
+      receivedAt: Number.isFinite(event.requestContext.timeEpoch) ? new Date(event.requestContext.timeEpoch) : new Date(),
       ...(idempotency ? { idempotency } : {}),
     });
     return respond(result.statusCode, result.body, result.headers);

@@ -46,6 +46,17 @@ describe('httpRoute', () => {
     expect(seen[0]?.receivedAt.toISOString()).toBe('2025-03-10T09:59:30.000Z');
   });
 
+  it('hands the handler\'s time as received for an event without timeEpoch (a hand-made test event)', async () => {
+    const { handler, seen } = route();
+    const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"renter","name":"Ada"}' });
+    const { timeEpoch: _dropped, ...requestContext } = event.requestContext;
+    const before = Date.now();
+
+    await handler({ ...event, requestContext: requestContext as typeof event.requestContext }, lambdaContext());
+
+    expect(seen[0]?.receivedAt.getTime()).toBeGreaterThanOrEqual(before);
+  });
+
   it('answers 400 validation_failed naming each bad field', async () => {
     const { handler, seen } = route();
     const event = httpEvent({ routeKey: ADMIN_ROUTE, principal: adminPrincipal, body: '{"kind":"landlord","name":""}' });
