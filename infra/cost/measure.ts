@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { callCounter, countSdkCalls, type CallCounts, type SdkUsage } from '#platform/call-counter.ts';
 import { RegistryEnv } from '#registry/config.ts';
-import { loadHandler } from '#infra/local/handlers.ts';
+import { invokeHandler, loadHandler } from '#infra/local/handlers.ts';
 import { lambdaContext } from '#infra/local/lambda-context.ts';
 import { LOCAL_STAGE, startLocalRuntime } from '#infra/local/runtime.ts';
 import { resourceName, routeKey, topology, type RouteDef } from '#infra/topology.ts';
@@ -287,11 +287,10 @@ const main = async (): Promise<void> => {
     const notMeasured: string[] = [];
     for (const schedule of topology.schedules) {
       try {
-        const handler = await loadHandler(resolve('.'), schedule);
+        // Loaded before counting: its module's start is not one of its runs.
+        await loadHandler(resolve('.'), schedule);
         callCounter.start();
-        for (let run = 0; run < 3; run += 1) {
-          await callCounter.invocation(schedule.entry, () => handler({}, lambdaContext(schedule.name, 60)));
-        }
+        for (let run = 0; run < 3; run += 1) await invokeHandler(resolve('.'), schedule, {}, lambdaContext(schedule.name, 60));
         schedulesPerRun[schedule.name] = actionOf(callCounter.stop(), [schedule.entry], 0, 3);
       } catch (error) {
         callCounter.stop();

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { callCounter } from '#platform/call-counter.ts';
 import { errorBody } from '#platform/http.ts';
 import { routeKey, type FunctionDef, type RouteDef, type Topology } from '../topology.ts';
-import { functionName, loadHandler } from './handlers.ts';
+import { functionName, invokeHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 /** API Gateway's own payload limit. */
@@ -121,13 +121,11 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
   const authorize = async (authorization: string | undefined, event: APIGatewayProxyEventV2) => {
     const cached = authorization === undefined ? undefined : cache.get(authorization);
     if (cached && cached.until > Date.now()) return cached.context;
-    const authorizer = await loadHandler(options.root, options.topology.authorizer);
-    // Counted as one invocation of the authorizer's function (only when a cost measurement runs).
-    const result = (await callCounter.invocation(options.topology.authorizer.entry, () =>
-      authorizer(
-        { ...event, type: 'REQUEST', identitySource: authorization === undefined ? [] : [authorization], routeArn: `arn:local:${event.routeKey}` },
-        lambdaContext(functionName(options.topology.authorizer), 10),
-      ),
+    const result = (await invokeHandler(
+      options.root,
+      options.topology.authorizer,
+      { ...event, type: 'REQUEST', identitySource: authorization === undefined ? [] : [authorization], routeArn: `arn:local:${event.routeKey}` },
+      lambdaContext(functionName(options.topology.authorizer), 10),
     )) as { isAuthorized: boolean; context?: Record<string, unknown> };
     if (!result.isAuthorized) return undefined;
     const context = result.context ?? {};
@@ -137,8 +135,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
   };
 
   const invoke = async (fn: FunctionDef, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const handler = await loadHandler(options.root, fn);
-    const returned = await callCounter.invocation(fn.entry, () => handler(event, lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10)));
+    const returned = await invokeHandler(options.root, fn, event, lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10));
     // Lambda serialises what a handler returns: undefined header values vanish, as on AWS.
     const result: unknown = JSON.parse(JSON.stringify(returned ?? null));
     // Payload v2: a result without statusCode is a 200 JSON body, as API Gateway does.

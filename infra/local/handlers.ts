@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { callCounter } from '#platform/call-counter.ts';
 import type { FunctionDef } from '../topology.ts';
 
 export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -17,6 +18,16 @@ export const loadHandler = (root: string, fn: FunctionDef): Promise<LambdaHandle
     loaded.set(fn.entry, handler);
   }
   return handler;
+};
+
+/**
+ * Runs a function's handler as one Lambda invocation. Every way the local runtime invokes one
+ * (routes, the authorizer, consumers, schedules) comes through here, so a cost measurement
+ * (`npm run cost`) counts each invocation, and the SDK calls inside it, under the function's entry.
+ */
+export const invokeHandler = async (root: string, fn: FunctionDef, event: unknown, context: unknown): Promise<unknown> => {
+  const handler = await loadHandler(root, fn);
+  return callCounter.invocation(fn.entry, () => handler(event, context));
 };
 
 export const functionName = (fn: FunctionDef): string => fn.entry.replace(/^functions\//, '').replace(/\.ts$/, '').replaceAll('/', '-');

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { callCounter } from '#platform/call-counter.ts';
 import type { QueueDef } from '../topology.ts';
-import { functionName, loadHandler } from './handlers.ts';
+import { functionName, invokeHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { reportQueueHop, tracingQueueHops } from './stage-trace.ts';
 
@@ -103,12 +102,10 @@ export const startPoller = (options: {
     if (Messages.length === 0) return;
     const receivedAt = Date.now();
     const records = Messages.map((message) => toRecord(message, queueArn));
-    const handler = await loadHandler(options.root, options.queue);
     let failed = new Set(records.map((record) => record.messageId));
     try {
-      // Counted as one invocation of the consumer's function (only when a cost measurement runs).
-      const invocation = () => handler({ Records: records } satisfies SQSEvent, lambdaContext(name, options.queue.timeoutSeconds ?? 10));
-      const response = (await callCounter.invocation(options.queue.entry, invocation)) as SQSBatchResponse | undefined;
+      const event = { Records: records } satisfies SQSEvent;
+      const response = (await invokeHandler(options.root, options.queue, event, lambdaContext(name, options.queue.timeoutSeconds ?? 10))) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       options.log(`${name} failed a batch of ${records.length}: ${(error as Error).message}`);

@@ -20,7 +20,7 @@ import { startEventBridge } from './eventbridge/server.ts';
 import { deleteQueues, deleteTables, ownDynamoDbLocal, ownSqsAndS3, useDynamoDbLocal, useSqsAndS3 } from './stand-ins.ts';
 import { startGateway } from './gateway.ts';
 import { consoleSite } from './console-site.ts';
-import { loadHandler } from './handlers.ts';
+import { invokeHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { startPoller } from './pollers.ts';
 import { provision } from './provision.ts';
@@ -293,8 +293,7 @@ const RESEND_TIMEOUT_SECONDS = 900;
 const republishRecentEvents = async (root: string, topology: Topology, since: Date): Promise<{ resent: number; pending: number }> => {
   const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
   if (!sweep) return { resent: 0, pending: 0 };
-  const handler = await loadHandler(root, sweep);
   const input = { republishSentSince: since.toISOString(), pendingGraceSeconds: 0 };
-  const result = (await handler(input, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number; pending?: number } | undefined;
+  const result = (await invokeHandler(root, sweep, input, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number; pending?: number } | undefined;
   return { resent: result?.resent ?? 0, pending: result?.pending ?? 0 };
 };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { callCounter } from '#platform/call-counter.ts';
 import type { ScheduleDef } from '../topology.ts';
-import { functionName, loadHandler } from './handlers.ts';
+import { functionName, invokeHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export interface Schedules {
@@ -29,12 +28,13 @@ export const startSchedules = (options: {
       busy = true;
       const run = (async () => {
         try {
-          const handler = await loadHandler(options.root, schedule);
-          await callCounter.invocation(schedule.entry, () => handler(
+          await invokeHandler(
+            options.root,
+            schedule,
             { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
               time: new Date().toISOString(), region: 'us-east-1', resources: [`schedule/${schedule.name}`], detail: {} },
             lambdaContext(functionName(schedule), schedule.timeoutSeconds ?? 60),
-          ));
+          );
         } catch (error) {
           options.log(`schedule ${schedule.name} failed: ${(error as Error).message}`);
         } finally {
