@@ -45,8 +45,31 @@ const { values: options } = parseArgs({
     speedup: { type: 'string', default: '20' },
     'simulated-minutes': { type: 'string', default: '60' },
     out: { type: 'string', default: 'infra/cost/measured.json' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+
+if (options.help) {
+  process.stdout.write(
+    [
+      'Usage: npx tsx infra/cost/measure.ts [options]',
+      '',
+      'Measures what an idle host costs on the local runtime (in memory, no AWS account) and writes it for `npm run cost`.',
+      '',
+      '  --hosts N                       hosts in the simulated fleet (default 5)',
+      '  --heartbeat-seconds S           each agent\'s heartbeat interval (default 60)',
+      '  --poll-seconds S                each long poll\'s wait (default 20)',
+      '  --credential-refresh-minutes M  how often agents refresh their queue credentials (default 50)',
+      `  --authorizer-cache-seconds S    the authorizer's cache (default ${topology.authorizer.cacheSeconds})`,
+      '  --speedup X                     clock compression: every interval divided by X (default 20)',
+      '  --simulated-minutes M           how long the fleet idles, in simulated minutes (default 60)',
+      '  --out FILE                      where to write the measurement (default infra/cost/measured.json)',
+      '  -h, --help                      this help',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 
 const settings = {
   hosts: Number(options.hosts),
