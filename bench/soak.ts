@@ -12,10 +12,10 @@
  */
 import { setMaxListeners } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { quietNodeVersionWarning } from '#infra/local/runtime.ts';
+import { positiveOption, scriptArgs } from '#infra/script-args.ts';
 import { resourceName, topology } from '#infra/topology.ts';
 import { spawnRuntime } from '#test/support/spawned-runtime.ts';
 import { percentile, progress, table } from './support.ts';
@@ -31,7 +31,8 @@ const HELP = `Usage: npm run soak -- [options]
   -h, --help
 `;
 
-const { values } = parseArgs({
+const HELP_COMMAND = 'npm run soak -- --help';
+const { values } = scriptArgs({
   options: {
     minutes: { type: 'string', default: '10' },
     hosts: { type: 'string', default: '200' },
@@ -41,19 +42,12 @@ const { values } = parseArgs({
     'heartbeat-seconds': { type: 'string', default: '15' },
     help: { type: 'boolean', short: 'h', default: false },
   },
-});
+}, HELP_COMMAND);
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const positive = (name: keyof typeof values): number => {
-  const value = Number(values[name]);
-  if (!(value > 0) || !Number.isFinite(value)) {
-    process.stderr.write(`--${name} must be a positive number, not '${String(values[name])}'\n`);
-    process.exit(2);
-  }
-  return value;
-};
+const positive = (name: keyof typeof values) => positiveOption(name, values[name], HELP_COMMAND);
 const MINUTES = positive('minutes');
 const HOSTS = Math.round(positive('hosts'));
 const RENTERS = Math.round(positive('renters'));

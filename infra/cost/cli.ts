@@ -1,13 +1,11 @@
 /**
- * `npm run cost -- --hosts 10000 --jobs-per-day 50000 [--heartbeat-seconds 60] [--poll-seconds 20]
- * [--credential-refresh-minutes 50] [--authorizer-cache-seconds 60] [--job-minutes 30] [--json]`
- *
- * Prints the monthly AWS cost of the control plane by service, from the request counts that
- * infra/cost/measure.ts measured (infra/cost/measured.json) and the list prices in prices.ts.
+ * `npm run cost -- [options]` (`--help` lists them): the monthly AWS cost of the control plane
+ * by service, from the request counts that infra/cost/measure.ts measured
+ * (infra/cost/measured.json) and the list prices in prices.ts.
  */
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs, usageError } from '#infra/script-args.ts';
 import { topology } from '#infra/topology.ts';
 import { ESTIMATED_JOB } from './job-estimate.ts';
 import { MEASURED_PATH, measuredJobUsage, readMeasured } from './measured.ts';
@@ -17,7 +15,8 @@ import { renderReport } from './report.ts';
 import { PLACEMENT_INPUTS, USAGE_RECORD_WORK, costPerThousand, placementWork, type UnitCost } from './unit-cost.ts';
 
 const measured = readMeasured();
-const { values } = parseArgs({
+const HELP_COMMAND = 'npm run cost -- --help';
+const { values } = scriptArgs({
   options: {
     hosts: { type: 'string', default: '10000' },
     'jobs-per-day': { type: 'string', default: '0' },
@@ -27,12 +26,35 @@ const { values } = parseArgs({
     'authorizer-cache-seconds': { type: 'string', default: String(topology.authorizer.cacheSeconds) },
     'job-minutes': { type: 'string', default: '30' },
     json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
-});
+}, HELP_COMMAND);
+
+if (values.help) {
+  process.stdout.write(
+    [
+      'Usage: npm run cost -- [options]',
+      '',
+      `The control plane's monthly AWS cost by service, at list prices, from the requests each action made on the local runtime (${relative(process.cwd(), fileURLToPath(MEASURED_PATH))}, measured ${measured.measuredAt}).`,
+      '',
+      '  --hosts N                       idle hosts in the fleet (default 10000)',
+      '  --jobs-per-day N                jobs submitted a day (default 0)',
+      `  --heartbeat-seconds S           each agent's heartbeat interval (default ${measured.settings.heartbeatSeconds})`,
+      `  --poll-seconds S                each long poll's wait, 1 to 20 (default ${measured.settings.pollSeconds})`,
+      `  --credential-refresh-minutes M  how often agents refresh their queue credentials, 1 to 60 (default ${measured.settings.credentialRefreshMinutes})`,
+      `  --authorizer-cache-seconds S    the authorizer's cache (default ${topology.authorizer.cacheSeconds})`,
+      '  --job-minutes M                 how long a job runs (default 30)',
+      '  --json                          print the report as JSON',
+      '  -h, --help                      this help',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 
 const number = (name: keyof typeof values, { min, max }: { min: number; max: number }): number => {
   const value = Number(values[name]);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got '${String(values[name])}'`);
+  if (!Number.isFinite(value) || value < min || value > max) usageError(`--${name} must be a number from ${min} to ${max}, got '${String(values[name])}'`, HELP_COMMAND);
   return value;
 };
 

@@ -15,12 +15,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { callCounter, countSdkCalls, type CallCounts, type SdkUsage } from '#platform/call-counter.ts';
 import { RegistryEnv } from '#registry/config.ts';
 import { invokeHandler, loadHandler } from '#infra/local/handlers.ts';
 import { lambdaContext } from '#infra/local/lambda-context.ts';
+import { positiveOption, scriptArgs, usageError } from '#infra/script-args.ts';
 import { LOCAL_STAGE, startLocalRuntime } from '#infra/local/runtime.ts';
 import { resourceName, routeKey, topology, type RouteDef } from '#infra/topology.ts';
 import type { ActionUsage } from './model.ts';
@@ -35,7 +35,8 @@ const route = (capability: (def: RouteDef) => boolean, what: string): RouteDef =
 const HEARTBEAT = route((def) => def.entry.endsWith('/heartbeat.ts'), 'heartbeat');
 const VEND = route((def) => def.capabilities?.includes('vendAgentQueueCredentials') ?? false, 'queue-credentials');
 
-const { values: options } = parseArgs({
+const HELP_COMMAND = 'npx tsx infra/cost/measure.ts --help';
+const { values: options } = scriptArgs({
   options: {
     hosts: { type: 'string', default: '5' },
     'heartbeat-seconds': { type: 'string', default: '60' },
@@ -47,7 +48,7 @@ const { values: options } = parseArgs({
     out: { type: 'string', default: 'infra/cost/measured.json' },
     help: { type: 'boolean', short: 'h' },
   },
-});
+}, HELP_COMMAND);
 
 if (options.help) {
   process.stdout.write(
@@ -71,19 +72,20 @@ if (options.help) {
   process.exit(0);
 }
 
+const positive = (name: keyof typeof options, orZero = false) => positiveOption(name, options[name], HELP_COMMAND, { orZero });
 const settings = {
-  hosts: Number(options.hosts),
-  heartbeatSeconds: Number(options['heartbeat-seconds']),
-  pollSeconds: Number(options['poll-seconds']),
-  credentialRefreshMinutes: Number(options['credential-refresh-minutes']),
-  authorizerCacheSeconds: Number(options['authorizer-cache-seconds']),
-  speedup: Number(options.speedup),
-  simulatedMinutes: Number(options['simulated-minutes']),
+  hosts: positive('hosts'),
+  heartbeatSeconds: positive('heartbeat-seconds'),
+  pollSeconds: positive('poll-seconds'),
+  credentialRefreshMinutes: positive('credential-refresh-minutes'),
+  authorizerCacheSeconds: positive('authorizer-cache-seconds', true),
+  speedup: positive('speedup'),
+  simulatedMinutes: positive('simulated-minutes'),
   logLevel: 'INFO',
 };
 const pollWait = settings.pollSeconds / settings.speedup;
 if (!Number.isInteger(pollWait) || pollWait < 1 || pollWait > 20) {
-  throw new Error(`--poll-seconds / --speedup must be a whole number of seconds from 1 to 20 (SQS's WaitTimeSeconds), got ${pollWait}`);
+  usageError(`--poll-seconds / --speedup must be a whole number of seconds from 1 to 20 (SQS's WaitTimeSeconds), got ${pollWait}`, HELP_COMMAND);
 }
 
 const say = process.stderr.write.bind(process.stderr);

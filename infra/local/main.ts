@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { scriptArgs, usageError } from '../script-args.ts';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -20,7 +20,8 @@ Environment:
                      data dir, and printed)
 `;
 
-const { values } = parseArgs({
+const HELP_COMMAND = 'npm start -- --help';
+const { values } = scriptArgs({
   options: {
     port: { type: 'string', default: '8080' },
     'data-dir': { type: 'string' },
@@ -30,7 +31,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
-});
+}, HELP_COMMAND);
 
 if (values.help) {
   process.stdout.write(HELP);
@@ -38,15 +39,9 @@ if (values.help) {
 }
 
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`--port must be a port number, not "${values.port}"\n`);
-  process.exit(2);
-}
+if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`--port must be a port number, not "${values.port}"`, HELP_COMMAND);
 const schedulesEvery = values['schedules-every'] === undefined ? undefined : Number(values['schedules-every']);
-if (schedulesEvery !== undefined && !(schedulesEvery > 0)) {
-  process.stderr.write(`--schedules-every must be a number of seconds, not "${values['schedules-every']}"\n`);
-  process.exit(2);
-}
+if (schedulesEvery !== undefined && !(schedulesEvery > 0)) usageError(`--schedules-every must be a number of seconds, not "${values['schedules-every']}"`, HELP_COMMAND);
 const adminKey = process.env.GPUHIVE_ADMIN_KEY;
 if (adminKey !== undefined && adminKey.length < 16) {
   process.stderr.write('GPUHIVE_ADMIN_KEY must be at least 16 characters long\n');

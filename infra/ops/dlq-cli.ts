@@ -4,9 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_STAGE, RUNTIME_FILE } from '../local/runtime-file.ts';
+import { scriptArgs, usageError } from '../script-args.ts';
 import { topology } from '../topology.ts';
 import { countDeadLetters, discoverDeadLetterPairs, peekDeadLetters, redriveDeadLetters } from './dlq.ts';
 
@@ -40,7 +40,8 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 
-const { values, positionals } = parseArgs({
+const HELP_COMMAND = 'npm run dlq -- --help';
+const { values, positionals } = scriptArgs({
   allowPositionals: true,
   options: {
     queue: { type: 'string' },
@@ -52,17 +53,17 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
-});
+}, HELP_COMMAND);
 
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
 const [command, ...rest] = positionals;
-if (command !== 'list' && command !== 'redrive') fail(`Give a command, list or redrive (npm run dlq -- --help).`);
-if (rest.length > 0) fail(`Unexpected argument '${rest[0]}' (npm run dlq -- --help).`);
+if (command !== 'list' && command !== 'redrive') usageError('Give a command, list or redrive', HELP_COMMAND);
+if (rest.length > 0) usageError(`Unexpected argument '${rest[0]}'`, HELP_COMMAND);
 const peek = Number(values.peek);
-if (!Number.isInteger(peek) || peek < 1 || peek > 100) fail(`--peek must be a whole number from 1 to 100, not '${values.peek}'`);
+if (!Number.isInteger(peek) || peek < 1 || peek > 100) usageError(`--peek must be a whole number from 1 to 100, not '${values.peek}'`, HELP_COMMAND);
 
 const local = values.stage === LOCAL_STAGE;
 const localEndpoint = (): string => {
