@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { freePort, waitUntil } from './free-port.ts';
@@ -48,21 +49,25 @@ export interface LaunchedDynamoDbLocal extends DynamoDbLocal {
 /**
  * Starts DynamoDB Local on a free port, on disk in `dataDir` or in memory. Java runs under
  * a small shell watchdog that kills it when this process disappears, even by SIGKILL, so
- * nothing is ever left listening.
+ * nothing is ever left listening. Java's temporary folder is one of the watchdog's, removed
+ * when Java has ended: DynamoDB Local unpacks its SQLite library there (0.9 MB) and removes
+ * it only when it stops cleanly, which left a copy in /tmp after every SIGKILL.
  */
 export const launchDynamoDbLocal = async (options: DynamoDbLocalOptions): Promise<LaunchedDynamoDbLocal> => {
   const port = await freePort();
   const jars = jarFolder();
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const javaTmp = mkdtempSync(join(tmpdir(), 'gpuhive-dynamodb-'));
   const java = [
     // GPUHIVE_DYNAMODB_HEAP_MB: more heap for benchmarks that load a million items in memory.
-    'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
+    'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`, `-Djava.io.tmpdir=${javaTmp}`,
     '-jar', join(jars, 'DynamoDBLocal.jar'), ...(options.sharedDb === false ? [] : ['-sharedDb']), '-disableTelemetry', '-port', String(port), ...storage,
   ];
-  const quoted = java.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
-  const watchdog = `${quoted} & java=$!; trap 'kill $java 2>/dev/null; wait $java; exit 0' TERM INT; ` +
-    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $java 2>/dev/null; do sleep 1; done; kill $java 2>/dev/null; wait $java`;
+  const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+  const watchdog = `tmp=${quote(javaTmp)}; ${java.map(quote).join(' ')} & java=$!; ` +
+    `trap 'kill $java 2>/dev/null; wait $java; rm -rf "$tmp"; exit 0' TERM INT; ` +
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $java 2>/dev/null; do sleep 1; done; kill $java 2>/dev/null; wait $java; rm -rf "$tmp"`;
   const child: ChildProcess = spawn('sh', ['-c', watchdog], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });

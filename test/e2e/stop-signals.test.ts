@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '#test/support/api.ts';
 
@@ -60,7 +61,7 @@ const startNpm = async (): Promise<ChildProcess> => {
 describe('stopping `npm start` by signalling only the npm process', () => {
   // SIGKILL: npm passes nothing on; the runtime sees its launcher gone and stops by itself.
   // The three at once: each signals only its own npm and watches only its own process tree.
-  it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included', async (signal) => {
+  it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included, and leaves no temporary files', async (signal) => {
     const npm = await startNpm();
     const npmPid = npm.pid ?? 0;
     const children = descendantsOf(npmPid);
@@ -68,12 +69,16 @@ describe('stopping `npm start` by signalling only the npm process', () => {
       // The runtime's node, DynamoDB Local's sh watchdog and its java, each named: a count of four
       // included the watchdog's `sleep 1`, which comes and goes (a busy machine once caught three).
       expect(children.some((child) => /infra\/local\/main\.ts/.test(child.args))).toBe(true);
-      expect(children.some((child) => /^sh -c 'java'/.test(child.args))).toBe(true);
-      expect(children.some((child) => /DynamoDBLocal\.jar/.test(child.args))).toBe(true);
+      expect(children.some((child) => /^sh -c tmp=.*'java'/.test(child.args))).toBe(true);
+      const java = children.find((child) => /^java .*DynamoDBLocal\.jar/.test(child.args));
+      // Where DynamoDB Local unpacks its SQLite library: the watchdog removes it once Java has ended.
+      const javaTmp = /-Djava\.io\.tmpdir=(\S+)/.exec(java?.args ?? '')?.[1] ?? '';
+      expect(existsSync(javaTmp)).toBe(true);
 
       process.kill(npmPid, signal);
 
       await eventually(async () => expect(running([npmPid, ...children.map((child) => child.pid)])).toEqual([]), 30_000);
+      expect(existsSync(javaTmp)).toBe(false);
     } finally {
       for (const pid of running(children.map((child) => child.pid))) process.kill(pid, 'SIGKILL');
     }
