@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from '#platform/clock.ts';
 import { outboxBatchPut, outboxPut, validateEvent, type Outbox } from '#platform/outbox.ts';
-import { queryAll, queryPage } from '#platform/dynamo.ts';
+import { queryPage, scanAll } from '#platform/dynamo.ts';
 import { decodeCursor, type Page } from '#platform/pagination.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import type { Job } from '../domain/job.ts';
@@ -176,17 +176,19 @@ export class DynamoJobStore implements JobStore {
     return oldestFirst.slice(0, limit).map(toJob);
   }
 
+  /**
+   * Every job the work index lists (funded and queued, or with anything live), for the sweep:
+   * one scan of the sparse index, its services left out, rather than a query per partition
+   * (every placement group and work shard: 43 requests on an idle fleet). It reads the same
+   * items; the partitions spread the index's writes, and a scan reads them all at once.
+   */
   async listActive(): Promise<readonly Job[]> {
-    const buckets = await Promise.all(
-      [...workBuckets('place'), ...workBuckets('active')].map((bucket) =>
-        queryAll(this.documents, {
-          TableName: this.tableName,
-          IndexName: 'work',
-          KeyConditionExpression: 'workBucket = :bucket',
-          ExpressionAttributeValues: { ':bucket': bucket },
-        }),
-      ),
-    );
-    return buckets.flat().map(toJob);
+    const items = await scanAll(this.documents, {
+      TableName: this.tableName,
+      IndexName: 'work',
+      FilterExpression: 'begins_with(workBucket, :place) OR begins_with(workBucket, :active)',
+      ExpressionAttributeValues: { ':place': 'place', ':active': 'active' },
+    });
+    return items.map(toJob);
   }
 }

@@ -10,11 +10,12 @@ import type { TimelineEntry } from '../domain/outcome.ts';
  * Items of the matching table:
  * - `JOB#<id>` / `JOB`: the job with its assignments; `gsi1pk = RENTER#<id>` lists a renter's
  *   jobs; `workBucket` (`place#<group>` while funded and queued, `active#<shard>` while anything
- *   is left to watch) lets the matcher and the sweep find work without scanning. A placeable job
+ *   is left to watch) lets the matcher and the sweep find work without scanning the table (the
+ *   sweep scans this sparse index alone, which holds only such jobs and live services). A placeable job
  *   is listed under its placement group (domain/place-groups.ts), so a pool's matcher reads only
  *   its own jobs; an active one under `WORK_SHARDS` partitions by the job id, since every
- *   placement writes one: one partition key would take every placement's write. Readers query
- *   every partition, and the unsharded `place` and `active` of items written before (a `place#n`
+ *   placement writes one: one partition key would take every placement's write. Matchers query
+ *   their groups' partitions, and the unsharded `place` and `active` of items written before (a `place#n`
  *   written by job id before the groups is read as group n's: any matcher may place any job);
  * - `JOB#<id>` / `EVENT#<time>#<n>`: the job's timeline;
  * - `HOST#<id>` / `CAPACITY`: matching's projection of a host and the assignments holding

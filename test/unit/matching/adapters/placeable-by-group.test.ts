@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoJobStore } from '#matching/adapters/dynamo-matching-store.ts';
@@ -46,5 +46,22 @@ describe('placeable jobs listed by placement group', () => {
     await store.listPlaceable(1000);
 
     expect(new Set(bucketsQueried())).toEqual(new Set([...Array.from({ length: PLACE_GROUPS }, (_, group) => `place#${group}`), 'place']));
+  });
+});
+
+describe("the sweep's listing of active jobs", () => {
+  it('scans the work index once for every page, its placement groups and work shards alike, and leaves services out', async () => {
+    const queued = inPool('job_queued', 'RTX 4090', 'eu-west', '2026-01-01T00:00:00.000Z');
+    const running = aJob({ jobId: 'job_running', status: 'running' });
+    dynamo.on(ScanCommand).resolvesOnce({ Items: [jobItem(queued)], LastEvaluatedKey: { pk: 'JOB#job_queued' } }).resolvesOnce({ Items: [jobItem(running)] });
+
+    const jobs = await store.listActive();
+
+    expect(jobs.map((job) => job.jobId)).toEqual(['job_queued', 'job_running']);
+    expect(dynamo.commandCalls(QueryCommand)).toEqual([]);
+    const scans = dynamo.commandCalls(ScanCommand).map((call) => call.args[0].input);
+    expect(scans).toHaveLength(2);
+    expect(scans[0]).toMatchObject({ IndexName: 'work', FilterExpression: 'begins_with(workBucket, :place) OR begins_with(workBucket, :active)' });
+    expect(scans[1]?.ExclusiveStartKey).toEqual({ pk: 'JOB#job_queued' });
   });
 });
