@@ -1,6 +1,6 @@
 /**
  * Options of the repository's own scripts (`npm start`, `npm run dlq`, `npm run cost`, the cost
- * measurement, the soak): a wrong option or value ends the script with one line naming it and
+ * measurement, the soak and the benchmarks): a wrong option or value ends the script with one line naming it and
  * where the options are listed, and exit status 2, as the gpuhive CLIs do; not a stack trace.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -10,7 +10,7 @@ export const usageError = (message: string, help: string): never => {
   process.exit(2);
 };
 
-/** `parseArgs`, strict, with a usage error instead of its exception. */
+/** `parseArgs` (strict, as by default), with a usage error instead of its exception. */
 export const scriptArgs = <T extends ParseArgsConfig>(config: T, help: string): ReturnType<typeof parseArgs<T>> => {
   try {
     return parseArgs(config);
