@@ -61,7 +61,12 @@ describe("the sweep's listing of active jobs", () => {
     expect(dynamo.commandCalls(QueryCommand)).toEqual([]);
     const scans = dynamo.commandCalls(ScanCommand).map((call) => call.args[0].input);
     expect(scans).toHaveLength(2);
-    expect(scans[0]).toMatchObject({ IndexName: 'work', FilterExpression: 'begins_with(workBucket, :place) OR begins_with(workBucket, :active)' });
+    expect(scans[0]).toMatchObject({
+      IndexName: 'work',
+      FilterExpression: 'begins_with(workBucket, :place) OR begins_with(workBucket, :active)',
+      // The jobs' buckets (`place#<group>`, `active#<shard>` and the unsharded two), not a service's `service`.
+      ExpressionAttributeValues: { ':place': 'place', ':active': 'active' },
+    });
     expect(scans[1]?.ExclusiveStartKey).toEqual({ pk: 'JOB#job_queued' });
   });
 });
