@@ -37,7 +37,8 @@ const renterWithEndedJob = async (url: string) => {
 
 const deliveriesOf = async (key: string, webhookId: string) => (await api.call('GET', `/v1/webhooks/${webhookId}/deliveries`, { key })).body;
 
-describe('webhooks', () => {
+// Each test has a receiver and accounts of its own, so they run at once: most of their time is retry backoff.
+describe.concurrent('webhooks', () => {
   it('delivers a renter\'s job.ended, signed with the secret shown at creation', async () => {
     const hook = await startReceiver([200]);
     const { renterId, jobId, webhook } = await renterWithEndedJob(hook.url);
