@@ -6,6 +6,15 @@ import { spawnRuntime, type SpawnedRuntime } from '#test/support/spawned-runtime
 /** The README's walkthrough blocks, in order: each shell block right after `<!-- walkthrough -->`. */
 const walkthroughBlocks = () => shellBlocks('README.md').filter((block) => block.mark.kind === 'walkthrough');
 
+/**
+ * A reader pauses before submitting the first job until the silent host is unreachable again
+ * (UNREACHABLE_AFTER_SECONDS=5 below), as it is for anyone reading at their own pace: the job then
+ * waits, and step 10's heartbeats must bring the host back and receive it.
+ */
+const READERS_PAUSE = `until curl -s "$API/v1/hosts" -H "Authorization: Bearer $PROVIDER_KEY" | grep -q '"status":"unreachable"'; do sleep 1; done`;
+const withReadersPause = (blocks: ReturnType<typeof walkthroughBlocks>) =>
+  blocks.map((block) => (block.code.includes('Idempotency-Key: my-first-job') ? { ...block, code: `${READERS_PAUSE}\n${block.code}` } : block));
+
 const listening = async (url: string): Promise<boolean> =>
   fetch(url).then(
     () => true,
@@ -25,7 +34,7 @@ afterAll(async () => {
 
 describe('the README walkthrough', () => {
   it('runs as written against npm start and shows what it promises', async () => {
-    const run = await runBlocks(walkthroughBlocks(), {
+    const run = await runBlocks(withReadersPause(walkthroughBlocks()), {
       env: { ...process.env, API: runtime.apiUrl, ADMIN_KEY: runtime.adminKey },
       timeoutMs: 120_000,
     });
@@ -53,7 +62,8 @@ describe('the README walkthrough', () => {
     // The curl agent heartbeats between steps, so on a busy machine the 5 s threshold can mark its
     // host unreachable (and back) while the job runs: that shows on the timeline, and is all it may add.
     const steps = timeline.items.map((entry: { type: string }) => entry.type);
-    expect(steps.filter((type: string) => !type.startsWith('host_'))).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
+    // Submitted while its only host was unreachable (the reader's pause), the job says it waits, then is placed.
+    expect(steps.filter((type: string) => !type.startsWith('host_'))).toEqual(['submitted', 'funds_held', 'queued', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
     // The usage charge: the renter pays 2 GPU-seconds at $0.45/h, and the credit is still there.
     const charges = ledger.items.filter((entry: { kind: string }) => entry.kind === 'usage_charge');
     expect(charges).toEqual([expect.objectContaining({ amount: '-0.000250' })]);
