@@ -6,13 +6,20 @@ import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMess
 let runtime: LocalRuntime;
 let api: ApiClient;
 
+/**
+ * How long an offer waits for `accepted`: long enough for the tests that look at an offered assignment
+ * (a heartbeat, a sign-off and a read, after the message's delivery) to finish inside it on a busy
+ * machine, where 4 s once ran out; short enough for the tests that wait it out.
+ */
+const ACCEPT_TIMEOUT_SECONDS = 8;
+
 /** How long a job keeps away from a host that failed it: long enough to see it wait, short enough to see it come back. */
 const AVOID_SECONDS = 15;
 
 beforeAll(async () => {
   runtime = await startTestRuntime({
     env: {
-      ACCEPT_TIMEOUT_SECONDS: '4', STOP_GRACE_SECONDS: '2', RESEND_AFTER_SECONDS: '30', CAPACITY_CACHE_SECONDS: '0.5',
+      ACCEPT_TIMEOUT_SECONDS: String(ACCEPT_TIMEOUT_SECONDS), STOP_GRACE_SECONDS: '2', RESEND_AFTER_SECONDS: '30', CAPACITY_CACHE_SECONDS: '0.5',
       AVOID_FAILED_HOST_SECONDS: String(AVOID_SECONDS), MAX_NOT_ACCEPTED: '5',
     },
     scheduleSeconds: { 'matching-sweep': 1 },
