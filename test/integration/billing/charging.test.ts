@@ -82,6 +82,7 @@ const expectBalanced = async (entries: readonly Record<string, unknown>[]) => {
     expect(amounts.reduce((total, amount) => total + amount, 0)).toBe(0);
   }
 };
+
 describe('charging usage on the local services', () => {
   it('charges the worked example once: renter -0.45, provider +0.405, platform +0.045, and announces the job\'s cost', async () => {
     const renter = await account('renter', 10);
