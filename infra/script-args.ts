@@ -1,5 +1,5 @@
 /**
- * Options of the repository's own scripts (`npm start`, `npm run dlq`, `npm run cost`, the cost
+ * Options of the repository's own scripts (`npm start`, `npm test`, `npm run dlq`, `npm run cost`, the cost
  * measurement, the soak and the benchmarks): a wrong option or value ends the script with one line naming it and
  * where the options are listed, and exit status 2, as the gpuhive CLIs do; not a stack trace.
  */

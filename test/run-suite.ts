@@ -1,0 +1,84 @@
+/**
+ * `npm test` (and `npm run test:fast`): the test files in lanes that keep two cores busy. The
+ * `isolated` project (agents, Docker, Chromium, `npm start`) computes nearly all the time, so it
+ * runs alone on two workers. The `runtime` project waits on its runtimes' clocks (leases, sweeps,
+ * heartbeats) for about half its time, and the unit projects only compute: they run beside it,
+ * the unit files on one worker of their own at a lower CPU priority, so that the runtime files'
+ * waits do not grow, their output shown when they end. Each lane is its own vitest run; the
+ * script fails if any lane does. See docs/testing.md for the measurements.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { scriptArgs } from '#infra/script-args.ts';
+
+const HELP = 'npm test -- --help';
+const { values } = scriptArgs({ options: { fast: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }, HELP);
+if (values.help) {
+  process.stdout.write(
+    'Usage: npm test [-- --fast]\n' +
+      'Runs every test file in lanes (test/run-suite.ts); --fast (npm run test:fast) leaves out the isolated project.\n' +
+      'For some files only: npx vitest run <path or name>...\n',
+  );
+  process.exit(0);
+}
+
+interface Lane {
+  readonly name: string;
+  readonly args: readonly string[];
+  /** Output kept until the lane ends, so that two lanes at once do not interleave their reports. */
+  readonly buffered: boolean;
+  /** `nice` for the lane's processes: 0, or more to yield the cores to the lane beside it. */
+  readonly niceness: number;
+}
+
+interface Finished {
+  readonly lane: Lane;
+  readonly code: number;
+  readonly seconds: number;
+}
+
+const VITEST = join('node_modules', '.bin', 'vitest');
+const running = new Set<ReturnType<typeof spawn>>();
+
+const run = (lane: Lane): Promise<Finished> =>
+  new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn('nice', ['-n', String(lane.niceness), VITEST, 'run', ...lane.args], { stdio: lane.buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    running.add(child);
+    const output: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+    const finish = (code: number) => {
+      running.delete(child);
+      if (lane.buffered) process.stdout.write(`\n== ${lane.name} lane\n${Buffer.concat(output).toString()}`);
+      resolve({ lane, code, seconds: Math.round((Date.now() - started) / 1000) });
+    };
+    child.once('error', (error) => {
+      output.push(Buffer.from(`${error.message}\n`));
+      finish(1);
+    });
+    child.once('exit', (code, signal) => finish(code ?? (signal ? 1 : 0)));
+  });
+
+// Ctrl-C reaches every lane from the terminal; a TERM (a CI timeout) is passed on. Either way, report what ended.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => running.forEach((child) => child.kill('SIGTERM')));
+
+const started = Date.now();
+const finished: Finished[] = [];
+if (!values.fast) finished.push(await run({ name: 'isolated', args: ['--project', 'isolated'], buffered: false, niceness: 0 }));
+finished.push(
+  ...(await Promise.all([
+    run({ name: 'runtime', args: ['--project', 'runtime'], buffered: false, niceness: 0 }),
+    // 10: the whole run took 450 s against 479 s at the same priority (2026-12-06). A test's limit is 120 s here, not
+    // 30: on a machine busy with other work, a lane that yields can be slowed far more than one that does not.
+    run({ name: 'unit', args: ['--project', 'unit', '--project', 'unit-isolated', '--maxWorkers', '1', '--testTimeout', '120000'], buffered: true, niceness: 10 }),
+  ])),
+);
+
+const failed = finished.filter(({ code }) => code !== 0);
+process.stdout.write(
+  `\nTest lanes, ${Math.round((Date.now() - started) / 1000)} s in all:\n` +
+    finished.map(({ lane, code, seconds }) => `  ${lane.name}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${seconds} s\n`).join(''),
+);
+process.exit(failed.length === 0 ? 0 : 1);
