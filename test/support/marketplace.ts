@@ -29,6 +29,16 @@ export const jobBody = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/**
+ * Plays an agent's heartbeat every `everyMs` until the returned stop is called, as the agent does whatever else it
+ * is doing: a host that heartbeated once goes unreachable after the runtime's threshold, and gets no more work. A
+ * failed heartbeat is not an error: the next one follows (and one in flight when the runtime stops fails).
+ */
+export const keepHostAlive = (api: ApiClient, agentToken: string, everyMs = 500): (() => void) => {
+  const timer = setInterval(() => void api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: { runningAssignments: [] } }).catch(() => undefined), everyMs);
+  return () => clearInterval(timer);
+};
+
 /** Plays the agent: long-polls its queue through the API and acknowledges what it read. */
 export const nextMessages = async (api: ApiClient, agentToken: string, waitSeconds = 5): Promise<any[]> => {
   const received = await api.call('GET', `/v1/agent/assignments?waitSeconds=${waitSeconds}`, { key: agentToken });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { gpuhive, startGpuhive } from '#test/support/gpuhive-cli.ts';
 import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
-import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
+import { fundedRenter, jobBody, jobStatus, keepHostAlive, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -17,6 +17,7 @@ let host: Awaited<ReturnType<typeof offeredHost>>;
 
 /** The environment of a renter who ran `gpuhive login` with their key. */
 let renterEnv: Record<string, string>;
+let stopHeartbeats: (() => void) | undefined;
 
 beforeAll(async () => {
   // A follower of an ended job's logs stops after the grace for trailing chunks: short here.
@@ -25,11 +26,17 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'gpuhive-cli-'));
   renter = await fundedRenter(api, runtime);
   host = await offeredHost(api, runtime, renter.renterKey, { pricePerGpuHour: '0.450000' });
+  // The played host heartbeats for the whole file: beside another run it took over the 90 s after which a silent
+  // host is unreachable, and the host then got no more jobs and listed as unreachable (2026-12-06).
+  stopHeartbeats = keepHostAlive(api, host.agentToken, 5_000);
   renterEnv = { HOME: home, GPUHIVE_CONFIG: join(home, 'renter.json') };
   const login = await gpuhive(['login', '--api', runtime.apiUrl], { env: renterEnv, stdin: `${renter.renterKey}\n` });
   expect(login.code, login.stderr).toBe(0);
 });
-afterAll(() => runtime?.stop());
+afterAll(async () => {
+  stopHeartbeats?.();
+  await runtime?.stop();
+});
 
 /** Plays the host's agent: takes the job's assignment, accepts and starts it. */
 const startOnHost = async (jobId: string): Promise<string> => {

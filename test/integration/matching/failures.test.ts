@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
-import { fundedRenter, jobBody, jobStatus, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
+import { fundedRenter, jobBody, jobStatus, keepHostAlive, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -18,12 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => runtime?.stop());
 
-// As an agent does, a failed heartbeat is not an error: the next one follows (and one in flight when the runtime stops fails).
-const keepAlive = (agentToken: string) => {
-  const timer = setInterval(() => void api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: { runningAssignments: [] } }).catch(() => undefined), 500);
-  return () => clearInterval(timer);
-};
-
 /** Waits until matching offers the host (its projection caught up). */
 const offered = (renterKey: string, hostId: string) =>
   eventually(async () => {
@@ -34,7 +28,7 @@ const offered = (renterKey: string, hostId: string) =>
 /** A registered host that heartbeats until `stop()` and that matching already offers. */
 const liveHost = async (renterKey: string, facts: Record<string, unknown>) => {
   const host = await onboardHost(api, runtime.adminKey, facts);
-  const stop = keepAlive(host.agentToken);
+  const stop = keepHostAlive(api, host.agentToken);
   await offered(renterKey, host.hostId);
   return { ...host, stop };
 };
