@@ -97,7 +97,7 @@ const shared = {
  * chains, Docker and ports began to fail against each other (two agents' firewalls, a service's
  * endpoint set flapping under the load). Three, tried again once each file's agents had their own
  * networks and chains: all passed, but in 612 s against 583 s with two, since the files now compute
- * more than they wait. `--maxWorkers N` on the command line still decides.
+ * more than they wait. `--maxWorkers N` on the command line still decides (`npm test` gives its unit lane 1: test/run-suite.ts).
  */
 const WORKERS = 2;
 
@@ -147,7 +147,7 @@ export default defineConfig({
           name: 'isolated',
           include: ['test/**/*.test.ts'],
           exclude: [...shareable, ...unitIsolated, ...runtimeOnly],
-          // One DynamoDB Local (and one fauxqs) for the run, shared by every file's in-memory runtime; one agent bundle.
+          // One DynamoDB Local (and one fauxqs) for the vitest run (a lane of `npm test`), shared by every file's in-memory runtime; one agent bundle.
           globalSetup: [RUN_TMPDIR_SETUP, 'test/support/global-setup.ts', 'test/support/agent-bundle-setup.ts'],
           setupFiles: ['test/support/runtime-log-setup.ts'],
           pool: 'forks',

@@ -3,9 +3,8 @@
  * `isolated` project (agents, Docker, Chromium, `npm start`) computes nearly all the time, so it
  * runs alone on two workers. The `runtime` project waits on its runtimes' clocks (leases, sweeps,
  * heartbeats) for about half its time, and the unit projects only compute: they run beside it,
- * the unit files on one worker of their own at a lower CPU priority, so that the runtime files'
- * waits do not grow, their output shown when they end. Each lane is its own vitest run; the
- * script fails if any lane does. See docs/testing.md for the measurements.
+ * the unit files on one worker of their own, their output shown when they end. Each lane is its
+ * own vitest run; the script fails if any lane does. See docs/testing.md for the measurements.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,8 +26,6 @@ interface Lane {
   readonly args: readonly string[];
   /** Output kept until the lane ends, so that two lanes at once do not interleave their reports. */
   readonly buffered: boolean;
-  /** `nice` for the lane's processes: 0, or more to yield the cores to the lane beside it. */
-  readonly niceness: number;
 }
 
 interface Finished {
@@ -43,13 +40,13 @@ const running = new Set<ReturnType<typeof spawn>>();
 const run = (lane: Lane): Promise<Finished> =>
   new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn('nice', ['-n', String(lane.niceness), VITEST, 'run', ...lane.args], { stdio: lane.buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const child = spawn(VITEST, ['run', ...lane.args], { stdio: lane.buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
     running.add(child);
     const output: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
     const finish = (code: number) => {
-      running.delete(child);
+      if (!running.delete(child)) return;
       if (lane.buffered) process.stdout.write(`\n== ${lane.name} lane\n${Buffer.concat(output).toString()}`);
       resolve({ lane, code, seconds: Math.round((Date.now() - started) / 1000) });
     };
@@ -57,7 +54,8 @@ const run = (lane: Lane): Promise<Finished> =>
       output.push(Buffer.from(`${error.message}\n`));
       finish(1);
     });
-    child.once('exit', (code, signal) => finish(code ?? (signal ? 1 : 0)));
+    // `close`, not `exit`: a buffered lane's last output may still be in its pipes when it exits.
+    child.once('close', (code) => finish(code ?? 1)); // null: ended by a signal
   });
 
 // Ctrl-C reaches every lane from the terminal; a TERM (a CI timeout) is passed on. Either way, report what ended.
@@ -66,13 +64,13 @@ process.on('SIGTERM', () => running.forEach((child) => child.kill('SIGTERM')));
 
 const started = Date.now();
 const finished: Finished[] = [];
-if (!values.fast) finished.push(await run({ name: 'isolated', args: ['--project', 'isolated'], buffered: false, niceness: 0 }));
+if (!values.fast) finished.push(await run({ name: 'isolated', args: ['--project', 'isolated'], buffered: false }));
 finished.push(
   ...(await Promise.all([
-    run({ name: 'runtime', args: ['--project', 'runtime'], buffered: false, niceness: 0 }),
-    // 10: the whole run took 450 s against 479 s at the same priority (2026-12-06). A test's limit is 120 s here, not
-    // 30: on a machine busy with other work, a lane that yields can be slowed far more than one that does not.
-    run({ name: 'unit', args: ['--project', 'unit', '--project', 'unit-isolated', '--maxWorkers', '1', '--testTimeout', '120000'], buffered: true, niceness: 10 }),
+    run({ name: 'runtime', args: ['--project', 'runtime'], buffered: false }),
+    // At the same priority: at `nice 10` the unit files were starved beside another run, and a test of the SQS
+    // poller's batching window failed (docs/testing.md).
+    run({ name: 'unit', args: ['--project', 'unit', '--project', 'unit-isolated', '--maxWorkers', '1'], buffered: true }),
   ])),
 );
 

@@ -62,8 +62,13 @@ describe('the README walkthrough', () => {
     // The curl agent heartbeats between steps, so on a busy machine the 5 s threshold can mark its
     // host unreachable (and back) while the job runs: that shows on the timeline, and is all it may add.
     const steps = timeline.items.map((entry: { type: string }) => entry.type);
-    // Submitted while its only host was unreachable (the reader's pause), the job says it waits, then is placed.
-    expect(steps.filter((type: string) => !type.startsWith('host_'))).toEqual(['submitted', 'funds_held', 'queued', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
+    // Submitted while its only host was unreachable (the reader's pause): the job says it waits (`queued`) if matching
+    // looks for a host before step 10's heartbeat brings it back. Beside another run its funds were held only after
+    // that heartbeat, and it was placed at once: either is right, and nothing else may come between.
+    const lifecycle = steps.filter((type: string) => !type.startsWith('host_'));
+    expect(lifecycle.filter((type: string) => type !== 'queued')).toEqual(['submitted', 'funds_held', 'placed', 'accepted', 'started', 'exited', 'succeeded']);
+    expect([-1, 2]).toContain(lifecycle.indexOf('queued'));
+    expect(lifecycle.filter((type: string) => type === 'queued').length).toBeLessThanOrEqual(1);
     // The usage charge: the renter pays 2 GPU-seconds at $0.45/h, and the credit is still there.
     const charges = ledger.items.filter((entry: { kind: string }) => entry.kind === 'usage_charge');
     expect(charges).toEqual([expect.objectContaining({ amount: '-0.000250' })]);

@@ -129,9 +129,12 @@ describe('gpuhive jobs', () => {
 
     const submitted = await gpuhive(['jobs', 'submit', '-f', file], { env: renterEnv });
     const jobId = /Submitted (job_\w+)/.exec(submitted.stdout)?.[1] ?? '';
-    const list = await gpuhive(['jobs', 'list'], { env: renterEnv });
-    const listJson = await gpuhive(['jobs', 'list', '--json', '--status', 'queued'], { env: renterEnv });
-    const get = await gpuhive(['jobs', 'get', jobId], { env: renterEnv });
+    // The reads at once: five CLI processes one after another took over 30 s beside another run.
+    const [list, listJson, get] = await Promise.all([
+      gpuhive(['jobs', 'list'], { env: renterEnv }),
+      gpuhive(['jobs', 'list', '--json', '--status', 'queued'], { env: renterEnv }),
+      gpuhive(['jobs', 'get', jobId], { env: renterEnv }),
+    ]);
     const cancel = await gpuhive(['jobs', 'cancel', jobId], { env: renterEnv });
 
     expect(submitted.code, submitted.stderr).toBe(0);
