@@ -46,12 +46,13 @@ export const localBus = (runtime: LocalRuntime) => {
 const queueEmpty = (runtime: LocalRuntime, queue: string) => {
   const sqs = localSqs(runtime);
   const QueueUrl = runtime.queueUrls[queue] ?? '';
+  // A limit to catch a queue that never drains: a test's own limit (30 s unless it says more) comes first.
   return eventually(async () => {
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
     );
     expect(Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(0);
-  }, 30_000);
+  }, 120_000);
 };
 
 /**
