@@ -58,14 +58,19 @@ const run = (lane: Lane): Promise<Finished> =>
     child.once('close', (code) => finish(code ?? 1)); // null: ended by a signal
   });
 
-// Ctrl-C reaches every lane from the terminal; a TERM (a CI timeout) is passed on. Either way, report what ended.
-process.on('SIGINT', () => undefined);
-process.on('SIGTERM', () => running.forEach((child) => child.kill('SIGTERM')));
+// Ctrl-C reaches every lane from the terminal; a TERM (a CI timeout) is passed on. Either way, report what ended
+// and start no later lane.
+let stopping = false;
+process.on('SIGINT', () => (stopping = true));
+process.on('SIGTERM', () => {
+  stopping = true;
+  running.forEach((child) => child.kill('SIGTERM'));
+});
 
 const started = Date.now();
 const finished: Finished[] = [];
 if (!values.fast) finished.push(await run({ name: 'isolated', args: ['--project', 'isolated'], buffered: false }));
-finished.push(
+if (!stopping) finished.push(
   ...(await Promise.all([
     run({ name: 'runtime', args: ['--project', 'runtime'], buffered: false }),
     // At the same priority: at `nice 10` the unit files were starved beside another run, and a test of the SQS
@@ -74,9 +79,8 @@ finished.push(
   ])),
 );
 
-const failed = finished.filter(({ code }) => code !== 0);
 process.stdout.write(
-  `\nTest lanes, ${Math.round((Date.now() - started) / 1000)} s in all:\n` +
+  `\nTest lanes, ${Math.round((Date.now() - started) / 1000)} s in all${stopping ? ' (stopped: later lanes not run)' : ''}:\n` +
     finished.map(({ lane, code, seconds }) => `  ${lane.name}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${seconds} s\n`).join(''),
 );
-process.exit(failed.length === 0 ? 0 : 1);
+process.exit(!stopping && finished.every(({ code }) => code === 0) ? 0 : 1);
