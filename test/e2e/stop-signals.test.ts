@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '#test/support/api.ts';
 
@@ -58,11 +60,25 @@ const startNpm = async (): Promise<ChildProcess> => {
   return child;
 };
 
+/**
+ * What a SIGKILL of a whole process group leaves (the watchdog dies with Java): Java's temporary
+ * folder, owned by a runtime that has ended (a pid above Linux's largest, 2^22). The prefix is
+ * infra/local/dynamodb-local.ts's, written out: importing it would load the AWS SDK here.
+ */
+const leftByGroupKill = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'gpuhive-dynamodb-'));
+  writeFileSync(join(dir, 'owner.pid'), '4194305');
+  return dir;
+};
+
 describe('stopping `npm start` by signalling only the npm process', () => {
   // SIGKILL: npm passes nothing on; the runtime sees its launcher gone and stops by itself.
   // The three at once: each signals only its own npm and watches only its own process tree.
-  it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included, and leaves no temporary files', async (signal) => {
+  it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included, and leaves no temporary files (nor those a group kill left)', async (signal) => {
+    const abandoned = leftByGroupKill();
     const npm = await startNpm();
+    // Each start sweeps the folders of DynamoDB Locals whose runtime has ended.
+    expect(existsSync(abandoned)).toBe(false);
     const npmPid = npm.pid ?? 0;
     const children = descendantsOf(npmPid);
     try {

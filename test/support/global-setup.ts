@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { launchDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { startSqsAndS3 } from '#infra/local/fauxqs.ts';
+import { claimFolder, removeAbandonedFolders } from '#infra/local/owned-folders.ts';
 import { quietNodeVersionWarning } from '#infra/local/runtime.ts';
 import { buildTemplate, templateIn, type DynamoDbTemplate } from './dynamodb-template.ts';
-import { claimFolder, removeAbandonedFolders } from './run-owned-folders.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

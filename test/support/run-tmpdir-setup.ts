@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { claimFolder, removeAbandonedFolders } from './run-owned-folders.ts';
+import { claimFolder, removeAbandonedFolders } from '#infra/local/owned-folders.ts';
 
 /** The name vitest.config.ts gives each run's temporary folder: this prefix and the run's pid. */
 export const RUN_TMPDIR_PREFIX = 'gpuhive-test-run-';
