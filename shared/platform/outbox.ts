@@ -7,6 +7,7 @@ import { definitionOf } from '#events/index.ts';
 import type { DomainEvent } from '#events/define.ts';
 import { addSeconds, epochSeconds } from './clock.ts';
 import { queryPages } from './dynamo.ts';
+import { backoffDelay, realSleep } from './retry-on-conflict.ts';
 
 /**
  * The transactional outbox (ARCHITECTURE.md, Failure model). A producer writes its events
@@ -25,6 +26,13 @@ import { queryPages } from './dynamo.ts';
 export const PENDING = 'pending';
 const RETENTION_SECONDS = 2 * 24 * 3600;
 const PUT_EVENTS_MAX = 10;
+/**
+ * PutEvents can refuse single entries of an accepted call (throttling, an internal failure); the
+ * SDK retries only whole calls. Refused entries are sent again this many times, after a jittered
+ * wait of up to 100 then 200 ms, before they are left to the sweep (a minute or more later).
+ */
+const REFUSED_RETRIES = 2;
+const REFUSED_RETRY_BASE_MS = 50;
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -116,6 +124,8 @@ export interface OutboxDeps {
   readonly eventBridge: EventBridgeClient;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Waits between sends of refused entries (real time when absent; tests pass one that does not wait). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export class Outbox {
@@ -173,41 +183,48 @@ export class Outbox {
 
   /**
    * Sends the events of every publication in PutEvents batches of ten (a batch may span
-   * publications), then marks sent each publication whose events were all accepted; one with
-   * a refused event stays pending for the sweep (its accepted events go again: consumers are
-   * idempotent). Returns the events accepted.
+   * publications), sends what EventBridge refused again up to `REFUSED_RETRIES` times, then
+   * marks sent each publication whose events were all accepted; one with an event still refused
+   * stays pending for the sweep (its accepted events go again: consumers are idempotent).
+   * Returns the events accepted.
    */
   private async publishAll(publications: readonly Publication[]): Promise<number> {
-    const flat = publications.flatMap((publication, owner) => publication.events.map((event) => ({ event, owner })));
-    const refused = new Set<number>();
-    const refusals: { eventId: string; errorCode: string }[] = [];
-    let sent = 0;
-    for (let start = 0; start < flat.length; start += PUT_EVENTS_MAX) {
-      const batch = flat.slice(start, start + PUT_EVENTS_MAX);
-      batch.forEach(({ event }) => validateEvent(event));
-      const result = await this.deps.eventBridge.send(
-        new PutEventsCommand({
-          Entries: batch.map(({ event }) => ({
-            EventBusName: this.deps.busName,
-            Source: event.source,
-            DetailType: event.detailType,
-            Detail: JSON.stringify(event.detail),
-            Time: new Date(event.detail.occurredAt),
-          })),
-        }),
-      );
-      batch.forEach(({ event, owner }, index) => {
-        const errorCode = result.Entries?.[index]?.ErrorCode;
-        if (errorCode) {
-          refused.add(owner);
-          refusals.push({ eventId: event.detail.eventId, errorCode });
-        } else sent += 1;
-      });
+    let unsent = publications.flatMap((publication, owner) => publication.events.map((event) => ({ event, owner, errorCode: '' })));
+    const total = unsent.length;
+    for (let attempt = 0; unsent.length > 0 && attempt <= REFUSED_RETRIES; attempt += 1) {
+      if (attempt > 0) await (this.deps.sleep ?? realSleep)(backoffDelay(attempt, REFUSED_RETRY_BASE_MS, 1000, Math.random));
+      const refused: typeof unsent = [];
+      for (let start = 0; start < unsent.length; start += PUT_EVENTS_MAX) {
+        const batch = unsent.slice(start, start + PUT_EVENTS_MAX);
+        const result = await this.deps.eventBridge.send(
+          new PutEventsCommand({
+            Entries: batch.map(({ event }) => {
+              validateEvent(event);
+              return {
+                EventBusName: this.deps.busName,
+                Source: event.source,
+                DetailType: event.detailType,
+                Detail: JSON.stringify(event.detail),
+                Time: new Date(event.detail.occurredAt),
+              };
+            }),
+          }),
+        );
+        batch.forEach((entry, index) => {
+          const errorCode = result.Entries?.[index]?.ErrorCode;
+          if (errorCode) refused.push({ ...entry, errorCode });
+        });
+      }
+      unsent = refused;
     }
     // Not an exception, so no caller logs it: without this line an event would wait for the sweep unseen.
-    if (refusals.length > 0) this.deps.logger.warn('EventBridge refused events; they stay pending for the outbox sweep', { refusals });
-    await Promise.all(publications.flatMap((publication, owner) => (refused.has(owner) ? [] : [this.markSent(publication.key)])));
-    return sent;
+    if (unsent.length > 0) {
+      const refusals = unsent.map(({ event, errorCode }) => ({ eventId: event.detail.eventId, errorCode }));
+      this.deps.logger.warn('EventBridge refused events; they stay pending for the outbox sweep', { refusals });
+    }
+    const pending = new Set(unsent.map(({ owner }) => owner));
+    await Promise.all(publications.flatMap((publication, owner) => (pending.has(owner) ? [] : [this.markSent(publication.key)])));
+    return total - unsent.length;
   }
 
   /** Republishes events still pending after `olderThanSeconds` (a crash between commit and publish). */

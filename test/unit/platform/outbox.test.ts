@@ -15,7 +15,21 @@ const dynamo = mockClient(documents);
 const bus = mockClient(eventBridge);
 
 const NOW = at(T0, 90);
-const outbox = new Outbox({ tableName: 'accounts-table', busName: 'gpuhive-test', documents, eventBridge, logger: silentLogger(), now: () => NOW });
+/** The waits before refused entries are sent again, which the tests record rather than wait out. */
+const waits: number[] = [];
+const noWait = async (ms: number) => {
+  waits.push(ms);
+};
+const outbox = new Outbox({ tableName: 'accounts-table', busName: 'gpuhive-test', documents, eventBridge, logger: silentLogger(), now: () => NOW, sleep: noWait });
+
+/** PutEvents that refuses the entries of the accounts named, every time they are sent. */
+const refusing = (...names: string[]) => (input: { Entries: { Detail?: string }[] }) => {
+  const refused = input.Entries.map((entry) => names.some((name) => entry.Detail?.includes(`"acct_${name}"`)));
+  return {
+    FailedEntryCount: refused.filter(Boolean).length,
+    Entries: refused.map((no, i) => (no ? { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' } : { EventId: `eb-${i}` })),
+  };
+};
 
 const accountCreated = (name: string): DomainEvent =>
   newEvent(events.accountCreated, { accountId: `acct_${name}`, kind: 'renter', name }, T0);
@@ -23,6 +37,7 @@ const accountCreated = (name: string): DomainEvent =>
 const stateItem = { Put: { TableName: 'accounts-table', Item: { pk: 'ACCOUNT#acct_ada', sk: 'ACCOUNT', name: 'Ada' } } };
 
 beforeEach(() => {
+  waits.length = 0;
   dynamo.reset();
   bus.reset();
   dynamo.on(TransactWriteCommand).resolves({});
@@ -98,15 +113,30 @@ describe('Outbox.commit', () => {
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('leaves an entry EventBridge refused pending and marks the others', async () => {
+  it('sends an entry EventBridge refused again, alone, and marks it sent once accepted', async () => {
+    const [refusedOnce, accepted] = [accountCreated('ada'), accountCreated('bob')];
+    bus.on(PutEventsCommand).callsFakeOnce(refusing('ada')).callsFake(refusing());
+
+    await outbox.commit([stateItem], [refusedOnce!, accepted!]);
+
+    const sentDetails = bus.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.map((entry) => JSON.parse(entry.Detail!).accountId));
+    expect(sentDetails).toEqual([['acct_ada', 'acct_bob'], ['acct_ada']]);
+    expect(waits).toHaveLength(1);
+    const marked = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.pk);
+    expect(marked.sort()).toEqual([`OUTBOX#${accepted!.detail.eventId}`, `OUTBOX#${refusedOnce!.detail.eventId}`].sort());
+  });
+
+  it('leaves an entry EventBridge refused three times pending and marks the others', async () => {
     const [refused, accepted] = [accountCreated('ada'), accountCreated('bob')];
-    bus.on(PutEventsCommand).resolves({
-      FailedEntryCount: 1,
-      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, { EventId: 'eb-1' }],
-    });
+    bus.on(PutEventsCommand).callsFake(refusing('ada'));
 
     await outbox.commit([stateItem], [refused!, accepted!]);
 
+    expect(bus.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([2, 1, 1]);
+    // Jittered waits under 100 and 200 ms.
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeLessThanOrEqual(100);
+    expect(waits[1]).toBeLessThanOrEqual(200);
     const marked = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key?.pk);
     expect(marked).toEqual([`OUTBOX#${accepted!.detail.eventId}`]);
   });
@@ -118,9 +148,9 @@ describe('Outbox.commit', () => {
         warnings.push(args);
       }
     })({ logLevel: 'SILENT' });
-    const watched = new Outbox({ tableName: 'accounts-table', busName: 'gpuhive-test', documents, eventBridge, logger, now: () => NOW });
+    const watched = new Outbox({ tableName: 'accounts-table', busName: 'gpuhive-test', documents, eventBridge, logger, now: () => NOW, sleep: noWait });
     const [refused, accepted] = [accountCreated('ada'), accountCreated('bob')];
-    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: 'eb-0' }, { ErrorCode: 'InternalFailure' }] });
+    bus.on(PutEventsCommand).callsFake(refusing('ada'));
 
     await watched.commit([stateItem], [accepted!, refused!]);
 
@@ -183,8 +213,8 @@ describe('Outbox batch items', () => {
     expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: `OUTBOX#${batch[0]!.detail.eventId}`, sk: 'OUTBOX' }]);
   });
 
-  it('leaves a batch pending when EventBridge refused one of its events', async () => {
-    bus.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: 'eb-0' }, { ErrorCode: 'InternalFailure' }] });
+  it('leaves a batch pending when EventBridge kept refusing one of its events', async () => {
+    bus.on(PutEventsCommand).callsFake(refusing('bob'));
 
     await outbox.publishCommittedBatch([accountCreated('ada'), accountCreated('bob')]);
 
