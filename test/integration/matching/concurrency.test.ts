@@ -30,7 +30,10 @@ let runtime: LocalRuntime;
 let api: ApiClient;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '30' } });
+  // No agent accepts these placements. Beside another run the test outlasted the 120 s accept
+  // timeout, and the runtime's own sweep withdrew the first placements after the matchers had
+  // stopped, leaving GPUs free (reproduced with a 3 s timeout and the sweep every 15 s).
+  runtime = await startTestRuntime({ env: { CAPACITY_CACHE_SECONDS: '30', ACCEPT_TIMEOUT_SECONDS: '3600' } });
   api = apiClient(runtime.apiUrl);
 }, 120_000);
 afterAll(() => runtime?.stop());
