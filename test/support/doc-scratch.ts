@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeCliBundle } from '#cli/bundle.ts';
 import { startDocRuntime, type DocRuntime } from './doc-runtime.ts';
@@ -72,6 +72,9 @@ export const startDocScratch = async (): Promise<DocScratch> => {
     API: runtime.apiUrl,
     ADMIN_KEY: runtime.adminKey,
     HOME: home,
+    // npm passes its cache to the scripts it runs (npm_config_cache): without this, each scratch's `npx gpuhive-agent`
+    // left an entry in the user's npx cache for a path that no longer exists.
+    npm_config_cache: join(home, '.npm'),
     // Where the installer puts the agent and its state (as root it would use /opt and /var/lib).
     GPUHIVE_PREFIX: agentPrefix,
     GPUHIVE_STATE_DIR: agentState,
@@ -88,6 +91,18 @@ export const startDocScratch = async (): Promise<DocScratch> => {
     stop: async () => {
       await runtime.stop();
       rmSync(dir, { recursive: true, force: true });
+      const left = npxEntriesNaming(dir);
+      if (left.length > 0) throw new Error(`the docs' commands left entries for ${dir} in the user's npx cache: ${left.join(', ')}`);
     },
   };
+};
+
+/** The user's npx cache entries (npm's `_npx` folders) that install a package from under `dir`. */
+const npxEntriesNaming = (dir: string): string[] => {
+  const npx = join(process.env.npm_config_cache ?? join(homedir(), '.npm'), '_npx');
+  if (!existsSync(npx)) return [];
+  return readdirSync(npx).filter((entry) => {
+    const manifest = join(npx, entry, 'package.json');
+    return existsSync(manifest) && readFileSync(manifest, 'utf8').includes(dir);
+  });
 };
