@@ -4,7 +4,7 @@
  * own queue with the vended credentials, as the agent does. 100 hosts poll; 500 jobs are
  * submitted one after another (the figure is latency, not throughput). It prints where the time
  * goes, hop by hop (POST, each queue's wait, the hold, the placement, the host queue), p50 and p99.
- * Run: npx tsx bench/submit-latency.bench.ts [--jobs 200] [--hosts 100] [--concurrency 1]
+ * Run: npx tsx bench/submit-latency.bench.ts [--jobs 500] [--hosts 100] [--concurrency 1]
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { setMaxListeners } from 'node:events';

@@ -183,7 +183,7 @@ export class DynamoChargeStore implements ChargeStore {
    * One TransactWriteItems through the outbox for a whole chunk: its charge (index 0, so a
    * redelivery is found there), the job's total (index 1, guarded by its version), the hold
    * (index 2 when used), then the one ledger transaction's items and `usage.chunk_charged`.
-   * About 10 items for up to 100 records.
+   * At most 11 items, the outbox item included, for up to 100 records.
    */
   async chargeChunk(write: ChunkChargeWrite): Promise<ChargeWriteResult> {
     const { charge, transaction, hold, jobCost, event, fromAvailable } = write;
