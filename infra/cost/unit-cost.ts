@@ -49,7 +49,7 @@ export const costPerThousand = (work: UnitWork, prices: PriceTable, memoryMb = D
 export const usageRecordCosts = (work: UnitWork, prices: PriceTable): UnitCost => costPerThousand(work, prices);
 
 /**
- * Per usage record. Counted by bench/usage-throughput.bench.ts (2026-12-05 08:13 UTC, 8,000
+ * Per usage record. Counted by bench/usage-throughput.bench.ts (2026-12-07 03:37 UTC, 32,000
  * records in batches of 100, one chunk of 100 records per request since record groups): API
  * requests, DynamoDB units as the store reported them, EventBridge events (a
  * `usage.chunk_recorded` and a `usage.chunk_charged` per chunk). Queue requests and Lambda work
@@ -63,8 +63,8 @@ export const USAGE_RECORD_WORK: UnitWork = {
   apiRequests: 0.01,
   lambdaInvocations: 3 / 100,
   lambdaMs: (3 * 20) / 100,
-  dynamoWriteUnits: 1.5,
-  dynamoReadUnits: 0.04,
+  dynamoWriteUnits: 1.26,
+  dynamoReadUnits: 0.03,
   sqsRequests: 8 / 100,
   eventBridgeEvents: 0.02,
 };
