@@ -9,9 +9,12 @@ let api: ApiClient;
 // Liveness and queue timings in seconds, so host loss and expiry happen within a test. Unreachable after 5 s of
 // silence, not 2: with the machine busy beside another run, heartbeats every 500 ms fell 2 s behind, the host went
 // unreachable before its job was placed, and two tests failed (2026-12-06; 18 s for the file quiet, against 11).
+// The queue timeout applies to every job here, and counts from the submit: at 3 s, a job beside another run was
+// still waiting for its hold when the sweep expired it (2026-12-07). At 15 s it is as long as a test waits for a
+// placement (`waitForMessage`), so only the expiry test's job, which no host can take, runs into it.
 beforeAll(async () => {
   runtime = await startTestRuntime({
-    env: { UNREACHABLE_AFTER_SECONDS: '5', OFFLINE_AFTER_SECONDS: '10', QUEUE_TIMEOUT_SECONDS: '3', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
+    env: { UNREACHABLE_AFTER_SECONDS: '5', OFFLINE_AFTER_SECONDS: '10', QUEUE_TIMEOUT_SECONDS: '15', CAPACITY_CACHE_SECONDS: '0.5', STOP_GRACE_SECONDS: '2' },
     scheduleSeconds: { 'registry-liveness-sweep': 1, 'matching-sweep': 1 },
   });
   api = apiClient(runtime.apiUrl);
@@ -114,7 +117,7 @@ describe.concurrent('when things go wrong', { timeout: 120_000 }, () => {
 
     const { body } = await api.call('POST', '/v1/jobs', { key: renterKey, body: jobBody({ gpu: { count: 1, models: ['MI300X'] } }) });
 
-    const expired = await waitForStatus(api, renterKey, body.jobId, 'expired');
+    const expired = await waitForStatus(api, renterKey, body.jobId, 'expired', 60_000);
     expect(expired.statusReason).toBe('expired');
     await eventually(async () => expect((await api.call('GET', '/v1/billing/balance', { key: renterKey })).body.held).toBe('0.000000'));
   });
