@@ -33,10 +33,28 @@ export const jobBody = (overrides: Record<string, unknown> = {}) => ({
  * Plays an agent's heartbeat every `everyMs` until the returned stop is called, as the agent does whatever else it
  * is doing: a host that heartbeated once goes unreachable after the runtime's threshold, and gets no more work. A
  * failed heartbeat is not an error: the next one follows (and one in flight when the runtime stops fails).
+ * One at a time, as the agent sends them: on a timer regardless of answers, heartbeats that took seconds beside
+ * another run piled up on the same host's item, lost races to each other and were answered 409 and 503 after 10 s.
  */
 export const keepHostAlive = (api: ApiClient, agentToken: string, everyMs = 500): (() => void) => {
-  const timer = setInterval(() => void api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: { runningAssignments: [] } }).catch(() => undefined), everyMs);
-  return () => clearInterval(timer);
+  let stopped = false;
+  let pause: NodeJS.Timeout | undefined;
+  let wake = () => {};
+  void (async () => {
+    while (!stopped) {
+      await api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: { runningAssignments: [] } }).catch(() => undefined);
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        pause = setTimeout(resolve, everyMs);
+      });
+    }
+  })();
+  return () => {
+    stopped = true;
+    clearTimeout(pause);
+    wake();
+  };
 };
 
 /** Plays the agent: long-polls its queue through the API and acknowledges what it read. */
