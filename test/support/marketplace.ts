@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { eventually, onboardHost, type ApiClient } from './api.ts';
@@ -37,24 +38,14 @@ export const jobBody = (overrides: Record<string, unknown> = {}) => ({
  * another run piled up on the same host's item, lost races to each other and were answered 409 and 503 after 10 s.
  */
 export const keepHostAlive = (api: ApiClient, agentToken: string, everyMs = 500): (() => void) => {
-  let stopped = false;
-  let pause: NodeJS.Timeout | undefined;
-  let wake = () => {};
+  const stopped = new AbortController();
   void (async () => {
-    while (!stopped) {
+    while (!stopped.signal.aborted) {
       await api.call('POST', '/v1/agent/heartbeat', { key: agentToken, body: { runningAssignments: [] } }).catch(() => undefined);
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        pause = setTimeout(resolve, everyMs);
-      });
+      await sleep(everyMs, undefined, { signal: stopped.signal }).catch(() => undefined);
     }
   })();
-  return () => {
-    stopped = true;
-    clearTimeout(pause);
-    wake();
-  };
+  return () => stopped.abort();
 };
 
 /** Plays the agent: long-polls its queue through the API and acknowledges what it read. */
