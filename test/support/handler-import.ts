@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { afterAll, beforeEach, vi } from 'vitest';
 
 /**
  * Imports a Lambda entry as Lambda would, after stubbing the environment it parses at
@@ -16,4 +16,22 @@ export const importHandlerWith = async <M>(load: () => Promise<M>, env: Record<s
     vi.stubEnv(name, value);
   }
   return load();
+};
+
+interface ClientMock {
+  reset(): unknown;
+  restore(): void;
+}
+
+/**
+ * A handler test's client mocks (aws-sdk-client-mock, class-level so that they reach the clients
+ * the module builds at import): emptied before each test, which then sets its answers, and
+ * restored with the environment `importHandlerWith` stubbed once the file is done.
+ */
+export const resetEachTest = (...mocks: readonly ClientMock[]): void => {
+  beforeEach(() => mocks.forEach((mock) => mock.reset()));
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    mocks.forEach((mock) => mock.restore());
+  });
 };

@@ -2,9 +2,9 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminPrincipal, httpEvent, lambdaContext, renterPrincipal } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 // Class-level mocks: they reach the clients the module builds at import.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -21,15 +21,9 @@ beforeAll(async () => {
   ({ handler } = await importHandlerWith(() => import('#functions/billing/add-credits.ts'), { BILLING_TABLE_NAME: TABLE }));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  bus.restore();
-});
+resetEachTest(dynamo, bus);
 
 beforeEach(() => {
-  dynamo.reset();
-  bus.reset();
   dynamo.on(GetCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
 });

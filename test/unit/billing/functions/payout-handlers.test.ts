@@ -2,10 +2,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '#platform/principal.ts';
 import { httpEvent, lambdaContext } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const bus = mockClient(EventBridgeClient);
@@ -23,15 +23,9 @@ beforeAll(async () => {
   ({ handler: markPaid } = await importHandlerWith(() => import('#functions/billing/mark-payout-paid.ts'), { BILLING_TABLE_NAME: TABLE }));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  bus.restore();
-});
+resetEachTest(dynamo, bus);
 
 beforeEach(() => {
-  dynamo.reset();
-  bus.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});

@@ -1,10 +1,10 @@
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '#platform/principal.ts';
 import { httpEvent, lambdaContext } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -33,15 +33,9 @@ beforeAll(async () => {
   ({ handler: listHandler } = await importHandlerWith(() => import('#functions/exports/list-exports.ts'), env));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  s3.restore();
-});
+resetEachTest(dynamo, s3);
 
 beforeEach(() => {
-  dynamo.reset();
-  s3.reset();
   dynamo.on(GetCommand).resolves({ Item: succeededItem });
   s3.on(HeadObjectCommand).resolves({ ContentLength: 420 });
 });

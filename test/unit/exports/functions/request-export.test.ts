@@ -2,10 +2,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '#platform/principal.ts';
 import { httpEvent, lambdaContext, renterPrincipal } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const bus = mockClient(EventBridgeClient);
@@ -25,15 +25,9 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  bus.restore();
-});
+resetEachTest(dynamo, bus);
 
 beforeEach(() => {
-  dynamo.reset();
-  bus.reset();
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ Entries: [{ EventId: 'e1' }] });

@@ -2,9 +2,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext, sampleDetail } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -34,15 +34,9 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  s3.restore();
-});
+resetEachTest(dynamo, s3);
 
 beforeEach(() => {
-  dynamo.reset();
-  s3.reset();
   dynamo.on(GetCommand).resolves({ Item: exportItem });
   dynamo.on(QueryCommand).resolves({ Items: [] });
   dynamo.on(UpdateCommand).resolves({});

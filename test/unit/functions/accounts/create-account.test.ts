@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminPrincipal, httpEvent, lambdaContext } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 // Class-level mocks: they reach the clients the module builds at import.
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -18,15 +18,9 @@ beforeAll(async () => {
   ({ handler } = await importHandlerWith(() => import('#functions/accounts/create-account.ts'), { ACCOUNTS_TABLE_NAME: 'gpuhive-test-accounts' }));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  bus.restore();
-});
+resetEachTest(dynamo, bus);
 
 beforeEach(() => {
-  dynamo.reset();
-  bus.reset();
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
   bus.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });

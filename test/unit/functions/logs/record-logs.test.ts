@@ -1,10 +1,10 @@
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '#platform/principal.ts';
 import { httpEvent, lambdaContext } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -15,18 +15,13 @@ let handler: Handler;
 beforeAll(async () => {
   ({ handler } = await importHandlerWith(() => import('#functions/logs/record-logs.ts'), { LOGS_TABLE_NAME: 'gpuhive-test-logs', LOGS_BUCKET_NAME: 'gpuhive-test-exports' }));
 });
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  s3.restore();
-});
 
 const agent: Principal = { kind: 'agent', role: 'agent', hostId: 'host_1', providerId: 'acct_p' };
 const assignmentId = 'job_01m8aeft5w026cqe94e5cg.a1.r0';
 
+resetEachTest(dynamo, s3);
+
 beforeEach(() => {
-  dynamo.reset();
-  s3.reset();
   dynamo.on(GetCommand, { Key: { pk: `ASSIGNMENT#${assignmentId}`, sk: 'ASSIGNMENT' } }).resolves({
     Item: { jobId: 'job_01m8aeft5w026cqe94e5cg', hostId: 'host_1', renterId: 'acct_r', rank: 0 },
   });

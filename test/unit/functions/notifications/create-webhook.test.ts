@@ -1,10 +1,10 @@
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '#platform/principal.ts';
 import { httpEvent, lambdaContext, renterPrincipal } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 
@@ -17,12 +17,9 @@ beforeAll(async () => {
     WEBHOOKS_ALLOW_LOOPBACK_HTTP: 'false',
   }));
 });
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-});
+resetEachTest(dynamo);
+
 beforeEach(() => {
-  dynamo.reset();
   dynamo.on(TransactWriteCommand).resolves({});
 });
 

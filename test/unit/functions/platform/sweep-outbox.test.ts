@@ -1,10 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tables, topology } from '#infra/topology.ts';
 import { lambdaContext } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const bus = mockClient(EventBridgeClient);
@@ -15,14 +15,9 @@ beforeAll(async () => {
   ({ handler } = await importHandlerWith(() => import('#functions/platform/sweep-outbox.ts'), tableEnv));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  bus.restore();
-});
+resetEachTest(dynamo, bus);
 
 beforeEach(() => {
-  dynamo.reset();
   dynamo.on(QueryCommand).resolves({ Items: [] });
 });
 

@@ -1,13 +1,13 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events } from '#events/index.ts';
 import { jobItem } from '#matching/adapters/items.ts';
 import { MatchingEnv } from '#matching/config.ts';
 import { groupsServedBy, placeGroupOf } from '#matching/domain/place-groups.ts';
 import { eventRecord, lambdaContext, sampleDetail } from '#test/support/factories.ts';
-import { importHandlerWith } from '#test/support/handler-import.ts';
+import { importHandlerWith, resetEachTest } from '#test/support/handler-import.ts';
 import { aFundedJob, aJobSpec, anAssignment } from '#test/support/matching-factories.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -23,15 +23,9 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  dynamo.restore();
-  sqs.restore();
-});
+resetEachTest(dynamo, sqs);
 
 beforeEach(() => {
-  dynamo.reset();
-  sqs.reset();
   dynamo.on(GetCommand).callsFake((input: { Key: { pk: string } }) => (input.Key.pk === 'JOB#job_1' ? { Item: jobItem(job) } : {}));
   sqs.on(SendMessageBatchCommand).resolves({ Failed: [] });
 });
