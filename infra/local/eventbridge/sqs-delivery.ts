@@ -2,7 +2,8 @@
  * Sends matched events to SQS queue targets through the ordinary SQS client, so the
  * local queues (fauxqs) receive exactly what AWS would deliver.
  */
-import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sendMessageBatches } from '#platform/sqs-batches.ts';
 
 export interface SqsQueueArn {
   readonly region: string;
@@ -28,35 +29,12 @@ export const parseSqsQueueArn = (arn: string): SqsQueueArn | undefined => {
 
 export const isFifoQueueArn = (arn: string): boolean => arn.endsWith('.fifo');
 
-/** SendMessageBatch's limits: 10 messages, 256 KiB of bodies in all. */
-const BATCH_MAX_MESSAGES = 10;
-const BATCH_MAX_BYTES = 256 * 1024;
-
 interface Waiting {
   readonly eventId: string;
   readonly body: string;
-  readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
-
-/** Consecutive runs of at most 10 messages and 256 KiB, in order (a FIFO group keeps its order). */
-export const sendBatches = <T extends { readonly bytes: number }>(waiting: readonly T[]): T[][] => {
-  const batches: T[][] = [];
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const one of waiting) {
-    if (batch.length > 0 && (batch.length === BATCH_MAX_MESSAGES || bytes + one.bytes > BATCH_MAX_BYTES)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(one);
-    bytes += one.bytes;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
-};
 
 export class SqsTargetDelivery {
   // Promises, so concurrent first deliveries to one queue share one GetQueueUrl.
@@ -88,7 +66,7 @@ export class SqsTargetDelivery {
           void this.flush(target, messages);
         });
       }
-      entry.messages.push({ eventId, body, bytes: Buffer.byteLength(body), resolve, reject });
+      entry.messages.push({ eventId, body, resolve, reject });
     });
   }
 
@@ -101,29 +79,19 @@ export class SqsTargetDelivery {
       return;
     }
     const fifo = isFifoQueueArn(target.arn);
-    // One batch after another, so a FIFO group's messages arrive in the order asked.
-    for (const batch of sendBatches(messages)) {
-      try {
-        const { Failed = [] } = await this.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((message, index) => ({
-              Id: String(index),
-              MessageBody: message.body,
-              MessageGroupId: fifo ? target.messageGroupId : undefined,
-              MessageDeduplicationId: fifo ? message.eventId : undefined,
-            })),
-          }),
-        );
-        const failed = new Map(Failed.map((failure) => [failure.Id, failure]));
-        batch.forEach((message, index) => {
-          const failure = failed.get(String(index));
-          if (failure) message.reject(new Error(`SQS refused the message: ${failure.Code ?? 'unknown'} ${failure.Message ?? ''}`.trim()));
-          else message.resolve();
-        });
-      } catch (error) {
-        for (const message of batch) message.reject(error as Error);
-      }
+    // One call after another, so a FIFO group's messages arrive in the order asked.
+    const unsent = await sendMessageBatches(
+      this.sqs,
+      queueUrl,
+      messages,
+      (message) => ({ MessageBody: message.body, ...(fifo ? { MessageGroupId: target.messageGroupId, MessageDeduplicationId: message.eventId } : {}) }),
+      { inOrder: true },
+    );
+    const refused = new Map(unsent.map(({ item, error }) => [item, error]));
+    for (const message of messages) {
+      const error = refused.get(message);
+      if (error) message.reject(error);
+      else message.resolve();
     }
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sendMessageBatches } from '#platform/sqs-batches.ts';
 
 /** A usage event on its way to the charges FIFO queue: grouped by renter, deduplicated by event id. */
 export interface ChargeMessage {
@@ -11,13 +12,10 @@ export interface ChargeMessage {
   readonly body: string;
 }
 
-/** SendMessageBatch takes ten entries a call. */
-const SEND_BATCH = 10;
 /** Events of one renter packed into one message at most: what one charge transaction takes (charge-chunks.ts). */
 export const MAX_EVENTS_PER_MESSAGE = 10;
-/** SQS takes 256 KiB a message and 256 KiB a SendMessageBatch call: a packed body stays under the first, a call under the second. */
+/** SQS takes 256 KiB a message: a packed body stays under it (a call's bodies, sqs-batches.ts). */
 const MAX_PACKED_BYTES = 192 * 1024;
-const MAX_CALL_BYTES = 240 * 1024;
 
 /** One FIFO message: one event's envelope unchanged, or several of one renter's as `{"events":[...]}`. */
 interface Packed {
@@ -95,40 +93,12 @@ export class SqsChargeQueue {
 
   /** Sends every message, a renter's packed together (`pack`); returns the ids of those SQS did not take. */
   async send(messages: readonly ChargeMessage[]): Promise<string[]> {
-    const batches: Packed[][] = [];
-    let bytes = 0;
-    for (const message of pack(messages)) {
-      const size = Buffer.byteLength(message.body);
-      const last = batches.at(-1);
-      if (!last || last.length >= SEND_BATCH || bytes + size > MAX_CALL_BYTES) {
-        batches.push([message]);
-        bytes = size;
-      } else {
-        last.push(message);
-        bytes += size;
-      }
-    }
-    const failed = await Promise.all(
-      batches.map(async (batch) => {
-        try {
-          const { Failed = [] } = await this.sqs.send(
-            new SendMessageBatchCommand({
-              QueueUrl: this.queueUrl,
-              Entries: batch.map((message, index) => ({
-                Id: String(index),
-                MessageBody: message.body,
-                MessageGroupId: (message.sources[0] as ChargeMessage).renterId,
-                MessageDeduplicationId: message.deduplicationId,
-              })),
-            }),
-          );
-          return Failed.flatMap((entry) => batch[Number(entry.Id)]!.ids);
-        } catch {
-          // The whole call failed: every message of it is retried by its source queue.
-          return batch.flatMap((message) => message.ids);
-        }
-      }),
-    );
-    return failed.flat();
+    // What is not taken (a call that failed whole included) is retried by its source queue.
+    const unsent = await sendMessageBatches(this.sqs, this.queueUrl, pack(messages), (message) => ({
+      MessageBody: message.body,
+      MessageGroupId: (message.sources[0] as ChargeMessage).renterId,
+      MessageDeduplicationId: message.deduplicationId,
+    }));
+    return unsent.flatMap(({ item }) => item.ids);
   }
 }

@@ -1,9 +1,8 @@
-import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { sendMessageBatches } from '#platform/sqs-batches.ts';
 import type { HostMessage } from '../domain/messages.ts';
 import type { HostMessenger } from '../ports.ts';
-
-const SQS_BATCH_MAX = 10;
 
 /**
  * Sends assignments and cancels to each host's own queue. A message that cannot be sent is
@@ -31,20 +30,16 @@ export class SqsHostMessenger implements HostMessenger {
   }
 
   private async sendToHost(hostId: string, messages: readonly HostMessage[]): Promise<void> {
+    let queueUrl: string;
     try {
-      const queueUrl = await this.urlOf(hostId);
-      for (let start = 0; start < messages.length; start += SQS_BATCH_MAX) {
-        const { Failed = [] } = await this.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: messages.slice(start, start + SQS_BATCH_MAX).map((entry, index) => ({ Id: String(index), MessageBody: JSON.stringify(entry.message) })),
-          }),
-        );
-        if (Failed.length > 0) this.logger.warn('some host messages were not sent; the sweep resends them', { hostId, failed: Failed.length });
-      }
+      queueUrl = await this.urlOf(hostId);
     } catch (error) {
       this.logger.warn('host messages not sent; the sweep resends them', { hostId, error: error as Error });
+      return;
     }
+    // One call after another, as the messages were decided.
+    const unsent = await sendMessageBatches(this.sqs, queueUrl, messages, (entry) => ({ MessageBody: JSON.stringify(entry.message) }), { inOrder: true });
+    if (unsent.length > 0) this.logger.warn('some host messages were not sent; the sweep resends them', { hostId, failed: unsent.length, error: unsent[0]!.error });
   }
 
   private async urlOf(hostId: string): Promise<string> {
