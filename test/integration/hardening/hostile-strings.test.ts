@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, eventually, onboardHost, sampleHostFacts, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
@@ -112,34 +113,6 @@ describe('control characters in stored text', () => {
   });
 });
 
-/** A spreadsheet's reading of RFC 4180 CSV: quoted fields, doubled quotes, CRLF records. */
-const readCsv = (text: string): string[][] => {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      record.push(field);
-      field = '';
-    } else if (char === '\r' && text[i + 1] === '\n') {
-      records.push([...record, field]);
-      record = [];
-      field = '';
-      i += 1;
-    } else field += char;
-  }
-  return records;
-};
-
 /** What a spreadsheet evaluates: a cell starting = + - @ tab or CR that is not a plain number. */
 const isLiveFormula = (cell: string) => /^[=+\-@\t\r]/.test(cell) && !/^[+-]?\d+(\.\d+)?$/.test(cell);
 
@@ -204,7 +177,7 @@ describe('a hostile GPU name and env names on the whole flow', () => {
   });
 
   it('writes the GPU name into the usage CSV as text a spreadsheet will not evaluate', () => {
-    const [header = [], ...rows] = readCsv(usageCsv);
+    const [header = [], ...rows] = parse(usageCsv);
     const gpuModel = rows.map((row) => row[header.indexOf('gpuModel')]);
 
     expect(rows).toHaveLength(1);
@@ -213,7 +186,7 @@ describe('a hostile GPU name and env names on the whole flow', () => {
   });
 
   it('writes the credit reference into the ledger CSV defused, and negative amounts as plain numbers', () => {
-    const [header = [], ...rows] = readCsv(ledgerCsv);
+    const [header = [], ...rows] = parse(ledgerCsv);
     const references = rows.map((row) => row[header.indexOf('reference')]);
     const amounts = rows.map((row) => row[header.indexOf('amount')] ?? '');
 

