@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** SendMessageBatch takes ten entries a call. */
-export const SQS_BATCH_ENTRIES = 10;
+const SQS_BATCH_ENTRIES = 10;
 /** SQS takes 256 KiB a call, attributes included: the bodies of one call stay under this. */
 const MAX_CALL_BODY_BYTES = 240 * 1024;
 
