@@ -315,7 +315,7 @@ const main = async (): Promise<void> => {
         // Loaded before counting: its module's start is not one of its runs.
         await loadHandler(resolve('.'), schedule);
         callCounter.start();
-        for (let run = 0; run < 3; run += 1) await invokeHandler(resolve('.'), schedule, {}, lambdaContext(schedule.name, 60));
+        for (let run = 0; run < 3; run += 1) await invokeHandler(resolve('.'), schedule, {}, () => lambdaContext(schedule.name, 60));
         schedulesPerRun[schedule.name] = actionOf(callCounter.stop(), [schedule.entry], 0, 3);
       } catch (error) {
         callCounter.stop();

@@ -125,7 +125,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
       options.root,
       options.topology.authorizer,
       { ...event, type: 'REQUEST', identitySource: authorization === undefined ? [] : [authorization], routeArn: `arn:local:${event.routeKey}` },
-      lambdaContext(functionName(options.topology.authorizer), 10),
+      () => lambdaContext(functionName(options.topology.authorizer), 10),
     )) as { isAuthorized: boolean; context?: Record<string, unknown> };
     if (!result.isAuthorized) return undefined;
     const context = result.context ?? {};
@@ -135,7 +135,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
   };
 
   const invoke = async (fn: FunctionDef, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const returned = await invokeHandler(options.root, fn, event, lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10));
+    const returned = await invokeHandler(options.root, fn, event, () => lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10));
     // Lambda serialises what a handler returns: undefined header values vanish, as on AWS.
     const result: unknown = JSON.parse(JSON.stringify(returned ?? null));
     // Payload v2: a result without statusCode is a 200 JSON body, as API Gateway does.

@@ -105,7 +105,7 @@ export const startPoller = (options: {
     let failed = new Set(records.map((record) => record.messageId));
     try {
       const event = { Records: records } satisfies SQSEvent;
-      const response = (await invokeHandler(options.root, options.queue, event, lambdaContext(name, options.queue.timeoutSeconds ?? 10))) as SQSBatchResponse | undefined;
+      const response = (await invokeHandler(options.root, options.queue, event, () => lambdaContext(name, options.queue.timeoutSeconds ?? 10))) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       options.log(`${name} failed a batch of ${records.length}: ${(error as Error).message}`);

@@ -294,6 +294,6 @@ const republishRecentEvents = async (root: string, topology: Topology, since: Da
   const sweep = topology.schedules.find((schedule) => schedule.capabilities?.includes('sweepOutboxes'));
   if (!sweep) return { resent: 0, pending: 0 };
   const input = { republishSentSince: since.toISOString(), pendingGraceSeconds: 0 };
-  const result = (await invokeHandler(root, sweep, input, lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number; pending?: number } | undefined;
+  const result = (await invokeHandler(root, sweep, input, () => lambdaContext('sweep-outbox', RESEND_TIMEOUT_SECONDS))) as { resent?: number; pending?: number } | undefined;
   return { resent: result?.resent ?? 0, pending: result?.pending ?? 0 };
 };

@@ -33,7 +33,7 @@ export const startSchedules = (options: {
             schedule,
             { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
               time: new Date().toISOString(), region: 'us-east-1', resources: [`schedule/${schedule.name}`], detail: {} },
-            lambdaContext(functionName(schedule), schedule.timeoutSeconds ?? 60),
+            () => lambdaContext(functionName(schedule), schedule.timeoutSeconds ?? 60),
           );
         } catch (error) {
           options.log(`schedule ${schedule.name} failed: ${(error as Error).message}`);
