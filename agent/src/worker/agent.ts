@@ -154,9 +154,8 @@ export class Agent {
   private async signOff(signal: AbortSignal): Promise<boolean> {
     if (!(await this.sender.flush(5000, ['event', 'usage']))) return false;
     try {
-      const result = await this.options.api.signOff();
+      const result = await this.heartbeat.signOff(() => this.options.api.signOff());
       this.options.logger.info('signed off: the host is offline', { status: result.status });
-      this.heartbeat.signedOffWith(result);
       return true;
     } catch (error) {
       if (signal.aborted) return false;

@@ -37,6 +37,8 @@ export class Heartbeat {
   private signedOff = false;
   private wakeUp: (() => void) | undefined;
   private readonly firstListedAt = new Map<string, number>();
+  /** A heartbeat or the sign-off, one at a time (`signOff`). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly context: WorkerContext,
@@ -60,13 +62,20 @@ export class Heartbeat {
         const utilization = await options.gpuUtilization?.().catch(() => undefined);
         const queuePoll = poller.health();
         const verifying = verification.heartbeatFields();
-        response = await options.api.heartbeat({
-          runningAssignments: store.active().filter((record) => record.phase !== 'accepting').map((record) => record.assignmentId),
-          ...(this.context.isDraining() ? { draining: true } : {}),
-          ...(utilization && utilization.size > 0 ? { gpuUtilization: options.state.gpus.map((gpu) => utilization.get(gpu.index) ?? 0) } : {}),
-          ...(queuePoll ? { queuePoll } : {}),
-          ...verifying.fields,
-        });
+        const answer = await this.oneAtATime(async () =>
+          this.signedOff
+            ? undefined
+            : options.api.heartbeat({
+                runningAssignments: store.active().filter((record) => record.phase !== 'accepting').map((record) => record.assignmentId),
+                ...(this.context.isDraining() ? { draining: true } : {}),
+                ...(utilization && utilization.size > 0 ? { gpuUtilization: options.state.gpus.map((gpu) => utilization.get(gpu.index) ?? 0) } : {}),
+                ...(queuePoll ? { queuePoll } : {}),
+                ...verifying.fields,
+              }),
+        );
+        // Signed off: a heartbeat now would bring the host back online.
+        if (!answer) break;
+        response = answer;
         verifying.sent();
         if (!this.ok) {
           logger.info('API reachable again: resending the outbox now', { pending: this.context.outbox.size });
@@ -108,10 +117,24 @@ export class Heartbeat {
     }
   }
 
-  /** After a sign-off `status` reads that answer, not a later heartbeat's `online (draining)`. */
-  signedOffWith(result: { readonly status: string; readonly statusReason: string | null }): void {
-    this.signedOff = true;
-    this.record({ at: isoTime(this.context.clock()), ok: true, status: result.status, statusReason: result.statusReason, listed: false, acceptsWork: false });
+  /**
+   * Signs off between two heartbeats: once the one in flight is answered, and with none sent
+   * after it (the platform would take a heartbeat it receives after the sign-off for the agent's
+   * return and bring the host back online). `status` then reads the sign-off's answer.
+   */
+  signOff(signOff: () => Promise<{ readonly status: string; readonly statusReason: string | null }>): Promise<{ readonly status: string }> {
+    return this.oneAtATime(async () => {
+      const result = await signOff();
+      this.signedOff = true;
+      this.record({ at: isoTime(this.context.clock()), ok: true, status: result.status, statusReason: result.statusReason, listed: false, acceptsWork: false });
+      return result;
+    });
+  }
+
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   /**

@@ -298,4 +298,37 @@ describe('Agent', () => {
     expect(signOff).toBeGreaterThan(api.calls.findIndex((call) => call.body?.type === 'exited'));
     expect(api.calls.filter((call) => call.path === '/v1/agent/heartbeat').at(-1)?.body.draining).toBe(true);
   });
+
+  it('signs off only once the heartbeat in flight is answered, and sends none after: it would bring the host back online', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-'));
+    const api = fakeApi();
+    let answerHeartbeat: (() => void) | undefined;
+    // The draining heartbeat hangs until the test answers it, as one does on a busy backend.
+    const fetch = (async (url: string, init: RequestInit) => {
+      if (new URL(url).pathname === '/v1/agent/heartbeat' && String(init.body).includes('"draining":true') && !answerHeartbeat) {
+        await new Promise<void>((resolve) => (answerHeartbeat = resolve));
+      }
+      return api.fetch(url, init);
+    }) as typeof globalThis.fetch;
+    const agent = new Agent({
+      state, paths: statePaths(dir), logger: silentLogger, api: new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, fetch }),
+      runners: {}, usageIntervalMs: 60_000, flushTimeoutMs: 1000, poller: { sqsFor: fakeSqs([], statePaths(dir).outbox).sqsFor, waitSeconds: 1 },
+    });
+    agents.push(agent);
+    const done = agent.run();
+    await eventually(async () => expect(api.calls.filter((call) => call.path === '/v1/agent/heartbeat')).toHaveLength(1));
+
+    agent.drain();
+    await eventually(async () => expect(answerHeartbeat).toBeDefined());
+    // The drain loop tries to sign off within a second: this wait gives a sign-off that does not wait
+    // for the heartbeat the time to show itself (on a busy machine it can only pass for want of it).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(api.calls.filter((call) => call.path === '/v1/agent/sign-off')).toEqual([]);
+    answerHeartbeat!();
+
+    expect(await done).toBe('drained');
+    const paths = api.calls.map((call) => call.path).filter((path) => path === '/v1/agent/heartbeat' || path === '/v1/agent/sign-off');
+    expect(paths.at(-1)).toBe('/v1/agent/sign-off');
+    expect(paths.filter((path) => path === '/v1/agent/sign-off')).toHaveLength(1);
+  });
 });
