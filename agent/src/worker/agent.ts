@@ -153,6 +153,7 @@ export class Agent {
   /** Sign-off needs every event and usage record delivered and nothing live on the platform. */
   private async signOff(signal: AbortSignal): Promise<boolean> {
     if (!(await this.sender.flush(5000, ['event', 'usage']))) return false;
+    this.options.logger.info('drained: signing off once the heartbeat in flight is answered');
     try {
       const result = await this.heartbeat.signOff(() => this.options.api.signOff());
       this.options.logger.info('signed off: the host is offline', { status: result.status });

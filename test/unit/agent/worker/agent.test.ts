@@ -310,8 +310,10 @@ describe('Agent', () => {
       }
       return api.fetch(url, init);
     }) as typeof globalThis.fetch;
+    const logged: string[] = [];
+    const logger = { ...silentLogger, info: (line: string) => void logged.push(line) };
     const agent = new Agent({
-      state, paths: statePaths(dir), logger: silentLogger, api: new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, fetch }),
+      state, paths: statePaths(dir), logger, api: new ApiClient({ baseUrl: state.apiUrl, agentToken: state.agentToken, fetch }),
       runners: {}, usageIntervalMs: 60_000, flushTimeoutMs: 1000, poller: { sqsFor: fakeSqs([], statePaths(dir).outbox).sqsFor, waitSeconds: 1 },
     });
     agents.push(agent);
@@ -320,9 +322,8 @@ describe('Agent', () => {
 
     agent.drain();
     await eventually(async () => expect(answerHeartbeat).toBeDefined());
-    // The drain loop tries to sign off within a second: this wait gives a sign-off that does not wait
-    // for the heartbeat the time to show itself (on a busy machine it can only pass for want of it).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The drain loop has come to the sign-off, and sends it only once the heartbeat is answered.
+    await eventually(async () => expect(logged).toContain('drained: signing off once the heartbeat in flight is answered'));
     expect(api.calls.filter((call) => call.path === '/v1/agent/sign-off')).toEqual([]);
     answerHeartbeat!();
 
