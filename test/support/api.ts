@@ -4,6 +4,8 @@
  * the whole backend into its process (about a second of CPU per file, the SDK clients most of
  * it); test/support/local-runtime.ts re-exports them.
  */
+import { randomBytes } from 'node:crypto';
+
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
@@ -70,16 +72,37 @@ export const sampleHostFacts = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-/** Walks the provider onboarding through the API: account, token, registered host. */
+/**
+ * Sends a request again while the API answers 503 `busy`, as a client does: a function's first call right
+ * after a runtime's start, beside another run, can pass its route's 10 s deadline. Only for requests that
+ * are safe to repeat (one sent twice leaves at most an unused account or token); any other answer than
+ * `expected`, or `busy` on every attempt, fails with what the API said.
+ */
+export const untilNotBusy = async (call: () => Promise<ApiResponse>, expected: readonly number[] = [201], attempts = 5): Promise<ApiResponse> => {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await call();
+    if (answer.status === 503 && attempt < attempts) continue;
+    if (!expected.includes(answer.status)) throw new Error(`expected ${expected.join(' or ')}, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer;
+  }
+};
+
+/**
+ * Walks the provider onboarding through the API: account, token, registered host. The agent token is
+ * made here, as `gpuhive-agent register` makes its own, so a registration sent again after a `busy`
+ * answer gets the same host.
+ */
 export const onboardHost = async (api: ApiClient, adminKey: string, facts: Record<string, unknown> = {}) => {
-  const provider = await api.call('POST', '/v1/accounts', { key: adminKey, body: { kind: 'provider', name: 'Acme GPUs' } });
-  const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
-  const host = await api.call('POST', '/v1/agent/register', { body: { registrationToken: token.body.token, ...sampleHostFacts(facts) } });
-  if (host.status !== 201) throw new Error(`registration failed: ${JSON.stringify(host.body)}`);
+  const provider = await untilNotBusy(() => api.call('POST', '/v1/accounts', { key: adminKey, body: { kind: 'provider', name: 'Acme GPUs' } }));
+  const token = await untilNotBusy(() => api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey }));
+  const agentToken = `gpuhive_agent_${randomBytes(32).toString('base64url')}`;
+  const registration = { registrationToken: token.body.token, agentToken, ...sampleHostFacts(facts) };
+  // 200: a registration sent again, answered with the host the first one made.
+  const host = await untilNotBusy(() => api.call('POST', '/v1/agent/register', { body: registration }), [200, 201]);
   return {
     providerKey: provider.body.apiKey as string,
     providerId: provider.body.accountId as string,
     hostId: host.body.hostId as string,
-    agentToken: host.body.agentToken as string,
+    agentToken,
   };
 };

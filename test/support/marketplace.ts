@@ -2,22 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { eventually, onboardHost, type ApiClient, type ApiResponse } from './api.ts';
+import { eventually, onboardHost, untilNotBusy, type ApiClient } from './api.ts';
 
 /**
- * A renter with credit, through the admin routes a user would call. Each call is tried again while
- * the API answers 503 `busy` (its 10 s deadline, met by a function's first call right after a
- * runtime's start beside another run), as a client does: the credit's reference credits once
- * however often it is sent, and a second account would only be left unused.
+ * A renter with credit, through the admin routes a user would call, each tried again while the API
+ * is `busy` (`untilNotBusy`): the credit's reference credits once however often it is sent.
  */
 export const fundedRenter = async (api: ApiClient, runtime: LocalRuntime, amount = '100.000000') => {
-  const untilNotBusy = async (call: () => Promise<ApiResponse>) => {
-    let answer;
-    do answer = await call();
-    while (answer.status === 503);
-    expect(answer.status).toBe(201);
-    return answer;
-  };
   const renter = await untilNotBusy(() => api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Ada Labs' } }));
   const credit = { amount, reference: `welcome-${randomUUID()}` };
   await untilNotBusy(() => api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: credit }));
