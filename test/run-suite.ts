@@ -1,11 +1,12 @@
 /**
  * `npm test` (and `npm run test:fast`): the test files in lanes that keep two cores busy. The
- * `isolated` project (agents, Docker, Chromium, `npm start`) computes nearly all the time, so it
- * runs alone on two workers. The `runtime` project waits on its runtimes' clocks (leases, sweeps,
- * heartbeats) for about half its time, and the unit projects only compute: they run beside it,
- * the unit files on one worker of their own, their output shown when they end. Each lane is its
- * own vitest run; the script fails if any lane does. See docs/testing.md for the measurements.
- */
+ * `runtime` project waits on its runtimes' clocks (leases, sweeps, heartbeats) much of its time
+ * and takes longest, so it starts at once, beside the `isolated` project (agents, Docker,
+ * Chromium, `npm start`), each on two workers. The unit projects only compute: they start on one
+ * worker of their own when the isolated lane ends, so that their timing tests never share the
+ * cores with the busiest part of the run. Each lane is its own vitest run; the script fails if
+ * any lane does. Lanes that run beside the one printing live keep their output until they end.
+ * See docs/testing.md for the measurements. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { scriptArgs } from '#infra/script-args.ts';
@@ -68,16 +69,15 @@ process.on('SIGTERM', () => {
 });
 
 const started = Date.now();
-const finished: Finished[] = [];
-if (!values.fast) finished.push(await run({ name: 'isolated', args: ['--project', 'isolated'], buffered: false }));
-if (!stopping) finished.push(
-  ...(await Promise.all([
-    run({ name: 'runtime', args: ['--project', 'runtime'], buffered: false }),
-    // At the same priority: at `nice 10` the unit files were starved beside another run, and a test of the SQS
-    // poller's batching window failed (docs/testing.md).
-    run({ name: 'unit', args: ['--project', 'unit', '--project', 'unit-isolated', '--maxWorkers', '1'], buffered: true }),
-  ])),
+const isolated = values.fast ? undefined : run({ name: 'isolated', args: ['--project', 'isolated'], buffered: false });
+// In `--fast` the runtime lane is the only one that can print as it goes.
+const runtime = run({ name: 'runtime', args: ['--project', 'runtime'], buffered: !values.fast });
+// At the same priority: at `nice 10` the unit files were starved beside another run, and a test of the SQS poller's
+// batching window failed (docs/testing.md).
+const unit = Promise.resolve(isolated).then((lane) =>
+  stopping ? undefined : run({ name: 'unit', args: ['--project', 'unit', '--project', 'unit-isolated', '--maxWorkers', '1'], buffered: true }),
 );
+const finished = (await Promise.all([isolated, runtime, unit])).filter((lane) => lane !== undefined);
 
 process.stdout.write(
   `\nTest lanes, ${Math.round((Date.now() - started) / 1000)} s in all${stopping ? ' (stopped: later lanes not run)' : ''}:\n` +
