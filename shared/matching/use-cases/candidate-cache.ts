@@ -1,4 +1,5 @@
 import type { Clock } from '#platform/clock.ts';
+import { oneAtATime } from '#platform/one-at-a-time.ts';
 import type { HostCapacity } from '../domain/capacity.ts';
 import { requirementsOf, type Job } from '../domain/job.ts';
 import type { Requirements } from '../domain/placement.ts';
@@ -27,7 +28,7 @@ export class CandidateCache {
   /** The first load, and each shard's read, while in flight: concurrent callers share them. */
   private loading: Promise<void> | undefined;
   private readonly reading = new Map<number, Promise<void>>();
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly inTurn = oneAtATime();
 
   constructor(
     private readonly store: CapacityStore,
@@ -144,9 +145,7 @@ export class CandidateCache {
    * could equal one a different writer committed), so placements take turns.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(work, work);
-    this.turn = run.catch(() => undefined);
-    return run;
+    return this.inTurn('placement', work);
   }
 
   /** What this process just wrote, so the next placement sees it at once. */

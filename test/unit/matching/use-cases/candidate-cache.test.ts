@@ -151,6 +151,26 @@ describe('CandidateCache', () => {
   });
 });
 
+describe('CandidateCache.exclusive', () => {
+  it("runs one placement at a time in this process, the next after the last settles even when it failed", async () => {
+    const cache = new CandidateCache(new ShardedStore(), { now: () => new Date() }, 5);
+    const steps: string[] = [];
+    let failFirst!: (error: Error) => void;
+    const first = cache.exclusive(() => new Promise<never>((_, reject) => (failFirst = reject)));
+    const second = cache.exclusive(async () => {
+      steps.push('second');
+      return 2;
+    });
+    await Promise.resolve();
+    steps.push('first fails');
+    failFirst(new Error('lost the race'));
+
+    await expect(first).rejects.toThrow('lost the race');
+    expect(await second).toBe(2);
+    expect(steps).toEqual(['first fails', 'second']);
+  });
+});
+
 describe('CandidateCache.lookAgain (a job that fits nowhere looks again before it waits)', () => {
   it("reads the job's pools if older than the age asked, the other shards only at the cache age", async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
