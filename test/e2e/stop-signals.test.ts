@@ -1,9 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '#test/support/api.ts';
+import { spawnRuntime } from '#test/support/spawned-runtime.ts';
 
 /**
  * `npm start` is npm -> tsx -> node -> (DynamoDB Local's sh watchdog -> java, esbuild). A
@@ -38,28 +39,6 @@ const running = (pids: readonly number[]): number[] => {
   return pids.filter((pid) => table.has(pid) && !table.get(pid)?.startsWith('Z'));
 };
 
-/** `npm start -- --port 0 --in-memory` as the README runs it, once its banner is printed (a busy machine may take a while). */
-const startNpm = async (): Promise<ChildProcess> => {
-  const child = spawn('npm', ['start', '--silent', '--', '--port', '0', '--in-memory'], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own group, so a failed test can clean up everything at once; the test signals npm alone.
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}): ${stderr}`);
-    expect(stdout).toContain('Press Ctrl-C to stop.');
-  }, 150_000).catch((error: Error) => {
-    if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    throw error;
-  });
-  return child;
-};
-
 /**
  * What a SIGKILL of a whole process group leaves (the watchdog dies with Java): Java's temporary
  * folder, owned by a runtime that has ended (a pid above Linux's largest, 2^22). The prefix is
@@ -76,7 +55,8 @@ describe('stopping `npm start` by signalling only the npm process', () => {
   // The three at once: each signals only its own npm and watches only its own process tree.
   it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included, and leaves no temporary files (nor those a group kill left)', async (signal) => {
     const abandoned = leftByGroupKill();
-    const npm = await startNpm();
+    // As the README runs it; its own process group, so a failed start cleans up at once. The test signals npm alone.
+    const npm = (await spawnRuntime(['--port', '0', '--in-memory'])).process;
     // Each start sweeps the folders of DynamoDB Locals whose runtime has ended.
     expect(existsSync(abandoned)).toBe(false);
     const npmPid = npm.pid ?? 0;

@@ -34,7 +34,7 @@ export const spawnRuntime = (args: readonly string[], env: Record<string, string
         // the group is already gone
       }
     };
-    // As long as stop-signals.test.ts allows: a start took over 60 s with the machine at a load of 40.
+    // Generous: a start took over 60 s with the machine at a load of 40.
     const timer = setTimeout(() => {
       signalGroup('SIGKILL');
       reject(new Error(`npm start was not ready in ${READY_WITHIN_MS / 1000} s.\nstdout: ${stdout}\nstderr: ${stderr}`));
