@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 export const FREE_PORT_RANGE = { from: 20_000, to: 32_767 } as const;
 const TRIES = 50;
 
-/** Binds `port` on loopback (0: any) and releases it; the port, or undefined where it was taken. */
+/** Binds `port` on loopback (0: any) and releases it; the port, or undefined where it was taken (or reserved: EACCES, as Windows' excluded ranges answer). */
 const tryPort = (port: number): Promise<number | undefined> =>
   new Promise((resolve, reject) => {
     const server = createServer();
