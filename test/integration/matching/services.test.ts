@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, eventually, minuteSchedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, eventually, minuteSchedulesEvery, startTestRuntime, untilNotBusy, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, offeredHost } from '#test/support/marketplace.ts';
 import { playAgents } from '#test/support/service-agents.ts';
 
@@ -167,9 +167,10 @@ describe.concurrent('inference services', () => {
       const body = serviceBody({ gpu: { count: 1, models: ['RTX 4080'] } });
       const { serviceId } = (await api.call('POST', '/v1/services', { key: renter.renterKey, body })).body;
       await waitReady(renter.renterKey, serviceId, 3);
-      expect((await api.call('PATCH', `/v1/services/${serviceId}`, { key: renter.renterKey, body: { replicas: 5 } })).status).toBe(202);
+      // As the CLI does, a scale that answered `busy` (its inline reconcile past the route's 10 s) is sent again.
+      await untilNotBusy(() => api.call('PATCH', `/v1/services/${serviceId}`, { key: renter.renterKey, body: { replicas: 5 } }), [202]);
       await waitReady(renter.renterKey, serviceId, 5);
-      const down = await api.call('PATCH', `/v1/services/${serviceId}`, { key: renter.renterKey, body: { replicas: 2 } });
+      const down = await untilNotBusy(() => api.call('PATCH', `/v1/services/${serviceId}`, { key: renter.renterKey, body: { replicas: 2 } }), [202]);
       expect(down.body.replicas).toBe(2);
       const two = await waitReady(renter.renterKey, serviceId, 2);
       expect(two.replicaJobs.filter((replica: { state: string }) => replica.state !== 'retiring').map((replica: { replica: number }) => replica.replica)).toEqual([0, 1]);
