@@ -3,10 +3,11 @@
  * `runtime` project waits on its runtimes' clocks (leases, sweeps, heartbeats) much of its time
  * and takes longest, so it starts at once, beside the `isolated` project (agents, Docker,
  * Chromium, `npm start`), each on two workers. The unit projects only compute: they start on one
- * worker of their own when the isolated lane ends, so that their timing tests never share the
- * cores with the busiest part of the run. Each lane is its own vitest run; the script fails if
+ * worker of their own when the isolated lane ends, so that their timing tests do not share the
+ * cores with Chromium, Docker and the agents. Each lane is its own vitest run; the script fails if
  * any lane does. Lanes that run beside the one printing live keep their output until they end.
- * See docs/testing.md for the measurements. */
+ * See docs/testing.md for the measurements.
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { scriptArgs } from '#infra/script-args.ts';

@@ -5,6 +5,7 @@ import { callCounter } from '#platform/call-counter.ts';
 import { errorBody } from '#platform/http.ts';
 import { routeKey, type FunctionDef, type RouteDef, type Topology } from '../topology.ts';
 import { functionName, invokeHandler } from './handlers.ts';
+import { sizingOf } from '../constructs/sizing.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 /** API Gateway's own payload limit. */
@@ -125,6 +126,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
       options.root,
       options.topology.authorizer,
       { ...event, type: 'REQUEST', identitySource: authorization === undefined ? [] : [authorization], routeArn: `arn:local:${event.routeKey}` },
+      // 10 s, not the deployed 5 s (sizing.ts): the shorter deadline has not been tried beside another run here.
       () => lambdaContext(functionName(options.topology.authorizer), 10),
     )) as { isAuthorized: boolean; context?: Record<string, unknown> };
     if (!result.isAuthorized) return undefined;
@@ -135,7 +137,7 @@ export const startGateway = async (options: GatewayOptions & { port: number }): 
   };
 
   const invoke = async (fn: FunctionDef, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const returned = await invokeHandler(options.root, fn, event, () => lambdaContext(functionName(fn), fn.timeoutSeconds ?? 10));
+    const returned = await invokeHandler(options.root, fn, event, () => lambdaContext(functionName(fn), sizingOf(fn, 'route').timeoutSeconds));
     // Lambda serialises what a handler returns: undefined header values vanish, as on AWS.
     const result: unknown = JSON.parse(JSON.stringify(returned ?? null));
     // Payload v2: a result without statusCode is a 200 JSON body, as API Gateway does.

@@ -3,6 +3,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { QueueDef } from '../topology.ts';
 import { functionName, invokeHandler } from './handlers.ts';
+import { sizingOf } from '../constructs/sizing.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { reportQueueHop, tracingQueueHops } from './stage-trace.ts';
 
@@ -105,7 +106,7 @@ export const startPoller = (options: {
     let failed = new Set(records.map((record) => record.messageId));
     try {
       const event = { Records: records } satisfies SQSEvent;
-      const response = (await invokeHandler(options.root, options.queue, event, () => lambdaContext(name, options.queue.timeoutSeconds ?? 10))) as SQSBatchResponse | undefined;
+      const response = (await invokeHandler(options.root, options.queue, event, () => lambdaContext(name, sizingOf(options.queue, 'consumer').timeoutSeconds))) as SQSBatchResponse | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       options.log(`${name} failed a batch of ${records.length}: ${(error as Error).message}`);

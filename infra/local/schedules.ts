@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduleDef } from '../topology.ts';
 import { functionName, invokeHandler } from './handlers.ts';
+import { sizingOf } from '../constructs/sizing.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export interface Schedules {
@@ -33,7 +34,7 @@ export const startSchedules = (options: {
             schedule,
             { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000',
               time: new Date().toISOString(), region: 'us-east-1', resources: [`schedule/${schedule.name}`], detail: {} },
-            () => lambdaContext(functionName(schedule), schedule.timeoutSeconds ?? 60),
+            () => lambdaContext(functionName(schedule), sizingOf(schedule, 'schedule').timeoutSeconds),
           );
         } catch (error) {
           options.log(`schedule ${schedule.name} failed: ${(error as Error).message}`);

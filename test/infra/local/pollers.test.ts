@@ -5,6 +5,7 @@ import { startPoller, type Poller } from '#infra/local/pollers.ts';
 import { callCounter } from '#platform/call-counter.ts';
 import { traceQueueHops, type QueueHop } from '#infra/local/stage-trace.ts';
 import { queueKnobProblem, type QueueDef } from '#infra/topology.ts';
+import { DEFAULT_TIMEOUT_SECONDS } from '#infra/constructs/sizing.ts';
 import { eventually } from '#test/support/local-runtime.ts';
 import { recorded, resetRecording } from '#test/fixtures/batch-recording-handler.ts';
 
@@ -75,6 +76,26 @@ describe('the local SQS poller, with the knobs Lambda\'s event source takes', ()
     await eventually(async () => expect(allBodies()).toHaveLength(50));
     expect(Math.max(...recorded.batches.map((batch) => batch.bodies.length))).toBeGreaterThan(10);
     expect(new Set(allBodies()).size).toBe(50);
+  });
+
+  it('gives each invocation the time the deployed function has: the consumers\' default, or the queue\'s own timeoutSeconds', async () => {
+    const byDefault = consumer({});
+    const own = consumer({ timeoutSeconds: 3 });
+    const urls = [await create(byDefault), await create(own)];
+    await send(urls[0]!, [{ body: 'default' }]);
+    await send(urls[1]!, [{ body: 'own' }]);
+    const pollers = [startPoller({ root: process.cwd(), queue: byDefault, queueUrl: urls[0]!, sqs, log: () => {} }), startPoller({ root: process.cwd(), queue: own, queueUrl: urls[1]!, sqs, log: () => {} })];
+    try {
+      await eventually(async () => expect(allBodies().sort()).toEqual(['default', 'own']));
+    } finally {
+      await Promise.all(pollers.map((one) => one.stop()));
+    }
+    const left = (body: string) => recorded.batches.find((batch) => batch.bodies.includes(body))!.remainingMs;
+
+    // A local deadline shorter than the deployed one failed batches that would pass on AWS (10 s against 30 s).
+    expect(left('default')).toBeGreaterThan((DEFAULT_TIMEOUT_SECONDS.consumer - 5) * 1000);
+    expect(left('default')).toBeLessThanOrEqual(DEFAULT_TIMEOUT_SECONDS.consumer * 1000);
+    expect(left('own')).toBeLessThanOrEqual(3000);
   });
 
   it('gathers a trickle within the window with fewer receives than messages', async () => {
