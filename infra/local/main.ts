@@ -51,9 +51,11 @@ process.env.POWERTOOLS_LOG_LEVEL = values['log-level'].toUpperCase();
 
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`[gpuhive] ${line}\n`);
+// Found before the seconds of starting: npm killed meanwhile would leave nothing to watch, and the runtime would live on.
+const { launchAncestors, watchLaunchers } = await import('./parent-watch.ts');
+const launchers = launchAncestors();
 // Loaded after the options are read: --help and a bad option answer without loading the backend and the AWS SDK.
 const { startLocalRuntime } = await import('./runtime.ts');
-const { launchAncestors, watchLaunchers } = await import('./parent-watch.ts');
 try {
   const runtime = await startLocalRuntime({
     port,
@@ -77,7 +79,7 @@ try {
   );
   let stoppingSince: number | undefined;
   const shutdown = (signal: string) => {
-    // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: only a
+    // Ctrl-C reaches npm and this process at once, and npm relays it again: only a
     // second press a moment later means "stop now".
     if (stoppingSince !== undefined) {
       if (Date.now() - stoppingSince > 2000) process.exit(1);
@@ -100,7 +102,7 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGHUP', () => shutdown('SIGHUP'));
   // npm's sh does not pass a signal on: stop when whatever launched this process is gone.
-  watchLaunchers(launchAncestors(), () => {
+  watchLaunchers(launchers, () => {
     if (stoppingSince === undefined) shutdown('launcher exited');
   });
 } catch (error) {

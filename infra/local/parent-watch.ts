@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 
 /**
- * `npm start` is npm -> tsx -> node (this runtime): the script execs tsx, so the SIGINT or
- * SIGTERM npm passes to its child reaches tsx, which relays it here. That chain breaks when
- * a launcher dies without passing a signal on (npm or tsx SIGKILLed by a supervisor, an
- * older npm, a script run through a `sh` that does not exec), and tsx and this process would
- * live on with DynamoDB Local's java. So the runtime also finds the processes it was launched
+ * `npm start` is npm -> node (this runtime, with tsx's loader): the script execs node, so the
+ * SIGINT or SIGTERM npm passes to its child reaches this process. That chain breaks when a
+ * launcher dies without passing a signal on (npm SIGKILLed by a supervisor, an older npm, a
+ * script run through a `sh` that does not exec), and this process would live on with
+ * DynamoDB Local's java. So the runtime also finds, as it starts, the processes it was launched
  * through (its parent and, when npm launched it, every process up to npm) and hears once when
  * any of them is gone, to stop itself and its children whoever signalled whom.
  */
@@ -48,11 +48,16 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
-/** Calls `onGone` once, within about `everyMs`, after any of `pids` has exited (or this process was re-parented). */
-export const watchLaunchers = (pids: readonly number[], onGone: () => void, everyMs = 1000): (() => void) => {
-  const parent = process.ppid;
+/**
+ * Calls `onGone` once, within about `everyMs`, after any of `launchers` has exited (or this process
+ * was re-parented). `launchers` is what `launchAncestors` found as the process started, its parent
+ * first: found later, a launcher killed in between would be missed (the chain would start at init),
+ * and the runtime would live on with its java.
+ */
+export const watchLaunchers = (launchers: readonly number[], onGone: () => void, everyMs = 1000): (() => void) => {
+  const parent = launchers[0] ?? process.ppid;
   const timer = setInterval(() => {
-    if (process.ppid !== parent || pids.some((pid) => !isAlive(pid))) {
+    if (process.ppid !== parent || launchers.some((pid) => !isAlive(pid))) {
       clearInterval(timer);
       onGone();
     }

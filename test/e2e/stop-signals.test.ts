@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +7,18 @@ import { eventually } from '#test/support/api.ts';
 import { spawnRuntime } from '#test/support/spawned-runtime.ts';
 
 /**
- * `npm start` is npm -> tsx -> node -> (DynamoDB Local's sh watchdog -> java, esbuild). A
- * supervisor or a shell that signals only the npm process (not its process group, as Ctrl-C
- * does) must still stop every one of them: npm forwards the signal to tsx (the script execs
- * it), tsx relays it to the runtime, and the runtime also stops when a launcher is gone
- * (infra/local/parent-watch.ts).
+ * `npm start` is npm -> node -> DynamoDB Local's sh watchdog -> java. A supervisor or a shell
+ * that signals only the npm process (not its process group, as Ctrl-C does) must still stop
+ * every one of them: npm forwards the signal to node (the script execs it), and the runtime
+ * also stops when a launcher is gone (infra/local/parent-watch.ts), even one killed while the
+ * runtime was starting.
  */
-const processTable = (): { pid: number; ppid: number; stat: string; args: string }[] =>
-  execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
+const processTable = (): { pid: number; ppid: number; pgid: number; stat: string; args: string }[] =>
+  execFileSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat=,args='], { encoding: 'utf8' })
     .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), stat: match[3] ?? '', args: match[4] ?? '' }));
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), pgid: Number(match[3]), stat: match[4] ?? '', args: match[5] ?? '' }));
 
 const descendantsOf = (root: number): { pid: number; args: string }[] => {
   const table = processTable();
@@ -39,6 +39,10 @@ const running = (pids: readonly number[]): number[] => {
   return pids.filter((pid) => table.has(pid) && !table.get(pid)?.startsWith('Z'));
 };
 
+/** The processes of a group still running, as `pid args`: once npm is gone its children are no longer below it. */
+const runningInGroup = (pgid: number): string[] =>
+  processTable().filter((row) => row.pgid === pgid && !row.stat.startsWith('Z')).map((row) => `${row.pid} ${row.args}`);
+
 /**
  * What a SIGKILL of a whole process group leaves (the watchdog dies with Java): Java's temporary
  * folder, owned by a runtime that has ended (a pid above Linux's largest, 2^22). The prefix is
@@ -52,11 +56,12 @@ const leftByGroupKill = (): string => {
 
 describe('stopping `npm start` by signalling only the npm process', () => {
   // SIGKILL: npm passes nothing on; the runtime sees its launcher gone and stops by itself.
-  // The three at once: each signals only its own npm and watches only its own process tree.
+  // All at once: each signals only its own npm and watches only its own processes.
   it.concurrent.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)('%s to npm stops every child, DynamoDB Local\'s java included, and leaves no temporary files (nor those a group kill left)', async (signal) => {
     const abandoned = leftByGroupKill();
     // As the README runs it; its own process group, so a failed start cleans up at once. The test signals npm alone.
-    const npm = (await spawnRuntime(['--port', '0', '--in-memory'])).process;
+    const runtime = await spawnRuntime(['--port', '0', '--in-memory']);
+    const npm = runtime.process;
     // Each start sweeps the folders of DynamoDB Locals whose runtime has ended.
     expect(existsSync(abandoned)).toBe(false);
     const npmPid = npm.pid ?? 0;
@@ -73,10 +78,42 @@ describe('stopping `npm start` by signalling only the npm process', () => {
 
       process.kill(npmPid, signal);
 
-      await eventually(async () => expect(running([npmPid, ...children.map((child) => child.pid)])).toEqual([]), 30_000);
+      await eventually(async () => expect(running([npmPid, ...children.map((child) => child.pid)])).toEqual([]), 30_000).catch((error: Error) => {
+        // What was left, and what the runtime said it did (`launcher exited: stopping...`): why it did not stop.
+        const left = running(children.map((child) => child.pid));
+        throw new Error(`${error.message}\nleft: ${JSON.stringify(children.filter((child) => left.includes(child.pid)))}\nruntime's log:\n${runtime.stderr()}`);
+      });
       expect(existsSync(javaTmp)).toBe(false);
     } finally {
       for (const pid of running(children.map((child) => child.pid))) process.kill(pid, 'SIGKILL');
     }
   }, 240_000);
+
+  // The watch must cover the start too: found only once ready, the chain above a runtime whose npm
+  // had died began at init, so nothing was watched and node and java lived on.
+  it.concurrent('SIGKILL to npm while the runtime starts stops every child once it is ready', async () => {
+    // As spawnRuntime starts it (its own process group, which its children keep), without waiting for the banner.
+    const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--in-memory'], { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const group = npm.pid ?? 0;
+    let output = '';
+    const collect = (chunk: Buffer) => { output += chunk.toString(); };
+    npm.stdout.on('data', collect);
+    npm.stderr.on('data', collect);
+    try {
+      await eventually(async () => expect(output).toContain('Starting DynamoDB Local'), 150_000);
+      process.kill(group, 'SIGKILL');
+
+      // A start can take a minute on a busy machine; the runtime stops once it has started.
+      await eventually(async () => expect(runningInGroup(group)).toEqual([]), 150_000).catch((error: Error) => {
+        throw new Error(`${error.message}\nruntime's output:\n${output}`);
+      });
+      expect(output).toContain('launcher exited: stopping...');
+    } finally {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+    }
+  }, 330_000);
 });

@@ -19,7 +19,7 @@ export const spawnRuntime = (args: readonly string[], env: Record<string, string
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
       ...(cwd ? { cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so stop() can signal npm, tsx and node together, as Ctrl-C does.
+      // Its own process group, so stop() can signal npm and node together, as Ctrl-C does.
       detached: true,
     });
     let stdout = '';
