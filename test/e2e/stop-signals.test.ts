@@ -95,6 +95,8 @@ describe('stopping `npm start` by signalling only the npm process', () => {
     // As spawnRuntime starts it (its own process group, which its children keep), without waiting for the banner.
     const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--in-memory'], { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const group = npm.pid ?? 0;
+    // Once every process that holds npm's output has ended and all of it was read.
+    const closed = new Promise<void>((resolve) => npm.once('close', () => resolve()));
     let output = '';
     const collect = (chunk: Buffer) => { output += chunk.toString(); };
     npm.stdout.on('data', collect);
@@ -107,6 +109,7 @@ describe('stopping `npm start` by signalling only the npm process', () => {
       await eventually(async () => expect(runningInGroup(group)).toEqual([]), 150_000).catch((error: Error) => {
         throw new Error(`${error.message}\nruntime's output:\n${output}`);
       });
+      await closed;
       expect(output).toContain('launcher exited: stopping...');
     } finally {
       try {
