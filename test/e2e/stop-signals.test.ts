@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '#test/support/api.ts';
-import { spawnRuntime } from '#test/support/spawned-runtime.ts';
+import { spawnRuntime, startNpm } from '#test/support/spawned-runtime.ts';
 
 /**
  * `npm start` is npm -> node -> DynamoDB Local's sh watchdog -> java. A supervisor or a shell
@@ -92,8 +92,8 @@ describe('stopping `npm start` by signalling only the npm process', () => {
   // The watch must cover the start too: found only once ready, the chain above a runtime whose npm
   // had died began at init, so nothing was watched and node and java lived on.
   it.concurrent('SIGKILL to npm while the runtime starts stops every child once it is ready', async () => {
-    // As spawnRuntime starts it (its own process group, which its children keep), without waiting for the banner.
-    const npm = spawn('npm', ['start', '--silent', '--', '--port', '0', '--in-memory'], { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Without waiting for the banner.
+    const npm = startNpm(['--port', '0', '--in-memory']);
     const group = npm.pid ?? 0;
     // Once every process that holds npm's output has ended and all of it was read.
     const closed = new Promise<void>((resolve) => npm.once('close', () => resolve()));

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 export interface SpawnedRuntime {
   readonly apiUrl: string;
@@ -12,16 +13,20 @@ export interface SpawnedRuntime {
 
 const READY_WITHIN_MS = 150_000;
 
+/** `npm start -- ...` as a user runs it, in its own process group (which its children keep), output piped. */
+export const startNpm = (args: readonly string[], env: Record<string, string> = {}, cwd?: string): ChildProcessByStdio<null, Readable, Readable> =>
+  spawn('npm', ['start', '--silent', '--', ...args], {
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+    ...(cwd ? { cwd } : {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so npm and node can be signalled together, as Ctrl-C does.
+    detached: true,
+  });
+
 /** Starts the backend exactly as a user does, `npm start -- ...`, and waits for its banner. */
 export const spawnRuntime = (args: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<SpawnedRuntime> =>
   new Promise((resolve, reject) => {
-    const child = spawn('npm', ['start', '--silent', '--', ...args], {
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
-      ...(cwd ? { cwd } : {}),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so stop() can signal npm and node together, as Ctrl-C does.
-      detached: true,
-    });
+    const child = startNpm(args, env, cwd);
     let stdout = '';
     let stderr = '';
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
