@@ -73,18 +73,26 @@ export const sampleHostFacts = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /**
- * Sends a request again while the API answers 503 `busy`, as a client does: a function's first call right
- * after a runtime's start, beside another run, can pass its route's 10 s deadline. Only for requests that
- * are safe to repeat (one sent twice leaves at most an unused account or token); any other answer than
- * `expected`, or `busy` on every attempt, fails with what the API said.
+ * Sends a request again while the API answers 503 `busy` (a lost race, or a route past its 10 s deadline beside
+ * another run), as a client does, and returns the first other answer, or the last `busy` one after `attempts`.
+ * Only for requests that are safe to repeat.
  */
-export const untilNotBusy = async (call: () => Promise<ApiResponse>, expected: readonly number[] = [201], attempts = 5): Promise<ApiResponse> => {
+export const sentUntilNotBusy = async (call: () => Promise<ApiResponse>, attempts = 5): Promise<ApiResponse> => {
   for (let attempt = 1; ; attempt += 1) {
     const answer = await call();
-    if (answer.status === 503 && attempt < attempts) continue;
-    if (!expected.includes(answer.status)) throw new Error(`expected ${expected.join(' or ')}, got ${answer.status}: ${JSON.stringify(answer.body)}`);
-    return answer;
+    if (answer.status !== 503 || attempt >= attempts) return answer;
   }
+};
+
+/**
+ * `sentUntilNotBusy` for a setup step, which fails with what the API said on any answer other than `expected`:
+ * a function's first call right after a runtime's start, beside another run, can pass its route's 10 s deadline.
+ * Only for requests that are safe to repeat (one sent twice leaves at most an unused account or token).
+ */
+export const untilNotBusy = async (call: () => Promise<ApiResponse>, expected: readonly number[] = [201], attempts = 5): Promise<ApiResponse> => {
+  const answer = await sentUntilNotBusy(call, attempts);
+  if (!expected.includes(answer.status)) throw new Error(`expected ${expected.join(' or ')}, got ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer;
 };
 
 /**

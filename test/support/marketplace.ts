@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { eventually, onboardHost, untilNotBusy, type ApiClient } from './api.ts';
+import { eventually, onboardHost, sentUntilNotBusy, untilNotBusy, type ApiClient } from './api.ts';
 
 /**
  * A renter with credit, through the admin routes a user would call, each tried again while the API
@@ -79,8 +79,14 @@ export const waitForMessage = async (api: ApiClient, agentToken: string, predica
     return held.splice(index, 1)[0];
   }, timeoutMs);
 
-export const reportEvent = (api: ApiClient, agentToken: string, assignmentId: string, type: string, extra: Record<string, unknown> = {}) =>
-  api.call('POST', `/v1/agent/assignments/${assignmentId}/events`, { key: agentToken, body: { type, at: new Date().toISOString(), ...extra } });
+/**
+ * Plays an agent's event as its outbox sends it: stamped once, and sent again while the API answers 503 `busy`
+ * (every event is idempotent). Any other answer is the test's to check.
+ */
+export const reportEvent = (api: ApiClient, agentToken: string, assignmentId: string, type: string, extra: Record<string, unknown> = {}) => {
+  const body = { type, at: new Date().toISOString(), ...extra };
+  return sentUntilNotBusy(() => api.call('POST', `/v1/agent/assignments/${assignmentId}/events`, { key: agentToken, body }));
+};
 
 export const jobStatus = async (api: ApiClient, renterKey: string, jobId: string) => (await api.call('GET', `/v1/jobs/${jobId}`, { key: renterKey })).body;
 

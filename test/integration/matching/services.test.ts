@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, eventually, minuteSchedulesEvery, startTestRuntime, untilNotBusy, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, eventually, minuteSchedulesEvery, sentUntilNotBusy, startTestRuntime, untilNotBusy, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, offeredHost } from '#test/support/marketplace.ts';
 import { playAgents } from '#test/support/service-agents.ts';
 
@@ -86,7 +86,10 @@ describe.concurrent('inference services', () => {
     const agents = playAgents(api, hosts, { healthOf: (hostId) => (unhealthy.has(hostId) ? 'unhealthy' : 'healthy') });
     const changes = await captureEvents(runtime, ['service.endpoints_changed']);
     try {
-      const created = await api.call('POST', '/v1/services', { key: renter.renterKey, body: serviceBody({ spread: 'hosts', gpu: { count: 1, models: ['RTX 4090'] } }), headers: { 'idempotency-key': 'svc-create-1' } });
+      // As the CLI does, a create with an Idempotency-Key that answered `busy` is sent again.
+      const created = await sentUntilNotBusy(() =>
+        api.call('POST', '/v1/services', { key: renter.renterKey, body: serviceBody({ spread: 'hosts', gpu: { count: 1, models: ['RTX 4090'] } }), headers: { 'idempotency-key': 'svc-create-1' } }),
+      );
       expect(created.status).toBe(202);
       const { serviceId } = created.body;
       expect(serviceId).toMatch(/^svc_/);
@@ -165,7 +168,8 @@ describe.concurrent('inference services', () => {
     const agents = playAgents(api, hosts);
     try {
       const body = serviceBody({ gpu: { count: 1, models: ['RTX 4080'] } });
-      const { serviceId } = (await api.call('POST', '/v1/services', { key: renter.renterKey, body })).body;
+      const created = await untilNotBusy(() => api.call('POST', '/v1/services', { key: renter.renterKey, body, headers: { 'idempotency-key': 'svc-scale' } }), [202]);
+      const { serviceId } = created.body;
       await waitReady(renter.renterKey, serviceId, 3);
       // As the CLI does, a scale that answered `busy` (its inline reconcile past the route's 10 s) is sent again.
       await untilNotBusy(() => api.call('PATCH', `/v1/services/${serviceId}`, { key: renter.renterKey, body: { replicas: 5 } }), [202]);
