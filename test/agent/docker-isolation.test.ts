@@ -14,7 +14,7 @@ import { JobLogs } from '#agent/runner/job-logs.ts';
 import type { RunningJob } from '#agent/runner/types.ts';
 import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, waitForStatus } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 import { dockerTestsEnabled, ensureTestImage, inspectContainer, removeContainer, requireDocker, TEST_IMAGE } from '#test/support/docker.ts';
@@ -244,7 +244,7 @@ describe.runIf(enabled)('gpuhive-agent with the docker runtime on simulated GPUs
   });
 
   it('installs the firewall when it starts, runs an image job as nobody without --gpus, and removes the firewall when it stops', async () => {
-    const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Docker Farm' } });
+    const provider = await newAccount(api, runtime.adminKey, 'provider', 'Docker Farm');
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
     const registered = await agentCommand(['register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west', '--simulate-gpus', 'RTX 4090:24564', '--state-dir', agentState]);
     expect(registered.stdout).toContain('runtimes docker');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerNameOf } from '#agent/runner/docker-runner.ts';
 import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { dockerTestsEnabled, ensureTestImage, inspectContainer, requireDocker, TEST_IMAGE } from '#test/support/docker.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
@@ -57,7 +57,7 @@ describe.runIf(enabled)('an interactive image job with a port on a real Docker d
 
   it('publishes exactly the declared port on the reserved host port, hands in the SSH keys, serves through it, and removes the container when cancelled', async () => {
     const hostPort = await freePort();
-    const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Docker Ports' } });
+    const provider = await newAccount(api, runtime.adminKey, 'provider', 'Docker Ports');
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
     // The registration (an agent process) and the renter's account at once.
     const [registered, { renterKey }] = await Promise.all([

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
   runtime = await startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5' } });
   api = apiClient(runtime.apiUrl);
   hostPort = await freePort();
-  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Port Farm' } });
+  const provider = await newAccount(api, runtime.adminKey, 'provider', 'Port Farm');
   const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
   const registered = await agentCommand([
     'register', '--api', runtime.apiUrl, '--token', token.body.token, '--price', '0.45', '--region', 'eu-west',

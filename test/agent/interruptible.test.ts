@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
@@ -63,7 +63,7 @@ beforeAll(async () => {
     scheduleSeconds: schedulesEvery(2, ['matching-sweep']),
   });
   api = apiClient(runtime.apiUrl);
-  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Idle Rigs' } });
+  const provider = await newAccount(api, runtime.adminKey, 'provider', 'Idle Rigs');
   providerKey = provider.body.apiKey;
   const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: providerKey });
   const registered = await agentCommand([

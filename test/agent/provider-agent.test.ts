@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOutboxFile } from '#agent/core/outbox.ts';
 import { statePaths } from '#agent/config/state.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, startCuttableProxy, type AgentProcess } from './support.ts';
 
@@ -81,7 +81,7 @@ const OUTAGE_MS = 20_000;
 
 describe('gpuhive-agent with the local backend', () => {
   it('registers two hosts, runs, cancels and gangs jobs, and loses nothing across a 20 s API outage', async () => {
-    const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Agent Farm' } });
+    const provider = await newAccount(api, runtime.adminKey, 'provider', 'Agent Farm');
     const { renterKey } = await fundedRenter(api, runtime);
 
     // register: hardware detection (simulated), state file 0600, the host online

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, startCuttableProxy, type AgentProcess } from './support.ts';
 
@@ -50,7 +50,7 @@ describe('gpuhive-agent when its queue cannot be polled', () => {
     runtime = await startTestRuntime({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', CAPACITY_CACHE_SECONDS: '0.5', AGENT_SQS_ENDPOINT: sqsProxy.url } });
     sqsProxy.retarget({ host: '127.0.0.1', port: Number(new URL(runtime.endpoints.sqs).port) });
     const api = apiClient(runtime.apiUrl);
-    const provider = (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Queue Rigs' } })).body;
+    const provider = (await newAccount(api, runtime.adminKey, 'provider', 'Queue Rigs')).body;
     const { renterKey } = await fundedRenter(api, runtime);
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.apiKey });
     const registered = await agentCommand([

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/free-port.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, schedulesEvery, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
     scheduleSeconds: schedulesEvery(SWEEP_EVERY, ['registry-liveness-sweep', 'matching-sweep']),
   });
   api = apiClient(runtime.apiUrl);
-  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Replica Farm' } });
+  const provider = await newAccount(api, runtime.adminKey, 'provider', 'Replica Farm');
   providerKey = provider.body.apiKey;
   // Each host's two ports, apart from every other host's.
   const portPairs: [number, number][] = [];

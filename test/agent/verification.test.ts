@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobStatus, waitForStatus } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from './support.ts';
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
     },
   });
   api = apiClient(runtime.apiUrl);
-  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Honest and Not' } });
+  const provider = await newAccount(api, runtime.adminKey, 'provider', 'Honest and Not');
   providerKey = provider.body.apiKey;
   // One host after the other: six agents starting and verifying at the same moment on two busy
   // cores make the first runs miss their deadline, and a cheat would then fail for being late.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter } from '#test/support/marketplace.ts';
 import { agentCommand, startAgent, type AgentProcess } from '#test/agent/support.ts';
 import { accessibilityViolations, browserAvailable, launchBrowser, openPage, screenshot, signInOnPage, signInWithKey } from '#test/support/browser.ts';
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const newProvider = async () => {
-  const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Console Farm' } });
+  const provider = await newAccount(api, runtime.adminKey, 'provider', 'Console Farm');
   return provider.body.apiKey as string;
 };
 
@@ -125,7 +125,7 @@ describe.skipIf(!run)('the web console', { timeout: 180_000 }, () => {
   });
 
   it('lets finance request an export, watch it finish and download a file that reconciled', async () => {
-    const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Books' } });
+    const finance = await newAccount(api, runtime.adminKey, 'finance', 'Books');
     const { page, close } = await openPage(browser, runtime.apiUrl);
 
     await signInWithKey(page, finance.body.apiKey);
@@ -208,7 +208,7 @@ describe.skipIf(!run)('the web console', { timeout: 180_000 }, () => {
   it('has no serious accessibility violation on any page, at desktop and phone widths', async () => {
     const { renterKey } = await fundedRenter(api, runtime);
     const providerKey = await newProvider();
-    const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Books' } });
+    const finance = await newAccount(api, runtime.adminKey, 'finance', 'Books');
     const pages: [string, string[]][] = [
       [renterKey, ['jobs', 'offers', 'submit', 'billing', 'webhooks']],
       [providerKey, ['hosts', 'billing', 'offers', 'webhooks']],

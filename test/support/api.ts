@@ -95,13 +95,17 @@ export const untilNotBusy = async (call: () => Promise<ApiResponse>, expected: r
   return answer;
 };
 
+/** An account the admin makes for a test's setup: a `busy` answer is sent again (which leaves at most an unused account). */
+export const newAccount = (api: ApiClient, adminKey: string, kind: string, name: string): Promise<ApiResponse> =>
+  untilNotBusy(() => api.call('POST', '/v1/accounts', { key: adminKey, body: { kind, name } }));
+
 /**
  * Walks the provider onboarding through the API: account, token, registered host. The agent token is
  * made here, as `gpuhive-agent register` makes its own, so a registration sent again after a `busy`
  * answer gets the same host.
  */
 export const onboardHost = async (api: ApiClient, adminKey: string, facts: Record<string, unknown> = {}) => {
-  const provider = await untilNotBusy(() => api.call('POST', '/v1/accounts', { key: adminKey, body: { kind: 'provider', name: 'Acme GPUs' } }));
+  const provider = await newAccount(api, adminKey, 'provider', 'Acme GPUs');
   const token = await untilNotBusy(() => api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey }));
   const agentToken = `gpuhive_agent_${randomBytes(32).toString('base64url')}`;
   const registration = { registrationToken: token.body.token, agentToken, ...sampleHostFacts(facts) };

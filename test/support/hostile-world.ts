@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import type { RouteDef } from '#infra/topology.ts';
-import { eventually, onboardHost, sampleHostFacts, type ApiClient } from './local-runtime.ts';
+import { eventually, newAccount, onboardHost, sampleHostFacts, type ApiClient } from './local-runtime.ts';
 import { jobBody, reportEvent, waitForMessage } from './marketplace.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
 
@@ -148,7 +148,7 @@ type SeededParty = Omit<Party, 'exportId'>;
 
 const seedParty = async (api: ApiClient, runtime: LocalRuntime, name: 'A' | 'B', receiverUrl: string): Promise<SeededParty> => {
   const tag = randomUUID().slice(0, 8);
-  const renter = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: `Renter ${name}` } });
+  const renter = await newAccount(api, runtime.adminKey, 'renter', `Renter ${name}`);
   const creditReference = `credit-${name}-${tag}`;
   const credit = await api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, {
     key: runtime.adminKey, body: { amount: '100.000000', reference: creditReference },
@@ -224,12 +224,12 @@ export const seedWorld = async (api: ApiClient, runtime: LocalRuntime): Promise<
   const receiver = await startWebhookReceiver({ path: '' });
   // The parties share nothing (each its own accounts, host and GPU model): seeded at once, as most of it is waiting.
   const [seededA, seededB] = await Promise.all([seedParty(api, runtime, 'A', receiver.url), seedParty(api, runtime, 'B', receiver.url)]);
-  const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
+  const finance = await newAccount(api, runtime.adminKey, 'finance', 'Finance');
   const requested = await api.call('POST', '/v1/finance/exports', { key: finance.body.apiKey, body: sampleBodies['POST /v1/finance/exports']?.(seededA as Party) });
   expect(requested.status, JSON.stringify(requested.body)).toBe(202);
   const A: Party = { ...seededA, exportId: requested.body.exportId };
   const B: Party = { ...seededB, exportId: requested.body.exportId };
-  const victim = (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Revoked' } })).body;
+  const victim = (await newAccount(api, runtime.adminKey, 'renter', 'Revoked')).body;
   const spare = (await api.call('POST', '/v1/accounts/me/keys', { key: victim.apiKey })).body;
   expect((await api.call('DELETE', `/v1/accounts/me/keys/${victim.keyId}`, { key: spare.apiKey })).status).toBe(204);
   const callers: Caller[] = [

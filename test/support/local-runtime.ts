@@ -10,7 +10,7 @@ import { tracked } from './live-things.ts';
 import { keptLog } from './runtime-log.ts';
 
 // The API helpers live where a test that only calls a runtime's API imports them without the runtime and the SDK.
-export { apiClient, eventually, onboardHost, sampleHostFacts, sentUntilNotBusy, untilNotBusy, type ApiClient, type ApiResponse } from './api.ts';
+export { apiClient, eventually, newAccount, onboardHost, sampleHostFacts, sentUntilNotBusy, untilNotBusy, type ApiClient, type ApiResponse } from './api.ts';
 
 /**
  * A whole local backend in this test process, in memory unless a data dir is given, quiet:

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { eventually, onboardHost, sentUntilNotBusy, untilNotBusy, type ApiClient } from './api.ts';
+import { eventually, newAccount, onboardHost, sentUntilNotBusy, untilNotBusy, type ApiClient } from './api.ts';
 
 /**
  * A renter with credit, through the admin routes a user would call, each tried again while the API
  * is `busy` (`untilNotBusy`): the credit's reference credits once however often it is sent.
  */
 export const fundedRenter = async (api: ApiClient, runtime: LocalRuntime, amount = '100.000000') => {
-  const renter = await untilNotBusy(() => api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Ada Labs' } }));
+  const renter = await newAccount(api, runtime.adminKey, 'renter', 'Ada Labs');
   const credit = { amount, reference: `welcome-${randomUUID()}` };
   await untilNotBusy(() => api.call('POST', `/v1/accounts/${renter.body.accountId}/credits`, { key: runtime.adminKey, body: credit }));
   return { renterKey: renter.body.apiKey as string, renterId: renter.body.accountId as string };

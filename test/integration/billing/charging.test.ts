@@ -8,7 +8,7 @@ import { platformFeeAccounts } from '#billing/domain/ledger.ts';
 import { chargeChunk } from '#billing/use-cases/charge-chunk.ts';
 import { chargeChunks } from '#billing/use-cases/charge-chunks.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, newAccount, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { billingItem, billingQueueDrained, localBus } from './support.ts';
 
 let runtime: LocalRuntime;
@@ -27,7 +27,7 @@ const CONTENDED_CHARGES_MS = 120_000;
 const T0 = new Date('2025-03-10T10:00:00.000Z');
 
 const account = async (kind: 'renter' | 'provider', usd = 0) => {
-  const created = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind, name: `A ${kind}` } });
+  const created = await newAccount(api, runtime.adminKey, kind, `A ${kind}`);
   const result = { accountId: created.body.accountId as string, key: created.body.apiKey as string };
   if (usd > 0) {
     const credit = await api.call('POST', `/v1/accounts/${result.accountId}/credits`, { key: runtime.adminKey, body: { amount: String(usd) } });

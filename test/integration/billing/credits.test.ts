@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => runtime?.stop());
 
 const createAccount = async (kind: 'renter' | 'provider' = 'renter') => {
-  const created = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind, name: `${kind} co` } });
+  const created = await newAccount(api, runtime.adminKey, kind, `${kind} co`);
   return { accountId: created.body.accountId as string, key: created.body.apiKey as string };
 };
 

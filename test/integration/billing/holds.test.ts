@@ -7,7 +7,7 @@ import { placeHold } from '#billing/use-cases/holds.ts';
 import { renewHolds } from '#billing/use-cases/renew-holds.ts';
 import { microUsd } from '#platform/money.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, eventually, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, eventually, newAccount, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { billingItem, billingQueueDrained, localBus } from './support.ts';
 
 let runtime: LocalRuntime;
@@ -25,7 +25,7 @@ const USD = 1_000_000;
 
 /** A renter account, credited with `usd` dollars through the admin route. */
 const fundedRenter = async (usd: number) => {
-  const created = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'Holder' } });
+  const created = await newAccount(api, runtime.adminKey, 'renter', 'Holder');
   const renter = { renterId: created.body.accountId as string, key: created.body.apiKey as string };
   if (usd > 0) {
     const credit = await api.call('POST', `/v1/accounts/${renter.renterId}/credits`, { key: runtime.adminKey, body: { amount: String(usd) } });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '#events/index.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { parseUsd } from '#platform/money.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 import { billingQueueDrained, localBus } from './support.ts';
@@ -23,7 +23,7 @@ const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '').
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
 const account = async (kind: 'renter' | 'provider' | 'finance') => {
-  const created = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind, name: `A ${kind}` } });
+  const created = await newAccount(api, runtime.adminKey, kind, `A ${kind}`);
   return { accountId: created.body.accountId as string, key: created.body.apiKey as string };
 };
 

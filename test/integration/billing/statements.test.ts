@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '#events/index.ts';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { billingQueueDrained, localBus } from './support.ts';
 
 let runtime: LocalRuntime;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => runtime?.stop());
 
 const account = async (kind: 'renter' | 'provider') => {
-  const created = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind, name: `A ${kind}` } });
+  const created = await newAccount(api, runtime.adminKey, kind, `A ${kind}`);
   return { accountId: created.body.accountId as string, key: created.body.apiKey as string };
 };
 const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 20)}`;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { gpuhive, startGpuhive } from '#test/support/gpuhive-cli.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, keepHostAlive, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
@@ -325,7 +325,7 @@ describe('gpuhive earnings (with the statements route)', () => {
 
 describe('gpuhive export (with the exports routes)', () => {
   it('exports the ledger for a period and downloads the file', async () => {
-    const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
+    const finance = await newAccount(api, runtime.adminKey, 'finance', 'Finance');
     const env = { HOME: home, GPUHIVE_API: runtime.apiUrl, GPUHIVE_API_KEY: finance.body.apiKey };
     // A closed period in the past, whatever the exports context accepts as the end.
     const from = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);

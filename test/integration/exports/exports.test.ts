@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { resourceName } from '#infra/topology.ts';
 import { parseUsd } from '#platform/money.ts';
-import { apiClient, eventually, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, jobStatus, offeredHost, reportEvent, waitForMessage, waitForStatus } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
@@ -49,7 +49,7 @@ beforeAll(async () => {
   api = apiClient(runtime.apiUrl);
   s3 = new S3Client({ endpoint: runtime.endpoints.s3, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, forcePathStyle: true });
   const startedAt = new Date(Date.now() - 60_000);
-  const finance = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'finance', name: 'Finance' } });
+  const finance = await newAccount(api, runtime.adminKey, 'finance', 'Finance');
   financeKey = finance.body.apiKey;
 
   renter = await fundedRenter(api, runtime, '50.000000');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
-import { apiClient, captureEvents, clockPast, eventually, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
+import { apiClient, captureEvents, clockPast, eventually, newAccount, startTestRuntime, type ApiClient, type CapturedEvent } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, offeredHost, reportEvent, waitForMessage } from '#test/support/marketplace.ts';
 
 let runtime: LocalRuntime;
@@ -182,7 +182,7 @@ describe.concurrent('usage reads', { timeout: 120_000 }, () => {
       expect(read.status).toBe(200);
       return read;
     });
-    const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Other GPUs' } });
+    const provider = await newAccount(api, runtime.adminKey, 'provider', 'Other GPUs');
     const foreignHost = await api.call('GET', `/v1/hosts/${job.host.hostId}/usage`, { key: provider.body.apiKey });
 
     expect(foreignJob.status).toBe(404);

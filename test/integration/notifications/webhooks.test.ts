@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { verifySignature } from '#notifications/domain/signature.ts';
-import { apiClient, eventually, sampleHostFacts, startTestRuntime, untilNotBusy, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, eventually, newAccount, sampleHostFacts, startTestRuntime, untilNotBusy, type ApiClient } from '#test/support/local-runtime.ts';
 import { fundedRenter, jobBody, waitForStatus } from '#test/support/marketplace.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver.ts';
 
@@ -89,7 +89,7 @@ describe.concurrent('webhooks', () => {
 
   it('delivers a provider\'s host events to the provider\'s endpoint', async () => {
     const hook = await startReceiver([200]);
-    const provider = await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'Hook GPUs' } });
+    const provider = await newAccount(api, runtime.adminKey, 'provider', 'Hook GPUs');
     const created = await api.call('POST', '/v1/webhooks', { key: provider.body.apiKey, body: { url: hook.url, events: ['host.went_offline'] } });
     const token = await api.call('POST', '/v1/hosts/registration-tokens', { key: provider.body.apiKey });
     const host = await api.call('POST', '/v1/agent/register', {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { routeKey, topology, type Role } from '#infra/topology.ts';
-import { apiClient, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { apiClient, newAccount, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -16,12 +16,12 @@ beforeAll(async () => {
   api = apiClient(runtime.apiUrl);
   keys.admin = runtime.adminKey;
   for (const kind of ['renter', 'finance'] as const) {
-    keys[kind] = (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind, name: kind } })).body.apiKey;
+    keys[kind] = (await newAccount(api, runtime.adminKey, kind, kind)).body.apiKey;
   }
   const host = await onboardHost(api, runtime.adminKey);
   keys.provider = host.providerKey;
   keys.agent = host.agentToken;
-  const victim = (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'renter', name: 'revoked' } })).body;
+  const victim = (await newAccount(api, runtime.adminKey, 'renter', 'revoked')).body;
   const spare = (await api.call('POST', '/v1/accounts/me/keys', { key: victim.apiKey })).body;
   await api.call('DELETE', `/v1/accounts/me/keys/${victim.keyId}`, { key: spare.apiKey });
   revokedKey = victim.apiKey;

@@ -5,6 +5,7 @@ import {
   apiClient,
   captureEvents,
   eventually,
+  newAccount,
   onboardHost,
   sampleHostFacts,
   startTestRuntime,
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => runtime?.stop());
 
-const newProvider = async () => (await api.call('POST', '/v1/accounts', { key: runtime.adminKey, body: { kind: 'provider', name: 'P' } })).body;
+const newProvider = async () => (await newAccount(api, runtime.adminKey, 'provider', 'P')).body;
 const newToken = async (providerKey: string) => (await api.call('POST', '/v1/hosts/registration-tokens', { key: providerKey })).body;
 
 describe('host registration', () => {
