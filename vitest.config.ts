@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/longest-first-sequencer.ts';
 import { RUN_TMPDIR_PREFIX } from './test/support/run-tmpdir-setup.ts';
 
 /** Where tests of pure code live: no runtime, no processes, no Docker. */
@@ -104,6 +105,7 @@ const WORKERS = 2;
 export default defineConfig({
   test: {
     maxWorkers: WORKERS,
+    sequence: { sequencer: LongestFirstSequencer },
     // Transformed sources kept on disk between runs (keyed by content; node_modules/.experimental-vitest-cache):
     // a second `npm test` skips transforming every module again in vitest's own process.
     experimental: { fsModuleCache: true },
