@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '#infra/local/runtime.ts';
 import { apiClient, clockPast, eventually, onboardHost, startTestRuntime, type ApiClient } from '#test/support/local-runtime.ts';
+import { keepHostAlive } from '#test/support/marketplace.ts';
 
 const NOTICE_SECONDS = 3;
 // Ten, not three: beside another run a heartbeat's answer alone can take seconds (two to three, with the process
@@ -34,26 +35,13 @@ const fieldsOf = (body: { error?: { details?: { field: string }[] } }) => body.e
 const beat = (host: Host) => api.call('POST', '/v1/agent/heartbeat', { key: host.agentToken, body: { runningAssignments: [] } });
 const hostView = async (host: Host) => (await api.call('GET', `/v1/hosts/${host.hostId}`, { key: host.providerKey })).body;
 /**
- * Heartbeats a host from now on, one beat at a time as its agent's loop does, so that the time a busy machine
- * takes to answer the test's other requests (onboarding another host, scheduling the window) is no silence.
- * `until` ends the beats once that moment has passed (the wall clock is the condition, as for a real agent).
+ * Stops a host's heartbeats (`keepHostAlive`, started as the host registered, so that the time a busy machine takes
+ * to answer the test's other requests is no silence) once `at` has passed, after one last beat.
  */
-const heartbeating = (host: Host) => {
-  let stopAt = Number.POSITIVE_INFINITY;
-  const beats = (async () => {
-    do {
-      expect((await beat(host)).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    } while (Date.now() < stopAt);
-    await beat(host);
-  })();
-  beats.catch(() => undefined); // reported by `until`
-  return {
-    until: (at: string) => {
-      stopAt = Date.parse(at);
-      return beats;
-    },
-  };
+const silentFrom = async (host: Host, stopBeats: () => void, at: string) => {
+  await clockPast(Date.parse(at));
+  stopBeats();
+  expect((await beat(host)).status).toBe(200);
 };
 
 // Every test onboards hosts of its own providers, so they run at once: the reliability tests mostly wait out their windows.
@@ -153,16 +141,16 @@ describe.concurrent('scheduling maintenance windows', () => {
 describe.concurrent('reliability around maintenance', () => {
   it('keeps the reliability of a host offline inside an announced window, while the same surprise outage lowers it', async () => {
     const planned = await onboardHost(api, runtime.adminKey);
-    const plannedBeats = heartbeating(planned);
+    const plannedBeats = keepHostAlive(api, planned.agentToken, 300);
     const surprised = await onboardHost(api, runtime.adminKey);
-    const surprisedBeats = heartbeating(surprised);
+    const surprisedBeats = keepHostAlive(api, surprised.agentToken, 300);
     // Long enough that the silence is downtime (past unreachable and offline), announced ahead enough with 3 s to
     // spare: the notice is judged when the request is handled, which a busy machine delays.
     const created = await schedule(planned, { startsAt: inSeconds(NOTICE_SECONDS + 3), durationSeconds: 22, category: 'power' });
     expect(created.body.excusesDowntime).toBe(true);
 
     // Both heartbeat until the window starts, then both go silent for its whole length.
-    await Promise.all([plannedBeats.until(created.body.startsAt), surprisedBeats.until(created.body.startsAt)]);
+    await Promise.all([silentFrom(planned, plannedBeats, created.body.startsAt), silentFrom(surprised, surprisedBeats, created.body.startsAt)]);
     // The sweep saw both go down: the planned host's downtime is real, not a missed sweep.
     await eventually(async () => expect([(await hostView(planned)).status, (await hostView(surprised)).status]).toEqual(['offline', 'offline']), 30_000);
     // Back as the window ends: up to the unreachable threshold after it still counts as online, so wake on time, not on a poll.
@@ -179,11 +167,11 @@ describe.concurrent('reliability around maintenance', () => {
 
   it('lowers the reliability for a window announced less than the notice ahead', async () => {
     const late = await onboardHost(api, runtime.adminKey);
-    const lateBeats = heartbeating(late);
+    const lateBeats = keepHostAlive(api, late.agentToken, 300);
     const created = await schedule(late, { startsAt: inSeconds(1), durationSeconds: 8, category: 'software' });
     expect(created.body.excusesDowntime).toBe(false);
 
-    await lateBeats.until(created.body.startsAt);
+    await silentFrom(late, lateBeats, created.body.startsAt);
     // Silent past the window and past the unreachable threshold since its last heartbeat, which a busy machine
     // handles late: a shorter gap between two heartbeats counts as uptime, window or not.
     await eventually(async () => expect((await hostView(late)).status).not.toBe('online'), 30_000);
